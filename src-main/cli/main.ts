@@ -1,0 +1,116 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { InspectorError, toErrorData } from '../../shared/errors.js';
+import { ChromaFolder } from '../engine/chroma-folder.js';
+import { formatInfo } from './format-info.js';
+import { readWalWindow } from '../engine/wal/wal-window.js';
+
+const USAGE = `chroma-inspector — open any Chroma persistent folder without a server
+
+usage:
+  chroma-inspector info  <folder> [--json]
+  chroma-inspector count <folder> --collection NAME [--tenant T] [--database D]
+  chroma-inspector get   <folder> --collection NAME [--tenant T] [--database D] [--args JSON]
+  chroma-inspector query <folder> --collection NAME [--tenant T] [--database D] --args JSON
+  chroma-inspector wal   <folder> [--collection NAME] [--offset N] [--limit N]
+  chroma-inspector serve [folder] [--port N] [--host 127.0.0.1]
+
+--args takes the chromadb JS client's argument object, e.g.
+  '{"where":{"year":{"$gt":2010}},"limit":5,"include":["documents","metadatas"]}'
+  '{"queryEmbeddings":[[0.1,0.2,0.3]],"nResults":3}'
+The folder is opened read-only: nothing in it is ever written.`;
+
+class UsageError extends Error {}
+
+function parseJsonArg(text: string | undefined): unknown {
+  if (text === undefined) return {};
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new InspectorError('INVALID_ARGUMENT', `--args is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      collection: { type: 'string', short: 'c' },
+      tenant: { type: 'string' },
+      database: { type: 'string' },
+      args: { type: 'string' },
+      json: { type: 'boolean' },
+      offset: { type: 'string' },
+      limit: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, folderPath] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(`${USAGE}\n`);
+    return command || values.help ? 0 : 2;
+  }
+  if (command === 'serve') {
+    const { runServeCommand } = await import('../server/serve-command.js');
+    return runServeCommand({ folder: folderPath, port: values.port, host: values.host });
+  }
+  if (!folderPath) throw new UsageError(`${command} needs a folder`);
+  const folder = ChromaFolder.open(folderPath);
+  try {
+    const ref = () => {
+      if (!values.collection) throw new UsageError(`${command} needs --collection NAME`);
+      return { name: values.collection, tenant: values.tenant, database: values.database };
+    };
+    const print = (v: unknown) => process.stdout.write(`${JSON.stringify(v)}\n`);
+    switch (command) {
+      case 'info': {
+        const info = folder.info();
+        if (values.json) print(info);
+        else process.stdout.write(formatInfo(info));
+        return 0;
+      }
+      case 'count':
+        print(folder.count(ref()));
+        return 0;
+      case 'get':
+        print(folder.get(ref(), parseJsonArg(values.args)));
+        return 0;
+      case 'query':
+        print(folder.query(ref(), parseJsonArg(values.args)));
+        return 0;
+      case 'wal': {
+        const collectionId = values.collection ? folder.collection({ name: values.collection, tenant: values.tenant, database: values.database }).id : undefined;
+        print(
+          readWalWindow(folder, {
+            collectionId,
+            offset: values.offset ? Number(values.offset) : 0,
+            limit: values.limit ? Number(values.limit) : 100,
+          }),
+        );
+        return 0;
+      }
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } finally {
+    folder.close();
+  }
+}
+
+export async function runCli(argv: string[]): Promise<void> {
+  try {
+    process.exitCode = await main(argv);
+  } catch (err) {
+    if (err instanceof UsageError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      process.stderr.write(`error: ${(err as Error).message}\n\n${USAGE}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    const data = toErrorData(err);
+    process.stderr.write(`error [${data.code}]: ${data.message}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,167 @@
+import type { CollectionInfo, HnswParams, Problem, SegmentInfo } from '../../../shared/models.js';
+import type { CatalogCollection } from '../catalog/read-catalog.js';
+import type { FolderContext } from './folder-context.js';
+import type { WalRecord } from '../wal/decode-row.js';
+import type { CheckpointResult } from '../hnsw/checkpoint.js';
+import { resolveHnswParams } from '../catalog/hnsw-params.js';
+import { readCheckpoint } from '../hnsw/checkpoint.js';
+import { decodeSeqId, seqIdEncoding } from '../sqlite/seq-id.js';
+import { countWalRows, readWalTail } from '../wal/read-wal.js';
+import { MetadataOverlay } from './metadata-overlay.js';
+import { VectorState } from './vector-state.js';
+import { typedMetadataToPlain } from './plain-metadata.js';
+
+/**
+ * One collection as a fresh Chroma process would see it, built lazily: nothing is read until a
+ * caller asks, and vectors are loaded only for queries and embedding reads (as Chroma does).
+ */
+export class CollectionReader {
+  readonly params: HnswParams;
+  private overlayCache: MetadataOverlay | null = null;
+  private vectorCache: VectorState | null = null;
+  private checkpointCache: CheckpointResult | null | undefined;
+
+  constructor(
+    readonly ctx: FolderContext,
+    readonly catalog: CatalogCollection,
+  ) {
+    this.params = resolveHnswParams(catalog);
+  }
+
+  get id() {
+    return this.catalog.id;
+  }
+
+  get dimension() {
+    return this.catalog.dimension;
+  }
+
+  private rawMaxSeq(segmentId: string | undefined): unknown {
+    if (!segmentId || !this.ctx.probe.hasTable('max_seq_id')) return null;
+    const row = this.ctx.db.prepare('SELECT seq_id FROM max_seq_id WHERE segment_id = ?').get(segmentId) as { seq_id: unknown } | undefined;
+    return row?.seq_id ?? null;
+  }
+
+  /** M: the last WAL seq the metadata segment applied (0 when never). */
+  metadataSeq(): number {
+    return decodeSeqId(this.rawMaxSeq(this.catalog.metadataSegment?.id)) ?? 0;
+  }
+
+  checkpoint(): CheckpointResult | null {
+    if (this.checkpointCache === undefined) {
+      const seg = this.catalog.vectorSegment;
+      this.checkpointCache = seg ? readCheckpoint(this.ctx.dir, seg.id, { space: this.params.space }) : null;
+    }
+    return this.checkpointCache;
+  }
+
+  /** V: the last WAL seq the HNSW checkpoint holds; 0 when there is no usable checkpoint. */
+  vectorSeq(): number {
+    const cp = this.checkpoint();
+    if (!cp?.usable) return 0;
+    return decodeSeqId(this.rawMaxSeq(this.catalog.vectorSegment?.id)) ?? cp.maxSeqId ?? 0;
+  }
+
+  metadataTail(): WalRecord[] {
+    return readWalTail(this.ctx.db, this.catalog.topic, this.metadataSeq());
+  }
+
+  overlay(): MetadataOverlay {
+    if (!this.overlayCache) {
+      const tail = this.metadataTail();
+      this.overlayCache = tail.length === 0 ? MetadataOverlay.empty() : MetadataOverlay.replay(this.ctx, this.catalog.metadataSegment?.id ?? null, tail);
+    }
+    return this.overlayCache;
+  }
+
+  vectors(): VectorState {
+    if (!this.vectorCache) {
+      const tail = readWalTail(this.ctx.db, this.catalog.topic, this.vectorSeq());
+      this.vectorCache = new VectorState(this.params.space, this.checkpoint(), tail, this.catalog.id);
+    }
+    return this.vectorCache;
+  }
+
+  /** Chroma's count: metadata segment rows plus the replayed tail. */
+  count(): number {
+    const seg = this.catalog.metadataSegment;
+    const base = seg
+      ? (this.ctx.db.prepare('SELECT count(*) AS n FROM embeddings WHERE segment_id = ?').get(seg.id) as { n: number }).n
+      : 0;
+    const overlay = this.overlay();
+    return base - overlay.shadowedInSql + overlay.live.size;
+  }
+
+  /** Unloads vectors so memory returns to near zero for an idle collection. */
+  release() {
+    this.vectorCache = null;
+    this.checkpointCache = undefined;
+  }
+
+  info(): CollectionInfo {
+    const M = this.metadataSeq();
+    const cp = this.checkpoint();
+    const V = this.vectorSeq();
+    const walRows = countWalRows(this.ctx.db, this.catalog.topic);
+    const problems: Problem[] = [...(cp?.problems ?? [])];
+    const segments: SegmentInfo[] = this.catalog.segments.map((s) => {
+      const raw = this.rawMaxSeq(s.id);
+      const base: SegmentInfo = {
+        id: s.id,
+        type: s.type,
+        scope: s.scope,
+        metadata: typedMetadataToPlain(s.metadata),
+        maxSeqId: decodeSeqId(raw),
+        maxSeqIdEncoding: seqIdEncoding(raw),
+      };
+      if (s.scope === 'VECTOR' && cp) {
+        const pending = countWalRows(this.ctx.db, this.catalog.topic, V);
+        base.vector = {
+          folder: s.id,
+          folderExists: cp.files.length > 0,
+          files: cp.files,
+          header: cp.header,
+          pickle: cp.pickle,
+          persistedElements: cp.usable ? cp.idToLabel.size : 0,
+          deletedElements: cp.deletedCount,
+          pendingWalRows: pending,
+          checkpointUsable: cp.usable,
+          problems: cp.problems,
+        };
+      }
+      return base;
+    });
+    if (this.ctx.era.rustCore) {
+      for (const s of segments) {
+        if (s.maxSeqIdEncoding === 'blob') {
+          problems.push({
+            severity: 'error',
+            code: 'seq.blob-in-rust-era',
+            message: `max_seq_id for segment ${s.id} is a BLOB in a Rust-core folder; Chroma 1.x fails with "mismatched types" (a pre-1.0 Chroma wrote to it)`,
+            segmentId: s.id,
+            collectionId: this.id,
+          });
+        }
+      }
+    }
+    const metadataLag = countWalRows(this.ctx.db, this.catalog.topic, M);
+    const vectorLag = countWalRows(this.ctx.db, this.catalog.topic, V);
+    return {
+      id: this.id,
+      name: this.catalog.name,
+      tenant: this.catalog.tenant,
+      database: this.catalog.database,
+      dimension: this.dimension,
+      count: this.count(),
+      hnsw: this.params,
+      metadata: typedMetadataToPlain(this.catalog.metadata),
+      configJson: this.catalog.configJson,
+      schemaJson: this.catalog.schemaJson,
+      segments,
+      walRows,
+      metadataLag,
+      vectorLag,
+      problems,
+    };
+  }
+}

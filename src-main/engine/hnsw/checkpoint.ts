@@ -1,0 +1,252 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FileEntry, HnswHeader, PickleSummary, Problem, Space } from '../../../shared/models.js';
+import { InspectorError } from '../../../shared/errors.js';
+import { decodeIndexMetadata, type IndexMetadata } from './index-metadata.js';
+import { denormalize, scanLevel0 } from './level0-scan.js';
+import { readPickle } from './pickle-reader.js';
+import {
+  DATA_LEVEL0_FILE,
+  HEADER_FILE,
+  LENGTH_FILE,
+  LINK_LISTS_FILE,
+  PICKLE_FILE,
+  isMissing,
+  listSegmentFolder,
+  readHeaderFile,
+  readRange,
+  walkLinkLists,
+  type SegmentListing,
+} from './segment-files.js';
+
+export { joinStandardIndex, writeStandardIndexFile } from './standard-index.js';
+
+export interface CheckpointResult {
+  /** §6.9 checks passed and a pickle with a non-empty id_to_label exists. */
+  usable: boolean;
+  header: HnswHeader | null;
+  pickle: PickleSummary | null;
+  files: FileEntry[];
+  problems: Problem[];
+  /** Legacy value from the pickle, for the caller's V fallback (§4.7). Null unless usable. */
+  maxSeqId: number | null;
+  /** Live ids → labels. Empty unless usable: an unusable checkpoint must be ignored entirely. */
+  idToLabel: Map<string, number>;
+  /** From the pickle when it decoded (informational even when not usable), else 0. */
+  totalElementsAdded: number;
+  deletedCount: number;
+  /** Live labels' ORIGINAL vectors: cosine ones de-normalised with length.bin in float32. */
+  vectors: Map<number, Float32Array>;
+  /** Vectors exactly as in the index (unit-normalised for cosine). For l2/ip: the same Map as `vectors`. */
+  storedVectors: Map<number, Float32Array>;
+  /** Non-deleted graph labels missing from the pickle (§6.9 phantoms): an index built from the files must mark them deleted. */
+  phantomLabels: number[];
+}
+
+export interface HeaderOnlyResult {
+  folderExists: boolean;
+  files: FileEntry[];
+  header: HnswHeader | null;
+  pickle: PickleSummary | null;
+  /** A pickle with a non-empty id_to_label exists (the full §6.9 checks are not run here). */
+  hasCheckpoint: boolean;
+  problems: Problem[];
+}
+
+/** Issues found while reading, each tied to a file of the segment. */
+class Problems {
+  readonly list: Problem[] = [];
+  constructor(private readonly segment: string) {}
+
+  add(severity: Problem['severity'], code: string, file: string | null, message: string): void {
+    const rel = file === null ? this.segment : `${this.segment}/${file}`;
+    this.list.push({ severity, code, message: `${rel}: ${message}`, file: rel, segmentId: this.segment });
+  }
+
+  get hasErrors(): boolean {
+    return this.list.some((p) => p.severity === 'error');
+  }
+}
+
+type PickleState = { kind: 'absent' } | { kind: 'corrupt' } | { kind: 'ok'; meta: IndexMetadata };
+
+function loadPickle(dir: string, seg: string, listing: SegmentListing, problems: Problems): PickleState {
+  if (!listing.sizes.has(PICKLE_FILE)) return { kind: 'absent' };
+  try {
+    const buf = fs.readFileSync(path.join(dir, PICKLE_FILE));
+    const rel = `${seg}/${PICKLE_FILE}`;
+    return { kind: 'ok', meta: decodeIndexMetadata(readPickle(buf, rel), rel) };
+  } catch (err) {
+    if (!(err instanceof InspectorError)) throw err;
+    // The InspectorError message already names the file; keep it verbatim.
+    problems.list.push({ severity: 'error', code: 'pickle.corrupt', message: err.message, file: `${seg}/${PICKLE_FILE}`, segmentId: seg });
+    return { kind: 'corrupt' };
+  }
+}
+
+/** Parses header.bin, reporting rather than throwing. `severity` is lower when the files are ignored anyway. */
+function loadHeader(dir: string, seg: string, listing: SegmentListing, problems: Problems, severity: Problem['severity']): HnswHeader | null {
+  if (!listing.sizes.has(HEADER_FILE)) {
+    problems.add(severity, 'hnsw.missing-file', HEADER_FILE, 'file is missing');
+    return null;
+  }
+  try {
+    return readHeaderFile(dir, `${seg}/${HEADER_FILE}`);
+  } catch (err) {
+    if (!(err instanceof InspectorError)) throw err;
+    problems.list.push({ severity, code: 'hnsw.bad-header', message: err.message, file: `${seg}/${HEADER_FILE}`, segmentId: seg });
+    return null;
+  }
+}
+
+/** Size checks that need only stat(): data_level0 (and length.bin for cosine) must cover cur elements. */
+function checkSizes(listing: SegmentListing, header: HnswHeader, problems: Problems, severity: Problem['severity'], space: Space | null): void {
+  const need = (file: typeof DATA_LEVEL0_FILE | typeof LENGTH_FILE, bytes: number, what: string) => {
+    const size = listing.sizes.get(file);
+    if (size === undefined) problems.add(severity, 'hnsw.missing-file', file, 'file is missing');
+    else if (size < bytes) problems.add(severity, 'hnsw.truncated', file, `${size} bytes, but ${what} need ${bytes}`);
+  };
+  const cur = header.curElementCount;
+  need(DATA_LEVEL0_FILE, cur * header.sizeDataPerElement, `${cur} elements × ${header.sizeDataPerElement} bytes`);
+  if (space === 'cosine') need(LENGTH_FILE, cur * 4, `${cur} cosine norms × 4 bytes`);
+  else if (space !== null && !listing.sizes.has(LENGTH_FILE)) problems.add('warning', 'hnsw.missing-file', LENGTH_FILE, 'file is missing');
+  if (!listing.sizes.has(LINK_LISTS_FILE)) problems.add(severity, 'hnsw.missing-file', LINK_LISTS_FILE, 'file is missing');
+}
+
+function reportListing(listing: SegmentListing, problems: Problems): void {
+  for (const name of listing.notFiles) problems.add('error', 'hnsw.not-a-file', name, 'exists but is not a regular file');
+  for (const name of listing.strayFiles) problems.add('info', 'hnsw.unexpected-file', name, 'is not a file Chroma writes; ignored');
+}
+
+function emptyResult(files: FileEntry[], problems: Problem[]): CheckpointResult {
+  return {
+    usable: false, header: null, pickle: null, files, problems, maxSeqId: null, idToLabel: new Map(),
+    totalElementsAdded: 0, deletedCount: 0, vectors: new Map(), storedVectors: new Map(), phantomLabels: [],
+  };
+}
+
+/**
+ * Reads a vector segment checkpoint read-only and decides whether Chroma would use it (§4.7,
+ * §6.9). Damage is reported in `problems`, never thrown; only unexpected I/O errors throw.
+ * `folderAbsPath` is the Chroma folder; `segmentRelName` the segment sub-folder name.
+ */
+export function readCheckpoint(folderAbsPath: string, segmentRelName: string, opts: { space: Space }): CheckpointResult {
+  const dir = path.join(folderAbsPath, segmentRelName);
+  const problems = new Problems(segmentRelName);
+  const listing = listSegmentFolder(folderAbsPath, segmentRelName);
+  const result = emptyResult(listing.files, problems.list);
+  if (!listing.folderExists) {
+    problems.add('info', 'hnsw.missing-folder', null, 'segment folder does not exist; all vectors come from the WAL');
+    return result;
+  }
+  reportListing(listing, problems);
+
+  const pickle = loadPickle(dir, segmentRelName, listing, problems);
+  if (pickle.kind !== 'ok' || pickle.meta.idToLabel.size === 0) {
+    // Chroma ignores the .bin files then, so their state is only informative.
+    if (pickle.kind === 'absent') {
+      problems.add('info', 'hnsw.no-checkpoint', PICKLE_FILE, 'absent: Chroma ignores the .bin files and replays the whole WAL');
+    } else if (pickle.kind === 'ok') {
+      result.pickle = pickle.meta.summary;
+      problems.add('info', 'hnsw.no-checkpoint', PICKLE_FILE, 'id_to_label is empty: Chroma ignores the .bin files and replays the whole WAL');
+    }
+    result.header = loadHeader(dir, segmentRelName, listing, problems, 'info');
+    if (result.header) checkSizes(listing, result.header, problems, 'info', null);
+    return result;
+  }
+
+  const meta = pickle.meta;
+  result.pickle = meta.summary;
+  result.totalElementsAdded = meta.totalElementsAdded;
+  const header = loadHeader(dir, segmentRelName, listing, problems, 'error');
+  result.header = header;
+  if (!header) return result;
+  checkSizes(listing, header, problems, 'error', opts.space);
+  if (meta.dimensionality !== null && meta.dimensionality !== header.dim) {
+    problems.add('error', 'hnsw.dimension-mismatch', PICKLE_FILE, `dimensionality is ${meta.dimensionality} but header.bin says ${header.dim}`);
+  }
+  if (listing.sizes.has(LINK_LISTS_FILE)) {
+    try {
+      const rel = `${segmentRelName}/${LINK_LISTS_FILE}`;
+      const linkLists = fs.readFileSync(path.join(dir, LINK_LISTS_FILE));
+      const used = walkLinkLists(linkLists, header, rel);
+      if (used < linkLists.length) {
+        problems.add('info', 'hnsw.trailing-bytes', LINK_LISTS_FILE, `${linkLists.length - used} bytes after the last link list are ignored`);
+      }
+    } catch (err) {
+      if (!(err instanceof InspectorError)) throw err;
+      const code = typeof err.details?.problem === 'string' ? err.details.problem : 'hnsw.bad-link-lists';
+      problems.list.push({ severity: 'error', code, message: err.message, file: `${segmentRelName}/${LINK_LISTS_FILE}`, segmentId: segmentRelName });
+    }
+  }
+  if (problems.hasErrors) return result;
+
+  const scan = scanLevel0(path.join(dir, DATA_LEVEL0_FILE), header, (label) => meta.labelToId.has(label));
+  result.deletedCount = scan.deletedCount;
+  checkLabels(meta, scan.liveLabels, scan.deletedLabels, problems);
+  for (const d of scan.duplicates.slice(0, 3)) {
+    problems.add('error', 'hnsw.duplicate-labels', DATA_LEVEL0_FILE, `label ${d.label} is live at internal ids ${d.first} and ${d.second}`);
+  }
+  result.phantomLabels = [...scan.liveLabels.keys()].filter((label) => !meta.labelToId.has(label));
+  if (result.phantomLabels.length > 0) {
+    problems.add('info', 'hnsw.phantom-labels', DATA_LEVEL0_FILE,
+      `${result.phantomLabels.length} live element(s) are not in the pickle (written after the last pickle); ignored, e.g. label ${result.phantomLabels[0]}`);
+  }
+  if (problems.hasErrors) return result;
+
+  if (opts.space === 'cosine') {
+    const norms = readRange(path.join(dir, LENGTH_FILE), 0, header.curElementCount * 4);
+    for (const [label, stored] of scan.stored) {
+      const id = scan.liveLabels.get(label)!;
+      result.vectors.set(label, denormalize(stored, norms.readFloatLE(id * 4)));
+    }
+    result.storedVectors = scan.stored;
+  } else {
+    result.vectors = scan.stored;
+    result.storedVectors = scan.stored;
+  }
+  result.usable = true;
+  result.idToLabel = meta.idToLabel;
+  result.maxSeqId = meta.maxSeqId;
+  return result;
+}
+
+/** §6.9: every pickle label must be a live element of data_level0. */
+function checkLabels(meta: IndexMetadata, live: Map<number, number>, deleted: Set<number>, problems: Problems): void {
+  const bad: string[] = [];
+  let count = 0;
+  for (const [label, id] of meta.labelToId) {
+    if (live.has(label)) continue;
+    count++;
+    if (bad.length < 3) bad.push(`label ${label} (${JSON.stringify(id)}) is ${deleted.has(label) ? 'marked deleted' : 'absent'}`);
+  }
+  if (count > 0) {
+    problems.add('error', 'hnsw.missing-labels', DATA_LEVEL0_FILE,
+      `${count} of ${meta.labelToId.size} pickle label(s) are not live elements: ${bad.join('; ')}`);
+  }
+}
+
+/**
+ * Cheap overview: header, file sizes and the pickle summary, without scanning data_level0 or
+ * walking link_lists. Problems are limited to what those show.
+ */
+export function readHeaderOnly(folderAbsPath: string, segmentRelName: string): HeaderOnlyResult {
+  const dir = path.join(folderAbsPath, segmentRelName);
+  const problems = new Problems(segmentRelName);
+  const listing = listSegmentFolder(folderAbsPath, segmentRelName);
+  const out: HeaderOnlyResult = { folderExists: listing.folderExists, files: listing.files, header: null, pickle: null, hasCheckpoint: false, problems: problems.list };
+  if (!listing.folderExists) {
+    problems.add('info', 'hnsw.missing-folder', null, 'segment folder does not exist; all vectors come from the WAL');
+    return out;
+  }
+  reportListing(listing, problems);
+  const pickle = loadPickle(dir, segmentRelName, listing, problems);
+  if (pickle.kind === 'ok') out.pickle = pickle.meta.summary;
+  out.hasCheckpoint = pickle.kind === 'ok' && pickle.meta.idToLabel.size > 0;
+  const severity = out.hasCheckpoint ? 'error' : 'info';
+  out.header = loadHeader(dir, segmentRelName, listing, problems, severity);
+  if (out.header) checkSizes(listing, out.header, problems, severity, null);
+  return out;
+}
+
+export { isMissing };

@@ -1,0 +1,85 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import type { HnswHeader } from '../../../shared/models.js';
+
+/**
+ * One sequential pass over data_level0.bin's first cur_element_count elements (§6.2), in bounded
+ * chunks, keeping only labels, deleted flags and the vectors the caller wants. Memory therefore
+ * scales with the live vectors, not with the file (neighbour lists are most of each element).
+ *
+ * Streaming plan for very large segments: keep `liveLabels` (label → internal id) from this pass
+ * and fetch vectors on demand with positioned reads at `id·size + offsetData` instead of copying
+ * them all here; the scan itself already reads in chunks and never holds the whole file.
+ */
+
+const SCAN_CHUNK_BYTES = 8 * 1024 * 1024;
+const DELETED_FLAG = 0x01;
+const LITTLE_ENDIAN = os.endianness() === 'LE';
+
+export interface Level0Scan {
+  deletedCount: number;
+  /** Non-deleted label → internal id. */
+  liveLabels: Map<number, number>;
+  deletedLabels: Set<number>;
+  /** A label on more than one live element: hnswlib's label lookup would keep only the last. */
+  duplicates: { label: number; first: number; second: number }[];
+  /** Vectors exactly as stored (unit-normalised for cosine), for the labels `want` accepted. */
+  stored: Map<number, Float32Array>;
+}
+
+export function scanLevel0(absFile: string, header: HnswHeader, want: (label: number) => boolean): Level0Scan {
+  const { curElementCount: cur, sizeDataPerElement: size, labelOffset, offsetData, dim } = header;
+  const scan: Level0Scan = { deletedCount: 0, liveLabels: new Map(), deletedLabels: new Set(), duplicates: [], stored: new Map() };
+  const perChunk = Math.max(1, Math.floor(SCAN_CHUNK_BYTES / size));
+  const chunk = Buffer.allocUnsafe(Math.min(perChunk, Math.max(cur, 1)) * size);
+  const fd = fs.openSync(absFile, 'r');
+  try {
+    for (let first = 0; first < cur; first += perChunk) {
+      const count = Math.min(perChunk, cur - first);
+      const bytes = count * size;
+      let done = 0;
+      while (done < bytes) {
+        const n = fs.readSync(fd, chunk, done, bytes - done, first * size + done);
+        if (n === 0) throw new Error(`${absFile}: file shrank while being read (at element ${first})`);
+        done += n;
+      }
+      for (let j = 0; j < count; j++) {
+        const base = j * size;
+        const id = first + j;
+        // u64 label as two u32 halves: exact below 2^53, which every real label is.
+        const label = chunk.readUInt32LE(base + labelOffset) + chunk.readUInt32LE(base + labelOffset + 4) * 2 ** 32;
+        if ((chunk[base + 2]! & DELETED_FLAG) !== 0) {
+          scan.deletedCount++;
+          scan.deletedLabels.add(label);
+          continue;
+        }
+        const prev = scan.liveLabels.get(label);
+        if (prev !== undefined) scan.duplicates.push({ label, first: prev, second: id });
+        scan.liveLabels.set(label, id);
+        if (want(label)) scan.stored.set(label, copyVector(chunk, base + offsetData, dim));
+      }
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return scan;
+}
+
+/** Copies a little-endian float32 run out of the (reused) chunk buffer. */
+function copyVector(buf: Buffer, offset: number, dim: number): Float32Array {
+  if (LITTLE_ENDIAN) {
+    const start = buf.byteOffset + offset;
+    return new Float32Array(buf.buffer.slice(start, start + dim * 4));
+  }
+  const out = new Float32Array(dim);
+  for (let i = 0; i < dim; i++) out[i] = buf.readFloatLE(offset + i * 4);
+  return out;
+}
+
+/** Original vector = stored unit vector × norm, each product rounded to float32 as Chroma's get does. */
+export function denormalize(stored: Float32Array, norm: number): Float32Array {
+  const out = new Float32Array(stored.length);
+  const n = Math.fround(norm);
+  for (let i = 0; i < stored.length; i++) out[i] = Math.fround(stored[i]! * n);
+  return out;
+}

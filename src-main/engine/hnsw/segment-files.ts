@@ -1,0 +1,131 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FileEntry, HnswHeader } from '../../../shared/models.js';
+import { InspectorError } from '../../../shared/errors.js';
+import { HNSW_HEADER_BYTES, linkListBlockBytes, parseHnswHeader } from './header.js';
+
+/**
+ * File-level access to one vector segment folder. Everything here opens files read-only: the
+ * folder may belong to a running Chroma, and a reader must never create, truncate or touch it.
+ */
+
+export const HEADER_FILE = 'header.bin';
+export const DATA_LEVEL0_FILE = 'data_level0.bin';
+export const LENGTH_FILE = 'length.bin';
+export const LINK_LISTS_FILE = 'link_lists.bin';
+export const PICKLE_FILE = 'index_metadata.pickle';
+export const SEGMENT_FILES = [HEADER_FILE, DATA_LEVEL0_FILE, LENGTH_FILE, LINK_LISTS_FILE, PICKLE_FILE] as const;
+export type SegmentFileName = (typeof SEGMENT_FILES)[number];
+
+export interface SegmentListing {
+  folderExists: boolean;
+  /** Paths relative to the Chroma folder, e.g. `<segment>/header.bin`. Unknown files are kind 'other'. */
+  files: FileEntry[];
+  /** Byte sizes of the known files that exist as regular files. */
+  sizes: Map<SegmentFileName, number>;
+  /** Known names that exist but are not regular files (a directory called header.bin…). */
+  notFiles: SegmentFileName[];
+  /** Names of files Chroma does not write (e.g. a stray `.bin`). */
+  strayFiles: string[];
+}
+
+/** Errors that mean "not there" rather than "the disk is failing": those are reported, not thrown. */
+export function isMissing(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+export function listSegmentFolder(folderAbsPath: string, segmentRelName: string): SegmentListing {
+  const dir = path.join(folderAbsPath, segmentRelName);
+  const listing: SegmentListing = { folderExists: false, files: [], sizes: new Map(), notFiles: [], strayFiles: [] };
+  let names: string[];
+  try {
+    if (!fs.statSync(dir).isDirectory()) return listing;
+    names = fs.readdirSync(dir);
+  } catch (err) {
+    if (isMissing(err)) return listing;
+    throw err;
+  }
+  listing.folderExists = true;
+  for (const name of names.sort()) {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(path.join(dir, name));
+    } catch (err) {
+      if (isMissing(err)) continue; // deleted between readdir and stat
+      throw err;
+    }
+    const known = (SEGMENT_FILES as readonly string[]).includes(name) ? (name as SegmentFileName) : null;
+    if (known && !st.isFile()) {
+      listing.notFiles.push(known);
+      continue;
+    }
+    if (!st.isFile()) continue;
+    const kind = known === PICKLE_FILE ? 'pickle' : known ? 'hnsw' : 'other';
+    listing.files.push({ path: `${segmentRelName}/${name}`, bytes: st.size, kind });
+    if (known) listing.sizes.set(known, st.size);
+    else listing.strayFiles.push(name);
+  }
+  return listing;
+}
+
+/**
+ * Reads `length` bytes from `start`, or fewer if the file is shorter (callers check sizes first).
+ * Positioned reads on a read-only descriptor, so only the needed part of a large file is read.
+ */
+export function readRange(file: string, start: number, length: number): Buffer {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const out = Buffer.allocUnsafe(length);
+    let done = 0;
+    while (done < length) {
+      const n = fs.readSync(fd, out, done, length - done, start + done);
+      if (n === 0) break;
+      done += n;
+    }
+    return done === length ? out : out.subarray(0, done);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export function readHeaderFile(segmentDirAbs: string, relFile: string): HnswHeader {
+  const buf = fs.readFileSync(path.join(segmentDirAbs, HEADER_FILE));
+  return parseHnswHeader(buf, relFile);
+}
+
+/** Reads header.bin[4:100]: the standard hnswlib header, for joining (§6.5). */
+export function readStandardHeaderBytes(segmentDirAbs: string): Buffer {
+  return readRange(path.join(segmentDirAbs, HEADER_FILE), 4, HNSW_HEADER_BYTES - 4);
+}
+
+/**
+ * Walks link_lists.bin (§6.4): one u32 size + payload per element, in internal-id order.
+ * Returns Σ(4 + size), the bytes the standard index needs. Throws CORRUPT_HNSW naming the element
+ * when the walk runs off the end or a size cannot be a whole number of level blocks.
+ */
+export function walkLinkLists(buf: Buffer, header: HnswHeader, relFile: string): number {
+  const block = linkListBlockBytes(header);
+  const fail = (code: 'hnsw.truncated' | 'hnsw.bad-link-lists', problem: string): never => {
+    throw new InspectorError('CORRUPT_HNSW', `${relFile}: ${problem}`, { file: relFile, problem: code });
+  };
+  let pos = 0;
+  for (let i = 0; i < header.curElementCount; i++) {
+    if (pos + 4 > buf.length) {
+      fail('hnsw.truncated', `file ends at byte ${buf.length} before the size of element ${i} (of ${header.curElementCount})`);
+    }
+    const size = buf.readUInt32LE(pos);
+    if (size % block !== 0) {
+      fail('hnsw.bad-link-lists', `element ${i} at byte ${pos} has link list size ${size}, not a multiple of ${block}`);
+    }
+    const level = size / block;
+    if (level > header.maxLevel) {
+      fail('hnsw.bad-link-lists', `element ${i} at byte ${pos} has level ${level} above the header's maxlevel ${header.maxLevel}`);
+    }
+    if (pos + 4 + size > buf.length) {
+      fail('hnsw.truncated', `file ends at byte ${buf.length} inside element ${i}'s ${size}-byte link list (starts at byte ${pos + 4})`);
+    }
+    pos += 4 + size;
+  }
+  return pos;
+}

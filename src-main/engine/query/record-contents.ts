@@ -1,0 +1,76 @@
+import type { TypedMetadata, TypedScalar, TypedValue } from '../util/typed-value.js';
+import type { FolderContext } from '../collection/folder-context.js';
+import { readTypedColumns } from '../catalog/typed-columns.js';
+import { DOCUMENT_KEY, URI_KEY } from '../wal/decode-row.js';
+
+export interface RecordContents {
+  metadata: TypedMetadata;
+  document: string | null;
+  uri: string | null;
+}
+
+const CHUNK = 20000;
+
+/**
+ * Metadata, document and uri of records by internal id (embeddings.id). Array values come from
+ * embedding_metadata_array in table order, as Chroma reads them.
+ */
+export function loadRecordContents(ctx: FolderContext, internalIds: readonly number[]): Map<number, RecordContents> {
+  const out = new Map<number, RecordContents>();
+  if (internalIds.length === 0) return out;
+  const { db, probe } = ctx;
+  const t = 'embedding_metadata';
+  const scalarSql = `SELECT id, key, ${probe.col(t, 'string_value', 's')}, ${probe.col(t, 'int_value', 'i')},
+    ${probe.col(t, 'float_value', 'f')}, ${probe.col(t, 'bool_value', 'b')}
+    FROM embedding_metadata WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id, rowid`;
+  const scalarStmt = db.prepare(scalarSql).safeIntegers(true);
+  const arrays = ctx.filterContext.hasArrayTable;
+  const a = 'embedding_metadata_array';
+  const arrayStmt = arrays
+    ? db
+        .prepare(
+          `SELECT id, key, ${probe.col(a, 'string_value', 's')}, ${probe.col(a, 'int_value', 'i')},
+           ${probe.col(a, 'float_value', 'f')}, ${probe.col(a, 'bool_value', 'b')}
+           FROM embedding_metadata_array WHERE id IN (SELECT value FROM json_each(?)) ORDER BY rowid`,
+        )
+        .safeIntegers(true)
+    : null;
+  const entry = (id: number): RecordContents => {
+    let e = out.get(id);
+    if (!e) out.set(id, (e = { metadata: new Map(), document: null, uri: null }));
+    return e;
+  };
+  type Row = { id: bigint; key: string; s: unknown; i: unknown; f: unknown; b: unknown };
+  for (let start = 0; start < internalIds.length; start += CHUNK) {
+    const json = JSON.stringify(internalIds.slice(start, start + CHUNK));
+    for (const row of scalarStmt.iterate(json) as Iterable<Row>) {
+      const id = Number(row.id);
+      const rec = entry(id);
+      const value = readTypedColumns(row);
+      if (row.key === DOCUMENT_KEY) rec.document = value?.kind === 'string' ? value.value : null;
+      else if (row.key === URI_KEY) rec.uri = value?.kind === 'string' ? value.value : null;
+      else if (value) rec.metadata.set(row.key, value);
+    }
+    if (arrayStmt) {
+      const pending = new Map<number, Map<string, TypedScalar[]>>();
+      for (const row of arrayStmt.iterate(json) as Iterable<Row>) {
+        const value = readTypedColumns(row);
+        if (!value) continue;
+        const id = Number(row.id);
+        let byKey = pending.get(id);
+        if (!byKey) pending.set(id, (byKey = new Map()));
+        let items = byKey.get(row.key);
+        if (!items) byKey.set(row.key, (items = []));
+        items.push(value);
+      }
+      for (const [id, byKey] of pending) {
+        const rec = entry(id);
+        for (const [key, items] of byKey) {
+          const arr: TypedValue = { kind: 'array', elementKind: items[0]!.kind, items };
+          rec.metadata.set(key, arr);
+        }
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,103 @@
+import type { CollectionReader } from '../collection/collection-reader.js';
+import type { GetSpec } from './validate-args.js';
+import type { TypedMetadata } from '../util/typed-value.js';
+import { compileWhere } from '../filter/compile-sql.js';
+import { matchesWhere } from '../filter/evaluate.js';
+import { combineFilters } from '../filter/combine.js';
+import { loadRecordContents } from './record-contents.js';
+
+export interface MatchedRecord {
+  id: string;
+  internalId: number;
+  metadata: TypedMetadata | null;
+  document: string | null;
+  uri: string | null;
+  fromWal: boolean;
+}
+
+export interface GetOutcome {
+  records: MatchedRecord[];
+  /** Present when `withTotal` was asked: matches before limit/offset. */
+  total?: number;
+}
+
+/**
+ * Chroma's get (chroma-format.md §7.1): records of the metadata segment in ascending internal id,
+ * filtered by ids AND where AND where_document, then offset/limit. WAL-tail records not yet in
+ * the tables are merged in by internal id.
+ */
+export function runGet(reader: CollectionReader, spec: GetSpec, opts: { withContents: boolean; withTotal?: boolean }): GetOutcome {
+  const seg = reader.catalog.metadataSegment;
+  if (!seg) return { records: [], total: 0 };
+  const { db, filterContext } = reader.ctx;
+  const overlay = reader.overlay();
+  const filter = combineFilters(spec.where, spec.whereDocument);
+
+  const clauses = ['e.segment_id = ?'];
+  const params: unknown[] = [seg.id];
+  if (spec.ids) {
+    clauses.push('e.embedding_id IN (SELECT value FROM json_each(?))');
+    params.push(JSON.stringify(spec.ids));
+  }
+  if (!overlay.isEmpty) {
+    clauses.push('e.embedding_id NOT IN (SELECT value FROM json_each(?))');
+    params.push(JSON.stringify([...overlay.shadowed]));
+  }
+  if (filter) {
+    const compiled = compileWhere(filter, filterContext);
+    clauses.push(`(${compiled.sql})`);
+    params.push(...compiled.params);
+  }
+  const whereSql = clauses.join(' AND ');
+
+  const idSet = spec.ids ? new Set(spec.ids) : null;
+  const walMatches: MatchedRecord[] = [];
+  for (const rec of overlay.live.values()) {
+    if (idSet && !idSet.has(rec.id)) continue;
+    if (filter && !matchesWhere(filter, { metadata: rec.metadata, document: rec.document })) continue;
+    walMatches.push({ id: rec.id, internalId: rec.internalId, metadata: rec.metadata, document: rec.document, uri: rec.uri, fromWal: true });
+  }
+  walMatches.sort((a, b) => a.internalId - b.internalId);
+
+  const limit = spec.limit;
+  const offset = spec.offset;
+  // With WAL-tail records to merge, fetch the SQL prefix and cut after merging.
+  const sqlLimit = walMatches.length === 0 ? (limit ?? -1) : limit === null ? -1 : offset + limit;
+  const sqlOffset = walMatches.length === 0 ? offset : 0;
+  const rows = db
+    .prepare(`SELECT e.id AS iid, e.embedding_id AS eid FROM embeddings e WHERE ${whereSql} ORDER BY e.id LIMIT ? OFFSET ?`)
+    .all(...params, sqlLimit, sqlOffset) as { iid: number; eid: string }[];
+
+  let records: MatchedRecord[] = rows.map((r) => ({ id: r.eid, internalId: r.iid, metadata: null, document: null, uri: null, fromWal: false }));
+  if (walMatches.length > 0) {
+    records = mergeByInternalId(records, walMatches);
+    records = records.slice(offset, limit === null ? undefined : offset + limit);
+  }
+  if (opts.withContents) {
+    const contents = loadRecordContents(reader.ctx, records.filter((r) => !r.fromWal).map((r) => r.internalId));
+    for (const r of records) {
+      if (r.fromWal) continue;
+      const c = contents.get(r.internalId);
+      r.metadata = c?.metadata ?? new Map();
+      r.document = c?.document ?? null;
+      r.uri = c?.uri ?? null;
+    }
+  }
+  let total: number | undefined;
+  if (opts.withTotal) {
+    const n = (db.prepare(`SELECT count(*) AS n FROM embeddings e WHERE ${whereSql}`).get(...params) as { n: number }).n;
+    total = n + walMatches.length;
+  }
+  return total === undefined ? { records } : { records, total };
+}
+
+function mergeByInternalId(a: MatchedRecord[], b: MatchedRecord[]): MatchedRecord[] {
+  const out: MatchedRecord[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && a[i]!.internalId <= b[j]!.internalId)) out.push(a[i++]!);
+    else out.push(b[j++]!);
+  }
+  return out;
+}

@@ -1,0 +1,85 @@
+import type { QueryResult } from '../../../shared/models.js';
+import { InspectorError } from '../../../shared/errors.js';
+import type { CollectionReader } from '../collection/collection-reader.js';
+import type { QuerySpec } from './validate-args.js';
+import { runGet } from './run-get.js';
+import { loadRecordContents } from './record-contents.js';
+import { toNumberArray, visibleMetadata } from './format-results.js';
+import { searchVectors } from '../collection/vector-search.js';
+
+/**
+ * Chroma's query (chroma-format.md §7.3): the allowed set from ids/where/where_document, then a
+ * k-nearest search per query vector, then documents and metadata for the hits.
+ */
+export function runQuery(reader: CollectionReader, spec: QuerySpec): QueryResult {
+  const include = [...spec.include];
+  const empty = (): QueryResult => ({
+    ids: spec.embeddings.map(() => []),
+    documents: spec.embeddings.map(() => []),
+    metadatas: spec.embeddings.map(() => []),
+    embeddings: spec.embeddings.map(() => []),
+    distances: spec.embeddings.map(() => []),
+    uris: spec.embeddings.map(() => []),
+    include,
+  });
+  const dim = reader.dimension;
+  for (const q of spec.embeddings) {
+    if (dim !== null && q.length !== dim) {
+      throw new InspectorError('DIMENSION_MISMATCH', `Collection expecting embedding with dimension of ${dim}, got ${q.length}`, {
+        expected: dim,
+        got: q.length,
+      });
+    }
+  }
+  if (dim === null) return empty();
+  const vectors = reader.vectors();
+
+  let allowed: Set<number> | null = null;
+  if (spec.ids || spec.where || spec.whereDocument) {
+    const ids =
+      spec.where || spec.whereDocument
+        ? runGet(reader, { ids: spec.ids, where: spec.where, whereDocument: spec.whereDocument, limit: null, offset: 0, include: [] }, { withContents: false }).records.map((r) => r.id)
+        : spec.ids!;
+    allowed = new Set();
+    for (const id of ids) {
+      const label = vectors.idToLabel.get(id);
+      if (label === undefined) {
+        throw new InspectorError('INTERNAL_ID_NOT_FOUND', `Error finding id ${id}: the record has no vector in the index`, { id });
+      }
+      allowed.add(label);
+    }
+    if (allowed.size === 0) return empty();
+  }
+
+  const labelToId = new Map<number, string>();
+  for (const [id, label] of vectors.idToLabel) labelToId.set(label, id);
+  const hits = spec.embeddings.map((q) => searchVectors(reader, vectors, q, spec.nResults, allowed));
+  const result = empty();
+  const wantContents = include.includes('documents') || include.includes('metadatas') || include.includes('uris');
+  let contentsById = new Map<string, { metadata: ReturnType<typeof visibleMetadata>; document: string | null; uri: string | null }>();
+  if (wantContents) {
+    const uniqueIds = [...new Set(hits.flat().map((h) => labelToId.get(h.label)!))];
+    contentsById = loadContentsByUserId(reader, uniqueIds);
+  }
+  hits.forEach((list, qi) => {
+    for (const h of list) {
+      const id = labelToId.get(h.label)!;
+      result.ids[qi]!.push(id);
+      result.distances[qi]!.push(h.distance);
+      if (include.includes('embeddings')) result.embeddings[qi]!.push(toNumberArray(vectors.original.get(h.label)!));
+      const c = contentsById.get(id);
+      if (include.includes('documents')) result.documents[qi]!.push(c?.document ?? null);
+      if (include.includes('metadatas')) result.metadatas[qi]!.push(c?.metadata ?? null);
+      if (include.includes('uris')) result.uris[qi]!.push(c?.uri ?? null);
+    }
+  });
+  return result;
+}
+
+function loadContentsByUserId(reader: CollectionReader, ids: string[]) {
+  const out = new Map<string, { metadata: ReturnType<typeof visibleMetadata>; document: string | null; uri: string | null }>();
+  if (ids.length === 0) return out;
+  const got = runGet(reader, { ids, where: null, whereDocument: null, limit: null, offset: 0, include: [] }, { withContents: true });
+  for (const r of got.records) out.set(r.id, { metadata: visibleMetadata(r.metadata), document: r.document, uri: r.uri });
+  return out;
+}

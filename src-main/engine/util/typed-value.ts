@@ -1,0 +1,34 @@
+import type { MetadataScalar, MetadataValue, ScalarKind } from '../../../shared/models.js';
+
+/**
+ * A metadata scalar with Chroma's type attached. JSON loses the int/float distinction (`2.0` vs
+ * `2`), and Chroma's filters depend on it, so the engine carries the kind explicitly.
+ * Ints beyond 2^53 stay exact as bigint.
+ */
+export type TypedScalar =
+  | { kind: 'string'; value: string }
+  | { kind: 'int'; value: bigint }
+  | { kind: 'float'; value: number }
+  | { kind: 'bool'; value: boolean };
+
+export type TypedValue = TypedScalar | { kind: 'array'; elementKind: ScalarKind; items: TypedScalar[] };
+
+/** Typed metadata of one record, keys in storage order. */
+export type TypedMetadata = Map<string, TypedValue>;
+
+export function scalarToPlain(s: TypedScalar): MetadataScalar {
+  if (s.kind === 'int') {
+    const n = Number(s.value);
+    return Number.isSafeInteger(n) ? n : n; // beyond 2^53 precision is lost in JSON numbers, as in Chroma's JSON
+  }
+  return s.value;
+}
+
+export function toPlain(v: TypedValue): MetadataValue {
+  return v.kind === 'array' ? v.items.map(scalarToPlain) : scalarToPlain(v);
+}
+
+export const intScalar = (value: bigint | number): TypedScalar => ({ kind: 'int', value: BigInt(value) });
+export const floatScalar = (value: number): TypedScalar => ({ kind: 'float', value });
+export const stringScalar = (value: string): TypedScalar => ({ kind: 'string', value });
+export const boolScalar = (value: boolean): TypedScalar => ({ kind: 'bool', value });

@@ -1,0 +1,18 @@
+import type { SqliteDatabase } from '../sqlite/connection.js';
+import { decodeWalRow, type RawWalRow, type WalRecord } from './decode-row.js';
+
+const COLUMNS = 'seq_id, created_at, operation, topic, id, vector, encoding, metadata';
+
+/** The collection's WAL rows after `afterSeq`, decoded, in seq order. */
+export function readWalTail(db: SqliteDatabase, topic: string, afterSeq: number): WalRecord[] {
+  const rows = db
+    .prepare(`SELECT ${COLUMNS} FROM embeddings_queue WHERE topic = ? AND seq_id > ? ORDER BY seq_id`)
+    .all(topic, afterSeq) as RawWalRow[];
+  return rows.map(decodeWalRow);
+}
+
+export function countWalRows(db: SqliteDatabase, topic: string, afterSeq = -1): number {
+  return (db.prepare('SELECT count(*) AS n FROM embeddings_queue WHERE topic = ? AND seq_id > ?').get(topic, afterSeq) as { n: number }).n;
+}
+
+export { COLUMNS as WAL_COLUMNS };
