@@ -1,14 +1,37 @@
 import { defineConfig } from 'tsup';
 
-// The CLI and the library: plain Node ESM, native modules and dependencies left external.
-export default defineConfig({
-  entry: { cli: 'src-main/cli/bin.ts', index: 'src-main/index.ts' },
-  format: ['esm'],
-  platform: 'node',
-  target: 'node20',
-  dts: { entry: { index: 'src-main/index.ts' } },
-  sourcemap: true,
-  clean: true,
-  splitting: true,
-  outDir: 'dist',
-});
+export default defineConfig([
+  // The CLI and the library: plain Node ESM, native modules and dependencies left external.
+  {
+    entry: { cli: 'src-main/cli/bin.ts', index: 'src-main/index.ts' },
+    format: ['esm'],
+    platform: 'node',
+    target: 'node20',
+    dts: { entry: { index: 'src-main/index.ts' } },
+    sourcemap: true,
+    clean: true,
+    splitting: true,
+    outDir: 'dist',
+  },
+  // Electron main and the engine's utility process.
+  {
+    entry: { main: 'src-main/app/main.ts', 'engine-host': 'src-main/app/engine-host.ts' },
+    format: ['esm'],
+    platform: 'node',
+    target: 'node20',
+    external: ['electron'],
+    sourcemap: true,
+    outDir: 'dist/electron',
+  },
+  // Sandboxed preloads cannot load ESM or node_modules: one CommonJS file requiring only electron.
+  {
+    entry: { preload: 'src-main/preload/preload.ts' },
+    format: ['cjs'],
+    platform: 'node',
+    target: 'node20',
+    external: ['electron'],
+    noExternal: [/.*/],
+    outDir: 'dist/electron',
+    outExtension: () => ({ js: '.cjs' }),
+  },
+]);

@@ -1,6 +1,8 @@
 import type { Problem, Space } from '../../../shared/models.js';
 import type { WalRecord } from '../wal/decode-row.js';
 import type { CheckpointResult } from '../hnsw/checkpoint.js';
+import { norm32, normalizeForStorage } from '../hnsw/vector-math.js';
+import { BruteForceIndex } from '../hnsw/vector-index.js';
 
 /**
  * The vectors a fresh Chroma process would hold for a collection: the HNSW checkpoint plus the
@@ -36,10 +38,22 @@ export class VectorState {
     return this.idToLabel.size;
   }
 
+  private exact: BruteForceIndex | null = null;
+
+  /** Exact search over the stored vectors; built once per state. */
+  bruteForce(dim: number): BruteForceIndex {
+    if (!this.exact) {
+      const index = new BruteForceIndex(this.space, dim);
+      for (const [label, vec] of this.stored) if (vec.length === dim) index.setStored(label, vec);
+      this.exact = index;
+    }
+    return this.exact;
+  }
+
   private put(label: number, vector: Float32Array) {
     if (this.space === 'cosine') {
-      const unit = normalizeLikeHnswlib(vector);
-      const norm = Math.fround(Math.sqrt(sumSquaresF32(vector)));
+      const unit = normalizeForStorage(vector);
+      const norm = norm32(vector);
       const back = new Float32Array(unit.length);
       for (let i = 0; i < unit.length; i++) back[i] = Math.fround(unit[i]! * norm);
       this.stored.set(label, unit);
@@ -96,19 +110,4 @@ export class VectorState {
         return;
     }
   }
-}
-
-function sumSquaresF32(v: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < v.length; i++) s = Math.fround(s + Math.fround(v[i]! * v[i]!));
-  return s;
-}
-
-/** The hnswlib fork's normalisation: x · (1 / (|x| + 1e-30)) in float32. */
-export function normalizeLikeHnswlib(v: Float32Array): Float32Array {
-  const norm = Math.fround(Math.sqrt(sumSquaresF32(v)));
-  const inv = Math.fround(1 / Math.fround(norm + 1e-30));
-  const out = new Float32Array(v.length);
-  for (let i = 0; i < v.length; i++) out[i] = Math.fround(v[i]! * inv);
-  return out;
 }

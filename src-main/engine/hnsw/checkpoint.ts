@@ -11,7 +11,6 @@ import {
   LENGTH_FILE,
   LINK_LISTS_FILE,
   PICKLE_FILE,
-  isMissing,
   listSegmentFolder,
   readHeaderFile,
   readRange,
@@ -248,5 +247,3 @@ export function readHeaderOnly(folderAbsPath: string, segmentRelName: string): H
   if (out.header) checkSizes(listing, out.header, problems, severity, null);
   return out;
 }
-
-export { isMissing };

@@ -68,7 +68,7 @@ export function decodeIndexMetadata(value: PickleValue, file: string): IndexMeta
   const idToLabel = new Map<string, number>();
   const seenLabels = new Map<number, string>();
   for (const [k, v] of idToLabelRaw) {
-    if (typeof k !== 'string') fail(`id_to_label has a ${pickleTypeName(k)} key, expected str`);
+    if (typeof k !== 'string') fail(`id_to_label has a key of type ${pickleTypeName(k)}, expected str`);
     const id = k as string;
     const label = count(v, `id_to_label[${JSON.stringify(id)}]`);
     const other = seenLabels.get(label);

@@ -5,6 +5,7 @@ import { compileWhere } from '../filter/compile-sql.js';
 import { matchesWhere } from '../filter/evaluate.js';
 import { combineFilters } from '../filter/combine.js';
 import { loadRecordContents } from './record-contents.js';
+import { orderFor, type RecordOrder } from './record-order.js';
 
 export interface MatchedRecord {
   id: string;
@@ -13,6 +14,8 @@ export interface MatchedRecord {
   document: string | null;
   uri: string | null;
   fromWal: boolean;
+  /** The value the records are sorted by, when not by internal id. */
+  sortKey?: unknown;
 }
 
 export interface GetOutcome {
@@ -26,10 +29,15 @@ export interface GetOutcome {
  * filtered by ids AND where AND where_document, then offset/limit. WAL-tail records not yet in
  * the tables are merged in by internal id.
  */
-export function runGet(reader: CollectionReader, spec: GetSpec, opts: { withContents: boolean; withTotal?: boolean }): GetOutcome {
+export function runGet(
+  reader: CollectionReader,
+  spec: GetSpec,
+  opts: { withContents: boolean; withTotal?: boolean; order?: RecordOrder },
+): GetOutcome {
   const seg = reader.catalog.metadataSegment;
   if (!seg) return { records: [], total: 0 };
   const { db, filterContext } = reader.ctx;
+  const order = orderFor(opts.order, filterContext.hasBoolColumn);
   const overlay = reader.overlay();
   const filter = combineFilters(spec.where, spec.whereDocument);
 
@@ -49,6 +57,7 @@ export function runGet(reader: CollectionReader, spec: GetSpec, opts: { withCont
     params.push(...compiled.params);
   }
   const whereSql = clauses.join(' AND ');
+  const sortParams = order.params;
 
   const idSet = spec.ids ? new Set(spec.ids) : null;
   const walMatches: MatchedRecord[] = [];
@@ -57,7 +66,7 @@ export function runGet(reader: CollectionReader, spec: GetSpec, opts: { withCont
     if (filter && !matchesWhere(filter, { metadata: rec.metadata, document: rec.document })) continue;
     walMatches.push({ id: rec.id, internalId: rec.internalId, metadata: rec.metadata, document: rec.document, uri: rec.uri, fromWal: true });
   }
-  walMatches.sort((a, b) => a.internalId - b.internalId);
+  walMatches.sort(order.compare);
 
   const limit = spec.limit;
   const offset = spec.offset;
@@ -65,12 +74,23 @@ export function runGet(reader: CollectionReader, spec: GetSpec, opts: { withCont
   const sqlLimit = walMatches.length === 0 ? (limit ?? -1) : limit === null ? -1 : offset + limit;
   const sqlOffset = walMatches.length === 0 ? offset : 0;
   const rows = db
-    .prepare(`SELECT e.id AS iid, e.embedding_id AS eid FROM embeddings e WHERE ${whereSql} ORDER BY e.id LIMIT ? OFFSET ?`)
-    .all(...params, sqlLimit, sqlOffset) as { iid: number; eid: string }[];
+    .prepare(
+      `SELECT e.id AS iid, e.embedding_id AS eid${order.select} FROM embeddings e${order.join} WHERE ${whereSql} ORDER BY ${order.orderBy} LIMIT ? OFFSET ?`,
+    )
+    .all(...sortParams, ...params, sqlLimit, sqlOffset) as { iid: number; eid: string; sk?: unknown }[];
 
-  let records: MatchedRecord[] = rows.map((r) => ({ id: r.eid, internalId: r.iid, metadata: null, document: null, uri: null, fromWal: false }));
+  let records: MatchedRecord[] = rows.map((r) => ({
+    id: r.eid,
+    internalId: r.iid,
+    metadata: null,
+    document: null,
+    uri: null,
+    fromWal: false,
+    sortKey: r.sk,
+  }));
   if (walMatches.length > 0) {
-    records = mergeByInternalId(records, walMatches);
+    for (const m of walMatches) m.sortKey = order.keyOf(m);
+    records = mergeSorted(records, walMatches, order.compare);
     records = records.slice(offset, limit === null ? undefined : offset + limit);
   }
   if (opts.withContents) {
@@ -91,12 +111,12 @@ export function runGet(reader: CollectionReader, spec: GetSpec, opts: { withCont
   return total === undefined ? { records } : { records, total };
 }
 
-function mergeByInternalId(a: MatchedRecord[], b: MatchedRecord[]): MatchedRecord[] {
+function mergeSorted(a: MatchedRecord[], b: MatchedRecord[], compare: (x: MatchedRecord, y: MatchedRecord) => number): MatchedRecord[] {
   const out: MatchedRecord[] = [];
   let i = 0;
   let j = 0;
   while (i < a.length || j < b.length) {
-    if (j >= b.length || (i < a.length && a[i]!.internalId <= b[j]!.internalId)) out.push(a[i++]!);
+    if (j >= b.length || (i < a.length && compare(a[i]!, b[j]!) <= 0)) out.push(a[i++]!);
     else out.push(b[j++]!);
   }
   return out;

@@ -81,7 +81,7 @@ export function validateGetArgs(raw: unknown): GetSpec {
     whereDocument: args.whereDocument === undefined || args.whereDocument === null ? null : parseWhereDocument(args.whereDocument),
     limit: args.limit === undefined || args.limit === null ? null : validateCount('limit', args.limit, true),
     offset: args.offset === undefined || args.offset === null ? 0 : validateCount('offset', args.offset, true),
-    include: Object.freeze(args.include === undefined ? ['documents', 'metadatas'] : validateInclude(args.include, ['distances'])),
+    include: Object.freeze<IncludeField[]>(args.include === undefined ? ['documents', 'metadatas'] : validateInclude(args.include, ['distances'])),
   });
 }
 
@@ -116,6 +116,6 @@ export function validateQueryArgs(raw: unknown): QuerySpec {
     ids: args.ids === undefined ? null : Object.freeze(validateIds(args.ids)),
     where: args.where === undefined || args.where === null ? null : parseWhere(args.where),
     whereDocument: args.whereDocument === undefined || args.whereDocument === null ? null : parseWhereDocument(args.whereDocument),
-    include: Object.freeze(args.include === undefined ? ['documents', 'metadatas', 'distances'] : validateInclude(args.include, [])),
+    include: Object.freeze<IncludeField[]>(args.include === undefined ? ['documents', 'metadatas', 'distances'] : validateInclude(args.include, [])),
   });
 }

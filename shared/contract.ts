@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import type {
+  CollectionInfo,
+  FolderInfo,
+  GetResult,
+  MetadataRowView,
+  QueryResult,
+  RecordRow,
+  TableSize,
+  WalRow,
+  Window,
+} from './models.js';
+
+/**
+ * The one contract between the UI and the engine. Each method has an input schema (validated once,
+ * at the engine's boundary) and an output type. Transports carry `{method, input}` and bring back
+ * `{ok, value} | {ok:false, error}`; they never know what a method means.
+ */
+
+const handle = z.string().min(1);
+const collectionId = z.string().min(1);
+const windowArgs = {
+  offset: z.number().int().min(0).default(0),
+  limit: z.number().int().min(1).max(5000).default(100),
+};
+
+export const RecordSort = z.discriminatedUnion('by', [
+  z.object({ by: z.literal('internal'), desc: z.boolean().default(false) }),
+  z.object({ by: z.literal('id'), desc: z.boolean().default(false) }),
+  z.object({ by: z.literal('metadata'), key: z.string().min(1), desc: z.boolean().default(false) }),
+]);
+export type RecordSort = z.infer<typeof RecordSort>;
+
+export const inputs = {
+  openFolder: z.object({ path: z.string().min(1) }),
+  defaultFolder: z.object({}),
+  closeFolder: z.object({ handle }),
+  folderInfo: z.object({ handle }),
+  tableSizes: z.object({ handle }),
+  collectionInfo: z.object({ handle, collectionId }),
+  records: z.object({
+    handle,
+    collectionId,
+    where: z.unknown().optional(),
+    whereDocument: z.unknown().optional(),
+    ids: z.array(z.string()).optional(),
+    sort: RecordSort.optional(),
+    ...windowArgs,
+  }),
+  recordDetail: z.object({ handle, collectionId, id: z.string() }),
+  metadataKeys: z.object({ handle, collectionId }),
+  get: z.object({ handle, collectionId, args: z.unknown() }),
+  query: z.object({ handle, collectionId, args: z.unknown() }),
+  count: z.object({ handle, collectionId }),
+  walRows: z.object({
+    handle,
+    collectionId: z.string().optional(),
+    operation: z.enum(['ADD', 'UPDATE', 'UPSERT', 'DELETE']).optional(),
+    id: z.string().optional(),
+    ...windowArgs,
+  }),
+  walVector: z.object({ handle, seqId: z.number().int() }),
+  metadataRows: z.object({
+    handle,
+    collectionId: z.string().optional(),
+    key: z.string().optional(),
+    ...windowArgs,
+  }),
+  sql: z.object({ handle, sql: z.string().min(1), ...windowArgs }),
+} as const;
+
+export interface MetadataKeyInfo {
+  key: string;
+  types: string[];
+  records: number;
+}
+
+export interface SqlResult {
+  columns: string[];
+  rows: unknown[][];
+  /** Rows returned before the window was cut; `truncated` when more exist. */
+  offset: number;
+  truncated: boolean;
+}
+
+export interface OpenedFolder {
+  handle: string;
+  info: FolderInfo;
+}
+
+export interface Outputs {
+  openFolder: OpenedFolder;
+  defaultFolder: { path: string | null };
+  closeFolder: { closed: boolean };
+  folderInfo: FolderInfo;
+  tableSizes: TableSize[];
+  collectionInfo: CollectionInfo;
+  records: Window<RecordRow>;
+  recordDetail: RecordRow;
+  metadataKeys: MetadataKeyInfo[];
+  get: GetResult;
+  query: QueryResult;
+  count: number;
+  walRows: Window<WalRow>;
+  walVector: number[] | null;
+  metadataRows: Window<MetadataRowView>;
+  sql: SqlResult;
+}
+
+export type Method = keyof typeof inputs;
+export type Input<M extends Method> = z.input<(typeof inputs)[M]>;
+export type ParsedInput<M extends Method> = z.output<(typeof inputs)[M]>;
+export type Output<M extends Method> = Outputs[M];
+
+export const METHODS = Object.keys(inputs) as Method[];
+export const isMethod = (m: unknown): m is Method => typeof m === 'string' && m in inputs;

@@ -1,0 +1,56 @@
+import { CHANNELS } from '../preload/preload-api.js';
+
+/** Structural slices of Electron's main-process APIs, so the handlers can be tested without Electron. */
+export interface IpcMainEventLike {
+  senderFrame: { url: string } | null;
+  sender: { id: number };
+}
+
+export interface IpcMainLike {
+  on(channel: string, listener: (event: IpcMainEventLike, ...args: unknown[]) => void): unknown;
+}
+
+export interface IpcDeps {
+  /** True when a frame URL is our own renderer (file:// page we loaded, or the dev server). */
+  isTrustedUrl(url: string): boolean;
+  /** Creates a MessageChannel to the engine process and sends one end to this web contents. */
+  connectEngine(webContentsId: number): void;
+  chooseFolder(webContentsId: number): void;
+  reveal(path: string): void;
+  onRejected?(channel: string, url: string): void;
+}
+
+/**
+ * Every IPC entry point. Each checks that the message comes from our own page before acting:
+ * a navigated-away or injected frame gets nothing.
+ */
+export function registerIpcHandlers(ipcMain: IpcMainLike, deps: IpcDeps): void {
+  const guarded = (channel: string, fn: (event: IpcMainEventLike, ...args: unknown[]) => void) =>
+    ipcMain.on(channel, (event, ...args) => {
+      const url = event.senderFrame?.url ?? '';
+      if (!deps.isTrustedUrl(url)) {
+        deps.onRejected?.(channel, url);
+        return;
+      }
+      fn(event, ...args);
+    });
+  guarded(CHANNELS.connect, (event) => deps.connectEngine(event.sender.id));
+  guarded(CHANNELS.chooseFolder, (event) => deps.chooseFolder(event.sender.id));
+  guarded(CHANNELS.reveal, (_event, path) => {
+    if (typeof path === 'string' && path.length > 0) deps.reveal(path);
+  });
+}
+
+/** Our page is the packaged index.html (file://) or, in development, the local Vite server. */
+export function makeUrlTrust(rendererIndexUrl: string, devServerUrl?: string): (url: string) => boolean {
+  const allowed = new URL(rendererIndexUrl);
+  return (url: string) => {
+    try {
+      const u = new URL(url);
+      if (devServerUrl && u.origin === new URL(devServerUrl).origin) return true;
+      return u.protocol === 'file:' && u.pathname === allowed.pathname;
+    } catch {
+      return false;
+    }
+  };
+}

@@ -1,0 +1,161 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { HierarchicalNSW } from 'hnswlib-node';
+import type { Space } from '../../../shared/models.js';
+import { InspectorError } from '../../../shared/errors.js';
+import type { CheckpointResult } from './checkpoint.js';
+import { writeStandardIndexFile } from './standard-index.js';
+import type { SearchHit, VectorIndex } from './vector-index.js';
+import { checkQueryDimension, compareHits, normalizeForStorage, normalizeQuery, type VectorLike } from './vector-math.js';
+
+type HnswlibModule = typeof import('hnswlib-node');
+
+export interface HnswlibOptions {
+  space: Space;
+  dim: number;
+  /** Chroma's defaults: M 16, ef_construction 100, ef_search 100 (§3.6). */
+  M?: number;
+  efConstruction?: number;
+  efSearch?: number;
+  /** Rust core seeds with 0 (§6.8); graphs still differ because Chroma inserts in parallel. */
+  randomSeed?: number;
+}
+
+/** hnswlib-node passes labels and sizes as uint32. */
+const MAX_LABEL = 0xffffffff;
+/** Rust core's minimum capacity (§6.8). */
+const MIN_CAPACITY = 100;
+
+let hnswlibModule: Promise<HnswlibModule> | null = null;
+
+/** Loaded on first use so code paths that only read files never load the native addon. */
+function loadHnswlib(): Promise<HnswlibModule> {
+  hnswlibModule ??= import('hnswlib-node').then((m) => ((m as { default?: HnswlibModule }).default ?? m) as HnswlibModule);
+  return hnswlibModule;
+}
+
+function checkLabel(label: number): void {
+  if (!Number.isInteger(label) || label < 0 || label > MAX_LABEL) {
+    throw new InspectorError('INTERNAL', `label ${label} is outside the range hnswlib-node supports (0…${MAX_LABEL})`);
+  }
+}
+
+/**
+ * Approximate search through hnswlib-node. Cosine collections are opened in the `ip` space with
+ * vectors normalised here by the fork's formula: hnswlib-node's own `cosine` space re-normalises
+ * without Chroma's epsilon (§6.5 pitfalls). Deleted elements stay in the graph, marked deleted.
+ */
+export class HnswlibIndex implements VectorIndex {
+  private readonly efSearch: number;
+
+  private constructor(
+    private readonly index: HierarchicalNSW,
+    readonly space: Space,
+    readonly dim: number,
+    private readonly live: Set<number>,
+    efSearch: number,
+  ) {
+    this.efSearch = efSearch;
+  }
+
+  /** A fresh, empty index (no usable checkpoint, or an empty one: readIndex would give capacity 0). */
+  static async create(opts: HnswlibOptions & { capacity?: number }): Promise<HnswlibIndex> {
+    const lib = await loadHnswlib();
+    const index = new lib.HierarchicalNSW(opts.space === 'cosine' ? 'ip' : opts.space, opts.dim);
+    index.initIndex({
+      maxElements: Math.max(MIN_CAPACITY, opts.capacity ?? 0),
+      m: opts.M ?? 16,
+      efConstruction: opts.efConstruction ?? 100,
+      randomSeed: opts.randomSeed ?? 0,
+      allowReplaceDeleted: false,
+    });
+    return new HnswlibIndex(index, opts.space, opts.dim, new Set(), opts.efSearch ?? 100);
+  }
+
+  /**
+   * Loads a usable checkpoint: the four files are joined into the standard single-file format in a
+   * private temp dir under os.tmpdir() (never inside the Chroma folder), read, and the temp file
+   * removed. Phantom labels are marked deleted. `reserve` grows capacity once for a known WAL tail.
+   */
+  static async fromCheckpoint(
+    folderAbsPath: string,
+    segmentRelName: string,
+    checkpoint: CheckpointResult,
+    opts: { space: Space; efSearch?: number; reserve?: number },
+  ): Promise<HnswlibIndex> {
+    const header = checkpoint.header;
+    if (!checkpoint.usable || !header) {
+      throw new InspectorError('INTERNAL', `${segmentRelName}: HnswlibIndex.fromCheckpoint needs a usable checkpoint`);
+    }
+    const lib = await loadHnswlib();
+    const index = new lib.HierarchicalNSW(opts.space === 'cosine' ? 'ip' : opts.space, header.dim);
+    const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chroma-inspector-hnsw-'));
+    try {
+      const file = path.join(tmpDir, 'index.bin');
+      writeStandardIndexFile(folderAbsPath, segmentRelName, file);
+      await index.readIndex(file, false);
+    } catch (err) {
+      if (err instanceof InspectorError) throw err;
+      throw new InspectorError('CORRUPT_HNSW', `${segmentRelName}: hnswlib could not load the checkpoint: ${(err as Error).message}`, {
+        file: segmentRelName,
+      });
+    } finally {
+      fs.rmSync(tmpDir, { recursive: true, force: true });
+    }
+    for (const label of checkpoint.phantomLabels) {
+      checkLabel(label);
+      index.markDelete(label);
+    }
+    const live = new Set(checkpoint.idToLabel.values());
+    const out = new HnswlibIndex(index, opts.space, header.dim, live, opts.efSearch ?? 100);
+    if (opts.reserve) out.reserve(opts.reserve);
+    return out;
+  }
+
+  /** Makes room for `extra` new labels with one resize, instead of growing during the tail replay. */
+  reserve(extra: number): void {
+    const needed = this.index.getCurrentCount() + extra;
+    if (needed > this.index.getMaxElements()) this.index.resizeIndex(needed);
+  }
+
+  /** Adds a new label or replaces a live one's vector, from the ORIGINAL vector. */
+  upsert(label: number, vector: VectorLike): void {
+    checkLabel(label);
+    checkQueryDimension(vector, this.dim);
+    const stored = this.space === 'cosine' ? normalizeForStorage(vector) : Float32Array.from(vector);
+    if (!this.live.has(label) && this.index.getCurrentCount() >= this.index.getMaxElements()) {
+      this.index.resizeIndex(Math.max(MIN_CAPACITY, this.index.getMaxElements() * 2));
+    }
+    this.index.addPoint(Array.from(stored), label);
+    this.live.add(label);
+  }
+
+  delete(label: number): boolean {
+    if (!this.live.has(label)) return false;
+    this.index.markDelete(label);
+    this.live.delete(label);
+    return true;
+  }
+
+  has(label: number): boolean {
+    return this.live.has(label);
+  }
+
+  size(): number {
+    return this.live.size;
+  }
+
+  search(query: Float32Array, k: number, allowed?: (label: number) => boolean): SearchHit[] {
+    checkQueryDimension(query, this.dim);
+    // hnswlib-node throws when k exceeds capacity; Chroma caps k at the live count anyway.
+    const limit = Math.min(Math.max(0, Math.floor(k)), this.live.size);
+    if (limit === 0) return [];
+    const q = this.space === 'cosine' ? normalizeQuery(query) : query;
+    this.index.setEf(Math.max(this.efSearch, limit));
+    const res = allowed ? this.index.searchKnn(Array.from(q), limit, allowed) : this.index.searchKnn(Array.from(q), limit);
+    const hits: SearchHit[] = res.neighbors.map((label, i) => ({ label, distance: Math.fround(res.distances[i]!) }));
+    // hnswlib's heap leaves equal distances in no defined order; Chroma reports them by label.
+    return hits.sort(compareHits);
+  }
+}

@@ -1,0 +1,69 @@
+import type { RecordRow, Window } from '../../../shared/models.js';
+import type { RecordSort } from '../../../shared/contract.js';
+import { InspectorError } from '../../../shared/errors.js';
+import type { ChromaFolder } from '../chroma-folder.js';
+import { validateGetArgs } from '../query/validate-args.js';
+import { runGet, type MatchedRecord } from '../query/run-get.js';
+import { visibleMetadata } from '../query/format-results.js';
+
+const PREVIEW = 4;
+
+export interface RecordsQuery {
+  collectionId: string;
+  where?: unknown;
+  whereDocument?: unknown;
+  ids?: string[] | undefined;
+  sort?: RecordSort | undefined;
+  offset: number;
+  limit: number;
+  /** Attach a short embedding preview (loads the collection's vectors). */
+  withEmbeddingPreview?: boolean;
+}
+
+function toRow(r: MatchedRecord, embedding: number[] | null): RecordRow {
+  return {
+    id: r.id,
+    internalId: r.internalId,
+    document: r.document,
+    uri: r.uri,
+    metadata: visibleMetadata(r.metadata),
+    embedding,
+    ...(r.fromWal ? { fromWal: true } : {}),
+  };
+}
+
+/** One page of a collection's records for the grid, with the total for the scrollbar. */
+export function readRecordsWindow(folder: ChromaFolder, q: RecordsQuery): Window<RecordRow> {
+  const reader = folder.collection(q.collectionId);
+  const spec = validateGetArgs({
+    ...(q.ids ? { ids: q.ids } : {}),
+    ...(q.where !== undefined ? { where: q.where } : {}),
+    ...(q.whereDocument !== undefined ? { whereDocument: q.whereDocument } : {}),
+    limit: q.limit,
+    offset: q.offset,
+  });
+  const out = runGet(reader, spec, { withContents: true, withTotal: true, ...(q.sort ? { order: q.sort } : {}) });
+  const vectors = q.withEmbeddingPreview && reader.dimension !== null ? reader.vectors() : null;
+  const rows = out.records.map((r) => {
+    const label = vectors?.idToLabel.get(r.id);
+    const vec = label === undefined ? undefined : vectors?.original.get(label);
+    return toRow(r, vec ? Array.from(vec.subarray(0, PREVIEW)) : null);
+  });
+  return { rows, total: out.total ?? rows.length, offset: q.offset };
+}
+
+/** One record with its full vector. */
+export function readRecordDetail(folder: ChromaFolder, collectionId: string, id: string): RecordRow {
+  const reader = folder.collection(collectionId);
+  const spec = validateGetArgs({ ids: [id] });
+  const [rec] = runGet(reader, spec, { withContents: true }).records;
+  if (!rec) throw new InspectorError('NOT_FOUND', `Record "${id}" does not exist in collection ${reader.catalog.name}`, { id });
+  let embedding: number[] | null = null;
+  if (reader.dimension !== null) {
+    const vectors = reader.vectors();
+    const label = vectors.idToLabel.get(id);
+    const vec = label === undefined ? undefined : vectors.original.get(label);
+    embedding = vec ? Array.from(vec) : null;
+  }
+  return toRow(rec, embedding);
+}

@@ -1,0 +1,58 @@
+/**
+ * What the preload hands the renderer, built from injected Electron objects so it can be tested
+ * without Electron. The renderer gets no Node, no ipcRenderer: only these few calls.
+ */
+export interface IpcRendererLike {
+  send(channel: string, ...args: unknown[]): void;
+  on(channel: string, listener: (event: { ports?: readonly unknown[] }, ...args: unknown[]) => void): unknown;
+  removeListener(channel: string, listener: (...args: never[]) => void): unknown;
+}
+
+export interface WindowLike {
+  postMessage(message: unknown, targetOrigin: string, transfer?: unknown[]): void;
+}
+
+export const CHANNELS = {
+  connect: 'engine:connect',
+  port: 'engine:port',
+  openFolder: 'app:open-folder',
+  chooseFolder: 'app:choose-folder',
+  reveal: 'app:reveal',
+} as const;
+
+/** The message the preload posts to the page with the engine's MessagePort attached. */
+export const PORT_MESSAGE = 'chroma-inspector:engine-port';
+
+export interface PreloadApi {
+  platform: 'electron';
+  /** Asks main for a fresh engine port; it arrives as a window message `PORT_MESSAGE` with the port. */
+  requestEnginePort(): void;
+  /** Native folder picker. */
+  chooseFolder(): void;
+  revealInFileManager(path: string): void;
+  /** Subscribes to "open this folder" from the menu; returns an unsubscribe function. */
+  onOpenFolder(listener: (path: string) => void): () => void;
+}
+
+export function createPreloadApi(ipc: IpcRendererLike, win: WindowLike): PreloadApi {
+  // MessagePorts cannot cross contextBridge; forward them to the page with window.postMessage.
+  ipc.on(CHANNELS.port, (event) => {
+    const port = event.ports?.[0];
+    if (port) win.postMessage(PORT_MESSAGE, '*', [port]);
+  });
+  return {
+    platform: 'electron',
+    requestEnginePort: () => ipc.send(CHANNELS.connect),
+    chooseFolder: () => ipc.send(CHANNELS.chooseFolder),
+    revealInFileManager: (path: string) => {
+      if (typeof path === 'string' && path.length > 0) ipc.send(CHANNELS.reveal, path);
+    },
+    onOpenFolder: (listener) => {
+      const wrapped = (_event: unknown, path: unknown) => {
+        if (typeof path === 'string') listener(path);
+      };
+      ipc.on(CHANNELS.openFolder, wrapped);
+      return () => ipc.removeListener(CHANNELS.openFolder, wrapped);
+    },
+  };
+}

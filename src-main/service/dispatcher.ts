@@ -1,0 +1,62 @@
+import { InspectorError, toErrorData } from '../../shared/errors.js';
+import { inputs, isMethod, type Method, type Output, type ParsedInput } from '../../shared/contract.js';
+import { isClientMessage, type ClientMessage, type Progress, type ServerMessage } from '../../shared/protocol.js';
+
+export interface CallContext {
+  signal: AbortSignal;
+  progress(p: Progress): void;
+}
+
+export type Handlers = { [M in Method]: (input: ParsedInput<M>, ctx: CallContext) => Output<M> | Promise<Output<M>> };
+
+/**
+ * The engine end of the protocol, shared by every transport: validates input once with the
+ * contract's schemas, runs the handler, streams progress, honours cancel, and turns every error
+ * into `{code, message, details}` data.
+ */
+export function createDispatcher(handlers: Handlers) {
+  return function connect(send: (m: ServerMessage) => void) {
+    const running = new Map<number, AbortController>();
+    const handle = async (msg: ClientMessage) => {
+      if (msg.type === 'cancel') {
+        running.get(msg.id)?.abort();
+        return;
+      }
+      const controller = new AbortController();
+      running.set(msg.id, controller);
+      try {
+        if (!isMethod(msg.method)) throw new InspectorError('INVALID_ARGUMENT', `Unknown method "${msg.method}"`);
+        const method: Method = msg.method;
+        const parsed = inputs[method].safeParse(msg.input ?? {});
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0];
+          throw new InspectorError('INVALID_ARGUMENT', `Invalid input for ${method}: ${issue ? `${issue.path.join('.') || 'input'}: ${issue.message}` : 'rejected'}`);
+        }
+        const ctx: CallContext = {
+          signal: controller.signal,
+          progress: (p) => {
+            if (!controller.signal.aborted) send({ type: 'progress', id: msg.id, ...p });
+          },
+        };
+        const handler = handlers[method] as (input: unknown, ctx: CallContext) => unknown;
+        const value = await handler(parsed.data, ctx);
+        if (controller.signal.aborted) throw new InspectorError('CANCELLED', 'Cancelled');
+        send({ type: 'result', id: msg.id, ok: true, value });
+      } catch (err) {
+        send({ type: 'result', id: msg.id, ok: false, error: controller.signal.aborted ? { code: 'CANCELLED', message: 'Cancelled' } : toErrorData(err) });
+      } finally {
+        running.delete(msg.id);
+      }
+    };
+    return {
+      receive(raw: unknown) {
+        if (!isClientMessage(raw)) return;
+        void handle(raw);
+      },
+      close() {
+        for (const c of running.values()) c.abort();
+        running.clear();
+      },
+    };
+  };
+}

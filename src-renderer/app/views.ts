@@ -1,0 +1,30 @@
+/** The tabs of the workspace, their shortcuts (g + key, or Alt+number) and whether they need a collection. */
+export type ViewId = 'overview' | 'collection' | 'records' | 'search' | 'query' | 'wal' | 'metadata' | 'sql';
+
+export interface ViewDef {
+  id: ViewId;
+  label: string;
+  /** Second key of the `g <key>` sequence. */
+  key: string;
+  needsCollection: boolean;
+  description: string;
+}
+
+export const VIEWS: readonly ViewDef[] = [
+  { id: 'overview', label: 'Overview', key: 'o', needsCollection: false, description: 'Folder era, files, WAL, health' },
+  { id: 'collection', label: 'Collection', key: 'c', needsCollection: true, description: 'Configuration, segments, HNSW state' },
+  { id: 'records', label: 'Records', key: 'r', needsCollection: true, description: 'Every record, paged and sortable' },
+  { id: 'search', label: 'Search', key: 's', needsCollection: true, description: 'where / where_document builder' },
+  { id: 'query', label: 'Vector query', key: 'v', needsCollection: true, description: 'Nearest neighbours by vector' },
+  { id: 'wal', label: 'WAL', key: 'w', needsCollection: false, description: 'embeddings_queue rows' },
+  { id: 'metadata', label: 'Metadata rows', key: 'm', needsCollection: false, description: 'embedding_metadata, typed' },
+  { id: 'sql', label: 'SQL', key: 'q', needsCollection: false, description: 'Read-only SQL console' },
+];
+
+export const viewById = (id: ViewId): ViewDef => VIEWS.find((v) => v.id === id) ?? VIEWS[0]!;
+
+/** `g r` style label plus the Alt+N alternative. */
+export function shortcutLabel(view: ViewDef): string {
+  const n = VIEWS.indexOf(view) + 1;
+  return `g ${view.key} · Alt+${n}`;
+}

@@ -1,0 +1,46 @@
+import { createEngineClient, type EngineClient } from '../../shared/client.js';
+import { createMessagePortChannel } from './message-port-channel.js';
+import { createWebSocketChannel, type ClosableChannel } from './websocket-channel.js';
+
+export type Transport = 'electron' | 'websocket';
+
+export interface Connection {
+  client: EngineClient;
+  transport: Transport;
+  /** Called once when the carrier closes (engine gone, server stopped, token refused). */
+  onClose(listener: () => void): () => void;
+}
+
+/** `http://127.0.0.1:8123/?token=XYZ` → `ws://127.0.0.1:8123/api?token=XYZ`. */
+export function websocketUrl(location: { origin: string; search: string }): string {
+  const token = new URLSearchParams(location.search).get('token');
+  const base = `${location.origin.replace(/^http/, 'ws')}/api`;
+  return token ? `${base}?token=${encodeURIComponent(token)}` : base;
+}
+
+/**
+ * Picks the transport at startup: the Electron preload's MessagePort when present, else a
+ * WebSocket to the `serve` host this page came from. The rest of the UI only sees EngineClient.
+ */
+export async function connect(): Promise<Connection> {
+  const host = window.chromaInspector;
+  let channel: ClosableChannel;
+  let transport: Transport;
+  if (host && typeof host.connect === 'function') {
+    channel = createMessagePortChannel(await host.connect());
+    transport = 'electron';
+  } else {
+    if (!/^https?:$/.test(window.location.protocol)) {
+      throw new Error('No engine to talk to: open this page from `chroma-inspector serve` or the desktop app.');
+    }
+    channel = createWebSocketChannel(websocketUrl(window.location));
+    transport = 'websocket';
+  }
+  await channel.ready;
+  const client = createEngineClient(channel);
+  return {
+    client,
+    transport,
+    onClose: (listener) => channel.onClose?.(listener) ?? (() => undefined),
+  };
+}
