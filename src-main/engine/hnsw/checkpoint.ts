@@ -62,10 +62,17 @@ class Problems {
     this.list.push({ severity, code, message: `${rel}: ${message}`, file: rel, segmentId: this.segment });
   }
 
+  /** For an InspectorError whose message already names the file: kept verbatim. */
+  addError(severity: Problem['severity'], code: string, file: string, err: InspectorError): void {
+    this.list.push({ severity, code, message: err.message, file: `${this.segment}/${file}`, segmentId: this.segment });
+  }
+
   get hasErrors(): boolean {
     return this.list.some((p) => p.severity === 'error');
   }
 }
+
+const IGNORED = 'Chroma ignores the .bin files and replays the whole WAL';
 
 type PickleState = { kind: 'absent' } | { kind: 'corrupt' } | { kind: 'ok'; meta: IndexMetadata };
 
@@ -77,14 +84,19 @@ function loadPickle(dir: string, seg: string, listing: SegmentListing, problems:
     return { kind: 'ok', meta: decodeIndexMetadata(readPickle(buf, rel), rel) };
   } catch (err) {
     if (!(err instanceof InspectorError)) throw err;
-    // The InspectorError message already names the file; keep it verbatim.
-    problems.list.push({ severity: 'error', code: 'pickle.corrupt', message: err.message, file: `${seg}/${PICKLE_FILE}`, segmentId: seg });
+    problems.addError('error', 'pickle.corrupt', PICKLE_FILE, err);
     return { kind: 'corrupt' };
   }
 }
 
 /** Parses header.bin, reporting rather than throwing. `severity` is lower when the files are ignored anyway. */
-function loadHeader(dir: string, seg: string, listing: SegmentListing, problems: Problems, severity: Problem['severity']): HnswHeader | null {
+function loadHeader(
+  dir: string,
+  seg: string,
+  listing: SegmentListing,
+  problems: Problems,
+  severity: Problem['severity'],
+): HnswHeader | null {
   if (!listing.sizes.has(HEADER_FILE)) {
     problems.add(severity, 'hnsw.missing-file', HEADER_FILE, 'file is missing');
     return null;
@@ -93,13 +105,19 @@ function loadHeader(dir: string, seg: string, listing: SegmentListing, problems:
     return readHeaderFile(dir, `${seg}/${HEADER_FILE}`);
   } catch (err) {
     if (!(err instanceof InspectorError)) throw err;
-    problems.list.push({ severity, code: 'hnsw.bad-header', message: err.message, file: `${seg}/${HEADER_FILE}`, segmentId: seg });
+    problems.addError(severity, 'hnsw.bad-header', HEADER_FILE, err);
     return null;
   }
 }
 
 /** Size checks that need only stat(): data_level0 (and length.bin for cosine) must cover cur elements. */
-function checkSizes(listing: SegmentListing, header: HnswHeader, problems: Problems, severity: Problem['severity'], space: Space | null): void {
+function checkSizes(
+  listing: SegmentListing,
+  header: HnswHeader,
+  problems: Problems,
+  severity: Problem['severity'],
+  space: Space | null,
+): void {
   const need = (file: typeof DATA_LEVEL0_FILE | typeof LENGTH_FILE, bytes: number, what: string) => {
     const size = listing.sizes.get(file);
     if (size === undefined) problems.add(severity, 'hnsw.missing-file', file, 'file is missing');
@@ -108,13 +126,17 @@ function checkSizes(listing: SegmentListing, header: HnswHeader, problems: Probl
   const cur = header.curElementCount;
   need(DATA_LEVEL0_FILE, cur * header.sizeDataPerElement, `${cur} elements × ${header.sizeDataPerElement} bytes`);
   if (space === 'cosine') need(LENGTH_FILE, cur * 4, `${cur} cosine norms × 4 bytes`);
-  else if (space !== null && !listing.sizes.has(LENGTH_FILE)) problems.add('warning', 'hnsw.missing-file', LENGTH_FILE, 'file is missing');
+  else if (space !== null && !listing.sizes.has(LENGTH_FILE)) {
+    problems.add('warning', 'hnsw.missing-file', LENGTH_FILE, 'file is missing (unused for this space)');
+  }
   if (!listing.sizes.has(LINK_LISTS_FILE)) problems.add(severity, 'hnsw.missing-file', LINK_LISTS_FILE, 'file is missing');
 }
 
 function reportListing(listing: SegmentListing, problems: Problems): void {
-  for (const name of listing.notFiles) problems.add('error', 'hnsw.not-a-file', name, 'exists but is not a regular file');
-  for (const name of listing.strayFiles) problems.add('info', 'hnsw.unexpected-file', name, 'is not a file Chroma writes; ignored');
+  for (const name of listing.notFiles) problems.add('warning', 'hnsw.not-a-file', name, 'exists but is not a regular file');
+  for (const name of listing.strayFiles) {
+    problems.add('info', 'hnsw.unexpected-file', name, 'is not a file Chroma writes; ignored');
+  }
 }
 
 function emptyResult(files: FileEntry[], problems: Problem[]): CheckpointResult {
@@ -144,10 +166,10 @@ export function readCheckpoint(folderAbsPath: string, segmentRelName: string, op
   if (pickle.kind !== 'ok' || pickle.meta.idToLabel.size === 0) {
     // Chroma ignores the .bin files then, so their state is only informative.
     if (pickle.kind === 'absent') {
-      problems.add('info', 'hnsw.no-checkpoint', PICKLE_FILE, 'absent: Chroma ignores the .bin files and replays the whole WAL');
+      problems.add('info', 'hnsw.no-checkpoint', PICKLE_FILE, `absent: ${IGNORED}`);
     } else if (pickle.kind === 'ok') {
       result.pickle = pickle.meta.summary;
-      problems.add('info', 'hnsw.no-checkpoint', PICKLE_FILE, 'id_to_label is empty: Chroma ignores the .bin files and replays the whole WAL');
+      problems.add('info', 'hnsw.no-checkpoint', PICKLE_FILE, `id_to_label is empty: ${IGNORED}`);
     }
     result.header = loadHeader(dir, segmentRelName, listing, problems, 'info');
     if (result.header) checkSizes(listing, result.header, problems, 'info', null);
@@ -162,7 +184,8 @@ export function readCheckpoint(folderAbsPath: string, segmentRelName: string, op
   if (!header) return result;
   checkSizes(listing, header, problems, 'error', opts.space);
   if (meta.dimensionality !== null && meta.dimensionality !== header.dim) {
-    problems.add('error', 'hnsw.dimension-mismatch', PICKLE_FILE, `dimensionality is ${meta.dimensionality} but header.bin says ${header.dim}`);
+    const msg = `dimensionality is ${meta.dimensionality} but header.bin says ${header.dim}`;
+    problems.add('error', 'hnsw.dimension-mismatch', PICKLE_FILE, msg);
   }
   if (listing.sizes.has(LINK_LISTS_FILE)) {
     try {
@@ -170,12 +193,13 @@ export function readCheckpoint(folderAbsPath: string, segmentRelName: string, op
       const linkLists = fs.readFileSync(path.join(dir, LINK_LISTS_FILE));
       const used = walkLinkLists(linkLists, header, rel);
       if (used < linkLists.length) {
-        problems.add('info', 'hnsw.trailing-bytes', LINK_LISTS_FILE, `${linkLists.length - used} bytes after the last link list are ignored`);
+        const msg = `${linkLists.length - used} bytes after the last link list are ignored`;
+        problems.add('info', 'hnsw.trailing-bytes', LINK_LISTS_FILE, msg);
       }
     } catch (err) {
       if (!(err instanceof InspectorError)) throw err;
       const code = typeof err.details?.problem === 'string' ? err.details.problem : 'hnsw.bad-link-lists';
-      problems.list.push({ severity: 'error', code, message: err.message, file: `${segmentRelName}/${LINK_LISTS_FILE}`, segmentId: segmentRelName });
+      problems.addError('error', code, LINK_LISTS_FILE, err);
     }
   }
   if (problems.hasErrors) return result;
@@ -184,12 +208,16 @@ export function readCheckpoint(folderAbsPath: string, segmentRelName: string, op
   result.deletedCount = scan.deletedCount;
   checkLabels(meta, scan.liveLabels, scan.deletedLabels, problems);
   for (const d of scan.duplicates.slice(0, 3)) {
-    problems.add('error', 'hnsw.duplicate-labels', DATA_LEVEL0_FILE, `label ${d.label} is live at internal ids ${d.first} and ${d.second}`);
+    const msg = `label ${d.label} is live at internal ids ${d.first} and ${d.second}`;
+    problems.add('error', 'hnsw.duplicate-labels', DATA_LEVEL0_FILE, msg);
   }
   result.phantomLabels = [...scan.liveLabels.keys()].filter((label) => !meta.labelToId.has(label));
   if (result.phantomLabels.length > 0) {
-    problems.add('info', 'hnsw.phantom-labels', DATA_LEVEL0_FILE,
-      `${result.phantomLabels.length} live element(s) are not in the pickle (written after the last pickle); ignored, e.g. label ${result.phantomLabels[0]}`);
+    // Persist writes the .bin files first and the pickle second; a crash in between leaves these.
+    const msg =
+      `${result.phantomLabels.length} live element(s) are not in the pickle and are ignored ` +
+      `(e.g. label ${result.phantomLabels[0]}); the .bin files were persisted without the pickle catching up`;
+    problems.add('info', 'hnsw.phantom-labels', DATA_LEVEL0_FILE, msg);
   }
   if (problems.hasErrors) return result;
 
@@ -217,11 +245,12 @@ function checkLabels(meta: IndexMetadata, live: Map<number, number>, deleted: Se
   for (const [label, id] of meta.labelToId) {
     if (live.has(label)) continue;
     count++;
-    if (bad.length < 3) bad.push(`label ${label} (${JSON.stringify(id)}) is ${deleted.has(label) ? 'marked deleted' : 'absent'}`);
+    const state = deleted.has(label) ? 'marked deleted' : 'absent';
+    if (bad.length < 3) bad.push(`label ${label} (${JSON.stringify(id)}) is ${state}`);
   }
   if (count > 0) {
-    problems.add('error', 'hnsw.missing-labels', DATA_LEVEL0_FILE,
-      `${count} of ${meta.labelToId.size} pickle label(s) are not live elements: ${bad.join('; ')}`);
+    const msg = `${count} of ${meta.labelToId.size} pickle label(s) are not live elements: ${bad.join('; ')}`;
+    problems.add('error', 'hnsw.missing-labels', DATA_LEVEL0_FILE, msg);
   }
 }
 
@@ -233,7 +262,14 @@ export function readHeaderOnly(folderAbsPath: string, segmentRelName: string): H
   const dir = path.join(folderAbsPath, segmentRelName);
   const problems = new Problems(segmentRelName);
   const listing = listSegmentFolder(folderAbsPath, segmentRelName);
-  const out: HeaderOnlyResult = { folderExists: listing.folderExists, files: listing.files, header: null, pickle: null, hasCheckpoint: false, problems: problems.list };
+  const out: HeaderOnlyResult = {
+    folderExists: listing.folderExists,
+    files: listing.files,
+    header: null,
+    pickle: null,
+    hasCheckpoint: false,
+    problems: problems.list,
+  };
   if (!listing.folderExists) {
     problems.add('info', 'hnsw.missing-folder', null, 'segment folder does not exist; all vectors come from the WAL');
     return out;

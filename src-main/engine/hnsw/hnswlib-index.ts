@@ -94,12 +94,15 @@ export class HnswlibIndex implements VectorIndex {
     try {
       const file = path.join(tmpDir, 'index.bin');
       writeStandardIndexFile(folderAbsPath, segmentRelName, file);
-      await index.readIndex(file, false);
-    } catch (err) {
-      if (err instanceof InspectorError) throw err;
-      throw new InspectorError('CORRUPT_HNSW', `${segmentRelName}: hnswlib could not load the checkpoint: ${(err as Error).message}`, {
-        file: segmentRelName,
-      });
+      try {
+        await index.readIndex(file, false);
+      } catch (err) {
+        // hnswlib re-checks the layout ("Index seems to be corrupted or unsupported").
+        const why = (err as Error).message;
+        throw new InspectorError('CORRUPT_HNSW', `${segmentRelName}: hnswlib could not load the checkpoint: ${why}`, {
+          file: segmentRelName,
+        });
+      }
     } finally {
       fs.rmSync(tmpDir, { recursive: true, force: true });
     }

@@ -30,7 +30,9 @@ export const RECONSTRUCTORS = new Set(['copy_reg._reconstructor', 'copyreg._reco
 /** Python escape sequences in STRING (bytes repr) and UNICODE (raw-unicode-escape) arguments. */
 export function decodeEscapes(text: string, rawUnicode: boolean): string {
   if (!text.includes('\\')) return text;
-  const simple: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', v: '\v' };
+  const simple: Record<string, string> = {
+    n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', v: '\v',
+  };
   const pattern = rawUnicode ? /\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g : /\\(x[0-9a-fA-F]{2}|[0-7]{1,3}|.)/g;
   return text.replace(pattern, (whole, a: string | undefined, b: string | undefined) => {
     if (rawUnicode) {

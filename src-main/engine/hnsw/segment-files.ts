@@ -123,7 +123,8 @@ export function walkLinkLists(buf: Buffer, header: HnswHeader, relFile: string):
       fail('hnsw.bad-link-lists', `element ${i} at byte ${pos} has level ${level} above the header's maxlevel ${header.maxLevel}`);
     }
     if (pos + 4 + size > buf.length) {
-      fail('hnsw.truncated', `file ends at byte ${buf.length} inside element ${i}'s ${size}-byte link list (starts at byte ${pos + 4})`);
+      const where = `inside element ${i}'s ${size}-byte link list (starts at byte ${pos + 4})`;
+      fail('hnsw.truncated', `file ends at byte ${buf.length} ${where}`);
     }
     pos += 4 + size;
   }

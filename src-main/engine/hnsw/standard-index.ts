@@ -52,11 +52,10 @@ function planJoin(folderAbsPath: string, segmentRelName: string): JoinPlan {
   const level0Bytes = header.curElementCount * header.sizeDataPerElement;
   const level0Size = read(DATA_LEVEL0_FILE, () => fs.statSync(level0Path).size);
   if (level0Size < level0Bytes) {
-    throw new InspectorError(
-      'CORRUPT_HNSW',
-      `${rel(DATA_LEVEL0_FILE)}: ${level0Size} bytes, but ${header.curElementCount} elements × ${header.sizeDataPerElement} need ${level0Bytes}`,
-      { file: rel(DATA_LEVEL0_FILE) },
-    );
+    const need = `${header.curElementCount} elements × ${header.sizeDataPerElement} need ${level0Bytes}`;
+    throw new InspectorError('CORRUPT_HNSW', `${rel(DATA_LEVEL0_FILE)}: ${level0Size} bytes, but ${need}`, {
+      file: rel(DATA_LEVEL0_FILE),
+    });
   }
   const linkListsAll = read(LINK_LISTS_FILE, () => fs.readFileSync(path.join(dir, LINK_LISTS_FILE)));
   const linkBytes = walkLinkLists(linkListsAll, header, rel(LINK_LISTS_FILE));

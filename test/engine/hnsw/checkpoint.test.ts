@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Problem } from '../../../shared/models.js';
-import { joinStandardIndex, readCheckpoint, readHeaderOnly, type CheckpointResult } from '../../../src-main/engine/hnsw/checkpoint.js';
+import {
+  joinStandardIndex, readCheckpoint, readHeaderOnly, writeStandardIndexFile, type CheckpointResult,
+} from '../../../src-main/engine/hnsw/checkpoint.js';
 import { decodeIndexMetadata } from '../../../src-main/engine/hnsw/index-metadata.js';
 import { readPickle } from '../../../src-main/engine/hnsw/pickle-reader.js';
 import {
@@ -124,6 +126,12 @@ describe('readCheckpoint on Chroma 1.3.4 fixtures', () => {
     const link = fs.statSync(path.join(seed7, ARTICLES, 'link_lists.bin')).size;
     expect(joined.length).toBe(96 + h.curElementCount * h.sizeDataPerElement + link);
     expect(joined.subarray(0, 96)).toEqual(fs.readFileSync(path.join(seed7, ARTICLES, 'header.bin')).subarray(4));
+  });
+
+  it('refuses to join an empty index or to write inside the Chroma folder', () => {
+    expect(() => joinStandardIndex(seed7, POINTS)).toThrow(/the index is empty; nothing to join/);
+    expect(() => writeStandardIndexFile(seed7, ARTICLES, path.join(seed7, 'joined.bin'))).toThrow(/refusing to write/);
+    expect(fs.existsSync(path.join(seed7, 'joined.bin'))).toBe(false);
   });
 
   it('readHeaderOnly gives header, sizes and pickle summary without vectors', () => {

@@ -7,7 +7,9 @@ import type { Space } from '../../../shared/models.js';
 import { readCheckpoint, type CheckpointResult } from '../../../src-main/engine/hnsw/checkpoint.js';
 import { BruteForceIndex, HnswlibIndex, type SearchHit, type VectorIndex } from '../../../src-main/engine/hnsw/vector-index.js';
 import { normalizeForStorage } from '../../../src-main/engine/hnsw/vector-math.js';
-import { ARTICLES, INNER, openSqlite, loadCases, relClose, seed7, type CaseRecord } from './helpers.js';
+import { ARTICLES, INNER, copySegment, loadCases, openSqlite, relClose, rustPickle, seed7, type CaseRecord } from './helpers.js';
+import { decodeIndexMetadata } from '../../../src-main/engine/hnsw/index-metadata.js';
+import { readPickle } from '../../../src-main/engine/hnsw/pickle-reader.js';
 
 interface WalRow { seq_id: number; operation: number; id: string; vector: Buffer | null }
 
@@ -141,6 +143,31 @@ describe.each([
       expect(err).toBeInstanceOf(InspectorError);
       expect((err as InspectorError).code).toBe('DIMENSION_MISMATCH');
       expect((err as InspectorError).message).toBe(`Collection expecting embedding with dimension of ${dim}, got ${dim + 1}`);
+    }
+  });
+});
+
+describe('HnswlibIndex with phantom labels', () => {
+  it('marks graph elements missing from the pickle deleted so they are never returned', async () => {
+    const copy = copySegment(seed7, ARTICLES);
+    try {
+      const full = readCheckpoint(seed7, ARTICLES, { space: 'cosine' });
+      const meta = decodeIndexMetadata(readPickle(fs.readFileSync(copy.file('index_metadata.pickle')), 'p'), 'p');
+      const [droppedId, droppedLabel] = [...meta.idToLabel][0]!;
+      const kept = new Map(meta.idToLabel);
+      kept.delete(droppedId);
+      fs.writeFileSync(copy.file('index_metadata.pickle'), rustPickle(kept, meta.totalElementsAdded));
+      const cp = readCheckpoint(copy.root, ARTICLES, { space: 'cosine' });
+      expect(cp.phantomLabels).toEqual([droppedLabel]);
+      const hnsw = await HnswlibIndex.fromCheckpoint(copy.root, ARTICLES, cp, { space: 'cosine' });
+      expect(hnsw.size()).toBe(full.idToLabel.size - 1);
+      const q = full.vectors.get(droppedLabel)!;
+      const hits = hnsw.search(q, 10);
+      expect(hits.length).toBe(10);
+      expect(hits.some((h) => h.label === droppedLabel)).toBe(false);
+      expect(hnsw.search(q, 100000).length).toBe(hnsw.size());
+    } finally {
+      copy.cleanup();
     }
   });
 });

@@ -1,0 +1,48 @@
+import type { ConnectionState } from './app.js';
+import type { Transport } from '../client/connect.js';
+import { useWorkspace } from './workspace-context.js';
+import { formatCount } from '../components/value/format.js';
+
+/** Folder path, era, read-only badge, WAL, problems, connection. */
+export function StatusBar({ connection, transport }: { connection: ConnectionState; transport: Transport }) {
+  const ws = useWorkspace();
+  const info = ws.folder?.info;
+  const errors = info?.problems.filter((p) => p.severity === 'error').length ?? 0;
+  const warnings = info?.problems.filter((p) => p.severity === 'warning').length ?? 0;
+  return (
+    <footer className="statusbar" data-testid="status-bar">
+      <span className={`status-conn status-${connection}`} data-testid="connection-state" data-state={connection}>
+        <span className="dot" aria-hidden="true" />
+        {connection === 'connected' ? (transport === 'electron' ? 'engine' : 'connected') : connection}
+      </span>
+      {info ? (
+        <>
+          <span className="status-item status-readonly" data-testid="readonly-badge" title="The folder is opened read-only: nothing is ever written">
+            read-only
+          </span>
+          <span className="status-item" data-testid="status-era" title={`Chroma ${info.era.chromaVersions}`}>
+            {info.era.label}
+          </span>
+          <span className="status-item status-path" title={info.path}>
+            {info.path}
+          </span>
+          <span className="spacer" />
+          {ws.collection && <span className="status-item">{ws.collection.name}</span>}
+          <span className="status-item">WAL {formatCount(info.walRows)}</span>
+          {(errors > 0 || warnings > 0) && (
+            <button type="button" className="status-item status-problems" onClick={() => ws.setView('overview')} data-testid="status-problems">
+              {errors > 0 && <span className="sev-error">● {errors}</span>} {warnings > 0 && <span className="sev-warn">▲ {warnings}</span>}
+            </button>
+          )}
+          {info.activity.likelyInUse && (
+            <span className="status-item sev-warn" title={info.activity.reasons.join('\n')}>
+              in use
+            </span>
+          )}
+        </>
+      ) : (
+        <span className="status-item muted">{ws.opening ? `Opening ${ws.opening}…` : 'No folder open'}</span>
+      )}
+    </footer>
+  );
+}

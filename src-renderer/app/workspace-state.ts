@@ -1,0 +1,78 @@
+import type { OpenedFolder } from '../../shared/contract.js';
+import type { InspectorError } from '../../shared/errors.js';
+import type { CollectionSummary, FolderInfo } from '../../shared/models.js';
+import type { ViewId } from './views.js';
+
+/** A filter applied from the search builder, plain JSON as the engine takes it. */
+export interface AppliedFilter {
+  where?: unknown;
+  whereDocument?: unknown;
+}
+
+export interface WorkspaceState {
+  folder: OpenedFolder | null;
+  opening: string | null;
+  openError: InspectorError | null;
+  collectionId: string | null;
+  view: ViewId;
+  /** WAL view's id filter, set by "history of this id". */
+  walId: string | null;
+  paletteOpen: boolean;
+}
+
+export type WorkspaceAction =
+  | { type: 'opening'; path: string }
+  | { type: 'opened'; folder: OpenedFolder }
+  | { type: 'openFailed'; error: InspectorError }
+  | { type: 'closed' }
+  | { type: 'info'; info: FolderInfo }
+  | { type: 'collection'; id: string | null; view?: ViewId }
+  | { type: 'view'; view: ViewId }
+  | { type: 'walHistory'; id: string | null }
+  | { type: 'palette'; open: boolean };
+
+export const initialWorkspace: WorkspaceState = {
+  folder: null,
+  opening: null,
+  openError: null,
+  collectionId: null,
+  view: 'overview',
+  walId: null,
+  paletteOpen: false,
+};
+
+export function workspaceReducer(state: WorkspaceState, action: WorkspaceAction): WorkspaceState {
+  switch (action.type) {
+    case 'opening':
+      return { ...state, opening: action.path, openError: null };
+    case 'opened': {
+      const first = allCollections(action.folder.info)[0];
+      return { ...initialWorkspace, folder: action.folder, collectionId: first?.id ?? null, view: 'overview' };
+    }
+    case 'openFailed':
+      return { ...state, opening: null, openError: action.error };
+    case 'closed':
+      return { ...initialWorkspace };
+    case 'info':
+      return state.folder ? { ...state, folder: { ...state.folder, info: action.info } } : state;
+    case 'collection':
+      return { ...state, collectionId: action.id, view: action.view ?? (state.view === 'overview' ? 'collection' : state.view) };
+    case 'view':
+      return { ...state, view: action.view, paletteOpen: false };
+    case 'walHistory':
+      return { ...state, walId: action.id, view: 'wal' };
+    case 'palette':
+      return { ...state, paletteOpen: action.open };
+  }
+}
+
+export function allCollections(info: FolderInfo | undefined | null): CollectionSummary[] {
+  if (!info) return [];
+  return info.tenants.flatMap((t) => t.databases.flatMap((d) => d.collections));
+}
+
+/** `name`, or `tenant/database/name` when the name alone is ambiguous. */
+export function collectionLabel(c: CollectionSummary, all: CollectionSummary[]): string {
+  const dup = all.filter((x) => x.name === c.name).length > 1;
+  return dup ? `${c.tenant}/${c.database}/${c.name}` : c.name;
+}

@@ -1,0 +1,94 @@
+import { isLosslessNumber, stringify, type LosslessNumber } from 'lossless-json';
+import type { Json } from './filter-to-json.js';
+
+/** Filter JSON text as shown in the editor (2-space, floats keep `.0`). */
+export function jsonText(value: Json | undefined): string {
+  return value === undefined ? '' : (stringify(value, null, 2) ?? '');
+}
+
+/** A Python literal: dicts/lists, True/False/None, JSON-escaped strings (valid Python). */
+export function pythonLiteral(value: Json, indent = 0): string {
+  const pad = '    ';
+  if (value === null) return 'None';
+  if (value === true) return 'True';
+  if (value === false) return 'False';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (isLosslessNumber(value)) return (value as LosslessNumber).value;
+  const compact = oneLine(value, pythonLiteral);
+  if (compact.length + indent * 4 <= 72) return compact;
+  const inner = pad.repeat(indent + 1);
+  if (Array.isArray(value)) return `[\n${value.map((v) => inner + pythonLiteral(v, indent + 1)).join(',\n')},\n${pad.repeat(indent)}]`;
+  const entries = Object.entries(value as Record<string, Json>);
+  return `{\n${entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${pythonLiteral(v, indent + 1)}`).join(',\n')},\n${pad.repeat(indent)}}`;
+}
+
+/** A JS literal: unquoted identifier keys (`$and`, `age`), quoted otherwise. */
+export function jsLiteral(value: Json, indent = 0): string {
+  const pad = '  ';
+  if (value === null) return 'null';
+  if (typeof value === 'boolean') return String(value);
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (isLosslessNumber(value)) return (value as LosslessNumber).value;
+  const compact = oneLine(value, jsLiteral);
+  if (compact.length + indent * 2 <= 72) return compact;
+  const inner = pad.repeat(indent + 1);
+  if (Array.isArray(value)) return `[\n${value.map((v) => inner + jsLiteral(v, indent + 1)).join(',\n')},\n${pad.repeat(indent)}]`;
+  const entries = Object.entries(value as Record<string, Json>);
+  return `{\n${entries.map(([k, v]) => `${inner}${jsKey(k)}: ${jsLiteral(v, indent + 1)}`).join(',\n')},\n${pad.repeat(indent)}}`;
+}
+
+function oneLine(value: Json, lit: (v: Json, indent: number) => string): string {
+  if (Array.isArray(value)) return `[${value.map((v) => lit(v, 99)).join(', ')}]`;
+  const entries = Object.entries(value as Record<string, Json>);
+  const key = lit === jsLiteral ? jsKey : (k: string) => JSON.stringify(k);
+  return `{${entries.map(([k, v]) => `${key(k)}: ${lit(v, 99)}`).join(', ')}}`;
+}
+
+const jsKey = (k: string) => (/^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k));
+
+export interface SnippetInput {
+  where?: Json;
+  whereDocument?: Json;
+}
+
+/** `collection.get(where=…, where_document=…)` for the Python client. */
+export function pythonGetSnippet({ where, whereDocument }: SnippetInput): string {
+  const args: string[] = [];
+  if (where !== undefined) args.push(`where=${pythonLiteral(where, 1)}`);
+  if (whereDocument !== undefined) args.push(`where_document=${pythonLiteral(whereDocument, 1)}`);
+  if (args.length === 0) return 'collection.get()';
+  return `collection.get(\n${args.map((a) => `    ${a},`).join('\n')}\n)`;
+}
+
+/** `await collection.get({ where, whereDocument })` for the JS client. */
+export function jsGetSnippet({ where, whereDocument }: SnippetInput): string {
+  const props: string[] = [];
+  if (where !== undefined) props.push(`where: ${jsLiteral(where, 1)}`);
+  if (whereDocument !== undefined) props.push(`whereDocument: ${jsLiteral(whereDocument, 1)}`);
+  if (props.length === 0) return 'await collection.get();';
+  return `await collection.get({\n${props.map((p) => `  ${p},`).join('\n')}\n});`;
+}
+
+export interface QuerySnippetInput extends SnippetInput {
+  embedding: number[];
+  nResults: number;
+}
+
+const vectorText = (v: number[], max = 6) => `[${v.slice(0, max).join(', ')}${v.length > max ? ', ...' : ''}]`;
+
+/** `collection.query(query_embeddings=[…], n_results=k, …)`; long vectors are elided. */
+export function pythonQuerySnippet({ embedding, nResults, where, whereDocument }: QuerySnippetInput): string {
+  const args = [`query_embeddings=[${vectorText(embedding)}]`, `n_results=${nResults}`];
+  if (where !== undefined) args.push(`where=${pythonLiteral(where, 1)}`);
+  if (whereDocument !== undefined) args.push(`where_document=${pythonLiteral(whereDocument, 1)}`);
+  args.push('include=["documents", "metadatas", "distances"]');
+  return `collection.query(\n${args.map((a) => `    ${a},`).join('\n')}\n)`;
+}
+
+export function jsQuerySnippet({ embedding, nResults, where, whereDocument }: QuerySnippetInput): string {
+  const props = [`queryEmbeddings: [${vectorText(embedding)}]`, `nResults: ${nResults}`];
+  if (where !== undefined) props.push(`where: ${jsLiteral(where, 1)}`);
+  if (whereDocument !== undefined) props.push(`whereDocument: ${jsLiteral(whereDocument, 1)}`);
+  props.push('include: ["documents", "metadatas", "distances"]');
+  return `await collection.query({\n${props.map((p) => `  ${p},`).join('\n')}\n});`;
+}

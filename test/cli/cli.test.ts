@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { runCli } from '../../src-main/cli/main.js';
+import { compareCase, type RecordedCase } from '../helpers/compare.js';
+import { referenceFixture } from '../helpers/paths.js';
+
+const fixture = referenceFixture('chroma-1.3.4-seed7');
+const data = join(fixture, 'data');
+const cases = (JSON.parse(readFileSync(join(fixture, 'cases.json'), 'utf8')) as { cases: RecordedCase[] }).cases;
+
+let out = '';
+let err = '';
+beforeEach(() => {
+  out = '';
+  err = '';
+  process.exitCode = 0;
+  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  process.exitCode = 0;
+});
+
+async function cli(...argv: string[]) {
+  await runCli(argv);
+  return { code: process.exitCode ?? 0, out, err };
+}
+
+describe('chroma-inspector CLI', () => {
+  it('info --json describes the folder', async () => {
+    const r = await cli('info', data, '--json');
+    expect(r.code).toBe(0);
+    const info = JSON.parse(r.out);
+    expect(info.era.rustCore).toBe(true);
+    const names = info.tenants.flatMap((t: { databases: { collections: { name: string }[] }[] }) => t.databases.flatMap((d) => d.collections.map((c) => c.name)));
+    expect(names.sort()).toEqual(['articles', 'empty', 'inner', 'points', 'tickets', 'tiny']);
+  });
+
+  it('info without --json prints a readable summary', async () => {
+    const r = await cli('info', data);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/written by\s+Python 1\.5\+/);
+    expect(r.out).toMatch(/articles\s+\d+ records, dim 16/);
+  });
+
+  for (const c of cases.filter((x) => x.collection === 'articles' || x.collection.startsWith('tickets'))) {
+    it(`${c.op} ${c.collection} | ${c.label} answers as Chroma did`, async () => {
+      const [name, td] = c.collection.split('@');
+      const argv = [c.op, data, '--collection', name!];
+      if (td) argv.push('--tenant', td.split('/')[0]!, '--database', td.split('/')[1]!);
+      if (c.op !== 'count') argv.push('--args', JSON.stringify(c.args));
+      const r = await cli(...argv);
+      if (c.error !== undefined) {
+        expect(r.code).not.toBe(0);
+        expect(r.err).toMatch(/^error \[[A-Z_]+\]: /);
+        return;
+      }
+      expect(r.code, r.err).toBe(0);
+      expect(compareCase(c, JSON.parse(r.out))).toBeNull();
+    });
+  }
+
+  it('bad --args JSON is a clear error and a non-zero exit', async () => {
+    const r = await cli('get', data, '--collection', 'points', '--args', '{nope');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/--args is not valid JSON/);
+  });
+
+  it('a missing --collection is a usage error', async () => {
+    const r = await cli('count', data);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/needs --collection/);
+  });
+
+  it('a missing folder names it', async () => {
+    const r = await cli('info', join(data, 'nope'));
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/NOT_FOUND.*nope does not exist/);
+  });
+});
