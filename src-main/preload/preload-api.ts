@@ -2,10 +2,12 @@
  * What the preload hands the renderer, built from injected Electron objects so it can be tested
  * without Electron. The renderer gets no Node, no ipcRenderer: only these few calls.
  */
+type IpcListener = (event: { ports?: readonly unknown[] }, ...args: unknown[]) => void;
+
 export interface IpcRendererLike {
   send(channel: string, ...args: unknown[]): void;
-  on(channel: string, listener: (event: { ports?: readonly unknown[] }, ...args: unknown[]) => void): unknown;
-  removeListener(channel: string, listener: (...args: never[]) => void): unknown;
+  on(channel: string, listener: IpcListener): unknown;
+  removeListener(channel: string, listener: IpcListener): unknown;
 }
 
 export interface WindowLike {

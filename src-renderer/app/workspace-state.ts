@@ -15,9 +15,16 @@ export interface WorkspaceState {
   openError: InspectorError | null;
   collectionId: string | null;
   view: ViewId;
-  /** WAL view's id filter, set by "history of this id". */
-  walId: string | null;
+  /** WAL view's filter, set by "history of this id" or a collection's "show WAL rows". */
+  walFilter: WalFilter | null;
   paletteOpen: boolean;
+  /** Vector query seeded from a record ("find similar"). */
+  queryId: string | null;
+}
+
+export interface WalFilter {
+  collectionId?: string;
+  id?: string;
 }
 
 export type WorkspaceAction =
@@ -28,8 +35,9 @@ export type WorkspaceAction =
   | { type: 'info'; info: FolderInfo }
   | { type: 'collection'; id: string | null; view?: ViewId }
   | { type: 'view'; view: ViewId }
-  | { type: 'walHistory'; id: string | null }
-  | { type: 'palette'; open: boolean };
+  | { type: 'walFilter'; filter: WalFilter | null }
+  | { type: 'palette'; open: boolean }
+  | { type: 'similar'; id: string };
 
 export const initialWorkspace: WorkspaceState = {
   folder: null,
@@ -37,8 +45,9 @@ export const initialWorkspace: WorkspaceState = {
   openError: null,
   collectionId: null,
   view: 'overview',
-  walId: null,
+  walFilter: null,
   paletteOpen: false,
+  queryId: null,
 };
 
 export function workspaceReducer(state: WorkspaceState, action: WorkspaceAction): WorkspaceState {
@@ -56,11 +65,13 @@ export function workspaceReducer(state: WorkspaceState, action: WorkspaceAction)
     case 'info':
       return state.folder ? { ...state, folder: { ...state.folder, info: action.info } } : state;
     case 'collection':
-      return { ...state, collectionId: action.id, view: action.view ?? (state.view === 'overview' ? 'collection' : state.view) };
+      return { ...state, collectionId: action.id, queryId: null, view: action.view ?? (state.view === 'overview' ? 'collection' : state.view) };
     case 'view':
       return { ...state, view: action.view, paletteOpen: false };
-    case 'walHistory':
-      return { ...state, walId: action.id, view: 'wal' };
+    case 'walFilter':
+      return { ...state, walFilter: action.filter, view: 'wal' };
+    case 'similar':
+      return { ...state, queryId: action.id, view: 'query' };
     case 'palette':
       return { ...state, paletteOpen: action.open };
   }

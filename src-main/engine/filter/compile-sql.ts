@@ -1,0 +1,188 @@
+import type Database from 'better-sqlite3';
+import type { TypedScalar } from '../util/typed-value.js';
+import { compileRegex } from './regex.js';
+import { floatToI64, i64ToFloat, likeContainsPattern, sqlOperator } from './scalar-compare.js';
+import type { DocumentNode, WhereNode } from './where-ast.js';
+
+/**
+ * Compiles a filter tree to a boolean SQL expression over `embeddings e`, reproducing Rust core's
+ * translation (`sqlite_metadata.rs`, chroma-format.md §7.4/§7.5):
+ *
+ * - every leaf is `e.id IN | NOT IN (SELECT id FROM embedding_metadata WHERE key = ? AND ...)`, so
+ *   `$ne`, `$nin` and `$not_contains` match records that lack the key;
+ * - numbers compare against both columns: `int_value <op> i UNION float_value <op> f`, where an int
+ *   operand is converted to f64 for the float column and a float operand truncated (saturating) to
+ *   i64 for the int column; `$in`/`$nin` likewise; each half can use the partial indexes
+ *   `(key, int_value)` / `(key, float_value)` / `(key, string_value)`;
+ * - array membership uses `embedding_metadata_array` with the operand's own typed column only;
+ * - document `$contains` is a case-sensitive `LIKE '%..%' ESCAPE '\'` (the connection must have
+ *   `PRAGMA case_sensitive_like = ON`) with `%`, `_`, `\` escaped; `$regex` is `REGEXP` (the
+ *   connection must have `registerRegexp`).
+ *
+ * Parameters are positional; ints are bound as BigInt.
+ */
+
+export interface SqlFilterContext {
+  /** `embedding_metadata_array` exists (metadb/6, Chroma 1.x with array metadata). */
+  readonly hasArrayTable: boolean;
+  /** Full-text table: trigram FTS5 (0.4.6+), the 0.4.0–0.4.5 `embedding_fulltext(id, string_value)`, or none. */
+  readonly ftsTable: 'embedding_fulltext_search' | 'embedding_fulltext' | null;
+  /** `embedding_metadata.bool_value` exists (absent before 0.4.4: bools were stored in int_value). */
+  readonly hasBoolColumn: boolean;
+}
+
+export interface CompiledSql {
+  readonly sql: string;
+  readonly params: unknown[];
+}
+
+class SqlBuilder {
+  readonly params: unknown[] = [];
+
+  constructor(private readonly ctx: SqlFilterContext) {}
+
+  where(node: WhereNode): string {
+    switch (node.kind) {
+      case 'and':
+        return node.children.length === 0 ? '1' : `(${node.children.map((c) => this.where(c)).join(' AND ')})`;
+      case 'or':
+        return node.children.length === 0 ? '0' : `(${node.children.map((c) => this.where(c)).join(' OR ')})`;
+      case 'compare':
+        return this.compare(node.key, node.op === '$ne', sqlOperator(node.op), node.value);
+      case 'in':
+        return this.inSet(node.key, node.negate, node.values);
+      case 'contains':
+        return this.contains(node.key, node.negate, node.value);
+      case 'document':
+        return this.document(node.doc);
+    }
+  }
+
+  private membership(negate: boolean, subquery: string): string {
+    return `e.id ${negate ? 'NOT IN' : 'IN'} (${subquery})`;
+  }
+
+  /** One `SELECT id FROM embedding_metadata` leg for `column <op> ?`. */
+  private leg(key: string, column: string, condition: string, values: unknown[]): string {
+    this.params.push(key, ...values);
+    return `SELECT id FROM embedding_metadata WHERE key = ? AND ${column} ${condition}`;
+  }
+
+  private boolColumn(): string {
+    return this.ctx.hasBoolColumn ? 'bool_value' : 'int_value';
+  }
+
+  private compare(key: string, negate: boolean, op: string, value: TypedScalar): string {
+    switch (value.kind) {
+      case 'string':
+        return this.membership(negate, this.leg(key, 'string_value', `${op} ?`, [value.value]));
+      case 'bool':
+        return this.membership(negate, this.leg(key, this.boolColumn(), `${op} ?`, [value.value ? 1n : 0n]));
+      case 'int': {
+        const ints = this.leg(key, 'int_value', `${op} ?`, [value.value]);
+        const floats = this.leg(key, 'float_value', `${op} ?`, [i64ToFloat(value.value)]);
+        return this.membership(negate, `${ints} UNION ${floats}`);
+      }
+      case 'float': {
+        const ints = this.leg(key, 'int_value', `${op} ?`, [floatToI64(value.value)]);
+        const floats = this.leg(key, 'float_value', `${op} ?`, [value.value]);
+        return this.membership(negate, `${ints} UNION ${floats}`);
+      }
+    }
+  }
+
+  private inSet(key: string, negate: boolean, values: readonly TypedScalar[]): string {
+    const list = (n: number) => `IN (${new Array<string>(n).fill('?').join(', ')})`;
+    const first = values[0];
+    if (!first) return negate ? '1' : '0';
+    switch (first.kind) {
+      case 'string':
+        return this.membership(negate, this.leg(key, 'string_value', list(values.length), values.map((v) => v.value)));
+      case 'bool':
+        return this.membership(
+          negate,
+          this.leg(key, this.boolColumn(), list(values.length), values.map((v) => (v.value ? 1n : 0n))),
+        );
+      case 'int': {
+        const ints = values.map((v) => v.value as bigint);
+        const a = this.leg(key, 'int_value', list(ints.length), ints);
+        const b = this.leg(key, 'float_value', list(ints.length), ints.map(i64ToFloat));
+        // Rust: `int IN OR float IN` / `int NOT IN AND float NOT IN`; one UNION subquery is equivalent.
+        return this.membership(negate, `${a} UNION ${b}`);
+      }
+      case 'float': {
+        const floats = values.map((v) => v.value as number);
+        const a = this.leg(key, 'float_value', list(floats.length), floats);
+        const b = this.leg(key, 'int_value', list(floats.length), floats.map(floatToI64));
+        return this.membership(negate, `${a} UNION ${b}`);
+      }
+    }
+  }
+
+  private contains(key: string, negate: boolean, value: TypedScalar): string {
+    // Without the array table no record has array metadata: contains is false, not_contains true.
+    if (!this.ctx.hasArrayTable) return negate ? '1' : '0';
+    const column =
+      value.kind === 'string' ? 'string_value' : value.kind === 'int' ? 'int_value' : value.kind === 'float' ? 'float_value' : 'bool_value';
+    const bound = value.kind === 'bool' ? (value.value ? 1n : 0n) : value.value;
+    this.params.push(key, bound);
+    return this.membership(negate, `SELECT id FROM embedding_metadata_array WHERE key = ? AND ${column} = ?`);
+  }
+
+  private document(node: DocumentNode): string {
+    switch (node.kind) {
+      case 'doc-and':
+        return node.children.length === 0 ? '1' : `(${node.children.map((c) => this.document(c)).join(' AND ')})`;
+      case 'doc-or':
+        return node.children.length === 0 ? '0' : `(${node.children.map((c) => this.document(c)).join(' OR ')})`;
+      case 'doc-contains':
+        return this.membership(node.negate, this.documentSubquery("LIKE ? ESCAPE '\\'", likeContainsPattern(node.text)));
+      case 'doc-regex':
+        compileRegex(node.pattern); // fail now with Chroma's message rather than inside SQLite
+        return this.membership(node.negate, this.documentSubquery('REGEXP ?', node.pattern));
+    }
+  }
+
+  /** Ids whose document text satisfies `string_value <condition>`. */
+  private documentSubquery(condition: string, value: unknown): string {
+    switch (this.ctx.ftsTable) {
+      case 'embedding_fulltext_search':
+        this.params.push(value);
+        return `SELECT rowid FROM embedding_fulltext_search WHERE string_value ${condition}`;
+      case 'embedding_fulltext':
+        // 0.4.0–0.4.5: `id` holds embeddings.id (Python wrote (id, document) pairs).
+        this.params.push(value);
+        return `SELECT id FROM embedding_fulltext WHERE string_value ${condition}`;
+      case null:
+        // No full-text table (SQLite without FTS5, or a damaged folder): the documents are also in
+        // embedding_metadata under chroma:document, which gives the same answer.
+        this.params.push('chroma:document', value);
+        return `SELECT id FROM embedding_metadata WHERE key = ? AND string_value ${condition}`;
+    }
+  }
+}
+
+/** Compiles `node` to `{ sql, params }`: a boolean expression over the alias `e` (embeddings). */
+export function compileWhere(node: WhereNode, ctx: SqlFilterContext): CompiledSql {
+  const builder = new SqlBuilder(ctx);
+  const sql = builder.where(node);
+  return { sql, params: builder.params };
+}
+
+/** Compiles a document filter alone (same conventions as compileWhere). */
+export function compileWhereDocument(node: DocumentNode, ctx: SqlFilterContext): CompiledSql {
+  return compileWhere({ kind: 'document', doc: node }, ctx);
+}
+
+/**
+ * Registers SQLite's `regexp(pattern, text)` (what `text REGEXP pattern` calls) with Rust regex
+ * semantics: an unanchored search. Compiled patterns are cached by compileRegex.
+ */
+export function registerRegexp(db: Database.Database): void {
+  db.function('regexp', { deterministic: true }, (pattern: unknown, text: unknown) => {
+    if (text === null || text === undefined) return null;
+    if (typeof pattern !== 'string') throw new TypeError('regexp(): pattern must be text');
+    const haystack = typeof text === 'string' ? text : Buffer.isBuffer(text) ? text.toString('utf8') : String(text);
+    return compileRegex(pattern).test(haystack) ? 1 : 0;
+  });
+}

@@ -1,0 +1,70 @@
+import type { ReactNode } from 'react';
+import { useOpenFolder } from '../../app/workspace-context.js';
+import { useClient } from '../../client/client-context.js';
+import { useAsync } from '../../client/use-async.js';
+import { AsyncView } from '../../components/async-view.js';
+import { Badge } from '../../components/badge.js';
+import { CopyButton } from '../../components/copy-button.js';
+import { KeyValues } from '../../components/section.js';
+import { SidePanel } from '../../components/side-panel.js';
+import { MetadataTable } from '../../components/value/typed-value.js';
+import { VectorBlock } from '../../components/value/vector-block.js';
+import type { RecordRow } from '../../../shared/models.js';
+
+interface Props {
+  row: RecordRow;
+  types: Record<string, string[]>;
+  onClose(): void;
+  onWalHistory(id: string): void;
+  onSimilar(id: string): void;
+}
+
+/** A record in full: `recordDetail` brings the whole vector. */
+export function RecordDetailPanel({ row, types, onClose, onWalHistory, onSimilar }: Props) {
+  const client = useClient();
+  const ws = useOpenFolder();
+  const collectionId = ws.collection?.id ?? '';
+  const { state, cancel, reload } = useAsync(
+    (signal) => client.call('recordDetail', { handle: ws.handle, collectionId, id: row.id }, { signal }),
+    [ws.handle, collectionId, row.id],
+  );
+  return (
+    <SidePanel
+      title={
+        <span>
+          Record <code data-testid="detail-id">{row.id}</code>
+        </span>
+      }
+      onClose={onClose}
+    >
+      <div className="detail-actions">
+        <button type="button" className="btn btn-xs" onClick={() => onWalHistory(row.id)} data-testid="detail-wal-history">
+          WAL history
+        </button>
+        <button type="button" className="btn btn-xs" onClick={() => onSimilar(row.id)} data-testid="detail-similar">
+          Find similar
+        </button>
+        <CopyButton text={row.id} label="Copy id" />
+      </div>
+      <AsyncView state={state} onCancel={cancel} onRetry={reload} loadingLabel="Loading record…">
+        {(r) => (
+          <>
+            <KeyValues
+              rows={[
+                ['internal id', <code key="i">{r.internalId}</code>],
+                ['source', r.fromWal ? <Badge key="s" tone="warn">WAL tail (not yet applied)</Badge> : <Badge key="s" tone="ok">metadata segment</Badge>],
+                ...(r.uri ? ([['uri', <code key="u">{r.uri}</code>]] as [ReactNode, ReactNode][]) : []),
+              ]}
+            />
+            <h4>Document</h4>
+            {r.document === null ? <div className="muted">No document</div> : <pre className="doc-block" data-testid="detail-document">{r.document}</pre>}
+            <h4>Metadata</h4>
+            <MetadataTable metadata={r.metadata} types={types} />
+            <h4>Embedding</h4>
+            <VectorBlock vector={r.embedding} testId="detail-embedding" />
+          </>
+        )}
+      </AsyncView>
+    </SidePanel>
+  );
+}

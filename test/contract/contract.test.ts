@@ -1,0 +1,167 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEngineClient, type EngineClient } from '../../shared/client.js';
+import { InspectorError } from '../../shared/errors.js';
+import { EngineService } from '../../src-main/service/engine-service.js';
+import { createInProcessClient } from '../../src-main/service/in-process-client.js';
+import { startInspectorServer, type RunningServer } from '../../src-main/server/inspector-server.js';
+import { compareCase, type RecordedCase } from '../helpers/compare.js';
+import { referenceFixture } from '../helpers/paths.js';
+import { connectWebSocket } from '../helpers/ws-channel.js';
+
+const dataDir = join(referenceFixture('chroma-1.3.4-seed7'), 'data');
+const cases = (JSON.parse(readFileSync(join(referenceFixture('chroma-1.3.4-seed7'), 'cases.json'), 'utf8')) as { cases: RecordedCase[] }).cases;
+
+interface Host {
+  name: string;
+  start(): Promise<{ client: EngineClient; stop(): Promise<void> }>;
+}
+
+const hosts: Host[] = [
+  {
+    name: 'in-process',
+    start: async () => {
+      const service = new EngineService({ defaultFolder: dataDir });
+      const client = createInProcessClient(service);
+      return { client, stop: async () => (client.close(), service.closeAll()) };
+    },
+  },
+  {
+    name: 'WebSocket server',
+    start: async () => {
+      const service = new EngineService({ defaultFolder: dataDir });
+      const server = await startInspectorServer({ service, staticRoot: join(dataDir, 'nonexistent'), port: 0 });
+      const channel = await connectWebSocket(`ws://127.0.0.1:${server.port}/api?token=${server.token}`);
+      const client = createEngineClient(channel);
+      return { client, stop: async () => (client.close(), channel.close(), await server.close(), service.closeAll()) };
+    },
+  },
+];
+
+// One suite, every host: the UI must not be able to tell them apart.
+for (const host of hosts) {
+  describe(`contract over ${host.name}`, () => {
+    let client: EngineClient;
+    let stop: () => Promise<void>;
+    let handle: string;
+    const idOf = new Map<string, string>();
+
+    beforeAll(async () => {
+      ({ client, stop } = await host.start());
+      const { path } = await client.call('defaultFolder', {});
+      expect(path).toBe(dataDir);
+      const opened = await client.call('openFolder', { path: path! });
+      handle = opened.handle;
+      for (const t of opened.info.tenants) for (const d of t.databases) for (const c of d.collections) idOf.set(`${c.name}@${t.name}/${d.name}`, c.id);
+    });
+    afterAll(() => stop());
+
+    const collectionId = (c: string) => {
+      const [name, td] = c.split('@');
+      return idOf.get(`${name}@${td ?? 'default_tenant/default_database'}`)!;
+    };
+
+    it('answers get/query/count like Chroma did', async () => {
+      for (const c of cases.filter((x) => !x.error)) {
+        const id = collectionId(c.collection);
+        const got =
+          c.op === 'count'
+            ? await client.call('count', { handle, collectionId: id })
+            : await client.call(c.op, { handle, collectionId: id, args: c.args });
+        expect(compareCase(c, got), `${c.collection} | ${c.label}`).toBeNull();
+      }
+    });
+
+    it('brings errors back as typed InspectorErrors with code and message', async () => {
+      const err = await client.call('get', { handle, collectionId: collectionId('points'), args: { where: { a: 1, b: 2 } } }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(InspectorError);
+      expect((err as InspectorError).code).toBe('INVALID_ARGUMENT');
+      const dim = await client
+        .call('query', { handle, collectionId: collectionId('points'), args: { queryEmbeddings: [[1, 2]] } })
+        .catch((e: unknown) => e);
+      expect((dim as InspectorError).code).toBe('DIMENSION_MISMATCH');
+      const bad = await client.call('records', { handle, collectionId: collectionId('points'), offset: -1, limit: 10 }).catch((e: unknown) => e);
+      expect((bad as InspectorError).code).toBe('INVALID_ARGUMENT');
+      const gone = await client.call('openFolder', { path: join(dataDir, 'missing') }).catch((e: unknown) => e);
+      expect((gone as InspectorError).code).toBe('NOT_FOUND');
+    });
+
+    it('pages records: windows tile the whole collection in Chroma order', async () => {
+      const id = collectionId('articles');
+      const all = await client.call('get', { handle, collectionId: id, args: { include: [] } });
+      const seen: string[] = [];
+      let total = 0;
+      for (let offset = 0; offset < all.ids.length; offset += 400) {
+        const w = await client.call('records', { handle, collectionId: id, offset, limit: 400 });
+        total = w.total;
+        seen.push(...w.rows.map((r) => r.id));
+      }
+      expect(total).toBe(all.ids.length);
+      expect(seen).toEqual(all.ids);
+    });
+
+    it('sorts records server-side by a metadata key, stable across pages', async () => {
+      const id = collectionId('points');
+      const w1 = await client.call('records', { handle, collectionId: id, offset: 0, limit: 50, sort: { by: 'metadata', key: 'year', desc: true } });
+      const w2 = await client.call('records', { handle, collectionId: id, offset: 50, limit: 50, sort: { by: 'metadata', key: 'year', desc: true } });
+      const years = [...w1.rows, ...w2.rows].map((r) => (r.metadata?.year as number | undefined) ?? -Infinity);
+      expect(years).toEqual([...years].sort((a, b) => b - a));
+      expect(new Set([...w1.rows, ...w2.rows].map((r) => r.id)).size).toBe(100);
+    });
+
+    it('filters records with where and where_document, with totals', async () => {
+      const id = collectionId('articles');
+      const c = cases.find((x) => x.collection === 'articles' && x.label === 'get where {"category":"news"}')!;
+      const w = await client.call('records', { handle, collectionId: id, where: { category: 'news' }, offset: 0, limit: 5000 });
+      expect(w.total).toBe((c.result as { ids: string[] }).ids.length);
+      expect(w.rows.map((r) => r.id)).toEqual((c.result as { ids: string[] }).ids);
+    });
+
+    it('reads WAL rows, metadata rows and read-only SQL in windows', async () => {
+      const wal = await client.call('walRows', { handle, collectionId: collectionId('tiny'), offset: 0, limit: 100 });
+      expect(wal.total).toBeGreaterThan(0);
+      expect(wal.rows.every((r) => r.collectionName === 'tiny')).toBe(true);
+      const deletes = await client.call('walRows', { handle, operation: 'DELETE', offset: 0, limit: 10 });
+      expect(deletes.rows.every((r) => r.operation === 'DELETE')).toBe(true);
+      const vec = await client.call('walVector', { handle, seqId: wal.rows.find((r) => r.dimension)!.seqId });
+      expect(vec?.length).toBe(4);
+      const md = await client.call('metadataRows', { handle, collectionId: collectionId('tiny'), offset: 0, limit: 100 });
+      expect(md.rows.some((r) => r.arrayIndex !== null)).toBe(true);
+      const sql = await client.call('sql', { handle, sql: 'SELECT name FROM collections ORDER BY name', offset: 0, limit: 100 });
+      expect(sql.columns).toEqual(['name']);
+      expect(sql.rows.map((r) => r[0])).toContain('articles');
+    });
+
+    it('cancels a call: the caller gets CANCELLED at once', async () => {
+      const controller = new AbortController();
+      const p = client.call('tableSizes', { handle }, { signal: controller.signal });
+      controller.abort();
+      const err = await p.catch((e: unknown) => e);
+      expect((err as InspectorError).code).toBe('CANCELLED');
+    });
+  });
+}
+
+describe('serve mode refuses requests without the token', () => {
+  let server: RunningServer;
+  const service = new EngineService({ defaultFolder: dataDir });
+  beforeAll(async () => {
+    server = await startInspectorServer({ service, staticRoot: join(dataDir, 'nonexistent'), port: 0 });
+  });
+  afterAll(() => server.close());
+
+  it('rejects a WebSocket with no token or a wrong one', async () => {
+    await expect(connectWebSocket(`ws://127.0.0.1:${server.port}/api`)).rejects.toThrow();
+    await expect(connectWebSocket(`ws://127.0.0.1:${server.port}/api?token=wrong`)).rejects.toThrow();
+  });
+
+  it('answers plain HTTP API requests without the token with 401', async () => {
+    const res = await fetch(`http://127.0.0.1:${server.port}/api`);
+    expect(res.status).toBe(401);
+  });
+
+  it('listens on loopback and prints a URL carrying the token', () => {
+    expect(server.url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${server.port}/\\?token=${server.token}$`));
+  });
+});
