@@ -1,6 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import reactHooks from 'eslint-plugin-react-hooks';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'dist-renderer/**', 'out/**', 'node_modules/**', 'test/fixtures/**'] },
@@ -14,6 +15,11 @@ export default tseslint.config(
       // The engine must stay plain Node: no electron outside the Electron host.
       'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'Only src-main/app and src-main/preload may import electron.' }] }],
     },
+  },
+  {
+    files: ['src-renderer/**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: { 'react-hooks/rules-of-hooks': 'error', 'react-hooks/exhaustive-deps': 'warn' },
   },
   {
     files: ['src-main/app/**', 'src-main/preload/**', 'test/unit/electron/**'],

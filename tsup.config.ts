@@ -7,7 +7,7 @@ export default defineConfig([
     format: ['esm'],
     platform: 'node',
     target: 'node20',
-    dts: { entry: { index: 'src-main/index.ts' } },
+    dts: { entry: { index: 'src-main/index.ts' }, compilerOptions: { ignoreDeprecations: '6.0' } },
     sourcemap: true,
     clean: true,
     splitting: true,

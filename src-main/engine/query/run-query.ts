@@ -3,7 +3,6 @@ import { InspectorError } from '../../../shared/errors.js';
 import type { CollectionReader } from '../collection/collection-reader.js';
 import type { QuerySpec } from './validate-args.js';
 import { runGet } from './run-get.js';
-import { loadRecordContents } from './record-contents.js';
 import { toNumberArray, visibleMetadata } from './format-results.js';
 import { searchVectors } from '../collection/vector-search.js';
 

@@ -56,3 +56,24 @@ export function MetadataTable({ metadata, types }: { metadata: Record<string, Me
     </table>
   );
 }
+
+/** `key: value · key: value` on one line (grid cells); deleted keys struck through. */
+export function MetadataInline({ metadata, deleted = [] }: { metadata: Record<string, MetadataValue> | null | undefined; deleted?: string[] }) {
+  const entries = Object.entries(metadata ?? {});
+  if (entries.length === 0 && deleted.length === 0) return <span className="tv tv-null">—</span>;
+  return (
+    <span className="meta-inline">
+      {entries.map(([k, v]) => (
+        <span key={k} className="meta-pair">
+          <span className="meta-key">{k}</span>
+          <TypedValue value={v} />
+        </span>
+      ))}
+      {deleted.map((k) => (
+        <span key={`-${k}`} className="meta-pair meta-deleted" title="Deleted by this row">
+          <span className="meta-key">{k}</span>
+        </span>
+      ))}
+    </span>
+  );
+}

@@ -19,7 +19,7 @@ export function GridStatus({ toolbar, total, exact, loading, error, scaled, onRe
     <div className="vgrid-bar">
       <div className="vgrid-toolbar">{toolbar}</div>
       {err && (
-        <span className="vgrid-error" data-testid="error-state" role="alert" title={err.message}>
+        <span className="vgrid-error" data-testid="grid-error" role="alert" title={err.message}>
           <span className="error-code">{err.code}</span> {err.message}
           <button type="button" className="btn btn-xs" onClick={onRetry}>
             Retry

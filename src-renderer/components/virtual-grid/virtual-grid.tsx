@@ -6,6 +6,7 @@ import { rowTop, scrollGeometry, toPhysicalOffset, toVirtualOffset } from './sca
 import { gridFeatures, toColumnDefs, type Slot } from './grid-columns.js';
 import { GridHeader } from './grid-header.js';
 import { GridStatus } from './grid-status.js';
+import { ErrorState } from '../error-state.js';
 import type { FetchPage, GridColumn, GridSort } from './grid-types.js';
 
 export const ROW_HEIGHT = 26;
@@ -118,7 +119,7 @@ export function VirtualGrid<T>(props: VirtualGridProps<T>) {
         total={cache.total}
         exact={cache.totalExact}
         loading={cache.loading}
-        error={cache.error}
+        error={cache.total === null ? null : cache.error}
         scaled={geometry.virtualHeight > geometry.physicalHeight}
         onRetry={() => setNonce((n) => n + 1)}
       />
@@ -154,6 +155,11 @@ export function VirtualGrid<T>(props: VirtualGridProps<T>) {
         </div>
         {cache.total === 0 && !cache.error && <div className="vgrid-empty">{props.empty ?? 'No rows'}</div>}
         {cache.total === null && !cache.error && <GridSkeleton />}
+        {cache.total === null && cache.error !== null && (
+          <div className="vgrid-overlay">
+            <ErrorState error={cache.error} onRetry={() => setNonce((n) => n + 1)} />
+          </div>
+        )}
       </div>
     </div>
   );
