@@ -97,6 +97,24 @@ describe.skipIf(!hasRealWorld)('real-world folders (../shared/fixtures/real-worl
             }
           });
 
+          it.skipIf(mc.documents === 0)('full-text $contains finds exactly the documents holding the text', () => {
+            // The oracle reads chroma:document rows straight from SQLite; the engine goes through
+            // the full-text table (embedding_fulltext_search, or embedding_fulltext before 0.4.6).
+            const seg = reader().catalog.metadataSegment!.id;
+            const docs = folder.db
+              .prepare(
+                `SELECT e.embedding_id AS id, m.string_value AS doc FROM embeddings e JOIN embedding_metadata m ON m.id = e.id
+                 WHERE e.segment_id = ? AND m.key = 'chroma:document' ORDER BY e.id`,
+              )
+              .all(seg) as { id: string; doc: string }[];
+            const sample = docs.find((d) => d.doc && d.doc.length > 12)?.doc ?? docs[0]!.doc;
+            const needle = sample.slice(Math.floor(sample.length / 2), Math.floor(sample.length / 2) + 5);
+            const got = folder.get(mc.id, { whereDocument: { $contains: needle }, include: [] });
+            expect(got.ids).toEqual(docs.filter((d) => d.doc?.includes(needle)).map((d) => d.id));
+            const not = folder.get(mc.id, { whereDocument: { $not_contains: needle }, include: [] });
+            expect(got.ids.length + not.ids.length).toBe(mc.records);
+          });
+
           it.skipIf(mc.records === 0)('finds each sampled record as its own nearest neighbour', () => {
             const sample = folder.get(mc.id, { limit: 3, include: ['embeddings'] });
             for (let i = 0; i < sample.ids.length; i++) {
