@@ -130,6 +130,8 @@ describe('damaged HNSW files: the folder still opens and the problem is reported
         expect(problems.length, JSON.stringify(info.problems)).toBeGreaterThan(0);
         const col = folder.collectionInfo({ name: 'articles' });
         expect(col.segments.find((s) => s.scope === 'VECTOR')?.vector?.checkpointUsable).toBe(false);
+        // The WAL was purged past the checkpoint: the loss is reported, not hidden.
+        expect(col.problems.find((p) => p.code === 'vectors.missing')?.message).toMatch(/^\d+ record\(s\) have no vector/);
         // The rest of the folder is untouched and answers as before.
         expect(folder.count({ name: 'points' })).toBe(readCount('points'));
         // The damaged collection still answers from what the WAL still holds.

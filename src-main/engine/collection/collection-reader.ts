@@ -144,6 +144,19 @@ export class CollectionReader {
         }
       }
     }
+    if (cp && !cp.usable && cp.problems.some((p) => p.severity === 'error') && this.dimension !== null) {
+      // The damaged checkpoint is ignored; whatever the WAL no longer holds has no vector now.
+      const missing = this.count() - this.vectors().size;
+      if (missing > 0) {
+        problems.push({
+          severity: 'error',
+          code: 'vectors.missing',
+          message: `${missing} record(s) have no vector: the HNSW checkpoint is unusable and the WAL was purged past it; queries cannot find them and get cannot return their embeddings`,
+          collectionId: this.id,
+          segmentId: this.catalog.vectorSegment?.id,
+        });
+      }
+    }
     const metadataLag = countWalRows(this.ctx.db, this.catalog.topic, M);
     const vectorLag = countWalRows(this.ctx.db, this.catalog.topic, V);
     return {

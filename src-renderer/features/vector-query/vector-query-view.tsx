@@ -1,0 +1,114 @@
+import { useEffect, useMemo, useState } from 'react';
+import { useOpenFolder } from '../../app/workspace-context.js';
+import { useClient } from '../../client/client-context.js';
+import { useAsync, useRunner } from '../../client/use-async.js';
+import type { QueryResult, RecordRow } from '../../../shared/models.js';
+import { CallProgress } from '../../components/call-progress.js';
+import { ErrorState } from '../../components/error-state.js';
+import { EmptyState } from '../../components/empty-state.js';
+import { VirtualGrid } from '../../components/virtual-grid/virtual-grid.js';
+import type { FetchPage } from '../../components/virtual-grid/grid-types.js';
+import { recordColumns } from '../records/record-columns.js';
+import { RecordDetailPanel } from '../records/record-detail-panel.js';
+import { FilterPanel } from '../search/filter-panel.js';
+import { SnippetTabs } from '../search/snippet-tabs.js';
+import { useFilterEditor } from '../search/use-filter-editor.js';
+import { jsQuerySnippet, pythonQuerySnippet } from '../search/code-snippets.js';
+import { countConditions } from '../search/filter-model.js';
+import { QuerySource, type SourceState } from './query-source.js';
+import { queryRows } from './query-results.js';
+
+/** Nearest neighbours of a record's embedding or a pasted vector, optionally filtered. */
+export function VectorQueryView() {
+  const client = useClient();
+  const ws = useOpenFolder();
+  const collection = ws.collection;
+  const collectionId = collection?.id ?? '';
+  const [source, setSource] = useState<SourceState>({ mode: 'record', recordId: ws.queryId ?? '', pasted: '', vector: null, error: null });
+  const [k, setK] = useState(10);
+  const [showFilter, setShowFilter] = useState(false);
+  const [detail, setDetail] = useState<RecordRow | null>(null);
+  const editor = useFilterEditor();
+  const runner = useRunner<{ rows: RecordRow[]; n: number }>();
+  const keys = useAsync((signal) => client.call('metadataKeys', { handle: ws.handle, collectionId }, { signal }), [ws.handle, collectionId]);
+  const keyList = useMemo(() => (keys.state.status === 'success' ? keys.state.value : []), [keys.state]);
+
+  useEffect(() => {
+    if (ws.queryId) setSource((s) => ({ ...s, mode: 'record', recordId: ws.queryId ?? '', vector: null, error: null }));
+  }, [ws.queryId]);
+
+  const filter = editor.resolved;
+  const filterActive = countConditions(editor.where.group) + countConditions(editor.doc.group) > 0 || editor.where.text.trim() !== '' || editor.doc.text.trim() !== '';
+  const canRun = source.vector !== null && k >= 1 && (!filterActive || filter.ok);
+
+  const run = () => {
+    const vector = source.vector;
+    if (!vector || !canRun) return;
+    const where = filter.ok ? (filter.where ?? undefined) : undefined;
+    const whereDocument = filter.ok ? (filter.whereDocument ?? undefined) : undefined;
+    void runner.run(async (signal, onProgress) => {
+      const result: QueryResult = await client.call(
+        'query',
+        {
+          handle: ws.handle,
+          collectionId,
+          args: { queryEmbeddings: [vector], nResults: k, where, whereDocument, include: ['documents', 'metadatas', 'distances'] },
+        },
+        { signal, onProgress },
+      );
+      return { rows: queryRows(result), n: Date.now() };
+    });
+  };
+
+  const columns = useMemo(() => recordColumns({ keys: keyList, dimension: collection?.dimension ?? null, withDistance: true, sortable: false }), [keyList, collection?.dimension]);
+  const result = runner.state.status === 'success' ? runner.state.value : null;
+  const fetchPage: FetchPage<RecordRow> = useMemo(
+    () => async (offset, limit) => ({ rows: result?.rows.slice(offset, offset + limit) ?? [], total: result?.rows.length ?? 0 }),
+    [result],
+  );
+  const snippet = { embedding: source.vector ?? [], nResults: k, where: filter.ok ? filter.whereJson : undefined, whereDocument: filter.ok ? filter.docJson : undefined };
+  const types = useMemo(() => Object.fromEntries(keyList.map((x) => [x.key, x.types])), [keyList]);
+
+  return (
+    <div className="view-fill query-view" data-testid="query-view">
+      <div className="query-top">
+        <QuerySource source={source} onChange={setSource} dimension={collection?.dimension ?? null} />
+        <div className="query-controls">
+          <label className="field-inline">
+            k (n_results)
+            <input className="input input-sm num-input" type="number" min={1} max={10000} value={k} onChange={(e) => setK(Math.max(1, Number(e.target.value) || 1))} data-testid="query-k" />
+          </label>
+          <button type="button" className="btn btn-xs" onClick={() => setShowFilter((s) => !s)} aria-expanded={showFilter} data-testid="query-toggle-filter">
+            {showFilter ? '▾' : '▸'} Filter {filterActive && <span className="badge badge-accent">on</span>}
+          </button>
+          <span className="spacer" />
+          {filterActive && !filter.ok && <span className="sev-error">{filter.error}</span>}
+          <button type="button" className="btn btn-primary btn-sm" onClick={run} disabled={!canRun || runner.state.status === 'loading'} data-testid="query-run">
+            Query
+          </button>
+        </div>
+        {showFilter && <FilterPanel editor={editor} keys={keyList} onRun={run} />}
+        {source.vector && <SnippetTabs python={pythonQuerySnippet(snippet)} js={jsQuerySnippet(snippet)} />}
+      </div>
+      {runner.state.status === 'loading' && <CallProgress progress={runner.state.progress} onCancel={runner.cancel} label="Searching…" />}
+      {runner.state.status === 'error' && <ErrorState error={runner.state.error} title="Query failed" />}
+      {result ? (
+        <div className="grid-with-panel">
+          <VirtualGrid name="query" columns={columns} fetchPage={fetchPage} resetKey={String(result.n)} onRowActivate={(row) => setDetail(row)} empty="No neighbours (the filter matched nothing?)" />
+          {detail && (
+            <RecordDetailPanel
+              key={detail.id}
+              row={detail}
+              types={types}
+              onClose={() => setDetail(null)}
+              onWalHistory={(id) => ws.dispatch({ type: 'walFilter', filter: { id, collectionId } })}
+              onSimilar={(id) => setSource((s) => ({ ...s, mode: 'record', recordId: id, vector: null, error: null }))}
+            />
+          )}
+        </div>
+      ) : (
+        runner.state.status === 'idle' && <EmptyState title="Pick a record or paste a vector, then Query">Distances use the collection's space ({'l2 / ip / cosine'}).</EmptyState>
+      )}
+    </div>
+  );
+}
