@@ -161,7 +161,7 @@ export class ChromaFolder {
         if (include.includes('uris')) result.uris.push(r.uri);
         if (vectors) {
           const label = vectors.idToLabel.get(r.id);
-          const vec = label === undefined ? undefined : vectors.original.get(label);
+          const vec = label === undefined ? undefined : vectors.original(label);
           if (!vec) {
             throw new InspectorError('INTERNAL_ID_NOT_FOUND', `Error finding id ${r.id}: the record has no vector in the index`, { id: r.id });
           }
@@ -266,7 +266,7 @@ export class ChromaFolder {
       }
       for (const reader of this.collectionReaders()) {
         try {
-          const cp = reader.checkpoint();
+          const cp = reader.checkpointSummary();
           for (const p of cp?.problems ?? []) problems.push({ ...p, collectionId: reader.id });
         } catch (err) {
           problems.push({ severity: 'error', code: 'hnsw.unreadable', message: (err as Error).message, collectionId: reader.id });

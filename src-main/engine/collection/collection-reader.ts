@@ -2,9 +2,9 @@ import type { CollectionInfo, HnswParams, Problem, SegmentInfo } from '../../../
 import type { CatalogCollection } from '../catalog/read-catalog.js';
 import type { FolderContext } from './folder-context.js';
 import type { WalRecord } from '../wal/decode-row.js';
-import type { CheckpointResult } from '../hnsw/checkpoint.js';
+import type { HeaderOnlyResult } from '../hnsw/checkpoint.js';
 import { resolveHnswParams } from '../catalog/hnsw-params.js';
-import { readCheckpoint } from '../hnsw/checkpoint.js';
+import { readHeaderOnly } from '../hnsw/checkpoint.js';
 import { decodeSeqId, seqIdEncoding } from '../sqlite/seq-id.js';
 import { countWalRows, readWalTail } from '../wal/read-wal.js';
 import { MetadataOverlay } from './metadata-overlay.js';
@@ -19,7 +19,7 @@ export class CollectionReader {
   readonly params: HnswParams;
   private overlayCache: MetadataOverlay | null = null;
   private vectorCache: VectorState | null = null;
-  private checkpointCache: CheckpointResult | null | undefined;
+  private summaryCache: HeaderOnlyResult | null | undefined;
 
   constructor(
     readonly ctx: FolderContext,
@@ -47,19 +47,31 @@ export class CollectionReader {
     return decodeSeqId(this.rawMaxSeq(this.catalog.metadataSegment?.id)) ?? 0;
   }
 
-  checkpoint(): CheckpointResult | null {
-    if (this.checkpointCache === undefined) {
-      const seg = this.catalog.vectorSegment;
-      this.checkpointCache = seg ? readCheckpoint(this.ctx.dir, seg.id, { space: this.params.space }) : null;
+  /**
+   * The vector segment's files, header and pickle without reading vectors: cheap enough for
+   * overviews. Once vectors are loaded, the full checkpoint validation supersedes it.
+   */
+  checkpointSummary(): HeaderOnlyResult | null {
+    if (this.vectorCache?.checkpoint) {
+      const cp = this.vectorCache.checkpoint;
+      return { folderExists: cp.files.length > 0, files: cp.files, header: cp.header, pickle: cp.pickle, hasCheckpoint: cp.usable, problems: cp.problems };
     }
-    return this.checkpointCache;
+    if (this.summaryCache === undefined) {
+      const seg = this.catalog.vectorSegment;
+      const summary = seg ? readHeaderOnly(this.ctx.dir, seg.id) : null;
+      // A checkpoint whose files already show damage will fail the full checks too.
+      if (summary?.hasCheckpoint && summary.problems.some((p) => p.severity === 'error')) summary.hasCheckpoint = false;
+      this.summaryCache = summary;
+    }
+    return this.summaryCache;
   }
 
   /** V: the last WAL seq the HNSW checkpoint holds; 0 when there is no usable checkpoint. */
   vectorSeq(): number {
-    const cp = this.checkpoint();
-    if (!cp?.usable) return 0;
-    return decodeSeqId(this.rawMaxSeq(this.catalog.vectorSegment?.id)) ?? cp.maxSeqId ?? 0;
+    if (this.vectorCache) return this.vectorCache.checkpointSeq;
+    const summary = this.checkpointSummary();
+    if (!summary?.hasCheckpoint) return 0;
+    return decodeSeqId(this.rawMaxSeq(this.catalog.vectorSegment?.id)) ?? summary.pickle?.maxSeqId ?? 0;
   }
 
   metadataTail(): WalRecord[] {
@@ -76,8 +88,17 @@ export class CollectionReader {
 
   vectors(): VectorState {
     if (!this.vectorCache) {
-      const tail = readWalTail(this.ctx.db, this.catalog.topic, this.vectorSeq());
-      this.vectorCache = new VectorState(this.params.space, this.checkpoint(), tail, this.catalog.id);
+      const seg = this.catalog.vectorSegment;
+      this.vectorCache = VectorState.load({
+        space: this.params.space,
+        dimension: this.dimension,
+        efSearch: this.params.efSearch,
+        folderDir: this.ctx.dir,
+        vectorSegmentId: seg?.id ?? null,
+        collectionId: this.id,
+        maxSeqRow: () => decodeSeqId(this.rawMaxSeq(seg?.id)),
+        readTail: (after) => readWalTail(this.ctx.db, this.catalog.topic, after),
+      });
     }
     return this.vectorCache;
   }
@@ -95,13 +116,14 @@ export class CollectionReader {
   /** Unloads vectors so memory returns to near zero for an idle collection. */
   release() {
     this.vectorCache = null;
-    this.checkpointCache = undefined;
+    this.summaryCache = undefined;
   }
 
   info(): CollectionInfo {
     const M = this.metadataSeq();
-    const cp = this.checkpoint();
+    const cp = this.checkpointSummary();
     const V = this.vectorSeq();
+    const loaded = this.vectorCache;
     const walRows = countWalRows(this.ctx.db, this.catalog.topic);
     const problems: Problem[] = [...(cp?.problems ?? [])];
     const segments: SegmentInfo[] = this.catalog.segments.map((s) => {
@@ -122,10 +144,10 @@ export class CollectionReader {
           files: cp.files,
           header: cp.header,
           pickle: cp.pickle,
-          persistedElements: cp.usable ? cp.idToLabel.size : 0,
-          deletedElements: cp.deletedCount,
+          persistedElements: cp.hasCheckpoint ? (loaded?.checkpoint?.idToLabel.size ?? cp.pickle?.idToLabelCount ?? 0) : 0,
+          deletedElements: loaded?.checkpoint?.deletedCount ?? 0,
           pendingWalRows: pending,
-          checkpointUsable: cp.usable,
+          checkpointUsable: cp.hasCheckpoint,
           problems: cp.problems,
         };
       }
@@ -144,7 +166,7 @@ export class CollectionReader {
         }
       }
     }
-    if (cp && !cp.usable && cp.problems.some((p) => p.severity === 'error') && this.dimension !== null) {
+    if (cp && cp.problems.some((p) => p.severity === 'error') && this.dimension !== null) {
       // The damaged checkpoint is ignored; whatever the WAL no longer holds has no vector now.
       const missing = this.count() - this.vectors().size;
       if (missing > 0) {

@@ -1,8 +1,27 @@
 import type { Problem, Space } from '../../../shared/models.js';
 import type { WalRecord } from '../wal/decode-row.js';
-import type { CheckpointResult } from '../hnsw/checkpoint.js';
-import { norm32, normalizeForStorage } from '../hnsw/vector-math.js';
-import { BruteForceIndex } from '../hnsw/vector-index.js';
+import { readCheckpoint, type CheckpointResult } from '../hnsw/checkpoint.js';
+import { norm32, normalizeForStorage, normalizeQuery } from '../hnsw/vector-math.js';
+import { VectorSlab } from '../hnsw/vector-slab.js';
+import { HnswlibIndex } from '../hnsw/hnswlib-index.js';
+import type { SearchHit } from '../hnsw/vector-index.js';
+
+/** Below this many live vectors every query is exact; above it unfiltered queries use the HNSW graph. */
+export const HNSW_MIN_ELEMENTS = 20_000;
+/** Filtered queries whose allowed set is smaller than this are answered exactly. */
+export const EXACT_FILTER_MAX = 50_000;
+
+export interface VectorSource {
+  space: Space;
+  dimension: number | null;
+  efSearch: number;
+  folderDir: string;
+  vectorSegmentId: string | null;
+  collectionId: string;
+  /** The vector segment's max_seq_id row, decoded (null when absent). */
+  maxSeqRow(): number | null;
+  readTail(afterSeq: number): WalRecord[];
+}
 
 /**
  * The vectors a fresh Chroma process would hold for a collection: the HNSW checkpoint plus the
@@ -10,72 +29,64 @@ import { BruteForceIndex } from '../hnsw/vector-index.js';
  * arrival order, never reused) because query ties are broken by label.
  */
 export class VectorState {
-  readonly idToLabel: Map<string, number>;
-  /** Vectors as `get` returns them (de-normalised for cosine). */
-  readonly original = new Map<number, Float32Array>();
-  /** Vectors as the index stores them (unit-normalised for cosine; same as original otherwise). */
-  readonly stored = new Map<number, Float32Array>();
   readonly problems: Problem[] = [];
   private nextLabel: number;
+  /** Labels the WAL tail changed after the checkpoint, to replay onto a loaded HNSW graph. */
+  private readonly touched = new Set<number>();
+  private hnswIndex: HnswlibIndex | null | undefined;
 
-  constructor(
-    readonly space: Space,
-    checkpoint: CheckpointResult | null,
+  private constructor(
+    private readonly source: VectorSource,
+    readonly slab: VectorSlab,
+    readonly idToLabel: Map<string, number>,
+    readonly checkpoint: CheckpointResult | null,
+    /** The WAL seq the checkpoint holds (V). */
+    readonly checkpointSeq: number,
     tail: readonly WalRecord[],
-    readonly collectionId: string,
   ) {
-    const usable = checkpoint?.usable ?? false;
-    this.idToLabel = usable ? new Map(checkpoint!.idToLabel) : new Map();
-    this.nextLabel = (usable ? checkpoint!.totalElementsAdded : 0) + 1;
-    if (usable) {
-      for (const [label, vec] of checkpoint!.vectors) this.original.set(label, vec);
-      for (const [label, vec] of space === 'cosine' ? checkpoint!.storedVectors : checkpoint!.vectors) this.stored.set(label, vec);
-    }
+    this.nextLabel = (checkpoint?.usable ? checkpoint.totalElementsAdded : 0) + 1;
     for (const row of tail) this.apply(row);
+  }
+
+  static load(source: VectorSource): VectorState {
+    const dim = source.dimension;
+    let slab = new VectorSlab(source.space, dim ?? 1);
+    let checkpoint: CheckpointResult | null = null;
+    if (source.vectorSegmentId && dim !== null) {
+      checkpoint = readCheckpoint(source.folderDir, source.vectorSegmentId, {
+        space: source.space,
+        sink: (label, stored, norm) => slab.put(label, stored, norm),
+      });
+      // An unusable checkpoint is ignored entirely, as Chroma does.
+      if (!checkpoint.usable || checkpoint.header?.dim !== dim) slab = new VectorSlab(source.space, dim);
+    }
+    const usable = checkpoint?.usable === true && checkpoint.header?.dim === dim;
+    const seq = usable ? (source.maxSeqRow() ?? checkpoint!.maxSeqId ?? 0) : 0;
+    const tail = source.readTail(seq);
+    return new VectorState(source, slab, usable ? new Map(checkpoint!.idToLabel) : new Map(), checkpoint, seq, tail);
   }
 
   get size(): number {
     return this.idToLabel.size;
   }
 
-  private exact: BruteForceIndex | null = null;
-
-  /** Exact search over the stored vectors; built once per state. */
-  bruteForce(dim: number): BruteForceIndex {
-    if (!this.exact) {
-      const index = new BruteForceIndex(this.space, dim);
-      for (const [label, vec] of this.stored) if (vec.length === dim) index.setStored(label, vec);
-      this.exact = index;
-    }
-    return this.exact;
+  original(label: number): Float32Array | undefined {
+    return this.slab.original(label);
   }
 
   private put(label: number, vector: Float32Array) {
-    if (this.space === 'cosine') {
-      const unit = normalizeForStorage(vector);
-      const norm = norm32(vector);
-      const back = new Float32Array(unit.length);
-      for (let i = 0; i < unit.length; i++) back[i] = Math.fround(unit[i]! * norm);
-      this.stored.set(label, unit);
-      this.original.set(label, back);
-    } else {
-      this.stored.set(label, vector);
-      this.original.set(label, vector);
+    if (vector.length !== this.slab.dim) {
+      this.problems.push({
+        severity: 'warning',
+        code: 'wal.dimension',
+        message: `a WAL vector of dimension ${vector.length} for label ${label} does not match the collection's ${this.slab.dim}; ignored`,
+        collectionId: this.source.collectionId,
+      });
+      return;
     }
-  }
-
-  private add(row: WalRecord, vector: Float32Array) {
-    const label = this.nextLabel++;
-    this.idToLabel.set(row.id, label);
-    this.put(label, vector);
-  }
-
-  private remove(id: string) {
-    const label = this.idToLabel.get(id);
-    if (label === undefined) return;
-    this.idToLabel.delete(id);
-    this.stored.delete(label);
-    this.original.delete(label);
+    if (this.source.space === 'cosine') this.slab.put(label, normalizeForStorage(vector), norm32(vector));
+    else this.slab.put(label, vector, null);
+    this.touched.add(label);
   }
 
   private apply(row: WalRecord) {
@@ -88,26 +99,62 @@ export class VectorState {
             severity: 'warning',
             code: 'wal.add-without-vector',
             message: `WAL row ${row.seqId} adds "${row.id}" without an embedding; Chroma's backfill fails on it`,
-            collectionId: this.collectionId,
+            collectionId: this.source.collectionId,
           });
           return;
         }
-        this.add(row, row.vector);
+        this.add(row.id, row.vector);
         return;
       case 'UPDATE':
-        if (known === undefined || !row.vector) return;
-        this.put(known, row.vector);
+        if (known !== undefined && row.vector) this.put(known, row.vector);
         return;
       case 'UPSERT':
         if (!row.vector) return;
-        if (known === undefined) this.add(row, row.vector);
+        if (known === undefined) this.add(row.id, row.vector);
         else this.put(known, row.vector);
         return;
       case 'DELETE':
-        this.remove(row.id);
+        if (known === undefined) return;
+        this.idToLabel.delete(row.id);
+        this.slab.delete(known);
+        this.touched.add(known);
         return;
       default:
         return;
     }
+  }
+
+  private add(id: string, vector: Float32Array) {
+    const label = this.nextLabel++;
+    this.idToLabel.set(id, label);
+    this.put(label, vector);
+  }
+
+  /** The checkpoint's HNSW graph plus the tail, for large collections; null when not worth it. */
+  private hnsw(): HnswlibIndex | null {
+    if (this.hnswIndex !== undefined) return this.hnswIndex;
+    const cp = this.checkpoint;
+    if (!cp?.usable || !this.source.vectorSegmentId || this.size < HNSW_MIN_ELEMENTS) return (this.hnswIndex = null);
+    const index = HnswlibIndex.fromCheckpoint(this.source.folderDir, this.source.vectorSegmentId, cp, {
+      space: this.source.space,
+      efSearch: this.source.efSearch,
+      reserve: this.touched.size,
+    });
+    for (const label of this.touched) {
+      const vec = this.slab.original(label);
+      if (vec) index.upsert(label, vec);
+      else index.delete(label);
+    }
+    return (this.hnswIndex = index);
+  }
+
+  /** k nearest, ascending by distance then label; `allowed` limits the candidates. */
+  search(query: Float32Array, k: number, allowed: ReadonlySet<number> | null): SearchHit[] {
+    if (!allowed || allowed.size >= EXACT_FILTER_MAX) {
+      const index = this.hnsw();
+      if (index) return index.search(query, k, allowed ? (label) => allowed.has(label) : undefined);
+    }
+    const q = this.source.space === 'cosine' ? normalizeQuery(query) : query;
+    return this.slab.search(q, k, allowed);
   }
 }

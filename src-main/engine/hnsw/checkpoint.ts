@@ -151,7 +151,17 @@ function emptyResult(files: FileEntry[], problems: Problem[]): CheckpointResult 
  * §6.9). Damage is reported in `problems`, never thrown; only unexpected I/O errors throw.
  * `folderAbsPath` is the Chroma folder; `segmentRelName` the segment sub-folder name.
  */
-export function readCheckpoint(folderAbsPath: string, segmentRelName: string, opts: { space: Space }): CheckpointResult {
+export interface CheckpointOptions {
+  space: Space;
+  /**
+   * Receives each live, pickled element's stored vector (and its cosine norm) during the scan,
+   * instead of the result holding copies in `vectors`/`storedVectors`: large segments are loaded
+   * straight into the caller's storage. Discard what it received if the result is not usable.
+   */
+  sink?: (label: number, stored: Float32Array, norm: number | null) => void;
+}
+
+export function readCheckpoint(folderAbsPath: string, segmentRelName: string, opts: CheckpointOptions): CheckpointResult {
   const dir = path.join(folderAbsPath, segmentRelName);
   const problems = new Problems(segmentRelName);
   const listing = listSegmentFolder(folderAbsPath, segmentRelName);
@@ -204,7 +214,21 @@ export function readCheckpoint(folderAbsPath: string, segmentRelName: string, op
   }
   if (problems.hasErrors) return result;
 
-  const scan = scanLevel0(path.join(dir, DATA_LEVEL0_FILE), header, (label) => meta.labelToId.has(label));
+  const sink = opts.sink;
+  const sinkNorms = sink && opts.space === 'cosine' && listing.sizes.has(LENGTH_FILE) ? readRange(path.join(dir, LENGTH_FILE), 0, header.curElementCount * 4) : null;
+  const scan = scanLevel0(
+    path.join(dir, DATA_LEVEL0_FILE),
+    header,
+    (label) => !sink && meta.labelToId.has(label),
+    sink
+      ? (label, id, buf, offset) => {
+          if (!meta.labelToId.has(label)) return;
+          const stored = new Float32Array(header.dim);
+          for (let i = 0; i < header.dim; i++) stored[i] = buf.readFloatLE(offset + i * 4);
+          sink(label, stored, sinkNorms ? sinkNorms.readFloatLE(id * 4) : null);
+        }
+      : undefined,
+  );
   result.deletedCount = scan.deletedCount;
   checkLabels(meta, scan.liveLabels, scan.deletedLabels, problems);
   for (const d of scan.duplicates.slice(0, 3)) {
@@ -221,7 +245,9 @@ export function readCheckpoint(folderAbsPath: string, segmentRelName: string, op
   }
   if (problems.hasErrors) return result;
 
-  if (opts.space === 'cosine') {
+  if (sink) {
+    // The caller took the vectors as they streamed by.
+  } else if (opts.space === 'cosine') {
     const norms = readRange(path.join(dir, LENGTH_FILE), 0, header.curElementCount * 4);
     for (const [label, stored] of scan.stored) {
       const id = scan.liveLabels.get(label)!;

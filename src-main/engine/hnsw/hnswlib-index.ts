@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import type { HierarchicalNSW } from 'hnswlib-node';
 import type { Space } from '../../../shared/models.js';
 import { InspectorError } from '../../../shared/errors.js';
@@ -27,11 +28,14 @@ const MAX_LABEL = 0xffffffff;
 /** Rust core's minimum capacity (§6.8). */
 const MIN_CAPACITY = 100;
 
-let hnswlibModule: Promise<HnswlibModule> | null = null;
+let hnswlibModule: HnswlibModule | null = null;
 
-/** Loaded on first use so code paths that only read files never load the native addon. */
-function loadHnswlib(): Promise<HnswlibModule> {
-  hnswlibModule ??= import('hnswlib-node').then((m) => ((m as { default?: HnswlibModule }).default ?? m) as HnswlibModule);
+/**
+ * Loaded on first use so code paths that only read files never load the native addon. A plain
+ * require keeps queries synchronous (better-sqlite3 is synchronous too).
+ */
+function loadHnswlib(): HnswlibModule {
+  hnswlibModule ??= createRequire(import.meta.url)('hnswlib-node') as HnswlibModule;
   return hnswlibModule;
 }
 
@@ -60,8 +64,8 @@ export class HnswlibIndex implements VectorIndex {
   }
 
   /** A fresh, empty index (no usable checkpoint, or an empty one: readIndex would give capacity 0). */
-  static async create(opts: HnswlibOptions & { capacity?: number }): Promise<HnswlibIndex> {
-    const lib = await loadHnswlib();
+  static create(opts: HnswlibOptions & { capacity?: number }): HnswlibIndex {
+    const lib = loadHnswlib();
     const index = new lib.HierarchicalNSW(opts.space === 'cosine' ? 'ip' : opts.space, opts.dim);
     index.initIndex({
       maxElements: Math.max(MIN_CAPACITY, opts.capacity ?? 0),
@@ -78,24 +82,24 @@ export class HnswlibIndex implements VectorIndex {
    * private temp dir under os.tmpdir() (never inside the Chroma folder), read, and the temp file
    * removed. Phantom labels are marked deleted. `reserve` grows capacity once for a known WAL tail.
    */
-  static async fromCheckpoint(
+  static fromCheckpoint(
     folderAbsPath: string,
     segmentRelName: string,
-    checkpoint: CheckpointResult,
+    checkpoint: Pick<CheckpointResult, 'usable' | 'header' | 'phantomLabels' | 'idToLabel'>,
     opts: { space: Space; efSearch?: number; reserve?: number },
-  ): Promise<HnswlibIndex> {
+  ): HnswlibIndex {
     const header = checkpoint.header;
     if (!checkpoint.usable || !header) {
       throw new InspectorError('INTERNAL', `${segmentRelName}: HnswlibIndex.fromCheckpoint needs a usable checkpoint`);
     }
-    const lib = await loadHnswlib();
+    const lib = loadHnswlib();
     const index = new lib.HierarchicalNSW(opts.space === 'cosine' ? 'ip' : opts.space, header.dim);
     const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chroma-inspector-hnsw-'));
     try {
       const file = path.join(tmpDir, 'index.bin');
       writeStandardIndexFile(folderAbsPath, segmentRelName, file);
       try {
-        await index.readIndex(file, false);
+        index.readIndexSync(file, false);
       } catch (err) {
         // hnswlib re-checks the layout ("Index seems to be corrupted or unsupported").
         const why = (err as Error).message;

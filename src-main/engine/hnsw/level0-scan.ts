@@ -27,7 +27,10 @@ export interface Level0Scan {
   stored: Map<number, Float32Array>;
 }
 
-export function scanLevel0(absFile: string, header: HnswHeader, want: (label: number) => boolean): Level0Scan {
+/** Receives a live element's stored vector in place (the buffer is reused: copy what you keep). */
+export type Level0Sink = (label: number, internalId: number, buf: Buffer, vectorOffset: number) => void;
+
+export function scanLevel0(absFile: string, header: HnswHeader, want: (label: number) => boolean, sink?: Level0Sink): Level0Scan {
   const { curElementCount: cur, sizeDataPerElement: size, labelOffset, offsetData, dim } = header;
   const scan: Level0Scan = { deletedCount: 0, liveLabels: new Map(), deletedLabels: new Set(), duplicates: [], stored: new Map() };
   const perChunk = Math.max(1, Math.floor(SCAN_CHUNK_BYTES / size));
@@ -57,6 +60,7 @@ export function scanLevel0(absFile: string, header: HnswHeader, want: (label: nu
         if (prev !== undefined) scan.duplicates.push({ label, first: prev, second: id });
         scan.liveLabels.set(label, id);
         if (want(label)) scan.stored.set(label, copyVector(chunk, base + offsetData, dim));
+        sink?.(label, id, chunk, base + offsetData);
       }
     }
   } finally {

@@ -46,7 +46,7 @@ export function readRecordsWindow(folder: ChromaFolder, q: RecordsQuery): Window
   const vectors = q.withEmbeddingPreview && reader.dimension !== null ? reader.vectors() : null;
   const rows = out.records.map((r) => {
     const label = vectors?.idToLabel.get(r.id);
-    const vec = label === undefined ? undefined : vectors?.original.get(label);
+    const vec = label === undefined ? undefined : vectors?.original(label);
     return toRow(r, vec ? Array.from(vec.subarray(0, PREVIEW)) : null);
   });
   return { rows, total: out.total ?? rows.length, offset: q.offset };
@@ -62,7 +62,7 @@ export function readRecordDetail(folder: ChromaFolder, collectionId: string, id:
   if (reader.dimension !== null) {
     const vectors = reader.vectors();
     const label = vectors.idToLabel.get(id);
-    const vec = label === undefined ? undefined : vectors.original.get(label);
+    const vec = label === undefined ? undefined : vectors.original(label);
     embedding = vec ? Array.from(vec) : null;
   }
   return toRow(rec, embedding);

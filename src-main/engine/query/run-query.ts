@@ -52,7 +52,7 @@ export function runQuery(reader: CollectionReader, spec: QuerySpec): QueryResult
 
   const labelToId = new Map<number, string>();
   for (const [id, label] of vectors.idToLabel) labelToId.set(label, id);
-  const hits = spec.embeddings.map((q) => searchVectors(reader, vectors, q, spec.nResults, allowed));
+  const hits = spec.embeddings.map((q) => searchVectors(vectors, q, spec.nResults, allowed));
   const result = empty();
   const wantContents = include.includes('documents') || include.includes('metadatas') || include.includes('uris');
   let contentsById = new Map<string, { metadata: ReturnType<typeof visibleMetadata>; document: string | null; uri: string | null }>();
@@ -65,7 +65,7 @@ export function runQuery(reader: CollectionReader, spec: QuerySpec): QueryResult
       const id = labelToId.get(h.label)!;
       result.ids[qi]!.push(id);
       result.distances[qi]!.push(h.distance);
-      if (include.includes('embeddings')) result.embeddings[qi]!.push(toNumberArray(vectors.original.get(h.label)!));
+      if (include.includes('embeddings')) result.embeddings[qi]!.push(toNumberArray(vectors.original(h.label)!));
       const c = contentsById.get(id);
       if (include.includes('documents')) result.documents[qi]!.push(c?.document ?? null);
       if (include.includes('metadatas')) result.metadatas[qi]!.push(c?.metadata ?? null);

@@ -1,0 +1,196 @@
+import type { Space } from '../../../shared/models.js';
+import type { SearchHit } from './vector-index.js';
+
+const INITIAL_CAPACITY = 1024;
+
+/**
+ * A collection's vectors in one contiguous Float32Array, as the index stores them (unit vectors
+ * for cosine, with each original norm kept beside it). Exact k-nearest search is a tight loop over
+ * it: fast enough for every collection Chroma's own index would search exhaustively, and the
+ * backing store for filtered queries and embedding reads on large ones.
+ */
+export class VectorSlab {
+  private data: Float32Array;
+  private norms: Float32Array | null;
+  /** label of each slot; -1 when the slot is free. */
+  private slotLabel: Float64Array;
+  private readonly slotOf = new Map<number, number>();
+  private readonly free: number[] = [];
+  private used = 0;
+
+  constructor(
+    readonly space: Space,
+    readonly dim: number,
+    capacity = INITIAL_CAPACITY,
+  ) {
+    const cap = Math.max(1, capacity);
+    this.data = new Float32Array(cap * dim);
+    this.norms = space === 'cosine' ? new Float32Array(cap) : null;
+    this.slotLabel = new Float64Array(cap).fill(-1);
+  }
+
+  get size(): number {
+    return this.slotOf.size;
+  }
+
+  has(label: number): boolean {
+    return this.slotOf.has(label);
+  }
+
+  private grow() {
+    const cap = this.slotLabel.length * 2;
+    const data = new Float32Array(cap * this.dim);
+    data.set(this.data);
+    this.data = data;
+    if (this.norms) {
+      const norms = new Float32Array(cap);
+      norms.set(this.norms);
+      this.norms = norms;
+    }
+    const labels = new Float64Array(cap).fill(-1);
+    labels.set(this.slotLabel);
+    this.slotLabel = labels;
+  }
+
+  /** Adds or replaces a label's stored vector (and its original norm, for cosine). */
+  put(label: number, stored: Float32Array, norm: number | null): void {
+    let slot = this.slotOf.get(label);
+    if (slot === undefined) {
+      slot = this.free.pop() ?? this.used++;
+      if (slot >= this.slotLabel.length) this.grow();
+      this.slotOf.set(label, slot);
+      this.slotLabel[slot] = label;
+    }
+    this.data.set(stored.subarray(0, this.dim), slot * this.dim);
+    if (this.norms) this.norms[slot] = norm ?? 1;
+  }
+
+  delete(label: number): void {
+    const slot = this.slotOf.get(label);
+    if (slot === undefined) return;
+    this.slotOf.delete(label);
+    this.slotLabel[slot] = -1;
+    this.free.push(slot);
+  }
+
+  stored(label: number): Float32Array | undefined {
+    const slot = this.slotOf.get(label);
+    return slot === undefined ? undefined : this.data.slice(slot * this.dim, (slot + 1) * this.dim);
+  }
+
+  /** The vector as Chroma's get returns it: for cosine the stored unit vector × norm, rounded to float32. */
+  original(label: number): Float32Array | undefined {
+    const slot = this.slotOf.get(label);
+    if (slot === undefined) return undefined;
+    const out = this.data.slice(slot * this.dim, (slot + 1) * this.dim);
+    if (this.norms) {
+      const n = this.norms[slot]!;
+      for (let i = 0; i < out.length; i++) out[i] = Math.fround(out[i]! * n);
+    }
+    return out;
+  }
+
+  /** Every live (label, stored vector) pair, for building an index. */
+  *entries(): IterableIterator<[number, Float32Array]> {
+    for (const [label, slot] of this.slotOf) yield [label, this.data.subarray(slot * this.dim, (slot + 1) * this.dim)];
+  }
+
+  /**
+   * Exact top-k. `query` must already be in index form (normalised for cosine). Ascending by
+   * distance, ties by label, as Chroma reports them.
+   */
+  search(query: Float32Array, k: number, allowed: ReadonlySet<number> | null): SearchHit[] {
+    const dim = this.dim;
+    const data = this.data;
+    const heap = new TopK(Math.min(k, allowed ? allowed.size : this.size));
+    if (heap.capacity === 0) return [];
+    const l2 = this.space === 'l2';
+    const scan = (slot: number, label: number) => {
+      const base = slot * dim;
+      let acc = 0;
+      if (l2) {
+        for (let i = 0; i < dim; i++) {
+          const d = query[i]! - data[base + i]!;
+          acc += d * d;
+        }
+      } else {
+        for (let i = 0; i < dim; i++) acc += query[i]! * data[base + i]!;
+        acc = 1 - acc;
+      }
+      heap.offer(Math.fround(acc), label);
+    };
+    if (allowed && allowed.size < this.size) {
+      for (const label of allowed) {
+        const slot = this.slotOf.get(label);
+        if (slot !== undefined) scan(slot, label);
+      }
+    } else {
+      const labels = this.slotLabel;
+      for (let slot = 0; slot < this.used; slot++) {
+        const label = labels[slot]!;
+        if (label < 0 || (allowed && !allowed.has(label))) continue;
+        scan(slot, label);
+      }
+    }
+    return heap.sorted();
+  }
+}
+
+/** A bounded max-heap on (distance, label): keeps the k smallest. */
+class TopK {
+  private readonly dist: Float64Array;
+  private readonly lab: Float64Array;
+  private n = 0;
+  constructor(readonly capacity: number) {
+    this.dist = new Float64Array(Math.max(capacity, 0));
+    this.lab = new Float64Array(Math.max(capacity, 0));
+  }
+
+  private worse(i: number, j: number): boolean {
+    return this.dist[i]! > this.dist[j]! || (this.dist[i] === this.dist[j] && this.lab[i]! > this.lab[j]!);
+  }
+
+  private swap(i: number, j: number) {
+    const d = this.dist[i]!;
+    const l = this.lab[i]!;
+    this.dist[i] = this.dist[j]!;
+    this.lab[i] = this.lab[j]!;
+    this.dist[j] = d;
+    this.lab[j] = l;
+  }
+
+  offer(distance: number, label: number): void {
+    if (this.n < this.capacity) {
+      let i = this.n++;
+      this.dist[i] = distance;
+      this.lab[i] = label;
+      while (i > 0) {
+        const p = (i - 1) >> 1;
+        if (!this.worse(i, p)) break;
+        this.swap(i, p);
+        i = p;
+      }
+      return;
+    }
+    if (distance > this.dist[0]! || (distance === this.dist[0] && label > this.lab[0]!)) return;
+    this.dist[0] = distance;
+    this.lab[0] = label;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < this.n && this.worse(l, m)) m = l;
+      if (r < this.n && this.worse(r, m)) m = r;
+      if (m === i) break;
+      this.swap(i, m);
+      i = m;
+    }
+  }
+
+  sorted(): SearchHit[] {
+    const out: SearchHit[] = [];
+    for (let i = 0; i < this.n; i++) out.push({ label: this.lab[i]!, distance: this.dist[i]! });
+    return out.sort((a, b) => a.distance - b.distance || a.label - b.label);
+  }
+}
