@@ -97,7 +97,7 @@ export class CollectionReader {
         vectorSegmentId: seg?.id ?? null,
         collectionId: this.id,
         maxSeqRow: () => decodeSeqId(this.rawMaxSeq(seg?.id)),
-        readTail: (after) => readWalTail(this.ctx.db, this.catalog.topic, after),
+        readTail: (after) => readWalTail(this.ctx.db, this.catalog.topic, after, { vectorsOnly: true }),
       });
     }
     return this.vectorCache;
@@ -111,6 +111,19 @@ export class CollectionReader {
       : 0;
     const overlay = this.overlay();
     return base - overlay.shadowedInSql + overlay.live.size;
+  }
+
+  private dominates: boolean | undefined;
+
+  /** Whether this collection holds most rows of the shared `embeddings` table (planner hint). */
+  dominatesEmbeddingsTable(): boolean {
+    if (this.dominates === undefined) {
+      const seg = this.catalog.metadataSegment;
+      const all = (this.ctx.db.prepare('SELECT max(id) - min(id) + 1 AS n FROM embeddings').get() as { n: number | null }).n ?? 0;
+      const mine = seg ? (this.ctx.db.prepare('SELECT count(*) AS n FROM embeddings WHERE segment_id = ?').get(seg.id) as { n: number }).n : 0;
+      this.dominates = all > 0 && mine / all > 0.2;
+    }
+    return this.dominates;
   }
 
   /** Unloads vectors so memory returns to near zero for an idle collection. */

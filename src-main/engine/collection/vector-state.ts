@@ -70,6 +70,17 @@ export class VectorState {
     return this.idToLabel.size;
   }
 
+  private labelToId: Map<number, string> | null = null;
+
+  /** The user id behind a label (the state is fixed once built, so the reverse map is too). */
+  idOf(label: number): string | undefined {
+    if (!this.labelToId) {
+      this.labelToId = new Map();
+      for (const [id, l] of this.idToLabel) this.labelToId.set(l, id);
+    }
+    return this.labelToId.get(label);
+  }
+
   original(label: number): Float32Array | undefined {
     return this.slab.original(label);
   }

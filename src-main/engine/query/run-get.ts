@@ -41,7 +41,10 @@ export function runGet(
   const overlay = reader.overlay();
   const filter = combineFilters(spec.where, spec.whereDocument);
 
-  const clauses = ['e.segment_id = ?'];
+  // In Chroma order (rowid), a rowid scan that stops at the limit beats the segment index plus a
+  // sort of the whole collection — unless the collection is a small part of a shared table.
+  const rowidScan = !spec.ids && (!opts.order || opts.order.by === 'internal') && reader.dominatesEmbeddingsTable();
+  const clauses = [rowidScan ? '+e.segment_id = ?' : 'e.segment_id = ?'];
   const params: unknown[] = [seg.id];
   if (spec.ids) {
     clauses.push('e.embedding_id IN (SELECT value FROM json_each(?))');

@@ -50,19 +50,17 @@ export function runQuery(reader: CollectionReader, spec: QuerySpec): QueryResult
     if (allowed.size === 0) return empty();
   }
 
-  const labelToId = new Map<number, string>();
-  for (const [id, label] of vectors.idToLabel) labelToId.set(label, id);
   const hits = spec.embeddings.map((q) => searchVectors(vectors, q, spec.nResults, allowed));
   const result = empty();
   const wantContents = include.includes('documents') || include.includes('metadatas') || include.includes('uris');
   let contentsById = new Map<string, { metadata: ReturnType<typeof visibleMetadata>; document: string | null; uri: string | null }>();
   if (wantContents) {
-    const uniqueIds = [...new Set(hits.flat().map((h) => labelToId.get(h.label)!))];
+    const uniqueIds = [...new Set(hits.flat().map((h) => vectors.idOf(h.label)!))];
     contentsById = loadContentsByUserId(reader, uniqueIds);
   }
   hits.forEach((list, qi) => {
     for (const h of list) {
-      const id = labelToId.get(h.label)!;
+      const id = vectors.idOf(h.label)!;
       result.ids[qi]!.push(id);
       result.distances[qi]!.push(h.distance);
       if (include.includes('embeddings')) result.embeddings[qi]!.push(toNumberArray(vectors.original(h.label)!));

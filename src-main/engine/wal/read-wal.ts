@@ -3,10 +3,15 @@ import { decodeWalRow, type RawWalRow, type WalRecord } from './decode-row.js';
 
 const COLUMNS = 'seq_id, created_at, operation, topic, id, vector, encoding, metadata';
 
-/** The collection's WAL rows after `afterSeq`, decoded, in seq order. */
-export function readWalTail(db: SqliteDatabase, topic: string, afterSeq: number): WalRecord[] {
+const VECTOR_COLUMNS = "seq_id, created_at, operation, topic, id, vector, encoding, NULL AS metadata";
+
+/**
+ * The collection's WAL rows after `afterSeq`, decoded, in seq order. The vector replay needs no
+ * metadata, and skipping its JSON is most of the cost on a WAL-only folder.
+ */
+export function readWalTail(db: SqliteDatabase, topic: string, afterSeq: number, opts: { vectorsOnly?: boolean } = {}): WalRecord[] {
   const rows = db
-    .prepare(`SELECT ${COLUMNS} FROM embeddings_queue WHERE topic = ? AND seq_id > ? ORDER BY seq_id`)
+    .prepare(`SELECT ${opts.vectorsOnly ? VECTOR_COLUMNS : COLUMNS} FROM embeddings_queue WHERE topic = ? AND seq_id > ? ORDER BY seq_id`)
     .all(topic, afterSeq) as RawWalRow[];
   return rows.map(decodeWalRow);
 }
