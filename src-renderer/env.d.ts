@@ -1,7 +1,7 @@
 /** Ambient declarations for the renderer: CSS side-effect imports and the Electron preload API. */
 declare module '*.css';
 
-/** A MessagePort as Electron's preload hands it over (the DOM MessagePort satisfies it). */
+/** A MessagePort as Electron hands it over (the DOM MessagePort satisfies it). */
 interface InspectorPortLike {
   postMessage(message: unknown): void;
   onmessage: ((event: { data: unknown }) => void) | null;
@@ -10,13 +10,21 @@ interface InspectorPortLike {
   addEventListener?(type: 'close', listener: () => void): void;
 }
 
-/** What the Electron preload exposes on `window.chromaInspector`; absent in the browser. */
+/**
+ * What the Electron preload exposes on `window.chromaInspector` (absent in the browser). The
+ * engine port comes either from `connect()` or, as src-main/preload does it, by
+ * `requestEnginePort()` followed by a window message carrying the port.
+ */
 interface ChromaInspectorHost {
   platform: 'electron' | string;
-  connect(): Promise<InspectorPortLike>;
-  /** Optional native folder picker; resolves to null when cancelled. */
+  connect?(): Promise<InspectorPortLike>;
+  requestEnginePort?(): void;
+  /** Native picker; the chosen path comes back through `onOpenFolder`. */
+  chooseFolder?(): void;
+  /** Native picker returning the path (null when cancelled). */
   pickFolder?(): Promise<string | null>;
-  /** Optional: the app menu's "Open folder…" hands the chosen path to the renderer. */
+  revealInFileManager?(path: string): void;
+  /** The app menu's "Open folder…" (and `chooseFolder`) hand the chosen path to the renderer. */
   onOpenFolder?(listener: (path: string) => void): () => void;
 }
 

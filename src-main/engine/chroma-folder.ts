@@ -32,12 +32,49 @@ import { toNumberArray, visibleMetadata } from './query/format-results.js';
  */
 export class ChromaFolder {
   private readonly readers = new Map<string, CollectionReader>();
+  private catalogState: Catalog;
+  private dataVersion: number;
 
   private constructor(
     readonly ctx: FolderContext,
-    readonly catalog: Catalog,
+    catalog: Catalog,
   ) {
-    for (const c of catalog.collections) this.readers.set(c.id, new CollectionReader(ctx, c));
+    this.catalogState = catalog;
+    this.dataVersion = this.readDataVersion();
+    this.buildReaders();
+  }
+
+  get catalog(): Catalog {
+    return this.catalogState;
+  }
+
+  private buildReaders() {
+    this.readers.clear();
+    for (const c of this.catalogState.collections) this.readers.set(c.id, new CollectionReader(this.ctx, c));
+  }
+
+  private readDataVersion(): number {
+    return Number(this.ctx.db.pragma('data_version', { simple: true }));
+  }
+
+  /**
+   * Re-reads the catalog and drops every collection's cached state (WAL overlay, vectors, column
+   * caches), so reads see what was committed since. The embedded client calls it after writes.
+   */
+  refresh(): void {
+    this.dataVersion = this.readDataVersion();
+    this.catalogState = guardSqlite(this.ctx.sqliteFile, () => readCatalog(this.ctx.db, this.ctx.probe));
+    this.buildReaders();
+  }
+
+  /**
+   * Another process (a running Chroma) may have committed since we last looked: SQLite's
+   * data_version says so cheaply, and then everything is rebuilt on next use.
+   */
+  refreshIfChanged(): boolean {
+    if (this.readDataVersion() === this.dataVersion) return false;
+    this.refresh();
+    return true;
   }
 
   static open(path: string): ChromaFolder {
@@ -109,15 +146,20 @@ export class ChromaFolder {
   }
 
   private guard<T>(fn: () => T): T {
-    return guardSqlite(this.ctx.sqliteFile, fn);
+    return guardSqlite(this.ctx.sqliteFile, () => {
+      this.refreshIfChanged();
+      return fn();
+    });
   }
 
   collectionReaders(): CollectionReader[] {
+    this.refreshIfChanged();
     return [...this.readers.values()];
   }
 
   /** Finds a collection by name within a tenant/database (defaults: default_tenant/default_database), or by id. */
   collection(ref: CollectionRef | string): CollectionReader {
+    this.refreshIfChanged();
     if (typeof ref === 'string') {
       const r = this.readers.get(ref);
       if (!r) throw new InspectorError('NOT_FOUND', `Collection ${ref} does not exist`, { id: ref });

@@ -22,7 +22,7 @@ export function App() {
     connect().then(
       (c) => {
         if (!live) {
-          c.client.close();
+          c.close();
           return;
         }
         off = c.onClose(() => setState('disconnected'));

@@ -3,6 +3,7 @@ import { useWorkspace } from './workspace-context.js';
 import { collectionLabel } from './workspace-state.js';
 import { VIEWS, shortcutLabel } from './views.js';
 import type { Command } from '../components/command-palette/command-palette.js';
+import { hasNativePicker, pickFolderNative } from '../client/electron-port.js';
 
 /** Everything the palette offers: views, collections, actions. */
 export function useCommands(actions: { toggleTheme(): void; toggleSidebar(): void }): Command[] {
@@ -47,11 +48,11 @@ export function useCommands(actions: { toggleTheme(): void; toggleSidebar(): voi
 }
 
 async function openFolderAction(ws: ReturnType<typeof useWorkspace>) {
-  const pick = window.chromaInspector?.pickFolder;
-  if (pick) {
-    const path = await pick();
+  if (hasNativePicker()) {
+    const path = await pickFolderNative();
     if (path) await ws.openFolder(path);
     return;
   }
+  // Browser: back to the open screen (path field + recent folders).
   await ws.closeFolder();
 }

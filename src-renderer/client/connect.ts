@@ -1,6 +1,8 @@
 import { createEngineClient, type EngineClient } from '../../shared/client.js';
+import { InspectorError } from '../../shared/errors.js';
 import { createMessagePortChannel } from './message-port-channel.js';
 import { createWebSocketChannel, type ClosableChannel } from './websocket-channel.js';
+import { electronPort, isElectronHost } from './electron-port.js';
 
 export type Transport = 'electron' | 'websocket';
 
@@ -9,6 +11,8 @@ export interface Connection {
   transport: Transport;
   /** Called once when the carrier closes (engine gone, server stopped, token refused). */
   onClose(listener: () => void): () => void;
+  /** Closes the client and its carrier. */
+  close(): void;
 }
 
 /** `http://127.0.0.1:8123/?token=XYZ` → `ws://127.0.0.1:8123/api?token=XYZ`. */
@@ -26,8 +30,8 @@ export async function connect(): Promise<Connection> {
   const host = window.chromaInspector;
   let channel: ClosableChannel;
   let transport: Transport;
-  if (host && typeof host.connect === 'function') {
-    channel = createMessagePortChannel(await host.connect());
+  if (isElectronHost(host)) {
+    channel = createMessagePortChannel(await electronPort(host));
     transport = 'electron';
   } else {
     if (!/^https?:$/.test(window.location.protocol)) {
@@ -37,10 +41,27 @@ export async function connect(): Promise<Connection> {
     transport = 'websocket';
   }
   await channel.ready;
-  const client = createEngineClient(channel);
+  const client = failFastWhenClosed(createEngineClient(channel), channel);
   return {
     client,
     transport,
     onClose: (listener) => channel.onClose?.(listener) ?? (() => undefined),
+    close: () => {
+      client.close();
+      channel.close();
+    },
+  };
+}
+
+/** After the carrier closes, new calls fail at once instead of waiting forever. */
+export function failFastWhenClosed(inner: EngineClient, channel: Pick<ClosableChannel, 'onClose'>): EngineClient {
+  let closed = false;
+  channel.onClose?.(() => {
+    closed = true;
+  });
+  return {
+    call: (method, input, options) =>
+      closed ? Promise.reject(new InspectorError('INTERNAL', 'Disconnected from the engine: reload to reconnect')) : inner.call(method, input, options),
+    close: () => inner.close(),
   };
 }

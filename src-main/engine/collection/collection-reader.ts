@@ -10,6 +10,7 @@ import { countWalRows, readWalTail } from '../wal/read-wal.js';
 import { MetadataOverlay } from './metadata-overlay.js';
 import { VectorState } from './vector-state.js';
 import { typedMetadataToPlain } from './plain-metadata.js';
+import { SqlColumnSource } from '../filter/sql-column-source.js';
 
 /**
  * One collection as a fresh Chroma process would see it, built lazily: nothing is read until a
@@ -113,6 +114,44 @@ export class CollectionReader {
     return base - overlay.shadowedInSql + overlay.live.size;
   }
 
+  private labelByInternal: Map<number, number> | null = null;
+
+  /**
+   * embeddings.id → HNSW label for the records in the tables, so filtered queries map SQL matches
+   * to labels without reading user ids. Built once per loaded vector state.
+   */
+  labelsByInternalId(): Map<number, number> {
+    if (!this.labelByInternal) {
+      const vectors = this.vectors();
+      const map = new Map<number, number>();
+      const seg = this.catalog.metadataSegment;
+      if (seg) {
+        const stmt = this.ctx.db.prepare('SELECT id, embedding_id FROM embeddings WHERE segment_id = ?').raw(true);
+        for (const [iid, eid] of stmt.iterate(seg.id) as Iterable<[number, string]>) {
+          const label = vectors.idToLabel.get(eid);
+          if (label !== undefined) map.set(iid, label);
+        }
+      }
+      this.labelByInternal = map;
+    }
+    return this.labelByInternal;
+  }
+
+  userIdOf(internalId: number): string {
+    const row = this.ctx.db.prepare('SELECT embedding_id AS id FROM embeddings WHERE id = ?').get(internalId) as { id: string } | undefined;
+    return row?.id ?? `#${internalId}`;
+  }
+
+  private columns: SqlColumnSource | null = null;
+
+  /** Cached metadata columns for fast filters; records replayed from the WAL are left out. */
+  columnSource(): SqlColumnSource | null {
+    const seg = this.catalog.metadataSegment;
+    if (!seg) return null;
+    this.columns ??= new SqlColumnSource(this.ctx.db, this.ctx.filterContext, seg.id, this.overlay().shadowedInternalIds);
+    return this.columns;
+  }
+
   private dominates: boolean | undefined;
 
   /** Whether this collection holds most rows of the shared `embeddings` table (planner hint). */
@@ -130,6 +169,8 @@ export class CollectionReader {
   release() {
     this.vectorCache = null;
     this.summaryCache = undefined;
+    this.labelByInternal = null;
+    this.columns = null;
   }
 
   info(): CollectionInfo {

@@ -20,8 +20,13 @@ export interface OverlayRecord {
 export class MetadataOverlay {
   readonly shadowed = new Set<string>();
   readonly live = new Map<string, OverlayRecord>();
+  /** Internal ids of shadowed records that exist in the SQL tables. */
+  readonly shadowedInternalIds = new Set<number>();
+
   /** Shadowed ids that exist in the SQL tables (needed to correct counts). */
-  shadowedInSql = 0;
+  get shadowedInSql(): number {
+    return this.shadowedInternalIds.size;
+  }
 
   static empty(): MetadataOverlay {
     return new MetadataOverlay();
@@ -45,7 +50,7 @@ export class MetadataOverlay {
       const row = metadataSegmentId ? (findSql.get(metadataSegmentId, id) as { id: number } | undefined) : undefined;
       let rec: OverlayRecord | null = null;
       if (row) {
-        overlay.shadowedInSql++;
+        overlay.shadowedInternalIds.add(row.id);
         const contents = loadRecordContents(ctx, [row.id]).get(row.id);
         rec = {
           id,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { FileEntry, HnswHeader, PickleSummary, Problem, Space } from '../../../shared/models.js';
 import { InspectorError } from '../../../shared/errors.js';
 import { decodeIndexMetadata, type IndexMetadata } from './index-metadata.js';
-import { denormalize, scanLevel0 } from './level0-scan.js';
+import { copyVector, denormalize, scanLevel0 } from './level0-scan.js';
 import { readPickle } from './pickle-reader.js';
 import {
   DATA_LEVEL0_FILE,
@@ -223,9 +223,7 @@ export function readCheckpoint(folderAbsPath: string, segmentRelName: string, op
     sink
       ? (label, id, buf, offset) => {
           if (!meta.labelToId.has(label)) return;
-          const stored = new Float32Array(header.dim);
-          for (let i = 0; i < header.dim; i++) stored[i] = buf.readFloatLE(offset + i * 4);
-          sink(label, stored, sinkNorms ? sinkNorms.readFloatLE(id * 4) : null);
+          sink(label, copyVector(buf, offset, header.dim), sinkNorms ? sinkNorms.readFloatLE(id * 4) : null);
         }
       : undefined,
   );

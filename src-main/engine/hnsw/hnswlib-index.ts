@@ -138,6 +138,11 @@ export class HnswlibIndex implements VectorIndex {
     this.live.add(label);
   }
 
+  /** Saves hnswlib's standard single-file index (the write engine splits it into Chroma's files, §6.5). */
+  async save(file: string): Promise<void> {
+    await this.index.writeIndex(file);
+  }
+
   delete(label: number): boolean {
     if (!this.live.has(label)) return false;
     this.index.markDelete(label);

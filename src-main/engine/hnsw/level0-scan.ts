@@ -70,7 +70,7 @@ export function scanLevel0(absFile: string, header: HnswHeader, want: (label: nu
 }
 
 /** Copies a little-endian float32 run out of the (reused) chunk buffer. */
-function copyVector(buf: Buffer, offset: number, dim: number): Float32Array {
+export function copyVector(buf: Buffer, offset: number, dim: number): Float32Array {
   if (LITTLE_ENDIAN) {
     const start = buf.byteOffset + offset;
     return new Float32Array(buf.buffer.slice(start, start + dim * 4));

@@ -6,6 +6,8 @@ import { matchesWhere } from '../filter/evaluate.js';
 import { combineFilters } from '../filter/combine.js';
 import { loadRecordContents } from './record-contents.js';
 import { orderFor, type RecordOrder } from './record-order.js';
+import { executeBitset } from '../filter/execute-bitset.js';
+import type { IdBitset } from '../filter/id-bitset.js';
 
 export interface MatchedRecord {
   id: string;
@@ -29,23 +31,20 @@ export interface GetOutcome {
  * filtered by ids AND where AND where_document, then offset/limit. WAL-tail records not yet in
  * the tables are merged in by internal id.
  */
-export function runGet(
-  reader: CollectionReader,
-  spec: GetSpec,
-  opts: { withContents: boolean; withTotal?: boolean; order?: RecordOrder },
-): GetOutcome {
-  const seg = reader.catalog.metadataSegment;
-  if (!seg) return { records: [], total: 0 };
-  const { db, filterContext } = reader.ctx;
-  const order = orderFor(opts.order, filterContext.hasBoolColumn);
+interface GetPlan {
+  whereSql: string;
+  params: unknown[];
+  /** WAL-tail records (not yet in the tables) that match, in the requested order. */
+  walMatches: MatchedRecord[];
+}
+
+/** The one place a get's filters become SQL (plus the in-memory match of WAL-tail records). */
+function planGet(reader: CollectionReader, segmentId: string, spec: Pick<GetSpec, 'ids' | 'where' | 'whereDocument'>, rowidScan: boolean, compare: (a: MatchedRecord, b: MatchedRecord) => number): GetPlan {
+  const { filterContext } = reader.ctx;
   const overlay = reader.overlay();
   const filter = combineFilters(spec.where, spec.whereDocument);
-
-  // In Chroma order (rowid), a rowid scan that stops at the limit beats the segment index plus a
-  // sort of the whole collection — unless the collection is a small part of a shared table.
-  const rowidScan = !spec.ids && (!opts.order || opts.order.by === 'internal') && reader.dominatesEmbeddingsTable();
   const clauses = [rowidScan ? '+e.segment_id = ?' : 'e.segment_id = ?'];
-  const params: unknown[] = [seg.id];
+  const params: unknown[] = [segmentId];
   if (spec.ids) {
     clauses.push('e.embedding_id IN (SELECT value FROM json_each(?))');
     params.push(JSON.stringify(spec.ids));
@@ -59,9 +58,6 @@ export function runGet(
     clauses.push(`(${compiled.sql})`);
     params.push(...compiled.params);
   }
-  const whereSql = clauses.join(' AND ');
-  const sortParams = order.params;
-
   const idSet = spec.ids ? new Set(spec.ids) : null;
   const walMatches: MatchedRecord[] = [];
   for (const rec of overlay.live.values()) {
@@ -69,10 +65,44 @@ export function runGet(
     if (filter && !matchesWhere(filter, { metadata: rec.metadata, document: rec.document })) continue;
     walMatches.push({ id: rec.id, internalId: rec.internalId, metadata: rec.metadata, document: rec.document, uri: rec.uri, fromWal: true });
   }
-  walMatches.sort(order.compare);
+  walMatches.sort(compare);
+  return { whereSql: clauses.join(' AND '), params, walMatches };
+}
+
+/**
+ * The internal ids of every matching record, unordered: what a filtered query needs, without
+ * user ids or sorting. WAL-tail matches are returned as records (their ids may be new).
+ */
+export function matchingInternalIds(reader: CollectionReader, spec: Pick<GetSpec, 'ids' | 'where' | 'whereDocument'>): { internalIds: number[]; walMatches: MatchedRecord[] } {
+  const seg = reader.catalog.metadataSegment;
+  if (!seg) return { internalIds: [], walMatches: [] };
+  const plan = planGet(reader, seg.id, spec, !spec.ids && reader.dominatesEmbeddingsTable(), (a, b) => a.internalId - b.internalId);
+  const bits = spec.ids ? null : filterBits(reader, spec);
+  const internalIds = bits
+    ? [...bits.ids()]
+    : (reader.ctx.db.prepare(`SELECT e.id FROM embeddings e WHERE ${plan.whereSql}`).pluck().all(...plan.params) as number[]);
+  return { internalIds, walMatches: plan.walMatches };
+}
+
+export function runGet(
+  reader: CollectionReader,
+  spec: GetSpec,
+  opts: { withContents: boolean; withTotal?: boolean; order?: RecordOrder },
+): GetOutcome {
+  const seg = reader.catalog.metadataSegment;
+  if (!seg) return { records: [], total: 0 };
+  const { db, filterContext } = reader.ctx;
+  const order = orderFor(opts.order, filterContext.hasBoolColumn);
+  // In Chroma order (rowid), a rowid scan that stops at the limit beats the segment index plus a
+  // sort of the whole collection — unless the collection is a small part of a shared table.
+  const rowidScan = !spec.ids && (!opts.order || opts.order.by === 'internal') && reader.dominatesEmbeddingsTable();
+  const { whereSql, params, walMatches } = planGet(reader, seg.id, spec, rowidScan, order.compare);
+  const sortParams = order.params;
 
   const limit = spec.limit;
   const offset = spec.offset;
+  const bits = !spec.ids && (!opts.order || opts.order.by === 'internal') && !opts.order?.desc ? filterBits(reader, spec) : null;
+  if (bits) return getFromBits(reader, bits, walMatches, spec, opts);
   // With WAL-tail records to merge, fetch the SQL prefix and cut after merging.
   const sqlLimit = walMatches.length === 0 ? (limit ?? -1) : limit === null ? -1 : offset + limit;
   const sqlOffset = walMatches.length === 0 ? offset : 0;
@@ -96,22 +126,55 @@ export function runGet(
     records = mergeSorted(records, walMatches, order.compare);
     records = records.slice(offset, limit === null ? undefined : offset + limit);
   }
-  if (opts.withContents) {
-    const contents = loadRecordContents(reader.ctx, records.filter((r) => !r.fromWal).map((r) => r.internalId));
-    for (const r of records) {
-      if (r.fromWal) continue;
-      const c = contents.get(r.internalId);
-      r.metadata = c?.metadata ?? new Map();
-      r.document = c?.document ?? null;
-      r.uri = c?.uri ?? null;
-    }
-  }
+  if (opts.withContents) attachContents(reader, records);
   let total: number | undefined;
   if (opts.withTotal) {
     const n = (db.prepare(`SELECT count(*) AS n FROM embeddings e WHERE ${whereSql}`).get(...params) as { n: number }).n;
     total = n + walMatches.length;
   }
   return total === undefined ? { records } : { records, total };
+}
+
+/** The filter's matches as a bit set over cached columns; null when there is no filter. */
+function filterBits(reader: CollectionReader, spec: Pick<GetSpec, 'where' | 'whereDocument'>): IdBitset | null {
+  const filter = combineFilters(spec.where, spec.whereDocument);
+  const source = filter ? reader.columnSource() : null;
+  return filter && source ? executeBitset(filter, source) : null;
+}
+
+/** A page in Chroma's order straight from a bit set: only the page's rows are read from SQLite. */
+function getFromBits(
+  reader: CollectionReader,
+  bits: IdBitset,
+  walMatches: MatchedRecord[],
+  spec: GetSpec,
+  opts: { withContents: boolean; withTotal?: boolean },
+): GetOutcome {
+  const { offset, limit } = spec;
+  const take = limit === null ? Infinity : limit;
+  const fromBits = [...bits.ids(walMatches.length ? 0 : offset, walMatches.length ? offset + take : take)];
+  const eids = new Map<number, string>();
+  const lookup = reader.ctx.db.prepare('SELECT id, embedding_id FROM embeddings WHERE id IN (SELECT value FROM json_each(?))').raw(true);
+  for (let i = 0; i < fromBits.length; i += 20000) {
+    for (const [iid, eid] of lookup.all(JSON.stringify(fromBits.slice(i, i + 20000))) as [number, string][]) eids.set(iid, eid);
+  }
+  let records: MatchedRecord[] = fromBits.map((iid) => ({ id: eids.get(iid)!, internalId: iid, metadata: null, document: null, uri: null, fromWal: false }));
+  if (walMatches.length) {
+    records = mergeSorted(records, walMatches, (a, b) => a.internalId - b.internalId).slice(offset, offset + take);
+  }
+  if (opts.withContents) attachContents(reader, records);
+  return opts.withTotal ? { records, total: bits.count() + walMatches.length } : { records };
+}
+
+function attachContents(reader: CollectionReader, records: MatchedRecord[]) {
+  const contents = loadRecordContents(reader.ctx, records.filter((r) => !r.fromWal).map((r) => r.internalId));
+  for (const r of records) {
+    if (r.fromWal) continue;
+    const c = contents.get(r.internalId);
+    r.metadata = c?.metadata ?? new Map();
+    r.document = c?.document ?? null;
+    r.uri = c?.uri ?? null;
+  }
 }
 
 function mergeSorted(a: MatchedRecord[], b: MatchedRecord[], compare: (x: MatchedRecord, y: MatchedRecord) => number): MatchedRecord[] {

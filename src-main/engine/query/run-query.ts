@@ -2,7 +2,7 @@ import type { QueryResult } from '../../../shared/models.js';
 import { InspectorError } from '../../../shared/errors.js';
 import type { CollectionReader } from '../collection/collection-reader.js';
 import type { QuerySpec } from './validate-args.js';
-import { runGet } from './run-get.js';
+import { matchingInternalIds, runGet } from './run-get.js';
 import { toNumberArray, visibleMetadata } from './format-results.js';
 import { searchVectors } from '../collection/vector-search.js';
 
@@ -35,17 +35,25 @@ export function runQuery(reader: CollectionReader, spec: QuerySpec): QueryResult
 
   let allowed: Set<number> | null = null;
   if (spec.ids || spec.where || spec.whereDocument) {
-    const ids =
-      spec.where || spec.whereDocument
-        ? runGet(reader, { ids: spec.ids, where: spec.where, whereDocument: spec.whereDocument, limit: null, offset: 0, include: [] }, { withContents: false }).records.map((r) => r.id)
-        : spec.ids!;
     allowed = new Set();
-    for (const id of ids) {
+    const notFound = (id: string) =>
+      new InspectorError('INTERNAL_ID_NOT_FOUND', `Error finding id ${id}: the record has no vector in the index`, { id });
+    const addId = (id: string) => {
       const label = vectors.idToLabel.get(id);
-      if (label === undefined) {
-        throw new InspectorError('INTERNAL_ID_NOT_FOUND', `Error finding id ${id}: the record has no vector in the index`, { id });
+      if (label === undefined) throw notFound(id);
+      allowed!.add(label);
+    };
+    if (spec.where || spec.whereDocument) {
+      const { internalIds, walMatches } = matchingInternalIds(reader, spec);
+      const labelOf = reader.labelsByInternalId();
+      for (const iid of internalIds) {
+        const label = labelOf.get(iid);
+        if (label === undefined) throw notFound(reader.userIdOf(iid));
+        allowed.add(label);
       }
-      allowed.add(label);
+      for (const r of walMatches) addId(r.id);
+    } else {
+      for (const id of spec.ids!) addId(id);
     }
     if (allowed.size === 0) return empty();
   }

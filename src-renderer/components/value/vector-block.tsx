@@ -4,7 +4,12 @@ import { vectorStats } from './vector-stats.js';
 
 /** A full vector: dimension, norm, min/max, a sparkline of its components and the values. */
 export function VectorBlock({ vector, testId }: { vector: number[] | null | undefined; testId?: string }) {
-  if (!vector) return <div className="muted">No embedding</div>;
+  if (!vector)
+    return (
+      <div className="muted" data-testid={testId} data-dimension={0}>
+        No embedding
+      </div>
+    );
   const s = vectorStats(vector);
   const w = 280;
   const h = 40;

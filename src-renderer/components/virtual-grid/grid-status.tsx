@@ -8,12 +8,14 @@ interface Props {
   exact: boolean;
   loading: boolean;
   error: unknown;
+  /** The first page failed: no total to show. */
+  failed: boolean;
   scaled: boolean;
   onRetry: () => void;
 }
 
 /** The bar above a grid: caller's toolbar, loading indicator, errors, and the row total. */
-export function GridStatus({ toolbar, total, exact, loading, error, scaled, onRetry }: Props) {
+export function GridStatus({ toolbar, total, exact, loading, error, failed, scaled, onRetry }: Props) {
   const err = error ? toInspectorError(error) : null;
   return (
     <div className="vgrid-bar">
@@ -33,7 +35,7 @@ export function GridStatus({ toolbar, total, exact, loading, error, scaled, onRe
         </span>
       )}
       <span className="vgrid-total" data-testid="grid-total" data-total={total ?? ''}>
-        {total === null ? (err ? '—' : 'Loading…') : `${total.toLocaleString('en-US')}${exact ? '' : '+'} ${total === 1 ? 'row' : 'rows'}`}
+        {total === null ? (failed ? '—' : 'Loading…') : `${total.toLocaleString('en-US')}${exact ? '' : '+'} ${total === 1 ? 'row' : 'rows'}`}
       </span>
     </div>
   );

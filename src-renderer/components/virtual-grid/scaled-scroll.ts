@@ -49,3 +49,15 @@ export function toPhysicalOffset(virtual: number, g: ScrollGeometry): number {
 export function rowTop(virtualStart: number, virtualOffset: number, physicalOffset: number): number {
   return virtualStart - (virtualOffset - physicalOffset);
 }
+
+/**
+ * The virtual offset that brings row `index` fully into view with the least movement, or null when
+ * it is visible already.
+ */
+export function offsetToReveal(index: number, rowHeight: number, virtualOffset: number, viewport: number): number | null {
+  const top = index * rowHeight;
+  const bottom = top + rowHeight;
+  if (top < virtualOffset) return top;
+  if (bottom > virtualOffset + viewport) return Math.max(0, bottom - viewport);
+  return null;
+}

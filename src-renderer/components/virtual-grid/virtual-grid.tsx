@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNod
 import { elementScroll, observeElementOffset, observeElementRect, useVirtualizer } from '@tanstack/react-virtual';
 import { useTable } from '@tanstack/react-table';
 import { usePagedRows } from './use-paged-rows.js';
-import { rowTop, scrollGeometry, toPhysicalOffset, toVirtualOffset } from './scaled-scroll.js';
+import { offsetToReveal, rowTop, scrollGeometry, toPhysicalOffset, toVirtualOffset } from './scaled-scroll.js';
 import { gridFeatures, toColumnDefs, type Slot } from './grid-columns.js';
 import { GridHeader } from './grid-header.js';
 import { GridStatus } from './grid-status.js';
@@ -48,6 +48,7 @@ export function VirtualGrid<T>(props: VirtualGridProps<T>) {
   geoRef.current = geometry;
   const physical = useRef(0);
   const [selected, setSelected] = useState<number | null>(null);
+  const pendingActivation = useRef<number | null>(null);
 
   const virtualizer = useVirtualizer<HTMLDivElement, HTMLDivElement>({
     count: total,
@@ -72,6 +73,7 @@ export function VirtualGrid<T>(props: VirtualGridProps<T>) {
   useEffect(() => {
     if (scrollRef.current) scrollRef.current.scrollTop = 0;
     physical.current = 0;
+    pendingActivation.current = null;
     setSelected(null);
   }, [cache]);
 
@@ -89,14 +91,32 @@ export function VirtualGrid<T>(props: VirtualGridProps<T>) {
   const table = useTable({ features: gridFeatures, columns: defs, data, getRowId: (s) => String(s.index), columnResizeMode: 'onChange' });
   const width = table.getTotalSize();
 
+  /** Keyboard moves scroll by our own mapping: the virtualizer clamps to the physical height. */
+  const scrollIntoView = (index: number) => {
+    const el = scrollRef.current;
+    if (!el) return;
+    const target = offsetToReveal(index, ROW_HEIGHT, virtualizer.scrollOffset ?? 0, viewport);
+    if (target !== null) el.scrollTop = toPhysicalOffset(target, geoRef.current);
+  };
   const activate = (index: number, scroll: boolean) => {
     if (total === 0) return;
     const i = Math.min(Math.max(index, 0), total - 1);
     setSelected(i);
-    if (scroll) virtualizer.scrollToIndex(i, { align: 'auto' });
+    if (scroll) scrollIntoView(i);
     const row = cache.get(i);
+    pendingActivation.current = row === undefined ? i : null;
     if (row !== undefined) onRowActivate?.(row, i);
   };
+  // A row activated before its page arrived opens once it lands.
+  useEffect(() => {
+    const i = pendingActivation.current;
+    if (i === null) return;
+    const row = cache.get(i);
+    if (row !== undefined) {
+      pendingActivation.current = null;
+      onRowActivate?.(row, i);
+    }
+  }, [version]); // eslint-disable-line react-hooks/exhaustive-deps
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
     const page = Math.max(1, Math.floor(viewport / ROW_HEIGHT) - 1);
     const at = selected ?? -1;
@@ -120,6 +140,7 @@ export function VirtualGrid<T>(props: VirtualGridProps<T>) {
         exact={cache.totalExact}
         loading={cache.loading}
         error={cache.total === null ? null : cache.error}
+        failed={cache.error !== null}
         scaled={geometry.virtualHeight > geometry.physicalHeight}
         onRetry={() => setNonce((n) => n + 1)}
       />

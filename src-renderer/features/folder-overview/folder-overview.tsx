@@ -21,6 +21,11 @@ export function FolderOverview() {
           <div className="page-sub mono">{info.path}</div>
         </div>
         <div className="page-badges">
+          {window.chromaInspector?.revealInFileManager && (
+            <button type="button" className="btn btn-xs" onClick={() => window.chromaInspector?.revealInFileManager?.(info.path)}>
+              Reveal in file manager
+            </button>
+          )}
           <Badge tone="accent" testId="overview-era">
             {era.label}
           </Badge>

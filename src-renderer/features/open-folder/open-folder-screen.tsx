@@ -2,19 +2,20 @@ import { useState, type FormEvent } from 'react';
 import { useWorkspace } from '../../app/workspace-context.js';
 import { ErrorState } from '../../components/error-state.js';
 import { Spinner } from '../../components/spinner.js';
+import { hasNativePicker, pickFolderNative } from '../../client/electron-port.js';
 
 /** No folder open: a path field (server-side path), the native picker in Electron, recent folders. */
 export function OpenFolderScreen() {
   const ws = useWorkspace();
   const [path, setPath] = useState(ws.recent[0] ?? '');
-  const pick = window.chromaInspector?.pickFolder;
+  const pick = hasNativePicker();
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
     if (path.trim()) void ws.openFolder(path.trim());
   };
   const browse = async () => {
-    const chosen = await pick?.();
+    const chosen = await pickFolderNative();
     if (chosen) {
       setPath(chosen);
       void ws.openFolder(chosen);

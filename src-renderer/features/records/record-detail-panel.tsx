@@ -57,7 +57,7 @@ export function RecordDetailPanel({ row, types, onClose, onWalHistory, onSimilar
               ]}
             />
             <h4>Document</h4>
-            {r.document === null ? <div className="muted">No document</div> : <pre className="doc-block" data-testid="detail-document">{r.document}</pre>}
+            {r.document === null ? <div className="muted">No document</div> : r.document === '' ? <div className="muted">Empty string</div> : <pre className="doc-block" data-testid="detail-document">{r.document}</pre>}
             <h4>Metadata</h4>
             <MetadataTable metadata={r.metadata} types={types} />
             <h4>Embedding</h4>

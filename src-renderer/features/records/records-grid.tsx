@@ -1,12 +1,12 @@
 import { useCallback, useMemo, useState, type ReactNode } from 'react';
 import { useOpenFolder } from '../../app/workspace-context.js';
 import { useClient } from '../../client/client-context.js';
-import { useAsync } from '../../client/use-async.js';
 import { VirtualGrid } from '../../components/virtual-grid/virtual-grid.js';
 import type { FetchPage, GridSort } from '../../components/virtual-grid/grid-types.js';
 import type { RecordRow } from '../../../shared/models.js';
 import { recordColumns, toRecordSort } from './record-columns.js';
 import { RecordDetailPanel } from './record-detail-panel.js';
+import { useMetadataKeys } from './use-metadata-keys.js';
 
 export interface RecordsFilter {
   where?: unknown;
@@ -30,8 +30,7 @@ export function RecordsGrid({ name, filter, toolbar, onError, empty }: Props) {
   const collectionId = collection?.id ?? '';
   const [sort, setSort] = useState<GridSort | null>(null);
   const [detail, setDetail] = useState<RecordRow | null>(null);
-  const keys = useAsync((signal) => client.call('metadataKeys', { handle: ws.handle, collectionId }, { signal }), [ws.handle, collectionId]);
-  const keyList = keys.state.status === 'success' ? keys.state.value : [];
+  const { keys: keyList, types } = useMetadataKeys(ws.handle, collectionId);
 
   const columns = useMemo(() => recordColumns({ keys: keyList, dimension: collection?.dimension ?? null }), [keyList, collection?.dimension]);
   const recordSort = toRecordSort(sort);
@@ -47,7 +46,6 @@ export function RecordsGrid({ name, filter, toolbar, onError, empty }: Props) {
     [client, ws.handle, collectionId, filter, recordSort],
   );
   const resetKey = JSON.stringify([ws.handle, collectionId, filter ?? null, recordSort ?? null]);
-  const types = useMemo(() => Object.fromEntries(keyList.map((k) => [k.key, k.types])), [keyList]);
 
   return (
     <div className="grid-with-panel">

@@ -6,45 +6,39 @@ export function jsonText(value: Json | undefined): string {
   return value === undefined ? '' : (stringify(value, null, 2) ?? '');
 }
 
+type Style = 'python' | 'js';
+
 /** A Python literal: dicts/lists, True/False/None, JSON-escaped strings (valid Python). */
-export function pythonLiteral(value: Json, indent = 0): string {
-  const pad = '    ';
-  if (value === null) return 'None';
-  if (value === true) return 'True';
-  if (value === false) return 'False';
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (isLosslessNumber(value)) return (value as LosslessNumber).value;
-  const compact = oneLine(value, pythonLiteral);
-  if (compact.length + indent * 4 <= 72) return compact;
-  const inner = pad.repeat(indent + 1);
-  if (Array.isArray(value)) return `[\n${value.map((v) => inner + pythonLiteral(v, indent + 1)).join(',\n')},\n${pad.repeat(indent)}]`;
-  const entries = Object.entries(value as Record<string, Json>);
-  return `{\n${entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${pythonLiteral(v, indent + 1)}`).join(',\n')},\n${pad.repeat(indent)}}`;
-}
+export const pythonLiteral = (value: Json, indent = 0) => literal(value, 'python', indent);
 
 /** A JS literal: unquoted identifier keys (`$and`, `age`), quoted otherwise. */
-export function jsLiteral(value: Json, indent = 0): string {
-  const pad = '  ';
-  if (value === null) return 'null';
-  if (typeof value === 'boolean') return String(value);
+export const jsLiteral = (value: Json, indent = 0) => literal(value, 'js', indent);
+
+const WIDTH = 72;
+
+/** On one line when it fits in WIDTH at this indent, else one item per line. */
+function literal(value: Json, style: Style, indent: number): string {
+  const compact = oneLine(value, style);
+  if (compact.length + indent * unit(style).length <= WIDTH || typeof value !== 'object' || value === null || isLosslessNumber(value)) return compact;
+  const pad = unit(style);
+  const inner = pad.repeat(indent + 1);
+  if (Array.isArray(value)) return `[\n${value.map((v) => inner + literal(v, style, indent + 1)).join(',\n')},\n${pad.repeat(indent)}]`;
+  const entries = Object.entries(value as Record<string, Json>);
+  return `{\n${entries.map(([k, v]) => `${inner}${key(k, style)}: ${literal(v, style, indent + 1)}`).join(',\n')},\n${pad.repeat(indent)}}`;
+}
+
+function oneLine(value: Json, style: Style): string {
+  if (value === null) return style === 'python' ? 'None' : 'null';
+  if (typeof value === 'boolean') return style === 'python' ? (value ? 'True' : 'False') : String(value);
   if (typeof value === 'string') return JSON.stringify(value);
   if (isLosslessNumber(value)) return (value as LosslessNumber).value;
-  const compact = oneLine(value, jsLiteral);
-  if (compact.length + indent * 2 <= 72) return compact;
-  const inner = pad.repeat(indent + 1);
-  if (Array.isArray(value)) return `[\n${value.map((v) => inner + jsLiteral(v, indent + 1)).join(',\n')},\n${pad.repeat(indent)}]`;
+  if (Array.isArray(value)) return `[${value.map((v) => oneLine(v, style)).join(', ')}]`;
   const entries = Object.entries(value as Record<string, Json>);
-  return `{\n${entries.map(([k, v]) => `${inner}${jsKey(k)}: ${jsLiteral(v, indent + 1)}`).join(',\n')},\n${pad.repeat(indent)}}`;
+  return `{${entries.map(([k, v]) => `${key(k, style)}: ${oneLine(v, style)}`).join(', ')}}`;
 }
 
-function oneLine(value: Json, lit: (v: Json, indent: number) => string): string {
-  if (Array.isArray(value)) return `[${value.map((v) => lit(v, 99)).join(', ')}]`;
-  const entries = Object.entries(value as Record<string, Json>);
-  const key = lit === jsLiteral ? jsKey : (k: string) => JSON.stringify(k);
-  return `{${entries.map(([k, v]) => `${key(k)}: ${lit(v, 99)}`).join(', ')}}`;
-}
-
-const jsKey = (k: string) => (/^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k));
+const unit = (style: Style) => (style === 'python' ? '    ' : '  ');
+const key = (k: string, style: Style) => (style === 'js' && /^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k));
 
 export interface SnippetInput {
   where?: Json;
@@ -74,7 +68,8 @@ export interface QuerySnippetInput extends SnippetInput {
   nResults: number;
 }
 
-const vectorText = (v: number[], max = 6) => `[${v.slice(0, max).join(', ')}${v.length > max ? ', ...' : ''}]`;
+/** Short, float32-faithful numbers; long vectors elided (the snippet is a template). */
+const vectorText = (v: number[], max = 6) => `[${v.slice(0, max).map((x) => String(Number(x.toPrecision(7)))).join(', ')}${v.length > max ? ', ...' : ''}]`;
 
 /** `collection.query(query_embeddings=[…], n_results=k, …)`; long vectors are elided. */
 export function pythonQuerySnippet({ embedding, nResults, where, whereDocument }: QuerySnippetInput): string {

@@ -1,20 +1,29 @@
+import type { ReactNode } from 'react';
 import type { MetadataKeyInfo } from '../../../shared/contract.js';
 import { WhereBuilder } from './where-builder.js';
 import { DocumentBuilder } from './document-builder.js';
 import { JsonEditor } from './json-editor.js';
 import type { FilterEditor } from './use-filter-editor.js';
 
-/** `where` and `where_document`, each as a builder next to its editable JSON. */
-export function FilterPanel({ editor, keys, onRun }: { editor: FilterEditor; keys: MetadataKeyInfo[]; onRun?(): void }) {
+/** Builders on the left; their editable JSON (and the caller's `aside`, e.g. code) on the right. */
+export function FilterPanel({ editor, keys, onRun, aside }: { editor: FilterEditor; keys: MetadataKeyInfo[]; onRun?(): void; aside?: ReactNode }) {
   return (
     <div className="filter-panel">
-      <div className="filter-row">
+      <div className="filter-builders">
         <div className="filter-builder">
           <div className="filter-title">
-            where <span className="muted">metadata</span>
+            where <span className="muted">· metadata</span>
           </div>
           <WhereBuilder value={editor.where.group} onChange={editor.setWhereGroup} errors={editor.whereErrors} keys={keys} />
         </div>
+        <div className="filter-builder">
+          <div className="filter-title">
+            where_document <span className="muted">· document text</span>
+          </div>
+          <DocumentBuilder value={editor.doc.group} onChange={editor.setDocGroup} errors={editor.docErrors} />
+        </div>
+      </div>
+      <div className="filter-json">
         <JsonEditor
           label="where (JSON)"
           value={editor.where.text}
@@ -25,14 +34,6 @@ export function FilterPanel({ editor, keys, onRun }: { editor: FilterEditor; key
           placeholder='{"genre": {"$eq": "fiction"}}'
           onRun={onRun}
         />
-      </div>
-      <div className="filter-row">
-        <div className="filter-builder">
-          <div className="filter-title">
-            where_document <span className="muted">document text</span>
-          </div>
-          <DocumentBuilder value={editor.doc.group} onChange={editor.setDocGroup} errors={editor.docErrors} />
-        </div>
         <JsonEditor
           label="where_document (JSON)"
           value={editor.doc.text}
@@ -43,6 +44,7 @@ export function FilterPanel({ editor, keys, onRun }: { editor: FilterEditor; key
           placeholder='{"$contains": "text"}'
           onRun={onRun}
         />
+        {aside}
       </div>
     </div>
   );

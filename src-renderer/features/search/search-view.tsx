@@ -1,9 +1,8 @@
 import { useState } from 'react';
 import { useOpenFolder } from '../../app/workspace-context.js';
-import { useClient } from '../../client/client-context.js';
-import { useAsync } from '../../client/use-async.js';
 import { toInspectorError } from '../../client/async-state.js';
 import { RecordsGrid, type RecordsFilter } from '../records/records-grid.js';
+import { useMetadataKeys } from '../records/use-metadata-keys.js';
 import { EmptyState } from '../../components/empty-state.js';
 import { FilterPanel } from './filter-panel.js';
 import { SnippetTabs } from './snippet-tabs.js';
@@ -13,15 +12,13 @@ import { useFilterEditor } from './use-filter-editor.js';
 
 /** Build a where / where_document filter (or type it as JSON), see the client code, run it. */
 export function SearchView() {
-  const client = useClient();
   const ws = useOpenFolder();
   const collectionId = ws.collection?.id ?? '';
   const editor = useFilterEditor();
   const [applied, setApplied] = useState<{ filter: RecordsFilter; n: number } | null>(null);
   const [engineError, setEngineError] = useState<string | null>(null);
   const [collapsed, setCollapsed] = useState(false);
-  const keys = useAsync((signal) => client.call('metadataKeys', { handle: ws.handle, collectionId }, { signal }), [ws.handle, collectionId]);
-  const keyList = keys.state.status === 'success' ? keys.state.value : [];
+  const { keys: keyList } = useMetadataKeys(ws.handle, collectionId);
   const r = editor.resolved;
 
   const run = () => {
@@ -55,8 +52,7 @@ export function SearchView() {
         </div>
         {!collapsed && (
           <div className="search-body">
-            <FilterPanel editor={editor} keys={keyList} onRun={run} />
-            <SnippetTabs python={pythonGetSnippet(snippetInput)} js={jsGetSnippet(snippetInput)} />
+            <FilterPanel editor={editor} keys={keyList} onRun={run} aside={<SnippetTabs python={pythonGetSnippet(snippetInput)} js={jsGetSnippet(snippetInput)} />} />
           </div>
         )}
         {engineError && (

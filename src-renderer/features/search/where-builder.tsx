@@ -51,7 +51,8 @@ export function WhereBuilder({ value, onChange, errors, keys }: Props) {
         onRemove={(id) => onChange(removeNode(value, id))}
         renderCondition={(c) => {
           const error = errors.get(c.id);
-          const ops = opsForType(c.type);
+          const typical = opsForType(c.type);
+          const ops = typical.includes(c.op) ? typical : [c.op, ...typical];
           return (
             <div className={`fcond${error ? ' invalid' : ''}`} data-testid="where-condition" title={error}>
               <input

@@ -6,6 +6,7 @@ import type { FetchPage, GridColumn } from '../../components/virtual-grid/grid-t
 import { EmptyState } from '../../components/empty-state.js';
 import { SqlCell } from './sql-cell.js';
 import { SQL_EXAMPLES } from './sql-examples.js';
+import { sizeColumns, type SqlColumn } from './size-columns.js';
 
 const KEY = 'chroma-inspector.sql';
 
@@ -23,7 +24,7 @@ export function SqlView() {
   const ws = useOpenFolder();
   const [text, setText] = useState(() => safeGet() ?? SQL_EXAMPLES[0]!.sql);
   const [run, setRun] = useState<Run | null>(null);
-  const [columns, setColumns] = useState<string[]>([]);
+  const [columns, setColumns] = useState<SqlColumn[]>([]);
   const columnsRef = useRef<string[]>([]);
 
   const start = () => {
@@ -51,14 +52,14 @@ export function SqlView() {
       const r = await client.call('sql', { handle: ws.handle, sql: run.sql, offset, limit }, { signal });
       if (r.columns.join('\u0000') !== columnsRef.current.join('\u0000')) {
         columnsRef.current = r.columns;
-        setColumns(r.columns);
+        setColumns(sizeColumns(r.columns, r.rows));
       }
       return { rows: r.rows, total: offset + r.rows.length + (r.truncated ? 1 : 0), totalExact: !r.truncated };
     },
     [client, ws.handle, run],
   );
   const gridColumns: GridColumn<unknown[]>[] = useMemo(
-    () => columns.map((name, i) => ({ id: `c${i}`, header: name, headerTitle: name, size: Math.min(320, Math.max(90, name.length * 9 + 30)), cell: (row) => <SqlCell value={row[i]} /> })),
+    () => columns.map(({ name, size }, i) => ({ id: `c${i}`, header: name, headerTitle: name, size, cell: (row) => <SqlCell value={row[i]} /> })),
     [columns],
   );
 

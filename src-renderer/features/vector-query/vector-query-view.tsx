@@ -1,7 +1,8 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useOpenFolder } from '../../app/workspace-context.js';
 import { useClient } from '../../client/client-context.js';
-import { useAsync, useRunner } from '../../client/use-async.js';
+import { useRunner } from '../../client/use-async.js';
+import { useMetadataKeys } from '../records/use-metadata-keys.js';
 import type { QueryResult, RecordRow } from '../../../shared/models.js';
 import { CallProgress } from '../../components/call-progress.js';
 import { ErrorState } from '../../components/error-state.js';
@@ -30,8 +31,7 @@ export function VectorQueryView() {
   const [detail, setDetail] = useState<RecordRow | null>(null);
   const editor = useFilterEditor();
   const runner = useRunner<{ rows: RecordRow[]; n: number }>();
-  const keys = useAsync((signal) => client.call('metadataKeys', { handle: ws.handle, collectionId }, { signal }), [ws.handle, collectionId]);
-  const keyList = useMemo(() => (keys.state.status === 'success' ? keys.state.value : []), [keys.state]);
+  const { keys: keyList, types } = useMetadataKeys(ws.handle, collectionId);
 
   useEffect(() => {
     if (ws.queryId) setSource((s) => ({ ...s, mode: 'record', recordId: ws.queryId ?? '', vector: null, error: null }));
@@ -67,7 +67,6 @@ export function VectorQueryView() {
     [result],
   );
   const snippet = { embedding: source.vector ?? [], nResults: k, where: filter.ok ? filter.whereJson : undefined, whereDocument: filter.ok ? filter.docJson : undefined };
-  const types = useMemo(() => Object.fromEntries(keyList.map((x) => [x.key, x.types])), [keyList]);
 
   return (
     <div className="view-fill query-view" data-testid="query-view">

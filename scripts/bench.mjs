@@ -1,0 +1,126 @@
+// `npm run bench`: our engine beside real Chroma (server + official chromadb JS client) on the same
+// folders, same machine, same run. Folders are written by real Chroma and cached outside the repo.
+//   npm run bench -- [--sizes 100k,1m] [--runs 7] [--write]      (--write updates BENCHMARKS.md)
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, homedir, tmpdir, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { OPERATIONS } from './bench/ops.mjs';
+import { measureExtras } from './bench/extras.mjs';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : fallback;
+};
+const sizes = arg('sizes', '100k,1m').split(',');
+const runs = Number(arg('runs', '7'));
+const cache = process.env.CHROMA_INSPECTOR_BENCH_CACHE ?? join(homedir(), '.cache', 'chroma-inspector-bench');
+const refDir = resolve(root, '..', 'shared', 'reference-chroma');
+const RECORDS = { '100k': 100_000, '1m': 1_000_000 };
+
+function log(msg) {
+  process.stderr.write(`${msg}\n`);
+}
+
+// --- real Chroma -------------------------------------------------------------------------------
+let chroma = null;
+if (existsSync(join(refDir, 'setup.sh'))) {
+  try {
+    const dir = execFileSync('bash', [join(refDir, 'setup.sh'), '1.3.4'], { encoding: 'utf8' }).trim().split('\n').pop();
+    const clientDir = join(dirname(dir), 'client');
+    if (!existsSync(join(clientDir, 'node_modules', 'chromadb'))) {
+      spawnSync('bash', ['-c', `mkdir -p "${clientDir}" && cd "${clientDir}" && ([ -f package.json ] || echo '{"name":"c","private":true}' > package.json) && npm install --no-audit --no-fund --silent chromadb@3.5.0`], { stdio: 'inherit' });
+    }
+    chroma = { bin: join(refDir, 'chroma'), clientDir };
+  } catch (err) {
+    log(`real Chroma is not available (${err.message}); only our engine is measured`);
+  }
+}
+
+function ensureFolder(name, records, walOnly) {
+  const out = join(cache, name);
+  if (existsSync(join(out, 'made.json'))) return join(out, 'data');
+  if (!chroma) throw new Error(`${out} is missing and real Chroma is not available to make it`);
+  log(`making ${name} with real Chroma (${records} records${walOnly ? ', vectors only in the WAL' : ''}); cached in ${out}`);
+  const script = join(chroma.clientDir, '.make-bench-folder.mjs');
+  cpSync(join(root, 'scripts', 'bench', 'make-bench-folder.mjs'), script);
+  const r = spawnSync(process.execPath, [script, String(records), out, ...(walOnly ? ['--wal-only'] : [])], {
+    stdio: 'inherit',
+    env: { ...process.env, CHROMA_BIN: chroma.bin },
+  });
+  if (r.status !== 0) throw new Error(`making ${name} failed`);
+  return join(out, 'data');
+}
+
+function runWorker(script, args) {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(process.execPath, ['--max-old-space-size=8192', join(root, 'scripts', 'bench', script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('exit', (code) => (code === 0 ? resolveRun(JSON.parse(out.trim().split('\n').pop())) : reject(new Error(`${script} exited ${code}`))));
+  });
+}
+
+async function measureChroma(folder, port) {
+  if (!chroma) return null;
+  const copy = mkdtempSync(join(tmpdir(), 'bench-chroma-'));
+  try {
+    cpSync(folder, join(copy, 'data'), { recursive: true });
+    return await runWorker('chroma-worker.mjs', [join(copy, 'data'), String(runs), String(port), chroma.bin, chroma.clientDir]);
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
+}
+
+// --- run ---------------------------------------------------------------------------------------
+if (!existsSync(join(root, 'dist', 'index.js'))) spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+const rows = [];
+const fmt = (ms) => (ms === null || ms === undefined ? '—' : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 10 ? 2 : 1)} ms`);
+const ratio = (ours, theirs) => (ours && theirs ? theirs / ours : null);
+const add = (size, label, ours, theirs, target, unit = 'ms') => {
+  const r = unit === 'ms' ? ratio(ours, theirs) : ours && theirs ? ours / theirs : null;
+  rows.push({ size, label, ours, theirs, unit, ratio: r, target, met: r === null || target === null ? null : r >= target });
+};
+
+for (const size of sizes) {
+  const records = RECORDS[size];
+  if (!records) throw new Error(`unknown size ${size} (use 100k or 1m)`);
+  const folder = ensureFolder(size, records, false);
+  log(`${size}: our engine…`);
+  const ours = await runWorker('ours-worker.mjs', [folder, String(runs)]);
+  log(`${size}: real Chroma…`);
+  const theirs = await measureChroma(folder, 18900 + sizes.indexOf(size));
+  add(size, 'cold open → first query', ours.coldMs, theirs?.coldMs, 1);
+  for (const [label] of OPERATIONS) add(size, `${label} (p50)`, ours[label].p50, theirs?.[label]?.p50, 3);
+  add(size, 'peak memory (MB)', ours.peakRssMb, theirs?.peakRssMb, null, 'MB');
+  const extras = await measureExtras({ root, folder, size, records, chroma, runs, log });
+  for (const e of extras) add(size, e.label, e.ours, e.theirs, e.target, e.unit);
+}
+
+if (sizes.includes('100k')) {
+  const walFolder = ensureFolder('100k-wal', 100_000, true);
+  log('WAL replay: our engine…');
+  const ours = await runWorker('ours-worker.mjs', [walFolder, '1']);
+  log('WAL replay: real Chroma…');
+  const theirs = await measureChroma(walFolder, 18950);
+  add('100k', 'WAL replay, records/s (all vectors in the WAL)', ours.count / (ours.coldMs / 1000), theirs ? theirs.count / (theirs.coldMs / 1000) : null, 2, 'rec/s');
+}
+
+const show = (r, v) => (v === null || v === undefined ? '—' : r.unit === 'ms' ? fmt(v) : `${Math.round(v).toLocaleString('en-US')}`);
+const header = '| size | operation | ours | Chroma 1.3.4 | ratio | target | met |\n|---|---|---|---|---|---|---|';
+const lines = rows.map(
+  (r) =>
+    `| ${r.size} | ${r.label} | ${show(r, r.ours)} | ${show(r, r.theirs)} | ${r.ratio === null ? '—' : `${r.ratio.toFixed(1)}×`} | ${r.target === null ? '—' : `${r.target}×`} | ${r.met === null ? '—' : r.met ? 'yes' : '**no**'} |`,
+);
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
+const table = `${header}\n${lines.join('\n')}\n`;
+console.log(`\n${machine}\n\n${table}`);
+if (process.argv.includes('--write')) {
+  const file = join(root, 'BENCHMARKS.md');
+  const prev = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const notes = prev.includes('## Notes') ? prev.slice(prev.indexOf('## Notes')) : '## Notes\n';
+  writeFileSync(file, `# Benchmarks\n\nMeasured by \`npm run bench\` (${runs} runs per row, medians; ratio = how many times faster than Chroma, or for rec/s how many times more).\n\nMachine: ${machine}\n\n${table}\n${notes}`);
+  log(`wrote ${file}`);
+}

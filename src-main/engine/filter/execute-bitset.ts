@@ -1,0 +1,136 @@
+import type { TypedScalar } from '../util/typed-value.js';
+import { IdBitset } from './id-bitset.js';
+import { compareText, floatToI64, signSatisfies, sqlOperator, type SqlCompareOp } from './scalar-compare.js';
+import type { WhereNode } from './where-ast.js';
+
+/** Kinds in a scalar column, in Chroma's read order. */
+export const KIND_STRING = 0;
+export const KIND_INT = 1;
+export const KIND_FLOAT = 2;
+export const KIND_BOOL = 3;
+
+/**
+ * Every `embedding_metadata` row of one key in a collection, column-wise. Ints are held as
+ * numbers, which is exact only while every int is a safe integer (`exactInts`).
+ */
+export interface ScalarColumn {
+  ids: Float64Array;
+  kinds: Uint8Array;
+  nums: Float64Array;
+  strs: (string | undefined)[];
+  exactInts: boolean;
+}
+
+export interface ColumnSource {
+  /** Every record of the collection in the tables. */
+  universe(): IdBitset;
+  scalarColumn(key: string): ScalarColumn;
+  /** A leaf evaluated by the SQL compiler: documents, array membership, and anything inexact here. */
+  sqlLeaf(node: WhereNode): IdBitset;
+}
+
+const isSafe = (v: bigint) => v >= -(2n ** 53n) && v <= 2n ** 53n;
+
+/** The operand as the number each row kind is compared with; null when this path cannot be exact. */
+function numericOperands(operand: TypedScalar): { forInt: number; forFloat: number } | null {
+  if (operand.kind === 'int') return isSafe(operand.value) ? { forInt: Number(operand.value), forFloat: Number(operand.value) } : null;
+  if (operand.kind === 'float') {
+    const truncated = floatToI64(operand.value);
+    return isSafe(truncated) ? { forInt: Number(truncated), forFloat: operand.value } : null;
+  }
+  return null;
+}
+
+function numericSign(a: number, b: number): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Rows of a column that satisfy `op operand`, with the int/float rules of chroma-format.md §7.4. */
+function compareLeaf(col: ScalarColumn, op: SqlCompareOp, operand: TypedScalar, out: IdBitset): boolean {
+  const { ids, kinds, nums, strs } = col;
+  const n = ids.length;
+  if (operand.kind === 'string') {
+    const v = operand.value;
+    for (let i = 0; i < n; i++) {
+      if (kinds[i] !== KIND_STRING) continue;
+      const s = strs[i]!;
+      if (op === '=' ? s === v : signSatisfies(compareText(s, v), op)) out.add(ids[i]!);
+    }
+    return true;
+  }
+  if (operand.kind === 'bool') {
+    const v = operand.value ? 1 : 0;
+    for (let i = 0; i < n; i++) if (kinds[i] === KIND_BOOL && signSatisfies(nums[i]! - v, op)) out.add(ids[i]!);
+    return true;
+  }
+  const operands = numericOperands(operand);
+  if (!operands || !col.exactInts) return false;
+  for (let i = 0; i < n; i++) {
+    const k = kinds[i];
+    if (k === KIND_INT) {
+      if (signSatisfies(numericSign(nums[i]!, operands.forInt), op)) out.add(ids[i]!);
+    } else if (k === KIND_FLOAT) {
+      if (signSatisfies(numericSign(nums[i]!, operands.forFloat), op)) out.add(ids[i]!);
+    }
+  }
+  return true;
+}
+
+function inLeaf(col: ScalarColumn, values: readonly TypedScalar[], out: IdBitset): boolean {
+  const first = values[0];
+  if (!first) return true;
+  const { ids, kinds, nums, strs } = col;
+  if (first.kind === 'string') {
+    const set = new Set(values.map((v) => v.value as string));
+    for (let i = 0; i < ids.length; i++) if (kinds[i] === KIND_STRING && set.has(strs[i]!)) out.add(ids[i]!);
+    return true;
+  }
+  if (first.kind === 'bool') {
+    const set = new Set<number>(values.map((v) => (v.value ? 1 : 0)));
+    for (let i = 0; i < ids.length; i++) if (kinds[i] === KIND_BOOL && set.has(nums[i]!)) out.add(ids[i]!);
+    return true;
+  }
+  const ops = values.map(numericOperands);
+  if (!col.exactInts || ops.some((o) => o === null)) return false;
+  const forInt = new Set(ops.map((o) => o!.forInt));
+  const forFloat = new Set(ops.map((o) => o!.forFloat));
+  for (let i = 0; i < ids.length; i++) {
+    const k = kinds[i];
+    if ((k === KIND_INT && forInt.has(nums[i]!)) || (k === KIND_FLOAT && forFloat.has(nums[i]!))) out.add(ids[i]!);
+  }
+  return true;
+}
+
+/**
+ * The ids a filter selects, computed over cached metadata columns and combined as bit sets. The
+ * same semantics as compile-sql.ts (a test runs both over random data): `$ne`, `$nin` and
+ * `$not_contains` are complements, so records without the key match them.
+ */
+export function executeBitset(node: WhereNode, src: ColumnSource): IdBitset {
+  const universe = src.universe();
+  switch (node.kind) {
+    case 'and': {
+      const acc = universe.clone();
+      for (const c of node.children) acc.and(executeBitset(c, src));
+      return acc;
+    }
+    case 'or': {
+      const acc = IdBitset.empty(universe);
+      for (const c of node.children) acc.or(executeBitset(c, src));
+      return acc;
+    }
+    case 'compare':
+    case 'in': {
+      const hits = IdBitset.empty(universe);
+      const col = src.scalarColumn(node.key);
+      const exact =
+        node.kind === 'compare' ? compareLeaf(col, sqlOperator(node.op), node.value, hits) : inLeaf(col, node.values, hits);
+      if (!exact) return src.sqlLeaf(node);
+      const negate = node.kind === 'compare' ? node.op === '$ne' : node.negate;
+      // Only rows of this collection count, whatever else the cached column holds.
+      return negate ? universe.clone().andNot(hits) : hits.and(universe);
+    }
+    default:
+      return src.sqlLeaf(node);
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * A set of internal ids (embeddings.id) over one collection's id range, one bit per id. Filters
+ * combine as word operations, and ascending iteration is Chroma's get order.
+ */
+export class IdBitset {
+  readonly words: Uint32Array;
+
+  constructor(
+    /** The smallest id the set can hold. */
+    readonly base: number,
+    /** How many ids from `base` it can hold. */
+    readonly span: number,
+    words?: Uint32Array,
+  ) {
+    this.words = words ?? new Uint32Array(Math.ceil(Math.max(span, 1) / 32));
+  }
+
+  static empty(like: IdBitset): IdBitset {
+    return new IdBitset(like.base, like.span);
+  }
+
+  clone(): IdBitset {
+    return new IdBitset(this.base, this.span, this.words.slice());
+  }
+
+  /** Ids outside the range are ignored: they belong to other collections. */
+  add(id: number): void {
+    const i = id - this.base;
+    if (i < 0 || i >= this.span) return;
+    this.words[i >>> 5]! |= 1 << (i & 31);
+  }
+
+  has(id: number): boolean {
+    const i = id - this.base;
+    if (i < 0 || i >= this.span) return false;
+    return (this.words[i >>> 5]! & (1 << (i & 31))) !== 0;
+  }
+
+  and(other: IdBitset): this {
+    const w = this.words;
+    const o = other.words;
+    for (let i = 0; i < w.length; i++) w[i] = w[i]! & o[i]!;
+    return this;
+  }
+
+  or(other: IdBitset): this {
+    const w = this.words;
+    const o = other.words;
+    for (let i = 0; i < w.length; i++) w[i] = w[i]! | o[i]!;
+    return this;
+  }
+
+  andNot(other: IdBitset): this {
+    const w = this.words;
+    const o = other.words;
+    for (let i = 0; i < w.length; i++) w[i] = w[i]! & ~o[i]!;
+    return this;
+  }
+
+  count(): number {
+    let n = 0;
+    for (let v of this.words) {
+      v = v - ((v >>> 1) & 0x55555555);
+      v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+      n += (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+    }
+    return n;
+  }
+
+  /** Ascending ids, skipping the first `offset` and stopping after `limit`. */
+  *ids(offset = 0, limit = Infinity): IterableIterator<number> {
+    let skip = offset;
+    let left = limit;
+    const w = this.words;
+    for (let wi = 0; wi < w.length && left > 0; wi++) {
+      let word = w[wi]!;
+      if (word === 0) continue;
+      if (skip > 0) {
+        let c = word - ((word >>> 1) & 0x55555555);
+        c = (c & 0x33333333) + ((c >>> 2) & 0x33333333);
+        const n = (((c + (c >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+        if (n <= skip) {
+          skip -= n;
+          continue;
+        }
+      }
+      while (word !== 0 && left > 0) {
+        const bit = 31 - Math.clz32(word & -word);
+        word &= word - 1;
+        if (skip > 0) {
+          skip--;
+          continue;
+        }
+        left--;
+        yield this.base + wi * 32 + bit;
+      }
+    }
+  }
+}

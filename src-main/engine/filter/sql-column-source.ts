@@ -1,0 +1,97 @@
+import type { SqliteDatabase } from '../sqlite/connection.js';
+import { compileWhere, type SqlFilterContext } from './compile-sql.js';
+import { IdBitset } from './id-bitset.js';
+import { KIND_BOOL, KIND_FLOAT, KIND_INT, KIND_STRING, type ColumnSource, type ScalarColumn } from './execute-bitset.js';
+import type { WhereNode } from './where-ast.js';
+
+const MAX_CACHED_COLUMNS = 16;
+
+/**
+ * Metadata columns of one metadata segment, read from SQLite once per key and kept (a few MB per
+ * key per million records), so repeated filters cost a pass over typed arrays instead of SQL.
+ * Callers drop the instance when the database changes.
+ */
+export class SqlColumnSource implements ColumnSource {
+  private universeCache: IdBitset | null = null;
+  private readonly columns = new Map<string, ScalarColumn>();
+
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly ctx: SqlFilterContext,
+    private readonly segmentId: string,
+    /** Internal ids to leave out (records whose state comes from the WAL tail instead). */
+    private readonly excluded: ReadonlySet<number> = new Set(),
+  ) {}
+
+  universe(): IdBitset {
+    if (!this.universeCache) {
+      const ids = this.db.prepare('SELECT id FROM embeddings WHERE segment_id = ?').pluck().safeIntegers(false).all(this.segmentId) as number[];
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (const id of ids) {
+        if (id < lo) lo = id;
+        if (id > hi) hi = id;
+      }
+      const set = ids.length === 0 ? new IdBitset(0, 1) : new IdBitset(lo, hi - lo + 1);
+      for (const id of ids) if (!this.excluded.has(id)) set.add(id);
+      this.universeCache = set;
+    }
+    return this.universeCache;
+  }
+
+  scalarColumn(key: string): ScalarColumn {
+    let col = this.columns.get(key);
+    if (col) {
+      this.columns.delete(key);
+      this.columns.set(key, col); // most recently used last
+      return col;
+    }
+    const u = this.universe();
+    const b = this.ctx.hasBoolColumn ? 'bool_value' : 'NULL';
+    const rows = this.db
+      .prepare(
+        `SELECT id, string_value, int_value, float_value, ${b} FROM embedding_metadata WHERE key = ? AND id BETWEEN ? AND ?`,
+      )
+      .raw(true)
+      .safeIntegers(true)
+      .all(key, u.base, u.base + u.span - 1) as [bigint, string | null, bigint | null, number | null, bigint | null][];
+    const n = rows.length;
+    col = { ids: new Float64Array(n), kinds: new Uint8Array(n), nums: new Float64Array(n), strs: new Array(n), exactInts: true };
+    for (let i = 0; i < n; i++) {
+      const [id, s, iv, fv, bv] = rows[i]!;
+      col.ids[i] = Number(id);
+      // Chroma's read order: string, int, float, bool; the first non-NULL column is the value.
+      if (s !== null) {
+        col.kinds[i] = KIND_STRING;
+        col.strs[i] = s;
+      } else if (iv !== null) {
+        col.kinds[i] = KIND_INT;
+        col.nums[i] = Number(iv);
+        if (iv > 2n ** 53n || iv < -(2n ** 53n)) col.exactInts = false;
+      } else if (fv !== null) {
+        col.kinds[i] = KIND_FLOAT;
+        col.nums[i] = Number(fv);
+      } else if (bv !== null) {
+        col.kinds[i] = KIND_BOOL;
+        col.nums[i] = Number(bv) !== 0 ? 1 : 0;
+      } else {
+        col.kinds[i] = 255;
+      }
+    }
+    this.columns.set(key, col);
+    if (this.columns.size > MAX_CACHED_COLUMNS) this.columns.delete(this.columns.keys().next().value!);
+    return col;
+  }
+
+  sqlLeaf(node: WhereNode): IdBitset {
+    const { sql, params } = compileWhere(node, this.ctx);
+    const ids = this.db
+      .prepare(`SELECT e.id FROM embeddings e WHERE e.segment_id = ? AND (${sql})`)
+      .pluck()
+      .safeIntegers(false)
+      .all(this.segmentId, ...params) as number[];
+    const out = IdBitset.empty(this.universe());
+    for (const id of ids) if (!this.excluded.has(id)) out.add(id);
+    return out;
+  }
+}
