@@ -257,9 +257,13 @@ export class ChromaFolder {
     }
   }
 
-  tableSizes(): TableSize[] {
-    return this.guard(() => {
-      const bytes = new Map<string, number>();
+  /**
+   * Rows and bytes of every table, one table at a time so a host can report progress and stop
+   * between tables (counting a WAL of millions of rows takes a while).
+   */
+  *tableSizesStepwise(): Generator<{ size: TableSize; done: number; total: number }> {
+    const bytes = new Map<string, number>();
+    this.guard(() => {
       try {
         for (const row of this.db.prepare('SELECT name, sum(pgsize) AS b FROM dbstat GROUP BY name').all() as { name: string; b: number }[]) {
           bytes.set(row.name, row.b);
@@ -267,12 +271,17 @@ export class ChromaFolder {
       } catch {
         /* dbstat not compiled in */
       }
-      return this.ctx.probe.tableNames().map((table) => ({
-        table,
-        rows: (this.db.prepare(`SELECT count(*) AS n FROM "${table.replace(/"/g, '""')}"`).get() as { n: number }).n,
-        bytes: bytes.get(table) ?? null,
-      }));
     });
+    const tables = this.ctx.probe.tableNames();
+    for (let i = 0; i < tables.length; i++) {
+      const table = tables[i]!;
+      const rows = this.guard(() => (this.db.prepare(`SELECT count(*) AS n FROM "${table.replace(/"/g, '""')}"`).get() as { n: number }).n);
+      yield { size: { table, rows, bytes: bytes.get(table) ?? null }, done: i + 1, total: tables.length };
+    }
+  }
+
+  tableSizes(): TableSize[] {
+    return [...this.tableSizesStepwise()].map((s) => s.size);
   }
 
   info(): FolderInfo {

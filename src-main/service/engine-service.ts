@@ -62,7 +62,17 @@ export class EngineService {
       defaultFolder: () => ({ path: this.options.defaultFolder ?? null }),
       closeFolder: ({ handle }) => ({ closed: this.close(handle) }),
       folderInfo: ({ handle }) => this.folder(handle).info(),
-      tableSizes: ({ handle }) => this.folder(handle).tableSizes(),
+      tableSizes: async ({ handle }, ctx) => {
+        const out = [];
+        for (const step of this.folder(handle).tableSizesStepwise()) {
+          ctx.signal.throwIfAborted();
+          out.push(step.size);
+          ctx.progress({ done: step.done, total: step.total, message: step.size.table });
+          // Let a cancel message in between tables.
+          await new Promise((r) => setImmediate(r));
+        }
+        return out;
+      },
       collectionInfo: ({ handle, collectionId }) => this.folder(handle).collectionInfo(collectionId),
       records: ({ handle, collectionId, where, whereDocument, ids, sort, offset, limit }) =>
         readRecordsWindow(this.folder(handle), { collectionId, where, whereDocument, ids, sort, offset, limit, withEmbeddingPreview: true }),

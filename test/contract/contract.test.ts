@@ -133,6 +133,15 @@ for (const host of hosts) {
       expect(sql.rows.map((r) => r[0])).toContain('articles');
     });
 
+    it('streams progress for long calls', async () => {
+      const seen: { done: number; total: number | null; message?: string }[] = [];
+      const sizes = await client.call('tableSizes', { handle }, { onProgress: (p) => seen.push(p) });
+      expect(seen.length).toBe(sizes.length);
+      expect(seen.at(-1)).toMatchObject({ done: sizes.length, total: sizes.length });
+      expect(seen.map((p) => p.message)).toEqual(sizes.map((t) => t.table));
+      expect(sizes.find((t) => t.table === 'embeddings_queue')?.rows).toBeGreaterThan(0);
+    });
+
     it('cancels a call: the caller gets CANCELLED at once', async () => {
       const controller = new AbortController();
       const p = client.call('tableSizes', { handle }, { signal: controller.signal });
