@@ -67,7 +67,54 @@ export const inputs = {
     ...windowArgs,
   }),
   sql: z.object({ handle, sql: z.string().min(1), ...windowArgs }),
+  backup: z.object({ handle, outZip: z.string().min(1), collectionId: z.string().optional(), excludeOrphans: z.boolean().default(false) }),
+  verifyBackup: z.object({ zip: z.string().min(1) }),
+  restoreBackup: z.object({ zip: z.string().min(1), newFolder: z.string().min(1) }),
+  exportRecords: z.object({
+    handle,
+    collectionId,
+    outFile: z.string().min(1),
+    format: z.enum(['jsonl', 'csv', 'parquet']),
+    args: z.record(z.string(), z.unknown()).optional(),
+  }),
 } as const;
+
+/** What a backup, verify or restore reports about each collection. */
+export interface BackupCollectionSummary {
+  tenant: string;
+  database: string;
+  name: string;
+  id: string;
+  count: number;
+  /** What the manifest recorded at backup time; null for a plain zip without one. */
+  expected: number | null;
+}
+
+export interface BackupOutcome {
+  zip: string;
+  bytes: number;
+  collections: BackupCollectionSummary[];
+}
+
+export interface VerifyOutcome {
+  zip: string;
+  files: number;
+  bytes: number;
+  hasManifest: boolean;
+  collections: BackupCollectionSummary[];
+  warnings: string[];
+}
+
+export interface RestoreOutcome extends Omit<VerifyOutcome, 'zip'> {
+  folder: string;
+}
+
+export interface ExportOutcome {
+  file: string;
+  format: 'jsonl' | 'csv' | 'parquet';
+  records: number;
+  warnings: string[];
+}
 
 export interface MetadataKeyInfo {
   key: string;
@@ -105,6 +152,10 @@ export interface Outputs {
   walVector: number[] | null;
   metadataRows: Window<MetadataRowView>;
   sql: SqlResult;
+  backup: BackupOutcome;
+  verifyBackup: VerifyOutcome;
+  restoreBackup: RestoreOutcome;
+  exportRecords: ExportOutcome;
 }
 
 export type Method = keyof typeof inputs;

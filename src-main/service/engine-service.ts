@@ -7,6 +7,7 @@ import { readRecordDetail, readRecordsWindow } from '../engine/inspect/records-w
 import { readMetadataKeys, readMetadataRows } from '../engine/inspect/metadata-rows.js';
 import { runReadOnlySql } from '../engine/inspect/raw-sql.js';
 import type { Handlers } from './dispatcher.js';
+import { backup, exportCollection, restore, verify } from '../engine/backup/index.js';
 
 export interface EngineServiceOptions {
   /** The folder the host was started with (serve argument, or the bundled demo). */
@@ -86,6 +87,32 @@ export class EngineService {
       walVector: ({ handle, seqId }) => readWalVector(this.folder(handle), seqId),
       metadataRows: ({ handle, collectionId, key, offset, limit }) => readMetadataRows(this.folder(handle), { collectionId, key, offset, limit }),
       sql: ({ handle, sql, offset, limit }) => runReadOnlySql(this.folder(handle), sql, offset, limit),
+      backup: async ({ handle, outZip, collectionId, excludeOrphans }, ctx) => {
+        const r = await backup(this.folder(handle).dir, outZip, {
+          ...(collectionId ? { collection: collectionId } : {}),
+          excludeOrphans,
+          signal: ctx.signal,
+          onProgress: ctx.progress,
+        });
+        return { zip: r.zip, bytes: r.bytes, collections: r.manifest.collections.map((c) => ({ ...c, expected: c.count })) };
+      },
+      verifyBackup: async ({ zip }, ctx) => {
+        const r = await verify(zip, { signal: ctx.signal, onProgress: ctx.progress });
+        return { zip: r.zip, files: r.files, bytes: r.bytes, hasManifest: r.manifest !== null, collections: r.collections, warnings: r.warnings };
+      },
+      restoreBackup: async ({ zip, newFolder }, ctx) => {
+        const r = await restore(zip, newFolder, { signal: ctx.signal, onProgress: ctx.progress });
+        return { folder: r.folder, files: r.files, bytes: r.bytes, hasManifest: r.manifest !== null, collections: r.collections, warnings: r.warnings };
+      },
+      exportRecords: async ({ handle, collectionId, outFile, format, args }, ctx) => {
+        const r = await exportCollection(this.folder(handle), collectionId, outFile, {
+          format,
+          ...(args ? { args } : {}),
+          signal: ctx.signal,
+          onProgress: ctx.progress,
+        });
+        return { file: r.file, format: r.format, records: r.records, warnings: r.warnings };
+      },
     };
   }
 }

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngineClient, type EngineClient } from '../../shared/client.js';
@@ -140,6 +141,48 @@ for (const host of hosts) {
       expect(seen.at(-1)).toMatchObject({ done: sizes.length, total: sizes.length });
       expect(seen.map((p) => p.message)).toEqual(sizes.map((t) => t.table));
       expect(sizes.find((t) => t.table === 'embeddings_queue')?.rows).toBeGreaterThan(0);
+    });
+
+    it('backs up, verifies and restores a folder, with progress', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'ci-contract-backup-'));
+      try {
+        const progress: number[] = [];
+        const b = await client.call('backup', { handle, outZip: join(dir, 'b.zip') }, { onProgress: (p) => progress.push(p.done) });
+        expect(progress.length).toBeGreaterThan(0);
+        expect(b.collections.find((c) => c.name === 'articles')?.count).toBe(cases.find((c) => c.collection === 'articles' && c.op === 'count')!.result);
+        const v = await client.call('verifyBackup', { zip: b.zip });
+        expect(v.hasManifest).toBe(true);
+        expect(v.collections.every((c) => c.count === c.expected)).toBe(true);
+        const r = await client.call('restoreBackup', { zip: b.zip, newFolder: join(dir, 'restored') });
+        const reopened = await client.call('openFolder', { path: r.folder });
+        const id = reopened.info.tenants.flatMap((t) => t.databases.flatMap((d) => d.collections)).find((c) => c.name === 'points')!.id;
+        const c = cases.find((x) => x.collection === 'points' && x.label === 'get where {"year":{"$gt":2010}}')!;
+        expect(compareCase(c, await client.call('get', { handle: reopened.handle, collectionId: id, args: c.args }))).toBeNull();
+        await client.call('closeFolder', { handle: reopened.handle });
+        const again = await client.call('restoreBackup', { zip: b.zip, newFolder: join(dir, 'restored') }).catch((e: unknown) => e);
+        expect((again as InspectorError).message).toMatch(/not empty|exists/i);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('exports a filtered collection', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'ci-contract-export-'));
+      try {
+        const out = await client.call('exportRecords', {
+          handle,
+          collectionId: collectionId('articles'),
+          outFile: join(dir, 'news.jsonl'),
+          format: 'jsonl',
+          args: { where: { category: 'news' } },
+        });
+        const expected = (cases.find((x) => x.collection === 'articles' && x.label === 'get where {"category":"news"}')!.result as { ids: string[] }).ids;
+        expect(out.records).toBe(expected.length);
+        const lines = readFileSync(out.file, 'utf8').trim().split('\n');
+        expect(lines.length).toBeGreaterThanOrEqual(expected.length);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('cancels a call: the caller gets CANCELLED at once', async () => {

@@ -1,0 +1,135 @@
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Space } from '../../../shared/models.js';
+import { InspectorError, invalidArgument } from '../../../shared/errors.js';
+import { PersistentClient } from '../../client/persistent-client.js';
+import { MAX_BATCH_SIZE } from '../../client/collection.js';
+import type { RecordWrite } from '../write/record-writes.js';
+import { parquetInfo, readJsonl, readParquet, type ImportBatch, type ImportRecord } from './import-readers.js';
+import { ProgressReporter, asCancelled, throwIfAborted, type TaskOptions } from './task.js';
+
+export type ImportFormat = 'jsonl' | 'parquet';
+
+export interface ImportOptions extends TaskOptions {
+  /** The collection to import into; created when it does not exist. */
+  collection: string;
+  tenant?: string;
+  database?: string;
+  /** Default: from the file name (.jsonl / .ndjson / .parquet). */
+  format?: ImportFormat;
+  /** Records per write transaction (default 1000, at most Chroma's 5461). */
+  batchSize?: number;
+  /** `add` (default: records already in the collection are skipped, as Chroma does) or `upsert`. */
+  mode?: 'add' | 'upsert';
+  /** Space for a collection this import creates; default: the export's (Parquet) or l2. */
+  space?: Space;
+  /** Write even though another process seems to have the folder open (PersistentClient's force). */
+  force?: boolean;
+}
+
+export interface ImportResult {
+  file: string;
+  folder: string;
+  collection: { id: string; name: string; tenant: string; database: string };
+  created: boolean;
+  records: number;
+  warnings: string[];
+}
+
+export function importFormatFromPath(file: string): ImportFormat | null {
+  if (/\.(jsonl|ndjson)$/i.test(file)) return 'jsonl';
+  if (/\.parquet$/i.test(file)) return 'parquet';
+  return null;
+}
+
+function toWrite(r: ImportRecord, where: string): RecordWrite {
+  if (!r.embedding) throw invalidArgument(`${where}: record "${r.id}" has no embedding; Chroma cannot add a record without one`);
+  const w: RecordWrite = { id: r.id, vector: Float32Array.from(r.embedding), metadata: r.metadata ?? null };
+  if (r.document !== undefined) w.document = r.document;
+  if (r.uri !== undefined) w.uri = r.uri;
+  return w;
+}
+
+/**
+ * Imports a JSONL or Parquet export (record-format.ts) into a collection through the embedded
+ * PersistentClient, in batches of `batchSize` records, each one write transaction; the file is
+ * streamed, never loaded whole. Metadata types are kept exactly (an integral float stays a
+ * float), which the chromadb-style `collection.add` cannot express, so batches go to the folder's
+ * write queue directly. If the import created the collection and then fails or is cancelled, the
+ * collection is deleted again; an existing collection keeps the batches already written
+ * (`details.imported` says how many).
+ */
+export async function importRecords(file: string, folder: string, opts: ImportOptions): Promise<ImportResult> {
+  const path = resolve(file);
+  const format = opts.format ?? importFormatFromPath(path);
+  if (!format) throw invalidArgument(`cannot tell the format of ${path}: use a .jsonl or .parquet file, or give the format`);
+  const batchSize = opts.batchSize ?? 1000;
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
+    throw invalidArgument(`batchSize must be an integer from 1 to ${MAX_BATCH_SIZE}, got ${batchSize}`);
+  }
+  const size = statSync(path).size;
+  const info = format === 'parquet' ? await parquetInfo(path) : null;
+  const exported = info?.exportInfo?.collection as { space?: Space } | undefined;
+  const space = opts.space ?? exported?.space;
+  const warnings: string[] = [];
+
+  const client = new PersistentClient({ path: folder, tenant: opts.tenant, database: opts.database, force: opts.force });
+  let created = false;
+  let imported = 0;
+  let collectionId: string | null = null;
+  try {
+    const existing = (await client.listCollections({ limit: 1_000_000 })).find((c) => c.name === opts.collection);
+    const coll =
+      existing ??
+      (await client.createCollection({
+        name: opts.collection,
+        embeddingFunction: null,
+        ...(space ? { configuration: { hnsw: { space } } } : {}),
+      }));
+    created = !existing;
+    collectionId = coll.id;
+    const have = coll.configuration.hnsw?.space;
+    if (existing && space && have && have !== space) warnings.push(`collection ${opts.collection} uses space ${have}, not ${space}: distances will differ from the source's`);
+    const progress = new ProgressReporter(opts.onProgress, info ? info.rows : size);
+    const op = opts.mode === 'upsert' ? 'UPSERT' : 'ADD';
+    const batches: AsyncGenerator<ImportBatch> = format === 'jsonl' ? readJsonl(path, batchSize, opts.signal) : readParquet(path, batchSize, opts.signal);
+    for await (const batch of batches) {
+      throwIfAborted(opts.signal);
+      const seen = new Set<string>();
+      const writes = batch.records.map((r, i) => {
+        if (seen.has(r.id)) throw invalidArgument(`${path}: id "${r.id}" appears twice in one batch (records ${imported + 1}–${imported + batch.records.length})`);
+        seen.add(r.id);
+        return toWrite(r, `${path}: record ${imported + i + 1}`);
+      });
+      await client.run((f) => f.writeRecords(coll.id, op, writes));
+      imported += writes.length;
+      progress.done = batch.position;
+      progress.report(`imported ${imported} records into ${opts.collection}`);
+    }
+    progress.report(`imported ${imported} records into ${opts.collection}`, true);
+    await client.close();
+    return {
+      file: path,
+      folder: resolve(folder),
+      collection: { id: coll.id, name: coll.name, tenant: coll.tenant, database: coll.database },
+      created,
+      records: imported,
+      warnings,
+    };
+  } catch (err) {
+    const e = asCancelled(err, opts.signal);
+    if (created && collectionId) {
+      try {
+        await client.deleteCollection({ name: opts.collection });
+        imported = 0;
+      } catch {
+        /* report the original error */
+      }
+    }
+    await client.close().catch(() => undefined);
+    if (e instanceof InspectorError) {
+      throw new InspectorError(e.code, e.message, { ...(e.details ?? {}), imported, rolledBack: created });
+    }
+    throw e;
+  }
+}
