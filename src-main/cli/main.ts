@@ -4,6 +4,9 @@ import { InspectorError, toErrorData } from '../../shared/errors.js';
 import { ChromaFolder } from '../engine/chroma-folder.js';
 import { formatInfo } from './format-info.js';
 import { readWalWindow } from '../engine/wal/wal-window.js';
+import { BACKUP_USAGE, backupCommand, exportCommand, importCommand, restoreCommand, verifyCommand } from './commands/backup-commands.js';
+
+const FILE_COMMANDS = { backup: backupCommand, verify: verifyCommand, restore: restoreCommand, export: exportCommand, import: importCommand } as const;
 
 const USAGE = `chroma-inspector — open any Chroma persistent folder without a server
 
@@ -14,11 +17,13 @@ usage:
   chroma-inspector query <folder> --collection NAME [--tenant T] [--database D] --args JSON
   chroma-inspector wal   <folder> [--collection NAME] [--offset N] [--limit N]
   chroma-inspector serve [folder] [--port N] [--host 127.0.0.1]
+${BACKUP_USAGE}
 
 --args takes the chromadb JS client's argument object, e.g.
   '{"where":{"year":{"$gt":2010}},"limit":5,"include":["documents","metadatas"]}'
   '{"queryEmbeddings":[[0.1,0.2,0.3]],"nResults":3}'
-The folder is opened read-only: nothing in it is ever written.`;
+Reading commands open the folder read-only: nothing in it is ever written. backup never writes
+into the source folder; restore only writes into a new or empty folder.`;
 
 class UsageError extends Error {}
 
@@ -45,6 +50,13 @@ export async function main(argv: string[]): Promise<number> {
       limit: { type: 'string' },
       port: { type: 'string' },
       host: { type: 'string' },
+      'exclude-orphans': { type: 'boolean' },
+      upsert: { type: 'boolean' },
+      force: { type: 'boolean' },
+      format: { type: 'string' },
+      'page-size': { type: 'string' },
+      'batch-size': { type: 'string' },
+      space: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -56,6 +68,9 @@ export async function main(argv: string[]): Promise<number> {
   if (command === 'serve') {
     const { runServeCommand } = await import('../server/serve-command.js');
     return runServeCommand({ folder: folderPath, port: values.port, host: values.host });
+  }
+  if (command in FILE_COMMANDS) {
+    return FILE_COMMANDS[command as keyof typeof FILE_COMMANDS]({ positionals: positionals.slice(1), options: values });
   }
   if (!folderPath) throw new UsageError(`${command} needs a folder`);
   const folder = ChromaFolder.open(folderPath);

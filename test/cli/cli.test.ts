@@ -24,6 +24,9 @@ afterEach(() => {
 });
 
 async function cli(...argv: string[]) {
+  out = '';
+  err = '';
+  process.exitCode = 0;
   await runCli(argv);
   return { code: process.exitCode ?? 0, out, err };
 }
@@ -78,5 +81,30 @@ describe('chroma-inspector CLI', () => {
     const r = await cli('info', join(data, 'nope'));
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/NOT_FOUND.*nope does not exist/);
+  });
+});
+
+describe('backup, verify, restore and export from the command line', () => {
+  it('round-trips a folder through a zip and answers the same', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'ci-cli-backup-'));
+    try {
+      const zip = join(dir, 'b.zip');
+      let r = await cli('backup', data, zip);
+      expect(r.code, r.err).toBe(0);
+      r = await cli('verify', zip);
+      expect(r.code, r.err).toBe(0);
+      r = await cli('restore', zip, join(dir, 'restored'));
+      expect(r.code, r.err).toBe(0);
+      const c = cases.find((x) => x.collection === 'inner' && x.label === 'query k=5')!;
+      r = await cli('query', join(dir, 'restored'), '--collection', 'inner', '--args', JSON.stringify(c.args));
+      expect(compareCase(c, JSON.parse(r.out))).toBeNull();
+      r = await cli('restore', zip, join(dir, 'restored'));
+      expect(r.code).not.toBe(0);
+      expect(r.err).toMatch(/not empty/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
