@@ -15,7 +15,7 @@ export function isEditable(target: EventTarget | null): boolean {
 
 /**
  * Global keys: Ctrl/Cmd+K opens the palette (everywhere), `g <key>` jumps to a view (outside text
- * fields), Alt+1…8 too.
+ * fields), Alt+1…9 too.
  */
 export function useShortcuts({ openPalette, goView, views }: Options) {
   const pendingG = useRef(0);

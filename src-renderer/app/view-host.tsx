@@ -10,6 +10,7 @@ import { VectorQueryView } from '../features/vector-query/vector-query-view.js';
 import { WalView } from '../features/wal/wal-view.js';
 import { MetadataRowsView } from '../features/metadata-rows/metadata-rows-view.js';
 import { SqlView } from '../features/sql/sql-view.js';
+import { BackupView } from '../features/backup/backup-view.js';
 
 /**
  * Renders the active view. Views once opened stay mounted (hidden) so switching tabs keeps their
@@ -44,6 +45,8 @@ export function ViewHost() {
         return <MetadataRowsView key={handle} />;
       case 'sql':
         return <SqlView key={handle} />;
+      case 'backup':
+        return <BackupView key={handle} />;
     }
   };
 

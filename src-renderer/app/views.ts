@@ -1,5 +1,5 @@
 /** The tabs of the workspace, their shortcuts (g + key, or Alt+number) and whether they need a collection. */
-export type ViewId = 'overview' | 'collection' | 'records' | 'search' | 'query' | 'wal' | 'metadata' | 'sql';
+export type ViewId = 'overview' | 'collection' | 'records' | 'search' | 'query' | 'wal' | 'metadata' | 'sql' | 'backup';
 
 export interface ViewDef {
   id: ViewId;
@@ -19,6 +19,7 @@ export const VIEWS: readonly ViewDef[] = [
   { id: 'wal', label: 'WAL', key: 'w', needsCollection: false, description: 'embeddings_queue rows' },
   { id: 'metadata', label: 'Metadata rows', key: 'm', needsCollection: false, description: 'embedding_metadata, typed' },
   { id: 'sql', label: 'SQL', key: 'q', needsCollection: false, description: 'Read-only SQL console' },
+  { id: 'backup', label: 'Backup', key: 'b', needsCollection: false, description: 'Back up, verify, restore, export' },
 ];
 
 export const viewById = (id: ViewId): ViewDef => VIEWS.find((v) => v.id === id) ?? VIEWS[0]!;
