@@ -1,3 +1,4 @@
+import { cpSync } from 'node:fs';
 import { defineConfig } from 'tsup';
 
 export default defineConfig([
@@ -12,6 +13,10 @@ export default defineConfig([
     clean: true,
     splitting: true,
     outDir: 'dist',
+    // Chroma's migration SQL ships verbatim beside the bundle (the write engine reads dist/migrations/).
+    onSuccess: async () => {
+      cpSync('src-main/engine/write/migrations', 'dist/migrations', { recursive: true });
+    },
   },
   // Electron main and the engine's utility process.
   {

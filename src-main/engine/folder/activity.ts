@@ -25,7 +25,8 @@ export function detectActivity(dir: string): ActivityInfo {
   return { likelyInUse: reasons.length > 0, reasons };
 }
 
-function processesHolding(file: string): number[] {
+/** Other processes (Linux: /proc) that have `file` open; empty where that cannot be known. */
+export function processesHolding(file: string): number[] {
   if (process.platform !== 'linux' || !existsSync('/proc')) return [];
   let target: string;
   try {

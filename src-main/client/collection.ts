@@ -1,0 +1,250 @@
+import type { EmbeddedFolder } from '../engine/write/embedded-folder.js';
+import type { RecordWrite } from '../engine/write/record-writes.js';
+import type { WriteOperation } from '../engine/write/wal-encode.js';
+import { ChromaValueError, badRequest } from './errors.js';
+import { badMetadataKey, toFloat32, toTypedCollectionMetadata, toTypedRecordMetadata } from './typed-input.js';
+import {
+  GetResult,
+  QueryResult,
+  type CollectionConfiguration,
+  type CollectionMetadata,
+  type DeleteResult,
+  type EmbeddingFunction,
+  type Include,
+  type Metadata,
+  type UpdateCollectionConfiguration,
+  type Where,
+  type WhereDocument,
+} from './types.js';
+import {
+  validateBaseRecordSet,
+  validateIDs,
+  validateInclude,
+  validateMaxBatchSize,
+  validateMetadata,
+  validateNResults,
+  validateRecordSetLengthConsistency,
+  validateWhere,
+  validateWhereDocument,
+} from './validation.js';
+import { configurationOf, metadataOf } from './collection-info.js';
+import { validateCollectionName } from './names.js';
+
+/** Chroma's local max batch size: SQLite's MAX_VARIABLE_NUMBER / 6 (chroma-format.md §7.6). */
+export const MAX_BATCH_SIZE = 5461;
+
+/** How a collection reaches its folder: the client runs each call in the folder's queue and maps errors. */
+export interface CollectionContext {
+  run<T>(fn: (folder: EmbeddedFolder) => T | Promise<T>): Promise<T>;
+}
+
+interface RecordSetArgs {
+  ids: string[];
+  embeddings?: number[][];
+  metadatas?: Metadata[];
+  documents?: string[];
+  uris?: string[];
+}
+
+/**
+ * A collection of an embedded folder, with the methods, arguments, validation and result shapes
+ * of the chromadb client's Collection. Reads go through the read engine, writes through the
+ * write engine; both run in the folder's queue.
+ */
+export class Collection {
+  private _name: string;
+  private _metadata: CollectionMetadata | undefined;
+  private _configuration: CollectionConfiguration;
+  private _embeddingFunction: EmbeddingFunction | undefined;
+
+  constructor(
+    private readonly ctx: CollectionContext,
+    readonly id: string,
+    readonly tenant: string,
+    readonly database: string,
+    init: { name: string; metadata: CollectionMetadata | undefined; configuration: CollectionConfiguration; embeddingFunction: EmbeddingFunction | undefined },
+  ) {
+    this._name = init.name;
+    this._metadata = init.metadata;
+    this._configuration = init.configuration;
+    this._embeddingFunction = init.embeddingFunction;
+  }
+
+  get name(): string {
+    return this._name;
+  }
+  get metadata(): CollectionMetadata | undefined {
+    return this._metadata;
+  }
+  get configuration(): CollectionConfiguration {
+    return this._configuration;
+  }
+  get embeddingFunction(): EmbeddingFunction | undefined {
+    return this._embeddingFunction;
+  }
+  /** chromadb exposes a Schema object here; the stored schema is available through ChromaFolder. */
+  readonly schema = undefined;
+
+  private async embed(inputs: string[], isQuery: boolean): Promise<number[][]> {
+    const ef = this._embeddingFunction;
+    if (!ef) {
+      throw new ChromaValueError(
+        `No embedding function found for collection '${this._name}'. You can either provide embeddings directly, or ensure the appropriate ` +
+          'embedding function package (e.g. @chroma-core/default-embed) is installed.',
+      );
+    }
+    if (isQuery && ef.generateForQueries) return ef.generateForQueries(inputs);
+    return ef.generate(inputs);
+  }
+
+  /** chromadb's prepareRecords, then the server's request validation. */
+  private async prepare(args: RecordSetArgs, update: boolean): Promise<RecordWrite[]> {
+    const recordSet: RecordSetArgs = { ids: args.ids, embeddings: args.embeddings, documents: args.documents, metadatas: args.metadatas, uris: args.uris };
+    validateRecordSetLengthConsistency(recordSet as unknown as Record<string, unknown>);
+    validateIDs(recordSet.ids);
+    validateBaseRecordSet({ recordSet, update });
+    validateMaxBatchSize(recordSet.ids.length, MAX_BATCH_SIZE);
+    if (!recordSet.embeddings && recordSet.documents) recordSet.embeddings = await this.embed(recordSet.documents, false);
+    recordSet.metadatas?.forEach((m, i) => {
+      if (badMetadataKey(m)) throw badRequest(`Validation error: metadatas: Invalid metadata at index ${i}`);
+    });
+    return recordSet.ids.map((id, i) => ({
+      id,
+      vector: recordSet.embeddings ? toFloat32(recordSet.embeddings[i]!) : null,
+      metadata: recordSet.metadatas ? toTypedRecordMetadata(recordSet.metadatas[i]) : null,
+      ...(recordSet.documents ? { document: recordSet.documents[i]! } : {}),
+      ...(recordSet.uris ? { uri: recordSet.uris[i]! } : {}),
+    }));
+  }
+
+  private async write(op: WriteOperation, args: RecordSetArgs, update: boolean): Promise<void> {
+    const records = await this.prepare(args, update);
+    await this.ctx.run((f) => f.writeRecords(this.id, op, records));
+  }
+
+  async count(_options?: { readLevel?: string }): Promise<number> {
+    return this.ctx.run((f) => f.reader.count(this.id));
+  }
+
+  async add(args: RecordSetArgs): Promise<void> {
+    await this.write('ADD', args, false);
+  }
+
+  async update(args: RecordSetArgs): Promise<void> {
+    await this.write('UPDATE', args, true);
+  }
+
+  async upsert(args: RecordSetArgs): Promise<void> {
+    await this.write('UPSERT', args, false);
+  }
+
+  async get<TMeta extends Metadata = Metadata>(
+    args: Partial<{ ids: string[]; where: Where; limit: number; offset: number; whereDocument: WhereDocument; include: Include[] }> = {},
+  ): Promise<GetResult<TMeta>> {
+    const { ids, where, limit, offset, whereDocument, include = ['documents', 'metadatas'] } = args;
+    validateInclude(include, ['distances']);
+    if (ids) validateIDs(ids);
+    if (where) validateWhere(where);
+    if (whereDocument) validateWhereDocument(whereDocument);
+    const r = await this.ctx.run((f) => f.reader.get(this.id, { ids, where, limit, offset, whereDocument, include }));
+    return new GetResult<TMeta>({
+      documents: r.documents,
+      embeddings: r.embeddings,
+      ids: r.ids,
+      include: r.include as Include[],
+      metadatas: r.metadatas as (TMeta | null)[],
+      uris: r.uris,
+    });
+  }
+
+  async peek({ limit = 10 }: { limit?: number } = {}): Promise<GetResult> {
+    return this.get({ limit });
+  }
+
+  async query<TMeta extends Metadata = Metadata>(args: {
+    queryEmbeddings?: number[][];
+    queryTexts?: string[];
+    queryURIs?: string[];
+    ids?: string[];
+    nResults?: number;
+    where?: Where;
+    whereDocument?: WhereDocument;
+    include?: Include[];
+  }): Promise<QueryResult<TMeta>> {
+    const { queryEmbeddings, queryTexts, queryURIs, ids, nResults = 10, where, whereDocument, include = ['metadatas', 'documents', 'distances'] } = args;
+    validateBaseRecordSet({
+      recordSet: { embeddings: queryEmbeddings, documents: queryTexts, uris: queryURIs },
+      embeddingsField: 'queryEmbeddings',
+      documentsField: 'queryTexts',
+    });
+    validateInclude(include);
+    if (ids) validateIDs(ids);
+    if (where) validateWhere(where);
+    if (whereDocument) validateWhereDocument(whereDocument);
+    if (nResults) validateNResults(nResults);
+    const embeddings = queryEmbeddings ?? (await this.embed(queryTexts!, true));
+    const r = await this.ctx.run((f) => f.reader.query(this.id, { queryEmbeddings: embeddings, nResults, ids, where, whereDocument, include }));
+    // The server leaves out what was not asked for; the client turns that into [].
+    const pick = <T>(field: Include, value: T[][]): T[][] => (include.includes(field) ? value : []);
+    return new QueryResult<TMeta>({
+      distances: pick('distances', r.distances),
+      documents: pick('documents', r.documents),
+      embeddings: pick('embeddings', r.embeddings),
+      ids: r.ids,
+      include: r.include as Include[],
+      metadatas: pick('metadatas', r.metadatas) as (TMeta | null)[][],
+      uris: pick('uris', r.uris),
+    });
+  }
+
+  async modify({ name, metadata, configuration }: { name?: string; metadata?: CollectionMetadata; configuration?: UpdateCollectionConfiguration }): Promise<void> {
+    if (metadata) validateMetadata(metadata);
+    if (configuration?.hnsw && typeof configuration.hnsw !== 'object') {
+      throw new ChromaValueError('Invalid HNSW config provided in UpdateCollectionConfiguration');
+    }
+    if (name) {
+      const problem = validateCollectionName(name);
+      if (problem) throw badRequest(`Validation error: name: ${problem}`);
+    }
+    const typed = metadata ? toTypedCollectionMetadata(metadata) : undefined;
+    await this.ctx.run((f) => {
+      f.modifyCollection(this.id, { name: name || undefined, metadata: typed ?? undefined, hnsw: configuration?.hnsw });
+      const c = f.collection(this.id);
+      this._name = c.name;
+      this._metadata = metadataOf(c);
+      this._configuration = configurationOf(c);
+    });
+    if (configuration?.embeddingFunction) this._embeddingFunction = configuration.embeddingFunction;
+  }
+
+  async delete({ ids, where, whereDocument, limit }: { ids?: string[]; where?: Where; whereDocument?: WhereDocument; limit?: number } = {}): Promise<DeleteResult> {
+    if (ids) validateIDs(ids);
+    if (where) validateWhere(where);
+    if (whereDocument) validateWhereDocument(whereDocument);
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) throw new Error('limit must be a non-negative integer');
+    if (limit !== undefined && !where && !whereDocument) throw new Error('limit can only be specified when a where or whereDocument clause is provided');
+    return this.ctx.run(async (f) => {
+      if (!ids && !where && !whereDocument) return { deleted: 0 };
+      // With only ids, Chroma writes a delete for each id given; with a filter, for each match.
+      const targets = !where && !whereDocument ? ids! : f.reader.get(this.id, { ids, where, whereDocument, limit, include: [] }).ids;
+      if (targets.length > 0) await f.writeRecords(this.id, 'DELETE', targets.map((id) => ({ id })));
+      return { deleted: targets.length };
+    });
+  }
+
+  async fork(_args: { name: string }): Promise<Collection> {
+    throw badRequest('Collection forking is unsupported for local chroma');
+  }
+
+  async forkCount(): Promise<number> {
+    throw badRequest('Collection forking is unsupported for local chroma');
+  }
+
+  async search(): Promise<never> {
+    throw badRequest('The search API is unsupported for local chroma');
+  }
+
+  async getIndexingStatus(): Promise<never> {
+    throw badRequest('Indexing status is unsupported for local chroma');
+  }
+}

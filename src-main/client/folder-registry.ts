@@ -1,0 +1,42 @@
+import { existsSync, realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { EmbeddedFolder, type EmbeddedFolderOptions } from '../engine/write/embedded-folder.js';
+
+interface Entry {
+  folder: EmbeddedFolder;
+  refs: number;
+}
+
+const open = new Map<string, Entry>();
+
+const keyOf = (path: string) => {
+  const abs = resolve(path);
+  return existsSync(abs) ? realpathSync(abs) : abs;
+};
+
+/**
+ * One EmbeddedFolder per folder per process: every client on the same path shares its
+ * connections and its call queue, so two clients in one program never race each other.
+ */
+export function acquireFolder(path: string, opts: EmbeddedFolderOptions): EmbeddedFolder {
+  const key = keyOf(path);
+  const entry = open.get(key);
+  if (entry) {
+    entry.refs++;
+    return entry.folder;
+  }
+  const folder = EmbeddedFolder.open(path, opts);
+  open.set(keyOf(path), { folder, refs: 1 });
+  return folder;
+}
+
+/** Drops one client's hold; the last one flushes and closes the folder. */
+export async function releaseFolder(folder: EmbeddedFolder): Promise<void> {
+  for (const [key, entry] of open) {
+    if (entry.folder !== folder) continue;
+    if (--entry.refs > 0) return;
+    open.delete(key);
+    await folder.close();
+    return;
+  }
+}

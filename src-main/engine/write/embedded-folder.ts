@@ -1,0 +1,210 @@
+import { existsSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { InspectorError } from '../../../shared/errors.js';
+import { ChromaFolder } from '../chroma-folder.js';
+import type { CatalogCollection } from '../catalog/read-catalog.js';
+import { resolveHnswParams } from '../catalog/hnsw-params.js';
+import { SQLITE_FILE } from '../folder/folder-files.js';
+import { createChromaFolder } from './create-folder.js';
+import { FolderWriter, type WriterOptions } from './folder-writer.js';
+import { writeRecords, type RecordWrite, type WriteResult } from './record-writes.js';
+import { pendingVectorRows, persistVectorSegment, vectorCheckpointSeq, type VectorTarget } from './vector-persist.js';
+import type { WriteOperation } from './wal-encode.js';
+import * as sysdb from './sysdb-writes.js';
+
+export interface EmbeddedFolderOptions extends WriterOptions {
+  /** Persist a collection's HNSW checkpoint once this many WAL rows wait for it. Default: the collection's sync_threshold. */
+  syncThreshold?: number;
+}
+
+/**
+ * A Chroma folder opened for reading and writing in this process: the read engine (ChromaFolder)
+ * answers every read, the writer appends and applies, and all calls run one at a time so a
+ * checkpoint persist never interleaves with a write or a read. A path that does not exist becomes
+ * a new folder with Chroma's current schema.
+ */
+export class EmbeddedFolder {
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  /** Collections this process wrote to: the ones close() persists (reads never write the folder). */
+  private readonly written = new Set<string>();
+  /** V per vector segment, known once read: only this process writes while the folder is open. */
+  private readonly checkpointSeqs = new Map<string, number>();
+
+  private constructor(
+    readonly dir: string,
+    readonly reader: ChromaFolder,
+    /** The writer, or why this folder cannot be written (e.g. a Chroma server has it open). */
+    private readonly writerOrError: FolderWriter | InspectorError,
+    private readonly opts: EmbeddedFolderOptions,
+  ) {}
+
+  static open(path: string, opts: EmbeddedFolderOptions = {}): EmbeddedFolder {
+    const dir = resolve(path);
+    if (existsSync(join(dir, 'chroma-collections.parquet'))) {
+      throw new InspectorError('UNSUPPORTED_FORMAT', `${dir} is a pre-0.4 Chroma folder (duckdb+parquet); convert it with chroma-migrate first`, { path: dir });
+    }
+    if (!existsSync(join(dir, SQLITE_FILE))) createChromaFolder(dir);
+    let writer: FolderWriter | InspectorError;
+    try {
+      // Before the reader: a read-write connection rolls back a hot journal left by a killed writer.
+      writer = FolderWriter.open(dir, opts);
+    } catch (err) {
+      if (!(err instanceof InspectorError) || err.code !== 'FOLDER_BUSY') throw err;
+      writer = err;
+    }
+    try {
+      return new EmbeddedFolder(dir, ChromaFolder.open(dir), writer, opts);
+    } catch (err) {
+      if (writer instanceof FolderWriter) writer.close();
+      throw err;
+    }
+  }
+
+  /** The writer; throws why not when this folder must not be written. */
+  get writer(): FolderWriter {
+    if (this.writerOrError instanceof InspectorError) throw this.writerOrError;
+    void this.writerOrError.era; // throws when the era cannot be written
+    return this.writerOrError;
+  }
+
+  /** Runs calls one at a time, in order. */
+  run<T>(fn: () => T | Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new InspectorError('INVALID_ARGUMENT', `The client for ${this.dir} is closed`));
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** After a write: reads see the new catalog and records. */
+  refresh(): void {
+    this.reader.refresh();
+  }
+
+  collection(id: string): CatalogCollection {
+    const c = this.reader.catalog.collections.find((x) => x.id === id);
+    if (!c) throw new InspectorError('NOT_FOUND', `Collection ${id} does not exist`, { id });
+    return c;
+  }
+
+  private vectorTarget(c: CatalogCollection, dimension: number): VectorTarget | null {
+    if (!c.metadataSegment || !c.vectorSegment) return null;
+    const p = resolveHnswParams(c);
+    return {
+      topic: c.topic,
+      metadataSegmentId: c.metadataSegment.id,
+      vectorSegmentId: c.vectorSegment.id,
+      dimension,
+      space: p.space,
+      maxNeighbors: p.maxNeighbors,
+      efConstruction: p.efConstruction,
+      efSearch: p.efSearch,
+    };
+  }
+
+  /** One add/update/upsert/delete call; then the checkpoint is persisted if enough rows wait for it. */
+  async writeRecords(collectionId: string, op: WriteOperation, records: readonly RecordWrite[]): Promise<WriteResult> {
+    const w = this.writer;
+    const c = this.collection(collectionId);
+    if (!c.metadataSegment || !c.vectorSegment) {
+      throw new InspectorError('INTERNAL', `Collection ${c.name} has no metadata or vector segment`);
+    }
+    const result = writeRecords(w, { collectionId, topic: c.topic, metadataSegmentId: c.metadataSegment.id, vectorSegmentId: c.vectorSegment.id }, op, records);
+    this.refresh();
+    if (result.dimension !== null) {
+      const fresh = this.collection(collectionId);
+      const target = this.vectorTarget(fresh, result.dimension);
+      const threshold = this.opts.syncThreshold ?? resolveHnswParams(fresh).syncThreshold;
+      if (target && this.pending(w, target) >= threshold) await this.persist(target);
+    }
+    this.written.add(collectionId);
+    return result;
+  }
+
+  private pending(w: FolderWriter, target: VectorTarget): number {
+    let v = this.checkpointSeqs.get(target.vectorSegmentId);
+    if (v === undefined) this.checkpointSeqs.set(target.vectorSegmentId, (v = vectorCheckpointSeq(w, target)));
+    return pendingVectorRows(w, target, v);
+  }
+
+  private async persist(target: VectorTarget): Promise<void> {
+    this.checkpointSeqs.delete(target.vectorSegmentId);
+    try {
+      if (await persistVectorSegment(this.writer, target)) this.refresh();
+    } catch (err) {
+      // The write itself is committed (the WAL holds it); a failed checkpoint only delays purging.
+      process.emitWarning(`chroma-inspector: could not persist the HNSW checkpoint of segment ${target.vectorSegmentId}: ${(err as Error).message}`);
+    }
+  }
+
+  /** Creates a collection (or returns the existing one's id when `getOrCreate`); `existed` tells which. */
+  createCollection(input: sysdb.CreateCollectionInput & { getOrCreate: boolean }): { id: string; existed: boolean } {
+    const w = this.writer;
+    const existing = w.db.prepare('SELECT id FROM collections WHERE database_id = ? AND name = ?').get(input.databaseId, input.name) as
+      | { id: string }
+      | undefined;
+    if (existing) {
+      if (!input.getOrCreate) throw new InspectorError('INVALID_ARGUMENT', `Collection ${input.name} already exists`, { conflict: true });
+      return { id: existing.id, existed: true };
+    }
+    const id = sysdb.createCollection(w, input);
+    this.refresh();
+    return { id, existed: false };
+  }
+
+  deleteCollection(collectionId: string): void {
+    sysdb.deleteCollection(this.writer, collectionId);
+    this.refresh();
+  }
+
+  modifyCollection(collectionId: string, input: sysdb.ModifyCollectionInput): void {
+    sysdb.modifyCollection(this.writer, collectionId, input);
+    this.refresh();
+  }
+
+  createTenant(name: string): boolean {
+    const created = sysdb.createTenant(this.writer, name);
+    this.refresh();
+    return created;
+  }
+
+  createDatabase(tenant: string, name: string): boolean {
+    const created = sysdb.createDatabase(this.writer, tenant, name);
+    this.refresh();
+    return created;
+  }
+
+  deleteDatabase(tenant: string, name: string): void {
+    const folders = sysdb.deleteDatabase(this.writer, tenant, name);
+    for (const f of folders) rmSync(f, { recursive: true, force: true });
+    this.refresh();
+  }
+
+  reset(): void {
+    sysdb.resetFolder(this.writer);
+    this.checkpointSeqs.clear();
+    this.refresh();
+  }
+
+  /**
+   * Persists the pending vectors of every collection this process wrote to (what close() does),
+   * or with `all`, of every collection whose WAL holds vectors its checkpoint lacks.
+   */
+  async flush(opts: { all?: boolean } = {}): Promise<void> {
+    if (!(this.writerOrError instanceof FolderWriter) || !this.writerOrError.writable) return;
+    for (const c of this.reader.catalog.collections) {
+      if (c.dimension === null || (!opts.all && !this.written.has(c.id))) continue;
+      const target = this.vectorTarget(c, c.dimension);
+      if (target && this.pending(this.writerOrError, target) > 0) await this.persist(target);
+    }
+  }
+
+  /** Flushes (unless told not to: the WAL keeps everything anyway), then closes both connections. Later calls fail. */
+  async close(opts: { flush?: boolean } = {}): Promise<void> {
+    if (this.closed) return;
+    await this.run(() => (opts.flush === false ? undefined : this.flush()));
+    this.closed = true;
+    this.reader.close();
+    if (this.writerOrError instanceof FolderWriter) this.writerOrError.close();
+  }
+}

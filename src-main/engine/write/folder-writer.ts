@@ -1,0 +1,158 @@
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { InspectorError } from '../../../shared/errors.js';
+import type { SqliteDatabase } from '../sqlite/connection.js';
+import { translateSqliteError } from '../sqlite/connection.js';
+import { SchemaProbe } from '../sqlite/schema-probe.js';
+import { decodeSeqId } from '../sqlite/seq-id.js';
+import { detectEra } from '../folder/detect-era.js';
+import { processesHolding } from '../folder/activity.js';
+import { SQLITE_FILE } from '../folder/folder-files.js';
+import { writeEraOf, type WriteEra } from './write-era.js';
+import { recoverSegmentFolders } from './segment-swap.js';
+
+export interface WriterOptions {
+  /** Write even though another process has the folder open (it may be a Chroma server). */
+  force?: boolean;
+}
+
+/** Chroma's writers wait up to 1000 s; a library call should fail long before that. */
+const BUSY_TIMEOUT_MS = 60_000;
+
+/**
+ * A writer killed before its journal header was written leaves a journal SQLite ignores (not
+ * hot: the database was never touched). It would make the read engine and activity checks report
+ * a crashed writer forever, so it is removed — under a RESERVED lock, so no writer can be
+ * starting a transaction meanwhile.
+ */
+function removeInertJournal(db: SqliteDatabase, file: string): void {
+  const journal = `${file}-journal`;
+  if (!existsSync(journal)) return;
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    if (existsSync(journal)) rmSync(journal, { force: true });
+  } finally {
+    db.exec('ROLLBACK');
+  }
+}
+
+function describeProcess(pid: number): string {
+  try {
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+    return cmd ? `${pid} (${cmd.length > 120 ? `${cmd.slice(0, 120)}…` : cmd})` : String(pid);
+  } catch {
+    return String(pid);
+  }
+}
+
+/**
+ * The read-write connection to a folder, with Chroma's connection settings (foreign keys OFF,
+ * case-sensitive LIKE), its write era, and the guard against writing under a running Chroma.
+ * Opening it rolls back a hot journal left by a killed writer, and repairs an interrupted
+ * checkpoint swap.
+ */
+export class FolderWriter {
+  private constructor(
+    readonly dir: string,
+    readonly db: SqliteDatabase,
+    readonly probe: SchemaProbe,
+    /** The era to write in, or why this folder cannot be written. */
+    private readonly eraOrError: WriteEra | InspectorError,
+  ) {}
+
+  static open(dir: string, opts: WriterOptions = {}): FolderWriter {
+    const file = join(dir, SQLITE_FILE);
+    const holders = processesHolding(file);
+    if (holders.length > 0 && !opts.force) {
+      throw new InspectorError(
+        'FOLDER_BUSY',
+        `Another process has ${file} open: ${holders.map(describeProcess).join(', ')}. Chroma takes no lock, so writing ` +
+          'beside a running Chroma corrupts its caches and index files. Stop it first, or pass { force: true }.',
+        { file, pids: holders },
+      );
+    }
+    let db: SqliteDatabase;
+    try {
+      db = new Database(file, { fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
+      db.pragma('foreign_keys = OFF');
+      db.pragma('case_sensitive_like = ON');
+      // The first read takes a shared lock, which rolls back a hot journal from a killed writer.
+      db.prepare('SELECT count(*) FROM sqlite_master').get();
+      removeInertJournal(db, file);
+    } catch (err) {
+      throw translateSqliteError(err, file);
+    }
+    try {
+      const probe = new SchemaProbe(db);
+      let era: WriteEra | InspectorError;
+      try {
+        era = writeEraOf(detectEra(db, probe), probe);
+      } catch (err) {
+        if (!(err instanceof InspectorError)) throw err;
+        era = err;
+      }
+      if (!(era instanceof InspectorError)) recoverSegmentFolders(dir);
+      return new FolderWriter(dir, db, probe, era);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  /** The era to write in; throws the reason when this folder must not be written. */
+  get era(): WriteEra {
+    if (this.eraOrError instanceof InspectorError) throw this.eraOrError;
+    return this.eraOrError;
+  }
+
+  get writable(): boolean {
+    return !(this.eraOrError instanceof InspectorError);
+  }
+
+  /** Runs `fn` in one `BEGIN IMMEDIATE` transaction: all of it is committed, or none. */
+  immediate<T>(fn: () => T): T {
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (err) {
+      if (err instanceof InspectorError || (err as { code?: unknown }).code === undefined) throw err;
+      throw translateSqliteError(err, join(this.dir, SQLITE_FILE));
+    }
+  }
+
+  /** A seq id in the column encoding of this era (§4.5): INTEGER, or 8-byte big-endian BLOB before metadb/00005. */
+  seqValue(seq: number): number | Buffer {
+    if (!this.era.seqIdBlob) return seq;
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64BE(BigInt(seq));
+    return b;
+  }
+
+  readSeq(segmentId: string): number | null {
+    const row = this.db.prepare('SELECT seq_id FROM max_seq_id WHERE segment_id = ?').get(segmentId) as { seq_id: unknown } | undefined;
+    return row ? decodeSeqId(row.seq_id) : null;
+  }
+
+  setSeq(segmentId: string, seq: number): void {
+    this.db
+      .prepare('INSERT INTO max_seq_id (segment_id, seq_id) VALUES (?, ?) ON CONFLICT(segment_id) DO UPDATE SET seq_id = excluded.seq_id')
+      .run(segmentId, this.seqValue(seq));
+  }
+
+  /**
+   * The next WAL seq id, chosen explicitly (§4.4): above every row still in the queue and above
+   * every segment's max_seq_id, so a purged or hand-cleaned WAL never makes new rows look applied.
+   */
+  nextSeqId(): number {
+    const q = this.db.prepare('SELECT max(seq_id) AS m FROM embeddings_queue').get() as { m: number | null };
+    let max = q.m ?? 0;
+    for (const row of this.db.prepare('SELECT seq_id FROM max_seq_id').all() as { seq_id: unknown }[]) {
+      max = Math.max(max, decodeSeqId(row.seq_id) ?? 0);
+    }
+    return max + 1;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

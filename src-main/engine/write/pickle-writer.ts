@@ -1,0 +1,175 @@
+import { PERSISTENT_DATA_CLASS } from '../hnsw/index-metadata.js';
+
+/**
+ * Writes `index_metadata.pickle` in the Python class form (chroma-format.md §6.7 writer): a
+ * `PersistentData` instance (protocol 4: STACK_GLOBAL, NEWOBJ, BUILD) with the real
+ * dimensionality and max_seq_id. Python 0.4–0.6 loads it, and Rust core reads it too (serde-pickle
+ * treats the class as a placeholder and keeps the BUILD state).
+ */
+export interface PersistentDataFields {
+  dimensionality: number;
+  totalElementsAdded: number;
+  maxSeqId: number;
+  idToLabel: ReadonlyMap<string, number>;
+  /** Python keeps it current; Rust requires the field (u32 values) but never reads it. */
+  idToSeqId: ReadonlyMap<string, number>;
+}
+
+const OP = {
+  PROTO: 0x80,
+  STOP: 0x2e, // .
+  MARK: 0x28, // (
+  EMPTY_DICT: 0x7d, // }
+  EMPTY_TUPLE: 0x29, // )
+  SETITEMS: 0x75, // u
+  BUILD: 0x62, // b
+  NEWOBJ: 0x81,
+  STACK_GLOBAL: 0x93,
+  NONE: 0x4e, // N
+  BININT: 0x4a, // J
+  BININT1: 0x4b, // K
+  BININT2: 0x4d, // M
+  LONG1: 0x8a,
+  SHORT_BINUNICODE: 0x8c,
+  BINUNICODE: 0x58, // X
+  BINUNICODE8: 0x8d,
+} as const;
+
+/** Pickle's SETITEMS batch size, as CPython writes it. */
+const BATCH = 1000;
+
+class PickleBuffer {
+  private readonly chunks: Buffer[] = [];
+  private current = Buffer.allocUnsafe(64 * 1024);
+  private pos = 0;
+
+  private ensure(n: number) {
+    if (this.pos + n <= this.current.length) return;
+    this.chunks.push(this.current.subarray(0, this.pos));
+    this.current = Buffer.allocUnsafe(Math.max(64 * 1024, n));
+    this.pos = 0;
+  }
+
+  byte(b: number) {
+    this.ensure(1);
+    this.current[this.pos++] = b;
+  }
+
+  bytes(buf: Buffer) {
+    this.ensure(buf.length);
+    buf.copy(this.current, this.pos);
+    this.pos += buf.length;
+  }
+
+  str(s: string) {
+    const utf8 = Buffer.from(s, 'utf8');
+    if (utf8.length < 256) {
+      this.byte(OP.SHORT_BINUNICODE);
+      this.byte(utf8.length);
+    } else if (utf8.length <= 0xffffffff) {
+      this.byte(OP.BINUNICODE);
+      const len = Buffer.allocUnsafe(4);
+      len.writeUInt32LE(utf8.length);
+      this.bytes(len);
+    } else {
+      this.byte(OP.BINUNICODE8);
+      const len = Buffer.allocUnsafe(8);
+      len.writeBigUInt64LE(BigInt(utf8.length));
+      this.bytes(len);
+    }
+    this.bytes(utf8);
+  }
+
+  int(n: number) {
+    if (!Number.isSafeInteger(n)) throw new Error(`pickle writer: ${n} is not an exact integer`);
+    if (n >= 0 && n < 256) {
+      this.byte(OP.BININT1);
+      this.byte(n);
+    } else if (n >= 0 && n < 65536) {
+      this.byte(OP.BININT2);
+      this.byte(n & 0xff);
+      this.byte(n >> 8);
+    } else if (n >= -(2 ** 31) && n < 2 ** 31) {
+      this.byte(OP.BININT);
+      const b = Buffer.allocUnsafe(4);
+      b.writeInt32LE(n);
+      this.bytes(b);
+    } else {
+      // LONG1: little-endian two's complement, shortest form.
+      let v = BigInt(n);
+      const out: number[] = [];
+      for (;;) {
+        const byte = Number(v & 0xffn);
+        out.push(byte);
+        v >>= 8n;
+        if ((v === 0n && (byte & 0x80) === 0) || (v === -1n && (byte & 0x80) !== 0)) break;
+      }
+      this.byte(OP.LONG1);
+      this.byte(out.length);
+      this.bytes(Buffer.from(out));
+    }
+  }
+
+  /** A dict built like CPython does it: EMPTY_DICT, then MARK … SETITEMS per 1000 pairs. */
+  dict<K, V>(entries: Iterable<[K, V]>, key: (k: K) => void, value: (v: V) => void) {
+    this.byte(OP.EMPTY_DICT);
+    let inBatch = 0;
+    for (const [k, v] of entries) {
+      if (inBatch === 0) this.byte(OP.MARK);
+      key(k);
+      value(v);
+      if (++inBatch === BATCH) {
+        this.byte(OP.SETITEMS);
+        inBatch = 0;
+      }
+    }
+    if (inBatch > 0) this.byte(OP.SETITEMS);
+  }
+
+  result(): Buffer {
+    this.chunks.push(this.current.subarray(0, this.pos));
+    return Buffer.concat(this.chunks);
+  }
+}
+
+const U32_MAX = 0xffffffff;
+
+export function writePersistentDataPickle(fields: PersistentDataFields): Buffer {
+  const p = new PickleBuffer();
+  const dot = PERSISTENT_DATA_CLASS.lastIndexOf('.');
+  p.byte(OP.PROTO);
+  p.byte(4);
+  p.str(PERSISTENT_DATA_CLASS.slice(0, dot));
+  p.str(PERSISTENT_DATA_CLASS.slice(dot + 1));
+  p.byte(OP.STACK_GLOBAL);
+  p.byte(OP.EMPTY_TUPLE);
+  p.byte(OP.NEWOBJ);
+  // The instance __dict__, in PersistentData's attribute order.
+  p.byte(OP.EMPTY_DICT);
+  p.byte(OP.MARK);
+  p.str('dimensionality');
+  p.int(fields.dimensionality);
+  p.str('total_elements_added');
+  p.int(fields.totalElementsAdded);
+  p.str('max_seq_id');
+  p.int(fields.maxSeqId);
+  p.str('id_to_label');
+  p.dict(fields.idToLabel, (k) => p.str(k), (v) => p.int(v));
+  p.str('label_to_id');
+  p.dict(
+    [...fields.idToLabel].map(([id, label]) => [label, id] as [number, string]),
+    (k) => p.int(k),
+    (v) => p.str(v),
+  );
+  p.str('id_to_seq_id');
+  // Rust declares the values u32: a larger seq id would make its deserialisation fail.
+  p.dict(
+    [...fields.idToSeqId].filter(([, seq]) => seq <= U32_MAX),
+    (k) => p.str(k),
+    (v) => p.int(v),
+  );
+  p.byte(OP.SETITEMS);
+  p.byte(OP.BUILD);
+  p.byte(OP.STOP);
+  return p.result();
+}

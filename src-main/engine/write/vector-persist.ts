@@ -1,0 +1,178 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Space } from '../../../shared/models.js';
+import { readCheckpoint, readHeaderOnly, type CheckpointResult } from '../hnsw/checkpoint.js';
+import { HnswlibIndex } from '../hnsw/hnswlib-index.js';
+import { scanLevel0 } from '../hnsw/level0-scan.js';
+import { readPickle } from '../hnsw/pickle-reader.js';
+import { PickleObject, isPickleDict, type PickleValue } from '../hnsw/pickle-values.js';
+import { DATA_LEVEL0_FILE, LENGTH_FILE, PICKLE_FILE, readRange } from '../hnsw/segment-files.js';
+import { norm32 } from '../hnsw/vector-math.js';
+import { readWalTail } from '../wal/read-wal.js';
+import type { FolderWriter } from './folder-writer.js';
+import { splitStandardIndex, writePickleFile } from './index-files.js';
+import { writePersistentDataPickle } from './pickle-writer.js';
+import { createStagingDir, publishSegmentFolder, removeFolder } from './segment-swap.js';
+import { purgeWal, type PurgeTarget } from './wal-purge.js';
+
+export interface VectorTarget extends PurgeTarget {
+  dimension: number;
+  space: Space;
+  maxNeighbors: number;
+  efConstruction: number;
+  efSearch: number;
+}
+
+/** V as a fresh Chroma process (and our reader) sees it: the table row, only when a usable checkpoint backs it (§4.7). */
+function checkpointSeq(w: FolderWriter, t: VectorTarget, cp: Pick<CheckpointResult, 'usable' | 'maxSeqId'>): number {
+  if (!cp.usable) return 0;
+  return w.readSeq(t.vectorSegmentId) ?? cp.maxSeqId ?? 0;
+}
+
+/** Python keeps `id_to_seq_id` current; carry the old values forward where the old pickle has them. */
+function oldIdToSeqId(dir: string): Map<string, number> {
+  const out = new Map<string, number>();
+  try {
+    let v: PickleValue = readPickle(fs.readFileSync(path.join(dir, PICKLE_FILE)), PICKLE_FILE);
+    if (v instanceof PickleObject) v = v.state ?? null;
+    const map = isPickleDict(v) ? v.get('id_to_seq_id') : undefined;
+    if (isPickleDict(map)) for (const [k, s] of map) if (typeof k === 'string' && typeof s === 'number') out.set(k, s);
+  } catch {
+    /* no usable old values: the checkpoint's seq is used instead */
+  }
+  return out;
+}
+
+/** V for the persist cadence: the pickle and header only (the full §6.9 checks run when persisting). */
+export function vectorCheckpointSeq(w: FolderWriter, t: VectorTarget): number {
+  const cp = readHeaderOnly(w.dir, t.vectorSegmentId);
+  return checkpointSeq(w, t, { usable: cp.hasCheckpoint, maxSeqId: cp.pickle?.maxSeqId ?? null });
+}
+
+/** Number of WAL rows above V: what the persist cadence counts. */
+export function pendingVectorRows(w: FolderWriter, t: VectorTarget, v = vectorCheckpointSeq(w, t)): number {
+  return (w.db.prepare('SELECT count(*) AS n FROM embeddings_queue WHERE topic = ? AND seq_id > ?').get(t.topic, v) as { n: number }).n;
+}
+
+/**
+ * Writes a new HNSW checkpoint for a collection: the current checkpoint (graph kept, loaded with
+ * hnswlib-node) plus every WAL row above it, replayed with Chroma's label rules (§6.8), saved as
+ * the four files + the Python-form pickle (§6.5, §6.7) in a staging folder that replaces the
+ * segment folder whole; then the vector max_seq_id moves and the WAL is purged (§8.3).
+ * Returns false when there was nothing to persist.
+ */
+export async function persistVectorSegment(w: FolderWriter, t: VectorTarget): Promise<boolean> {
+  const segDir = path.join(w.dir, t.vectorSegmentId);
+  // The vectors are not needed here (hnswlib loads the files itself): a no-op sink avoids copying them.
+  const cp = readCheckpoint(w.dir, t.vectorSegmentId, { space: t.space, sink: () => {} });
+  const base = checkpointSeq(w, t, cp);
+  const tail = readWalTail(w.db, t.topic, base);
+  if (tail.length === 0) return false;
+  const lastSeq = tail[tail.length - 1]!.seqId;
+
+  const usable = cp.usable && cp.header !== null && cp.header.dim === t.dimension;
+  const idToLabel = usable ? new Map(cp.idToLabel) : new Map<string, number>();
+  let next = 1;
+  let oldCur = 0;
+  let oldNorms: Buffer | null = null;
+  const checkpointLabels = new Set<number>();
+  if (usable) {
+    const header = cp.header!;
+    oldCur = header.curElementCount;
+    // Labels are never reused: start above every label in the graph, deleted and phantom ones too.
+    const scan = scanLevel0(path.join(segDir, DATA_LEVEL0_FILE), header, () => false);
+    let maxLabel = cp.totalElementsAdded;
+    for (const label of scan.liveLabels.keys()) maxLabel = Math.max(maxLabel, label);
+    for (const label of scan.deletedLabels) maxLabel = Math.max(maxLabel, label);
+    next = maxLabel + 1;
+    for (const label of idToLabel.values()) checkpointLabels.add(label);
+    if (t.space === 'cosine') oldNorms = readRange(path.join(segDir, LENGTH_FILE), 0, oldCur * 4);
+  }
+  const idToSeqId = usable ? oldIdToSeqId(segDir) : new Map<string, number>();
+  for (const id of idToSeqId.keys()) if (!idToLabel.has(id)) idToSeqId.delete(id);
+  for (const id of idToLabel.keys()) if (!idToSeqId.has(id)) idToSeqId.set(id, base);
+
+  // Replay the tail on the id map (Chroma's rules), remembering the vectors to set.
+  const setVectors = new Map<number, Float32Array>();
+  const removed = new Set<number>();
+  const assign = (id: string, vector: Float32Array) => {
+    const label = next++;
+    idToLabel.set(id, label);
+    setVectors.set(label, vector);
+  };
+  for (const row of tail) {
+    const known = idToLabel.get(row.id);
+    const vector = row.vector && row.vector.length === t.dimension ? row.vector : null;
+    switch (row.operation) {
+      case 'ADD':
+        if (known !== undefined || !vector) continue;
+        assign(row.id, vector);
+        break;
+      case 'UPDATE':
+        if (known === undefined || !vector) continue;
+        setVectors.set(known, vector);
+        break;
+      case 'UPSERT':
+        if (!vector) continue;
+        if (known === undefined) assign(row.id, vector);
+        else setVectors.set(known, vector);
+        break;
+      case 'DELETE':
+        if (known === undefined) continue;
+        idToLabel.delete(row.id);
+        idToSeqId.delete(row.id);
+        setVectors.delete(known);
+        removed.add(known);
+        continue;
+      default:
+        continue;
+    }
+    idToSeqId.set(row.id, row.seqId);
+  }
+
+  const live = new Set(idToLabel.values());
+  const newLabels = [...setVectors.keys()].filter((l) => live.has(l) && !checkpointLabels.has(l)).sort((a, b) => a - b);
+  const index = usable
+    ? await HnswlibIndex.fromCheckpoint(w.dir, t.vectorSegmentId, cp, { space: t.space, efSearch: t.efSearch, reserve: newLabels.length })
+    : await HnswlibIndex.create({
+        space: t.space,
+        dim: t.dimension,
+        M: t.maxNeighbors,
+        efConstruction: t.efConstruction,
+        efSearch: t.efSearch,
+        capacity: newLabels.length,
+      });
+  for (const label of removed) if (checkpointLabels.has(label)) index.delete(label);
+  for (const label of [...setVectors.keys()].sort((a, b) => a - b)) if (live.has(label)) index.upsert(label, setVectors.get(label)!);
+
+  const staging = createStagingDir(w.dir, t.vectorSegmentId);
+  let prev: string | null;
+  try {
+    const standard = path.join(staging, '.standard-index.bin');
+    await index.save(standard);
+    const normOf =
+      t.space === 'cosine'
+        ? (i: number, label: number) => {
+            const v = setVectors.get(label);
+            if (v) return norm32(v);
+            return oldNorms && i < oldCur ? oldNorms.readFloatLE(i * 4) : 0;
+          }
+        : null;
+    splitStandardIndex(standard, staging, normOf);
+    fs.rmSync(standard);
+    writePickleFile(
+      staging,
+      writePersistentDataPickle({ dimensionality: t.dimension, totalElementsAdded: next - 1, maxSeqId: lastSeq, idToLabel, idToSeqId }),
+    );
+    prev = publishSegmentFolder(w.dir, t.vectorSegmentId, staging);
+  } catch (err) {
+    removeFolder(staging);
+    throw err;
+  }
+  w.immediate(() => {
+    w.setSeq(t.vectorSegmentId, lastSeq);
+    purgeWal(w, t);
+  });
+  removeFolder(prev);
+  return true;
+}

@@ -1,0 +1,47 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { PICKLE_FILE } from '../hnsw/segment-files.js';
+import type { FolderWriter } from './folder-writer.js';
+import { QUEUE_CONFIG_JSON } from './create-folder.js';
+
+export interface PurgeTarget {
+  topic: string;
+  metadataSegmentId: string;
+  vectorSegmentId: string;
+}
+
+/**
+ * `embeddings_queue_config.automatically_purge` (chroma-format.md §4.6). A missing row is created
+ * the way Chroma creates it: purging on only if the queue is empty, so a folder upgraded from
+ * before 0.5.6 keeps its WAL until the user vacuums.
+ */
+export function purgeEnabled(w: FolderWriter): boolean {
+  const row = w.db.prepare('SELECT config_json_str AS j FROM embeddings_queue_config WHERE id = 1').get() as { j: string | null } | undefined;
+  if (!row) {
+    const empty = (w.db.prepare('SELECT count(*) AS n FROM embeddings_queue').get() as { n: number }).n === 0;
+    const json = empty ? QUEUE_CONFIG_JSON : QUEUE_CONFIG_JSON.replace('true', 'false');
+    w.db.prepare('INSERT INTO embeddings_queue_config (id, config_json_str) VALUES (1, ?)').run(json);
+    return empty;
+  }
+  try {
+    return Boolean((JSON.parse(row.j ?? '{}') as { automatically_purge?: unknown }).automatically_purge);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Deletes the collection's WAL rows that both segments have applied: `seq_id < min(M, V)`, the
+ * row at the minimum kept, as Chroma does. Rust counts V as 0 while the vector segment has no
+ * pickle; Python counts a missing row as -1. Runs inside the caller's transaction.
+ */
+export function purgeWal(w: FolderWriter, t: PurgeTarget): number {
+  if (!purgeEnabled(w)) return 0;
+  const absent = w.era.rustCore ? 0 : -1;
+  const m = w.readSeq(t.metadataSegmentId) ?? absent;
+  let v = w.readSeq(t.vectorSegmentId) ?? absent;
+  if (w.era.rustCore && !existsSync(join(w.dir, t.vectorSegmentId, PICKLE_FILE))) v = 0;
+  const below = Math.min(m, v);
+  if (below <= 0) return 0;
+  return w.db.prepare('DELETE FROM embeddings_queue WHERE topic = ? AND seq_id < ?').run(t.topic, below).changes;
+}
