@@ -136,6 +136,16 @@ class SqlBuilder {
       case 'doc-or':
         return node.children.length === 0 ? '0' : `(${node.children.map((c) => this.document(c)).join(' OR ')})`;
       case 'doc-contains':
+        if (this.ctx.ftsTable === 'embedding_fulltext_search' && [...node.text].length >= 3) {
+          // The same answer as Chroma's `LIKE '%text%' ESCAPE '\'` (case-sensitive), but through
+          // the trigram index: SQLite cannot use it for a LIKE with ESCAPE, so that is a full scan.
+          // MATCH on the phrase finds candidates (case-insensitively); instr() keeps exact ones.
+          this.params.push(`"${node.text.replace(/"/g, '""')}"`, node.text);
+          return this.membership(
+            node.negate,
+            'SELECT rowid FROM embedding_fulltext_search WHERE embedding_fulltext_search MATCH ? AND instr(string_value, ?) > 0',
+          );
+        }
         return this.membership(node.negate, this.documentSubquery("LIKE ? ESCAPE '\\'", likeContainsPattern(node.text)));
       case 'doc-regex':
         compileRegex(node.pattern); // fail now with Chroma's message rather than inside SQLite

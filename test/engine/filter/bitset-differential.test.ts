@@ -91,3 +91,17 @@ describe('bit-set filters agree with the SQL compiler', () => {
     expect(set.count()).toBe(7);
   });
 });
+
+describe('document $contains through the trigram index', () => {
+  it('matches exactly like a case-sensitive substring test, whatever FTS5 syntax the text holds', () => {
+    const seg = createSegment('latest');
+    const docs = ['a*b and more', 'x:y', 'say "q" now', 'AND OR NOT', '^start', 'NEAR(a b)', 'The Cat', 'the cat', 'naïve café', '日本語テキスト', 'emoji 🙂🙂 here', '50% off_now', 'back\\slash'];
+    docs.forEach((d, i) => seg.insert({ id: `d${i}`, metadata: meta({}), document: d }));
+    const needles = ['a*b', 'x:y', '"q"', 'AND', 'OR NOT', '^st', 'NEAR(', 'Cat', 'cat', 'ïve', 'café', '本語テ', '🙂🙂', '% o', 'f_n', 'k\\s', 'nothing'];
+    for (const n of needles) {
+      const expected = docs.map((d, i) => (d.includes(n) ? `d${i}` : null)).filter(Boolean);
+      expect(seg.select(whereDocument(docContains(n))), n).toEqual(expected);
+      expect(seg.select(whereDocument(docContains(n, true))), `not ${n}`).toEqual(docs.map((_d, i) => `d${i}`).filter((id) => !expected.includes(id)));
+    }
+  });
+});

@@ -206,9 +206,14 @@ describe('compileWhere: SQL shape', () => {
         'e.id IN (SELECT id FROM embedding_metadata WHERE key = ? AND string_value IN (?, ?)))',
     );
     expect(params).toEqual(['n', 3n, 'n', 3, 's', 'a', 'b']);
+    // Three characters or more go through the trigram index (MATCH), checked exactly by instr().
     const doc = compileWhere(whereDocument(docContains('50%_\\x')), seg.ctx);
-    expect(doc.sql).toBe("e.id IN (SELECT rowid FROM embedding_fulltext_search WHERE string_value LIKE ? ESCAPE '\\')");
-    expect(doc.params).toEqual(['%50\\%\\_\\\\x%']);
+    expect(doc.sql).toBe('e.id IN (SELECT rowid FROM embedding_fulltext_search WHERE embedding_fulltext_search MATCH ? AND instr(string_value, ?) > 0)');
+    expect(doc.params).toEqual(['"50%_\\x"', '50%_\\x']);
+    // Shorter text has no trigram: Chroma's LIKE with its escapes.
+    const short = compileWhere(whereDocument(docContains('%_')), seg.ctx);
+    expect(short.sql).toBe("e.id IN (SELECT rowid FROM embedding_fulltext_search WHERE string_value LIKE ? ESCAPE '\\')");
+    expect(short.params).toEqual(['%\\%\\_%']);
   });
 
   it('lets SQLite use the partial (key, value) indexes', () => {
