@@ -1,6 +1,6 @@
 import type { Problem } from '../../../shared/models.js';
 import { ChromaFolder } from '../chroma-folder.js';
-import { readCheckpoint } from '../hnsw/checkpoint.js';
+import { readCheckpoint, DISCARD_VECTORS } from '../hnsw/checkpoint.js';
 import { decodeSeqId } from '../sqlite/seq-id.js';
 import type { ManifestCollection } from './manifest.js';
 import { throwIfAborted } from './task.js';
@@ -42,7 +42,7 @@ export function checkSnapshot(stagedDir: string, liveDir: string, opts: { collec
       const seg = c.vectorSegment;
       if (seg) {
         // The sink drops vectors as they are scanned: the checks run in constant memory.
-        const cp = readCheckpoint(stagedDir, seg.id, { space: reader.params.space, sink: () => {} });
+        const cp = readCheckpoint(stagedDir, seg.id, { space: reader.params.space, sink: DISCARD_VECTORS });
         const row = decodeSeqId(
           reader.ctx.probe.hasTable('max_seq_id')
             ? (reader.ctx.db.prepare('SELECT seq_id FROM max_seq_id WHERE segment_id = ?').get(seg.id) as { seq_id: unknown } | undefined)?.seq_id
@@ -51,7 +51,7 @@ export function checkSnapshot(stagedDir: string, liveDir: string, opts: { collec
         const stagedIssue = firstIssue(cp.problems, cp.usable ? (cp.pickle?.maxSeqId ?? null) : null, row);
         if (stagedIssue) {
           // Same check on the live folder: is this the folder's own state, or our copy's?
-          const live = readCheckpoint(liveDir, seg.id, { space: reader.params.space, sink: () => {} });
+          const live = readCheckpoint(liveDir, seg.id, { space: reader.params.space, sink: DISCARD_VECTORS });
           const liveIssue = firstIssue(live.problems, live.usable ? (live.pickle?.maxSeqId ?? null) : null, row);
           if (liveIssue?.key !== stagedIssue.key) {
             verdict.torn = `collection ${label}, segment ${seg.id}: ${stagedIssue.message}`;

@@ -104,8 +104,18 @@ export class CollectionReader {
     return this.vectorCache;
   }
 
-  /** Chroma's count: metadata segment rows plus the replayed tail. */
+  private countCache: number | undefined;
+
+  /**
+   * Chroma's count: metadata segment rows plus the replayed tail. Kept until the database
+   * changes (the folder rebuilds its readers when SQLite's data_version moves).
+   */
   count(): number {
+    this.countCache ??= this.countNow();
+    return this.countCache;
+  }
+
+  private countNow(): number {
     const seg = this.catalog.metadataSegment;
     const base = seg
       ? (this.ctx.db.prepare('SELECT count(*) AS n FROM embeddings WHERE segment_id = ?').get(seg.id) as { n: number }).n

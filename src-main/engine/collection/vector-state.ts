@@ -8,6 +8,9 @@ import type { SearchHit } from '../hnsw/vector-index.js';
 
 /** Below this many live vectors every query is exact; above it unfiltered queries use the HNSW graph. */
 export const HNSW_MIN_ELEMENTS = 20_000;
+
+/** Tuning knobs, changeable for tests that exercise the graph path on small fixtures. */
+export const vectorTuning = { hnswMinElements: HNSW_MIN_ELEMENTS };
 /** Filtered queries whose allowed set is smaller than this are answered exactly. */
 export const EXACT_FILTER_MAX = 50_000;
 
@@ -55,15 +58,20 @@ export class VectorState {
     if (source.vectorSegmentId && dim !== null) {
       checkpoint = readCheckpoint(source.folderDir, source.vectorSegmentId, {
         space: source.space,
-        sink: (label, stored, norm) => slab.put(label, stored, norm),
+        sink: {
+          reserve: (n) => (slab = new VectorSlab(source.space, dim, n)),
+          vector: (label, buf, offset, norm) => slab.putFromBuffer(label, buf, offset, norm),
+        },
       });
-      // An unusable checkpoint is ignored entirely, as Chroma does.
+      // An unusable checkpoint is ignored entirely, as Chroma does; phantoms are never visible.
       if (!checkpoint.usable || checkpoint.header?.dim !== dim) slab = new VectorSlab(source.space, dim);
+      else for (const label of checkpoint.phantomLabels) slab.delete(label);
     }
     const usable = checkpoint?.usable === true && checkpoint.header?.dim === dim;
     const seq = usable ? (source.maxSeqRow() ?? checkpoint!.maxSeqId ?? 0) : 0;
     const tail = source.readTail(seq);
-    return new VectorState(source, slab, usable ? new Map(checkpoint!.idToLabel) : new Map(), checkpoint, seq, tail);
+    // The checkpoint's map becomes the live map (the tail replay edits it in place).
+    return new VectorState(source, slab, usable ? checkpoint!.idToLabel : new Map(), checkpoint, seq, tail);
   }
 
   get size(): number {
@@ -145,8 +153,13 @@ export class VectorState {
   private hnsw(): HnswlibIndex | null {
     if (this.hnswIndex !== undefined) return this.hnswIndex;
     const cp = this.checkpoint;
-    if (!cp?.usable || !this.source.vectorSegmentId || this.size < HNSW_MIN_ELEMENTS) return (this.hnswIndex = null);
-    const index = HnswlibIndex.fromCheckpoint(this.source.folderDir, this.source.vectorSegmentId, cp, {
+    if (!cp?.usable || !this.source.vectorSegmentId || this.size < vectorTuning.hnswMinElements) return (this.hnswIndex = null);
+    // Labels live in the graph as loaded: today's live labels, plus checkpoint labels the tail deleted.
+    const checkpointTotal = cp.totalElementsAdded;
+    const liveInGraph = new Map<string, number>();
+    for (const [id, label] of this.idToLabel) if (label <= checkpointTotal && !this.touched.has(label)) liveInGraph.set(id, label);
+    for (const label of this.touched) if (label <= checkpointTotal) liveInGraph.set(`#${label}`, label);
+    const index = HnswlibIndex.fromCheckpoint(this.source.folderDir, this.source.vectorSegmentId, { ...cp, idToLabel: liveInGraph }, {
       space: this.source.space,
       efSearch: this.source.efSearch,
       reserve: this.touched.size,
@@ -159,9 +172,15 @@ export class VectorState {
     return (this.hnswIndex = index);
   }
 
-  /** k nearest, ascending by distance then label; `allowed` limits the candidates. */
+  private searches = 0;
+
+  /**
+   * k nearest, ascending by distance then label; `allowed` limits the candidates. Large
+   * collections use the HNSW graph from the second query on: the first one is answered exactly
+   * from the vectors already in memory, so a cold open answers without waiting for the graph.
+   */
   search(query: Float32Array, k: number, allowed: ReadonlySet<number> | null): SearchHit[] {
-    if (!allowed || allowed.size >= EXACT_FILTER_MAX) {
+    if ((!allowed || allowed.size >= EXACT_FILTER_MAX) && this.searches++ > 0) {
       const index = this.hnsw();
       if (index) return index.search(query, k, allowed ? (label) => allowed.has(label) : undefined);
     }

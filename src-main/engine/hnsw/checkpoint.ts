@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { FileEntry, HnswHeader, PickleSummary, Problem, Space } from '../../../shared/models.js';
 import { InspectorError } from '../../../shared/errors.js';
 import { decodeIndexMetadata, type IndexMetadata } from './index-metadata.js';
-import { copyVector, denormalize, scanLevel0 } from './level0-scan.js';
+import { denormalize, scanLevel0 } from './level0-scan.js';
 import { readPickle } from './pickle-reader.js';
 import {
   DATA_LEVEL0_FILE,
@@ -154,12 +154,21 @@ function emptyResult(files: FileEntry[], problems: Problem[]): CheckpointResult 
 export interface CheckpointOptions {
   space: Space;
   /**
-   * Receives each live, pickled element's stored vector (and its cosine norm) during the scan,
-   * instead of the result holding copies in `vectors`/`storedVectors`: large segments are loaded
-   * straight into the caller's storage. Discard what it received if the result is not usable.
+   * Receives each live element's stored vector (and its cosine norm) during the scan, instead of
+   * the result holding copies in `vectors`/`storedVectors`: large segments are loaded straight
+   * into the caller's storage. The caller drops `phantomLabels` afterwards, and discards
+   * everything if the result is not usable.
    */
-  sink?: (label: number, stored: Float32Array, norm: number | null) => void;
+  sink?: {
+    /** Called once, before any vector, with the number of elements to expect. */
+    reserve?(elements: number): void;
+    /** A stored vector in place in the read buffer (little-endian float32 at `offset`). */
+    vector(label: number, buf: Buffer, offset: number, norm: number | null): void;
+  };
 }
+
+/** A sink that keeps nothing: for callers that only need the checks and the maps. */
+export const DISCARD_VECTORS: NonNullable<CheckpointOptions['sink']> = { vector: () => {} };
 
 export function readCheckpoint(folderAbsPath: string, segmentRelName: string, opts: CheckpointOptions): CheckpointResult {
   const dir = path.join(folderAbsPath, segmentRelName);
@@ -215,16 +224,15 @@ export function readCheckpoint(folderAbsPath: string, segmentRelName: string, op
   if (problems.hasErrors) return result;
 
   const sink = opts.sink;
+  sink?.reserve?.(header.curElementCount);
   const sinkNorms = sink && opts.space === 'cosine' && listing.sizes.has(LENGTH_FILE) ? readRange(path.join(dir, LENGTH_FILE), 0, header.curElementCount * 4) : null;
   const scan = scanLevel0(
     path.join(dir, DATA_LEVEL0_FILE),
     header,
     (label) => !sink && meta.labelToId.has(label),
     sink
-      ? (label, id, buf, offset) => {
-          if (!meta.labelToId.has(label)) return;
-          sink(label, copyVector(buf, offset, header.dim), sinkNorms ? sinkNorms.readFloatLE(id * 4) : null);
-        }
+      ? // Phantom labels (in the graph, not in the pickle) are rare: the caller drops them after.
+        (label, id, buf, offset) => sink.vector(label, buf, offset, sinkNorms ? sinkNorms.readFloatLE(id * 4) : null)
       : undefined,
   );
   result.deletedCount = scan.deletedCount;

@@ -66,36 +66,27 @@ export function decodeIndexMetadata(value: PickleValue, file: string): IndexMeta
   const idToSeqIdRaw = map('id_to_seq_id', false);
 
   const idToLabel = new Map<string, number>();
-  const seenLabels = new Map<number, string>();
+  const labelToId = new Map<number, string>();
   for (const [k, v] of idToLabelRaw) {
     if (typeof k !== 'string') fail(`id_to_label has a key of type ${pickleTypeName(k)}, expected str`);
     const id = k as string;
-    const label = count(v, `id_to_label[${JSON.stringify(id)}]`);
-    const other = seenLabels.get(label);
+    const label = typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : count(v, `id_to_label[${JSON.stringify(id)}]`);
+    const other = labelToId.get(label);
     if (other !== undefined) fail(`ids ${JSON.stringify(other)} and ${JSON.stringify(id)} share label ${label}`);
-    seenLabels.set(label, id);
+    labelToId.set(label, id);
     idToLabel.set(id, label);
-  }
-
-  const labelToId = new Map<number, string>();
-  for (const [k, v] of labelToIdRaw ?? []) {
-    const label = count(k, 'a label_to_id key');
-    if (typeof v !== 'string') fail(`label_to_id[${label}] is ${describe(v)}, expected str`);
-    labelToId.set(label, v as string);
   }
   // Both maps are rewritten together on every persist; disagreement means a damaged file.
   if (labelToIdRaw !== null) {
-    if (labelToId.size !== idToLabel.size) {
-      fail(`id_to_label has ${idToLabel.size} entries but label_to_id has ${labelToId.size}`);
+    if (labelToIdRaw.size !== idToLabel.size) {
+      fail(`id_to_label has ${idToLabel.size} entries but label_to_id has ${labelToIdRaw.size}`);
     }
-    for (const [id, label] of idToLabel) {
+    for (const [k, v] of labelToIdRaw) {
+      const label = typeof k === 'number' && Number.isSafeInteger(k) && k >= 0 ? k : count(k, 'a label_to_id key');
+      if (typeof v !== 'string') fail(`label_to_id[${label}] is ${describe(v)}, expected str`);
       const back = labelToId.get(label);
-      if (back !== id) {
-        fail(`id_to_label maps ${JSON.stringify(id)} to ${label} but label_to_id maps ${label} to ${describe(back)}`);
-      }
+      if (back !== v) fail(`label_to_id maps ${label} to ${describe(v)} but id_to_label maps ${describe(back)} to it`);
     }
-  } else {
-    for (const [id, label] of idToLabel) labelToId.set(label, id);
   }
 
   let maxLabel = 0;

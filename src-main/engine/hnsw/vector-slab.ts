@@ -2,6 +2,7 @@ import type { Space } from '../../../shared/models.js';
 import type { SearchHit } from './vector-index.js';
 
 const INITIAL_CAPACITY = 1024;
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /**
  * A collection's vectors in one contiguous Float32Array, as the index stores them (unit vectors
@@ -14,7 +15,9 @@ export class VectorSlab {
   private norms: Float32Array | null;
   /** label of each slot; -1 when the slot is free. */
   private slotLabel: Float64Array;
-  private readonly slotOf = new Map<number, number>();
+  /** slot + 1 of each label (0 = absent); labels are small dense integers in Chroma. */
+  private slotByLabel = new Int32Array(1024);
+  private live = 0;
   private readonly free: number[] = [];
   private used = 0;
 
@@ -30,11 +33,37 @@ export class VectorSlab {
   }
 
   get size(): number {
-    return this.slotOf.size;
+    return this.live;
   }
 
   has(label: number): boolean {
-    return this.slotOf.has(label);
+    return this.slotOfLabel(label) !== undefined;
+  }
+
+  private slotOfLabel(label: number): number | undefined {
+    const s = label < this.slotByLabel.length ? this.slotByLabel[label]! : 0;
+    return s === 0 ? undefined : s - 1;
+  }
+
+  private setSlot(label: number, slot: number) {
+    if (label >= this.slotByLabel.length) {
+      const next = new Int32Array(Math.max(label + 1, this.slotByLabel.length * 2));
+      next.set(this.slotByLabel);
+      this.slotByLabel = next;
+    }
+    this.slotByLabel[label] = slot + 1;
+  }
+
+  private claim(label: number): number {
+    let slot = this.slotOfLabel(label);
+    if (slot === undefined) {
+      slot = this.free.pop() ?? this.used++;
+      if (slot >= this.slotLabel.length) this.grow();
+      this.setSlot(label, slot);
+      this.slotLabel[slot] = label;
+      this.live++;
+    }
+    return slot;
   }
 
   private grow() {
@@ -54,33 +83,54 @@ export class VectorSlab {
 
   /** Adds or replaces a label's stored vector (and its original norm, for cosine). */
   put(label: number, stored: Float32Array, norm: number | null): void {
-    let slot = this.slotOf.get(label);
-    if (slot === undefined) {
-      slot = this.free.pop() ?? this.used++;
-      if (slot >= this.slotLabel.length) this.grow();
-      this.slotOf.set(label, slot);
-      this.slotLabel[slot] = label;
-    }
+    const slot = this.claim(label);
     this.data.set(stored.subarray(0, this.dim), slot * this.dim);
     if (this.norms) this.norms[slot] = norm ?? 1;
   }
 
+  /**
+   * Adds a label's stored vector straight from a file buffer (little-endian float32), with no
+   * intermediate copy: loading a million-vector checkpoint is then one pass of memcpy.
+   */
+  private lastBuf: Buffer | null = null;
+  private lastView: Float32Array | null = null;
+
+  putFromBuffer(label: number, buf: Buffer, byteOffset: number, norm: number | null): void {
+    const slot = this.claim(label);
+    const start = buf.byteOffset + byteOffset;
+    const base = slot * this.dim;
+    if (start % 4 === 0 && buf.byteOffset % 4 === 0 && LITTLE_ENDIAN) {
+      // One float view per read buffer (the scan reuses it), then a plain copy loop.
+      if (buf !== this.lastBuf) {
+        this.lastBuf = buf;
+        this.lastView = new Float32Array(buf.buffer, buf.byteOffset, Math.floor(buf.length / 4));
+      }
+      const view = this.lastView!;
+      const from = byteOffset / 4;
+      for (let i = 0; i < this.dim; i++) this.data[base + i] = view[from + i]!;
+    } else {
+      for (let i = 0; i < this.dim; i++) this.data[base + i] = buf.readFloatLE(byteOffset + i * 4);
+    }
+    if (this.norms) this.norms[slot] = norm ?? 1;
+  }
+
   delete(label: number): void {
-    const slot = this.slotOf.get(label);
+    const slot = this.slotOfLabel(label);
     if (slot === undefined) return;
-    this.slotOf.delete(label);
+    this.slotByLabel[label] = 0;
     this.slotLabel[slot] = -1;
     this.free.push(slot);
+    this.live--;
   }
 
   stored(label: number): Float32Array | undefined {
-    const slot = this.slotOf.get(label);
+    const slot = this.slotOfLabel(label);
     return slot === undefined ? undefined : this.data.slice(slot * this.dim, (slot + 1) * this.dim);
   }
 
   /** The vector as Chroma's get returns it: for cosine the stored unit vector × norm, rounded to float32. */
   original(label: number): Float32Array | undefined {
-    const slot = this.slotOf.get(label);
+    const slot = this.slotOfLabel(label);
     if (slot === undefined) return undefined;
     const out = this.data.slice(slot * this.dim, (slot + 1) * this.dim);
     if (this.norms) {
@@ -92,7 +142,10 @@ export class VectorSlab {
 
   /** Every live (label, stored vector) pair, for building an index. */
   *entries(): IterableIterator<[number, Float32Array]> {
-    for (const [label, slot] of this.slotOf) yield [label, this.data.subarray(slot * this.dim, (slot + 1) * this.dim)];
+    for (let slot = 0; slot < this.used; slot++) {
+      const label = this.slotLabel[slot]!;
+      if (label >= 0) yield [label, this.data.subarray(slot * this.dim, (slot + 1) * this.dim)];
+    }
   }
 
   /**
@@ -121,7 +174,7 @@ export class VectorSlab {
     };
     if (allowed && allowed.size < this.size) {
       for (const label of allowed) {
-        const slot = this.slotOf.get(label);
+        const slot = this.slotOfLabel(label);
         if (slot !== undefined) scan(slot, label);
       }
     } else {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Space } from '../../../shared/models.js';
-import { readCheckpoint, readHeaderOnly, type CheckpointResult } from '../hnsw/checkpoint.js';
+import { readCheckpoint, readHeaderOnly, type CheckpointResult, DISCARD_VECTORS } from '../hnsw/checkpoint.js';
 import { HnswlibIndex } from '../hnsw/hnswlib-index.js';
 import { scanLevel0 } from '../hnsw/level0-scan.js';
 import { readPickle } from '../hnsw/pickle-reader.js';
@@ -64,7 +64,7 @@ export function pendingVectorRows(w: FolderWriter, t: VectorTarget, v = vectorCh
 export async function persistVectorSegment(w: FolderWriter, t: VectorTarget): Promise<boolean> {
   const segDir = path.join(w.dir, t.vectorSegmentId);
   // The vectors are not needed here (hnswlib loads the files itself): a no-op sink avoids copying them.
-  const cp = readCheckpoint(w.dir, t.vectorSegmentId, { space: t.space, sink: () => {} });
+  const cp = readCheckpoint(w.dir, t.vectorSegmentId, { space: t.space, sink: DISCARD_VECTORS });
   const base = checkpointSeq(w, t, cp);
   const tail = readWalTail(w.db, t.topic, base);
   if (tail.length === 0) return false;
