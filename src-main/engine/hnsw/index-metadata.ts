@@ -85,7 +85,8 @@ export function decodeIndexMetadata(value: PickleValue, file: string): IndexMeta
       const label = typeof k === 'number' && Number.isSafeInteger(k) && k >= 0 ? k : count(k, 'a label_to_id key');
       if (typeof v !== 'string') fail(`label_to_id[${label}] is ${describe(v)}, expected str`);
       const back = labelToId.get(label);
-      if (back !== v) fail(`label_to_id maps ${label} to ${describe(v)} but id_to_label maps ${describe(back)} to it`);
+      if (back === undefined) fail(`label_to_id maps ${label} to ${describe(v)} but no id has label ${label} in id_to_label`);
+      if (back !== v) fail(`id_to_label maps ${JSON.stringify(back)} to ${label} but label_to_id maps ${label} to ${describe(v)}`);
     }
   }
 
