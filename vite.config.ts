@@ -1,27 +1,17 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
+import { CONTENT_SECURITY_POLICY } from './shared/content-security-policy.js';
 
 const root = fileURLToPath(new URL('./src-renderer', import.meta.url));
 const outDir = fileURLToPath(new URL('./dist-renderer', import.meta.url));
 
-/** The built page carries a strict CSP (dev keeps Vite's inline HMR preamble working). */
-const CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self' ws: wss:",
-  "object-src 'none'",
-  "base-uri 'none'",
-].join('; ');
-
+/** The built page carries the strict CSP (dev keeps Vite's inline HMR preamble working). */
 function cspMeta(): Plugin {
   return {
     name: 'chroma-inspector-csp',
     apply: 'build',
-    transformIndexHtml: () => [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: CSP }, injectTo: 'head' }],
+    transformIndexHtml: () => [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: CONTENT_SECURITY_POLICY }, injectTo: 'head' }],
   };
 }
 

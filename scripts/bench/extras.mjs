@@ -74,7 +74,7 @@ export async function measureExtras({ root, folder, size, records, chroma, log }
     const dir = mkdtempSync(join(tmpdir(), 'bench-add-'));
     try {
       const client = new lib.PersistentClient({ path: join(dir, 'data') });
-      const col = await client.createCollection({ name: 'w', metadata: { 'hnsw:space': 'cosine' }, embeddingFunction: null });
+      const col = await client.createCollection({ name: 'bench-write', metadata: { 'hnsw:space': 'cosine' }, embeddingFunction: null });
       const n = 20_000;
       const t = performance.now();
       for (let i = 0; i < n; i += 5000) {

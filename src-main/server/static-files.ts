@@ -1,6 +1,7 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { ServerResponse } from 'node:http';
+import { CONTENT_SECURITY_POLICY } from '../../shared/content-security-policy.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -14,19 +15,8 @@ const TYPES: Record<string, string> = {
   '.map': 'application/json',
 };
 
-/** The same strict policy the Electron window uses: no inline script, no remote anything. */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self' ws: wss:",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'none'",
-].join('; ');
+/** Framing and form posts are refused on top of the page's own policy. */
+export const SERVER_CSP = `${CONTENT_SECURITY_POLICY}; frame-ancestors 'none'; form-action 'none'`;
 
 /** Serves the built renderer; paths outside the root are refused. */
 export function serveStatic(root: string, urlPath: string, res: ServerResponse): void {
@@ -44,7 +34,7 @@ export function serveStatic(root: string, urlPath: string, res: ServerResponse):
   }
   res.writeHead(200, {
     'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
-    'content-security-policy': CONTENT_SECURITY_POLICY,
+    'content-security-policy': SERVER_CSP,
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'no-referrer',
     'cache-control': 'no-cache',

@@ -1,16 +1,10 @@
 import { ChromaFolder } from '../chroma-folder.js';
 import { backupError } from './backup-errors.js';
 import type { Manifest } from './manifest.js';
+import type { BackupCollectionSummary } from '../../../shared/contract.js';
 
-export interface RestoredCollection {
-  tenant: string;
-  database: string;
-  name: string;
-  id: string;
-  count: number;
-  /** The count recorded at backup time, or null without a manifest. */
-  expected: number | null;
-}
+/** A restored collection's count beside the one recorded at backup time (null without a manifest). */
+export type RestoredCollection = BackupCollectionSummary;
 
 /**
  * Opens an extracted folder with the read engine and compares every collection's count with the
