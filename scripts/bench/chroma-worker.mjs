@@ -42,7 +42,7 @@ const col = await client.getCollection({ name: 'bench', embeddingFunction: null 
 await col.query({ queryEmbeddings: [queryVector(999)], nResults: 10 });
 const coldMs = performance.now() - t0;
 const count = await col.count();
-const results = { coldMs, count };
+const results = { coldMs, records: count };
 for (const [label, op, args] of OPERATIONS) {
   const call = (i) => (op === 'count' ? col.count() : col[op](args(i, count)));
   const first = performance.now();

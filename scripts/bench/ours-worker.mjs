@@ -11,7 +11,7 @@ const folder = ChromaFolder.open(folderPath);
 folder.query(ref, { queryEmbeddings: [queryVector(999)], nResults: 10 });
 const coldMs = performance.now() - t0;
 const count = folder.count(ref);
-const results = { coldMs, count };
+const results = { coldMs, records: count };
 for (const [label, op, args] of OPERATIONS) {
   const call = (i) => (op === 'count' ? folder.count(ref) : folder[op](ref, args(i, count)));
   // The first call of an operation may build caches (a metadata column): reported as `firstMs`.

@@ -1,7 +1,7 @@
 import type { TypedScalar } from '../util/typed-value.js';
 import { IdBitset } from './id-bitset.js';
 import { compareText, floatToI64, signSatisfies, sqlOperator, type SqlCompareOp } from './scalar-compare.js';
-import type { WhereNode } from './where-ast.js';
+import { whereContains, whereDocument, type DocumentNode, type WhereNode } from './where-ast.js';
 
 /** Kinds in a scalar column, in Chroma's read order. */
 export const KIND_STRING = 0;
@@ -130,7 +130,33 @@ export function executeBitset(node: WhereNode, src: ColumnSource): IdBitset {
       // Only rows of this collection count, whatever else the cached column holds.
       return negate ? universe.clone().andNot(hits) : hits.and(universe);
     }
-    default:
-      return src.sqlLeaf(node);
+    case 'contains': {
+      // Asked positively (an indexed lookup), complemented here: `$not_contains` matches records without the key.
+      const hits = src.sqlLeaf(whereContains(node.key, node.value, false)).and(universe);
+      return node.negate ? universe.clone().andNot(hits) : hits;
+    }
+    case 'document':
+      return documentBits(node.doc, src, universe);
+  }
+}
+
+function documentBits(doc: DocumentNode, src: ColumnSource, universe: IdBitset): IdBitset {
+  switch (doc.kind) {
+    case 'doc-and': {
+      const acc = universe.clone();
+      for (const c of doc.children) acc.and(documentBits(c, src, universe));
+      return acc;
+    }
+    case 'doc-or': {
+      const acc = IdBitset.empty(universe);
+      for (const c of doc.children) acc.or(documentBits(c, src, universe));
+      return acc;
+    }
+    case 'doc-contains':
+    case 'doc-regex': {
+      const hits = src.sqlLeaf(whereDocument({ ...doc, negate: false })).and(universe);
+      // Records without a document match the negations, as Chroma's NOT IN does.
+      return doc.negate ? universe.clone().andNot(hits) : hits;
+    }
   }
 }

@@ -83,15 +83,21 @@ export class SqlColumnSource implements ColumnSource {
     return col;
   }
 
+  /**
+   * A leaf through the SQL compiler. Positive leaves are `e.id IN (subquery)`: without a segment
+   * condition SQLite drives the query from the subquery (an index or the trigram table) instead
+   * of scanning the whole segment; the universe keeps this collection's ids.
+   */
   sqlLeaf(node: WhereNode): IdBitset {
     const { sql, params } = compileWhere(node, this.ctx);
-    const ids = this.db
-      .prepare(`SELECT e.id FROM embeddings e WHERE e.segment_id = ? AND (${sql})`)
-      .pluck()
-      .safeIntegers(false)
-      .all(this.segmentId, ...params) as number[];
+    const positive = (node.kind === 'contains' && !node.negate) || (node.kind === 'document' && 'negate' in node.doc && !node.doc.negate);
+    const ids = (
+      positive
+        ? this.db.prepare(`SELECT e.id FROM embeddings e WHERE ${sql}`).pluck().safeIntegers(false).all(...params)
+        : this.db.prepare(`SELECT e.id FROM embeddings e WHERE e.segment_id = ? AND (${sql})`).pluck().safeIntegers(false).all(this.segmentId, ...params)
+    ) as number[];
     const out = IdBitset.empty(this.universe());
     for (const id of ids) if (!this.excluded.has(id)) out.add(id);
-    return out;
+    return out.and(this.universe());
   }
 }

@@ -101,7 +101,10 @@ export function runGet(
 
   const limit = spec.limit;
   const offset = spec.offset;
-  const bits = !spec.ids && (!opts.order || opts.order.by === 'internal') && !opts.order?.desc ? filterBits(reader, spec) : null;
+  const chromaOrder = !spec.ids && (!opts.order || opts.order.by === 'internal') && !opts.order?.desc;
+  // Pages in Chroma's order come from a bit set (the filter's, or every record's): any offset
+  // costs a pass over bits, not a scan of the rows before it.
+  const bits = chromaOrder ? (filterBits(reader, spec) ?? reader.columnSource()?.universe() ?? null) : null;
   if (bits) return getFromBits(reader, bits, walMatches, spec, opts);
   // With WAL-tail records to merge, fetch the SQL prefix and cut after merging.
   const sqlLimit = walMatches.length === 0 ? (limit ?? -1) : limit === null ? -1 : offset + limit;
@@ -129,8 +132,10 @@ export function runGet(
   if (opts.withContents) attachContents(reader, records);
   let total: number | undefined;
   if (opts.withTotal) {
-    const n = (db.prepare(`SELECT count(*) AS n FROM embeddings e WHERE ${whereSql}`).get(...params) as { n: number }).n;
-    total = n + walMatches.length;
+    const unfiltered = !spec.ids && !spec.where && !spec.whereDocument;
+    total = unfiltered
+      ? reader.count()
+      : (db.prepare(`SELECT count(*) AS n FROM embeddings e WHERE ${whereSql}`).get(...params) as { n: number }).n + walMatches.length;
   }
   return total === undefined ? { records } : { records, total };
 }
