@@ -31,6 +31,22 @@ export const RecordSort = z.discriminatedUnion('by', [
 ]);
 export type RecordSort = z.infer<typeof RecordSort>;
 
+/** Chroma's local max batch size (SQLite's variable limit / 6): the most ids one delete may name. */
+export const MAX_WRITE_BATCH = 5461;
+
+const recordId = z.string().min(1, 'a record id cannot be empty');
+/**
+ * A record's new metadata, which replaces the old one whole (keys left out are removed; `null` or
+ * `{}` removes every key; leave both fields out to keep it). `metadata` types numbers as the
+ * chromadb client does (an integral number is an int); `metadataJson` is JSON text read
+ * losslessly, so `2.0` stays a float and big integers stay exact. Give one or the other.
+ */
+const recordContents = {
+  document: z.string().nullable().optional(),
+  metadata: z.record(z.string(), z.unknown()).nullable().optional(),
+  metadataJson: z.string().optional(),
+};
+
 export const inputs = {
   openFolder: z.object({ path: z.string().min(1) }),
   defaultFolder: z.object({}),
@@ -77,6 +93,12 @@ export const inputs = {
     format: z.enum(['jsonl', 'csv', 'parquet']),
     args: z.record(z.string(), z.unknown()).optional(),
   }),
+  /** Writes are off for every folder until this turns them on (and never for eras the writer refuses). */
+  setWritable: z.object({ handle, writable: z.boolean(), force: z.boolean().default(false) }),
+  updateRecord: z.object({ handle, collectionId, id: recordId, ...recordContents }),
+  deleteRecords: z.object({ handle, collectionId, ids: z.array(recordId).min(1, 'give at least one id').max(MAX_WRITE_BATCH) }),
+  /** Updates the record when it exists (the embedding may then be left out), else adds it. */
+  upsertRecord: z.object({ handle, collectionId, id: recordId, ...recordContents, embedding: z.array(z.number()).min(1).optional() }),
 } as const;
 
 /** What a backup, verify or restore reports about each collection. */
@@ -133,6 +155,14 @@ export interface SqlResult {
 export interface OpenedFolder {
   handle: string;
   info: FolderInfo;
+  /** Whether writes are enabled for this handle (off for a folder opened fresh). */
+  writable?: boolean;
+}
+
+export interface WritableState {
+  writable: boolean;
+  /** Something to know before writing, e.g. a journal or a very recent change by another writer. */
+  warning?: string;
 }
 
 export interface Outputs {
@@ -156,6 +186,11 @@ export interface Outputs {
   verifyBackup: VerifyOutcome;
   restoreBackup: RestoreOutcome;
   exportRecords: ExportOutcome;
+  setWritable: WritableState;
+  /** The record read back through the read engine after the write. */
+  updateRecord: RecordRow;
+  deleteRecords: { deleted: number };
+  upsertRecord: RecordRow;
 }
 
 export type Method = keyof typeof inputs;

@@ -239,6 +239,12 @@ export interface RecordRow {
   distance?: number;
   /** True when this record's visible state comes from the WAL tail, not the metadata tables. */
   fromWal?: boolean;
+  /**
+   * The metadata as JSON text that keeps Chroma's types (floats always with a decimal point or
+   * exponent, ints exact), `{}` when there is none. Set by `recordDetail` and the record writes:
+   * what the metadata editor starts from, and what `metadataJson` reads back unchanged.
+   */
+  metadataJson?: string;
 }
 
 export interface Window<T> {

@@ -28,14 +28,14 @@ export async function runServeCommand(args: ServeArgs): Promise<number> {
     host,
     port: args.port ? Number(args.port) : 8123,
   });
-  process.stdout.write(`Chroma Inspector is serving ${folder} (read-only)\nopen ${server.url}\n`);
+  process.stdout.write(`Chroma Inspector is serving ${folder} (read-only until writes are enabled in the UI)\nopen ${server.url}\n`);
   await new Promise<void>((done) => {
     const stop = () => done();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
   await server.close();
-  service.closeAll();
+  await service.closeAll();
   return 0;
 }
 

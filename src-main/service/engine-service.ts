@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { InspectorError } from '../../shared/errors.js';
+import { InspectorError, invalidArgument } from '../../shared/errors.js';
+import type { RecordRow } from '../../shared/models.js';
 import { ChromaFolder } from '../engine/chroma-folder.js';
 import { readWalVector, readWalWindow } from '../engine/wal/wal-window.js';
 import { readRecordDetail, readRecordsWindow } from '../engine/inspect/records-window.js';
@@ -8,19 +9,34 @@ import { readMetadataKeys, readMetadataRows } from '../engine/inspect/metadata-r
 import { runReadOnlySql } from '../engine/inspect/raw-sql.js';
 import type { Handlers } from './dispatcher.js';
 import { backup, exportCollection, restore, verify } from '../engine/backup/index.js';
+import type { EmbeddedFolder } from '../engine/write/embedded-folder.js';
+import type { RecordWrite } from '../engine/write/record-writes.js';
+import { PersistentClient } from '../client/persistent-client.js';
+import { asInspectorError, checkWritable, existingIds, metadataInput, replacementMetadata, typedMetadataJson, typedRecord } from './record-edits.js';
 
 export interface EngineServiceOptions {
   /** The folder the host was started with (serve argument, or the bundled demo). */
   defaultFolder?: string | null;
 }
 
+/** A handle whose writes are enabled: its embedded client is opened on the first write. */
+interface WriteSession {
+  force: boolean;
+  client: PersistentClient | null;
+}
+
+const WRITES_DISABLED = 'Writes are disabled for this folder: enable them first';
+
 /**
  * The contract's methods over the engine: one instance per host, shared by all its connections.
  * Open folders are keyed by handle; opening the same path again reuses the open folder.
+ * Every folder is read-only until `setWritable` turns writes on for its handle; writes then go
+ * through an embedded PersistentClient (the write engine) and reads see them at once.
  */
 export class EngineService {
   private readonly folders = new Map<string, ChromaFolder>();
   private readonly byPath = new Map<string, string>();
+  private readonly writers = new Map<string, WriteSession>();
 
   constructor(private readonly options: EngineServiceOptions = {}) {}
 
@@ -41,27 +57,87 @@ export class EngineService {
     return { handle, folder };
   }
 
-  close(handle: string): boolean {
+  async close(handle: string): Promise<boolean> {
     const f = this.folders.get(handle);
     if (!f) return false;
-    f.close();
     this.folders.delete(handle);
     this.byPath.delete(f.dir);
+    // The read side closes at once (synchronously); a writer then persists its checkpoints.
+    f.close();
+    await this.disableWrites(handle);
     return true;
   }
 
-  closeAll(): void {
-    for (const h of [...this.folders.keys()]) this.close(h);
+  /** Closes every folder; writers persist their HNSW checkpoints first. */
+  async closeAll(): Promise<void> {
+    await Promise.allSettled([...this.folders.keys()].map((h) => this.close(h)));
+  }
+
+  isWritable(handle: string): boolean {
+    return this.writers.has(handle);
+  }
+
+  /** Turns writes on for a handle, after the checks of checkWritable. */
+  enableWrites(handle: string, force: boolean): { warning?: string } {
+    const check = checkWritable(this.folder(handle), force);
+    const session = this.writers.get(handle);
+    if (!session) this.writers.set(handle, { force, client: null });
+    else if (force && !session.force) {
+      // A client opened without force may hold a FOLDER_BUSY verdict: the next write opens a new one.
+      const old = session.client;
+      this.writers.set(handle, { force, client: null });
+      void old?.close().catch(() => undefined);
+    }
+    return check;
+  }
+
+  /** Turns writes off: the embedded client persists its checkpoints and lets the folder go. */
+  async disableWrites(handle: string): Promise<void> {
+    const session = this.writers.get(handle);
+    this.writers.delete(handle);
+    await session?.client?.close();
+  }
+
+  /**
+   * Runs a write on the handle's embedded folder (one at a time, in the folder's queue), then
+   * refreshes the read side so every later read sees it.
+   */
+  private async write<T>(handle: string, fn: (f: EmbeddedFolder) => T | Promise<T>): Promise<T> {
+    const folder = this.folder(handle);
+    const session = this.writers.get(handle);
+    if (!session) throw new InspectorError('READ_ONLY', WRITES_DISABLED);
+    session.client ??= new PersistentClient({ path: folder.dir, force: session.force });
+    const client = session.client;
+    try {
+      return await client.run(fn);
+    } catch (err) {
+      const e = asInspectorError(err);
+      if (e instanceof InspectorError && e.code === 'FOLDER_BUSY' && session.client === client) {
+        // Opened while another process held the folder: let the next attempt look again.
+        session.client = null;
+        await client.close().catch(() => undefined);
+      }
+      throw e;
+    } finally {
+      if (this.folders.get(handle) === folder) folder.refresh();
+    }
+  }
+
+  /** A record in full, with its metadata as typed JSON text. */
+  recordDetail(handle: string, collectionId: string, id: string): RecordRow {
+    const folder = this.folder(handle);
+    const row = readRecordDetail(folder, collectionId, id);
+    return { ...row, metadataJson: typedMetadataJson(typedRecord(folder, collectionId, id)?.metadata ?? null) };
   }
 
   handlers(): Handlers {
     return {
       openFolder: ({ path }) => {
         const { handle, folder } = this.open(path);
-        return { handle, info: folder.info() };
+        return { handle, info: folder.info(), writable: this.isWritable(handle) };
       },
       defaultFolder: () => ({ path: this.options.defaultFolder ?? null }),
-      closeFolder: ({ handle }) => ({ closed: this.close(handle) }),
+      closeFolder: async ({ handle }) => ({ closed: await this.close(handle) }),
       folderInfo: ({ handle }) => this.folder(handle).info(),
       tableSizes: async ({ handle }, ctx) => {
         const out = [];
@@ -77,7 +153,7 @@ export class EngineService {
       collectionInfo: ({ handle, collectionId }) => this.folder(handle).collectionInfo(collectionId),
       records: ({ handle, collectionId, where, whereDocument, ids, sort, offset, limit }) =>
         readRecordsWindow(this.folder(handle), { collectionId, where, whereDocument, ids, sort, offset, limit, withEmbeddingPreview: true }),
-      recordDetail: ({ handle, collectionId, id }) => readRecordDetail(this.folder(handle), collectionId, id),
+      recordDetail: ({ handle, collectionId, id }) => this.recordDetail(handle, collectionId, id),
       metadataKeys: ({ handle, collectionId }) => readMetadataKeys(this.folder(handle), collectionId),
       get: ({ handle, collectionId, args }) => this.folder(handle).get(collectionId, args),
       query: ({ handle, collectionId, args }) => this.folder(handle).query(collectionId, args),
@@ -112,6 +188,58 @@ export class EngineService {
           onProgress: ctx.progress,
         });
         return { file: r.file, format: r.format, records: r.records, warnings: r.warnings };
+      },
+      setWritable: async ({ handle, writable, force }) => {
+        if (!writable) {
+          this.folder(handle);
+          await this.disableWrites(handle);
+          return { writable: false };
+        }
+        const { warning } = this.enableWrites(handle, force);
+        return warning ? { writable: true, warning } : { writable: true };
+      },
+      updateRecord: async ({ handle, collectionId, id, document, metadata, metadataJson }) => {
+        const next = metadataInput({ metadata, metadataJson });
+        await this.write(handle, async (f) => {
+          const current = typedRecord(f.reader, collectionId, id);
+          if (!current) throw new InspectorError('NOT_FOUND', `Record "${id}" does not exist in collection ${f.collection(collectionId).name}`, { id });
+          const w: RecordWrite = { id };
+          if (document !== undefined) w.document = document;
+          if (next !== undefined) {
+            const change = replacementMetadata(current.metadata, next);
+            if (change.size > 0) w.metadata = change;
+          }
+          if (w.document !== undefined || w.metadata) await f.writeRecords(collectionId, 'UPDATE', [w]);
+        });
+        return this.recordDetail(handle, collectionId, id);
+      },
+      deleteRecords: async ({ handle, collectionId, ids }) => {
+        const deleted = await this.write(handle, async (f) => {
+          // Only ids that exist: Chroma would log a delete for each id given, found or not.
+          const found = existingIds(f.reader, collectionId, ids);
+          if (found.length > 0) await f.writeRecords(collectionId, 'DELETE', found.map((id) => ({ id })));
+          return found.length;
+        });
+        return { deleted };
+      },
+      upsertRecord: async ({ handle, collectionId, id, document, metadata, metadataJson, embedding }) => {
+        const next = metadataInput({ metadata, metadataJson });
+        await this.write(handle, async (f) => {
+          const current = typedRecord(f.reader, collectionId, id);
+          if (!current && !embedding) {
+            throw invalidArgument(`Record "${id}" does not exist in collection ${f.collection(collectionId).name}: adding it needs an embedding`);
+          }
+          const w: RecordWrite = { id };
+          if (embedding) w.vector = Float32Array.from(embedding);
+          if (document !== undefined) w.document = document;
+          if (next !== undefined) {
+            const change = current ? replacementMetadata(current.metadata, next) : new Map(next ?? []);
+            if (change.size > 0) w.metadata = change;
+          }
+          if (w.vector) await f.writeRecords(collectionId, 'UPSERT', [w]);
+          else if (w.document !== undefined || w.metadata) await f.writeRecords(collectionId, 'UPDATE', [w]);
+        });
+        return this.recordDetail(handle, collectionId, id);
       },
     };
   }

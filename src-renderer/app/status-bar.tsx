@@ -2,8 +2,9 @@ import type { ConnectionState } from './app.js';
 import type { Transport } from '../client/connect.js';
 import { useWorkspace } from './workspace-context.js';
 import { formatCount } from '../components/value/format.js';
+import { WritesToggle } from './writes-toggle.js';
 
-/** Folder path, era, read-only badge, WAL, problems, connection. */
+/** Folder path, era, read-only / writable badge and the writes switch, WAL, problems, connection. */
 export function StatusBar({ connection, transport }: { connection: ConnectionState; transport: Transport }) {
   const ws = useWorkspace();
   const info = ws.folder?.info;
@@ -17,9 +18,19 @@ export function StatusBar({ connection, transport }: { connection: ConnectionSta
       </span>
       {info ? (
         <>
-          <span className="status-item status-readonly" data-testid="readonly-badge" title="The folder is opened read-only: nothing is ever written">
-            read-only
+          <span
+            className={`status-item status-readonly${ws.writable ? ' writable' : ''}`}
+            data-testid="readonly-badge"
+            data-writable={String(ws.writable)}
+            title={
+              ws.writable
+                ? `Writes are enabled: edits and deletes change the folder on disk${ws.writeWarning ? `\n▲ ${ws.writeWarning}` : ''}`
+                : 'The folder is opened read-only: nothing is written until you enable writes'
+            }
+          >
+            {ws.writable ? (ws.writeWarning ? 'writable ▲' : 'writable') : 'read-only'}
           </span>
+          <WritesToggle />
           <span className="status-item" data-testid="status-era" title={`Chroma ${info.era.chromaVersions}`}>
             {info.era.label}
           </span>

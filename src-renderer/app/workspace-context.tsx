@@ -4,6 +4,7 @@ import { toInspectorError } from '../client/async-state.js';
 import { addRecent, loadRecent, removeRecent, saveRecent } from './recent-folders.js';
 import { allCollections, initialWorkspace, workspaceReducer, type WorkspaceAction, type WorkspaceState } from './workspace-state.js';
 import type { CollectionSummary } from '../../shared/models.js';
+import type { WritableState } from '../../shared/contract.js';
 import type { ViewId } from './views.js';
 
 export interface Workspace extends WorkspaceState {
@@ -14,6 +15,10 @@ export interface Workspace extends WorkspaceState {
   openFolder(path: string): Promise<void>;
   closeFolder(): Promise<void>;
   refreshInfo(): Promise<void>;
+  /** Turns writes on or off for the open folder; rejects with the engine's reason (FOLDER_BUSY, READ_ONLY …). */
+  setWritable(writable: boolean, force?: boolean): Promise<WritableState>;
+  /** After a write: grids re-fetch, folder info (counts) reloads. */
+  afterWrite(): void;
   forgetRecent(path: string): void;
   setView(view: ViewId): void;
   selectCollection(id: string, view?: ViewId): void;
@@ -60,6 +65,22 @@ export function WorkspaceProvider({ children }: { children: ReactNode }) {
     dispatch({ type: 'info', info });
   }, [client, state.folder]);
 
+  const handle = state.folder?.handle;
+  const setWritable = useCallback(
+    async (writable: boolean, force = false) => {
+      if (!handle) throw new Error('No folder open');
+      const result = await client.call('setWritable', { handle, writable, force });
+      dispatch({ type: 'writable', writable: result.writable, warning: result.warning });
+      return result;
+    },
+    [client, handle],
+  );
+
+  const afterWrite = useCallback(() => {
+    dispatch({ type: 'wrote' });
+    void refreshInfo().catch(() => undefined);
+  }, [refreshInfo]);
+
   // Startup: open the host's default folder when it has one.
   useEffect(() => {
     let live = true;
@@ -90,6 +111,8 @@ export function WorkspaceProvider({ children }: { children: ReactNode }) {
       openFolder,
       closeFolder,
       refreshInfo,
+      setWritable,
+      afterWrite,
       forgetRecent: (path) =>
         setRecent((r) => {
           const next = removeRecent(r, path);
@@ -99,7 +122,7 @@ export function WorkspaceProvider({ children }: { children: ReactNode }) {
       setView: (view) => dispatch({ type: 'view', view }),
       selectCollection: (id, view) => dispatch({ type: 'collection', id, view }),
     };
-  }, [state, recent, booting, openFolder, closeFolder, refreshInfo]);
+  }, [state, recent, booting, openFolder, closeFolder, refreshInfo, setWritable, afterWrite]);
 
   return <WorkspaceContext.Provider value={value}>{children}</WorkspaceContext.Provider>;
 }

@@ -20,6 +20,12 @@ export interface WorkspaceState {
   paletteOpen: boolean;
   /** Vector query seeded from a record ("find similar"). */
   queryId: string | null;
+  /** Writes enabled for the open folder (off for every folder until the user turns them on). */
+  writable: boolean;
+  /** What the engine said to know when writes were enabled (journal, recent change …). */
+  writeWarning: string | null;
+  /** Bumped after every write: grids and key lists re-fetch what they show. */
+  revision: number;
 }
 
 export interface WalFilter {
@@ -37,7 +43,9 @@ export type WorkspaceAction =
   | { type: 'view'; view: ViewId }
   | { type: 'walFilter'; filter: WalFilter | null }
   | { type: 'palette'; open: boolean }
-  | { type: 'similar'; id: string };
+  | { type: 'similar'; id: string }
+  | { type: 'writable'; writable: boolean; warning?: string | undefined }
+  | { type: 'wrote' };
 
 export const initialWorkspace: WorkspaceState = {
   folder: null,
@@ -48,6 +56,9 @@ export const initialWorkspace: WorkspaceState = {
   walFilter: null,
   paletteOpen: false,
   queryId: null,
+  writable: false,
+  writeWarning: null,
+  revision: 0,
 };
 
 export function workspaceReducer(state: WorkspaceState, action: WorkspaceAction): WorkspaceState {
@@ -56,7 +67,7 @@ export function workspaceReducer(state: WorkspaceState, action: WorkspaceAction)
       return { ...state, opening: action.path, openError: null };
     case 'opened': {
       const first = allCollections(action.folder.info)[0];
-      return { ...initialWorkspace, folder: action.folder, collectionId: first?.id ?? null, view: 'overview' };
+      return { ...initialWorkspace, folder: action.folder, collectionId: first?.id ?? null, view: 'overview', writable: action.folder.writable ?? false };
     }
     case 'openFailed':
       return { ...state, opening: null, openError: action.error };
@@ -74,6 +85,10 @@ export function workspaceReducer(state: WorkspaceState, action: WorkspaceAction)
       return { ...state, queryId: action.id, view: 'query' };
     case 'palette':
       return { ...state, paletteOpen: action.open };
+    case 'writable':
+      return state.folder ? { ...state, writable: action.writable, writeWarning: action.writable ? (action.warning ?? null) : null } : state;
+    case 'wrote':
+      return { ...state, revision: state.revision + 1 };
   }
 }
 

@@ -115,4 +115,35 @@ describe('PageCache', () => {
     expect(cache.total).toBe(12);
     expect(cache.totalExact).toBe(true);
   });
+
+  it('invalidates in place after a write: stale rows stay visible until their page is fetched again', async () => {
+    const h = harness(25);
+    h.cache.ensure(0, 0);
+    h.answer(h.calls[0]!);
+    await tick();
+    h.cache.ensure(0, 24);
+    h.calls.slice(1).forEach(h.answer);
+    await tick();
+    expect(h.cache.get(12)).toBe(12);
+    const inFlight = h.calls.length;
+    h.cache.ensure(0, 24);
+    expect(h.calls.length).toBe(inFlight);
+
+    h.cache.invalidate();
+    expect(h.cache.total).toBe(25);
+    expect(h.cache.get(12)).toBe(12);
+    h.cache.ensure(0, 24);
+    const again = h.calls.slice(inFlight);
+    expect(again.map((c) => c.offset)).toEqual([0, 10, 20]);
+    // The data shrank by one row: the fresh pages bring the new total and rows.
+    again[0]!.resolve({ rows: Array.from({ length: 10 }, (_, i) => 100 + i), total: 20 });
+    await tick();
+    expect(h.cache.total).toBe(20);
+    expect(h.cache.get(0)).toBe(100);
+    expect(h.cache.get(12)).toBe(12);
+    expect(h.cache.get(21)).toBeUndefined();
+    h.cache.dispose();
+    expect(again[1]!.signal.aborted).toBe(true);
+    expect(h.cache.get(12)).toBeUndefined();
+  });
 });

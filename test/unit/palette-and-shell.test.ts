@@ -71,6 +71,20 @@ describe('views and workspace state', () => {
     expect(s4.walFilter).toEqual({ id: 'r1' });
   });
 
+  it('keeps writes off on open unless the engine says otherwise, and counts writes', () => {
+    const s1 = workspaceReducer(initialWorkspace, { type: 'opened', folder: { handle: 'h', info } });
+    expect(s1.writable).toBe(false);
+    const s2 = workspaceReducer(s1, { type: 'writable', writable: true, warning: 'journal' });
+    expect([s2.writable, s2.writeWarning]).toEqual([true, 'journal']);
+    const s3 = workspaceReducer(workspaceReducer(s2, { type: 'wrote' }), { type: 'wrote' });
+    expect(s3.revision).toBe(2);
+    expect(workspaceReducer(s3, { type: 'writable', writable: false })).toMatchObject({ writable: false, writeWarning: null });
+    expect(workspaceReducer(s3, { type: 'closed' }).writable).toBe(false);
+    expect(workspaceReducer(initialWorkspace, { type: 'opened', folder: { handle: 'h', info, writable: true } }).writable).toBe(true);
+    // No folder: nothing to make writable.
+    expect(workspaceReducer(initialWorkspace, { type: 'writable', writable: true }).writable).toBe(false);
+  });
+
   it('labels ambiguous collection names with tenant/database', () => {
     const all = allCollections(info);
     expect(collectionLabel(all[0]!, all)).toBe('default_tenant/db1/docs');

@@ -20,6 +20,8 @@ export class PageCache<T> {
   private readonly maxPages: number;
   private readonly prefetch: number;
   private readonly pages = new Map<number, Page<T>>();
+  /** Rows from before `invalidate()`, shown until their page is fetched again (no flash of empty rows). */
+  private readonly stale = new Map<number, T[]>();
   private clock = 0;
   private disposed = false;
   total: number | null = null;
@@ -38,10 +40,26 @@ export class PageCache<T> {
 
   /** The row at `index`, or undefined while its page is not loaded. */
   get(index: number): T | undefined {
-    const page = this.pages.get(Math.floor(index / this.pageSize));
-    if (!page || page.state !== 'loaded') return undefined;
+    const p = Math.floor(index / this.pageSize);
+    const page = this.pages.get(p);
+    if (!page || page.state !== 'loaded') return this.stale.get(p)?.[index % this.pageSize];
     page.used = ++this.clock;
     return page.rows[index % this.pageSize];
+  }
+
+  /**
+   * The data changed underneath (a write): every page is fetched again on the next `ensure`,
+   * while the rows already shown stay visible until their fresh page lands. The total and the
+   * scroll position are kept.
+   */
+  invalidate(): void {
+    if (this.disposed) return;
+    for (const [index, page] of this.pages) {
+      if (page.state === 'loading') page.controller.abort();
+      else this.stale.set(index, page.rows);
+    }
+    this.pages.clear();
+    this.onChange();
   }
 
   get loading(): boolean {
@@ -84,6 +102,7 @@ export class PageCache<T> {
     this.disposed = true;
     for (const page of this.pages.values()) if (page.state === 'loading') page.controller.abort();
     this.pages.clear();
+    this.stale.clear();
   }
 
   private load(index: number): void {
@@ -94,9 +113,12 @@ export class PageCache<T> {
       (result) => {
         if (this.disposed || controller.signal.aborted || this.pages.get(index)?.state !== 'loading') return;
         this.pages.set(index, { state: 'loaded', rows: result.rows, used: ++this.clock });
+        this.stale.delete(index);
         const exact = result.totalExact !== false;
         this.total = exact ? result.total : Math.max(this.total ?? 0, result.total);
         this.totalExact = exact;
+        // Stale rows past a shrunken total are gone for good.
+        if (this.total !== null) for (const p of this.stale.keys()) if (p * this.pageSize >= this.total) this.stale.delete(p);
         this.error = null;
         this.evict();
         this.onChange();

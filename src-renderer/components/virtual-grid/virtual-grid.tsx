@@ -19,6 +19,8 @@ export interface VirtualGridProps<T> {
   fetchPage: FetchPage<T>;
   /** Changing it drops the cache (new filter, sort or source) and scrolls to the top. */
   resetKey: string;
+  /** Changing it re-fetches the rows in view and the total (the data changed), keeping the scroll position. */
+  refreshKey?: string | number;
   sort?: GridSort | null;
   onSortChange?: (sort: GridSort | null) => void;
   /** Click, Enter, or arrow keys onto a loaded row. */
@@ -37,7 +39,7 @@ export interface VirtualGridProps<T> {
  * browser's element-height cap so row 10,000,000 is as reachable as row 1.
  */
 export function VirtualGrid<T>(props: VirtualGridProps<T>) {
-  const { name, columns, fetchPage, resetKey, sort, onSortChange, onRowActivate, onError, showIndex = true } = props;
+  const { name, columns, fetchPage, resetKey, refreshKey, sort, onSortChange, onRowActivate, onError, showIndex = true } = props;
   const [nonce, setNonce] = useState(0);
   const { cache, version, request } = usePagedRows(fetchPage, `${resetKey}#${nonce}`, props.pageSize ?? 200);
   const total = cache.total ?? 0;
@@ -81,6 +83,15 @@ export function VirtualGrid<T>(props: VirtualGridProps<T>) {
   const first = items[0]?.index ?? 0;
   const last = items[items.length - 1]?.index ?? 0;
   useEffect(() => request(first, last), [cache, first, last, total]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  // The data changed: fetch what is in view again, in place.
+  const refreshed = useRef(refreshKey);
+  useEffect(() => {
+    if (refreshed.current === refreshKey) return;
+    refreshed.current = refreshKey;
+    cache.invalidate();
+    request(first, last);
+  }, [refreshKey]); // eslint-disable-line react-hooks/exhaustive-deps
 
   useEffect(() => {
     if (cache.error) onError?.(cache.error);

@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import { useOpenFolder } from '../../app/workspace-context.js';
 import { useClient } from '../../client/client-context.js';
 import { useAsync } from '../../client/use-async.js';
@@ -10,6 +10,7 @@ import { SidePanel } from '../../components/side-panel.js';
 import { MetadataTable } from '../../components/value/typed-value.js';
 import { VectorBlock } from '../../components/value/vector-block.js';
 import type { RecordRow } from '../../../shared/models.js';
+import { RecordEditor } from './record-editor.js';
 
 interface Props {
   row: RecordRow;
@@ -17,10 +18,12 @@ interface Props {
   onClose(): void;
   onWalHistory(id: string): void;
   onSimilar(id: string): void;
+  /** The record was deleted from this panel. */
+  onDeleted?(id: string): void;
 }
 
-/** A record in full: `recordDetail` brings the whole vector. */
-export function RecordDetailPanel({ row, types, onClose, onWalHistory, onSimilar }: Props) {
+/** A record in full: `recordDetail` brings the whole vector. With writes on, it edits and deletes. */
+export function RecordDetailPanel({ row, types, onClose, onWalHistory, onSimilar, onDeleted }: Props) {
   const client = useClient();
   const ws = useOpenFolder();
   const collectionId = ws.collection?.id ?? '';
@@ -28,6 +31,9 @@ export function RecordDetailPanel({ row, types, onClose, onWalHistory, onSimilar
     (signal) => client.call('recordDetail', { handle: ws.handle, collectionId, id: row.id }, { signal }),
     [ws.handle, collectionId, row.id],
   );
+  // What the last save read back: newer than what the panel loaded.
+  const [saved, setSaved] = useState<RecordRow | null>(null);
+  const shown = saved && state.status === 'success' ? ({ status: 'success', value: saved } as const) : state;
   return (
     <SidePanel
       title={
@@ -46,7 +52,7 @@ export function RecordDetailPanel({ row, types, onClose, onWalHistory, onSimilar
         </button>
         <CopyButton text={row.id} label="Copy id" />
       </div>
-      <AsyncView state={state} onCancel={cancel} onRetry={reload} loadingLabel="Loading record…">
+      <AsyncView state={shown} onCancel={cancel} onRetry={reload} loadingLabel="Loading record…">
         {(r) => (
           <>
             <KeyValues
@@ -56,10 +62,31 @@ export function RecordDetailPanel({ row, types, onClose, onWalHistory, onSimilar
                 ...(r.uri ? ([['uri', <code key="u">{r.uri}</code>]] as [ReactNode, ReactNode][]) : []),
               ]}
             />
-            <h4>Document</h4>
-            {r.document === null ? <div className="muted">No document</div> : r.document === '' ? <div className="muted">Empty string</div> : <pre className="doc-block" data-testid="detail-document">{r.document}</pre>}
-            <h4>Metadata</h4>
-            <MetadataTable metadata={r.metadata} types={types} />
+            {ws.writable ? (
+              <RecordEditor
+                // A fresh editor for each version of the record, so its text starts from what is stored.
+                key={`${r.document ?? '\u0000'}\u0001${r.metadataJson ?? ''}`}
+                record={r}
+                collectionId={collectionId}
+                onSaved={setSaved}
+                onDeleted={() => onDeleted?.(r.id)}
+              />
+            ) : (
+              <>
+                <h4>Document</h4>
+                {r.document === null ? (
+                  <div className="muted">No document</div>
+                ) : r.document === '' ? (
+                  <div className="muted">Empty string</div>
+                ) : (
+                  <pre className="doc-block" data-testid="detail-document">
+                    {r.document}
+                  </pre>
+                )}
+                <h4>Metadata</h4>
+                <MetadataTable metadata={r.metadata} types={types} />
+              </>
+            )}
             <h4>Embedding</h4>
             <VectorBlock vector={r.embedding} testId="detail-embedding" />
           </>

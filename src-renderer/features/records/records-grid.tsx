@@ -30,7 +30,7 @@ export function RecordsGrid({ name, filter, toolbar, onError, empty }: Props) {
   const collectionId = collection?.id ?? '';
   const [sort, setSort] = useState<GridSort | null>(null);
   const [detail, setDetail] = useState<RecordRow | null>(null);
-  const { keys: keyList, types } = useMetadataKeys(ws.handle, collectionId);
+  const { keys: keyList, types } = useMetadataKeys(ws.handle, collectionId, ws.revision);
 
   const columns = useMemo(() => recordColumns({ keys: keyList, dimension: collection?.dimension ?? null }), [keyList, collection?.dimension]);
   const recordSort = toRecordSort(sort);
@@ -54,6 +54,7 @@ export function RecordsGrid({ name, filter, toolbar, onError, empty }: Props) {
         columns={columns}
         fetchPage={fetchPage}
         resetKey={resetKey}
+        refreshKey={ws.revision}
         sort={sort}
         onSortChange={setSort}
         onRowActivate={(row) => setDetail(row)}
@@ -70,6 +71,7 @@ export function RecordsGrid({ name, filter, toolbar, onError, empty }: Props) {
           onClose={() => setDetail(null)}
           onWalHistory={(id) => ws.dispatch({ type: 'walFilter', filter: { id, collectionId } })}
           onSimilar={(id) => ws.dispatch({ type: 'similar', id })}
+          onDeleted={() => setDetail(null)}
         />
       )}
     </div>

@@ -18,7 +18,7 @@ export function SearchView() {
   const [applied, setApplied] = useState<{ filter: RecordsFilter; n: number } | null>(null);
   const [engineError, setEngineError] = useState<string | null>(null);
   const [collapsed, setCollapsed] = useState(false);
-  const { keys: keyList } = useMetadataKeys(ws.handle, collectionId);
+  const { keys: keyList } = useMetadataKeys(ws.handle, collectionId, ws.revision);
   const r = editor.resolved;
 
   const run = () => {

@@ -31,7 +31,7 @@ export function VectorQueryView() {
   const [detail, setDetail] = useState<RecordRow | null>(null);
   const editor = useFilterEditor();
   const runner = useRunner<{ rows: RecordRow[]; n: number }>();
-  const { keys: keyList, types } = useMetadataKeys(ws.handle, collectionId);
+  const { keys: keyList, types } = useMetadataKeys(ws.handle, collectionId, ws.revision);
 
   useEffect(() => {
     if (ws.queryId) setSource((s) => ({ ...s, mode: 'record', recordId: ws.queryId ?? '', vector: null, error: null }));
@@ -102,6 +102,7 @@ export function VectorQueryView() {
               onClose={() => setDetail(null)}
               onWalHistory={(id) => ws.dispatch({ type: 'walFilter', filter: { id, collectionId } })}
               onSimilar={(id) => setSource((s) => ({ ...s, mode: 'record', recordId: id, vector: null, error: null }))}
+              onDeleted={() => setDetail(null)}
             />
           )}
         </div>
