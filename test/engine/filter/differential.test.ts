@@ -60,7 +60,7 @@ const PATTERNS = [
   '(?m)^x',
   'x{2,}',
   '🙂$',
-  '(?i:the) cat',
+  '(?i:the cat)',
   '[^a-z ]',
   '\\W',
 ];
