@@ -174,9 +174,8 @@ describe('compileWhere: older folders', () => {
     expect(seg.select(whereDocument(docContains('50%')))).toEqual(['yes']);
   });
 
-  it('the old FTS table keys rows by embeddings.id (checked on a real 0.4.0 folder)', () => {
-    const legacy = new URL('../../../../shared/fixtures/real-world/mdiarrah-chat.petals.dev.apna-DB/chroma.sqlite3', import.meta.url);
-    if (!existsSync(legacy)) return;
+  const legacy = new URL('../../../../shared/fixtures/real-world/mdiarrah-chat.petals.dev.apna-DB/chroma.sqlite3', import.meta.url);
+  it.skipIf(!existsSync(legacy))('the old FTS table keys rows by embeddings.id (checked on a real 0.4.0 folder)', () => {
     const db = new Database(legacy.pathname, { readonly: true, fileMustExist: true });
     try {
       const row = db
