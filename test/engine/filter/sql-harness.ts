@@ -11,7 +11,7 @@ import type { TypedMetadata, TypedScalar } from '../../../src-main/engine/util/t
  */
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-export const sample134 = path.resolve(repoRoot, '../shared/fixtures/reference/sample-1.3.4/chroma.sqlite3');
+export const sample134 = path.resolve(repoRoot, 'test/fixtures/reference/sample-1.3.4/chroma.sqlite3');
 
 /** The latest schema's tables used by filters, as in sample-1.3.4's sqlite_master (metadb 1–6). */
 export const LATEST_DDL = [
