@@ -24,7 +24,7 @@ const newestIn = (dir) => {
 const marker = join(root, 'node_modules', '.package-lock.json');
 if (!existsSync(marker) || mtime(join(root, 'package-lock.json')) > mtime(marker) + 1000) {
   console.log('Installing dependencies (first run)…');
-  run('npm', ['ci', '--no-audit', '--no-fund'], { ELECTRON_SKIP_BINARY_DOWNLOAD: '1', ...process.env });
+  run('npm', ['install', '--no-audit', '--no-fund'], { ELECTRON_SKIP_BINARY_DOWNLOAD: '1', ...process.env });
 }
 if (process.argv.includes('--build')) {
   const sources = Math.max(newestIn(join(root, 'src-main')), newestIn(join(root, 'src-renderer')), newestIn(join(root, 'shared')));
