@@ -27,13 +27,17 @@ const server = spawn(chromaBin, ['run', '--path', folder, '--host', '127.0.0.1',
 const kill = () => {
   try {
     process.kill(-server.pid, 'SIGKILL');
-  } catch {}
+  } catch {
+    /* already gone */
+  }
 };
 process.on('exit', kill);
 for (;;) {
   try {
     if ((await fetch(`http://127.0.0.1:${port}/api/v2/heartbeat`)).ok) break;
-  } catch {}
+  } catch {
+    /* not listening yet */
+  }
   if (performance.now() - t0 > 120_000) throw new Error('Chroma did not start');
   await new Promise((r) => setTimeout(r, 20));
 }

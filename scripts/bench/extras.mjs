@@ -63,7 +63,7 @@ async function gridPage(root, folder, records) {
   }
 }
 
-export async function measureExtras({ root, folder, size, records, chroma, log }) {
+export async function measureExtras({ root, folder, size, records, log }) {
   const rows = [];
   log(`${size}: records grid through the server…`);
   rows.push({ label: 'records grid page at a random offset, via serve (p50)', ours: await gridPage(root, folder, records), theirs: null, target: null, unit: 'ms' });

@@ -26,13 +26,17 @@ const server = spawn(chromaBin, ['run', '--path', data, '--host', '127.0.0.1', '
 const stop = () => {
   try {
     process.kill(-server.pid, 'SIGKILL');
-  } catch {}
+  } catch {
+    /* already gone */
+  }
 };
 process.on('exit', stop);
 for (let i = 0; i < 200; i++) {
   try {
     if ((await fetch(`http://127.0.0.1:${port}/api/v2/heartbeat`)).ok) break;
-  } catch {}
+  } catch {
+    /* not listening yet */
+  }
   await new Promise((r) => setTimeout(r, 100));
 }
 const client = new ChromaClient({ host: '127.0.0.1', port });
