@@ -16,22 +16,16 @@ import {
   type Where,
   type WhereDocument,
 } from './types.js';
-import {
-  validateBaseRecordSet,
-  validateIDs,
-  validateInclude,
-  validateMaxBatchSize,
-  validateMetadata,
-  validateNResults,
-  validateRecordSetLengthConsistency,
-  validateWhere,
-  validateWhereDocument,
-} from './validation.js';
+import { enforce, type Violation } from '../engine/validation/rule-engine.js';
+import { DELETE_CHECKS, GET_CHECKS, MODIFY_METADATA_CHECKS, QUERY_CHECKS, RECORD_WRITE_CHECKS } from '../engine/validation/client-operations.js';
 import { configurationOf, metadataOf } from './collection-info.js';
 import { validateCollectionName } from './names.js';
 
 /** Chroma's local max batch size: SQLite's MAX_VARIABLE_NUMBER / 6 (chroma-format.md §7.6). */
 export const MAX_BATCH_SIZE = 5461;
+
+/** The chromadb client reports its own argument checks as ChromaValueError. */
+const valueError = (violation: Violation) => new ChromaValueError(violation.message);
 
 /** How a collection reaches its folder: the client runs each call in the folder's queue and maps errors. */
 export interface CollectionContext {
@@ -100,10 +94,7 @@ export class Collection {
   /** chromadb's prepareRecords, then the server's request validation. */
   private async prepare(args: RecordSetArgs, update: boolean): Promise<RecordWrite[]> {
     const recordSet: RecordSetArgs = { ids: args.ids, embeddings: args.embeddings, documents: args.documents, metadatas: args.metadatas, uris: args.uris };
-    validateRecordSetLengthConsistency(recordSet as unknown as Record<string, unknown>);
-    validateIDs(recordSet.ids);
-    validateBaseRecordSet({ recordSet, update });
-    validateMaxBatchSize(recordSet.ids.length, MAX_BATCH_SIZE);
+    enforce({ recordSet, update, maxBatchSize: MAX_BATCH_SIZE }, RECORD_WRITE_CHECKS, valueError);
     if (!recordSet.embeddings && recordSet.documents) recordSet.embeddings = await this.embed(recordSet.documents, false);
     recordSet.metadatas?.forEach((m, i) => {
       if (badMetadataKey(m)) throw badRequest(`Validation error: metadatas: Invalid metadata at index ${i}`);
@@ -142,10 +133,7 @@ export class Collection {
     args: Partial<{ ids: string[]; where: Where; limit: number; offset: number; whereDocument: WhereDocument; include: Include[] }> = {},
   ): Promise<GetResult<TMeta>> {
     const { ids, where, limit, offset, whereDocument, include = ['documents', 'metadatas'] } = args;
-    validateInclude(include, ['distances']);
-    if (ids) validateIDs(ids);
-    if (where) validateWhere(where);
-    if (whereDocument) validateWhereDocument(whereDocument);
+    enforce({ include, ids, where, whereDocument }, GET_CHECKS, valueError);
     const r = await this.ctx.run((f) => f.reader.get(this.id, { ids, where, limit, offset, whereDocument, include }));
     return new GetResult<TMeta>({
       documents: r.documents,
@@ -171,17 +159,8 @@ export class Collection {
     whereDocument?: WhereDocument;
     include?: Include[];
   }): Promise<QueryResult<TMeta>> {
-    const { queryEmbeddings, queryTexts, queryURIs, ids, nResults = 10, where, whereDocument, include = ['metadatas', 'documents', 'distances'] } = args;
-    validateBaseRecordSet({
-      recordSet: { embeddings: queryEmbeddings, documents: queryTexts, uris: queryURIs },
-      embeddingsField: 'queryEmbeddings',
-      documentsField: 'queryTexts',
-    });
-    validateInclude(include);
-    if (ids) validateIDs(ids);
-    if (where) validateWhere(where);
-    if (whereDocument) validateWhereDocument(whereDocument);
-    if (nResults) validateNResults(nResults);
+    const { queryEmbeddings, queryTexts, ids, nResults = 10, where, whereDocument, include = ['metadatas', 'documents', 'distances'] } = args;
+    enforce({ queryEmbeddings, queryTexts, include, ids, where, whereDocument, nResults }, QUERY_CHECKS, valueError);
     const embeddings = queryEmbeddings ?? (await this.embed(queryTexts!, true));
     const r = await this.ctx.run((f) => f.reader.query(this.id, { queryEmbeddings: embeddings, nResults, ids, where, whereDocument, include }));
     // The server leaves out what was not asked for; the client turns that into [].
@@ -198,7 +177,7 @@ export class Collection {
   }
 
   async modify({ name, metadata, configuration }: { name?: string; metadata?: CollectionMetadata; configuration?: UpdateCollectionConfiguration }): Promise<void> {
-    if (metadata) validateMetadata(metadata);
+    enforce(metadata, MODIFY_METADATA_CHECKS, valueError);
     if (configuration?.hnsw && typeof configuration.hnsw !== 'object') {
       throw new ChromaValueError('Invalid HNSW config provided in UpdateCollectionConfiguration');
     }
@@ -218,9 +197,7 @@ export class Collection {
   }
 
   async delete({ ids, where, whereDocument, limit }: { ids?: string[]; where?: Where; whereDocument?: WhereDocument; limit?: number } = {}): Promise<DeleteResult> {
-    if (ids) validateIDs(ids);
-    if (where) validateWhere(where);
-    if (whereDocument) validateWhereDocument(whereDocument);
+    enforce({ ids, where, whereDocument }, DELETE_CHECKS, valueError);
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) throw new Error('limit must be a non-negative integer');
     if (limit !== undefined && !where && !whereDocument) throw new Error('limit can only be specified when a where or whereDocument clause is provided');
     return this.ctx.run(async (f) => {

@@ -1,6 +1,6 @@
 import { invalidArgument } from '../../shared/errors.js';
 import type { TypedMetadata, TypedScalar, TypedValue } from '../engine/util/typed-value.js';
-import { isSparseVector } from './validation.js';
+import { isSparseVector } from '../engine/validation/record-rules.js';
 import type { Metadata } from './types.js';
 
 const I64_MIN = -(2n ** 63n);

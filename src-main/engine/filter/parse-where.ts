@@ -1,5 +1,7 @@
 import { invalidArgument } from '../../../shared/errors.js';
 import type { TypedScalar } from '../util/typed-value.js';
+import { ENGINE_ARGUMENTS } from '../validation/argument-schema.js';
+import { enforce, type Violation } from '../validation/rule-engine.js';
 import { validateRegex } from './regex.js';
 import {
   docAnd,
@@ -18,10 +20,10 @@ import {
 } from './where-ast.js';
 
 /**
- * Parsing of `where` / `whereDocument` arguments as a chromadb JS client (new-js, `utils.ts`
- * validateWhere / validateWhereDocument) followed by a Chroma 1.x server (`where_parsing.rs`)
- * would handle them: first the client's checks with its messages, then the server's parse with
- * "Invalid where clause" / "Invalid where document clause" / "Regex syntax errror: ..." (sic).
+ * Parsing of `where` / `whereDocument` arguments as a chromadb JS client followed by a Chroma 1.x
+ * server (`where_parsing.rs`) would handle them: first the client's checks with its messages (the
+ * rules in ../validation/filter-rules.ts), then the server's parse with "Invalid where clause" /
+ * "Invalid where document clause" / "Regex syntax errror: ..." (sic).
  *
  * Input is what JS code passes: numbers that are integers are Chroma ints (the client serialises
  * `2` and `2.0` alike as `2`), others floats; as serde_json would, integers beyond i64 become u64
@@ -36,24 +38,12 @@ export interface ParseFilterOptions {
   readonly clientValidation?: boolean;
 }
 
+const rejectAsInvalid = (violation: Violation) => invalidArgument(violation.message);
+
 const WHERE_CLAUSE = 'Invalid where clause';
 const WHERE_DOCUMENT_CLAUSE = 'Invalid where document clause';
 
 // ---- helpers --------------------------------------------------------------------------------
-
-/** `${value}` as the JS client's template literals render it, without throwing. */
-function jsString(value: unknown): string {
-  try {
-    return String(value);
-  } catch {
-    return Object.prototype.toString.call(value);
-  }
-}
-
-/** `typeof`, with bigint counted as a number (see module note). */
-function jsTypeof(value: unknown): string {
-  return typeof value === 'bigint' ? 'number' : typeof value;
-}
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -84,109 +74,6 @@ function classifyNumber(value: unknown): JsonNumber | null {
     if (big >= 0n && big <= U64_MAX) return { type: 'u64' };
   }
   return { type: 'f64', value };
-}
-
-// ---- chromadb JS client validation ----------------------------------------------------------
-
-const WHERE_OPERATORS = ['$gt', '$gte', '$lt', '$lte', '$ne', '$eq', '$in', '$nin', '$contains', '$not_contains'];
-const DOCUMENT_OPERATORS = ['$contains', '$not_contains', '$matches', '$not_matches', '$regex', '$not_regex', '$and', '$or'];
-
-function validateWhereAsJsClient(where: unknown): void {
-  if (typeof where !== 'object' || where === null) throw invalidArgument('Expected where to be a non-empty object');
-  const keys = Object.keys(where);
-  if (keys.length !== 1) {
-    throw invalidArgument(`Expected 'where' to have exactly one operator, but got ${keys.length}`);
-  }
-  for (const [key, value] of Object.entries(where)) {
-    if (
-      key !== '$and' &&
-      key !== '$or' &&
-      key !== '$in' &&
-      key !== '$nin' &&
-      !['string', 'number', 'boolean', 'object'].includes(jsTypeof(value))
-    ) {
-      throw invalidArgument(
-        `Expected 'where' value to be a string, number, boolean, or an operator expression, but got ${jsString(value)}`,
-      );
-    }
-    if (key === '$and' || key === '$or') {
-      if (!Array.isArray(value) || value.length <= 1) {
-        throw invalidArgument(
-          `Expected 'where' value for $and or $or to be a list of 'where' expressions, but got ${jsString(value)}`,
-        );
-      }
-      for (const w of value) validateWhereAsJsClient(w);
-      continue;
-    }
-    if (typeof value === 'object') {
-      if (value === null) {
-        throw invalidArgument(
-          "Expected 'where' value to be a string, number, boolean, or an operator expression, but got null",
-        );
-      }
-      const entries = Object.entries(value);
-      if (entries.length !== 1) {
-        throw invalidArgument(`Expected operator expression to have one operator, but got ${jsString(value)}`);
-      }
-      const [operator, operand] = entries[0]!;
-      if (['$gt', '$gte', '$lt', '$lte'].includes(operator) && jsTypeof(operand) !== 'number') {
-        throw invalidArgument(`Expected operand value to be a number for ${operator}, but got ${jsTypeof(operand)}`);
-      }
-      if (['$in', '$nin'].includes(operator) && !Array.isArray(operand)) {
-        throw invalidArgument(`Expected operand value to be an array for ${operator}, but got ${jsString(operand)}`);
-      }
-      if (['$contains', '$not_contains'].includes(operator) && !['string', 'number', 'boolean'].includes(jsTypeof(operand))) {
-        throw invalidArgument(
-          `Expected operand value to be a string, number, or boolean for ${operator}, but got ${jsTypeof(operand)}`,
-        );
-      }
-      if (!WHERE_OPERATORS.includes(operator)) {
-        throw invalidArgument(
-          `Expected operator to be one of $gt, $gte, $lt, $lte, $ne, $eq, $in, $nin, $contains, $not_contains, but got ${operator}`,
-        );
-      }
-      if (!['string', 'number', 'boolean'].includes(jsTypeof(operand)) && !Array.isArray(operand)) {
-        throw invalidArgument('Expected operand value to be a string, number, boolean, or a list of those types');
-      }
-      if (
-        Array.isArray(operand) &&
-        (operand.length === 0 || !operand.every((item) => jsTypeof(item) === jsTypeof(operand[0])))
-      ) {
-        throw invalidArgument(
-          "Expected 'where' operand value to be a non-empty list and all values to be of the same type",
-        );
-      }
-    }
-  }
-}
-
-function validateWhereDocumentAsJsClient(whereDocument: unknown): void {
-  if (typeof whereDocument !== 'object' || whereDocument === null) {
-    throw invalidArgument("Expected 'whereDocument' to be a non-empty object");
-  }
-  const entries = Object.entries(whereDocument);
-  if (entries.length !== 1) {
-    throw invalidArgument(`Expected 'whereDocument' to have exactly one operator, but got ${jsString(whereDocument)}`);
-  }
-  const [operator, operand] = entries[0]!;
-  if (!DOCUMENT_OPERATORS.includes(operator)) {
-    throw invalidArgument(
-      `Expected 'whereDocument' operator to be one of $contains, $not_contains, $matches, $not_matches, $regex, $not_regex, $and, or $or, but got ${operator}`,
-    );
-  }
-  if (operator === '$and' || operator === '$or') {
-    if (!Array.isArray(operand)) {
-      throw invalidArgument(
-        `Expected operand for ${operator} to be a list of 'whereDocument' expressions, but got ${jsString(operand)}`,
-      );
-    }
-    if (operand.length <= 1) {
-      throw invalidArgument(
-        `Expected 'whereDocument' operand for ${operator} to be a list with at least two 'whereDocument' expressions`,
-      );
-    }
-    for (const item of operand) validateWhereDocumentAsJsClient(item);
-  }
 }
 
 // ---- Chroma server parse (where_parsing.rs) --------------------------------------------------
@@ -324,13 +211,13 @@ function parseWhereDocumentAsServer(raw: unknown): DocumentNode {
 export function parseWhere(raw: unknown, options: ParseFilterOptions = {}): WhereNode | null {
   if (raw === null || raw === undefined) return null;
   // The client validates only truthy values (`if (where) validateWhere(where)`); the server sees all.
-  if ((options.clientValidation ?? true) && raw) validateWhereAsJsClient(raw);
+  if ((options.clientValidation ?? true) && raw) enforce(raw, ENGINE_ARGUMENTS.where, rejectAsInvalid);
   return parseWhereAsServer(raw);
 }
 
 /** Parses a `whereDocument` argument; same conventions as parseWhere. */
 export function parseWhereDocument(raw: unknown, options: ParseFilterOptions = {}): DocumentNode | null {
   if (raw === null || raw === undefined) return null;
-  if ((options.clientValidation ?? true) && raw) validateWhereDocumentAsJsClient(raw);
+  if ((options.clientValidation ?? true) && raw) enforce(raw, ENGINE_ARGUMENTS.whereDocument, rejectAsInvalid);
   return parseWhereDocumentAsServer(raw);
 }

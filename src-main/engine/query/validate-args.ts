@@ -2,10 +2,13 @@ import type { GetArgs, IncludeField, QueryArgs } from '../../../shared/models.js
 import { invalidArgument } from '../../../shared/errors.js';
 import { parseWhere, parseWhereDocument } from '../filter/parse-where.js';
 import type { DocumentNode, WhereNode } from '../filter/where-ast.js';
+import { ENGINE_ARGUMENTS } from '../validation/argument-schema.js';
+import { enforce, type Violation } from '../validation/rule-engine.js';
 
 /**
- * Validation as the chromadb JS client and Chroma's server apply it, so a call rejected by Chroma
- * is rejected here with the same message. The result is an immutable spec the engine executes.
+ * Get and query arguments checked as the chromadb JS client and Chroma's server check them (the
+ * rules live in ../validation), so a call rejected by Chroma is rejected here with the same
+ * message. The result is an immutable spec the engine executes.
  */
 export interface GetSpec {
   readonly ids: readonly string[] | null;
@@ -25,36 +28,17 @@ export interface QuerySpec {
   readonly include: readonly IncludeField[];
 }
 
-const INCLUDE_VALUES: readonly IncludeField[] = ['distances', 'documents', 'embeddings', 'metadatas', 'uris'];
+const rejectAsInvalid = (violation: Violation) => invalidArgument(violation.message);
 
 function validateInclude(include: unknown, exclude: IncludeField[]): IncludeField[] {
-  if (!Array.isArray(include)) throw invalidArgument("Expected 'include' to be a non-empty array");
-  for (const item of include) {
-    if (typeof item !== 'string') throw invalidArgument("Expected 'include' items to be strings");
-    if (!INCLUDE_VALUES.includes(item as IncludeField)) {
-      throw invalidArgument(`Expected 'include' items to be one of ${INCLUDE_VALUES.join(', ')}, but got ${item}`);
-    }
-    if (exclude.includes(item as IncludeField)) throw invalidArgument(`${item} is not allowed for this operation`);
-  }
+  enforce({ include, exclude }, ENGINE_ARGUMENTS.include, rejectAsInvalid);
   return [...new Set(include as IncludeField[])];
 }
 
+/** `ids`: a list of unique strings (a single string stands for a list of one). */
 export function validateIds(raw: unknown): string[] {
   const ids = typeof raw === 'string' ? [raw] : raw;
-  if (!Array.isArray(ids)) throw invalidArgument(`Expected 'ids' to be an array, but got ${typeof ids}`);
-  if (ids.length === 0) throw invalidArgument("Expected 'ids' to be a non-empty list");
-  const nonStrings = ids.map((id, i) => [id, i] as const).filter(([id]) => typeof id !== 'string').map(([, i]) => i);
-  if (nonStrings.length > 0) throw invalidArgument(`Found non-string IDs at ${nonStrings.join(', ')}`);
-  const seen = new Set<string>();
-  const dups: string[] = [];
-  for (const id of ids as string[]) {
-    if (seen.has(id)) dups.push(id);
-    seen.add(id);
-  }
-  if (dups.length > 0) {
-    const shown = dups.length <= 5 ? dups.join(', ') : `${dups.slice(0, 5).join(', ')}, ..., ${dups.slice(-5).join(', ')}`;
-    throw invalidArgument(`Expected IDs to be unique, but found duplicates of ${shown}`);
-  }
+  enforce(ids, ENGINE_ARGUMENTS.ids, rejectAsInvalid);
   return ids as string[];
 }
 
@@ -96,20 +80,10 @@ export function validateQueryArgs(raw: unknown): QuerySpec {
   let embeddings = args.queryEmbeddings as unknown;
   if (embeddings === undefined) throw invalidArgument('One of queryEmbeddings, queryTexts, or queryURIs must be provided');
   if (Array.isArray(embeddings) && embeddings.length > 0 && typeof embeddings[0] === 'number') embeddings = [embeddings];
-  if (!Array.isArray(embeddings)) throw invalidArgument(`Expected 'queryEmbeddings' to be an array, but got ${typeof embeddings}`);
-  if (embeddings.length === 0) throw invalidArgument('Expected embeddings to be an array with at least one item');
-  const vectors = embeddings.map((e: unknown, i: number) => {
-    if (!Array.isArray(e) || !e.every((n) => typeof n === 'number' && Number.isFinite(n))) {
-      throw invalidArgument(`Expected each embedding to be an array of numbers (index ${i})`);
-    }
-    if (e.length === 0) {
-      throw invalidArgument(`Expected each embedding to be a non-empty array of numbers, but got an empty array at index ${i}`);
-    }
-    return Float32Array.from(e as number[]);
-  });
+  enforce({ field: 'queryEmbeddings', embeddings }, ENGINE_ARGUMENTS.embeddings, rejectAsInvalid);
+  const vectors = (embeddings as number[][]).map((e) => Float32Array.from(e));
   const nResults = args.nResults ?? 10;
-  if (typeof nResults !== 'number') throw invalidArgument(`Expected 'nResults' to be a number, but got ${typeof nResults}`);
-  if (nResults <= 0 || !Number.isInteger(nResults)) throw invalidArgument('Number of requested results has to positive');
+  enforce(nResults, ENGINE_ARGUMENTS.nResults, rejectAsInvalid);
   return Object.freeze({
     embeddings: Object.freeze(vectors),
     nResults,
