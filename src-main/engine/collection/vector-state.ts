@@ -79,9 +79,14 @@ export class VectorState {
   }
 
   private labelToId: Map<number, string> | null = null;
+  /** The tail replay added or removed ids, so the checkpoint's label → id lookup is stale. */
+  private idsEdited = false;
 
   /** The user id behind a label (the state is fixed once built, so the reverse map is too). */
   idOf(label: number): string | undefined {
+    if (!this.idsEdited && this.checkpoint?.usable && this.checkpoint.idToLabel === this.idToLabel) {
+      return this.checkpoint.labelToId.get(label);
+    }
     if (!this.labelToId) {
       this.labelToId = new Map();
       for (const [id, l] of this.idToLabel) this.labelToId.set(l, id);
@@ -135,6 +140,7 @@ export class VectorState {
       case 'DELETE':
         if (known === undefined) return;
         this.idToLabel.delete(row.id);
+        this.idsEdited = true;
         this.slab.delete(known);
         this.touched.add(known);
         return;
@@ -146,6 +152,7 @@ export class VectorState {
   private add(id: string, vector: Float32Array) {
     const label = this.nextLabel++;
     this.idToLabel.set(id, label);
+    this.idsEdited = true;
     this.put(label, vector);
   }
 

@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FileEntry, HnswHeader, PickleSummary, Problem, Space } from '../../../shared/models.js';
 import { InspectorError } from '../../../shared/errors.js';
-import { decodeIndexMetadata, type IndexMetadata } from './index-metadata.js';
-import { denormalize, scanLevel0 } from './level0-scan.js';
-import { readPickle } from './pickle-reader.js';
+import type { IndexMetadata, LabelLookup } from './index-metadata.js';
+import { DenseLabelIds, readIndexMetadata } from './index-metadata-fast.js';
+import { copyVector, denormalize, scanLevel0Labels, type LiveLabels } from './level0-scan.js';
 import {
   DATA_LEVEL0_FILE,
   HEADER_FILE,
@@ -31,6 +31,8 @@ export interface CheckpointResult {
   maxSeqId: number | null;
   /** Live ids → labels. Empty unless usable: an unusable checkpoint must be ignored entirely. */
   idToLabel: Map<string, number>;
+  /** The inverse of idToLabel as read (empty unless usable); it does not follow later edits of idToLabel. */
+  labelToId: LabelLookup;
   /** From the pickle when it decoded (informational even when not usable), else 0. */
   totalElementsAdded: number;
   deletedCount: number;
@@ -81,7 +83,7 @@ function loadPickle(dir: string, seg: string, listing: SegmentListing, problems:
   try {
     const buf = fs.readFileSync(path.join(dir, PICKLE_FILE));
     const rel = `${seg}/${PICKLE_FILE}`;
-    return { kind: 'ok', meta: decodeIndexMetadata(readPickle(buf, rel), rel) };
+    return { kind: 'ok', meta: readIndexMetadata(buf, rel) };
   } catch (err) {
     if (!(err instanceof InspectorError)) throw err;
     problems.addError('error', 'pickle.corrupt', PICKLE_FILE, err);
@@ -141,7 +143,7 @@ function reportListing(listing: SegmentListing, problems: Problems): void {
 
 function emptyResult(files: FileEntry[], problems: Problem[]): CheckpointResult {
   return {
-    usable: false, header: null, pickle: null, files, problems, maxSeqId: null, idToLabel: new Map(),
+    usable: false, header: null, pickle: null, files, problems, maxSeqId: null, idToLabel: new Map(), labelToId: new Map(),
     totalElementsAdded: 0, deletedCount: 0, vectors: new Map(), storedVectors: new Map(), phantomLabels: [],
   };
 }
@@ -225,15 +227,25 @@ export function readCheckpoint(folderAbsPath: string, segmentRelName: string, op
 
   const sink = opts.sink;
   sink?.reserve?.(header.curElementCount);
-  const sinkNorms = sink && opts.space === 'cosine' && listing.sizes.has(LENGTH_FILE) ? readRange(path.join(dir, LENGTH_FILE), 0, header.curElementCount * 4) : null;
-  const scan = scanLevel0(
+  const norms = opts.space === 'cosine' && listing.sizes.has(LENGTH_FILE) ? readRange(path.join(dir, LENGTH_FILE), 0, header.curElementCount * 4) : null;
+  const labelToId = meta.labelToId;
+  const stored = new Map<number, Float32Array>();
+  const vectors = norms ? new Map<number, Float32Array>() : stored;
+  // Labels the pickle holds fit a typed table; graph labels beyond it (phantoms) go to a Map.
+  const labelBound = Math.min(meta.totalElementsAdded, Math.max(16 * header.curElementCount, 1 << 20)) + 1;
+  const scan = scanLevel0Labels(
     path.join(dir, DATA_LEVEL0_FILE),
     header,
-    (label) => !sink && meta.labelToId.has(label),
+    labelBound,
     sink
       ? // Phantom labels (in the graph, not in the pickle) are rare: the caller drops them after.
-        (label, id, buf, offset) => sink.vector(label, buf, offset, sinkNorms ? sinkNorms.readFloatLE(id * 4) : null)
-      : undefined,
+        (label, id, buf, offset) => sink.vector(label, buf, offset, norms ? norms.readFloatLE(id * 4) : null)
+      : (label, id, buf, offset) => {
+          if (!labelToId.has(label)) return;
+          const v = copyVector(buf, offset, header.dim);
+          stored.set(label, v);
+          if (norms) vectors.set(label, denormalize(v, norms.readFloatLE(id * 4)));
+        },
   );
   result.deletedCount = scan.deletedCount;
   checkLabels(meta, scan.liveLabels, scan.deletedLabels, problems);
@@ -241,44 +253,44 @@ export function readCheckpoint(folderAbsPath: string, segmentRelName: string, op
     const msg = `label ${d.label} is live at internal ids ${d.first} and ${d.second}`;
     problems.add('error', 'hnsw.duplicate-labels', DATA_LEVEL0_FILE, msg);
   }
-  result.phantomLabels = [...scan.liveLabels.keys()].filter((label) => !meta.labelToId.has(label));
-  if (result.phantomLabels.length > 0) {
+  const phantoms: number[] = [];
+  for (const label of scan.liveLabels.keys()) if (!labelToId.has(label)) phantoms.push(label);
+  result.phantomLabels = phantoms;
+  if (phantoms.length > 0) {
     // Persist writes the .bin files first and the pickle second; a crash in between leaves these.
     const msg =
-      `${result.phantomLabels.length} live element(s) are not in the pickle and are ignored ` +
-      `(e.g. label ${result.phantomLabels[0]}); the .bin files were persisted without the pickle catching up`;
+      `${phantoms.length} live element(s) are not in the pickle and are ignored ` +
+      `(e.g. label ${phantoms[0]}); the .bin files were persisted without the pickle catching up`;
     problems.add('info', 'hnsw.phantom-labels', DATA_LEVEL0_FILE, msg);
   }
   if (problems.hasErrors) return result;
 
-  if (sink) {
-    // The caller took the vectors as they streamed by.
-  } else if (opts.space === 'cosine') {
-    const norms = readRange(path.join(dir, LENGTH_FILE), 0, header.curElementCount * 4);
-    for (const [label, stored] of scan.stored) {
-      const id = scan.liveLabels.get(label)!;
-      result.vectors.set(label, denormalize(stored, norms.readFloatLE(id * 4)));
-    }
-    result.storedVectors = scan.stored;
-  } else {
-    result.vectors = scan.stored;
-    result.storedVectors = scan.stored;
+  // With a sink the caller took the vectors as they streamed by.
+  if (!sink) {
+    result.vectors = vectors;
+    result.storedVectors = stored;
   }
   result.usable = true;
   result.idToLabel = meta.idToLabel;
+  result.labelToId = meta.labelToId;
   result.maxSeqId = meta.maxSeqId;
   return result;
 }
 
 /** §6.9: every pickle label must be a live element of data_level0. */
-function checkLabels(meta: IndexMetadata, live: Map<number, number>, deleted: Set<number>, problems: Problems): void {
+function checkLabels(meta: IndexMetadata, live: LiveLabels, deleted: Set<number>, problems: Problems): void {
   const bad: string[] = [];
   let count = 0;
-  for (const [label, id] of meta.labelToId) {
-    if (live.has(label)) continue;
+  const visit = (label: number) => {
     count++;
     const state = deleted.has(label) ? 'marked deleted' : 'absent';
-    if (bad.length < 3) bad.push(`label ${label} (${JSON.stringify(id)}) is ${state}`);
+    if (bad.length < 3) bad.push(`label ${label} (${JSON.stringify(meta.labelToId.get(label))}) is ${state}`);
+  };
+  if (meta.labelToId instanceof DenseLabelIds) {
+    const labels = meta.labelToId.labelArray();
+    for (let i = 0; i < labels.length; i++) if (!live.has(labels[i]!)) visit(labels[i]!);
+  } else {
+    for (const [label] of meta.labelToId) if (!live.has(label)) visit(label);
   }
   if (count > 0) {
     const msg = `${count} of ${meta.labelToId.size} pickle label(s) are not live elements: ${bad.join('; ')}`;

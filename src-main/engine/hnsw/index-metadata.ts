@@ -5,11 +5,18 @@ import { PickleObject, isPickleDict, pickleTypeName, type PickleDict, type Pickl
 /** The class Python 0.4–0.6 pickles; Rust reads it too but writes a plain dict (§6.7). */
 export const PERSISTENT_DATA_CLASS = 'chromadb.segment.impl.vector.local_persistent_hnsw.PersistentData';
 
+/** Label → user id: a Map from the general decoder, arrays from the Rust-form fast path. */
+export interface LabelLookup extends Iterable<[number, string]> {
+  readonly size: number;
+  has(label: number): boolean;
+  get(label: number): string | undefined;
+}
+
 export interface IndexMetadata {
   summary: PickleSummary;
   /** Live user ids → HNSW labels. The authority for which checkpoint elements are visible. */
   idToLabel: Map<string, number>;
-  labelToId: Map<number, string>;
+  labelToId: LabelLookup;
   /** Legacy vector max_seq_id (0.4.x); may be stale, only for when the table row is absent. */
   maxSeqId: number | null;
   dimensionality: number | null;
@@ -21,7 +28,7 @@ export interface IndexMetadata {
  * Interprets a decoded index_metadata.pickle. Any shape Chroma could not have written is a
  * CORRUPT_PICKLE, because a checkpoint whose maps we cannot trust must not be used at all.
  */
-export function decodeIndexMetadata(value: PickleValue, file: string): IndexMetadata {
+export function decodeIndexMetadata(value: PickleValue, file: string): IndexMetadata & { labelToId: Map<number, string> } {
   const fail = (problem: string): never => {
     throw new InspectorError('CORRUPT_PICKLE', `${file}: ${problem}`, { file });
   };

@@ -87,3 +87,100 @@ export function denormalize(stored: Float32Array, norm: number): Float32Array {
   for (let i = 0; i < stored.length; i++) out[i] = Math.fround(stored[i]! * n);
   return out;
 }
+
+/** Non-deleted label → internal id: a typed table for labels below a bound, a Map beyond it. */
+export class LiveLabels {
+  /** internal id + 1 by label (0 = not live). */
+  private readonly dense: Int32Array;
+  private readonly sparse = new Map<number, number>();
+  size = 0;
+
+  constructor(bound: number) {
+    this.dense = new Int32Array(Math.max(0, bound));
+  }
+
+  get(label: number): number | undefined {
+    if (label < this.dense.length) {
+      const v = this.dense[label]!;
+      return v === 0 ? undefined : v - 1;
+    }
+    return this.sparse.get(label);
+  }
+
+  has(label: number): boolean {
+    return label < this.dense.length ? this.dense[label]! !== 0 : this.sparse.has(label);
+  }
+
+  /** Sets and returns the previous internal id (undefined when the label was not live). */
+  set(label: number, id: number): number | undefined {
+    let prev: number | undefined;
+    if (label < this.dense.length) {
+      const v = this.dense[label]!;
+      this.dense[label] = id + 1;
+      prev = v === 0 ? undefined : v - 1;
+    } else {
+      prev = this.sparse.get(label);
+      this.sparse.set(label, id);
+    }
+    if (prev === undefined) this.size++;
+    return prev;
+  }
+
+  /** Live labels: the table's in ascending order, then the others. */
+  *keys(): IterableIterator<number> {
+    const dense = this.dense;
+    for (let label = 0; label < dense.length; label++) if (dense[label] !== 0) yield label;
+    yield* this.sparse.keys();
+  }
+}
+
+export interface Level0LabelScan {
+  deletedCount: number;
+  liveLabels: LiveLabels;
+  deletedLabels: Set<number>;
+  duplicates: { label: number; first: number; second: number }[];
+}
+
+/**
+ * scanLevel0 for loading a checkpoint: the live labels go to a typed table sized by `labelBound`
+ * (the pickle's highest label + 1; graph labels beyond it, phantoms, fall back to a Map), and every
+ * live element's vector goes to `sink` in place.
+ */
+export function scanLevel0Labels(absFile: string, header: HnswHeader, labelBound: number, sink: Level0Sink): Level0LabelScan {
+  const { curElementCount: cur, sizeDataPerElement: size, labelOffset, offsetData } = header;
+  const scan: Level0LabelScan = { deletedCount: 0, liveLabels: new LiveLabels(labelBound), deletedLabels: new Set(), duplicates: [] };
+  const live = scan.liveLabels;
+  const perChunk = Math.max(1, Math.floor(SCAN_CHUNK_BYTES / size));
+  const chunk = Buffer.allocUnsafe(Math.min(perChunk, Math.max(cur, 1)) * size);
+  const fd = fs.openSync(absFile, 'r');
+  try {
+    for (let first = 0; first < cur; first += perChunk) {
+      const count = Math.min(perChunk, cur - first);
+      const bytes = count * size;
+      let done = 0;
+      while (done < bytes) {
+        const n = fs.readSync(fd, chunk, done, bytes - done, first * size + done);
+        if (n === 0) throw new Error(`${absFile}: file shrank while being read (at element ${first})`);
+        done += n;
+      }
+      for (let j = 0; j < count; j++) {
+        const base = j * size;
+        const id = first + j;
+        const lo = base + labelOffset;
+        // u64 label as two u32 halves: exact below 2^53, which every real label is.
+        const label = (chunk[lo]! | (chunk[lo + 1]! << 8) | (chunk[lo + 2]! << 16)) + chunk[lo + 3]! * 0x1000000 + chunk.readUInt32LE(lo + 4) * 2 ** 32;
+        if ((chunk[base + 2]! & DELETED_FLAG) !== 0) {
+          scan.deletedCount++;
+          scan.deletedLabels.add(label);
+          continue;
+        }
+        const prev = live.set(label, id);
+        if (prev !== undefined) scan.duplicates.push({ label, first: prev, second: id });
+        sink(label, id, chunk, base + offsetData);
+      }
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return scan;
+}

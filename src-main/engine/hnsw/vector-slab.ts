@@ -12,6 +12,8 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
  */
 export class VectorSlab {
   private data: Float32Array;
+  /** The same memory as `data`, as bytes, for copying file buffers in. */
+  private bytes: Uint8Array;
   private norms: Float32Array | null;
   /** label of each slot; -1 when the slot is free. */
   private slotLabel: Float64Array;
@@ -28,6 +30,7 @@ export class VectorSlab {
   ) {
     const cap = Math.max(1, capacity);
     this.data = new Float32Array(cap * dim);
+    this.bytes = new Uint8Array(this.data.buffer);
     this.norms = space === 'cosine' ? new Float32Array(cap) : null;
     this.slotLabel = new Float64Array(cap).fill(-1);
   }
@@ -71,6 +74,7 @@ export class VectorSlab {
     const data = new Float32Array(cap * this.dim);
     data.set(this.data);
     this.data = data;
+    this.bytes = new Uint8Array(data.buffer);
     if (this.norms) {
       const norms = new Float32Array(cap);
       norms.set(this.norms);
@@ -90,24 +94,13 @@ export class VectorSlab {
 
   /**
    * Adds a label's stored vector straight from a file buffer (little-endian float32), with no
-   * intermediate copy: loading a million-vector checkpoint is then one pass of memcpy.
+   * intermediate copy: loading a million-vector checkpoint is then one native copy per vector.
    */
-  private lastBuf: Buffer | null = null;
-  private lastView: Float32Array | null = null;
-
   putFromBuffer(label: number, buf: Buffer, byteOffset: number, norm: number | null): void {
     const slot = this.claim(label);
-    const start = buf.byteOffset + byteOffset;
     const base = slot * this.dim;
-    if (start % 4 === 0 && buf.byteOffset % 4 === 0 && LITTLE_ENDIAN) {
-      // One float view per read buffer (the scan reuses it), then a plain copy loop.
-      if (buf !== this.lastBuf) {
-        this.lastBuf = buf;
-        this.lastView = new Float32Array(buf.buffer, buf.byteOffset, Math.floor(buf.length / 4));
-      }
-      const view = this.lastView!;
-      const from = byteOffset / 4;
-      for (let i = 0; i < this.dim; i++) this.data[base + i] = view[from + i]!;
+    if (LITTLE_ENDIAN) {
+      buf.copy(this.bytes, base * 4, byteOffset, byteOffset + this.dim * 4);
     } else {
       for (let i = 0; i < this.dim; i++) this.data[base + i] = buf.readFloatLE(byteOffset + i * 4);
     }

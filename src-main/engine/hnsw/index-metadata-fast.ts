@@ -1,0 +1,353 @@
+import { decodeIndexMetadata, type IndexMetadata, type LabelLookup } from './index-metadata.js';
+import { readPickle } from './pickle-reader.js';
+
+/**
+ * Reads index_metadata.pickle: a direct decoder for the exact shape Chroma's Rust core writes
+ * (a protocol 2–5 dict of None/int fields and three flat dicts, built with MARK … SETITEMS), and
+ * the general safe VM plus decodeIndexMetadata for everything else.
+ *
+ * The direct decoder never reports errors: it gives up (returns null) at the first byte it does
+ * not expect — an unknown opcode or field, a bad or duplicate key, a shared label, a label_to_id
+ * entry that disagrees with id_to_label, a length running past the end — and the general path
+ * then reads the file from the start and raises its specific CORRUPT_PICKLE error. So whenever it
+ * succeeds, the general path would have succeeded with the same result. Nothing is executed in
+ * either path; this one only knows None, small ints and str.
+ */
+export function readIndexMetadata(buf: Buffer, file: string): IndexMetadata {
+  return decodeRustIndexMetadata(buf) ?? decodeIndexMetadata(readPickle(buf, file), file);
+}
+
+/** Label → id over arrays, for labels below a bound proportional to the entry count. */
+export class DenseLabelIds implements LabelLookup {
+  constructor(
+    private readonly ids: string[],
+    private readonly labels: Float64Array,
+    /** entry index + 1 by label (0 = absent). */
+    private readonly entryByLabel: Int32Array,
+  ) {}
+
+  get size(): number {
+    return this.ids.length;
+  }
+
+  has(label: number): boolean {
+    return label >= 0 && label < this.entryByLabel.length && this.entryByLabel[label]! !== 0;
+  }
+
+  get(label: number): string | undefined {
+    if (!(label >= 0 && label < this.entryByLabel.length)) return undefined;
+    const e = this.entryByLabel[label]!;
+    return e === 0 ? undefined : this.ids[e - 1];
+  }
+
+  /** Every label, in file order. */
+  labelArray(): Float64Array {
+    return this.labels;
+  }
+
+  *[Symbol.iterator](): IterableIterator<[number, string]> {
+    for (let i = 0; i < this.ids.length; i++) yield [this.labels[i]!, this.ids[i]!];
+  }
+}
+
+/** Labels beyond this × entries (or 2^20) make the dense table pointless; the general path takes them. */
+const DENSE_FACTOR = 16;
+
+const OP = {
+  PROTO: 0x80, FRAME: 0x95, EMPTY_DICT: 0x7d, MARK: 0x28, SETITEMS: 0x75, STOP: 0x2e, NONE: 0x4e,
+  BININT: 0x4a, BININT1: 0x4b, BININT2: 0x4d, BINUNICODE: 0x58, SHORT_BINUNICODE: 0x8c,
+} as const;
+
+class GiveUp extends Error {}
+const GIVE_UP = new GiveUp();
+
+/** Cursor that throws GIVE_UP instead of reading past the end. */
+class Cursor {
+  pos = 0;
+  constructor(readonly buf: Buffer) {}
+
+  /** Next opcode, skipping protocol 4+ FRAME hints. */
+  op(): number {
+    const buf = this.buf;
+    for (;;) {
+      if (this.pos >= buf.length) throw GIVE_UP;
+      const op = buf[this.pos++]!;
+      if (op !== OP.FRAME) return op;
+      if (this.pos + 8 > buf.length) throw GIVE_UP;
+      const len = buf.readUInt32LE(this.pos) + buf.readUInt32LE(this.pos + 4) * 2 ** 32;
+      this.pos += 8;
+      if (len > buf.length - this.pos) throw GIVE_UP;
+    }
+  }
+
+  /** Argument of an int opcode; gives up on anything else or a negative value. */
+  uint(op: number): number {
+    const buf = this.buf;
+    const p = this.pos;
+    if (op === OP.BININT1) {
+      if (p + 1 > buf.length) throw GIVE_UP;
+      this.pos = p + 1;
+      return buf[p]!;
+    }
+    if (op === OP.BININT2) {
+      if (p + 2 > buf.length) throw GIVE_UP;
+      this.pos = p + 2;
+      return buf[p]! | (buf[p + 1]! << 8);
+    }
+    if (op === OP.BININT) {
+      if (p + 4 > buf.length) throw GIVE_UP;
+      this.pos = p + 4;
+      const v = buf[p]! | (buf[p + 1]! << 8) | (buf[p + 2]! << 16) | (buf[p + 3]! << 24);
+      if (v < 0) throw GIVE_UP;
+      return v;
+    }
+    throw GIVE_UP;
+  }
+
+  /** Byte range [start, pos) of a str opcode's UTF-8 payload. */
+  str(op: number): number {
+    const buf = this.buf;
+    let len: number;
+    if (op === OP.SHORT_BINUNICODE) {
+      if (this.pos + 1 > buf.length) throw GIVE_UP;
+      len = buf[this.pos++]!;
+    } else if (op === OP.BINUNICODE) {
+      if (this.pos + 4 > buf.length) throw GIVE_UP;
+      len = buf.readUInt32LE(this.pos);
+      this.pos += 4;
+    } else {
+      throw GIVE_UP;
+    }
+    if (len > buf.length - this.pos) throw GIVE_UP;
+    const start = this.pos;
+    this.pos += len;
+    return start;
+  }
+
+  text(op: number): string {
+    const start = this.str(op);
+    return this.buf.toString('utf8', start, this.pos);
+  }
+}
+
+interface Collected {
+  /** id_to_label entries in file order: UTF-8 byte ranges of the ids, and labels. */
+  n: number;
+  idStart: Int32Array;
+  idEnd: Int32Array;
+  label: Float64Array;
+}
+
+const FIELDS = new Set(['dimensionality', 'total_elements_added', 'max_seq_id', 'id_to_label', 'label_to_id', 'id_to_seq_id']);
+
+/** The Rust-form decoder; null means "let the general path decide". */
+export function decodeRustIndexMetadata(buf: Buffer): IndexMetadata | null {
+  try {
+    return decodeRust(new Cursor(buf));
+  } catch (err) {
+    if (err === GIVE_UP) return null;
+    throw err;
+  }
+}
+
+function decodeRust(c: Cursor): IndexMetadata | null {
+  let op = c.op();
+  if (op === OP.PROTO) {
+    if (c.pos >= c.buf.length) return null;
+    const proto = c.buf[c.pos++]!;
+    if (proto < 2 || proto > 5) return null;
+    op = c.op();
+  }
+  if (op !== OP.EMPTY_DICT) return null;
+  const seen = new Set<string>();
+  const ints = new Map<string, number | null>();
+  let idToLabel: Collected | null = null;
+  let labelToId: { c: Cursor; start: number } | null = null;
+  let labelToIdPresent = false;
+  // The top-level dict: MARK key value … SETITEMS groups, then STOP.
+  for (;;) {
+    op = c.op();
+    if (op === OP.STOP) break;
+    if (op !== OP.MARK) return null;
+    for (;;) {
+      op = c.op();
+      if (op === OP.SETITEMS) break;
+      const key = c.text(op);
+      if (!FIELDS.has(key) || seen.has(key)) return null;
+      seen.add(key);
+      op = c.op();
+      if (key === 'id_to_label' || key === 'label_to_id' || key === 'id_to_seq_id') {
+        if (op === OP.NONE) {
+          if (key === 'id_to_label') return null;
+          continue;
+        }
+        if (op !== OP.EMPTY_DICT) return null;
+        if (key === 'id_to_label') idToLabel = collectIdToLabel(c);
+        else if (key === 'label_to_id') {
+          // Checked once id_to_label is known (Rust writes it first, but a dict has no order).
+          labelToIdPresent = true;
+          labelToId = { c, start: c.pos };
+          skipLabelToId(c);
+        } else if (!emptyDictBody(c)) return null;
+      } else {
+        ints.set(key, op === OP.NONE ? null : c.uint(op));
+      }
+    }
+  }
+  if (idToLabel === null) return null;
+
+  const { n, idStart, idEnd, label } = idToLabel;
+  let maxLabel = 0;
+  for (let i = 0; i < n; i++) if (label[i]! > maxLabel) maxLabel = label[i]!;
+  if (maxLabel > Math.max(DENSE_FACTOR * n, 1 << 20)) return null;
+  const entryByLabel = new Int32Array(maxLabel + 1);
+  for (let i = 0; i < n; i++) {
+    const l = label[i]!;
+    if (entryByLabel[l] !== 0) return null; // shared label: the general path names both ids
+    entryByLabel[l] = i + 1;
+  }
+  if (labelToId !== null && !checkLabelToId(c.buf, labelToId.start, idToLabel, maxLabel)) return null;
+
+  const totalRaw = ints.get('total_elements_added') ?? null;
+  if (totalRaw !== null && totalRaw < maxLabel) return null;
+
+  const buf = c.buf;
+  const ids = new Array<string>(n);
+  const map = new Map<string, number>();
+  for (let i = 0; i < n; i++) {
+    const id = buf.toString('utf8', idStart[i]!, idEnd[i]!);
+    map.set(id, label[i]!);
+    ids[i] = id;
+  }
+  // Two byte strings can decode to one str (invalid UTF-8 → U+FFFD): the general path decides then.
+  if (map.size !== n) return null;
+
+  return {
+    summary: {
+      form: 'rust-dict',
+      className: null,
+      dimensionality: ints.get('dimensionality') ?? null,
+      totalElementsAdded: totalRaw,
+      maxSeqId: ints.get('max_seq_id') ?? null,
+      idToLabelCount: n,
+      labelToIdCount: labelToIdPresent ? n : 0,
+      idToSeqIdCount: 0,
+    },
+    idToLabel: map,
+    labelToId: new DenseLabelIds(ids, label.subarray(0, n), entryByLabel),
+    maxSeqId: ints.get('max_seq_id') ?? null,
+    dimensionality: ints.get('dimensionality') ?? null,
+    totalElementsAdded: totalRaw ?? maxLabel,
+  };
+}
+
+/** After EMPTY_DICT: MARK SETITEMS groups with nothing in them (an empty id_to_seq_id). */
+function emptyDictBody(c: Cursor): boolean {
+  for (;;) {
+    const save = c.pos;
+    if (c.op() !== OP.MARK) {
+      c.pos = save;
+      return true;
+    }
+    if (c.op() !== OP.SETITEMS) return false;
+  }
+}
+
+/** id_to_label's body: (MARK (str int)* SETITEMS)*, collected as byte ranges and labels. */
+function collectIdToLabel(c: Cursor): Collected {
+  let cap = 1024;
+  let idStart = new Int32Array(cap);
+  let idEnd = new Int32Array(cap);
+  let label = new Float64Array(cap);
+  let n = 0;
+  const buf = c.buf;
+  for (;;) {
+    const save = c.pos;
+    if (c.op() !== OP.MARK) {
+      c.pos = save;
+      break;
+    }
+    for (;;) {
+      const op = c.op();
+      if (op === OP.SETITEMS) break;
+      const start = c.str(op);
+      const end = c.pos;
+      const l = c.uint(c.op());
+      if (n === cap) {
+        cap *= 2;
+        idStart = grow(idStart, new Int32Array(cap));
+        idEnd = grow(idEnd, new Int32Array(cap));
+        label = grow(label, new Float64Array(cap));
+      }
+      idStart[n] = start;
+      idEnd[n] = end;
+      label[n] = l;
+      n++;
+    }
+  }
+  if (buf.length > 0x7fffffff) throw GIVE_UP; // byte offsets are kept in Int32Array
+  return { n, idStart, idEnd, label };
+}
+
+function grow<T extends Int32Array | Float64Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
+}
+
+/** label_to_id's body, skipped for now (and validated by checkLabelToId). */
+function skipLabelToId(c: Cursor): void {
+  for (;;) {
+    const save = c.pos;
+    if (c.op() !== OP.MARK) {
+      c.pos = save;
+      return;
+    }
+    for (;;) {
+      const op = c.op();
+      if (op === OP.SETITEMS) break;
+      c.uint(op);
+      c.str(c.op());
+    }
+  }
+}
+
+/**
+ * label_to_id must be exactly the inverse of id_to_label: every key a known label, its value the
+ * same UTF-8 bytes as that label's id, no key twice, as many entries. Compared byte for byte, so
+ * no string is built.
+ */
+function checkLabelToId(buf: Buffer, start: number, idToLabel: Collected, maxLabel: number): boolean {
+  const { n, idStart, idEnd, label } = idToLabel;
+  // (start + 1, length) of each label's id side by side: one cache line per random lookup.
+  // The length turns to -1 once label_to_id has named the label.
+  const byLabel = new Int32Array(2 * (maxLabel + 1));
+  for (let i = 0; i < n; i++) {
+    const l = label[i]!;
+    byLabel[2 * l] = idStart[i]! + 1;
+    byLabel[2 * l + 1] = idEnd[i]! - idStart[i]!;
+  }
+  const c = new Cursor(buf);
+  c.pos = start;
+  let count = 0;
+  for (;;) {
+    const save = c.pos;
+    if (c.op() !== OP.MARK) {
+      c.pos = save;
+      break;
+    }
+    for (;;) {
+      const op = c.op();
+      if (op === OP.SETITEMS) break;
+      const l = c.uint(op);
+      const s = c.str(c.op());
+      if (l > maxLabel) return false;
+      const a = byLabel[2 * l]! - 1;
+      const len = byLabel[2 * l + 1]!;
+      if (a < 0 || len < 0 || c.pos - s !== len) return false;
+      byLabel[2 * l + 1] = -1;
+      for (let k = 0; k < len; k++) if (buf[a + k] !== buf[s + k]) return false;
+      count++;
+    }
+  }
+  return count === n;
+}

@@ -1,0 +1,128 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { InspectorError } from '../../../shared/errors.js';
+import { decodeIndexMetadata, type IndexMetadata } from '../../../src-main/engine/hnsw/index-metadata.js';
+import { decodeRustIndexMetadata, readIndexMetadata } from '../../../src-main/engine/hnsw/index-metadata-fast.js';
+import { readPickle } from '../../../src-main/engine/hnsw/pickle-reader.js';
+import { ARTICLES, INNER, pickleDumps, rustPickle, seed7, type PyValue } from './helpers.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const FILE = 'seg/index_metadata.pickle';
+const general = (buf: Buffer) => decodeIndexMetadata(readPickle(buf, FILE), FILE);
+
+/** Everything a caller can observe, with the label → id lookup as a plain Map. */
+function plain(m: IndexMetadata) {
+  return { ...m, labelToId: new Map(m.labelToId) };
+}
+
+function outcome(fn: () => IndexMetadata): unknown {
+  try {
+    return plain(fn());
+  } catch (err) {
+    expect(err).toBeInstanceOf(InspectorError);
+    return { code: (err as InspectorError).code, message: (err as InspectorError).message, details: (err as InspectorError).details };
+  }
+}
+
+const base: Record<string, PyValue> = {
+  dimensionality: 2,
+  total_elements_added: 3,
+  max_seq_id: 9,
+  id_to_label: { a: 1, b: 3 },
+  label_to_id: new Map<PyValue, PyValue>([[1, 'a'], [3, 'b']]),
+  id_to_seq_id: {},
+};
+const variant = (patch: Record<string, PyValue | undefined>) => {
+  const v: Record<string, PyValue> = { ...base };
+  for (const [k, val] of Object.entries(patch)) {
+    if (val === undefined) delete v[k];
+    else v[k] = val;
+  }
+  return pickleDumps(v);
+};
+
+describe('readIndexMetadata: the Rust-form fast path agrees with the general decoder', () => {
+  it('takes the fast path for the pickles Chroma 1.x wrote, with identical results', () => {
+    for (const seg of [ARTICLES, INNER]) {
+      const buf = fs.readFileSync(path.join(seed7, seg, 'index_metadata.pickle'));
+      const fast = decodeRustIndexMetadata(buf);
+      expect(fast).not.toBeNull();
+      expect(plain(fast!)).toEqual(plain(general(buf)));
+      const labels = [...fast!.labelToId].map(([l]) => l);
+      for (const l of labels.slice(0, 50)) expect(fast!.labelToId.has(l)).toBe(true);
+      expect(fast!.labelToId.has(Math.max(...labels) + 1)).toBe(false);
+      expect(fast!.labelToId.get(-1)).toBeUndefined();
+    }
+  });
+
+  it('takes the fast path for valid variants, and the results match', () => {
+    const ok: Buffer[] = [
+      variant({}),
+      variant({ id_to_label: {}, label_to_id: {}, total_elements_added: 0 }),
+      variant({ total_elements_added: undefined }),
+      variant({ label_to_id: undefined }),
+      variant({ label_to_id: null, id_to_seq_id: null, dimensionality: null, max_seq_id: null }),
+      variant({ id_to_label: { 'ü🙂': 70000, x: 0 }, label_to_id: new Map<PyValue, PyValue>([[0, 'x'], [70000, 'ü🙂']]), total_elements_added: 70000 }),
+      rustPickle(new Map([['x', 7]]), 9),
+      rustPickle(new Map(Array.from({ length: 3000 }, (_, i) => [`id-${i}`, 3000 - i] as [string, number])), 3000),
+    ];
+    for (const buf of ok) {
+      const fast = decodeRustIndexMetadata(buf);
+      expect(fast).not.toBeNull();
+      expect(plain(fast!)).toEqual(plain(general(buf)));
+    }
+  });
+
+  it('gives up on anything else, so the general path reports the same error or result', () => {
+    const others: Buffer[] = [
+      pickleDumps([1, 2]),
+      Buffer.from('\x80\x02cx\nC\n)\x81.', 'latin1'),
+      variant({ id_to_label: undefined }),
+      variant({ id_to_label: [1] }),
+      variant({ id_to_label: { a: 'x', b: 3 } }),
+      variant({ id_to_label: { a: -1, b: 3 } }),
+      variant({ id_to_label: new Map<PyValue, PyValue>([[5, 1]]) }),
+      variant({ id_to_label: { a: 1, b: 1 } }),
+      variant({ label_to_id: new Map<PyValue, PyValue>([[1, 'a']]) }),
+      variant({ label_to_id: new Map<PyValue, PyValue>([[1, 'a'], [3, 'c']]) }),
+      variant({ label_to_id: new Map<PyValue, PyValue>([[1, 'a'], [2, 'b']]) }),
+      variant({ label_to_id: new Map<PyValue, PyValue>([[1, 'a'], [3, 'b'], [4, 'b']]) }),
+      variant({ total_elements_added: 2 }),
+      variant({ max_seq_id: 'x' }),
+      variant({ max_seq_id: 2 ** 40 }),
+      variant({ dimensionality: 1.5 }),
+      variant({ id_to_seq_id: { a: 1 } }),
+      variant({ something_else: 1 }),
+      variant({ id_to_label: { a: 2 ** 30, b: 3 }, label_to_id: new Map<PyValue, PyValue>([[2 ** 30, 'a'], [3, 'b']]), total_elements_added: 2 ** 30 }),
+      fs.readFileSync(path.join(here, 'fixtures', 'persistent-data-p5.pickle')),
+    ];
+    for (const buf of others) {
+      expect(decodeRustIndexMetadata(buf)).toBeNull();
+      expect(outcome(() => readIndexMetadata(buf, FILE))).toEqual(outcome(() => general(buf)));
+    }
+  });
+
+  it('never reads past the end: every truncation goes to the general path and its error', () => {
+    const buf = rustPickle(new Map(Array.from({ length: 40 }, (_, i) => [`id-${i}`, i + 1] as [string, number])), 40);
+    for (let n = 0; n < buf.length; n++) {
+      const cut = buf.subarray(0, n);
+      expect(decodeRustIndexMetadata(cut)).toBeNull();
+      const got = outcome(() => readIndexMetadata(cut, FILE)) as { code?: string };
+      expect(got.code).toBe('CORRUPT_PICKLE');
+      expect(got).toEqual(outcome(() => general(cut)));
+    }
+  });
+
+  it('gives up on flipped bytes unless the result is exactly what the general path decodes', () => {
+    const buf = rustPickle(new Map(Array.from({ length: 20 }, (_, i) => [`id-${i}`, i + 1] as [string, number])), 20);
+    for (let i = 0; i < buf.length; i++) {
+      for (const flip of [0x01, 0x80]) {
+        const bad = Buffer.from(buf);
+        bad[i] = bad[i]! ^ flip;
+        expect(outcome(() => readIndexMetadata(bad, FILE)), `byte ${i} ^ ${flip}`).toEqual(outcome(() => general(bad)));
+      }
+    }
+  });
+});
