@@ -30,9 +30,17 @@ export interface Level0Scan {
 /** Receives a live element's stored vector in place (the buffer is reused: copy what you keep). */
 export type Level0Sink = (label: number, internalId: number, buf: Buffer, vectorOffset: number) => void;
 
-export function scanLevel0(absFile: string, header: HnswHeader, want: (label: number) => boolean, sink?: Level0Sink): Level0Scan {
-  const { curElementCount: cur, sizeDataPerElement: size, labelOffset, offsetData, dim } = header;
-  const scan: Level0Scan = { deletedCount: 0, liveLabels: new Map(), deletedLabels: new Set(), duplicates: [], stored: new Map() };
+/**
+ * Visits the first cur_element_count elements of data_level0.bin in bounded chunks: the one read
+ * loop both scans share. `visit` gets the element's internal id, its u64 label (exact below 2^53,
+ * which every real label is), whether it is marked deleted, and where it starts in the reused chunk.
+ */
+function walkElements(
+  absFile: string,
+  header: HnswHeader,
+  visit: (id: number, label: number, deleted: boolean, chunk: Buffer, base: number) => void,
+): void {
+  const { curElementCount: cur, sizeDataPerElement: size, labelOffset } = header;
   const perChunk = Math.max(1, Math.floor(SCAN_CHUNK_BYTES / size));
   const chunk = Buffer.allocUnsafe(Math.min(perChunk, Math.max(cur, 1)) * size);
   const fd = fs.openSync(absFile, 'r');
@@ -48,24 +56,31 @@ export function scanLevel0(absFile: string, header: HnswHeader, want: (label: nu
       }
       for (let j = 0; j < count; j++) {
         const base = j * size;
-        const id = first + j;
-        // u64 label as two u32 halves: exact below 2^53, which every real label is.
-        const label = chunk.readUInt32LE(base + labelOffset) + chunk.readUInt32LE(base + labelOffset + 4) * 2 ** 32;
-        if ((chunk[base + 2]! & DELETED_FLAG) !== 0) {
-          scan.deletedCount++;
-          scan.deletedLabels.add(label);
-          continue;
-        }
-        const prev = scan.liveLabels.get(label);
-        if (prev !== undefined) scan.duplicates.push({ label, first: prev, second: id });
-        scan.liveLabels.set(label, id);
-        if (want(label)) scan.stored.set(label, copyVector(chunk, base + offsetData, dim));
-        sink?.(label, id, chunk, base + offsetData);
+        const lo = base + labelOffset;
+        const label = (chunk[lo]! | (chunk[lo + 1]! << 8) | (chunk[lo + 2]! << 16)) + chunk[lo + 3]! * 0x1000000 + chunk.readUInt32LE(lo + 4) * 2 ** 32;
+        visit(first + j, label, (chunk[base + 2]! & DELETED_FLAG) !== 0, chunk, base);
       }
     }
   } finally {
     fs.closeSync(fd);
   }
+}
+
+export function scanLevel0(absFile: string, header: HnswHeader, want: (label: number) => boolean, sink?: Level0Sink): Level0Scan {
+  const { offsetData, dim } = header;
+  const scan: Level0Scan = { deletedCount: 0, liveLabels: new Map(), deletedLabels: new Set(), duplicates: [], stored: new Map() };
+  walkElements(absFile, header, (id, label, deleted, chunk, base) => {
+    if (deleted) {
+      scan.deletedCount++;
+      scan.deletedLabels.add(label);
+      return;
+    }
+    const prev = scan.liveLabels.get(label);
+    if (prev !== undefined) scan.duplicates.push({ label, first: prev, second: id });
+    scan.liveLabels.set(label, id);
+    if (want(label)) scan.stored.set(label, copyVector(chunk, base + offsetData, dim));
+    sink?.(label, id, chunk, base + offsetData);
+  });
   return scan;
 }
 
@@ -147,40 +162,18 @@ export interface Level0LabelScan {
  * live element's vector goes to `sink` in place.
  */
 export function scanLevel0Labels(absFile: string, header: HnswHeader, labelBound: number, sink: Level0Sink): Level0LabelScan {
-  const { curElementCount: cur, sizeDataPerElement: size, labelOffset, offsetData } = header;
+  const { offsetData } = header;
   const scan: Level0LabelScan = { deletedCount: 0, liveLabels: new LiveLabels(labelBound), deletedLabels: new Set(), duplicates: [] };
   const live = scan.liveLabels;
-  const perChunk = Math.max(1, Math.floor(SCAN_CHUNK_BYTES / size));
-  const chunk = Buffer.allocUnsafe(Math.min(perChunk, Math.max(cur, 1)) * size);
-  const fd = fs.openSync(absFile, 'r');
-  try {
-    for (let first = 0; first < cur; first += perChunk) {
-      const count = Math.min(perChunk, cur - first);
-      const bytes = count * size;
-      let done = 0;
-      while (done < bytes) {
-        const n = fs.readSync(fd, chunk, done, bytes - done, first * size + done);
-        if (n === 0) throw new Error(`${absFile}: file shrank while being read (at element ${first})`);
-        done += n;
-      }
-      for (let j = 0; j < count; j++) {
-        const base = j * size;
-        const id = first + j;
-        const lo = base + labelOffset;
-        // u64 label as two u32 halves: exact below 2^53, which every real label is.
-        const label = (chunk[lo]! | (chunk[lo + 1]! << 8) | (chunk[lo + 2]! << 16)) + chunk[lo + 3]! * 0x1000000 + chunk.readUInt32LE(lo + 4) * 2 ** 32;
-        if ((chunk[base + 2]! & DELETED_FLAG) !== 0) {
-          scan.deletedCount++;
-          scan.deletedLabels.add(label);
-          continue;
-        }
-        const prev = live.set(label, id);
-        if (prev !== undefined) scan.duplicates.push({ label, first: prev, second: id });
-        sink(label, id, chunk, base + offsetData);
-      }
+  walkElements(absFile, header, (id, label, deleted, chunk, base) => {
+    if (deleted) {
+      scan.deletedCount++;
+      scan.deletedLabels.add(label);
+      return;
     }
-  } finally {
-    fs.closeSync(fd);
-  }
+    const prev = live.set(label, id);
+    if (prev !== undefined) scan.duplicates.push({ label, first: prev, second: id });
+    sink(label, id, chunk, base + offsetData);
+  });
   return scan;
 }
