@@ -253,6 +253,25 @@ function emptyDictBody(c: Cursor): boolean {
   }
 }
 
+/**
+ * A dict body: (MARK pair* SETITEMS)*. `pair` reads one key/value, starting from the key's opcode
+ * (already read); returning false stops the walk, and so does the result.
+ */
+function eachPair(c: Cursor, pair: (keyOp: number) => boolean | void): boolean {
+  for (;;) {
+    const save = c.pos;
+    if (c.op() !== OP.MARK) {
+      c.pos = save;
+      return true;
+    }
+    for (;;) {
+      const op = c.op();
+      if (op === OP.SETITEMS) break;
+      if (pair(op) === false) return false;
+    }
+  }
+}
+
 /** id_to_label's body: (MARK (str int)* SETITEMS)*, collected as byte ranges and labels. */
 function collectIdToLabel(c: Cursor): Collected {
   let cap = 1024;
@@ -261,30 +280,21 @@ function collectIdToLabel(c: Cursor): Collected {
   let label = new Float64Array(cap);
   let n = 0;
   const buf = c.buf;
-  for (;;) {
-    const save = c.pos;
-    if (c.op() !== OP.MARK) {
-      c.pos = save;
-      break;
+  eachPair(c, (keyOp) => {
+    const start = c.str(keyOp);
+    const end = c.pos;
+    const l = c.uint(c.op());
+    if (n === cap) {
+      cap *= 2;
+      idStart = grow(idStart, new Int32Array(cap));
+      idEnd = grow(idEnd, new Int32Array(cap));
+      label = grow(label, new Float64Array(cap));
     }
-    for (;;) {
-      const op = c.op();
-      if (op === OP.SETITEMS) break;
-      const start = c.str(op);
-      const end = c.pos;
-      const l = c.uint(c.op());
-      if (n === cap) {
-        cap *= 2;
-        idStart = grow(idStart, new Int32Array(cap));
-        idEnd = grow(idEnd, new Int32Array(cap));
-        label = grow(label, new Float64Array(cap));
-      }
-      idStart[n] = start;
-      idEnd[n] = end;
-      label[n] = l;
-      n++;
-    }
-  }
+    idStart[n] = start;
+    idEnd[n] = end;
+    label[n] = l;
+    n++;
+  });
   if (buf.length > 0x7fffffff) throw GIVE_UP; // byte offsets are kept in Int32Array
   return { n, idStart, idEnd, label };
 }
@@ -296,19 +306,10 @@ function grow<T extends Int32Array | Float64Array>(from: T, to: T): T {
 
 /** label_to_id's body, skipped for now (and validated by checkLabelToId). */
 function skipLabelToId(c: Cursor): void {
-  for (;;) {
-    const save = c.pos;
-    if (c.op() !== OP.MARK) {
-      c.pos = save;
-      return;
-    }
-    for (;;) {
-      const op = c.op();
-      if (op === OP.SETITEMS) break;
-      c.uint(op);
-      c.str(c.op());
-    }
-  }
+  eachPair(c, (keyOp) => {
+    c.uint(keyOp);
+    c.str(c.op());
+  });
 }
 
 /**
@@ -329,25 +330,18 @@ function checkLabelToId(buf: Buffer, start: number, idToLabel: Collected, maxLab
   const c = new Cursor(buf);
   c.pos = start;
   let count = 0;
-  for (;;) {
-    const save = c.pos;
-    if (c.op() !== OP.MARK) {
-      c.pos = save;
-      break;
-    }
-    for (;;) {
-      const op = c.op();
-      if (op === OP.SETITEMS) break;
-      const l = c.uint(op);
-      const s = c.str(c.op());
-      if (l > maxLabel) return false;
-      const a = byLabel[2 * l]! - 1;
-      const len = byLabel[2 * l + 1]!;
-      if (a < 0 || len < 0 || c.pos - s !== len) return false;
-      byLabel[2 * l + 1] = -1;
-      for (let k = 0; k < len; k++) if (buf[a + k] !== buf[s + k]) return false;
-      count++;
-    }
-  }
+  const consistent = eachPair(c, (keyOp) => {
+    const l = c.uint(keyOp);
+    const s = c.str(c.op());
+    if (l > maxLabel) return false;
+    const a = byLabel[2 * l]! - 1;
+    const len = byLabel[2 * l + 1]!;
+    if (a < 0 || len < 0 || c.pos - s !== len) return false;
+    byLabel[2 * l + 1] = -1;
+    for (let k = 0; k < len; k++) if (buf[a + k] !== buf[s + k]) return false;
+    count++;
+    return true;
+  });
+  if (!consistent) return false;
   return count === n;
 }
