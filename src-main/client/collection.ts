@@ -21,7 +21,7 @@ import { DELETE_CHECKS, GET_CHECKS, MODIFY_METADATA_CHECKS, QUERY_CHECKS, RECORD
 import { configurationOf, metadataOf } from './collection-info.js';
 import { validateCollectionName } from './names.js';
 
-/** Chroma's local max batch size: SQLite's MAX_VARIABLE_NUMBER / 6 (chroma-format.md §7.6). */
+/** Chroma's local max batch size: SQLite's MAX_VARIABLE_NUMBER / 6 (docs/format.md §7.6). */
 export const MAX_BATCH_SIZE = 5461;
 
 /** The chromadb client reports its own argument checks as ChromaValueError. */

@@ -10,7 +10,7 @@ import type { TypedValue } from '../../src-main/engine/util/typed-value.js';
 
 const md = (entries: [string, TypedValue | null][]) => new Map(entries);
 
-describe('WAL encoding (chroma-format.md §4.2, §4.3)', () => {
+describe('WAL encoding (docs/format.md §4.2, §4.3)', () => {
   it('vectors are little-endian float32 and read back exactly', () => {
     const v = Float32Array.from([1, -2.5, 1e-8, 3.4e38]);
     const blob = encodeVector(v);
@@ -75,7 +75,7 @@ describe('WAL encoding (chroma-format.md §4.2, §4.3)', () => {
   });
 });
 
-describe('index_metadata.pickle writer (Python class form, §6.7)', () => {
+describe('index_metadata.pickle writer (Python class form, docs/format.md §6.7)', () => {
   it('round-trips through the reader, large maps and long strings included', () => {
     const idToLabel = new Map<string, number>();
     const idToSeqId = new Map<string, number>();

@@ -5,7 +5,7 @@ const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /**
  * Turns a COPY of chroma.sqlite3 into a database holding one collection, the way Chroma itself
- * deletes collections (chroma-format.md §3.7) plus what Chroma forgets (embedding_metadata_array
+ * deletes collections (docs/format.md §3.7) plus what Chroma forgets (embedding_metadata_array
  * rows), so real Chroma opens the result: the other collections' records, FTS rows, metadata,
  * segments, max_seq_id rows and WAL rows go; tenants, databases, migrations and the WAL config
  * stay. Then VACUUM, so no deleted page still carries the other collections' data.
@@ -32,7 +32,7 @@ export function pruneToCollection(tempDbFile: string, keep: CatalogCollection): 
         for (const t of ['embedding_metadata', 'embedding_metadata_array']) {
           if (!has(t)) continue;
           db.exec(`DELETE FROM ${quote(t)} WHERE id IN (SELECT id FROM drop_emb)`);
-          // Rows of records that no longer exist at all (left by earlier deletes, §3.7 F12).
+          // Rows of records that no longer exist at all (left by earlier deletes, docs/format.md §3.7, failure F12).
           db.exec(`DELETE FROM ${quote(t)} WHERE id NOT IN (SELECT id FROM embeddings)`);
         }
         db.exec('DELETE FROM embeddings WHERE id IN (SELECT id FROM drop_emb)');

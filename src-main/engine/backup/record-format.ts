@@ -18,7 +18,7 @@ import { parseWalMetadata } from '../wal/typed-json.js';
  *   key-value metadata `chroma-inspector.export` describes the source collection.
  *
  * Metadata JSON keeps Chroma's types exactly, with the same rule Chroma's own WAL uses
- * (chroma-format.md §4.3): an integer literal (`2`, `-7`, up to i64) is an int; a number with a
+ * (docs/format.md §4.3): an integer literal (`2`, `-7`, up to i64) is an int; a number with a
  * `.` or an exponent (`2.0`, `1e-7`) is a float, so integral floats are written `2.0`;
  * `true`/`false` are bools; strings are strings; a non-empty homogeneous array of one of those is
  * an array metadata value. ±Infinity are written `1e999`/`-1e999` (which parse back to floats);

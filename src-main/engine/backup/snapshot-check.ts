@@ -24,7 +24,7 @@ function firstIssue(problems: readonly Problem[], pickleSeq: number | null, row:
 }
 
 /**
- * §6.9 / §8.4 step 5, on the captured copy: for every collection, the checkpoint copied beside the
+ * docs/format.md §6.9 / docs/format.md §8.4 step 5, on the captured copy: for every collection, the checkpoint copied beside the
  * backup DB must pass the checkpoint reader's checks and agree with the DB's vector max_seq_id.
  * A disagreement the live folder does not have means the copy is torn (the caller retries); one
  * the live folder has as well is pre-existing damage, kept and reported as a warning.

@@ -75,10 +75,10 @@ function chooseFolders(liveDir: string, catalog: Catalog, opts: SnapshotOptions)
 
 /**
  * Copies a folder that a running Chroma may be writing, and proves the copy agrees with itself
- * (chroma-format.md §8.4): read every vector segment's persisted seq and stamp every segment
+ * (docs/format.md §8.4): read every vector segment's persisted seq and stamp every segment
  * file; back up chroma.sqlite3 with SQLite's online backup API (read-only source); copy the
  * segment folders; re-read seqs and stamps. If anything moved, throw the copy away and retry with
- * backoff; then run the checkpoint checks (§6.9) on the copy. Never writes into `liveDir`.
+ * backoff; then run the checkpoint checks (docs/format.md §6.9) on the copy. Never writes into `liveDir`.
  */
 export async function captureSnapshot(liveDir: string, stagingDir: string, opts: SnapshotOptions = {}): Promise<Snapshot> {
   const maxAttempts = opts.maxAttempts ?? 6;

@@ -90,7 +90,7 @@ const isDefault = (p: Partial<Omit<HnswParams, 'source'>>) =>
   (Object.keys(p) as (keyof typeof p)[]).every((k) => p[k] === DEFAULT_HNSW[k] || (k === 'numThreads'));
 
 /**
- * The parameters Chroma actually uses for a collection (chroma-format.md §3.6): schema, then
+ * The parameters Chroma actually uses for a collection (docs/format.md §3.6): schema, then
  * config, then — only when those give the full default — the legacy `hnsw:*` segment metadata.
  */
 export function resolveHnswParams(c: CatalogCollection): HnswParams {

@@ -14,7 +14,7 @@ export interface OverlayRecord {
 
 /**
  * The metadata segment plus its WAL tail, replayed in memory with Rust core's apply rules
- * (chroma-format.md §5.3), so a reader sees what Chroma would show without writing the backfill.
+ * (docs/format.md §5.3), so a reader sees what Chroma would show without writing the backfill.
  * `shadowed` ids must be ignored in the SQL tables; `live` holds their replayed state.
  */
 export class MetadataOverlay {

@@ -28,7 +28,7 @@ export interface VectorSource {
 
 /**
  * The vectors a fresh Chroma process would hold for a collection: the HNSW checkpoint plus the
- * WAL rows newer than it (chroma-format.md §4.7, §6.8). Labels follow Chroma's rules (1-based,
+ * WAL rows newer than it (docs/format.md §4.7, §6.8). Labels follow Chroma's rules (1-based,
  * arrival order, never reused) because query ties are broken by label.
  */
 export class VectorState {

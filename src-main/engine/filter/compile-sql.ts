@@ -6,7 +6,7 @@ import type { DocumentNode, WhereNode } from './where-ast.js';
 
 /**
  * Compiles a filter tree to a boolean SQL expression over `embeddings e`, reproducing Rust core's
- * translation (`sqlite_metadata.rs`, chroma-format.md §7.4/§7.5):
+ * translation (`sqlite_metadata.rs`, docs/format.md §7.4/docs/format.md §7.5):
  *
  * - every leaf is `e.id IN | NOT IN (SELECT id FROM embedding_metadata WHERE key = ? AND ...)`, so
  *   `$ne`, `$nin` and `$not_contains` match records that lack the key;

@@ -45,7 +45,7 @@ function numericSign(a: number, b: number): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Rows of a column that satisfy `op operand`, with the int/float rules of chroma-format.md §7.4. */
+/** Rows of a column that satisfy `op operand`, with the int/float rules of docs/format.md §7.4. */
 function compareLeaf(col: ScalarColumn, op: SqlCompareOp, operand: TypedScalar, out: IdBitset): boolean {
   const { ids, kinds, nums, strs } = col;
   const n = ids.length;

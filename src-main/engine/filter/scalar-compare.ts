@@ -2,7 +2,7 @@ import type { CompareOp } from './where-ast.js';
 
 /**
  * The scalar semantics shared by the SQL compiler and the in-memory evaluator, so that both are
- * written against one definition of Rust core's int/float handling (chroma-format.md §7.4).
+ * written against one definition of Rust core's int/float handling (docs/format.md §7.4).
  */
 
 export const I64_MIN = -(2n ** 63n);

@@ -2,7 +2,7 @@ import { InspectorError } from '../../../shared/errors.js';
 import type { TypedScalar } from '../util/typed-value.js';
 
 /**
- * Chroma's filter language as an immutable tree (chroma-format.md §7.4, §7.5). Every node built
+ * Chroma's filter language as an immutable tree (docs/format.md §7.4, §7.5). Every node built
  * through the functions below is frozen, arrays included. Semantics are Rust core's (1.x):
  * `compile-sql.ts` turns a tree into SQL over the metadata segment, `evaluate.ts` runs the same
  * tree in memory; both must agree.

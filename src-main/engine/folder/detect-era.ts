@@ -26,7 +26,7 @@ function classify(row: RawMigration): MigrationRow {
 
 /**
  * Names the Chroma release range that wrote a folder from its `migrations` rows
- * (chroma-format.md §2.5). The label is what a user recognises: the Python release numbers.
+ * (docs/format.md §2.5). The label is what a user recognises: the Python release numbers.
  */
 export function detectEra(db: SqliteDatabase, probe: SchemaProbe): EraInfo {
   if (!probe.hasTable('migrations')) {

@@ -1,5 +1,5 @@
 /**
- * Every migration Chroma has shipped (chroma-format.md §2.3): MD5 of the exact SQL bytes, and
+ * Every migration Chroma has shipped (docs/format.md §2.3): MD5 of the exact SQL bytes, and
  * the tail of the SHA-256 digest for deployments that chose SHA-256.
  */
 export interface KnownMigration {

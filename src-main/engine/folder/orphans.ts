@@ -4,7 +4,7 @@ import type { SqliteDatabase } from '../sqlite/connection.js';
 import type { SchemaProbe } from '../sqlite/schema-probe.js';
 import { listSegmentFolders } from './folder-files.js';
 
-/** Leftovers of deleted collections: Chroma leaves folders and rows behind (chroma-format.md §3.7, F4). */
+/** Leftovers of deleted collections: Chroma leaves folders and rows behind (docs/format.md §3.7, F4). */
 export function findOrphans(dir: string, db: SqliteDatabase, probe: SchemaProbe, catalog: Catalog): Orphans {
   const segmentIds = new Set(catalog.collections.flatMap((c) => c.segments.map((s) => s.id)));
   for (const s of catalog.danglingSegments) segmentIds.add(s.id);

@@ -21,13 +21,13 @@ import {
 export { joinStandardIndex, writeStandardIndexFile } from './standard-index.js';
 
 export interface CheckpointResult {
-  /** §6.9 checks passed and a pickle with a non-empty id_to_label exists. */
+  /** docs/format.md §6.9 checks passed and a pickle with a non-empty id_to_label exists. */
   usable: boolean;
   header: HnswHeader | null;
   pickle: PickleSummary | null;
   files: FileEntry[];
   problems: Problem[];
-  /** Legacy value from the pickle, for the caller's V fallback (§4.7). Null unless usable. */
+  /** Legacy value from the pickle, for the caller's V fallback (docs/format.md §4.7). Null unless usable. */
   maxSeqId: number | null;
   /** Live ids → labels. Empty unless usable: an unusable checkpoint must be ignored entirely. */
   idToLabel: Map<string, number>;
@@ -40,7 +40,7 @@ export interface CheckpointResult {
   vectors: Map<number, Float32Array>;
   /** Vectors exactly as in the index (unit-normalised for cosine). For l2/ip: the same Map as `vectors`. */
   storedVectors: Map<number, Float32Array>;
-  /** Non-deleted graph labels missing from the pickle (§6.9 phantoms): an index built from the files must mark them deleted. */
+  /** Non-deleted graph labels missing from the pickle (docs/format.md §6.9 phantoms): an index built from the files must mark them deleted. */
   phantomLabels: number[];
 }
 
@@ -49,7 +49,7 @@ export interface HeaderOnlyResult {
   files: FileEntry[];
   header: HnswHeader | null;
   pickle: PickleSummary | null;
-  /** A pickle with a non-empty id_to_label exists (the full §6.9 checks are not run here). */
+  /** A pickle with a non-empty id_to_label exists (the full docs/format.md §6.9 checks are not run here). */
   hasCheckpoint: boolean;
   problems: Problem[];
 }
@@ -149,8 +149,8 @@ function emptyResult(files: FileEntry[], problems: Problem[]): CheckpointResult 
 }
 
 /**
- * Reads a vector segment checkpoint read-only and decides whether Chroma would use it (§4.7,
- * §6.9). Damage is reported in `problems`, never thrown; only unexpected I/O errors throw.
+ * Reads a vector segment checkpoint read-only and decides whether Chroma would use it (docs/format.md §4.7,
+ * docs/format.md §6.9). Damage is reported in `problems`, never thrown; only unexpected I/O errors throw.
  * `folderAbsPath` is the Chroma folder; `segmentRelName` the segment sub-folder name.
  */
 export interface CheckpointOptions {
@@ -277,7 +277,7 @@ export function readCheckpoint(folderAbsPath: string, segmentRelName: string, op
   return result;
 }
 
-/** §6.9: every pickle label must be a live element of data_level0. */
+/** docs/format.md §6.9: every pickle label must be a live element of data_level0. */
 function checkLabels(meta: IndexMetadata, live: LiveLabels, deleted: Set<number>, problems: Problems): void {
   const bad: string[] = [];
   let count = 0;

@@ -1,7 +1,7 @@
 import type { HnswHeader } from '../../../shared/models.js';
 import { InspectorError } from '../../../shared/errors.js';
 
-/** header.bin = int32 persistence version + the 96-byte header of upstream hnswlib's saveIndex (§6.1). */
+/** header.bin = int32 persistence version + the 96-byte header of upstream hnswlib's saveIndex (docs/format.md §6.1). */
 export const HNSW_HEADER_BYTES = 100;
 
 /** Chroma's fork refuses anything else ("wrong persistence version"), so we do too. */
@@ -86,7 +86,7 @@ export function parseHnswHeader(buf: Buffer, file: string): HnswHeader {
   return header;
 }
 
-/** Bytes one link-list block takes per upper level: u32 count + maxM u32 ids (§6.4). */
+/** Bytes one link-list block takes per upper level: u32 count + maxM u32 ids (docs/format.md §6.4). */
 export function linkListBlockBytes(header: HnswHeader): number {
   return 4 + 4 * header.maxM;
 }

@@ -15,17 +15,17 @@ type HnswlibModule = typeof import('hnswlib-node');
 export interface HnswlibOptions {
   space: Space;
   dim: number;
-  /** Chroma's defaults: M 16, ef_construction 100, ef_search 100 (§3.6). */
+  /** Chroma's defaults: M 16, ef_construction 100, ef_search 100 (docs/format.md §3.6). */
   M?: number;
   efConstruction?: number;
   efSearch?: number;
-  /** Rust core seeds with 0 (§6.8); graphs still differ because Chroma inserts in parallel. */
+  /** Rust core seeds with 0 (docs/format.md §6.8); graphs still differ because Chroma inserts in parallel. */
   randomSeed?: number;
 }
 
 /** hnswlib-node passes labels and sizes as uint32. */
 const MAX_LABEL = 0xffffffff;
-/** Rust core's minimum capacity (§6.8). */
+/** Rust core's minimum capacity (docs/format.md §6.8). */
 const MIN_CAPACITY = 100;
 
 let hnswlibModule: HnswlibModule | null = null;
@@ -48,7 +48,7 @@ function checkLabel(label: number): void {
 /**
  * Approximate search through hnswlib-node. Cosine collections are opened in the `ip` space with
  * vectors normalised here by the fork's formula: hnswlib-node's own `cosine` space re-normalises
- * without Chroma's epsilon (§6.5 pitfalls). Deleted elements stay in the graph, marked deleted.
+ * without Chroma's epsilon (docs/format.md §6.5 pitfalls). Deleted elements stay in the graph, marked deleted.
  */
 export class HnswlibIndex implements VectorIndex {
   private readonly efSearch: number;
@@ -138,7 +138,7 @@ export class HnswlibIndex implements VectorIndex {
     this.live.add(label);
   }
 
-  /** Saves hnswlib's standard single-file index (the write engine splits it into Chroma's files, §6.5). */
+  /** Saves hnswlib's standard single-file index (the write engine splits it into Chroma's files, docs/format.md §6.5). */
   async save(file: string): Promise<void> {
     await this.index.writeIndex(file);
   }

@@ -2,7 +2,7 @@ import type { PickleSummary } from '../../../shared/models.js';
 import { InspectorError } from '../../../shared/errors.js';
 import { PickleObject, isPickleDict, pickleTypeName, type PickleDict, type PickleValue } from './pickle-values.js';
 
-/** The class Python 0.4–0.6 pickles; Rust reads it too but writes a plain dict (§6.7). */
+/** The class Python 0.4–0.6 pickles; Rust reads it too but writes a plain dict (docs/format.md §6.7). */
 export const PERSISTENT_DATA_CLASS = 'chromadb.segment.impl.vector.local_persistent_hnsw.PersistentData';
 
 /** Label → user id: a Map from the general decoder, arrays from the Rust-form fast path. */

@@ -3,7 +3,7 @@ import os from 'node:os';
 import type { HnswHeader } from '../../../shared/models.js';
 
 /**
- * One sequential pass over data_level0.bin's first cur_element_count elements (§6.2), in bounded
+ * One sequential pass over data_level0.bin's first cur_element_count elements (docs/format.md §6.2), in bounded
  * chunks, keeping only labels, deleted flags and the vectors the caller wants. Memory therefore
  * scales with the live vectors, not with the file (neighbour lists are most of each element).
  *

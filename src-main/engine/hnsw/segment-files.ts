@@ -94,13 +94,13 @@ export function readHeaderFile(segmentDirAbs: string, relFile: string): HnswHead
   return parseHnswHeader(buf, relFile);
 }
 
-/** Reads header.bin[4:100]: the standard hnswlib header, for joining (§6.5). */
+/** Reads header.bin[4:100]: the standard hnswlib header, for joining (docs/format.md §6.5). */
 export function readStandardHeaderBytes(segmentDirAbs: string): Buffer {
   return readRange(path.join(segmentDirAbs, HEADER_FILE), 4, HNSW_HEADER_BYTES - 4);
 }
 
 /**
- * Walks link_lists.bin (§6.4): one u32 size + payload per element, in internal-id order.
+ * Walks link_lists.bin (docs/format.md §6.4): one u32 size + payload per element, in internal-id order.
  * Returns Σ(4 + size), the bytes the standard index needs. Throws CORRUPT_HNSW naming the element
  * when the walk runs off the end or a size cannot be a whole number of level blocks.
  */

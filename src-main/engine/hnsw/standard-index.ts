@@ -15,7 +15,7 @@ import {
 /**
  * Conversion of Chroma's four-file checkpoint to the single file upstream hnswlib (and so
  * hnswlib-node's readIndex) loads: header.bin[4:100] ‖ data_level0[0:cur·size] ‖ link_lists[0:Σ]
- * (§6.5). length.bin is not part of it: the fork's own single-file format would put it between
+ * (docs/format.md §6.5). length.bin is not part of it: the fork's own single-file format would put it between
  * level 0 and the link lists, which hnswlib-node does not expect.
  */
 
@@ -43,7 +43,7 @@ function planJoin(folderAbsPath: string, segmentRelName: string): JoinPlan {
   };
   const header = read('header.bin', () => readHeaderFile(dir, rel('header.bin')));
   if (header.curElementCount === 0) {
-    // hnswlib-node would load this with capacity 0 (§6.5 pitfalls): callers must create a fresh index.
+    // hnswlib-node would load this with capacity 0 (docs/format.md §6.5 pitfalls): callers must create a fresh index.
     throw new InspectorError('CORRUPT_HNSW', `${rel('header.bin')}: the index is empty; nothing to join`, {
       file: rel('header.bin'),
     });

@@ -1,7 +1,7 @@
 /**
  * float32 arithmetic as hnswlib and Chroma do it. Every intermediate goes through Math.fround so
  * results match a C++ float loop; SIMD/fast-math builds reorder the sums, so compare with Chroma
- * at ~1e-6 relative, never bit for bit (§6.6).
+ * at ~1e-6 relative, never bit for bit (docs/format.md §6.6).
  */
 
 import type { Space } from '../../../shared/models.js';

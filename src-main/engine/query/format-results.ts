@@ -3,7 +3,7 @@ import { toPlain, type TypedMetadata } from '../util/typed-value.js';
 
 /**
  * User-visible metadata as Chroma returns it: `chroma:*` keys removed, and null when nothing is
- * left (chroma-format.md §7.1).
+ * left (docs/format.md §7.1).
  */
 export function visibleMetadata(md: TypedMetadata | null): Metadata | null {
   if (!md || md.size === 0) return null;

@@ -27,7 +27,7 @@ export interface GetOutcome {
 }
 
 /**
- * Chroma's get (chroma-format.md §7.1): records of the metadata segment in ascending internal id,
+ * Chroma's get (docs/format.md §7.1): records of the metadata segment in ascending internal id,
  * filtered by ids AND where AND where_document, then offset/limit. WAL-tail records not yet in
  * the tables are merged in by internal id.
  */

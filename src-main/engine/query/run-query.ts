@@ -7,7 +7,7 @@ import { toNumberArray, visibleMetadata } from './format-results.js';
 import { searchVectors } from '../collection/vector-search.js';
 
 /**
- * Chroma's query (chroma-format.md §7.3): the allowed set from ids/where/where_document, then a
+ * Chroma's query (docs/format.md §7.3): the allowed set from ids/where/where_document, then a
  * k-nearest search per query vector, then documents and metadata for the hits.
  */
 export function runQuery(reader: CollectionReader, spec: QuerySpec): QueryResult {

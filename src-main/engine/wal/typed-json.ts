@@ -10,7 +10,7 @@ class RawNumber {
 }
 
 /**
- * Chroma's number typing for WAL metadata (chroma-format.md §4.3): an integer literal that fits
+ * Chroma's number typing for WAL metadata (docs/format.md §4.3): an integer literal that fits
  * i64 is an int, anything else (`.`, exponent, out of range) a float. `2.0` stays a float, which
  * JSON.parse would lose.
  */

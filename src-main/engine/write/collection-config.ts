@@ -121,7 +121,7 @@ export function newSchemaJson(h: HnswConfig, embeddingFunction: unknown): string
   return stringifyWithFloats(schema, FLOAT_KEYS);
 }
 
-/** `config_json_str` of a new collection in the era's own shape (chroma-format.md §3.2). */
+/** `config_json_str` of a new collection in the era's own shape (docs/format.md §3.2). */
 export function newConfigJson(era: WriteEra, h: HnswConfig, embeddingFunction: unknown): string {
   if (era.schemaStr) return '{}';
   if (era.rustCore) {

@@ -6,7 +6,7 @@ import { InspectorError } from '../../../shared/errors.js';
 import { SQLITE_FILE } from '../folder/folder-files.js';
 import { chromaMigrations } from './migration-files.js';
 
-/** The tables Rust core creates in code before running migrations (chroma-format.md §2.2), as it writes them. */
+/** The tables Rust core creates in code before running migrations (docs/format.md §2.2), as it writes them. */
 const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS migrations (
                 dir TEXT NOT NULL,
                 version INTEGER NOT NULL,
@@ -36,8 +36,8 @@ export function fsyncDir(dir: string): void {
 }
 
 /**
- * Creates a new, empty Chroma folder with the schema of the newest Rust core (chroma-format.md
- * §2.6): all 18 migrations applied verbatim in one transaction with their rows, one
+ * Creates a new, empty Chroma folder with the schema of the newest Rust core (docs/format.md
+ * docs/format.md §2.6): all 18 migrations applied verbatim in one transaction with their rows, one
  * `acquire_write` row (what one Rust start leaves) and purging on. The database is built under a
  * temporary name and renamed into place, so a crash never leaves a half-made chroma.sqlite3.
  * Segment folders are not created: Chroma (and our writer) make them when vectors are persisted.

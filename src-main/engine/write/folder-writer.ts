@@ -120,7 +120,7 @@ export class FolderWriter {
     }
   }
 
-  /** A seq id in the column encoding of this era (§4.5): INTEGER, or 8-byte big-endian BLOB before metadb/00005. */
+  /** A seq id in the column encoding of this era (docs/format.md §4.5): INTEGER, or 8-byte big-endian BLOB before metadb/00005. */
   seqValue(seq: number): number | Buffer {
     if (!this.era.seqIdBlob) return seq;
     const b = Buffer.alloc(8);
@@ -140,7 +140,7 @@ export class FolderWriter {
   }
 
   /**
-   * The next WAL seq id, chosen explicitly (§4.4): above every row still in the queue and above
+   * The next WAL seq id, chosen explicitly (docs/format.md §4.4): above every row still in the queue and above
    * every segment's max_seq_id, so a purged or hand-cleaned WAL never makes new rows look applied.
    */
   nextSeqId(): number {

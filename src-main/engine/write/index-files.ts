@@ -36,7 +36,7 @@ export interface SplitIndex {
 
 /**
  * Turns hnswlib's standard single-file index into Chroma's four files in `destDir`
- * (chroma-format.md §6.5 split): header.bin = int32 1 ‖ the 96-byte header; data_level0.bin =
+ * (docs/format.md §6.5 split): header.bin = int32 1 ‖ the 96-byte header; data_level0.bin =
  * the level-0 block, padded to `max_elements × size` as the fork writes it; link_lists.bin = the
  * rest; length.bin = one float32 norm per internal id (`normOf`; zeros where the space has none),
  * padded to `max_elements`. Every file is fsynced.

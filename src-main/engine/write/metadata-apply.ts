@@ -29,7 +29,7 @@ function columns(s: TypedScalar): Columns {
 }
 
 /**
- * Applies WAL rows to the metadata segment with Rust core's rules (chroma-format.md §5.3), inside
+ * Applies WAL rows to the metadata segment with Rust core's rules (docs/format.md §5.3), inside
  * the caller's transaction: embeddings rows keyed by (segment, user id) with the row's seq id,
  * typed embedding_metadata rows, array rows, the document twice (metadata + FTS, rowid =
  * embeddings.id). UPDATE and UPSERT merge: keys not mentioned are kept.

@@ -1,7 +1,7 @@
 import { PERSISTENT_DATA_CLASS } from '../hnsw/index-metadata.js';
 
 /**
- * Writes `index_metadata.pickle` in the Python class form (chroma-format.md §6.7 writer): a
+ * Writes `index_metadata.pickle` in the Python class form (docs/format.md §6.7 writer): a
  * `PersistentData` instance (protocol 4: STACK_GLOBAL, NEWOBJ, BUILD) with the real
  * dimensionality and max_seq_id. Python 0.4–0.6 loads it, and Rust core reads it too (serde-pickle
  * treats the class as a placeholder and keeps the BUILD state).

@@ -29,9 +29,9 @@ export interface WriteResult {
 }
 
 /**
- * One add / update / upsert / delete call, atomically (chroma-format.md §8.3): in one
- * `BEGIN IMMEDIATE` transaction the WAL rows are appended with explicit seq ids (§4.4), applied to
- * the metadata segment (§5.3), the metadata max_seq_id, dimension and schema keys are updated and
+ * One add / update / upsert / delete call, atomically (docs/format.md §8.3): in one
+ * `BEGIN IMMEDIATE` transaction the WAL rows are appended with explicit seq ids (docs/format.md §4.4), applied to
+ * the metadata segment (docs/format.md §5.3), the metadata max_seq_id, dimension and schema keys are updated and
  * the WAL purged. Vectors reach the HNSW checkpoint later (see vector-persist.ts); until then the
  * WAL holds them, as it does in Chroma.
  */

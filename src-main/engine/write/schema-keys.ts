@@ -8,7 +8,7 @@ const TYPE_NAMES = { string: 'string', int: 'int', float: 'float', bool: 'bool' 
 
 /**
  * Rust core adds a `keys` entry to `schema_str` for every metadata key and value type it applies
- * (chroma-format.md §3.3): copied from `defaults`, arrays counting as their element type, `chroma:`
+ * (docs/format.md §3.3): copied from `defaults`, arrays counting as their element type, `chroma:`
  * keys skipped. Returns the new JSON text, or null when nothing changed or the schema is absent.
  */
 export function schemaWithKeys(schemaText: string | null, metadatas: Iterable<ReadonlyMap<string, TypedValue | null> | null>): string | null {

@@ -7,7 +7,7 @@ import { fsyncDir } from './create-folder.js';
  * A vector segment's checkpoint is five files that only make sense together, so they are
  * replaced as one directory: the new files are written and fsynced in `<segment>.next-*`, the old
  * folder is renamed to `<segment>.prev-*`, the new one renamed into place, and only then is the
- * vector `max_seq_id` moved (chroma-format.md §8.3). A crash leaves the old checkpoint (still
+ * vector `max_seq_id` moved (docs/format.md §8.3). A crash leaves the old checkpoint (still
  * matching max_seq_id) or the new one; `recoverSegmentFolders` repairs the instant between the two
  * renames, when `<segment>` is missing, by putting the old folder back.
  */

@@ -103,7 +103,7 @@ export interface CreateCollectionInput {
   embeddingFunction: unknown;
 }
 
-/** Creates a collection with its two segments (§3.4), in the era's catalog format. Returns its id. */
+/** Creates a collection with its two segments (docs/format.md §3.4), in the era's catalog format. Returns its id. */
 export function createCollection(w: FolderWriter, input: CreateCollectionInput): string {
   const era = w.era;
   const config = resolveCreateConfig(input.metadata, input.hnsw);
@@ -140,7 +140,7 @@ export function createCollection(w: FolderWriter, input: CreateCollectionInput):
 }
 
 /**
- * Everything Rust core deletes with a collection (§3.7), plus what it forgets: the array
+ * Everything Rust core deletes with a collection (docs/format.md §3.7), plus what it forgets: the array
  * metadata rows. Returns the vector segment folders to remove once the transaction commits.
  */
 export function deleteCollectionRows(w: FolderWriter, collectionId: string): string[] {

@@ -23,7 +23,7 @@ export interface VectorTarget extends PurgeTarget {
   efSearch: number;
 }
 
-/** V as a fresh Chroma process (and our reader) sees it: the table row, only when a usable checkpoint backs it (§4.7). */
+/** V as a fresh Chroma process (and our reader) sees it: the table row, only when a usable checkpoint backs it (docs/format.md §4.7). */
 function checkpointSeq(w: FolderWriter, t: VectorTarget, cp: Pick<CheckpointResult, 'usable' | 'maxSeqId'>): number {
   if (!cp.usable) return 0;
   return w.readSeq(t.vectorSegmentId) ?? cp.maxSeqId ?? 0;
@@ -43,7 +43,7 @@ function oldIdToSeqId(dir: string): Map<string, number> {
   return out;
 }
 
-/** V for the persist cadence: the pickle and header only (the full §6.9 checks run when persisting). */
+/** V for the persist cadence: the pickle and header only (the full docs/format.md §6.9 checks run when persisting). */
 export function vectorCheckpointSeq(w: FolderWriter, t: VectorTarget): number {
   const cp = readHeaderOnly(w.dir, t.vectorSegmentId);
   return checkpointSeq(w, t, { usable: cp.hasCheckpoint, maxSeqId: cp.pickle?.maxSeqId ?? null });
@@ -56,9 +56,9 @@ export function pendingVectorRows(w: FolderWriter, t: VectorTarget, v = vectorCh
 
 /**
  * Writes a new HNSW checkpoint for a collection: the current checkpoint (graph kept, loaded with
- * hnswlib-node) plus every WAL row above it, replayed with Chroma's label rules (§6.8), saved as
- * the four files + the Python-form pickle (§6.5, §6.7) in a staging folder that replaces the
- * segment folder whole; then the vector max_seq_id moves and the WAL is purged (§8.3).
+ * hnswlib-node) plus every WAL row above it, replayed with Chroma's label rules (docs/format.md §6.8), saved as
+ * the four files + the Python-form pickle (docs/format.md §6.5, §6.7) in a staging folder that replaces the
+ * segment folder whole; then the vector max_seq_id moves and the WAL is purged (docs/format.md §8.3).
  * Returns false when there was nothing to persist.
  */
 export async function persistVectorSegment(w: FolderWriter, t: VectorTarget): Promise<boolean> {

@@ -2,7 +2,7 @@ import type { TypedScalar, TypedValue } from '../util/typed-value.js';
 import { DOCUMENT_KEY, URI_KEY } from '../wal/decode-row.js';
 
 /**
- * Chroma's WAL encodings (chroma-format.md §4.2, §4.3): vectors as little-endian float32 bytes
+ * Chroma's WAL encodings (docs/format.md §4.2, §4.3): vectors as little-endian float32 bytes
  * (`encoding = 'FLOAT32'`), metadata as a JSON object whose number literals carry the type — an
  * integer literal is an int, anything with `.` or an exponent a float, so a float 2 is written
  * `2.0`. Rust core writes compact JSON and `{}` when there is nothing; Python 0.x wrote

@@ -11,7 +11,7 @@ export interface PurgeTarget {
 }
 
 /**
- * `embeddings_queue_config.automatically_purge` (chroma-format.md §4.6). A missing row is created
+ * `embeddings_queue_config.automatically_purge` (docs/format.md §4.6). A missing row is created
  * the way Chroma creates it: purging on only if the queue is empty, so a folder upgraded from
  * before 0.5.6 keeps its WAL until the user vacuums.
  */

@@ -4,7 +4,7 @@ import type { SchemaProbe } from '../sqlite/schema-probe.js';
 import type { WalStyle } from './wal-encode.js';
 
 /**
- * How to write a folder in its own era's format (chroma-format.md §2.5, §9.1). Folders are never
+ * How to write a folder in its own era's format (docs/format.md §2.5, §9.1). Folders are never
  * migrated: an era we cannot write exactly is refused with a message that says what to do.
  */
 export interface WriteEra {

@@ -26,7 +26,7 @@ function both(seg: Segment, records: TestRecord[], node: WhereNode): string[] {
   return sql;
 }
 
-describe('compileWhere: Rust core numeric semantics (§7.4)', () => {
+describe('compileWhere: Rust core numeric semantics (docs/format.md §7.4)', () => {
   const records: TestRecord[] = [
     { id: 'int2', metadata: meta({ x: I(2) }), document: null },
     { id: 'int3', metadata: meta({ x: I(3) }), document: null },
@@ -96,7 +96,7 @@ describe('compileWhere: Rust core numeric semantics (§7.4)', () => {
   });
 });
 
-describe('compileWhere: documents (§7.5)', () => {
+describe('compileWhere: documents (docs/format.md §7.5)', () => {
   const docs = ['The Cat sat', 'the cat sat', '100% sure', 'a_b', 'a b', 'a\\b', 'CATS', '日本語のテキスト', 'émoji🙂 naïve', ''];
   const records: TestRecord[] = docs.map((d, i) => ({ id: `d${i}`, metadata: meta({ n: I(i) }), document: d }));
   records.push({ id: 'nodoc', metadata: meta({ n: I(99) }), document: null });

@@ -6,7 +6,7 @@ import type { WhereNode } from '../../../src-main/engine/filter/where-ast.js';
 import type { TypedMetadata, TypedScalar } from '../../../src-main/engine/util/typed-value.js';
 
 /**
- * An in-memory metadata segment with Chroma's schema, written with Rust core's rules (§5), to run
+ * An in-memory metadata segment with Chroma's schema, written with Rust core's rules (docs/format.md §5), to run
  * compiled filters against.
  */
 

@@ -33,7 +33,7 @@ describe.skipIf(!hasRealWorld)('real-world folders', () => {
     expect(r.vectors.size).toBe(1000);
 
     // Each stored vector is found at distance 0. The folder holds duplicate documents, so which of
-    // several equal vectors survives a k cutoff is undefined for HNSW (§7.3): compare distances.
+    // several equal vectors survives a k cutoff is undefined for HNSW (docs/format.md §7.3): compare distances.
     const brute = BruteForceIndex.fromCheckpoint(r, 'l2');
     const hnsw = await HnswlibIndex.fromCheckpoint(root, IRONHACK_SEG, r, { space: 'l2' });
     for (const [label, vec] of [...r.vectors].slice(0, 40)) {
@@ -41,7 +41,7 @@ describe.skipIf(!hasRealWorld)('real-world folders', () => {
       expect(exact[0]!.distance).toBe(0);
       expect(exact.some((h) => h.label === label)).toBe(true);
       const approx = hnsw.search(vec, 5);
-      // hnswlib's SIMD kernels sum in another order than our float32 loop: ~1e-6 relative (§6.6).
+      // hnswlib's SIMD kernels sum in another order than our float32 loop: ~1e-6 relative (docs/format.md §6.6).
       approx.forEach((h, i) => expect(relClose(h.distance, exact[i]!.distance)).toBe(true));
       expect(r.vectors.get(approx[0]!.label)).toEqual(vec);
     }

@@ -13,7 +13,7 @@ import { readPickle } from '../../../src-main/engine/hnsw/pickle-reader.js';
 
 interface WalRow { seq_id: number; operation: number; id: string; vector: Buffer | null }
 
-/** Replays the WAL tail past V onto both indexes with Chroma's vector rules (§6.8). */
+/** Replays the WAL tail past V onto both indexes with Chroma's vector rules (docs/format.md §6.8). */
 function replayTail(seg: string, cp: CheckpointResult, targets: { upsert(l: number, v: Float32Array): void; delete(l: number): boolean }[]) {
   const db = openSqlite(path.join(seed7, 'chroma.sqlite3'));
   try {
