@@ -1,63 +1,31 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { backup } from '../../src-main/engine/backup/backup.js';
 import { restore } from '../../src-main/engine/backup/restore.js';
 import type { ManifestCollection } from '../../src-main/engine/backup/manifest.js';
-import { repoRoot } from '../helpers/paths.js';
+import { CHROMA_VERSION, realChromaProblem, reportSkip, startChroma as startServer, type ChromaServer } from '../helpers/reference-chroma.js';
 import { copyFixture, scratch } from './helpers.js';
 
-// Real Chroma (the Rust core from npm, installed by ../shared/reference-chroma/setup.sh) must open
-// what restore produced. Skipped where that install is absent.
-const script = resolve(repoRoot, '..', 'shared', 'reference-chroma', 'chroma');
-const cache = process.env.CHROMA_REF_CACHE ?? join(homedir(), '.cache', 'chroma-reference');
-const version = process.env.CHROMA_REF_VERSION ?? '1.3.4';
-const installed = existsSync(script) && existsSync(join(cache, version, 'node_modules', 'chromadb-js-bindings-linux-x64-gnu', 'package.json'));
+// Real Chroma (installed from npm by the test run, test/reference-chroma/) must open what restore
+// produced.
+const problem = realChromaProblem();
+reportSkip('backup', problem);
 
 const tmp = scratch();
-const servers: ChildProcess[] = [];
-afterEach(() => {
-  for (const s of servers.splice(0)) if (s.exitCode === null) s.kill('SIGKILL');
+const servers: ChromaServer[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.stop();
 });
 afterAll(() => tmp.cleanup());
 
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolvePort(port));
-    });
-  });
-}
-
-/** Starts `chroma run` on a folder and waits for its heartbeat; returns the base URL. */
+/** Starts real Chroma on a folder; returns its API base URL. */
 async function startChroma(dir: string): Promise<string> {
-  const port = await freePort();
-  const child = spawn('bash', [script, 'run', '--path', dir, '--host', '127.0.0.1', '--port', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
-  servers.push(child);
-  let log = '';
-  child.stderr!.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
-  const base = `http://127.0.0.1:${port}/api/v2`;
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`chroma exited (${child.exitCode}): ${log}`);
-    try {
-      const res = await fetch(`${base}/heartbeat`);
-      if (res.ok) {
-        expect(Object.keys((await res.json()) as object)).toContain('nanosecond heartbeat');
-        return base;
-      }
-    } catch {
-      /* not listening yet */
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`chroma did not answer its heartbeat within 60 s: ${log}`);
+  const server = await startServer(dir);
+  servers.push(server);
+  const res = await fetch(`${server.url}/api/v2/heartbeat`);
+  expect(Object.keys((await res.json()) as object)).toContain('nanosecond heartbeat');
+  return `${server.url}/api/v2`;
 }
 
 async function expectCounts(base: string, collections: ManifestCollection[]) {
@@ -68,7 +36,7 @@ async function expectCounts(base: string, collections: ManifestCollection[]) {
   }
 }
 
-describe.skipIf(!installed)(`real Chroma ${version} opens restored folders`, () => {
+describe.skipIf(problem !== null)(`real Chroma ${CHROMA_VERSION} opens restored folders`, () => {
   for (const fixture of ['chroma-1.3.4-seed7', 'chroma-1.0.1-seed7']) {
     it(`${fixture}: every collection's count`, async () => {
       const dir = join(tmp.dir, fixture);
@@ -119,7 +87,7 @@ describe.skipIf(!installed)(`real Chroma ${version} opens restored folders`, () 
       stop = true;
       await writer;
     }
-    for (const s of servers.splice(0)) s.kill('SIGKILL');
+    for (const s of servers.splice(0)) await s.stop();
     expect(added).toBeGreaterThan(manifest.collections.find((c) => c.name === 'live')!.count);
     const target = join(dir, 'restored');
     await restore(zip, target);

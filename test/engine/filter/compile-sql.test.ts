@@ -1,5 +1,4 @@
 import Database from 'better-sqlite3';
-import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compileWhere } from '../../../src-main/engine/filter/compile-sql.js';
 import { matchesWhere } from '../../../src-main/engine/filter/evaluate.js';
@@ -172,23 +171,6 @@ describe('compileWhere: older folders', () => {
       both(seg, records, node);
     }
     expect(seg.select(whereDocument(docContains('50%')))).toEqual(['yes']);
-  });
-
-  const legacy = new URL('../../../../shared/fixtures/real-world/mdiarrah-chat.petals.dev.apna-DB/chroma.sqlite3', import.meta.url);
-  it.skipIf(!existsSync(legacy))('the old FTS table keys rows by embeddings.id (checked on a real 0.4.0 folder)', () => {
-    const db = new Database(legacy.pathname, { readonly: true, fileMustExist: true });
-    try {
-      const row = db
-        .prepare(
-          `SELECT count(*) AS n, sum(f.string_value = m.string_value) AS same FROM embedding_fulltext f
-           JOIN embedding_metadata m ON m.id = f.id AND m.key = 'chroma:document'`,
-        )
-        .get() as { n: number; same: number };
-      expect(row.n).toBeGreaterThan(0);
-      expect(row.same).toBe(row.n);
-    } finally {
-      db.close();
-    }
   });
 });
 

@@ -197,14 +197,12 @@ describe('parseWhereDocument', () => {
 });
 
 describe('recorded Chroma answers (fixtures/reference/*/cases.json)', () => {
-  const referenceDir = path.resolve(repoRoot, '../shared/fixtures/reference');
-  const files = existsSync(referenceDir)
-    ? readdirSync(referenceDir)
-        .map((d) => path.join(referenceDir, d, 'cases.json'))
-        .filter((f) => existsSync(f))
-    : [];
+  const referenceDir = path.resolve(repoRoot, 'test/fixtures/reference');
+  const files = readdirSync(referenceDir)
+    .map((d) => path.join(referenceDir, d, 'cases.json'))
+    .filter((f) => existsSync(f));
 
-  it.skipIf(files.length === 0)('parses every filter that Chroma accepted and rejects the ones it rejected', () => {
+  it('parses every filter that Chroma accepted and rejects the ones it rejected', () => {
     let parsed = 0;
     let rejected = 0;
     for (const file of files) {
@@ -217,7 +215,8 @@ describe('recorded Chroma answers (fixtures/reference/*/cases.json)', () => {
         const run = () => combineFilters(parseWhere(where), parseWhereDocument(whereDocument));
         const where_ = `${path.basename(path.dirname(file))} ${c.label}`;
         if (c.error !== undefined) {
-          expect(errorMessage(run), where_).toBe(c.error);
+          // Server-side rejections reach the client as "Bad request to <url> with status: <Chroma's message>".
+          expect(errorMessage(run), where_).toBe(c.error.replace(/^Bad request to \S+ with status: /, ''));
           rejected++;
         } else {
           expect(run, where_).not.toThrow();
@@ -225,6 +224,7 @@ describe('recorded Chroma answers (fixtures/reference/*/cases.json)', () => {
         }
       }
     }
+    expect(files.length).toBeGreaterThanOrEqual(3);
     expect(parsed).toBeGreaterThan(100);
     expect(rejected).toBeGreaterThan(5);
   });

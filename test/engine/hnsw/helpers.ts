@@ -7,12 +7,10 @@ import { fileURLToPath } from 'node:url';
 /** Shared paths and fixture utilities for the hnsw tests. Fixtures are only ever read. */
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-export const fixturesRoot = path.resolve(repoRoot, '../shared/fixtures');
+export const fixturesRoot = path.resolve(repoRoot, 'test/fixtures');
 export const seed7Root = path.join(fixturesRoot, 'reference/chroma-1.3.4-seed7');
 export const seed7 = path.join(seed7Root, 'data');
 export const sample134 = path.join(fixturesRoot, 'reference/sample-1.3.4');
-export const realWorld = path.join(fixturesRoot, 'real-world');
-export const hasRealWorld = fs.existsSync(realWorld);
 
 /** seed7 vector segments with a pickle: `articles` (cosine, 16-d) and `inner` (ip, 32-d). */
 export const ARTICLES = '3ff36477-e20e-40a5-a49b-a4ff189f5ab7';

@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Problem } from '../../../shared/models.js';
-import { readCheckpoint, readHeaderOnly } from '../../../src-main/engine/hnsw/checkpoint.js';
-import { PERSISTENT_DATA_CLASS } from '../../../src-main/engine/hnsw/index-metadata.js';
-import { BruteForceIndex, HnswlibIndex } from '../../../src-main/engine/hnsw/vector-index.js';
-import { hasRealWorld, realWorld, relClose, snapshot } from './helpers.js';
+import type { Problem } from '../../shared/models.js';
+import { readCheckpoint, readHeaderOnly } from '../../src-main/engine/hnsw/checkpoint.js';
+import { PERSISTENT_DATA_CLASS } from '../../src-main/engine/hnsw/index-metadata.js';
+import { BruteForceIndex, HnswlibIndex } from '../../src-main/engine/hnsw/vector-index.js';
+import { relClose, snapshot } from '../engine/hnsw/helpers.js';
+import { corpusSuite, hasRealWorld, realWorldDir as realWorld } from '../helpers/paths.js';
 
 const IRONHACK = 'ironhack-labs-lab-langchain-med-chroma_store';
 const IRONHACK_SEG = '207023ad-a5a0-4cf2-a6ef-8cc40ed0113e';
@@ -17,7 +18,7 @@ const AVNEET_SEG = '455d0e2b-429c-4d67-ab94-0c4d057d3c5b';
 const errors = (problems: Problem[]) => problems.filter((p) => p.severity === 'error');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-describe.skipIf(!hasRealWorld)('real-world folders', () => {
+describe.skipIf(!hasRealWorld)(corpusSuite('HNSW checkpoints of real-world folders'), () => {
   it('ironhack: Python class pickle, 1000 ids, data files shorter than the header capacity', async () => {
     const root = path.join(realWorld, IRONHACK);
     const before = snapshot(path.join(root, IRONHACK_SEG));
