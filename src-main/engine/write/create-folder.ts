@@ -37,7 +37,7 @@ export function fsyncDir(dir: string): void {
 
 /**
  * Creates a new, empty Chroma folder with the schema of the newest Rust core (docs/format.md
- * docs/format.md §2.6): all 18 migrations applied verbatim in one transaction with their rows, one
+ * §2.6): all 18 migrations applied verbatim in one transaction with their rows, one
  * `acquire_write` row (what one Rust start leaves) and purging on. The database is built under a
  * temporary name and renamed into place, so a crash never leaves a half-made chroma.sqlite3.
  * Segment folders are not created: Chroma (and our writer) make them when vectors are persisted.
