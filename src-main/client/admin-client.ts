@@ -1,7 +1,7 @@
 import type { EmbeddedFolder } from '../engine/write/embedded-folder.js';
+import { EmbeddedFolderLease, type FolderCall } from '../engine/write/embedded-folder-lease.js';
+import { tenantNameProblem, validateCollectionName } from '../engine/validation/names.js';
 import { ChromaUniqueError, ChromaValueError, UNIQUE_MESSAGE, badRequest, notFound, toChromaError } from './errors.js';
-import { acquireFolder, releaseFolder } from './folder-registry.js';
-import { tenantNameProblem, validateCollectionName } from './names.js';
 import type { Database } from './types.js';
 
 export interface PersistentAdminClientArgs {
@@ -14,8 +14,7 @@ export interface PersistentAdminClientArgs {
 /** The `chromadb` AdminClient over a persistent folder: tenants and databases. */
 export class PersistentAdminClient {
   readonly path: string;
-  private readonly force: boolean;
-  private folder: EmbeddedFolder | null = null;
+  readonly #lease: EmbeddedFolderLease;
   private closed = false;
 
   constructor(args: PersistentAdminClientArgs) {
@@ -23,15 +22,13 @@ export class PersistentAdminClient {
       throw new ChromaValueError("PersistentAdminClient needs the folder's path: new PersistentAdminClient({ path })");
     }
     this.path = args.path;
-    this.force = args.force ?? false;
+    this.#lease = new EmbeddedFolderLease(args.path, { force: args.force ?? false });
   }
 
-  private async run<T>(fn: (folder: EmbeddedFolder) => T | Promise<T>): Promise<T> {
+  async #run<T>(fn: FolderCall<T>): Promise<T> {
     if (this.closed) throw new ChromaValueError('This PersistentAdminClient is closed');
     try {
-      this.folder ??= acquireFolder(this.path, { force: this.force });
-      const folder = this.folder;
-      return await folder.run(() => fn(folder));
+      return await this.#lease.run(fn);
     } catch (err) {
       throw toChromaError(err);
     }
@@ -43,7 +40,7 @@ export class PersistentAdminClient {
   }
 
   async createTenant({ name }: { name: string }): Promise<void> {
-    await this.run((f) => {
+    await this.#run((f) => {
       const problem = tenantNameProblem(name);
       if (problem) throw badRequest(problem);
       if (!f.createTenant(name)) throw new ChromaUniqueError(UNIQUE_MESSAGE);
@@ -51,14 +48,14 @@ export class PersistentAdminClient {
   }
 
   async getTenant({ name }: { name: string }): Promise<string> {
-    return this.run((f) => {
+    return this.#run((f) => {
       if (!f.reader.catalog.tenants.includes(name)) throw notFound();
       return name;
     });
   }
 
   async createDatabase({ name, tenant }: { name: string; tenant: string }): Promise<void> {
-    await this.run((f) => {
+    await this.#run((f) => {
       const problem = validateCollectionName(name);
       if (problem) throw badRequest(problem);
       if (!f.createDatabase(tenant, name)) throw new ChromaUniqueError(UNIQUE_MESSAGE);
@@ -66,7 +63,7 @@ export class PersistentAdminClient {
   }
 
   async getDatabase({ name, tenant }: { name: string; tenant: string }): Promise<Database> {
-    return this.run((f) => {
+    return this.#run((f) => {
       if ([...name].length < 3) throw badRequest('database name must be at least 3 characters');
       const d = this.find(f, tenant, name);
       if (!d) throw notFound();
@@ -75,7 +72,7 @@ export class PersistentAdminClient {
   }
 
   async listDatabases({ tenant, limit = 100, offset = 0 }: { tenant: string; limit?: number; offset?: number }): Promise<Database[]> {
-    return this.run((f) =>
+    return this.#run((f) =>
       f.reader.catalog.databases
         .filter((d) => d.tenant === tenant)
         .slice(offset, offset + limit)
@@ -84,7 +81,7 @@ export class PersistentAdminClient {
   }
 
   async deleteDatabase({ name, tenant }: { name: string; tenant: string }): Promise<void> {
-    await this.run((f) => {
+    await this.#run((f) => {
       if (!this.find(f, tenant, name)) throw notFound();
       f.deleteDatabase(tenant, name);
     });
@@ -93,8 +90,6 @@ export class PersistentAdminClient {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const folder = this.folder;
-    this.folder = null;
-    if (folder) await releaseFolder(folder);
+    await this.#lease.release();
   }
 }

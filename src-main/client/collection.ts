@@ -1,5 +1,5 @@
-import type { EmbeddedFolder } from '../engine/write/embedded-folder.js';
-import type { RecordWrite } from '../engine/write/record-writes.js';
+import type { FolderCall } from '../engine/write/embedded-folder-lease.js';
+import { MAX_BATCH_SIZE, type RecordWrite } from '../engine/write/record-writes.js';
 import type { WriteOperation } from '../engine/write/wal-encode.js';
 import { ChromaValueError, badRequest } from './errors.js';
 import { badMetadataKey, toFloat32, toTypedCollectionMetadata, toTypedRecordMetadata } from './typed-input.js';
@@ -19,18 +19,16 @@ import {
 import { enforce, type Violation } from '../engine/validation/rule-engine.js';
 import { DELETE_CHECKS, GET_CHECKS, MODIFY_METADATA_CHECKS, QUERY_CHECKS, RECORD_WRITE_CHECKS } from '../engine/validation/client-operations.js';
 import { configurationOf, metadataOf } from './collection-info.js';
-import { validateCollectionName } from './names.js';
-
-/** Chroma's local max batch size: SQLite's MAX_VARIABLE_NUMBER / 6 (docs/format.md §7.6). */
-export const MAX_BATCH_SIZE = 5461;
+import { validateCollectionName } from '../engine/validation/names.js';
 
 /** The chromadb client reports its own argument checks as ChromaValueError. */
 const valueError = (violation: Violation) => new ChromaValueError(violation.message);
 
-/** How a collection reaches its folder: the client runs each call in the folder's queue and maps errors. */
-export interface CollectionContext {
-  run<T>(fn: (folder: EmbeddedFolder) => T | Promise<T>): Promise<T>;
-}
+/**
+ * How a collection reaches its folder: the client that made it hands over its own private call
+ * (the folder's queue, chromadb's errors), so neither class exposes a way into the engine.
+ */
+export type RunOnFolder = <T>(fn: FolderCall<T>) => Promise<T>;
 
 interface RecordSetArgs {
   ids: string[];
@@ -46,18 +44,20 @@ interface RecordSetArgs {
  * write engine; both run in the folder's queue.
  */
 export class Collection {
+  readonly #run: RunOnFolder;
   private _name: string;
   private _metadata: CollectionMetadata | undefined;
   private _configuration: CollectionConfiguration;
   private _embeddingFunction: EmbeddingFunction | undefined;
 
   constructor(
-    private readonly ctx: CollectionContext,
+    run: RunOnFolder,
     readonly id: string,
     readonly tenant: string,
     readonly database: string,
     init: { name: string; metadata: CollectionMetadata | undefined; configuration: CollectionConfiguration; embeddingFunction: EmbeddingFunction | undefined },
   ) {
+    this.#run = run;
     this._name = init.name;
     this._metadata = init.metadata;
     this._configuration = init.configuration;
@@ -110,11 +110,11 @@ export class Collection {
 
   private async write(op: WriteOperation, args: RecordSetArgs, update: boolean): Promise<void> {
     const records = await this.prepare(args, update);
-    await this.ctx.run((f) => f.writeRecords(this.id, op, records));
+    await this.#run((f) => f.writeRecords(this.id, op, records));
   }
 
   async count(_options?: { readLevel?: string }): Promise<number> {
-    return this.ctx.run((f) => f.reader.count(this.id));
+    return this.#run((f) => f.reader.count(this.id));
   }
 
   async add(args: RecordSetArgs): Promise<void> {
@@ -134,7 +134,7 @@ export class Collection {
   ): Promise<GetResult<TMeta>> {
     const { ids, where, limit, offset, whereDocument, include = ['documents', 'metadatas'] } = args;
     enforce({ include, ids, where, whereDocument }, GET_CHECKS, valueError);
-    const r = await this.ctx.run((f) => f.reader.get(this.id, { ids, where, limit, offset, whereDocument, include }));
+    const r = await this.#run((f) => f.reader.get(this.id, { ids, where, limit, offset, whereDocument, include }));
     return new GetResult<TMeta>({
       documents: r.documents,
       embeddings: r.embeddings,
@@ -162,7 +162,7 @@ export class Collection {
     const { queryEmbeddings, queryTexts, ids, nResults = 10, where, whereDocument, include = ['metadatas', 'documents', 'distances'] } = args;
     enforce({ queryEmbeddings, queryTexts, include, ids, where, whereDocument, nResults }, QUERY_CHECKS, valueError);
     const embeddings = queryEmbeddings ?? (await this.embed(queryTexts!, true));
-    const r = await this.ctx.run((f) => f.reader.query(this.id, { queryEmbeddings: embeddings, nResults, ids, where, whereDocument, include }));
+    const r = await this.#run((f) => f.reader.query(this.id, { queryEmbeddings: embeddings, nResults, ids, where, whereDocument, include }));
     // The server leaves out what was not asked for; the client turns that into [].
     const pick = <T>(field: Include, value: T[][]): T[][] => (include.includes(field) ? value : []);
     return new QueryResult<TMeta>({
@@ -186,7 +186,7 @@ export class Collection {
       if (problem) throw badRequest(`Validation error: name: ${problem}`);
     }
     const typed = metadata ? toTypedCollectionMetadata(metadata) : undefined;
-    await this.ctx.run((f) => {
+    await this.#run((f) => {
       f.modifyCollection(this.id, { name: name || undefined, metadata: typed ?? undefined, hnsw: configuration?.hnsw });
       const c = f.collection(this.id);
       this._name = c.name;
@@ -200,7 +200,7 @@ export class Collection {
     enforce({ ids, where, whereDocument }, DELETE_CHECKS, valueError);
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) throw new Error('limit must be a non-negative integer');
     if (limit !== undefined && !where && !whereDocument) throw new Error('limit can only be specified when a where or whereDocument clause is provided');
-    return this.ctx.run(async (f) => {
+    return this.#run(async (f) => {
       if (!ids && !where && !whereDocument) return { deleted: 0 };
       // With only ids, Chroma writes a delete for each id given; with a filter, for each match.
       const targets = !where && !whereDocument ? ids! : f.reader.get(this.id, { ids, where, whereDocument, limit, include: [] }).ids;

@@ -2,11 +2,12 @@ import { InspectorError } from '../../shared/errors.js';
 import type { CatalogCollection } from '../engine/catalog/read-catalog.js';
 import { DEFAULT_DATABASE, DEFAULT_TENANT } from '../engine/catalog/read-catalog.js';
 import type { EmbeddedFolder } from '../engine/write/embedded-folder.js';
-import { Collection, MAX_BATCH_SIZE, type CollectionContext } from './collection.js';
+import { EmbeddedFolderLease, type FolderCall } from '../engine/write/embedded-folder-lease.js';
+import { MAX_BATCH_SIZE } from '../engine/write/record-writes.js';
+import { validateCollectionName } from '../engine/validation/names.js';
+import { Collection, type RunOnFolder } from './collection.js';
 import { configurationOf, metadataOf } from './collection-info.js';
 import { ChromaForbiddenError, ChromaValueError, FORBIDDEN_MESSAGE, badRequest, notFound, toChromaError } from './errors.js';
-import { acquireFolder, releaseFolder } from './folder-registry.js';
-import { validateCollectionName } from './names.js';
 import { badMetadataKey, toTypedCollectionMetadata } from './typed-input.js';
 import type { CollectionMetadata, CreateCollectionConfiguration, EmbeddingFunction } from './types.js';
 
@@ -34,13 +35,14 @@ function embeddingFunctionConfig(ef: EmbeddingFunction): Record<string, unknown>
  * it writes are Chroma's own format, so a Chroma server can open them later (and the other way
  * round). The folder is opened on the first call; `close()` flushes the HNSW checkpoints.
  */
-export class PersistentClient implements CollectionContext {
+export class PersistentClient {
   readonly path: string;
   private readonly _tenant: string;
   private readonly _database: string;
   private readonly allowReset: boolean;
-  private readonly force: boolean;
-  private folder: EmbeddedFolder | null = null;
+  readonly #lease: EmbeddedFolderLease;
+  /** What this client's collections run their calls with; private to the two of them. */
+  readonly #runForCollections: RunOnFolder = (fn) => this.#run(fn);
   private closed = false;
 
   constructor(args: PersistentClientArgs) {
@@ -51,7 +53,7 @@ export class PersistentClient implements CollectionContext {
     this._tenant = args.tenant || DEFAULT_TENANT;
     this._database = args.database || DEFAULT_DATABASE;
     this.allowReset = args.allowReset ?? false;
-    this.force = args.force ?? false;
+    this.#lease = new EmbeddedFolderLease(args.path, { force: args.force ?? false });
   }
 
   get tenant(): string {
@@ -62,13 +64,14 @@ export class PersistentClient implements CollectionContext {
     return this._database;
   }
 
-  /** Runs `fn` on the open folder, one call at a time, with chromadb's errors. */
-  async run<T>(fn: (folder: EmbeddedFolder) => T | Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` on the open folder, one call at a time, with chromadb's errors. Private (a `#`
+   * member, absent from the published types too): the public API is exactly chromadb's.
+   */
+  async #run<T>(fn: FolderCall<T>): Promise<T> {
     if (this.closed) throw new ChromaValueError('This PersistentClient is closed');
     try {
-      this.folder ??= acquireFolder(this.path, { force: this.force });
-      const folder = this.folder;
-      return await folder.run(() => fn(folder));
+      return await this.#lease.run(fn);
     } catch (err) {
       throw toChromaError(err);
     }
@@ -91,7 +94,7 @@ export class PersistentClient implements CollectionContext {
   }
 
   private wrap(c: CatalogCollection, embeddingFunction: EmbeddingFunction | undefined): Collection {
-    return new Collection(this, c.id, c.tenant, c.database, {
+    return new Collection(this.#runForCollections, c.id, c.tenant, c.database, {
       name: c.name,
       metadata: metadataOf(c),
       configuration: configurationOf(c),
@@ -101,7 +104,7 @@ export class PersistentClient implements CollectionContext {
 
   /** Chroma's nanosecond heartbeat. */
   async heartbeat(): Promise<number> {
-    return this.run(() => Date.now() * 1_000_000);
+    return this.#run(() => Date.now() * 1_000_000);
   }
 
   /** The API version a Chroma 1.x server reports. */
@@ -127,11 +130,11 @@ export class PersistentClient implements CollectionContext {
 
   async listCollections(args?: Partial<{ limit: number; offset: number }>): Promise<Collection[]> {
     const { limit = 100, offset = 0 } = args || {};
-    return this.run((f) => this.collectionsHere(f).slice(offset, offset + limit).map((c) => this.wrap(c, undefined)));
+    return this.#run((f) => this.collectionsHere(f).slice(offset, offset + limit).map((c) => this.wrap(c, undefined)));
   }
 
   async countCollections(): Promise<number> {
-    return this.run((f) => this.collectionsHere(f).length);
+    return this.#run((f) => this.collectionsHere(f).length);
   }
 
   private async create(
@@ -153,7 +156,7 @@ export class PersistentClient implements CollectionContext {
       configuration = { ...configuration, hnsw: { space: ef.defaultSpace() } };
     }
     const typed = toTypedCollectionMetadata(metadata);
-    return this.run((f) => {
+    return this.#run((f) => {
       const nameProblem = validateCollectionName(name);
       if (nameProblem) throw badRequest(`Validation error: name: ${nameProblem}`);
       if (metadata !== undefined && metadata !== null) {
@@ -197,11 +200,11 @@ export class PersistentClient implements CollectionContext {
   }
 
   async getCollection({ name, embeddingFunction }: { name: string; embeddingFunction?: EmbeddingFunction | null }): Promise<Collection> {
-    return this.run((f) => this.wrap(this.byName(f, name), embeddingFunction ?? undefined));
+    return this.#run((f) => this.wrap(this.byName(f, name), embeddingFunction ?? undefined));
   }
 
   async getCollectionById(id: string): Promise<Collection> {
-    return this.run((f) => {
+    return this.#run((f) => {
       const c = this.collectionsHere(f).find((x) => x.id === id);
       if (!c) throw notFound();
       return this.wrap(c, undefined);
@@ -215,25 +218,23 @@ export class PersistentClient implements CollectionContext {
 
   /** A handle by id, without a lookup (chromadb's `collection(id)`). */
   collection(id: string): Collection {
-    return new Collection(this, id, this._tenant, this._database, { name: '', metadata: undefined, configuration: {}, embeddingFunction: undefined });
+    return new Collection(this.#runForCollections, id, this._tenant, this._database, { name: '', metadata: undefined, configuration: {}, embeddingFunction: undefined });
   }
 
   async deleteCollection({ name }: { name: string }): Promise<void> {
-    await this.run((f) => f.deleteCollection(this.byName(f, name).id));
+    await this.#run((f) => f.deleteCollection(this.byName(f, name).id));
   }
 
   /** Deletes every collection, tenant and database. Refused unless the client was created with `allowReset: true`. */
   async reset(): Promise<void> {
     if (!this.allowReset) throw new ChromaForbiddenError(FORBIDDEN_MESSAGE);
-    await this.run((f) => f.reset());
+    await this.#run((f) => f.reset());
   }
 
   /** Persists pending HNSW checkpoints and releases the folder (the last client on it closes the connections). */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const folder = this.folder;
-    this.folder = null;
-    if (folder) await releaseFolder(folder);
+    await this.#lease.release();
   }
 }

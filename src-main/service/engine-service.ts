@@ -9,20 +9,19 @@ import { readMetadataKeys, readMetadataRows } from '../engine/inspect/metadata-r
 import { runReadOnlySql } from '../engine/inspect/raw-sql.js';
 import type { Handlers } from './dispatcher.js';
 import { backup, exportCollection, restore, verify } from '../engine/backup/index.js';
-import type { EmbeddedFolder } from '../engine/write/embedded-folder.js';
+import { EmbeddedFolderLease, type FolderCall } from '../engine/write/embedded-folder-lease.js';
 import type { RecordWrite } from '../engine/write/record-writes.js';
-import { PersistentClient } from '../client/persistent-client.js';
-import { asInspectorError, checkWritable, existingIds, metadataInput, replacementMetadata, typedMetadataJson, typedRecord } from './record-edits.js';
+import { checkWritable, existingIds, metadataInput, replacementMetadata, typedMetadataJson, typedRecord } from './record-edits.js';
 
 export interface EngineServiceOptions {
   /** The folder the host was started with (serve argument, or the bundled demo). */
   defaultFolder?: string | null;
 }
 
-/** A handle whose writes are enabled: its embedded client is opened on the first write. */
+/** A handle whose writes are enabled: its hold on the write engine is taken on the first write. */
 interface WriteSession {
   force: boolean;
-  client: PersistentClient | null;
+  lease: EmbeddedFolderLease | null;
 }
 
 const WRITES_DISABLED = 'Writes are disabled for this folder: enable them first';
@@ -31,7 +30,8 @@ const WRITES_DISABLED = 'Writes are disabled for this folder: enable them first'
  * The contract's methods over the engine: one instance per host, shared by all its connections.
  * Open folders are keyed by handle; opening the same path again reuses the open folder.
  * Every folder is read-only until `setWritable` turns writes on for its handle; writes then go
- * through an embedded PersistentClient (the write engine) and reads see them at once.
+ * through the write engine (the EmbeddedFolder an embedded PersistentClient on the same path would
+ * share) and reads see them at once.
  */
 export class EngineService {
   private readonly folders = new Map<string, ChromaFolder>();
@@ -81,43 +81,42 @@ export class EngineService {
   enableWrites(handle: string, force: boolean): { warning?: string } {
     const check = checkWritable(this.folder(handle), force);
     const session = this.writers.get(handle);
-    if (!session) this.writers.set(handle, { force, client: null });
+    if (!session) this.writers.set(handle, { force, lease: null });
     else if (force && !session.force) {
-      // A client opened without force may hold a FOLDER_BUSY verdict: the next write opens a new one.
-      const old = session.client;
-      this.writers.set(handle, { force, client: null });
-      void old?.close().catch(() => undefined);
+      // A folder opened without force may hold a FOLDER_BUSY verdict: the next write opens it anew.
+      const old = session.lease;
+      this.writers.set(handle, { force, lease: null });
+      void old?.release().catch(() => undefined);
     }
     return check;
   }
 
-  /** Turns writes off: the embedded client persists its checkpoints and lets the folder go. */
+  /** Turns writes off: the write engine persists its checkpoints and lets the folder go. */
   async disableWrites(handle: string): Promise<void> {
     const session = this.writers.get(handle);
     this.writers.delete(handle);
-    await session?.client?.close();
+    await session?.lease?.release();
   }
 
   /**
    * Runs a write on the handle's embedded folder (one at a time, in the folder's queue), then
    * refreshes the read side so every later read sees it.
    */
-  private async write<T>(handle: string, fn: (f: EmbeddedFolder) => T | Promise<T>): Promise<T> {
+  private async write<T>(handle: string, fn: FolderCall<T>): Promise<T> {
     const folder = this.folder(handle);
     const session = this.writers.get(handle);
     if (!session) throw new InspectorError('READ_ONLY', WRITES_DISABLED);
-    session.client ??= new PersistentClient({ path: folder.dir, force: session.force });
-    const client = session.client;
+    session.lease ??= new EmbeddedFolderLease(folder.dir, { force: session.force });
+    const lease = session.lease;
     try {
-      return await client.run(fn);
+      return await lease.run(fn);
     } catch (err) {
-      const e = asInspectorError(err);
-      if (e instanceof InspectorError && e.code === 'FOLDER_BUSY' && session.client === client) {
+      if (err instanceof InspectorError && err.code === 'FOLDER_BUSY' && session.lease === lease) {
         // Opened while another process held the folder: let the next attempt look again.
-        session.client = null;
-        await client.close().catch(() => undefined);
+        session.lease = null;
+        await lease.release().catch(() => undefined);
       }
-      throw e;
+      throw err;
     } finally {
       if (this.folders.get(handle) === folder) folder.refresh();
     }

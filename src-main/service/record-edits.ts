@@ -132,14 +132,3 @@ export function typedMetadataJson(md: TypedMetadata | null): string {
   const lines = entries.map(([k, v]) => `  ${JSON.stringify(k)}: ${v.kind === 'array' ? `[${v.items.map(scalarJson).join(', ')}]` : scalarJson(v)}`);
   return `{\n${lines.join(',\n')}\n}`;
 }
-
-/**
- * The embedded client reports errors the way chromadb does (ChromaClientError …) with our error
- * as the cause; the contract speaks InspectorError, so take the cause back out.
- */
-export function asInspectorError(err: unknown): unknown {
-  if (err instanceof InspectorError) return err;
-  const cause = err instanceof Error ? err.cause : undefined;
-  if (cause instanceof InspectorError) return cause;
-  return err;
-}

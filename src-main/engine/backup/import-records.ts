@@ -2,9 +2,12 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Space } from '../../../shared/models.js';
 import { InspectorError, invalidArgument } from '../../../shared/errors.js';
-import { PersistentClient } from '../../client/persistent-client.js';
-import { MAX_BATCH_SIZE } from '../../client/collection.js';
-import type { RecordWrite } from '../write/record-writes.js';
+import { DEFAULT_DATABASE, DEFAULT_TENANT, type CatalogCollection } from '../catalog/read-catalog.js';
+import { resolveHnswParams } from '../catalog/hnsw-params.js';
+import { validateCollectionName } from '../validation/names.js';
+import type { EmbeddedFolder } from '../write/embedded-folder.js';
+import { EmbeddedFolderLease } from '../write/embedded-folder-lease.js';
+import { MAX_BATCH_SIZE, type RecordWrite } from '../write/record-writes.js';
 import { parquetInfo, readJsonl, readParquet, type ImportBatch, type ImportRecord } from './import-readers.js';
 import { ProgressReporter, asCancelled, throwIfAborted, type TaskOptions } from './task.js';
 
@@ -51,13 +54,33 @@ function toWrite(r: ImportRecord, where: string): RecordWrite {
 }
 
 /**
- * Imports a JSONL or Parquet export (record-format.ts) into a collection through the embedded
- * PersistentClient, in batches of `batchSize` records, each one write transaction; the file is
- * streamed, never loaded whole. Metadata types are kept exactly (an integral float stays a
- * float), which the chromadb-style `collection.add` cannot express, so batches go to the folder's
- * write queue directly. If the import created the collection and then fails or is cancelled, the
- * collection is deleted again; an existing collection keeps the batches already written
- * (`details.imported` says how many).
+ * The collection named `name` in tenant/database, or a new one as `createCollection` with no
+ * embedding function creates it (Chroma's name rule, the database must exist).
+ */
+function findOrCreateCollection(
+  f: EmbeddedFolder,
+  where: { name: string; tenant: string; database: string },
+  space: Space | undefined,
+): { collection: CatalogCollection; created: boolean } {
+  const { name, tenant, database } = where;
+  const existing = f.reader.catalog.collections.find((c) => c.tenant === tenant && c.database === database && c.name === name);
+  if (existing) return { collection: existing, created: false };
+  const nameProblem = validateCollectionName(name);
+  if (nameProblem) throw invalidArgument(`Validation error: name: ${nameProblem}`);
+  const databaseId = f.reader.catalog.databases.find((d) => d.tenant === tenant && d.name === database)?.id;
+  if (!databaseId) throw invalidArgument(`Database [${database}] does not exist`);
+  const { id } = f.createCollection({ databaseId, name, metadata: null, hnsw: space ? { space } : null, embeddingFunction: null, getOrCreate: false });
+  return { collection: f.collection(id), created: true };
+}
+
+/**
+ * Imports a JSONL or Parquet export (record-format.ts) into a collection through the write engine
+ * (the folder an embedded PersistentClient on the same path shares), in batches of `batchSize`
+ * records, each one write transaction; the file is streamed, never loaded whole. Metadata types
+ * are kept exactly (an integral float stays a float), which the chromadb-style `collection.add`
+ * cannot express, so batches go to the folder's write queue directly. If the import created the
+ * collection and then fails or is cancelled, the collection is deleted again; an existing
+ * collection keeps the batches already written (`details.imported` says how many).
  */
 export async function importRecords(file: string, folder: string, opts: ImportOptions): Promise<ImportResult> {
   const path = resolve(file);
@@ -73,23 +96,18 @@ export async function importRecords(file: string, folder: string, opts: ImportOp
   const space = opts.space ?? exported?.space;
   const warnings: string[] = [];
 
-  const client = new PersistentClient({ path: folder, tenant: opts.tenant, database: opts.database, force: opts.force });
+  const lease = new EmbeddedFolderLease(folder, { force: opts.force ?? false });
+  const target = { name: opts.collection, tenant: opts.tenant || DEFAULT_TENANT, database: opts.database || DEFAULT_DATABASE };
   let created = false;
   let imported = 0;
   let collectionId: string | null = null;
   try {
-    const existing = (await client.listCollections({ limit: 1_000_000 })).find((c) => c.name === opts.collection);
-    const coll =
-      existing ??
-      (await client.createCollection({
-        name: opts.collection,
-        embeddingFunction: null,
-        ...(space ? { configuration: { hnsw: { space } } } : {}),
-      }));
-    created = !existing;
+    const found = await lease.run((f) => findOrCreateCollection(f, target, space));
+    const coll = found.collection;
+    created = found.created;
     collectionId = coll.id;
-    const have = coll.configuration.hnsw?.space;
-    if (existing && space && have && have !== space) warnings.push(`collection ${opts.collection} uses space ${have}, not ${space}: distances will differ from the source's`);
+    const have = resolveHnswParams(coll).space;
+    if (!created && space && have !== space) warnings.push(`collection ${opts.collection} uses space ${have}, not ${space}: distances will differ from the source's`);
     const progress = new ProgressReporter(opts.onProgress, info ? info.rows : size);
     const op = opts.mode === 'upsert' ? 'UPSERT' : 'ADD';
     const batches: AsyncGenerator<ImportBatch> = format === 'jsonl' ? readJsonl(path, batchSize, opts.signal) : readParquet(path, batchSize, opts.signal);
@@ -101,13 +119,13 @@ export async function importRecords(file: string, folder: string, opts: ImportOp
         seen.add(r.id);
         return toWrite(r, `${path}: record ${imported + i + 1}`);
       });
-      await client.run((f) => f.writeRecords(coll.id, op, writes));
+      await lease.run((f) => f.writeRecords(coll.id, op, writes));
       imported += writes.length;
       progress.done = batch.position;
       progress.report(`imported ${imported} records into ${opts.collection}`);
     }
     progress.report(`imported ${imported} records into ${opts.collection}`, true);
-    await client.close();
+    await lease.release();
     return {
       file: path,
       folder: resolve(folder),
@@ -120,13 +138,13 @@ export async function importRecords(file: string, folder: string, opts: ImportOp
     const e = asCancelled(err, opts.signal);
     if (created && collectionId) {
       try {
-        await client.deleteCollection({ name: opts.collection });
+        await lease.run((f) => f.deleteCollection(collectionId!));
         imported = 0;
       } catch {
         /* report the original error */
       }
     }
-    await client.close().catch(() => undefined);
+    await lease.release().catch(() => undefined);
     if (e instanceof InspectorError) {
       throw new InspectorError(e.code, e.message, { ...(e.details ?? {}), imported, rolledBack: created });
     }

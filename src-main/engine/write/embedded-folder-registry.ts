@@ -1,6 +1,6 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { EmbeddedFolder, type EmbeddedFolderOptions } from '../engine/write/embedded-folder.js';
+import { EmbeddedFolder, type EmbeddedFolderOptions } from './embedded-folder.js';
 
 interface Entry {
   folder: EmbeddedFolder;
@@ -15,8 +15,9 @@ const keyOf = (path: string) => {
 };
 
 /**
- * One EmbeddedFolder per folder per process: every client on the same path shares its
- * connections and its call queue, so two clients in one program never race each other.
+ * One EmbeddedFolder per folder per process: every client (and the inspector's writer, and an
+ * import) on the same path shares its connections and its call queue, so two holders in one
+ * program never race each other. Hold one through EmbeddedFolderLease.
  */
 export function acquireFolder(path: string, opts: EmbeddedFolderOptions): EmbeddedFolder {
   const key = keyOf(path);

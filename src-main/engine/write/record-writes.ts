@@ -6,6 +6,9 @@ import { schemaWithKeys } from './schema-keys.js';
 import { WAL_OPERATION_CODES, encodeVector, encodeWalMetadata, type WriteOperation } from './wal-encode.js';
 import { purgeWal, type PurgeTarget } from './wal-purge.js';
 
+/** Chroma's local max batch size: SQLite's MAX_VARIABLE_NUMBER / 6 (docs/format.md §7.6). */
+export const MAX_BATCH_SIZE = 5461;
+
 /** One record of an add / update / upsert / delete call, already validated and typed. */
 export interface RecordWrite {
   id: string;

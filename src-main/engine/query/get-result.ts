@@ -1,0 +1,32 @@
+import type { GetResult } from '../../../shared/models.js';
+import { InspectorError } from '../../../shared/errors.js';
+import type { CollectionReader } from '../collection/collection-reader.js';
+import { runGet } from './run-get.js';
+import { toNumberArray, visibleMetadata } from './format-results.js';
+import type { GetSpec } from './validate-args.js';
+
+/**
+ * `get` as Chroma answers it: the matching records in order, each field filled only when
+ * `include` asks for it; a record whose vector the index lacks fails the whole call, as in Chroma.
+ */
+export function getResult(reader: CollectionReader, spec: GetSpec): GetResult {
+  const include = [...spec.include];
+  const out = runGet(reader, spec, { withContents: include.some((f) => f !== 'embeddings') });
+  const result: GetResult = { ids: [], documents: [], metadatas: [], embeddings: [], uris: [], include };
+  const vectors = include.includes('embeddings') ? reader.vectors() : null;
+  for (const r of out.records) {
+    result.ids.push(r.id);
+    if (include.includes('documents')) result.documents.push(r.document);
+    if (include.includes('metadatas')) result.metadatas.push(visibleMetadata(r.metadata));
+    if (include.includes('uris')) result.uris.push(r.uri);
+    if (vectors) {
+      const label = vectors.idToLabel.get(r.id);
+      const vec = label === undefined ? undefined : vectors.original(label);
+      if (!vec) {
+        throw new InspectorError('INTERNAL_ID_NOT_FOUND', `Error finding id ${r.id}: the record has no vector in the index`, { id: r.id });
+      }
+      result.embeddings.push(toNumberArray(vec));
+    }
+  }
+  return result;
+}
