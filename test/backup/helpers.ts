@@ -2,6 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
+import { rejectionMismatch } from '../helpers/chroma-errors.js';
 import { compareCase, splitCollection, type RecordedCase } from '../helpers/compare.js';
 import { referenceFixture } from '../helpers/paths.js';
 
@@ -25,7 +26,7 @@ export function loadCases(name: string): RecordedCase[] {
   return (JSON.parse(readFileSync(join(referenceFixture(name), 'cases.json'), 'utf8')) as { cases: RecordedCase[] }).cases;
 }
 
-/** Runs every recorded case on a folder; returns the failures (empty = Chroma's answers). */
+/** Runs every recorded case on a folder; returns the failures (empty = Chroma's answers and Chroma's errors). */
 export function runCases(dir: string, cases: RecordedCase[]): string[] {
   const folder = ChromaFolder.open(dir);
   const failures: string[] = [];
@@ -34,12 +35,8 @@ export function runCases(dir: string, cases: RecordedCase[]): string[] {
       const ref = splitCollection(c.collection);
       const run = () => (c.op === 'count' ? folder.count(ref) : c.op === 'get' ? folder.get(ref, c.args) : folder.query(ref, c.args));
       if (c.error !== undefined) {
-        try {
-          run();
-          failures.push(`${c.collection} | ${c.label}: expected an error (${c.error})`);
-        } catch {
-          /* expected */
-        }
+        const d = rejectionMismatch(c, run);
+        if (d) failures.push(`${c.collection} | ${c.label}: ${d}`);
         continue;
       }
       try {

@@ -6,7 +6,7 @@ import { exportCollection, type ExportFormat } from '../../src-main/engine/backu
 import { importRecords } from '../../src-main/engine/backup/import-records.js';
 import { readJsonl, readParquet, type ImportRecord } from '../../src-main/engine/backup/import-readers.js';
 import { PersistentClient } from '../../src-main/client/persistent-client.js';
-import { copyFixture, scratch } from './helpers.js';
+import { copyFixture, loadCases, runCases, scratch } from './helpers.js';
 
 const tmp = scratch();
 let src = '';
@@ -35,6 +35,10 @@ describe('export → import → export', () => {
         expect(imp.records).toBe(e1.records);
         expect(imp.created).toBe(true);
         expect(progress.length).toBeGreaterThan(0);
+        // The imported collection answers every count and get Chroma answered for the original.
+        const chromaGets = loadCases('chroma-1.3.4-seed7').filter((c) => c.collection === name && c.op !== 'query');
+        expect(chromaGets.length).toBeGreaterThan(20);
+        expect(runCases(target, chromaGets)).toEqual([]);
         const e2 = await exportCollection(target, { name }, second, { format, pageSize: 77 });
         expect(e2.collection.space).toBe(e1.collection.space);
         if (e1.collection.space !== 'cosine') {

@@ -50,10 +50,29 @@ describe('readIndexMetadata: the Rust-form fast path agrees with the general dec
       const fast = decodeRustIndexMetadata(buf);
       expect(fast).not.toBeNull();
       expect(plain(fast!)).toEqual(plain(general(buf)));
-      const labels = [...fast!.labelToId].map(([l]) => l);
-      for (const l of labels.slice(0, 50)) expect(fast!.labelToId.has(l)).toBe(true);
-      expect(fast!.labelToId.has(Math.max(...labels) + 1)).toBe(false);
-      expect(fast!.labelToId.get(-1)).toBeUndefined();
+      // The oracle for the lookups: the pickle's own label_to_id dict, as the safe reader decodes
+      // it (no IndexMetadata decoder involved). Every label it holds must be found with its id by
+      // the fast table's has/get, and every label it lacks must be missing.
+      const raw = readPickle(buf, FILE);
+      expect(raw).toBeInstanceOf(Map);
+      const dict = (raw as Map<unknown, unknown>).get('label_to_id') as Map<unknown, unknown>;
+      expect(dict).toBeInstanceOf(Map);
+      const expected = new Map([...dict].map(([l, id]) => [Number(l), id as string]));
+      expect(expected.size).toBeGreaterThan(500);
+      expect(fast!.labelToId.size).toBe(expected.size);
+      for (const [label, id] of expected) {
+        expect(fast!.labelToId.has(label), `label ${label}`).toBe(true);
+        expect(fast!.labelToId.get(label), `label ${label}`).toBe(id);
+        expect(fast!.idToLabel.get(id), id).toBe(label);
+      }
+      const max = Math.max(...expected.keys());
+      const absent = [-1, max + 1, max + 1000, 2 ** 31, ...Array.from({ length: max + 1 }, (_, l) => l).filter((l) => !expected.has(l))];
+      expect(absent.length).toBeGreaterThan(4);
+      for (const l of absent) {
+        expect(fast!.labelToId.has(l), `label ${l}`).toBe(false);
+        expect(fast!.labelToId.get(l), `label ${l}`).toBeUndefined();
+      }
+      expect(new Map(fast!.labelToId)).toEqual(expected);
     }
   });
 
