@@ -41,13 +41,26 @@ export interface BackupResult {
   manifest: Manifest;
 }
 
-/** Bytes of what a backup copies: chroma.sqlite3 and everything one level down in segment folders. */
+/**
+ * Bytes of what a backup copies: chroma.sqlite3 and everything one level down in segment folders.
+ * A live Chroma creates and removes files (journals, staging folders) as we list them: a file gone
+ * by the time we look counts as nothing.
+ */
 function folderBytes(dir: string): number {
+  const size = (p: string) => statSync(p, { throwIfNoEntry: false })?.size ?? 0;
+  const entries = (p: string) => {
+    try {
+      return readdirSync(p, { withFileTypes: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+  };
   let total = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
+  for (const e of entries(dir)) {
     const p = join(dir, e.name);
-    if (e.isFile()) total += statSync(p).size;
-    else if (e.isDirectory()) for (const f of readdirSync(p, { withFileTypes: true })) if (f.isFile()) total += statSync(join(p, f.name)).size;
+    if (e.isFile()) total += size(p);
+    else if (e.isDirectory()) for (const f of entries(p)) if (f.isFile()) total += size(join(p, f.name));
   }
   return total;
 }
