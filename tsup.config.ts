@@ -1,4 +1,4 @@
-import { cpSync } from 'node:fs';
+import { cpSync, rmSync } from 'node:fs';
 import { defineConfig } from 'tsup';
 
 export default defineConfig([
@@ -14,13 +14,18 @@ export default defineConfig([
     splitting: true,
     outDir: 'dist',
     // Chroma's migration SQL ships verbatim beside the bundle (the write engine reads dist/migrations/).
+    // The demo folder (written by real Chroma 1.3.4) is copied to dist/demo/, which the npm package
+    // and the packaged app ship, so neither carries test/ (app-paths.ts demoFolderPath()).
     onSuccess: async () => {
       cpSync('src-main/engine/write/migrations', 'dist/migrations', { recursive: true });
+      rmSync('dist/demo', { recursive: true, force: true });
+      cpSync('test/fixtures/reference/chroma-1.3.4-seed7/data', 'dist/demo', { recursive: true });
     },
   },
-  // Electron main and the engine's utility process.
+  // Electron main and the engine's two hosts: the utility process (packaged app) and the Node
+  // child (development); docs/electron.md.
   {
-    entry: { main: 'src-main/app/main.ts', 'engine-host': 'src-main/app/engine-host.ts' },
+    entry: { main: 'src-main/app/main.ts', 'engine-host': 'src-main/app/engine-host.ts', 'engine-node-host': 'src-main/app/engine-node-host.ts' },
     format: ['esm'],
     platform: 'node',
     target: 'node20',

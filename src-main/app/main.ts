@@ -1,7 +1,9 @@
-// Electron main: windows, menus, dialogs. The engine runs in a utility process; this process only
-// wires MessagePorts between it and the window, so the UI never freezes on a big folder.
-import { BrowserWindow, Menu, MessageChannelMain, app, dialog, ipcMain, shell, utilityProcess, type UtilityProcess } from 'electron';
-import { existsSync } from 'node:fs';
+// Electron main: windows, menus, dialogs. The engine runs in its own process (a utility process
+// when packaged, a Node child in development: docs/electron.md); this process only wires
+// MessagePorts between it and the window, so the UI never freezes on a big folder. The window
+// opens only after the engine host reported that its native modules load.
+import { BrowserWindow, Menu, MessageChannelMain, app, dialog, ipcMain, shell, utilityProcess } from 'electron';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { makeUrlTrust, registerIpcHandlers } from './ipc-handlers.js';
@@ -9,6 +11,12 @@ import { CHANNELS } from '../preload/preload-api.js';
 import { buildMenuTemplate } from './menu.js';
 import { RecentFolders } from './recent-folders.js';
 import { demoFolderPath, packageRoot } from '../server/app-paths.js';
+import { planEngineLaunch, type EngineCandidate } from './engine-launch-plan.js';
+import { findNodeExecutable, readNativeAbi, requestedEngineHost, type FactsIo } from './engine-launch-facts.js';
+import { waitForEngineReady } from './engine-handshake.js';
+import { utilityEngineHost, type EngineHost } from './engine-host-handle.js';
+import { launchNodeEngine } from './node-engine-launcher.js';
+import { startEngineThenWindow } from './engine-startup.js';
 
 const root = packageRoot();
 const rendererIndex = join(root, 'dist-renderer', 'index.html');
@@ -19,18 +27,78 @@ const isTrustedUrl = makeUrlTrust(rendererUrl, devServerUrl);
 const argFolder = process.argv.slice(app.isPackaged ? 1 : 2).find((a) => !a.startsWith('-') && existsSync(a));
 const startFolder = argFolder ? resolve(argFolder) : demoFolderPath();
 
-let engine: UtilityProcess | null = null;
+// Generous: the first start reads the native modules from a cold disk.
+const HANDSHAKE_TIMEOUT_MS = 30_000;
+const launchedByStartScript = process.env.CHROMA_INSPECTOR_LAUNCHER === 'start-script';
+
+let engine: EngineHost | null = null;
+let engineCandidate: EngineCandidate | null = null;
+let relaunching: Promise<EngineHost> | null = null;
 let recent: RecentFolders;
 
-function startEngine(): UtilityProcess {
-  engine = utilityProcess.fork(join(root, 'dist', 'electron', 'engine-host.js'), [], {
-    serviceName: 'Chroma Inspector engine',
-    env: { ...process.env, CHROMA_INSPECTOR_FOLDER: startFolder },
+const io: FactsIo = {
+  isFile: (p) => {
+    try {
+      return statSync(p).isFile();
+    } catch {
+      return false;
+    }
+  },
+  readText: (p) => {
+    try {
+      return readFileSync(p, 'utf8');
+    } catch {
+      return null;
+    }
+  },
+};
+
+async function launchEngine(candidate: EngineCandidate): Promise<EngineHost> {
+  const env = { ...process.env, CHROMA_INSPECTOR_FOLDER: startFolder };
+  if (candidate.kind === 'utility') {
+    const proc = utilityProcess.fork(join(root, 'dist', 'electron', 'engine-host.js'), [], { serviceName: 'Chroma Inspector engine', env });
+    await waitForEngineReady(proc, HANDSHAKE_TIMEOUT_MS);
+    return adopt(utilityEngineHost(proc));
+  }
+  const { host } = await launchNodeEngine({
+    nodePath: candidate.nodePath,
+    script: join(root, 'dist', 'electron', 'engine-node-host.js'),
+    env,
+    timeoutMs: HANDSHAKE_TIMEOUT_MS,
   });
-  engine.on('exit', () => {
-    engine = null;
+  return adopt(host);
+}
+
+function adopt(host: EngineHost): EngineHost {
+  engine = host;
+  host.onExit(() => {
+    if (engine === host) engine = null;
   });
-  return engine;
+  return host;
+}
+
+/** The running engine, or the same kind of host started again if it died (one restart at a time). */
+async function currentEngine(): Promise<EngineHost | null> {
+  if (engine) return engine;
+  if (!engineCandidate) return null;
+  relaunching ??= launchEngine(engineCandidate).finally(() => {
+    relaunching = null;
+  });
+  try {
+    return await relaunching;
+  } catch (err) {
+    dialog.showErrorBox('The engine stopped and could not be restarted', err instanceof Error ? err.message : String(err));
+    return null;
+  }
+}
+
+async function connectWindow(webContentsId: number) {
+  const target = BrowserWindow.getAllWindows().find((w) => w.webContents.id === webContentsId);
+  const host = target ? await currentEngine() : null;
+  if (!target || !host || target.isDestroyed()) return;
+  const { port1, port2 } = new MessageChannelMain();
+  host.connect(port1);
+  target.webContents.postMessage(CHANNELS.port, null, [port2]);
 }
 
 function createWindow(): BrowserWindow {
@@ -94,33 +162,45 @@ app.on('web-contents-created', (_e, contents) => {
   contents.on('will-attach-webview', (event) => event.preventDefault());
 });
 
-void app.whenReady().then(() => {
+void app.whenReady().then(async () => {
   recent = new RecentFolders(join(app.getPath('userData'), 'recent-folders.json'));
   registerIpcHandlers(
     { on: (channel, listener) => ipcMain.on(channel, listener as never) },
     {
       isTrustedUrl,
-      connectEngine: (webContentsId) => {
-        const target = BrowserWindow.getAllWindows().find((w) => w.webContents.id === webContentsId);
-        if (!target) return;
-        const { port1, port2 } = new MessageChannelMain();
-        (engine ?? startEngine()).postMessage({ type: 'connect' }, [port1]);
-        target.webContents.postMessage(CHANNELS.port, null, [port2]);
-      },
+      connectEngine: (webContentsId) => void connectWindow(webContentsId),
       chooseFolder: () => void chooseFolder(),
       reveal: (path) => shell.showItemInFolder(path),
       onRejected: (channel, url) => console.warn(`refused IPC ${channel} from ${url}`),
     },
   );
-  startEngine();
   refreshMenu();
-  createWindow();
+  const plan = planEngineLaunch({
+    isPackaged: app.isPackaged,
+    electronAbi: process.versions.modules,
+    nativeAbi: app.isPackaged ? null : readNativeAbi(root, io),
+    node: app.isPackaged ? null : findNodeExecutable(process.env, process.platform, io),
+    requested: app.isPackaged ? null : requestedEngineHost(process.env),
+  });
+  const started = await startEngineThenWindow({
+    plan,
+    launch: launchEngine,
+    openWindow: () => void createWindow(),
+    canFallBackToBrowser: launchedByStartScript && !app.isPackaged,
+    showError: (title, body) => dialog.showErrorBox(title, body),
+    log: (line) => console.log(line),
+    exit: (code) => app.exit(code),
+  });
+  if (!started) return;
+  engineCandidate = started.candidate;
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow();
   });
 });
 
 app.on('window-all-closed', () => {
-  engine?.kill();
+  // A window opened later (macOS dock) starts a fresh engine through currentEngine().
+  engine?.stop();
+  engine = null;
   if (process.platform !== 'darwin') app.quit();
 });

@@ -19,5 +19,9 @@ export function demoFolderPath(): string {
   // Packaged apps carry it as an extra resource (electron-builder.yml).
   const resources = (process as { resourcesPath?: string }).resourcesPath;
   if (resources && existsSync(join(resources, 'demo'))) return join(resources, 'demo');
+  // The build copies it to dist/demo/, which the npm package ships (tsup.config.ts).
+  const built = join(packageRoot(), 'dist', 'demo');
+  if (existsSync(built)) return built;
+  // A source checkout that has not been built yet: the test fixture it is copied from.
   return join(packageRoot(), 'test', 'fixtures', 'reference', 'chroma-1.3.4-seed7', 'data');
 }

@@ -1,0 +1,66 @@
+// What electron-builder and npm pack ship, checked without packaging (no Electron download here).
+// That the build produces every file named here is checked after the build, by
+// test/package/electron-build.test.ts.
+// js-yaml and minimatch come with electron-builder (a devDependency), which uses both itself.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const require = createRequire(import.meta.url);
+const yaml = require('js-yaml') as { load(text: string): unknown };
+const { minimatch } = require('minimatch') as { minimatch(path: string, pattern: string, o?: { dot?: boolean }): boolean };
+
+interface BuilderConfig {
+  files: string[];
+  extraResources: { from: string; to: string }[];
+  extraMetadata: { main: string };
+  asarUnpack: string[];
+  npmRebuild?: boolean;
+}
+const config = yaml.load(readFileSync(join(root, 'electron-builder.yml'), 'utf8')) as BuilderConfig;
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  files: string[];
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+};
+
+/** electron-builder's `files` semantics: included when a pattern matches, unless a later `!pattern` does. */
+const inApp = (path: string) =>
+  config.files.reduce((included, pattern) => (pattern.startsWith('!') ? included && !minimatch(path, pattern.slice(1), { dot: true }) : included || minimatch(path, pattern, { dot: true })), false);
+
+
+describe('electron-builder.yml', () => {
+  it('packs the bundles, the migrations and the renderer, but no source maps and not the demo', () => {
+    for (const p of ['dist/electron/main.js', 'dist/electron/engine-host.js', 'dist/electron/preload.cjs', 'dist/index.js', 'dist/migrations/sysdb/00001-collections.sqlite.sql', 'dist-renderer/index.html', 'dist-renderer/assets/index-x.js', 'package.json', 'LICENSE', 'NOTICE']) {
+      expect(inApp(p), p).toBe(true);
+    }
+    for (const p of ['dist/electron/main.js.map', 'dist-renderer/assets/index-x.js.map', 'dist/demo/chroma.sqlite3', 'src-main/app/main.ts', 'test/fixtures/x']) expect(inApp(p), p).toBe(false);
+  });
+
+  it('ships the demo outside the asar, where app-paths.ts looks for it (resources/demo)', () => {
+    expect(config.extraResources).toEqual([{ from: 'dist/demo', to: 'demo' }]);
+    expect(readFileSync(join(root, 'src-main/server/app-paths.ts'), 'utf8')).toContain("join(resources, 'demo')");
+  });
+
+  it('rebuilds the native modules for Electron and unpacks them from the asar', () => {
+    expect(config.npmRebuild).toBe(true);
+    expect(config.asarUnpack).toContain('**/*.node');
+    expect(minimatch('node_modules/better-sqlite3/build/Release/better_sqlite3.node', config.asarUnpack[0]!)).toBe(true);
+  });
+
+  it('keeps electron out of the runtime dependencies (npm installs of the library must not fetch it)', () => {
+    expect(pkg.dependencies.electron).toBeUndefined();
+    expect(pkg.devDependencies.electron).toBeDefined();
+  });
+});
+
+describe('package.json files (npm)', () => {
+  it('ships the UI, the library, the demo, LICENSE and NOTICE, not the Electron bundles', () => {
+    expect(pkg.files).toEqual(expect.arrayContaining(['dist', 'dist-renderer', 'LICENSE', 'NOTICE', '!dist/electron']));
+    expect(readFileSync(join(root, 'LICENSE'), 'utf8')).toMatch(/Apache License\s+Version 2\.0, January 2004[\s\S]*END OF TERMS AND CONDITIONS/);
+    expect(readFileSync(join(root, 'NOTICE'), 'utf8')).toMatch(/src-main\/engine\/write\/migrations[\s\S]*Copyright Chroma/);
+  });
+});
