@@ -1,13 +1,14 @@
 // `npm run bench`: our engine beside real Chroma (server + official chromadb JS client) on the same
 // folders, same machine, same run. Folders are written by real Chroma and cached outside the repo.
 //   npm run bench -- [--sizes 100k,1m] [--runs 7] [--write]      (--write updates BENCHMARKS.md)
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, homedir, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OPERATIONS } from './bench/ops.mjs';
 import { measureExtras } from './bench/extras.mjs';
+import { installChroma, installClient } from '../test/reference-chroma/install.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, fallback) => {
@@ -17,7 +18,6 @@ const arg = (name, fallback) => {
 const sizes = arg('sizes', '100k,1m').split(',');
 const runs = Number(arg('runs', '7'));
 const cache = process.env.CHROMA_INSPECTOR_BENCH_CACHE ?? join(homedir(), '.cache', 'chroma-inspector-bench');
-const refDir = resolve(root, '..', 'shared', 'reference-chroma');
 const RECORDS = { '100k': 100_000, '1m': 1_000_000 };
 
 function log(msg) {
@@ -25,18 +25,14 @@ function log(msg) {
 }
 
 // --- real Chroma -------------------------------------------------------------------------------
+// Installed from npm into a cache by the project's own tooling (test/reference-chroma/); the
+// launcher script runs Chroma's CLI (through a newer libc where the system's is too old).
 let chroma = null;
-if (existsSync(join(refDir, 'setup.sh'))) {
-  try {
-    const dir = execFileSync('bash', [join(refDir, 'setup.sh'), '1.3.4'], { encoding: 'utf8' }).trim().split('\n').pop();
-    const clientDir = join(dirname(dir), 'client');
-    if (!existsSync(join(clientDir, 'node_modules', 'chromadb'))) {
-      spawnSync('bash', ['-c', `mkdir -p "${clientDir}" && cd "${clientDir}" && ([ -f package.json ] || echo '{"name":"c","private":true}' > package.json) && npm install --no-audit --no-fund --silent chromadb@3.5.0`], { stdio: 'inherit' });
-    }
-    chroma = { bin: join(refDir, 'chroma'), clientDir };
-  } catch (err) {
-    log(`real Chroma is not available (${err.message}); only our engine is measured`);
-  }
+try {
+  installChroma('1.3.4');
+  chroma = { bin: join(root, 'test', 'reference-chroma', 'chroma-server.mjs'), clientDir: installClient() };
+} catch (err) {
+  log(`real Chroma is not available (${err.message}); only our engine is measured`);
 }
 
 function ensureFolder(name, records, walOnly) {

@@ -1,4 +1,4 @@
-// Builds a benchmark folder with REAL Chroma (../shared/reference-chroma), cached outside the repo:
+// Builds a benchmark folder with REAL Chroma (test/reference-chroma), cached outside the repo:
 //   node scripts/bench/make-bench-folder.mjs <records> <out-dir> [--wal-only] [--port N]
 // One collection "bench": 128-d cosine, typed metadata (bucket = i % 10 for 10% filters,
 // pct = i % 100 for 1% filters), short documents. --wal-only sets a sync threshold so high that

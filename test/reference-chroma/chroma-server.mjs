@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // Starts and stops a real Chroma server (installed by install.mjs) on a folder, on loopback.
 // Chroma ignores SIGTERM and SIGINT: it is stopped with SIGKILL, which loses nothing (every
 // acknowledged write is already committed). Chroma writes to the folder it serves: give it a copy.
