@@ -12,6 +12,24 @@ import { getResult } from './query/get-result.js';
 import { runQuery } from './query/run-query.js';
 
 /**
+ * Runs `fn` in one read transaction on a read-only connection, or inside the one already open.
+ * BEGIN DEFERRED takes no lock by itself: the first read does, and from then on every statement
+ * (and PRAGMA data_version) sees the same committed state until COMMIT releases it. COMMIT of a
+ * read transaction writes nothing.
+ */
+function inReadTransaction<T>(db: SqliteDatabase, fn: () => T): T {
+  if (db.inTransaction) return fn();
+  db.exec('BEGIN DEFERRED');
+  try {
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    return fn();
+  } finally {
+    // An error inside may already have ended the transaction.
+    if (db.inTransaction) db.exec('COMMIT');
+  }
+}
+
+/**
  * An open Chroma persistent folder, read-only. Everything a user can see goes through here; the
  * folder is never written (no journal, no side files, no migrations). This is the facade: the
  * open checks live in folder/open-folder.ts, answer shapes in query/, the overview and its
@@ -25,9 +43,10 @@ export class ChromaFolder {
   private constructor(
     readonly ctx: FolderContext,
     catalog: Catalog,
+    dataVersion: number,
   ) {
     this.catalogState = catalog;
-    this.dataVersion = this.readDataVersion();
+    this.dataVersion = dataVersion;
     this.buildReaders();
   }
 
@@ -49,8 +68,13 @@ export class ChromaFolder {
    * caches), so reads see what was committed since. The embedded client calls it after writes.
    */
   refresh(): void {
-    this.dataVersion = this.readDataVersion();
-    this.catalogState = guardSqlite(this.ctx.sqliteFile, () => readCatalog(this.ctx.db, this.ctx.probe));
+    // One snapshot: the catalog must be the one the recorded data_version stands for.
+    guardSqlite(this.ctx.sqliteFile, () =>
+      inReadTransaction(this.ctx.db, () => {
+        this.dataVersion = this.readDataVersion();
+        this.catalogState = readCatalog(this.ctx.db, this.ctx.probe);
+      }),
+    );
     this.buildReaders();
   }
 
@@ -59,13 +83,24 @@ export class ChromaFolder {
    * data_version says so cheaply, and then everything is rebuilt on next use.
    */
   refreshIfChanged(): boolean {
-    if (this.readDataVersion() === this.dataVersion) return false;
-    this.refresh();
-    return true;
+    return guardSqlite(this.ctx.sqliteFile, () =>
+      inReadTransaction(this.ctx.db, () => {
+        if (this.readDataVersion() === this.dataVersion) return false;
+        this.refresh();
+        return true;
+      }),
+    );
   }
 
   static open(path: string): ChromaFolder {
-    return openFolderContext(path, (ctx) => new ChromaFolder(ctx, readCatalog(ctx.db, ctx.probe)));
+    return openFolderContext(path, (ctx) =>
+      // The catalog and the data_version it belongs to come from one snapshot, or a commit between
+      // them would leave a stale catalog looking current.
+      inReadTransaction(ctx.db, () => {
+        const dataVersion = Number(ctx.db.pragma('data_version', { simple: true }));
+        return new ChromaFolder(ctx, readCatalog(ctx.db, ctx.probe), dataVersion);
+      }),
+    );
   }
 
   get dir(): string {
@@ -80,11 +115,23 @@ export class ChromaFolder {
     if (this.ctx.db.open) this.ctx.db.close();
   }
 
+  /**
+   * Runs one logical read against one consistent state of chroma.sqlite3 (docs/format.md §8.2):
+   * a single read transaction holds the snapshot, the cached state is rebuilt inside it when
+   * another process committed since, and the transaction ends as soon as `fn` returns, so a
+   * running Chroma is held up no longer than the call. Nested calls join the outer snapshot.
+   */
+  snapshot<T>(fn: () => T): T {
+    return guardSqlite(this.ctx.sqliteFile, () =>
+      inReadTransaction(this.ctx.db, () => {
+        this.refreshIfChanged();
+        return fn();
+      }),
+    );
+  }
+
   private guard<T>(fn: () => T): T {
-    return guardSqlite(this.ctx.sqliteFile, () => {
-      this.refreshIfChanged();
-      return fn();
-    });
+    return this.snapshot(fn);
   }
 
   collectionReaders(): CollectionReader[] {

@@ -31,7 +31,7 @@ for (const fixture of FIXTURES) {
       const r = await restore(zip, target);
       expect(r.warnings).toEqual([]);
       expect(runCases(target, loadCases(fixture))).toEqual([]);
-      expect(readdirSync(tmp.dir).filter((n) => n.includes('.restore-'))).toEqual([]);
+      expect(readdirSync(tmp.dir).filter((n) => n.includes('.restoring-'))).toEqual([]);
       expect(existsSync(join(target, 'chroma.sqlite3'))).toBe(true);
     });
   });

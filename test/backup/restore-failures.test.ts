@@ -36,7 +36,7 @@ async function failsWith(p: Promise<unknown>, reason: string, message?: RegExp):
 /** Nothing left behind: no target, no hidden staging sibling. */
 function expectNothingLeft(target: string) {
   expect(existsSync(target)).toBe(false);
-  expect(readdirSync(tmp.dir).filter((n) => n.includes('.restore-'))).toEqual([]);
+  expect(readdirSync(tmp.dir).filter((n) => n.includes('.restoring-'))).toEqual([]);
 }
 
 let n = 0;
@@ -134,7 +134,7 @@ describe('restore refuses bad input and leaves nothing behind', () => {
     await failsWith(restore(good, target), 'restore.target-not-empty', /not empty/);
     expect(readdirSync(target)).toEqual(['precious.txt']);
     expect(readFileSync(join(target, 'precious.txt'), 'utf8')).toBe('keep me');
-    expect(readdirSync(tmp.dir).filter((n) => n.includes('.restore-'))).toEqual([]);
+    expect(readdirSync(tmp.dir).filter((n) => n.includes('.restoring-'))).toEqual([]);
   });
 
   it('an existing empty target folder is fine', async () => {

@@ -99,7 +99,8 @@ describe.skipIf(!hasRealWorld)(corpusSuite('real-world folders against their man
             }
           });
 
-          it.skipIf(mc.documents === 0)('full-text $contains finds exactly the documents holding the text', () => {
+          // Only where there are documents (an empty collection has nothing to search, so no test).
+          if (mc.documents > 0) it('full-text $contains finds exactly the documents holding the text', () => {
             // The oracle reads chroma:document rows straight from SQLite; the engine goes through
             // the full-text table (embedding_fulltext_search, or embedding_fulltext before 0.4.6).
             const seg = reader().catalog.metadataSegment!.id;
@@ -117,7 +118,7 @@ describe.skipIf(!hasRealWorld)(corpusSuite('real-world folders against their man
             expect(got.ids.length + not.ids.length).toBe(mc.records);
           });
 
-          it.skipIf(mc.records === 0)('finds each sampled record as its own nearest neighbour', () => {
+          if (mc.records > 0) it('finds each sampled record as its own nearest neighbour', () => {
             const sample = folder.get(mc.id, { limit: 3, include: ['embeddings'] });
             for (let i = 0; i < sample.ids.length; i++) {
               const res = folder.query(mc.id, { queryEmbeddings: [sample.embeddings[i]!], nResults: 1, include: ['distances'] });

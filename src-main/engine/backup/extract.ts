@@ -8,7 +8,7 @@ import { SQLITE_FILE, isUuid } from '../folder/folder-files.js';
 import { backupError, isNoSpace } from './backup-errors.js';
 import { HashingStream } from './file-hash.js';
 import { MANIFEST_FILE, parseManifest, type Manifest } from './manifest.js';
-import { openEntryStream, openZip, type OpenZip, type ZipEntryInfo } from './zip-reader.js';
+import { entryDamaged, openEntryStream, openZip, type OpenZip, type ZipEntryInfo } from './zip-reader.js';
 import { ProgressReporter, asCancelled, throwIfAborted, type TaskOptions } from './task.js';
 
 export interface StatFsLike {
@@ -44,8 +44,18 @@ function isChromaPath(path: string, kind: 'file' | 'dir'): boolean {
 async function readSmallEntry(zipPath: string, z: OpenZip, info: ZipEntryInfo): Promise<string> {
   if (info.size > MAX_MANIFEST_BYTES) throw backupError('INVALID_ARGUMENT', 'zip.manifest', `${zipPath}: manifest.json is implausibly large (${info.size} bytes)`);
   const stream = await openEntryStream(zipPath, z.zip, info);
+  // The manifest is the only checksum the other files have, so its own CRC-32 must hold too:
+  // a flipped byte inside a JSON string would otherwise parse and silently change a hash.
+  const hash = new HashingStream();
   const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(c as Buffer);
+  try {
+    await pipeline(stream, hash, async (source: AsyncIterable<Buffer>) => {
+      for await (const c of source) chunks.push(c);
+    });
+  } catch (err) {
+    throw entryDamaged(zipPath, info.path, (err as Error).message);
+  }
+  if (hash.crc32 !== null && hash.crc32 !== info.crc32 >>> 0) throw entryDamaged(zipPath, info.path, 'it fails its CRC-32 check');
   return Buffer.concat(chunks).toString('utf8');
 }
 
@@ -143,15 +153,11 @@ export async function extractBackup(zipPath: string, dir: string, opts: ExtractO
         const e = asCancelled(err, opts.signal);
         if (isNoSpace(e)) throw backupError('INTERNAL', 'no-space', `no space left on the device while extracting ${rel}`);
         if (e instanceof InspectorError) throw e;
-        throw backupError('INVALID_ARGUMENT', 'zip.corrupt', `${zipPath}: cannot extract ${rel} (damaged or truncated zip?): ${(e as Error).message}`);
+        throw entryDamaged(zipPath, info.path, `cannot be extracted (damaged or truncated zip?): ${(e as Error).message}`);
       }
-      if (hash.crc32 !== null && hash.crc32 !== info.crc32 >>> 0) {
-        throw backupError('INVALID_ARGUMENT', 'zip.corrupt', `${zipPath}: ${rel} fails its CRC-32 check: the zip is damaged`);
-      }
+      if (hash.crc32 !== null && hash.crc32 !== info.crc32 >>> 0) throw entryDamaged(zipPath, info.path, 'it fails its CRC-32 check');
       const want = sha.get(rel);
-      if (want && want !== hash.sha256) {
-        throw backupError('INVALID_ARGUMENT', 'zip.corrupt', `${zipPath}: ${rel} does not match its SHA-256 in the manifest: the zip is damaged or was altered`);
-      }
+      if (want && want !== hash.sha256) throw entryDamaged(zipPath, info.path, 'it does not match its SHA-256 in the manifest (damaged or altered)');
       files++;
     }
     for (const d of p.manifest?.directories ?? []) {

@@ -26,6 +26,14 @@ function corrupt(zipPath: string, err: Error) {
   return backupError('INVALID_ARGUMENT', 'zip.corrupt', `${zipPath} is not a readable zip (damaged or truncated?): ${err.message}`, { file: zipPath });
 }
 
+/**
+ * One entry's data is unreadable (bad deflate stream, wrong size, CRC mismatch): names the entry
+ * and the archive, so the user knows which file is damaged rather than seeing a bare zlib message.
+ */
+export function entryDamaged(zipPath: string, entryPath: string, problem: string) {
+  return backupError('INVALID_ARGUMENT', 'zip.corrupt', `${entryPath} in ${zipPath} is damaged: ${problem}`, { file: zipPath, entry: entryPath });
+}
+
 function unsafe(zipPath: string, name: string, why: string) {
   return backupError('INVALID_ARGUMENT', 'zip.unsafe-entry', `${zipPath} contains an unsafe entry "${name}": ${why}; nothing was extracted`, { file: zipPath, entry: name });
 }
@@ -104,7 +112,7 @@ function mapOpenError(zipPath: string, err: Error) {
 export function openEntryStream(zipPath: string, zip: yauzl.ZipFile, info: ZipEntryInfo): Promise<Readable> {
   return new Promise((resolve, reject) => {
     zip.openReadStream(info.entry, (err, stream) => {
-      if (err || !stream) return reject(corrupt(zipPath, err ?? new Error(`cannot read ${info.path}`)));
+      if (err || !stream) return reject(entryDamaged(zipPath, info.path, err?.message ?? 'cannot be opened'));
       resolve(stream);
     });
   });

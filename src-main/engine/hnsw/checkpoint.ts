@@ -238,8 +238,11 @@ export function readCheckpoint(folderAbsPath: string, segmentRelName: string, op
     header,
     labelBound,
     sink
-      ? // Phantom labels (in the graph, not in the pickle) are rare: the caller drops them after.
-        (label, id, buf, offset) => sink.vector(label, buf, offset, norms ? norms.readFloatLE(id * 4) : null)
+      ? // Phantom labels (in the graph, not in the pickle) never reach the sink: they are ignored
+        // anyway, and a damaged one can be any u64, which must not size the caller's storage.
+        (label, id, buf, offset) => {
+          if (labelToId.has(label)) sink.vector(label, buf, offset, norms ? norms.readFloatLE(id * 4) : null);
+        }
       : (label, id, buf, offset) => {
           if (!labelToId.has(label)) return;
           const v = copyVector(buf, offset, header.dim);
@@ -256,6 +259,7 @@ export function readCheckpoint(folderAbsPath: string, segmentRelName: string, op
   const phantoms: number[] = [];
   for (const label of scan.liveLabels.keys()) if (!labelToId.has(label)) phantoms.push(label);
   result.phantomLabels = phantoms;
+  reportImplausibleLabels(phantoms, meta.totalElementsAdded, header.curElementCount, problems);
   if (phantoms.length > 0) {
     // Persist writes the .bin files first and the pickle second; a crash in between leaves these.
     const msg =
@@ -275,6 +279,22 @@ export function readCheckpoint(folderAbsPath: string, segmentRelName: string, op
   result.labelToId = meta.labelToId;
   result.maxSeqId = meta.maxSeqId;
   return result;
+}
+
+/**
+ * Chroma numbers labels 1, 2, 3… (total_elements_added is the last one given). A graph label far
+ * past that (more than one file's worth of elements) cannot come from a persist that raced the
+ * pickle: the element's bytes are damaged. Reported on its own so it is not mistaken for an
+ * ordinary phantom; the vector is ignored either way.
+ */
+function reportImplausibleLabels(phantoms: number[], totalElementsAdded: number, curElementCount: number, problems: Problems): void {
+  const limit = totalElementsAdded + curElementCount;
+  const bad = phantoms.filter((l) => l > limit);
+  if (bad.length === 0) return;
+  const msg =
+    `${bad.length} live element(s) carry a label no Chroma persist could have written ` +
+    `(e.g. ${bad.slice(0, 3).join(', ')}; total_elements_added is ${totalElementsAdded}): the file is damaged`;
+  problems.add('warning', 'hnsw.bad-label', DATA_LEVEL0_FILE, msg);
 }
 
 /** docs/format.md §6.9: every pickle label must be a live element of data_level0. */

@@ -2,6 +2,9 @@ import type { Space } from '../../../shared/models.js';
 import type { SearchHit } from './vector-index.js';
 
 const INITIAL_CAPACITY = 1024;
+/** Labels below max(this, factor × slots) index a typed table; larger ones go to a Map. */
+const DENSE_LABEL_MIN = 1 << 20;
+const DENSE_LABEL_FACTOR = 16;
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /**
@@ -19,6 +22,11 @@ export class VectorSlab {
   private slotLabel: Float64Array;
   /** slot + 1 of each label (0 = absent); labels are small dense integers in Chroma. */
   private slotByLabel = new Int32Array(1024);
+  /**
+   * Slots of labels too large for the table: a damaged file can hold any u64 label, and sizing
+   * the table by it would allocate gigabytes (or fail with "Invalid typed array length").
+   */
+  private readonly sparse = new Map<number, number>();
   private live = 0;
   private readonly free: number[] = [];
   private used = 0;
@@ -44,11 +52,24 @@ export class VectorSlab {
   }
 
   private slotOfLabel(label: number): number | undefined {
-    const s = label < this.slotByLabel.length ? this.slotByLabel[label]! : 0;
-    return s === 0 ? undefined : s - 1;
+    if (label < this.slotByLabel.length) {
+      const s = this.slotByLabel[label]!;
+      if (s !== 0) return s - 1;
+    }
+    // The table may have grown past a label stored in the Map before: look there too.
+    return this.sparse.size === 0 ? undefined : this.sparse.get(label);
+  }
+
+  /** The table grows to a label only while that stays proportionate to the slots in use. */
+  private fitsTable(label: number): boolean {
+    return label < this.slotByLabel.length || label < Math.max(DENSE_LABEL_MIN, DENSE_LABEL_FACTOR * this.slotLabel.length);
   }
 
   private setSlot(label: number, slot: number) {
+    if (!this.fitsTable(label)) {
+      this.sparse.set(label, slot);
+      return;
+    }
     if (label >= this.slotByLabel.length) {
       const next = new Int32Array(Math.max(label + 1, this.slotByLabel.length * 2));
       next.set(this.slotByLabel);
@@ -110,7 +131,8 @@ export class VectorSlab {
   delete(label: number): void {
     const slot = this.slotOfLabel(label);
     if (slot === undefined) return;
-    this.slotByLabel[label] = 0;
+    if (label < this.slotByLabel.length && this.slotByLabel[label] !== 0) this.slotByLabel[label] = 0;
+    else this.sparse.delete(label);
     this.slotLabel[slot] = -1;
     this.free.push(slot);
     this.live--;
@@ -163,6 +185,9 @@ export class VectorSlab {
         for (let i = 0; i < dim; i++) acc += query[i]! * data[base + i]!;
         acc = 1 - acc;
       }
+      // A stored NaN/Infinity component makes the distance meaningless (NaN compares false, so it
+      // would sit wherever it landed in the heap): such a vector is never ranked.
+      if (!Number.isFinite(acc)) return;
       heap.offer(Math.fround(acc), label);
     };
     if (allowed && allowed.size < this.size) {

@@ -13,6 +13,11 @@ export interface MetadataRowsQuery {
 
 /** `embedding_metadata` (and array) rows as stored, typed, paged. */
 export function readMetadataRows(folder: ChromaFolder, q: MetadataRowsQuery): Window<MetadataRowView> {
+  // One read transaction: the reads below must all see the same committed state.
+  return folder.snapshot(() => readMetadataRowsInSnapshot(folder, q));
+}
+
+function readMetadataRowsInSnapshot(folder: ChromaFolder, q: MetadataRowsQuery): Window<MetadataRowView> {
   const { db, probe, filterContext } = folder.ctx;
   const clauses: string[] = [];
   const params: unknown[] = [];
@@ -67,6 +72,11 @@ export function readMetadataRows(folder: ChromaFolder, q: MetadataRowsQuery): Wi
 
 /** The metadata keys of a collection with the value types seen, for grid columns and the filter builder. */
 export function readMetadataKeys(folder: ChromaFolder, collectionId: string): MetadataKeyInfo[] {
+  // One read transaction: the reads below must all see the same committed state.
+  return folder.snapshot(() => readMetadataKeysInSnapshot(folder, collectionId));
+}
+
+function readMetadataKeysInSnapshot(folder: ChromaFolder, collectionId: string): MetadataKeyInfo[] {
   const { db, probe, filterContext } = folder.ctx;
   const seg = folder.collection(collectionId).catalog.metadataSegment;
   if (!seg) return [];

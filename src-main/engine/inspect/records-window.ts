@@ -34,6 +34,11 @@ function toRow(r: MatchedRecord, embedding: number[] | null): RecordRow {
 
 /** One page of a collection's records for the grid, with the total for the scrollbar. */
 export function readRecordsWindow(folder: ChromaFolder, q: RecordsQuery): Window<RecordRow> {
+  // One read transaction: the reads below must all see the same committed state.
+  return folder.snapshot(() => readRecordsWindowInSnapshot(folder, q));
+}
+
+function readRecordsWindowInSnapshot(folder: ChromaFolder, q: RecordsQuery): Window<RecordRow> {
   const reader = folder.collection(q.collectionId);
   const spec = validateGetArgs({
     ...(q.ids ? { ids: q.ids } : {}),
@@ -54,6 +59,11 @@ export function readRecordsWindow(folder: ChromaFolder, q: RecordsQuery): Window
 
 /** One record with its full vector. */
 export function readRecordDetail(folder: ChromaFolder, collectionId: string, id: string): RecordRow {
+  // One read transaction: the reads below must all see the same committed state.
+  return folder.snapshot(() => readRecordDetailInSnapshot(folder, collectionId, id));
+}
+
+function readRecordDetailInSnapshot(folder: ChromaFolder, collectionId: string, id: string): RecordRow {
   const reader = folder.collection(collectionId);
   const spec = validateGetArgs({ ids: [id] });
   const [rec] = runGet(reader, spec, { withContents: true }).records;

@@ -16,6 +16,11 @@ const PREVIEW = 8;
 
 /** A page of decoded WAL rows, with whether each row is already applied to each segment. */
 export function readWalWindow(folder: ChromaFolder, q: WalQuery): Window<WalRow> {
+  // One read transaction: the reads below must all see the same committed state.
+  return folder.snapshot(() => readWalWindowInSnapshot(folder, q));
+}
+
+function readWalWindowInSnapshot(folder: ChromaFolder, q: WalQuery): Window<WalRow> {
   const { db, probe } = folder.ctx;
   const offset = Math.max(0, q.offset ?? 0);
   const limit = Math.min(Math.max(1, q.limit ?? 100), 5000);
@@ -84,6 +89,11 @@ export function readWalWindow(folder: ChromaFolder, q: WalQuery): Window<WalRow>
 
 /** The full vector of one WAL row, for "values on demand". */
 export function readWalVector(folder: ChromaFolder, seqId: number): number[] | null {
+  // One read transaction: the reads below must all see the same committed state.
+  return folder.snapshot(() => readWalVectorInSnapshot(folder, seqId));
+}
+
+function readWalVectorInSnapshot(folder: ChromaFolder, seqId: number): number[] | null {
   const row = folder.ctx.db.prepare(`SELECT ${WAL_COLUMNS} FROM embeddings_queue WHERE seq_id = ?`).get(seqId) as RawWalRow | undefined;
   if (!row) return null;
   const rec = decodeWalRow(row);

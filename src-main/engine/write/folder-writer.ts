@@ -21,6 +21,12 @@ export interface WriterOptions {
 const BUSY_TIMEOUT_MS = 60_000;
 
 /**
+ * How long a clean "no other process" verdict stands. Scanning /proc costs milliseconds, as much
+ * as a small write; a Chroma takes seconds to start, so a write loop still cannot slip in beside it.
+ */
+const RECHECK_MS = 250;
+
+/**
  * A writer killed before its journal header was written leaves a journal SQLite ignores (not
  * hot: the database was never touched). It would make the read engine and activity checks report
  * a crashed writer forever, so it is removed — under a RESERVED lock, so no writer can be
@@ -35,6 +41,16 @@ function removeInertJournal(db: SqliteDatabase, file: string): void {
   } finally {
     db.exec('ROLLBACK');
   }
+}
+
+/** The refusal to write beside another process, the same at open and before each write. */
+function busyError(file: string, holders: number[]): InspectorError {
+  return new InspectorError(
+    'FOLDER_BUSY',
+    `Another process has ${file} open: ${holders.map(describeProcess).join(', ')}. Chroma takes no lock, so writing ` +
+      'beside a running Chroma corrupts its caches and index files. Stop it first, or pass { force: true }.',
+    { file, pids: holders },
+  );
 }
 
 function describeProcess(pid: number): string {
@@ -53,25 +69,22 @@ function describeProcess(pid: number): string {
  * checkpoint swap.
  */
 export class FolderWriter {
+  /** When another-process check last found none (ms since the epoch). */
+  private clearAt = Date.now();
+
   private constructor(
     readonly dir: string,
     readonly db: SqliteDatabase,
     readonly probe: SchemaProbe,
     /** The era to write in, or why this folder cannot be written. */
     private readonly eraOrError: WriteEra | InspectorError,
+    private readonly force: boolean,
   ) {}
 
   static open(dir: string, opts: WriterOptions = {}): FolderWriter {
     const file = join(dir, SQLITE_FILE);
     const holders = processesHolding(file);
-    if (holders.length > 0 && !opts.force) {
-      throw new InspectorError(
-        'FOLDER_BUSY',
-        `Another process has ${file} open: ${holders.map(describeProcess).join(', ')}. Chroma takes no lock, so writing ` +
-          'beside a running Chroma corrupts its caches and index files. Stop it first, or pass { force: true }.',
-        { file, pids: holders },
-      );
-    }
+    if (holders.length > 0 && !opts.force) throw busyError(file, holders);
     let db: SqliteDatabase;
     try {
       db = new Database(file, { fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
@@ -93,7 +106,7 @@ export class FolderWriter {
         era = err;
       }
       if (!(era instanceof InspectorError)) recoverSegmentFolders(dir);
-      return new FolderWriter(dir, db, probe, era);
+      return new FolderWriter(dir, db, probe, era, opts.force === true);
     } catch (err) {
       db.close();
       throw err;
@@ -110,8 +123,22 @@ export class FolderWriter {
     return !(this.eraOrError instanceof InspectorError);
   }
 
+  /**
+   * Refuses to go on when another process (a Chroma started after this writer opened) has the
+   * database open, with the error open gives; `force` skips it as it does at open. Every write
+   * transaction and every checkpoint persist calls it first.
+   */
+  assertNoOtherProcess(): void {
+    if (this.force || Date.now() - this.clearAt < RECHECK_MS) return;
+    const file = join(this.dir, SQLITE_FILE);
+    const holders = processesHolding(file);
+    if (holders.length > 0) throw busyError(file, holders);
+    this.clearAt = Date.now();
+  }
+
   /** Runs `fn` in one `BEGIN IMMEDIATE` transaction: all of it is committed, or none. */
   immediate<T>(fn: () => T): T {
+    this.assertNoOtherProcess();
     try {
       return this.db.transaction(fn).immediate();
     } catch (err) {

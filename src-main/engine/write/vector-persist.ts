@@ -62,6 +62,8 @@ export function pendingVectorRows(w: FolderWriter, t: VectorTarget, v = vectorCh
  * Returns false when there was nothing to persist.
  */
 export async function persistVectorSegment(w: FolderWriter, t: VectorTarget): Promise<boolean> {
+  // Index files written beside a running Chroma would clash with its own persists.
+  w.assertNoOtherProcess();
   const segDir = path.join(w.dir, t.vectorSegmentId);
   // The vectors are not needed here (hnswlib loads the files itself): a no-op sink avoids copying them.
   const cp = readCheckpoint(w.dir, t.vectorSegmentId, { space: t.space, sink: DISCARD_VECTORS });
