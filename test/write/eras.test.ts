@@ -8,7 +8,7 @@ import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
 import { chromaMigrations } from '../../src-main/engine/write/migration-files.js';
 import { PersistentClient } from '../../src-main/index.js';
 import { hashTree } from '../helpers/hash-tree.js';
-import { realWorldDir, referenceFixture } from '../helpers/paths.js';
+import { referenceFixture } from '../helpers/paths.js';
 
 const copyOf = (src: string) => {
   const dir = join(mkdtempSync(join(tmpdir(), 'chroma-inspector-era-')), 'data');
@@ -56,32 +56,6 @@ describe('folders of older eras are written in their own format', () => {
     expect(sql(dir, "SELECT name FROM pragma_table_info('collections') WHERE name = 'schema_str'")).toEqual([]);
     expect(sql(dir, 'SELECT DISTINCT typeof(seq_id) AS t FROM max_seq_id')).toEqual([{ t: 'integer' }]);
     expect(sql(dir, "SELECT metadata FROM embeddings_queue WHERE operation = 3 AND id = 'b'")).toEqual([{ metadata: '{}' }]);
-    expect(noErrors(dir)).toEqual([]);
-  });
-
-  const pythonEra = join(realWorldDir, 'ironhack-labs-lab-langchain-med-chroma_store');
-  it.skipIf(!existsSync(pythonEra))('Python 0.5.6–0.6.3: BLOB seq ids, Python WAL JSON, hnsw:* in segment metadata, Python config', async () => {
-    const dir = copyOf(pythonEra);
-    const client = new PersistentClient({ path: dir });
-    try {
-      const [existing] = await client.listCollections();
-      const dim = (await existing!.get({ limit: 1, include: ['embeddings'] })).embeddings[0]!.length;
-      const v = (k: number) => Array.from({ length: dim }, (_, i) => Math.sin(i * 0.37 + k));
-      await existing!.add({ ids: ['ours-1', 'ours-2'], embeddings: [v(1), v(2)], metadatas: [{ é: 'ü', f: 0.5 }, { b: true }] });
-      await existing!.delete({ ids: ['ours-2'] });
-      expect((await existing!.query({ queryEmbeddings: [v(1)], nResults: 1 })).ids).toEqual([['ours-1']]);
-      await expect(existing!.add({ ids: ['x'], embeddings: [v(3)], metadatas: [{ tags: ['a'] }] })).rejects.toThrow(/stores no array metadata/);
-      const fresh = await client.createCollection({ name: 'new-in-0-6', metadata: { 'hnsw:space': 'ip' }, embeddingFunction: null });
-      await fresh.add({ ids: ['p'], embeddings: [[1, 2]] });
-    } finally {
-      await client.close();
-    }
-    expect(sql(dir, 'SELECT DISTINCT typeof(seq_id) AS t FROM max_seq_id')).toEqual([{ t: 'blob' }]);
-    expect(sql(dir, "SELECT DISTINCT typeof(seq_id) AS t FROM embeddings WHERE embedding_id LIKE 'ours-%' OR embedding_id = 'p'")).toEqual([{ t: 'blob' }]);
-    expect(sql(dir, "SELECT metadata FROM embeddings_queue WHERE id = 'ours-2' AND operation = 3")).toEqual([{ metadata: null }]);
-    const [cfg] = sql(dir, "SELECT config_json_str AS c FROM collections WHERE name = 'new-in-0-6'");
-    expect(JSON.parse(String(cfg!.c)).hnsw_configuration).toMatchObject({ space: 'ip', M: 16, _type: 'HNSWConfigurationInternal' });
-    expect(sql(dir, "SELECT key, str_value AS s FROM segment_metadata WHERE key LIKE 'hnsw:%'")).toEqual([{ key: 'hnsw:space', s: 'ip' }]);
     expect(noErrors(dir)).toEqual([]);
   });
 
