@@ -1,37 +1,12 @@
-import { cpSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
 import { PersistentClient } from '../../src-main/index.js';
 import { corpusSuite, hasRealWorld, realWorldDir } from '../helpers/paths.js';
+import { copyOf, noErrors, sql } from '../helpers/folder-copies.js';
 
 // Writing in the Python 0.5.6–0.6.3 format can only be checked on a folder Python Chroma wrote:
 // no such folder can be made here (only Chroma's Rust core is on npm), and the real-world one
 // carries no licence, so this lives in the opt-in corpus suite (test/write/eras.test.ts has the rest).
-const copyOf = (src: string) => {
-  const dir = join(mkdtempSync(join(tmpdir(), 'chroma-inspector-era-')), 'data');
-  cpSync(src, dir, { recursive: true });
-  return dir;
-};
-const sql = (dir: string, query: string) => {
-  const db = new Database(join(dir, 'chroma.sqlite3'), { readonly: true });
-  try {
-    return db.prepare(query).all() as Record<string, unknown>[];
-  } finally {
-    db.close();
-  }
-};
-const noErrors = (dir: string) => {
-  const f = ChromaFolder.open(dir);
-  try {
-    return f.info().problems.filter((p) => p.severity === 'error');
-  } finally {
-    f.close();
-  }
-};
-
 describe.skipIf(!hasRealWorld)(corpusSuite('writing a Python-era folder in its own format'), () => {
   const pythonEra = join(realWorldDir, 'ironhack-labs-lab-langchain-med-chroma_store');
   it('Python 0.5.6–0.6.3: BLOB seq ids, Python WAL JSON, hnsw:* in segment metadata, Python config', async () => {

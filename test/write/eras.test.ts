@@ -1,36 +1,14 @@
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
 import { chromaMigrations } from '../../src-main/engine/write/migration-files.js';
 import { PersistentClient } from '../../src-main/index.js';
 import { hashTree } from '../helpers/hash-tree.js';
 import { referenceFixture } from '../helpers/paths.js';
-
-const copyOf = (src: string) => {
-  const dir = join(mkdtempSync(join(tmpdir(), 'chroma-inspector-era-')), 'data');
-  cpSync(src, dir, { recursive: true });
-  return dir;
-};
-const sql = (dir: string, query: string) => {
-  const db = new Database(join(dir, 'chroma.sqlite3'), { readonly: true });
-  try {
-    return db.prepare(query).all() as Record<string, unknown>[];
-  } finally {
-    db.close();
-  }
-};
-const noErrors = (dir: string) => {
-  const f = ChromaFolder.open(dir);
-  try {
-    return f.info().problems.filter((p) => p.severity === 'error');
-  } finally {
-    f.close();
-  }
-};
+import { copyOf, noErrors, sql } from '../helpers/folder-copies.js';
 
 describe('folders of older eras are written in their own format', () => {
   it('Rust core 1.0–1.2 (no schema_str, no arrays): Rust-form config_json_str, integer seq ids, arrays refused', async () => {
