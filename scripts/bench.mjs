@@ -1,6 +1,6 @@
 // `npm run bench`: our engine beside real Chroma (server + official chromadb JS client) on the same
 // folders, same machine, same run. Folders are written by real Chroma and cached outside the repo.
-//   npm run bench -- [--sizes 100k,1m] [--runs 7] [--write]      (--write updates BENCHMARKS.md)
+//   npm run bench -- [--sizes 100k,1m] [--runs 7] [--fuzz 5000] [--fuzz-seed N] [--write]      (--write updates BENCHMARKS.md)
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, homedir, tmpdir, totalmem } from 'node:os';
@@ -109,6 +109,20 @@ if (sizes.includes('100k')) {
   log('WAL replay: real Chroma…');
   const theirs = await measureChroma(walFolder, 18950);
   add('100k', 'WAL replay, records/s (all vectors in the WAL)', ours.records / (ours.coldMs / 1000), theirs ? theirs.records / (theirs.coldMs / 1000) : null, 2, 'rec/s');
+}
+
+// A longer differential fuzz run than CI's (npm test runs 400 calls with a fixed seed): the same
+// random calls through real Chroma and through our engine must get the same answers.
+const fuzzCallsArg = Number(arg('fuzz', '5000'));
+if (fuzzCallsArg > 0) {
+  const seed = Number(arg('fuzz-seed', String(Date.now() % 1e9)));
+  log(`differential fuzz against real Chroma: ${fuzzCallsArg} calls, seed ${seed}`);
+  const r = spawnSync('npx', ['vitest', 'run', 'test/compat/differential-fuzz.test.ts'], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, FUZZ_CALLS: String(fuzzCallsArg), FUZZ_SEED: String(seed) },
+  });
+  log(r.status === 0 ? `differential fuzz: no difference in ${fuzzCallsArg} calls (seed ${seed})` : `differential fuzz FOUND DIFFERENCES (seed ${seed}): see above`);
 }
 
 const show = (r, v) => (v === null || v === undefined ? '—' : r.unit === 'ms' ? fmt(v) : `${Math.round(v).toLocaleString('en-US')}`);
