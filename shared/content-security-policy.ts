@@ -8,7 +8,7 @@ export const CONTENT_SECURITY_POLICY = [
   "style-src 'self'",
   "img-src 'self' data:",
   "font-src 'self'",
-  "connect-src 'self' ws: wss:",
+  "connect-src 'self'", // the page's own origin, its WebSocket included (CSP 3)
   "object-src 'none'",
   "base-uri 'none'",
 ].join('; ');

@@ -199,4 +199,5 @@ export type ParsedInput<M extends Method> = z.output<(typeof inputs)[M]>;
 export type Output<M extends Method> = Outputs[M];
 
 export const METHODS = Object.keys(inputs) as Method[];
-export const isMethod = (m: unknown): m is Method => typeof m === 'string' && m in inputs;
+/** Own keys only: `__proto__`, `constructor` and the like are not methods. */
+export const isMethod = (m: unknown): m is Method => typeof m === 'string' && Object.hasOwn(inputs, m);

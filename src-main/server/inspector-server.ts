@@ -1,9 +1,12 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createDispatcher } from '../service/dispatcher.js';
 import type { EngineService } from '../service/engine-service.js';
+import { createRequestGuard, type RequestGuard } from './request-guard.js';
+import { presentedTokens, sessionCookieHeader, withoutToken } from './session-cookie.js';
 import { serveStatic } from './static-files.js';
 
 export interface ServerOptions {
@@ -14,6 +17,8 @@ export interface ServerOptions {
   port?: number;
   /** Given for tests; otherwise a random 32-byte token. */
   token?: string;
+  /** Largest WebSocket message accepted; a larger one closes that connection (1009), nothing else. */
+  maxMessageBytes?: number;
 }
 
 export interface RunningServer {
@@ -23,67 +28,101 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-function tokenMatches(given: string | null, expected: string): boolean {
-  if (!given) return false;
+function tokenMatches(given: string, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function tokenOf(req: IncomingMessage): string | null {
-  const url = new URL(req.url ?? '/', 'http://localhost');
-  const auth = req.headers.authorization;
-  return url.searchParams.get('token') ?? (auth?.startsWith('Bearer ') ? auth.slice(7) : null);
-}
+const refuseSocket = (socket: Duplex, status: string) => {
+  socket.on('error', () => undefined);
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+};
 
 /**
- * `serve` mode: the UI over HTTP and the contract over a WebSocket at /api. Loopback by default;
- * every API connection must present the access token printed at start.
+ * `serve` mode: the UI over HTTP and the contract over a WebSocket at /api. Loopback by default.
+ * Every request must name this server in its Host; a browser's WebSocket must come from the page's
+ * own origin; the API needs the access token (printed at start, then kept in an HttpOnly cookie).
+ * Nothing a client sends — a malformed URL, a bad frame, garbage JSON, an oversized message —
+ * ends the process: each is answered or that one connection is closed.
  */
 export async function startInspectorServer(opts: ServerOptions): Promise<RunningServer> {
   const token = opts.token ?? randomBytes(24).toString('base64url');
   const host = opts.host ?? '127.0.0.1';
   const connect = createDispatcher(opts.service.handlers());
-  const http: Server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
+  let guard: RequestGuard | null = null;
+  let port = 0;
+  const authorised = (req: IncomingMessage) => presentedTokens(req, port).some((t) => tokenMatches(t, token));
+
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    if (!guard?.hostAllowed(req)) {
+      res.writeHead(421, { 'content-type': 'text/plain' }).end('this server does not answer to that Host');
+      return;
+    }
+    const url = req.url ?? '/';
+    const path = url.split('?')[0] ?? '/';
     if (path.startsWith('/api')) {
-      res.writeHead(tokenMatches(tokenOf(req), token) ? 426 : 401, { 'content-type': 'text/plain' }).end(
-        tokenMatches(tokenOf(req), token) ? 'use a WebSocket' : 'missing or wrong access token',
-      );
+      const ok = authorised(req);
+      res.writeHead(ok ? 426 : 401, { 'content-type': 'text/plain' }).end(ok ? 'use a WebSocket' : 'missing or wrong access token');
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405).end();
       return;
     }
-    serveStatic(opts.staticRoot, req.url ?? '/', res);
-  });
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
-  http.on('upgrade', (req, socket, head) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path !== '/api' || !tokenMatches(tokenOf(req), token)) {
-      socket.end('HTTP/1.1 401 Unauthorized\r\n\r\n');
+    if (new URL(url, 'http://localhost').searchParams.has('token')) {
+      // Exchange the printed token for a cookie and take it out of the address bar.
+      if (!authorised(req)) {
+        res.writeHead(401, { 'content-type': 'text/plain' }).end('wrong access token: open the exact address `serve` printed');
+        return;
+      }
+      res.writeHead(303, { location: withoutToken(url), 'set-cookie': sessionCookieHeader(port, token), 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' }).end();
       return;
     }
+    serveStatic(opts.staticRoot, url, res);
+  };
+
+  const http: Server = createServer((req, res) => {
+    try {
+      onRequest(req, res);
+    } catch {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end('internal error');
+    }
+  });
+  http.on('clientError', (_err, socket) => refuseSocket(socket, '400 Bad Request'));
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxMessageBytes ?? 64 * 1024 * 1024 });
+  http.on('upgrade', (req, socket, head) => {
+    socket.on('error', () => undefined);
+    const path = (req.url ?? '/').split('?')[0];
+    if (!guard?.hostAllowed(req) || !guard.originAllowed(req)) return refuseSocket(socket, '403 Forbidden');
+    if (path !== '/api' || !authorised(req)) return refuseSocket(socket, '401 Unauthorized');
     wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
       const session = connect((m) => {
         if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m));
       });
+      // A protocol error (reserved opcode, oversized frame, bad UTF-8) closes this connection only.
+      ws.on('error', () => ws.terminate());
       ws.on('message', (data) => {
+        let message: unknown;
         try {
-          session.receive(JSON.parse(String(data)));
+          message = JSON.parse(String(data));
         } catch {
-          /* not JSON: ignore */
+          return; // not JSON: there is no call id to answer
         }
+        session.receive(message);
       });
       ws.on('close', () => session.close());
     });
   });
+
   await new Promise<void>((resolveListen, reject) => {
     http.once('error', reject);
     http.listen(opts.port ?? 0, host, () => resolveListen());
   });
-  const port = (http.address() as AddressInfo).port;
+  port = (http.address() as AddressInfo).port;
+  guard = createRequestGuard(host, port);
   const shownHost = host.includes(':') ? `[${host}]` : host;
   return {
     url: `http://${shownHost}:${port}/?token=${token}`,

@@ -2,13 +2,23 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EngineService } from '../service/engine-service.js';
 import { startInspectorServer } from './inspector-server.js';
+import { isLoopbackHost } from './request-guard.js';
 import { demoFolderPath, rendererRoot } from './app-paths.js';
 
 export interface ServeArgs {
   folder: string | undefined;
   port: string | undefined;
   host: string | undefined;
+  /** Listening beyond loopback must be asked for explicitly. */
+  allowRemote?: boolean;
 }
+
+/** What `--host` hands to anyone who can reach the port and holds the token. */
+export const REMOTE_WARNING = `warning: serving beyond this machine. Anyone who can reach this address and holds the
+printed token can: read every record, document, vector and the WAL of this folder; run filters,
+vector queries and read-only SQL on it; switch writes on and edit or delete its records; open
+other folders; and back up, export, restore and import to paths on this machine that this
+process may write. Prefer an SSH tunnel to a loopback server (ssh -L 8123:127.0.0.1:8123 host).`;
 
 /** `chroma-inspector serve [folder]`: runs until interrupted. */
 export async function runServeCommand(args: ServeArgs): Promise<number> {
@@ -18,8 +28,12 @@ export async function runServeCommand(args: ServeArgs): Promise<number> {
     return 1;
   }
   const host = args.host ?? '127.0.0.1';
-  if (!['127.0.0.1', 'localhost', '::1'].includes(host)) {
-    process.stderr.write(`warning: listening on ${host}, not loopback: anyone who can reach it and has the token can read this folder\n`);
+  if (!isLoopbackHost(host)) {
+    if (!args.allowRemote) {
+      process.stderr.write(`error [INVALID_ARGUMENT]: --host ${host} listens beyond this machine; add --allow-remote to do that on purpose\n`);
+      return 2;
+    }
+    process.stderr.write(`${REMOTE_WARNING}\n`);
   }
   const service = new EngineService({ defaultFolder: folder });
   const server = await startInspectorServer({

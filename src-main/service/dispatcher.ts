@@ -15,7 +15,17 @@ export type Handlers = { [M in Method]: (input: ParsedInput<M>, ctx: CallContext
  * into `{code, message, details}` data.
  */
 export function createDispatcher(handlers: Handlers) {
-  return function connect(send: (m: ServerMessage) => void) {
+  return function connect(rawSend: (m: ServerMessage) => void) {
+    // A carrier that fails (closed socket, a value it cannot encode) must not take the engine down:
+    // the call's result is then lost, which the client sees as its channel closing.
+    const send = (m: ServerMessage) => {
+      try {
+        rawSend(m);
+        return true;
+      } catch {
+        return false;
+      }
+    };
     const running = new Map<number, AbortController>();
     const handle = async (msg: ClientMessage) => {
       if (msg.type === 'cancel') {
@@ -41,7 +51,9 @@ export function createDispatcher(handlers: Handlers) {
         const handler = handlers[method] as (input: unknown, ctx: CallContext) => unknown;
         const value = await handler(parsed.data, ctx);
         if (controller.signal.aborted) throw new InspectorError('CANCELLED', 'Cancelled');
-        send({ type: 'result', id: msg.id, ok: true, value });
+        if (!send({ type: 'result', id: msg.id, ok: true, value })) {
+          throw new InspectorError('INTERNAL', `The result of ${method} could not be sent`);
+        }
       } catch (err) {
         send({ type: 'result', id: msg.id, ok: false, error: controller.signal.aborted ? { code: 'CANCELLED', message: 'Cancelled' } : toErrorData(err) });
       } finally {
@@ -51,7 +63,7 @@ export function createDispatcher(handlers: Handlers) {
     return {
       receive(raw: unknown) {
         if (!isClientMessage(raw)) return;
-        void handle(raw);
+        handle(raw).catch(() => undefined);
       },
       close() {
         for (const c of running.values()) c.abort();

@@ -15,7 +15,11 @@ export interface Connection {
   close(): void;
 }
 
-/** `http://127.0.0.1:8123/?token=XYZ` → `ws://127.0.0.1:8123/api?token=XYZ`. */
+/**
+ * `http://127.0.0.1:8123/` → `ws://127.0.0.1:8123/api`. The server exchanged the printed token for
+ * an HttpOnly cookie and took it out of the address, so the socket carries the cookie; a token
+ * still in the address (a page served by an older server) is passed on.
+ */
 export function websocketUrl(location: { origin: string; search: string }): string {
   const token = new URLSearchParams(location.search).get('token');
   const base = `${location.origin.replace(/^http/, 'ws')}/api`;

@@ -55,6 +55,16 @@ describe('the inspector in a browser, against serve', () => {
     await shot(s, 'overview');
   });
 
+  it('took the access token out of the address and holds it in an HttpOnly cookie', async () => {
+    expect(s.page.url()).not.toContain('token=');
+    expect(s.page.url()).toBe(`http://127.0.0.1:${s.server.port}/`);
+    const cookies = await s.page.context().cookies();
+    const session = cookies.find((c) => c.value === s.server.token);
+    expect(session?.httpOnly).toBe(true);
+    expect(session?.sameSite).toBe('Strict');
+    await expect(s.page.evaluate(() => document.cookie)).resolves.not.toContain(s.server.token);
+  });
+
   it('shows tenants, databases and collections with Chroma counts in the tree', async () => {
     const articles = s.page.getByTestId('tree-collection-articles');
     await articles.waitFor();
