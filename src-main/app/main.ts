@@ -2,7 +2,7 @@
 // when packaged, a Node child in development: docs/electron.md); this process only wires
 // MessagePorts between it and the window, so the UI never freezes on a big folder. The window
 // opens only after the engine host reported that its native modules load.
-import { BrowserWindow, Menu, MessageChannelMain, app, dialog, ipcMain, shell, utilityProcess } from 'electron';
+import { BrowserWindow, Menu, MessageChannelMain, app, dialog, ipcMain, session, shell, utilityProcess } from 'electron';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -17,11 +17,12 @@ import { waitForEngineReady } from './engine-handshake.js';
 import { utilityEngineHost, type EngineHost } from './engine-host-handle.js';
 import { launchNodeEngine } from './node-engine-launcher.js';
 import { startEngineThenWindow } from './engine-startup.js';
+import { denyAllPermissions, devServerUrlFor, guardContents } from './window-guards.js';
 
 const root = packageRoot();
 const rendererIndex = join(root, 'dist-renderer', 'index.html');
 const rendererUrl = pathToFileURL(rendererIndex).toString();
-const devServerUrl = process.env.CHROMA_INSPECTOR_DEV_URL;
+const devServerUrl = devServerUrlFor(app.isPackaged, process.env);
 const isTrustedUrl = makeUrlTrust(rendererUrl, devServerUrl);
 
 const argFolder = process.argv.slice(app.isPackaged ? 1 : 2).find((a) => !a.startsWith('-') && existsSync(a));
@@ -115,14 +116,7 @@ function createWindow(): BrowserWindow {
       spellcheck: false,
     },
   });
-  // Navigation and new windows are refused; links open in the user's browser.
-  win.webContents.on('will-navigate', (event, url) => {
-    if (!isTrustedUrl(url)) event.preventDefault();
-  });
-  win.webContents.setWindowOpenHandler(({ url }) => {
-    if (/^https?:/.test(url)) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
+  guardContents(win.webContents, isTrustedUrl, (url) => void shell.openExternal(url));
   void (devServerUrl ? win.loadURL(devServerUrl) : win.loadFile(rendererIndex));
   return win;
 }
@@ -163,6 +157,7 @@ app.on('web-contents-created', (_e, contents) => {
 });
 
 void app.whenReady().then(async () => {
+  denyAllPermissions(session.defaultSession);
   recent = new RecentFolders(join(app.getPath('userData'), 'recent-folders.json'));
   registerIpcHandlers(
     { on: (channel, listener) => ipcMain.on(channel, listener as never) },

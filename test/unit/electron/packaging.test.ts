@@ -19,6 +19,7 @@ interface BuilderConfig {
   extraMetadata: { main: string };
   asarUnpack: string[];
   npmRebuild?: boolean;
+  electronFuses?: Record<string, boolean>;
 }
 const config = yaml.load(readFileSync(join(root, 'electron-builder.yml'), 'utf8')) as BuilderConfig;
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
@@ -33,6 +34,16 @@ const inApp = (path: string) =>
 
 
 describe('electron-builder.yml', () => {
+  it('flips the Electron fuses that close doors a packaged app does not need', () => {
+    expect(config.electronFuses).toMatchObject({
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+    });
+  });
+
   it('packs the bundles, the migrations and the renderer, but no source maps and not the demo', () => {
     for (const p of ['dist/electron/main.js', 'dist/electron/engine-host.js', 'dist/electron/preload.cjs', 'dist/index.js', 'dist/migrations/sysdb/00001-collections.sqlite.sql', 'dist-renderer/index.html', 'dist-renderer/assets/index-x.js', 'package.json', 'LICENSE', 'NOTICE']) {
       expect(inApp(p), p).toBe(true);
