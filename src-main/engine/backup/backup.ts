@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { rename, stat, statfs as fsStatfs } from 'node:fs/promises';
+import { stat, statfs as fsStatfs } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, isAbsolute } from 'node:path';
 import type { CollectionRef } from '../../../shared/models.js';
 import { InspectorError } from '../../../shared/errors.js';
@@ -16,6 +16,7 @@ import { captureSnapshot } from './snapshot.js';
 import { checkSnapshot } from './snapshot-check.js';
 import { asCancelled, throwIfAborted, type TaskOptions } from './task.js';
 import { makeTempDir, removeQuietly } from './temp-dir.js';
+import { publishWithoutOverwrite } from './publish-file.js';
 import { toolVersion } from './tool-version.js';
 import { writeZip, type ZipSource } from './zip-writer.js';
 
@@ -184,7 +185,7 @@ export async function backup(folder: string, outZip: string, opts: BackupOptions
       onProgress: say('zip'),
     });
     throwIfAborted(opts.signal);
-    await rename(partial, out);
+    await publishWithoutOverwrite(partial, out);
     partialCreated = false;
     return { zip: out, bytes: (await stat(out)).size, manifest: lastManifest! };
   } catch (err) {

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { rename } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { CollectionRef, IncludeField, Space } from '../../../shared/models.js';
 import { InspectorError, invalidArgument } from '../../../shared/errors.js';
@@ -14,6 +13,7 @@ import type { ExportRecord, RecordField } from './record-format.js';
 import type { TypedMetadata } from '../util/typed-value.js';
 import { ProgressReporter, asCancelled, throwIfAborted, type TaskOptions } from './task.js';
 import { removeQuietly } from './temp-dir.js';
+import { publishWithoutOverwrite } from './publish-file.js';
 import { toolVersion } from './tool-version.js';
 
 export type ExportFormat = 'jsonl' | 'csv' | 'parquet';
@@ -121,7 +121,7 @@ export async function exportCollection(
     if (missingVectors > 0) warnings.push(`${missingVectors} record(s) have no vector in the index and were exported with "embedding": null`);
     await sink.finish();
     throwIfAborted(opts.signal);
-    await rename(partial, out);
+    await publishWithoutOverwrite(partial, out);
     progress.report(`exported ${done} records`, true);
     return { file: out, format: opts.format, records: done, collection, fields: [...fields], warnings };
   } catch (err) {
