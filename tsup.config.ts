@@ -4,7 +4,9 @@ import { defineConfig } from 'tsup';
 export default defineConfig([
   // The CLI and the library: plain Node ESM, native modules and dependencies left external.
   {
-    entry: { cli: 'src-main/cli/bin.ts', index: 'src-main/index.ts' },
+    // engine-worker: the worker pool's engine (threads and SQL child processes) that `serve` starts
+    // from beside its own bundle (worker-pool.ts defaultWorkerEntry).
+    entry: { cli: 'src-main/cli/bin.ts', index: 'src-main/index.ts', 'engine-worker': 'src-main/service/worker-pool/engine-worker.ts' },
     format: ['esm'],
     platform: 'node',
     target: 'node20',

@@ -14,9 +14,11 @@ export type ErrorCode =
   | 'INVALID_ARGUMENT' // bad where, bad include, bad ids … (Chroma's InvalidArgument)
   | 'DIMENSION_MISMATCH'
   | 'INTERNAL_ID_NOT_FOUND' // Chroma's "Error finding id"
+  | 'VECTORS_MISSING' // records whose vector is lost or damaged (a damaged checkpoint, a purged WAL)
   | 'FOLDER_BUSY'
   | 'READ_ONLY'
   | 'CANCELLED'
+  | 'TIMEOUT' // a call ran past its time limit and was stopped (serve --call-timeout)
   | 'UNAUTHORIZED'
   | 'INTERNAL';
 

@@ -292,6 +292,11 @@ export interface QueryResult {
   distances: number[][];
   uris: (string | null)[][];
   include: IncludeField[];
+  /**
+   * Problems with the collection's vectors (damaged or foreign checkpoint files, records without
+   * a vector). Present only when there are some; a partial answer (allowPartial) always has them.
+   */
+  warnings?: Problem[];
 }
 
 export interface CollectionRef {

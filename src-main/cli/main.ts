@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { InspectorError, toErrorData } from '../../shared/errors.js';
+import type { Problem } from '../../shared/models.js';
 import { ChromaFolder } from '../engine/chroma-folder.js';
 import { formatInfo } from './format-info.js';
 import { readWalWindow } from '../engine/wal/wal-window.js';
@@ -14,18 +15,34 @@ usage:
   chroma-inspector info  <folder> [--json]
   chroma-inspector count <folder> --collection NAME [--tenant T] [--database D]
   chroma-inspector get   <folder> --collection NAME [--tenant T] [--database D] [--args JSON]
-  chroma-inspector query <folder> --collection NAME [--tenant T] [--database D] --args JSON
+  chroma-inspector query <folder> --collection NAME [--tenant T] [--database D] --args JSON [--exact]
   chroma-inspector wal   <folder> [--collection NAME] [--offset N] [--limit N]
-  chroma-inspector serve [folder] [--port N] [--host 127.0.0.1]
+  chroma-inspector serve [folder] [--port N] [--host 127.0.0.1 | --host ADDRESS --allow-remote] [--call-timeout SECONDS]
 ${BACKUP_USAGE}
 
 --args takes the chromadb JS client's argument object, e.g.
   '{"where":{"year":{"$gt":2010}},"limit":5,"include":["documents","metadatas"]}'
   '{"queryEmbeddings":[[0.1,0.2,0.3]],"nResults":3}'
+query answers as Chroma does, through its HNSW index; --exact gives the true nearest neighbours
+(brute force) instead, to show what the index misses.
 Reading commands open the folder read-only: nothing in it is ever written. backup never writes
 into the source folder; restore only writes into a new or empty folder.`;
 
 class UsageError extends Error {}
+
+/**
+ * Damage is never silent: the collection's warnings and errors go to stderr after the answer,
+ * and an error makes the exit status 1 even though the answer itself was printed.
+ */
+function reportProblems(problems: readonly Problem[]): number {
+  let status = 0;
+  for (const p of problems) {
+    if (p.severity === 'info') continue;
+    process.stderr.write(`${p.severity} [${p.code}]: ${p.message}\n`);
+    if (p.severity === 'error') status = 1;
+  }
+  return status;
+}
 
 function parseJsonArg(text: string | undefined): unknown {
   if (text === undefined) return {};
@@ -50,6 +67,8 @@ export async function main(argv: string[]): Promise<number> {
       limit: { type: 'string' },
       port: { type: 'string' },
       host: { type: 'string' },
+      'allow-remote': { type: 'boolean' },
+      'call-timeout': { type: 'string' },
       'exclude-orphans': { type: 'boolean' },
       upsert: { type: 'boolean' },
       force: { type: 'boolean' },
@@ -57,6 +76,7 @@ export async function main(argv: string[]): Promise<number> {
       'page-size': { type: 'string' },
       'batch-size': { type: 'string' },
       space: { type: 'string' },
+      exact: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -67,7 +87,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (command === 'serve') {
     const { runServeCommand } = await import('../server/serve-command.js');
-    return runServeCommand({ folder: folderPath, port: values.port, host: values.host });
+    return runServeCommand({ folder: folderPath, port: values.port, host: values.host, allowRemote: values['allow-remote'] === true, callTimeout: values['call-timeout'] });
   }
   if (command in FILE_COMMANDS) {
     return FILE_COMMANDS[command as keyof typeof FILE_COMMANDS]({ positionals: positionals.slice(1), options: values });
@@ -87,15 +107,22 @@ export async function main(argv: string[]): Promise<number> {
         else process.stdout.write(formatInfo(info));
         return 0;
       }
-      case 'count':
-        print(folder.count(ref()));
-        return 0;
-      case 'get':
-        print(folder.get(ref(), parseJsonArg(values.args)));
-        return 0;
-      case 'query':
-        print(folder.query(ref(), parseJsonArg(values.args)));
-        return 0;
+      case 'count': {
+        const r = ref();
+        print(folder.count(r));
+        return reportProblems(folder.collectionInfo(r).problems);
+      }
+      case 'get': {
+        const r = ref();
+        print(folder.get(r, parseJsonArg(values.args)));
+        return reportProblems(folder.collectionInfo(r).problems);
+      }
+      case 'query': {
+        // Strict: records without a usable vector fail the query (VECTORS_MISSING), never a partial answer.
+        const { warnings, ...result } = folder.query(ref(), parseJsonArg(values.args), { exact: values.exact === true });
+        print(result);
+        return reportProblems(warnings ?? []);
+      }
       case 'wal': {
         const collectionId = values.collection ? folder.collection({ name: values.collection, tenant: values.tenant, database: values.database }).id : undefined;
         print(

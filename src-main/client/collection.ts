@@ -161,12 +161,18 @@ export class Collection {
   }): Promise<QueryResult<TMeta>> {
     const { queryEmbeddings, queryTexts, ids, nResults = 10, where, whereDocument, include = ['metadatas', 'documents', 'distances'] } = args;
     enforce({ queryEmbeddings, queryTexts, include, ids, where, whereDocument, nResults }, QUERY_CHECKS, valueError);
+    // The chromadb client fails on a flat vector (with a TypeError from its own checks); say why instead.
+    if (Array.isArray(queryEmbeddings) && queryEmbeddings.some((e) => !Array.isArray(e))) {
+      throw new ChromaValueError("Expected 'queryEmbeddings' to be a list of vectors (an array of arrays of numbers)");
+    }
     const embeddings = queryEmbeddings ?? (await this.embed(queryTexts!, true));
     const r = await this.#run((f) => f.reader.query(this.id, { queryEmbeddings: embeddings, nResults, ids, where, whereDocument, include }));
     // The server leaves out what was not asked for; the client turns that into [].
     const pick = <T>(field: Include, value: T[][]): T[][] => (include.includes(field) ? value : []);
+    // Chroma sends a distance that overflowed f32 as JSON null, which is what chromadb returns.
+    const distances = r.distances.map((row) => row.map((d) => (Number.isFinite(d) ? d : null)));
     return new QueryResult<TMeta>({
-      distances: pick('distances', r.distances),
+      distances: pick('distances', distances),
       documents: pick('documents', r.documents),
       embeddings: pick('embeddings', r.embeddings),
       ids: r.ids,

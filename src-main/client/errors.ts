@@ -58,7 +58,10 @@ export function toChromaError(err: unknown): unknown {
     case 'NOT_FOUND':
       return notFound(err);
     case 'INVALID_ARGUMENT':
-      return err.details?.conflict ? new ChromaUniqueError(UNIQUE_MESSAGE, err) : badRequest(err.message, err);
+      if (err.details?.conflict) return new ChromaUniqueError(UNIQUE_MESSAGE, err);
+      // Chroma's request-body deserialisation errors reach the client without the status prefix.
+      if (err.details?.deserialize) return new ChromaClientError(err.message, err);
+      return badRequest(err.message, err);
     case 'DIMENSION_MISMATCH':
       return badRequest(err.message, err);
     case 'INTERNAL_ID_NOT_FOUND':

@@ -10,6 +10,11 @@ import type { FolderContext } from './collection/folder-context.js';
 import { validateGetArgs, validateQueryArgs } from './query/validate-args.js';
 import { getResult } from './query/get-result.js';
 import { runQuery } from './query/run-query.js';
+import type { SearchOptions } from './collection/vector-state.js';
+import type { CoverageOptions } from './collection/vector-coverage.js';
+
+/** Options of ChromaFolder.query beyond the chromadb client's arguments. */
+export type QueryOptions = SearchOptions & CoverageOptions;
 
 /**
  * Runs `fn` in one read transaction on a read-only connection, or inside the one already open.
@@ -175,9 +180,13 @@ export class ChromaFolder {
     return this.guard(() => getResult(this.collection(ref), spec));
   }
 
-  query(ref: CollectionRef | string, args: unknown): QueryResult {
+  /**
+   * Chroma's query, answered as Chroma answers it (through its HNSW graph). `{ exact: true }`
+   * answers by brute force over every visible vector instead: the true nearest neighbours.
+   */
+  query(ref: CollectionRef | string, args: unknown, opts: QueryOptions = {}): QueryResult {
     const spec = validateQueryArgs(args);
-    return this.guard(() => runQuery(this.collection(ref), spec));
+    return this.guard(() => runQuery(this.collection(ref), spec, opts));
   }
 
   collectionInfo(ref: CollectionRef | string): CollectionInfo {

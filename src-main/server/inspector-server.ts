@@ -5,12 +5,20 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createDispatcher } from '../service/dispatcher.js';
 import type { EngineService } from '../service/engine-service.js';
+import type { ConnectSession } from '../service/engine-session.js';
 import { createRequestGuard, type RequestGuard } from './request-guard.js';
 import { presentedTokens, sessionCookieHeader, withoutToken } from './session-cookie.js';
 import { serveStatic } from './static-files.js';
 
-export interface ServerOptions {
-  service: EngineService;
+/**
+ * Where calls run: `connect`, a session factory (serve passes the worker pool's), or `service`,
+ * whose handlers then run in-process on this thread (tests, the e2e harness).
+ */
+export type EngineChoice = { connect: ConnectSession; service?: undefined } | { service: EngineService; connect?: undefined };
+
+export type ServerOptions = EngineChoice & ServerSettings;
+
+export interface ServerSettings {
   /** The built renderer (dist-renderer). */
   staticRoot: string;
   host?: string;
@@ -49,7 +57,7 @@ const refuseSocket = (socket: Duplex, status: string) => {
 export async function startInspectorServer(opts: ServerOptions): Promise<RunningServer> {
   const token = opts.token ?? randomBytes(24).toString('base64url');
   const host = opts.host ?? '127.0.0.1';
-  const connect = createDispatcher(opts.service.handlers());
+  const connect: ConnectSession = opts.connect ?? createDispatcher(opts.service.handlers());
   let guard: RequestGuard | null = null;
   let port = 0;
   const authorised = (req: IncomingMessage) => presentedTokens(req, port).some((t) => tokenMatches(t, token));

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EngineService } from '../service/engine-service.js';
+import { createWorkerPool, defaultWorkerEntry, DEFAULT_CALL_TIMEOUT_MS } from '../service/worker-pool/worker-pool.js';
 import { startInspectorServer } from './inspector-server.js';
 import { isLoopbackHost } from './request-guard.js';
 import { demoFolderPath, rendererRoot } from './app-paths.js';
@@ -11,6 +12,8 @@ export interface ServeArgs {
   host: string | undefined;
   /** Listening beyond loopback must be asked for explicitly. */
   allowRemote?: boolean;
+  /** `--call-timeout SECONDS`: the time limit of each read call (0 for none); default 30. */
+  callTimeout?: string | undefined;
 }
 
 /** What `--host` hands to anyone who can reach the port and holds the token. */
@@ -35,13 +38,19 @@ export async function runServeCommand(args: ServeArgs): Promise<number> {
     }
     process.stderr.write(`${REMOTE_WARNING}\n`);
   }
-  const service = new EngineService({ defaultFolder: folder });
-  const server = await startInspectorServer({
-    service,
-    staticRoot: rendererRoot(),
-    host,
-    port: args.port ? Number(args.port) : 8123,
-  });
+  const seconds = args.callTimeout === undefined ? DEFAULT_CALL_TIMEOUT_MS / 1000 : Number(args.callTimeout);
+  if (!Number.isFinite(seconds) || seconds < 0) {
+    process.stderr.write(`error [INVALID_ARGUMENT]: --call-timeout takes a number of seconds (0 for no limit), not ${args.callTimeout}\n`);
+    return 2;
+  }
+  // The engine runs in worker threads so one slow call never freezes the server for everyone.
+  // Run from sources (no build), the worker entry does not exist yet: the engine then runs here.
+  const workerEntry = defaultWorkerEntry();
+  const pool = existsSync(workerEntry) ? createWorkerPool({ defaultFolder: folder, workerEntry, callTimeoutMs: seconds > 0 ? seconds * 1000 : null }) : null;
+  const service = pool ? null : new EngineService({ defaultFolder: folder });
+  if (!pool) process.stderr.write('note: the engine worker is not built (npm run build): calls run on the server thread, without time limits\n');
+  const settings = { staticRoot: rendererRoot(), host, port: args.port ? Number(args.port) : 8123 };
+  const server = await startInspectorServer(pool ? { connect: pool.connect, ...settings } : { service: service!, ...settings });
   process.stdout.write(`Chroma Inspector is serving ${folder} (read-only until writes are enabled in the UI)\nopen ${server.url}\n`);
   await new Promise<void>((done) => {
     const stop = () => done();
@@ -49,7 +58,8 @@ export async function runServeCommand(args: ServeArgs): Promise<number> {
     process.once('SIGTERM', stop);
   });
   await server.close();
-  await service.closeAll();
+  await pool?.close();
+  await service?.closeAll();
   return 0;
 }
 

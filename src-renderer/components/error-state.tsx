@@ -22,6 +22,7 @@ const TITLES: Partial<Record<string, string>> = {
   INVALID_ARGUMENT: 'Invalid argument',
   DIMENSION_MISMATCH: 'Dimension mismatch',
   INTERNAL_ID_NOT_FOUND: 'Internal id not found',
+  VECTORS_MISSING: 'Vectors missing or damaged',
   FOLDER_BUSY: 'Folder busy',
   READ_ONLY: 'Read-only',
   UNAUTHORIZED: 'Not authorised',

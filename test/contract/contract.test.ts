@@ -7,6 +7,8 @@ import { InspectorError } from '../../shared/errors.js';
 import { EngineService } from '../../src-main/service/engine-service.js';
 import { createInProcessClient } from '../../src-main/service/in-process-client.js';
 import { startInspectorServer, type RunningServer } from '../../src-main/server/inspector-server.js';
+import { createWorkerPool } from '../../src-main/service/worker-pool/worker-pool.js';
+import { buildEngineWorker } from '../helpers/build-engine-worker.js';
 import { compareCase, type RecordedCase } from '../helpers/compare.js';
 import { referenceFixture } from '../helpers/paths.js';
 import { connectWebSocket } from '../helpers/ws-channel.js';
@@ -36,6 +38,18 @@ const hosts: Host[] = [
       const channel = await connectWebSocket(`ws://127.0.0.1:${server.port}/api?token=${server.token}`);
       const client = createEngineClient(channel);
       return { client, stop: async () => (client.close(), channel.close(), await server.close(), service.closeAll()) };
+    },
+  },
+  {
+    // What `serve` runs: the engine in worker threads, raw SQL in a child process.
+    name: 'WebSocket server with worker pool',
+    start: async () => {
+      const worker = await buildEngineWorker();
+      const pool = createWorkerPool({ defaultFolder: dataDir, workerEntry: worker.entry });
+      const server = await startInspectorServer({ connect: pool.connect, staticRoot: join(dataDir, 'nonexistent'), port: 0 });
+      const channel = await connectWebSocket(`ws://127.0.0.1:${server.port}/api?token=${server.token}`);
+      const client = createEngineClient(channel);
+      return { client, stop: async () => (client.close(), channel.close(), await server.close(), await pool.close(), worker.dispose()) };
     },
   },
 ];

@@ -131,13 +131,26 @@ describe('damaged HNSW files: the folder still opens and the problem is reported
         const col = folder.collectionInfo({ name: 'articles' });
         expect(col.segments.find((s) => s.scope === 'VECTOR')?.vector?.checkpointUsable).toBe(false);
         // The WAL was purged past the checkpoint: the loss is reported, not hidden.
-        expect(col.problems.find((p) => p.code === 'vectors.missing')?.message).toMatch(/^\d+ record\(s\) have no vector/);
+        expect(col.problems.find((p) => p.code === 'vectors.missing')?.message).toMatch(/^\d+ of 1349 record\(s\) have no usable vector/);
         // The rest of the folder is untouched and answers as before.
         expect(folder.count({ name: 'points' })).toBe(readCount('points'));
-        // The damaged collection still answers from what the WAL still holds.
+        // The damaged collection still counts; a query fails with the specific error, naming the
+        // files, unless a partial answer is allowed, which then carries the problems as warnings.
         expect(folder.count({ name: 'articles' })).toBe(readCount('articles'));
-        const q = folder.query({ name: 'articles' }, { queryEmbeddings: [Array.from({ length: 16 }, () => 0.1)], nResults: 3 });
+        const args = { queryEmbeddings: [Array.from({ length: 16 }, () => 0.1)], nResults: 3 };
+        const err = (() => {
+          try {
+            folder.query({ name: 'articles' }, args);
+          } catch (e) {
+            return e as InspectorError;
+          }
+          throw new Error('the query answered');
+        })();
+        expect(err.code).toBe('VECTORS_MISSING');
+        expect(err.message).toContain(seg);
+        const q = folder.query({ name: 'articles' }, args, { allowPartial: true });
         expect(q.ids[0]!.length).toBeLessThanOrEqual(3);
+        expect(q.warnings?.some((w) => w.code === 'vectors.missing')).toBe(true);
       } finally {
         folder.close();
       }

@@ -6,9 +6,10 @@ import type { HeaderOnlyResult } from '../hnsw/checkpoint.js';
 import { resolveHnswParams } from '../catalog/hnsw-params.js';
 import { readHeaderOnly } from '../hnsw/checkpoint.js';
 import { decodeSeqId, seqIdEncoding } from '../sqlite/seq-id.js';
-import { countWalRows, readWalTail } from '../wal/read-wal.js';
+import { countWalRows, readWalBefore, readWalTail } from '../wal/read-wal.js';
 import { MetadataOverlay } from './metadata-overlay.js';
 import { VectorState } from './vector-state.js';
+import { vectorProblems } from './vector-coverage.js';
 import { typedMetadataToPlain } from './plain-metadata.js';
 import { SqlColumnSource } from '../filter/sql-column-source.js';
 
@@ -41,6 +42,16 @@ export class CollectionReader {
     if (!segmentId || !this.ctx.probe.hasTable('max_seq_id')) return null;
     const row = this.ctx.db.prepare('SELECT seq_id FROM max_seq_id WHERE segment_id = ?').get(segmentId) as { seq_id: unknown } | undefined;
     return row?.seq_id ?? null;
+  }
+
+  /** The highest seq anything in the database records: the WAL, the records' seq_id, M. Null if none. */
+  private maxKnownSeq(): number | null {
+    const db = this.ctx.db;
+    const values: unknown[] = [this.rawMaxSeq(this.catalog.metadataSegment?.id)];
+    if (this.ctx.probe.hasColumn('embeddings_queue', 'seq_id')) values.push(db.prepare('SELECT max(seq_id) FROM embeddings_queue').pluck(true).get());
+    if (this.ctx.probe.hasColumn('embeddings', 'seq_id')) values.push(db.prepare('SELECT max(seq_id) FROM embeddings').pluck(true).get());
+    const seqs = values.map((v) => (v === null || v === undefined ? null : decodeSeqId(v))).filter((v): v is number => v !== null);
+    return seqs.length === 0 ? null : Math.max(...seqs);
   }
 
   /** M: the last WAL seq the metadata segment applied (0 when never). */
@@ -99,6 +110,8 @@ export class CollectionReader {
         collectionId: this.id,
         maxSeqRow: () => decodeSeqId(this.rawMaxSeq(seg?.id)),
         readTail: (after) => readWalTail(this.ctx.db, this.catalog.topic, after, { vectorsOnly: true }),
+        readOverlap: (upTo, limit) => readWalBefore(this.ctx.db, this.catalog.topic, upTo, limit),
+        maxKnownSeq: () => this.maxKnownSeq(),
       });
     }
     return this.vectorCache;
@@ -230,18 +243,11 @@ export class CollectionReader {
         }
       }
     }
-    if (cp && cp.problems.some((p) => p.severity === 'error') && this.dimension !== null) {
-      // The damaged checkpoint is ignored; whatever the WAL no longer holds has no vector now.
-      const missing = this.count() - this.vectors().size;
-      if (missing > 0) {
-        problems.push({
-          severity: 'error',
-          code: 'vectors.missing',
-          message: `${missing} record(s) have no vector: the HNSW checkpoint is unusable and the WAL was purged past it; queries cannot find them and get cannot return their embeddings`,
-          collectionId: this.id,
-          segmentId: this.catalog.vectorSegment?.id,
-        });
-      }
+    if (this.dimension !== null && (this.vectorCache || cp?.problems.some((p) => p.severity === 'error'))) {
+      // Loaded vectors (or a checkpoint that already shows damage): say exactly which records lack
+      // a vector and which damage the full load found (collection/vector-coverage.ts).
+      const seen = new Set(problems.map((p) => p.message));
+      for (const p of vectorProblems(this)) if (!seen.has(p.message)) problems.push(p);
     }
     const metadataLag = countWalRows(this.ctx.db, this.catalog.topic, M);
     const vectorLag = countWalRows(this.ctx.db, this.catalog.topic, V);

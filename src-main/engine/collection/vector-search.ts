@@ -1,7 +1,7 @@
-import type { VectorState } from './vector-state.js';
+import type { SearchOptions, VectorState } from './vector-state.js';
 import type { SearchHit } from '../hnsw/vector-index.js';
 
-/** k-nearest over a collection's visible vectors: exact where Chroma is exhaustive, HNSW on large ones. */
-export function searchVectors(vectors: VectorState, query: Float32Array, k: number, allowed: Set<number> | null): SearchHit[] {
-  return vectors.search(query, k, allowed);
+/** k-nearest over a collection's visible vectors: Chroma's graph search, or exact when asked (vector-state.ts). */
+export function searchVectors(vectors: VectorState, query: Float32Array, k: number, allowed: Set<number> | null, opts: SearchOptions = {}): SearchHit[] {
+  return vectors.search(query, k, allowed, opts);
 }

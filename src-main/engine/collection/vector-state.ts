@@ -1,18 +1,21 @@
-import type { Problem, Space } from '../../../shared/models.js';
+import path from 'node:path';
+import type { HnswHeader, Problem, Space } from '../../../shared/models.js';
+import { InspectorError } from '../../../shared/errors.js';
 import type { WalRecord } from '../wal/decode-row.js';
-import { readCheckpoint, type CheckpointResult } from '../hnsw/checkpoint.js';
-import { norm32, normalizeForStorage, normalizeQuery } from '../hnsw/vector-math.js';
+import { readCheckpointSettled, type CheckpointResult } from '../hnsw/checkpoint.js';
+import { compareHits, norm32, normalizeForStorage, normalizeQuery } from '../hnsw/vector-math.js';
 import { VectorSlab } from '../hnsw/vector-slab.js';
-import { HnswlibIndex } from '../hnsw/hnswlib-index.js';
+import { CheckpointGraph } from '../hnsw/graph-search.js';
+import { readGraphLinks } from '../hnsw/graph-links.js';
+import { forkDistance, type ForkDistance } from '../hnsw/fork-distance.js';
+import { readHeaderFile } from '../hnsw/segment-files.js';
 import type { SearchHit } from '../hnsw/vector-index.js';
+import { OVERLAP_ROWS, checkCheckpointAgainstWal, checkSeqAhead } from './checkpoint-wal-check.js';
 
-/** Below this many live vectors every query is exact; above it unfiltered queries use the HNSW graph. */
-export const HNSW_MIN_ELEMENTS = 20_000;
-
-/** Tuning knobs, changeable for tests that exercise the graph path on small fixtures. */
-export const vectorTuning = { hnswMinElements: HNSW_MIN_ELEMENTS };
-/** Filtered queries whose allowed set is smaller than this are answered exactly. */
-export const EXACT_FILTER_MAX = 50_000;
+/** Chroma brute-forces a degraded index: more than this share of its elements deleted… */
+const DEGRADED_DELETED_SHARE = 0.2;
+/** …and fewer live elements than this (rust/segment/src/local_hnsw.rs, query_embedding). */
+const DEGRADED_MAX_LIVE = 100;
 
 export interface VectorSource {
   space: Space;
@@ -24,6 +27,10 @@ export interface VectorSource {
   /** The vector segment's max_seq_id row, decoded (null when absent). */
   maxSeqRow(): number | null;
   readTail(afterSeq: number): WalRecord[];
+  /** The newest `limit` rows with seq ≤ `upToSeq`, newest first, to check the checkpoint against. */
+  readOverlap?(upToSeq: number, limit: number): WalRecord[];
+  /** The highest seq the database has seen (WAL, records, metadata segment), or null if unknown. */
+  maxKnownSeq?(): number | null;
 }
 
 /**
@@ -34,9 +41,10 @@ export interface VectorSource {
 export class VectorState {
   readonly problems: Problem[] = [];
   private nextLabel: number;
-  /** Labels the WAL tail changed after the checkpoint, to replay onto a loaded HNSW graph. */
+  /** Labels the WAL tail added, changed or deleted after the checkpoint: never answered from its graph. */
   private readonly touched = new Set<number>();
-  private hnswIndex: HnswlibIndex | null | undefined;
+  private graph: CheckpointGraph | null | undefined;
+  private tailDistance: ForkDistance | undefined;
 
   private constructor(
     private readonly source: VectorSource,
@@ -46,6 +54,8 @@ export class VectorState {
     /** The WAL seq the checkpoint holds (V). */
     readonly checkpointSeq: number,
     tail: readonly WalRecord[],
+    /** Checkpoint labels whose vector is absent or damaged (never searched or shown) until the tail rewrites them. */
+    readonly damagedLabels: Set<number> = new Set(),
   ) {
     this.nextLabel = (checkpoint?.usable ? checkpoint.totalElementsAdded : 0) + 1;
     for (const row of tail) this.apply(row);
@@ -56,7 +66,8 @@ export class VectorState {
     let slab = new VectorSlab(source.space, dim ?? 1);
     let checkpoint: CheckpointResult | null = null;
     if (source.vectorSegmentId && dim !== null) {
-      checkpoint = readCheckpoint(source.folderDir, source.vectorSegmentId, {
+      // Settled: a checkpoint Chroma is persisting right now is read again, not taken as damaged.
+      checkpoint = readCheckpointSettled(source.folderDir, source.vectorSegmentId, {
         space: source.space,
         sink: {
           reserve: (n) => (slab = new VectorSlab(source.space, dim, n)),
@@ -69,9 +80,23 @@ export class VectorState {
     }
     const usable = checkpoint?.usable === true && checkpoint.header?.dim === dim;
     const seq = usable ? (source.maxSeqRow() ?? checkpoint!.maxSeqId ?? 0) : 0;
+    // Damaged vectors are never searched or shown; their records count as having none.
+    const damaged = new Set(usable ? checkpoint!.damagedLabels : []);
+    const checks: Problem[] = [];
+    if (usable && source.readOverlap && source.vectorSegmentId) {
+      const check = checkCheckpointAgainstWal(source.readOverlap(seq, OVERLAP_ROWS), checkpoint!.idToLabel, slab, source.vectorSegmentId, source.collectionId);
+      checks.push(...check.problems);
+      const ahead = checkSeqAhead(seq, source.maxKnownSeq?.() ?? null, source.vectorSegmentId, source.collectionId);
+      if (ahead) checks.push(ahead);
+      const bad = check.foreign || ahead ? checkpoint!.idToLabel.values() : check.mismatched;
+      for (const label of bad) damaged.add(label);
+    }
+    for (const label of damaged) slab.delete(label);
     const tail = source.readTail(seq);
     // The checkpoint's map becomes the live map (the tail replay edits it in place).
-    return new VectorState(source, slab, usable ? checkpoint!.idToLabel : new Map(), checkpoint, seq, tail);
+    const state = new VectorState(source, slab, usable ? checkpoint!.idToLabel : new Map(), checkpoint, seq, tail, damaged);
+    state.problems.unshift(...checks);
+    return state;
   }
 
   get size(): number {
@@ -111,6 +136,7 @@ export class VectorState {
     if (this.source.space === 'cosine') this.slab.put(label, normalizeForStorage(vector), norm32(vector));
     else this.slab.put(label, vector, null);
     this.touched.add(label);
+    this.damagedLabels.delete(label); // the WAL's vector replaces the damaged one
   }
 
   private apply(row: WalRecord) {
@@ -141,6 +167,7 @@ export class VectorState {
         if (known === undefined) return;
         this.idToLabel.delete(row.id);
         this.idsEdited = true;
+        this.damagedLabels.delete(known);
         this.slab.delete(known);
         this.touched.add(known);
         return;
@@ -156,42 +183,111 @@ export class VectorState {
     this.put(label, vector);
   }
 
-  /** The checkpoint's HNSW graph plus the tail, for large collections; null when not worth it. */
-  private hnsw(): HnswlibIndex | null {
-    if (this.hnswIndex !== undefined) return this.hnswIndex;
+  /**
+   * The checkpoint's own graph, read on the first query (get and count never need it). Null when
+   * there is no usable checkpoint, or when its files no longer match what was loaded (a running
+   * Chroma persisted in between): the query is then answered exactly and the problem reported.
+   */
+  private checkpointGraph(): CheckpointGraph | null {
+    if (this.graph !== undefined) return this.graph;
     const cp = this.checkpoint;
-    if (!cp?.usable || !this.source.vectorSegmentId || this.size < vectorTuning.hnswMinElements) return (this.hnswIndex = null);
-    // Labels live in the graph as loaded: today's live labels, plus checkpoint labels the tail deleted.
-    const checkpointTotal = cp.totalElementsAdded;
-    const liveInGraph = new Map<string, number>();
-    for (const [id, label] of this.idToLabel) if (label <= checkpointTotal && !this.touched.has(label)) liveInGraph.set(id, label);
-    for (const label of this.touched) if (label <= checkpointTotal) liveInGraph.set(`#${label}`, label);
-    const index = HnswlibIndex.fromCheckpoint(this.source.folderDir, this.source.vectorSegmentId, { ...cp, idToLabel: liveInGraph }, {
-      space: this.source.space,
-      efSearch: this.source.efSearch,
-      reserve: this.touched.size,
-    });
-    for (const label of this.touched) {
-      const vec = this.slab.original(label);
-      if (vec) index.upsert(label, vec);
-      else index.delete(label);
+    const header = cp?.header;
+    if (!cp?.usable || !header || !this.source.vectorSegmentId || header.dim !== this.slab.dim) return (this.graph = null);
+    const segmentDir = path.join(this.source.folderDir, this.source.vectorSegmentId);
+    try {
+      const now = readHeaderFile(segmentDir, `${this.source.vectorSegmentId}/header.bin`);
+      if (!sameGraphHeader(now, header)) {
+        throw new InspectorError('CORRUPT_HNSW', `${this.source.vectorSegmentId}: the HNSW checkpoint changed after it was loaded`);
+      }
+      // An element's slab vector serves the graph only if it is the checkpoint's own: live there
+      // and untouched by the WAL tail. Deleted, phantom and tail-changed elements keep a copy of
+      // their persisted vector, through which the graph still routes.
+      const links = readGraphLinks(segmentDir, header, (label, deleted) => {
+        if (deleted || this.touched.has(label)) return -1;
+        return this.slab.slotOf(label) ?? -1;
+      });
+      return (this.graph = new CheckpointGraph(links, () => this.slab.storage(), this.slab.dim, this.source.space));
+    } catch (err) {
+      if (!(err instanceof InspectorError)) throw err;
+      this.problems.push({
+        severity: 'warning',
+        code: 'hnsw.graph-unavailable',
+        message: `${err.message}; queries are answered exactly`,
+        collectionId: this.source.collectionId,
+      });
+      return (this.graph = null);
     }
-    return (this.hnswIndex = index);
   }
-
-  private searches = 0;
 
   /**
-   * k nearest, ascending by distance then label; `allowed` limits the candidates. Large
-   * collections use the HNSW graph from the second query on: the first one is answered exactly
-   * from the vectors already in memory, so a cold open answers without waiting for the graph.
+   * k nearest, ascending by distance then label; `allowed` limits the candidates. Every query runs
+   * Chroma's own rules over Chroma's own graph (docs/format.md §10.2), so the same folder and the
+   * same call give Chroma's answer, every time:
+   * - no usable checkpoint (every vector in the WAL): exact. Chroma builds that graph in parallel,
+   *   non-reproducibly, and with at most ef live vectors its full-ef stop rule is exhaustive anyway;
+   * - a degraded index (over 20 % of elements deleted and under 100 live): exact, as Chroma;
+   * - otherwise the checkpoint graph with ef = max(ef_search, k) and the allowed set as the filter.
+   *   WAL-tail vectors (added or changed after the checkpoint) are not in the persisted graph:
+   *   Chroma inserts them into its in-memory graph, in parallel and non-deterministically; we
+   *   search them exactly and merge by (distance, label). That differs from Chroma only where its
+   *   graph would have missed one of them.
+   * `exact` answers by brute force over every visible vector, to show what the index misses.
    */
-  search(query: Float32Array, k: number, allowed: ReadonlySet<number> | null): SearchHit[] {
-    if ((!allowed || allowed.size >= EXACT_FILTER_MAX) && this.searches++ > 0) {
-      const index = this.hnsw();
-      if (index) return index.search(query, k, allowed ? (label) => allowed.has(label) : undefined);
-    }
+  search(query: Float32Array, k: number, allowed: ReadonlySet<number> | null, opts: SearchOptions = {}): SearchHit[] {
     const q = this.source.space === 'cosine' ? normalizeQuery(query) : query;
-    return this.slab.search(q, k, allowed);
+    const graph = opts.exact ? null : this.checkpointGraph();
+    if (!graph) return this.slab.search(q, k, allowed);
+    const links = graph.links;
+    // Chroma's index counts: phantoms are live elements there; every tail label is a new element.
+    let live = this.slab.size;
+    for (const label of this.checkpoint!.phantomLabels) if (!this.touched.has(label)) live++;
+    const newElements = Math.max(0, this.nextLabel - 1 - Math.max(this.checkpoint!.totalElementsAdded, links.maxLabel));
+    const total = links.count + newElements;
+    if (live === 0) return [];
+    if ((total - live) / total > DEGRADED_DELETED_SHARE && live < DEGRADED_MAX_LIVE) return this.slab.search(q, k, allowed);
+    const vectorAt = links.vectorAt;
+    const labels = links.labels;
+    const collect = allowed
+      ? (id: number) => vectorAt[id]! >= 0 && allowed.has(labels[id]!)
+      : (id: number) => vectorAt[id]! >= 0;
+    const fromGraph = graph.search(q, k, this.source.efSearch, collect);
+    const fromTail = this.searchTail(q, k, allowed);
+    const hits = fromTail.length === 0 ? fromGraph : [...fromGraph, ...fromTail].sort(compareHits);
+    const limit = Math.min(k, live);
+    return hits.length > limit ? hits.slice(0, limit) : hits;
   }
+
+  /** Exact top-k over the live labels the WAL tail added or changed, in the fork's arithmetic. */
+  private searchTail(q: Float32Array, k: number, allowed: ReadonlySet<number> | null): SearchHit[] {
+    if (this.touched.size === 0) return [];
+    const distance = (this.tailDistance ??= forkDistance(this.source.space, this.slab.dim));
+    const data = this.slab.storage();
+    const hits: SearchHit[] = [];
+    for (const label of this.touched) {
+      if (allowed && !allowed.has(label)) continue;
+      const slot = this.slab.slotOf(label);
+      if (slot === undefined) continue;
+      const d = distance(q, data, slot * this.slab.dim);
+      if (Number.isFinite(d)) hits.push({ label, distance: d });
+    }
+    hits.sort(compareHits);
+    return hits.length > k ? hits.slice(0, k) : hits;
+  }
+}
+
+export interface SearchOptions {
+  /** Brute force over every visible vector instead of Chroma's graph search. */
+  exact?: boolean;
+}
+
+/** The header fields the graph read depends on: any change means the files were re-persisted. */
+function sameGraphHeader(a: HnswHeader, b: HnswHeader): boolean {
+  return (
+    a.curElementCount === b.curElementCount &&
+    a.maxLevel === b.maxLevel &&
+    a.enterpointNode === b.enterpointNode &&
+    a.sizeDataPerElement === b.sizeDataPerElement &&
+    a.maxM === b.maxM &&
+    a.maxM0 === b.maxM0
+  );
 }

@@ -136,7 +136,8 @@ class SqlBuilder {
       case 'doc-or':
         return node.children.length === 0 ? '0' : `(${node.children.map((c) => this.document(c)).join(' OR ')})`;
       case 'doc-contains':
-        if (this.ctx.ftsTable === 'embedding_fulltext_search' && [...node.text].length >= 3) {
+        // A NUL cannot go into an FTS5 phrase; Chroma's LIKE (below) reads the pattern as a C string.
+        if (this.ctx.ftsTable === 'embedding_fulltext_search' && [...node.text].length >= 3 && !node.text.includes('\0')) {
           // The same answer as Chroma's `LIKE '%text%' ESCAPE '\'` (case-sensitive), but through
           // the trigram index: SQLite cannot use it for a LIKE with ESCAPE, so that is a full scan.
           // MATCH on the phrase finds candidates (case-insensitively); instr() keeps exact ones.

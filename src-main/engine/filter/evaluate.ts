@@ -89,7 +89,7 @@ export function matchesDocument(node: DocumentNode, document: string | null): bo
     case 'doc-or':
       return node.children.some((c) => matchesDocument(c, document));
     case 'doc-contains': {
-      const hit = document !== null && document.includes(node.text);
+      const hit = document !== null && likeContains(document, node.text);
       return node.negate ? !hit : hit;
     }
     case 'doc-regex': {
@@ -123,4 +123,16 @@ export function matchesWhere(node: WhereNode, record: FilterRecord): boolean {
     case 'document':
       return matchesDocument(node.doc, record.document);
   }
+}
+
+/**
+ * Chroma's `LIKE '%text%' ESCAPE '\'`. SQLite reads a LIKE pattern as a C string, so a NUL in
+ * the text ends the pattern there: `%prefix` without the closing `%`, i.e. "ends with the part
+ * before the NUL" (and a text starting with NUL matches every document).
+ */
+function likeContains(document: string, text: string): boolean {
+  const nul = text.indexOf('\0');
+  if (nul < 0) return document.includes(text);
+  const end = document.indexOf('\0');
+  return (end < 0 ? document : document.slice(0, end)).endsWith(text.slice(0, nul));
 }

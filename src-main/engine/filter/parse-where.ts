@@ -69,7 +69,9 @@ function classifyNumber(value: unknown): JsonNumber | null {
   }
   if (typeof value !== 'number' || !Number.isFinite(value)) return null; // NaN/Infinity serialise as null
   if (Number.isInteger(value) && Math.abs(value) < 1e21) {
-    const big = BigInt(value);
+    // The digits JSON.stringify sends, not the double's exact value: 2**60 goes out as
+    // 1152921504606847000, and that is the int Chroma compares (and stores, from a client's add).
+    const big = BigInt(String(value));
     if (big >= I64_MIN && big <= I64_MAX) return { type: 'i64', value: big };
     if (big >= 0n && big <= U64_MAX) return { type: 'u64' };
   }

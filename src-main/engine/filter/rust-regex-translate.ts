@@ -18,8 +18,10 @@
  * - V8 tries empty matches *inside* surrogate pairs, where every negative look-around holds;
  *   assertions made only of those get `MID_PAIR_GUARD` unless a literal follows;
  * - U swaps greedy/lazy; x skips whitespace and `#` comments; `a**` nests like Rust (no possessives).
- * `i` alone must be a JS flag: if the case-sensitive parts of a pattern disagree on it
- * (`(?i:a)b`, `a(?i)b`), the pattern is refused as unsupported (Node 20 has no `(?i:…)`).
+ * `i` is the JS flag when every case-sensitive part of a pattern agrees on it. Where they disagree
+ * (`(?i:a)b`, `a(?i)b`, `(?i)a(?-i)b`) Node 20 has no `(?i:…)` modifiers, so the pattern is
+ * translated again with each case-insensitive atom spelled out as the class of everything JS's
+ * `iu` matching equates with it (Unicode simple case folding, as Rust's `i`), and no `i` flag.
  */
 
 export type RustRegexErrorKind = 'syntax' | 'byte-pattern' | 'unsupported';
@@ -129,6 +131,99 @@ function members(src: string, ignoreCase: boolean, limit: number, enough: number
   return found;
 }
 
+/** A class that matches nothing (Rust's "fail" class, which Chroma refuses as a byte pattern). */
+const FAIL_CLASS = '[^\\p{Any}]';
+
+let orbits: Map<number, number[]> | undefined;
+
+/**
+ * Code points JS's `iu` matching equates, grouped: built once, from the single-code-point
+ * lower/upper mappings (which link every simple case-folding pair, `ſ`–`S`, `K`–`k`, `ς`–`Σ`
+ * included), each group then checked against the RegExp engine itself.
+ */
+function caseOrbits(): Map<number, number[]> {
+  if (orbits) return orbits;
+  const parent = new Map<number, number>();
+  const find = (x: number): number => {
+    let r = x;
+    while (parent.has(r) && parent.get(r) !== r) r = parent.get(r)!;
+    parent.set(x, r);
+    return r;
+  };
+  const join = (a: number, b: number) => {
+    const ra = find(a);
+    const rb = find(b);
+    if (ra !== rb) parent.set(ra, rb);
+  };
+  for (let cp = 0; cp < 0x20000; cp++) {
+    if (cp >= 0xd800 && cp <= 0xdfff) continue;
+    const ch = String.fromCodePoint(cp);
+    for (const other of [ch.toLowerCase(), ch.toUpperCase()]) {
+      const o = other.codePointAt(0)!;
+      if (other !== ch && other.length === String.fromCodePoint(o).length) join(cp, o);
+    }
+  }
+  const groups = new Map<number, number[]>();
+  for (const cp of parent.keys()) {
+    const root = find(cp);
+    if (!groups.has(root)) groups.set(root, []);
+    groups.get(root)!.push(cp);
+  }
+  orbits = new Map();
+  for (const group of groups.values()) for (const cp of group) orbits.set(cp, group);
+  return orbits;
+}
+
+const orbitClasses = new Map<number, string>();
+
+/** `[…]` of the characters `(?i)` makes this one match: its group, as the RegExp engine confirms it. */
+function caseOrbitClass(cp: number): string {
+  let cls = orbitClasses.get(cp);
+  if (cls === undefined) {
+    const re = new RegExp(`^${lit(cp)}$`, 'iu');
+    const group = (caseOrbits().get(cp) ?? [cp]).filter((o) => re.test(String.fromCodePoint(o))).sort((a, b) => a - b);
+    cls = `[${group.map(lit).join('')}]`;
+    orbitClasses.set(cp, cls);
+  }
+  return cls;
+}
+
+/** A one-character class as a plain `[…]` of everything it matches under JS `iu` (which folds as Rust's `i`). */
+function caseClosed(src: string): string {
+  const any = new RegExp(src, 'iu');
+  const all = new RegExp(`^(?:${src})+$`, 'iu');
+  const runs: [number, number][] = [];
+  // Whole blocks at a time, split only where members and non-members mix: classes are mostly runs.
+  // A block is all BMP or all astral, so a code point's text sits at a fixed width from its start.
+  let block = '';
+  let blockStart = 0;
+  let width = 1;
+  const scan = (lo: number, hi: number): void => {
+    const text = block.slice(width * (lo - blockStart), width * (hi - blockStart + 1));
+    if (!any.test(text)) return;
+    if (all.test(text)) {
+      const last = runs[runs.length - 1];
+      if (last && last[1] === lo - 1) last[1] = hi;
+      else runs.push([lo, hi]);
+      return;
+    }
+    const mid = (lo + hi) >> 1;
+    scan(lo, mid);
+    scan(mid + 1, hi);
+  };
+  for (const [lo, hi] of [[0, 0xd7ff], [0xe000, 0x10ffff]] as const) {
+    for (let start = lo; start <= hi; start += 0x1000) {
+      const end = Math.min(start + 0xfff, hi);
+      blockStart = start;
+      width = start >= 0x10000 ? 2 : 1;
+      block = String.fromCodePoint(...Array.from({ length: end - start + 1 }, (_, k) => start + k));
+      scan(start, end);
+    }
+  }
+  if (runs.length === 0) return FAIL_CLASS;
+  return `[${runs.map(([a, b]) => (a === b ? lit(a) : `${lit(a)}-${lit(b)}`)).join('')}]`;
+}
+
 class Translator {
   private readonly cps: string[];
   private pos = 0;
@@ -136,7 +231,12 @@ class Translator {
   private readonly caseModes = new Set<boolean>(); // the `i` in force at each case-sensitive atom
   private deferred: RustRegexError | undefined; // first translation error, raised if parsing succeeds
 
-  constructor(pattern: string, private readonly resolve: PropertyResolver) {
+  constructor(
+    pattern: string,
+    private readonly resolve: PropertyResolver,
+    /** Spell out case-insensitive atoms as case-closed classes instead of relying on the `i` flag. */
+    private readonly foldInline = false,
+  ) {
     this.cps = Array.from(pattern);
   }
 
@@ -144,10 +244,7 @@ class Translator {
     const top = this.alternation({ i: false, m: false, s: false, U: false, u: true, x: false, R: false }, -1, 0);
     if (this.deferred) throw this.deferred;
     if (top.bytes) throw new RustRegexError('byte-pattern', 'Byte pattern is not allowed');
-    if (this.caseModes.size > 1) {
-      const text = "case-insensitivity for only part of the pattern ((?i:…), (?-i), or (?i) after the start) needs RegExp modifiers, which Node 20 lacks; put (?i) at the very start to apply it to the whole pattern";
-      throw new RustRegexError('unsupported', text);
-    }
+    if (this.caseModes.size > 1) return new Translator(this.cps.join(''), this.resolve, true).run();
     return { source: top.src, flags: this.caseModes.has(true) ? 'iu' : 'u' };
   }
 
@@ -329,6 +426,10 @@ class Translator {
       const esc = this.escape(flags, false);
       if (esc.t === 'lit') return this.literal(esc.cp, flags);
       if (esc.t === 'assert') return this.assertion(esc.name, flags);
+      if (esc.cased && this.foldInline && flags.i && flags.u) {
+        const src = caseClosed(esc.neg ? `[^${esc.body}]` : `[${esc.body}]`);
+        return { src, kind: 'atom', bytes: src === FAIL_CLASS, single: 'class' };
+      }
       if (esc.cased) this.caseModes.add(flags.i);
       if (!flags.u) {
         if (esc.neg) this.defer(INVALID_UTF8, start, this.pos);
@@ -351,6 +452,7 @@ class Translator {
       const pair = String.fromCodePoint(cp).toLowerCase() + String.fromCodePoint(cp).toUpperCase();
       return { src: `[${pair}]`, kind: 'atom', bytes: true, single: 'class' };
     }
+    if (this.foldInline && flags.i && flags.u) return { src: caseOrbitClass(cp), kind: 'atom', single: 'class' };
     this.caseModes.add(flags.i && flags.u);
     return { src: lit(cp), kind: 'atom', single: flags.i && flags.u ? 'class' : 'char', cp };
   }
@@ -461,6 +563,10 @@ class Translator {
   private bracketAtom(flags: Flags, depth: number): Atom {
     const open = this.pos;
     const cls = this.bracket(flags, depth);
+    if (cls.cased && this.foldInline && flags.i && flags.u) {
+      const src = caseClosed(alone(cls));
+      return { src, kind: 'atom', bytes: src === FAIL_CLASS, single: 'class' };
+    }
     const src = alone(cls);
     if (cls.cased) this.caseModes.add(flags.i);
     if (this.deferred || flags.u) {

@@ -5,12 +5,14 @@ import { InspectorError } from '../../../shared/errors.js';
 import type { IndexMetadata, LabelLookup } from './index-metadata.js';
 import { DenseLabelIds, readIndexMetadata } from './index-metadata-fast.js';
 import { copyVector, denormalize, scanLevel0Labels, type LiveLabels } from './level0-scan.js';
+import { checkGraphConsistency } from './graph-consistency.js';
 import {
   DATA_LEVEL0_FILE,
   HEADER_FILE,
   LENGTH_FILE,
   LINK_LISTS_FILE,
   PICKLE_FILE,
+  SEGMENT_FILES,
   listSegmentFolder,
   readHeaderFile,
   readRange,
@@ -42,6 +44,15 @@ export interface CheckpointResult {
   storedVectors: Map<number, Float32Array>;
   /** Non-deleted graph labels missing from the pickle (docs/format.md §6.9 phantoms): an index built from the files must mark them deleted. */
   phantomLabels: number[];
+  /**
+   * Pickle labels whose vector is absent or cannot be trusted (not a live element, live twice,
+   * non-finite or implausible values, a cosine vector that is not unit length or a bad norm).
+   * Chroma loads such an index anyway; we keep the rest usable and never show these vectors:
+   * their records count as having no vector (collection/vector-coverage.ts). Empty unless usable.
+   */
+  damagedLabels: Set<number>;
+  /** link_lists.bin walked cleanly: the HNSW graph can be built from the files (exact search never needs it). */
+  graphUsable: boolean;
 }
 
 export interface HeaderOnlyResult {
@@ -127,7 +138,31 @@ function checkSizes(
   };
   const cur = header.curElementCount;
   need(DATA_LEVEL0_FILE, cur * header.sizeDataPerElement, `${cur} elements × ${header.sizeDataPerElement} bytes`);
-  if (space === 'cosine') need(LENGTH_FILE, cur * 4, `${cur} cosine norms × 4 bytes`);
+  // Chroma writes whole elements, up to cur (Rust 1.x) or max_elements (the fork's init) of them:
+  // any other size says the file was written for another header (another index, or a torn copy).
+  const level0 = listing.sizes.get(DATA_LEVEL0_FILE);
+  const size = header.sizeDataPerElement;
+  if (level0 !== undefined && level0 >= cur * size) {
+    const fits = `elements of ${size} bytes, ${cur} in use, capacity ${header.maxElements}`;
+    if (level0 > Math.max(header.maxElements, cur) * size) {
+      // No writer makes the file longer than the capacity its own header records.
+      const msg = `${level0} bytes are more than header.bin's capacity allows (${fits}): the file belongs to another index (another folder or collection)`;
+      problems.add(severity, 'hnsw.size-mismatch', DATA_LEVEL0_FILE, msg);
+    } else if (level0 % size !== 0) {
+      const msg = `${level0} bytes are not a whole number of elements (${fits}): a torn write, or a file from another index`;
+      problems.add(severity === 'error' ? 'warning' : severity, 'hnsw.size-mismatch', DATA_LEVEL0_FILE, msg);
+    }
+  }
+  if (space === 'cosine') {
+    const bytes = listing.sizes.get(LENGTH_FILE);
+    if (bytes === undefined) problems.add(severity, 'hnsw.missing-file', LENGTH_FILE, 'file is missing');
+    else if (bytes < cur * 4) {
+      // Chroma loads the norms that are there (and garbage for the rest): only the elements past
+      // the end lose their original vector, and they are named as damaged after the scan.
+      const msg = `${bytes} bytes, but ${cur} cosine norms × 4 bytes need ${cur * 4}: elements from ${Math.floor(bytes / 4)} on have no norm`;
+      problems.add(severity === 'error' ? 'warning' : severity, 'hnsw.truncated', LENGTH_FILE, msg);
+    }
+  }
   else if (space !== null && !listing.sizes.has(LENGTH_FILE)) {
     problems.add('warning', 'hnsw.missing-file', LENGTH_FILE, 'file is missing (unused for this space)');
   }
@@ -145,6 +180,7 @@ function emptyResult(files: FileEntry[], problems: Problem[]): CheckpointResult 
   return {
     usable: false, header: null, pickle: null, files, problems, maxSeqId: null, idToLabel: new Map(), labelToId: new Map(),
     totalElementsAdded: 0, deletedCount: 0, vectors: new Map(), storedVectors: new Map(), phantomLabels: [],
+    damagedLabels: new Set(), graphUsable: false,
   };
 }
 
@@ -213,17 +249,38 @@ export function readCheckpoint(folderAbsPath: string, segmentRelName: string, op
       const rel = `${segmentRelName}/${LINK_LISTS_FILE}`;
       const linkLists = fs.readFileSync(path.join(dir, LINK_LISTS_FILE));
       const used = walkLinkLists(linkLists, header, rel);
+      result.graphUsable = true;
       if (used < linkLists.length) {
         const msg = `${linkLists.length - used} bytes after the last link list are ignored`;
         problems.add('info', 'hnsw.trailing-bytes', LINK_LISTS_FILE, msg);
       }
     } catch (err) {
       if (!(err instanceof InspectorError)) throw err;
+      // The graph only steers the search; every vector and label lives in data_level0.bin, so an
+      // exact search over them still gives the undamaged answer (Chroma's graph walk may not).
       const code = typeof err.details?.problem === 'string' ? err.details.problem : 'hnsw.bad-link-lists';
-      problems.addError('error', code, LINK_LISTS_FILE, err);
+      problems.list.push({
+        severity: 'warning',
+        code,
+        message: `${err.message} (the HNSW graph is unusable; queries search the vectors exactly)`,
+        file: `${segmentRelName}/${LINK_LISTS_FILE}`,
+        segmentId: segmentRelName,
+      });
     }
   }
   if (problems.hasErrors) return result;
+
+  // Vectors swapped in from another index with the same layout keep every label; only the graph,
+  // built from the real vectors, gives them away.
+  const graphCheck = checkGraphConsistency(path.join(dir, DATA_LEVEL0_FILE), header, opts.space);
+  if (!graphCheck.consistent) {
+    const msg =
+      `its vectors do not fit its own HNSW graph (a neighbour is nearer than an arbitrary element in only ` +
+      `${Math.round(100 * (graphCheck.neighbourWins ?? 0))}% of sampled pairs, against over 90% in a sound index): ` +
+      'the vectors were replaced, e.g. by a file from another index';
+    problems.add('error', 'hnsw.graph-mismatch', DATA_LEVEL0_FILE, msg);
+    return result;
+  }
 
   const sink = opts.sink;
   sink?.reserve?.(header.curElementCount);
@@ -231,6 +288,16 @@ export function readCheckpoint(folderAbsPath: string, segmentRelName: string, op
   const labelToId = meta.labelToId;
   const stored = new Map<number, Float32Array>();
   const vectors = norms ? new Map<number, Float32Array>() : stored;
+  // Vectors that fail the plausibility checks are kept out of the result (and the sink).
+  const implausible = new Map<number, string>();
+  let nonFinite = 0;
+  const plausible = (label: number, buf: Buffer, offset: number, norm: number | null): boolean => {
+    const why = implausibleVector(buf, offset, header.dim, opts.space, norm);
+    if (why === null) return true;
+    if (why === NON_FINITE) return ++nonFinite > 0;
+    if (!implausible.has(label)) implausible.set(label, why);
+    return false;
+  };
   // Labels the pickle holds fit a typed table; graph labels beyond it (phantoms) go to a Map.
   const labelBound = Math.min(meta.totalElementsAdded, Math.max(16 * header.curElementCount, 1 << 20)) + 1;
   const scan = scanLevel0Labels(
@@ -241,33 +308,63 @@ export function readCheckpoint(folderAbsPath: string, segmentRelName: string, op
       ? // Phantom labels (in the graph, not in the pickle) never reach the sink: they are ignored
         // anyway, and a damaged one can be any u64, which must not size the caller's storage.
         (label, id, buf, offset) => {
-          if (labelToId.has(label)) sink.vector(label, buf, offset, norms ? norms.readFloatLE(id * 4) : null);
+          if (!labelToId.has(label)) return;
+          const norm = norms ? normAt(norms, id) : null;
+          if (plausible(label, buf, offset, norm)) sink.vector(label, buf, offset, norm);
         }
       : (label, id, buf, offset) => {
           if (!labelToId.has(label)) return;
+          if (!plausible(label, buf, offset, norms ? normAt(norms, id) : null)) return;
           const v = copyVector(buf, offset, header.dim);
           stored.set(label, v);
-          if (norms) vectors.set(label, denormalize(v, norms.readFloatLE(id * 4)));
+          if (norms) vectors.set(label, denormalize(v, normAt(norms, id)));
         },
   );
   result.deletedCount = scan.deletedCount;
-  checkLabels(meta, scan.liveLabels, scan.deletedLabels, problems);
+  // From here on, damage is per label: Chroma would load the index, so we keep every vector that
+  // is sound and name the labels that are not (their records then have no vector, loudly).
+  const damaged = new Set<number>();
+  checkLabels(meta, scan.liveLabels, scan.deletedLabels, problems, damaged);
+  for (const d of scan.duplicates) damaged.add(d.label);
   for (const d of scan.duplicates.slice(0, 3)) {
-    const msg = `label ${d.label} is live at internal ids ${d.first} and ${d.second}`;
+    const msg = `label ${d.label} is live at internal ids ${d.first} and ${d.second}; its vector is ambiguous and not used`;
     problems.add('error', 'hnsw.duplicate-labels', DATA_LEVEL0_FILE, msg);
   }
+  if (implausible.size > 0) {
+    for (const label of implausible.keys()) damaged.add(label);
+    const sample = [...implausible].slice(0, 3).map(([label, why]) => `label ${label} (${JSON.stringify(labelToId.get(label))}): ${why}`);
+    const file = norms && [...implausible.values()].every((why) => why.startsWith('norm')) ? LENGTH_FILE : DATA_LEVEL0_FILE;
+    problems.add('error', 'hnsw.damaged-vectors', file, `${implausible.size} vector(s) are damaged and not used: ${sample.join('; ')}`);
+  }
+  if (nonFinite > 0) {
+    const msg = `${nonFinite} vector(s) have NaN or infinite components: Chroma can never rank them, and neither do we`;
+    problems.add('warning', 'hnsw.non-finite-vectors', DATA_LEVEL0_FILE, msg);
+  }
   const phantoms: number[] = [];
-  for (const label of scan.liveLabels.keys()) if (!labelToId.has(label)) phantoms.push(label);
+  let unmapped = 0;
+  for (const label of scan.liveLabels.keys()) {
+    if (labelToId.has(label)) continue;
+    phantoms.push(label);
+    if (label <= meta.totalElementsAdded) unmapped++;
+  }
   result.phantomLabels = phantoms;
   reportImplausibleLabels(phantoms, meta.totalElementsAdded, header.curElementCount, problems);
-  if (phantoms.length > 0) {
+  if (unmapped > 0) {
+    // A persist race only leaves labels newer than the pickle; older ones the pickle dropped
+    // (deleted ids) are marked deleted in a matching file. Live ones suggest another index's file.
+    const msg =
+      `${unmapped} live element(s) carry labels the pickle handed out and no longer maps ` +
+      `(at most total_elements_added ${meta.totalElementsAdded}): the file may not belong to this index; they are ignored`;
+    problems.add('warning', 'hnsw.unmapped-labels', DATA_LEVEL0_FILE, msg);
+  }
+  if (phantoms.length > unmapped) {
     // Persist writes the .bin files first and the pickle second; a crash in between leaves these.
     const msg =
-      `${phantoms.length} live element(s) are not in the pickle and are ignored ` +
-      `(e.g. label ${phantoms[0]}); the .bin files were persisted without the pickle catching up`;
+      `${phantoms.length - unmapped} live element(s) are not in the pickle and are ignored ` +
+      `(e.g. label ${phantoms.find((l) => l > meta.totalElementsAdded)}); the .bin files were persisted without the pickle catching up`;
     problems.add('info', 'hnsw.phantom-labels', DATA_LEVEL0_FILE, msg);
   }
-  if (problems.hasErrors) return result;
+  result.damagedLabels = damaged;
 
   // With a sink the caller took the vectors as they streamed by.
   if (!sink) {
@@ -278,6 +375,48 @@ export function readCheckpoint(folderAbsPath: string, segmentRelName: string, op
   result.idToLabel = meta.idToLabel;
   result.labelToId = meta.labelToId;
   result.maxSeqId = meta.maxSeqId;
+  return result;
+}
+
+/** How often, and how long apart, a damaged-looking checkpoint is read again while its files change. */
+const SETTLE_ATTEMPTS = 5;
+const SETTLE_WAIT_MS = 60;
+
+/** Sizes and modification times of the segment's files: any change means a writer is at work. */
+function filesStamp(folderAbsPath: string, segmentRelName: string): string {
+  const dir = path.join(folderAbsPath, segmentRelName);
+  return SEGMENT_FILES.map((name) => {
+    try {
+      const st = fs.statSync(path.join(dir, name), { bigint: true });
+      return `${name}:${st.size}:${st.mtimeNs}`;
+    } catch {
+      return `${name}:-`;
+    }
+  }).join('|');
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * readCheckpoint, but a checkpoint that looks damaged while its files are changing is read again:
+ * a running Chroma persists header, level 0, norms, links and pickle one after another, and a
+ * read in between sees a torn checkpoint that is sound a moment later. Damage that stays put
+ * costs one short wait; damage that keeps moving is reported as found on the last attempt.
+ */
+export function readCheckpointSettled(folderAbsPath: string, segmentRelName: string, opts: CheckpointOptions): CheckpointResult {
+  let before = filesStamp(folderAbsPath, segmentRelName);
+  let result = readCheckpoint(folderAbsPath, segmentRelName, opts);
+  for (let attempt = 0; attempt < SETTLE_ATTEMPTS; attempt++) {
+    const damaged = result.problems.some((p) => p.severity === 'error');
+    if (!damaged) break;
+    sleepSync(SETTLE_WAIT_MS);
+    const now = filesStamp(folderAbsPath, segmentRelName);
+    if (now === before) break;
+    before = now;
+    result = readCheckpoint(folderAbsPath, segmentRelName, opts);
+  }
   return result;
 }
 
@@ -297,12 +436,13 @@ function reportImplausibleLabels(phantoms: number[], totalElementsAdded: number,
   problems.add('warning', 'hnsw.bad-label', DATA_LEVEL0_FILE, msg);
 }
 
-/** docs/format.md §6.9: every pickle label must be a live element of data_level0. */
-function checkLabels(meta: IndexMetadata, live: LiveLabels, deleted: Set<number>, problems: Problems): void {
+/** docs/format.md §6.9: every pickle label must be a live element of data_level0; the others go to `damaged`. */
+function checkLabels(meta: IndexMetadata, live: LiveLabels, deleted: Set<number>, problems: Problems, damaged: Set<number>): void {
   const bad: string[] = [];
   let count = 0;
   const visit = (label: number) => {
     count++;
+    damaged.add(label);
     const state = deleted.has(label) ? 'marked deleted' : 'absent';
     if (bad.length < 3) bad.push(`label ${label} (${JSON.stringify(meta.labelToId.get(label))}) is ${state}`);
   };
@@ -313,9 +453,53 @@ function checkLabels(meta: IndexMetadata, live: LiveLabels, deleted: Set<number>
     for (const [label] of meta.labelToId) if (!live.has(label)) visit(label);
   }
   if (count > 0) {
-    const msg = `${count} of ${meta.labelToId.size} pickle label(s) are not live elements: ${bad.join('; ')}`;
+    const msg = `${count} of ${meta.labelToId.size} pickle label(s) are not live elements, so their records have no vector: ${bad.join('; ')}`;
     problems.add('error', 'hnsw.missing-labels', DATA_LEVEL0_FILE, msg);
   }
+}
+
+/** An element's cosine norm, NaN past the end of a short length.bin (which then marks it damaged). */
+function normAt(norms: Buffer, id: number): number {
+  return id * 4 + 4 <= norms.length ? norms.readFloatLE(id * 4) : Number.NaN;
+}
+
+/**
+ * A bound no real embedding reaches; a flipped high exponent bit lands beyond it. There is no
+ * lower bound on components: real folders hold components like -1.7e-36 (a Python-era corpus
+ * folder), and a false alarm would refuse queries on a sound folder.
+ */
+const MAX_PLAUSIBLE = 1e18;
+/** A non-zero vector's norm below this is damage (its components would all be denormal). */
+const MIN_PLAUSIBLE = 1e-35;
+/**
+ * NaN or Infinity can come from the data itself (Chroma stores what it was given), so such a
+ * vector is kept, never ranked (vector-slab.ts), and reported as a warning rather than damage.
+ */
+const NON_FINITE = 'non-finite';
+/** A stored cosine vector is x·(1/(|x|+1e-30)) in float32: unit length within ~2e-7 (observed), so 10× that. */
+const UNIT_TOLERANCE = 2e-6;
+
+/**
+ * Why a stored vector cannot be what Chroma wrote, or null. For cosine the stored vector is
+ * unit-normalised, which makes most damage to it (and to its norm in length.bin) visible.
+ */
+function implausibleVector(buf: Buffer, offset: number, dim: number, space: Space, norm: number | null): string | null {
+  let sum = 0;
+  for (let i = 0; i < dim; i++) {
+    const v = buf.readFloatLE(offset + i * 4);
+    if (!Number.isFinite(v)) return NON_FINITE;
+    const a = Math.abs(v);
+    if (a > MAX_PLAUSIBLE) return `component ${i} is ${v}`;
+    sum += v * v;
+  }
+  if (space !== 'cosine') return null;
+  const len = Math.sqrt(sum);
+  if (sum !== 0 && Math.abs(len - 1) > UNIT_TOLERANCE) return `stored cosine vector has length ${len}, not 1`;
+  if (norm !== null) {
+    if (!Number.isFinite(norm) || norm < 0 || norm > MAX_PLAUSIBLE) return `norm ${norm} in length.bin`;
+    if (sum !== 0 && norm < MIN_PLAUSIBLE) return `norm ${norm} in length.bin for a non-zero vector`;
+  }
+  return null;
 }
 
 /**

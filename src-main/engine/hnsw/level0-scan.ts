@@ -32,10 +32,10 @@ export type Level0Sink = (label: number, internalId: number, buf: Buffer, vector
 
 /**
  * Visits the first cur_element_count elements of data_level0.bin in bounded chunks: the one read
- * loop both scans share. `visit` gets the element's internal id, its u64 label (exact below 2^53,
+ * loop the scans (and the graph's link reader, graph-links.ts) share. `visit` gets the element's internal id, its u64 label (exact below 2^53,
  * which every real label is), whether it is marked deleted, and where it starts in the reused chunk.
  */
-function walkElements(
+export function walkElements(
   absFile: string,
   header: HnswHeader,
   visit: (id: number, label: number, deleted: boolean, chunk: Buffer, base: number) => void,

@@ -51,6 +51,19 @@ export class VectorSlab {
     return this.slotOfLabel(label) !== undefined;
   }
 
+  /** The slot holding a label's vector (see `storage`), or undefined when the label is not live. */
+  slotOf(label: number): number | undefined {
+    return this.slotOfLabel(label);
+  }
+
+  /**
+   * The backing array (dim floats per slot), for searches that index it by slot without copying.
+   * Replaced when the slab grows, so read it again after any put.
+   */
+  storage(): Float32Array {
+    return this.data;
+  }
+
   private slotOfLabel(label: number): number | undefined {
     if (label < this.slotByLabel.length) {
       const s = this.slotByLabel[label]!;

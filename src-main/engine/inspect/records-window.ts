@@ -5,6 +5,8 @@ import type { ChromaFolder } from '../chroma-folder.js';
 import { validateGetArgs } from '../query/validate-args.js';
 import { runGet, type MatchedRecord } from '../query/run-get.js';
 import { visibleMetadata } from '../query/format-results.js';
+import { shortestFloat32Array } from '../util/float32-text.js';
+import { checkFiltersIndexed } from '../filter/indexed-filters.js';
 
 const PREVIEW = 4;
 
@@ -47,12 +49,14 @@ function readRecordsWindowInSnapshot(folder: ChromaFolder, q: RecordsQuery): Win
     limit: q.limit,
     offset: q.offset,
   });
+  // The grid's filters answer as Chroma's get would, refusals for schema-disabled indexes included.
+  checkFiltersIndexed(reader.catalog.schemaJson, spec.where, spec.whereDocument);
   const out = runGet(reader, spec, { withContents: true, withTotal: true, ...(q.sort ? { order: q.sort } : {}) });
   const vectors = q.withEmbeddingPreview && reader.dimension !== null ? reader.vectors() : null;
   const rows = out.records.map((r) => {
     const label = vectors?.idToLabel.get(r.id);
     const vec = label === undefined ? undefined : vectors?.original(label);
-    return toRow(r, vec ? Array.from(vec.subarray(0, PREVIEW)) : null);
+    return toRow(r, vec ? shortestFloat32Array(vec.subarray(0, PREVIEW)) : null);
   });
   return { rows, total: out.total ?? rows.length, offset: q.offset };
 }
@@ -73,7 +77,7 @@ function readRecordDetailInSnapshot(folder: ChromaFolder, collectionId: string, 
     const vectors = reader.vectors();
     const label = vectors.idToLabel.get(id);
     const vec = label === undefined ? undefined : vectors.original(label);
-    embedding = vec ? Array.from(vec) : null;
+    embedding = vec ? shortestFloat32Array(vec) : null;
   }
   return toRow(rec, embedding);
 }

@@ -1,5 +1,6 @@
 import type { Metadata, MetadataValue } from '../../../shared/models.js';
 import { toPlain, type TypedMetadata } from '../util/typed-value.js';
+import { shortestFloat32, shortestFloat32Array } from '../util/float32-text.js';
 
 /**
  * User-visible metadata as Chroma returns it: `chroma:*` keys removed, and null when nothing is
@@ -17,4 +18,8 @@ export function visibleMetadata(md: TypedMetadata | null): Metadata | null {
   return n === 0 ? null : out;
 }
 
-export const toNumberArray = (v: Float32Array): number[] => Array.from(v);
+/** A stored vector as Chroma prints it: each f32 in its shortest round-trip decimal. */
+export const toNumberArray = (v: Float32Array): number[] => shortestFloat32Array(v);
+
+/** A distance as Chroma prints it: an f32, in its shortest round-trip decimal. */
+export const toDistance = (d: number): number => shortestFloat32(d);

@@ -2,6 +2,8 @@ import type { GetResult } from '../../../shared/models.js';
 import { InspectorError } from '../../../shared/errors.js';
 import type { CollectionReader } from '../collection/collection-reader.js';
 import { runGet } from './run-get.js';
+import { checkFiltersIndexed } from '../filter/indexed-filters.js';
+import { checkVectorCoverage, vectorCoverage } from '../collection/vector-coverage.js';
 import { toNumberArray, visibleMetadata } from './format-results.js';
 import type { GetSpec } from './validate-args.js';
 
@@ -10,6 +12,7 @@ import type { GetSpec } from './validate-args.js';
  * `include` asks for it; a record whose vector the index lacks fails the whole call, as in Chroma.
  */
 export function getResult(reader: CollectionReader, spec: GetSpec): GetResult {
+  checkFiltersIndexed(reader.catalog.schemaJson, spec.where, spec.whereDocument);
   const include = [...spec.include];
   const out = runGet(reader, spec, { withContents: include.some((f) => f !== 'embeddings') });
   const result: GetResult = { ids: [], documents: [], metadatas: [], embeddings: [], uris: [], include };
@@ -23,6 +26,8 @@ export function getResult(reader: CollectionReader, spec: GetSpec): GetResult {
       const label = vectors.idToLabel.get(r.id);
       const vec = label === undefined ? undefined : vectors.original(label);
       if (!vec) {
+        // Lost or damaged vectors get the specific error, naming the files and problems.
+        if (vectorCoverage(reader).missing > 0) checkVectorCoverage(reader);
         throw new InspectorError('INTERNAL_ID_NOT_FOUND', `Error finding id ${r.id}: the record has no vector in the index`, { id: r.id });
       }
       result.embeddings.push(toNumberArray(vec));

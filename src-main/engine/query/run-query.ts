@@ -3,14 +3,18 @@ import { InspectorError } from '../../../shared/errors.js';
 import type { CollectionReader } from '../collection/collection-reader.js';
 import type { QuerySpec } from './validate-args.js';
 import { matchingInternalIds, runGet } from './run-get.js';
-import { toNumberArray, visibleMetadata } from './format-results.js';
+import { toDistance, toNumberArray, visibleMetadata } from './format-results.js';
 import { searchVectors } from '../collection/vector-search.js';
+import { checkFiltersIndexed } from '../filter/indexed-filters.js';
+import type { SearchOptions } from '../collection/vector-state.js';
+import { checkVectorCoverage, type CoverageOptions } from '../collection/vector-coverage.js';
 
 /**
  * Chroma's query (docs/format.md §7.3): the allowed set from ids/where/where_document, then a
- * k-nearest search per query vector, then documents and metadata for the hits.
+ * k-nearest search per query vector, then documents and metadata for the hits. `opts.exact`
+ * replaces Chroma's graph search by brute force, to show what the index misses.
  */
-export function runQuery(reader: CollectionReader, spec: QuerySpec): QueryResult {
+export function runQuery(reader: CollectionReader, spec: QuerySpec, opts: SearchOptions & CoverageOptions = {}): QueryResult {
   const include = [...spec.include];
   const empty = (): QueryResult => ({
     ids: spec.embeddings.map(() => []),
@@ -30,8 +34,13 @@ export function runQuery(reader: CollectionReader, spec: QuerySpec): QueryResult
       });
     }
   }
-  if (dim === null) return empty();
+  // nResults 0 (which the client lets through) finds nothing; Chroma answers one empty list per vector.
+  if (dim === null || spec.nResults === 0) return empty();
+  checkFiltersIndexed(reader.catalog.schemaJson, spec.where, spec.whereDocument);
   const vectors = reader.vectors();
+  // Records without a usable vector would be silently left out: fail, or (allowPartial) say so.
+  const warnings = checkVectorCoverage(reader, opts);
+  const withWarnings = (r: QueryResult): QueryResult => (warnings.length > 0 ? { ...r, warnings } : r);
 
   let allowed: Set<number> | null = null;
   if (spec.ids || spec.where || spec.whereDocument) {
@@ -40,6 +49,7 @@ export function runQuery(reader: CollectionReader, spec: QuerySpec): QueryResult
       new InspectorError('INTERNAL_ID_NOT_FOUND', `Error finding id ${id}: the record has no vector in the index`, { id });
     const addId = (id: string) => {
       const label = vectors.idToLabel.get(id);
+      if (label === undefined && opts.allowPartial && warnings.length > 0) return; // reported in the warnings
       if (label === undefined) throw notFound(id);
       allowed!.add(label);
     };
@@ -48,6 +58,7 @@ export function runQuery(reader: CollectionReader, spec: QuerySpec): QueryResult
       const labelOf = reader.labelsByInternalId();
       for (const iid of internalIds) {
         const label = labelOf.get(iid);
+        if (label === undefined && opts.allowPartial && warnings.length > 0) continue; // reported in the warnings
         if (label === undefined) throw notFound(reader.userIdOf(iid));
         allowed.add(label);
       }
@@ -55,10 +66,10 @@ export function runQuery(reader: CollectionReader, spec: QuerySpec): QueryResult
     } else {
       for (const id of spec.ids!) addId(id);
     }
-    if (allowed.size === 0) return empty();
+    if (allowed.size === 0) return withWarnings(empty());
   }
 
-  const hits = spec.embeddings.map((q) => searchVectors(vectors, q, spec.nResults, allowed));
+  const hits = spec.embeddings.map((q) => searchVectors(vectors, q, spec.nResults, allowed, opts));
   const result = empty();
   const wantContents = include.includes('documents') || include.includes('metadatas') || include.includes('uris');
   let contentsById = new Map<string, { metadata: ReturnType<typeof visibleMetadata>; document: string | null; uri: string | null }>();
@@ -70,7 +81,7 @@ export function runQuery(reader: CollectionReader, spec: QuerySpec): QueryResult
     for (const h of list) {
       const id = vectors.idOf(h.label)!;
       result.ids[qi]!.push(id);
-      result.distances[qi]!.push(h.distance);
+      result.distances[qi]!.push(toDistance(h.distance));
       if (include.includes('embeddings')) result.embeddings[qi]!.push(toNumberArray(vectors.original(h.label)!));
       const c = contentsById.get(id);
       if (include.includes('documents')) result.documents[qi]!.push(c?.document ?? null);
@@ -78,7 +89,7 @@ export function runQuery(reader: CollectionReader, spec: QuerySpec): QueryResult
       if (include.includes('uris')) result.uris[qi]!.push(c?.uri ?? null);
     }
   });
-  return result;
+  return withWarnings(result);
 }
 
 function loadContentsByUserId(reader: CollectionReader, ids: string[]) {

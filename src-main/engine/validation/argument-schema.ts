@@ -47,7 +47,7 @@ export function argumentSchema(dialect: JsDialect): ArgumentSchema {
     metadata: METADATA_RULES,
     metadatas: METADATAS_RULES,
     include: INCLUDE_RULES,
-    nResults: nResultsRules(dialect),
+    nResults: nResultsRules(),
     where: whereRules(dialect),
     whereDocument: whereDocumentRules(dialect),
     recordSetLengths: RECORD_SET_LENGTH_RULES,

@@ -25,8 +25,6 @@ export interface JsDialect {
   readonly emptyIdsMayRepeat: boolean;
   /** Whether each vector must be an array of finite numbers. */
   readonly numericVectors: boolean;
-  /** Whether `nResults` must be an integer. */
-  readonly integerResults: boolean;
 }
 
 interface Walkable {
@@ -64,7 +62,6 @@ export const CHROMADB_CLIENT: JsDialect = Object.freeze({
   rejectsNullClauses: false,
   emptyIdsMayRepeat: true,
   numericVectors: false,
-  integerResults: false,
 });
 
 export const ENGINE: JsDialect = Object.freeze({
@@ -75,5 +72,4 @@ export const ENGINE: JsDialect = Object.freeze({
   rejectsNullClauses: true,
   emptyIdsMayRepeat: false,
   numericVectors: true,
-  integerResults: true,
 });

@@ -1,4 +1,4 @@
-import { allItems, type JsDialect } from './dialect.js';
+import { allItems } from './dialect.js';
 import { forEach, type Checks } from './rule-engine.js';
 
 /** Rules for the read arguments `include` and `nResults`. Messages are Chroma's, verbatim. */
@@ -30,11 +30,12 @@ export const INCLUDE_RULES: Checks<IncludeArg> = [
   forEach(({ include, exclude }) => allItems(include).map((item) => ({ item, exclude })), INCLUDE_ITEM_RULES),
 ];
 
-export function nResultsRules(dialect: JsDialect): Checks<unknown> {
+export function nResultsRules(): Checks<unknown> {
   return [
     { applies: (n) => typeof n !== 'number', message: (n) => `Expected 'nResults' to be a number, but got ${typeof n}` },
     {
-      applies: (n) => (n as number) <= 0 || (dialect.integerResults && !Number.isInteger(n)),
+      // Integers and the u32 range are Chroma's own check, made while reading the request.
+      applies: (n) => (n as number) <= 0,
       message: () => 'Number of requested results has to positive',
     },
   ];

@@ -16,6 +16,14 @@ export function readWalTail(db: SqliteDatabase, topic: string, afterSeq: number,
   return rows.map(decodeWalRow);
 }
 
+/** The newest `limit` rows with seq ≤ `upToSeq`, newest first: what a checkpoint already holds. */
+export function readWalBefore(db: SqliteDatabase, topic: string, upToSeq: number, limit: number): WalRecord[] {
+  const rows = db
+    .prepare(`SELECT ${VECTOR_COLUMNS} FROM embeddings_queue WHERE topic = ? AND seq_id <= ? ORDER BY seq_id DESC LIMIT ?`)
+    .all(topic, upToSeq, limit) as RawWalRow[];
+  return rows.map(decodeWalRow);
+}
+
 export function countWalRows(db: SqliteDatabase, topic: string, afterSeq = -1): number {
   return (db.prepare('SELECT count(*) AS n FROM embeddings_queue WHERE topic = ? AND seq_id > ?').get(topic, afterSeq) as { n: number }).n;
 }

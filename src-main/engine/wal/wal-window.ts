@@ -2,6 +2,7 @@ import type { Window, WalRow, WalOperation } from '../../../shared/models.js';
 import type { ChromaFolder } from '../chroma-folder.js';
 import { decodeWalRow, OPERATIONS, type RawWalRow } from './decode-row.js';
 import { WAL_COLUMNS } from './read-wal.js';
+import { shortestFloat32Array } from '../util/float32-text.js';
 import { typedMetadataToPlain } from '../collection/plain-metadata.js';
 
 export interface WalQuery {
@@ -72,7 +73,7 @@ function readWalWindowInSnapshot(folder: ChromaFolder, q: WalQuery): Window<WalR
       id: rec.id,
       dimension: rec.vector?.length ?? null,
       norm: rec.vector ? Math.sqrt(sum) : null,
-      vectorPreview: rec.vector ? Array.from(rec.vector.subarray(0, PREVIEW)) : null,
+      vectorPreview: rec.vector ? shortestFloat32Array(rec.vector.subarray(0, PREVIEW)) : null,
       encoding: rec.encoding,
       metadata: typedMetadataToPlain(rec.metadata),
       deletedKeys: rec.deletedKeys,
@@ -97,5 +98,5 @@ function readWalVectorInSnapshot(folder: ChromaFolder, seqId: number): number[] 
   const row = folder.ctx.db.prepare(`SELECT ${WAL_COLUMNS} FROM embeddings_queue WHERE seq_id = ?`).get(seqId) as RawWalRow | undefined;
   if (!row) return null;
   const rec = decodeWalRow(row);
-  return rec.vector ? Array.from(rec.vector) : null;
+  return rec.vector ? shortestFloat32Array(rec.vector) : null;
 }

@@ -21,10 +21,11 @@ export interface WriterOptions {
 const BUSY_TIMEOUT_MS = 60_000;
 
 /**
- * How long a clean "no other process" verdict stands. Scanning /proc costs milliseconds, as much
- * as a small write; a Chroma takes seconds to start, so a write loop still cannot slip in beside it.
+ * How long a clean "no other process" verdict stands: only within one burst of calls. A Chroma
+ * opens the folder within a few hundred milliseconds of starting (observed), so a longer cache
+ * would let a write slip in beside it; scanning /proc costs a few milliseconds per write.
  */
-const RECHECK_MS = 250;
+const RECHECK_MS = 20;
 
 /**
  * A writer killed before its journal header was written leaves a journal SQLite ignores (not

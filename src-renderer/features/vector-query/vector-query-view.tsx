@@ -3,7 +3,8 @@ import { useOpenFolder } from '../../app/workspace-context.js';
 import { useClient } from '../../client/client-context.js';
 import { useRunner } from '../../client/use-async.js';
 import { useMetadataKeys } from '../records/use-metadata-keys.js';
-import type { QueryResult, RecordRow } from '../../../shared/models.js';
+import type { Problem, QueryResult, RecordRow } from '../../../shared/models.js';
+import { ProblemList } from '../../components/problem-list.js';
 import { CallProgress } from '../../components/call-progress.js';
 import { ErrorState } from '../../components/error-state.js';
 import { EmptyState } from '../../components/empty-state.js';
@@ -30,7 +31,7 @@ export function VectorQueryView() {
   const [showFilter, setShowFilter] = useState(false);
   const [detail, setDetail] = useState<RecordRow | null>(null);
   const editor = useFilterEditor();
-  const runner = useRunner<{ rows: RecordRow[]; n: number }>();
+  const runner = useRunner<{ rows: RecordRow[]; n: number; warnings: Problem[] }>();
   const { keys: keyList, types } = useMetadataKeys(ws.handle, collectionId, ws.revision);
 
   useEffect(() => {
@@ -56,7 +57,7 @@ export function VectorQueryView() {
         },
         { signal, onProgress },
       );
-      return { rows: queryRows(result), n: Date.now() };
+      return { rows: queryRows(result), n: Date.now(), warnings: result.warnings ?? [] };
     });
   };
 
@@ -91,6 +92,17 @@ export function VectorQueryView() {
       </div>
       {runner.state.status === 'loading' && <CallProgress progress={runner.state.progress} onCancel={runner.cancel} label="Searching…" />}
       {runner.state.status === 'error' && <ErrorState error={runner.state.error} title="Query failed" />}
+      {result && result.warnings.length > 0 && (
+        // The engine answered from the sound vectors only: the answer may be partial, and says why.
+        <div className="banner banner-warning" role="alert" data-testid="query-warnings">
+          <strong>
+            {result.warnings.some((w) => w.code.startsWith('vectors.'))
+              ? 'This answer is partial: some records have no usable vector.'
+              : "This collection's vector index has problems."}
+          </strong>
+          <ProblemList problems={result.warnings} />
+        </div>
+      )}
       {result ? (
         <div className="grid-with-panel">
           <VirtualGrid name="query" columns={columns} fetchPage={fetchPage} resetKey={String(result.n)} onRowActivate={(row) => setDetail(row)} empty="No neighbours (the filter matched nothing?)" />

@@ -315,10 +315,41 @@ describe('compileRegex: rejected like Chroma rejects them', () => {
     ]);
   });
 
-  it('says so when a valid Rust pattern needs what Node 20 lacks', () => {
-    for (const pattern of ['(?i:the) cat', 'a(?i)b', '(?i)a(?-i)b', 'x|(?i)y', '(?i)[a-z](?-i:[a-z])']) {
-      expect(messageOf(pattern)).toMatch(/^Unsupported regex: case-insensitivity for only part of the pattern .* Node 20/);
+  it('case-insensitivity for part of a pattern, without RegExp modifiers (Node 20 lacks them)', () => {
+    check([
+      ['(?i:the) cat', 'THE cat', true],
+      ['(?i:the) cat', 'THE CAT', false],
+      ['a(?i)b', 'aB', true],
+      ['a(?i)b', 'AB', false],
+      ['(?i)a(?-i)b', 'Ab', true],
+      ['(?i)a(?-i)b', 'AB', false],
+      ['x|(?i)y', 'Y', true],
+      ['x|(?i)y', 'X', false],
+      ['(?i)[a-z](?-i:[a-z])', 'Ab', true],
+      ['(?i)[a-z](?-i:[a-z])', 'AB', false],
+      ['a(?i:k)', 'a\u212A', true], // the Kelvin sign folds to k, as in Rust
+      ['a(?i)ſ', 'aS', true],
+      ['a(?i:\\p{Lu})', 'ab', true],
+      ['a(?i:[^k])', 'aK', false], // folded, then complemented
+      ['a(?i:[^k])', 'ax', true],
+      ['(?i:a(?-i:PPLE))', 'apple', false],
+      ['(?i:a(?-i:PPLE))', 'APPLE', true],
+    ]);
+  });
+
+  it('spelled-out case-insensitivity matches what the i flag matches', () => {
+    // `|\u{10FFFF}X` never matches these texts but has a case-sensitive letter, so `(?i:…)` is spelled out.
+    const texts = ['STRASSE', 'straße', 'STRAẞE', 'K', '\u212A', 'ǅ', 'ǆ', 'Ǆ', 'ΣΑΣ', 'σας', 'ς', 'İ', 'ı', 'i', 'I', 'ſ', 's', 'Å', 'å', '\u212B', 'é', 'É', 'x1', 'ABC', 'ĳ'];
+    const patterns = ['straße', 'k', 'ǅ', '[a-z]+', '\\w+', '[^a-z]', '\\p{Ll}', 'σ', 'ΣΑΣ', '[[:upper:]]', '[a-f&&[^c]]', 'é', 'İ', 'ı', 'ſ', 'Å', '[^\\p{Lu}]', '\\P{Ll}'];
+    for (const p of patterns) {
+      const whole = compileRegex(`(?i)${p}`);
+      const spelled = compileRegex(`(?i:${p})|\u{10FFFF}X`);
+      expect(spelled.flags).not.toContain('i');
+      for (const t of texts) expect([p, t, spelled.test(t)]).toEqual([p, t, whole.test(t)]);
     }
+  });
+
+  it('says so when a valid Rust pattern needs what Node 20 lacks', () => {
     expect(messageOf('\\p{age=3.0}')).toBe('Unsupported regex: the Unicode property age is not available in JavaScript');
     expect(messageOf('\\p{wb=ALetter}')).toMatch(/^Unsupported regex: /);
   });

@@ -187,14 +187,31 @@ describe('readCheckpoint on damaged copies', () => {
   it('truncated length.bin matters for cosine only', () => {
     const c = damaged();
     fs.truncateSync(c.file('length.bin'), 100);
-    onlyError(read(c), 'hnsw.truncated', rel('length.bin'), /100 bytes, but 1502 cosine norms × 4 bytes need 6008/);
+    // Chroma loads the 25 norms that are there; the elements past them lose their original vector.
+    const r = read(c);
+    expect(r.usable).toBe(true);
+    const warn = r.problems.find((p) => p.code === 'hnsw.truncated')!;
+    expect(warn.severity).toBe('warning');
+    expect(warn.file).toBe(rel('length.bin'));
+    expect(warn.message).toMatch(/100 bytes, but 1502 cosine norms × 4 bytes need 6008/);
+    const damage = errors(r).find((p) => p.code === 'hnsw.damaged-vectors')!;
+    expect(damage.file).toBe(rel('length.bin'));
+    expect(r.vectors.size + r.damagedLabels.size).toBe(1349);
+    expect(r.vectors.size).toBeLessThanOrEqual(25);
     expect(read(c, 'l2').usable).toBe(true);
   });
 
-  it('truncated link_lists.bin', () => {
+  it('truncated link_lists.bin: the graph is unusable, the vectors are not (exact search needs no links)', () => {
     const c = damaged();
     fs.truncateSync(c.file('link_lists.bin'), 5000);
-    onlyError(read(c), 'hnsw.truncated', rel('link_lists.bin'), /file ends at byte 5000/);
+    const r = read(c);
+    expect(r.usable).toBe(true);
+    expect(r.graphUsable).toBe(false);
+    expect(r.vectors.size).toBe(1349);
+    const p = r.problems.find((x) => x.code === 'hnsw.truncated')!;
+    expect(p.severity).toBe('warning');
+    expect(p.file).toBe(rel('link_lists.bin'));
+    expect(p.message).toMatch(/file ends at byte 5000/);
   });
 
   it('truncated pickle → EOF-style CORRUPT_PICKLE problem', () => {
@@ -228,16 +245,26 @@ describe('readCheckpoint on damaged copies', () => {
     expect([...r0.idToLabel.values()]).toContain(label);
     level0.writeUInt8(level0.readUInt8(internal * 204 + 2) | 1, internal * 204 + 2);
     fs.writeFileSync(c.file('data_level0.bin'), level0);
-    onlyError(read(c), 'hnsw.missing-labels', rel('data_level0.bin'), new RegExp(`label ${label} \\(".*"\\) is marked deleted`));
+    // Chroma would load the index; the record behind that label has no vector, loudly.
+    const r = read(c);
+    expect(r.usable).toBe(true);
+    expect([...r.damagedLabels]).toEqual([label]);
+    expect(r.vectors.has(label)).toBe(false);
+    expect(r.vectors.size).toBe(1348);
+    const p = errors(r).find((e) => e.code === 'hnsw.missing-labels')!;
+    expect(p.file).toBe(rel('data_level0.bin'));
+    expect(p.message).toMatch(new RegExp(`label ${label} \\(".*"\\) is marked deleted`));
   });
 
   it('graph labels missing from the pickle are phantoms: ignored, reported as info', () => {
     const c = damaged();
     const r0 = read(c);
     const pickle = decodeIndexMetadata(readPickle(fs.readFileSync(c.file('index_metadata.pickle')), 'p'), 'p');
-    const dropped = [...pickle.idToLabel].slice(0, 2);
-    const kept = new Map([...pickle.idToLabel].slice(2));
-    fs.writeFileSync(c.file('index_metadata.pickle'), rustPickle(kept, pickle.totalElementsAdded));
+    // A pickle one persist behind the .bin files: the newest labels are not in it yet.
+    const byLabel = [...pickle.idToLabel].sort((a, b) => a[1] - b[1]);
+    const dropped = byLabel.slice(-2);
+    const kept = new Map(byLabel.slice(0, -2));
+    fs.writeFileSync(c.file('index_metadata.pickle'), rustPickle(kept, byLabel.at(-3)![1]));
     const r = read(c);
     expect(r.usable).toBe(true);
     expect(r.idToLabel.size).toBe(1347);
@@ -245,6 +272,17 @@ describe('readCheckpoint on damaged copies', () => {
     expect(r.phantomLabels.sort((a, b) => a - b)).toEqual(dropped.map(([, l]) => l).sort((a, b) => a - b));
     expect(codes(r)).toEqual(['info:hnsw.phantom-labels']);
     expect(r.vectors.get(kept.values().next().value!)).toEqual(r0.vectors.get(kept.values().next().value!));
+  });
+
+  it('live labels the pickle handed out and dropped are ignored, with a warning (the file may be foreign)', () => {
+    const c = damaged();
+    const pickle = decodeIndexMetadata(readPickle(fs.readFileSync(c.file('index_metadata.pickle')), 'p'), 'p');
+    const kept = new Map([...pickle.idToLabel].slice(2));
+    fs.writeFileSync(c.file('index_metadata.pickle'), rustPickle(kept, pickle.totalElementsAdded));
+    const r = read(c);
+    expect(r.usable).toBe(true);
+    expect(r.vectors.size).toBe(1347);
+    expect(codes(r)).toEqual(['warning:hnsw.unmapped-labels']);
   });
 
   it('a pickle with an empty id_to_label means no checkpoint (the .bin files are ignored)', () => {

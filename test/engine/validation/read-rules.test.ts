@@ -37,9 +37,9 @@ describe('nResults', () => {
     }
   });
 
-  it('needs an integer in the engine only', () => {
+  it('leaves integers and the u32 range to the request check (validate-args), as Chroma does', () => {
     expect(problem(2.5, CLIENT_ARGUMENTS.nResults)).toBeNull();
-    expect(problem(2.5, ENGINE_ARGUMENTS.nResults)).toBe('Number of requested results has to positive');
-    expect(problem(NaN, ENGINE_ARGUMENTS.nResults)).toBe('Number of requested results has to positive');
+    expect(problem(2.5, ENGINE_ARGUMENTS.nResults)).toBeNull();
+    expect(problem(NaN, ENGINE_ARGUMENTS.nResults)).toBeNull();
   });
 });

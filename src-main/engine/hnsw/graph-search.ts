@@ -1,0 +1,137 @@
+import type { Space } from '../../../shared/models.js';
+import { forkDistance, type ForkDistance } from './fork-distance.js';
+import type { GraphLinks } from './graph-links.js';
+import { PairHeap } from './pair-heap.js';
+import type { SearchHit } from './vector-index.js';
+
+/** std::numeric_limits<float>::max(): the fork's lower bound while no result is held. */
+const FLT_MAX = 3.4028234663852886e38;
+
+/**
+ * Chroma's searchKnn over a persisted graph (docs/format.md §10.2, the fork's hnswalg.h), step for
+ * step, so the same files and the same query give Chroma's ids in Chroma's order:
+ *
+ * - upper levels: greedy descent from the entry point, moving to any strictly closer neighbour,
+ *   with no deleted or filter checks;
+ * - level 0: best-first search with ef = max(ef_search, k). Every neighbour is visited; elements
+ *   that are deleted or not allowed are expanded but never collected. Chroma always passes a filter
+ *   functor (an empty allow list admits everything), which makes the stop rule "the best open
+ *   candidate is worse than the worst result AND ef results are held" — so when fewer than ef
+ *   allowed elements are reachable, the search is exhaustive;
+ * - both queues are libstdc++ heaps ordered by distance only (PairHeap), which decides which of
+ *   equal distances survive the ef and k cuts; the survivors are reported by (distance, label).
+ *
+ * Distances use the fork's kernel (fork-distance.ts). Single-threaded, so one visited array and
+ * two heaps are reused across queries.
+ */
+export class CheckpointGraph {
+  private readonly distance: ForkDistance;
+  private visited: Uint32Array;
+  private tag = 0;
+  private readonly top = new PairHeap();
+  private readonly open = new PairHeap();
+
+  constructor(
+    readonly links: GraphLinks,
+    /** The slab's storage, read at search time (elements with vectorAt ≥ 0 live there). */
+    private readonly slabData: () => Float32Array,
+    readonly dim: number,
+    space: Space,
+  ) {
+    this.distance = forkDistance(space, dim);
+    this.visited = new Uint32Array(links.count);
+  }
+
+  private distanceTo(q: Float32Array, slab: Float32Array, id: number): number {
+    const at = this.links.vectorAt[id]!;
+    return at >= 0 ? this.distance(q, slab, at * this.dim) : this.distance(q, this.links.extra, (-at - 1) * this.dim);
+  }
+
+  /**
+   * Up to k hits, ascending by (distance, label). `collect(id)` is the fork's "not deleted and
+   * allowed by the filter" test on an internal id.
+   */
+  search(q: Float32Array, k: number, efSearch: number, collect: (id: number) => boolean): SearchHit[] {
+    const g = this.links;
+    if (g.count === 0 || k <= 0) return [];
+    const slab = this.slabData();
+    let cur = g.entryPoint;
+    let curDist = this.distanceTo(q, slab, cur);
+    const stride = g.maxM + 1;
+    for (let level = g.maxLevel; level > 0; level--) {
+      let changed = true;
+      while (changed) {
+        changed = false;
+        // An element below this level has no list here (only a damaged file could route there).
+        if (g.levels[cur]! < level) break;
+        const at = g.upperStart[cur]! + (level - 1) * stride;
+        const n = g.upper[at]!;
+        for (let j = 1; j <= n; j++) {
+          const cand = g.upper[at + j]!;
+          const d = this.distanceTo(q, slab, cand);
+          if (d < curDist) {
+            curDist = d;
+            cur = cand;
+            changed = true;
+          }
+        }
+      }
+    }
+    const top = this.searchLevel0(q, slab, cur, Math.max(efSearch, k), collect);
+    while (top.size > k) top.pop();
+    const hits: SearchHit[] = [];
+    while (top.size > 0) {
+      hits.push({ label: g.labels[top.topId()]!, distance: top.topKey() });
+      top.pop();
+    }
+    return hits.sort((a, b) => a.distance - b.distance || a.label - b.label);
+  }
+
+  /** searchBaseLayerST with a filter functor present. Returns the (reused) result heap. */
+  private searchLevel0(q: Float32Array, slab: Float32Array, ep: number, ef: number, collect: (id: number) => boolean): PairHeap {
+    const g = this.links;
+    const visited = this.visited;
+    if (++this.tag === 0xffffffff) {
+      visited.fill(0);
+      this.tag = 1;
+    }
+    const tag = this.tag;
+    const top = this.top;
+    const open = this.open;
+    top.clear();
+    open.clear();
+    let lowerBound: number;
+    if (collect(ep)) {
+      const d = this.distanceTo(q, slab, ep);
+      lowerBound = d;
+      top.push(d, ep);
+      open.push(-d, ep);
+    } else {
+      lowerBound = FLT_MAX;
+      open.push(-lowerBound, ep);
+    }
+    visited[ep] = tag;
+    const stride0 = g.maxM0 + 1;
+    const level0 = g.level0;
+    while (open.size > 0) {
+      if (-open.topKey() > lowerBound && top.size === ef) break;
+      const id = open.topId();
+      open.pop();
+      const row = id * stride0;
+      const n = level0[row]!;
+      for (let j = 1; j <= n; j++) {
+        const cand = level0[row + j]!;
+        if (visited[cand] === tag) continue;
+        visited[cand] = tag;
+        const d = this.distanceTo(q, slab, cand);
+        if (top.size < ef || lowerBound > d) {
+          open.push(-d, cand);
+          if (collect(cand)) top.push(d, cand);
+          if (top.size > ef) top.pop();
+          if (top.size > 0) lowerBound = top.topKey();
+        }
+      }
+    }
+    return top;
+  }
+}

@@ -1,0 +1,111 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
+import type { ServerMessage } from '../../../shared/protocol.js';
+import { resolve } from 'node:path';
+import { READY, SHUTDOWN, type WorkerSetup } from './worker-setup.js';
+
+/**
+ * One running engine-worker, as the pool sees it: a worker thread, or a child process for work
+ * that runs in native code (SQLite) where terminating a thread does not reach.
+ */
+export interface PoolEngine {
+  readonly kind: 'thread' | 'process';
+  /** The child's pid (process engines), for tests that check nothing is left running. */
+  readonly pid: number | null;
+  /** Settles once its code has loaded (or it ended first): a call's time limit starts after. */
+  readonly ready: Promise<void>;
+  post(message: unknown): void;
+  /** Stops it now, whatever it is doing (thread termination / SIGKILL). */
+  kill(): void;
+  /** Asks it to close its folders and end; kills it if it has not ended within `graceMs`. */
+  shutdown(graceMs: number): Promise<void>;
+}
+
+export interface PoolEngineEvents {
+  onMessage(message: ServerMessage): void;
+  /** It ended without being asked (a crash, out of memory): its calls are lost. */
+  onExit(reason: string): void;
+}
+
+export function startPoolEngine(kind: 'thread' | 'process', entry: string, setup: WorkerSetup, events: PoolEngineEvents): PoolEngine {
+  return kind === 'thread' ? startThread(entry, setup, events) : startProcess(entry, setup, events);
+}
+
+function startThread(entry: string, setup: WorkerSetup, events: PoolEngineEvents): PoolEngine {
+  const worker = new Worker(resolve(entry), { workerData: setup });
+  let stopping = false;
+  let exited = false;
+  const ended = new Promise<void>((done) => worker.once('exit', () => done()));
+  let loaded = () => undefined as void;
+  const ready = new Promise<void>((done) => (loaded = done));
+  void ended.then(loaded);
+  worker.on('message', (m: ServerMessage | typeof READY) => (m === READY ? loaded() : events.onMessage(m)));
+  // An uncaught error ends the thread; 'exit' follows and reports it.
+  let lastError = '';
+  worker.on('error', (err: unknown) => (lastError = err instanceof Error ? err.message : String(err)));
+  worker.once('exit', (code) => {
+    exited = true;
+    if (!stopping) events.onExit(lastError || `the engine worker exited (code ${code})`);
+  });
+  return {
+    kind: 'thread',
+    pid: null,
+    ready,
+    post: (m) => {
+      if (!exited) worker.postMessage(m);
+    },
+    kill: () => {
+      stopping = true;
+      void worker.terminate();
+    },
+    shutdown: async (graceMs) => {
+      stopping = true;
+      if (exited) return;
+      worker.postMessage(SHUTDOWN);
+      const timer = setTimeout(() => void worker.terminate(), graceMs);
+      await ended;
+      clearTimeout(timer);
+    },
+  };
+}
+
+function startProcess(entry: string, setup: WorkerSetup, events: PoolEngineEvents): PoolEngine {
+  const child: ChildProcess = fork(resolve(entry), [], {
+    // Structured clone, as between threads: typed arrays and big results survive unchanged.
+    serialization: 'advanced',
+    env: { ...process.env, CHROMA_INSPECTOR_FOLDER: setup.defaultFolder ?? '' },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  let stopping = false;
+  let exited = false;
+  const ended = new Promise<void>((done) => child.once('exit', () => done()));
+  let loaded = () => undefined as void;
+  const ready = new Promise<void>((done) => (loaded = done));
+  void ended.then(loaded);
+  child.on('message', (m) => (m === READY ? loaded() : events.onMessage(m as ServerMessage)));
+  child.on('error', () => undefined);
+  child.once('exit', (code, signal) => {
+    exited = true;
+    if (!stopping) events.onExit(`the SQL process exited (${signal ?? `code ${code}`})`);
+  });
+  return {
+    kind: 'process',
+    pid: child.pid ?? null,
+    ready,
+    post: (m) => {
+      if (!exited && child.connected) child.send(m as never);
+    },
+    kill: () => {
+      stopping = true;
+      if (!exited) child.kill('SIGKILL');
+    },
+    shutdown: async (graceMs) => {
+      stopping = true;
+      if (exited) return;
+      if (child.connected) child.send(SHUTDOWN);
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await ended;
+      clearTimeout(timer);
+    },
+  };
+}
