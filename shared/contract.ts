@@ -94,7 +94,8 @@ export const inputs = {
     args: z.record(z.string(), z.unknown()).optional(),
   }),
   /** Writes are off for every folder until this turns them on (and never for eras the writer refuses). */
-  setWritable: z.object({ handle, writable: z.boolean(), force: z.boolean().default(false) }),
+  // Enabling writes carries the folder's name as its confirmation (what the UI's dialog asks for).
+  setWritable: z.object({ handle, writable: z.boolean(), force: z.boolean().default(false), confirm: z.string().optional() }),
   updateRecord: z.object({ handle, collectionId, id: recordId, ...recordContents }),
   deleteRecords: z.object({ handle, collectionId, ids: z.array(recordId).min(1, 'give at least one id').max(MAX_WRITE_BATCH) }),
   /** Updates the record when it exists (the embedding may then be left out), else adds it. */

@@ -17,7 +17,7 @@ usage:
   chroma-inspector get   <folder> --collection NAME [--tenant T] [--database D] [--args JSON]
   chroma-inspector query <folder> --collection NAME [--tenant T] [--database D] --args JSON [--exact]
   chroma-inspector wal   <folder> [--collection NAME] [--offset N] [--limit N]
-  chroma-inspector serve [folder] [--port N] [--host 127.0.0.1 | --host ADDRESS --allow-remote] [--call-timeout SECONDS]
+  chroma-inspector serve [folder] [--port N] [--host 127.0.0.1 | --host ADDRESS --allow-remote] [--call-timeout SECONDS] [--root DIR …]
 ${BACKUP_USAGE}
 
 --args takes the chromadb JS client's argument object, e.g.
@@ -69,6 +69,7 @@ export async function main(argv: string[]): Promise<number> {
       host: { type: 'string' },
       'allow-remote': { type: 'boolean' },
       'call-timeout': { type: 'string' },
+      root: { type: 'string', multiple: true },
       'exclude-orphans': { type: 'boolean' },
       upsert: { type: 'boolean' },
       force: { type: 'boolean' },
@@ -87,7 +88,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (command === 'serve') {
     const { runServeCommand } = await import('../server/serve-command.js');
-    return runServeCommand({ folder: folderPath, port: values.port, host: values.host, allowRemote: values['allow-remote'] === true, callTimeout: values['call-timeout'] });
+    return runServeCommand({ folder: folderPath, port: values.port, host: values.host, allowRemote: values['allow-remote'] === true, callTimeout: values['call-timeout'], roots: values.root });
   }
   if (command in FILE_COMMANDS) {
     return FILE_COMMANDS[command as keyof typeof FILE_COMMANDS]({ positionals: positionals.slice(1), options: values });

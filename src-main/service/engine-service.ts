@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { basename } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { InspectorError, invalidArgument } from '../../shared/errors.js';
 import type { RecordRow } from '../../shared/models.js';
@@ -9,6 +9,7 @@ import { readMetadataKeys, readMetadataRows } from '../engine/inspect/metadata-r
 import { runReadOnlySql } from '../engine/inspect/raw-sql.js';
 import type { Handlers } from './dispatcher.js';
 import { backup, exportCollection, restore, verify } from '../engine/backup/index.js';
+import { confinedPaths, unrestrictedPaths, type PathPolicy } from './path-policy.js';
 import { EmbeddedFolderLease, type FolderCall } from '../engine/write/embedded-folder-lease.js';
 import type { RecordWrite } from '../engine/write/record-writes.js';
 import { checkWritable, existingIds, metadataInput, replacementMetadata, typedMetadataJson, typedRecord } from './record-edits.js';
@@ -16,6 +17,11 @@ import { checkWritable, existingIds, metadataInput, replacementMetadata, typedMe
 export interface EngineServiceOptions {
   /** The folder the host was started with (serve argument, or the bundled demo). */
   defaultFolder?: string | null;
+  /**
+   * Folders every path a client names must stay inside (serve); null or absent: any path (the
+   * desktop app, whose user picks paths in native dialogs).
+   */
+  roots?: readonly string[] | null;
 }
 
 /** A handle whose writes are enabled: its hold on the write engine is taken on the first write. */
@@ -38,7 +44,11 @@ export class EngineService {
   private readonly byPath = new Map<string, string>();
   private readonly writers = new Map<string, WriteSession>();
 
-  constructor(private readonly options: EngineServiceOptions = {}) {}
+  private readonly paths: PathPolicy;
+
+  constructor(private readonly options: EngineServiceOptions = {}) {
+    this.paths = options.roots ? confinedPaths(options.roots) : unrestrictedPaths;
+  }
 
   folder(handle: string): ChromaFolder {
     const f = this.folders.get(handle);
@@ -47,7 +57,7 @@ export class EngineService {
   }
 
   open(path: string): { handle: string; folder: ChromaFolder } {
-    const abs = resolve(path);
+    const abs = this.paths.allow(path);
     const existing = this.byPath.get(abs);
     if (existing) return { handle: existing, folder: this.folder(existing) };
     const folder = ChromaFolder.open(abs);
@@ -164,7 +174,7 @@ export class EngineService {
       metadataRows: ({ handle, collectionId, key, offset, limit }) => readMetadataRows(this.folder(handle), { collectionId, key, offset, limit }),
       sql: ({ handle, sql, offset, limit }) => runReadOnlySql(this.folder(handle), sql, offset, limit),
       backup: async ({ handle, outZip, collectionId, excludeOrphans }, ctx) => {
-        const r = await backup(this.folder(handle).dir, outZip, {
+        const r = await backup(this.folder(handle).dir, this.paths.allow(outZip), {
           ...(collectionId ? { collection: collectionId } : {}),
           excludeOrphans,
           signal: ctx.signal,
@@ -173,15 +183,15 @@ export class EngineService {
         return { zip: r.zip, bytes: r.bytes, collections: r.manifest.collections.map((c) => ({ ...c, expected: c.count })) };
       },
       verifyBackup: async ({ zip }, ctx) => {
-        const r = await verify(zip, { signal: ctx.signal, onProgress: ctx.progress });
+        const r = await verify(this.paths.allow(zip), { signal: ctx.signal, onProgress: ctx.progress });
         return { zip: r.zip, files: r.files, bytes: r.bytes, hasManifest: r.manifest !== null, collections: r.collections, warnings: r.warnings };
       },
       restoreBackup: async ({ zip, newFolder }, ctx) => {
-        const r = await restore(zip, newFolder, { signal: ctx.signal, onProgress: ctx.progress });
+        const r = await restore(this.paths.allow(zip), this.paths.allow(newFolder), { signal: ctx.signal, onProgress: ctx.progress });
         return { folder: r.folder, files: r.files, bytes: r.bytes, hasManifest: r.manifest !== null, collections: r.collections, warnings: r.warnings };
       },
       exportRecords: async ({ handle, collectionId, outFile, format, args }, ctx) => {
-        const r = await exportCollection(this.folder(handle), collectionId, outFile, {
+        const r = await exportCollection(this.folder(handle), collectionId, this.paths.allow(outFile), {
           format,
           ...(args ? { args } : {}),
           signal: ctx.signal,
@@ -189,11 +199,15 @@ export class EngineService {
         });
         return { file: r.file, format: r.format, records: r.records, warnings: r.warnings };
       },
-      setWritable: async ({ handle, writable, force }) => {
+      setWritable: async ({ handle, writable, force, confirm }) => {
+        const folder = this.folder(handle);
         if (!writable) {
-          this.folder(handle);
           await this.disableWrites(handle);
           return { writable: false };
+        }
+        // The same explicit confirmation over the wire as in the UI's dialog: the folder's name.
+        if (confirm !== basename(folder.dir)) {
+          throw new InspectorError('INVALID_ARGUMENT', `Enabling writes needs confirmation: pass confirm: "${basename(folder.dir)}" (the folder's name)`);
         }
         const { warning } = this.enableWrites(handle, force);
         return warning ? { writable: true, warning } : { writable: true };

@@ -66,14 +66,17 @@ export function WorkspaceProvider({ children }: { children: ReactNode }) {
   }, [client, state.folder]);
 
   const handle = state.folder?.handle;
+  const folderPath = state.folder?.info.path;
   const setWritable = useCallback(
     async (writable: boolean, force = false) => {
       if (!handle) throw new Error('No folder open');
-      const result = await client.call('setWritable', { handle, writable, force });
+      // Enabling carries the folder's name: the wire's form of the confirmation the dialog asked for.
+      const confirm = writable ? folderPath?.split(/[\\/]/).filter(Boolean).pop() : undefined;
+      const result = await client.call('setWritable', { handle, writable, force, ...(confirm ? { confirm } : {}) });
       dispatch({ type: 'writable', writable: result.writable, warning: result.warning });
       return result;
     },
-    [client, handle],
+    [client, handle, folderPath],
   );
 
   const afterWrite = useCallback(() => {

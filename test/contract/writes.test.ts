@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineClient } from '../../shared/client.js';
@@ -88,8 +88,16 @@ describe('record writes over the contract (in-process)', () => {
     expect((await failure(client.call('setWritable', { handle, writable: 'yes' as unknown as boolean }))).code).toBe('INVALID_ARGUMENT');
   });
 
+  it('enables writes only with the folder named as confirmation', async () => {
+    const err = await failure(client.call('setWritable', { handle, writable: true }));
+    expect(err.code).toBe('INVALID_ARGUMENT');
+    expect(err.message).toContain(`confirm: "${basename(dir)}"`);
+    expect((await failure(client.call('setWritable', { handle, writable: true, confirm: 'another-folder' }))).code).toBe('INVALID_ARGUMENT');
+    expect((await client.call('openFolder', { path: dir })).writable).toBe(false);
+  });
+
   it('enables writes on request; opening the folder again reports it', async () => {
-    const on = await client.call('setWritable', { handle, writable: true });
+    const on = await client.call('setWritable', { handle, writable: true, confirm: basename(dir) });
     expect(on.writable).toBe(true);
     expect((await client.call('openFolder', { path: dir })).writable).toBe(true);
   });
@@ -263,7 +271,7 @@ describe('folders that must not be written', () => {
     const { client, stop } = host();
     try {
       const { handle, idOf } = await open(client, dir);
-      const err = await failure(client.call('setWritable', { handle, writable: true }));
+      const err = await failure(client.call('setWritable', { handle, writable: true, confirm: basename(dir) }));
       expect(err.code).toBe('READ_ONLY');
       expect(err.message).toMatch(/can be read but not written: its migrations table does not match a Chroma release/);
       expect((await failure(client.call('deleteRecords', { handle, collectionId: idOf('tiny'), ids: ['tiny-0'] }))).code).toBe('READ_ONLY');
@@ -291,13 +299,13 @@ describe('folders that must not be written', () => {
       const { client, stop } = host();
       try {
         const { handle, idOf } = await open(client, dir);
-        const err = await failure(client.call('setWritable', { handle, writable: true }));
+        const err = await failure(client.call('setWritable', { handle, writable: true, confirm: basename(dir) }));
         expect(err.code).toBe('FOLDER_BUSY');
         expect(err.message).toContain(`process ${child.pid} has chroma.sqlite3 open`);
         expect(err.details?.pids).toEqual([child.pid]);
         expect((await failure(client.call('deleteRecords', { handle, collectionId: idOf('tiny'), ids: ['tiny-0'] }))).code).toBe('READ_ONLY');
 
-        const forced = await client.call('setWritable', { handle, writable: true, force: true });
+        const forced = await client.call('setWritable', { handle, writable: true, force: true, confirm: basename(dir) });
         expect(forced.writable).toBe(true);
         expect(forced.warning).toContain(`process ${child.pid} has chroma.sqlite3 open`);
         expect(await client.call('deleteRecords', { handle, collectionId: idOf('tiny'), ids: ['tiny-0'] })).toEqual({ deleted: 1 });

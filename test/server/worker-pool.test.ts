@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngineClient, type EngineClient } from '../../shared/client.js';
 import { InspectorError } from '../../shared/errors.js';
@@ -145,7 +145,7 @@ describe('worker pool behind serve', () => {
     // Every read worker opens the folder before the write, so each holds what it read then.
     await Promise.all([1, 2, 3].map(() => c.call('get', { handle: h, collectionId: id, args: { limit: 1 } })));
     const first = (await c.call('get', { handle: h, collectionId: id, args: { limit: 1 } })).ids[0]!;
-    expect(await c.call('setWritable', { handle: h, writable: true })).toMatchObject({ writable: true });
+    expect(await c.call('setWritable', { handle: h, writable: true, confirm: basename(dir) })).toMatchObject({ writable: true });
     expect((await c.call('openFolder', { path: dir })).writable).toBe(true);
     const row = await c.call('updateRecord', { handle: h, collectionId: id, id: first, document: 'written through the pool' });
     expect(row.document).toBe('written through the pool');

@@ -27,10 +27,13 @@ function carrier(): Carrier {
 }
 
 const setup: WorkerSetup = parentPort
-  ? ((workerData as WorkerSetup | undefined) ?? { defaultFolder: null })
-  : { defaultFolder: process.env.CHROMA_INSPECTOR_FOLDER || null };
+  ? ((workerData as WorkerSetup | undefined) ?? { defaultFolder: null, roots: null })
+  : {
+      defaultFolder: process.env.CHROMA_INSPECTOR_FOLDER || null,
+      roots: process.env.CHROMA_INSPECTOR_ROOTS ? (JSON.parse(process.env.CHROMA_INSPECTOR_ROOTS) as string[]) : null,
+    };
 const channel = carrier();
-const service = new EngineService({ defaultFolder: setup.defaultFolder });
+const service = new EngineService({ defaultFolder: setup.defaultFolder, roots: setup.roots });
 const session = createDispatcher(service.handlers())((m) => channel.send(m));
 channel.onMessage((message) => {
   if (message === SHUTDOWN) {

@@ -73,7 +73,7 @@ function startProcess(entry: string, setup: WorkerSetup, events: PoolEngineEvent
   const child: ChildProcess = fork(resolve(entry), [], {
     // Structured clone, as between threads: typed arrays and big results survive unchanged.
     serialization: 'advanced',
-    env: { ...process.env, CHROMA_INSPECTOR_FOLDER: setup.defaultFolder ?? '' },
+    env: { ...process.env, CHROMA_INSPECTOR_FOLDER: setup.defaultFolder ?? '', CHROMA_INSPECTOR_ROOTS: setup.roots ? JSON.stringify(setup.roots) : '' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let stopping = false;

@@ -11,6 +11,8 @@ import { startPoolEngine, type PoolEngine } from './pool-engine.js';
 export interface WorkerPoolOptions {
   /** The folder `defaultFolder` answers with. */
   defaultFolder: string | null;
+  /** Folders client paths must stay inside; null or absent: any. */
+  roots?: readonly string[] | null;
   /** The built engine-worker file; defaults to the one beside this module in dist/. */
   workerEntry?: string;
   /** Read workers kept running; default max(2, cores - 1), so one stuck call never blocks everyone. */
@@ -112,7 +114,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
 
   const spawn = (lane: LaneState): Slot => {
     const slot: Slot = { lane, engine: null as unknown as PoolEngine, job: null, handles: new Map(), replies: new Map(), idleTimer: null, dead: false };
-    slot.engine = startPoolEngine(lane.kind, entry, { defaultFolder: options.defaultFolder }, {
+    slot.engine = startPoolEngine(lane.kind, entry, { defaultFolder: options.defaultFolder, roots: options.roots ?? null }, {
       onMessage: (m) => {
         const reply = slot.replies.get(m.id);
         if (!reply) return;

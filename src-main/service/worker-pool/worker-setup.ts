@@ -1,6 +1,8 @@
 /** What a pool engine is started with (worker thread workerData; env for a child process). */
 export interface WorkerSetup {
   defaultFolder: string | null;
+  /** Folders client paths must stay inside (EngineServiceOptions.roots); null: any. */
+  roots: readonly string[] | null;
 }
 
 /** The pool's request to close every folder and end; not a protocol message, so never a call. */
