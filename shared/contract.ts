@@ -66,7 +66,8 @@ export const inputs = {
   recordDetail: z.object({ handle, collectionId, id: z.string() }),
   metadataKeys: z.object({ handle, collectionId }),
   get: z.object({ handle, collectionId, args: z.unknown() }),
-  query: z.object({ handle, collectionId, args: z.unknown() }),
+  // exact: the true nearest neighbours by brute force, to show what Chroma's HNSW index misses.
+  query: z.object({ handle, collectionId, args: z.unknown(), exact: z.boolean().default(false) }),
   count: z.object({ handle, collectionId }),
   walRows: z.object({
     handle,

@@ -166,7 +166,7 @@ export class EngineService {
       metadataKeys: ({ handle, collectionId }) => readMetadataKeys(this.folder(handle), collectionId),
       get: ({ handle, collectionId, args }) => this.folder(handle).get(collectionId, args),
       // The UI answers from the sound vectors of a damaged collection and shows the warnings.
-      query: ({ handle, collectionId, args }) => this.folder(handle).query(collectionId, args, { allowPartial: true }),
+      query: ({ handle, collectionId, args, exact }) => this.folder(handle).query(collectionId, args, { allowPartial: true, exact }),
       count: ({ handle, collectionId }) => this.folder(handle).count(collectionId),
       walRows: ({ handle, collectionId, operation, id, offset, limit }) =>
         readWalWindow(this.folder(handle), { collectionId, operation, id, offset, limit }),

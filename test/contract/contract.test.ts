@@ -88,6 +88,21 @@ for (const host of hosts) {
       }
     });
 
+    it('answers exact: true with the true nearest neighbours (checked by brute force here)', async () => {
+      const id = collectionId('points');
+      const all = await client.call('get', { handle, collectionId: id, args: { include: ['embeddings'] } });
+      const q = [0.25, -0.5, 0.75];
+      expect(all.embeddings[0]).toHaveLength(q.length);
+      const l2 = (v: number[]) => v.reduce((s, x, i) => s + (x - q[i]!) ** 2, 0);
+      const expected = all.ids
+        .map((rid, i) => ({ rid, d: l2(all.embeddings[i]!) }))
+        .sort((a, b) => a.d - b.d)
+        .slice(0, 10);
+      const got = await client.call('query', { handle, collectionId: id, args: { queryEmbeddings: [q], nResults: 10, include: ['distances'] }, exact: true });
+      expect(got.ids[0]).toEqual(expected.map((e) => e.rid));
+      got.distances[0]!.forEach((d, i) => expect(d).toBeCloseTo(expected[i]!.d, 4));
+    });
+
     it('brings errors back as typed InspectorErrors with code and message', async () => {
       const err = await client.call('get', { handle, collectionId: collectionId('points'), args: { where: { a: 1, b: 2 } } }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(InspectorError);

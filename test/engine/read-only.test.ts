@@ -33,7 +33,7 @@ describe('opening a folder writes nothing to it', () => {
             await h.metadataKeys({ handle, collectionId: c.id }, noop);
             await h.get({ handle, collectionId: c.id, args: { include: ['documents', 'metadatas', 'embeddings'] } }, noop);
             if (c.dimension) {
-              await h.query({ handle, collectionId: c.id, args: { queryEmbeddings: [Array(c.dimension).fill(0.5)], nResults: 5, where: { year: { $gte: 2000 } } } }, noop);
+              await h.query({ handle, collectionId: c.id, args: { queryEmbeddings: [Array(c.dimension).fill(0.5)], nResults: 5, where: { year: { $gte: 2000 } } }, exact: false }, noop);
             }
           }
         }

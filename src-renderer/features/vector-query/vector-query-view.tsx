@@ -28,6 +28,8 @@ export function VectorQueryView() {
   const collectionId = collection?.id ?? '';
   const [source, setSource] = useState<SourceState>({ mode: 'record', recordId: ws.queryId ?? '', pasted: '', vector: null, error: null });
   const [k, setK] = useState(10);
+  // Chroma answers through its HNSW index; the exact answer shows what the index misses.
+  const [exact, setExact] = useState(false);
   const [showFilter, setShowFilter] = useState(false);
   const [detail, setDetail] = useState<RecordRow | null>(null);
   const editor = useFilterEditor();
@@ -54,6 +56,7 @@ export function VectorQueryView() {
           handle: ws.handle,
           collectionId,
           args: { queryEmbeddings: [vector], nResults: k, where, whereDocument, include: ['documents', 'metadatas', 'distances'] },
+          exact,
         },
         { signal, onProgress },
       );
@@ -77,6 +80,10 @@ export function VectorQueryView() {
           <label className="field-inline">
             k (n_results)
             <input className="input input-sm num-input" type="number" min={1} max={10000} value={k} onChange={(e) => setK(Math.max(1, Number(e.target.value) || 1))} data-testid="query-k" />
+          </label>
+          <label className="field-inline" title="Off: Chroma's answer, through its HNSW index. On: the true nearest neighbours (brute force), to see what the index misses.">
+            <input type="checkbox" checked={exact} onChange={(e) => setExact(e.target.checked)} data-testid="query-exact" />
+            exact (not through the index)
           </label>
           <button type="button" className="btn btn-xs" onClick={() => setShowFilter((s) => !s)} aria-expanded={showFilter} data-testid="query-toggle-filter">
             {showFilter ? '▾' : '▸'} Filter {filterActive && <span className="badge badge-accent">on</span>}
