@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
 import { chromaClients, realChromaProblem, reportSkip, startChroma, stopAllChroma, type ChromaServer } from '../helpers/reference-chroma.js';
+// @ts-expect-error -- plain JS shared with the node scripts
+import { seededRandom } from '../reference-chroma/seeded-random.mjs';
 
 const problem = realChromaProblem();
 reportSkip('graph', problem);
@@ -20,18 +22,6 @@ const BATCHES = 12;
 const BATCH = 1000;
 const QUERIES_PER_SPACE = 30;
 const KS = [1, 10, 50];
-
-/** mulberry32: a seeded generator, so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Call {
   collection: string;
@@ -105,7 +95,7 @@ describe.skipIf(problem !== null)('graph search: the same graph gives Chroma’s
   });
 
   it('answers every query as a fresh Chroma process does, and not always as the exact search', async () => {
-    const random = rng(20240611);
+    const random = seededRandom(20240611);
     server = await startChroma(data);
     await populate((await chromaClients(server.port)).client() as ChromaClient, random);
     await server.stop();

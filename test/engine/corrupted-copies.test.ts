@@ -8,6 +8,8 @@ import { InspectorError } from '../../shared/errors.js';
 import { compareCase, splitCollection, type RecordedCase } from '../helpers/compare.js';
 import { hashTree } from '../helpers/hash-tree.js';
 import { referenceFixture } from '../helpers/paths.js';
+// @ts-expect-error -- plain JS shared with the node scripts
+import { seededRandom } from '../reference-chroma/seeded-random.mjs';
 
 /**
  * Damage is never silent. Each mutant damages one file of a vector segment (in a temp copy of a
@@ -30,18 +32,6 @@ const TARGETS: Target[] = [
   { fixture: 'chroma-1.3.4-seed7', collection: 'inner', donor: 'chroma-1.0.1-seed7' },
   { fixture: 'workload-1.3.4-seed7', collection: 'sensors' },
 ];
-
-/** mulberry32: a small seeded PRNG, so every run builds the same mutants. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Mutant {
   name: string;
@@ -72,7 +62,7 @@ function layoutOf(header: Buffer): Layout {
 }
 
 function mutants(segDir: string, seed: number, donorSegDir: string | null, space: string): Mutant[] {
-  const rnd = prng(seed);
+  const rnd = seededRandom(seed);
   const int = (n: number) => Math.floor(rnd() * n);
   const read = (f: string) => readFileSync(join(segDir, f));
   const flip = (file: string, offset: number, what: string): Mutant => {

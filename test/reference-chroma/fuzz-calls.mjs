@@ -1,9 +1,11 @@
 // Random get / query / count calls over the collections our fixture workload (workload.mjs)
 // leaves, for differential testing against real Chroma: the same seed gives the same calls on
 // every machine. The calls stay inside what the chromadb client accepts, so every difference in
-// the answers is the engine's. Plain JS with no imports.
+// the answers is the engine's. Plain JS, importing only its neighbours.
 
 /** The workload's collections: dimension, and metadata keys with values to draw filters from. */
+import { seededRandom } from './seeded-random.mjs';
+
 const COLLECTIONS = [
   {
     name: 'books',
@@ -43,23 +45,13 @@ const COLLECTIONS = [
 const WORDS = ['river', 'Index', 'index', 'lantern', 'orbit', 'graph', 'Graph', 'café', '東京', '100%', 'snake_case', 'a.b', 'sensor 1', 'order 4', 'RUSH'];
 const REGEXES = ['^Revised', 'or(bit|der)', '[0-9]{2}', 'caf[eé]', '^sensor [0-9]+ r', 'Index$'];
 
-function generator(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * `count` calls (default 300) as `{ collection, label, op, args }`, the format of workload.mjs's
  * cases without answers.
  */
 export function fuzzCalls(seed, count = 300) {
-  const r = generator(seed);
+  const r = seededRandom(seed);
   const pick = (list) => list[Math.floor(r() * list.length)];
   const vector = (dim) => Array.from({ length: dim }, () => Math.round((r() * 2 - 1) * 1e4) / 1e4);
 

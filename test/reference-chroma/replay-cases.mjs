@@ -1,6 +1,6 @@
 // Replays recorded cases (workload.mjs's format) through any chromadb-style client — real Chroma
 // over HTTP or PersistentClient — and returns the answers in the same format, for comparison.
-// Plain JS with no imports.
+// Plain JS, importing only its neighbours.
 import { errorMessage } from './workload.mjs';
 
 /** `collection` is `name` or `name@tenant/database`, as workload.mjs records it. */

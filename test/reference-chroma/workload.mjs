@@ -2,7 +2,7 @@
 // records the answers to a fixed list of get / query / count cases, errors included. Run against
 // real Chroma (chromadb's ChromaClient over HTTP) it records Chroma's answers (record-fixture.mjs);
 // run against PersistentClient it must give the same ones (test/write/fixture-workload.test.ts).
-// Plain JS with no imports, so the same file runs under node beside `chromadb` and under vitest.
+// Plain JS importing only its neighbours, so the same file runs under node beside `chromadb` and under vitest.
 //
 // What it covers: two tenants, l2 / cosine / ip collections, one past Chroma's sync threshold (so
 // its HNSW checkpoint is persisted) and others whose vectors stay in the WAL, typed metadata (str,
@@ -10,19 +10,10 @@
 // non-ASCII text, updates (metadata, documents, embeddings, key removal), deletes by id and by
 // filter, upserts, an empty collection and a dropped one.
 
+import { seededRandom } from './seeded-random.mjs';
+
 export const WORKLOAD_FORMAT = 1;
 
-/** mulberry32: small, fast and the same everywhere. */
-function generator(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const VOCABULARY = [
   'river', 'Index', 'index', 'lantern', 'orbit', 'granite', 'vector', 'harbor', 'meadow', 'signal',
@@ -36,7 +27,7 @@ const TAGS = ['classic', 'new', 'award', 'signed', 'rare'];
  * @returns {Promise<Array<{ collection: string, label: string, op: string, args: object, result?: unknown, error?: string }>>}
  */
 export async function runWorkload({ client, admin, seed = 7, arrays = true }) {
-  const random = generator(seed);
+  const random = seededRandom(seed);
   const pick = (list) => list[Math.floor(random() * list.length)];
   const int = (lo, hi) => lo + Math.floor(random() * (hi - lo + 1));
   const vector = (dim) => Array.from({ length: dim }, () => Math.round((random() * 2 - 1) * 1e5) / 1e5);
