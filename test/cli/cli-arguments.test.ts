@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { runCli } from '../../src-main/cli/main.js';
+import { describe, expect, it } from 'vitest';
 import { shortestFloat32 } from '../../src-main/engine/util/float32-text.js';
 import { referenceFixture } from '../helpers/paths.js';
+import { capturedCli } from '../helpers/run-cli-captured.js';
 
 /**
  * `--args` is the chromadb client's argument object: what the client ignores the CLI ignores,
@@ -13,23 +13,11 @@ import { referenceFixture } from '../helpers/paths.js';
 const data = join(referenceFixture('chroma-1.3.4-seed7'), 'data');
 const vector = [0.1767, -0.8504, 0.7512, -0.4015, 0.943, -0.8881, 0.6465, -0.0472, -0.1889, 0.8685, 0.2891, 0.2714, -0.7156, -0.5307, -0.498, -0.381];
 
-let out = '';
-let err = '';
-beforeEach(() => {
-  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  process.exitCode = 0;
-});
+const run = capturedCli();
 
 async function cli(command: 'get' | 'query', args: unknown) {
-  out = '';
-  err = '';
-  process.exitCode = 0;
-  await runCli([command, data, '--collection', 'articles', '--args', JSON.stringify(args)]);
-  return { code: process.exitCode ?? 0, out, err, json: out ? (JSON.parse(out) as Record<string, unknown[]>) : null };
+  const r = await run([command, data, '--collection', 'articles', '--args', JSON.stringify(args)]);
+  return { ...r, json: r.out ? (JSON.parse(r.out) as Record<string, unknown[]>) : null };
 }
 
 describe('CLI --args as the chromadb client takes them', () => {

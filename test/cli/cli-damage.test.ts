@@ -1,10 +1,10 @@
 import { cpSync, mkdtempSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { runCli } from '../../src-main/cli/main.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
 import { referenceFixture } from '../helpers/paths.js';
+import { capturedCli } from '../helpers/run-cli-captured.js';
 
 // Damage is never silent on the command line: problems go to stderr, errors set the exit status,
 // and a query that would miss records fails instead of printing a partial answer.
@@ -19,24 +19,8 @@ folder.close();
 truncateSync(join(data, seg, 'data_level0.bin'), 1000);
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-let out = '';
-let err = '';
-beforeEach(() => {
-  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  process.exitCode = 0;
-});
-
-async function cli(...argv: string[]) {
-  out = '';
-  err = '';
-  process.exitCode = 0;
-  await runCli(argv);
-  return { code: process.exitCode ?? 0, out, err };
-}
+const run = capturedCli();
+const cli = (...argv: string[]) => run(argv);
 
 describe('CLI on a damaged folder', () => {
   it('query fails with VECTORS_MISSING naming the collection, the file and how many records lack vectors', async () => {

@@ -1,35 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { runCli } from '../../src-main/cli/main.js';
+import { describe, expect, it } from 'vitest';
 import { compareCase, type RecordedCase } from '../helpers/compare.js';
 import { referenceFixture } from '../helpers/paths.js';
+import { capturedCli } from '../helpers/run-cli-captured.js';
 
 const fixture = referenceFixture('chroma-1.3.4-seed7');
 const data = join(fixture, 'data');
 const cases = (JSON.parse(readFileSync(join(fixture, 'cases.json'), 'utf8')) as { cases: RecordedCase[] }).cases;
 
-let out = '';
-let err = '';
-beforeEach(() => {
-  out = '';
-  err = '';
-  process.exitCode = 0;
-  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  process.exitCode = 0;
-});
-
-async function cli(...argv: string[]) {
-  out = '';
-  err = '';
-  process.exitCode = 0;
-  await runCli(argv);
-  return { code: process.exitCode ?? 0, out, err };
-}
+const run = capturedCli();
+const cli = (...argv: string[]) => run(argv);
 
 describe('chroma-inspector CLI', () => {
   it('info --json describes the folder', async () => {
