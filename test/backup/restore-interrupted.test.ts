@@ -1,13 +1,12 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backup } from '../../src-main/engine/backup/backup.js';
 import { restore, stagingName } from '../../src-main/engine/backup/restore.js';
-import { repoRoot } from '../helpers/paths.js';
 import { copyFixture, scratch } from './helpers.js';
+import { bundleEntry } from '../helpers/bundle-entry.js';
 
 // A restore killed with SIGKILL cannot clean up after itself; the next restore into the same
 // parent folder must remove what it left, and nothing else.
@@ -16,29 +15,12 @@ const tmp = scratch();
 let zip = '';
 let child = '';
 
-/** The child is the TypeScript restore bundled with esbuild; dependencies resolve from node_modules. */
-async function bundleChild(): Promise<string> {
-  const dir = join(repoRoot, 'node_modules', '.cache', 'chroma-inspector-tests');
-  mkdirSync(dir, { recursive: true });
-  const out = join(mkdtempSync(join(dir, 'restore-')), 'restore-child.mjs');
-  await build({
-    entryPoints: [fileURLToPath(new URL('./restore-child.ts', import.meta.url))],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    outfile: out,
-    logLevel: 'silent',
-  });
-  return out;
-}
 
 beforeAll(async () => {
   const src = copyFixture('chroma-1.3.4-seed7', tmp.dir);
   zip = join(tmp.dir, 'backup.zip');
   await backup(src, zip);
-  child = await bundleChild();
+  child = (await bundleEntry(fileURLToPath(new URL('./restore-child.ts', import.meta.url)))).file;
 });
 afterAll(() => tmp.cleanup());
 

@@ -1,31 +1,14 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
 import { PersistentClient } from '../../src-main/index.js';
 import { repoRoot } from '../helpers/paths.js';
 import { batchRecords } from './crash-batches.js';
+import { bundleEntry } from '../helpers/bundle-entry.js';
 
-/** The child is the TypeScript writer bundled with esbuild; dependencies resolve from the repo's node_modules. */
-async function bundleWriter(): Promise<string> {
-  const dir = join(repoRoot, 'node_modules', '.cache', 'chroma-inspector-tests');
-  mkdirSync(dir, { recursive: true });
-  const out = join(mkdtempSync(join(dir, 'crash-')), 'crash-writer.mjs');
-  await build({
-    entryPoints: [join(repoRoot, 'test', 'write', 'crash-writer.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    outfile: out,
-    logLevel: 'silent',
-  });
-  return out;
-}
 
 interface Scenario {
   title: string;
@@ -85,7 +68,7 @@ describe('crash safety: a writer SIGKILLed mid-batch loses nothing acknowledged 
   const leftovers: string[] = [];
 
   beforeAll(async () => {
-    script = await bundleWriter();
+    script = (await bundleEntry(join(repoRoot, 'test', 'write', 'crash-writer.ts'))).file;
     const client = new PersistentClient({ path: folder });
     for (const s of SCENARIOS) {
       const col = await client.createCollection({
