@@ -34,6 +34,14 @@ export async function setupEdgeCollections({ client, schemaWithDisabledIndexes }
   });
   const ip = await c.createCollection({ name: 'edges_ip', embeddingFunction: null, metadata: { 'hnsw:space': 'ip' } });
   await ip.add({ ids: ['p', 'q'], embeddings: [[-1, 2], [1, 1]], documents: ['mixed', 'ones'] });
+  // URIs live in the metadata segment under chroma:uri: a record with a URI and no metadata.
+  const uris = await c.createCollection({ name: 'uris', embeddingFunction: null });
+  await uris.add({
+    ids: ['u1', 'u2', 'u3', 'u4'],
+    embeddings: [[1, 0], [0, 1], [1, 1], [0.5, 0]],
+    uris: ['s3://only-uri', 's3://with-meta', null, null],
+    metadatas: [null, { k: 1 }, { k: 2 }, null],
+  });
   if (schemaWithDisabledIndexes) {
     const noindex = await c.createCollection({ name: 'noindex', embeddingFunction: null, schema: schemaWithDisabledIndexes() });
     await noindex.add({
@@ -100,6 +108,11 @@ export const EDGE_CASES = [
   ['edges', 'query flat queryEmbeddings', 'query', q([0.1, 0.2, 0.3], { nResults: 1 })],
   ['edges', 'query with limit and offset', 'query', q([[0.1, 0.2, 0.3]], { nResults: 1, limit: 5, offset: 1, include: [] })],
   ['edges', 'get with nResults', 'get', { nResults: 1, include: [] }],
+  // URIs without, with and beside other metadata
+  ['uris', 'get uris and metadatas', 'get', { include: ['uris', 'metadatas'] }],
+  ['uris', 'get metadatas only', 'get', { include: ['metadatas'] }],
+  ['uris', 'query uris and metadatas', 'query', q([[1, 0]], { nResults: 4, include: ['uris', 'metadatas', 'distances'] })],
+  ['uris', 'where on a uri-only record', 'get', { where: { k: { $ne: 1 } }, include: ['metadatas'] }],
   // regex flags (Rust's regex crate)
   ['edges', 'regex (?i) whole', 'get', { whereDocument: { $regex: '(?i)apple' }, include: [] }],
   ['edges', 'regex (?i) mid-pattern', 'get', { whereDocument: { $regex: 'A(?i)PPLE' }, include: [] }],

@@ -88,9 +88,7 @@ function mismatch(expected: EdgeCase, got: EdgeCase): string | null {
  * fixed. Exhaustive search over WAL vectors computes inner products in f64, where Chroma's f32
  * products overflow to infinity (3e38·2), so it returns a finite distance where Chroma returns null.
  */
-const KNOWN_DIFFERENCES_LIVE: Record<string, string> = {
-  'edges_ip | query overflowing ip': 'f32 overflow of single products in the exhaustive search (collection/vector-search)',
-};
+const KNOWN_DIFFERENCES_LIVE: Record<string, string> = {};
 
 async function ourAnswers(folder: string): Promise<EdgeCase[]> {
   const c = new PersistentClient({ path: folder });

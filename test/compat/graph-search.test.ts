@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -87,6 +87,9 @@ describe.skipIf(problem !== null)('graph search: the same graph gives Chroma’s
   const work = mkdtempSync(join(tmpdir(), 'chroma-inspector-graph-'));
   const data = join(work, 'data');
   let server: ChromaServer | null = null;
+  /** The calls and Chroma's answers of the first test, reused on a damaged copy by the second. */
+  let todo: Call[] = [];
+  const theirs: Answer[] = [];
 
   afterAll(async () => {
     await server?.stop();
@@ -103,8 +106,7 @@ describe.skipIf(problem !== null)('graph search: the same graph gives Chroma’s
     // A fresh process loads the persisted graph, exactly as we do.
     server = await startChroma(data);
     const client = (await chromaClients(server.port)).client() as ChromaClient;
-    const todo = calls(random);
-    const theirs: Answer[] = [];
+    todo = calls(random);
     for (const c of todo) {
       const col = await client.getCollection({ name: c.collection, embeddingFunction: null });
       const r = await col.query(c.args);
@@ -140,4 +142,70 @@ describe.skipIf(problem !== null)('graph search: the same graph gives Chroma’s
       folder.close();
     }
   }, 180_000);
+
+  it('never ranks a stored vector with NaN or ∞ components, and otherwise answers as Chroma did', () => {
+    expect(theirs.length).toBe(todo.length);
+    const copy = join(work, 'non-finite');
+    cpSync(data, copy, { recursive: true });
+    const poked = new Map<string, string[]>();
+    for (const space of spaces) poked.set(space, poison(copy, `graph-${space}`));
+
+    const folder = ChromaFolder.open(copy);
+    try {
+      const differences: string[] = [];
+      todo.forEach((c, i) => {
+        const bad = poked.get(c.collection.slice('graph-'.length))!;
+        const graph = folder.query({ name: c.collection }, c.args);
+        const exact = folder.query({ name: c.collection }, c.args, { exact: true });
+        expect(graph.warnings?.map((w) => w.code)).toContain('hnsw.non-finite-vectors');
+        for (const r of [graph, exact]) {
+          expect(r.ids[0]!.filter((id) => bad.includes(id)), `query ${i}`).toEqual([]);
+          expect(r.distances[0]!.every((d) => Number.isFinite(d)), `query ${i}`).toBe(true);
+        }
+        // Chroma's answer on the sound folder, less the poisoned ids, comes first and in order.
+        const expected = theirs[i]!.ids.filter((id) => !bad.includes(id));
+        if (JSON.stringify(graph.ids[0]!.slice(0, expected.length)) !== JSON.stringify(expected)) differences.push(`${c.collection} query ${i}`);
+      });
+      expect(differences).toEqual([]);
+    } finally {
+      folder.close();
+    }
+  });
+
+  /**
+   * Poisons, in the copy's data_level0.bin, the nearest hit of three unfiltered queries: one gets
+   * NaN, one ∞ with the sign that makes its distance −∞ in the ip kernel (it would rank first),
+   * one the other ∞. Returns their ids.
+   */
+  function poison(copy: string, collection: string): string[] {
+    const targets = todo.map((c, i) => ({ c, i })).filter(({ c }) => c.collection === collection && !c.args.where && c.args.nResults >= 10);
+    const chosen = targets.slice(0, 3);
+    const ids = chosen.map(({ i }) => theirs[i]!.ids[0]!);
+    expect(new Set(ids).size).toBe(3);
+    const q0 = Math.sign(chosen[1]!.c.args.queryEmbeddings[0]![0]!);
+    const values = [Number.NaN, q0 * Number.POSITIVE_INFINITY, -q0 * Number.POSITIVE_INFINITY];
+    const before = ChromaFolder.open(copy);
+    const reader = before.collection({ name: collection });
+    const segment = reader.catalog.vectorSegment!.id;
+    const labels = ids.map((id) => reader.vectors().idToLabel.get(id)!);
+    before.close();
+    // The element layout straight from header.bin (docs/format.md §10.1), not from our reader.
+    const header = readFileSync(join(copy, segment, 'header.bin'));
+    const count = Number(header.readBigUInt64LE(20));
+    const size = Number(header.readBigUInt64LE(28));
+    const labelOffset = Number(header.readBigUInt64LE(36));
+    const offsetData = Number(header.readBigUInt64LE(44));
+    const file = join(copy, segment, 'data_level0.bin');
+    const level0 = readFileSync(file);
+    let written = 0;
+    for (let e = 0; e < count; e++) {
+      const k = labels.indexOf(Number(level0.readBigUInt64LE(e * size + labelOffset)));
+      if (k < 0) continue;
+      level0.writeFloatLE(values[k]!, e * size + offsetData);
+      written++;
+    }
+    expect(written).toBe(3);
+    writeFileSync(file, level0);
+    return ids;
+  }
 });

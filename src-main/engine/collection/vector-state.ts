@@ -7,7 +7,7 @@ import { compareHits, norm32, normalizeForStorage, normalizeQuery } from '../hns
 import { VectorSlab } from '../hnsw/vector-slab.js';
 import { CheckpointGraph } from '../hnsw/graph-search.js';
 import { readGraphLinks } from '../hnsw/graph-links.js';
-import { forkDistance, type ForkDistance } from '../hnsw/fork-distance.js';
+import { forkDistance, rankedDistance, type ForkDistance } from '../hnsw/fork-distance.js';
 import { readHeaderFile } from '../hnsw/segment-files.js';
 import type { SearchHit } from '../hnsw/vector-index.js';
 import { OVERLAP_ROWS, checkCheckpointAgainstWal, checkSeqAhead } from './checkpoint-wal-check.js';
@@ -267,8 +267,9 @@ export class VectorState {
       if (allowed && !allowed.has(label)) continue;
       const slot = this.slab.slotOf(label);
       if (slot === undefined) continue;
-      const d = distance(q, data, slot * this.slab.dim);
-      if (Number.isFinite(d)) hits.push({ label, distance: d });
+      const base = slot * this.slab.dim;
+      const d = rankedDistance(distance(q, data, base), data, base, this.slab.dim);
+      if (d !== null) hits.push({ label, distance: d });
     }
     hits.sort(compareHits);
     return hits.length > k ? hits.slice(0, k) : hits;

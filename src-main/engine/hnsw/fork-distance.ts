@@ -72,3 +72,15 @@ export function forkDistance(space: Space, dim: number): ForkDistance {
     return f(1 - (simd === 0 ? tail : f(head + tail)));
   };
 }
+
+/**
+ * The distance a hit is ranked by, or null when it must not be ranked. A stored NaN/Infinity
+ * component makes the distance meaningless: such a vector is never ranked (it is reported when
+ * loaded). A finite vector whose distance overflowed float32 against a huge query is ranked as
+ * Chroma ranks it — −∞ first, +∞ (and NaN, from ∞ − ∞) last — and reported without a number.
+ */
+export function rankedDistance(d: number, data: Float32Array, base: number, dim: number): number | null {
+  if (Number.isFinite(d)) return d;
+  for (let i = 0; i < dim; i++) if (!Number.isFinite(data[base + i]!)) return null;
+  return Number.isNaN(d) ? Infinity : d;
+}

@@ -1,5 +1,5 @@
 import type { Space } from '../../../shared/models.js';
-import { forkDistance, type ForkDistance } from './fork-distance.js';
+import { forkDistance, rankedDistance, type ForkDistance } from './fork-distance.js';
 import type { GraphLinks } from './graph-links.js';
 import { PairHeap } from './pair-heap.js';
 import type { SearchHit } from './vector-index.js';
@@ -21,7 +21,9 @@ const FLT_MAX = 3.4028234663852886e38;
  * - both queues are libstdc++ heaps ordered by distance only (PairHeap), which decides which of
  *   equal distances survive the ef and k cuts; the survivors are reported by (distance, label).
  *
- * Distances use the fork's kernel (fork-distance.ts). Single-threaded, so one visited array and
+ * Distances use the fork's kernel (fork-distance.ts). One deliberate difference: an element whose
+ * stored vector has NaN/∞ components routes the search but is never collected (Chroma would
+ * collect it with a meaningless distance). Single-threaded, so one visited array and
  * two heaps are reused across queries.
  */
 export class CheckpointGraph {
@@ -45,6 +47,13 @@ export class CheckpointGraph {
   private distanceTo(q: Float32Array, slab: Float32Array, id: number): number {
     const at = this.links.vectorAt[id]!;
     return at >= 0 ? this.distance(q, slab, at * this.dim) : this.distance(q, this.links.extra, (-at - 1) * this.dim);
+  }
+
+  /** The key an element is collected under, or null for a vector with NaN/∞ components (never ranked). */
+  private rankKey(slab: Float32Array, id: number, d: number): number | null {
+    if (Number.isFinite(d)) return d;
+    const at = this.links.vectorAt[id]!;
+    return at >= 0 ? rankedDistance(d, slab, at * this.dim, this.dim) : rankedDistance(d, this.links.extra, (-at - 1) * this.dim, this.dim);
   }
 
   /**
@@ -101,11 +110,11 @@ export class CheckpointGraph {
     top.clear();
     open.clear();
     let lowerBound: number;
-    if (collect(ep)) {
-      const d = this.distanceTo(q, slab, ep);
-      lowerBound = d;
-      top.push(d, ep);
-      open.push(-d, ep);
+    const epKey = collect(ep) ? this.rankKey(slab, ep, this.distanceTo(q, slab, ep)) : null;
+    if (epKey !== null) {
+      lowerBound = epKey;
+      top.push(epKey, ep);
+      open.push(-epKey, ep);
     } else {
       lowerBound = FLT_MAX;
       open.push(-lowerBound, ep);
@@ -126,7 +135,10 @@ export class CheckpointGraph {
         const d = this.distanceTo(q, slab, cand);
         if (top.size < ef || lowerBound > d) {
           open.push(-d, cand);
-          if (collect(cand)) top.push(d, cand);
+          if (collect(cand)) {
+            const key = this.rankKey(slab, cand, d);
+            if (key !== null) top.push(key, cand);
+          }
           if (top.size > ef) top.pop();
           if (top.size > 0) lowerBound = top.topKey();
         }

@@ -1,4 +1,5 @@
 import type { Space } from '../../../shared/models.js';
+import { forkDistance, rankedDistance, type ForkDistance } from './fork-distance.js';
 import type { SearchHit } from './vector-index.js';
 
 const INITIAL_CAPACITY = 1024;
@@ -28,6 +29,7 @@ export class VectorSlab {
    */
   private readonly sparse = new Map<number, number>();
   private live = 0;
+  private distance: ForkDistance | undefined;
   private readonly free: number[] = [];
   private used = 0;
 
@@ -177,31 +179,19 @@ export class VectorSlab {
   }
 
   /**
-   * Exact top-k. `query` must already be in index form (normalised for cosine). Ascending by
-   * distance, ties by label, as Chroma reports them.
+   * Exact top-k. `query` must already be in index form (normalised for cosine). Distances are
+   * the fork's float32 arithmetic (fork-distance.ts), ascending, ties by label, as Chroma reports.
    */
   search(query: Float32Array, k: number, allowed: ReadonlySet<number> | null): SearchHit[] {
     const dim = this.dim;
     const data = this.data;
     const heap = new TopK(Math.min(k, allowed ? allowed.size : this.size));
     if (heap.capacity === 0) return [];
-    const l2 = this.space === 'l2';
+    const distance = (this.distance ??= forkDistance(this.space, dim));
     const scan = (slot: number, label: number) => {
       const base = slot * dim;
-      let acc = 0;
-      if (l2) {
-        for (let i = 0; i < dim; i++) {
-          const d = query[i]! - data[base + i]!;
-          acc += d * d;
-        }
-      } else {
-        for (let i = 0; i < dim; i++) acc += query[i]! * data[base + i]!;
-        acc = 1 - acc;
-      }
-      // A stored NaN/Infinity component makes the distance meaningless (NaN compares false, so it
-      // would sit wherever it landed in the heap): such a vector is never ranked.
-      if (!Number.isFinite(acc)) return;
-      heap.offer(Math.fround(acc), label);
+      const ranked = rankedDistance(distance(query, data, base), data, base, dim);
+      if (ranked !== null) heap.offer(ranked, label);
     };
     if (allowed && allowed.size < this.size) {
       for (const label of allowed) {

@@ -28,7 +28,7 @@ function toRow(r: MatchedRecord, embedding: number[] | null): RecordRow {
     internalId: r.internalId,
     document: r.document,
     uri: r.uri,
-    metadata: visibleMetadata(r.metadata),
+    metadata: visibleMetadata(r.metadata, r.uri),
     embedding,
     ...(r.fromWal ? { fromWal: true } : {}),
   };

@@ -20,7 +20,7 @@ export function getResult(reader: CollectionReader, spec: GetSpec): GetResult {
   for (const r of out.records) {
     result.ids.push(r.id);
     if (include.includes('documents')) result.documents.push(r.document);
-    if (include.includes('metadatas')) result.metadatas.push(visibleMetadata(r.metadata));
+    if (include.includes('metadatas')) result.metadatas.push(visibleMetadata(r.metadata, r.uri));
     if (include.includes('uris')) result.uris.push(r.uri);
     if (vectors) {
       const label = vectors.idToLabel.get(r.id);

@@ -96,6 +96,6 @@ function loadContentsByUserId(reader: CollectionReader, ids: string[]) {
   const out = new Map<string, { metadata: ReturnType<typeof visibleMetadata>; document: string | null; uri: string | null }>();
   if (ids.length === 0) return out;
   const got = runGet(reader, { ids, where: null, whereDocument: null, limit: null, offset: 0, include: [] }, { withContents: true });
-  for (const r of got.records) out.set(r.id, { metadata: visibleMetadata(r.metadata), document: r.document, uri: r.uri });
+  for (const r of got.records) out.set(r.id, { metadata: visibleMetadata(r.metadata, r.uri), document: r.document, uri: r.uri });
   return out;
 }
