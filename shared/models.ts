@@ -304,3 +304,13 @@ export interface CollectionRef {
   database?: string;
   name: string;
 }
+
+/**
+ * The repairs `fix` can make on a copy of a folder (the doctor names one per finding it can fix):
+ * - purge-wal: delete the WAL rows every segment has applied, in every tenant, then VACUUM;
+ * - orphans: remove segment folders, embeddings, max_seq_id and array rows of deleted segments;
+ * - fts-rebuild: rebuild the full-text index from the documents;
+ * - hnsw-rebuild: rebuild a collection's HNSW checkpoint from the WAL and/or salvaged vectors.
+ */
+export const FIX_KINDS = ['purge-wal', 'orphans', 'fts-rebuild', 'hnsw-rebuild'] as const;
+export type FixKind = (typeof FIX_KINDS)[number];
