@@ -17,7 +17,15 @@ export interface IpcDeps {
   connectEngine(webContentsId: number): void;
   chooseFolder(webContentsId: number): void;
   reveal(path: string): void;
+  /**
+   * The path as the app recorded it when it produced or opened it (revealable-paths.ts), or null.
+   * The page is not trusted with arbitrary paths: a compromised one must not point the file
+   * manager anywhere. The recorded form is what gets revealed, never the page's spelling of it.
+   */
+  revealablePath(path: string): string | null;
   onRejected?(channel: string, url: string): void;
+  /** A reveal refused because the path is not one the app produced or opened. */
+  onRevealRefused?(path: string): void;
 }
 
 /**
@@ -37,7 +45,10 @@ export function registerIpcHandlers(ipcMain: IpcMainLike, deps: IpcDeps): void {
   guarded(CHANNELS.connect, (event) => deps.connectEngine(event.sender.id));
   guarded(CHANNELS.chooseFolder, (event) => deps.chooseFolder(event.sender.id));
   guarded(CHANNELS.reveal, (_event, path) => {
-    if (typeof path === 'string' && path.length > 0) deps.reveal(path);
+    if (typeof path !== 'string' || path.length === 0) return;
+    const allowed = deps.revealablePath(path);
+    if (allowed !== null) deps.reveal(allowed);
+    else deps.onRevealRefused?.(path);
   });
 }
 

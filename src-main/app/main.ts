@@ -1,7 +1,8 @@
 // Electron main: windows, menus, dialogs. The engine runs in its own process (a utility process
 // when packaged, a Node child in development: docs/electron.md); this process only wires
 // MessagePorts between it and the window, so the UI never freezes on a big folder. The window
-// opens only after the engine host reported that its native modules load.
+// opens only after the engine host reported that its native modules load. In the packaged app,
+// main also starts the engine pool's SQL processes for the host, which cannot fork them itself.
 import { BrowserWindow, Menu, MessageChannelMain, app, dialog, ipcMain, session, shell, utilityProcess } from 'electron';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -17,6 +18,8 @@ import { waitForEngineReady } from './engine-handshake.js';
 import { utilityEngineHost, type EngineHost } from './engine-host-handle.js';
 import { launchNodeEngine } from './node-engine-launcher.js';
 import { startEngineThenWindow } from './engine-startup.js';
+import { serveEngineProcesses } from './engine-process-spawner.js';
+import { RevealablePaths } from './revealable-paths.js';
 import { denyAllPermissions, devServerUrlFor, guardContents } from './window-guards.js';
 
 const root = packageRoot();
@@ -36,6 +39,9 @@ let engine: EngineHost | null = null;
 let engineCandidate: EngineCandidate | null = null;
 let relaunching: Promise<EngineHost> | null = null;
 let recent: RecentFolders;
+// What the window may reveal: the start folder, folders opened, and what the engine wrote.
+const revealable = new RevealablePaths();
+revealable.add(startFolder);
 
 const io: FactsIo = {
   isFile: (p) => {
@@ -58,6 +64,20 @@ async function launchEngine(candidate: EngineCandidate): Promise<EngineHost> {
   const env = { ...process.env, CHROMA_INSPECTOR_FOLDER: startFolder };
   if (candidate.kind === 'utility') {
     const proc = utilityProcess.fork(join(root, 'dist', 'electron', 'engine-host.js'), [], { serviceName: 'Chroma Inspector engine', env });
+    // Before the handshake: the host's pool asks for its first SQL process as it starts.
+    serveEngineProcesses(proc, {
+      fork: (processEnv) => utilityProcess.fork(join(root, 'dist', 'engine-worker.js'), [], { serviceName: 'Chroma Inspector SQL', env: processEnv }),
+      createChannel: () => new MessageChannelMain(),
+      env,
+      forceKill: (pid) => {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      },
+      log: (line) => console.warn(line),
+    });
     await waitForEngineReady(proc, HANDSHAKE_TIMEOUT_MS);
     return adopt(utilityEngineHost(proc));
   }
@@ -72,6 +92,7 @@ async function launchEngine(candidate: EngineCandidate): Promise<EngineHost> {
 
 function adopt(host: EngineHost): EngineHost {
   engine = host;
+  host.onPathProduced((path) => revealable.add(path));
   host.onExit(() => {
     if (engine === host) engine = null;
   });
@@ -122,6 +143,7 @@ function createWindow(): BrowserWindow {
 }
 
 function openFolderInWindow(path: string) {
+  revealable.add(resolve(path));
   recent.add(path);
   refreshMenu();
   const win = BrowserWindow.getFocusedWindow() ?? BrowserWindow.getAllWindows()[0] ?? createWindow();
@@ -166,7 +188,9 @@ void app.whenReady().then(async () => {
       connectEngine: (webContentsId) => void connectWindow(webContentsId),
       chooseFolder: () => void chooseFolder(),
       reveal: (path) => shell.showItemInFolder(path),
+      revealablePath: (path) => revealable.lookup(path),
       onRejected: (channel, url) => console.warn(`refused IPC ${channel} from ${url}`),
+      onRevealRefused: (path) => console.warn(`refused to reveal ${path}: not a path this app opened or wrote`),
     },
   );
   refreshMenu();
@@ -194,8 +218,22 @@ void app.whenReady().then(async () => {
 });
 
 app.on('window-all-closed', () => {
-  // A window opened later (macOS dock) starts a fresh engine through currentEngine().
+  // Quitting stops the engine first (will-quit below).
+  if (process.platform !== 'darwin') return app.quit();
+  // macOS keeps the app running: the engine stops now, and a window opened later (dock) starts a
+  // fresh one through currentEngine().
   engine?.stop();
   engine = null;
-  if (process.platform !== 'darwin') app.quit();
+});
+
+// Every way of quitting (last window, menu, Cmd+Q) passes here. The app quits once the engine host
+// ended (it is killed after a grace if it hangs): Electron would end a utility process with the app,
+// before its writer persisted the HNSW checkpoints.
+app.on('will-quit', (event) => {
+  const host = engine;
+  if (!host) return;
+  event.preventDefault();
+  engine = null;
+  host.onExit(() => app.quit());
+  host.stop();
 });

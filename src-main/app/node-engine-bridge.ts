@@ -2,6 +2,7 @@
 // child's IPC channel (engine-session-mux.ts). Main only relays; the engine work stays in the child.
 import type { EngineHost, MainPortLike } from './engine-host-handle.js';
 import { isSessionMessage, type SessionMessage } from './engine-session-mux.js';
+import { isPathProduced } from './produced-paths.js';
 
 /** Node's ChildProcess as the bridge uses it (forked with an IPC channel). */
 export interface NodeChildLike {
@@ -57,5 +58,9 @@ export function nodeEngineHost(child: NodeChildLike, stopGraceMs = 5_000): Engin
       }, stopGraceMs).unref?.();
     },
     onExit: (listener) => void child.on('exit', () => listener()),
+    onPathProduced: (listener) =>
+      void child.on('message', (m) => {
+        if (isPathProduced(m)) listener(m.path);
+      }),
   };
 }

@@ -30,8 +30,8 @@ beforeAll(() => {
 });
 
 describe('the build output electron-builder packs', () => {
-  it('has the main entry, the preload and both engine hosts, inside the app', () => {
-    for (const p of [config.extraMetadata.main, 'dist/electron/preload.cjs', 'dist/electron/engine-host.js', 'dist/electron/engine-node-host.js', 'dist-renderer/index.html']) {
+  it('has the main entry, the preload, both engine hosts and the engine worker they run, inside the app', () => {
+    for (const p of [config.extraMetadata.main, 'dist/electron/preload.cjs', 'dist/electron/engine-host.js', 'dist/electron/engine-node-host.js', 'dist/engine-worker.js', 'dist-renderer/index.html']) {
       expect(existsSync(join(root, p)), p).toBe(true);
       expect(inApp(p), p).toBe(true);
     }

@@ -1,11 +1,13 @@
 // One engine of the worker pool (worker-pool.ts): an EngineService and the contract's dispatcher,
-// in a worker thread (reads) or a forked child process (raw SQL, which runs in native code that
-// only killing a process can stop). Both carry the same protocol messages; the pool translates
-// folder handles, so this engine is the plain in-process one.
+// in a worker thread (reads), or in a process for raw SQL, which runs in native code that only
+// killing a process can stop. That process is a forked Node child (serve, the development host)
+// or, in the packaged desktop app, an Electron utility process that main starts for the engine
+// host and joins to it by a MessagePort (docs/electron.md). All carry the same protocol messages;
+// the pool translates folder handles, so this engine is the plain in-process one.
 import { parentPort, workerData } from 'node:worker_threads';
 import { createDispatcher } from '../dispatcher.js';
 import { EngineService } from '../engine-service.js';
-import { READY, SHUTDOWN, type WorkerSetup } from './worker-setup.js';
+import { READY, SHUTDOWN, setupFromEnv, type WorkerSetup } from './worker-setup.js';
 
 interface Carrier {
   send(message: unknown): void;
@@ -14,25 +16,62 @@ interface Carrier {
   exit(): void;
 }
 
-function carrier(): Carrier {
+/** Electron's MessagePortMain, as far as this engine uses it. */
+interface EnginePortLike {
+  postMessage(message: unknown): void;
+  on(event: 'message', listener: (e: { data: unknown }) => void): unknown;
+  on(event: 'close', listener: () => void): unknown;
+  start(): void;
+}
+
+/** Electron's `process.parentPort` in a utility process. */
+interface UtilityParentPortLike {
+  on(event: 'message', listener: (e: { data: unknown; ports: readonly EnginePortLike[] }) => void): unknown;
+}
+
+const utilityParent = (process as unknown as { parentPort?: UtilityParentPortLike }).parentPort;
+
+/** Main hands the utility process its end of the channel to the engine host as its first port. */
+const firstPort = (parent: UtilityParentPortLike) =>
+  new Promise<EnginePortLike>((done) => {
+    let taken = false;
+    parent.on('message', (e) => {
+      const port = e.ports?.[0];
+      if (port && !taken) {
+        taken = true;
+        done(port);
+      }
+    });
+  });
+
+async function carrier(): Promise<Carrier> {
   if (parentPort) {
     const port = parentPort;
     return { send: (m) => port.postMessage(m), onMessage: (l) => void port.on('message', l), exit: () => port.close() };
   }
+  if (utilityParent) {
+    const port = await firstPort(utilityParent);
+    // The host closed its end or died: nothing is left to answer (as 'disconnect' below).
+    port.on('close', () => process.exit(0));
+    return {
+      send: (m) => port.postMessage(m),
+      // Started only once listened to, so no message is dispatched before the dispatcher exists.
+      onMessage: (l) => {
+        port.on('message', (e) => l(e.data));
+        port.start();
+      },
+      exit: () => process.exit(0),
+    };
+  }
   const send = process.send?.bind(process);
-  if (!send) throw new Error('engine-worker must run in a worker thread or a forked child process');
+  if (!send) throw new Error('engine-worker must run in a worker thread, a forked child process or an Electron utility process');
   // The pool went away (or killed us): nothing is left to answer.
   process.once('disconnect', () => process.exit(0));
   return { send: (m) => void send(m as never), onMessage: (l) => void process.on('message', l), exit: () => process.exit(0) };
 }
 
-const setup: WorkerSetup = parentPort
-  ? ((workerData as WorkerSetup | undefined) ?? { defaultFolder: null, roots: null })
-  : {
-      defaultFolder: process.env.CHROMA_INSPECTOR_FOLDER || null,
-      roots: process.env.CHROMA_INSPECTOR_ROOTS ? (JSON.parse(process.env.CHROMA_INSPECTOR_ROOTS) as string[]) : null,
-    };
-const channel = carrier();
+const setup: WorkerSetup = parentPort ? ((workerData as WorkerSetup | undefined) ?? { defaultFolder: null, roots: null }) : setupFromEnv(process.env);
+const channel = await carrier();
 const service = new EngineService({ defaultFolder: setup.defaultFolder, roots: setup.roots });
 const session = createDispatcher(service.handlers())((m) => channel.send(m));
 channel.onMessage((message) => {

@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import type { ServerMessage } from '../../../shared/protocol.js';
 import { resolve } from 'node:path';
-import { READY, SHUTDOWN, type WorkerSetup } from './worker-setup.js';
+import { READY, SHUTDOWN, engineProcessEnv, type WorkerSetup } from './worker-setup.js';
 
 /**
  * One running engine-worker, as the pool sees it: a worker thread, or a child process for work
@@ -10,7 +10,7 @@ import { READY, SHUTDOWN, type WorkerSetup } from './worker-setup.js';
  */
 export interface PoolEngine {
   readonly kind: 'thread' | 'process';
-  /** The child's pid (process engines), for tests that check nothing is left running. */
+  /** The child's pid (process engines, once known), for tests that check nothing is left running. */
   readonly pid: number | null;
   /** Settles once its code has loaded (or it ended first): a call's time limit starts after. */
   readonly ready: Promise<void>;
@@ -27,9 +27,15 @@ export interface PoolEngineEvents {
   onExit(reason: string): void;
 }
 
-export function startPoolEngine(kind: 'thread' | 'process', entry: string, setup: WorkerSetup, events: PoolEngineEvents): PoolEngine {
-  return kind === 'thread' ? startThread(entry, setup, events) : startProcess(entry, setup, events);
-}
+/**
+ * How the pool starts an engine. The default forks processes with Node's child_process; a host
+ * where that cannot work (a packaged Electron app: its runAsNode fuse is off, and fork relies on
+ * it) passes its own, e.g. one that has Electron's main process start them (docs/electron.md).
+ */
+export type StartEngine = (kind: 'thread' | 'process', entry: string, setup: WorkerSetup, events: PoolEngineEvents) => PoolEngine;
+
+export const startPoolEngine: StartEngine = (kind, entry, setup, events) =>
+  kind === 'thread' ? startThread(entry, setup, events) : startProcess(entry, setup, events);
 
 function startThread(entry: string, setup: WorkerSetup, events: PoolEngineEvents): PoolEngine {
   const worker = new Worker(resolve(entry), { workerData: setup });
@@ -73,7 +79,7 @@ function startProcess(entry: string, setup: WorkerSetup, events: PoolEngineEvent
   const child: ChildProcess = fork(resolve(entry), [], {
     // Structured clone, as between threads: typed arrays and big results survive unchanged.
     serialization: 'advanced',
-    env: { ...process.env, CHROMA_INSPECTOR_FOLDER: setup.defaultFolder ?? '', CHROMA_INSPECTOR_ROOTS: setup.roots ? JSON.stringify(setup.roots) : '' },
+    env: engineProcessEnv(process.env, setup),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let stopping = false;

@@ -6,7 +6,7 @@ import type { ErrorData } from '../../../shared/errors.js';
 import { isClientMessage, type ServerMessage } from '../../../shared/protocol.js';
 import type { ConnectSession } from '../engine-session.js';
 import { isBounded, laneFor, mayTerminate, type Lane } from './call-policy.js';
-import { startPoolEngine, type PoolEngine } from './pool-engine.js';
+import { startPoolEngine, type PoolEngine, type StartEngine } from './pool-engine.js';
 
 export interface WorkerPoolOptions {
   /** The folder `defaultFolder` answers with. */
@@ -21,6 +21,15 @@ export interface WorkerPoolOptions {
   callTimeoutMs?: number | null;
   /** How long a cancelled call may take to stop by itself before its worker is terminated. */
   cancelGraceMs?: number;
+  /** What a TIMEOUT message names as the setting of the limit; default `--call-timeout` (serve). */
+  timeoutSetting?: string;
+  /** Starts each engine; default startPoolEngine (threads, and forked Node children for SQL). */
+  startEngine?: StartEngine;
+  /**
+   * Sees the value of every call that succeeded, as the client gets it. The Electron hosts tell
+   * main from here which paths the engine opened or wrote, the only ones the window may reveal.
+   */
+  onResult?(method: string, value: unknown): void;
 }
 
 export interface WorkerPool {
@@ -100,6 +109,8 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   const timeoutMs = options.callTimeoutMs === undefined ? DEFAULT_CALL_TIMEOUT_MS : options.callTimeoutMs;
   const graceMs = options.cancelGraceMs ?? 1000;
   const readers = Math.max(1, options.readWorkers ?? defaultReadWorkers());
+  const startEngine = options.startEngine ?? startPoolEngine;
+  const timeoutSetting = options.timeoutSetting ?? '--call-timeout';
   const lanes: Record<Lane, LaneState> = {
     read: { name: 'read', kind: 'thread', min: readers, max: readers + 2, oneShot: false, slots: [], queue: [] },
     writer: { name: 'writer', kind: 'thread', min: 0, max: 1, oneShot: false, slots: [], queue: [] },
@@ -114,7 +125,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
 
   const spawn = (lane: LaneState): Slot => {
     const slot: Slot = { lane, engine: null as unknown as PoolEngine, job: null, handles: new Map(), replies: new Map(), idleTimer: null, dead: false };
-    slot.engine = startPoolEngine(lane.kind, entry, { defaultFolder: options.defaultFolder, roots: options.roots ?? null }, {
+    slot.engine = startEngine(lane.kind, entry, { defaultFolder: options.defaultFolder, roots: options.roots ?? null }, {
       onMessage: (m) => {
         const reply = slot.replies.get(m.id);
         if (!reply) return;
@@ -241,7 +252,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     stop(job, {
       code: 'TIMEOUT',
       message:
-        `The call took longer than ${seconds} s and was stopped (limit set by --call-timeout)` +
+        `The call took longer than ${seconds} s and was stopped (limit set by ${timeoutSetting})` +
         (writer ? '. Writes were switched off for this folder; enable them again to keep editing' : ''),
       details: { method: job.method, limitSeconds: seconds },
     });
@@ -271,6 +282,14 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     return value;
   };
 
+  const observe = (method: string, value: unknown) => {
+    try {
+      options.onResult?.(method, value);
+    } catch {
+      // An observer's failure is its own: the call still gets its answer.
+    }
+  };
+
   const run = async (job: Job, slot: Slot) => {
     slot.job = job;
     job.slot = slot;
@@ -298,8 +317,12 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     slot.replies.set(id, (m) => {
       if (job.done) return;
       if (m.type === 'progress') job.session.send({ ...m, id: job.id });
-      else if (m.ok) finish(job, { type: 'result', id: job.id, ok: true, value: translate(job, slot, m.value) });
-      else fail(job, m.error);
+      else if (!m.ok) fail(job, m.error);
+      else {
+        const value = translate(job, slot, m.value);
+        observe(job.method, value);
+        finish(job, { type: 'result', id: job.id, ok: true, value });
+      }
     });
     slot.engine.post({ type: 'call', id, method: job.method, input });
   };

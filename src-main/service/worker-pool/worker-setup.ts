@@ -10,3 +10,28 @@ export const SHUTDOWN = 'engine-worker:shutdown';
 
 /** Sent by an engine once its code is loaded: call time limits start counting from here. */
 export const READY = 'engine-worker:ready';
+
+/**
+ * The environment a process engine is started with: its setup travels in it, because a process
+ * (Node child or Electron utility process) has no workerData.
+ */
+export function engineProcessEnv(base: NodeJS.ProcessEnv, setup: WorkerSetup): NodeJS.ProcessEnv {
+  return { ...base, CHROMA_INSPECTOR_FOLDER: setup.defaultFolder ?? '', CHROMA_INSPECTOR_ROOTS: setup.roots ? JSON.stringify(setup.roots) : '' };
+}
+
+/** engineProcessEnv read back in the process engine. */
+export function setupFromEnv(env: NodeJS.ProcessEnv): WorkerSetup {
+  return {
+    defaultFolder: env.CHROMA_INSPECTOR_FOLDER || null,
+    roots: env.CHROMA_INSPECTOR_ROOTS ? (JSON.parse(env.CHROMA_INSPECTOR_ROOTS) as string[]) : null,
+  };
+}
+
+/** Whether a value is a WorkerSetup (it crosses a process boundary in the packaged app). */
+export function isWorkerSetup(value: unknown): value is WorkerSetup {
+  if (typeof value !== 'object' || value === null) return false;
+  const s = value as { defaultFolder?: unknown; roots?: unknown };
+  const folderOk = s.defaultFolder === null || typeof s.defaultFolder === 'string';
+  const rootsOk = s.roots === null || (Array.isArray(s.roots) && s.roots.every((r) => typeof r === 'string'));
+  return folderOk && rootsOk;
+}

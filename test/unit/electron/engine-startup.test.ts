@@ -7,7 +7,7 @@ import { ENGINE_UNAVAILABLE_EXIT, startEngineThenWindow, type StartupDeps } from
 const NODE: EngineCandidate = { kind: 'node', nodePath: '/usr/bin/node', why: 'npm built the modules for it' };
 const UTILITY: EngineCandidate = { kind: 'utility', why: 'maybe rebuilt' };
 const plan = (candidates: EngineCandidate[]): EngineLaunchPlan => ({ candidates, summary: candidates.length ? 'development: …' : 'no engine host can load the native modules: no Node.js' });
-const host = (kind: EngineHost['kind']): EngineHost => ({ kind, connect: vi.fn(), stop: vi.fn(), onExit: vi.fn() });
+const host = (kind: EngineHost['kind']): EngineHost => ({ kind, connect: vi.fn(), stop: vi.fn(), onExit: vi.fn(), onPathProduced: vi.fn() });
 
 function deps(over: Partial<StartupDeps>): StartupDeps & { lines: string[] } {
   const lines: string[] = [];

@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { makeUrlTrust, registerIpcHandlers, type IpcMainEventLike } from '../../../src-main/app/ipc-handlers.js';
 import { CHANNELS, PORT_MESSAGE, createPreloadApi } from '../../../src-main/preload/preload-api.js';
 import { buildMenuTemplate } from '../../../src-main/app/menu.js';
+import { RevealablePaths } from '../../../src-main/app/revealable-paths.js';
 
 /** A stand-in for ipcMain that lets a test play the renderer. */
 function fakeIpcMain() {
@@ -18,9 +19,20 @@ const INDEX = 'file:///opt/chroma-inspector/dist-renderer/index.html';
 describe('IPC handlers in main', () => {
   const setup = () => {
     const ipc = fakeIpcMain();
-    const deps = { isTrustedUrl: makeUrlTrust(INDEX), connectEngine: vi.fn(), chooseFolder: vi.fn(), reveal: vi.fn(), onRejected: vi.fn() };
+    // As main.ts keeps it: the start folder, then what was opened or written.
+    const revealable = new RevealablePaths();
+    revealable.add('/data/chroma');
+    const deps = {
+      isTrustedUrl: makeUrlTrust(INDEX),
+      connectEngine: vi.fn(),
+      chooseFolder: vi.fn(),
+      reveal: vi.fn(),
+      revealablePath: (p: string) => revealable.lookup(p),
+      onRejected: vi.fn(),
+      onRevealRefused: vi.fn(),
+    };
     registerIpcHandlers(ipc, deps);
-    return { ipc, deps };
+    return { ipc, deps, revealable };
   };
 
   it('registers a handler for every channel the preload uses', () => {
@@ -41,6 +53,29 @@ describe('IPC handlers in main', () => {
     for (const url of ['https://evil.example/', 'file:///tmp/other.html', 'about:blank', '']) ipc.emit(CHANNELS.connect, url);
     expect(deps.connectEngine).not.toHaveBeenCalled();
     expect(deps.onRejected).toHaveBeenCalledTimes(4);
+  });
+
+  it('reveals only paths the app opened or wrote, refusing and reporting any other', () => {
+    const { ipc, deps, revealable } = setup();
+    revealable.add('/backups/2024.zip');
+    for (const path of ['/etc/passwd', '/data', '/data/chroma/chroma.sqlite3', '/data/chroma-other', 'data/chroma', '/backups/2024.zip.part']) {
+      ipc.emit(CHANNELS.reveal, INDEX, path);
+    }
+    expect(deps.reveal).not.toHaveBeenCalled();
+    expect(deps.onRevealRefused).toHaveBeenCalledTimes(6);
+    expect(deps.onRevealRefused).toHaveBeenCalledWith('/etc/passwd');
+    ipc.emit(CHANNELS.reveal, INDEX, '/backups/2024.zip');
+    // The same path spelled with `..` names the one produced, and that recorded form is revealed.
+    ipc.emit(CHANNELS.reveal, INDEX, '/backups/tmp/../2024.zip');
+    expect(deps.reveal.mock.calls).toEqual([['/backups/2024.zip'], ['/backups/2024.zip']]);
+  });
+
+  it('checks the sender before the path: a foreign page learns nothing', () => {
+    const { ipc, deps } = setup();
+    ipc.emit(CHANNELS.reveal, 'https://evil.example/', '/data/chroma');
+    expect(deps.reveal).not.toHaveBeenCalled();
+    expect(deps.onRevealRefused).not.toHaveBeenCalled();
+    expect(deps.onRejected).toHaveBeenCalledWith(CHANNELS.reveal, 'https://evil.example/');
   });
 
   it('ignores malformed arguments', () => {

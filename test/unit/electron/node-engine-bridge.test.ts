@@ -176,13 +176,57 @@ describe('the Node child host bridge', () => {
 });
 
 describe('the utility process host', () => {
+  const fakeUtility = () => {
+    const proc = new EventEmitter() as EventEmitter & { postMessage: ReturnType<typeof vi.fn<(m: unknown, t?: unknown[]) => void>>; kill: ReturnType<typeof vi.fn<() => void>> };
+    proc.postMessage = vi.fn<(m: unknown, t?: unknown[]) => void>();
+    proc.kill = vi.fn<() => void>();
+    return proc;
+  };
+
   it('hands the port itself to the utility process', () => {
-    const proc = { postMessage: vi.fn(), on: vi.fn(), kill: vi.fn() };
+    const proc = fakeUtility();
     const host = utilityEngineHost(proc);
     const port = fakeChannel().main;
     host.connect(port);
     expect(proc.postMessage).toHaveBeenCalledWith({ type: 'connect' }, [port]);
-    host.stop();
-    expect(proc.kill).toHaveBeenCalled();
+  });
+
+  it('stops by asking (the host closes its pool, persisting checkpoints), killing only a host that hangs', () => {
+    vi.useFakeTimers();
+    try {
+      const hangs = fakeUtility();
+      utilityEngineHost(hangs, 5_000).stop();
+      expect(hangs.postMessage).toHaveBeenCalledWith({ type: 'stop' });
+      vi.advanceTimersByTime(4_999);
+      expect(hangs.kill).not.toHaveBeenCalled();
+      vi.advanceTimersByTime(1);
+      expect(hangs.kill).toHaveBeenCalled();
+
+      const ends = fakeUtility();
+      utilityEngineHost(ends, 5_000).stop();
+      ends.emit('exit', 0);
+      vi.advanceTimersByTime(5_000);
+      expect(ends.kill).not.toHaveBeenCalled();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe('paths the hosts report', () => {
+  it("passes each host's path-produced messages on, and nothing else", () => {
+    const proc = new EventEmitter() as EventEmitter & { postMessage(): void; kill(): void };
+    Object.assign(proc, { postMessage: vi.fn(), kill: vi.fn() });
+    const utility: string[] = [];
+    utilityEngineHost(proc).onPathProduced((p) => utility.push(p));
+    for (const m of [{ type: 'path-produced', path: '/out/a.zip' }, { type: 'path-produced', path: 7 }, { type: 'engine-ready' }, 'x']) proc.emit('message', m);
+    expect(utility).toEqual(['/out/a.zip']);
+
+    const { child } = fakeChild(echoConnect().connect);
+    const node: string[] = [];
+    nodeEngineHost(child).onPathProduced((p) => node.push(p));
+    child.emit('message', { type: 'path-produced', path: '/data/opened' });
+    child.emit('message', { type: 'session-message', session: 1, data: { type: 'path-produced', path: '/nope' } });
+    expect(node).toEqual(['/data/opened']);
   });
 });

@@ -1,6 +1,7 @@
 // The development host for real: engine-node-host.ts, bundled as the build does, forked with this
 // Node as main forks it with the system Node. Only Electron's MessagePortMain is played by a fake.
 import { EventEmitter } from 'node:events';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngineClient } from '../../../shared/client.js';
@@ -9,6 +10,8 @@ import type { MainPortLike } from '../../../src-main/app/engine-host-handle.js';
 import { launchNodeEngine } from '../../../src-main/app/node-engine-launcher.js';
 import { referenceFixture } from '../../helpers/paths.js';
 import { buildEngineHosts, repoRoot } from './build-hosts.js';
+import { fakeChannelMain } from './fake-utility-process.js';
+import { ENDLESS_SQL, alive, errorOf, slowestCountWhile, until, windowChannel, windowClient } from './window-client.js';
 
 let script: string;
 let dispose = () => undefined as void;
@@ -73,4 +76,70 @@ Module._load = function (request, ...rest) {
       launchNodeEngine({ nodePath: join(repoRoot, 'no-such-node'), script, env: process.env, timeoutMs: 10_000 }),
     ).rejects.toThrow(/could not start|exited/);
   });
+
+  it('serves sessions on the worker pool: a runaway SQL call ends at the limit or on cancel, its process killed, while other windows are answered', async () => {
+    const folder = join(referenceFixture('chroma-1.3.4-seed7'), 'data');
+    const { host, ready } = await launchNodeEngine({
+      nodePath: process.execPath,
+      script,
+      env: { ...process.env, CHROMA_INSPECTOR_FOLDER: folder, CHROMA_INSPECTOR_CALL_TIMEOUT: '2' },
+      timeoutMs: 30_000,
+    });
+    const exited = new Promise<void>((r) => host.onExit(r));
+    const produced: string[] = [];
+    host.onPathProduced((p) => produced.push(p));
+    const window = () => {
+      const { port1, port2 } = fakeChannelMain();
+      host.connect(port1);
+      return port2;
+    };
+    // The pool's SQL children are the host's child processes (Linux lists them; elsewhere unchecked).
+    const childrenFile = `/proc/${ready.pid}/task/${ready.pid}/children`;
+    const sqlChildren = () => (existsSync(childrenFile) ? readFileSync(childrenFile, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number) : null);
+    if (process.platform === 'linux') expect(sqlChildren()).not.toBeNull();
+
+    const a = windowClient(window());
+    const b = windowClient(window());
+    const opened = await a.call('openFolder', { path: folder });
+    const { handle } = opened;
+    const collectionId = opened.info.tenants.flatMap((t) => t.databases.flatMap((d) => d.collections)).find((c) => c.name === 'articles')!.id;
+    await until(() => produced.includes(opened.info.path));
+    if (sqlChildren()) await until(() => sqlChildren()!.length === 1);
+    const first = sqlChildren()?.[0];
+
+    const t0 = performance.now();
+    const runaway = errorOf(a.call('sql', { handle, sql: ENDLESS_SQL }));
+    const slowest = await slowestCountWhile(b, { handle, collectionId }, runaway);
+    const err = await runaway;
+    expect(err?.code).toBe('TIMEOUT');
+    expect(err?.message).toMatch(/longer than 2 s.*CHROMA_INSPECTOR_CALL_TIMEOUT/);
+    expect(performance.now() - t0).toBeLessThan(4_000);
+    expect(slowest).toBeLessThan(1_000);
+    if (first !== undefined) {
+      await until(() => !alive(first));
+      await until(() => sqlChildren()!.length === 1);
+    }
+    expect((await a.call('sql', { handle, sql: 'SELECT 1 AS one' })).rows).toEqual([[1]]);
+
+    // Cancel: the client library fails a cancelled call at once; a raw channel waits for the engine.
+    if (sqlChildren()) await until(() => sqlChildren()!.length === 1);
+    const running = sqlChildren()?.[0];
+    const raw = windowChannel(window());
+    const answer = new Promise<ServerMessage>((done) => raw.onMessage((m) => m.id === 7 && m.type === 'result' && done(m)));
+    raw.send({ type: 'call', id: 7, method: 'sql', input: { handle, sql: ENDLESS_SQL } });
+    await new Promise((r) => setTimeout(r, 500));
+    const c0 = performance.now();
+    raw.send({ type: 'cancel', id: 7 });
+    expect(await answer).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
+    expect(performance.now() - c0).toBeLessThan(1_500);
+    if (running !== undefined) await until(() => !alive(running));
+
+    // Quitting: the host closes its pool (no SQL child left behind) and exits.
+    const last = sqlChildren() ?? [];
+    a.close();
+    b.close();
+    host.stop();
+    await exited;
+    for (const pid of last) await until(() => !alive(pid));
+  }, 60_000);
 });

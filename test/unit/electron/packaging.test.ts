@@ -45,7 +45,9 @@ describe('electron-builder.yml', () => {
   });
 
   it('packs the bundles, the migrations and the renderer, but no source maps and not the demo', () => {
-    for (const p of ['dist/electron/main.js', 'dist/electron/engine-host.js', 'dist/electron/preload.cjs', 'dist/index.js', 'dist/migrations/sysdb/00001-collections.sqlite.sql', 'dist-renderer/index.html', 'dist-renderer/assets/index-x.js', 'package.json', 'LICENSE', 'NOTICE']) {
+    // dist/engine-worker.js: the worker pool's engine, which the packaged host's threads and the
+    // SQL utility processes main starts both run.
+    for (const p of ['dist/electron/main.js', 'dist/electron/engine-host.js', 'dist/electron/preload.cjs', 'dist/engine-worker.js', 'dist/index.js', 'dist/migrations/sysdb/00001-collections.sqlite.sql', 'dist-renderer/index.html', 'dist-renderer/assets/index-x.js', 'package.json', 'LICENSE', 'NOTICE']) {
       expect(inApp(p), p).toBe(true);
     }
     for (const p of ['dist/electron/main.js.map', 'dist-renderer/assets/index-x.js.map', 'dist/demo/chroma.sqlite3', 'src-main/app/main.ts', 'test/fixtures/x']) expect(inApp(p), p).toBe(false);
