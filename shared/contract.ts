@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type {
   CollectionInfo,
+  DoctorReport,
   FolderInfo,
   GetResult,
   MetadataRowView,
@@ -10,6 +11,8 @@ import type {
   WalRow,
   Window,
 } from './models.js';
+import { FIX_KINDS, type FixReport } from './models.js';
+import type { MigrationPreview, ReplayOutcome, WalExportOutcome } from './models.js';
 
 /**
  * The one contract between the UI and the engine. Each method has an input schema (validated once,
@@ -101,6 +104,34 @@ export const inputs = {
   deleteRecords: z.object({ handle, collectionId, ids: z.array(recordId).min(1, 'give at least one id').max(MAX_WRITE_BATCH) }),
   /** Updates the record when it exists (the embedding may then be left out), else adds it. */
   upsertRecord: z.object({ handle, collectionId, id: recordId, ...recordContents, embedding: z.array(z.number()).min(1).optional() }),
+  /**
+   * The doctor's read-only health report of the whole folder (every tenant and database), with
+   * progress and cancel. measureReclaim purges and vacuums a temporary copy of chroma.sqlite3 to
+   * measure what that gives back (slow); private leaves out record ids, documents and paths.
+   */
+  doctor: z.object({ handle, measureReclaim: z.boolean().default(false), private: z.boolean().default(false) }),
+  /**
+   * Copy-first repair into a new folder (the open folder is only read), with progress and cancel:
+   * the fixes named by `only` (default all) run on a copy that is verified against the original
+   * before it is renamed to `target`.
+   */
+  fix: z.object({ handle, target: z.string().min(1), only: z.array(z.enum(FIX_KINDS)).optional() }),
+  /**
+   * What Chroma `to` (`1.3.4`, or `js-1.3.4` for the JS bindings) does to the open folder: a
+   * verified copy migrated exactly as that release migrates at start, written to `newFolder` (new
+   * or empty); the open folder is only read. With progress and cancel.
+   */
+  migratePreview: z.object({ handle, newFolder: z.string().min(1), to: z.string().min(1) }),
+  /** Point-in-time restore: a new folder holding the state as of WAL entry `seq` (only for a WAL never purged). */
+  replayToSeq: z.object({ handle, newFolder: z.string().min(1), seq: z.number().int().min(0) }),
+  /** The WAL, one row per entry, to JSONL or Parquet; one collection's or all of it. */
+  exportWal: z.object({
+    handle,
+    outFile: z.string().min(1),
+    format: z.enum(['jsonl', 'parquet']),
+    collectionId: z.string().optional(),
+    embeddings: z.boolean().default(true),
+  }),
 } as const;
 
 /** What a backup, verify or restore reports about each collection. */
@@ -193,6 +224,11 @@ export interface Outputs {
   updateRecord: RecordRow;
   deleteRecords: { deleted: number };
   upsertRecord: RecordRow;
+  doctor: DoctorReport;
+  fix: FixReport;
+  migratePreview: MigrationPreview;
+  replayToSeq: ReplayOutcome;
+  exportWal: WalExportOutcome;
 }
 
 export type Method = keyof typeof inputs;

@@ -42,6 +42,149 @@ export interface MigrationRow {
   hashAlgorithm: 'md5' | 'sha256' | 'unknown';
 }
 
+/**
+ * What a Chroma release does when it starts on a folder (docs/format.md §2.2): opens it as is,
+ * migrates it first, refuses it (inconsistent migrations), or is older than it (a downgrade).
+ */
+export interface ReleaseCompatibility {
+  /** The release range, e.g. `Python 0.5.6-0.6.3`, `js 1.3.x`. */
+  release: string;
+  line: 'python' | 'js';
+  verdict: 'opens' | 'migrates' | 'refuses' | 'newer-folder';
+  /** `migrates`: the migrations it applies (`dir/filename`), in its order. */
+  migrations: string[];
+  /** `refuses`: why; `newer-folder`: the migrations it does not know. */
+  reason: string | null;
+}
+
+export interface SchemaTableChange {
+  table: string;
+  columnsAdded: string[];
+  columnsRemoved: string[];
+  /** Declared type, NOT NULL, default or primary key changed (the table was rebuilt). */
+  columnsChanged: { column: string; before: string; after: string }[];
+  /** The CREATE statement differs. */
+  definitionChanged: boolean;
+}
+
+/** sqlite_master before and after (FTS shadow tables and SQLite's own objects left out). */
+export interface SchemaDiff {
+  tablesAdded: string[];
+  tablesRemoved: string[];
+  tablesChanged: SchemaTableChange[];
+  /** `name (on table)`. */
+  indexesAdded: string[];
+  indexesRemoved: string[];
+  indexesChanged: string[];
+  /** Views and triggers. */
+  othersAdded: string[];
+  othersRemoved: string[];
+  othersChanged: string[];
+}
+
+/** How a migration changed one table's rows. */
+export interface TableDataChange {
+  table: string;
+  /** null: the table did not exist on that side. */
+  rowsBefore: number | null;
+  rowsAfter: number | null;
+  /** Rows before that no longer exist unchanged (compared on the columns both sides have). */
+  rowsChanged: number;
+  /** New columns and how many rows got a value in them. */
+  filledColumns: { column: string; rows: number }[];
+  /** Columns whose storage types (SQLite `typeof`) changed, e.g. seq_id blob → integer. */
+  storageTypes: { column: string; before: Record<string, number>; after: Record<string, number> }[];
+}
+
+export interface PreviewCollection {
+  tenant: string;
+  database: string;
+  name: string;
+  id: string;
+  /** Records our engine counts in the copy before and after the migration (null: unreadable). */
+  countBefore: number | null;
+  countAfter: number | null;
+}
+
+/** The result of a migration preview: the migrated copy and what changed in it. */
+export interface MigrationPreview {
+  source: string;
+  /** The new folder holding the migrated copy. */
+  folder: string;
+  target: { name: string; version: string; line: 'python' | 'js'; release: string; rustCore: boolean };
+  eraBefore: string;
+  eraAfter: string;
+  migrationsApplied: { dir: string; version: number; filename: string }[];
+  /** Other rows the release writes when it starts (e.g. acquire_write, the WAL purge setting). */
+  atStart: string[];
+  schema: SchemaDiff;
+  data: TableDataChange[];
+  collections: PreviewCollection[];
+  /** Releases that open the original folder without migrating it. */
+  canOpenWithoutMigrating: string[];
+  /** Every known release and what it does with the original folder. */
+  compatibility: ReleaseCompatibility[];
+  /** Releases that open the migrated copy without migrating it. */
+  afterwardsOpenWithoutMigrating: string[];
+  /** What the release does later, at the first use of each collection. */
+  notes: string[];
+  warnings: string[];
+  /** Whether the Chroma installed here opened the migrated copy and agreed with the original (never fails the preview). */
+  realChroma?: RealChromaCheck;
+}
+
+/** One collection as real Chroma counts it in the result, beside what the original holds. */
+export interface RealChromaCollection {
+  tenant: string;
+  database: string;
+  name: string;
+  /** Chroma's count (null: it could not count), the original's count as our engine reads it. */
+  count: number | null;
+  expected: number | null;
+  ok: boolean;
+}
+
+/** A result re-opened by a real Chroma (the user's own, when they have one) and compared with the original. */
+export interface RealChromaCheck {
+  /** The Chroma that ran; null when none was found or the check was turned off. */
+  chroma: { executable: string; version: string | null } | null;
+  opened: boolean;
+  collections: RealChromaCollection[];
+  /** Where Chroma's answers differ from the original's (a fix with any fails). */
+  differences: string[];
+  note: string;
+}
+
+/** A collection of a point-in-time replay. */
+export interface ReplayCollection {
+  tenant: string;
+  database: string;
+  name: string;
+  /** Its id in the source folder and in the new one (Chroma gives a new collection a new id). */
+  sourceId: string;
+  id: string;
+  /** WAL entries at or before the seq applied to it, and skipped (with a warning each). */
+  applied: number;
+  skipped: number;
+  /** Records it holds as of the seq. */
+  records: number;
+}
+
+export interface ReplayOutcome {
+  source: string;
+  folder: string;
+  seq: number;
+  collections: ReplayCollection[];
+  warnings: string[];
+}
+
+export interface WalExportOutcome {
+  file: string;
+  format: 'jsonl' | 'parquet';
+  rows: number;
+  warnings: string[];
+}
+
 export interface FileEntry {
   path: string; // relative to the folder
   bytes: number;
@@ -314,3 +457,212 @@ export interface CollectionRef {
  */
 export const FIX_KINDS = ['purge-wal', 'orphans', 'fts-rebuild', 'hnsw-rebuild'] as const;
 export type FixKind = (typeof FIX_KINDS)[number];
+
+/** What one fix found and did on the copy (`fix`, src-main/engine/repair/). */
+export interface FixStepReport {
+  kind: FixKind;
+  /** Whether it changed anything in the copy. */
+  changed: boolean;
+  /** What it did, one line each, naming the collection, table or folder. */
+  actions: string[];
+  /** What it left alone and why (e.g. a damaged index the WAL purge must not purge past). */
+  skipped: string[];
+  /** Its figures, e.g. `{ walRowsDeleted: 2100, bytesBefore: …, bytesAfter: … }`. */
+  counts: Record<string, number>;
+}
+
+/** One collection of the repaired copy beside the original, as our engine reads both. */
+export interface FixCollectionCheck {
+  tenant: string;
+  database: string;
+  name: string;
+  id: string;
+  countBefore: number;
+  countAfter: number;
+  /** Records whose document and metadata were compared, and vector queries run on both. */
+  sampled: number;
+  queries: number;
+  /** Records that have no vector in the copy: lost before the repair, so nothing could recover them. */
+  vectorsMissing: number;
+  vectorsMissingSample: string[];
+  /** Where the copy answers differently from the original, and why (none of them fails the repair). */
+  differences: string[];
+}
+
+export interface FixReport {
+  source: string;
+  /** The repaired folder (the original's own path after an in-place repair). */
+  target: string;
+  /** The verified backup taken before an in-place repair; null otherwise. */
+  backup: string | null;
+  kinds: FixKind[];
+  fixes: FixStepReport[];
+  verification: FixCollectionCheck[];
+  warnings: string[];
+  /** The repaired copy re-opened by a real Chroma, when one is installed. */
+  realChroma?: RealChromaCheck;
+}
+
+/*
+ * The doctor (`chroma-inspector doctor`, contract method `doctor`, src-main/engine/doctor/): a
+ * read-only health report of a whole folder, every tenant and database. Each finding says what is
+ * wrong (title), what it rests on (evidence), what Chroma does with the folder because of it
+ * (chromaWould) and how to cure it (fix: the FixKind `fix` applies, or null; remedy: in words).
+ * Severity: `error` — Chroma answers wrongly, fails, or data is lost; `warning` — works today but
+ * is damaged, wasteful or will break (e.g. on upgrade); `info` — worth knowing, nothing to do.
+ */
+export type DoctorSeverity = 'error' | 'warning' | 'info';
+
+/** A quoted record: its id and short excerpts (e.g. `document` beside the full-text row's `indexed` text). */
+export interface DoctorSample {
+  id: string | null;
+  fields: Record<string, string | null>;
+}
+
+export interface DoctorEvidence {
+  /** The figures the finding rests on (rows, seq ids, bytes…), e.g. `{ walRows: 391, vectorSeq: 0 }`. */
+  numbers: Record<string, number>;
+  /** Record ids concerned, at most a sample (the full count is in `numbers`). Empty in a private report. */
+  ids: string[];
+  /** Files concerned, relative to the folder. Segment folders are renamed `segment-N` in a private report. */
+  files: string[];
+  /** Segment ids concerned (the UUIDs of `segments` rows or folders). Renamed `segment-N` in a private report. */
+  segments: string[];
+  /** Excerpts from the folder (documents, full-text rows). Empty in a private report. */
+  samples: DoctorSample[];
+  /** The engine's own messages, verbatim (they can name ids and files). Empty in a private report. */
+  notes: string[];
+}
+
+export interface DoctorFinding {
+  /** Stable code: `wal.backlog`, `fts.missing`, `orphan.folder`, `hnsw.truncated`… (see docs/doctor.md). */
+  code: string;
+  severity: DoctorSeverity;
+  /** One line with the main figure. Never quotes record ids, documents or paths. */
+  title: string;
+  evidence: DoctorEvidence;
+  /** What Chroma does with the folder because of this. */
+  chromaWould: string;
+  /** The repair `fix` makes for it (on a copy), or null when none applies. */
+  fix: FixKind | null;
+  /** What to do, in words (also when `fix` is set). */
+  remedy: string;
+  /** Set when the finding is about one collection (`collection.name` is its name). */
+  collection?: { id: string; name: string };
+  tenant?: string;
+  database?: string;
+}
+
+/** One collection as the doctor saw it: the numbers its findings are checked against. */
+export interface DoctorCollection {
+  id: string;
+  name: string;
+  tenant: string;
+  database: string;
+  dimension: number | null;
+  space: Space;
+  spaceSource: HnswParams['source'];
+  /** Chroma's count (metadata segment + WAL tail). */
+  records: number;
+  /** `chroma:document` rows in the metadata segment. */
+  documents: number;
+  wal: {
+    rows: number;
+    seqRange: [number, number] | null;
+    /** M and V: the last seq the metadata and vector segments applied (docs/format.md §4.7). */
+    metadataSeq: number;
+    vectorSeq: number;
+    /** Rows above M / above V ("not in HNSW"). */
+    metadataLag: number;
+    vectorLag: number;
+    /** Rows below min(M, V): what Chroma's automatic purge deletes (docs/format.md §4.6). */
+    purgeable: number;
+  };
+  hnsw: {
+    folderExists: boolean;
+    checkpointUsable: boolean;
+    /** From header.bin: elements in use (deleted ones included) and capacity; null without a header. */
+    headerElements: number | null;
+    capacity: number | null;
+    /** Elements marked deleted, and live ones (in use minus deleted); null until the vectors were read. */
+    deletedElements: number | null;
+    liveElements: number | null;
+    /** Ids in index_metadata.pickle; null without a readable pickle. */
+    pickleIds: number | null;
+    /** Records with a usable vector after the WAL tail (what a query can return); null when not loaded. */
+    vectors: number | null;
+  };
+  /** The full-text index against the documents (null when the folder has no full-text table). */
+  fts: { table: string; checked: number; missing: number; wrong: number } | null;
+  findings: { errors: number; warnings: number; infos: number };
+}
+
+/** Bytes of one SQLite b-tree (table, index, or a full-text shadow table). */
+export interface StorageObject {
+  name: string;
+  kind: 'table' | 'index' | 'fts' | 'schema';
+  /** The table it belongs to (itself for tables; the virtual table for full-text shadow tables). */
+  table: string;
+  bytes: number;
+  pages: number;
+}
+
+/** Where a collection's bytes are. SQLite figures share each table's bytes out by the collection's part of its payload. */
+export interface CollectionStorage {
+  collectionId: string;
+  name: string;
+  tenant: string;
+  database: string;
+  sqlite: { records: number; metadata: number; fts: number; wal: number };
+  hnswFiles: { file: string; bytes: number }[];
+  totalBytes: number;
+}
+
+/** What purge + VACUUM would give back, measured on a temporary copy of chroma.sqlite3. */
+export interface ReclaimMeasurement {
+  databaseBytes: number;
+  /** The copy's size after VACUUM alone, and after purging the applied WAL rows and VACUUM. */
+  afterVacuumBytes: number;
+  afterPurgeAndVacuumBytes: number;
+  reclaimableBytes: number;
+  walRowsPurged: number;
+  elapsedMs: number;
+}
+
+export interface StorageReport {
+  /** `dbstat` when the SQLite build has it, else our own walk of every b-tree's pages. */
+  method: 'dbstat' | 'btree-walk';
+  pageSize: number;
+  /** The database file (pages × page size) and the part of it on SQLite's freelist. */
+  databaseBytes: number;
+  freelistBytes: number;
+  objects: StorageObject[];
+  collections: CollectionStorage[];
+  /** Bytes left by deleted collections: their rows (payload share) and their segment folders. */
+  orphans: { sqliteBytes: number; fileBytes: number };
+  /** How per-collection SQLite bytes were estimated. */
+  attribution: string;
+  /** Null unless asked for (`--measure`): it copies and vacuums the database, which takes time and disk. */
+  reclaim: ReclaimMeasurement | null;
+  reclaimNote: string;
+}
+
+export interface DoctorReport {
+  /** The folder's path; null in a private report. */
+  folder: string | null;
+  createdAt: string;
+  tool: string;
+  private: boolean;
+  era: { label: string; chromaVersions: string; rustCore: boolean; migrationsVerified: boolean };
+  sqlite: { version: string; journalMode: string; pageSize: number; pages: number; freelistPages: number; bytes: number };
+  /** Free space on the folder's filesystem (null if unknown) and what a VACUUM may need (twice the database). */
+  disk: { freeBytes: number | null; vacuumNeedsBytes: number };
+  tenants: number;
+  databases: number;
+  collections: DoctorCollection[];
+  /** Errors first, then warnings, then infos. */
+  findings: DoctorFinding[];
+  summary: { errors: number; warnings: number; infos: number };
+  storage: StorageReport;
+  elapsedMs: number;
+}

@@ -7,6 +7,7 @@ import './styles/layout.css';
 import './styles/components.css';
 import './styles/grid.css';
 import './styles/features.css';
+import './styles/doctor.css';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('Missing #root element');

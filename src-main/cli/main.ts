@@ -6,8 +6,11 @@ import { ChromaFolder } from '../engine/chroma-folder.js';
 import { formatInfo } from './format-info.js';
 import { readWalWindow } from '../engine/wal/wal-window.js';
 import { BACKUP_USAGE, backupCommand, exportCommand, importCommand, restoreCommand, verifyCommand } from './commands/backup-commands.js';
+import { DOCTOR_USAGE, doctorCommand } from './commands/doctor-command.js';
+import { FIX_USAGE, fixCommand } from './commands/fix-command.js';
+import { MIGRATE_USAGE, migrateCommand, replayCommand, walExportCommand } from './commands/migrate-commands.js';
 
-const FILE_COMMANDS = { backup: backupCommand, verify: verifyCommand, restore: restoreCommand, export: exportCommand, import: importCommand } as const;
+const FILE_COMMANDS = { backup: backupCommand, verify: verifyCommand, restore: restoreCommand, export: exportCommand, import: importCommand, doctor: doctorCommand, fix: fixCommand, migrate: migrateCommand, replay: replayCommand, 'wal-export': walExportCommand } as const;
 
 const USAGE = `chroma-inspector — open any Chroma persistent folder without a server
 
@@ -19,6 +22,9 @@ usage:
   chroma-inspector wal   <folder> [--collection NAME] [--offset N] [--limit N]
   chroma-inspector serve [folder] [--port N] [--host 127.0.0.1 | --host ADDRESS --allow-remote] [--call-timeout SECONDS] [--root DIR …]
 ${BACKUP_USAGE}
+${DOCTOR_USAGE}
+${FIX_USAGE}
+${MIGRATE_USAGE}
 
 --args takes the chromadb JS client's argument object, e.g.
   '{"where":{"year":{"$gt":2010}},"limit":5,"include":["documents","metadatas"]}'
@@ -26,7 +32,9 @@ ${BACKUP_USAGE}
 query answers as Chroma does, through its HNSW index; --exact gives the true nearest neighbours
 (brute force) instead, to show what the index misses.
 Reading commands open the folder read-only: nothing in it is ever written. backup never writes
-into the source folder; restore only writes into a new or empty folder.`;
+into the source folder; restore only writes into a new or empty folder; fix writes a repaired copy
+(the original is only read) unless --in-place, which first writes a verified backup; migrate and
+replay write only a new folder.`;
 
 class UsageError extends Error {}
 
@@ -78,6 +86,15 @@ export async function main(argv: string[]): Promise<number> {
       'batch-size': { type: 'string' },
       space: { type: 'string' },
       exact: { type: 'boolean' },
+      private: { type: 'boolean' },
+      measure: { type: 'boolean' },
+      only: { type: 'string', multiple: true },
+      'in-place': { type: 'boolean' },
+      to: { type: 'string' },
+      'to-seq': { type: 'string' },
+      'no-embeddings': { type: 'boolean' },
+      chroma: { type: 'string' },
+      'no-chroma': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });

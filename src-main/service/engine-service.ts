@@ -9,6 +9,11 @@ import { readMetadataKeys, readMetadataRows } from '../engine/inspect/metadata-r
 import { runReadOnlySql } from '../engine/inspect/raw-sql.js';
 import type { Handlers } from './dispatcher.js';
 import { backup, exportCollection, restore, verify } from '../engine/backup/index.js';
+import { runDoctor } from '../engine/doctor/run-doctor.js';
+import { fixFolder } from '../engine/repair/fix-folder.js';
+import { previewMigration } from '../engine/migrate/preview-migration.js';
+import { replayToSeq } from '../engine/wal/replay-to-seq.js';
+import { exportWal } from '../engine/wal/export-wal.js';
 import { confinedPaths, unrestrictedPaths, type PathPolicy } from './path-policy.js';
 import { EmbeddedFolderLease, type FolderCall } from '../engine/write/embedded-folder-lease.js';
 import type { RecordWrite } from '../engine/write/record-writes.js';
@@ -190,6 +195,25 @@ export class EngineService {
         const r = await restore(this.paths.allow(zip), this.paths.allow(newFolder), { signal: ctx.signal, onProgress: ctx.progress });
         return { folder: r.folder, files: r.files, bytes: r.bytes, hasManifest: r.manifest !== null, collections: r.collections, warnings: r.warnings };
       },
+      // Read-only; the reclaim measurement works on a temporary copy in the OS temp folder.
+      doctor: ({ handle, measureReclaim, private: privateReport }, ctx) =>
+        runDoctor(this.folder(handle), { measureReclaim, private: privateReport, signal: ctx.signal, onProgress: ctx.progress }),
+      // The open folder is only read; the repaired copy goes where restores go, under the same path policy.
+      fix: ({ handle, target, only }, ctx) =>
+        fixFolder(this.folder(handle).dir, this.paths.allow(target), { ...(only ? { only } : {}), signal: ctx.signal, onProgress: ctx.progress }),
+      // The open folder is only read; the new folder or file goes under the same path policy as restores and exports.
+      migratePreview: ({ handle, newFolder, to }, ctx) =>
+        previewMigration(this.folder(handle).dir, this.paths.allow(newFolder), { to, signal: ctx.signal, onProgress: ctx.progress }),
+      replayToSeq: ({ handle, newFolder, seq }, ctx) =>
+        replayToSeq(this.folder(handle).dir, this.paths.allow(newFolder), { seq, signal: ctx.signal, onProgress: ctx.progress }),
+      exportWal: ({ handle, outFile, format, collectionId, embeddings }, ctx) =>
+        exportWal(this.folder(handle), this.paths.allow(outFile), {
+          format,
+          ...(collectionId ? { collection: collectionId } : {}),
+          embeddings,
+          signal: ctx.signal,
+          onProgress: ctx.progress,
+        }),
       exportRecords: async ({ handle, collectionId, outFile, format, args }, ctx) => {
         const r = await exportCollection(this.folder(handle), collectionId, this.paths.allow(outFile), {
           format,

@@ -1,6 +1,6 @@
-import { existsSync, realpathSync } from 'node:fs';
-import { basename, dirname, join, resolve, sep } from 'node:path';
+import { resolve, sep } from 'node:path';
 import { InspectorError } from '../../shared/errors.js';
+import { realPathOf } from '../engine/folder/real-path.js';
 
 /**
  * Which paths a client may name (to open, export to, back up to, restore into, verify). The
@@ -18,28 +18,7 @@ export interface PathPolicy {
 
 export const unrestrictedPaths: PathPolicy = { allow: (path) => resolve(path), roots: null };
 
-/**
- * The real path of `path`, also when it (or its last parts) does not exist yet: the nearest
- * existing ancestor is resolved and the rest appended, so `out/new.zip` under a linked `out`
- * lands where the link points.
- */
-export function realPathOf(path: string): string {
-  let existing = resolve(path);
-  const rest: string[] = [];
-  while (!existsSync(existing)) {
-    const parent = dirname(existing);
-    if (parent === existing) break;
-    rest.unshift(basename(existing));
-    existing = parent;
-  }
-  let real: string;
-  try {
-    real = realpathSync(existing);
-  } catch {
-    real = existing;
-  }
-  return rest.length ? join(real, ...rest) : real;
-}
+export { realPathOf } from '../engine/folder/real-path.js';
 
 export function confinedPaths(roots: readonly string[]): PathPolicy {
   const realRoots = [...new Set(roots.map(realPathOf))];

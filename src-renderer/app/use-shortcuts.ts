@@ -30,8 +30,9 @@ export function useShortcuts({ openPalette, goView, views }: Options) {
         palette();
         return;
       }
-      if (e.altKey && !e.ctrlKey && !e.metaKey && /^Digit[1-9]$/.test(e.code)) {
-        const v = vs[Number(e.code.slice(5)) - 1];
+      if (e.altKey && !e.ctrlKey && !e.metaKey && /^Digit[0-9]$/.test(e.code)) {
+        // Alt+1 … Alt+9, and Alt+0 for the tenth view.
+        const v = vs[(Number(e.code.slice(5)) || 10) - 1];
         if (v) {
           e.preventDefault();
           go(v.id);

@@ -11,6 +11,7 @@ import { WalView } from '../features/wal/wal-view.js';
 import { MetadataRowsView } from '../features/metadata-rows/metadata-rows-view.js';
 import { SqlView } from '../features/sql/sql-view.js';
 import { BackupView } from '../features/backup/backup-view.js';
+import { DoctorView } from '../features/doctor/doctor-view.js';
 
 /**
  * Renders the active view. Views once opened stay mounted (hidden) so switching tabs keeps their
@@ -47,6 +48,8 @@ export function ViewHost() {
         return <SqlView key={handle} />;
       case 'backup':
         return <BackupView key={handle} />;
+      case 'doctor':
+        return <DoctorView key={handle} />;
     }
   };
 

@@ -1,5 +1,5 @@
 /** The tabs of the workspace, their shortcuts (g + key, or Alt+number) and whether they need a collection. */
-export type ViewId = 'overview' | 'collection' | 'records' | 'search' | 'query' | 'wal' | 'metadata' | 'sql' | 'backup';
+export type ViewId = 'overview' | 'collection' | 'records' | 'search' | 'query' | 'wal' | 'metadata' | 'sql' | 'backup' | 'doctor';
 
 export interface ViewDef {
   id: ViewId;
@@ -20,6 +20,7 @@ export const VIEWS: readonly ViewDef[] = [
   { id: 'metadata', label: 'Metadata rows', key: 'm', needsCollection: false, description: 'embedding_metadata, typed' },
   { id: 'sql', label: 'SQL', key: 'q', needsCollection: false, description: 'Read-only SQL console' },
   { id: 'backup', label: 'Backup', key: 'b', needsCollection: false, description: 'Back up, verify, restore, export' },
+  { id: 'doctor', label: 'Doctor', key: 'd', needsCollection: false, description: 'Health report, storage, repair on a copy, migration preview' },
 ];
 
 export const viewById = (id: ViewId): ViewDef => VIEWS.find((v) => v.id === id) ?? VIEWS[0]!;
@@ -27,5 +28,5 @@ export const viewById = (id: ViewId): ViewDef => VIEWS.find((v) => v.id === id) 
 /** `g r` style label plus the Alt+N alternative. */
 export function shortcutLabel(view: ViewDef): string {
   const n = VIEWS.indexOf(view) + 1;
-  return `g ${view.key} · Alt+${n}`;
+  return n <= 10 ? `g ${view.key} · Alt+${n % 10}` : `g ${view.key}`;
 }

@@ -32,29 +32,29 @@ export interface CommandIo {
   tty: boolean;
 }
 
-const defaultIo = (): CommandIo => ({
+export const defaultIo = (): CommandIo => ({
   stdout: (s) => process.stdout.write(s),
   stderr: (s) => process.stderr.write(s),
   tty: Boolean(process.stderr.isTTY),
 });
 
-class UsageError extends Error {}
+export class UsageError extends Error {}
 
-const str = (args: ParsedArgs, name: string): string | undefined => {
+export const str = (args: ParsedArgs, name: string): string | undefined => {
   const v = args.options[name];
   if (v === undefined || v === false) return undefined;
   if (typeof v !== 'string') throw new UsageError(`--${name} needs a value`);
   return v;
 };
-const flag = (args: ParsedArgs, name: string): boolean => args.options[name] === true;
+export const flag = (args: ParsedArgs, name: string): boolean => args.options[name] === true;
 
-function positionals(args: ParsedArgs, names: string[], command: string): string[] {
+export function positionals(args: ParsedArgs, names: string[], command: string): string[] {
   if (args.positionals.length < names.length) throw new UsageError(`${command} needs ${names.map((n) => `<${n}>`).join(' ')}`);
   if (args.positionals.length > names.length) throw new UsageError(`${command}: unexpected argument "${args.positionals[names.length]}"`);
   return args.positionals;
 }
 
-function collectionRef(args: ParsedArgs, required: boolean): CollectionRef | undefined {
+export function collectionRef(args: ParsedArgs, required: boolean): CollectionRef | undefined {
   const name = str(args, 'collection');
   if (!name) {
     if (required) throw new UsageError('needs --collection NAME');
@@ -64,7 +64,7 @@ function collectionRef(args: ParsedArgs, required: boolean): CollectionRef | und
   return { name, tenant: str(args, 'tenant'), database: str(args, 'database') };
 }
 
-function positiveInt(args: ParsedArgs, name: string): number | undefined {
+export function positiveInt(args: ParsedArgs, name: string): number | undefined {
   const v = str(args, name);
   if (v === undefined) return undefined;
   const n = Number(v);
@@ -73,7 +73,7 @@ function positiveInt(args: ParsedArgs, name: string): number | undefined {
 }
 
 /** Progress on stderr: a redrawn line on a terminal, otherwise at most one line every 2 s. */
-function progressPrinter(io: CommandIo): { onProgress: (p: Progress) => void; end: () => void } {
+export function progressPrinter(io: CommandIo): { onProgress: (p: Progress) => void; end: () => void } {
   let last = 0;
   let drawn = false;
   const line = (p: Progress) => {
@@ -99,8 +99,16 @@ function progressPrinter(io: CommandIo): { onProgress: (p: Progress) => void; en
   };
 }
 
-/** Runs a long command with Ctrl-C wired to its AbortSignal and errors turned into exit codes. */
-async function run(io: CommandIo | undefined, usageHint: string, body: (ctx: { io: CommandIo; signal: AbortSignal; onProgress: (p: Progress) => void }) => Promise<unknown>): Promise<number> {
+/**
+ * Runs a long command with Ctrl-C wired to its AbortSignal and errors turned into exit codes. The
+ * result goes to stdout as one JSON object, or as the text `format` makes of it.
+ */
+export async function run(
+  io: CommandIo | undefined,
+  usageHint: string,
+  body: (ctx: { io: CommandIo; signal: AbortSignal; onProgress: (p: Progress) => void }) => Promise<unknown>,
+  format?: (result: unknown) => string,
+): Promise<number> {
   const out = io ?? defaultIo();
   const ac = new AbortController();
   const onSigint = () => ac.abort();
@@ -110,7 +118,7 @@ async function run(io: CommandIo | undefined, usageHint: string, body: (ctx: { i
     const result = (await body({ io: out, signal: ac.signal, onProgress: progress.onProgress })) as { warnings?: string[] };
     progress.end();
     for (const w of result.warnings ?? []) out.stderr(`warning: ${w}\n`);
-    out.stdout(`${JSON.stringify(result)}\n`);
+    out.stdout(format ? format(result) : `${JSON.stringify(result)}\n`);
     return 0;
   } catch (err) {
     progress.end();

@@ -11,7 +11,7 @@ export interface RecordSink {
   close(): Promise<void>;
 }
 
-class TextSink implements RecordSink {
+export class TextSink implements RecordSink {
   private readonly out: WriteStream;
   private failed: Error | null = null;
 

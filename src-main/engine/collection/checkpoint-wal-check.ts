@@ -32,20 +32,10 @@ export function checkCheckpointAgainstWal(
   collectionId: string,
 ): OverlapCheck {
   const out: OverlapCheck = { problems: [], mismatched: new Set(), foreign: false };
-  const seen = new Set<string>();
   const examples: string[] = [];
   let compared = 0;
   let unmapped = 0;
-  for (const row of rows) {
-    if (seen.has(row.id)) continue;
-    // Only the newest row of an id decides its checkpoint state; metadata-only rows say nothing.
-    if (row.operation === 'DELETE') {
-      seen.add(row.id);
-      continue;
-    }
-    if (row.operation !== 'ADD' && row.operation !== 'UPDATE' && row.operation !== 'UPSERT') continue;
-    if (!row.vector) continue;
-    seen.add(row.id);
+  for (const row of effectiveVectorRows(rows)) {
     const label = idToLabel.get(row.id);
     if (label === undefined) {
       // An UPDATE of an unknown id is skipped by Chroma too; an ADD or UPSERT must have landed.
@@ -53,9 +43,9 @@ export function checkCheckpointAgainstWal(
       continue;
     }
     const vec = slab.original(label);
-    if (!vec || vec.length !== row.vector.length) continue; // already reported as damaged
+    if (!vec || vec.length !== row.vector!.length) continue; // already reported as damaged
     compared++;
-    if (!sameVector(vec, row.vector)) {
+    if (!sameVector(vec, row.vector!)) {
       out.mismatched.add(label);
       if (examples.length < 3) examples.push(`"${row.id}" (label ${label}, WAL row ${row.seqId})`);
     }
@@ -104,6 +94,35 @@ export function checkSeqAhead(v: number, known: number | null, segmentId: string
     collectionId,
     segmentId,
   };
+}
+
+/**
+ * Per id, the row whose vector the checkpoint must hold: the newest one that set it, replayed
+ * oldest first with Chroma's rules (docs/format.md §6.8). An ADD of an id an older row in the
+ * window already created is ignored by Chroma, so it decides nothing; a DELETE last means nothing
+ * to compare. An id's state before the window is unknown: its rows are taken as they come.
+ */
+function effectiveVectorRows(rowsNewestFirst: readonly WalRecord[]): WalRecord[] {
+  const state = new Map<string, { exists: boolean | null; row: WalRecord | null }>();
+  for (let i = rowsNewestFirst.length - 1; i >= 0; i--) {
+    const row = rowsNewestFirst[i]!;
+    const s = state.get(row.id) ?? { exists: null, row: null };
+    state.set(row.id, s);
+    if (row.operation === 'DELETE') {
+      s.exists = false;
+      s.row = null;
+    } else if (row.operation === 'ADD') {
+      if (s.exists === true) continue;
+      s.exists = true;
+      s.row = row.vector ? row : null;
+    } else if (row.operation === 'UPSERT' || row.operation === 'UPDATE') {
+      if (row.operation === 'UPDATE' && s.exists === false) continue;
+      if (row.operation === 'UPSERT' || s.exists === true) s.exists = true;
+      // Metadata-only rows say nothing about the vector.
+      if (row.vector) s.row = row;
+    }
+  }
+  return [...state.values()].map((s) => s.row).filter((r): r is WalRecord => r !== null);
 }
 
 function sameVector(a: Float32Array, b: Float32Array): boolean {

@@ -188,6 +188,11 @@ export class CollectionReader {
     return this.dominates;
   }
 
+  /** Whether the vectors are loaded (a caller that loaded them only for itself releases them after). */
+  get vectorsLoaded(): boolean {
+    return this.vectorCache !== null;
+  }
+
   /** Unloads vectors so memory returns to near zero for an idle collection. */
   release() {
     this.vectorCache = null;

@@ -128,9 +128,17 @@ export class HnswlibIndex implements VectorIndex {
 
   /** Adds a new label or replaces a live one's vector, from the ORIGINAL vector. */
   upsert(label: number, vector: VectorLike): void {
-    checkLabel(label);
     checkQueryDimension(vector, this.dim);
-    const stored = this.space === 'cosine' ? normalizeForStorage(vector) : Float32Array.from(vector);
+    this.upsertStored(label, this.space === 'cosine' ? normalizeForStorage(vector) : Float32Array.from(vector));
+  }
+
+  /**
+   * Adds a new label or replaces a live one's vector as the index stores it (unit-normalised for
+   * cosine, docs/format.md §6.6), so a rebuild copies a checkpoint's sound vectors bit for bit.
+   */
+  upsertStored(label: number, stored: Float32Array): void {
+    checkLabel(label);
+    checkQueryDimension(stored, this.dim);
     if (!this.live.has(label) && this.index.getCurrentCount() >= this.index.getMaxElements()) {
       this.index.resizeIndex(Math.max(MIN_CAPACITY, this.index.getMaxElements() * 2));
     }

@@ -158,6 +158,12 @@ export class VectorSlab {
     return slot === undefined ? undefined : this.data.slice(slot * this.dim, (slot + 1) * this.dim);
   }
 
+  /** A cosine label's original norm (length.bin's value); null for other spaces or a label not live. */
+  norm(label: number): number | null {
+    const slot = this.slotOfLabel(label);
+    return slot === undefined || !this.norms ? null : this.norms[slot]!;
+  }
+
   /** The vector as Chroma's get returns it: for cosine the stored unit vector × norm, rounded to float32. */
   original(label: number): Float32Array | undefined {
     const slot = this.slotOfLabel(label);

@@ -1,3 +1,6 @@
+import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { InspectorError } from '../../../shared/errors.js';
 
@@ -16,16 +19,27 @@ export interface OpenOptions {
 
 /**
  * Opens chroma.sqlite3 without writing one byte: SQLITE_OPEN_READONLY, never `immutable` (that
- * would ignore a running Chroma's locks and allow torn reads), no journal-mode change, no DDL.
+ * would ignore a running Chroma's locks and allow torn reads), no journal-mode change, no DDL. A
+ * WAL-mode database nobody has open is read from a private copy (walModeWithoutReader).
  * Chroma's connection-local settings are reproduced: foreign keys OFF (better-sqlite3 defaults to
  * ON) and case-sensitive LIKE (document `$contains` depends on it).
  */
 export function openReadOnly(file: string, options: OpenOptions = {}): SqliteDatabase {
   let db: SqliteDatabase;
+  const copy = walModeWithoutReader(file) ? copyAside(file) : null;
   try {
-    db = new Database(file, { readonly: true, fileMustExist: true, timeout: options.busyTimeoutMs ?? 5000 });
+    db = new Database(copy?.file ?? file, { readonly: true, fileMustExist: true, timeout: options.busyTimeoutMs ?? 5000 });
   } catch (err) {
+    copy?.remove();
     throw translateSqliteError(err, file);
+  }
+  if (copy) {
+    const close = db.close.bind(db);
+    db.close = () => {
+      close();
+      copy.remove();
+      return db;
+    };
   }
   try {
     db.pragma('foreign_keys = OFF');
@@ -39,6 +53,43 @@ export function openReadOnly(file: string, options: OpenOptions = {}): SqliteDat
     throw translateSqliteError(err, file);
   }
   return db;
+}
+
+/**
+ * A database in WAL journal mode (file header bytes 18–19 = 2) whose `-shm` file does not exist:
+ * nobody has it open, and even a read-only connection would create `-shm` (and `-wal`) beside it
+ * — bytes written into the user's folder. Chroma never sets WAL mode, but a user's tools may have.
+ * With `-shm` present a live process owns it, and reading through its shared memory is what every
+ * reader of that database does.
+ */
+function walModeWithoutReader(file: string): boolean {
+  if (existsSync(`${file}-shm`)) return false;
+  const header = Buffer.alloc(20);
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return false; // the open below reports it
+  }
+  try {
+    return readSync(fd, header, 0, 20, 0) === 20 && header[18] === 2 && header[19] === 2;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The database (and a leftover `-wal`, which holds committed pages) copied to a private temp folder. */
+function copyAside(file: string): { file: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'chroma-inspector-wal-mode-'));
+  const target = join(dir, basename(file));
+  try {
+    copyFileSync(file, target);
+    if (existsSync(`${file}-wal`)) copyFileSync(`${file}-wal`, `${target}-wal`);
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw translateSqliteError(err, file);
+  }
+  return { file: target, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** Maps SQLite failure codes to errors that name the file and say what is wrong with it. */

@@ -7,7 +7,7 @@ import { SQLITE_FILE } from '../folder/folder-files.js';
 import { chromaMigrations } from './migration-files.js';
 
 /** The tables Rust core creates in code before running migrations (docs/format.md §2.2), as it writes them. */
-const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS migrations (
+export const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS migrations (
                 dir TEXT NOT NULL,
                 version INTEGER NOT NULL,
                 filename TEXT NOT NULL,
@@ -15,7 +15,7 @@ const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS migrations (
                 hash TEXT NOT NULL,
                 PRIMARY KEY (dir, version)
             )`;
-const ACQUIRE_WRITE_TABLE = `CREATE TABLE IF NOT EXISTS acquire_write (
+export const ACQUIRE_WRITE_TABLE = `CREATE TABLE IF NOT EXISTS acquire_write (
                 id INTEGER PRIMARY KEY,
                 lock_status INTEGER NOT NULL
             )`;

@@ -11,7 +11,7 @@ import { norm32 } from '../hnsw/vector-math.js';
 import { readWalTail } from '../wal/read-wal.js';
 import type { FolderWriter } from './folder-writer.js';
 import { splitStandardIndex, writePickleFile } from './index-files.js';
-import { writePersistentDataPickle } from './pickle-writer.js';
+import { writePersistentDataPickle, type PersistentDataFields } from './pickle-writer.js';
 import { createStagingDir, publishSegmentFolder, removeFolder } from './segment-swap.js';
 import { purgeWal, type PurgeTarget } from './wal-purge.js';
 
@@ -52,6 +52,34 @@ export function vectorCheckpointSeq(w: FolderWriter, t: VectorTarget): number {
 /** Number of WAL rows above V: what the persist cadence counts. */
 export function pendingVectorRows(w: FolderWriter, t: VectorTarget, v = vectorCheckpointSeq(w, t)): number {
   return (w.db.prepare('SELECT count(*) AS n FROM embeddings_queue WHERE topic = ? AND seq_id > ?').get(t.topic, v) as { n: number }).n;
+}
+
+/**
+ * Saves `index` as the segment's new checkpoint folder (docs/format.md §6.5 split, §6.7 pickle):
+ * the four files and the Python-form pickle are written and fsynced in a staging folder that then
+ * replaces the segment folder whole (docs/format.md §8.3). `normOf` gives each element's cosine
+ * norm (null for spaces without norms). Returns the previous folder, for the caller to remove once
+ * the vector max_seq_id has moved.
+ */
+export async function publishCheckpoint(
+  dir: string,
+  segmentId: string,
+  index: HnswlibIndex,
+  normOf: ((internalId: number, label: number) => number) | null,
+  pickle: PersistentDataFields,
+): Promise<string | null> {
+  const staging = createStagingDir(dir, segmentId);
+  try {
+    const standard = path.join(staging, '.standard-index.bin');
+    await index.save(standard);
+    splitStandardIndex(standard, staging, normOf);
+    fs.rmSync(standard);
+    writePickleFile(staging, writePersistentDataPickle(pickle));
+    return publishSegmentFolder(dir, segmentId, staging);
+  } catch (err) {
+    removeFolder(staging);
+    throw err;
+  }
 }
 
 /**
@@ -147,30 +175,21 @@ export async function persistVectorSegment(w: FolderWriter, t: VectorTarget): Pr
   for (const label of removed) if (checkpointLabels.has(label)) index.delete(label);
   for (const label of [...setVectors.keys()].sort((a, b) => a - b)) if (live.has(label)) index.upsert(label, setVectors.get(label)!);
 
-  const staging = createStagingDir(w.dir, t.vectorSegmentId);
-  let prev: string | null;
-  try {
-    const standard = path.join(staging, '.standard-index.bin');
-    await index.save(standard);
-    const normOf =
-      t.space === 'cosine'
-        ? (i: number, label: number) => {
-            const v = setVectors.get(label);
-            if (v) return norm32(v);
-            return oldNorms && i < oldCur ? oldNorms.readFloatLE(i * 4) : 0;
-          }
-        : null;
-    splitStandardIndex(standard, staging, normOf);
-    fs.rmSync(standard);
-    writePickleFile(
-      staging,
-      writePersistentDataPickle({ dimensionality: t.dimension, totalElementsAdded: next - 1, maxSeqId: lastSeq, idToLabel, idToSeqId }),
-    );
-    prev = publishSegmentFolder(w.dir, t.vectorSegmentId, staging);
-  } catch (err) {
-    removeFolder(staging);
-    throw err;
-  }
+  const normOf =
+    t.space === 'cosine'
+      ? (i: number, label: number) => {
+          const v = setVectors.get(label);
+          if (v) return norm32(v);
+          return oldNorms && i < oldCur ? oldNorms.readFloatLE(i * 4) : 0;
+        }
+      : null;
+  const prev = await publishCheckpoint(w.dir, t.vectorSegmentId, index, normOf, {
+    dimensionality: t.dimension,
+    totalElementsAdded: next - 1,
+    maxSeqId: lastSeq,
+    idToLabel,
+    idToSeqId,
+  });
   w.immediate(() => {
     w.setSeq(t.vectorSegmentId, lastSeq);
     purgeWal(w, t);

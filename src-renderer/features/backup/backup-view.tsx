@@ -6,6 +6,7 @@ import { BackupCard } from './backup-card.js';
 import { ExportCard } from './export-card.js';
 import { RestoreCard } from './restore-card.js';
 import { VerifyCard } from './verify-card.js';
+import { WalExportCard } from '../migrate/wal-export-card.js';
 
 /**
  * Back up, verify, restore and export, each a card with its own progress, Cancel and inline
@@ -38,6 +39,7 @@ export function BackupView() {
         <VerifyCard suggestedZip={lastZip} />
         <RestoreCard suggestedZip={lastZip} />
         <ExportCard />
+        <WalExportCard />
       </div>
     </div>
   );

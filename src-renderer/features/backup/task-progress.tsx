@@ -2,7 +2,7 @@ import type { Progress } from '../../../shared/protocol.js';
 import { Spinner } from '../../components/spinner.js';
 import { formatBytes, formatCount } from '../../components/value/format.js';
 
-export type ProgressUnit = 'bytes' | 'records';
+export type ProgressUnit = 'bytes' | 'records' | 'steps';
 
 interface Props {
   progress: Progress | null;
