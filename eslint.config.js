@@ -9,18 +9,21 @@ import reactHooks from 'eslint-plugin-react-hooks';
  * The layers (README "Architecture"), as an allow-list in the manner of VS Code's
  * `code-import-patterns`: each folder names the folders it may import from; importing from
  * anywhere else is an error. Lower layers never see higher ones: shared/ → engine → client /
- * service → server / cli → app / preload (Electron); the renderer sees only shared/.
+ * service → server / cli → app / preload (Electron); the renderer sees only shared/. Sources other
+ * than a folder (src-main/source: a Chroma server through the chromadb client) sit beside the
+ * engine: the engine never sees them; the hosts (server, cli, app) may.
  */
 const LAYERS = [
   { dir: 'shared', may: [], node: false },
   { dir: 'src-main/engine', may: ['shared'] },
   { dir: 'src-main/client', may: ['src-main/engine', 'shared'] },
   { dir: 'src-main/service', may: ['src-main/engine', 'shared'] },
-  { dir: 'src-main/server', may: ['src-main/service', 'src-main/client', 'src-main/engine', 'shared'] },
+  { dir: 'src-main/source', may: ['src-main/engine', 'shared'] },
+  { dir: 'src-main/server', may: ['src-main/source', 'src-main/service', 'src-main/client', 'src-main/engine', 'shared'] },
   // `serve` is one of the CLI's commands.
-  { dir: 'src-main/cli', may: ['src-main/server', 'src-main/service', 'src-main/client', 'src-main/engine', 'shared'] },
+  { dir: 'src-main/cli', may: ['src-main/source', 'src-main/server', 'src-main/service', 'src-main/client', 'src-main/engine', 'shared'] },
   // preload-api.ts is the typed surface both sides of the preload agree on.
-  { dir: 'src-main/app', may: ['src-main/preload', 'src-main/server', 'src-main/service', 'src-main/client', 'src-main/engine', 'shared'], electron: true },
+  { dir: 'src-main/app', may: ['src-main/preload', 'src-main/source', 'src-main/server', 'src-main/service', 'src-main/client', 'src-main/engine', 'shared'], electron: true },
   { dir: 'src-main/preload', may: ['shared'], electron: true },
   { dir: 'src-renderer', may: ['shared'], node: false },
 ];

@@ -20,6 +20,8 @@ export type ErrorCode =
   | 'CANCELLED'
   | 'TIMEOUT' // a call ran past its time limit and was stopped (serve --call-timeout)
   | 'UNAUTHORIZED'
+  | 'SERVER_UNREACHABLE' // a Chroma server URL that does not answer (refused, unknown host, TLS, timeout)
+  | 'SERVER_UNSUPPORTED' // a server that answers, but not with an API the chromadb client speaks (version skew)
   | 'INTERNAL';
 
 export interface ErrorData {

@@ -9,6 +9,7 @@ import { BACKUP_USAGE, backupCommand, exportCommand, importCommand, restoreComma
 import { DOCTOR_USAGE, doctorCommand } from './commands/doctor-command.js';
 import { FIX_USAGE, fixCommand } from './commands/fix-command.js';
 import { MIGRATE_USAGE, migrateCommand, replayCommand, walExportCommand } from './commands/migrate-commands.js';
+import { SERVER_USAGE, namesServer, runServerCommand } from './commands/server-commands.js';
 
 const FILE_COMMANDS = { backup: backupCommand, verify: verifyCommand, restore: restoreCommand, export: exportCommand, import: importCommand, doctor: doctorCommand, fix: fixCommand, migrate: migrateCommand, replay: replayCommand, 'wal-export': walExportCommand } as const;
 
@@ -25,6 +26,7 @@ ${BACKUP_USAGE}
 ${DOCTOR_USAGE}
 ${FIX_USAGE}
 ${MIGRATE_USAGE}
+${SERVER_USAGE}
 
 --args takes the chromadb JS client's argument object, e.g.
   '{"where":{"year":{"$gt":2010}},"limit":5,"include":["documents","metadatas"]}'
@@ -103,6 +105,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return command || values.help ? 0 : 2;
   }
+  if (namesServer(positionals)) return runServerCommand(positionals, values);
   if (command === 'serve') {
     const { runServeCommand } = await import('../server/serve-command.js');
     return runServeCommand({ folder: folderPath, port: values.port, host: values.host, allowRemote: values['allow-remote'] === true, callTimeout: values['call-timeout'], roots: values.root });

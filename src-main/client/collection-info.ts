@@ -1,5 +1,5 @@
 import type { CatalogCollection } from '../engine/catalog/read-catalog.js';
-import { resolveHnswParams } from '../engine/catalog/hnsw-params.js';
+import { chromaHnswConfig, resolveHnswParams } from '../engine/catalog/hnsw-params.js';
 import { typedMetadataToPlain } from '../engine/collection/plain-metadata.js';
 import type { CollectionConfiguration, CollectionMetadata } from './types.js';
 
@@ -26,16 +26,8 @@ function storedEmbeddingFunction(c: CatalogCollection): Obj | null {
 
 /** `collection.configuration` as Chroma's server returns it (`configuration_json`). */
 export function configurationOf(c: CatalogCollection): CollectionConfiguration {
-  const p = resolveHnswParams(c);
   return {
-    hnsw: {
-      space: p.space,
-      ef_construction: p.efConstruction,
-      ef_search: p.efSearch,
-      max_neighbors: p.maxNeighbors,
-      resize_factor: p.resizeFactor,
-      sync_threshold: p.syncThreshold,
-    },
+    hnsw: chromaHnswConfig(resolveHnswParams(c)),
     spann: null,
     embedding_function: storedEmbeddingFunction(c),
   };

@@ -2,57 +2,20 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngineClient, type EngineClient } from '../../shared/client.js';
+import type { EngineClient } from '../../shared/client.js';
 import { InspectorError } from '../../shared/errors.js';
 import { EngineService } from '../../src-main/service/engine-service.js';
-import { createInProcessClient } from '../../src-main/service/in-process-client.js';
 import { startInspectorServer, type RunningServer } from '../../src-main/server/inspector-server.js';
-import { createWorkerPool } from '../../src-main/service/worker-pool/worker-pool.js';
-import { buildEngineWorker } from '../helpers/build-engine-worker.js';
 import { compareCase, type RecordedCase } from '../helpers/compare.js';
+import { contractHosts } from '../helpers/contract-hosts.js';
 import { referenceFixture } from '../helpers/paths.js';
 import { connectWebSocket } from '../helpers/ws-channel.js';
 
 const dataDir = join(referenceFixture('chroma-1.3.4-seed7'), 'data');
 const cases = (JSON.parse(readFileSync(join(referenceFixture('chroma-1.3.4-seed7'), 'cases.json'), 'utf8')) as { cases: RecordedCase[] }).cases;
 
-interface Host {
-  name: string;
-  start(): Promise<{ client: EngineClient; stop(): Promise<void> }>;
-}
-
-const hosts: Host[] = [
-  {
-    name: 'in-process',
-    start: async () => {
-      const service = new EngineService({ defaultFolder: dataDir });
-      const client = createInProcessClient(service);
-      return { client, stop: async () => (client.close(), service.closeAll()) };
-    },
-  },
-  {
-    name: 'WebSocket server',
-    start: async () => {
-      const service = new EngineService({ defaultFolder: dataDir });
-      const server = await startInspectorServer({ service, staticRoot: join(dataDir, 'nonexistent'), port: 0 });
-      const channel = await connectWebSocket(`ws://127.0.0.1:${server.port}/api?token=${server.token}`);
-      const client = createEngineClient(channel);
-      return { client, stop: async () => (client.close(), channel.close(), await server.close(), service.closeAll()) };
-    },
-  },
-  {
-    // What `serve` runs: the engine in worker threads, raw SQL in a child process.
-    name: 'WebSocket server with worker pool',
-    start: async () => {
-      const worker = await buildEngineWorker();
-      const pool = createWorkerPool({ defaultFolder: dataDir, workerEntry: worker.entry });
-      const server = await startInspectorServer({ connect: pool.connect, staticRoot: join(dataDir, 'nonexistent'), port: 0 });
-      const channel = await connectWebSocket(`ws://127.0.0.1:${server.port}/api?token=${server.token}`);
-      const client = createEngineClient(channel);
-      return { client, stop: async () => (client.close(), channel.close(), await server.close(), await pool.close(), worker.dispose()) };
-    },
-  },
-];
+const { inProcess, webSocket, workerPool } = contractHosts(dataDir);
+const hosts = [inProcess, webSocket, workerPool];
 
 // One suite, every host: the UI must not be able to tell them apart.
 for (const host of hosts) {

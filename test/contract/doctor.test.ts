@@ -1,42 +1,18 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngineClient, type EngineClient } from '../../shared/client.js';
+import type { EngineClient } from '../../shared/client.js';
 import type { InspectorError } from '../../shared/errors.js';
-import { EngineService } from '../../src-main/service/engine-service.js';
-import { createInProcessClient } from '../../src-main/service/in-process-client.js';
-import { startInspectorServer } from '../../src-main/server/inspector-server.js';
-import { createWorkerPool } from '../../src-main/service/worker-pool/worker-pool.js';
-import { buildEngineWorker } from '../helpers/build-engine-worker.js';
+import { contractHosts } from '../helpers/contract-hosts.js';
 import { hashTree } from '../helpers/hash-tree.js';
 import { referenceFixture } from '../helpers/paths.js';
-import { connectWebSocket } from '../helpers/ws-channel.js';
 
 // The doctor over the contract, in process and through serve's worker pool: the report, its
 // progress, the private variant, the measurement, cancel — and the folder stays as it was.
 
 const dataDir = join(referenceFixture('chroma-1.3.4-seed7'), 'data');
 
-const hosts = [
-  {
-    name: 'in-process',
-    start: async () => {
-      const service = new EngineService({ defaultFolder: dataDir });
-      const client = createInProcessClient(service);
-      return { client, stop: async () => (client.close(), service.closeAll()) };
-    },
-  },
-  {
-    name: 'WebSocket server with worker pool',
-    start: async () => {
-      const worker = await buildEngineWorker();
-      const pool = createWorkerPool({ defaultFolder: dataDir, workerEntry: worker.entry });
-      const server = await startInspectorServer({ connect: pool.connect, staticRoot: join(dataDir, 'nonexistent'), port: 0 });
-      const channel = await connectWebSocket(`ws://127.0.0.1:${server.port}/api?token=${server.token}`);
-      const client = createEngineClient(channel);
-      return { client, stop: async () => (client.close(), channel.close(), await server.close(), await pool.close(), worker.dispose()) };
-    },
-  },
-];
+const { inProcess, workerPool } = contractHosts(dataDir);
+const hosts = [inProcess, workerPool];
 
 for (const host of hosts) {
   describe(`doctor over ${host.name}`, () => {

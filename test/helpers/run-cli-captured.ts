@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, vi } from 'vitest';
+import type { CommandIo } from '../../src-main/cli/commands/backup-commands.js';
 import { runCli } from '../../src-main/cli/main.js';
 
 export interface CliRun {
@@ -29,4 +30,23 @@ export function capturedCli(): (argv: string[]) => Promise<CliRun> {
     await runCli(argv);
     return { code: Number(process.exitCode ?? 0), out, err };
   };
+}
+
+/**
+ * Output for a command that sends SIGINT at the first progress line on stderr, as a user
+ * pressing Ctrl-C while the work runs; `interrupted` says whether that moment came.
+ */
+export function interruptingIo(): CommandIo & { readonly interrupted: boolean } {
+  const io = {
+    interrupted: false,
+    stdout: () => undefined,
+    stderr: (s: string) => {
+      if (!io.interrupted && !s.startsWith('error')) {
+        io.interrupted = true;
+        process.emit('SIGINT');
+      }
+    },
+    tty: false,
+  };
+  return io;
 }

@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashTree } from '../helpers/hash-tree.js';
-import { capturedCli } from '../helpers/run-cli-captured.js';
-import type { CommandIo } from '../../src-main/cli/commands/backup-commands.js';
+import { capturedCli, interruptingIo } from '../helpers/run-cli-captured.js';
 import { migrateCommand, replayCommand } from '../../src-main/cli/commands/migrate-commands.js';
 import { SAMPLE_COLLECTIONS, writePython050Folder } from './python-era-folder.js';
 import { rows } from './real-answers.js';
@@ -76,18 +75,3 @@ describe('migrate, replay and wal-export on the command line', () => {
     expect(readdirSync(work).filter((n) => n.includes('.restoring-'))).toEqual([]);
   });
 });
-
-/** Sends SIGINT at the first progress line, as a user pressing Ctrl-C while the work runs. */
-function interruptingIo(): CommandIo {
-  let interrupted = false;
-  return {
-    stdout: () => undefined,
-    stderr: (s) => {
-      if (!interrupted && !s.startsWith('error')) {
-        interrupted = true;
-        process.emit('SIGINT');
-      }
-    },
-    tty: false,
-  };
-}

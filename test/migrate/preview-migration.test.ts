@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InspectorError } from '../../shared/errors.js';
 import type { MigrationPreview } from '../../shared/models.js';
 import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
 import { previewMigration } from '../../src-main/engine/migrate/preview-migration.js';
 import { near } from '../helpers/compare.js';
+import { caught } from '../helpers/caught.js';
 import { hashTree } from '../helpers/hash-tree.js';
 import { realChromaProblem, reportSkip } from '../helpers/reference-chroma.js';
 import { SAMPLE_COLLECTIONS, writePython050Folder, type BuiltCollection } from './python-era-folder.js';
@@ -39,15 +39,6 @@ function folder040(): string {
   db.close();
   return dir;
 }
-
-const caught = async (p: Promise<unknown>): Promise<InspectorError> => {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(InspectorError);
-  return err as InspectorError;
-};
 
 /** What our engine reads from the original folder. */
 function ourAnswers(name: string): CollectionAnswers {

@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InspectorError } from '../../shared/errors.js';
 import type { ReplayOutcome } from '../../shared/models.js';
 import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
 import { createChromaFolder } from '../../src-main/engine/write/create-folder.js';
 import { replayToSeq } from '../../src-main/engine/wal/replay-to-seq.js';
 import { PersistentAdminClient, PersistentClient } from '../../src-main/index.js';
 import { near } from '../helpers/compare.js';
+import { caught } from '../helpers/caught.js';
 import { hashTree } from '../helpers/hash-tree.js';
 import { noErrors } from '../helpers/folder-copies.js';
 import { realChromaProblem, reportSkip } from '../helpers/reference-chroma.js';
@@ -21,15 +21,6 @@ reportSkip('replay', problem);
 
 const work = mkdtempSync(join(tmpdir(), 'chroma-inspector-replay-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-const caught = async (p: Promise<unknown>): Promise<InspectorError> => {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(InspectorError);
-  return err as InspectorError;
-};
 
 interface Coll {
   name: string;

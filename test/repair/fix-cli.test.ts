@@ -4,24 +4,18 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { FixReport } from '../../shared/models.js';
 import { InspectorError } from '../../shared/errors.js';
 import { fixCommand } from '../../src-main/cli/commands/fix-command.js';
-import type { CommandIo } from '../../src-main/cli/commands/backup-commands.js';
 import { EngineService } from '../../src-main/service/engine-service.js';
 import { createInProcessClient } from '../../src-main/service/in-process-client.js';
 import { hashTree } from '../helpers/hash-tree.js';
-import { capturedCli } from '../helpers/run-cli-captured.js';
-import { copyFixture, leftovers, loadCases, runCases, scratch } from './helpers.js';
+import { capturedCli, interruptingIo } from '../helpers/run-cli-captured.js';
+import { fixtureCopies, leftovers, loadCases, runCases, scratch } from './helpers.js';
 
 const tmp = scratch('ci-repair-cli-');
 afterAll(() => tmp.cleanup());
 const cli = capturedCli();
 const ORPHAN_FOLDER = '5523d958-f31b-43f6-a027-2778e810ab9e';
 
-let n = 0;
-function source(): { src: string; parent: string } {
-  const parent = join(tmp.dir, `case-${++n}`);
-  mkdirSync(parent);
-  return { src: copyFixture('chroma-1.3.4-seed7', parent), parent };
-}
+const source = fixtureCopies(tmp.dir);
 
 describe('chroma-inspector fix', () => {
   it('repairs into a new folder: the report as JSON on stdout, progress and a summary on stderr', async () => {
@@ -81,20 +75,10 @@ describe('chroma-inspector fix', () => {
 
   it('Ctrl-C cancels: exit 130, no staging folder, no target', async () => {
     const { src, parent } = source();
-    let interrupted = false;
-    const io: CommandIo = {
-      stdout: () => undefined,
-      // The first progress line arrives while the folder is being copied: interrupt then.
-      stderr: (s) => {
-        if (!interrupted && !s.startsWith('error')) {
-          interrupted = true;
-          process.emit('SIGINT');
-        }
-      },
-      tty: false,
-    };
+    // The first progress line arrives while the folder is being copied: interrupt then.
+    const io = interruptingIo();
     const code = await fixCommand({ positionals: [src, join(parent, 'fixed')], options: {} }, io);
-    expect(interrupted).toBe(true);
+    expect(io.interrupted).toBe(true);
     expect(code).toBe(130);
     expect(existsSync(join(parent, 'fixed'))).toBe(false);
     expect(leftovers(parent)).toEqual([]);

@@ -2,13 +2,13 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { InspectorError } from '../../shared/errors.js';
 import { processesHolding } from '../../src-main/engine/folder/activity.js';
 import { verify } from '../../src-main/engine/backup/verify.js';
 import { fixFolder } from '../../src-main/engine/repair/fix-folder.js';
 import { fixInPlace } from '../../src-main/engine/repair/fix-in-place.js';
+import { caught } from '../helpers/caught.js';
 import { hashTree } from '../helpers/hash-tree.js';
-import { copyFixture, exec, leftovers, loadCases, runCases, scratch, segmentOf } from './helpers.js';
+import { exec, fixtureCopies, leftovers, loadCases, runCases, scratch, segmentOf } from './helpers.js';
 
 // The repair's promises, checked on copies of the Chroma 1.3.4 fixture: the original is only
 // read; a refused, failed, unverifiable or cancelled repair leaves nothing behind.
@@ -16,22 +16,8 @@ const tmp = scratch('ci-repair-safety-');
 afterAll(() => tmp.cleanup());
 
 const ORPHAN_FOLDER = '5523d958-f31b-43f6-a027-2778e810ab9e';
-let n = 0;
-/** A fresh copy of the fixture in its own parent folder (so leftovers are easy to see). */
-function source(): { src: string; parent: string } {
-  const parent = join(tmp.dir, `case-${++n}`);
-  mkdirSync(parent);
-  return { src: copyFixture('chroma-1.3.4-seed7', parent), parent };
-}
-
-const failure = async (p: Promise<unknown>) => {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(InspectorError);
-  return err as InspectorError;
-};
+/** A fresh copy of the fixture in its own parent folder. */
+const source = fixtureCopies(tmp.dir);
 
 describe('fix: the original is only read, and nothing is left behind on failure', () => {
   it('repairs into a new folder (every fix) with the source byte-for-byte unchanged and no staging left', async () => {
@@ -50,12 +36,12 @@ describe('fix: the original is only read, and nothing is left behind on failure'
     const full = join(parent, 'full');
     mkdirSync(full);
     writeFileSync(join(full, 'keep.txt'), 'mine');
-    expect((await failure(fixFolder(src, full))).message).toMatch(/not empty .*never writes over existing data/);
+    expect((await caught(fixFolder(src, full))).message).toMatch(/not empty .*never writes over existing data/);
     expect(readdirSync(full)).toEqual(['keep.txt']);
-    expect((await failure(fixFolder(src, join(src, 'inside')))).message).toMatch(/must not be inside the source folder/);
+    expect((await caught(fixFolder(src, join(src, 'inside')))).message).toMatch(/must not be inside the source folder/);
     expect(existsSync(join(src, 'inside'))).toBe(false);
-    expect((await failure(fixFolder(src, join(parent, 'x'), { only: [] }))).code).toBe('INVALID_ARGUMENT');
-    expect((await failure(fixFolder(parent, join(tmp.dir, 'not-chroma')))).code).toBe('NOT_A_CHROMA_FOLDER');
+    expect((await caught(fixFolder(src, join(parent, 'x'), { only: [] }))).code).toBe('INVALID_ARGUMENT');
+    expect((await caught(fixFolder(parent, join(tmp.dir, 'not-chroma')))).code).toBe('NOT_A_CHROMA_FOLDER');
     expect(leftovers(parent)).toEqual([]);
   });
 
@@ -65,7 +51,7 @@ describe('fix: the original is only read, and nothing is left behind on failure'
       const before = hashTree(src);
       const ac = new AbortController();
       const seen: string[] = [];
-      const err = await failure(
+      const err = await caught(
         fixFolder(src, join(parent, 'fixed'), {
           signal: ac.signal,
           onProgress: (p) => {
@@ -86,7 +72,7 @@ describe('fix: the original is only read, and nothing is left behind on failure'
     const { src, parent } = source();
     const meta = segmentOf(src, 'tiny', 'METADATA');
     // A fault injected after the fixes, as a faulty fix would leave it: a record gone.
-    const err = await failure(
+    const err = await caught(
       fixFolder(src, join(parent, 'fixed'), {
         only: ['orphans'],
         afterFixes: (staging) => exec(staging, `DELETE FROM embeddings WHERE id = (SELECT min(id) FROM embeddings WHERE segment_id = '${meta}')`),
@@ -100,7 +86,7 @@ describe('fix: the original is only read, and nothing is left behind on failure'
 
   it('a changed vector is caught too', async () => {
     const { src, parent } = source();
-    const err = await failure(
+    const err = await caught(
       fixFolder(src, join(parent, 'fixed'), {
         only: ['orphans'],
         // `points` has no checkpoint: its vectors are the WAL's, here zeroed in the copy.
@@ -137,7 +123,7 @@ describe('fix --in-place', () => {
       const until = Date.now() + 10_000;
       while (!processesHolding(db).includes(holder.pid!) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
       const before = hashTree(src);
-      const err = await failure(fixInPlace(src));
+      const err = await caught(fixInPlace(src));
       expect(err.code).toBe('FOLDER_BUSY');
       expect(err.message).toMatch(new RegExp(`pid ${holder.pid}`));
       expect(hashTree(src)).toEqual(before);

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -7,6 +7,8 @@ import type { RecordedCase } from '../helpers/compare.js';
 import { mismatchesOverHttp, startChroma } from '../helpers/reference-chroma.js';
 // @ts-expect-error -- plain JS shared with the node scripts that drive real Chroma
 import { runWorkload } from '../reference-chroma/workload.mjs';
+
+import { copyFixture } from '../backup/helpers.js';
 
 export { copyFixture, loadCases, runCases, scratch } from '../backup/helpers.js';
 
@@ -60,6 +62,16 @@ export const copyDir = (src: string, dest: string) => {
 };
 
 /** Entries of a folder that a repair may have left behind (staging folders). */
+/** Fresh copies of the Chroma 1.3.4 fixture, each in its own parent folder under `dir` (so leftovers are easy to see). */
+export function fixtureCopies(dir: string): () => { src: string; parent: string } {
+  let n = 0;
+  return () => {
+    const parent = join(dir, `case-${++n}`);
+    mkdirSync(parent);
+    return { src: copyFixture('chroma-1.3.4-seed7', parent), parent };
+  };
+}
+
 export const leftovers = (parent: string) => readdirSync(parent).filter((n) => n.startsWith('.'));
 
 /**

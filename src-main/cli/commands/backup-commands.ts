@@ -101,13 +101,15 @@ export function progressPrinter(io: CommandIo): { onProgress: (p: Progress) => v
 
 /**
  * Runs a long command with Ctrl-C wired to its AbortSignal and errors turned into exit codes. The
- * result goes to stdout as one JSON object, or as the text `format` makes of it.
+ * result goes to stdout as one JSON object, or as the text `format` makes of it; a command that
+ * succeeds but has bad news to report (doctor's error findings) says so with `exitCode`.
  */
 export async function run(
   io: CommandIo | undefined,
   usageHint: string,
   body: (ctx: { io: CommandIo; signal: AbortSignal; onProgress: (p: Progress) => void }) => Promise<unknown>,
   format?: (result: unknown) => string,
+  exitCode?: (result: unknown) => number,
 ): Promise<number> {
   const out = io ?? defaultIo();
   const ac = new AbortController();
@@ -119,7 +121,7 @@ export async function run(
     progress.end();
     for (const w of result.warnings ?? []) out.stderr(`warning: ${w}\n`);
     out.stdout(format ? format(result) : `${JSON.stringify(result)}\n`);
-    return 0;
+    return exitCode ? exitCode(result) : 0;
   } catch (err) {
     progress.end();
     if (err instanceof UsageError) {

@@ -2,18 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CollectionRef, IncludeField, Space } from '../../../shared/models.js';
-import { InspectorError, invalidArgument } from '../../../shared/errors.js';
+import { invalidArgument } from '../../../shared/errors.js';
 import { ChromaFolder } from '../chroma-folder.js';
 import { guardSqlite } from '../sqlite/connection.js';
 import { runGet } from '../query/run-get.js';
 import { validateGetArgs, type GetSpec } from '../query/validate-args.js';
-import { isNoSpace } from './backup-errors.js';
 import { CsvSink, JsonlSink, ParquetSink, rowGroupRows, type RecordSink } from './export-sinks.js';
 import type { ExportRecord, RecordField } from './record-format.js';
 import type { TypedMetadata } from '../util/typed-value.js';
-import { ProgressReporter, asCancelled, throwIfAborted, type TaskOptions } from './task.js';
-import { removeQuietly } from './temp-dir.js';
-import { publishWithoutOverwrite } from './publish-file.js';
+import { ProgressReporter, throwIfAborted, type TaskOptions } from './task.js';
+import { discardPartial, publishWithoutOverwrite } from './publish-file.js';
 import { toolVersion } from './tool-version.js';
 
 export type ExportFormat = 'jsonl' | 'csv' | 'parquet';
@@ -125,11 +123,7 @@ export async function exportCollection(
     progress.report(`exported ${done} records`, true);
     return { file: out, format: opts.format, records: done, collection, fields: [...fields], warnings };
   } catch (err) {
-    await sink?.close();
-    await removeQuietly(partial);
-    const e = asCancelled(err, opts.signal);
-    if (isNoSpace(e)) throw new InspectorError('INTERNAL', `no space left on the device while writing ${out}`, { reason: 'no-space' });
-    throw e;
+    throw await discardPartial(err, sink, partial, out, opts.signal);
   } finally {
     if (typeof source === 'string') folder.close();
   }

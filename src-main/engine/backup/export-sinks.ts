@@ -115,18 +115,19 @@ export class CsvSink extends TextSink {
 
 export const PARQUET_KV_KEY = 'chroma-inspector.export';
 
+/** An optional `embedding` column: a LIST<FLOAT> of the vector's float32 values. */
+export const EMBEDDING_LIST_SCHEMA: readonly SchemaElement[] = [
+  { name: 'embedding', repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 },
+  { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
+  { name: 'element', type: 'FLOAT', repetition_type: 'REQUIRED' },
+];
+
 export function parquetSchema(fields: ReadonlySet<RecordField>): SchemaElement[] {
   const cols: SchemaElement[] = [{ name: 'id', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' }];
   for (const f of ['document', 'uri', 'metadata'] as const) {
     if (fields.has(f)) cols.push({ name: f, type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' });
   }
-  const list: SchemaElement[] = fields.has('embedding')
-    ? [
-        { name: 'embedding', repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 },
-        { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
-        { name: 'element', type: 'FLOAT', repetition_type: 'REQUIRED' },
-      ]
-    : [];
+  const list: SchemaElement[] = fields.has('embedding') ? [...EMBEDDING_LIST_SCHEMA] : [];
   return [{ name: 'root', num_children: cols.length + (list.length ? 1 : 0) }, ...cols, ...list];
 }
 
@@ -138,41 +139,30 @@ export function rowGroupRows(dimension: number | null): number {
   return Math.max(100, Math.min(10_000, Math.floor((32 * 1024 * 1024) / (4 * (dimension ?? 0) + 512))));
 }
 
-/** Parquet through hyparquet-writer: rows are buffered into row groups, each flushed to disk when full. */
-export class ParquetSink implements RecordSink {
-  private readonly writer: ParquetWriter;
-  private buffered: ExportRecord[] = [];
+export type ParquetColumn = { name: string; data: unknown[] };
 
-  constructor(
-    file: string,
-    private readonly fields: ReadonlySet<RecordField>,
-    kv: Record<string, unknown>,
-    private readonly groupRows: number,
-  ) {
-    this.writer = new ParquetWriter({
-      writer: fileWriter(file),
-      schema: parquetSchema(fields),
-      kvMetadata: [{ key: PARQUET_KV_KEY, value: JSON.stringify(kv) }],
-      createdBy: 'chroma-inspector',
-    });
+/**
+ * Parquet through hyparquet-writer: rows are buffered into row groups of `groupRows`, each flushed
+ * to disk when full; subclasses say how a group of rows becomes columns.
+ */
+export abstract class RowGroupParquetSink<Row> {
+  private readonly writer: ParquetWriter;
+  private buffered: Row[] = [];
+
+  constructor(file: string, schema: SchemaElement[], kv: { key: string; value: string }, private readonly groupRows: number) {
+    this.writer = new ParquetWriter({ writer: fileWriter(file), schema, kvMetadata: [kv], createdBy: 'chroma-inspector' });
   }
 
-  async write(records: readonly ExportRecord[]): Promise<void> {
-    this.buffered.push(...records);
+  protected abstract columns(rows: readonly Row[]): ParquetColumn[];
+
+  async write(rows: readonly Row[]): Promise<void> {
+    this.buffered.push(...rows);
     while (this.buffered.length >= this.groupRows) await this.flush(this.buffered.splice(0, this.groupRows));
   }
 
-  private async flush(records: readonly ExportRecord[]): Promise<void> {
-    if (records.length === 0) return;
-    const columnData = [{ name: 'id', data: records.map((r) => r.id) }];
-    if (this.fields.has('document')) columnData.push({ name: 'document', data: records.map((r) => r.document ?? null) as string[] });
-    if (this.fields.has('uri')) columnData.push({ name: 'uri', data: records.map((r) => r.uri ?? null) as string[] });
-    if (this.fields.has('metadata')) {
-      columnData.push({ name: 'metadata', data: records.map((r) => (r.metadata && r.metadata.size > 0 ? metadataToJson(r.metadata) : null)) as string[] });
-    }
-    const cols: { name: string; data: unknown[] }[] = columnData;
-    if (this.fields.has('embedding')) cols.push({ name: 'embedding', data: records.map((r) => (r.embedding ? Array.from(r.embedding) : null)) });
-    await this.writer.write({ columnData: cols as Parameters<ParquetWriter['write']>[0]['columnData'], rowGroupSize: records.length });
+  private async flush(rows: readonly Row[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.writer.write({ columnData: this.columns(rows) as Parameters<ParquetWriter['write']>[0]['columnData'], rowGroupSize: rows.length });
   }
 
   async finish(): Promise<void> {
@@ -182,5 +172,26 @@ export class ParquetSink implements RecordSink {
 
   async close(): Promise<void> {
     this.buffered = [];
+  }
+}
+
+/** The record export's Parquet file: the requested fields, metadata as JSON text. */
+export class ParquetSink extends RowGroupParquetSink<ExportRecord> implements RecordSink {
+  constructor(
+    file: string,
+    private readonly fields: ReadonlySet<RecordField>,
+    kv: Record<string, unknown>,
+    groupRows: number,
+  ) {
+    super(file, parquetSchema(fields), { key: PARQUET_KV_KEY, value: JSON.stringify(kv) }, groupRows);
+  }
+
+  protected columns(records: readonly ExportRecord[]): ParquetColumn[] {
+    const cols: ParquetColumn[] = [{ name: 'id', data: records.map((r) => r.id) }];
+    if (this.fields.has('document')) cols.push({ name: 'document', data: records.map((r) => r.document ?? null) });
+    if (this.fields.has('uri')) cols.push({ name: 'uri', data: records.map((r) => r.uri ?? null) });
+    if (this.fields.has('metadata')) cols.push({ name: 'metadata', data: records.map((r) => (r.metadata && r.metadata.size > 0 ? metadataToJson(r.metadata) : null)) });
+    if (this.fields.has('embedding')) cols.push({ name: 'embedding', data: records.map((r) => (r.embedding ? Array.from(r.embedding) : null)) });
+    return cols;
   }
 }

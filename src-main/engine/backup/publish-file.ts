@@ -1,6 +1,9 @@
 import { constants } from 'node:fs';
 import { copyFile, link, unlink } from 'node:fs/promises';
 import { InspectorError } from '../../../shared/errors.js';
+import { isNoSpace } from './backup-errors.js';
+import { asCancelled } from './task.js';
+import { removeQuietly } from './temp-dir.js';
 
 /**
  * Puts a finished `partial` file at `out`, never replacing a file that appeared there meanwhile:
@@ -23,4 +26,17 @@ export async function publishWithoutOverwrite(partial: string, out: string): Pro
     }
   }
   await unlink(partial).catch(() => undefined);
+}
+
+/**
+ * The cleanup of a file export that failed or was cancelled before `publishWithoutOverwrite`:
+ * stops the writer, deletes `partial`, and returns the error to throw — CANCELLED when `signal`
+ * fired, a no-space error naming `out` when the disk filled, else `err` itself.
+ */
+export async function discardPartial(err: unknown, sink: { close(): Promise<void> } | null, partial: string, out: string, signal: AbortSignal | undefined): Promise<unknown> {
+  await sink?.close();
+  await removeQuietly(partial);
+  const e = asCancelled(err, signal);
+  if (isNoSpace(e)) return new InspectorError('INTERNAL', `no space left on the device while writing ${out}`, { reason: 'no-space' });
+  return e;
 }

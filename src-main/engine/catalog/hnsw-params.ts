@@ -108,3 +108,18 @@ export function resolveHnswParams(c: CatalogCollection): HnswParams {
   if (config) return { ...DEFAULT_HNSW, ...config, source: 'config' };
   return { ...DEFAULT_HNSW, source: 'default' };
 }
+
+/**
+ * The parameters every Chroma 1.x configuration names, under its own snake_case keys — as
+ * `collection.configuration.hnsw` reports them and as a collection is created with them.
+ */
+export function chromaHnswConfig(p: HnswParams): { space: Space; ef_construction: number; ef_search: number; max_neighbors: number; resize_factor: number; sync_threshold: number } {
+  return {
+    space: p.space,
+    ef_construction: p.efConstruction,
+    ef_search: p.efSearch,
+    max_neighbors: p.maxNeighbors,
+    resize_factor: p.resizeFactor,
+    sync_threshold: p.syncThreshold,
+  };
+}

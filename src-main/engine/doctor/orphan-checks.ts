@@ -91,28 +91,32 @@ export function checkOrphans(dir: string, db: SqliteDatabase, probe: SchemaProbe
       evidence: { numbers: { rows: catalog.danglingSegments.length, nullCollection }, segments: catalog.danglingSegments.map((s) => s.id), files: [SQLITE_FILE] },
     });
   }
-  if (probe.hasTable('embedding_metadata')) {
-    const n = count(db, 'SELECT count(*) AS n FROM embedding_metadata WHERE id NOT IN (SELECT id FROM embeddings)');
+  // Metadata rows keyed by an internal id no embeddings row has any more (a reused id inherits them).
+  const goneRecordTables = [
+    {
+      table: 'embedding_metadata',
+      code: 'orphan.metadata-rows',
+      severity: 'info',
+      rowName: 'metadata row',
+      chromaWould: 'Nothing today; a record added later that reuses the internal id would inherit them (embeddings.id values are reused, docs/format.md §2.4).',
+    },
+    {
+      table: 'embedding_metadata_array',
+      code: 'orphan.array-rows',
+      severity: 'warning',
+      rowName: 'array metadata row',
+      chromaWould: 'Chroma leaves them when it deletes a collection; a record added later that reuses the internal id shows these array values as its own (docs/format.md §3.7, F12).',
+    },
+  ] as const;
+  for (const t of goneRecordTables) {
+    if (!probe.hasTable(t.table)) continue;
+    const n = count(db, `SELECT count(*) AS n FROM ${t.table} WHERE id NOT IN (SELECT id FROM embeddings)`);
     if (n > 0) {
       findings.add({
-        code: 'orphan.metadata-rows',
-        severity: 'info',
-        title: `${plural(n, 'metadata row')} of records that no longer exist`,
-        chromaWould: 'Nothing today; a record added later that reuses the internal id would inherit them (embeddings.id values are reused, docs/format.md §2.4).',
-        fix: 'orphans',
-        remedy: REMOVE,
-        evidence: { numbers: { rows: n }, files: [SQLITE_FILE] },
-      });
-    }
-  }
-  if (probe.hasTable('embedding_metadata_array')) {
-    const n = count(db, 'SELECT count(*) AS n FROM embedding_metadata_array WHERE id NOT IN (SELECT id FROM embeddings)');
-    if (n > 0) {
-      findings.add({
-        code: 'orphan.array-rows',
-        severity: 'warning',
-        title: `${plural(n, 'array metadata row')} of records that no longer exist`,
-        chromaWould: 'Chroma leaves them when it deletes a collection; a record added later that reuses the internal id shows these array values as its own (docs/format.md §3.7, F12).',
+        code: t.code,
+        severity: t.severity,
+        title: `${plural(n, t.rowName)} of records that no longer exist`,
+        chromaWould: t.chromaWould,
         fix: 'orphans',
         remedy: REMOVE,
         evidence: { numbers: { rows: n }, files: [SQLITE_FILE] },

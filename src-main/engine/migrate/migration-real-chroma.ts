@@ -1,4 +1,4 @@
-import type { RealChromaCheck } from '../../../shared/models.js';
+import type { PreviewCollection, RealChromaCheck } from '../../../shared/models.js';
 import { captureFacts } from '../repair/repair-facts.js';
 import { expectationsFromFacts, type ExpectedCollection } from '../verify/expected-answers.js';
 import type { FoundChroma } from '../verify/find-chroma.js';
@@ -7,11 +7,20 @@ import type { ResolvedRelease } from './chroma-releases.js';
 
 /**
  * What the original holds, read by our engine on the snapshot before any migration is applied
- * (only when a real Chroma will compare with it: reading every collection costs time).
+ * (only when a real Chroma will compare with it: reading every collection costs time). A folder
+ * our engine cannot read in full (a damaged collection) is compared by its counts alone.
  */
-export function migrationExpectations(target: RealChromaTarget, snapshot: string, signal?: AbortSignal): ExpectedCollection[] {
-  return target.found ? expectationsFromFacts(captureFacts(snapshot, signal).values()) : [];
+export function migrationExpectations(target: RealChromaTarget, snapshot: string, counts: readonly PreviewCounts[], signal?: AbortSignal): ExpectedCollection[] {
+  if (!target.found) return [];
+  try {
+    return expectationsFromFacts(captureFacts(snapshot, signal).values());
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    return counts.map((c) => ({ tenant: c.tenant, database: c.database, name: c.name, id: c.id, count: c.countBefore, sample: [], queries: [] }));
+  }
 }
+
+type PreviewCounts = Pick<PreviewCollection, 'tenant' | 'database' | 'name' | 'id' | 'countBefore'>;
 
 /** Why the installed Chroma is not the release previewed, or null when it is (or cannot be told). */
 export function releaseMismatch(found: FoundChroma, release: ResolvedRelease): string | null {

@@ -109,7 +109,7 @@ export async function previewMigration(source: string, newFolder: string, opts: 
     throwIfAborted(opts.signal);
     progress('counting the records of the copy');
     const before = countCollections(nf.staging);
-    const expected = migrationExpectations(realChroma, nf.staging, opts.signal);
+    const expected = migrationExpectations(realChroma, nf.staging, before.collections, opts.signal);
     const file = join(nf.staging, SQLITE_FILE);
     const beforeFile = join(nf.staging, `.${SQLITE_FILE}.before-migration`);
     copyFileSync(file, beforeFile);

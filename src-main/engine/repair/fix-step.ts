@@ -1,5 +1,8 @@
 import type { FixKind, FixStepReport } from '../../../shared/models.js';
 import { InspectorError } from '../../../shared/errors.js';
+import { throwIfAborted } from '../backup/task.js';
+import { ChromaFolder } from '../chroma-folder.js';
+import type { CollectionReader } from '../collection/collection-reader.js';
 import type { FolderWriter } from '../write/folder-writer.js';
 import type { WriteEra } from '../write/write-era.js';
 
@@ -38,6 +41,30 @@ export function writeEraOrSkip(ctx: FixContext, report: FixStepReport): WriteEra
 
 /** A collection as reports name it. */
 export const collectionLabel = (c: { tenant: string; database: string; name: string }) => `${c.tenant}/${c.database}/${c.name}`;
+
+/**
+ * Visits every collection of the staging copy, in every tenant and database, through one read
+ * view: checks for cancel before each, frees each collection's cached files after its visit,
+ * and closes the view at the end.
+ */
+export async function forEachCollection(
+  ctx: FixContext,
+  visit: (reader: CollectionReader, label: string, folder: ChromaFolder) => Promise<void>,
+): Promise<void> {
+  const folder = ChromaFolder.open(ctx.dir);
+  try {
+    for (const reader of folder.collectionReaders()) {
+      throwIfAborted(ctx.signal);
+      try {
+        await visit(reader, collectionLabel(reader.catalog), folder);
+      } finally {
+        reader.release();
+      }
+    }
+  } finally {
+    folder.close();
+  }
+}
 
 /** Adds `n` to a report counter. */
 export function count(report: FixStepReport, key: string, n: number): void {

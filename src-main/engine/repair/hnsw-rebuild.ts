@@ -1,14 +1,13 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FixStepReport } from '../../../shared/models.js';
-import { ChromaFolder } from '../chroma-folder.js';
 import type { CollectionReader } from '../collection/collection-reader.js';
 import { vectorProblems } from '../collection/vector-coverage.js';
 import { HnswlibIndex } from '../hnsw/hnswlib-index.js';
 import { throwIfAborted } from '../backup/task.js';
 import { publishCheckpoint } from '../write/vector-persist.js';
 import { removeFolder } from '../write/segment-swap.js';
-import { collectionLabel, count, emptyReport, writeEraOrSkip, type FixContext } from './fix-step.js';
+import { count, emptyReport, forEachCollection, writeEraOrSkip, type FixContext } from './fix-step.js';
 import { planVectors, type VectorPlan } from './vector-plan.js';
 
 const SAMPLE = 5;
@@ -84,46 +83,38 @@ async function writeIndex(ctx: FixContext, reader: CollectionReader, plan: Vecto
 export async function rebuildHnsw(ctx: FixContext): Promise<FixStepReport> {
   const report = emptyReport('hnsw-rebuild');
   if (!writeEraOrSkip(ctx, report)) return report;
-  const folder = ChromaFolder.open(ctx.dir);
-  try {
-    for (const reader of folder.collectionReaders()) {
-      throwIfAborted(ctx.signal);
-      const c = reader.catalog;
-      const label = collectionLabel(c);
-      if (!c.vectorSegment || reader.dimension === null) continue;
-      ctx.say(`hnsw-rebuild: checking ${label}`);
-      const why = whyRebuild(ctx, reader);
-      if (!why) continue;
-      ctx.say(`hnsw-rebuild: rebuilding ${label}`);
-      const plan = planVectors(folder, reader);
-      const seg = c.vectorSegment.id;
-      if (plan.byLabel.size === 0) {
-        // Nothing to index: no checkpoint at all, so Chroma starts the index afresh from the WAL.
-        rmSync(join(ctx.dir, seg), { recursive: true, force: true });
-        ctx.writer.immediate(() => ctx.writer.db.prepare('DELETE FROM max_seq_id WHERE segment_id = ?').run(seg));
-        report.actions.push(`${label}: removed the unusable checkpoint ${seg} (${why}); no vector is recoverable`);
-      } else {
-        const seq = await writeIndex(ctx, reader, plan);
-        report.actions.push(
-          `${label}: rebuilt ${seg} with ${plan.byLabel.size} vector(s) — ${plan.sound} sound, ${plan.fromWal.length} from the WAL — up to seq ${seq} (${why})`,
-        );
-      }
-      if (plan.fromWal.length > 0) ctx.recovered.set(c.id, new Set(plan.fromWal));
-      if (plan.lost.length > 0) {
-        const sample = plan.lost.slice(0, SAMPLE).map((id) => JSON.stringify(id)).join(', ');
-        report.actions.push(`${label}: ${plan.lost.length} record(s) have no recoverable vector (e.g. ${sample}): neither the checkpoint nor the WAL holds one`);
-      }
-      if (plan.notRecords > 0) report.actions.push(`${label}: left out ${plan.notRecords} indexed id(s) that are not records of the collection`);
-      count(report, 'collections', 1);
-      count(report, 'vectorsKept', plan.sound);
-      count(report, 'vectorsFromWal', plan.fromWal.length);
-      count(report, 'recordsWithoutVector', plan.lost.length);
-      ctx.vectorsRewritten.add(c.id);
-      reader.release();
+  await forEachCollection(ctx, async (reader, label, folder) => {
+    const c = reader.catalog;
+    if (!c.vectorSegment || reader.dimension === null) return;
+    ctx.say(`hnsw-rebuild: checking ${label}`);
+    const why = whyRebuild(ctx, reader);
+    if (!why) return;
+    ctx.say(`hnsw-rebuild: rebuilding ${label}`);
+    const plan = planVectors(folder, reader);
+    const seg = c.vectorSegment.id;
+    if (plan.byLabel.size === 0) {
+      // Nothing to index: no checkpoint at all, so Chroma starts the index afresh from the WAL.
+      rmSync(join(ctx.dir, seg), { recursive: true, force: true });
+      ctx.writer.immediate(() => ctx.writer.db.prepare('DELETE FROM max_seq_id WHERE segment_id = ?').run(seg));
+      report.actions.push(`${label}: removed the unusable checkpoint ${seg} (${why}); no vector is recoverable`);
+    } else {
+      const seq = await writeIndex(ctx, reader, plan);
+      report.actions.push(
+        `${label}: rebuilt ${seg} with ${plan.byLabel.size} vector(s) — ${plan.sound} sound, ${plan.fromWal.length} from the WAL — up to seq ${seq} (${why})`,
+      );
     }
-  } finally {
-    folder.close();
-  }
+    if (plan.fromWal.length > 0) ctx.recovered.set(c.id, new Set(plan.fromWal));
+    if (plan.lost.length > 0) {
+      const sample = plan.lost.slice(0, SAMPLE).map((id) => JSON.stringify(id)).join(', ');
+      report.actions.push(`${label}: ${plan.lost.length} record(s) have no recoverable vector (e.g. ${sample}): neither the checkpoint nor the WAL holds one`);
+    }
+    if (plan.notRecords > 0) report.actions.push(`${label}: left out ${plan.notRecords} indexed id(s) that are not records of the collection`);
+    count(report, 'collections', 1);
+    count(report, 'vectorsKept', plan.sound);
+    count(report, 'vectorsFromWal', plan.fromWal.length);
+    count(report, 'recordsWithoutVector', plan.lost.length);
+    ctx.vectorsRewritten.add(c.id);
+  });
   report.changed = report.actions.length > 0;
   if (!report.changed) report.skipped.push('every HNSW index is usable as it is');
   return report;

@@ -1,7 +1,6 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FixStepReport } from '../../../shared/models.js';
-import { ChromaFolder } from '../chroma-folder.js';
 import { vectorProblems } from '../collection/vector-coverage.js';
 import { SQLITE_FILE } from '../folder/folder-files.js';
 import { throwIfAborted } from '../backup/task.js';
@@ -10,7 +9,7 @@ import type { FolderWriter } from '../write/folder-writer.js';
 import { pendingVectorRows, persistVectorSegment, type VectorTarget } from '../write/vector-persist.js';
 import { purgeWal } from '../write/wal-purge.js';
 import type { WriteEra } from '../write/write-era.js';
-import { collectionLabel, count, emptyReport, writeEraOrSkip, type FixContext } from './fix-step.js';
+import { count, emptyReport, forEachCollection, writeEraOrSkip, type FixContext } from './fix-step.js';
 
 /** Python wrote the row with json.dumps separators, Rust compactly (docs/format.md §4.6). */
 const PYTHON_QUEUE_CONFIG = '{"automatically_purge": true, "_type": "EmbeddingsQueueConfigurationInternal"}';
@@ -51,53 +50,45 @@ export async function purgeWalFix(ctx: FixContext): Promise<FixStepReport> {
   const bytesBefore = statSync(file).size;
   if (w.immediate(() => enablePurging(w, era))) report.actions.push('turned automatic WAL purging on (embeddings_queue_config), as `chroma utils vacuum` does');
 
-  const folder = ChromaFolder.open(ctx.dir);
-  try {
-    for (const reader of folder.collectionReaders()) {
-      throwIfAborted(ctx.signal);
-      const c = reader.catalog;
-      const label = collectionLabel(c);
-      if (!c.metadataSegment || !c.vectorSegment) continue;
-      const target: VectorTarget = {
-        topic: c.topic,
-        metadataSegmentId: c.metadataSegment.id,
-        vectorSegmentId: c.vectorSegment.id,
-        dimension: reader.dimension ?? 0,
-        space: reader.params.space,
-        maxNeighbors: reader.params.maxNeighbors,
-        efConstruction: reader.params.efConstruction,
-        efSearch: reader.params.efSearch,
-      };
-      if (reader.dimension !== null) {
-        // Records hnsw-rebuild found no vector for anywhere (the WAL included) cannot lose more by a purge.
-        const rebuilt = ctx.vectorsRewritten.has(c.id);
-        const damage = vectorProblems(reader).filter((p) => p.severity === 'error' && !(rebuilt && p.code === 'vectors.missing'));
-        if (damage.length > 0) {
-          report.skipped.push(`${label}: its vectors are damaged (${damage[0]!.message}); its WAL is kept, run hnsw-rebuild first`);
-          continue;
-        }
-        // A 0.4–0.5.5 checkpoint keeps its seq only in the pickle: vacuum moves it into the table (docs/format.md §4.5).
-        const cp = reader.vectors().checkpoint;
-        if (cp?.usable && cp.maxSeqId !== null && w.readSeq(c.vectorSegment.id) === null) {
-          w.immediate(() => w.setSeq(c.vectorSegment!.id, cp.maxSeqId!));
-          report.actions.push(`${label}: moved the vector seq ${cp.maxSeqId} from index_metadata.pickle into max_seq_id`);
-        }
-        const pending = pendingVectorRows(w, target);
-        if (pending > 0) {
-          ctx.say(`purge-wal: persisting the vectors of ${label}`);
-          if (await persistVectorSegment(w, target)) {
-            ctx.vectorsRewritten.add(c.id);
-            report.actions.push(`${label}: persisted the checkpoint with the ${pending} WAL row(s) it did not hold yet, so they can be purged`);
-          }
+  await forEachCollection(ctx, async (reader, label) => {
+    const c = reader.catalog;
+    if (!c.metadataSegment || !c.vectorSegment) return;
+    const target: VectorTarget = {
+      topic: c.topic,
+      metadataSegmentId: c.metadataSegment.id,
+      vectorSegmentId: c.vectorSegment.id,
+      dimension: reader.dimension ?? 0,
+      space: reader.params.space,
+      maxNeighbors: reader.params.maxNeighbors,
+      efConstruction: reader.params.efConstruction,
+      efSearch: reader.params.efSearch,
+    };
+    if (reader.dimension !== null) {
+      // Records hnsw-rebuild found no vector for anywhere (the WAL included) cannot lose more by a purge.
+      const rebuilt = ctx.vectorsRewritten.has(c.id);
+      const damage = vectorProblems(reader).filter((p) => p.severity === 'error' && !(rebuilt && p.code === 'vectors.missing'));
+      if (damage.length > 0) {
+        report.skipped.push(`${label}: its vectors are damaged (${damage[0]!.message}); its WAL is kept, run hnsw-rebuild first`);
+        return;
+      }
+      // A 0.4–0.5.5 checkpoint keeps its seq only in the pickle: vacuum moves it into the table (docs/format.md §4.5).
+      const cp = reader.vectors().checkpoint;
+      if (cp?.usable && cp.maxSeqId !== null && w.readSeq(c.vectorSegment.id) === null) {
+        w.immediate(() => w.setSeq(c.vectorSegment!.id, cp.maxSeqId!));
+        report.actions.push(`${label}: moved the vector seq ${cp.maxSeqId} from index_metadata.pickle into max_seq_id`);
+      }
+      const pending = pendingVectorRows(w, target);
+      if (pending > 0) {
+        ctx.say(`purge-wal: persisting the vectors of ${label}`);
+        if (await persistVectorSegment(w, target)) {
+          ctx.vectorsRewritten.add(c.id);
+          report.actions.push(`${label}: persisted the checkpoint with the ${pending} WAL row(s) it did not hold yet, so they can be purged`);
         }
       }
-      const deleted = w.immediate(() => purgeWal(w, target));
-      if (deleted > 0) report.actions.push(`${label}: deleted ${deleted} applied WAL row(s)`);
-      reader.release();
     }
-  } finally {
-    folder.close();
-  }
+    const deleted = w.immediate(() => purgeWal(w, target));
+    if (deleted > 0) report.actions.push(`${label}: deleted ${deleted} applied WAL row(s)`);
+  });
   const rowsAfter = walRows(w);
   count(report, 'walRowsDeleted', rowsBefore - rowsAfter);
   throwIfAborted(ctx.signal);

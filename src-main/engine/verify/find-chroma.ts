@@ -76,7 +76,7 @@ function jsBindingsVersion(executable: string): string | null {
   let dir = dirname(realpathSync(executable));
   for (let i = 0; i < 6; i++) {
     for (const modules of basename(dir) === 'node_modules' ? [dir, join(dir, 'node_modules')] : [join(dir, 'node_modules')]) {
-      let names: string[] = [];
+      let names: string[];
       try {
         names = readdirSync(modules).filter((n) => n.startsWith('chromadb-js-bindings-'));
       } catch {
@@ -101,7 +101,7 @@ function jsBindingsVersion(executable: string): string | null {
 /** The interpreter of a script's `#!` line, when it is a Python (a pip-installed `chroma`). */
 function pythonOf(executable: string): string | null {
   const buf = Buffer.alloc(256);
-  let n = 0;
+  let n: number;
   try {
     const fd = openSync(executable, 'r');
     try {

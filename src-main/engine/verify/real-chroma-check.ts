@@ -123,8 +123,13 @@ export async function checkWithRealChroma(found: FoundChroma, dir: string, expec
     return { chroma, opened: true, collections, differences, note };
   } catch (err) {
     if (opts.signal?.aborted) throw cancelled();
-    const why =
-      signal.aborted ? `it did not ${opened ? 'finish answering' : 'answer'} within ${Math.round(timeoutMs / 1000)} s` : err instanceof ChromaDidNotStart || err instanceof ChromaHttpError ? err.message : null;
+    const why = signal.aborted
+      ? `it did not ${opened ? 'finish answering' : 'answer'} within ${Math.round(timeoutMs / 1000)} s`
+      : err instanceof ChromaDidNotStart || err instanceof ChromaHttpError
+        ? err.message
+        : (err as NodeJS.ErrnoException).code !== undefined && !(err instanceof InspectorError)
+          ? `its copy could not be made: ${(err as Error).message}` // e.g. no space left in the temp folder
+          : null;
     if (why === null) throw err;
     return { chroma, opened, collections: [], differences: [`${who}: ${why}`], note: `${who} ${opened ? 'opened the copy but failed' : 'did not open the copy'}: ${why}` };
   }

@@ -2,13 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CollectionRef, WalExportOutcome } from '../../../shared/models.js';
-import { InspectorError, invalidArgument } from '../../../shared/errors.js';
+import { invalidArgument } from '../../../shared/errors.js';
 import { ChromaFolder } from '../chroma-folder.js';
-import { isNoSpace } from '../backup/backup-errors.js';
-import { publishWithoutOverwrite } from '../backup/publish-file.js';
+import { discardPartial, publishWithoutOverwrite } from '../backup/publish-file.js';
 import { metadataToJson } from '../backup/record-format.js';
-import { ProgressReporter, asCancelled, throwIfAborted, type TaskOptions } from '../backup/task.js';
-import { removeQuietly } from '../backup/temp-dir.js';
+import { ProgressReporter, throwIfAborted, type TaskOptions } from '../backup/task.js';
 import { toolVersion } from '../backup/tool-version.js';
 import { refuseInsideSource } from '../migrate/new-folder.js';
 import { decodeWalRow, type RawWalRow, type WalRecord } from './decode-row.js';
@@ -119,11 +117,7 @@ export async function exportWal(source: ChromaFolder | string, outFile: string, 
     progress.report(`exported ${done} WAL entries`, true);
     return { file: out, format: opts.format, rows: done, warnings };
   } catch (err) {
-    await sink?.close();
-    await removeQuietly(partial);
-    const e = asCancelled(err, opts.signal);
-    if (isNoSpace(e)) throw new InspectorError('INTERNAL', `no space left on the device while writing ${out}`, { reason: 'no-space' });
-    throw e;
+    throw await discardPartial(err, sink, partial, out, opts.signal);
   } finally {
     if (typeof source === 'string') folder.close();
   }

@@ -1,6 +1,6 @@
 import { InspectorError } from '../../../shared/errors.js';
 import type { CatalogCollection } from '../catalog/read-catalog.js';
-import { resolveHnswParams } from '../catalog/hnsw-params.js';
+import { chromaHnswConfig, resolveHnswParams } from '../catalog/hnsw-params.js';
 import type { TypedValue } from '../util/typed-value.js';
 import type { EmbeddedFolder } from '../write/embedded-folder.js';
 import type { HnswConfig } from '../write/collection-config.js';
@@ -66,12 +66,7 @@ export class WalApplier {
     const database = sysdb.findDatabase(w, c.tenant, c.database)!;
     const p = resolveHnswParams(c);
     const hnsw: Partial<HnswConfig> = {
-      space: p.space,
-      ef_construction: p.efConstruction,
-      ef_search: p.efSearch,
-      max_neighbors: p.maxNeighbors,
-      resize_factor: p.resizeFactor,
-      sync_threshold: p.syncThreshold,
+      ...chromaHnswConfig(p),
       batch_size: p.batchSize,
       ...(p.numThreads !== null ? { num_threads: p.numThreads } : {}),
     };

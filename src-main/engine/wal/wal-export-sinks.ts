@@ -1,5 +1,5 @@
-import { ParquetWriter, fileWriter, type SchemaElement } from 'hyparquet-writer';
-import { TextSink } from '../backup/export-sinks.js';
+import type { SchemaElement } from 'hyparquet-writer';
+import { EMBEDDING_LIST_SCHEMA, RowGroupParquetSink, TextSink, rowGroupRows, type ParquetColumn } from '../backup/export-sinks.js';
 import { embeddingToJson } from '../backup/record-format.js';
 
 /**
@@ -70,47 +70,23 @@ function walParquetSchema(embeddings: boolean): SchemaElement[] {
     text('uri'),
     text('metadata'),
   ];
-  const list: SchemaElement[] = embeddings
-    ? [
-        { name: 'embedding', repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 },
-        { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
-        { name: 'element', type: 'FLOAT', repetition_type: 'REQUIRED' },
-      ]
-    : [];
+  const list: SchemaElement[] = embeddings ? [...EMBEDDING_LIST_SCHEMA] : [];
   return [{ name: 'root', num_children: cols.length + (embeddings ? 1 : 0) }, ...cols, ...list];
 }
 
-/** Rows per row group: about 32 MiB of vectors, 100 to 10,000 rows, from the widest vector seen. */
-const groupRows = (dimension: number) => Math.max(100, Math.min(10_000, Math.floor((32 * 1024 * 1024) / (4 * dimension + 512))));
-
-export class ParquetWalSink implements WalSink {
-  private readonly writer: ParquetWriter;
-  private buffered: WalExportRow[] = [];
-
+export class ParquetWalSink extends RowGroupParquetSink<WalExportRow> implements WalSink {
   constructor(
     file: string,
     private readonly embeddings: boolean,
     kv: Record<string, unknown>,
-    private readonly dimension: number,
+    dimension: number,
   ) {
-    this.writer = new ParquetWriter({
-      writer: fileWriter(file),
-      schema: walParquetSchema(embeddings),
-      kvMetadata: [{ key: WAL_PARQUET_KV_KEY, value: JSON.stringify(kv) }],
-      createdBy: 'chroma-inspector',
-    });
+    super(file, walParquetSchema(embeddings), { key: WAL_PARQUET_KV_KEY, value: JSON.stringify(kv) }, rowGroupRows(dimension));
   }
 
-  async write(rows: readonly WalExportRow[]): Promise<void> {
-    this.buffered.push(...rows);
-    const size = groupRows(this.dimension);
-    while (this.buffered.length >= size) await this.flush(this.buffered.splice(0, size));
-  }
-
-  private async flush(rows: readonly WalExportRow[]): Promise<void> {
-    if (rows.length === 0) return;
+  protected columns(rows: readonly WalExportRow[]): ParquetColumn[] {
     const col = <T>(name: string, f: (r: WalExportRow) => T) => ({ name, data: rows.map(f) });
-    const cols: { name: string; data: unknown[] }[] = [
+    const cols: ParquetColumn[] = [
       col('seq_id', (r) => BigInt(r.seqId)),
       col('created_at', (r) => r.createdAt),
       col('collection', (r) => r.collection),
@@ -122,15 +98,6 @@ export class ParquetWalSink implements WalSink {
       col('metadata', (r) => r.metadataJson),
     ];
     if (this.embeddings) cols.push(col('embedding', (r) => (r.embedding ? Array.from(r.embedding) : null)));
-    await this.writer.write({ columnData: cols as Parameters<ParquetWriter['write']>[0]['columnData'], rowGroupSize: rows.length });
-  }
-
-  async finish(): Promise<void> {
-    await this.flush(this.buffered.splice(0));
-    await this.writer.finish();
-  }
-
-  async close(): Promise<void> {
-    this.buffered = [];
+    return cols;
   }
 }

@@ -7,7 +7,7 @@ import { Section } from '../../components/section.js';
 import { formatBytes, formatCount } from '../../components/value/format.js';
 import { CardError } from './card-error.js';
 import { besideFolder, dateStamp, defaultBackupZip, safeName } from './default-paths.js';
-import { Field, PathInput, ResetLink } from './form-field.js';
+import { Field, SuggestedPathField } from './form-field.js';
 import { CollectionCounts, PathLine, Stats, totalRecords } from './outcome-parts.js';
 import { TaskProgress } from './task-progress.js';
 import { useSuggested } from './use-suggested.js';
@@ -47,9 +47,7 @@ export function BackupCard({ onBackedUp }: { onBackedUp(zip: string): void }) {
     <Section title="Back up" testId="backup-card" aside={<span className="muted">zip with manifest and checksums</span>}>
       <p className="card-lead">A consistent snapshot of the folder, safe to take while Chroma is running. The folder itself is only read.</p>
       <div className="form-rows">
-        <Field label="Output zip" hint={out.edited ? <ResetLink onClick={out.reset} /> : 'Beside the open folder; change it freely.'}>
-          {(id) => <PathInput id={id} value={out.value} onChange={out.set} testId="backup-out" placeholder="/path/to/backup.zip" disabled={running} />}
-        </Field>
+        <SuggestedPathField label="Output zip" path={out} testId="backup-out" placeholder="/path/to/backup.zip" disabled={running} hint="Beside the open folder; change it freely." />
         <Field label="Scope">
           {(id) => (
             <select id={id} className="input" value={effective} onChange={(e) => setScope(e.target.value as Scope)} disabled={running} data-testid="backup-scope">

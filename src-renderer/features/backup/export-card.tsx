@@ -9,7 +9,7 @@ import { formatCount } from '../../components/value/format.js';
 import { CardError } from './card-error.js';
 import { EXPORT_FORMATS, defaultExportFile, type ExportFormat } from './default-paths.js';
 import { exportArgs, parseFilterText, type ParsedFilter } from './export-filter.js';
-import { Field, PathInput, ResetLink } from './form-field.js';
+import { Field, SuggestedPathField } from './form-field.js';
 import { PathLine, Stats, Warnings } from './outcome-parts.js';
 import { TaskProgress } from './task-progress.js';
 import { useSuggested } from './use-suggested.js';
@@ -70,9 +70,7 @@ export function ExportCard() {
             </select>
           )}
         </Field>
-        <Field label="Output file" hint={out.edited ? <ResetLink onClick={out.reset} /> : undefined}>
-          {(id) => <PathInput id={id} value={out.value} onChange={out.set} testId="export-out" placeholder="/path/to/export.jsonl" disabled={running || !collection} />}
-        </Field>
+        <SuggestedPathField label="Output file" path={out} testId="export-out" placeholder="/path/to/export.jsonl" disabled={running || !collection} />
         <Field label="Filter" hint="Optional, as JSON, like collection.get(where=…, where_document=…). Empty exports every record.">
           {(id) => (
             <div className="filter-pair">

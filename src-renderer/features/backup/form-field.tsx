@@ -41,3 +41,29 @@ export function ResetLink({ onClick }: { onClick(): void }) {
     </button>
   );
 }
+
+/**
+ * A path field whose default is derived (useSuggested): once the user edits it, the hint offers
+ * the default back; until then it shows `hint`.
+ */
+export function SuggestedPathField({
+  label,
+  path,
+  testId,
+  placeholder,
+  disabled,
+  hint,
+}: {
+  label: string;
+  path: { value: string; edited: boolean; set(text: string): void; reset(): void };
+  testId: string;
+  placeholder?: string;
+  disabled?: boolean;
+  hint?: ReactNode;
+}) {
+  return (
+    <Field label={label} hint={path.edited ? <ResetLink onClick={path.reset} /> : hint}>
+      {(id) => <PathInput id={id} value={path.value} onChange={path.set} testId={testId} placeholder={placeholder} disabled={disabled} />}
+    </Field>
+  );
+}

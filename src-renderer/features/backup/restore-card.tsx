@@ -7,7 +7,7 @@ import { Section } from '../../components/section.js';
 import { formatBytes, formatCount } from '../../components/value/format.js';
 import { CardError } from './card-error.js';
 import { defaultRestoreFolder } from './default-paths.js';
-import { Field, PathInput, ResetLink } from './form-field.js';
+import { Field, PathInput, SuggestedPathField } from './form-field.js';
 import { CollectionCounts, PathLine, Stats, Warnings } from './outcome-parts.js';
 import { TaskProgress } from './task-progress.js';
 import { useSuggested } from './use-suggested.js';
@@ -37,9 +37,7 @@ export function RestoreCard({ suggestedZip }: { suggestedZip: string }) {
         <Field label="Backup zip">
           {(id) => <PathInput id={id} value={zip.value} onChange={zip.set} testId="restore-zip" placeholder="/path/to/backup.zip" disabled={running} />}
         </Field>
-        <Field label="New folder" hint={target.edited ? <ResetLink onClick={target.reset} /> : undefined}>
-          {(id) => <PathInput id={id} value={target.value} onChange={target.set} testId="restore-target" placeholder="/path/to/new-folder" disabled={running} />}
-        </Field>
+        <SuggestedPathField label="New folder" path={target} testId="restore-target" placeholder="/path/to/new-folder" disabled={running} />
       </div>
       <div className="card-actions">
         <button type="button" className="btn btn-primary" onClick={run} disabled={running || !zip.value.trim() || !target.value.trim()} data-testid="restore-run">

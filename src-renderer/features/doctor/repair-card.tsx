@@ -114,6 +114,7 @@ function RepairResult({ r }: { r: FixReport }) {
           ))}
         </tbody>
       </table>
+      {r.realChroma && <p className="muted" data-testid="repair-real-chroma">Real Chroma: {r.realChroma.note}</p>}
       {r.warnings.map((w, i) => (
         <p key={i} className="muted">
           {w}

@@ -7,7 +7,7 @@ import { Section } from '../../components/section.js';
 import { formatCount } from '../../components/value/format.js';
 import { CardError } from '../backup/card-error.js';
 import { besideFolder } from '../backup/default-paths.js';
-import { Field, PathInput, ResetLink } from '../backup/form-field.js';
+import { Field, SuggestedPathField } from '../backup/form-field.js';
 import { PathLine, Stats, Warnings } from '../backup/outcome-parts.js';
 import { TaskProgress } from '../backup/task-progress.js';
 import { useSuggested } from '../backup/use-suggested.js';
@@ -43,9 +43,7 @@ export function MigrateCard() {
         <Field label="Chroma version" hint="1.3.4 for the chromadb Python package or Docker image; js-1.3.4 for the JS bindings.">
           {(id) => <input id={id} className="input" value={version} onChange={(e) => setVersion(e.target.value)} disabled={running} data-testid="migrate-version" />}
         </Field>
-        <Field label="New folder" hint={target.edited ? <ResetLink onClick={target.reset} /> : undefined}>
-          {(id) => <PathInput id={id} value={target.value} onChange={target.set} testId="migrate-target" placeholder="/path/to/new-folder" disabled={running} />}
-        </Field>
+        <SuggestedPathField label="New folder" path={target} testId="migrate-target" placeholder="/path/to/new-folder" disabled={running} />
       </div>
       <div className="card-actions">
         <button type="button" className="btn btn-primary" onClick={run} disabled={!ready} data-testid="migrate-run">
@@ -120,6 +118,7 @@ function MigrateResult({ p, onOpen }: { p: MigrationPreview; onOpen(folder: stri
           <li key={n}>{n}</li>
         ))}
       </ul>
+      {p.realChroma && <p className="muted" data-testid="migrate-real-chroma">Real Chroma: {p.realChroma.note}{p.realChroma.differences.length > 0 ? ` — ${p.realChroma.differences.join('; ')}` : ''}</p>}
       <Warnings warnings={p.warnings} testId="migrate-warnings" />
     </div>
   );

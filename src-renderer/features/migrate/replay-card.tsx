@@ -7,7 +7,7 @@ import { Section } from '../../components/section.js';
 import { formatCount } from '../../components/value/format.js';
 import { CardError } from '../backup/card-error.js';
 import { besideFolder } from '../backup/default-paths.js';
-import { Field, PathInput, ResetLink } from '../backup/form-field.js';
+import { Field, SuggestedPathField } from '../backup/form-field.js';
 import { PathLine, Stats, Warnings } from '../backup/outcome-parts.js';
 import { TaskProgress } from '../backup/task-progress.js';
 import { useSuggested } from '../backup/use-suggested.js';
@@ -36,9 +36,7 @@ export function ReplayCard() {
         <Field label="WAL seq" hint="The seq_id of a WAL entry (see the WAL view); entries up to it are applied.">
           {(id) => <input id={id} className="input" inputMode="numeric" value={seqText} onChange={(e) => setSeqText(e.target.value)} disabled={running} data-testid="replay-seq" />}
         </Field>
-        <Field label="New folder" hint={target.edited ? <ResetLink onClick={target.reset} /> : undefined}>
-          {(id) => <PathInput id={id} value={target.value} onChange={target.set} testId="replay-target" placeholder="/path/to/new-folder" disabled={running} />}
-        </Field>
+        <SuggestedPathField label="New folder" path={target} testId="replay-target" placeholder="/path/to/new-folder" disabled={running} />
       </div>
       <div className="card-actions">
         <button type="button" className="btn btn-primary" onClick={run} disabled={!ready} data-testid="replay-run">

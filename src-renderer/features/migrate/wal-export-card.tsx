@@ -7,7 +7,7 @@ import { Section } from '../../components/section.js';
 import { formatCount } from '../../components/value/format.js';
 import { CardError } from '../backup/card-error.js';
 import { besideFolder, dateStamp, safeName } from '../backup/default-paths.js';
-import { Field, PathInput, ResetLink } from '../backup/form-field.js';
+import { Field, SuggestedPathField } from '../backup/form-field.js';
 import { PathLine, Stats, Warnings } from '../backup/outcome-parts.js';
 import { TaskProgress } from '../backup/task-progress.js';
 import { useSuggested } from '../backup/use-suggested.js';
@@ -60,9 +60,7 @@ export function WalExportCard() {
             </label>
           )}
         </Field>
-        <Field label="Output file" hint={out.edited ? <ResetLink onClick={out.reset} /> : undefined}>
-          {(id) => <PathInput id={id} value={out.value} onChange={out.set} testId="wal-export-out" placeholder="/path/to/wal.jsonl" disabled={running} />}
-        </Field>
+        <SuggestedPathField label="Output file" path={out} testId="wal-export-out" placeholder="/path/to/wal.jsonl" disabled={running} />
       </div>
       <div className="card-actions">
         <button type="button" className="btn btn-primary" onClick={run} disabled={!ready} data-testid="wal-export-run">

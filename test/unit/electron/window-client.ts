@@ -46,6 +46,37 @@ export async function slowestCountWhile(client: EngineClient, input: { handle: s
   return slowest;
 }
 
+/**
+ * Runs ENDLESS_SQL from window `a` and expects the host to stop it with TIMEOUT at the 2 s call
+ * limit (the tests set CHROMA_INSPECTOR_CALL_TIMEOUT), while window `b` is answered meanwhile.
+ */
+export async function expectRunawayTimesOut(a: EngineClient, b: EngineClient, input: { handle: string; collectionId: string }): Promise<void> {
+  const t0 = performance.now();
+  const runaway = errorOf(a.call('sql', { handle: input.handle, sql: ENDLESS_SQL }));
+  const slowest = await slowestCountWhile(b, input, runaway);
+  const err = await runaway;
+  expect(err?.code).toBe('TIMEOUT');
+  expect(err?.message).toMatch(/longer than 2 s.*CHROMA_INSPECTOR_CALL_TIMEOUT/);
+  expect(performance.now() - t0).toBeLessThan(4_000);
+  expect(slowest).toBeLessThan(1_000);
+}
+
+/**
+ * Starts ENDLESS_SQL on a raw channel of `port`, cancels it after 500 ms and expects the CANCELLED
+ * answer within 1.5 s. A raw channel, because the client library fails a cancelled call at once,
+ * without waiting for the engine.
+ */
+export async function expectRunningSqlCancels(port: FakePortMain, handle: string): Promise<void> {
+  const raw = windowChannel(port);
+  const answer = new Promise<ServerMessage>((done) => raw.onMessage((m) => m.id === 7 && m.type === 'result' && done(m)));
+  raw.send({ type: 'call', id: 7, method: 'sql', input: { handle, sql: ENDLESS_SQL } });
+  await new Promise((r) => setTimeout(r, 500));
+  const c0 = performance.now();
+  raw.send({ type: 'cancel', id: 7 });
+  expect(await answer).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
+  expect(performance.now() - c0).toBeLessThan(1_500);
+}
+
 /** Whether a process with this pid still runs. */
 export function alive(pid: number): boolean {
   try {
