@@ -46,6 +46,34 @@ export function compareRecords(where: string, expected: ExpectedCollection, got:
 export const widthOf = (q: ExpectedQuery, count: number | null) => Math.min(count ?? Infinity, q.k + q.skip.size);
 
 /**
+ * Chroma's HNSW answer may miss a true neighbour: the vectors of a WAL tail go into its in-memory
+ * graph in parallel, so which ones a search reaches varies from run to run. Such an answer still
+ * shows the same vectors: every id it shares with the exact answer has the exact distance, at
+ * most one in ten (at least one) is missed, and whatever stands in its place is no closer than
+ * the exact k-th neighbour. A changed or lost vector breaks one of these.
+ */
+function approximateOfExact(q: ExpectedQuery, kept: { id: string; d: number | undefined }[]): boolean {
+  const exact = new Map<string, number>();
+  q.accept[0]?.forEach((id, i) => {
+    if (!q.skip.has(id) && q.distances[i] !== undefined) exact.set(id, q.distances[i]!);
+  });
+  if (exact.size === 0 || kept.length !== Math.min(q.k, exact.size)) return false;
+  const kth = Math.max(...exact.values());
+  let missed = exact.size;
+  for (const h of kept) {
+    if (h.d === undefined) return false;
+    const d = exact.get(h.id);
+    if (d === undefined) {
+      if (h.d < kth && !near(h.d, kth)) return false;
+      continue;
+    }
+    if (!near(h.d, d)) return false;
+    missed--;
+  }
+  return missed <= Math.max(1, Math.floor(q.k / 10));
+}
+
+/**
  * Null when Chroma's answer to a query agrees with the original: the same ids as one of the
  * accepted answers, or ties reordered (the exact neighbours' distances, in order).
  */
@@ -56,5 +84,6 @@ export function compareQuery(where: string, q: ExpectedQuery, got: RemoteHits): 
   if (accepted.some((a) => a.length === ids.length && a.every((id, i) => id === ids[i]))) return null;
   const tiesOnly = kept.length === q.distances.length && kept.every((h, i) => h.d !== undefined && near(h.d, q.distances[i]!));
   if (tiesOnly) return null;
+  if (approximateOfExact(q, kept)) return null;
   return `${where}: the nearest neighbours of ${JSON.stringify(q.by)}'s vector are ${list(ids)}, the original's ${list(accepted[0] ?? [])}`;
 }
