@@ -17,7 +17,7 @@ const LAYERS = [
   { dir: 'shared', may: [], node: false },
   { dir: 'src-main/engine', may: ['shared'] },
   { dir: 'src-main/client', may: ['src-main/engine', 'shared'] },
-  { dir: 'src-main/service', may: ['src-main/engine', 'shared'] },
+  { dir: 'src-main/service', may: ['src-main/source', 'src-main/engine', 'shared'] },
   { dir: 'src-main/source', may: ['src-main/engine', 'shared'] },
   { dir: 'src-main/server', may: ['src-main/source', 'src-main/service', 'src-main/client', 'src-main/engine', 'shared'] },
   // `serve` is one of the CLI's commands.

@@ -50,8 +50,35 @@ const recordContents = {
   metadataJson: z.string().optional(),
 };
 
+/**
+ * How to reach a Chroma server: the credentials travel with the call and live only in the
+ * engine's memory (the app keeps them in Electron safeStorage; the CLI and serve read them from
+ * the environment).
+ */
+export const ServerCredentials = z
+  .object({
+    token: z.string().min(1).optional(),
+    tokenHeader: z.enum(['authorization', 'x-chroma-token']).optional(),
+    basicAuth: z.object({ username: z.string(), password: z.string() }).optional(),
+    apiKey: z.string().min(1).optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+  })
+  .strict();
+export type ServerCredentials = z.infer<typeof ServerCredentials>;
+
 export const inputs = {
   openFolder: z.object({ path: z.string().min(1) }),
+  /**
+   * A running Chroma server as a source (http(s)://host:port, v2 API: Chroma 0.6 or later): the
+   * same handle as a folder's for every method the server's API can answer; the rest answer
+   * FOLDER_ONLY saying why.
+   */
+  openServer: z.object({
+    url: z.string().min(1),
+    tenant: z.string().min(1).optional(),
+    database: z.string().min(1).optional(),
+    credentials: ServerCredentials.optional(),
+  }),
   defaultFolder: z.object({}),
   closeFolder: z.object({ handle }),
   folderInfo: z.object({ handle }),
@@ -200,7 +227,9 @@ export interface WritableState {
 
 export interface Outputs {
   openFolder: OpenedFolder;
-  defaultFolder: { path: string | null };
+  openServer: OpenedFolder;
+  /** What the host was started with: a folder, and/or a server (whose credentials the host holds). */
+  defaultFolder: { path: string | null; server?: { url: string; tenant?: string; database?: string } };
   closeFolder: { closed: boolean };
   folderInfo: FolderInfo;
   tableSizes: TableSize[];

@@ -197,8 +197,33 @@ export interface ActivityInfo {
   reasons: string[];
 }
 
+/**
+ * What a source that is a running Chroma server (rather than a folder) tells the UI. Its
+ * FolderInfo then carries the server's tenants, databases and collections; the fields about files
+ * (era, journal, WAL, files, orphans, table sizes) are empty, and the views built on them say why.
+ */
+export interface ServerSourceInfo {
+  /** The server's origin (never with credentials). */
+  url: string;
+  /** What the server's /api/v2/version answers. */
+  version: string;
+  api: 'v2';
+  /** The tenant and database this source reads (one per source, as the chromadb client works). */
+  tenant: string;
+  database: string;
+  /** The server's auth/identity answer, when it has one. */
+  identity: { userId: string; tenant: string; databases: string[] } | null;
+  /** The most records one add/upsert may carry (the server's pre-flight answer). */
+  maxBatchSize: number | null;
+  /** How credentials were given: for display only, never the secret. */
+  auth: 'none' | 'token' | 'basic' | 'api-key' | 'headers';
+}
+
 export interface FolderInfo {
+  /** For a server source: its URL. */
   path: string;
+  /** Present when the source is a Chroma server (see ServerSourceInfo), absent for a folder. */
+  server?: ServerSourceInfo;
   era: EraInfo;
   journalMode: string;
   sqliteVersion: string;

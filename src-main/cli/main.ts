@@ -21,7 +21,8 @@ usage:
   chroma-inspector get   <folder> --collection NAME [--tenant T] [--database D] [--args JSON]
   chroma-inspector query <folder> --collection NAME [--tenant T] [--database D] --args JSON [--exact]
   chroma-inspector wal   <folder> [--collection NAME] [--offset N] [--limit N]
-  chroma-inspector serve [folder] [--port N] [--host 127.0.0.1 | --host ADDRESS --allow-remote] [--call-timeout SECONDS] [--root DIR …]
+  chroma-inspector serve [folder | server URL] [--port N] [--host 127.0.0.1 | --host ADDRESS --allow-remote] [--call-timeout SECONDS] [--root DIR …]
+                         [--server URL …] [--tenant T --database D]
 ${BACKUP_USAGE}
 ${DOCTOR_USAGE}
 ${FIX_USAGE}
@@ -80,6 +81,7 @@ export async function main(argv: string[]): Promise<number> {
       'allow-remote': { type: 'boolean' },
       'call-timeout': { type: 'string' },
       root: { type: 'string', multiple: true },
+      server: { type: 'string', multiple: true },
       'exclude-orphans': { type: 'boolean' },
       upsert: { type: 'boolean' },
       force: { type: 'boolean' },
@@ -105,11 +107,21 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return command || values.help ? 0 : 2;
   }
-  if (namesServer(positionals)) return runServerCommand(positionals, values);
   if (command === 'serve') {
     const { runServeCommand } = await import('../server/serve-command.js');
-    return runServeCommand({ folder: folderPath, port: values.port, host: values.host, allowRemote: values['allow-remote'] === true, callTimeout: values['call-timeout'], roots: values.root });
+    return runServeCommand({
+      folder: folderPath,
+      port: values.port,
+      host: values.host,
+      allowRemote: values['allow-remote'] === true,
+      callTimeout: values['call-timeout'],
+      roots: values.root,
+      servers: values.server,
+      tenant: values.tenant,
+      database: values.database,
+    });
   }
+  if (namesServer(positionals)) return runServerCommand(positionals, values);
   if (command in FILE_COMMANDS) {
     return FILE_COMMANDS[command as keyof typeof FILE_COMMANDS]({ positionals: positionals.slice(1), options: values });
   }

@@ -5,6 +5,8 @@ import { createWorkerPool, defaultWorkerEntry, DEFAULT_CALL_TIMEOUT_MS } from '.
 import { startInspectorServer } from './inspector-server.js';
 import { isLoopbackHost } from './request-guard.js';
 import { demoFolderPath, rendererRoot } from './app-paths.js';
+import { isServerUrl } from '../source/server/server-endpoint.js';
+import { originOf, type ServerPolicy } from '../service/server-policy.js';
 
 export interface ServeArgs {
   folder: string | undefined;
@@ -16,6 +18,11 @@ export interface ServeArgs {
   callTimeout?: string | undefined;
   /** `--root DIR` (repeatable): more folders a client may name paths in, beside the served folder's parent. */
   roots?: string[] | undefined;
+  /** `--server URL` (repeatable): Chroma servers clients may open when serving beyond loopback; they get the environment's credentials. */
+  servers?: string[] | undefined;
+  /** Scope of a served server URL. */
+  tenant?: string | undefined;
+  database?: string | undefined;
 }
 
 /** What `--host` hands to anyone who can reach the port and holds the token. */
@@ -25,10 +32,24 @@ vector queries and read-only SQL on it; switch writes on (naming the folder) and
 records; and open other folders, back up, export, verify and restore, within the served folder's
 parent and the --root folders. Prefer an SSH tunnel to a loopback server (ssh -L 8123:127.0.0.1:8123 host).`;
 
-/** `chroma-inspector serve [folder]`: runs until interrupted. */
+/**
+ * The servers a serve host lets clients open: while it listens on loopback, any (the person at
+ * this machine could reach them anyway); beyond it, only those named on the command line, so a
+ * remote client cannot use the host to reach other addresses. Only named servers get the
+ * environment's credentials.
+ */
+export function servePolicy(args: { served: string | null; servers: readonly string[]; tenant?: string | undefined; database?: string | undefined }, loopback: boolean): ServerPolicy {
+  for (const url of [...(args.served ? [args.served] : []), ...args.servers]) originOf(url);
+  const named = [...(args.served ? [args.served] : []), ...args.servers];
+  const defaultServer = args.served ? { url: args.served, ...(args.tenant ? { tenant: args.tenant } : {}), ...(args.database ? { database: args.database } : {}) } : null;
+  return { defaultServer, allowed: loopback ? null : named, envCredentialsFor: named };
+}
+
+/** `chroma-inspector serve [folder | server URL]`: runs until interrupted. */
 export async function runServeCommand(args: ServeArgs): Promise<number> {
-  const folder = args.folder ? resolve(args.folder) : demoFolderPath();
-  if (!existsSync(folder)) {
+  const served = args.folder && isServerUrl(args.folder) ? args.folder : null;
+  const folder = served ? null : args.folder ? resolve(args.folder) : demoFolderPath();
+  if (folder && !existsSync(folder)) {
     process.stderr.write(`error [NOT_FOUND]: Folder ${folder} does not exist\n`);
     return 1;
   }
@@ -40,8 +61,16 @@ export async function runServeCommand(args: ServeArgs): Promise<number> {
     }
     process.stderr.write(`${REMOTE_WARNING}\n`);
   }
-  // Every path a client names stays inside these (links resolved first).
-  const roots = [dirname(folder), ...(args.roots ?? []).map((r) => resolve(r))];
+  let servers: ServerPolicy;
+  try {
+    servers = servePolicy({ served, servers: args.servers ?? [], tenant: args.tenant, database: args.database }, isLoopbackHost(host));
+  } catch (err) {
+    process.stderr.write(`error [INVALID_ARGUMENT]: ${(err as Error).message}\n`);
+    return 2;
+  }
+  // Every path a client names stays inside these (links resolved first). Serving a server, exports
+  // go under the working directory unless --root says otherwise.
+  const roots = [folder ? dirname(folder) : process.cwd(), ...(args.roots ?? []).map((r) => resolve(r))];
   const seconds = args.callTimeout === undefined ? DEFAULT_CALL_TIMEOUT_MS / 1000 : Number(args.callTimeout);
   if (!Number.isFinite(seconds) || seconds < 0) {
     process.stderr.write(`error [INVALID_ARGUMENT]: --call-timeout takes a number of seconds (0 for no limit), not ${args.callTimeout}\n`);
@@ -50,12 +79,14 @@ export async function runServeCommand(args: ServeArgs): Promise<number> {
   // The engine runs in worker threads so one slow call never freezes the server for everyone.
   // Run from sources (no build), the worker entry does not exist yet: the engine then runs here.
   const workerEntry = defaultWorkerEntry();
-  const pool = existsSync(workerEntry) ? createWorkerPool({ defaultFolder: folder, roots, workerEntry, callTimeoutMs: seconds > 0 ? seconds * 1000 : null }) : null;
-  const service = pool ? null : new EngineService({ defaultFolder: folder, roots });
+  const pool = existsSync(workerEntry) ? createWorkerPool({ defaultFolder: folder, roots, servers, workerEntry, callTimeoutMs: seconds > 0 ? seconds * 1000 : null }) : null;
+  const service = pool ? null : new EngineService({ defaultFolder: folder, roots, servers });
   if (!pool) process.stderr.write('note: the engine worker is not built (npm run build): calls run on the server thread, without time limits\n');
   const settings = { staticRoot: rendererRoot(), host, port: args.port ? Number(args.port) : 8123 };
   const server = await startInspectorServer(pool ? { connect: pool.connect, ...settings } : { service: service!, ...settings });
-  process.stdout.write(`Chroma Inspector is serving ${folder} (read-only until writes are enabled in the UI)\npaths clients may use: ${roots.join(', ')}\nopen ${server.url}\n`);
+  const what = folder ? `${folder} (read-only until writes are enabled in the UI)` : `the Chroma server at ${originOf(served!)} (read-only)`;
+  const reach = servers.allowed === null ? 'any (listening on loopback only)' : servers.allowed.map(originOf).join(', ') || 'none';
+  process.stdout.write(`Chroma Inspector is serving ${what}\npaths clients may use: ${roots.join(', ')}\nChroma servers clients may open: ${reach}\nopen ${server.url}\n`);
   await new Promise<void>((done) => {
     const stop = () => done();
     process.once('SIGINT', stop);

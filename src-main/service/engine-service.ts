@@ -17,6 +17,9 @@ import { exportWal } from '../engine/wal/export-wal.js';
 import { confinedPaths, unrestrictedPaths, type PathPolicy } from './path-policy.js';
 import { EmbeddedFolderLease, type FolderCall } from '../engine/write/embedded-folder-lease.js';
 import type { RecordWrite } from '../engine/write/record-writes.js';
+import { ServerHandles } from './server-handles.js';
+import { ANY_SERVER, type ServerPolicy } from './server-policy.js';
+import { withServerSources } from './server-source-handlers.js';
 import { checkWritable, existingIds, metadataInput, replacementMetadata, typedMetadataJson, typedRecord } from './record-edits.js';
 
 export interface EngineServiceOptions {
@@ -27,6 +30,8 @@ export interface EngineServiceOptions {
    * desktop app, whose user picks paths in native dialogs).
    */
   roots?: readonly string[] | null;
+  /** Which Chroma servers clients may open (default: any, the desktop app's case). */
+  servers?: ServerPolicy | null;
 }
 
 /** A handle whose writes are enabled: its hold on the write engine is taken on the first write. */
@@ -50,9 +55,11 @@ export class EngineService {
   private readonly writers = new Map<string, WriteSession>();
 
   private readonly paths: PathPolicy;
+  private readonly servers: ServerHandles;
 
   constructor(private readonly options: EngineServiceOptions = {}) {
     this.paths = options.roots ? confinedPaths(options.roots) : unrestrictedPaths;
+    this.servers = new ServerHandles(options.servers ?? ANY_SERVER);
   }
 
   folder(handle: string): ChromaFolder {
@@ -144,13 +151,25 @@ export class EngineService {
     return { ...row, metadataJson: typedMetadataJson(typedRecord(folder, collectionId, id)?.metadata ?? null) };
   }
 
+  /** The contract's handlers: folder handles here, server handles through withServerSources. */
   handlers(): Handlers {
+    return withServerSources(this.folderHandlers(), this.servers);
+  }
+
+  private folderHandlers(): Handlers {
     return {
       openFolder: ({ path }) => {
         const { handle, folder } = this.open(path);
         return { handle, info: folder.info(), writable: this.isWritable(handle) };
       },
-      defaultFolder: () => ({ path: this.options.defaultFolder ?? null }),
+      // Replaced by withServerSources: a folder host has no server handles to open.
+      openServer: () => {
+        throw new InspectorError('INTERNAL', 'openServer is answered by the server sources');
+      },
+      defaultFolder: () => {
+        const server = this.options.servers?.defaultServer;
+        return server ? { path: this.options.defaultFolder ?? null, server } : { path: this.options.defaultFolder ?? null };
+      },
       closeFolder: async ({ handle }) => ({ closed: await this.close(handle) }),
       folderInfo: ({ handle }) => this.folder(handle).info(),
       tableSizes: async ({ handle }, ctx) => {

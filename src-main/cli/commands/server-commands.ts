@@ -27,7 +27,6 @@ const FOLDER_ONLY: Record<string, string> = {
   restore: 'restoring into a server is not supported yet',
   export: 'exports of server collections are not supported yet',
   import: 'importing into a server is not supported yet',
-  serve: 'serve opens folders; serving a Chroma server is not supported yet',
 };
 
 interface Values {

@@ -22,7 +22,7 @@ const pick = (o: Obj, ...keys: string[]): unknown => {
 const asSpace = (v: unknown): Space | undefined => (v === 'l2' || v === 'ip' || v === 'cosine' ? v : undefined);
 const asNum = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
-function fromHnswObject(space: unknown, hnsw: unknown): Partial<Omit<HnswParams, 'source'>> {
+export function fromHnswObject(space: unknown, hnsw: unknown): Partial<Omit<HnswParams, 'source'>> {
   const h = isObj(hnsw) ? hnsw : {};
   const out: Partial<Omit<HnswParams, 'source'>> = {};
   const s = asSpace(space ?? h.space);
@@ -42,7 +42,7 @@ function fromHnswObject(space: unknown, hnsw: unknown): Partial<Omit<HnswParams,
 }
 
 /** schema_str → `#embedding` key (or defaults) → float_list → vector_index → config. Early 1.x aliases accepted. */
-function fromSchema(schema: unknown): Partial<Omit<HnswParams, 'source'>> | null {
+export function fromSchema(schema: unknown): Partial<Omit<HnswParams, 'source'>> | null {
   if (!isObj(schema)) return null;
   const keys = pick(schema, 'keys', 'key_overrides');
   const configOf = (vt: unknown): Obj | null => {

@@ -72,7 +72,7 @@ async function carrier(): Promise<Carrier> {
 
 const setup: WorkerSetup = parentPort ? ((workerData as WorkerSetup | undefined) ?? { defaultFolder: null, roots: null }) : setupFromEnv(process.env);
 const channel = await carrier();
-const service = new EngineService({ defaultFolder: setup.defaultFolder, roots: setup.roots });
+const service = new EngineService({ defaultFolder: setup.defaultFolder, roots: setup.roots, servers: setup.servers ?? null });
 const session = createDispatcher(service.handlers())((m) => channel.send(m));
 channel.onMessage((message) => {
   if (message === SHUTDOWN) {

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { ErrorData } from '../../../shared/errors.js';
 import { isClientMessage, type ServerMessage } from '../../../shared/protocol.js';
 import type { ConnectSession } from '../engine-session.js';
+import type { ServerPolicy } from '../server-policy.js';
 import { isBounded, laneFor, mayTerminate, type Lane } from './call-policy.js';
 import { startPoolEngine, type PoolEngine, type StartEngine } from './pool-engine.js';
 
@@ -13,6 +14,8 @@ export interface WorkerPoolOptions {
   defaultFolder: string | null;
   /** Folders client paths must stay inside; null or absent: any. */
   roots?: readonly string[] | null;
+  /** Which Chroma servers clients may open; absent: any. */
+  servers?: ServerPolicy | null;
   /** The built engine-worker file; defaults to the one beside this module in dist/. */
   workerEntry?: string;
   /** Read workers kept running; default max(2, cores - 1), so one stuck call never blocks everyone. */
@@ -95,6 +98,26 @@ interface LaneState {
 
 const cancelled: ErrorData = { code: 'CANCELLED', message: 'Cancelled' };
 
+const SERVER_KEY = 'server:';
+
+/**
+ * What the pool keys an opened source by: a folder's resolved path, or for a server the open call's
+ * whole input (credentials included: they stay in this process's memory), so each engine can open
+ * the same source again by itself (reopenCall).
+ */
+function sourceKey(method: string, input: unknown): string | null {
+  if (typeof input !== 'object' || input === null) return null;
+  if (method === 'openFolder') {
+    const path = (input as { path?: unknown }).path;
+    return typeof path === 'string' && path.length > 0 ? resolve(path) : null;
+  }
+  if (method === 'openServer') return `${SERVER_KEY}${JSON.stringify(input)}`;
+  return null;
+}
+
+const reopenCall = (key: string): { method: string; input: unknown } =>
+  key.startsWith(SERVER_KEY) ? { method: 'openServer', input: JSON.parse(key.slice(SERVER_KEY.length)) as unknown } : { method: 'openFolder', input: { path: key } };
+
 /**
  * The engine off the I/O thread. Each call runs alone on one engine (a worker thread, or a child
  * process for raw SQL), so the server and every other client keep answering while it works; reads
@@ -125,7 +148,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
 
   const spawn = (lane: LaneState): Slot => {
     const slot: Slot = { lane, engine: null as unknown as PoolEngine, job: null, handles: new Map(), replies: new Map(), idleTimer: null, dead: false };
-    slot.engine = startEngine(lane.kind, entry, { defaultFolder: options.defaultFolder, roots: options.roots ?? null }, {
+    slot.engine = startEngine(lane.kind, entry, { defaultFolder: options.defaultFolder, roots: options.roots ?? null, servers: options.servers ?? null }, {
       onMessage: (m) => {
         const reply = slot.replies.get(m.id);
         if (!reply) return;
@@ -260,7 +283,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
 
   /** What the pool changes in a result: its own handles, and the writable state it tracks. */
   const translate = (job: Job, slot: Slot, value: unknown): unknown => {
-    if (job.method === 'openFolder' && job.openPath) {
+    if ((job.method === 'openFolder' || job.method === 'openServer') && job.openPath) {
       const opened = value as { handle: string };
       slot.handles.set(job.openPath, opened.handle);
       let handle = handleOf.get(job.openPath);
@@ -304,7 +327,8 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     if (path) {
       let local = slot.handles.get(path);
       if (!local) {
-        const opened = await engineCall(slot, 'openFolder', { path });
+        const reopen = reopenCall(path);
+        const opened = await engineCall(slot, reopen.method, reopen.input);
         if (opened.ok) slot.handles.set(path, local = (opened.value as { handle: string }).handle);
         if (job.done) return;
         if (!opened.ok) return fail(job, opened.error);
@@ -392,8 +416,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
           void closeFolder(session, raw.id, poolHandle, pathOf.get(poolHandle)!);
           return;
         }
-        const rawPath = raw.method === 'openFolder' && typeof raw.input === 'object' && raw.input !== null ? (raw.input as { path?: unknown }).path : undefined;
-        const openPath = typeof rawPath === 'string' && rawPath.length > 0 ? resolve(rawPath) : null;
+        const openPath = sourceKey(raw.method, raw.input);
         const folderHandle = poolHandle ?? (openPath ? (handleOf.get(openPath) ?? null) : null);
         const lane = lanes[laneFor(raw.method, folderHandle !== null && writable.has(folderHandle))];
         const job: Job = {

@@ -1,8 +1,12 @@
+import { isServerPolicy, type ServerPolicy } from '../server-policy.js';
+
 /** What a pool engine is started with (worker thread workerData; env for a child process). */
 export interface WorkerSetup {
   defaultFolder: string | null;
   /** Folders client paths must stay inside (EngineServiceOptions.roots); null: any. */
   roots: readonly string[] | null;
+  /** Which servers clients may open (EngineServiceOptions.servers); absent: any. */
+  servers?: ServerPolicy | null;
 }
 
 /** The pool's request to close every folder and end; not a protocol message, so never a call. */
@@ -16,7 +20,12 @@ export const READY = 'engine-worker:ready';
  * (Node child or Electron utility process) has no workerData.
  */
 export function engineProcessEnv(base: NodeJS.ProcessEnv, setup: WorkerSetup): NodeJS.ProcessEnv {
-  return { ...base, CHROMA_INSPECTOR_FOLDER: setup.defaultFolder ?? '', CHROMA_INSPECTOR_ROOTS: setup.roots ? JSON.stringify(setup.roots) : '' };
+  return {
+    ...base,
+    CHROMA_INSPECTOR_FOLDER: setup.defaultFolder ?? '',
+    CHROMA_INSPECTOR_ROOTS: setup.roots ? JSON.stringify(setup.roots) : '',
+    CHROMA_INSPECTOR_SERVERS: setup.servers ? JSON.stringify(setup.servers) : '',
+  };
 }
 
 /** engineProcessEnv read back in the process engine. */
@@ -24,14 +33,16 @@ export function setupFromEnv(env: NodeJS.ProcessEnv): WorkerSetup {
   return {
     defaultFolder: env.CHROMA_INSPECTOR_FOLDER || null,
     roots: env.CHROMA_INSPECTOR_ROOTS ? (JSON.parse(env.CHROMA_INSPECTOR_ROOTS) as string[]) : null,
+    servers: env.CHROMA_INSPECTOR_SERVERS ? (JSON.parse(env.CHROMA_INSPECTOR_SERVERS) as ServerPolicy) : null,
   };
 }
 
 /** Whether a value is a WorkerSetup (it crosses a process boundary in the packaged app). */
 export function isWorkerSetup(value: unknown): value is WorkerSetup {
   if (typeof value !== 'object' || value === null) return false;
-  const s = value as { defaultFolder?: unknown; roots?: unknown };
+  const s = value as { defaultFolder?: unknown; roots?: unknown; servers?: unknown };
   const folderOk = s.defaultFolder === null || typeof s.defaultFolder === 'string';
   const rootsOk = s.roots === null || (Array.isArray(s.roots) && s.roots.every((r) => typeof r === 'string'));
-  return folderOk && rootsOk;
+  const serversOk = s.servers === undefined || s.servers === null || isServerPolicy(s.servers);
+  return folderOk && rootsOk && serversOk;
 }

@@ -4,6 +4,7 @@ import type { CollectionRef, CollectionSummary, Problem, TenantInfo } from '../.
 import type { ServerEndpoint } from './server-endpoint.js';
 import { fromClientError } from './server-errors.js';
 import { probeServerVersion } from './server-probe.js';
+import { listRestCollections, type RestCollection } from './server-rest.js';
 
 type Chromadb = typeof import('chromadb');
 
@@ -85,15 +86,19 @@ export class ServerSource {
     return { kind: 'server', url: this.url, version: this.version, api: 'v2', identity: this.identity, tenant: this.tenant, database: this.database, tenants: [{ name: this.tenant, databases }], problems };
   }
 
-  /** Every collection of a database with its count (the server keeps no dimension the client shows). */
+  /** Every collection of a database with its count and dimension. */
   async listCollections(scope: { tenant?: string; database?: string } = {}): Promise<CollectionSummary[]> {
     const tenant = scope.tenant ?? this.tenant;
     const database = scope.database ?? this.database;
-    const client = this.client(tenant, database);
-    const all = await this.call(() => this.paged((offset) => client.listCollections({ limit: PAGE, offset })), tenant, database);
+    const all = await this.restCollections(tenant, database);
     const out: CollectionSummary[] = [];
-    for (const c of all) out.push({ id: c.id, name: c.name, tenant, database, dimension: null, count: await this.call(() => c.count(), tenant, database) });
+    for (const c of all) out.push({ id: c.id, name: c.name, tenant, database, dimension: c.dimension ?? null, count: await this.count({ name: c.name, tenant, database }) });
     return out;
+  }
+
+  /** The collections of a database as the REST API describes them (metadata, configuration, dimension). */
+  restCollections(tenant = this.tenant, database = this.database): Promise<RestCollection[]> {
+    return this.call(() => listRestCollections(this.endpoint, tenant, database), tenant, database);
   }
 
   async count(ref: CollectionRef): Promise<number> {

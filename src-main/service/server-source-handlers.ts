@@ -1,0 +1,71 @@
+import { InspectorError } from '../../shared/errors.js';
+import type { Method } from '../../shared/contract.js';
+import type { CallContext, Handlers } from './dispatcher.js';
+import type { ServerHandles } from './server-handles.js';
+
+const FILES = "a Chroma server's API does not expose its files";
+
+/** Why each method that needs a folder's files has no answer for a server source. */
+export const FOLDER_ONLY_REASONS: Partial<Record<Method, string>> = {
+  tableSizes: `Table sizes are read from the folder's SQLite file; ${FILES}`,
+  walRows: `The write-ahead log lives in the folder's SQLite file; ${FILES}`,
+  walVector: `The write-ahead log lives in the folder's SQLite file; ${FILES}`,
+  metadataRows: `embedding_metadata rows live in the folder's SQLite file; ${FILES}`,
+  sql: `SQL runs on the folder's SQLite file; ${FILES}`,
+  doctor: `The doctor checks Chroma's files (SQLite, WAL, HNSW segments); ${FILES}`,
+  fix: `Repairs work on Chroma's files; ${FILES}`,
+  migratePreview: `A migration preview rewrites Chroma's files; ${FILES}`,
+  replayToSeq: `Replay reads the folder's write-ahead log; ${FILES}`,
+  exportWal: `The write-ahead log lives in the folder's SQLite file; ${FILES}`,
+  backup: 'A server collection is backed up with the CLI: chroma-inspector backup <url> <out.zip> --collection NAME',
+  setWritable: 'Editing records is available on folders only: a server source is read-only here',
+  updateRecord: 'Editing records is available on folders only: a server source is read-only here',
+  deleteRecords: 'Editing records is available on folders only: a server source is read-only here',
+  upsertRecord: 'Editing records is available on folders only: a server source is read-only here',
+};
+
+type ServerImpl = { [M in Method]?: (input: Parameters<Handlers[M]>[0], ctx: CallContext) => ReturnType<Handlers[M]> };
+
+/** The methods a server source answers, over its ServerInspector. */
+function serverImpl(servers: ServerHandles): ServerImpl {
+  const s = (handle: string) => servers.get(handle);
+  return {
+    folderInfo: ({ handle }) => s(handle).folderInfo(),
+    closeFolder: ({ handle }) => ({ closed: servers.close(handle) }),
+    collectionInfo: ({ handle, collectionId }) => s(handle).collectionInfo(collectionId),
+    records: ({ handle, collectionId, where, whereDocument, ids, sort, offset, limit }) =>
+      s(handle).records({ collectionId, where, whereDocument, ...(ids ? { ids } : {}), ...(sort ? { sort } : {}), offset, limit }),
+    recordDetail: ({ handle, collectionId, id }) => s(handle).recordDetail(collectionId, id),
+    metadataKeys: ({ handle, collectionId }) => s(handle).metadataKeys(collectionId),
+    get: async ({ handle, collectionId, args }) => (await s(handle).get(collectionId, args)) as never,
+    query: async ({ handle, collectionId, args, exact }) => {
+      if (exact) {
+        throw new InspectorError('FOLDER_ONLY', "Exact (brute-force) answers need the stored vectors from the folder's files; a server answers only through its own index");
+      }
+      return (await s(handle).query(collectionId, args)) as never;
+    },
+    count: ({ handle, collectionId }) => s(handle).count(collectionId),
+  };
+}
+
+/**
+ * Handlers that send calls naming a server handle to the server source, and answer FOLDER_ONLY
+ * (with the reason) for the methods only a folder can answer; folder handles go to `folders`.
+ */
+export function withServerSources(folders: Handlers, servers: ServerHandles): Handlers {
+  const impl = serverImpl(servers);
+  const out = { ...folders } as Record<Method, (input: unknown, ctx: CallContext) => unknown>;
+  for (const method of Object.keys(folders) as Method[]) {
+    const folderHandler = folders[method] as (input: unknown, ctx: CallContext) => unknown;
+    const serverHandler = impl[method] as ((input: unknown, ctx: CallContext) => unknown) | undefined;
+    out[method] = (input, ctx) => {
+      const handle = (input as { handle?: unknown }).handle;
+      if (typeof handle !== 'string' || !servers.has(handle)) return folderHandler(input, ctx);
+      if (serverHandler) return serverHandler(input, ctx);
+      const why = FOLDER_ONLY_REASONS[method] ?? `${method} works on folders only`;
+      throw new InspectorError('FOLDER_ONLY', why, { method });
+    };
+  }
+  out.openServer = (input) => servers.openServer(input as never);
+  return out as unknown as Handlers;
+}
