@@ -59,17 +59,17 @@ export class ServerHandles {
     const options: ServerOptions = { ...env, ...given };
     if (input.tenant) options.tenant = input.tenant;
     if (input.database) options.database = input.database;
-    const inspector = await ServerInspector.open(serverEndpoint(input.url, options), authKind(options));
+    const inspector = await ServerInspector.open(serverEndpoint(input.url, options), authKind(options, input.url));
     const handle = randomUUID();
     this.open.set(handle, inspector);
     return handle;
   }
 }
 
-function authKind(o: ServerOptions): ServerSourceInfo['auth'] {
+function authKind(o: ServerOptions, url: string): ServerSourceInfo['auth'] {
   if (o.apiKey) return 'api-key';
   if (o.token) return 'token';
-  if (o.basicAuth) return 'basic';
+  if (o.basicAuth || URL.canParse(url) && new URL(url).username) return 'basic';
   if (o.headers && Object.keys(o.headers).length > 0) return 'headers';
   return 'none';
 }
