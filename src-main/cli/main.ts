@@ -10,6 +10,8 @@ import { DOCTOR_USAGE, doctorCommand } from './commands/doctor-command.js';
 import { FIX_USAGE, fixCommand } from './commands/fix-command.js';
 import { MIGRATE_USAGE, migrateCommand, replayCommand, walExportCommand } from './commands/migrate-commands.js';
 import { SERVER_USAGE, namesServer, runServerCommand } from './commands/server-commands.js';
+import { COPY_USAGE, copyCommand } from './commands/copy-command.js';
+import { SERVER_BACKUP_USAGE } from './commands/server-backup-commands.js';
 
 const FILE_COMMANDS = { backup: backupCommand, verify: verifyCommand, restore: restoreCommand, export: exportCommand, import: importCommand, doctor: doctorCommand, fix: fixCommand, migrate: migrateCommand, replay: replayCommand, 'wal-export': walExportCommand } as const;
 
@@ -28,6 +30,8 @@ ${DOCTOR_USAGE}
 ${FIX_USAGE}
 ${MIGRATE_USAGE}
 ${SERVER_USAGE}
+${COPY_USAGE}
+${SERVER_BACKUP_USAGE}
 
 --args takes the chromadb JS client's argument object, e.g.
   '{"where":{"year":{"$gt":2010}},"limit":5,"include":["documents","metadatas"]}'
@@ -94,6 +98,7 @@ export async function main(argv: string[]): Promise<number> {
       measure: { type: 'boolean' },
       only: { type: 'string', multiple: true },
       'in-place': { type: 'boolean' },
+      resume: { type: 'boolean' },
       to: { type: 'string' },
       'to-seq': { type: 'string' },
       'no-embeddings': { type: 'boolean' },
@@ -121,6 +126,8 @@ export async function main(argv: string[]): Promise<number> {
       database: values.database,
     });
   }
+  // Before the URL routing: either side of a copy may be a server.
+  if (command === 'copy') return copyCommand({ positionals: positionals.slice(1), options: values });
   if (namesServer(positionals)) return runServerCommand(positionals, values);
   if (command in FILE_COMMANDS) {
     return FILE_COMMANDS[command as keyof typeof FILE_COMMANDS]({ positionals: positionals.slice(1), options: values });

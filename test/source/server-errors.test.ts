@@ -46,7 +46,7 @@ describe('servers that cannot be used', () => {
 
 describe('the CLI refuses what a server cannot do', () => {
   const url = 'http://127.0.0.1:9';
-  for (const argv of [['wal', url], ['doctor', url], ['fix', url, '/tmp/x'], ['backup', url, 'x.zip'], ['restore', 'x.zip', url], ['serve', url]]) {
+  for (const argv of [['wal', url], ['doctor', url], ['fix', url, '/tmp/x']]) {
     it(`${argv[0]} on a URL: usage error, folder-only`, async () => {
       const run = await cli(argv);
       expect(run.code).toBe(2);

@@ -1,6 +1,8 @@
 import { InspectorError } from '../../../shared/errors.js';
 import { isServerUrl, serverEndpoint, serverOptionsFromEnv } from '../../source/server/server-endpoint.js';
 import { ServerSource, type ServerInfo } from '../../source/server/server-source.js';
+import type { ParsedArgs } from './backup-commands.js';
+import { serverBackupCommand, serverRestoreCommand } from './server-backup-commands.js';
 
 /**
  * The CLI's read commands on a running Chroma server: `info`, `count`, `get` and `query` take an
@@ -22,9 +24,7 @@ const FOLDER_ONLY: Record<string, string> = {
   migrate: "it rewrites Chroma's files into another format, which a server's API does not expose",
   replay: "it replays Chroma's write-ahead log from the folder's files",
   'wal-export': "it exports Chroma's write-ahead log from the folder's files",
-  backup: 'backups of server collections are not supported yet',
   verify: 'it checks a backup against a folder; server sources are not supported yet',
-  restore: 'restoring into a server is not supported yet',
   export: 'exports of server collections are not supported yet',
   import: 'importing into a server is not supported yet',
 };
@@ -44,8 +44,11 @@ class ServerUsageError extends Error {}
 export const namesServer = (positionals: readonly string[]) => positionals.slice(1).some(isServerUrl);
 
 /** 0 success, 1 failure (thrown InspectorError, printed by the CLI), 2 bad usage. */
-export async function runServerCommand(positionals: readonly string[], values: Values): Promise<number> {
+export async function runServerCommand(positionals: readonly string[], values: Values & ParsedArgs['options']): Promise<number> {
   const [command = '', url = ''] = positionals;
+  // Backups of a server and restores into one: the folder forms' zip format (server-backup-commands.ts).
+  if (command === 'backup') return serverBackupCommand({ positionals: positionals.slice(1), options: values });
+  if (command === 'restore') return serverRestoreCommand({ positionals: positionals.slice(1), options: values });
   try {
     return await serverCommand(command, url, positionals, values);
   } catch (err) {
