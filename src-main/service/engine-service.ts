@@ -153,7 +153,7 @@ export class EngineService {
 
   /** The contract's handlers: folder handles here, server handles through withServerSources. */
   handlers(): Handlers {
-    return withServerSources(this.folderHandlers(), this.servers);
+    return withServerSources(this.folderHandlers(), this.servers, this.paths);
   }
 
   private folderHandlers(): Handlers {

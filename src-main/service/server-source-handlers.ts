@@ -2,6 +2,11 @@ import { InspectorError } from '../../shared/errors.js';
 import type { Method } from '../../shared/contract.js';
 import type { CallContext, Handlers } from './dispatcher.js';
 import type { ServerHandles } from './server-handles.js';
+import type { PathPolicy } from './path-policy.js';
+import { typedMetadataJson } from './record-edits.js';
+import { ServerRecordsHttp } from '../source/server/server-records-http.js';
+import { exportServerCollection } from '../source/server/server-export.js';
+import { backupServer } from '../source/copy/server-backup.js';
 
 const FILES = "a Chroma server's API does not expose its files";
 
@@ -17,7 +22,6 @@ export const FOLDER_ONLY_REASONS: Partial<Record<Method, string>> = {
   migratePreview: `A migration preview rewrites Chroma's files; ${FILES}`,
   replayToSeq: `Replay reads the folder's write-ahead log; ${FILES}`,
   exportWal: `The write-ahead log lives in the folder's SQLite file; ${FILES}`,
-  backup: 'A server collection is backed up with the CLI: chroma-inspector backup <url> <out.zip> --collection NAME',
   setWritable: 'Editing records is available on folders only: a server source is read-only here',
   updateRecord: 'Editing records is available on folders only: a server source is read-only here',
   deleteRecords: 'Editing records is available on folders only: a server source is read-only here',
@@ -27,7 +31,7 @@ export const FOLDER_ONLY_REASONS: Partial<Record<Method, string>> = {
 type ServerImpl = { [M in Method]?: (input: Parameters<Handlers[M]>[0], ctx: CallContext) => ReturnType<Handlers[M]> };
 
 /** The methods a server source answers, over its ServerInspector. */
-function serverImpl(servers: ServerHandles): ServerImpl {
+function serverImpl(servers: ServerHandles, paths: PathPolicy): ServerImpl {
   const s = (handle: string) => servers.get(handle);
   return {
     folderInfo: ({ handle }) => s(handle).folderInfo(),
@@ -35,7 +39,35 @@ function serverImpl(servers: ServerHandles): ServerImpl {
     collectionInfo: ({ handle, collectionId }) => s(handle).collectionInfo(collectionId),
     records: ({ handle, collectionId, where, whereDocument, ids, sort, offset, limit }) =>
       s(handle).records({ collectionId, where, whereDocument, ...(ids ? { ids } : {}), ...(sort ? { sort } : {}), offset, limit }),
-    recordDetail: ({ handle, collectionId, id }) => s(handle).recordDetail(collectionId, id),
+    // The metadata's types as the server stores them (the client's JSON would make 2.0 an int).
+    recordDetail: async ({ handle, collectionId, id }) => {
+      const inspector = s(handle);
+      const row = await inspector.recordDetail(collectionId, id);
+      const ref = await inspector.collectionRef(collectionId);
+      const [typed] = await new ServerRecordsHttp(inspector.endpointFor(ref), ref.tenant, ref.database).get(collectionId, { ids: [id], include: ['metadatas'] });
+      return { ...row, metadataJson: typedMetadataJson(typed?.metadata ?? null) };
+    },
+    exportRecords: async ({ handle, collectionId, outFile, format, args }, ctx) => {
+      const inspector = s(handle);
+      const info = await inspector.collectionInfo(collectionId);
+      const r = await exportServerCollection(
+        { endpoint: inspector.endpointFor(info), tenant: info.tenant, database: info.database, collection: { id: info.id, name: info.name, dimension: info.dimension, space: info.hnsw.space } },
+        paths.allow(outFile),
+        { format, ...(args ? { args } : {}), signal: ctx.signal, onProgress: ctx.progress },
+      );
+      return { file: r.file, format, records: r.records, warnings: [] };
+    },
+    // The server's records copied into a temporary folder, verified, then backed up as a folder is.
+    backup: async ({ handle, outZip, collectionId }, ctx) => {
+      const inspector = s(handle);
+      const scope = collectionId ? await inspector.collectionRef(collectionId) : { tenant: inspector.source.tenant, database: inspector.source.database, name: undefined };
+      const r = await backupServer(inspector.endpointFor(scope), paths.allow(outZip), {
+        ...(scope.name ? { collection: scope.name } : {}),
+        signal: ctx.signal,
+        onProgress: (p) => ctx.progress({ done: p.done, total: p.total ?? null, ...(p.message ? { message: p.message } : {}) }),
+      });
+      return { zip: r.zip, bytes: r.bytes, collections: r.manifest.collections.map((c) => ({ ...c, expected: c.count })) };
+    },
     metadataKeys: ({ handle, collectionId }) => s(handle).metadataKeys(collectionId),
     get: async ({ handle, collectionId, args }) => (await s(handle).get(collectionId, args)) as never,
     query: async ({ handle, collectionId, args, exact }) => {
@@ -52,8 +84,8 @@ function serverImpl(servers: ServerHandles): ServerImpl {
  * Handlers that send calls naming a server handle to the server source, and answer FOLDER_ONLY
  * (with the reason) for the methods only a folder can answer; folder handles go to `folders`.
  */
-export function withServerSources(folders: Handlers, servers: ServerHandles): Handlers {
-  const impl = serverImpl(servers);
+export function withServerSources(folders: Handlers, servers: ServerHandles, paths: PathPolicy): Handlers {
+  const impl = serverImpl(servers, paths);
   const out = { ...folders } as Record<Method, (input: unknown, ctx: CallContext) => unknown>;
   for (const method of Object.keys(folders) as Method[]) {
     const folderHandler = folders[method] as (input: unknown, ctx: CallContext) => unknown;

@@ -1,21 +1,15 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { CollectionRef, IncludeField, Space } from '../../../shared/models.js';
 import { invalidArgument } from '../../../shared/errors.js';
 import { ChromaFolder } from '../chroma-folder.js';
 import { guardSqlite } from '../sqlite/connection.js';
 import { runGet } from '../query/run-get.js';
 import { validateGetArgs, type GetSpec } from '../query/validate-args.js';
-import { CsvSink, JsonlSink, ParquetSink, rowGroupRows, type RecordSink } from './export-sinks.js';
 import type { ExportRecord, RecordField } from './record-format.js';
 import type { TypedMetadata } from '../util/typed-value.js';
-import { ProgressReporter, throwIfAborted, type TaskOptions } from './task.js';
-import { discardPartial, publishWithoutOverwrite } from './publish-file.js';
-import { toolVersion } from './tool-version.js';
+import type { TaskOptions } from './task.js';
+import { EXPORT_FORMATS, writeExport, type ExportFormat } from './export-writer.js';
 
-export type ExportFormat = 'jsonl' | 'csv' | 'parquet';
-export const EXPORT_FORMATS: readonly ExportFormat[] = ['jsonl', 'csv', 'parquet'];
+export { EXPORT_FORMATS, type ExportFormat } from './export-writer.js';
 
 export interface ExportOptions extends TaskOptions {
   format: ExportFormat;
@@ -71,16 +65,12 @@ export async function exportCollection(
   if (!EXPORT_FORMATS.includes(opts.format)) throw invalidArgument(`unknown export format "${opts.format}" (expected ${EXPORT_FORMATS.join(', ')})`);
   const pageSize = opts.pageSize ?? 1000;
   if (!Number.isInteger(pageSize) || pageSize < 1) throw invalidArgument(`pageSize must be a positive integer, got ${pageSize}`);
-  const out = resolve(outFile);
-  if (existsSync(out)) throw invalidArgument(`${out} already exists; choose a new file name`);
   const args = { ...(opts.args ?? {}) };
   if (args.include === undefined) args.include = DEFAULT_INCLUDE;
   const spec = validateGetArgs(args);
   const fields = new Set(spec.include.map((f) => FIELD_OF[f]).filter((f): f is RecordField => f !== undefined));
 
   const folder = typeof source === 'string' ? ChromaFolder.open(source) : source;
-  const partial = `${out}.partial-${randomBytes(4).toString('hex')}`;
-  let sink: RecordSink | null = null;
   try {
     const reader = folder.collection(ref);
     const c = reader.catalog;
@@ -88,42 +78,29 @@ export async function exportCollection(
     const guard = <T>(fn: () => T) => guardSqlite(folder.ctx.sqliteFile, fn);
     const matches = guard(() => runGet(reader, { ...spec, limit: 0 }, { withContents: false, withTotal: true }).total ?? 0);
     const total = Math.max(0, Math.min(matches - spec.offset, spec.limit ?? Infinity));
-    const progress = new ProgressReporter(opts.onProgress, total);
-    // No collection id here: it changes on import, and a re-export must give an identical file.
-    const kv = { formatVersion: 1, tool: toolVersion(), collection: { name: c.name, tenant: c.tenant, database: c.database, dimension: c.dimension, space: reader.params.space }, fields: [...fields] };
-    sink = opts.format === 'jsonl' ? new JsonlSink(partial, fields) : opts.format === 'csv' ? new CsvSink(partial, fields) : new ParquetSink(partial, fields, kv, rowGroupRows(c.dimension));
     const vectors = fields.has('embedding') ? guard(() => reader.vectors()) : null;
-    const warnings: string[] = [];
     let missingVectors = 0;
-    let done = 0;
-    progress.report(`exporting ${total} records of ${c.name}`, true);
-    while (done < total) {
-      throwIfAborted(opts.signal);
-      const page: GetSpec = { ...spec, offset: spec.offset + done, limit: Math.min(pageSize, total - done) };
-      const got = guard(() => runGet(reader, page, { withContents: fields.has('document') || fields.has('metadata') || fields.has('uri') }));
-      if (got.records.length === 0) break; // the folder changed under us; what was read is consistent per page
-      const records: ExportRecord[] = got.records.map((r) => {
-        const rec: ExportRecord = { id: r.id, document: r.document, uri: r.uri, metadata: userMetadata(r.metadata) };
-        if (vectors) {
-          const label = vectors.idToLabel.get(r.id);
-          rec.embedding = label === undefined ? null : (vectors.original(label) ?? null);
-          if (!rec.embedding) missingVectors++;
-        }
-        return rec;
-      });
-      await sink.write(records);
-      done += records.length;
-      progress.done = done;
-      progress.report(`exported ${done} of ${total}`, true);
+    // Pages in Chroma's get order (internal id), each read only once the previous one is written.
+    async function* pages(): AsyncGenerator<ExportRecord[]> {
+      for (let done = 0; done < total; ) {
+        const page: GetSpec = { ...spec, offset: spec.offset + done, limit: Math.min(pageSize, total - done) };
+        const got = guard(() => runGet(reader, page, { withContents: fields.has('document') || fields.has('metadata') || fields.has('uri') }));
+        if (got.records.length === 0) return; // the folder changed under us; what was read is consistent per page
+        done += got.records.length;
+        yield got.records.map((r) => {
+          const rec: ExportRecord = { id: r.id, document: r.document, uri: r.uri, metadata: userMetadata(r.metadata) };
+          if (vectors) {
+            const label = vectors.idToLabel.get(r.id);
+            rec.embedding = label === undefined ? null : (vectors.original(label) ?? null);
+            if (!rec.embedding) missingVectors++;
+          }
+          return rec;
+        });
+      }
     }
-    if (missingVectors > 0) warnings.push(`${missingVectors} record(s) have no vector in the index and were exported with "embedding": null`);
-    await sink.finish();
-    throwIfAborted(opts.signal);
-    await publishWithoutOverwrite(partial, out);
-    progress.report(`exported ${done} records`, true);
-    return { file: out, format: opts.format, records: done, collection, fields: [...fields], warnings };
-  } catch (err) {
-    throw await discardPartial(err, sink, partial, out, opts.signal);
+    const written = await writeExport(outFile, { ...opts, fields, collection, total, pages: pages() });
+    const warnings = missingVectors > 0 ? [`${missingVectors} record(s) have no vector in the index and were exported with "embedding": null`] : [];
+    return { file: written.file, format: opts.format, records: written.records, collection, fields: [...fields], warnings };
   } finally {
     if (typeof source === 'string') folder.close();
   }

@@ -187,6 +187,15 @@ export class ServerInspector {
   }
 
   /** The collection an id names; an id not seen yet is looked up by listing again. */
+  collectionRef(collectionId: string): Promise<Required<CollectionRef>> {
+    return this.ref(collectionId);
+  }
+
+  /** The endpoint scoped to one tenant and database (what the copy and export layers take). */
+  endpointFor(ref: { tenant: string; database: string }): ServerEndpoint {
+    return { ...this.source.endpoint, tenant: ref.tenant, database: ref.database };
+  }
+
   private async ref(collectionId: string): Promise<Required<CollectionRef>> {
     let ref = this.refs.get(collectionId);
     if (!ref) {

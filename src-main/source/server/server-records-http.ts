@@ -149,9 +149,12 @@ export class ServerRecordsHttp {
   }
 
   /** Records in Chroma's get order (ids, or a page by offset), every field. */
-  async get(collectionId: string, args: { ids?: readonly string[]; limit?: number; offset?: number; withContents?: boolean }): Promise<TypedRecord[]> {
-    const include = args.withContents === false ? [] : ['documents', 'metadatas', 'embeddings', 'uris'];
-    const body = JSON.stringify({ ids: args.ids, limit: args.limit, offset: args.offset, include });
+  async get(
+    collectionId: string,
+    args: { ids?: readonly string[]; where?: unknown; whereDocument?: unknown; limit?: number; offset?: number; withContents?: boolean; include?: readonly string[] },
+  ): Promise<TypedRecord[]> {
+    const include = args.include ?? (args.withContents === false ? [] : ['documents', 'metadatas', 'embeddings', 'uris']);
+    const body = JSON.stringify({ ids: args.ids, where: args.where, where_document: args.whereDocument, limit: args.limit, offset: args.offset, include });
     const answer = await this.request('POST', `${this.base}/${seg(collectionId)}/get`, body);
     if (!isObj(answer) || !Array.isArray(answer.ids)) throw new InspectorError('INTERNAL', `${this.endpoint.url}: the get answer has no ids`);
     const at = (field: string, i: number): unknown => (Array.isArray(answer[field]) ? (answer[field] as unknown[])[i] : null);
