@@ -2,7 +2,7 @@ import { InspectorError } from '../../../shared/errors.js';
 import { isServerUrl, serverEndpoint, serverOptionsFromEnv } from '../../source/server/server-endpoint.js';
 import { ServerSource, type ServerInfo } from '../../source/server/server-source.js';
 import type { ParsedArgs } from './backup-commands.js';
-import { serverBackupCommand, serverRestoreCommand } from './server-backup-commands.js';
+import { serverBackupCommand, serverExportCommand, serverImportCommand, serverRestoreCommand } from './server-backup-commands.js';
 
 /**
  * The CLI's read commands on a running Chroma server: `info`, `count`, `get` and `query` take an
@@ -25,8 +25,6 @@ const FOLDER_ONLY: Record<string, string> = {
   replay: "it replays Chroma's write-ahead log from the folder's files",
   'wal-export': "it exports Chroma's write-ahead log from the folder's files",
   verify: 'it checks a backup against a folder; server sources are not supported yet',
-  export: 'exports of server collections are not supported yet',
-  import: 'importing into a server is not supported yet',
 };
 
 interface Values {
@@ -49,6 +47,8 @@ export async function runServerCommand(positionals: readonly string[], values: V
   // Backups of a server and restores into one: the folder forms' zip format (server-backup-commands.ts).
   if (command === 'backup') return serverBackupCommand({ positionals: positionals.slice(1), options: values });
   if (command === 'restore') return serverRestoreCommand({ positionals: positionals.slice(1), options: values });
+  if (command === 'export') return serverExportCommand({ positionals: positionals.slice(1), options: values });
+  if (command === 'import') return serverImportCommand({ positionals: positionals.slice(1), options: values });
   try {
     return await serverCommand(command, url, positionals, values);
   } catch (err) {
