@@ -2,7 +2,7 @@ import { InspectorError } from '../../../shared/errors.js';
 import { embeddingToJson } from '../../engine/backup/record-format.js';
 import type { TypedMetadata } from '../../engine/util/typed-value.js';
 import type { ServerEndpoint } from './server-endpoint.js';
-import { networkReason, unauthorized } from './server-errors.js';
+import { serverRequest } from './server-rest.js';
 import { addBody, embeddingOf, encodeRecord, numberOf, parseLossless, typedMetadataOf, userMetadata, type EncodedRecord, type TypedRecord } from './server-records-json.js';
 
 /** Below Chroma's default max payload (40 MB), with room for the JSON around the records. */
@@ -49,29 +49,7 @@ export class ServerRecordsHttp {
 
   /** One request; HTTP failures become InspectorErrors carrying Chroma's own message. */
   async request(method: 'GET' | 'POST', path: string, body?: string): Promise<unknown> {
-    const url = this.endpoint.url;
-    let response: Response;
-    try {
-      response = await fetch(`${url}${path}`, {
-        method,
-        headers: body === undefined ? this.endpoint.headers : { ...this.endpoint.headers, 'content-type': 'application/json' },
-        body,
-        signal: this.signal,
-      });
-    } catch (err) {
-      if (this.signal?.aborted) throw new InspectorError('CANCELLED', 'Cancelled', { reason: 'cancelled' });
-      throw new InspectorError('SERVER_UNREACHABLE', `Cannot reach the Chroma server at ${url}: ${networkReason(err)}`, { server: url });
-    }
-    if (response.status === 401 || response.status === 403) {
-      await response.body?.cancel();
-      throw unauthorized(url, response.status);
-    }
-    const text = await response.text();
-    if (!response.ok) {
-      const message = chromaMessage(text) ?? `${response.status} ${response.statusText}`;
-      const code = response.status === 404 ? 'NOT_FOUND' : response.status < 500 ? 'INVALID_ARGUMENT' : 'INTERNAL';
-      throw new InspectorError(code, message, { server: url, status: response.status, path, ...(response.status === 409 ? { conflict: true } : {}) });
-    }
+    const text = await serverRequest(this.endpoint, method, path, { ...(body === undefined ? {} : { body }), ...(this.signal ? { signal: this.signal } : {}) });
     return text === '' ? null : parseLossless(text);
   }
 
@@ -233,15 +211,4 @@ export class ServerRecordsHttp {
       configuration,
     };
   }
-}
-
-function chromaMessage(text: string): string | null {
-  try {
-    const body = JSON.parse(text) as { message?: unknown; error?: unknown };
-    if (typeof body.message === 'string' && body.message) return body.message;
-    if (typeof body.error === 'string') return body.error;
-  } catch {
-    // not JSON
-  }
-  return text.trim() ? text.trim().slice(0, 300) : null;
 }

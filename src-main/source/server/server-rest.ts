@@ -20,27 +20,41 @@ export interface RestCollection {
   schema?: unknown;
 }
 
-/** GET a v2 API path as JSON, with the endpoint's headers; HTTP failures become InspectorErrors. */
-export async function restJson<T>(endpoint: ServerEndpoint, path: string): Promise<T> {
+/**
+ * One request to the server with the endpoint's headers; returns the answer's text. Network
+ * failures, 401/403 and error statuses become InspectorErrors carrying Chroma's own message.
+ * Without a signal, a request gives up after a minute.
+ */
+export async function serverRequest(endpoint: ServerEndpoint, method: 'GET' | 'POST', path: string, opts: { body?: string; signal?: AbortSignal } = {}): Promise<string> {
+  const url = endpoint.url;
   let response: Response;
   try {
-    response = await fetch(`${endpoint.url}${path}`, { headers: endpoint.headers, signal: AbortSignal.timeout(REST_TIMEOUT_MS) });
+    response = await fetch(`${url}${path}`, {
+      method,
+      headers: opts.body === undefined ? endpoint.headers : { ...endpoint.headers, 'content-type': 'application/json' },
+      ...(opts.body === undefined ? {} : { body: opts.body }),
+      signal: opts.signal ?? AbortSignal.timeout(REST_TIMEOUT_MS),
+    });
   } catch (err) {
-    throw new InspectorError('SERVER_UNREACHABLE', `Cannot reach the Chroma server at ${endpoint.url}: ${networkReason(err)}`, { server: endpoint.url });
+    if (opts.signal?.aborted) throw new InspectorError('CANCELLED', 'Cancelled', { reason: 'cancelled' });
+    throw new InspectorError('SERVER_UNREACHABLE', `Cannot reach the Chroma server at ${url}: ${networkReason(err)}`, { server: url });
   }
   if (response.status === 401 || response.status === 403) {
     await response.body?.cancel();
-    throw unauthorized(endpoint.url, response.status);
+    throw unauthorized(url, response.status);
   }
   const text = await response.text();
   if (!response.ok) {
     const message = chromaMessage(text) ?? `${response.status} ${response.statusText}`;
-    throw new InspectorError(response.status === 404 ? 'NOT_FOUND' : response.status < 500 ? 'INVALID_ARGUMENT' : 'INTERNAL', `${endpoint.url}${path}: ${message}`, {
-      server: endpoint.url,
-      status: response.status,
-    });
+    const code = response.status === 404 ? 'NOT_FOUND' : response.status < 500 ? 'INVALID_ARGUMENT' : 'INTERNAL';
+    throw new InspectorError(code, message, { server: url, status: response.status, path, ...(response.status === 409 ? { conflict: true } : {}) });
   }
-  return JSON.parse(text) as T;
+  return text;
+}
+
+/** GET a v2 API path as plain JSON. */
+export async function restJson<T>(endpoint: ServerEndpoint, path: string): Promise<T> {
+  return JSON.parse(await serverRequest(endpoint, 'GET', path)) as T;
 }
 
 const seg = encodeURIComponent;
@@ -68,10 +82,10 @@ export async function maxBatchSize(endpoint: ServerEndpoint): Promise<number | n
 function chromaMessage(text: string): string | null {
   try {
     const body = JSON.parse(text) as { message?: unknown; error?: unknown };
-    if (typeof body.message === 'string') return body.message;
+    if (typeof body.message === 'string' && body.message) return body.message;
     if (typeof body.error === 'string') return body.error;
   } catch {
     // not JSON
   }
-  return text.trim() ? text.trim().slice(0, 200) : null;
+  return text.trim() ? text.trim().slice(0, 300) : null;
 }
