@@ -12,7 +12,7 @@ import type {
   Window,
 } from './models.js';
 import { FIX_KINDS, type FixReport } from './models.js';
-import type { MigrationPreview, ReplayOutcome, WalExportOutcome } from './models.js';
+import type { CopyReport, MigrationPreview, ReplayOutcome, WalExportOutcome } from './models.js';
 
 /**
  * The one contract between the UI and the engine. Each method has an input schema (validated once,
@@ -159,6 +159,27 @@ export const inputs = {
     collectionId: z.string().optional(),
     embeddings: z.boolean().default(true),
   }),
+  /**
+   * Copies the open source's collection (or, without collectionId, every collection of its
+   * tenant/database) into another folder or server, batched at the target's max batch size, with
+   * progress and cancel, then verifies it (counts, sample records in full, sample queries). A
+   * non-empty target collection is refused unless `resume`, which skips the ids it holds.
+   */
+  copyTo: z.object({
+    handle,
+    collectionId: z.string().optional(),
+    target: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('folder'), path: z.string().min(1), tenant: z.string().min(1).optional(), database: z.string().min(1).optional() }),
+      z.object({
+        kind: z.literal('server'),
+        url: z.string().min(1),
+        tenant: z.string().min(1).optional(),
+        database: z.string().min(1).optional(),
+        credentials: ServerCredentials.optional(),
+      }),
+    ]),
+    resume: z.boolean().default(false),
+  }),
 } as const;
 
 /** What a backup, verify or restore reports about each collection. */
@@ -258,6 +279,7 @@ export interface Outputs {
   migratePreview: MigrationPreview;
   replayToSeq: ReplayOutcome;
   exportWal: WalExportOutcome;
+  copyTo: CopyReport;
 }
 
 export type Method = keyof typeof inputs;

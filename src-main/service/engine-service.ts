@@ -20,6 +20,7 @@ import type { RecordWrite } from '../engine/write/record-writes.js';
 import { ServerHandles } from './server-handles.js';
 import { ANY_SERVER, type ServerPolicy } from './server-policy.js';
 import { withServerSources } from './server-source-handlers.js';
+import { runCopyTo } from './copy-handler.js';
 import { checkWritable, existingIds, metadataInput, replacementMetadata, typedMetadataJson, typedRecord } from './record-edits.js';
 
 export interface EngineServiceOptions {
@@ -233,6 +234,13 @@ export class EngineService {
           signal: ctx.signal,
           onProgress: ctx.progress,
         }),
+      // The open folder is only read (a read-only engine of its own); the target is written by the write engine or the server.
+      copyTo: (input, ctx) => {
+        const folder = this.folder(input.handle);
+        const c = input.collectionId ? folder.collection(input.collectionId).catalog : null;
+        const spec = { kind: 'folder' as const, path: folder.dir, ...(c ? { tenant: c.tenant, database: c.database } : {}) };
+        return runCopyTo({ spec, ...(c ? { collection: c.name } : {}) }, input, { paths: this.paths, servers: this.servers }, ctx);
+      },
       exportRecords: async ({ handle, collectionId, outFile, format, args }, ctx) => {
         const r = await exportCollection(this.folder(handle), collectionId, this.paths.allow(outFile), {
           format,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { InspectorError } from '../../shared/errors.js';
 import type { Input, OpenedFolder } from '../../shared/contract.js';
 import type { ServerSourceInfo } from '../../shared/models.js';
-import { serverEndpoint, serverOptionsFromEnv, type ServerOptions } from '../source/server/server-endpoint.js';
+import { serverEndpoint, serverOptionsFromEnv, type ServerEndpoint, type ServerOptions } from '../source/server/server-endpoint.js';
 import { ServerInspector } from '../source/server/server-inspector.js';
 import { checkServerAllowed, getsEnvCredentials, type ServerPolicy } from './server-policy.js';
 
@@ -31,7 +31,6 @@ export class ServerHandles {
   }
 
   async openServer(input: OpenServerInput): Promise<OpenedFolder> {
-    checkServerAllowed(this.policy, input.url);
     const key = JSON.stringify([input.url, input.tenant ?? null, input.database ?? null, input.credentials ?? null]);
     let handle = this.byKey.get(key);
     if (!handle) {
@@ -53,13 +52,24 @@ export class ServerHandles {
     return true;
   }
 
-  private async connect(input: OpenServerInput): Promise<string> {
+  /**
+   * The endpoint for a server a client names (to open, or as a copy's target): allowed by the
+   * policy, with the call's credentials, or the environment's for the servers the host was
+   * started with.
+   */
+  endpoint(input: OpenServerInput): { endpoint: ServerEndpoint; auth: ServerSourceInfo['auth'] } {
+    checkServerAllowed(this.policy, input.url);
     const given = input.credentials ?? {};
     const env = Object.keys(given).length === 0 && getsEnvCredentials(this.policy, input.url) ? serverOptionsFromEnv() : {};
     const options: ServerOptions = { ...env, ...given };
     if (input.tenant) options.tenant = input.tenant;
     if (input.database) options.database = input.database;
-    const inspector = await ServerInspector.open(serverEndpoint(input.url, options), authKind(options, input.url));
+    return { endpoint: serverEndpoint(input.url, options), auth: authKind(options, input.url) };
+  }
+
+  private async connect(input: OpenServerInput): Promise<string> {
+    const { endpoint, auth } = this.endpoint(input);
+    const inspector = await ServerInspector.open(endpoint, auth);
     const handle = randomUUID();
     this.open.set(handle, inspector);
     return handle;

@@ -7,6 +7,7 @@ import { typedMetadataJson } from './record-edits.js';
 import { ServerRecordsHttp } from '../source/server/server-records-http.js';
 import { exportServerCollection } from '../source/server/server-export.js';
 import { backupServer } from '../source/copy/server-backup.js';
+import { runCopyTo } from './copy-handler.js';
 
 const FILES = "a Chroma server's API does not expose its files";
 
@@ -56,6 +57,11 @@ function serverImpl(servers: ServerHandles, paths: PathPolicy): ServerImpl {
         { format, ...(args ? { args } : {}), signal: ctx.signal, onProgress: ctx.progress },
       );
       return { file: r.file, format, records: r.records, warnings: [] };
+    },
+    copyTo: async (input, ctx) => {
+      const inspector = s(input.handle);
+      const ref = input.collectionId ? await inspector.collectionRef(input.collectionId) : { tenant: inspector.source.tenant, database: inspector.source.database, name: undefined };
+      return runCopyTo({ spec: { kind: 'server', endpoint: inspector.endpointFor(ref) }, ...(ref.name ? { collection: ref.name } : {}) }, input, { paths, servers }, ctx);
     },
     // The server's records copied into a temporary folder, verified, then backed up as a folder is.
     backup: async ({ handle, outZip, collectionId }, ctx) => {

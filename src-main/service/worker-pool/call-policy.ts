@@ -4,7 +4,7 @@
  * restore, verify, table sizes, doctor) run without a limit and stop on cancel by themselves; writes are
  * never interrupted half-way (they are short, and each is one SQLite transaction anyway).
  */
-const UNBOUNDED_JOBS = new Set(['backup', 'verifyBackup', 'restoreBackup', 'exportRecords', 'tableSizes', 'doctor', 'fix', 'migratePreview', 'replayToSeq', 'exportWal']);
+const UNBOUNDED_JOBS = new Set(['backup', 'verifyBackup', 'restoreBackup', 'exportRecords', 'tableSizes', 'doctor', 'fix', 'migratePreview', 'replayToSeq', 'exportWal', 'copyTo']);
 const WRITES = new Set(['setWritable', 'updateRecord', 'deleteRecords', 'upsertRecord']);
 
 export type Lane = 'read' | 'writer' | 'sql';

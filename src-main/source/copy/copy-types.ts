@@ -82,37 +82,5 @@ export interface CopyOptions {
   queries?: number;
 }
 
-export interface VerificationResult {
-  ok: boolean;
-  sourceCount: number;
-  targetCount: number;
-  /** Records read back from the target and compared in full. */
-  sampled: number;
-  sampleDifferences: string[];
-  queries: number;
-  /** Mean share of the source's neighbours the target's answer also has (null: no queries). */
-  recall: number | null;
-  queryDifferences: string[];
-}
-
-export interface CollectionCopyReport {
-  name: string;
-  created: boolean;
-  sourceCount: number;
-  copied: number;
-  /** Already in the target (a resumed copy): left as they were. */
-  skipped: number;
-  targetCount: number;
-  verification: VerificationResult;
-}
-
-export interface CopyReport {
-  source: string;
-  target: string;
-  /** The tenant/database read and written (a folder target defaults to the source's). */
-  scopes: { source: { tenant: string; database: string }; target: { tenant: string; database: string } };
-  collections: CollectionCopyReport[];
-  /** Every collection verified. */
-  ok: boolean;
-  warnings: string[];
-}
+/** The report types are the contract's (shared/models.ts): the UI shows them as the CLI prints them. */
+export type { CollectionCopyReport, CopyReport, VerificationResult } from '../../../shared/models.js';
