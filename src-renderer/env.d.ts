@@ -26,6 +26,10 @@ interface ChromaInspectorHost {
   revealInFileManager?(path: string): void;
   /** The app menu's "Open folder…" (and `chooseFolder`) hand the chosen path to the renderer. */
   onOpenFolder?(listener: (path: string) => void): () => void;
+  /** A server's credentials, encrypted by main with safeStorage, keyed by URL+tenant+database. */
+  saveServerSecret?(key: string, credentials: unknown): Promise<{ saved: boolean; reason?: string }>;
+  loadServerSecret?(key: string): Promise<unknown>;
+  forgetServerSecret?(key: string): Promise<void>;
 }
 
 interface Window {

@@ -8,6 +8,7 @@ import './styles/components.css';
 import './styles/grid.css';
 import './styles/features.css';
 import './styles/doctor.css';
+import './styles/server-source.css';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('Missing #root element');

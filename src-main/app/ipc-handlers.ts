@@ -52,6 +52,42 @@ export function registerIpcHandlers(ipcMain: IpcMainLike, deps: IpcDeps): void {
   });
 }
 
+/** ipcMain's request/answer side (`ipcMain.handle`): the listener's result answers `invoke`. */
+export interface IpcMainHandleLike {
+  handle(channel: string, listener: (event: IpcMainEventLike, ...args: unknown[]) => unknown): unknown;
+}
+
+export interface SecretDeps {
+  isTrustedUrl(url: string): boolean;
+  secrets: {
+    save(key: unknown, credentials: unknown): { saved: boolean; reason?: string };
+    load(key: unknown): unknown;
+    forget(key: unknown): boolean;
+  };
+  onRejected?(channel: string, url: string): void;
+}
+
+/**
+ * The secret store's entry points, behind the same sender check: a foreign frame gets a
+ * rejection, never a secret (nor whether one is kept).
+ */
+export function registerSecretHandlers(ipcMain: IpcMainHandleLike, deps: SecretDeps): void {
+  const guarded = (channel: string, fn: (...args: unknown[]) => unknown) =>
+    ipcMain.handle(channel, (event, ...args) => {
+      const url = event.senderFrame?.url ?? '';
+      if (!deps.isTrustedUrl(url)) {
+        deps.onRejected?.(channel, url);
+        throw new Error('Refused: not the app’s own page');
+      }
+      return fn(...args);
+    });
+  guarded(CHANNELS.saveServerSecret, (key, credentials) => deps.secrets.save(key, credentials));
+  guarded(CHANNELS.loadServerSecret, (key) => deps.secrets.load(key));
+  guarded(CHANNELS.forgetServerSecret, (key) => {
+    deps.secrets.forget(key);
+  });
+}
+
 /** Our page is the packaged index.html (file://) or, in development, the local Vite server. */
 export function makeUrlTrust(rendererIndexUrl: string, devServerUrl?: string): (url: string) => boolean {
   const allowed = new URL(rendererIndexUrl);

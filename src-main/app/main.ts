@@ -3,11 +3,12 @@
 // MessagePorts between it and the window, so the UI never freezes on a big folder. The window
 // opens only after the engine host reported that its native modules load. In the packaged app,
 // main also starts the engine pool's SQL processes for the host, which cannot fork them itself.
-import { BrowserWindow, Menu, MessageChannelMain, app, dialog, ipcMain, session, shell, utilityProcess } from 'electron';
+import { BrowserWindow, Menu, MessageChannelMain, app, dialog, ipcMain, safeStorage, session, shell, utilityProcess } from 'electron';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { makeUrlTrust, registerIpcHandlers } from './ipc-handlers.js';
+import { makeUrlTrust, registerIpcHandlers, registerSecretHandlers } from './ipc-handlers.js';
+import { ServerSecrets } from './server-secrets.js';
 import { CHANNELS } from '../preload/preload-api.js';
 import { buildMenuTemplate } from './menu.js';
 import { RecentFolders } from './recent-folders.js';
@@ -191,6 +192,14 @@ void app.whenReady().then(async () => {
       revealablePath: (path) => revealable.lookup(path),
       onRejected: (channel, url) => console.warn(`refused IPC ${channel} from ${url}`),
       onRevealRefused: (path) => console.warn(`refused to reveal ${path}: not a path this app opened or wrote`),
+    },
+  );
+  registerSecretHandlers(
+    { handle: (channel, listener) => ipcMain.handle(channel, listener as never) },
+    {
+      isTrustedUrl,
+      secrets: new ServerSecrets(join(app.getPath('userData'), 'server-secrets.json'), safeStorage),
+      onRejected: (channel, url) => console.warn(`refused IPC ${channel} from ${url}`),
     },
   );
   refreshMenu();

@@ -6,6 +6,7 @@ type IpcListener = (event: { ports?: readonly unknown[] }, ...args: unknown[]) =
 
 export interface IpcRendererLike {
   send(channel: string, ...args: unknown[]): void;
+  invoke(channel: string, ...args: unknown[]): Promise<unknown>;
   on(channel: string, listener: IpcListener): unknown;
   removeListener(channel: string, listener: IpcListener): unknown;
 }
@@ -20,6 +21,10 @@ export const CHANNELS = {
   openFolder: 'app:open-folder',
   chooseFolder: 'app:choose-folder',
   reveal: 'app:reveal',
+  // Request/answer (ipcRenderer.invoke): a recent server's secret, kept by main in safeStorage.
+  saveServerSecret: 'secrets:save',
+  loadServerSecret: 'secrets:load',
+  forgetServerSecret: 'secrets:forget',
 } as const;
 
 /** The message the preload posts to the page with the engine's MessagePort attached. */
@@ -34,6 +39,11 @@ export interface PreloadApi {
   revealInFileManager(path: string): void;
   /** Subscribes to "open this folder" from the menu; returns an unsubscribe function. */
   onOpenFolder(listener: (path: string) => void): () => void;
+  /** Encrypts and keeps a server's credentials under `key` (URL+tenant+database); says why when it cannot. */
+  saveServerSecret(key: string, credentials: unknown): Promise<{ saved: boolean; reason?: string }>;
+  /** The credentials kept under `key`, or null. */
+  loadServerSecret(key: string): Promise<unknown>;
+  forgetServerSecret(key: string): Promise<void>;
 }
 
 export function createPreloadApi(ipc: IpcRendererLike, win: WindowLike): PreloadApi {
@@ -55,6 +65,11 @@ export function createPreloadApi(ipc: IpcRendererLike, win: WindowLike): Preload
       };
       ipc.on(CHANNELS.openFolder, wrapped);
       return () => ipc.removeListener(CHANNELS.openFolder, wrapped);
+    },
+    saveServerSecret: async (key, credentials) => (await ipc.invoke(CHANNELS.saveServerSecret, key, credentials)) as { saved: boolean; reason?: string },
+    loadServerSecret: (key) => ipc.invoke(CHANNELS.loadServerSecret, key),
+    forgetServerSecret: async (key) => {
+      await ipc.invoke(CHANNELS.forgetServerSecret, key);
     },
   };
 }

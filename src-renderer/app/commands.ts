@@ -4,6 +4,8 @@ import { collectionLabel } from './workspace-state.js';
 import { VIEWS, shortcutLabel } from './views.js';
 import type { Command } from '../components/command-palette/command-palette.js';
 import { hasNativePicker, pickFolderNative } from '../client/electron-port.js';
+import { viewUnavailable } from './source-capabilities.js';
+import { serverKey, serverLabel, type RecentServer } from './recent-servers.js';
 
 /** Everything the palette offers: views, collections, actions. */
 export function useCommands(actions: { toggleTheme(): void; toggleSidebar(): void }): Command[] {
@@ -12,13 +14,15 @@ export function useCommands(actions: { toggleTheme(): void; toggleSidebar(): voi
     const out: Command[] = [];
     if (ws.folder) {
       for (const v of VIEWS) {
+        // A folder-only view on a server source is left out of the palette (its tab explains why).
+        const absent = viewUnavailable(ws.capabilities, v.id);
         out.push({
           id: `view:${v.id}`,
           group: 'Views',
           title: `Go to ${v.label}`,
           detail: v.description,
           hint: shortcutLabel(v),
-          disabled: v.needsCollection && !ws.collection,
+          disabled: Boolean(absent) || (v.needsCollection && !ws.collection),
           run: () => ws.setView(v.id),
         });
       }
@@ -43,8 +47,16 @@ export function useCommands(actions: { toggleTheme(): void; toggleSidebar(): voi
     for (const path of ws.recent.filter((p) => p !== ws.folder?.info.path)) {
       out.push({ id: `recent:${path}`, group: 'Recent folders', title: path, run: () => void ws.openFolder(path) });
     }
+    for (const server of ws.recentServers) {
+      out.push({ id: `recent-server:${serverKey(server)}`, group: 'Recent servers', title: serverLabel(server), run: () => void reopenServerAction(ws, server) });
+    }
     return out;
   }, [ws, actions.toggleTheme, actions.toggleSidebar]);
+}
+
+/** A recent server whose secret is not kept: back to the open screen, its form filled in. */
+async function reopenServerAction(ws: ReturnType<typeof useWorkspace>, server: RecentServer) {
+  if ((await ws.reopenServer(server)) === 'needs-secret' && ws.folder) await ws.closeFolder();
 }
 
 async function openFolderAction(ws: ReturnType<typeof useWorkspace>) {

@@ -10,6 +10,7 @@ export function StatusBar({ connection, transport }: { connection: ConnectionSta
   const info = ws.folder?.info;
   const errors = info?.problems.filter((p) => p.severity === 'error').length ?? 0;
   const warnings = info?.problems.filter((p) => p.severity === 'warning').length ?? 0;
+  const server = info?.server;
   return (
     <footer className="statusbar" data-testid="status-bar">
       <span className={`status-conn status-${connection}`} data-testid="connection-state" data-state={connection}>
@@ -23,29 +24,36 @@ export function StatusBar({ connection, transport }: { connection: ConnectionSta
             data-testid="readonly-badge"
             data-writable={String(ws.writable)}
             title={
-              ws.writable
+              ws.capabilities.writes ??
+              (ws.writable
                 ? `Writes are enabled: edits and deletes change the folder on disk${ws.writeWarning ? `\n▲ ${ws.writeWarning}` : ''}`
-                : 'The folder is opened read-only: nothing is written until you enable writes'
+                : 'The folder is opened read-only: nothing is written until you enable writes')
             }
           >
             {ws.writable ? (ws.writeWarning ? 'writable ▲' : 'writable') : 'read-only'}
           </span>
           <WritesToggle />
-          <span className="status-item" data-testid="status-era" title={`Chroma ${info.era.chromaVersions}`}>
-            {info.era.label}
-          </span>
+          {server ? (
+            <span className="status-item" data-testid="status-era" title={`${server.tenant}/${server.database} through the v2 API`}>
+              Chroma {server.version}
+            </span>
+          ) : (
+            <span className="status-item" data-testid="status-era" title={`Chroma ${info.era.chromaVersions}`}>
+              {info.era.label}
+            </span>
+          )}
           <span className="status-item status-path" title={info.path}>
             {info.path}
           </span>
           <span className="spacer" />
           {ws.collection && <span className="status-item">{ws.collection.name}</span>}
-          <span className="status-item">WAL {formatCount(info.walRows)}</span>
+          {!server && <span className="status-item">WAL {formatCount(info.walRows)}</span>}
           {(errors > 0 || warnings > 0) && (
             <button type="button" className="status-item status-problems" onClick={() => ws.setView('overview')} data-testid="status-problems">
               {errors > 0 && <span className="sev-error">● {errors}</span>} {warnings > 0 && <span className="sev-warn">▲ {warnings}</span>}
             </button>
           )}
-          {info.activity.likelyInUse && (
+          {!server && info.activity.likelyInUse && (
             <span className="status-item sev-warn" title={info.activity.reasons.join('\n')}>
               in use
             </span>

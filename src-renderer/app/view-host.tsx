@@ -1,6 +1,7 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import { useWorkspace } from './workspace-context.js';
 import { viewById, type ViewId } from './views.js';
+import { viewUnavailable } from './source-capabilities.js';
 import { EmptyState } from '../components/empty-state.js';
 import { FolderOverview } from '../features/folder-overview/folder-overview.js';
 import { CollectionView } from '../features/collection/collection-view.js';
@@ -26,6 +27,15 @@ export function ViewHost() {
 
   const render = (id: ViewId): ReactNode => {
     const def = viewById(id);
+    // A folder-only view on a server source explains itself instead of failing call by call.
+    const absent = viewUnavailable(ws.capabilities, id);
+    if (absent) {
+      return (
+        <EmptyState title={`${def.label} needs a folder`} testId="source-absent">
+          {absent}
+        </EmptyState>
+      );
+    }
     if (def.needsCollection && !ws.collection) {
       return <EmptyState title="No collection selected">Pick a collection in the sidebar, or press Ctrl+K and type its name.</EmptyState>;
     }

@@ -2,17 +2,49 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useReducer,
 import { useClient } from '../client/client-context.js';
 import { toInspectorError } from '../client/async-state.js';
 import { addRecent, loadRecent, removeRecent, saveRecent } from './recent-folders.js';
+import { addRecentServer, loadRecentServers, normalizeServerUrl, removeRecentServer, saveRecentServers, serverKey, type AuthKind, type RecentServer } from './recent-servers.js';
+import { forgetServerSecret, loadServerSecret, saveServerSecret } from './server-secrets.js';
+import { sourceCapabilities, type SourceCapabilities } from './source-capabilities.js';
 import { allCollections, initialWorkspace, workspaceReducer, type WorkspaceAction, type WorkspaceState } from './workspace-state.js';
 import type { CollectionSummary } from '../../shared/models.js';
-import type { WritableState } from '../../shared/contract.js';
+import type { ServerCredentials, WritableState } from '../../shared/contract.js';
 import type { ViewId } from './views.js';
+
+/** A Chroma server to open, as the open screen's form (or a recent entry) gives it. */
+export interface ServerOpenSpec {
+  url: string;
+  tenant?: string;
+  database?: string;
+  auth: AuthKind;
+  credentials?: ServerCredentials;
+  /** Desktop app: keep the credentials in safeStorage so the recent entry reopens without asking. */
+  remember?: boolean;
+  /** False for the host's own default server (serve's environment holds its credentials). */
+  record?: boolean;
+}
 
 export interface Workspace extends WorkspaceState {
   dispatch: (a: WorkspaceAction) => void;
   collection: CollectionSummary | null;
   collections: CollectionSummary[];
   recent: string[];
+  recentServers: RecentServer[];
+  /** What the open source can show (folder or server); see source-capabilities.ts. */
+  capabilities: SourceCapabilities;
   openFolder(path: string): Promise<void>;
+  /** Resolves true once open; on failure `openError` says why. */
+  openServer(spec: ServerOpenSpec): Promise<boolean>;
+  /**
+   * Reopens a recent server with its kept secret (desktop app) or none. When a secret is needed
+   * and not kept, or the open fails (a stale secret …), the open screen's server form is filled in
+   * from the entry (`serverDraft`) for the user to complete.
+   */
+  reopenServer(server: RecentServer): Promise<'opened' | 'needs-secret' | 'failed'>;
+  forgetRecentServer(key: string): void;
+  /** The recent server the open screen's form starts from (set by reopenServer). */
+  serverDraft: RecentServer | null;
+  /** Why the secret of the server just opened was not kept (no system encryption …). */
+  secretNotice: string | null;
   closeFolder(): Promise<void>;
   refreshInfo(): Promise<void>;
   /** Turns writes on or off for the open folder; rejects with the engine's reason (FOLDER_BUSY, READ_ONLY …). */
@@ -33,6 +65,9 @@ export function WorkspaceProvider({ children }: { children: ReactNode }) {
   const client = useClient();
   const [state, dispatch] = useReducer(workspaceReducer, initialWorkspace);
   const [recent, setRecent] = useState<string[]>(() => loadRecent());
+  const [recentServers, setRecentServers] = useState<RecentServer[]>(() => loadRecentServers());
+  const [serverDraft, setServerDraft] = useState<RecentServer | null>(null);
+  const [secretNotice, setSecretNotice] = useState<string | null>(null);
   const [booting, setBooting] = useState(true);
 
   const openFolder = useCallback(
@@ -51,6 +86,61 @@ export function WorkspaceProvider({ children }: { children: ReactNode }) {
       }
     },
     [client],
+  );
+
+  const openServer = useCallback(
+    async (spec: ServerOpenSpec): Promise<boolean> => {
+      const url = normalizeServerUrl(spec.url);
+      const tenant = spec.tenant?.trim() || undefined;
+      const database = spec.database?.trim() || undefined;
+      dispatch({ type: 'opening', path: url });
+      setSecretNotice(null);
+      let folder;
+      try {
+        folder = await client.call('openServer', { url, ...(tenant ? { tenant } : {}), ...(database ? { database } : {}), ...(spec.credentials ? { credentials: spec.credentials } : {}) });
+      } catch (err) {
+        dispatch({ type: 'openFailed', error: toInspectorError(err) });
+        return false;
+      }
+      dispatch({ type: 'opened', folder });
+      setServerDraft(null);
+      if (spec.record === false) return true;
+      // Recorded as the server resolved it, so "no tenant typed" and "default_tenant" are one entry.
+      const entry: RecentServer = { url, auth: spec.auth };
+      const t = folder.info.server?.tenant ?? tenant;
+      const d = folder.info.server?.database ?? database;
+      if (t) entry.tenant = t;
+      if (d) entry.database = d;
+      setRecentServers((r) => {
+        const next = addRecentServer(r, entry);
+        saveRecentServers(next);
+        return next;
+      });
+      const key = serverKey(entry);
+      if (spec.credentials && spec.remember) {
+        const kept = await saveServerSecret(key, spec.credentials);
+        setSecretNotice(kept.saved ? null : (kept.reason ?? 'The secret was not kept'));
+      } else {
+        // Not to be remembered (or no auth any more): drop what an earlier open kept.
+        await forgetServerSecret(key);
+      }
+      return true;
+    },
+    [client],
+  );
+
+  const reopenServer = useCallback(
+    async (server: RecentServer): Promise<'opened' | 'needs-secret' | 'failed'> => {
+      const credentials = server.auth === 'none' ? undefined : await loadServerSecret(serverKey(server));
+      if (server.auth !== 'none' && !credentials) {
+        setServerDraft(server);
+        return 'needs-secret';
+      }
+      if (await openServer({ ...server, ...(credentials ? { credentials, remember: true } : {}) })) return 'opened';
+      setServerDraft(server);
+      return 'failed';
+    },
+    [openServer],
   );
 
   const closeFolder = useCallback(async () => {
@@ -89,15 +179,18 @@ export function WorkspaceProvider({ children }: { children: ReactNode }) {
     let live = true;
     client
       .call('defaultFolder', {})
-      .then(({ path }) => {
-        if (live && path) return openFolder(path);
+      .then(({ path, server }) => {
+        if (!live) return;
+        // serve started on a server URL: its credentials come from serve's environment.
+        if (server) return openServer({ ...server, auth: 'none', record: false }).then(() => undefined);
+        if (path) return openFolder(path);
       })
       .catch(() => undefined)
       .finally(() => live && setBooting(false));
     return () => {
       live = false;
     };
-  }, [client, openFolder]);
+  }, [client, openFolder, openServer]);
 
   // Electron menu: "Open folder…".
   useEffect(() => window.chromaInspector?.onOpenFolder?.((path) => void openFolder(path)), [openFolder]);
@@ -110,8 +203,22 @@ export function WorkspaceProvider({ children }: { children: ReactNode }) {
       collections,
       collection: collections.find((c) => c.id === state.collectionId) ?? null,
       recent,
+      recentServers,
+      capabilities: sourceCapabilities(state.folder?.info),
       booting,
       openFolder,
+      openServer,
+      reopenServer,
+      serverDraft,
+      secretNotice,
+      forgetRecentServer: (key) => {
+        void forgetServerSecret(key);
+        setRecentServers((r) => {
+          const next = removeRecentServer(r, key);
+          saveRecentServers(next);
+          return next;
+        });
+      },
       closeFolder,
       refreshInfo,
       setWritable,
@@ -125,7 +232,7 @@ export function WorkspaceProvider({ children }: { children: ReactNode }) {
       setView: (view) => dispatch({ type: 'view', view }),
       selectCollection: (id, view) => dispatch({ type: 'collection', id, view }),
     };
-  }, [state, recent, booting, openFolder, closeFolder, refreshInfo, setWritable, afterWrite]);
+  }, [state, recent, recentServers, serverDraft, secretNotice, booting, openFolder, openServer, reopenServer, closeFolder, refreshInfo, setWritable, afterWrite]);
 
   return <WorkspaceContext.Provider value={value}>{children}</WorkspaceContext.Provider>;
 }

@@ -46,7 +46,8 @@ export function WritesToggle() {
     }
   };
 
-  if (!ws.folder) return null;
+  // A server source is read through its API only: there is nothing to switch on.
+  if (!ws.folder || ws.capabilities.writes) return null;
   return (
     <>
       <button

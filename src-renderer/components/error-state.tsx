@@ -26,6 +26,9 @@ const TITLES: Partial<Record<string, string>> = {
   FOLDER_BUSY: 'Folder busy',
   READ_ONLY: 'Read-only',
   UNAUTHORIZED: 'Not authorised',
+  SERVER_UNREACHABLE: 'Server unreachable',
+  SERVER_UNSUPPORTED: 'Server not supported',
+  FOLDER_ONLY: 'Needs a folder',
 };
 
 /** Any engine failure, with its stable code and message; the rest of the UI stays usable. */

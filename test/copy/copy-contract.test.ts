@@ -72,7 +72,7 @@ describe.skipIf(problem !== null)('copyTo through the contract', () => {
       const [got, want] = [recordsOf(back, { name: 'tickets' }), recordsOf(original, { name: 'tickets', tenant: tickets.tenant, database: tickets.database })];
       expect(got.map(({ embedding: _, ...r }) => r)).toEqual(want.map(({ embedding: _, ...r }) => r));
       // tickets is a cosine collection: Chroma hands a stored vector back as unit vector × norm, a float32 step away at most.
-      got.forEach((r, i) => r.embedding.forEach((x, j) => expect(Math.abs(x - want[i]!.embedding[j]!)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(x)))));
+      got.forEach((r, i) => r.embedding!.forEach((x, j) => expect(Math.abs(x - want[i]!.embedding![j]!)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(x)))));
       expect(hashTree(original)).toEqual(before);
     } finally {
       await stop();

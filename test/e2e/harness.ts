@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { EngineService } from '../../src-main/service/engine-service.js';
+import { EngineService, type EngineServiceOptions } from '../../src-main/service/engine-service.js';
 import { startInspectorServer, type RunningServer } from '../../src-main/server/inspector-server.js';
 import { repoRoot } from '../helpers/paths.js';
 
@@ -24,11 +24,14 @@ export interface Session {
   close(): Promise<void>;
 }
 
-/** `serve` on a folder (the real server and the built UI) and a headless Chromium page on it. */
-export async function openInspector(folder: string, viewport = { width: 1440, height: 900 }): Promise<Session> {
+/**
+ * `serve` on a folder (the real server and the built UI) and a headless Chromium page on it. No
+ * folder: the open screen; `options.servers` as `serve <url>` sets them (a default server).
+ */
+export async function openInspector(folder: string | null, viewport = { width: 1440, height: 900 }, options: Omit<EngineServiceOptions, 'defaultFolder'> = {}): Promise<Session> {
   const staticRoot = join(repoRoot, 'dist-renderer');
   if (!existsSync(join(staticRoot, 'index.html'))) throw new Error('dist-renderer is missing: run npm run build');
-  const service = new EngineService({ defaultFolder: folder });
+  const service = new EngineService({ defaultFolder: folder, ...options });
   const server = await startInspectorServer({ service, staticRoot, port: 0 });
   const browser = await chromium.launch({
     executablePath: chromiumPath(),

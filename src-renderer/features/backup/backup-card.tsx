@@ -26,8 +26,11 @@ export function BackupCard({ onBackedUp }: { onBackedUp(zip: string): void }) {
   const [excludeOrphans, setExcludeOrphans] = useState(false);
   const collection = ws.collection;
   const effective: Scope = scope === 'collection' && collection ? 'collection' : 'folder';
+  // A server source: no folder to put the zip beside (the user names it), no orphan folders.
+  const beside = ws.capabilities.outputsBesideSource;
+  const server = ws.capabilities.kind === 'server';
   const out = useSuggested(
-    effective === 'collection' && collection ? besideFolder(ws.info.path, `-${safeName(collection.name)}-backup-${dateStamp()}.zip`) : defaultBackupZip(ws.info.path),
+    !beside ? '' : effective === 'collection' && collection ? besideFolder(ws.info.path, `-${safeName(collection.name)}-backup-${dateStamp()}.zip`) : defaultBackupZip(ws.info.path),
   );
   const orphans = ws.info.orphans.segmentFolders.length;
   const running = runner.state.status === 'loading';
@@ -45,35 +48,43 @@ export function BackupCard({ onBackedUp }: { onBackedUp(zip: string): void }) {
 
   return (
     <Section title="Back up" testId="backup-card" aside={<span className="muted">zip with manifest and checksums</span>}>
-      <p className="card-lead">A consistent snapshot of the folder, safe to take while Chroma is running. The folder itself is only read.</p>
+      <p className="card-lead">
+        {server
+          ? "The server's records copied into Chroma's folder format, verified, then zipped as a folder backup is. The server is only read."
+          : 'A consistent snapshot of the folder, safe to take while Chroma is running. The folder itself is only read.'}
+      </p>
       <div className="form-rows">
-        <SuggestedPathField label="Output zip" path={out} testId="backup-out" placeholder="/path/to/backup.zip" disabled={running} hint="Beside the open folder; change it freely." />
+        <SuggestedPathField label="Output zip" path={out} testId="backup-out" placeholder="/path/to/backup.zip" disabled={running} hint={beside ? 'Beside the open folder; change it freely.' : 'A path on the machine running the engine.'} />
         <Field label="Scope">
           {(id) => (
             <select id={id} className="input" value={effective} onChange={(e) => setScope(e.target.value as Scope)} disabled={running} data-testid="backup-scope">
-              <option value="folder">Whole folder ({formatCount(ws.collections.length)} collections)</option>
+              <option value="folder">
+                {server ? 'Whole database' : 'Whole folder'} ({formatCount(ws.collections.length)} collections)
+              </option>
               <option value="collection" disabled={!collection}>
                 {collection ? `Only ${collection.name} (${formatCount(collection.count)} records)` : 'Only the current collection (none selected)'}
               </option>
             </select>
           )}
         </Field>
-        <Field label="Orphans">
-          {(id) => (
-            <label className="check" htmlFor={id}>
-              <input id={id} type="checkbox" checked={excludeOrphans} onChange={(e) => setExcludeOrphans(e.target.checked)} disabled={running} data-testid="backup-exclude-orphans" />
-              Exclude orphan folders
-              <span className="muted">{orphans === 0 ? '(this folder has none)' : `(${orphans} segment folder${orphans > 1 ? 's' : ''} without a segment)`}</span>
-            </label>
-          )}
-        </Field>
+        {!server && (
+          <Field label="Orphans">
+            {(id) => (
+              <label className="check" htmlFor={id}>
+                <input id={id} type="checkbox" checked={excludeOrphans} onChange={(e) => setExcludeOrphans(e.target.checked)} disabled={running} data-testid="backup-exclude-orphans" />
+                Exclude orphan folders
+                <span className="muted">{orphans === 0 ? '(this folder has none)' : `(${orphans} segment folder${orphans > 1 ? 's' : ''} without a segment)`}</span>
+              </label>
+            )}
+          </Field>
+        )}
       </div>
       <div className="card-actions">
         <button type="button" className="btn btn-primary" onClick={run} disabled={running || !out.value.trim()} data-testid="backup-run">
           Back up
         </button>
       </div>
-      {runner.state.status === 'loading' && <TaskProgress progress={runner.state.progress} unit="bytes" onCancel={runner.cancel} prefix="backup" label="Starting the backup…" />}
+      {runner.state.status === 'loading' && <TaskProgress progress={runner.state.progress} unit={server ? 'records' : 'bytes'} onCancel={runner.cancel} prefix="backup" label="Starting the backup…" />}
       {runner.state.status === 'error' && <CardError error={runner.state.error} testId="backup-error" />}
       {runner.state.status === 'success' && <BackupResult r={runner.state.value} />}
     </Section>

@@ -7,6 +7,7 @@ import { ExportCard } from './export-card.js';
 import { RestoreCard } from './restore-card.js';
 import { VerifyCard } from './verify-card.js';
 import { WalExportCard } from '../migrate/wal-export-card.js';
+import { FolderOnlyCard } from './folder-only-card.js';
 
 /**
  * Back up, verify, restore and export, each a card with its own progress, Cancel and inline
@@ -14,7 +15,8 @@ import { WalExportCard } from '../migrate/wal-export-card.js';
  * and restore cards suggest.
  */
 export function BackupView() {
-  const { info } = useOpenFolder();
+  const { info, capabilities } = useOpenFolder();
+  const server = Boolean(info.server);
   const [lastZip, setLastZip] = useState('');
   return (
     <div className="page backup-view" data-testid="backup-view">
@@ -26,8 +28,8 @@ export function BackupView() {
           </div>
         </div>
         <div className="page-badges">
-          <Badge tone="info">{formatBytes(info.totalBytes)} on disk</Badge>
-          {info.activity.likelyInUse && (
+          {!server && <Badge tone="info">{formatBytes(info.totalBytes)} on disk</Badge>}
+          {!server && info.activity.likelyInUse && (
             <Badge tone="warn" title={info.activity.reasons.join('\n')}>
               likely in use · the snapshot stays consistent
             </Badge>
@@ -39,7 +41,7 @@ export function BackupView() {
         <VerifyCard suggestedZip={lastZip} />
         <RestoreCard suggestedZip={lastZip} />
         <ExportCard />
-        <WalExportCard />
+        {capabilities.walExport ? <FolderOnlyCard title="WAL export" reason={capabilities.walExport} testId="wal-export-card" /> : <WalExportCard />}
       </div>
     </div>
   );

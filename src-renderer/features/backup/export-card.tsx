@@ -27,7 +27,8 @@ export function ExportCard() {
   const runner = useRunner<ExportOutcome>();
   const collection = ws.collection;
   const [format, setFormat] = useState<ExportFormat>('jsonl');
-  const out = useSuggested(collection ? defaultExportFile(ws.info.path, collection.name, format) : '');
+  // A server's path is its URL: no folder to put the file beside, so the user names it.
+  const out = useSuggested(collection && ws.capabilities.outputsBesideSource ? defaultExportFile(ws.info.path, collection.name, format) : '');
   const [whereText, setWhereText] = useState('');
   const [docText, setDocText] = useState('');
   const where = parseFilterText(whereText, 'where');

@@ -18,7 +18,7 @@ export function RestoreCard({ suggestedZip }: { suggestedZip: string }) {
   const ws = useOpenFolder();
   const runner = useRunner<RestoreOutcome>();
   const zip = useSuggested(suggestedZip);
-  const target = useSuggested(defaultRestoreFolder(ws.info.path));
+  const target = useSuggested(ws.capabilities.outputsBesideSource ? defaultRestoreFolder(ws.info.path) : '');
   const running = runner.state.status === 'loading';
 
   const run = () => {

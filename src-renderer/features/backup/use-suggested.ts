@@ -7,5 +7,6 @@ import { useCallback, useState } from 'react';
 export function useSuggested(suggestion: string): { value: string; edited: boolean; set(text: string): void; reset(): void } {
   const [edited, setEdited] = useState<string | null>(null);
   const reset = useCallback(() => setEdited(null), []);
-  return { value: edited ?? suggestion, edited: edited !== null && edited !== suggestion, set: setEdited, reset };
+  // With no default (a server source names its outputs) there is nothing to go back to.
+  return { value: edited ?? suggestion, edited: edited !== null && edited !== suggestion && suggestion !== '', set: setEdited, reset };
 }

@@ -23,13 +23,16 @@ export function CollectionView() {
   return (
     <div className="page" data-testid="collection-view">
       <AsyncView state={state} onCancel={cancel} onRetry={reload} loadingLabel="Reading collection…">
-        {(info) => <CollectionDetails info={info} onWal={() => ws.dispatch({ type: 'walFilter', filter: { collectionId: info.id } })} />}
+        {(info) => (
+          <CollectionDetails info={info} noStorage={ws.capabilities.storage} onWal={() => ws.dispatch({ type: 'walFilter', filter: { collectionId: info.id } })} />
+        )}
       </AsyncView>
     </div>
   );
 }
 
-function CollectionDetails({ info, onWal }: { info: CollectionInfo; onWal(): void }) {
+/** `noStorage`: why the source has no segments or WAL to show (a server source), else null. */
+function CollectionDetails({ info, noStorage, onWal }: { info: CollectionInfo; noStorage: string | null; onWal(): void }) {
   const h = info.hnsw;
   return (
     <>
@@ -64,23 +67,25 @@ function CollectionDetails({ info, onWal }: { info: CollectionInfo; onWal(): voi
             ]}
           />
         </Section>
-        <Section
-          title="Write-ahead log"
-          testId="collection-wal"
-          aside={
-            <button type="button" className="btn btn-xs" onClick={onWal} data-testid="collection-show-wal">
-              Show rows
-            </button>
-          }
-        >
-          <KeyValues
-            rows={[
-              ['WAL rows', formatCount(info.walRows)],
-              ['Pending for metadata', info.metadataLag > 0 ? <Badge key="m" tone="warn">{formatCount(info.metadataLag)}</Badge> : '0'],
-              ['Pending for vectors', info.vectorLag > 0 ? <Badge key="v" tone="warn">{formatCount(info.vectorLag)}</Badge> : '0'],
-            ]}
-          />
-        </Section>
+        {!noStorage && (
+          <Section
+            title="Write-ahead log"
+            testId="collection-wal"
+            aside={
+              <button type="button" className="btn btn-xs" onClick={onWal} data-testid="collection-show-wal">
+                Show rows
+              </button>
+            }
+          >
+            <KeyValues
+              rows={[
+                ['WAL rows', formatCount(info.walRows)],
+                ['Pending for metadata', info.metadataLag > 0 ? <Badge key="m" tone="warn">{formatCount(info.metadataLag)}</Badge> : '0'],
+                ['Pending for vectors', info.vectorLag > 0 ? <Badge key="v" tone="warn">{formatCount(info.vectorLag)}</Badge> : '0'],
+              ]}
+            />
+          </Section>
+        )}
         <Section title="Metadata" testId="collection-metadata">
           <MetadataTable metadata={info.metadata} />
         </Section>
@@ -88,16 +93,24 @@ function CollectionDetails({ info, onWal }: { info: CollectionInfo; onWal(): voi
       <Section title="Health" testId="collection-health">
         <ProblemList problems={info.problems} />
       </Section>
-      <Section title="Segments" aside={<span className="muted">{info.segments.length}</span>} testId="collection-segments">
-        <div className="segments">
-          {info.segments.map((s) => (
-            <SegmentCard key={s.id} segment={s} />
-          ))}
-        </div>
-      </Section>
+      {noStorage ? (
+        <Section title="Segments" testId="collection-segments">
+          <p className="muted" data-testid="collection-no-segments">
+            {noStorage}
+          </p>
+        </Section>
+      ) : (
+        <Section title="Segments" aside={<span className="muted">{info.segments.length}</span>} testId="collection-segments">
+          <div className="segments">
+            {info.segments.map((s) => (
+              <SegmentCard key={s.id} segment={s} />
+            ))}
+          </div>
+        </Section>
+      )}
       <Section title="Stored configuration" testId="collection-config">
-        <JsonView value={info.configJson} title="config_json_str" testId="collection-config-json" />
-        <JsonView value={info.schemaJson} title="schema_str" testId="collection-schema-json" />
+        <JsonView value={info.configJson} title={noStorage ? 'configuration' : 'config_json_str'} testId="collection-config-json" />
+        <JsonView value={info.schemaJson} title={noStorage ? 'schema' : 'schema_str'} testId="collection-schema-json" />
       </Section>
     </>
   );

@@ -7,10 +7,14 @@ import { formatBytes, formatCount } from '../../components/value/format.js';
 import { FilesSection } from './files-section.js';
 import { TableSizesSection } from './table-sizes-section.js';
 import { OrphansSection } from './orphans-section.js';
+import { CollectionsTable } from './collections-table.js';
+import { ServerOverview } from './server-overview.js';
 
-/** Everything about the folder at a glance: era, SQLite, activity, WAL, health, files, tables. */
+/** Everything about the folder at a glance: era, SQLite, activity, WAL, health, files, tables (or the server's panel). */
 export function FolderOverview() {
   const { info, collections, selectCollection } = useOpenFolder();
+  // A server source has no files, era or WAL to show: its own panel instead.
+  if (info.server) return <ServerOverview info={info} server={info.server} />;
   const { era } = info;
   const okMigrations = era.migrations.filter((m) => m.status === 'ok').length;
   return (
@@ -89,36 +93,7 @@ export function FolderOverview() {
         <ProblemList problems={info.problems} />
       </Section>
 
-      {collections.length > 0 && (
-        <Section title="Collections" testId="overview-collections">
-          <table className="table">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Tenant / database</th>
-                <th className="num">Records</th>
-                <th className="num">Dimension</th>
-                <th>Id</th>
-              </tr>
-            </thead>
-            <tbody>
-              {collections.map((c) => (
-                <tr key={c.id} className="clickable" onClick={() => selectCollection(c.id, 'collection')} data-testid={`overview-collection-${c.name}`}>
-                  <td>
-                    <b>{c.name}</b>
-                  </td>
-                  <td className="muted">
-                    {c.tenant}/{c.database}
-                  </td>
-                  <td className="num">{formatCount(c.count)}</td>
-                  <td className="num">{c.dimension ?? '—'}</td>
-                  <td className="mono muted">{c.id}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </Section>
-      )}
+      <CollectionsTable collections={collections} onSelect={(id) => selectCollection(id, 'collection')} />
 
       <FilesSection info={info} />
       <OrphansSection orphans={info.orphans} />

@@ -12,10 +12,14 @@ export interface RecordColumnOptions {
   /** Query results: a distance column first, no server-side sorting. */
   withDistance?: boolean;
   sortable?: boolean;
+  /** Why this source cannot sort (a server source): columns are not sortable and their tooltips say so. */
+  unsortable?: string | null;
 }
 
 /** id, document, one column per metadata key (typed), embedding preview. */
-export function recordColumns({ keys, dimension, withDistance, sortable = true }: RecordColumnOptions): GridColumn<RecordRow>[] {
+export function recordColumns({ keys, dimension, withDistance, sortable: wanted = true, unsortable = null }: RecordColumnOptions): GridColumn<RecordRow>[] {
+  const sortable = wanted && !unsortable;
+  const note = wanted && unsortable ? ` · ${unsortable}` : '';
   const cols: GridColumn<RecordRow>[] = [];
   if (withDistance) {
     cols.push({
@@ -31,6 +35,7 @@ export function recordColumns({ keys, dimension, withDistance, sortable = true }
     header: 'id',
     size: 220,
     sortable,
+    ...(note ? { headerTitle: `id${note}` } : {}),
     cell: (r) => (
       <span className="cell-id" title={r.id}>
         {r.fromWal && (
@@ -58,7 +63,7 @@ export function recordColumns({ keys, dimension, withDistance, sortable = true }
           <span className="meta-head-type">{k.types.join('|')}</span>
         </span>
       ),
-      headerTitle: `${k.key}: ${k.types.join(' | ')} · in ${k.records.toLocaleString('en-US')} records${sortable ? ' · click to sort' : ''}`,
+      headerTitle: `${k.key}: ${k.types.join(' | ')} · in ${k.records.toLocaleString('en-US')} records${sortable ? ' · click to sort' : note}`,
       size: Math.min(240, Math.max(90, k.key.length * 8 + 50)),
       sortable,
       align: k.types.every((t) => t === 'int' || t === 'float') ? 'right' : 'left',

@@ -16,7 +16,8 @@ interface Props {
   row: RecordRow;
   types: Record<string, string[]>;
   onClose(): void;
-  onWalHistory(id: string): void;
+  /** Absent for a source without a WAL (a server): the button is not shown. */
+  onWalHistory?(id: string): void;
   onSimilar(id: string): void;
   /** The record was deleted from this panel. */
   onDeleted?(id: string): void;
@@ -44,9 +45,11 @@ export function RecordDetailPanel({ row, types, onClose, onWalHistory, onSimilar
       onClose={onClose}
     >
       <div className="detail-actions">
-        <button type="button" className="btn btn-xs" onClick={() => onWalHistory(row.id)} data-testid="detail-wal-history">
-          WAL history
-        </button>
+        {onWalHistory && (
+          <button type="button" className="btn btn-xs" onClick={() => onWalHistory(row.id)} data-testid="detail-wal-history">
+            WAL history
+          </button>
+        )}
         <button type="button" className="btn btn-xs" onClick={() => onSimilar(row.id)} data-testid="detail-similar">
           Find similar
         </button>
@@ -56,11 +59,16 @@ export function RecordDetailPanel({ row, types, onClose, onWalHistory, onSimilar
         {(r) => (
           <>
             <KeyValues
-              rows={[
-                ['internal id', <code key="i">{r.internalId}</code>],
-                ['source', r.fromWal ? <Badge key="s" tone="warn">WAL tail (not yet applied)</Badge> : <Badge key="s" tone="ok">metadata segment</Badge>],
-                ...(r.uri ? ([['uri', <code key="u">{r.uri}</code>]] as [ReactNode, ReactNode][]) : []),
-              ]}
+              rows={
+                // A server's API has no internal ids or segments: only what it answered.
+                ws.capabilities.storage
+                  ? [['source', <Badge key="s" tone="info">server API</Badge>], ...(r.uri ? ([['uri', <code key="u">{r.uri}</code>]] as [ReactNode, ReactNode][]) : [])]
+                  : [
+                      ['internal id', <code key="i">{r.internalId}</code>],
+                      ['source', r.fromWal ? <Badge key="s" tone="warn">WAL tail (not yet applied)</Badge> : <Badge key="s" tone="ok">metadata segment</Badge>],
+                      ...(r.uri ? ([['uri', <code key="u">{r.uri}</code>]] as [ReactNode, ReactNode][]) : []),
+                    ]
+              }
             />
             {ws.writable ? (
               <RecordEditor

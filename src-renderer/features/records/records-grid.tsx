@@ -32,7 +32,8 @@ export function RecordsGrid({ name, filter, toolbar, onError, empty }: Props) {
   const [detail, setDetail] = useState<RecordRow | null>(null);
   const { keys: keyList, types } = useMetadataKeys(ws.handle, collectionId, ws.revision);
 
-  const columns = useMemo(() => recordColumns({ keys: keyList, dimension: collection?.dimension ?? null }), [keyList, collection?.dimension]);
+  const unsortable = ws.capabilities.sortRecords;
+  const columns = useMemo(() => recordColumns({ keys: keyList, dimension: collection?.dimension ?? null, unsortable }), [keyList, collection?.dimension, unsortable]);
   const recordSort = toRecordSort(sort);
   const fetchPage: FetchPage<RecordRow> = useCallback(
     async (offset, limit, signal) => {
@@ -55,8 +56,8 @@ export function RecordsGrid({ name, filter, toolbar, onError, empty }: Props) {
         fetchPage={fetchPage}
         resetKey={resetKey}
         refreshKey={ws.revision}
-        sort={sort}
-        onSortChange={setSort}
+        sort={unsortable ? null : sort}
+        onSortChange={unsortable ? undefined : setSort}
         onRowActivate={(row) => setDetail(row)}
         onError={onError}
         toolbar={toolbar}
@@ -69,7 +70,7 @@ export function RecordsGrid({ name, filter, toolbar, onError, empty }: Props) {
           row={detail}
           types={types}
           onClose={() => setDetail(null)}
-          onWalHistory={(id) => ws.dispatch({ type: 'walFilter', filter: { id, collectionId } })}
+          onWalHistory={ws.capabilities.storage ? undefined : (id) => ws.dispatch({ type: 'walFilter', filter: { id, collectionId } })}
           onSimilar={(id) => ws.dispatch({ type: 'similar', id })}
           onDeleted={() => setDetail(null)}
         />

@@ -38,7 +38,7 @@ export function CollectionTree() {
         <span className="tree-label">{folderName}</span>
         <span className="tree-count">{total}</span>
       </button>
-      {tenants.length === 0 && <div className="tree-empty muted">{filter ? 'No collection matches' : 'No collections in this folder'}</div>}
+      {tenants.length === 0 && <div className="tree-empty muted">{filter ? 'No collection matches' : info.server ? 'No collections in this database' : 'No collections in this folder'}</div>}
       {tenants.map((t) => {
         const tKey = `t:${t.name}`;
         return (

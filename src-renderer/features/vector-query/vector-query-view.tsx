@@ -56,7 +56,7 @@ export function VectorQueryView() {
           handle: ws.handle,
           collectionId,
           args: { queryEmbeddings: [vector], nResults: k, where, whereDocument, include: ['documents', 'metadatas', 'distances'] },
-          exact,
+          exact: exact && !ws.capabilities.exactQuery,
         },
         { signal, onProgress },
       );
@@ -81,8 +81,11 @@ export function VectorQueryView() {
             k (n_results)
             <input className="input input-sm num-input" type="number" min={1} max={10000} value={k} onChange={(e) => setK(Math.max(1, Number(e.target.value) || 1))} data-testid="query-k" />
           </label>
-          <label className="field-inline" title="Off: Chroma's answer, through its HNSW index. On: the true nearest neighbours (brute force), to see what the index misses.">
-            <input type="checkbox" checked={exact} onChange={(e) => setExact(e.target.checked)} data-testid="query-exact" />
+          <label
+            className="field-inline"
+            title={ws.capabilities.exactQuery ?? "Off: Chroma's answer, through its HNSW index. On: the true nearest neighbours (brute force), to see what the index misses."}
+          >
+            <input type="checkbox" checked={exact && !ws.capabilities.exactQuery} disabled={Boolean(ws.capabilities.exactQuery)} onChange={(e) => setExact(e.target.checked)} data-testid="query-exact" />
             exact (not through the index)
           </label>
           <button type="button" className="btn btn-xs" onClick={() => setShowFilter((s) => !s)} aria-expanded={showFilter} data-testid="query-toggle-filter">
@@ -119,7 +122,7 @@ export function VectorQueryView() {
               row={detail}
               types={types}
               onClose={() => setDetail(null)}
-              onWalHistory={(id) => ws.dispatch({ type: 'walFilter', filter: { id, collectionId } })}
+              onWalHistory={ws.capabilities.storage ? undefined : (id) => ws.dispatch({ type: 'walFilter', filter: { id, collectionId } })}
               onSimilar={(id) => setSource((s) => ({ ...s, mode: 'record', recordId: id, vector: null, error: null }))}
               onDeleted={() => setDetail(null)}
             />

@@ -96,6 +96,7 @@ describe('the preload API', () => {
     const handlers = new Map<string, ((event: { ports?: readonly unknown[] }, ...args: unknown[]) => void)[]>();
     return {
       send: vi.fn(),
+      invoke: vi.fn(async (): Promise<unknown> => undefined),
       on: (c: string, l: (event: { ports?: readonly unknown[] }, ...args: unknown[]) => void) => handlers.set(c, [...(handlers.get(c) ?? []), l]),
       removeListener: (c: string, l: unknown) => handlers.set(c, (handlers.get(c) ?? []).filter((x) => x !== l)),
       fire: (c: string, event: { ports?: readonly unknown[] }, ...args: unknown[]) => (handlers.get(c) ?? []).forEach((l) => l(event, ...args)),
@@ -104,7 +105,16 @@ describe('the preload API', () => {
 
   it('exposes only a few calls and no Electron or Node objects', () => {
     const api = createPreloadApi(fakeIpcRenderer(), { postMessage: vi.fn() });
-    expect(Object.keys(api).sort()).toEqual(['chooseFolder', 'onOpenFolder', 'platform', 'requestEnginePort', 'revealInFileManager']);
+    expect(Object.keys(api).sort()).toEqual([
+      'chooseFolder',
+      'forgetServerSecret',
+      'loadServerSecret',
+      'onOpenFolder',
+      'platform',
+      'requestEnginePort',
+      'revealInFileManager',
+      'saveServerSecret',
+    ]);
     for (const v of Object.values(api)) expect(['function', 'string']).toContain(typeof v);
   });
 
