@@ -1,15 +1,14 @@
-import { cpSync, mkdirSync, rmSync } from 'node:fs';
-import { randomUUID } from 'node:crypto';
-import { tmpdir } from 'node:os';
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Progress } from '../../shared/protocol.js';
 import { InspectorError } from '../../shared/errors.js';
 import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
 import { contractHosts } from '../helpers/contract-hosts.js';
 import { hashTree } from '../helpers/hash-tree.js';
 import { referenceFixture } from '../helpers/paths.js';
-import { realChromaProblem, reportSkip, startChroma, stopAllChroma, type ChromaServer } from '../helpers/reference-chroma.js';
+import { realChromaProblem, reportSkip } from '../helpers/reference-chroma.js';
+import { useChromaServer } from '../helpers/served-chroma.js';
 
 // copyTo through the contract (what the UI's copy card calls), over serve's worker pool: a folder
 // collection into a real Chroma 1.3.4, then the whole server scope back into a new folder, read
@@ -29,25 +28,18 @@ const recordsOf = (dir: string, ref: { name: string; tenant?: string; database?:
 };
 
 describe.skipIf(problem !== null)('copyTo through the contract', () => {
-  const work = join(tmpdir(), `chroma-inspector-copy-contract-${process.pid}-${randomUUID().slice(0, 8)}`);
-  const original = join(work, 'original');
-  let server: ChromaServer;
   let before: Record<string, string>;
-
-  beforeAll(async () => {
-    mkdirSync(join(work, 'served'), { recursive: true, mode: 0o700 });
-    cpSync(join(referenceFixture('chroma-1.3.4-seed7'), 'data'), original, { recursive: true });
-    before = hashTree(original);
-    server = await startChroma(join(work, 'served'), '1.3.4');
-  }, 90_000);
-
-  afterAll(async () => {
-    await server?.stop();
-    stopAllChroma();
-    rmSync(work, { recursive: true, force: true });
+  const served = useChromaServer('1.3.4', {
+    prefix: 'chroma-inspector-copy-contract-',
+    prepare: (work) => {
+      cpSync(join(referenceFixture('chroma-1.3.4-seed7'), 'data'), join(work, 'original'), { recursive: true });
+      before = hashTree(join(work, 'original'));
+    },
   });
 
   it('folder → server → new folder keeps every record; refuses a non-empty target unless resuming', async () => {
+    const server = served.server;
+    const original = join(served.work, 'original');
     const { client, stop } = await contractHosts(original).workerPool.start();
     try {
       const folder = await client.call('openFolder', { path: original });
@@ -65,7 +57,7 @@ describe.skipIf(problem !== null)('copyTo through the contract', () => {
       expect(resumed.collections[0]).toMatchObject({ copied: 0, skipped: tickets.count });
 
       const opened = await client.call('openServer', { url: server.url });
-      const back = join(work, 'back');
+      const back = join(served.work, 'back');
       const down = await client.call('copyTo', { handle: opened.handle, target: { kind: 'folder', path: back } });
       expect(down.ok).toBe(true);
       // tickets lives in acme/prod in the original; the server got it in its default scope, and so did the folder.

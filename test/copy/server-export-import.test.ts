@@ -1,9 +1,8 @@
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { randomUUID } from 'node:crypto';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { realChromaProblem, reportSkip, startChroma, stopAllChroma, type ChromaServer } from '../helpers/reference-chroma.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { realChromaProblem, reportSkip } from '../helpers/reference-chroma.js';
+import { useChromaServer } from '../helpers/served-chroma.js';
 import { capturedCli } from '../helpers/run-cli-captured.js';
 import { addEdgeCollection } from './copy-fixtures.js';
 
@@ -16,8 +15,9 @@ reportSkip('server export and import', problem);
 const cli = capturedCli();
 
 describe.skipIf(problem !== null)('export from and import into a server', () => {
-  const work = join(tmpdir(), `chroma-inspector-server-export-${process.pid}-${randomUUID().slice(0, 8)}`);
-  let server: ChromaServer;
+  const served = useChromaServer('1.3.4', { prefix: 'chroma-inspector-server-export-' });
+  const server = { get url() { return served.server.url; } };
+  const at = (name: string) => join(served.work, name);
   const collections = () => `${server.url}/api/v2/tenants/default_tenant/databases/default_database/collections`;
   /** A collection's records as the server's JSON text (numbers as written). */
   const rawGet = async (name: string) => {
@@ -27,20 +27,10 @@ describe.skipIf(problem !== null)('export from and import into a server', () => 
     return response.text();
   };
 
-  beforeAll(async () => {
-    mkdirSync(join(work, 'served'), { recursive: true, mode: 0o700 });
-    server = await startChroma(join(work, 'served'), '1.3.4');
-    await addEdgeCollection(server.url, true);
-  }, 90_000);
-
-  afterAll(async () => {
-    await server?.stop();
-    stopAllChroma();
-    rmSync(work, { recursive: true, force: true });
-  });
+  beforeAll(() => addEdgeCollection(server.url, true));
 
   it('export <url> writes the records with their types; --args filters', async () => {
-    const out = join(work, 'edge.jsonl');
+    const out = at('edge.jsonl');
     const run = await cli(['export', server.url, out, '--collection', 'edge']);
     expect(run.code, run.err).toBe(0);
     expect(JSON.parse(run.out)).toMatchObject({ records: 10, format: 'jsonl', collection: { name: 'edge' } });
@@ -48,17 +38,17 @@ describe.skipIf(problem !== null)('export from and import into a server', () => 
     expect(lines).toHaveLength(10);
     expect(lines.find((l) => l.includes('"e-float"'))).toMatch(/"f":2\.0\b/);
     expect(lines.find((l) => l.includes('"e-big"'))).toContain('"big":9007199254740993');
-    const some = join(work, 'some.jsonl');
+    const some = at('some.jsonl');
     const filtered = await cli(['export', server.url, some, '--collection', 'edge', '--args', '{"where":{"u":1}}']);
     expect(filtered.code, filtered.err).toBe(0);
     expect(readFileSync(some, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id)).toEqual(['e-uri']);
-    const missing = await cli(['export', server.url, join(work, 'none.jsonl'), '--collection', 'nope']);
+    const missing = await cli(['export', server.url, at('none.jsonl'), '--collection', 'nope']);
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/Collection "nope" does not exist/);
   }, 60_000);
 
   it('import <file> <url> creates the collection with the same typed records, and skips them a second time', async () => {
-    const file = join(work, 'for-import.jsonl');
+    const file = at('for-import.jsonl');
     expect((await cli(['export', server.url, file, '--collection', 'edge'])).code).toBe(0);
     const run = await cli(['import', file, server.url, '--collection', 'edge-copy']);
     expect(run.code, run.err).toBe(0);

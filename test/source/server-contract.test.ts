@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -10,7 +10,8 @@ import { compareCase, splitCollection, type RecordedCase } from '../helpers/comp
 import { contractHosts } from '../helpers/contract-hosts.js';
 import { referenceFixture } from '../helpers/paths.js';
 import { addEdgeCollection } from '../copy/copy-fixtures.js';
-import { realChromaProblem, reportSkip, startChroma, stopAllChroma, type ChromaServer } from '../helpers/reference-chroma.js';
+import { realChromaProblem, reportSkip } from '../helpers/reference-chroma.js';
+import { useChromaServer } from '../helpers/served-chroma.js';
 
 // A Chroma server behind the contract, as the UI uses it (in process, and over serve's worker
 // pool): the views' windows are checked against the fixture's own SQLite file (the folder the
@@ -46,24 +47,12 @@ const idsWithCategory = (name: string, category: string): string[] =>
   ).map((r) => r.embedding_id);
 
 describe.skipIf(problem !== null)('a Chroma server behind the contract', () => {
-  const work = mkdtempSync(join(tmpdir(), 'chroma-inspector-server-contract-'));
   const cases = (JSON.parse(readFileSync(join(fixture, 'cases.json'), 'utf8')) as { cases: RecordedCase[] }).cases;
-  let server: ChromaServer;
+  const served = useChromaServer(version, { copyOf: join(fixture, 'data') });
+  // Records written by Chroma from raw JSON, with a float 2.0 the chromadb client would read as an int.
+  beforeAll(() => addEdgeCollection(served.server.url, true));
 
-  beforeAll(async () => {
-    cpSync(join(fixture, 'data'), join(work, 'data'), { recursive: true });
-    server = await startChroma(join(work, 'data'), version);
-    // Records written by Chroma from raw JSON, with a float 2.0 the chromadb client would read as an int.
-    await addEdgeCollection(server.url, true);
-  }, 90_000);
-
-  afterAll(async () => {
-    await server?.stop();
-    stopAllChroma();
-    rmSync(work, { recursive: true, force: true });
-  });
-
-  const hosts = contractHosts(join(work, 'no-default-folder'));
+  const hosts = contractHosts(join(tmpdir(), 'no-default-folder'));
   for (const host of [hosts.inProcess, hosts.workerPool]) {
     describe(host.name, () => {
       let client: EngineClient;
@@ -74,12 +63,12 @@ describe.skipIf(problem !== null)('a Chroma server behind the contract', () => {
 
       beforeAll(async () => {
         ({ client, stop } = await host.start());
-        opened = await client.call('openServer', { url: server.url });
+        opened = await client.call('openServer', { url: served.server.url });
       }, 60_000);
       afterAll(async () => stop?.());
 
       it('opens the server as a source: its tenants, databases, collections, counts and dimensions', async () => {
-        expect(opened.info.server).toMatchObject({ url: server.url, api: 'v2', tenant: 'default_tenant', database: 'default_database', auth: 'none' });
+        expect(opened.info.server).toMatchObject({ url: served.server.url, api: 'v2', tenant: 'default_tenant', database: 'default_database', auth: 'none' });
         expect(opened.info.server!.maxBatchSize).toBeGreaterThan(0);
         const listed = opened.info.tenants[0]!.databases.find((d) => d.name === 'default_database')!.collections;
         const expected = sqlOf<{ name: string; dimension: number | null }>(
@@ -87,7 +76,7 @@ describe.skipIf(problem !== null)('a Chroma server behind the contract', () => {
         );
         expect(listed.filter((c) => c.name !== 'edge').map((c) => [c.name, c.dimension, c.count]).sort()).toEqual(expected.map((c) => [c.name, c.dimension, idsInOrder(c.name).length]).sort());
         // The same server opened again is the same handle.
-        expect((await client.call('openServer', { url: server.url })).handle).toBe(opened.handle);
+        expect((await client.call('openServer', { url: served.server.url })).handle).toBe(opened.handle);
       });
 
       it('pages the records grid through the server in its order, with filters and their totals', async () => {
@@ -128,7 +117,7 @@ describe.skipIf(problem !== null)('a Chroma server behind the contract', () => {
         const detail = await client.call('recordDetail', { handle: opened.handle, collectionId: edge, id: 'e-float' });
         expect(detail.metadataJson).toMatch(/"f": 2\.0\b/);
         expect(detail.metadataJson).toMatch(/"whole": -3\.0\b/);
-        const out = join(work, `edge-${host.name.replace(/\W+/g, '-')}.jsonl`);
+        const out = join(served.work, `edge-${host.name.replace(/\W+/g, '-')}.jsonl`);
         const exported = await client.call('exportRecords', { handle: opened.handle, collectionId: edge, outFile: out, format: 'jsonl' });
         expect(exported.records).toBe(10);
         const lines = readFileSync(out, 'utf8').trim().split('\n');
@@ -137,7 +126,7 @@ describe.skipIf(problem !== null)('a Chroma server behind the contract', () => {
         expect(lines.find((l) => l.includes('"e-big"'))).toContain('9007199254740993');
         const filtered = await client.call('exportRecords', { handle: opened.handle, collectionId: edge, outFile: `${out}.filtered.jsonl`, format: 'jsonl', args: { where: { u: 1 } } });
         expect(filtered.records).toBe(1);
-        const zip = join(work, `edge-${host.name.replace(/\W+/g, '-')}.zip`);
+        const zip = join(served.work, `edge-${host.name.replace(/\W+/g, '-')}.zip`);
         const backedUp = await client.call('backup', { handle: opened.handle, outZip: zip, collectionId: edge });
         expect(existsSync(zip)).toBe(true);
         expect(backedUp.collections.map((c) => [c.name, c.count])).toEqual([['edge', 10]]);

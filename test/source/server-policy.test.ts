@@ -1,14 +1,13 @@
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InspectorError } from '../../shared/errors.js';
 import { EngineService } from '../../src-main/service/engine-service.js';
 import { createInProcessClient } from '../../src-main/service/in-process-client.js';
 import { checkServerAllowed, originOf } from '../../src-main/service/server-policy.js';
 import { servePolicy } from '../../src-main/server/serve-command.js';
 import { referenceFixture } from '../helpers/paths.js';
-import { realChromaProblem, reportSkip, startChroma, stopAllChroma, type ChromaServer } from '../helpers/reference-chroma.js';
+import { realChromaProblem, reportSkip } from '../helpers/reference-chroma.js';
+import { useChromaServer } from '../helpers/served-chroma.js';
 import { recordingProxy } from './fake-servers.js';
 
 describe('which servers a host lets its clients open', () => {
@@ -42,22 +41,10 @@ const problem = realChromaProblem('1.3.4');
 reportSkip('server credentials through the contract', problem);
 
 describe.skipIf(problem !== null)('credentials through the contract reach only their server', () => {
-  const work = mkdtempSync(join(tmpdir(), 'chroma-inspector-server-policy-'));
-  let server: ChromaServer;
-
-  beforeAll(async () => {
-    cpSync(join(referenceFixture('chroma-1.3.4-seed7'), 'data'), join(work, 'data'), { recursive: true });
-    server = await startChroma(join(work, 'data'), '1.3.4');
-  }, 90_000);
-
-  afterAll(async () => {
-    await server?.stop();
-    stopAllChroma();
-    rmSync(work, { recursive: true, force: true });
-  });
+  const served = useChromaServer('1.3.4', { copyOf: join(referenceFixture('chroma-1.3.4-seed7'), 'data') });
 
   it("an open call's credentials are sent on every request to that server", async () => {
-    const proxy = await recordingProxy(server.url, (h) => (h['x-chroma-token'] === 'typed-in' ? null : 401));
+    const proxy = await recordingProxy(served.server.url, (h) => (h['x-chroma-token'] === 'typed-in' ? null : 401));
     const service = new EngineService();
     const client = createInProcessClient(service);
     try {
@@ -77,8 +64,8 @@ describe.skipIf(problem !== null)('credentials through the contract reach only t
   });
 
   it("the environment's credentials go to the servers the host was started with, not to others", async () => {
-    const named = await recordingProxy(server.url);
-    const other = await recordingProxy(server.url);
+    const named = await recordingProxy(served.server.url);
+    const other = await recordingProxy(served.server.url);
     const saved = process.env.CHROMA_INSPECTOR_TOKEN;
     process.env.CHROMA_INSPECTOR_TOKEN = 'from-env';
     const service = new EngineService({ servers: servePolicy({ served: named.url, servers: [] }, true) });
@@ -102,13 +89,13 @@ describe.skipIf(problem !== null)('credentials through the contract reach only t
   });
 
   it('a host serving beyond loopback refuses servers it was not started with', async () => {
-    const service = new EngineService({ servers: servePolicy({ served: server.url, servers: [] }, false) });
+    const service = new EngineService({ servers: servePolicy({ served: served.server.url, servers: [] }, false) });
     const client = createInProcessClient(service);
     try {
       const err = await client.call('openServer', { url: 'http://127.0.0.1:1' }).then(() => null, (e: unknown) => e);
       expect(err).toMatchObject({ code: 'INVALID_ARGUMENT' });
-      expect((err as Error).message).toContain(originOf(server.url));
-      expect((await client.call('openServer', { url: server.url })).info.server?.url).toBe(server.url);
+      expect((err as Error).message).toContain(originOf(served.server.url));
+      expect((await client.call('openServer', { url: served.server.url })).info.server?.url).toBe(served.server.url);
     } finally {
       client.close();
       await service.closeAll();
