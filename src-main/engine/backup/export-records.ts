@@ -1,13 +1,13 @@
-import type { CollectionRef, IncludeField, Space } from '../../../shared/models.js';
+import type { CollectionRef, Space } from '../../../shared/models.js';
 import { invalidArgument } from '../../../shared/errors.js';
 import { ChromaFolder } from '../chroma-folder.js';
 import { guardSqlite } from '../sqlite/connection.js';
 import { runGet } from '../query/run-get.js';
-import { validateGetArgs, type GetSpec } from '../query/validate-args.js';
+import type { GetSpec } from '../query/validate-args.js';
 import type { ExportRecord, RecordField } from './record-format.js';
 import type { TypedMetadata } from '../util/typed-value.js';
 import type { TaskOptions } from './task.js';
-import { EXPORT_FORMATS, writeExport, type ExportFormat } from './export-writer.js';
+import { EXPORT_FORMATS, exportRequest, writeExport, type ExportFormat } from './export-writer.js';
 
 export { EXPORT_FORMATS, type ExportFormat } from './export-writer.js';
 
@@ -33,8 +33,6 @@ export interface ExportResult {
   warnings: string[];
 }
 
-const DEFAULT_INCLUDE: IncludeField[] = ['documents', 'metadatas', 'embeddings', 'uris'];
-const FIELD_OF: Partial<Record<IncludeField, RecordField>> = { documents: 'document', metadatas: 'metadata', embeddings: 'embedding', uris: 'uri' };
 
 export function formatFromPath(file: string): ExportFormat | null {
   const m = /\.(jsonl|ndjson|csv|parquet)$/i.exec(file);
@@ -63,12 +61,7 @@ export async function exportCollection(
   opts: ExportOptions,
 ): Promise<ExportResult> {
   if (!EXPORT_FORMATS.includes(opts.format)) throw invalidArgument(`unknown export format "${opts.format}" (expected ${EXPORT_FORMATS.join(', ')})`);
-  const pageSize = opts.pageSize ?? 1000;
-  if (!Number.isInteger(pageSize) || pageSize < 1) throw invalidArgument(`pageSize must be a positive integer, got ${pageSize}`);
-  const args = { ...(opts.args ?? {}) };
-  if (args.include === undefined) args.include = DEFAULT_INCLUDE;
-  const spec = validateGetArgs(args);
-  const fields = new Set(spec.include.map((f) => FIELD_OF[f]).filter((f): f is RecordField => f !== undefined));
+  const { spec, fields, pageSize } = exportRequest(opts.args, opts.pageSize);
 
   const folder = typeof source === 'string' ? ChromaFolder.open(source) : source;
   try {

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Space } from '../../../shared/models.js';
+import type { IncludeField, Space } from '../../../shared/models.js';
+import { validateGetArgs, type GetSpec } from '../query/validate-args.js';
 import { invalidArgument } from '../../../shared/errors.js';
 import { CsvSink, JsonlSink, ParquetSink, rowGroupRows, type RecordSink } from './export-sinks.js';
 import type { ExportRecord, RecordField } from './record-format.js';
@@ -11,6 +12,22 @@ import { toolVersion } from './tool-version.js';
 
 export type ExportFormat = 'jsonl' | 'csv' | 'parquet';
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['jsonl', 'csv', 'parquet'];
+
+const DEFAULT_INCLUDE: IncludeField[] = ['documents', 'metadatas', 'embeddings', 'uris'];
+const FIELD_OF: Partial<Record<IncludeField, RecordField>> = { documents: 'document', metadatas: 'metadata', embeddings: 'embedding', uris: 'uri' };
+
+/**
+ * An export's `get` arguments checked as the client checks them (default: every field of every
+ * record), the fields the file will have, and its page size.
+ */
+export function exportRequest(args: Record<string, unknown> | undefined, pageSize = 1000): { args: Record<string, unknown>; spec: GetSpec; fields: Set<RecordField>; pageSize: number } {
+  if (!Number.isInteger(pageSize) || pageSize < 1) throw invalidArgument(`pageSize must be a positive integer, got ${pageSize}`);
+  const all = { ...(args ?? {}) };
+  if (all.include === undefined) all.include = DEFAULT_INCLUDE;
+  const spec = validateGetArgs(all);
+  const fields = new Set(spec.include.map((f) => FIELD_OF[f]).filter((f): f is RecordField => f !== undefined));
+  return { args: all, spec, fields, pageSize };
+}
 
 /** What an export file says about its collection (never its id: it changes on import). */
 export interface ExportedCollection {

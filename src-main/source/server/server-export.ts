@@ -1,9 +1,7 @@
-import type { IncludeField, Space } from '../../../shared/models.js';
-import { invalidArgument } from '../../../shared/errors.js';
-import { writeExport, type ExportFormat } from '../../engine/backup/export-writer.js';
+import type { Space } from '../../../shared/models.js';
+import { exportRequest, writeExport, type ExportFormat } from '../../engine/backup/export-writer.js';
 import type { ExportRecord, RecordField } from '../../engine/backup/record-format.js';
 import type { TaskOptions } from '../../engine/backup/task.js';
-import { validateGetArgs } from '../../engine/query/validate-args.js';
 import type { ServerEndpoint } from './server-endpoint.js';
 import { ServerRecordsHttp } from './server-records-http.js';
 
@@ -21,8 +19,6 @@ export interface ServerExportOptions extends TaskOptions {
   pageSize?: number;
 }
 
-const DEFAULT_INCLUDE: IncludeField[] = ['documents', 'metadatas', 'embeddings', 'uris'];
-const FIELD_OF: Partial<Record<IncludeField, RecordField>> = { documents: 'document', metadatas: 'metadata', embeddings: 'embedding', uris: 'uri' };
 /** Ids read per request when counting a filter's matches for progress. */
 const COUNT_PAGE = 10_000;
 
@@ -32,13 +28,8 @@ const COUNT_PAGE = 10_000;
  * v2 API losslessly (a float 2.0 stays a float), each page written before the next is read.
  */
 export async function exportServerCollection(target: ServerExportTarget, outFile: string, opts: ServerExportOptions): Promise<{ file: string; records: number; fields: RecordField[] }> {
-  const pageSize = opts.pageSize ?? 1000;
-  if (!Number.isInteger(pageSize) || pageSize < 1) throw invalidArgument(`pageSize must be a positive integer, got ${pageSize}`);
-  const args = { ...(opts.args ?? {}) };
-  if (args.include === undefined) args.include = DEFAULT_INCLUDE;
   // The client's own checks of ids, include, limit and offset; where and whereDocument are the server's to judge.
-  const spec = validateGetArgs(args);
-  const fields = new Set(spec.include.map((f) => FIELD_OF[f]).filter((f): f is RecordField => f !== undefined));
+  const { args, spec, fields, pageSize } = exportRequest(opts.args, opts.pageSize);
   const http = new ServerRecordsHttp(target.endpoint, target.tenant, target.database, opts.signal);
   const id = target.collection.id;
   const filter = {
