@@ -1,7 +1,6 @@
-import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import { acquireAsideCopy } from './aside-copy.js';
 import { InspectorError } from '../../../shared/errors.js';
 
 /**
@@ -26,18 +25,20 @@ export interface OpenOptions {
  */
 export function openReadOnly(file: string, options: OpenOptions = {}): SqliteDatabase {
   let db: SqliteDatabase;
-  const copy = walModeWithoutReader(file) ? copyAside(file) : null;
+  let copy: { file: string; release(): void } | null = null;
   try {
+    copy = walModeWithoutReader(file) ? acquireAsideCopy(file) : null;
     db = new Database(copy?.file ?? file, { readonly: true, fileMustExist: true, timeout: options.busyTimeoutMs ?? 5000 });
   } catch (err) {
-    copy?.remove();
+    copy?.release();
     throw translateSqliteError(err, file);
   }
   if (copy) {
     const close = db.close.bind(db);
+    const held = copy;
     db.close = () => {
       close();
-      copy.remove();
+      held.release();
       return db;
     };
   }
@@ -76,20 +77,6 @@ function walModeWithoutReader(file: string): boolean {
   } finally {
     closeSync(fd);
   }
-}
-
-/** The database (and a leftover `-wal`, which holds committed pages) copied to a private temp folder. */
-function copyAside(file: string): { file: string; remove(): void } {
-  const dir = mkdtempSync(join(tmpdir(), 'chroma-inspector-wal-mode-'));
-  const target = join(dir, basename(file));
-  try {
-    copyFileSync(file, target);
-    if (existsSync(`${file}-wal`)) copyFileSync(`${file}-wal`, `${target}-wal`);
-  } catch (err) {
-    rmSync(dir, { recursive: true, force: true });
-    throw translateSqliteError(err, file);
-  }
-  return { file: target, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** Maps SQLite failure codes to errors that name the file and say what is wrong with it. */
