@@ -9,6 +9,7 @@ import './styles/grid.css';
 import './styles/features.css';
 import './styles/doctor.css';
 import './styles/server-source.css';
+import './styles/copy.css';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('Missing #root element');

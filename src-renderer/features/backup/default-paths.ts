@@ -38,6 +38,9 @@ export const defaultBackupZip = (folder: string, d?: Date) => besideFolder(folde
 /** `<folder>-restored-<yyyy-mm-dd>` beside the open folder (a new folder: restore never overwrites). */
 export const defaultRestoreFolder = (folder: string, d?: Date) => besideFolder(folder, `-restored-${dateStamp(d)}`);
 
+/** `<folder>-copy-<yyyy-mm-dd>` beside the open folder: a copy's default target folder. */
+export const defaultCopyFolder = (folder: string, d?: Date) => besideFolder(folder, `-copy-${dateStamp(d)}`);
+
 /** File-name-safe collection name: anything but letters, digits, `.`, `_`, `-` becomes `_`. */
 export const safeName = (name: string) => name.replace(/[^A-Za-z0-9._-]+/g, '_') || 'collection';
 

@@ -106,3 +106,20 @@ export function serverAuthFromForm(url: string, form: AuthForm): { ok: true; url
   const c = credentialsFromForm(form);
   return c.ok ? { ok: true, url: normalizeServerUrl(url), kind: form.kind, credentials: c.credentials } : c;
 }
+
+/**
+ * A kept secret (the desktop app's safeStorage) back into the form, for the recent server's kind
+ * of auth: the reverse of credentialsFromForm, so a form can start from a server opened before.
+ */
+export function authFormFromCredentials(kind: AuthKind, c: ServerCredentials | null): AuthForm {
+  const form = emptyAuthForm(kind);
+  if (!c) return form;
+  return {
+    ...form,
+    token: c.token ?? '',
+    username: c.basicAuth?.username ?? '',
+    password: c.basicAuth?.password ?? '',
+    apiKey: c.apiKey ?? '',
+    headersJson: c.headers ? JSON.stringify(c.headers) : '',
+  };
+}
