@@ -123,5 +123,24 @@ describe.skipIf(problem !== null)('copy Chroma 1.3.4 server → Chroma 1.0.1 ser
     expect(err).toBeInstanceOf(InspectorError);
     expect((err as InspectorError).code).toBe('SERVER_UNSUPPORTED');
     expect((err as Error).message).toMatch(/refused the list metadata value of record "points-\d+", key "tags"/);
+    // The collection the copy created and could not fill is gone: a retry meets the same refusal, not "already exists".
+    const listed = (await (await fetch(`${target.url}/api/v2/tenants/lists/databases/refused/collections`)).json()) as { name: string }[];
+    expect(listed.map((c) => c.name)).not.toContain('points');
+    const again = await caught(copySources({ kind: 'folder', path: fixture }, { kind: 'server', endpoint: serverEndpoint(`${target.url}/?tenant=lists&database=refused`) }, { collection: 'points' }));
+    expect((again as InspectorError).code).toBe('SERVER_UNSUPPORTED');
+  }, 60_000);
+
+  it('refuses to copy into an existing collection of another space, before writing anything', async () => {
+    const fixture = join(referenceFixture('chroma-1.3.4-seed7'), 'data');
+    const post = (path: string, body: unknown) => fetch(`${target.url}/api/v2${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await post('/tenants', { name: 'spaces' })).ok).toBe(true);
+    expect((await post('/tenants/spaces/databases', { name: 'mismatch' })).ok).toBe(true);
+    expect((await post('/tenants/spaces/databases/mismatch/collections', { name: 'tiny', configuration: { hnsw: { space: 'ip' } } })).ok).toBe(true);
+    const err = await caught(copySources({ kind: 'folder', path: fixture }, { kind: 'server', endpoint: serverEndpoint(`${target.url}/?tenant=spaces&database=mismatch`) }, { collection: 'tiny' }));
+    expect((err as InspectorError).code).toBe('INVALID_ARGUMENT');
+    expect((err as Error).message).toMatch(/collection tiny already exists .* with space ip, but the source's uses l2/);
+    const listed = (await (await fetch(`${target.url}/api/v2/tenants/spaces/databases/mismatch/collections`)).json()) as { id: string; name: string }[];
+    const count = await (await fetch(`${target.url}/api/v2/tenants/spaces/databases/mismatch/collections/${listed[0]!.id}/count`)).json();
+    expect(count).toBe(0);
   }, 60_000);
 });

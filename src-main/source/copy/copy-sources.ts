@@ -31,7 +31,7 @@ async function openWriter(spec: SourceSpec, src: CopyReader, signal?: AbortSigna
 }
 
 /** The source's collections to copy, and what the target holds of each; refusals before anything is written. */
-async function plan(src: CopyReader, dst: CopyWriter, options: CopyOptions, warnings: string[]): Promise<Plan[]> {
+async function plan(src: CopyReader, dst: CopyWriter, options: CopyOptions): Promise<Plan[]> {
   let collections: CollectionSpec[];
   if (options.collection !== undefined) {
     const found = await src.findCollection(options.collection);
@@ -54,7 +54,11 @@ async function plan(src: CopyReader, dst: CopyWriter, options: CopyOptions, warn
       });
     }
     if (existing && spaceOf(existing.configuration) !== spaceOf(from.configuration)) {
-      warnings.push(`${from.name}: the target collection uses space ${spaceOf(existing.configuration)}, the source ${spaceOf(from.configuration)}: distances will differ`);
+      // Distances (and, in cosine space, the vectors Chroma hands back) would differ from the source's.
+      throw invalidArgument(
+        `${where} with space ${spaceOf(existing.configuration)}, but the source's uses ${spaceOf(from.configuration)}: its distances would not be the source's; copy into another collection or target`,
+        { conflict: true, collection: from.name },
+      );
     }
     plans.push({ from, existing, sourceCount: await src.count(from), targetCount });
   }
@@ -99,7 +103,7 @@ export async function copySources(source: SourceSpec, target: SourceSpec, option
     if (!Number.isInteger(batchSize) || batchSize < 1) throw invalidArgument(`batch size must be a positive integer, got ${batchSize}`);
     if (batchSize > dst.maxBatchSize) throw invalidArgument(`batch size ${batchSize} is more than the target's max batch size (${dst.maxBatchSize})`);
     const warnings: string[] = [];
-    const plans = await plan(src, dst, options, warnings);
+    const plans = await plan(src, dst, options);
     warnings.push(...(await dst.ensureScope()).map((what) => `created ${what} in ${dst!.label}`));
 
     const total = plans.reduce((n, p) => n + p.sourceCount, 0);
@@ -134,6 +138,9 @@ export async function copySources(source: SourceSpec, target: SourceSpec, option
         if (err instanceof InspectorError && err.code === 'CANCELLED') {
           throw cancelledError(`Cancelled after ${done} of ${total} records; run the same copy again with --resume to continue`);
         }
+        // A collection this copy created and the target refused to fill (e.g. list metadata on
+        // Chroma 1.0) is removed, so that it does not stand in the way of a retry or a restore.
+        if (p.existing === null && (await dst.count(into).catch(() => -1)) === 0) await dst.dropCollection(into).catch(() => undefined);
         throw err;
       }
     }

@@ -55,6 +55,8 @@ export interface CopyWriter extends CopyReader {
   createCollection(from: CollectionSpec): Promise<{ collection: CollectionSpec; warnings: string[] }>;
   presentIds(c: CollectionSpec, ids: readonly string[]): Promise<Set<string>>;
   add(c: CollectionSpec, records: readonly CopyRecord[]): Promise<void>;
+  /** Deletes a collection this copy created and could not fill, so a retry starts clean. */
+  dropCollection(c: CollectionSpec): Promise<void>;
   /** Makes what was written answer queries as it will later (a folder persists its HNSW index). */
   settle(): Promise<void>;
 }

@@ -103,6 +103,10 @@ export class FolderTarget implements CopyWriter {
     }
   }
 
+  dropCollection(c: CollectionSpec): Promise<void> {
+    return this.lease.run((f) => f.deleteCollection(c.id));
+  }
+
   /** Persists the HNSW checkpoints, as closing would, so verification queries the index Chroma will load. */
   settle(): Promise<void> {
     return this.lease.run((f) => f.flush());

@@ -112,6 +112,10 @@ export class ServerSide implements CopyWriter {
     }
   }
 
+  dropCollection(c: CollectionSpec): Promise<void> {
+    return this.http.deleteCollection(c.name);
+  }
+
   /** A server indexes as it receives: nothing to wait for. */
   async settle(): Promise<void> {}
 

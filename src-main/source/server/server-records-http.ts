@@ -48,7 +48,7 @@ export class ServerRecordsHttp {
   }
 
   /** One request; HTTP failures become InspectorErrors carrying Chroma's own message. */
-  async request(method: 'GET' | 'POST', path: string, body?: string): Promise<unknown> {
+  async request(method: 'GET' | 'POST' | 'DELETE', path: string, body?: string): Promise<unknown> {
     const text = await serverRequest(this.endpoint, method, path, { ...(body === undefined ? {} : { body }), ...(this.signal ? { signal: this.signal } : {}) });
     return text === '' ? null : parseLossless(text);
   }
@@ -120,6 +120,10 @@ export class ServerRecordsHttp {
   async createCollection(name: string, metadataJson: string, configuration: unknown): Promise<ServerCollection> {
     const body = `{"name":${JSON.stringify(name)},"metadata":${metadataJson},"configuration":${JSON.stringify(configuration ?? null)},"get_or_create":false}`;
     return this.collectionOf(await this.request('POST', this.base, body));
+  }
+
+  async deleteCollection(name: string): Promise<void> {
+    await this.request('DELETE', `${this.base}/${seg(name)}`);
   }
 
   async count(collectionId: string): Promise<number> {

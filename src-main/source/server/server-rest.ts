@@ -25,7 +25,7 @@ export interface RestCollection {
  * failures, 401/403 and error statuses become InspectorErrors carrying Chroma's own message.
  * Without a signal, a request gives up after a minute.
  */
-export async function serverRequest(endpoint: ServerEndpoint, method: 'GET' | 'POST', path: string, opts: { body?: string; signal?: AbortSignal } = {}): Promise<string> {
+export async function serverRequest(endpoint: ServerEndpoint, method: 'GET' | 'POST' | 'DELETE', path: string, opts: { body?: string; signal?: AbortSignal } = {}): Promise<string> {
   const url = endpoint.url;
   let response: Response;
   try {
