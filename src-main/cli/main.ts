@@ -112,6 +112,9 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return command || values.help ? 0 : 2;
   }
+  // A URL of another scheme (or a typo like htp://) would otherwise be taken for a folder path.
+  const otherScheme = positionals.slice(1).find((p) => /^[a-z][a-z0-9+.-]*:\/\//i.test(p) && !/^https?:\/\//i.test(p));
+  if (otherScheme) throw new UsageError(`${otherScheme}: only http:// and https:// Chroma servers are supported`);
   if (command === 'serve') {
     const { runServeCommand } = await import('../server/serve-command.js');
     return runServeCommand({

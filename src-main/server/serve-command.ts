@@ -45,6 +45,13 @@ export function servePolicy(args: { served: string | null; servers: readonly str
   return { defaultServer, allowed: loopback ? null : named, envCredentialsFor: named };
 }
 
+/** What `--host` hands to anyone who can reach the port and holds the token, when serving a Chroma server. */
+export const REMOTE_SERVER_WARNING = `warning: serving beyond this machine. Anyone who can reach this address and holds the
+printed token can read every record, document and vector the served Chroma server's credentials can
+read, run filters and vector queries on it, export, back up and copy its collections (into the
+servers named on this command line, or folders under --root), and copy records into those servers.
+Prefer an SSH tunnel to a loopback server (ssh -L 8123:127.0.0.1:8123 host).`;
+
 /** `chroma-inspector serve [folder | server URL]`: runs until interrupted. */
 export async function runServeCommand(args: ServeArgs): Promise<number> {
   const served = args.folder && isServerUrl(args.folder) ? args.folder : null;
@@ -59,7 +66,7 @@ export async function runServeCommand(args: ServeArgs): Promise<number> {
       process.stderr.write(`error [INVALID_ARGUMENT]: --host ${host} listens beyond this machine; add --allow-remote to do that on purpose\n`);
       return 2;
     }
-    process.stderr.write(`${REMOTE_WARNING}\n`);
+    process.stderr.write(`${args.folder && isServerUrl(args.folder) ? REMOTE_SERVER_WARNING : REMOTE_WARNING}\n`);
   }
   let servers: ServerPolicy;
   try {
@@ -69,8 +76,10 @@ export async function runServeCommand(args: ServeArgs): Promise<number> {
     return 2;
   }
   // Every path a client names stays inside these (links resolved first). Serving a server, exports
-  // go under the working directory unless --root says otherwise.
-  const roots = [folder ? dirname(folder) : process.cwd(), ...(args.roots ?? []).map((r) => resolve(r))];
+  // and copies go under the working directory on loopback; beyond it, only under --root folders.
+  const home = folder ? [dirname(folder)] : isLoopbackHost(host) ? [process.cwd()] : [];
+  const roots = [...home, ...(args.roots ?? []).map((r) => resolve(r))];
+  if (served) await warnIfUnreachable(served, servers);
   const seconds = args.callTimeout === undefined ? DEFAULT_CALL_TIMEOUT_MS / 1000 : Number(args.callTimeout);
   if (!Number.isFinite(seconds) || seconds < 0) {
     process.stderr.write(`error [INVALID_ARGUMENT]: --call-timeout takes a number of seconds (0 for no limit), not ${args.callTimeout}\n`);
@@ -86,7 +95,7 @@ export async function runServeCommand(args: ServeArgs): Promise<number> {
   const server = await startInspectorServer(pool ? { connect: pool.connect, ...settings } : { service: service!, ...settings });
   const what = folder ? `${folder} (read-only until writes are enabled in the UI)` : `the Chroma server at ${originOf(served!)} (read-only)`;
   const reach = servers.allowed === null ? 'any (listening on loopback only)' : servers.allowed.map(originOf).join(', ') || 'none';
-  process.stdout.write(`Chroma Inspector is serving ${what}\npaths clients may use: ${roots.join(', ')}\nChroma servers clients may open: ${reach}\nopen ${server.url}\n`);
+  process.stdout.write(`Chroma Inspector is serving ${what}\npaths clients may use: ${roots.join(', ') || 'none (add --root DIR)'}\nChroma servers clients may open: ${reach}\nopen ${server.url}\n`);
   await new Promise<void>((done) => {
     const stop = () => done();
     process.once('SIGINT', stop);
@@ -98,3 +107,14 @@ export async function runServeCommand(args: ServeArgs): Promise<number> {
   return 0;
 }
 
+
+/** Serving a server that does not answer (yet) is allowed, but said at once rather than in the browser. */
+async function warnIfUnreachable(url: string, policy: ServerPolicy): Promise<void> {
+  try {
+    const { serverEndpoint, serverOptionsFromEnv } = await import('../source/server/server-endpoint.js');
+    const { probeServerVersion } = await import('../source/server/server-probe.js');
+    await probeServerVersion(serverEndpoint(url, policy.envCredentialsFor.length > 0 ? serverOptionsFromEnv() : {}));
+  } catch (err) {
+    process.stderr.write(`warning: ${(err as Error).message}\n`);
+  }
+}

@@ -1,9 +1,13 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serverEndpoint, serverOptionsFromEnv } from '../../src-main/source/server/server-endpoint.js';
 import { ServerSource } from '../../src-main/source/server/server-source.js';
+import { fromClientError } from '../../src-main/source/server/server-errors.js';
+import { restJson } from '../../src-main/source/server/server-rest.js';
 import type { RecordedCase } from '../helpers/compare.js';
 import { referenceFixture } from '../helpers/paths.js';
 import { realChromaProblem, reportSkip, startChroma, stopAllChroma, type ChromaServer } from '../helpers/reference-chroma.js';
@@ -15,6 +19,40 @@ import { fakeServer, recordingProxy } from './fake-servers.js';
 const cli = capturedCli();
 
 describe('servers that cannot be used', () => {
+  it('a server that accepts requests and never answers: a timeout naming it, not a five-minute wait', async () => {
+    const held: ServerResponse[] = [];
+    const hanging = createServer((req, res) => {
+      if (req.url === '/api/v2/version') res.writeHead(200, { 'content-type': 'application/json' }).end('"1.0.0"');
+      else held.push(res);
+    });
+    await new Promise<void>((done) => hanging.listen(0, '127.0.0.1', done));
+    const url = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`;
+    const saved = process.env.CHROMA_INSPECTOR_REQUEST_TIMEOUT;
+    process.env.CHROMA_INSPECTOR_REQUEST_TIMEOUT = '1';
+    try {
+      const started = Date.now();
+      const err = await ServerSource.connect(serverEndpoint(url)).then((s) => s.count({ name: 'x' })).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'SERVER_UNREACHABLE', message: `The Chroma server at ${url} sent no answer in 1 s` });
+      expect(Date.now() - started).toBeLessThan(20_000);
+      const rest = await restJson(serverEndpoint(url), '/api/v2/heartbeat').catch((e: unknown) => e);
+      expect(rest).toMatchObject({ code: 'SERVER_UNREACHABLE', message: `The Chroma server at ${url} sent no answer to GET /api/v2/heartbeat in 1 s` });
+    } finally {
+      if (saved === undefined) delete process.env.CHROMA_INSPECTOR_REQUEST_TIMEOUT;
+      else process.env.CHROMA_INSPECTOR_REQUEST_TIMEOUT = saved;
+      for (const res of held) res.destroy();
+      hanging.closeAllConnections();
+      await new Promise((done) => hanging.close(done));
+    }
+  });
+
+  it("the client's browser (CORS) advice is left out of a CLI's error; a URL of another scheme is refused", async () => {
+    const err = Object.assign(new Error('Failed to connect to chromadb. Make sure your server is running and try again. If you are running from a browser, make sure that your chromadb instance is configured to allow requests from the current origin using the CHROMA_SERVER_CORS_ALLOW_ORIGINS environment variable.'), { name: 'ChromaConnectionError' });
+    expect(fromClientError(err, 'http://h:1').message).toBe('Cannot reach the Chroma server at http://h:1: Failed to connect to chromadb. Make sure your server is running and try again.');
+    const typo = await cli(['count', 'htp://127.0.0.1:8000', '--collection', 'x']);
+    expect(typo.code).toBe(2);
+    expect(typo.err).toContain('error: htp://127.0.0.1:8000: only http:// and https:// Chroma servers are supported');
+  });
+
   it('nothing listening: a connection error naming the URL', async () => {
     const url = `http://127.0.0.1:${(await freePort()) as number}`;
     await expect(ServerSource.connect(serverEndpoint(url))).rejects.toMatchObject({ code: 'SERVER_UNREACHABLE', message: expect.stringContaining(`${url}: connection refused`) });

@@ -13,7 +13,8 @@ export function fromClientError(err: unknown, url: string): InspectorError {
   const details = { server: url, chromaError: name };
   switch (name) {
     case 'ChromaConnectionError':
-      return new InspectorError('SERVER_UNREACHABLE', `Cannot reach the Chroma server at ${url}: ${message}`, details);
+      // The client's message ends in advice for browsers (CORS), which is not this program's case.
+      return new InspectorError('SERVER_UNREACHABLE', `Cannot reach the Chroma server at ${url}: ${(err as { cause?: unknown }).cause ? networkReason(err) : message.replace(/\s*If you are running from a browser.*$/s, '')}`, details);
     case 'ChromaUnauthorizedError':
       return unauthorized(url, 401, details);
     case 'ChromaForbiddenError':
@@ -54,5 +55,8 @@ export function networkReason(err: unknown): string {
     EHOSTUNREACH: 'host unreachable',
   };
   if (code && known[code]) return known[code];
+  if (code && (code === 'EPROTO' || code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS'))) return `the TLS handshake failed (${code}): is it a plain http:// server?`;
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return 'the server accepted the request but sent no answer in time';
+  if (code === 'UND_ERR_SOCKET') return 'the server closed the connection';
   return code ? `${code}${cause?.message ? ` (${cause.message})` : ''}` : (cause?.message ?? (err as Error).message);
 }

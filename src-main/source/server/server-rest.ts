@@ -3,7 +3,14 @@ import type { Metadata } from '../../../shared/models.js';
 import type { ServerEndpoint } from './server-endpoint.js';
 import { networkReason, unauthorized } from './server-errors.js';
 
-const REST_TIMEOUT_MS = 60_000;
+/**
+ * How long one request may wait for an answer (a batch of thousands of records included):
+ * 120 s, or CHROMA_INSPECTOR_REQUEST_TIMEOUT seconds.
+ */
+export function requestTimeoutMs(): number {
+  const seconds = Number(process.env.CHROMA_INSPECTOR_REQUEST_TIMEOUT);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 120_000;
+}
 
 /**
  * A collection as the v2 REST API describes it. The chromadb client's Collection leaves out the
@@ -23,20 +30,25 @@ export interface RestCollection {
 /**
  * One request to the server with the endpoint's headers; returns the answer's text. Network
  * failures, 401/403 and error statuses become InspectorErrors carrying Chroma's own message.
- * Without a signal, a request gives up after a minute.
+ * A request gives up when the signal aborts or after requestTimeoutMs() without an answer.
  */
 export async function serverRequest(endpoint: ServerEndpoint, method: 'GET' | 'POST' | 'DELETE', path: string, opts: { body?: string; signal?: AbortSignal } = {}): Promise<string> {
   const url = endpoint.url;
+  const limitMs = requestTimeoutMs();
+  const timeout = AbortSignal.timeout(limitMs);
   let response: Response;
   try {
     response = await fetch(`${url}${path}`, {
       method,
       headers: opts.body === undefined ? endpoint.headers : { ...endpoint.headers, 'content-type': 'application/json' },
       ...(opts.body === undefined ? {} : { body: opts.body }),
-      signal: opts.signal ?? AbortSignal.timeout(REST_TIMEOUT_MS),
+      signal: opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout,
     });
   } catch (err) {
     if (opts.signal?.aborted) throw new InspectorError('CANCELLED', 'Cancelled', { reason: 'cancelled' });
+    if (timeout.aborted) {
+      throw new InspectorError('SERVER_UNREACHABLE', `The Chroma server at ${url} sent no answer to ${method} ${path} in ${limitMs / 1000} s`, { server: url, path });
+    }
     throw new InspectorError('SERVER_UNREACHABLE', `Cannot reach the Chroma server at ${url}: ${networkReason(err)}`, { server: url });
   }
   if (response.status === 401 || response.status === 403) {

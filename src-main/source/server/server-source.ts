@@ -4,7 +4,7 @@ import type { CollectionRef, CollectionSummary, Problem, TenantInfo } from '../.
 import type { ServerEndpoint } from './server-endpoint.js';
 import { fromClientError } from './server-errors.js';
 import { probeServerVersion } from './server-probe.js';
-import { listRestCollections, type RestCollection } from './server-rest.js';
+import { listRestCollections, requestTimeoutMs, type RestCollection } from './server-rest.js';
 
 type Chromadb = typeof import('chromadb');
 
@@ -51,7 +51,7 @@ export class ServerSource {
     const probe = new chromadb.ChromaClient(clientArgs(endpoint, DEFAULT_TENANT, DEFAULT_DATABASE));
     let identity: ServerInfo['identity'] = null;
     try {
-      const id = await probe.getUserIdentity();
+      const id = await withTimeout(probe.getUserIdentity(), endpoint.url);
       identity = { userId: id.user_id, tenant: id.tenant, databases: [...id.databases] };
     } catch (err) {
       const mapped = fromClientError(err, endpoint.url);
@@ -149,7 +149,7 @@ export class ServerSource {
    */
   private async call<T>(fn: () => Promise<T>, tenant = this.tenant, database = this.database, collection?: string): Promise<T> {
     try {
-      return await fn();
+      return await withTimeout(fn(), this.url);
     } catch (err) {
       const mapped = fromClientError(err, this.url);
       if (mapped.code === 'NOT_FOUND' || mapped.code === 'INTERNAL') {
@@ -196,6 +196,24 @@ export class ServerSource {
       all.push(...batch);
       if (batch.length < PAGE) return all;
     }
+  }
+}
+
+/**
+ * The chromadb client's requests have no time limit of their own (undici waits five minutes for
+ * headers): a server that accepts a connection and never answers gets a clear error sooner.
+ */
+async function withTimeout<T>(work: Promise<T>, url: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limitMs = requestTimeoutMs();
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new InspectorError('SERVER_UNREACHABLE', `The Chroma server at ${url} sent no answer in ${limitMs / 1000} s`, { server: url })), limitMs);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
