@@ -81,7 +81,7 @@ describe.skipIf(problem !== null)('an interrupted copy resumes without duplicate
   it('folder → server: cancelled after three batches of 50, the target holds those three batches', async () => {
     const err = await interrupted(folder, onServer(), 50, 150);
     expect(err.code).toBe('CANCELLED');
-    expect(err.message).toMatch(/Cancelled after 150 of 1349 records; run the same copy again with --resume/);
+    expect(err.message).toMatch(/Cancelled after 150 of 1349 records \(a batch under way .*\); run the same copy again with --resume/);
     expect(await serverIds(server.url, 'articles')).toHaveLength(150);
   }, 60_000);
 

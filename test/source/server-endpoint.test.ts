@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isServerUrl, serverEndpoint, serverOptionsFromEnv } from '../../src-main/source/server/server-endpoint.js';
+import { isServerUrl, serverEndpoint, serverOptionsFromEnv, targetServerOptionsFromEnv } from '../../src-main/source/server/server-endpoint.js';
 
 // How a URL plus the environment becomes what the chromadb client is given. The header values
 // are the HTTP standards' (RFC 7617 Basic, RFC 6750 Bearer) and Chroma's X-Chroma-Token.
@@ -37,5 +37,16 @@ describe('server endpoints', () => {
     expect(() => serverOptionsFromEnv({ CHROMA_INSPECTOR_HEADERS: '[1]' })).toThrow(/JSON object/);
     expect(() => serverOptionsFromEnv({ CHROMA_INSPECTOR_BASIC_AUTH: 'nocolon' })).toThrow(/user:password/);
     expect(() => serverOptionsFromEnv({ CHROMA_INSPECTOR_TOKEN: 't', CHROMA_INSPECTOR_TOKEN_HEADER: 'Cookie' })).toThrow(/TOKEN_HEADER/);
+  });
+});
+
+describe("a copy's target credentials", () => {
+  it('are the TARGET_ variables when any is set (and then only those), else the plain ones', () => {
+    const plain = { CHROMA_INSPECTOR_TOKEN: 'source-secret', CHROMA_TENANT: 't' };
+    expect(targetServerOptionsFromEnv(plain)).toEqual({ token: 'source-secret', tokenHeader: 'authorization', tenant: 't' });
+    const both = { ...plain, CHROMA_TARGET_API_KEY: 'target-key' };
+    expect(targetServerOptionsFromEnv(both)).toEqual({ apiKey: 'target-key', tenant: 't' });
+    const basic = { ...plain, CHROMA_INSPECTOR_TARGET_BASIC_AUTH: 'u:p', CHROMA_INSPECTOR_TARGET_HEADERS: '{"X-T":"1"}' };
+    expect(targetServerOptionsFromEnv(basic)).toEqual({ basicAuth: { username: 'u', password: 'p' }, headers: { 'X-T': '1' }, tenant: 't' });
   });
 });

@@ -1,6 +1,6 @@
 import { copySources } from '../../source/copy/copy-sources.js';
 import type { CopyReport, SourceSpec } from '../../source/copy/copy-types.js';
-import { isServerUrl, serverEndpoint, serverOptionsFromEnv, type ServerEndpoint } from '../../source/server/server-endpoint.js';
+import { isServerUrl, serverEndpoint, serverOptionsFromEnv, targetServerOptionsFromEnv, type ServerEndpoint } from '../../source/server/server-endpoint.js';
 import type { Progress } from '../../engine/backup/task.js';
 import { flag, positionals, positiveInt, run, str, type CommandIo, type ParsedArgs } from './backup-commands.js';
 
@@ -14,6 +14,8 @@ export const COPY_USAGE = `  chroma-inspector copy <source> <target> [--collecti
     server → server, folder → folder); one collection or all of the tenant/database in use. A server URL's
     ?tenant=T&database=D is that side's own; --tenant/--database apply to the sides without one.
     A non-empty target collection is refused unless --resume, which skips the ids it already holds.
+    Credentials come from the environment; a target server with its own takes them from
+    CHROMA_INSPECTOR_TARGET_TOKEN (…_TARGET_TOKEN_HEADER, …_TARGET_BASIC_AUTH, …_TARGET_HEADERS) or CHROMA_TARGET_API_KEY.
     Ends with a verification (counts, sampled records, sample queries); exit 1 if it fails.`;
 
 /** A copy's progress (total possibly unknown) as the CLI's progress line takes it. */
@@ -24,8 +26,8 @@ export const progressOf = (onProgress: (p: Progress) => void) => (p: { done: num
  * A server side's endpoint: credentials from the environment; the URL's own ?tenant/?database win
  * over --tenant/--database here, so two servers of one copy can each name theirs.
  */
-export function endpointFor(url: string, tenant: string | undefined, database: string | undefined): ServerEndpoint {
-  const options = serverOptionsFromEnv();
+export function endpointFor(url: string, tenant: string | undefined, database: string | undefined, role: 'source' | 'target' = 'source'): ServerEndpoint {
+  const options = role === 'target' ? targetServerOptionsFromEnv() : serverOptionsFromEnv();
   let query: URLSearchParams | null = null;
   try {
     query = new URL(url).searchParams;
@@ -39,8 +41,8 @@ export function endpointFor(url: string, tenant: string | undefined, database: s
   return serverEndpoint(url, options);
 }
 
-export function sideOf(arg: string, tenant: string | undefined, database: string | undefined): SourceSpec {
-  return isServerUrl(arg) ? { kind: 'server', endpoint: endpointFor(arg, tenant, database) } : { kind: 'folder', path: arg, tenant, database };
+export function sideOf(arg: string, tenant: string | undefined, database: string | undefined, role: 'source' | 'target' = 'source'): SourceSpec {
+  return isServerUrl(arg) ? { kind: 'server', endpoint: endpointFor(arg, tenant, database, role) } : { kind: 'folder', path: arg, tenant, database };
 }
 
 /** The report as text: one line per collection, then what did not verify. */
@@ -68,7 +70,7 @@ export function copyCommand(args: ParsedArgs, io?: CommandIo): Promise<number> {
       const [source, target] = positionals(args, ['source', 'target'], 'copy');
       const tenant = str(args, 'tenant');
       const database = str(args, 'database');
-      return copySources(sideOf(source!, tenant, database), sideOf(target!, tenant, database), {
+      return copySources(sideOf(source!, tenant, database), sideOf(target!, tenant, database, 'target'), {
         collection: str(args, 'collection'),
         resume: flag(args, 'resume'),
         batchSize: positiveInt(args, 'batch-size'),

@@ -136,7 +136,7 @@ export async function copySources(source: SourceSpec, target: SourceSpec, option
         runs.push({ plan: p, into, created: p.existing === null, ...result });
       } catch (err) {
         if (err instanceof InspectorError && err.code === 'CANCELLED') {
-          throw cancelledError(`Cancelled after ${done} of ${total} records; run the same copy again with --resume to continue`);
+          throw cancelledError(`Cancelled after ${done} of ${total} records (a batch under way when cancelled may have been written as well); run the same copy again with --resume to continue`);
         }
         // A collection this copy created and the target refused to fill (e.g. list metadata on
         // Chroma 1.0) is removed, so that it does not stand in the way of a retry or a restore.

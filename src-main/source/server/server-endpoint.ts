@@ -60,6 +60,22 @@ export function serverOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Serv
   return options;
 }
 
+const CREDENTIAL_VARS = ['CHROMA_INSPECTOR_TOKEN', 'CHROMA_INSPECTOR_TOKEN_HEADER', 'CHROMA_INSPECTOR_BASIC_AUTH', 'CHROMA_INSPECTOR_HEADERS', 'CHROMA_API_KEY'] as const;
+
+/**
+ * The credentials for the target of a copy between two servers: CHROMA_INSPECTOR_TARGET_TOKEN,
+ * …_TARGET_TOKEN_HEADER, …_TARGET_BASIC_AUTH, …_TARGET_HEADERS and CHROMA_TARGET_API_KEY, when
+ * any is set (then only those: the source's secrets never go to the target); otherwise the
+ * plain variables, for a target that takes the same credentials.
+ */
+export function targetServerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ServerOptions {
+  const targetName = (name: string) => name.replace(/^CHROMA_INSPECTOR_/, 'CHROMA_INSPECTOR_TARGET_').replace(/^CHROMA_API_KEY$/, 'CHROMA_TARGET_API_KEY');
+  if (!CREDENTIAL_VARS.some((name) => env[targetName(name)])) return serverOptionsFromEnv(env);
+  const mapped: NodeJS.ProcessEnv = { CHROMA_TENANT: env.CHROMA_TENANT, CHROMA_DATABASE: env.CHROMA_DATABASE };
+  for (const name of CREDENTIAL_VARS) mapped[name] = env[targetName(name)];
+  return serverOptionsFromEnv(mapped);
+}
+
 function parseHeaders(text: string): Record<string, string> {
   let parsed: unknown;
   try {
