@@ -64,6 +64,9 @@ describe('verification', () => {
     expect(oneMissed.recall).toBeCloseTo(0.9);
     const tie = compareHits('q', { ids: ['a', 'b'], distances: [0, 1] }, { ids: ['a', 'c'], distances: [0, 1] }, 10);
     expect(tie.difference).toBeNull();
+    // A tied swap counts as found: recall is over what the target really missed.
+    expect(tie.recall).toBe(1);
+    expect(oneMissed.recall).toBe(0.9);
     const twoMissed = compareHits('q', { ids, distances: d }, { ids: [...ids.slice(0, 8), 'x', 'y'], distances: [...d.slice(0, 8), 0.95, 0.97] }, 10);
     expect(twoMissed.difference).toMatch(/misses 2 of the source's 10/);
     const moved = compareHits('q', { ids, distances: d }, { ids, distances: d.map((x, i) => (i === 3 ? x + 0.01 : x)) }, 10);

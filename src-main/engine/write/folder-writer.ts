@@ -49,7 +49,7 @@ function busyError(file: string, holders: number[]): InspectorError {
   return new InspectorError(
     'FOLDER_BUSY',
     `Another process has ${file} open: ${holders.map(describeProcess).join(', ')}. Chroma takes no lock, so writing ` +
-      'beside a running Chroma corrupts its caches and index files. Stop it first, or pass { force: true }.',
+      'beside a running Chroma corrupts its caches and index files. Stop it first (from code, { force: true } writes anyway).',
     { file, pids: holders },
   );
 }

@@ -112,7 +112,8 @@ export function compareHits(where: string, a: QueryHits, b: QueryHits, k: number
     if (tie >= 0) extra.splice(tie, 1);
     else misses++;
   }
-  const recall = a.ids.length === 0 ? 1 : shared / a.ids.length;
+  // Recall counts a neighbour the target swapped for another at the same distance (a tie) as found.
+  const recall = a.ids.length === 0 ? 1 : (a.ids.length - misses) / a.ids.length;
   if (a.ids.length !== b.ids.length) return { recall, difference: `${where}: ${a.ids.length} results from the source, ${b.ids.length} from the target` };
   if (misses > Math.max(1, Math.floor(k / 10))) return { recall, difference: `${where}: the target misses ${misses} of the source's ${a.ids.length} nearest neighbours` };
   return { recall, difference: null };
