@@ -168,6 +168,8 @@ export const inputs = {
   copyTo: z.object({
     handle,
     collectionId: z.string().optional(),
+    /** Without collectionId: the tenant/database whose every collection is copied (default: the source's own, or a folder's default one). */
+    scope: z.object({ tenant: z.string().min(1), database: z.string().min(1) }).optional(),
     target: z.discriminatedUnion('kind', [
       z.object({ kind: z.literal('folder'), path: z.string().min(1), tenant: z.string().min(1).optional(), database: z.string().min(1).optional() }),
       z.object({

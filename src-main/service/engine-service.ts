@@ -238,7 +238,8 @@ export class EngineService {
       copyTo: (input, ctx) => {
         const folder = this.folder(input.handle);
         const c = input.collectionId ? folder.collection(input.collectionId).catalog : null;
-        const spec = { kind: 'folder' as const, path: folder.dir, ...(c ? { tenant: c.tenant, database: c.database } : {}) };
+        const scope = c ?? input.scope;
+        const spec = { kind: 'folder' as const, path: folder.dir, ...(scope ? { tenant: scope.tenant, database: scope.database } : {}) };
         return runCopyTo({ spec, ...(c ? { collection: c.name } : {}) }, input, { paths: this.paths, servers: this.servers }, ctx);
       },
       exportRecords: async ({ handle, collectionId, outFile, format, args }, ctx) => {

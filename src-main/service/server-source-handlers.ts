@@ -60,7 +60,9 @@ function serverImpl(servers: ServerHandles, paths: PathPolicy): ServerImpl {
     },
     copyTo: async (input, ctx) => {
       const inspector = s(input.handle);
-      const ref = input.collectionId ? await inspector.collectionRef(input.collectionId) : { tenant: inspector.source.tenant, database: inspector.source.database, name: undefined };
+      const ref = input.collectionId
+        ? await inspector.collectionRef(input.collectionId)
+        : { tenant: input.scope?.tenant ?? inspector.source.tenant, database: input.scope?.database ?? inspector.source.database, name: undefined };
       return runCopyTo({ spec: { kind: 'server', endpoint: inspector.endpointFor(ref) }, ...(ref.name ? { collection: ref.name } : {}) }, input, { paths, servers }, ctx);
     },
     // The server's records copied into a temporary folder, verified, then backed up as a folder is.

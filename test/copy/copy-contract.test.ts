@@ -65,6 +65,13 @@ describe.skipIf(problem !== null)('copyTo through the contract', () => {
       expect(got.map(({ embedding: _, ...r }) => r)).toEqual(want.map(({ embedding: _, ...r }) => r));
       // tickets is a cosine collection: Chroma hands a stored vector back as unit vector × norm, a float32 step away at most.
       got.forEach((r, i) => r.embedding!.forEach((x, j) => expect(Math.abs(x - want[i]!.embedding![j]!)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(x)))));
+      // Every collection of another tenant/database of the folder: only those, into the same scope.
+      const scoped = join(served.work, 'scoped');
+      const acme = await client.call('copyTo', { handle: folder.handle, scope: { tenant: tickets.tenant, database: tickets.database }, target: { kind: 'folder', path: scoped } });
+      expect(acme.ok).toBe(true);
+      expect(acme.scopes.source).toEqual({ tenant: tickets.tenant, database: tickets.database });
+      expect(acme.collections.map((c) => [c.name, c.targetCount])).toEqual([['tickets', tickets.count]]);
+      expect(recordsOf(scoped, { name: 'tickets', tenant: tickets.tenant, database: tickets.database }).map((r) => r.id)).toEqual(want.map((r) => r.id));
       expect(hashTree(original)).toEqual(before);
     } finally {
       await stop();

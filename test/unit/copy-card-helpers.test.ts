@@ -17,6 +17,10 @@ describe('copy card: form → copyTo input', () => {
     const all = copyInputFromForm('h1', form({ folder: '/data/copy', resume: true }));
     expect(all).toEqual({ ok: true, input: { handle: 'h1', resume: true, target: { kind: 'folder', path: '/data/copy' } } });
     expect(copyInputFromForm('h1', form({ folder: '   ' }))).toEqual({ ok: false, error: 'Type the folder to copy into' });
+    // Every collection of a tenant/database: the scope travels only when no collection is named.
+    const scope = { tenant: 'acme', database: 'prod' };
+    expect(copyInputFromForm('h1', form({ folder: '/d', scope }))).toEqual({ ok: true, input: { handle: 'h1', scope, resume: false, target: { kind: 'folder', path: '/d' } } });
+    expect(copyInputFromForm('h1', form({ folder: '/d', scope, collectionId: 'c-1' }))).toEqual({ ok: true, input: { handle: 'h1', collectionId: 'c-1', resume: false, target: { kind: 'folder', path: '/d' } } });
   });
 
   it('copies into a server through the open screen auth mapping; empty tenant/database left to the engine', () => {

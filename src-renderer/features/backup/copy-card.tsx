@@ -41,13 +41,14 @@ export function CopyCard() {
   const [ran, setRan] = useState<Input<'copyTo'> | null>(null);
   const running = runner.state.status === 'loading';
   const isServer = ws.capabilities.kind === 'server';
-  const all = sourceScope(ws.info);
+  // "Every collection" means those of the selected collection's tenant/database (else the source's).
+  const all = collection ? { tenant: collection.tenant, database: collection.database } : sourceScope(ws.info);
   const inScope = ws.collections.filter((c) => c.tenant === all.tenant && c.database === all.database).length;
   const folderScope = effective === 'collection' && collection ? `${collection.tenant}/${collection.database}` : `${all.tenant}/${all.database}`;
 
   const run = (resumeNow = resume) => {
     if (running) return;
-    const made = copyInputFromForm(ws.handle, { collectionId: effective === 'collection' ? (collection?.id ?? null) : null, kind, folder: folder.value, server, resume: resumeNow });
+    const made = copyInputFromForm(ws.handle, { collectionId: effective === 'collection' ? (collection?.id ?? null) : null, scope: all, kind, folder: folder.value, server, resume: resumeNow });
     if (!made.ok) {
       setFormError(made.error);
       return;

@@ -8,8 +8,10 @@ export type CopyTargetKind = 'folder' | 'server';
 
 /** The copy card's form, as typed. */
 export interface CopyForm {
-  /** The collection to copy; null: every collection of the source's tenant/database. */
+  /** The collection to copy; null: every collection of `scope`. */
   collectionId: string | null;
+  /** The tenant/database whose every collection is copied when no collection is named. */
+  scope?: { tenant: string; database: string };
   kind: CopyTargetKind;
   folder: string;
   server: ServerFieldsValue;
@@ -24,7 +26,7 @@ export type CopyInputResult = { ok: true; input: Input<'copyTo'> } | { ok: false
  * tenant/database are left out for the engine's defaults.
  */
 export function copyInputFromForm(handle: string, form: CopyForm): CopyInputResult {
-  const base = { handle, ...(form.collectionId ? { collectionId: form.collectionId } : {}), resume: form.resume };
+  const base = { handle, ...(form.collectionId ? { collectionId: form.collectionId } : form.scope ? { scope: form.scope } : {}), resume: form.resume };
   if (form.kind === 'folder') {
     const path = form.folder.trim();
     if (!path) return { ok: false, error: 'Type the folder to copy into' };
