@@ -262,6 +262,8 @@ describe('the worker pool with the launcher and main’s spawner', () => {
       expect(hung.kill).toHaveBeenCalled();
       expect(hung.port!.closed).toBe(true);
       await until(() => engines.length === 3 && engines[2]!.pid !== undefined && spawner.count() === 1);
+      // The pool learns the fresh engine's pid from the launcher a moment after the spawner has it.
+      await until(() => pool.sqlPids().length === 1).catch(() => undefined);
       expect(pool.sqlPids()).toEqual([engines[2]!.pid]);
     } finally {
       await pool.close();
