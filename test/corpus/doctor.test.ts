@@ -9,7 +9,7 @@ import { chromaMigrations } from '../../src-main/engine/write/migration-files.js
 import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
 import { corpusSuite, hasRealWorld, realWorldDir } from '../helpers/paths.js';
 import { hashTree } from '../helpers/hash-tree.js';
-import { CHROMA_VERSION, chromaClients, realChromaProblem, startChroma, type ChromaServer } from '../helpers/reference-chroma.js';
+import { CHROMA_VERSION, callChroma, chromaClients, realChromaProblem, startChroma, type ChromaServer } from '../helpers/reference-chroma.js';
 import { brokenAfterUpgrade, findings } from '../engine/doctor/helpers.js';
 
 // Every real-world folder gets a doctor report, and every finding in it is checked against what
@@ -308,8 +308,8 @@ describe.skipIf(!hasRealWorld || chromaProblem !== null)(corpusSuite(`real Chrom
     const server = await startChroma(copy);
     servers.push(server);
     const client = (await chromaClients(server.port)).client() as { getCollection(a: { name: string; embeddingFunction: null }): Promise<{ get(a: unknown): Promise<{ ids: string[] }> }> };
-    const coll = await client.getCollection({ name: 'ties_collection', embeddingFunction: null });
-    const contains = async (text: string) => (await coll.get({ whereDocument: { $contains: text }, include: [] })).ids.sort();
+    const coll = await callChroma(server, () => client.getCollection({ name: 'ties_collection', embeddingFunction: null }));
+    const contains = async (text: string) => (await callChroma(server, () => coll.get({ whereDocument: { $contains: text }, include: [] }))).ids.sort();
     expect(await contains(before)).toEqual(expectedFor(before));
     expect(await contains(after)).toEqual(expectedFor(after));
     // Our engine answers as Chroma does.

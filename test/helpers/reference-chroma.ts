@@ -25,6 +25,33 @@ export interface ChromaServer {
   log: string;
   /** SIGKILL (Chroma ignores TERM/INT; every acknowledged write is already on disk), then waits for the exit. */
   stop(): Promise<void>;
+  /** Whether the server process is still running. */
+  alive(): boolean;
+  /** The end of the server's log, for a failure message. */
+  logTail(): string;
+}
+
+/**
+ * Runs a client call against `server`. A connection error while the server still runs is retried
+ * once (a loopback connection reset on a loaded CI machine); any other failure is rethrown with
+ * whether the server is still running and the end of its log, so a crash can be told from a bug.
+ */
+export async function callChroma<T>(server: ChromaServer, call: () => Promise<T>): Promise<T> {
+  const isConnectionError = (e: unknown) => (e as Error)?.name === 'ChromaConnectionError';
+  try {
+    return await call();
+  } catch (first) {
+    if (isConnectionError(first) && server.alive()) {
+      try {
+        return await call();
+      } catch (second) {
+        first = second;
+      }
+    }
+    const err = first as Error;
+    err.message += `\n[Chroma on port ${server.port} ${server.alive() ? 'still runs' : 'has exited'}; its log ends:]\n${server.logTail()}`;
+    throw err;
+  }
 }
 
 /** Why real Chroma `version` cannot run here, or null when it can. */

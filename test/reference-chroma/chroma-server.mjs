@@ -38,7 +38,7 @@ const running = new Set();
 
 /**
  * Serves `dataDir` with real Chroma and waits for its heartbeat.
- * @returns {Promise<{ port: number, url: string, log: string, stop(): Promise<void> }>}
+ * @returns {Promise<{ port: number, url: string, log: string, stop(): Promise<void>, alive(): boolean, logTail(): string }>}
  */
 export async function startChroma(dataDir, { version = DEFAULT_CHROMA_VERSION, timeoutMs = 60_000 } = {}) {
   const port = await freePort();
@@ -75,7 +75,8 @@ export async function startChroma(dataDir, { version = DEFAULT_CHROMA_VERSION, t
     }
     await new Promise((r) => setTimeout(r, 150));
   }
-  return { port, url: `http://127.0.0.1:${port}`, log, stop };
+  const alive = () => child.exitCode === null && child.signalCode === null;
+  return { port, url: `http://127.0.0.1:${port}`, log, stop, alive, logTail: tail };
 }
 
 /** Kills every server this process started and has not stopped (a safety net for afterAll). */
