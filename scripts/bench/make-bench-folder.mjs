@@ -10,7 +10,8 @@ import { join } from 'node:path';
 
 const [n, out] = [Number(process.argv[2]), process.argv[3]];
 const walOnly = process.argv.includes('--wal-only');
-const port = Number(process.argv[process.argv.indexOf('--port') + 1] || 18811);
+const portAt = process.argv.indexOf('--port');
+const port = portAt > 0 ? Number(process.argv[portAt + 1]) : 18811;
 const chromaBin = process.env.CHROMA_BIN;
 if (!n || !out || !chromaBin) throw new Error('usage: CHROMA_BIN=… make-bench-folder.mjs <records> <out-dir> [--wal-only]');
 const { ChromaClient } = await import('chromadb');

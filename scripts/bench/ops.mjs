@@ -1,5 +1,7 @@
 // The operations both engines run, with the chromadb JS client's argument objects, so the same
-// list drives our engine and real Chroma. Query vectors are deterministic.
+// list drives our engine and real Chroma. Query vectors are deterministic pseudo-random vectors,
+// never ones stored in the folder. No `include` is passed: every row uses the client's default
+// (query: documents, metadatas, distances; get: documents, metadatas), which is what users get.
 export const DIM = 128;
 
 export function queryVector(seed) {
@@ -9,17 +11,37 @@ export function queryVector(seed) {
 
 /** [label, op, args-builder(i, count)] — i varies the query vector between runs. */
 export const OPERATIONS = [
-  ['query k=10', 'query', (i) => ({ queryEmbeddings: [queryVector(i + 1)], nResults: 10, include: ['distances'] })],
-  ['query k=10, 10% where', 'query', (i) => ({ queryEmbeddings: [queryVector(i + 101)], nResults: 10, where: { bucket: 3 }, include: ['distances'] })],
-  ['query k=10, 1% where', 'query', (i) => ({ queryEmbeddings: [queryVector(i + 201)], nResults: 10, where: { pct: 42 }, include: ['distances'] })],
-  ['query k=10, whereDocument', 'query', (i) => ({ queryEmbeddings: [queryVector(i + 301)], nResults: 10, whereDocument: { $contains: 'needle' }, include: ['distances'] })],
-  ['get where, limit 100', 'get', () => ({ where: { bucket: 7 }, limit: 100, include: ['documents', 'metadatas'] })],
-  ['get offset N/2, limit 100', 'get', (_i, count) => ({ offset: Math.floor(count / 2), limit: 100, include: ['documents', 'metadatas'] })],
-  ['get $contains, limit 100', 'get', () => ({ whereDocument: { $contains: 'needle' }, limit: 100, include: ['documents'] })],
+  ['query k=10', 'query', (i) => ({ queryEmbeddings: [queryVector(i + 1)], nResults: 10 })],
+  ['query k=10, 10% where', 'query', (i) => ({ queryEmbeddings: [queryVector(i + 101)], nResults: 10, where: { bucket: 3 } })],
+  ['query k=10, 1% where', 'query', (i) => ({ queryEmbeddings: [queryVector(i + 201)], nResults: 10, where: { pct: 42 } })],
+  ['query k=10, whereDocument', 'query', (i) => ({ queryEmbeddings: [queryVector(i + 301)], nResults: 10, whereDocument: { $contains: 'needle' } })],
+  ['get where, limit 100', 'get', () => ({ where: { bucket: 7 }, limit: 100 })],
+  ['get offset N/2, limit 100', 'get', (_i, count) => ({ offset: Math.floor(count / 2), limit: 100 })],
+  ['get $contains 1%, limit 100', 'get', () => ({ whereDocument: { $contains: 'needle' }, limit: 100 })],
+  // The second word of a document is "graph" in 1 of 12 documents, and only there is it followed by " hay".
+  ['get $contains ~8%, limit 100', 'get', () => ({ whereDocument: { $contains: 'graph hay' }, limit: 100 })],
   ['count', 'count', () => ({})],
 ];
 
 export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
+}
+
+/** Runs every operation through `call(op, args)` (sync or async): first call, then `runs` timed. */
+export async function measureOperations(call, count, runs) {
+  const results = {};
+  for (const [label, op, args] of OPERATIONS) {
+    const first = performance.now();
+    await call(op, args(0, count));
+    const firstMs = performance.now() - first;
+    const times = [];
+    for (let i = 1; i <= runs; i++) {
+      const s = performance.now();
+      await call(op, args(i, count));
+      times.push(performance.now() - s);
+    }
+    results[label] = { p50: median(times), firstMs };
+  }
+  return results;
 }

@@ -1,31 +1,38 @@
-// One fresh process per folder: cold open → first answer, then medians of each operation.
-// Prints one JSON line. usage: node ours-worker.mjs <folder> <runs>
-import { ChromaFolder } from '../../dist/index.js';
-import { OPERATIONS, median, queryVector } from './ops.mjs';
+// One fresh process per measurement. Prints one JSON line.
+//   node ours-worker.mjs <folder> <runs> folder|client [--first-count]
+// folder: the read-only ChromaFolder (sync); client: PersistentClient, the embedded Chroma users
+// call (give it a copy: it may write). --first-count: open, then time the first count, and exit.
+import { ChromaFolder, PersistentClient } from '../../dist/index.js';
+import { measureOperations, queryVector } from './ops.mjs';
 
-const [folderPath, runsArg] = process.argv.slice(2);
+const [folderPath, runsArg, mode = 'folder'] = process.argv.slice(2);
 const runs = Number(runsArg || 7);
 const ref = { name: 'bench' };
-const t0 = performance.now();
-const folder = ChromaFolder.open(folderPath);
-folder.query(ref, { queryEmbeddings: [queryVector(999)], nResults: 10 });
-const coldMs = performance.now() - t0;
-const count = folder.count(ref);
-const results = { coldMs, records: count };
-for (const [label, op, args] of OPERATIONS) {
-  const call = (i) => (op === 'count' ? folder.count(ref) : folder[op](ref, args(i, count)));
-  // The first call of an operation may build caches (a metadata column): reported as `firstMs`.
-  const first = performance.now();
-  call(0);
-  const firstMs = performance.now() - first;
-  const times = [];
-  for (let i = 1; i <= runs; i++) {
-    const s = performance.now();
-    call(i);
-    times.push(performance.now() - s);
+
+async function openCollection() {
+  if (mode === 'client') {
+    const client = new PersistentClient({ path: folderPath });
+    const col = await client.getCollection({ name: 'bench', embeddingFunction: null });
+    return { call: (op, args) => (op === 'count' ? col.count() : col[op](args)), close: () => client.close?.() };
   }
-  results[label] = { p50: median(times), firstMs };
+  const folder = ChromaFolder.open(folderPath);
+  return { call: (op, args) => (op === 'count' ? folder.count(ref) : folder[op](ref, args)), close: () => folder.close() };
 }
+
+const t0 = performance.now();
+const opened = await openCollection();
+if (process.argv.includes('--first-count')) {
+  const openMs = performance.now() - t0;
+  const t = performance.now();
+  const records = await opened.call('count', {});
+  console.log(JSON.stringify({ openMs, firstCountMs: performance.now() - t, records }));
+  process.exit(0);
+}
+await opened.call('query', { queryEmbeddings: [queryVector(999)], nResults: 10 });
+const coldMs = performance.now() - t0;
+const count = await opened.call('count', {});
+const results = { coldMs, records: count, ...(await measureOperations(opened.call, count, runs)) };
 results.peakRssMb = process.resourceUsage().maxRSS / 1024;
-folder.close();
+await opened.close();
 console.log(JSON.stringify(results));
+process.exit(0);

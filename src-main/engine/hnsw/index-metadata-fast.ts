@@ -1,5 +1,6 @@
 import { decodeIndexMetadata, type IndexMetadata, type LabelLookup } from './index-metadata.js';
 import { readPickle } from './pickle-reader.js';
+import { PickleIdMap } from './pickle-id-map.js';
 
 /**
  * Reads index_metadata.pickle: a direct decoder for the exact shape Chroma's Rust core writes
@@ -20,14 +21,15 @@ export function readIndexMetadata(buf: Buffer, file: string): IndexMetadata {
 /** Label → id over arrays, for labels below a bound proportional to the entry count. */
 export class DenseLabelIds implements LabelLookup {
   constructor(
-    private readonly ids: string[],
+    /** The id of entry i (decoded from the pickle on demand: a query needs a handful of them). */
+    private readonly idAt: (entry: number) => string,
     private readonly labels: Float64Array,
     /** entry index + 1 by label (0 = absent). */
     private readonly entryByLabel: Int32Array,
   ) {}
 
   get size(): number {
-    return this.ids.length;
+    return this.labels.length;
   }
 
   has(label: number): boolean {
@@ -37,7 +39,7 @@ export class DenseLabelIds implements LabelLookup {
   get(label: number): string | undefined {
     if (!(label >= 0 && label < this.entryByLabel.length)) return undefined;
     const e = this.entryByLabel[label]!;
-    return e === 0 ? undefined : this.ids[e - 1];
+    return e === 0 ? undefined : this.idAt(e - 1);
   }
 
   /** Every label, in file order. */
@@ -46,7 +48,7 @@ export class DenseLabelIds implements LabelLookup {
   }
 
   *[Symbol.iterator](): IterableIterator<[number, string]> {
-    for (let i = 0; i < this.ids.length; i++) yield [this.labels[i]!, this.ids[i]!];
+    for (let i = 0; i < this.labels.length; i++) yield [this.labels[i]!, this.idAt(i)];
   }
 }
 
@@ -212,15 +214,12 @@ function decodeRust(c: Cursor): IndexMetadata | null {
   if (totalRaw !== null && totalRaw < maxLabel) return null;
 
   const buf = c.buf;
-  const ids = new Array<string>(n);
-  const map = new Map<string, number>();
-  for (let i = 0; i < n; i++) {
-    const id = buf.toString('utf8', idStart[i]!, idEnd[i]!);
-    map.set(id, label[i]!);
-    ids[i] = id;
-  }
-  // Two byte strings can decode to one str (invalid UTF-8 → U+FFFD): the general path decides then.
-  if (map.size !== n) return null;
+  const labels = label.subarray(0, n);
+  // Ids stay bytes in the pickle until asked for. Two byte strings that decode to one str
+  // (invalid UTF-8 → U+FFFD), or a repeated id, send the file to the general path.
+  const map = PickleIdMap.build(buf, idStart.subarray(0, n), idEnd.subarray(0, n), labels);
+  if (map === null) return null;
+  const idAt = (i: number) => buf.toString('utf8', idStart[i]!, idEnd[i]!);
 
   return {
     summary: {
@@ -234,7 +233,7 @@ function decodeRust(c: Cursor): IndexMetadata | null {
       idToSeqIdCount: 0,
     },
     idToLabel: map,
-    labelToId: new DenseLabelIds(ids, label.subarray(0, n), entryByLabel),
+    labelToId: new DenseLabelIds(idAt, labels, entryByLabel),
     maxSeqId: ints.get('max_seq_id') ?? null,
     dimensionality: ints.get('dimensionality') ?? null,
     totalElementsAdded: totalRaw ?? maxLabel,

@@ -14,7 +14,7 @@ const general = (buf: Buffer) => decodeIndexMetadata(readPickle(buf, FILE), FILE
 
 /** Everything a caller can observe, with the label → id lookup as a plain Map. */
 function plain(m: IndexMetadata) {
-  return { ...m, labelToId: new Map(m.labelToId) };
+  return { ...m, idToLabel: new Map(m.idToLabel), labelToId: new Map(m.labelToId) };
 }
 
 function outcome(fn: () => IndexMetadata): unknown {

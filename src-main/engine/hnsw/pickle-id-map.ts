@@ -1,0 +1,157 @@
+/**
+ * id_to_label as a Map that builds itself only when someone walks or edits it.
+ *
+ * A million-entry pickle holds a million id strings; making them and a Map of them is most of a
+ * cold first query and a large share of its memory, yet that query needs ten ids. So the ids stay
+ * byte ranges in the pickle's buffer, looked up through a hash table over those bytes, and only a
+ * caller that iterates, edits or looks up thousands of ids turns them into a real Map (once).
+ * It is a Map in every respect the engine uses (get, has, size, set, delete, iteration).
+ */
+export class PickleIdMap extends Map<string, number> {
+  private source: {
+    buf: Buffer;
+    idStart: Int32Array;
+    idEnd: Int32Array;
+    labels: Float64Array;
+    /** entry index + 1 per hash slot (0 = empty); the slot count is a power of two. */
+    slots: Int32Array;
+    lookups: number;
+  } | null;
+  private readonly count: number;
+
+  private constructor(buf: Buffer, idStart: Int32Array, idEnd: Int32Array, labels: Float64Array, slots: Int32Array) {
+    super();
+    this.count = labels.length;
+    this.source = { buf, idStart, idEnd, labels, slots, lookups: 0 };
+  }
+
+  /**
+   * The map over entries [0, labels.length), or null when two entries hold the same id bytes or
+   * an id is not valid UTF-8 (two byte strings could then decode to one id): the general pickle
+   * reader decides those cases and names the problem.
+   */
+  static build(buf: Buffer, idStart: Int32Array, idEnd: Int32Array, labels: Float64Array): PickleIdMap | null {
+    const n = labels.length;
+    let size = 1024;
+    while (size < 2 * n) size *= 2;
+    const slots = new Int32Array(size);
+    const mask = size - 1;
+    for (let i = 0; i < n; i++) {
+      const a = idStart[i]!;
+      const b = idEnd[i]!;
+      let h = 0x811c9dc5;
+      let high = 0;
+      for (let k = a; k < b; k++) {
+        const byte = buf[k]!;
+        high |= byte;
+        h = Math.imul(h ^ byte, 0x01000193);
+      }
+      if (high >= 0x80 && !isValidUtf8(buf, a, b)) return null;
+      let s = h & mask;
+      for (;;) {
+        const e = slots[s]!;
+        if (e === 0) break;
+        if (sameBytes(buf, idStart[e - 1]!, idEnd[e - 1]!, a, b)) return null;
+        s = (s + 1) & mask;
+      }
+      slots[s] = i + 1;
+    }
+    return new PickleIdMap(buf, idStart, idEnd, labels, slots);
+  }
+
+  /** Past this many single lookups, building the Map is cheaper than encoding each key. */
+  private static readonly LOOKUPS_BEFORE_BUILD = 4096;
+
+  private entryOf(id: string): number {
+    const src = this.source!;
+    if (++src.lookups > PickleIdMap.LOOKUPS_BEFORE_BUILD) return -2;
+    const key = Buffer.from(id, 'utf8');
+    let h = 0x811c9dc5;
+    for (let k = 0; k < key.length; k++) h = Math.imul(h ^ key[k]!, 0x01000193);
+    const mask = src.slots.length - 1;
+    for (let s = h & mask; ; s = (s + 1) & mask) {
+      const e = src.slots[s]!;
+      if (e === 0) return -1;
+      const a = src.idStart[e - 1]!;
+      const b = src.idEnd[e - 1]!;
+      if (b - a === key.length && key.equals(src.buf.subarray(a, b))) return e - 1;
+    }
+  }
+
+  private materialize(): void {
+    const src = this.source;
+    if (!src) return;
+    this.source = null;
+    for (let i = 0; i < this.count; i++) super.set(src.buf.toString('utf8', src.idStart[i]!, src.idEnd[i]!), src.labels[i]!);
+  }
+
+  override get(id: string): number | undefined {
+    if (this.source) {
+      const e = this.entryOf(id);
+      if (e >= 0) return this.source.labels[e];
+      if (e === -1) return undefined;
+      this.materialize();
+    }
+    return super.get(id);
+  }
+
+  override has(id: string): boolean {
+    return this.get(id) !== undefined;
+  }
+
+  override get size(): number {
+    return this.source ? this.count : super.size;
+  }
+
+  override set(id: string, label: number): this {
+    this.materialize();
+    return super.set(id, label);
+  }
+
+  override delete(id: string): boolean {
+    this.materialize();
+    return super.delete(id);
+  }
+
+  override clear(): void {
+    this.source = null;
+    super.clear();
+  }
+
+  override forEach(fn: (value: number, key: string, map: Map<string, number>) => void, thisArg?: unknown): void {
+    this.materialize();
+    super.forEach(fn, thisArg);
+  }
+
+  override keys(): MapIterator<string> {
+    this.materialize();
+    return super.keys();
+  }
+
+  override values(): MapIterator<number> {
+    this.materialize();
+    return super.values();
+  }
+
+  override entries(): MapIterator<[string, number]> {
+    this.materialize();
+    return super.entries();
+  }
+
+  override [Symbol.iterator](): MapIterator<[string, number]> {
+    this.materialize();
+    return super[Symbol.iterator]();
+  }
+}
+
+function sameBytes(buf: Buffer, a0: number, a1: number, b0: number, b1: number): boolean {
+  if (a1 - a0 !== b1 - b0) return false;
+  for (let k = 0; k < a1 - a0; k++) if (buf[a0 + k] !== buf[b0 + k]) return false;
+  return true;
+}
+
+/** Whether bytes [a, b) decode as UTF-8 without a replacement character. */
+function isValidUtf8(buf: Buffer, a: number, b: number): boolean {
+  const text = buf.toString('utf8', a, b);
+  return Buffer.byteLength(text, 'utf8') === b - a && !text.includes('\ufffd');
+}

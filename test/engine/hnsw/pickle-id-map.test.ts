@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { PickleIdMap } from '../../../src-main/engine/hnsw/pickle-id-map.js';
+
+/** Ids laid out back to back in one buffer, as the pickle holds them, with their byte ranges. */
+function layout(ids: (string | Buffer)[]) {
+  const parts = ids.map((id) => (typeof id === 'string' ? Buffer.from(id, 'utf8') : id));
+  const buf = Buffer.concat([Buffer.from('xx'), ...parts]);
+  const idStart = new Int32Array(parts.length);
+  const idEnd = new Int32Array(parts.length);
+  let at = 2;
+  parts.forEach((p, i) => {
+    idStart[i] = at;
+    at += p.length;
+    idEnd[i] = at;
+  });
+  const labels = Float64Array.from(parts.map((_, i) => 10 + i));
+  return { buf, idStart, idEnd, labels };
+}
+
+const build = (ids: (string | Buffer)[]) => {
+  const l = layout(ids);
+  return PickleIdMap.build(l.buf, l.idStart, l.idEnd, l.labels);
+};
+
+describe('PickleIdMap: id_to_label over the pickle bytes', () => {
+  const ids = ['a', 'b', 'doc-1', 'doc-10', 'ünïcödé', '日本語', '', 'x'.repeat(300)];
+
+  it('answers get/has/size like a Map of the same entries, before and after it builds itself', () => {
+    const m = build(ids)!;
+    const expected = new Map(ids.map((id, i) => [id, 10 + i]));
+    expect(m.size).toBe(expected.size);
+    for (const [id, label] of expected) {
+      expect(m.get(id)).toBe(label);
+      expect(m.has(id)).toBe(true);
+    }
+    for (const absent of ['c', 'doc-', 'doc-100', 'ünïcöd', '\ud800']) {
+      expect(m.get(absent)).toBeUndefined();
+      expect(m.has(absent)).toBe(false);
+    }
+    // Iterating builds the real Map; everything still agrees.
+    expect(new Map(m)).toEqual(expected);
+    expect([...m.keys()].sort()).toEqual([...expected.keys()].sort());
+    expect(m.get('doc-10')).toBe(13);
+    expect(m.size).toBe(expected.size);
+  });
+
+  it('is editable as a Map (the WAL tail replay edits it in place)', () => {
+    const m = build(ids)!;
+    m.set('new', 99);
+    expect(m.delete('a')).toBe(true);
+    expect(m.get('new')).toBe(99);
+    expect(m.has('a')).toBe(false);
+    expect(m.size).toBe(ids.length);
+    expect(m.get('b')).toBe(11);
+  });
+
+  it('keeps answering correctly past the lookup count where it builds itself', () => {
+    const many = Array.from({ length: 10_000 }, (_, i) => `r${i}`);
+    const m = build(many)!;
+    for (let i = 0; i < many.length; i++) expect(m.get(`r${i}`)).toBe(10 + i);
+    expect(m.get('r10000')).toBeUndefined();
+  });
+
+  it('gives up (null) on a repeated id or an id that is not valid UTF-8', () => {
+    expect(build(['a', 'b', 'a'])).toBeNull();
+    expect(build(['a', Buffer.from([0x61, 0xff])])).toBeNull();
+    expect(build(['a', Buffer.from([0xe6, 0x97])])).toBeNull();
+    expect(build([])!.size).toBe(0);
+  });
+});
