@@ -41,14 +41,15 @@ export async function callChroma<T>(server: ChromaServer, call: () => Promise<T>
   try {
     return await call();
   } catch (first) {
+    let failure = first;
     if (isConnectionError(first) && server.alive()) {
       try {
         return await call();
       } catch (second) {
-        first = second;
+        failure = second;
       }
     }
-    const err = first as Error;
+    const err = failure as Error;
     err.message += `\n[Chroma on port ${server.port} ${server.alive() ? 'still runs' : 'has exited'}; its log ends:]\n${server.logTail()}`;
     throw err;
   }
