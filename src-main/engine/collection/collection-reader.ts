@@ -9,6 +9,7 @@ import { decodeSeqId, seqIdEncoding } from '../sqlite/seq-id.js';
 import { countWalRows, readWalBefore, readWalTail } from '../wal/read-wal.js';
 import { MetadataOverlay } from './metadata-overlay.js';
 import { VectorState } from './vector-state.js';
+import { CheckpointPreview } from './vector-preview.js';
 import { vectorProblems } from './vector-coverage.js';
 import { typedMetadataToPlain } from './plain-metadata.js';
 import { SqlColumnSource } from '../filter/sql-column-source.js';
@@ -113,6 +114,7 @@ export class CollectionReader {
         readOverlap: (upTo, limit) => readWalBefore(this.ctx.db, this.catalog.topic, upTo, limit),
         maxKnownSeq: () => this.maxKnownSeq(),
       });
+      this.previewCache = undefined; // the loaded vectors answer previews now
     }
     return this.vectorCache;
   }
@@ -221,6 +223,14 @@ export class CollectionReader {
     return this.dominates;
   }
 
+  private previewCache: CheckpointPreview | null | undefined;
+
+  /** Reads embedding previews from the checkpoint files while the vectors are not loaded (null: it cannot). */
+  checkpointPreview(): CheckpointPreview | null {
+    if (this.previewCache === undefined) this.previewCache = CheckpointPreview.open(this);
+    return this.previewCache;
+  }
+
   /** Whether the vectors are loaded (a caller that loaded them only for itself releases them after). */
   get vectorsLoaded(): boolean {
     return this.vectorCache !== null;
@@ -231,6 +241,7 @@ export class CollectionReader {
     this.vectorCache = null;
     this.summaryCache = undefined;
     this.labelByInternal = null;
+    this.previewCache = undefined;
     this.columns = null;
   }
 

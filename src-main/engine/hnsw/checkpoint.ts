@@ -476,7 +476,7 @@ const MIN_PLAUSIBLE = 1e-35;
  * NaN or Infinity can come from the data itself (Chroma stores what it was given), so such a
  * vector is kept, never ranked (vector-slab.ts), and reported as a warning rather than damage.
  */
-const NON_FINITE = 'non-finite';
+export const NON_FINITE = 'non-finite';
 /** A stored cosine vector is x·(1/(|x|+1e-30)) in float32: unit length within ~2e-7 (observed), so 10× that. */
 const UNIT_TOLERANCE = 2e-6;
 
@@ -484,7 +484,7 @@ const UNIT_TOLERANCE = 2e-6;
  * Why a stored vector cannot be what Chroma wrote, or null. For cosine the stored vector is
  * unit-normalised, which makes most damage to it (and to its norm in length.bin) visible.
  */
-function implausibleVector(buf: Buffer, offset: number, dim: number, space: Space, norm: number | null): string | null {
+export function implausibleVector(buf: Buffer, offset: number, dim: number, space: Space, norm: number | null): string | null {
   let sum = 0;
   const floats = float32View(buf);
   const at = (buf.byteOffset + offset) % 4 === 0 && floats ? (offset >> 2) : -1;

@@ -7,6 +7,7 @@ import { runGet, type MatchedRecord } from '../query/run-get.js';
 import { visibleMetadata } from '../query/format-results.js';
 import { shortestFloat32Array } from '../util/float32-text.js';
 import { checkFiltersIndexed } from '../filter/indexed-filters.js';
+import { embeddingPreviews } from '../collection/vector-preview.js';
 
 const PREVIEW = 4;
 
@@ -52,11 +53,11 @@ function readRecordsWindowInSnapshot(folder: ChromaFolder, q: RecordsQuery): Win
   // The grid's filters answer as Chroma's get would, refusals for schema-disabled indexes included.
   checkFiltersIndexed(reader.catalog.schemaJson, spec.where, spec.whereDocument);
   const out = runGet(reader, spec, { withContents: true, withTotal: true, ...(q.sort ? { order: q.sort } : {}) });
-  const vectors = q.withEmbeddingPreview && reader.dimension !== null ? reader.vectors() : null;
+  // Previews come from the checkpoint files while the vectors are not loaded: a page never loads them all.
+  const previews = q.withEmbeddingPreview && reader.dimension !== null ? embeddingPreviews(reader, out.records.map((r) => r.id), PREVIEW) : null;
   const rows = out.records.map((r) => {
-    const label = vectors?.idToLabel.get(r.id);
-    const vec = label === undefined ? undefined : vectors?.original(label);
-    return toRow(r, vec ? shortestFloat32Array(vec.subarray(0, PREVIEW)) : null);
+    const vec = previews?.get(r.id);
+    return toRow(r, vec ? shortestFloat32Array(vec) : null);
   });
   return { rows, total: out.total ?? rows.length, offset: q.offset };
 }
