@@ -45,13 +45,21 @@ export class CollectionReader {
     return row?.seq_id ?? null;
   }
 
-  /** The highest seq anything in the database records: the WAL, the records' seq_id, M. Null if none. */
-  private maxKnownSeq(): number | null {
+  /**
+   * The highest seq anything in the database records: the WAL, the records' seq_id, M. Null if
+   * none. When M or the WAL already reach `enough`, the records' seq_id (a column without an
+   * index: a full table scan, ~0.2 s at a million rows) is not read, since it cannot change the
+   * answer to "is anything at least `enough`".
+   */
+  private maxKnownSeq(enough = Infinity): number | null {
     const db = this.ctx.db;
+    const decode = (values: unknown[]) => values.map((v) => (v === null || v === undefined ? null : decodeSeqId(v))).filter((v): v is number => v !== null);
     const values: unknown[] = [this.rawMaxSeq(this.catalog.metadataSegment?.id)];
     if (this.ctx.probe.hasColumn('embeddings_queue', 'seq_id')) values.push(db.prepare('SELECT max(seq_id) FROM embeddings_queue').pluck(true).get());
+    const cheap = decode(values);
+    if (cheap.length > 0 && Math.max(...cheap) >= enough) return Math.max(...cheap);
     if (this.ctx.probe.hasColumn('embeddings', 'seq_id')) values.push(db.prepare('SELECT max(seq_id) FROM embeddings').pluck(true).get());
-    const seqs = values.map((v) => (v === null || v === undefined ? null : decodeSeqId(v))).filter((v): v is number => v !== null);
+    const seqs = decode(values);
     return seqs.length === 0 ? null : Math.max(...seqs);
   }
 
@@ -112,7 +120,7 @@ export class CollectionReader {
         maxSeqRow: () => decodeSeqId(this.rawMaxSeq(seg?.id)),
         readTail: (after) => readWalTail(this.ctx.db, this.catalog.topic, after, { vectorsOnly: true }),
         readOverlap: (upTo, limit) => readWalBefore(this.ctx.db, this.catalog.topic, upTo, limit),
-        maxKnownSeq: () => this.maxKnownSeq(),
+        maxKnownSeq: (enough) => this.maxKnownSeq(enough),
       });
       this.previewCache = undefined; // the loaded vectors answer previews now
     }

@@ -30,7 +30,7 @@ export interface VectorSource {
   /** The newest `limit` rows with seq ≤ `upToSeq`, newest first, to check the checkpoint against. */
   readOverlap?(upToSeq: number, limit: number): WalRecord[];
   /** The highest seq the database has seen (WAL, records, metadata segment), or null if unknown. */
-  maxKnownSeq?(): number | null;
+  maxKnownSeq?(enough?: number): number | null;
 }
 
 /**
@@ -86,7 +86,7 @@ export class VectorState {
     if (usable && source.readOverlap && source.vectorSegmentId) {
       const check = checkCheckpointAgainstWal(source.readOverlap(seq, OVERLAP_ROWS), checkpoint!.idToLabel, slab, source.vectorSegmentId, source.collectionId);
       checks.push(...check.problems);
-      const ahead = checkSeqAhead(seq, source.maxKnownSeq?.() ?? null, source.vectorSegmentId, source.collectionId);
+      const ahead = checkSeqAhead(seq, source.maxKnownSeq?.(seq) ?? null, source.vectorSegmentId, source.collectionId);
       if (ahead) checks.push(ahead);
       const bad = check.foreign || ahead ? checkpoint!.idToLabel.values() : check.mismatched;
       for (const label of bad) damaged.add(label);
@@ -206,7 +206,7 @@ export class VectorState {
         if (deleted || this.touched.has(label)) return -1;
         return this.slab.slotOf(label) ?? -1;
       });
-      return (this.graph = new CheckpointGraph(links, () => this.slab.storage(), this.slab.dim, this.source.space));
+      return (this.graph = new CheckpointGraph(links, () => this.slab.storage(), this.slab.dim, this.source.space, (q) => this.slab.queryDistance(q)));
     } catch (err) {
       if (!(err instanceof InspectorError)) throw err;
       this.problems.push({

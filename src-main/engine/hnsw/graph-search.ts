@@ -39,14 +39,19 @@ export class CheckpointGraph {
     private readonly slabData: () => Float32Array,
     readonly dim: number,
     space: Space,
+    /** Prepares a search: the distance from `q` to a slab slot (VectorSlab.queryDistance). */
+    private readonly slabQuery: (q: Float32Array) => (slot: number) => number,
   ) {
     this.distance = forkDistance(space, dim);
     this.visited = new Uint32Array(links.count);
   }
 
-  private distanceTo(q: Float32Array, slab: Float32Array, id: number): number {
+  /** Distance to a slab slot for the current search (the slab's SIMD or JavaScript kernel). */
+  private slabDistance: (slot: number) => number = () => Number.NaN;
+
+  private distanceTo(q: Float32Array, _slab: Float32Array, id: number): number {
     const at = this.links.vectorAt[id]!;
-    return at >= 0 ? this.distance(q, slab, at * this.dim) : this.distance(q, this.links.extra, (-at - 1) * this.dim);
+    return at >= 0 ? this.slabDistance(at) : this.distance(q, this.links.extra, (-at - 1) * this.dim);
   }
 
   /** The key an element is collected under, or null for a vector with NaN/∞ components (never ranked). */
@@ -64,6 +69,7 @@ export class CheckpointGraph {
     const g = this.links;
     if (g.count === 0 || k <= 0) return [];
     const slab = this.slabData();
+    this.slabDistance = this.slabQuery(q);
     let cur = g.entryPoint;
     let curDist = this.distanceTo(q, slab, cur);
     const stride = g.maxM + 1;

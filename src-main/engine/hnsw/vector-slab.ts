@@ -1,6 +1,7 @@
 import type { Space } from '../../../shared/models.js';
 import { forkDistance, rankedDistance, type ForkDistance } from './fork-distance.js';
 import type { SearchHit } from './vector-index.js';
+import { VectorArena } from './simd-kernel.js';
 
 const INITIAL_CAPACITY = 1024;
 /** Labels below max(this, factor × slots) index a typed table; larger ones go to a Map. */
@@ -8,6 +9,8 @@ const DENSE_LABEL_MIN = 1 << 20;
 const DENSE_LABEL_FACTOR = 16;
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 let viewed: { buf: Buffer; view: Float32Array | null } | null = null;
+
+const bytesOf = (data: Float32Array) => new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 
 /** A float32 view of a 4-aligned buffer (little-endian hosts), cached for the buffer last seen. */
 export function float32View(buf: Buffer): Float32Array | null {
@@ -39,6 +42,8 @@ export class VectorSlab {
   private readonly sparse = new Map<number, number>();
   private live = 0;
   private distance: ForkDistance | undefined;
+  /** The vectors' home when WebAssembly SIMD is available: `data` is a view into it. */
+  private arena: VectorArena | null;
   private readonly free: number[] = [];
   private used = 0;
 
@@ -48,8 +53,9 @@ export class VectorSlab {
     capacity = INITIAL_CAPACITY,
   ) {
     const cap = Math.max(1, capacity);
-    this.data = new Float32Array(cap * dim);
-    this.bytes = new Uint8Array(this.data.buffer);
+    this.arena = VectorArena.create(space, dim, cap);
+    this.data = this.arena ? this.arena.data() : new Float32Array(cap * dim);
+    this.bytes = bytesOf(this.data);
     this.norms = space === 'cosine' ? new Float32Array(cap) : null;
     this.slotLabel = new Float64Array(cap).fill(-1);
   }
@@ -116,10 +122,16 @@ export class VectorSlab {
 
   private grow() {
     const cap = this.slotLabel.length * 2;
-    const data = new Float32Array(cap * this.dim);
-    data.set(this.data);
-    this.data = data;
-    this.bytes = new Uint8Array(data.buffer);
+    if (this.arena?.grow(cap)) {
+      this.data = this.arena.data(); // the memory grew in place: nothing to copy
+    } else {
+      // No arena, or wasm32 cannot hold this many: an ordinary array (the JavaScript kernel) from here on.
+      this.arena = null;
+      const data = new Float32Array(cap * this.dim);
+      data.set(this.data.subarray(0, Math.min(this.data.length, data.length)));
+      this.data = data;
+    }
+    this.bytes = bytesOf(this.data);
     if (this.norms) {
       const norms = new Float32Array(cap);
       norms.set(this.norms);
@@ -200,6 +212,23 @@ export class VectorSlab {
   }
 
   /**
+   * The fork's distance from `query` (index form) to a slot's vector, for one search: through the
+   * SIMD kernel when the vectors live in its memory (the query is copied there now, so only the
+   * latest call's function is valid), else the JavaScript kernel. Same float32 results either way.
+   */
+  queryDistance(query: Float32Array): (slot: number) => number {
+    const arena = this.arena;
+    if (arena) {
+      arena.setQuery(query);
+      return (slot) => arena.distance(slot);
+    }
+    const distance = (this.distance ??= forkDistance(this.space, this.dim));
+    const data = this.data;
+    const dim = this.dim;
+    return (slot) => distance(query, data, slot * dim);
+  }
+
+  /**
    * Exact top-k. `query` must already be in index form (normalised for cosine). Distances are
    * the fork's float32 arithmetic (fork-distance.ts), ascending, ties by label, as Chroma reports.
    */
@@ -208,10 +237,10 @@ export class VectorSlab {
     const data = this.data;
     const heap = new TopK(Math.min(k, allowed ? allowed.size : this.size));
     if (heap.capacity === 0) return [];
-    const distance = (this.distance ??= forkDistance(this.space, dim));
+    const distance = this.queryDistance(query);
     const scan = (slot: number, label: number) => {
       const base = slot * dim;
-      const ranked = rankedDistance(distance(query, data, base), data, base, dim);
+      const ranked = rankedDistance(distance(slot), data, base, dim);
       if (ranked !== null) heap.offer(ranked, label);
     };
     if (allowed && allowed.size < this.size) {

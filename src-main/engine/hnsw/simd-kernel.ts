@@ -1,0 +1,233 @@
+import type { Space } from '../../../shared/models.js';
+import { simdSpan } from './fork-distance.js';
+
+/**
+ * The fork's distance kernel (fork-distance.ts) as WebAssembly SIMD, over vectors that live in the
+ * module's memory. f32x4 multiply and add are IEEE single precision per lane, without fusing, so
+ * lane j sums elements j, j+4, … exactly as the fork's SSE accumulator does; the lanes are then
+ * added 0+1+2+3 and the scalar tail after, in float32: bit for bit the JavaScript kernel's result
+ * (the tests compare the two), about ten times faster.
+ *
+ * The module is a few hundred bytes assembled here (two exported functions over an imported
+ * memory): no toolchain, no binary in the repository.
+ */
+
+const I32 = 0x7f;
+const F32 = 0x7d;
+const V128 = 0x7b;
+
+/** Unsigned LEB128. */
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+}
+
+const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
+const name = (s: string): number[] => [...uleb(s.length), ...Buffer.from(s, 'utf8')];
+const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
+
+// Opcodes (WebAssembly core and SIMD proposals).
+const op = {
+  block: [0x02, 0x40],
+  loop: [0x03, 0x40],
+  end: [0x0b],
+  br: (d: number) => [0x0c, d],
+  brIf: (d: number) => [0x0d, d],
+  get: (i: number) => [0x20, i],
+  set: (i: number) => [0x21, i],
+  tee: (i: number) => [0x22, i],
+  f32Load: [0x2a, 0x02, 0x00],
+  i32Const: (n: number) => [0x41, ...uleb(n)], // small non-negative constants only
+  f32Const1: [0x43, 0x00, 0x00, 0x80, 0x3f],
+  i32GeU: [0x4f],
+  i32Add: [0x6a],
+  f32Add: [0x92],
+  f32Sub: [0x93],
+  f32Mul: [0x94],
+  v128Load: [0xfd, 0x00, 0x04, 0x00],
+  lane: (l: number) => [0xfd, 0x1f, l],
+  f32x4Add: [0xfd, ...uleb(228)],
+  f32x4Sub: [0xfd, ...uleb(229)],
+  f32x4Mul: [0xfd, ...uleb(230)],
+};
+
+// Parameters: q (byte address), v (byte address), simd (bytes covered by the 4-lane loop), dim (bytes).
+const Q = 0;
+const V = 1;
+const SIMD = 2;
+const DIM = 3;
+// Locals.
+const I = 4;
+const ACC = 5;
+const TAIL = 6;
+const D = 7;
+const DS = 8;
+
+/** One kernel: `lanes` combines a q and a v vector into the lane terms, `scalar` the tail terms. */
+function kernelBody(lanes: number[], scalar: number[], finish: number[]): number[] {
+  const at = (base: number) => [...op.get(base), ...op.get(I), ...op.i32Add];
+  const code = [
+    ...op.block,
+    ...op.loop,
+    ...op.get(I), ...op.get(SIMD), ...op.i32GeU, ...op.brIf(1),
+    ...op.get(ACC),
+    ...at(Q), ...op.v128Load,
+    ...at(V), ...op.v128Load,
+    ...lanes,
+    ...op.f32x4Add,
+    ...op.set(ACC),
+    ...op.get(I), ...op.i32Const(16), ...op.i32Add, ...op.set(I),
+    ...op.br(0),
+    ...op.end,
+    ...op.end,
+    ...op.block,
+    ...op.loop,
+    ...op.get(I), ...op.get(DIM), ...op.i32GeU, ...op.brIf(1),
+    ...op.get(TAIL),
+    ...at(Q), ...op.f32Load,
+    ...at(V), ...op.f32Load,
+    ...scalar,
+    ...op.f32Add,
+    ...op.set(TAIL),
+    ...op.get(I), ...op.i32Const(4), ...op.i32Add, ...op.set(I),
+    ...op.br(0),
+    ...op.end,
+    ...op.end,
+    // ((a0 + a1) + a2) + a3, then + tail (an empty tail adds +0, which changes no distance).
+    ...op.get(ACC), ...op.lane(0),
+    ...op.get(ACC), ...op.lane(1), ...op.f32Add,
+    ...op.get(ACC), ...op.lane(2), ...op.f32Add,
+    ...op.get(ACC), ...op.lane(3), ...op.f32Add,
+    ...op.get(TAIL), ...op.f32Add,
+    ...finish,
+    ...op.end,
+  ];
+  const locals = vec([
+    [1, I32],
+    [1, V128],
+    [1, F32],
+    [1, V128],
+    [1, F32],
+  ]);
+  const body = [...locals, ...code];
+  return [...uleb(body.length), ...body];
+}
+
+function moduleBytes(): Uint8Array<ArrayBuffer> {
+  // ip / cosine: 1 − Σ q·v.
+  const ip = kernelBody([...op.f32x4Mul], [...op.f32Mul], [...op.set(TAIL), ...op.f32Const1, ...op.get(TAIL), ...op.f32Sub]);
+  // l2: Σ (q − v)².
+  const l2 = kernelBody(
+    [...op.f32x4Sub, ...op.tee(D), ...op.get(D), ...op.f32x4Mul],
+    [...op.f32Sub, ...op.tee(DS), ...op.get(DS), ...op.f32Mul],
+    [],
+  );
+  const bytes = [
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32]]), ...vec([[F32]])]])),
+    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x01]])),
+    ...section(3, vec([[0], [0]])),
+    ...section(7, vec([[...name('ip'), 0x00, 0x00], [...name('l2'), 0x00, 0x01]])),
+    ...section(10, vec([ip, l2])),
+  ];
+  return new Uint8Array(bytes);
+}
+
+type Kernel = (q: number, v: number, simdBytes: number, dimBytes: number) => number;
+
+let compiled: WebAssembly.Module | null | undefined;
+
+/** The compiled module, or null where WebAssembly SIMD is unavailable (the JavaScript kernel then serves). */
+function simdModule(): WebAssembly.Module | null {
+  if (compiled === undefined) {
+    try {
+      compiled = process.env.CHROMA_INSPECTOR_NO_SIMD === '1' ? null : new WebAssembly.Module(moduleBytes());
+    } catch {
+      compiled = null;
+    }
+  }
+  return compiled;
+}
+
+const PAGE = 65_536;
+/** Bytes before the vectors: the query vector (dim ≤ 16384 floats). */
+const QUERY_BYTES = PAGE;
+/** wasm32 memory: 4 GiB at most. */
+const MAX_PAGES = 65_536;
+
+/**
+ * Vectors in WebAssembly memory with the fork's kernel beside them. `data()` is a Float32Array
+ * over the vectors (slot × dim floats); it is replaced when the arena grows.
+ */
+export class VectorArena {
+  private view: Float32Array;
+  private readonly kernel: Kernel;
+  private readonly simdBytes: number;
+  private readonly dimBytes: number;
+
+  private constructor(
+    private readonly memory: WebAssembly.Memory,
+    instance: WebAssembly.Instance,
+    space: Space,
+    private readonly dim: number,
+    private slots: number,
+  ) {
+    this.kernel = (space === 'l2' ? instance.exports.l2 : instance.exports.ip) as Kernel;
+    this.simdBytes = simdSpan(dim) * 4;
+    this.dimBytes = dim * 4;
+    this.view = new Float32Array(memory.buffer, QUERY_BYTES, slots * dim);
+  }
+
+  /** An arena for `slots` vectors, or null when SIMD is unavailable or the size does not fit wasm32. */
+  static create(space: Space, dim: number, slots: number): VectorArena | null {
+    const mod = simdModule();
+    const pages = pagesFor(dim, slots);
+    if (!mod || dim > QUERY_BYTES / 4 || pages > MAX_PAGES) return null;
+    try {
+      const memory = new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES });
+      const instance = new WebAssembly.Instance(mod, { env: { memory } });
+      return new VectorArena(memory, instance, space, dim, slots);
+    } catch {
+      return null; // no address space for the reservation: the JavaScript path serves
+    }
+  }
+
+  data(): Float32Array {
+    return this.view;
+  }
+
+  /** Room for `slots` vectors, keeping the ones held; false when wasm32 cannot hold that many. */
+  grow(slots: number): boolean {
+    const pages = pagesFor(this.dim, slots);
+    if (pages > MAX_PAGES) return false;
+    const have = this.memory.buffer.byteLength / PAGE;
+    try {
+      if (pages > have) this.memory.grow(pages - have);
+    } catch {
+      return false;
+    }
+    this.slots = slots;
+    this.view = new Float32Array(this.memory.buffer, QUERY_BYTES, slots * this.dim);
+    return true;
+  }
+
+  /** Copies the query (index form) where the kernel reads it; call once per search. */
+  setQuery(q: Float32Array): void {
+    new Float32Array(this.memory.buffer, 0, this.dim).set(q);
+  }
+
+  /** The fork's distance from the current query to the vector in `slot`. */
+  distance(slot: number): number {
+    return this.kernel(0, QUERY_BYTES + slot * this.dimBytes, this.simdBytes, this.dimBytes);
+  }
+}
+
+function pagesFor(dim: number, slots: number): number {
+  return Math.ceil((QUERY_BYTES + Math.max(1, slots) * dim * 4) / PAGE);
+}
