@@ -305,10 +305,23 @@ describe.skipIf(!hasRealWorld || chromaProblem !== null)(corpusSuite(`real Chrom
     const copy = join(scratch, 'alucek-for-chroma');
     cpSync(dir, copy, { recursive: true });
     expect(existsSync(join(copy, 'chroma.sqlite3'))).toBe(true);
-    const server = await startChroma(copy);
-    servers.push(server);
-    const client = (await chromaClients(server.port)).client() as { getCollection(a: { name: string; embeddingFunction: null }): Promise<{ get(a: unknown): Promise<{ ids: string[] }> }> };
-    const coll = await callChroma(server, () => client.getCollection({ name: 'ties_collection', embeddingFunction: null }));
+    type Coll = { get(a: unknown): Promise<{ ids: string[] }> };
+    const connect = async () => {
+      const server = await startChroma(copy);
+      servers.push(server);
+      const client = (await chromaClients(server.port)).client() as { getCollection(a: { name: string; embeddingFunction: null }): Promise<Coll> };
+      return { server, coll: await callChroma(server, () => client.getCollection({ name: 'ties_collection', embeddingFunction: null })) };
+    };
+    let { server, coll } = await connect();
+    try {
+      await callChroma(server, () => coll.get({ limit: 1, include: [] }));
+    } catch {
+      // Chroma 1.3.4 on a 0.5 folder can race its own startup migration: the compactor's first
+      // backfill panics on a column the migration is adding (ColumnNotFound("bool_value"), seen
+      // in CI). The copy is migrated by then, so a second process starts clean.
+      await server.stop();
+      ({ server, coll } = await connect());
+    }
     const contains = async (text: string) => (await callChroma(server, () => coll.get({ whereDocument: { $contains: text }, include: [] }))).ids.sort();
     expect(await contains(before)).toEqual(expectedFor(before));
     expect(await contains(after)).toEqual(expectedFor(after));
@@ -318,6 +331,10 @@ describe.skipIf(!hasRealWorld || chromaProblem !== null)(corpusSuite(`real Chrom
       const ours = (text: string) => folder.get({ name: 'ties_collection' }, { whereDocument: { $contains: text }, include: [] }).ids.sort();
       expect(ours(before)).toEqual(expectedFor(before));
       expect(ours(after)).toEqual(expectedFor(after));
+      // A page (limit set) reads documents itself instead of the index: the same rule for the NUL.
+      const paged = (text: string) => folder.get({ name: 'ties_collection' }, { whereDocument: { $contains: text }, limit: 10_000, include: [] }).ids.sort();
+      expect(paged(before)).toEqual(expectedFor(before));
+      expect(paged(after)).toEqual(expectedFor(after));
     } finally {
       folder.close();
     }

@@ -8,6 +8,7 @@ import { loadRecordContents } from './record-contents.js';
 import { orderFor, type RecordOrder } from './record-order.js';
 import { executeBitset } from '../filter/execute-bitset.js';
 import type { IdBitset } from '../filter/id-bitset.js';
+import { containsPage, pageableContains } from './contains-page.js';
 
 export interface MatchedRecord {
   id: string;
@@ -102,6 +103,13 @@ export function runGet(
   const limit = spec.limit;
   const offset = spec.offset;
   const chromaOrder = !spec.ids && (!opts.order || opts.order.by === 'internal') && !opts.order?.desc;
+  // A page of a plain `$contains` needs its first offset + limit matches, not all of them.
+  const contains = chromaOrder && limit !== null && !opts.withTotal && !spec.where && walMatches.length === 0 ? pageableContains(spec.whereDocument, reader) : null;
+  if (contains !== null) {
+    const records = recordsFor(reader, containsPage(reader, contains, offset + limit!).slice(offset));
+    if (opts.withContents) attachContents(reader, records);
+    return { records };
+  }
   // Pages in Chroma's order come from a bit set (the filter's, or every record's): any offset
   // costs a pass over bits, not a scan of the rows before it.
   const bits = chromaOrder ? (filterBits(reader, spec) ?? reader.columnSource()?.universe() ?? null) : null;
@@ -158,17 +166,22 @@ function getFromBits(
   const { offset, limit } = spec;
   const take = limit === null ? Infinity : limit;
   const fromBits = [...bits.ids(walMatches.length ? 0 : offset, walMatches.length ? offset + take : take)];
-  const eids = new Map<number, string>();
-  const lookup = reader.ctx.db.prepare('SELECT id, embedding_id FROM embeddings WHERE id IN (SELECT value FROM json_each(?))').raw(true);
-  for (let i = 0; i < fromBits.length; i += 20000) {
-    for (const [iid, eid] of lookup.all(JSON.stringify(fromBits.slice(i, i + 20000))) as [number, string][]) eids.set(iid, eid);
-  }
-  let records: MatchedRecord[] = fromBits.map((iid) => ({ id: eids.get(iid)!, internalId: iid, metadata: null, document: null, uri: null, fromWal: false }));
+  let records = recordsFor(reader, fromBits);
   if (walMatches.length) {
     records = mergeSorted(records, walMatches, (a, b) => a.internalId - b.internalId).slice(offset, offset + take);
   }
   if (opts.withContents) attachContents(reader, records);
   return opts.withTotal ? { records, total: bits.count() + walMatches.length } : { records };
+}
+
+/** Records (ids only, contents not attached) for internal ids, in the order given. */
+function recordsFor(reader: CollectionReader, internalIds: number[]): MatchedRecord[] {
+  const eids = new Map<number, string>();
+  const lookup = reader.ctx.db.prepare('SELECT id, embedding_id FROM embeddings WHERE id IN (SELECT value FROM json_each(?))').raw(true);
+  for (let i = 0; i < internalIds.length; i += 20000) {
+    for (const [iid, eid] of lookup.all(JSON.stringify(internalIds.slice(i, i + 20000))) as [number, string][]) eids.set(iid, eid);
+  }
+  return internalIds.map((iid) => ({ id: eids.get(iid)!, internalId: iid, metadata: null, document: null, uri: null, fromWal: false }));
 }
 
 function attachContents(reader: CollectionReader, records: MatchedRecord[]) {
