@@ -5,7 +5,8 @@ import type { Problem } from '../../shared/models.js';
 import { ChromaFolder } from '../engine/chroma-folder.js';
 import { formatInfo } from './format-info.js';
 import { readWalWindow } from '../engine/wal/wal-window.js';
-import { BACKUP_USAGE, backupCommand, exportCommand, importCommand, restoreCommand, verifyCommand } from './commands/backup-commands.js';
+import { BACKUP_USAGE, backupCommand, defaultIo, exportCommand, importCommand, progressPrinter, restoreCommand, verifyCommand } from './commands/backup-commands.js';
+import { withLoadProgress } from '../engine/util/load-progress.js';
 import { DOCTOR_USAGE, doctorCommand } from './commands/doctor-command.js';
 import { FIX_USAGE, fixCommand } from './commands/fix-command.js';
 import { MIGRATE_USAGE, migrateCommand, replayCommand, walExportCommand } from './commands/migrate-commands.js';
@@ -143,6 +144,16 @@ export async function main(argv: string[]): Promise<number> {
       return { name: values.collection, tenant: values.tenant, database: values.database };
     };
     const print = (v: unknown) => process.stdout.write(`${JSON.stringify(v)}\n`);
+    // A first count, get or query loads the collection (vectors, graph, WAL replay): seconds at
+    // millions of records, shown on stderr. Ctrl-C stops it (nothing is written anywhere).
+    const printer = progressPrinter(defaultIo(), { quiet: true });
+    const loading = <T>(fn: () => T): T => {
+      try {
+        return withLoadProgress((s) => printer.onProgress({ done: s.done, total: s.total ?? 0, message: s.message }), fn);
+      } finally {
+        printer.end();
+      }
+    };
     switch (command) {
       case 'info': {
         const info = folder.info();
@@ -152,17 +163,17 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'count': {
         const r = ref();
-        print(folder.count(r));
+        print(loading(() => folder.count(r)));
         return reportProblems(folder.collectionInfo(r).problems);
       }
       case 'get': {
         const r = ref();
-        print(folder.get(r, parseJsonArg(values.args)));
+        print(loading(() => folder.get(r, parseJsonArg(values.args))));
         return reportProblems(folder.collectionInfo(r).problems);
       }
       case 'query': {
         // Strict: records without a usable vector fail the query (VECTORS_MISSING), never a partial answer.
-        const { warnings, ...result } = folder.query(ref(), parseJsonArg(values.args), { exact: values.exact === true });
+        const { warnings, ...result } = loading(() => folder.query(ref(), parseJsonArg(values.args), { exact: values.exact === true }));
         print(result);
         return reportProblems(warnings ?? []);
       }

@@ -1,3 +1,4 @@
+import { withLoadProgress } from '../engine/util/load-progress.js';
 import { basename } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { InspectorError, invalidArgument } from '../../shared/errors.js';
@@ -185,13 +186,13 @@ export class EngineService {
         return out;
       },
       collectionInfo: ({ handle, collectionId }) => this.folder(handle).collectionInfo(collectionId),
-      records: ({ handle, collectionId, where, whereDocument, ids, sort, offset, limit }) =>
-        readRecordsWindow(this.folder(handle), { collectionId, where, whereDocument, ids, sort, offset, limit, withEmbeddingPreview: true }),
-      recordDetail: ({ handle, collectionId, id }) => this.recordDetail(handle, collectionId, id),
+      records: ({ handle, collectionId, where, whereDocument, ids, sort, offset, limit }, ctx) =>
+        loading(ctx, () => readRecordsWindow(this.folder(handle), { collectionId, where, whereDocument, ids, sort, offset, limit, withEmbeddingPreview: true })),
+      recordDetail: ({ handle, collectionId, id }, ctx) => loading(ctx, () => this.recordDetail(handle, collectionId, id)),
       metadataKeys: ({ handle, collectionId }) => readMetadataKeys(this.folder(handle), collectionId),
-      get: ({ handle, collectionId, args }) => this.folder(handle).get(collectionId, args),
+      get: ({ handle, collectionId, args }, ctx) => loading(ctx, () => this.folder(handle).get(collectionId, args)),
       // The UI answers from the sound vectors of a damaged collection and shows the warnings.
-      query: ({ handle, collectionId, args, exact }) => this.folder(handle).query(collectionId, args, { allowPartial: true, exact }),
+      query: ({ handle, collectionId, args, exact }, ctx) => loading(ctx, () => this.folder(handle).query(collectionId, args, { allowPartial: true, exact })),
       count: ({ handle, collectionId }) => this.folder(handle).count(collectionId),
       walRows: ({ handle, collectionId, operation, id, offset, limit }) =>
         readWalWindow(this.folder(handle), { collectionId, operation, id, offset, limit }),
@@ -309,4 +310,9 @@ export class EngineService {
       },
     };
   }
+}
+
+/** Runs an engine call whose first use of a collection loads its vectors, graph or WAL, reporting those loads as the call's progress. */
+function loading<T>(ctx: { progress(p: { done: number; total: number | null; message?: string }): void }, fn: () => T): T {
+  return withLoadProgress((step) => ctx.progress(step), fn);
 }

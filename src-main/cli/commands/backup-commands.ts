@@ -72,9 +72,12 @@ export function positiveInt(args: ParsedArgs, name: string): number | undefined 
   return n;
 }
 
-/** Progress on stderr: a redrawn line on a terminal, otherwise at most one line every 2 s. */
-export function progressPrinter(io: CommandIo): { onProgress: (p: Progress) => void; end: () => void } {
-  let last = 0;
+/**
+ * Progress on stderr: a redrawn line on a terminal, otherwise at most one line every 2 s.
+ * `quiet` keeps a log silent for work that ends within 2 s (loads inside a quick query).
+ */
+export function progressPrinter(io: CommandIo, opts: { quiet?: boolean } = {}): { onProgress: (p: Progress) => void; end: () => void } {
+  let last = opts.quiet && !io.tty ? Date.now() : 0;
   let drawn = false;
   const line = (p: Progress) => {
     const pct = p.total > 0 ? `${Math.min(100, Math.floor((100 * p.done) / p.total))}% ` : '';

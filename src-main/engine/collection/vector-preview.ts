@@ -164,7 +164,7 @@ export class CheckpointPreview {
     walkElements(path.join(this.segmentDir, DATA_LEVEL0_FILE), this.header, (id, label, deleted) => {
       if (deleted || label > max) return;
       table[label] = table[label] === 0 ? id + 1 : -1;
-    });
+    }, 'Indexing the checkpoint labels');
     return table;
   }
 }

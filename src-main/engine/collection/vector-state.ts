@@ -9,6 +9,7 @@ import { CheckpointGraph } from '../hnsw/graph-search.js';
 import { readGraphLinks } from '../hnsw/graph-links.js';
 import { forkDistance, rankedDistance, type ForkDistance } from '../hnsw/fork-distance.js';
 import { readHeaderFile } from '../hnsw/segment-files.js';
+import { reportLoad } from '../util/load-progress.js';
 import type { SearchHit } from '../hnsw/vector-index.js';
 import { OVERLAP_ROWS, checkCheckpointAgainstWal, checkSeqAhead } from './checkpoint-wal-check.js';
 
@@ -58,7 +59,10 @@ export class VectorState {
     readonly damagedLabels: Set<number> = new Set(),
   ) {
     this.nextLabel = (checkpoint?.usable ? checkpoint.totalElementsAdded : 0) + 1;
-    for (const row of tail) this.apply(row);
+    tail.forEach((row, i) => {
+      this.apply(row);
+      if (i % 1024 === 1023 || i === tail.length - 1) reportLoad(i + 1, tail.length, 'Replaying the WAL');
+    });
   }
 
   static load(source: VectorSource): VectorState {

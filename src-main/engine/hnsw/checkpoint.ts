@@ -320,6 +320,7 @@ export function readCheckpoint(folderAbsPath: string, segmentRelName: string, op
           stored.set(label, v);
           if (norms) vectors.set(label, denormalize(v, normAt(norms, id)));
         },
+    `Loading the vectors of ${segmentRelName}`,
   );
   result.deletedCount = scan.deletedCount;
   // From here on, damage is per label: Chroma would load the index, so we keep every vector that

@@ -103,7 +103,7 @@ export function readGraphLinks(segmentDir: string, header: HnswHeader, slabSlotO
     if (LITTLE_ENDIAN) extra.set(new Float32Array(chunk.buffer.slice(chunk.byteOffset + from, chunk.byteOffset + from + dim * 4)), at);
     else for (let i = 0; i < dim; i++) extra[at + i] = chunk.readFloatLE(from + 4 * i);
     vectorAt[id] = -(++extraRows);
-  });
+  }, 'Loading the HNSW graph');
   const { levels, upperStart, upper } = readUpperLevels(path.join(segmentDir, LINK_LISTS_FILE), header);
   return {
     count,

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import type { HnswHeader } from '../../../shared/models.js';
+import { reportLoad } from '../util/load-progress.js';
 
 /**
  * One sequential pass over data_level0.bin's first cur_element_count elements (docs/format.md §6.2), in bounded
@@ -39,6 +40,8 @@ export function walkElements(
   absFile: string,
   header: HnswHeader,
   visit: (id: number, label: number, deleted: boolean, chunk: Buffer, base: number) => void,
+  /** What the walk is for, reported as load progress (elements done of cur_element_count) when given. */
+  progressMessage?: string,
 ): void {
   const { curElementCount: cur, sizeDataPerElement: size, labelOffset } = header;
   const perChunk = Math.max(1, Math.floor(SCAN_CHUNK_BYTES / size));
@@ -60,6 +63,7 @@ export function walkElements(
         const label = (chunk[lo]! | (chunk[lo + 1]! << 8) | (chunk[lo + 2]! << 16)) + chunk[lo + 3]! * 0x1000000 + chunk.readUInt32LE(lo + 4) * 2 ** 32;
         visit(first + j, label, (chunk[base + 2]! & DELETED_FLAG) !== 0, chunk, base);
       }
+      if (progressMessage) reportLoad(first + count, cur, progressMessage);
     }
   } finally {
     fs.closeSync(fd);
@@ -161,7 +165,7 @@ export interface Level0LabelScan {
  * (the pickle's highest label + 1; graph labels beyond it, phantoms, fall back to a Map), and every
  * live element's vector goes to `sink` in place.
  */
-export function scanLevel0Labels(absFile: string, header: HnswHeader, labelBound: number, sink: Level0Sink): Level0LabelScan {
+export function scanLevel0Labels(absFile: string, header: HnswHeader, labelBound: number, sink: Level0Sink, progressMessage?: string): Level0LabelScan {
   const { offsetData } = header;
   const scan: Level0LabelScan = { deletedCount: 0, liveLabels: new LiveLabels(labelBound), deletedLabels: new Set(), duplicates: [] };
   const live = scan.liveLabels;
@@ -174,6 +178,6 @@ export function scanLevel0Labels(absFile: string, header: HnswHeader, labelBound
     const prev = live.set(label, id);
     if (prev !== undefined) scan.duplicates.push({ label, first: prev, second: id });
     sink(label, id, chunk, base + offsetData);
-  });
+  }, progressMessage);
   return scan;
 }
