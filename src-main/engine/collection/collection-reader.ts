@@ -180,25 +180,37 @@ export class CollectionReader {
     return [...out];
   }
 
-  private labelByInternal: Map<number, number> | null = null;
+  private labelByInternal: LabelByInternalId | null = null;
 
   /**
    * embeddings.id → HNSW label for the records in the tables, so filtered queries map SQL matches
-   * to labels without reading user ids. Built once per loaded vector state.
+   * to labels without reading user ids. Built once per loaded vector state: a typed table by
+   * internal id (4 bytes a record), or a Map when the ids are too sparse for one.
    */
-  labelsByInternalId(): Map<number, number> {
+  labelsByInternalId(): LabelByInternalId {
     if (!this.labelByInternal) {
       const vectors = this.vectors();
-      const map = new Map<number, number>();
       const seg = this.catalog.metadataSegment;
+      const maxId = (this.ctx.db.prepare('SELECT max(id) FROM embeddings').pluck().get() as number | null) ?? 0;
+      const dense = maxId <= Math.max(16 * Math.max(vectors.idToLabel.size, 1), 1 << 20);
+      const table = dense ? new Int32Array(maxId + 1).fill(-1) : null;
+      // Sparse ids, and labels beyond the table's int32 (only a damaged pickle has those).
+      const others = new Map<number, number>();
       if (seg) {
         const stmt = this.ctx.db.prepare('SELECT id, embedding_id FROM embeddings WHERE segment_id = ?').raw(true);
         for (const [iid, eid] of stmt.iterate(seg.id) as Iterable<[number, string]>) {
           const label = vectors.idToLabel.get(eid);
-          if (label !== undefined) map.set(iid, label);
+          if (label === undefined) continue;
+          if (table && iid >= 0 && iid < table.length && label <= 0x7fffffff) table[iid] = label;
+          else others.set(iid, label);
         }
       }
-      this.labelByInternal = map;
+      this.labelByInternal = {
+        get: (iid) => {
+          const l = table && iid >= 0 && iid < table.length ? table[iid]! : -1;
+          return l >= 0 ? l : others.get(iid);
+        },
+      };
     }
     return this.labelByInternal;
   }
@@ -326,4 +338,9 @@ export class CollectionReader {
       problems,
     };
   }
+}
+
+/** embeddings.id → HNSW label (undefined: the record has no vector). */
+export interface LabelByInternalId {
+  get(internalId: number): number | undefined;
 }

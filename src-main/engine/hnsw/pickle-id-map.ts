@@ -4,7 +4,7 @@
  * A million-entry pickle holds a million id strings; making them and a Map of them is most of a
  * cold first query and a large share of its memory, yet that query needs ten ids. So the ids stay
  * byte ranges in the pickle's buffer, looked up through a hash table over those bytes, and only a
- * caller that iterates, edits or looks up thousands of ids turns them into a real Map (once).
+ * caller that iterates or edits it turns them into a real Map (once).
  * It is a Map in every respect the engine uses (get, has, size, set, delete, iteration).
  */
 export class PickleIdMap extends Map<string, number> {
@@ -15,14 +15,13 @@ export class PickleIdMap extends Map<string, number> {
     labels: Float64Array;
     /** entry index + 1 per hash slot (0 = empty); the slot count is a power of two. */
     slots: Int32Array;
-    lookups: number;
   } | null;
   private readonly count: number;
 
   private constructor(buf: Buffer, idStart: Int32Array, idEnd: Int32Array, labels: Float64Array, slots: Int32Array) {
     super();
     this.count = labels.length;
-    this.source = { buf, idStart, idEnd, labels, slots, lookups: 0 };
+    this.source = { buf, idStart, idEnd, labels, slots };
   }
 
   /**
@@ -59,22 +58,30 @@ export class PickleIdMap extends Map<string, number> {
     return new PickleIdMap(buf, idStart, idEnd, labels, slots);
   }
 
-  /** Past this many single lookups, building the Map is cheaper than encoding each key. */
-  private static readonly LOOKUPS_BEFORE_BUILD = 4096;
+  /** The key's UTF-8 bytes, encoded into a reused buffer (a lookup allocates nothing). */
+  private static scratch = Buffer.alloc(256);
 
+  /**
+   * The entry holding `id`, or -1. Lookups never build the Map: a pass over a million record ids
+   * (a filtered query's first use) costs about what building it would, without its memory.
+   */
   private entryOf(id: string): number {
     const src = this.source!;
-    if (++src.lookups > PickleIdMap.LOOKUPS_BEFORE_BUILD) return -2;
-    const key = Buffer.from(id, 'utf8');
+    if (id.length * 3 > PickleIdMap.scratch.length) PickleIdMap.scratch = Buffer.alloc(id.length * 3);
+    const key = PickleIdMap.scratch;
+    const n = key.write(id, 0, 'utf8');
     let h = 0x811c9dc5;
-    for (let k = 0; k < key.length; k++) h = Math.imul(h ^ key[k]!, 0x01000193);
+    for (let k = 0; k < n; k++) h = Math.imul(h ^ key[k]!, 0x01000193);
     const mask = src.slots.length - 1;
+    const buf = src.buf;
     for (let s = h & mask; ; s = (s + 1) & mask) {
       const e = src.slots[s]!;
       if (e === 0) return -1;
       const a = src.idStart[e - 1]!;
-      const b = src.idEnd[e - 1]!;
-      if (b - a === key.length && key.equals(src.buf.subarray(a, b))) return e - 1;
+      if (src.idEnd[e - 1]! - a !== n) continue;
+      let k = 0;
+      while (k < n && buf[a + k] === key[k]) k++;
+      if (k === n) return e - 1;
     }
   }
 
@@ -88,9 +95,7 @@ export class PickleIdMap extends Map<string, number> {
   override get(id: string): number | undefined {
     if (this.source) {
       const e = this.entryOf(id);
-      if (e >= 0) return this.source.labels[e];
-      if (e === -1) return undefined;
-      this.materialize();
+      return e >= 0 ? this.source.labels[e] : undefined;
     }
     return super.get(id);
   }
