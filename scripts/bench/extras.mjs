@@ -45,7 +45,11 @@ async function gridPage(root, folder, records) {
       });
     const { handle, info } = await call('openFolder', { path: folder });
     const collectionId = info.tenants[0].databases[0].collections.find((c) => c.name === 'bench').id;
-    await call('records', { handle, collectionId, offset: 0, limit: 100 });
+    // The first page after opening: the embedding previews come from the checkpoint files.
+    const t0 = performance.now();
+    const firstPage = await call('records', { handle, collectionId, offset: 0, limit: 100 });
+    const first = performance.now() - t0;
+    if (!firstPage.rows[0]?.embedding) throw new Error('the first page has no embedding preview');
     const times = [];
     let s = 7;
     for (let i = 0; i < 9; i++) {
@@ -57,7 +61,7 @@ async function gridPage(root, folder, records) {
       if (w.rows.length !== 100) throw new Error(`page at ${offset} had ${w.rows.length} rows`);
     }
     ws.close();
-    return median(times);
+    return { first, p50: median(times) };
   } finally {
     server.kill('SIGKILL');
   }
@@ -66,7 +70,9 @@ async function gridPage(root, folder, records) {
 export async function measureExtras({ root, folder, size, records, log }) {
   const rows = [];
   log(`${size}: records grid through the server…`);
-  rows.push({ label: 'records grid page at a random offset, via serve (p50)', ours: await gridPage(root, folder, records), theirs: null, target: null, unit: 'ms' });
+  const grid = await gridPage(root, folder, records);
+  rows.push({ label: 'records grid first page with embedding preview, via serve', ours: grid.first, theirs: null, target: { within: 50 }, unit: 'ms' });
+  rows.push({ label: 'records grid page at a random offset, via serve (p50)', ours: grid.p50, theirs: null, target: { within: 50 }, unit: 'ms' });
 
   const lib = await import(pathToFileURL(join(root, 'dist', 'index.js')).href);
   if (typeof lib.PersistentClient === 'function' && size === '100k') {

@@ -10,6 +10,7 @@ import { countWalRows, readWalBefore, readWalTail } from '../wal/read-wal.js';
 import { MetadataOverlay } from './metadata-overlay.js';
 import { VectorState } from './vector-state.js';
 import { CheckpointPreview } from './vector-preview.js';
+import { sampleSegmentIds, segmentRecordCount } from './segment-records.js';
 import { vectorProblems } from './vector-coverage.js';
 import { typedMetadataToPlain } from './plain-metadata.js';
 import { SqlColumnSource } from '../filter/sql-column-source.js';
@@ -140,44 +141,15 @@ export class CollectionReader {
 
   private countNow(): number {
     const seg = this.catalog.metadataSegment;
-    const base = seg ? this.sqlRecordCount(seg.id) : 0;
+    const base = seg ? segmentRecordCount(this.ctx.db, seg.id) : 0;
     const overlay = this.overlay();
     return base - overlay.shadowedInSql + overlay.live.size;
-  }
-
-  /**
-   * Rows of the metadata segment in `embeddings`. When the table holds that segment alone (its
-   * lowest and highest segment_id, two seeks in the unique index, are both this one), a bare
-   * count(*) gives the same number from SQLite's b-tree page counts without visiting a row:
-   * well under a millisecond at a million records, where the filtered count scans the index.
-   */
-  private sqlRecordCount(segmentId: string): number {
-    const db = this.ctx.db;
-    const lowest = db.prepare('SELECT segment_id FROM embeddings ORDER BY segment_id LIMIT 1').pluck().get() as string | undefined;
-    if (lowest === undefined) return 0;
-    if (lowest === segmentId) {
-      const highest = db.prepare('SELECT segment_id FROM embeddings ORDER BY segment_id DESC LIMIT 1').pluck().get() as string;
-      if (highest === segmentId) return db.prepare('SELECT count(*) FROM embeddings').pluck().get() as number;
-    }
-    return db.prepare('SELECT count(*) FROM embeddings WHERE segment_id = ?').pluck().get(segmentId) as number;
   }
 
   /** Up to `n` of the segment's record ids, spread over its rows (for cheap consistency checks). */
   sampleRecordIds(n: number): string[] {
     const seg = this.catalog.metadataSegment;
-    if (!seg) return [];
-    const db = this.ctx.db;
-    // `+segment_id` keeps SQLite on the rowid b-tree: seeks by id, not a walk of the segment's index.
-    const first = db.prepare('SELECT id FROM embeddings WHERE +segment_id = ? ORDER BY id LIMIT 1').pluck().get(seg.id) as number | undefined;
-    const last = db.prepare('SELECT id FROM embeddings WHERE +segment_id = ? ORDER BY id DESC LIMIT 1').pluck().get(seg.id) as number | undefined;
-    if (first === undefined || last === undefined) return [];
-    const at = db.prepare('SELECT embedding_id FROM embeddings WHERE id >= ? AND +segment_id = ? ORDER BY id LIMIT 1').pluck();
-    const out = new Set<string>();
-    for (let i = 0; i < n; i++) {
-      const id = at.get(first + Math.floor(((last - first) * i) / Math.max(1, n - 1)), seg.id) as string | undefined;
-      if (id !== undefined) out.add(id);
-    }
-    return [...out];
+    return seg ? sampleSegmentIds(this.ctx.db, seg.id, n) : [];
   }
 
   private labelByInternal: LabelByInternalId | null = null;
@@ -237,7 +209,7 @@ export class CollectionReader {
     if (this.dominates === undefined) {
       const seg = this.catalog.metadataSegment;
       const all = (this.ctx.db.prepare('SELECT max(id) - min(id) + 1 AS n FROM embeddings').get() as { n: number | null }).n ?? 0;
-      const mine = seg ? (this.ctx.db.prepare('SELECT count(*) AS n FROM embeddings WHERE segment_id = ?').get(seg.id) as { n: number }).n : 0;
+      const mine = seg ? segmentRecordCount(this.ctx.db, seg.id) : 0;
       this.dominates = all > 0 && mine / all > 0.2;
     }
     return this.dominates;

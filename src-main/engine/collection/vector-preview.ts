@@ -4,7 +4,7 @@ import type { HnswHeader, Space } from '../../../shared/models.js';
 import { InspectorError } from '../../../shared/errors.js';
 import { implausibleVector, NON_FINITE } from '../hnsw/checkpoint.js';
 import { readIndexMetadata } from '../hnsw/index-metadata-fast.js';
-import { walkElements } from '../hnsw/level0-scan.js';
+import { isDeletedAt, labelAt, walkElements } from '../hnsw/level0-scan.js';
 import { DATA_LEVEL0_FILE, LENGTH_FILE, PICKLE_FILE, readHeaderFile } from '../hnsw/segment-files.js';
 import type { CollectionReader } from './collection-reader.js';
 
@@ -12,7 +12,6 @@ import type { CollectionReader } from './collection-reader.js';
 const WINDOW = 8192;
 /** A page whose guessed positions spread wider than this is looked up in the full table at once. */
 const MAX_SPREAD = 65_536;
-const DELETED_FLAG = 0x01;
 
 /**
  * The leading components of a few records' vectors, read straight from the checkpoint files, so a
@@ -98,7 +97,7 @@ export class CheckpointPreview {
           norm = fs.readSync(lengthFd, normBuf, 0, 4, at * 4) === 4 ? normBuf.readFloatLE(0) : Number.NaN;
         }
         const why = implausibleVector(element, offsetData, dim, this.space, norm);
-        if ((element[2]! & DELETED_FLAG) !== 0 || (why !== null && why !== NON_FINITE)) {
+        if (isDeletedAt(element, 0) || (why !== null && why !== NON_FINITE)) {
           out.set(id, null);
           continue;
         }
@@ -133,8 +132,8 @@ export class CheckpointPreview {
       const got = fs.readSync(fd, buf, 0, buf.length, lo * size);
       for (let e = 0; (e + 1) * size <= got; e++) {
         const base = e * size;
-        if ((buf[base + 2]! & DELETED_FLAG) !== 0) continue;
-        const label = buf.readUInt32LE(base + labelOffset) + buf.readUInt32LE(base + labelOffset + 4) * 2 ** 32;
+        if (isDeletedAt(buf, base)) continue;
+        const label = labelAt(buf, base, labelOffset);
         if (!want.has(label)) continue;
         if (found.has(label)) return null; // live twice: the full load rejects it, and names it
         found.set(label, lo + e);

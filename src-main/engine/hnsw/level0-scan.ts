@@ -15,6 +15,17 @@ import { reportLoad } from '../util/load-progress.js';
 
 const SCAN_CHUNK_BYTES = 8 * 1024 * 1024;
 const DELETED_FLAG = 0x01;
+
+/** Whether the element starting at `base` is marked deleted (docs/format.md §6.2). */
+export function isDeletedAt(buf: Buffer, base: number): boolean {
+  return (buf[base + 2]! & DELETED_FLAG) !== 0;
+}
+
+/** The element's u64 label (exact below 2^53, which every real label is). */
+export function labelAt(buf: Buffer, base: number, labelOffset: number): number {
+  const lo = base + labelOffset;
+  return (buf[lo]! | (buf[lo + 1]! << 8) | (buf[lo + 2]! << 16)) + buf[lo + 3]! * 0x1000000 + buf.readUInt32LE(lo + 4) * 2 ** 32;
+}
 const LITTLE_ENDIAN = os.endianness() === 'LE';
 
 export interface Level0Scan {
@@ -59,9 +70,7 @@ export function walkElements(
       }
       for (let j = 0; j < count; j++) {
         const base = j * size;
-        const lo = base + labelOffset;
-        const label = (chunk[lo]! | (chunk[lo + 1]! << 8) | (chunk[lo + 2]! << 16)) + chunk[lo + 3]! * 0x1000000 + chunk.readUInt32LE(lo + 4) * 2 ** 32;
-        visit(first + j, label, (chunk[base + 2]! & DELETED_FLAG) !== 0, chunk, base);
+        visit(first + j, labelAt(chunk, base, labelOffset), isDeletedAt(chunk, base), chunk, base);
       }
       if (progressMessage) reportLoad(first + count, cur, progressMessage);
     }

@@ -1,0 +1,37 @@
+import type { SqliteDatabase } from '../sqlite/connection.js';
+
+/**
+ * Cheap facts about a metadata segment's rows in `embeddings`, for the first answers after opening
+ * a folder, where a pass over a million rows would be most of the wait.
+ */
+
+/**
+ * The segment's row count. When the table holds that segment alone (its lowest and highest
+ * segment_id, two seeks in the unique index, are both this one), a bare count(*) gives the same
+ * number from SQLite's b-tree page counts without visiting a row, where the filtered count walks
+ * the segment's index entry by entry.
+ */
+export function segmentRecordCount(db: SqliteDatabase, segmentId: string): number {
+  const lowest = db.prepare('SELECT segment_id FROM embeddings ORDER BY segment_id LIMIT 1').pluck().get() as string | undefined;
+  if (lowest === undefined) return 0;
+  if (lowest === segmentId) {
+    const highest = db.prepare('SELECT segment_id FROM embeddings ORDER BY segment_id DESC LIMIT 1').pluck().get() as string;
+    if (highest === segmentId) return db.prepare('SELECT count(*) FROM embeddings').pluck().get() as number;
+  }
+  return db.prepare('SELECT count(*) FROM embeddings WHERE segment_id = ?').pluck().get(segmentId) as number;
+}
+
+/** Up to `n` of the segment's record ids, spread evenly over its internal ids. */
+export function sampleSegmentIds(db: SqliteDatabase, segmentId: string, n: number): string[] {
+  // `+segment_id` keeps SQLite on the rowid b-tree: seeks by id, not a walk of the segment's index.
+  const first = db.prepare('SELECT id FROM embeddings WHERE +segment_id = ? ORDER BY id LIMIT 1').pluck().get(segmentId) as number | undefined;
+  const last = db.prepare('SELECT id FROM embeddings WHERE +segment_id = ? ORDER BY id DESC LIMIT 1').pluck().get(segmentId) as number | undefined;
+  if (first === undefined || last === undefined) return [];
+  const at = db.prepare('SELECT embedding_id FROM embeddings WHERE id >= ? AND +segment_id = ? ORDER BY id LIMIT 1').pluck();
+  const out = new Set<string>();
+  for (let i = 0; i < n; i++) {
+    const id = at.get(first + Math.floor(((last - first) * i) / Math.max(1, n - 1)), segmentId) as string | undefined;
+    if (id !== undefined) out.add(id);
+  }
+  return [...out];
+}
