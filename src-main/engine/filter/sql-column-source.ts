@@ -48,36 +48,51 @@ export class SqlColumnSource implements ColumnSource {
     }
     const u = this.universe();
     const b = this.ctx.hasBoolColumn ? 'bool_value' : 'NULL';
+    // Read as plain numbers, one row at a time: a million rows as arrays of BigInts held at once
+    // cost seconds and hundreds of MB. Ints beyond 2^53 are found by the (key, int_value) index.
+    const inexact = this.db
+      .prepare('SELECT 1 FROM embedding_metadata WHERE key = ? AND int_value IS NOT NULL AND (int_value > 9007199254740992 OR int_value < -9007199254740992) LIMIT 1')
+      .pluck()
+      .get(key);
+    let cap = Math.max(16, Math.min(u.count(), u.span));
+    let ids = new Float64Array(cap);
+    let kinds = new Uint8Array(cap);
+    let nums = new Float64Array(cap);
+    const strs: (string | undefined)[] = [];
+    let n = 0;
     const rows = this.db
-      .prepare(
-        `SELECT id, string_value, int_value, float_value, ${b} FROM embedding_metadata WHERE key = ? AND id BETWEEN ? AND ?`,
-      )
+      .prepare(`SELECT id, string_value, int_value, float_value, ${b} FROM embedding_metadata WHERE key = ? AND id BETWEEN ? AND ?`)
       .raw(true)
-      .safeIntegers(true)
-      .all(key, u.base, u.base + u.span - 1) as [bigint, string | null, bigint | null, number | null, bigint | null][];
-    const n = rows.length;
-    col = { ids: new Float64Array(n), kinds: new Uint8Array(n), nums: new Float64Array(n), strs: new Array(n), exactInts: true };
-    for (let i = 0; i < n; i++) {
-      const [id, s, iv, fv, bv] = rows[i]!;
-      col.ids[i] = Number(id);
-      // Chroma's read order: string, int, float, bool; the first non-NULL column is the value.
-      if (s !== null) {
-        col.kinds[i] = KIND_STRING;
-        col.strs[i] = s;
-      } else if (iv !== null) {
-        col.kinds[i] = KIND_INT;
-        col.nums[i] = Number(iv);
-        if (iv > 2n ** 53n || iv < -(2n ** 53n)) col.exactInts = false;
-      } else if (fv !== null) {
-        col.kinds[i] = KIND_FLOAT;
-        col.nums[i] = Number(fv);
-      } else if (bv !== null) {
-        col.kinds[i] = KIND_BOOL;
-        col.nums[i] = Number(bv) !== 0 ? 1 : 0;
-      } else {
-        col.kinds[i] = 255;
+      .safeIntegers(false)
+      .iterate(key, u.base, u.base + u.span - 1) as Iterable<[number, string | null, number | null, number | null, number | null]>;
+    for (const [id, sv, iv, fv, bv] of rows) {
+      if (n === cap) {
+        cap *= 2;
+        ids = grown(ids, new Float64Array(cap));
+        kinds = grown(kinds, new Uint8Array(cap));
+        nums = grown(nums, new Float64Array(cap));
       }
+      ids[n] = id;
+      // Chroma's read order: string, int, float, bool; the first non-NULL column is the value.
+      if (sv !== null) {
+        kinds[n] = KIND_STRING;
+        strs[n] = sv;
+      } else if (iv !== null) {
+        kinds[n] = KIND_INT;
+        nums[n] = iv;
+      } else if (fv !== null) {
+        kinds[n] = KIND_FLOAT;
+        nums[n] = fv;
+      } else if (bv !== null) {
+        kinds[n] = KIND_BOOL;
+        nums[n] = bv !== 0 ? 1 : 0;
+      } else {
+        kinds[n] = 255;
+      }
+      n++;
     }
+    strs.length = n;
+    col = { ids: ids.subarray(0, n), kinds: kinds.subarray(0, n), nums: nums.subarray(0, n), strs, exactInts: inexact === undefined };
     this.columns.set(key, col);
     if (this.columns.size > MAX_CACHED_COLUMNS) this.columns.delete(this.columns.keys().next().value!);
     return col;
@@ -100,4 +115,9 @@ export class SqlColumnSource implements ColumnSource {
     for (const id of ids) if (!this.excluded.has(id)) out.add(id);
     return out.and(this.universe());
   }
+}
+
+function grown<T extends Float64Array | Uint8Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
 }
