@@ -186,10 +186,15 @@ function decodeRust(c: Cursor): IndexMetadata | null {
         if (op !== OP.EMPTY_DICT) return null;
         if (key === 'id_to_label') idToLabel = collectIdToLabel(c);
         else if (key === 'label_to_id') {
-          // Checked once id_to_label is known (Rust writes it first, but a dict has no order).
           labelToIdPresent = true;
-          labelToId = { c, start: c.pos };
-          skipLabelToId(c);
+          if (idToLabel !== null) {
+            // Rust writes id_to_label first: check label_to_id in the same pass that reads past it.
+            if (!checkLabelToIdAt(c, idToLabel)) return null;
+          } else {
+            // A dict has no order: checked once id_to_label is known.
+            labelToId = { c, start: c.pos };
+            skipLabelToId(c);
+          }
         } else if (!emptyDictBody(c)) return null;
       } else {
         ints.set(key, op === OP.NONE ? null : c.uint(op));
@@ -208,7 +213,11 @@ function decodeRust(c: Cursor): IndexMetadata | null {
     if (entryByLabel[l] !== 0) return null; // shared label: the general path names both ids
     entryByLabel[l] = i + 1;
   }
-  if (labelToId !== null && !checkLabelToId(c.buf, labelToId.start, idToLabel, maxLabel)) return null;
+  if (labelToId !== null) {
+    const again = new Cursor(c.buf);
+    again.pos = labelToId.start;
+    if (!checkLabelToIdAt(again, idToLabel)) return null;
+  }
 
   const totalRaw = ints.get('total_elements_added') ?? null;
   if (totalRaw !== null && totalRaw < maxLabel) return null;
@@ -314,10 +323,14 @@ function skipLabelToId(c: Cursor): void {
 /**
  * label_to_id must be exactly the inverse of id_to_label: every key a known label, its value the
  * same UTF-8 bytes as that label's id, no key twice, as many entries. Compared byte for byte, so
- * no string is built.
+ * no string is built. Reads the dict body at the cursor and leaves the cursor after it.
  */
-function checkLabelToId(buf: Buffer, start: number, idToLabel: Collected, maxLabel: number): boolean {
+function checkLabelToIdAt(c: Cursor, idToLabel: Collected): boolean {
   const { n, idStart, idEnd, label } = idToLabel;
+  let maxLabel = 0;
+  for (let i = 0; i < n; i++) if (label[i]! > maxLabel) maxLabel = label[i]!;
+  if (maxLabel > Math.max(DENSE_FACTOR * n, 1 << 20)) return false;
+  const buf = c.buf;
   // (start + 1, length) of each label's id side by side: one cache line per random lookup.
   // The length turns to -1 once label_to_id has named the label.
   const byLabel = new Int32Array(2 * (maxLabel + 1));
@@ -326,8 +339,6 @@ function checkLabelToId(buf: Buffer, start: number, idToLabel: Collected, maxLab
     byLabel[2 * l] = idStart[i]! + 1;
     byLabel[2 * l + 1] = idEnd[i]! - idStart[i]!;
   }
-  const c = new Cursor(buf);
-  c.pos = start;
   let count = 0;
   const consistent = eachPair(c, (keyOp) => {
     const l = c.uint(keyOp);
@@ -341,6 +352,5 @@ function checkLabelToId(buf: Buffer, start: number, idToLabel: Collected, maxLab
     count++;
     return true;
   });
-  if (!consistent) return false;
-  return count === n;
+  return consistent && count === n;
 }

@@ -15,13 +15,14 @@ export class PickleIdMap extends Map<string, number> {
     labels: Float64Array;
     /** entry index + 1 per hash slot (0 = empty); the slot count is a power of two. */
     slots: Int32Array;
+    hashes: Int32Array;
   } | null;
   private readonly count: number;
 
-  private constructor(buf: Buffer, idStart: Int32Array, idEnd: Int32Array, labels: Float64Array, slots: Int32Array) {
+  private constructor(buf: Buffer, idStart: Int32Array, idEnd: Int32Array, labels: Float64Array, slots: Int32Array, hashes: Int32Array) {
     super();
     this.count = labels.length;
-    this.source = { buf, idStart, idEnd, labels, slots };
+    this.source = { buf, idStart, idEnd, labels, slots, hashes };
   }
 
   /**
@@ -34,11 +35,13 @@ export class PickleIdMap extends Map<string, number> {
     let size = 1024;
     while (size < 2 * n) size *= 2;
     const slots = new Int32Array(size);
+    // Each slot's full hash beside it: most probes end on a hash mismatch, without comparing bytes.
+    const hashes = new Int32Array(size);
     const mask = size - 1;
     for (let i = 0; i < n; i++) {
       const a = idStart[i]!;
       const b = idEnd[i]!;
-      let h = 0x811c9dc5;
+      let h = 0x811c9dc5 | 0;
       let high = 0;
       for (let k = a; k < b; k++) {
         const byte = buf[k]!;
@@ -50,12 +53,13 @@ export class PickleIdMap extends Map<string, number> {
       for (;;) {
         const e = slots[s]!;
         if (e === 0) break;
-        if (sameBytes(buf, idStart[e - 1]!, idEnd[e - 1]!, a, b)) return null;
+        if (hashes[s] === h && sameBytes(buf, idStart[e - 1]!, idEnd[e - 1]!, a, b)) return null;
         s = (s + 1) & mask;
       }
       slots[s] = i + 1;
+      hashes[s] = h;
     }
-    return new PickleIdMap(buf, idStart, idEnd, labels, slots);
+    return new PickleIdMap(buf, idStart, idEnd, labels, slots, hashes);
   }
 
   /** The key's UTF-8 bytes, encoded into a reused buffer (a lookup allocates nothing). */
@@ -70,13 +74,14 @@ export class PickleIdMap extends Map<string, number> {
     if (id.length * 3 > PickleIdMap.scratch.length) PickleIdMap.scratch = Buffer.alloc(id.length * 3);
     const key = PickleIdMap.scratch;
     const n = key.write(id, 0, 'utf8');
-    let h = 0x811c9dc5;
+    let h = 0x811c9dc5 | 0;
     for (let k = 0; k < n; k++) h = Math.imul(h ^ key[k]!, 0x01000193);
     const mask = src.slots.length - 1;
     const buf = src.buf;
     for (let s = h & mask; ; s = (s + 1) & mask) {
       const e = src.slots[s]!;
       if (e === 0) return -1;
+      if (src.hashes[s] !== h) continue;
       const a = src.idStart[e - 1]!;
       if (src.idEnd[e - 1]! - a !== n) continue;
       let k = 0;
