@@ -24,7 +24,8 @@ export interface ScalarColumn {
 export interface ColumnSource {
   /** Every record of the collection in the tables. */
   universe(): IdBitset;
-  scalarColumn(key: string): ScalarColumn;
+  /** The key's cached column, or null when this use should go through SQL instead (sqlLeaf). */
+  scalarColumn(key: string): ScalarColumn | null;
   /** A leaf evaluated by the SQL compiler: documents, array membership, and anything inexact here. */
   sqlLeaf(node: WhereNode): IdBitset;
 }
@@ -123,6 +124,7 @@ export function executeBitset(node: WhereNode, src: ColumnSource): IdBitset {
     case 'in': {
       const hits = IdBitset.empty(universe);
       const col = src.scalarColumn(node.key);
+      if (!col) return src.sqlLeaf(node);
       const exact =
         node.kind === 'compare' ? compareLeaf(col, sqlOperator(node.op), node.value, hits) : inLeaf(col, node.values, hits);
       if (!exact) return src.sqlLeaf(node);

@@ -21,7 +21,15 @@ export class SqlColumnSource implements ColumnSource {
     private readonly segmentId: string,
     /** Internal ids to leave out (records whose state comes from the WAL tail instead). */
     private readonly excluded: ReadonlySet<number> = new Set(),
+    /**
+     * Uses of a key answered through SQL (its indexes) before its column is built. A column costs a
+     * scan of every metadata row (seconds at a million records) and pays off on repeated filters;
+     * a filter used once is answered sooner by the index.
+     */
+    private readonly sqlUsesBeforeColumn = 0,
   ) {}
+
+  private readonly uses = new Map<string, number>();
 
   universe(): IdBitset {
     if (!this.universeCache) {
@@ -39,13 +47,16 @@ export class SqlColumnSource implements ColumnSource {
     return this.universeCache;
   }
 
-  scalarColumn(key: string): ScalarColumn {
+  scalarColumn(key: string): ScalarColumn | null {
     let col = this.columns.get(key);
     if (col) {
       this.columns.delete(key);
       this.columns.set(key, col); // most recently used last
       return col;
     }
+    const used = (this.uses.get(key) ?? 0) + 1;
+    this.uses.set(key, used);
+    if (used <= this.sqlUsesBeforeColumn) return null;
     const u = this.universe();
     const b = this.ctx.hasBoolColumn ? 'bool_value' : 'NULL';
     // Read as plain numbers, one row at a time: a million rows as arrays of BigInts held at once

@@ -55,7 +55,7 @@ export function runQuery(reader: CollectionReader, spec: QuerySpec, opts: Search
     };
     if (spec.where || spec.whereDocument) {
       const { internalIds, walMatches } = matchingInternalIds(reader, spec);
-      const labelOf = reader.labelsByInternalId();
+      const labelOf = reader.labelsOf(internalIds);
       for (const iid of internalIds) {
         const label = labelOf.get(iid);
         if (label === undefined && opts.allowPartial && warnings.length > 0) continue; // reported in the warnings
