@@ -1,6 +1,7 @@
 import type { SqliteDatabase } from '../sqlite/connection.js';
 import { compileWhere, type SqlFilterContext } from './compile-sql.js';
 import { IdBitset } from './id-bitset.js';
+import { grownInto } from '../util/grow-typed.js';
 import { KIND_BOOL, KIND_FLOAT, KIND_INT, KIND_STRING, type ColumnSource, type ScalarColumn } from './execute-bitset.js';
 import type { WhereNode } from './where-ast.js';
 
@@ -79,9 +80,9 @@ export class SqlColumnSource implements ColumnSource {
     for (const [id, sv, iv, fv, bv] of rows) {
       if (n === cap) {
         cap *= 2;
-        ids = grown(ids, new Float64Array(cap));
-        kinds = grown(kinds, new Uint8Array(cap));
-        nums = grown(nums, new Float64Array(cap));
+        ids = grownInto(ids, new Float64Array(cap));
+        kinds = grownInto(kinds, new Uint8Array(cap));
+        nums = grownInto(nums, new Float64Array(cap));
       }
       ids[n] = id;
       // Chroma's read order: string, int, float, bool; the first non-NULL column is the value.
@@ -126,9 +127,4 @@ export class SqlColumnSource implements ColumnSource {
     for (const id of ids) if (!this.excluded.has(id)) out.add(id);
     return out.and(this.universe());
   }
-}
-
-function grown<T extends Float64Array | Uint8Array>(from: T, to: T): T {
-  to.set(from);
-  return to;
 }

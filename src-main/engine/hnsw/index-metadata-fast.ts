@@ -1,6 +1,7 @@
 import { decodeIndexMetadata, type IndexMetadata, type LabelLookup } from './index-metadata.js';
 import { readPickle } from './pickle-reader.js';
 import { PickleIdMap } from './pickle-id-map.js';
+import { grownInto } from '../util/grow-typed.js';
 
 /**
  * Reads index_metadata.pickle: a direct decoder for the exact shape Chroma's Rust core writes
@@ -138,6 +139,8 @@ interface Collected {
   idStart: Int32Array;
   idEnd: Int32Array;
   label: Float64Array;
+  /** The highest label (0 when empty). */
+  maxLabel: number;
 }
 
 const FIELDS = new Set(['dimensionality', 'total_elements_added', 'max_seq_id', 'id_to_label', 'label_to_id', 'id_to_seq_id']);
@@ -203,9 +206,7 @@ function decodeRust(c: Cursor): IndexMetadata | null {
   }
   if (idToLabel === null) return null;
 
-  const { n, idStart, idEnd, label } = idToLabel;
-  let maxLabel = 0;
-  for (let i = 0; i < n; i++) if (label[i]! > maxLabel) maxLabel = label[i]!;
+  const { n, idStart, idEnd, label, maxLabel } = idToLabel;
   if (maxLabel > Math.max(DENSE_FACTOR * n, 1 << 20)) return null;
   const entryByLabel = new Int32Array(maxLabel + 1);
   for (let i = 0; i < n; i++) {
@@ -287,6 +288,7 @@ function collectIdToLabel(c: Cursor): Collected {
   let idEnd = new Int32Array(cap);
   let label = new Float64Array(cap);
   let n = 0;
+  let maxLabel = 0;
   const buf = c.buf;
   eachPair(c, (keyOp) => {
     const start = c.str(keyOp);
@@ -294,22 +296,18 @@ function collectIdToLabel(c: Cursor): Collected {
     const l = c.uint(c.op());
     if (n === cap) {
       cap *= 2;
-      idStart = grow(idStart, new Int32Array(cap));
-      idEnd = grow(idEnd, new Int32Array(cap));
-      label = grow(label, new Float64Array(cap));
+      idStart = grownInto(idStart, new Int32Array(cap));
+      idEnd = grownInto(idEnd, new Int32Array(cap));
+      label = grownInto(label, new Float64Array(cap));
     }
     idStart[n] = start;
     idEnd[n] = end;
     label[n] = l;
+    if (l > maxLabel) maxLabel = l;
     n++;
   });
   if (buf.length > 0x7fffffff) throw GIVE_UP; // byte offsets are kept in Int32Array
-  return { n, idStart, idEnd, label };
-}
-
-function grow<T extends Int32Array | Float64Array>(from: T, to: T): T {
-  to.set(from);
-  return to;
+  return { n, idStart, idEnd, label, maxLabel };
 }
 
 /** label_to_id's body, skipped for now (and validated by checkLabelToId). */
@@ -326,9 +324,7 @@ function skipLabelToId(c: Cursor): void {
  * no string is built. Reads the dict body at the cursor and leaves the cursor after it.
  */
 function checkLabelToIdAt(c: Cursor, idToLabel: Collected): boolean {
-  const { n, idStart, idEnd, label } = idToLabel;
-  let maxLabel = 0;
-  for (let i = 0; i < n; i++) if (label[i]! > maxLabel) maxLabel = label[i]!;
+  const { n, idStart, idEnd, label, maxLabel } = idToLabel;
   if (maxLabel > Math.max(DENSE_FACTOR * n, 1 << 20)) return false;
   const buf = c.buf;
   // (start + 1, length) of each label's id side by side: one cache line per random lookup.
