@@ -4,9 +4,8 @@ import type { FileEntry, HnswHeader, PickleSummary, Problem, Space } from '../..
 import { InspectorError } from '../../../shared/errors.js';
 import type { IndexMetadata, LabelLookup } from './index-metadata.js';
 import { DenseLabelIds, readIndexMetadata } from './index-metadata-fast.js';
-import { copyVector, denormalize, scanLevel0Labels, type LiveLabels } from './level0-scan.js';
+import { chunkViews, copyVector, denormalize, scanLevel0Labels, type LiveLabels } from './level0-scan.js';
 import { checkGraphConsistency } from './graph-consistency.js';
-import { float32View } from './vector-slab.js';
 import {
   DATA_LEVEL0_FILE,
   HEADER_FILE,
@@ -487,8 +486,8 @@ const UNIT_TOLERANCE = 2e-6;
  */
 export function implausibleVector(buf: Buffer, offset: number, dim: number, space: Space, norm: number | null): string | null {
   let sum = 0;
-  const floats = float32View(buf);
-  const at = (buf.byteOffset + offset) % 4 === 0 && floats ? (offset >> 2) : -1;
+  const floats = offset % 4 === 0 ? chunkViews(buf)?.floats : undefined;
+  const at = floats ? offset >> 2 : -1;
   for (let i = 0; i < dim; i++) {
     const v = at >= 0 ? floats![at + i]! : buf.readFloatLE(offset + i * 4);
     if (!Number.isFinite(v)) return NON_FINITE;

@@ -3,18 +3,10 @@ import path from 'node:path';
 import type { HnswHeader } from '../../../shared/models.js';
 import { InspectorError } from '../../../shared/errors.js';
 import { linkListBlockBytes } from './header.js';
-import { walkElements } from './level0-scan.js';
-import { float32View } from './vector-slab.js';
+import { chunkViews, walkElements } from './level0-scan.js';
 import { DATA_LEVEL0_FILE, LINK_LISTS_FILE } from './segment-files.js';
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-let lastWords: { buf: Buffer; view: Uint32Array } | null = null;
-
-/** The scan chunk as u32s (only asked for when float32View says the chunk is aligned on a LE host). */
-function uint32View(buf: Buffer): Uint32Array {
-  if (lastWords?.buf !== buf) lastWords = { buf, view: new Uint32Array(buf.buffer, buf.byteOffset, buf.length >> 2) };
-  return lastWords.view;
-}
 
 /**
  * A persisted HNSW graph as Chroma's fork holds it after loading (docs/format.md §6.2, §6.4): every
@@ -82,7 +74,7 @@ export function readGraphLinks(segmentDir: string, header: HnswHeader, slabSlotO
     if (n > maxM0) corrupt(DATA_LEVEL0_FILE, `element ${id} has ${n} level-0 neighbours, more than maxM0 ${maxM0}`);
     const row = id * stride0;
     level0[row] = n;
-    const words = float32View(chunk) ? uint32View(chunk) : null;
+    const words = chunkViews(chunk)?.words;
     for (let j = 0; j < n; j++) {
       const to = words ? words[(base >> 2) + 1 + j]! : chunk.readUInt32LE(base + 4 + 4 * j);
       if (to >= count) corrupt(DATA_LEVEL0_FILE, `element ${id} links to ${to}, past the ${count} elements`);

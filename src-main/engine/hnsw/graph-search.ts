@@ -49,7 +49,7 @@ export class CheckpointGraph {
   /** Distance to a slab slot for the current search (the slab's SIMD or JavaScript kernel). */
   private slabDistance: (slot: number) => number = () => Number.NaN;
 
-  private distanceTo(q: Float32Array, _slab: Float32Array, id: number): number {
+  private distanceTo(q: Float32Array, id: number): number {
     const at = this.links.vectorAt[id]!;
     return at >= 0 ? this.slabDistance(at) : this.distance(q, this.links.extra, (-at - 1) * this.dim);
   }
@@ -71,7 +71,7 @@ export class CheckpointGraph {
     const slab = this.slabData();
     this.slabDistance = this.slabQuery(q);
     let cur = g.entryPoint;
-    let curDist = this.distanceTo(q, slab, cur);
+    let curDist = this.distanceTo(q, cur);
     const stride = g.maxM + 1;
     for (let level = g.maxLevel; level > 0; level--) {
       let changed = true;
@@ -83,7 +83,7 @@ export class CheckpointGraph {
         const n = g.upper[at]!;
         for (let j = 1; j <= n; j++) {
           const cand = g.upper[at + j]!;
-          const d = this.distanceTo(q, slab, cand);
+          const d = this.distanceTo(q, cand);
           if (d < curDist) {
             curDist = d;
             cur = cand;
@@ -116,7 +116,7 @@ export class CheckpointGraph {
     top.clear();
     open.clear();
     let lowerBound: number;
-    const epKey = collect(ep) ? this.rankKey(slab, ep, this.distanceTo(q, slab, ep)) : null;
+    const epKey = collect(ep) ? this.rankKey(slab, ep, this.distanceTo(q, ep)) : null;
     if (epKey !== null) {
       lowerBound = epKey;
       top.push(epKey, ep);
@@ -138,7 +138,7 @@ export class CheckpointGraph {
         const cand = level0[row + j]!;
         if (visited[cand] === tag) continue;
         visited[cand] = tag;
-        const d = this.distanceTo(q, slab, cand);
+        const d = this.distanceTo(q, cand);
         if (top.size < ef || lowerBound > d) {
           open.push(-d, cand);
           if (collect(cand)) {

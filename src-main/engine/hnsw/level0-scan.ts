@@ -26,7 +26,31 @@ export function labelAt(buf: Buffer, base: number, labelOffset: number): number 
   const lo = base + labelOffset;
   return (buf[lo]! | (buf[lo + 1]! << 8) | (buf[lo + 2]! << 16)) + buf[lo + 3]! * 0x1000000 + buf.readUInt32LE(lo + 4) * 2 ** 32;
 }
+
 const LITTLE_ENDIAN = os.endianness() === 'LE';
+
+let viewed: { buf: Buffer; views: ChunkViews | null } | null = null;
+
+/** A scan chunk's bytes as float32s and as u32s (same memory). */
+export interface ChunkViews {
+  floats: Float32Array;
+  words: Uint32Array;
+}
+
+/**
+ * Typed views of a 4-aligned buffer on a little-endian host, or null (read it with readFloatLE /
+ * readUInt32LE then). Cached for the buffer last seen: the scans reuse one chunk for a whole file,
+ * so a million elements share one pair of views.
+ */
+export function chunkViews(buf: Buffer): ChunkViews | null {
+  if (viewed?.buf === buf) return viewed.views;
+  const views =
+    LITTLE_ENDIAN && buf.byteOffset % 4 === 0
+      ? { floats: new Float32Array(buf.buffer, buf.byteOffset, buf.length >> 2), words: new Uint32Array(buf.buffer, buf.byteOffset, buf.length >> 2) }
+      : null;
+  viewed = { buf, views };
+  return views;
+}
 
 export interface Level0Scan {
   deletedCount: number;

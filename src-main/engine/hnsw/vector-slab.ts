@@ -2,23 +2,14 @@ import type { Space } from '../../../shared/models.js';
 import { forkDistance, rankedDistance, type ForkDistance } from './fork-distance.js';
 import type { SearchHit } from './vector-index.js';
 import { VectorArena } from './simd-kernel.js';
+import { chunkViews } from './level0-scan.js';
 
 const INITIAL_CAPACITY = 1024;
 /** Labels below max(this, factor × slots) index a typed table; larger ones go to a Map. */
 const DENSE_LABEL_MIN = 1 << 20;
 const DENSE_LABEL_FACTOR = 16;
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-let viewed: { buf: Buffer; view: Float32Array | null } | null = null;
-
 const bytesOf = (data: Float32Array) => new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-
-/** A float32 view of a 4-aligned buffer (little-endian hosts), cached for the buffer last seen. */
-export function float32View(buf: Buffer): Float32Array | null {
-  if (viewed?.buf === buf) return viewed.view;
-  const view = LITTLE_ENDIAN && buf.byteOffset % 4 === 0 ? new Float32Array(buf.buffer, buf.byteOffset, buf.length >> 2) : null;
-  viewed = { buf, view };
-  return view;
-}
 
 /**
  * A collection's vectors in one contiguous Float32Array, as the index stores them (unit vectors
@@ -156,7 +147,7 @@ export class VectorSlab {
   putFromBuffer(label: number, buf: Buffer, byteOffset: number, norm: number | null): void {
     const slot = this.claim(label);
     const base = slot * this.dim;
-    const floats = (buf.byteOffset + byteOffset) % 4 === 0 ? float32View(buf) : null;
+    const floats = byteOffset % 4 === 0 ? chunkViews(buf)?.floats : undefined;
     if (floats) {
       // Through a view of the (reused) chunk: Buffer.copy's per-call cost is most of the load
       // at a million vectors.
