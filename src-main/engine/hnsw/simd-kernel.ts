@@ -69,36 +69,34 @@ const TAIL = 6;
 const D = 7;
 const DS = 8;
 
+/**
+ * `acc = acc + combine(load(q + i), load(v + i))` for i from its current value while i < limit,
+ * stepping by `step` bytes: the 4-lane loop and the scalar tail are this one loop shape.
+ */
+function accumulateLoop(acc: number, limit: number, step: number, load: number[], combine: number[], add: number[]): number[] {
+  const at = (base: number) => [...op.get(base), ...op.get(I), ...op.i32Add];
+  return [
+    ...op.block,
+    ...op.loop,
+    ...op.get(I), ...op.get(limit), ...op.i32GeU, ...op.brIf(1),
+    ...op.get(acc),
+    ...at(Q), ...load,
+    ...at(V), ...load,
+    ...combine,
+    ...add,
+    ...op.set(acc),
+    ...op.get(I), ...op.i32Const(step), ...op.i32Add, ...op.set(I),
+    ...op.br(0),
+    ...op.end,
+    ...op.end,
+  ];
+}
+
 /** One kernel: `lanes` combines a q and a v vector into the lane terms, `scalar` the tail terms. */
 function kernelBody(lanes: number[], scalar: number[], finish: number[]): number[] {
-  const at = (base: number) => [...op.get(base), ...op.get(I), ...op.i32Add];
   const code = [
-    ...op.block,
-    ...op.loop,
-    ...op.get(I), ...op.get(SIMD), ...op.i32GeU, ...op.brIf(1),
-    ...op.get(ACC),
-    ...at(Q), ...op.v128Load,
-    ...at(V), ...op.v128Load,
-    ...lanes,
-    ...op.f32x4Add,
-    ...op.set(ACC),
-    ...op.get(I), ...op.i32Const(16), ...op.i32Add, ...op.set(I),
-    ...op.br(0),
-    ...op.end,
-    ...op.end,
-    ...op.block,
-    ...op.loop,
-    ...op.get(I), ...op.get(DIM), ...op.i32GeU, ...op.brIf(1),
-    ...op.get(TAIL),
-    ...at(Q), ...op.f32Load,
-    ...at(V), ...op.f32Load,
-    ...scalar,
-    ...op.f32Add,
-    ...op.set(TAIL),
-    ...op.get(I), ...op.i32Const(4), ...op.i32Add, ...op.set(I),
-    ...op.br(0),
-    ...op.end,
-    ...op.end,
+    ...accumulateLoop(ACC, SIMD, 16, op.v128Load, lanes, op.f32x4Add),
+    ...accumulateLoop(TAIL, DIM, 4, op.f32Load, scalar, op.f32Add),
     // ((a0 + a1) + a2) + a3, then + tail (an empty tail adds +0, which changes no distance).
     ...op.get(ACC), ...op.lane(0),
     ...op.get(ACC), ...op.lane(1), ...op.f32Add,
