@@ -1,12 +1,12 @@
 // Builds a benchmark folder with REAL Chroma (test/reference-chroma), cached outside the repo:
 //   node scripts/bench/make-bench-folder.mjs <records> <out-dir> [--wal-only] [--port N]
-// One collection "bench": 128-d cosine, typed metadata (bucket = i % 10 for 10% filters,
-// pct = i % 100 for 1% filters), short documents. --wal-only sets a sync threshold so high that
+// One collection "bench" of bench-records.mjs's records, 128-d cosine. --wal-only sets a sync threshold so high that
 // Chroma never persists the index: every vector stays in the WAL.
 // Run from a directory where the `chromadb` client resolves (see bench.mjs).
 import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { benchRecords } from './bench-records.mjs';
 
 const [n, out] = [Number(process.argv[2]), process.argv[3]];
 const walOnly = process.argv.includes('--wal-only');
@@ -15,10 +15,6 @@ const port = portAt > 0 ? Number(process.argv[portAt + 1]) : 18811;
 const chromaBin = process.env.CHROMA_BIN;
 if (!n || !out || !chromaBin) throw new Error('usage: CHROMA_BIN=… make-bench-folder.mjs <records> <out-dir> [--wal-only]');
 const { ChromaClient } = await import('chromadb');
-
-let s = 12345;
-const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0), s / 4294967296);
-const WORDS = ['vector', 'index', 'sqlite', 'graph', 'cat', 'dog', 'search', 'query', 'backup', 'segment', 'tenant', 'hnsw'];
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
@@ -44,17 +40,12 @@ const client = new ChromaClient({ host: '127.0.0.1', port });
 const metadata = { 'hnsw:space': 'cosine', ...(walOnly ? { 'hnsw:sync_threshold': 100000000, 'hnsw:batch_size': 100000000 } : {}) };
 const col = await client.createCollection({ name: 'bench', metadata, embeddingFunction: null });
 const BATCH = 5000;
+const records = benchRecords();
 const t0 = Date.now();
 for (let i = 0; i < n; i += BATCH) {
-  const ids = [], embeddings = [], metadatas = [], documents = [];
-  for (let j = i; j < Math.min(n, i + BATCH); j++) {
-    ids.push(`r${j}`);
-    embeddings.push(Array.from({ length: 128 }, () => rand() * 2 - 1));
-    metadatas.push({ bucket: j % 10, pct: j % 100, score: Math.round(rand() * 1000) / 10, flag: j % 2 === 0, tag: WORDS[j % WORDS.length] });
-    documents.push(`${WORDS[Math.floor(rand() * 12)]} ${WORDS[Math.floor(rand() * 12)]} ${j % 100 === 7 ? 'needle' : 'hay'} ${j}`);
-  }
-  await col.add({ ids, embeddings, metadatas, documents });
-  if ((i / BATCH) % 20 === 0) process.stderr.write(`  ${i + ids.length}/${n} (${Math.round(((i + ids.length) / (Date.now() - t0)) * 1000)}/s)\n`);
+  const batch = records(i, Math.min(n, i + BATCH));
+  await col.add(batch);
+  if ((i / BATCH) % 20 === 0) process.stderr.write(`  ${i + batch.ids.length}/${n} (${Math.round(((i + batch.ids.length) / (Date.now() - t0)) * 1000)}/s)\n`);
 }
 const seconds = (Date.now() - t0) / 1000;
 writeFileSync(join(out, 'made.json'), JSON.stringify({ records: n, walOnly, chromaAddPerSecond: n / seconds }, null, 1));

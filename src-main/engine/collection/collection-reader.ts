@@ -108,7 +108,8 @@ export class CollectionReader {
     return this.overlayCache;
   }
 
-  vectors(): VectorState {
+  /** `forQuery`: load for a search (see VectorState.load); any later call gets the same state. */
+  vectors(opts: { forQuery?: boolean } = {}): VectorState {
     if (!this.vectorCache) {
       const seg = this.catalog.vectorSegment;
       this.vectorCache = VectorState.load({
@@ -122,7 +123,7 @@ export class CollectionReader {
         readTail: (after) => readWalTail(this.ctx.db, this.catalog.topic, after, { vectorsOnly: true }),
         readOverlap: (upTo, limit) => readWalBefore(this.ctx.db, this.catalog.topic, upTo, limit),
         maxKnownSeq: (enough) => this.maxKnownSeq(enough),
-      });
+      }, opts);
       this.previewCache = undefined; // the loaded vectors answer previews now
     }
     return this.vectorCache;

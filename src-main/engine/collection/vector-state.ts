@@ -7,6 +7,7 @@ import { compareHits, norm32, normalizeForStorage, normalizeQuery } from '../hns
 import { VectorSlab } from '../hnsw/vector-slab.js';
 import { CheckpointGraph } from '../hnsw/graph-search.js';
 import { readGraphLinks } from '../hnsw/graph-links.js';
+import { Level0LinkCollector } from '../hnsw/level0-links.js';
 import { forkDistance, rankedDistance, type ForkDistance } from '../hnsw/fork-distance.js';
 import { readHeaderFile } from '../hnsw/segment-files.js';
 import { reportLoad } from '../util/load-progress.js';
@@ -45,6 +46,8 @@ export class VectorState {
   /** Labels the WAL tail added, changed or deleted after the checkpoint: never answered from its graph. */
   private readonly touched = new Set<number>();
   private graph: CheckpointGraph | null | undefined;
+  /** Level-0 rows taken while loading, until the graph is built from them. */
+  private collectedLinks: Level0LinkCollector | undefined;
   private tailDistance: ForkDistance | undefined;
 
   private constructor(
@@ -65,8 +68,13 @@ export class VectorState {
     });
   }
 
-  static load(source: VectorSource): VectorState {
+  /**
+   * `forQuery`: the caller is about to search, so the graph's level-0 rows are taken in the same
+   * pass over data_level0.bin as the vectors (a get with embeddings does not pay for them).
+   */
+  static load(source: VectorSource, opts: { forQuery?: boolean } = {}): VectorState {
     const dim = source.dimension;
+    const links = opts.forQuery ? new Level0LinkCollector() : undefined;
     let slab = new VectorSlab(source.space, dim ?? 1);
     let checkpoint: CheckpointResult | null = null;
     if (source.vectorSegmentId && dim !== null) {
@@ -76,6 +84,7 @@ export class VectorState {
         sink: {
           reserve: (n) => (slab = new VectorSlab(source.space, dim, n)),
           vector: (label, buf, offset, norm) => slab.putFromBuffer(label, buf, offset, norm),
+          chunk: links ? (buf, firstId, count, header) => links.chunk(buf, firstId, count, header) : undefined,
         },
       });
       // An unusable checkpoint is ignored entirely, as Chroma does; phantoms are never visible.
@@ -100,6 +109,7 @@ export class VectorState {
     // The checkpoint's map becomes the live map (the tail replay edits it in place).
     const state = new VectorState(source, slab, usable ? checkpoint!.idToLabel : new Map(), checkpoint, seq, tail, damaged);
     state.problems.unshift(...checks);
+    if (usable) state.collectedLinks = links;
     return state;
   }
 
@@ -206,10 +216,17 @@ export class VectorState {
       // An element's slab vector serves the graph only if it is the checkpoint's own: live there
       // and untouched by the WAL tail. Deleted, phantom and tail-changed elements keep a copy of
       // their persisted vector, through which the graph still routes.
-      const links = readGraphLinks(segmentDir, header, (label, deleted) => {
-        if (deleted || this.touched.has(label)) return -1;
-        return this.slab.slotOf(label) ?? -1;
-      });
+      const collected = this.collectedLinks;
+      this.collectedLinks = undefined;
+      const links = readGraphLinks(
+        segmentDir,
+        header,
+        (label, deleted) => {
+          if (deleted || this.touched.has(label)) return -1;
+          return this.slab.slotOf(label) ?? -1;
+        },
+        collected,
+      );
       return (this.graph = new CheckpointGraph(links, () => this.slab.storage(), this.slab.dim, this.source.space, (q) => this.slab.queryDistance(q)));
     } catch (err) {
       if (!(err instanceof InspectorError)) throw err;

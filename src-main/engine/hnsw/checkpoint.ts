@@ -202,6 +202,8 @@ export interface CheckpointOptions {
     reserve?(elements: number): void;
     /** A stored vector in place in the read buffer (little-endian float32 at `offset`). */
     vector(label: number, buf: Buffer, offset: number, norm: number | null): void;
+    /** Each chunk of data_level0.bin as read (elements firstId… of `header`), e.g. to take the graph's links in the same pass. */
+    chunk?(buf: Buffer, firstId: number, count: number, header: HnswHeader): void;
   };
 }
 
@@ -320,6 +322,7 @@ export function readCheckpoint(folderAbsPath: string, segmentRelName: string, op
           if (norms) vectors.set(label, denormalize(v, normAt(norms, id)));
         },
     `Loading the vectors of ${segmentRelName}`,
+    sink?.chunk ? (buf, firstId, count) => sink.chunk!(buf, firstId, count, header) : undefined,
   );
   result.deletedCount = scan.deletedCount;
   // From here on, damage is per label: Chroma would load the index, so we keep every vector that

@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { HnswHeader } from '../../../shared/models.js';
 import { InspectorError } from '../../../shared/errors.js';
 import { linkListBlockBytes } from './header.js';
-import { chunkViews, walkElements } from './level0-scan.js';
+import { walkElements } from './level0-scan.js';
+import { Level0LinkCollector, NOT_ALL_READ } from './level0-links.js';
 import { DATA_LEVEL0_FILE, LINK_LISTS_FILE } from './segment-files.js';
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
@@ -49,71 +50,82 @@ function corrupt(file: string, problem: string): never {
   throw new InspectorError('CORRUPT_HNSW', `${file}: ${problem}`, { file });
 }
 
-/** Reads the graph of a checkpoint whose header (and link-list walk) was already validated. */
-export function readGraphLinks(segmentDir: string, header: HnswHeader, slabSlotOf: SlabSlotOf): GraphLinks {
-  const count = header.curElementCount;
-  const { maxM0, maxM, dim, offsetData } = header;
-  const stride0 = maxM0 + 1;
-  const level0 = new Uint32Array(count * stride0);
-  const labels = new Float64Array(count);
-  const deleted = new Uint8Array(count);
-  const vectorAt = new Int32Array(count);
-  let extra = new Float32Array(dim * 16);
-  let extraRows = 0;
-  let deletedCount = 0;
-  let maxLabel = 0;
+/** Past this share of elements needing a private vector, they are read in one sequential pass instead of one read each. */
+const PREAD_SHARE = 1 / 16;
+
+/**
+ * Reads the graph of a checkpoint whose header (and link-list walk) was already validated.
+ * `collected` holds the level-0 rows when the vector load took them in its own pass over
+ * data_level0.bin; otherwise the file is walked here.
+ */
+export function readGraphLinks(segmentDir: string, header: HnswHeader, slabSlotOf: SlabSlotOf, collected?: Level0LinkCollector): GraphLinks {
   const dataFile = path.join(segmentDir, DATA_LEVEL0_FILE);
-  walkElements(dataFile, header, (id, label, isDeleted, chunk, base) => {
-    labels[id] = label;
-    if (label > maxLabel) maxLabel = label;
-    if (isDeleted) {
-      deleted[id] = 1;
-      deletedCount++;
-    }
-    const n = chunk[base]! | (chunk[base + 1]! << 8);
-    if (n > maxM0) corrupt(DATA_LEVEL0_FILE, `element ${id} has ${n} level-0 neighbours, more than maxM0 ${maxM0}`);
-    const row = id * stride0;
-    level0[row] = n;
-    const words = chunkViews(chunk)?.words;
-    for (let j = 0; j < n; j++) {
-      const to = words ? words[(base >> 2) + 1 + j]! : chunk.readUInt32LE(base + 4 + 4 * j);
-      if (to >= count) corrupt(DATA_LEVEL0_FILE, `element ${id} links to ${to}, past the ${count} elements`);
-      level0[row + 1 + j] = to;
-    }
-    const slot = slabSlotOf(label, isDeleted);
-    if (slot >= 0) {
-      vectorAt[id] = slot;
-      return;
-    }
-    if ((extraRows + 1) * dim > extra.length) {
-      const grown = new Float32Array(extra.length * 2);
-      grown.set(extra);
-      extra = grown;
-    }
-    const at = extraRows * dim;
-    const from = base + offsetData;
-    if (LITTLE_ENDIAN) extra.set(new Float32Array(chunk.buffer.slice(chunk.byteOffset + from, chunk.byteOffset + from + dim * 4)), at);
-    else for (let i = 0; i < dim; i++) extra[at + i] = chunk.readFloatLE(from + 4 * i);
-    vectorAt[id] = -(++extraRows);
-  }, 'Loading the HNSW graph');
+  let rows = collected?.result(header);
+  if (!rows || 'problem' in rows) {
+    // A collector that saw damage names it; one that was not fed (or saw another header) is re-run here.
+    if (rows && rows.problem !== NOT_ALL_READ) corrupt(DATA_LEVEL0_FILE, rows.problem);
+    const own = new Level0LinkCollector();
+    walkElements(dataFile, header, () => {}, 'Loading the HNSW graph', (chunk, first, count) => own.chunk(chunk, first, count, header));
+    rows = own.result(header);
+    if ('problem' in rows) corrupt(DATA_LEVEL0_FILE, rows.problem);
+  }
+  const { count, labels, deleted } = rows;
+  const dim = header.dim;
+  // An element's vector is its slab slot, or a private copy from the file (deleted, phantom and
+  // WAL-changed elements: the graph still routes through their persisted vectors).
+  const vectorAt = new Int32Array(count);
+  const copied: number[] = [];
+  for (let id = 0; id < count; id++) {
+    const slot = slabSlotOf(labels[id]!, deleted[id] === 1);
+    if (slot >= 0) vectorAt[id] = slot;
+    else vectorAt[id] = -(copied.push(id));
+  }
+  const extra = new Float32Array(copied.length * dim);
+  if (copied.length > 0) readPrivateVectors(dataFile, header, copied, extra, copied.length > count * PREAD_SHARE);
   const { levels, upperStart, upper } = readUpperLevels(path.join(segmentDir, LINK_LISTS_FILE), header);
   return {
     count,
     maxLevel: header.maxLevel,
     entryPoint: header.enterpointNode,
-    maxM0,
-    maxM,
-    level0,
+    maxM0: header.maxM0,
+    maxM: header.maxM,
+    level0: rows.level0,
     levels,
     upperStart,
     upper,
     labels,
     deleted,
-    deletedCount,
+    deletedCount: rows.deletedCount,
     vectorAt,
-    extra: extra.subarray(0, extraRows * dim),
-    maxLabel,
+    extra,
+    maxLabel: rows.maxLabel,
   };
+}
+
+/** Copies the persisted vectors of `ids` (ascending) into consecutive rows of `out`. */
+function readPrivateVectors(dataFile: string, header: HnswHeader, ids: number[], out: Float32Array, sequential: boolean): void {
+  const { dim, offsetData, sizeDataPerElement: size } = header;
+  const copyRow = (row: number, buf: Buffer, at: number) => {
+    if (LITTLE_ENDIAN) out.set(new Float32Array(buf.buffer.slice(buf.byteOffset + at, buf.byteOffset + at + dim * 4)), row * dim);
+    else for (let i = 0; i < dim; i++) out[row * dim + i] = buf.readFloatLE(at + 4 * i);
+  };
+  if (sequential) {
+    let next = 0;
+    walkElements(dataFile, header, (id, _label, _deleted, chunk, base) => {
+      if (ids[next] === id) copyRow(next++, chunk, base + offsetData);
+    });
+    return;
+  }
+  const buf = Buffer.allocUnsafe(dim * 4);
+  const fd = fs.openSync(dataFile, 'r');
+  try {
+    ids.forEach((id, row) => {
+      if (fs.readSync(fd, buf, 0, buf.length, id * size + offsetData) !== buf.length) corrupt(DATA_LEVEL0_FILE, `ends inside element ${id}`);
+      copyRow(row, buf, 0);
+    });
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** link_lists.bin into typed arrays: one pass to size them, one to copy (docs/format.md §6.4). */

@@ -77,6 +77,8 @@ export function walkElements(
   visit: (id: number, label: number, deleted: boolean, chunk: Buffer, base: number) => void,
   /** What the walk is for, reported as load progress (elements done of cur_element_count) when given. */
   progressMessage?: string,
+  /** Sees each chunk once its elements were visited: for readers that take whole rows (the graph's links). */
+  onChunk?: (chunk: Buffer, firstId: number, count: number) => void,
 ): void {
   const { curElementCount: cur, sizeDataPerElement: size, labelOffset } = header;
   const perChunk = Math.max(1, Math.floor(SCAN_CHUNK_BYTES / size));
@@ -96,6 +98,7 @@ export function walkElements(
         const base = j * size;
         visit(first + j, labelAt(chunk, base, labelOffset), isDeletedAt(chunk, base), chunk, base);
       }
+      onChunk?.(chunk, first, count);
       if (progressMessage) reportLoad(first + count, cur, progressMessage);
     }
   } finally {
@@ -198,7 +201,14 @@ export interface Level0LabelScan {
  * (the pickle's highest label + 1; graph labels beyond it, phantoms, fall back to a Map), and every
  * live element's vector goes to `sink` in place.
  */
-export function scanLevel0Labels(absFile: string, header: HnswHeader, labelBound: number, sink: Level0Sink, progressMessage?: string): Level0LabelScan {
+export function scanLevel0Labels(
+  absFile: string,
+  header: HnswHeader,
+  labelBound: number,
+  sink: Level0Sink,
+  progressMessage?: string,
+  onChunk?: (chunk: Buffer, firstId: number, count: number) => void,
+): Level0LabelScan {
   const { offsetData } = header;
   const scan: Level0LabelScan = { deletedCount: 0, liveLabels: new LiveLabels(labelBound), deletedLabels: new Set(), duplicates: [] };
   const live = scan.liveLabels;
@@ -211,6 +221,6 @@ export function scanLevel0Labels(absFile: string, header: HnswHeader, labelBound
     const prev = live.set(label, id);
     if (prev !== undefined) scan.duplicates.push({ label, first: prev, second: id });
     sink(label, id, chunk, base + offsetData);
-  }, progressMessage);
+  }, progressMessage, onChunk);
   return scan;
 }

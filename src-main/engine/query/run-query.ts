@@ -37,7 +37,7 @@ export function runQuery(reader: CollectionReader, spec: QuerySpec, opts: Search
   // nResults 0 (which the client lets through) finds nothing; Chroma answers one empty list per vector.
   if (dim === null || spec.nResults === 0) return empty();
   checkFiltersIndexed(reader.catalog.schemaJson, spec.where, spec.whereDocument);
-  const vectors = reader.vectors();
+  const vectors = reader.vectors({ forQuery: true });
   // Records without a usable vector would be silently left out: fail, or (allowPartial) say so.
   const warnings = checkVectorCoverage(reader, opts);
   const withWarnings = (r: QueryResult): QueryResult => (warnings.length > 0 ? { ...r, warnings } : r);

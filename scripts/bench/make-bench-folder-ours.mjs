@@ -1,0 +1,39 @@
+// Builds a benchmark folder with OUR write engine (PersistentClient from dist/), cached outside the
+// repo, for sizes where real Chroma would take hours to write one (5M):
+//   node --max-old-space-size=12000 scripts/bench/make-bench-folder-ours.mjs <records> <out-dir>
+// The records are bench-records.mjs's, as in the folders real Chroma writes. The HNSW checkpoint is
+// persisted every PERSIST_EVERY records (the collection's hnsw:sync_threshold): hnswlib inserts
+// one vector at a time (~2,000/s on the bench machine), so a 5M folder takes about an hour.
+// verify-bench-folder.mjs then checks it with real Chroma.
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PersistentClient } from '../../dist/index.js';
+import { benchRecords } from './bench-records.mjs';
+
+const [n, out] = [Number(process.argv[2]), process.argv[3]];
+if (!n || !out) throw new Error('usage: make-bench-folder-ours.mjs <records> <out-dir>');
+const BATCH = 5000;
+const PERSIST_EVERY = 1_000_000;
+
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+const data = join(out, 'data');
+const client = new PersistentClient({ path: data });
+const metadata = { 'hnsw:space': 'cosine', 'hnsw:sync_threshold': PERSIST_EVERY, 'hnsw:batch_size': BATCH };
+const col = await client.createCollection({ name: 'bench', metadata, embeddingFunction: null });
+const records = benchRecords();
+const t0 = Date.now();
+for (let i = 0; i < n; i += BATCH) {
+  const t = Date.now();
+  const batch = records(i, Math.min(n, i + BATCH));
+  await col.add(batch);
+  const done = i + batch.ids.length;
+  if ((i / BATCH) % 20 === 0 || Date.now() - t > 10_000) {
+    process.stderr.write(`  ${done}/${n} (${Math.round((done / (Date.now() - t0)) * 1000)}/s, last batch ${Date.now() - t} ms)\n`);
+  }
+}
+await client.close();
+const seconds = (Date.now() - t0) / 1000;
+writeFileSync(join(out, 'made.json'), JSON.stringify({ records: n, walOnly: false, writtenBy: 'chroma-inspector', oursAddPerSecond: n / seconds }, null, 1));
+console.log(`${n} records in ${seconds.toFixed(1)} s (${Math.round(n / seconds)}/s) -> ${data}`);
+if (!existsSync(join(data, 'chroma.sqlite3'))) process.exit(1);

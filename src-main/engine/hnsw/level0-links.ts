@@ -1,0 +1,113 @@
+import type { HnswHeader } from '../../../shared/models.js';
+import { chunkViews, isDeletedAt, labelAt } from './level0-scan.js';
+
+/** What result() says when the rows of that header were not (all) collected: the caller walks the file itself. */
+export const NOT_ALL_READ = 'the level-0 rows were not all read';
+
+/** Whether two headers describe the same element layout (the collector's rows fit both). */
+function sameLayout(a: HnswHeader, b: HnswHeader): boolean {
+  return (
+    a.curElementCount === b.curElementCount &&
+    a.sizeDataPerElement === b.sizeDataPerElement &&
+    a.maxM0 === b.maxM0 &&
+    a.labelOffset === b.labelOffset &&
+    a.offsetData === b.offsetData
+  );
+}
+
+/** Every element's level-0 row as the graph search reads it, taken from data_level0.bin chunks. */
+export interface Level0Links {
+  count: number;
+  /** maxM0 + 1 u32 per element: the neighbour count, then the neighbours' internal ids. */
+  level0: Uint32Array;
+  labels: Float64Array;
+  deleted: Uint8Array;
+  deletedCount: number;
+  /** The highest label on any element, deleted ones included. */
+  maxLabel: number;
+}
+
+/**
+ * Takes the graph's level-0 rows out of data_level0.bin chunks as a scan reads them, so the first
+ * query's vector load and graph load share one pass over the file (the file is mostly links).
+ * A row that breaks the header's bounds makes the whole collection unusable, with the reason.
+ */
+export class Level0LinkCollector {
+  private header: HnswHeader | null = null;
+  private links: Level0Links | null = null;
+  private seen = 0;
+  private problem: string | null = null;
+
+  /** Copies the rows of elements firstId… (a walk restarts from element 0 when a checkpoint is read again). */
+  chunk(buf: Buffer, firstId: number, count: number, header: HnswHeader): void {
+    if (firstId === 0 || this.header !== header) this.reset(header);
+    if (this.problem !== null || firstId !== this.seen) {
+      this.problem ??= `chunks arrived out of order (element ${firstId} after ${this.seen})`;
+      return;
+    }
+    const links = this.links!;
+    const { maxM0, sizeDataPerElement: size, labelOffset } = header;
+    const stride0 = maxM0 + 1;
+    const total = links.count;
+    const words = size % 4 === 0 && labelOffset % 4 === 0 ? chunkViews(buf)?.words : undefined;
+    for (let j = 0; j < count; j++) {
+      const id = firstId + j;
+      const base = j * size;
+      const label = words ? words[(base + labelOffset) >> 2]! + words[((base + labelOffset) >> 2) + 1]! * 2 ** 32 : labelAt(buf, base, labelOffset);
+      links.labels[id] = label;
+      if (label > links.maxLabel) links.maxLabel = label;
+      if (isDeletedAt(buf, base)) {
+        links.deleted[id] = 1;
+        links.deletedCount++;
+      }
+      const n = buf[base]! | (buf[base + 1]! << 8);
+      if (n > maxM0) {
+        this.problem = `element ${id} has ${n} level-0 neighbours, more than maxM0 ${maxM0}`;
+        return;
+      }
+      const row = id * stride0;
+      links.level0[row] = n;
+      const w = base >> 2;
+      for (let k = 1; k <= n; k++) {
+        const to = words ? words[w + k]! : buf.readUInt32LE(base + 4 * k);
+        if (to >= total) {
+          this.problem = `element ${id} links to ${to}, past the ${total} elements`;
+          return;
+        }
+        links.level0[row + k] = to;
+      }
+    }
+    this.seen = firstId + count;
+  }
+
+  /** The rows of every element of `header`, or why there are none (damage, or a walk that did not finish). */
+  result(header: HnswHeader): Level0Links | { problem: string } {
+    if (this.problem !== null) return { problem: this.problem };
+    if (!this.header || !sameLayout(this.header, header) || !this.links || this.seen !== header.curElementCount) {
+      return { problem: NOT_ALL_READ };
+    }
+    return this.links;
+  }
+
+  private reset(header: HnswHeader): void {
+    const count = header.curElementCount;
+    const sameShape = this.links && this.links.count === count && this.header?.maxM0 === header.maxM0;
+    this.header = header;
+    this.seen = 0;
+    this.problem = null;
+    if (sameShape) {
+      this.links!.deleted.fill(0);
+      this.links!.deletedCount = 0;
+      this.links!.maxLabel = 0;
+      return;
+    }
+    this.links = {
+      count,
+      level0: new Uint32Array(count * (header.maxM0 + 1)),
+      labels: new Float64Array(count),
+      deleted: new Uint8Array(count),
+      deletedCount: 0,
+      maxLabel: 0,
+    };
+  }
+}
