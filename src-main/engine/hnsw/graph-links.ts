@@ -4,6 +4,7 @@ import type { HnswHeader } from '../../../shared/models.js';
 import { InspectorError } from '../../../shared/errors.js';
 import { linkListBlockBytes } from './header.js';
 import { walkElements } from './level0-scan.js';
+import { reportLoad } from '../util/load-progress.js';
 import { Level0LinkCollector, NOT_ALL_READ } from './level0-links.js';
 import { DATA_LEVEL0_FILE, LINK_LISTS_FILE } from './segment-files.js';
 
@@ -83,6 +84,8 @@ export function readGraphLinks(segmentDir: string, header: HnswHeader, slabSlotO
   const extra = new Float32Array(copied.length * dim);
   if (copied.length > 0) readPrivateVectors(dataFile, header, copied, extra, copied.length > count * PREAD_SHARE);
   const { levels, upperStart, upper } = readUpperLevels(path.join(segmentDir, LINK_LISTS_FILE), header);
+  // The level-0 rows may have come with the vectors; the graph's own step still ends here.
+  reportLoad(count, count, 'Loading the HNSW graph');
   return {
     count,
     maxLevel: header.maxLevel,

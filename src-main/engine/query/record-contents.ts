@@ -1,5 +1,6 @@
 import type { TypedMetadata, TypedScalar, TypedValue } from '../util/typed-value.js';
 import type { FolderContext } from '../collection/folder-context.js';
+import type { SqliteStatement } from '../sqlite/connection.js';
 import { readTypedColumns } from '../catalog/typed-columns.js';
 import { DOCUMENT_KEY, URI_KEY } from '../wal/decode-row.js';
 
@@ -11,22 +12,32 @@ export interface RecordContents {
 
 const CHUNK = 20000;
 
+interface ContentStatements {
+  scalar: SqliteStatement;
+  array: SqliteStatement | null;
+}
+
 /**
- * Metadata, document and uri of records by internal id (embeddings.id). Array values come from
- * embedding_metadata_array in table order, as Chroma reads them.
+ * The two statements per open database: preparing them is about a third of a warm query's
+ * contents load (a query's include reads ten records). Keyed by the context, which the folder
+ * replaces when it reopens its database, so a statement never outlives its connection.
  */
-export function loadRecordContents(ctx: FolderContext, internalIds: readonly number[]): Map<number, RecordContents> {
-  const out = new Map<number, RecordContents>();
-  if (internalIds.length === 0) return out;
+const statements = new WeakMap<FolderContext, ContentStatements>();
+
+function contentStatements(ctx: FolderContext): ContentStatements {
+  let cached = statements.get(ctx);
+  if (cached) return cached;
   const { db, probe } = ctx;
   const t = 'embedding_metadata';
-  const scalarSql = `SELECT id, key, ${probe.col(t, 'string_value', 's')}, ${probe.col(t, 'int_value', 'i')},
-    ${probe.col(t, 'float_value', 'f')}, ${probe.col(t, 'bool_value', 'b')}
-    FROM embedding_metadata WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id, rowid`;
-  const scalarStmt = db.prepare(scalarSql).safeIntegers(true);
-  const arrays = ctx.filterContext.hasArrayTable;
+  const scalar = db
+    .prepare(
+      `SELECT id, key, ${probe.col(t, 'string_value', 's')}, ${probe.col(t, 'int_value', 'i')},
+       ${probe.col(t, 'float_value', 'f')}, ${probe.col(t, 'bool_value', 'b')}
+       FROM embedding_metadata WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id, rowid`,
+    )
+    .safeIntegers(true);
   const a = 'embedding_metadata_array';
-  const arrayStmt = arrays
+  const array = ctx.filterContext.hasArrayTable
     ? db
         .prepare(
           `SELECT id, key, ${probe.col(a, 'string_value', 's')}, ${probe.col(a, 'int_value', 'i')},
@@ -35,6 +46,18 @@ export function loadRecordContents(ctx: FolderContext, internalIds: readonly num
         )
         .safeIntegers(true)
     : null;
+  statements.set(ctx, (cached = { scalar, array }));
+  return cached;
+}
+
+/**
+ * Metadata, document and uri of records by internal id (embeddings.id). Array values come from
+ * embedding_metadata_array in table order, as Chroma reads them.
+ */
+export function loadRecordContents(ctx: FolderContext, internalIds: readonly number[]): Map<number, RecordContents> {
+  const out = new Map<number, RecordContents>();
+  if (internalIds.length === 0) return out;
+  const { scalar: scalarStmt, array: arrayStmt } = contentStatements(ctx);
   const entry = (id: number): RecordContents => {
     let e = out.get(id);
     if (!e) out.set(id, (e = { metadata: new Map(), document: null, uri: null }));
