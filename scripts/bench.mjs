@@ -66,7 +66,7 @@ async function ensureFolder(name, records, walOnly) {
 async function ensureOurFolder(name, records) {
   const out = join(cache, name);
   if (!existsSync(join(out, 'made.json'))) {
-    log(`making ${name} with our write engine (${records} records; about an hour at 5M); cached in ${out}`);
+    log(`making ${name} with our write engine (${records} records; over two hours at 5M on the bench machine, resumed if interrupted); cached in ${out}`);
     const script = join(root, 'scripts', 'bench', 'make-bench-folder-ours.mjs');
     const r = spawnSync(process.execPath, ['--max-old-space-size=14000', script, String(records), out], { stdio: 'inherit' });
     if (r.status !== 0) throw new Error(`making ${name} failed`);
