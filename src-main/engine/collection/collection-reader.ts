@@ -164,16 +164,12 @@ export class CollectionReader {
    */
   labelsOf(internalIds: readonly number[]): LabelByInternalId {
     if (this.labelByInternal || ++this.labelLookups > 2 || internalIds.length * 2 > this.count()) return this.labelsByInternalId();
-    const vectors = this.vectors();
     const seg = this.catalog.metadataSegment;
     const labels = new Map<number, number>();
     // `+segment_id`: seek each id by primary key, not walk the segment's index looking for them.
     const lookup = this.ctx.db.prepare('SELECT id, embedding_id FROM embeddings WHERE id IN (SELECT value FROM json_each(?)) AND +segment_id = ?').raw(true);
     for (let i = 0; seg && i < internalIds.length; i += 20000) {
-      for (const [iid, eid] of lookup.iterate(JSON.stringify(internalIds.slice(i, i + 20000)), seg.id) as Iterable<[number, string]>) {
-        const label = vectors.idToLabel.get(eid);
-        if (label !== undefined) labels.set(iid, label);
-      }
+      this.eachLabel(lookup.iterate(JSON.stringify(internalIds.slice(i, i + 20000)), seg.id), (iid, label) => labels.set(iid, label));
     }
     return { get: (iid) => labels.get(iid) };
   }
@@ -194,12 +190,10 @@ export class CollectionReader {
       const others = new Map<number, number>();
       if (seg) {
         const stmt = this.ctx.db.prepare('SELECT id, embedding_id FROM embeddings WHERE segment_id = ?').raw(true);
-        for (const [iid, eid] of stmt.iterate(seg.id) as Iterable<[number, string]>) {
-          const label = vectors.idToLabel.get(eid);
-          if (label === undefined) continue;
+        this.eachLabel(stmt.iterate(seg.id), (iid, label) => {
           if (table && iid >= 0 && iid < table.length && label <= 0x7fffffff) table[iid] = label;
           else others.set(iid, label);
-        }
+        });
       }
       this.labelByInternal = {
         get: (iid) => {
@@ -209,6 +203,15 @@ export class CollectionReader {
       };
     }
     return this.labelByInternal;
+  }
+
+  /** (embeddings.id, embedding_id) rows to (internal id, HNSW label), for the records that have a label. */
+  private eachLabel(rows: Iterable<unknown>, take: (internalId: number, label: number) => void): void {
+    const idToLabel = this.vectors().idToLabel;
+    for (const [iid, eid] of rows as Iterable<[number, string]>) {
+      const label = idToLabel.get(eid);
+      if (label !== undefined) take(iid, label);
+    }
   }
 
   userIdOf(internalId: number): string {
