@@ -51,10 +51,17 @@ function watch() {
   const seen: { pid: number; copy: string }[] = [];
   return { seen, onStarted: (i: { pid: number; copy: string }) => void seen.push(i) };
 }
-function expectGone(seen: readonly { pid: number; copy: string }[]) {
-  expect(seen.length).toBe(1);
-  expect(alive(seen[0]!.pid)).toBe(false);
-  expect(existsSync(join(seen[0]!.copy, '..'))).toBe(false);
+/**
+ * Every Chroma the check started is stopped and its copy removed. One unless said: a neighbour
+ * difference is checked again on a second, fresh Chroma (Chroma's WAL-tail graph varies per process).
+ */
+function expectGone(seen: readonly { pid: number; copy: string }[], started?: number) {
+  if (started === undefined) expect(seen.length).toBeGreaterThanOrEqual(1);
+  else expect(seen.length).toBe(started);
+  for (const s of seen) {
+    expect(alive(s.pid)).toBe(false);
+    expect(existsSync(join(s.copy, '..'))).toBe(false);
+  }
 }
 
 const failure = async (p: Promise<unknown>) => {
@@ -226,7 +233,8 @@ describe.skipIf(problem !== null)('with the test-installed real Chroma 1.3.4', (
     expect(reversed).toBeGreaterThan(5);
     expect(check.differences.filter((d) => /the nearest neighbours of .*'s vector are \[/.test(d)).length).toBe(reversed);
     expect(check.differences).toContain(`${wrong[1]!.tenant}/${wrong[1]!.database}/${wrong[1]!.name}: Chroma counts ${right[1]!.count} records, the original ${wrong[1]!.count}`);
-    expectGone(w.seen);
+    // The wrong neighbours were asked again of a fresh Chroma, and differed there too.
+    expectGone(w.seen, 2);
   }, 180_000);
 
   it('CLI: fix --chroma PATH and migrate --no-chroma print one line about the check on stderr', async () => {

@@ -227,7 +227,14 @@ export class VectorState {
         },
         collected,
       );
-      return (this.graph = new CheckpointGraph(links, () => this.slab.storage(), this.slab.dim, this.source.space, (q) => this.slab.queryDistance(q)));
+      return (this.graph = new CheckpointGraph(
+        links,
+        () => this.slab.storage(),
+        this.slab.dim,
+        this.source.space,
+        (q) => this.slab.queryDistance(q),
+        (q) => this.slab.queryBatch(q),
+      ));
     } catch (err) {
       if (!(err instanceof InspectorError)) throw err;
       this.problems.push({

@@ -2,6 +2,7 @@ import type { Space } from '../../../shared/models.js';
 import { forkDistance, rankedDistance, type ForkDistance } from './fork-distance.js';
 import type { GraphLinks } from './graph-links.js';
 import { PairHeap } from './pair-heap.js';
+import { BATCH_CAPACITY, type DistanceBatch } from './simd-kernel.js';
 import type { SearchHit } from './vector-index.js';
 
 /** std::numeric_limits<float>::max(): the fork's lower bound while no result is held. */
@@ -41,10 +42,21 @@ export class CheckpointGraph {
     space: Space,
     /** Prepares a search: the distance from `q` to a slab slot (VectorSlab.queryDistance). */
     private readonly slabQuery: (q: Float32Array) => (slot: number) => number,
+    /** Prepares a search with batched distances (VectorSlab.queryBatch), or gives null. */
+    private readonly slabBatch: (q: Float32Array) => DistanceBatch | null = () => null,
   ) {
     this.distance = forkDistance(space, dim);
     this.visited = new Uint32Array(links.count);
+    this.fresh = new Int32Array(links.maxM0);
+    this.freshDistance = new Float64Array(links.maxM0);
+    this.batchRow = new Int32Array(links.maxM0);
   }
+
+  /** A node's unvisited neighbours, their distances, and where each sits in the batch (−1: not batched). */
+  private readonly fresh: Int32Array;
+  private readonly freshDistance: Float64Array;
+  private readonly batchRow: Int32Array;
+  private batch: DistanceBatch | null = null;
 
   /** Distance to a slab slot for the current search (the slab's SIMD or JavaScript kernel). */
   private slabDistance: (slot: number) => number = () => Number.NaN;
@@ -70,6 +82,8 @@ export class CheckpointGraph {
     if (g.count === 0 || k <= 0) return [];
     const slab = this.slabData();
     this.slabDistance = this.slabQuery(q);
+    // After slabQuery: both copy the query where the kernels read it.
+    this.batch = this.links.maxM0 <= BATCH_CAPACITY ? this.slabBatch(q) : null;
     let cur = g.entryPoint;
     let curDist = this.distanceTo(q, cur);
     const stride = g.maxM + 1;
@@ -128,17 +142,27 @@ export class CheckpointGraph {
     visited[ep] = tag;
     const stride0 = g.maxM0 + 1;
     const level0 = g.level0;
+    const fresh = this.fresh;
+    const freshDistance = this.freshDistance;
     while (open.size > 0) {
       if (-open.topKey() > lowerBound && top.size === ef) break;
       const id = open.topId();
       open.pop();
+      // The node's unvisited neighbours in list order, marked visited as the fork does, then their
+      // distances (which do not depend on the heaps), then the fork's loop over them in that order.
       const row = id * stride0;
       const n = level0[row]!;
+      let m = 0;
       for (let j = 1; j <= n; j++) {
         const cand = level0[row + j]!;
         if (visited[cand] === tag) continue;
         visited[cand] = tag;
-        const d = this.distanceTo(q, cand);
+        fresh[m++] = cand;
+      }
+      this.distancesOf(q, m);
+      for (let k = 0; k < m; k++) {
+        const cand = fresh[k]!;
+        const d = freshDistance[k]!;
         if (top.size < ef || lowerBound > d) {
           open.push(-d, cand);
           if (collect(cand)) {
@@ -151,5 +175,31 @@ export class CheckpointGraph {
       }
     }
     return top;
+  }
+
+  /** freshDistance[k] for the first m fresh neighbours: slab vectors in one batch call when there is one. */
+  private distancesOf(q: Float32Array, m: number): void {
+    const fresh = this.fresh;
+    const out = this.freshDistance;
+    const batch = this.batch;
+    if (!batch) {
+      for (let k = 0; k < m; k++) out[k] = this.distanceTo(q, fresh[k]!);
+      return;
+    }
+    const vectorAt = this.links.vectorAt;
+    const rowOf = this.batchRow;
+    let b = 0;
+    for (let k = 0; k < m; k++) {
+      const at = vectorAt[fresh[k]!]!;
+      if (at >= 0) {
+        batch.slots[b] = at;
+        rowOf[k] = b++;
+      } else {
+        rowOf[k] = -1;
+        out[k] = this.distanceTo(q, fresh[k]!);
+      }
+    }
+    batch.run(b);
+    for (let k = 0; k < m; k++) if (rowOf[k]! >= 0) out[k] = batch.out[rowOf[k]!]!;
   }
 }

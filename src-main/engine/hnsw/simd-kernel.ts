@@ -43,6 +43,11 @@ const op = {
   set: (i: number) => [0x21, i],
   tee: (i: number) => [0x22, i],
   f32Load: [0x2a, 0x02, 0x00],
+  i32Load: [0x28, 0x02, 0x00],
+  f32Store: [0x38, 0x02, 0x00],
+  call: (f: number) => [0x10, ...uleb(f)],
+  i32Mul: [0x6c],
+  i32Shl: [0x74],
   i32Const: (n: number) => [0x41, ...uleb(n)], // small non-negative constants only
   f32Const1: [0x43, 0x00, 0x00, 0x80, 0x3f],
   i32GeU: [0x4f],
@@ -117,6 +122,34 @@ function kernelBody(lanes: number[], scalar: number[], finish: number[]): number
   return [...uleb(body.length), ...body];
 }
 
+/**
+ * `out[i] = kernel(q, base + slots[i] · stride)` for i < n: the distances to a node's neighbours in
+ * one call, so the search pays one boundary crossing per node instead of one per neighbour.
+ * Parameters: q, slots, n, out, simd, dim, base, stride (byte addresses and sizes); local: i.
+ */
+function batchBody(kernel: number): number[] {
+  const [BQ, SLOTS, N, OUT, BSIMD, BDIM, BASE, STRIDE, BI] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const times4 = (x: number) => [...op.get(x), ...op.i32Const(2), ...op.i32Shl];
+  const code = [
+    ...op.block,
+    ...op.loop,
+    ...op.get(BI), ...op.get(N), ...op.i32GeU, ...op.brIf(1),
+    ...op.get(OUT), ...times4(BI), ...op.i32Add,
+    ...op.get(BQ),
+    ...op.get(BASE), ...op.get(SLOTS), ...times4(BI), ...op.i32Add, ...op.i32Load, ...op.get(STRIDE), ...op.i32Mul, ...op.i32Add,
+    ...op.get(BSIMD), ...op.get(BDIM),
+    ...op.call(kernel),
+    ...op.f32Store,
+    ...op.get(BI), ...op.i32Const(1), ...op.i32Add, ...op.set(BI),
+    ...op.br(0),
+    ...op.end,
+    ...op.end,
+    ...op.end,
+  ];
+  const body = [...vec([[1, I32]]), ...code];
+  return [...uleb(body.length), ...body];
+}
+
 function moduleBytes(): Uint8Array<ArrayBuffer> {
   // ip / cosine: 1 − Σ q·v.
   const ip = kernelBody([...op.f32x4Mul], [...op.f32Mul], [...op.set(TAIL), ...op.f32Const1, ...op.get(TAIL), ...op.f32Sub]);
@@ -128,16 +161,31 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   );
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32]]), ...vec([[F32]])]])),
+    ...section(
+      1,
+      vec([
+        [0x60, ...vec([[I32], [I32], [I32], [I32]]), ...vec([[F32]])],
+        [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32], [I32], [I32]]), ...vec([])],
+      ]),
+    ),
     ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x01]])),
-    ...section(3, vec([[0], [0]])),
-    ...section(7, vec([[...name('ip'), 0x00, 0x00], [...name('l2'), 0x00, 0x01]])),
-    ...section(10, vec([ip, l2])),
+    ...section(3, vec([[0], [0], [1], [1]])),
+    ...section(
+      7,
+      vec([
+        [...name('ip'), 0x00, 0x00],
+        [...name('l2'), 0x00, 0x01],
+        [...name('ipBatch'), 0x00, 0x02],
+        [...name('l2Batch'), 0x00, 0x03],
+      ]),
+    ),
+    ...section(10, vec([ip, l2, batchBody(0), batchBody(1)])),
   ];
   return new Uint8Array(bytes);
 }
 
 type Kernel = (q: number, v: number, simdBytes: number, dimBytes: number) => number;
+type BatchKernel = (q: number, slots: number, n: number, out: number, simdBytes: number, dimBytes: number, base: number, stride: number) => void;
 
 let compiled: WebAssembly.Module | null | undefined;
 
@@ -154,8 +202,13 @@ function simdModule(): WebAssembly.Module | null {
 }
 
 const PAGE = 65_536;
-/** Bytes before the vectors: the query vector (dim ≤ 16384 floats). */
-const QUERY_BYTES = PAGE;
+/** The query vector lives at 0 (dim ≤ 16384 floats), a batch's slots and distances in the next page. */
+const BATCH_SLOTS_AT = PAGE;
+/** How many distances one batch call computes (its slots and results share one page). */
+export const BATCH_CAPACITY = PAGE / 8;
+const BATCH_OUT_AT = BATCH_SLOTS_AT + BATCH_CAPACITY * 4;
+/** Bytes before the vectors. */
+const QUERY_BYTES = 2 * PAGE;
 /** wasm32 memory: 4 GiB at most. */
 const MAX_PAGES = 65_536;
 
@@ -166,6 +219,7 @@ const MAX_PAGES = 65_536;
 export class VectorArena {
   private view: Float32Array;
   private readonly kernel: Kernel;
+  private readonly batchKernel: BatchKernel;
   private readonly simdBytes: number;
   private readonly dimBytes: number;
 
@@ -177,6 +231,7 @@ export class VectorArena {
     private slots: number,
   ) {
     this.kernel = (space === 'l2' ? instance.exports.l2 : instance.exports.ip) as Kernel;
+    this.batchKernel = (space === 'l2' ? instance.exports.l2Batch : instance.exports.ipBatch) as BatchKernel;
     this.simdBytes = simdSpan(dim) * 4;
     this.dimBytes = dim * 4;
     this.view = new Float32Array(memory.buffer, QUERY_BYTES, slots * dim);
@@ -186,7 +241,7 @@ export class VectorArena {
   static create(space: Space, dim: number, slots: number): VectorArena | null {
     const mod = simdModule();
     const pages = pagesFor(dim, slots);
-    if (!mod || dim > QUERY_BYTES / 4 || pages > MAX_PAGES) return null;
+    if (!mod || dim > PAGE / 4 || pages > MAX_PAGES) return null;
     try {
       const memory = new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES });
       const instance = new WebAssembly.Instance(mod, { env: { memory } });
@@ -224,6 +279,26 @@ export class VectorArena {
   distance(slot: number): number {
     return this.kernel(0, QUERY_BYTES + slot * this.dimBytes, this.simdBytes, this.dimBytes);
   }
+
+  /**
+   * A batch for the current query: fill `slots` (at most BATCH_CAPACITY), `run(n)`, read `out`.
+   * The views are this memory's: take a new batch after the arena grows.
+   */
+  batch(): DistanceBatch {
+    const buffer = this.memory.buffer;
+    return {
+      slots: new Int32Array(buffer, BATCH_SLOTS_AT, BATCH_CAPACITY),
+      out: new Float32Array(buffer, BATCH_OUT_AT, BATCH_CAPACITY),
+      run: (n) => this.batchKernel(0, BATCH_SLOTS_AT, n, BATCH_OUT_AT, this.simdBytes, this.dimBytes, QUERY_BYTES, this.dimBytes),
+    };
+  }
+}
+
+/** Distances from the current query to up to BATCH_CAPACITY slots in one call. */
+export interface DistanceBatch {
+  slots: Int32Array;
+  out: Float32Array;
+  run(n: number): void;
 }
 
 function pagesFor(dim: number, slots: number): number {

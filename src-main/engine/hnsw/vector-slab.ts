@@ -1,7 +1,7 @@
 import type { Space } from '../../../shared/models.js';
 import { forkDistance, rankedDistance, type ForkDistance } from './fork-distance.js';
 import type { SearchHit } from './vector-index.js';
-import { VectorArena } from './simd-kernel.js';
+import { VectorArena, type DistanceBatch } from './simd-kernel.js';
 import { chunkViews } from './level0-scan.js';
 
 const INITIAL_CAPACITY = 1024;
@@ -217,6 +217,16 @@ export class VectorSlab {
     const data = this.data;
     const dim = this.dim;
     return (slot) => distance(query, data, slot * dim);
+  }
+
+  /**
+   * Like queryDistance, for many slots per call: null without the SIMD arena. The batch's views
+   * are valid until the slab next grows (a search never adds vectors).
+   */
+  queryBatch(query: Float32Array): DistanceBatch | null {
+    if (!this.arena) return null;
+    this.arena.setQuery(query);
+    return this.arena.batch();
   }
 
   /**

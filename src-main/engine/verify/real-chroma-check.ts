@@ -47,10 +47,15 @@ export async function resolveRealChroma(setting: ChromaSetting = 'auto', signal?
 
 const label = (c: { tenant: string; database: string; name: string }) => `${c.tenant}/${c.database}/${c.name}`;
 
+/** A query by a stored vector, named across runs: the collection, then the id whose vector it is. */
+const queryKey = (where: string, by: string) => `${where}\u0000${by}`;
+
 async function compareAll(chroma: RunningChroma, expected: readonly ExpectedCollection[], signal: AbortSignal, say?: (m: string) => void) {
   const http = new ChromaHttp(chroma.url, signal);
   const collections: RealChromaCollection[] = [];
   const differences: string[] = [];
+  /** The queries whose neighbours differed, by queryKey: the difference each gave. */
+  const neighbourMisses = new Map<string, string>();
   const places = new Map<string, ExpectedCollection[]>();
   for (const c of expected) places.set(`${c.tenant}\u0000${c.database}`, [...(places.get(`${c.tenant}\u0000${c.database}`) ?? []), c]);
   for (const group of places.values()) {
@@ -82,7 +87,9 @@ async function compareAll(chroma: RunningChroma, expected: readonly ExpectedColl
           if (c.sample.length > 0) differences.push(...compareRecords(where, c, await http.get(tenant, database, c.id, c.sample.map((r) => r.id))));
           for (const q of c.queries) {
             const d = compareQuery(where, q, await http.query(tenant, database, c.id, q.vector, widthOf(q, c.count)));
-            if (d) differences.push(d);
+            if (!d) continue;
+            differences.push(d);
+            neighbourMisses.set(queryKey(where, q.by), d);
           }
         } catch (err) {
           if (!(err instanceof ChromaHttpError)) throw err;
@@ -92,7 +99,29 @@ async function compareAll(chroma: RunningChroma, expected: readonly ExpectedColl
       collections.push({ tenant, database, name: c.name, count, expected: c.count, ok: differences.length === before });
     }
   }
-  return { collections, differences };
+  return { collections, differences, neighbourMisses };
+}
+
+/**
+ * The neighbour differences that a second, fresh Chroma process shows again. Chroma inserts a WAL
+ * tail into its graph in parallel, differently in each process, so one run's graph can miss a
+ * neighbour the next one finds (seen in CI: a migrated copy's three queries on one small
+ * collection); damage to the copy misses in every run.
+ */
+async function recheckNeighbours(found: FoundChroma, dir: string, expected: readonly ExpectedCollection[], misses: Map<string, string>, signal: AbortSignal, opts: RealChromaOptions) {
+  return withRealChroma(found.executable, dir, { signal, beforeStart: opts.beforeStart, onStarted: opts.onStarted }, async (running) => {
+    const http = new ChromaHttp(running.url, signal);
+    const again = new Set<string>();
+    for (const c of expected) {
+      const where = label(c);
+      for (const q of c.queries) {
+        if (!misses.has(queryKey(where, q.by))) continue;
+        if (signal.aborted) throw cancelled();
+        if (compareQuery(where, q, await http.query(c.tenant, c.database, c.id, q.vector, widthOf(q, c.count)))) again.add(misses.get(queryKey(where, q.by))!);
+      }
+    }
+    return again;
+  });
 }
 
 /**
@@ -111,10 +140,17 @@ export async function checkWithRealChroma(found: FoundChroma, dir: string, expec
     opts.say?.(`starting ${who} on a copy`);
     const compared = await withRealChroma(found.executable, dir, { signal, beforeStart: opts.beforeStart, onStarted: opts.onStarted }, async (running) => {
       opened = true;
-      if (running.api === 'v1') return { collections: [], differences: [], v1: true };
+      if (running.api === 'v1') return { collections: [], differences: [], neighbourMisses: new Map<string, string>(), v1: true };
       return { ...(await compareAll(running, expected, signal, opts.say)), v1: false };
     });
-    const { collections, differences } = compared;
+    let { collections, differences } = compared;
+    if (compared.neighbourMisses.size > 0) {
+      opts.say?.(`checking ${compared.neighbourMisses.size} differing quer${compared.neighbourMisses.size === 1 ? 'y' : 'ies'} again on a fresh Chroma`);
+      const again = await recheckNeighbours(found, dir, expected, compared.neighbourMisses, signal, opts);
+      const passing = new Set([...compared.neighbourMisses.values()].filter((d) => !again.has(d)));
+      differences = differences.filter((d) => !passing.has(d));
+      collections = collections.map((c) => ({ ...c, ok: c.ok || !differences.some((d) => d.startsWith(`${label(c)}:`)) }));
+    }
     const note = compared.v1
       ? `${who} opened the copy but answers only API v1 (Chroma before 0.6): records not compared`
       : differences.length === 0

@@ -31,6 +31,16 @@ describe('the WebAssembly SIMD distance kernel', () => {
             const got = arena.distance(s);
             expect(Object.is(got, want) || (Number.isNaN(got) && Number.isNaN(want)), `${space} dim ${dim} slot ${s}: ${got} vs ${want}`).toBe(true);
           }
+          // The batch call: any slots, in any order, repeated, give the same bits as one by one.
+          const batch = arena.batch();
+          const order = Array.from({ length: 25 }, () => Math.floor(rand() * slots));
+          order.forEach((slot, i) => (batch.slots[i] = slot));
+          batch.run(order.length);
+          order.forEach((slot, i) => {
+            const want = js(q, data, slot * dim);
+            const got = batch.out[i]!;
+            expect(Object.is(got, want) || (Number.isNaN(got) && Number.isNaN(want)), `${space} dim ${dim} batch ${i} (slot ${slot}): ${got} vs ${want}`).toBe(true);
+          });
         }
       }
     });
