@@ -3,11 +3,11 @@
 // cold start → first answer, then medians. Prints one JSON line.
 // usage: node chroma-worker.mjs <folder-copy> <runs> <port> <chroma-bin> <client-dir> [--first-count]
 // --first-count: start, then time the first count on the fresh server, and exit.
-import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { measureOperations, queryVector } from './ops.mjs';
+import { startChroma } from './start-chroma.mjs';
 
 const [folder, runsArg, portArg, chromaBin, clientDir] = process.argv.slice(2);
 const runs = Number(runsArg || 7);
@@ -43,24 +43,7 @@ const descendants = (pid) => {
 const peakRssMb = (pid) => Math.max(...descendants(pid).map((p) => hwmMb(p) ?? 0), 0) || hwmMb(pid);
 
 const t0 = performance.now();
-const server = spawn(chromaBin, ['run', '--path', folder, '--host', '127.0.0.1', '--port', String(port)], { stdio: 'ignore', detached: true });
-const kill = () => {
-  try {
-    process.kill(-server.pid, 'SIGKILL');
-  } catch {
-    /* already gone */
-  }
-};
-process.on('exit', kill);
-for (;;) {
-  try {
-    if ((await fetch(`http://127.0.0.1:${port}/api/v2/heartbeat`)).ok) break;
-  } catch {
-    /* not listening yet */
-  }
-  if (performance.now() - t0 > 120_000) throw new Error('Chroma did not start');
-  await new Promise((r) => setTimeout(r, 20));
-}
+const { pid, kill } = await startChroma(chromaBin, folder, port);
 const client = new ChromaClient({ host: '127.0.0.1', port });
 const col = await client.getCollection({ name: 'bench', embeddingFunction: null });
 if (process.argv.includes('--first-count')) {
@@ -74,7 +57,7 @@ await col.query({ queryEmbeddings: [queryVector(999)], nResults: 10 });
 const coldMs = performance.now() - t0;
 const count = await col.count();
 const results = { coldMs, records: count, ...(await measureOperations((op, args) => (op === 'count' ? col.count() : col[op](args)), count, runs)) };
-results.peakRssMb = peakRssMb(server.pid);
+results.peakRssMb = peakRssMb(pid);
 kill();
 console.log(JSON.stringify(results));
 process.exit(0);

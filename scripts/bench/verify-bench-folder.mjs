@@ -3,7 +3,6 @@
 // from our read engine on the original. Prints one JSON line: { calls, differences: [...] }.
 //   node verify-bench-folder.mjs <folder> <runs-unused> <port> <chroma-bin> <client-dir> [--calls N]
 // (the argument order of chroma-worker.mjs, so bench.mjs starts both the same way).
-import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -11,6 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ChromaFolder } from '../../dist/index.js';
 import { queryVector } from './ops.mjs';
+import { startChroma } from './start-chroma.mjs';
 
 const [folder, , portArg, chromaBin, clientDir] = process.argv.slice(2);
 const callsAt = process.argv.indexOf('--calls');
@@ -28,30 +28,10 @@ const ours = ChromaFolder.open(folder);
 const ourAnswers = calls.map((c) => ours.query({ name: 'bench' }, c));
 
 const copy = mkdtempSync(join(tmpdir(), 'bench-verify-'));
-const server = { pid: 0 };
-const kill = () => {
-  try {
-    if (server.pid) process.kill(-server.pid, 'SIGKILL');
-  } catch {
-    /* already gone */
-  }
-};
-process.on('exit', () => {
-  kill();
-  rmSync(copy, { recursive: true, force: true });
-});
+process.on('exit', () => rmSync(copy, { recursive: true, force: true }));
 cpSync(folder, join(copy, 'data'), { recursive: true });
-server.pid = spawn(chromaBin, ['run', '--path', join(copy, 'data'), '--host', '127.0.0.1', '--port', String(port)], { stdio: 'ignore', detached: true }).pid;
 const t0 = performance.now();
-for (;;) {
-  try {
-    if ((await fetch(`http://127.0.0.1:${port}/api/v2/heartbeat`)).ok) break;
-  } catch {
-    /* not listening yet */
-  }
-  if (performance.now() - t0 > 300_000) throw new Error('Chroma did not start');
-  await new Promise((r) => setTimeout(r, 100));
-}
+const chroma = await startChroma(chromaBin, join(copy, 'data'), port, 300_000);
 const col = await new ChromaClient({ host: '127.0.0.1', port }).getCollection({ name: 'bench', embeddingFunction: null });
 
 const differences = [];
@@ -78,5 +58,6 @@ const theirMap = byId(theirGet);
 for (const [id, value] of byId(ourGet)) if (theirMap.get(id) !== value) differences.push({ get: id });
 if (theirMap.size !== ids.length) differences.push({ get: `Chroma returned ${theirMap.size} of ${ids.length} ids` });
 ours.close();
+chroma.kill();
 console.log(JSON.stringify({ calls: calls.length, gets: ids.length, seconds: Math.round((performance.now() - t0) / 1000), differences }));
 process.exit(0);
