@@ -47,10 +47,10 @@ async function ensureFolder(name, records, walOnly) {
   if (existsSync(join(out, 'made.json'))) return join(out, 'data');
   if (!chroma) throw new Error(`${out} is missing and real Chroma is not available to make it`);
   log(`making ${name} with real Chroma (${records} records${walOnly ? ', vectors only in the WAL' : ''}); cached in ${out}`);
-  // Run from the client's folder, where `chromadb` resolves; its record generator goes beside it.
+  // Run from the client's folder, where `chromadb` resolves; the helpers it imports go beside it.
   const script = join(chroma.clientDir, '.make-bench-folder.mjs');
   cpSync(join(root, 'scripts', 'bench', 'make-bench-folder.mjs'), script);
-  cpSync(join(root, 'scripts', 'bench', 'bench-records.mjs'), join(chroma.clientDir, 'bench-records.mjs'));
+  for (const helper of ['bench-records.mjs', 'start-chroma.mjs']) cpSync(join(root, 'scripts', 'bench', helper), join(chroma.clientDir, helper));
   const r = spawnSync(process.execPath, [script, String(records), out, ...(walOnly ? ['--wal-only'] : [])], {
     stdio: 'inherit',
     env: { ...process.env, CHROMA_BIN: chroma.bin },

@@ -3,10 +3,10 @@
 // One collection "bench" of bench-records.mjs's records, 128-d cosine. --wal-only sets a sync threshold so high that
 // Chroma never persists the index: every vector stays in the WAL.
 // Run from a directory where the `chromadb` client resolves (see bench.mjs).
-import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchRecords } from './bench-records.mjs';
+import { startChroma } from './start-chroma.mjs';
 
 const [n, out] = [Number(process.argv[2]), process.argv[3]];
 const walOnly = process.argv.includes('--wal-only');
@@ -19,23 +19,7 @@ const { ChromaClient } = await import('chromadb');
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 const data = join(out, 'data');
-const server = spawn(chromaBin, ['run', '--path', data, '--host', '127.0.0.1', '--port', String(port)], { stdio: 'ignore', detached: true });
-const stop = () => {
-  try {
-    process.kill(-server.pid, 'SIGKILL');
-  } catch {
-    /* already gone */
-  }
-};
-process.on('exit', stop);
-for (let i = 0; i < 200; i++) {
-  try {
-    if ((await fetch(`http://127.0.0.1:${port}/api/v2/heartbeat`)).ok) break;
-  } catch {
-    /* not listening yet */
-  }
-  await new Promise((r) => setTimeout(r, 100));
-}
+const { kill: stop } = await startChroma(chromaBin, data, port);
 const client = new ChromaClient({ host: '127.0.0.1', port });
 const metadata = { 'hnsw:space': 'cosine', ...(walOnly ? { 'hnsw:sync_threshold': 100000000, 'hnsw:batch_size': 100000000 } : {}) };
 const col = await client.createCollection({ name: 'bench', metadata, embeddingFunction: null });
