@@ -7,14 +7,20 @@ import { serverEndpoint } from '../../src-main/source/server/server-endpoint.js'
 import { ServerSource } from '../../src-main/source/server/server-source.js';
 import { compareCase, splitCollection, type RecordedCase } from '../helpers/compare.js';
 import { referenceFixture } from '../helpers/paths.js';
-import { realChromaProblem, reportSkip, startChroma, stopAllChroma, type ChromaServer } from '../helpers/reference-chroma.js';
+import { chromaClients, realChromaProblem, reportSkip, startChroma, stopAllChroma, type ChromaServer } from '../helpers/reference-chroma.js';
 import { capturedCli } from '../helpers/run-cli-captured.js';
+// @ts-expect-error -- plain JS: the official client's replay of recorded cases
+import { replayCases } from '../reference-chroma/replay-cases.mjs';
 // @ts-expect-error -- plain JS: how the recordings normalise error messages (the request URL differs per run)
 import { errorMessage } from '../reference-chroma/workload.mjs';
 
 // The recorded reference cases, answered by real Chroma serving the very folder it recorded them
 // on, through ServerSource and through the CLI given a URL: every answer and every error must be
 // the recorded one. The oracle is the recording, made by Chroma with the official client.
+// One exception: a query over a collection whose newest records are still in the WAL is answered
+// by a graph Chroma builds when it loads, and that graph differs per process (neighbours near the
+// k-th place come and go). Such a query that differs from the recording is asked again of the same
+// server through the official client; ServerSource must then give exactly that server's answer.
 
 const norm = (message: string): string => errorMessage({ message });
 const cli = capturedCli();
@@ -27,6 +33,15 @@ function mismatch(c: RecordedCase, got: { result?: unknown; error?: string }): s
   }
   const d = compareCase(c, got.result);
   return d ? `${where}: ${d}` : null;
+}
+
+/** Like `mismatch`, but a query answer the server itself now gives (asked by the official client) is right. */
+async function judge(c: RecordedCase, got: { result?: unknown; error?: string }, port: number): Promise<string> {
+  const m = mismatch(c, got);
+  if (m === null || c.op !== 'query' || c.error !== undefined || got.error !== undefined) return m ?? '';
+  const [now] = (await replayCases((await chromaClients(port)).client, [c])) as RecordedCase[];
+  if (now!.error !== undefined) return m;
+  return mismatch({ ...c, result: now!.result }, got) === null ? '' : `${m} (and the server's answer now differs too)`;
 }
 
 const cliArgs = (c: RecordedCase, url: string) => {
@@ -65,10 +80,10 @@ for (const version of ['1.3.4', '1.0.1']) {
         const ref = splitCollection(c.collection);
         try {
           const result = c.op === 'count' ? await source.count(ref) : c.op === 'get' ? await source.get(ref, c.args) : await source.query(ref, c.args);
-          bad.push(mismatch(c, { result }) ?? '');
+          bad.push(await judge(c, { result }, server.port));
         } catch (err) {
           expect(err).toBeInstanceOf(InspectorError);
-          bad.push(mismatch(c, { error: (err as Error).message }) ?? '');
+          bad.push(await judge(c, { error: (err as Error).message }, server.port));
         }
       }
       expect(bad.filter(Boolean)).toEqual([]);
@@ -83,7 +98,7 @@ for (const version of ['1.3.4', '1.0.1']) {
           const m = /^error \[[A-Z_]+\]: (.*)\n$/s.exec(run.err);
           bad.push(run.code === 1 && m ? (mismatch(c, { error: m[1]! }) ?? '') : `${c.label}: exit ${run.code}, stderr ${run.err}`);
         } else {
-          bad.push(run.code === 0 && run.err === '' ? (mismatch(c, { result: JSON.parse(run.out) }) ?? '') : `${c.label}: exit ${run.code}, stderr ${run.err}`);
+          bad.push(run.code === 0 && run.err === '' ? await judge(c, { result: JSON.parse(run.out) }, server.port) : `${c.label}: exit ${run.code}, stderr ${run.err}`);
         }
       }
       expect(bad.filter(Boolean)).toEqual([]);
