@@ -76,7 +76,7 @@ export class CollectionReader {
   checkpointSummary(): HeaderOnlyResult | null {
     if (this.vectorCache?.checkpoint) {
       const cp = this.vectorCache.checkpoint;
-      return { folderExists: cp.files.length > 0, files: cp.files, header: cp.header, pickle: cp.pickle, hasCheckpoint: cp.usable, problems: cp.problems };
+      return { folderExists: cp.files.length > 0, files: cp.files, header: cp.header, pickle: cp.pickle, hasCheckpoint: cp.usable, problems: cp.problems, indexMetadata: null };
     }
     if (this.summaryCache === undefined) {
       const seg = this.catalog.vectorSegment;
@@ -140,9 +140,17 @@ export class CollectionReader {
     return this.countCache;
   }
 
-  private countNow(): number {
+  private segmentRowsCache: number | undefined;
+
+  /** The metadata segment's rows in `embeddings` (a b-tree count: tens of ms at a million rows, so kept like count()). */
+  segmentRows(): number {
     const seg = this.catalog.metadataSegment;
-    const base = seg ? segmentRecordCount(this.ctx.db, seg.id) : 0;
+    this.segmentRowsCache ??= seg ? segmentRecordCount(this.ctx.db, seg.id) : 0;
+    return this.segmentRowsCache;
+  }
+
+  private countNow(): number {
+    const base = this.segmentRows();
     const overlay = this.overlay();
     return base - overlay.shadowedInSql + overlay.live.size;
   }
@@ -225,7 +233,7 @@ export class CollectionReader {
   columnSource(): SqlColumnSource | null {
     const seg = this.catalog.metadataSegment;
     if (!seg) return null;
-    this.columns ??= new SqlColumnSource(this.ctx.db, this.ctx.filterContext, seg.id, this.overlay().shadowedInternalIds, 1);
+    this.columns ??= new SqlColumnSource(this.ctx.db, this.ctx.filterContext, seg.id, this.overlay().shadowedInternalIds, 1, () => this.segmentRows());
     return this.columns;
   }
 
@@ -235,8 +243,9 @@ export class CollectionReader {
   dominatesEmbeddingsTable(): boolean {
     if (this.dominates === undefined) {
       const seg = this.catalog.metadataSegment;
-      const all = (this.ctx.db.prepare('SELECT max(id) - min(id) + 1 AS n FROM embeddings').get() as { n: number | null }).n ?? 0;
-      const mine = seg ? segmentRecordCount(this.ctx.db, seg.id) : 0;
+      // Two subqueries: SQLite seeks for a lone min() or max(), and scans the table for both in one.
+      const all = (this.ctx.db.prepare('SELECT (SELECT max(id) FROM embeddings) - (SELECT min(id) FROM embeddings) + 1 AS n').get() as { n: number | null }).n ?? 0;
+      const mine = seg ? this.segmentRows() : 0;
       this.dominates = all > 0 && mine / all > 0.2;
     }
     return this.dominates;

@@ -21,6 +21,24 @@ export function segmentRecordCount(db: SqliteDatabase, segmentId: string): numbe
   return db.prepare('SELECT count(*) FROM embeddings WHERE segment_id = ?').pluck().get(segmentId) as number;
 }
 
+/**
+ * The segment's internal ids as one range [first, first + count), or null when they are not one:
+ * when the table holds that segment alone and its count is max(id) − min(id) + 1, every id in
+ * between is one of its rows (a collection written without deletes, the usual large one). Four
+ * seeks and a b-tree count instead of reading every row.
+ */
+export function segmentIdRange(db: SqliteDatabase, segmentId: string, segmentRows?: () => number): { first: number; count: number } | null {
+  const lowest = db.prepare('SELECT segment_id FROM embeddings ORDER BY segment_id LIMIT 1').pluck().get() as string | undefined;
+  const highest = db.prepare('SELECT segment_id FROM embeddings ORDER BY segment_id DESC LIMIT 1').pluck().get() as string | undefined;
+  if (lowest !== segmentId || highest !== segmentId) return null;
+  // Two statements: SQLite seeks for a lone min() or max(), and scans for both in one.
+  const first = db.prepare('SELECT min(id) FROM embeddings').pluck().safeIntegers(false).get() as number;
+  const last = db.prepare('SELECT max(id) FROM embeddings').pluck().safeIntegers(false).get() as number;
+  // The table holds this segment alone, so its row count is the table's.
+  const count = segmentRows ? segmentRows() : (db.prepare('SELECT count(*) FROM embeddings').pluck().safeIntegers(false).get() as number);
+  return last - first + 1 === count ? { first, count } : null;
+}
+
 /** Up to `n` of the segment's record ids, spread evenly over its internal ids. */
 export function sampleSegmentIds(db: SqliteDatabase, segmentId: string, n: number): string[] {
   // `+segment_id` keeps SQLite on the rowid b-tree: seeks by id, not a walk of the segment's index.

@@ -50,7 +50,8 @@ export class CheckpointPreview {
     const segmentDir = path.join(reader.ctx.dir, seg.id);
     try {
       const header = readHeaderFile(segmentDir, `${seg.id}/header.bin`);
-      const meta = readIndexMetadata(fs.readFileSync(path.join(segmentDir, PICKLE_FILE)), `${seg.id}/${PICKLE_FILE}`);
+      // The overview decoded the pickle already (a preview only looks ids up in it).
+      const meta = summary.indexMetadata ?? readIndexMetadata(fs.readFileSync(path.join(segmentDir, PICKLE_FILE)), `${seg.id}/${PICKLE_FILE}`);
       const tail = reader.ctx.db
         .prepare('SELECT id FROM embeddings_queue WHERE topic = ? AND seq_id > ?')
         .pluck()

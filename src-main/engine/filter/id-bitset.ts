@@ -15,6 +15,23 @@ export class IdBitset {
     this.words = words ?? new Uint32Array(Math.ceil(Math.max(span, 1) / 32));
   }
 
+  /** Every id from `base` to base + span − 1. */
+  static full(base: number, span: number): IdBitset {
+    const set = new IdBitset(base, span);
+    set.words.fill(0xffffffff);
+    const tail = span % 32;
+    if (tail !== 0) set.words[set.words.length - 1] = (2 ** tail - 1) >>> 0; // no bits past the span
+    if (span === 0) set.words.fill(0);
+    return set;
+  }
+
+  /** Ids outside the range are ignored. */
+  remove(id: number): void {
+    const i = id - this.base;
+    if (i < 0 || i >= this.span) return;
+    this.words[i >>> 5]! &= ~(1 << (i & 31));
+  }
+
   static empty(like: IdBitset): IdBitset {
     return new IdBitset(like.base, like.span);
   }

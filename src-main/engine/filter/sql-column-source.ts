@@ -1,6 +1,7 @@
 import type { SqliteDatabase } from '../sqlite/connection.js';
 import { compileWhere, type SqlFilterContext } from './compile-sql.js';
 import { IdBitset } from './id-bitset.js';
+import { segmentIdRange } from '../collection/segment-records.js';
 import { grownInto } from '../util/grow-typed.js';
 import { KIND_BOOL, KIND_FLOAT, KIND_INT, KIND_STRING, type ColumnSource, type ScalarColumn } from './execute-bitset.js';
 import type { WhereNode } from './where-ast.js';
@@ -28,12 +29,21 @@ export class SqlColumnSource implements ColumnSource {
      * a filter used once is answered sooner by the index.
      */
     private readonly sqlUsesBeforeColumn = 0,
+    /** The segment's row count, when the caller keeps it (otherwise counted here). */
+    private readonly segmentRows?: () => number,
   ) {}
 
   private readonly uses = new Map<string, number>();
 
   universe(): IdBitset {
     if (!this.universeCache) {
+      const range = segmentIdRange(this.db, this.segmentId, this.segmentRows);
+      if (range) {
+        const set = IdBitset.full(range.first, range.count);
+        for (const id of this.excluded) set.remove(id);
+        this.universeCache = set;
+        return set;
+      }
       const ids = this.db.prepare('SELECT id FROM embeddings WHERE segment_id = ?').pluck().safeIntegers(false).all(this.segmentId) as number[];
       let lo = Infinity;
       let hi = -Infinity;

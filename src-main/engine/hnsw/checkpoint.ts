@@ -63,6 +63,11 @@ export interface HeaderOnlyResult {
   /** A pickle with a non-empty id_to_label exists (the full docs/format.md §6.9 checks are not run here). */
   hasCheckpoint: boolean;
   problems: Problem[];
+  /**
+   * The decoded pickle, for a reader that only looks ids up in it (the grid's embedding previews):
+   * decoding a million-entry pickle takes most of a second, and the overview already did it.
+   */
+  indexMetadata: IndexMetadata | null;
 }
 
 /** Issues found while reading, each tied to a file of the segment. */
@@ -523,6 +528,7 @@ export function readHeaderOnly(folderAbsPath: string, segmentRelName: string): H
     pickle: null,
     hasCheckpoint: false,
     problems: problems.list,
+    indexMetadata: null,
   };
   if (!listing.folderExists) {
     problems.add('info', 'hnsw.missing-folder', null, 'segment folder does not exist; all vectors come from the WAL');
@@ -530,7 +536,10 @@ export function readHeaderOnly(folderAbsPath: string, segmentRelName: string): H
   }
   reportListing(listing, problems);
   const pickle = loadPickle(dir, segmentRelName, listing, problems);
-  if (pickle.kind === 'ok') out.pickle = pickle.meta.summary;
+  if (pickle.kind === 'ok') {
+    out.pickle = pickle.meta.summary;
+    out.indexMetadata = pickle.meta;
+  }
   out.hasCheckpoint = pickle.kind === 'ok' && pickle.meta.idToLabel.size > 0;
   const severity = out.hasCheckpoint ? 'error' : 'info';
   out.header = loadHeader(dir, segmentRelName, listing, problems, severity);

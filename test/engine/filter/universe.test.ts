@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { IdBitset } from '../../../src-main/engine/filter/id-bitset.js';
+import { SqlColumnSource } from '../../../src-main/engine/filter/sql-column-source.js';
+import { segmentIdRange } from '../../../src-main/engine/collection/segment-records.js';
+import { createSegment, I } from './sql-harness.js';
+
+// A records page in Chroma's order with no filter walks the "universe" bit set of the segment's
+// ids. When the table holds one segment whose ids have no gap it is made from the id range alone;
+// in every case it must hold exactly the ids SQL lists for the segment, less the excluded ones.
+
+function segmentWith(n: number) {
+  const seg = createSegment('latest');
+  for (let i = 0; i < n; i++) seg.insert({ id: `r${i}`, metadata: new Map([['k', I(i)]]), document: null });
+  return seg;
+}
+
+const sqlIds = (seg: ReturnType<typeof segmentWith>, excluded: Set<number> = new Set()) =>
+  (seg.db.prepare("SELECT id FROM embeddings WHERE segment_id = 'seg' ORDER BY id").pluck().safeIntegers(false).all() as number[]).filter((id) => !excluded.has(id));
+
+describe('the universe of a segment', () => {
+  it('IdBitset.full holds exactly base … base + span − 1, for spans around word edges', () => {
+    for (const span of [0, 1, 5, 31, 32, 33, 63, 64, 65, 100]) {
+      const set = IdBitset.full(7, span);
+      expect(set.count(), `span ${span}`).toBe(span);
+      expect([...set.ids()]).toEqual(Array.from({ length: span }, (_, i) => 7 + i));
+      expect(set.has(6) || set.has(7 + span)).toBe(false);
+      if (span > 2) {
+        set.remove(8);
+        set.remove(1000);
+        expect(set.count()).toBe(span - 1);
+        expect(set.has(8)).toBe(false);
+      }
+    }
+  });
+
+  it('is the id range of a gapless lone segment, and equals what SQL lists', () => {
+    const seg = segmentWith(300);
+    expect(segmentIdRange(seg.db, 'seg')).toEqual({ first: 1, count: 300 });
+    const excluded = new Set([5, 77, 300]);
+    const universe = new SqlColumnSource(seg.db, seg.ctx, 'seg', excluded).universe();
+    expect([...universe.ids()]).toEqual(sqlIds(seg, excluded));
+  });
+
+  it('is read row by row when the ids have a gap', () => {
+    const seg = segmentWith(300);
+    seg.db.prepare('DELETE FROM embeddings WHERE id = 150').run();
+    expect(segmentIdRange(seg.db, 'seg')).toBeNull();
+    const universe = new SqlColumnSource(seg.db, seg.ctx, 'seg').universe();
+    expect(universe.has(150)).toBe(false);
+    expect([...universe.ids()]).toEqual(sqlIds(seg));
+  });
+
+  it('is read row by row when another segment shares the table, and never holds its rows', () => {
+    for (const otherName of ['aaa', 'zzz']) {
+      const seg = segmentWith(100);
+      seg.db.prepare("INSERT INTO embeddings (segment_id, embedding_id, seq_id) VALUES (?, 'o1', 1000)").run(otherName);
+      seg.insert({ id: 'late', metadata: new Map(), document: null });
+      expect(segmentIdRange(seg.db, 'seg')).toBeNull();
+      const universe = new SqlColumnSource(seg.db, seg.ctx, 'seg').universe();
+      expect([...universe.ids()]).toEqual(sqlIds(seg));
+      expect(universe.count()).toBe(101);
+    }
+  });
+
+  it('trusts the count the caller keeps: a count that does not fill the range means no range', () => {
+    const seg = segmentWith(50);
+    expect(segmentIdRange(seg.db, 'seg', () => 50)).toEqual({ first: 1, count: 50 });
+    expect(segmentIdRange(seg.db, 'seg', () => 49)).toBeNull();
+  });
+});
