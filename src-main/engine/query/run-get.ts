@@ -9,6 +9,7 @@ import { orderFor, type RecordOrder } from './record-order.js';
 import { executeBitset } from '../filter/execute-bitset.js';
 import type { IdBitset } from '../filter/id-bitset.js';
 import { containsPage, pageableContains } from './contains-page.js';
+import { cachedStatement } from '../sqlite/statement-cache.js';
 
 export interface MatchedRecord {
   id: string;
@@ -81,7 +82,7 @@ export function matchingInternalIds(reader: CollectionReader, spec: Pick<GetSpec
   const bits = spec.ids ? null : filterBits(reader, spec);
   const internalIds = bits
     ? [...bits.ids()]
-    : (reader.ctx.db.prepare(`SELECT e.id FROM embeddings e WHERE ${plan.whereSql}`).pluck().all(...plan.params) as number[]);
+    : (cachedStatement(reader.ctx.db, `SELECT e.id FROM embeddings e WHERE ${plan.whereSql}`, 'pluck').all(...plan.params) as number[]);
   return { internalIds, walMatches: plan.walMatches };
 }
 
@@ -117,11 +118,10 @@ export function runGet(
   // With WAL-tail records to merge, fetch the SQL prefix and cut after merging.
   const sqlLimit = walMatches.length === 0 ? (limit ?? -1) : limit === null ? -1 : offset + limit;
   const sqlOffset = walMatches.length === 0 ? offset : 0;
-  const rows = db
-    .prepare(
-      `SELECT e.id AS iid, e.embedding_id AS eid${order.select} FROM embeddings e${order.join} WHERE ${whereSql} ORDER BY ${order.orderBy} LIMIT ? OFFSET ?`,
-    )
-    .all(...sortParams, ...params, sqlLimit, sqlOffset) as { iid: number; eid: string; sk?: unknown }[];
+  const rows = cachedStatement(
+    db,
+    `SELECT e.id AS iid, e.embedding_id AS eid${order.select} FROM embeddings e${order.join} WHERE ${whereSql} ORDER BY ${order.orderBy} LIMIT ? OFFSET ?`,
+  ).all(...sortParams, ...params, sqlLimit, sqlOffset) as { iid: number; eid: string; sk?: unknown }[];
 
   let records: MatchedRecord[] = rows.map((r) => ({
     id: r.eid,
@@ -143,7 +143,7 @@ export function runGet(
     const unfiltered = !spec.ids && !spec.where && !spec.whereDocument;
     total = unfiltered
       ? reader.count()
-      : (db.prepare(`SELECT count(*) AS n FROM embeddings e WHERE ${whereSql}`).get(...params) as { n: number }).n + walMatches.length;
+      : (cachedStatement(db, `SELECT count(*) AS n FROM embeddings e WHERE ${whereSql}`).get(...params) as { n: number }).n + walMatches.length;
   }
   return total === undefined ? { records } : { records, total };
 }
@@ -177,7 +177,7 @@ function getFromBits(
 /** Records (ids only, contents not attached) for internal ids, in the order given. */
 function recordsFor(reader: CollectionReader, internalIds: number[]): MatchedRecord[] {
   const eids = new Map<number, string>();
-  const lookup = reader.ctx.db.prepare('SELECT id, embedding_id FROM embeddings WHERE id IN (SELECT value FROM json_each(?))').raw(true);
+  const lookup = cachedStatement(reader.ctx.db, 'SELECT id, embedding_id FROM embeddings WHERE id IN (SELECT value FROM json_each(?))', 'raw');
   for (let i = 0; i < internalIds.length; i += 20000) {
     for (const [iid, eid] of lookup.all(JSON.stringify(internalIds.slice(i, i + 20000))) as [number, string][]) eids.set(iid, eid);
   }
