@@ -12,14 +12,19 @@ export interface TypedColumns {
  * value. Rows must be read with safeIntegers so ints beyond 2^53 survive.
  */
 export function readTypedColumns(row: TypedColumns): TypedScalar | null {
-  if (row.s !== null && row.s !== undefined) return { kind: 'string', value: String(row.s) };
-  if (row.i !== null && row.i !== undefined) {
-    if (typeof row.i === 'bigint') return { kind: 'int', value: row.i };
-    if (typeof row.i === 'number') {
-      return Number.isInteger(row.i) ? { kind: 'int', value: BigInt(row.i) } : { kind: 'float', value: row.i };
+  return readTypedValues(row.s, row.i, row.f, row.b);
+}
+
+/** readTypedColumns over the four values themselves (a raw row's columns). */
+export function readTypedValues(s: unknown, i: unknown, f: unknown, b: unknown): TypedScalar | null {
+  if (s !== null && s !== undefined) return { kind: 'string', value: String(s) };
+  if (i !== null && i !== undefined) {
+    if (typeof i === 'bigint') return { kind: 'int', value: i };
+    if (typeof i === 'number') {
+      return Number.isInteger(i) ? { kind: 'int', value: BigInt(i) } : { kind: 'float', value: i };
     }
   }
-  if (row.f !== null && row.f !== undefined) return { kind: 'float', value: Number(row.f) };
-  if (row.b !== null && row.b !== undefined) return { kind: 'bool', value: Number(row.b) !== 0 };
+  if (f !== null && f !== undefined) return { kind: 'float', value: Number(f) };
+  if (b !== null && b !== undefined) return { kind: 'bool', value: Number(b) !== 0 };
   return null;
 }

@@ -1,7 +1,7 @@
 import type { TypedMetadata, TypedScalar, TypedValue } from '../util/typed-value.js';
 import type { FolderContext } from '../collection/folder-context.js';
 import type { SqliteStatement } from '../sqlite/connection.js';
-import { readTypedColumns } from '../catalog/typed-columns.js';
+import { readTypedValues } from '../catalog/typed-columns.js';
 import { DOCUMENT_KEY, URI_KEY } from '../wal/decode-row.js';
 
 export interface RecordContents {
@@ -35,7 +35,8 @@ function contentStatements(ctx: FolderContext): ContentStatements {
        ${probe.col(t, 'float_value', 'f')}, ${probe.col(t, 'bool_value', 'b')}
        FROM embedding_metadata WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id, rowid`,
     )
-    .safeIntegers(true);
+    .safeIntegers(true)
+    .raw(true);
   const a = 'embedding_metadata_array';
   const array = ctx.filterContext.hasArrayTable
     ? db
@@ -45,6 +46,7 @@ function contentStatements(ctx: FolderContext): ContentStatements {
            FROM embedding_metadata_array WHERE id IN (SELECT value FROM json_each(?)) ORDER BY rowid`,
         )
         .safeIntegers(true)
+        .raw(true)
     : null;
   statements.set(ctx, (cached = { scalar, array }));
   return cached;
@@ -63,27 +65,27 @@ export function loadRecordContents(ctx: FolderContext, internalIds: readonly num
     if (!e) out.set(id, (e = { metadata: new Map(), document: null, uri: null }));
     return e;
   };
-  type Row = { id: bigint; key: string; s: unknown; i: unknown; f: unknown; b: unknown };
+  // Raw rows (arrays): id, key, string, int, float, bool. Objects per row cost a third of the read.
+  type Row = [bigint, string, unknown, unknown, unknown, unknown];
   for (let start = 0; start < internalIds.length; start += CHUNK) {
     const json = JSON.stringify(internalIds.slice(start, start + CHUNK));
-    for (const row of scalarStmt.iterate(json) as Iterable<Row>) {
-      const id = Number(row.id);
-      const rec = entry(id);
-      const value = readTypedColumns(row);
-      if (row.key === DOCUMENT_KEY) rec.document = value?.kind === 'string' ? value.value : null;
-      else if (row.key === URI_KEY) rec.uri = value?.kind === 'string' ? value.value : null;
-      else if (value) rec.metadata.set(row.key, value);
+    for (const [rowId, key, s, i, f, b] of scalarStmt.all(json) as Row[]) {
+      const rec = entry(Number(rowId));
+      const value = readTypedValues(s, i, f, b);
+      if (key === DOCUMENT_KEY) rec.document = value?.kind === 'string' ? value.value : null;
+      else if (key === URI_KEY) rec.uri = value?.kind === 'string' ? value.value : null;
+      else if (value) rec.metadata.set(key, value);
     }
     if (arrayStmt) {
       const pending = new Map<number, Map<string, TypedScalar[]>>();
-      for (const row of arrayStmt.iterate(json) as Iterable<Row>) {
-        const value = readTypedColumns(row);
+      for (const [rowId, key, s, i, f, b] of arrayStmt.all(json) as Row[]) {
+        const value = readTypedValues(s, i, f, b);
         if (!value) continue;
-        const id = Number(row.id);
+        const id = Number(rowId);
         let byKey = pending.get(id);
         if (!byKey) pending.set(id, (byKey = new Map()));
-        let items = byKey.get(row.key);
-        if (!items) byKey.set(row.key, (items = []));
+        let items = byKey.get(key);
+        if (!items) byKey.set(key, (items = []));
         items.push(value);
       }
       for (const [id, byKey] of pending) {
