@@ -12,6 +12,7 @@ import { getResult } from './query/get-result.js';
 import { runQuery } from './query/run-query.js';
 import type { SearchOptions } from './collection/vector-state.js';
 import type { CoverageOptions } from './collection/vector-coverage.js';
+import { cachedStatement } from './sqlite/statement-cache.js';
 
 /** Options of ChromaFolder.query beyond the chromadb client's arguments. */
 export type QueryOptions = SearchOptions & CoverageOptions;
@@ -26,7 +27,7 @@ function inReadTransaction<T>(db: SqliteDatabase, fn: () => T): T {
   if (db.inTransaction) return fn();
   db.exec('BEGIN DEFERRED');
   try {
-    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    cachedStatement(db, 'SELECT count(*) FROM sqlite_master').get();
     return fn();
   } finally {
     // An error inside may already have ended the transaction.
@@ -65,7 +66,7 @@ export class ChromaFolder {
   }
 
   private readDataVersion(): number {
-    return Number(this.ctx.db.pragma('data_version', { simple: true }));
+    return Number(cachedStatement(this.ctx.db, 'PRAGMA data_version', 'pluck').get());
   }
 
   /**
