@@ -15,6 +15,50 @@ function sameLayout(a: HnswHeader, b: HnswHeader): boolean {
   );
 }
 
+const tooManyNeighbours = (id: number, n: number, maxM0: number) => `element ${id} has ${n} level-0 neighbours, more than maxM0 ${maxM0}`;
+const linkPastEnd = (id: number, to: number, total: number) => `element ${id} links to ${to}, past the ${total} elements`;
+
+/**
+ * The rows of `count` elements from a chunk seen as u32 words (4-aligned layout, little-endian
+ * host): one tight loop per element, the bound checked once per row on its largest link. Returns
+ * the first damage found, or null.
+ */
+function copyRowsFromWords(words: Uint32Array, stride: number, labelWord: number, firstId: number, count: number, maxM0: number, total: number, links: Level0Links): string | null {
+  const { level0, labels, deleted } = links;
+  const stride0 = maxM0 + 1;
+  let maxLabel = links.maxLabel;
+  let deletedCount = links.deletedCount;
+  for (let j = 0; j < count; j++) {
+    const id = firstId + j;
+    const w = j * stride;
+    const label = words[w + labelWord]! + words[w + labelWord + 1]! * 2 ** 32;
+    labels[id] = label;
+    if (label > maxLabel) maxLabel = label;
+    const head = words[w]!;
+    // The first u32 is the neighbour count (two bytes), then the flags byte (docs/format.md §6.2).
+    if ((head >>> 16) & 0x01) {
+      deleted[id] = 1;
+      deletedCount++;
+    }
+    const n = head & 0xffff;
+    if (n > maxM0) return tooManyNeighbours(id, n, maxM0);
+    const row = id * stride0;
+    level0[row] = n;
+    let highest = 0;
+    for (let k = 1; k <= n; k++) {
+      const to = words[w + k]!;
+      level0[row + k] = to;
+      if (to > highest) highest = to;
+    }
+    if (n > 0 && highest >= total) {
+      for (let k = 1; k <= n; k++) if (words[w + k]! >= total) return linkPastEnd(id, words[w + k]!, total);
+    }
+  }
+  links.maxLabel = maxLabel;
+  links.deletedCount = deletedCount;
+  return null;
+}
+
 /** Every element's level-0 row as the graph search reads it, taken from data_level0.bin chunks. */
 export interface Level0Links {
   count: number;
@@ -50,31 +94,35 @@ export class Level0LinkCollector {
     const stride0 = maxM0 + 1;
     const total = links.count;
     const words = size % 4 === 0 && labelOffset % 4 === 0 ? chunkViews(buf)?.words : undefined;
-    for (let j = 0; j < count; j++) {
-      const id = firstId + j;
-      const base = j * size;
-      const label = words ? words[(base + labelOffset) >> 2]! + words[((base + labelOffset) >> 2) + 1]! * 2 ** 32 : labelAt(buf, base, labelOffset);
-      links.labels[id] = label;
-      if (label > links.maxLabel) links.maxLabel = label;
-      if (isDeletedAt(buf, base)) {
-        links.deleted[id] = 1;
-        links.deletedCount++;
-      }
-      const n = buf[base]! | (buf[base + 1]! << 8);
-      if (n > maxM0) {
-        this.problem = `element ${id} has ${n} level-0 neighbours, more than maxM0 ${maxM0}`;
-        return;
-      }
-      const row = id * stride0;
-      links.level0[row] = n;
-      const w = base >> 2;
-      for (let k = 1; k <= n; k++) {
-        const to = words ? words[w + k]! : buf.readUInt32LE(base + 4 * k);
-        if (to >= total) {
-          this.problem = `element ${id} links to ${to}, past the ${total} elements`;
+    if (words) {
+      this.problem = copyRowsFromWords(words, size >> 2, labelOffset >> 2, firstId, count, maxM0, total, links);
+      if (this.problem !== null) return;
+    } else {
+      for (let j = 0; j < count; j++) {
+        const id = firstId + j;
+        const base = j * size;
+        const label = labelAt(buf, base, labelOffset);
+        links.labels[id] = label;
+        if (label > links.maxLabel) links.maxLabel = label;
+        if (isDeletedAt(buf, base)) {
+          links.deleted[id] = 1;
+          links.deletedCount++;
+        }
+        const n = buf[base]! | (buf[base + 1]! << 8);
+        if (n > maxM0) {
+          this.problem = tooManyNeighbours(id, n, maxM0);
           return;
         }
-        links.level0[row + k] = to;
+        const row = id * stride0;
+        links.level0[row] = n;
+        for (let k = 1; k <= n; k++) {
+          const to = buf.readUInt32LE(base + 4 * k);
+          if (to >= total) {
+            this.problem = linkPastEnd(id, to, total);
+            return;
+          }
+          links.level0[row + k] = to;
+        }
       }
     }
     this.seen = firstId + count;
