@@ -112,6 +112,10 @@ export class CollectionReader {
   vectors(opts: { forQuery?: boolean } = {}): VectorState {
     if (!this.vectorCache) {
       const seg = this.catalog.vectorSegment;
+      // The load decodes the pickle for itself: the overview's copy (kept for previews) goes
+      // first, so a large collection never holds both.
+      this.previewCache = undefined;
+      if (this.summaryCache) this.summaryCache.indexMetadata = null;
       this.vectorCache = VectorState.load({
         space: this.params.space,
         dimension: this.dimension,
