@@ -6,18 +6,22 @@ import type { SqliteDatabase } from '../sqlite/connection.js';
  */
 
 /**
- * The segment's row count. When the table holds that segment alone (its lowest and highest
- * segment_id, two seeks in the unique index, are both this one), a bare count(*) gives the same
- * number from SQLite's b-tree page counts without visiting a row, where the filtered count walks
- * the segment's index entry by entry.
+ * Whether the embeddings table holds this segment's rows alone: its lowest and highest
+ * segment_id, two seeks in the unique index, are both this one.
+ */
+function holdsSegmentAlone(db: SqliteDatabase, segmentId: string): boolean {
+  const lowest = db.prepare('SELECT segment_id FROM embeddings ORDER BY segment_id LIMIT 1').pluck().get() as string | undefined;
+  if (lowest !== segmentId) return false;
+  return db.prepare('SELECT segment_id FROM embeddings ORDER BY segment_id DESC LIMIT 1').pluck().get() === segmentId;
+}
+
+/**
+ * The segment's row count. When the table holds that segment alone, a bare count(*) gives the
+ * same number from SQLite's b-tree page counts without visiting a row, where the filtered count
+ * walks the segment's index entry by entry.
  */
 export function segmentRecordCount(db: SqliteDatabase, segmentId: string): number {
-  const lowest = db.prepare('SELECT segment_id FROM embeddings ORDER BY segment_id LIMIT 1').pluck().get() as string | undefined;
-  if (lowest === undefined) return 0;
-  if (lowest === segmentId) {
-    const highest = db.prepare('SELECT segment_id FROM embeddings ORDER BY segment_id DESC LIMIT 1').pluck().get() as string;
-    if (highest === segmentId) return db.prepare('SELECT count(*) FROM embeddings').pluck().get() as number;
-  }
+  if (holdsSegmentAlone(db, segmentId)) return db.prepare('SELECT count(*) FROM embeddings').pluck().get() as number;
   return db.prepare('SELECT count(*) FROM embeddings WHERE segment_id = ?').pluck().get(segmentId) as number;
 }
 
@@ -28,9 +32,7 @@ export function segmentRecordCount(db: SqliteDatabase, segmentId: string): numbe
  * seeks and a b-tree count instead of reading every row.
  */
 export function segmentIdRange(db: SqliteDatabase, segmentId: string, segmentRows?: () => number): { first: number; count: number } | null {
-  const lowest = db.prepare('SELECT segment_id FROM embeddings ORDER BY segment_id LIMIT 1').pluck().get() as string | undefined;
-  const highest = db.prepare('SELECT segment_id FROM embeddings ORDER BY segment_id DESC LIMIT 1').pluck().get() as string | undefined;
-  if (lowest !== segmentId || highest !== segmentId) return null;
+  if (!holdsSegmentAlone(db, segmentId)) return null;
   // Two statements: SQLite seeks for a lone min() or max(), and scans for both in one.
   const first = db.prepare('SELECT min(id) FROM embeddings').pluck().safeIntegers(false).get() as number;
   const last = db.prepare('SELECT max(id) FROM embeddings').pluck().safeIntegers(false).get() as number;

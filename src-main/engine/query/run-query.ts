@@ -3,8 +3,6 @@ import { InspectorError } from '../../../shared/errors.js';
 import type { CollectionReader } from '../collection/collection-reader.js';
 import type { QuerySpec } from './validate-args.js';
 import { matchingInternalIds, runGet } from './run-get.js';
-import { loadRecordContents } from './record-contents.js';
-import { cachedStatement } from '../sqlite/statement-cache.js';
 import { toDistance, toNumberArray, visibleMetadata } from './format-results.js';
 import { searchVectors } from '../collection/vector-search.js';
 import { checkFiltersIndexed } from '../filter/indexed-filters.js';
@@ -97,22 +95,6 @@ export function runQuery(reader: CollectionReader, spec: QuerySpec, opts: Search
 function loadContentsByUserId(reader: CollectionReader, ids: string[]) {
   const out = new Map<string, { metadata: ReturnType<typeof visibleMetadata>; document: string | null; uri: string | null }>();
   if (ids.length === 0) return out;
-  const seg = reader.catalog.metadataSegment;
-  if (seg && reader.overlay().isEmpty) {
-    // No WAL-tail records to merge: the ids' rows straight from the segment, which is what the
-    // get below does without its paging and ordering (a warm query spends a tenth of its time here).
-    const rows = cachedStatement(reader.ctx.db, 'SELECT id, embedding_id FROM embeddings WHERE segment_id = ? AND embedding_id IN (SELECT value FROM json_each(?))', 'raw').all(
-      seg.id,
-      JSON.stringify(ids),
-    ) as [number | bigint, string][];
-    const contents = loadRecordContents(reader.ctx, rows.map((r) => Number(r[0])));
-    for (const [iid, eid] of rows) {
-      const c = contents.get(Number(iid));
-      const uri = c?.uri ?? null;
-      out.set(eid, { metadata: visibleMetadata(c?.metadata ?? new Map(), uri), document: c?.document ?? null, uri });
-    }
-    return out;
-  }
   const got = runGet(reader, { ids, where: null, whereDocument: null, limit: null, offset: 0, include: [] }, { withContents: true });
   for (const r of got.records) out.set(r.id, { metadata: visibleMetadata(r.metadata, r.uri), document: r.document, uri: r.uri });
   return out;
