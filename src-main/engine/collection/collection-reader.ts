@@ -10,7 +10,7 @@ import { countWalRows, readWalBefore, readWalTail } from '../wal/read-wal.js';
 import { MetadataOverlay } from './metadata-overlay.js';
 import { VectorState } from './vector-state.js';
 import { CheckpointPreview } from './vector-preview.js';
-import { sampleSegmentIds, segmentRecordCount } from './segment-records.js';
+import { sampleSegmentIds, segmentRecordCount, tableIdBounds } from './segment-records.js';
 import { vectorProblems } from './vector-coverage.js';
 import { typedMetadataToPlain } from './plain-metadata.js';
 import { SqlColumnSource } from '../filter/sql-column-source.js';
@@ -247,8 +247,8 @@ export class CollectionReader {
   dominatesEmbeddingsTable(): boolean {
     if (this.dominates === undefined) {
       const seg = this.catalog.metadataSegment;
-      // Two subqueries: SQLite seeks for a lone min() or max(), and scans the table for both in one.
-      const all = (this.ctx.db.prepare('SELECT (SELECT max(id) FROM embeddings) - (SELECT min(id) FROM embeddings) + 1 AS n').get() as { n: number | null }).n ?? 0;
+      const bounds = tableIdBounds(this.ctx.db);
+      const all = bounds ? bounds.last - bounds.first + 1 : 0;
       const mine = seg ? this.segmentRows() : 0;
       this.dominates = all > 0 && mine / all > 0.2;
     }

@@ -26,6 +26,16 @@ export function segmentRecordCount(db: SqliteDatabase, segmentId: string): numbe
 }
 
 /**
+ * The lowest and highest internal id in `embeddings` (null when it is empty). Two statements:
+ * SQLite seeks for a lone min() or max(), and scans the table for both in one.
+ */
+export function tableIdBounds(db: SqliteDatabase): { first: number; last: number } | null {
+  const first = db.prepare('SELECT min(id) FROM embeddings').pluck().safeIntegers(false).get() as number | null;
+  const last = db.prepare('SELECT max(id) FROM embeddings').pluck().safeIntegers(false).get() as number | null;
+  return first === null || last === null ? null : { first, last };
+}
+
+/**
  * The segment's internal ids as one range [first, first + count), or null when they are not one:
  * when the table holds that segment alone and its count is max(id) − min(id) + 1, every id in
  * between is one of its rows (a collection written without deletes, the usual large one). Four
@@ -33,9 +43,7 @@ export function segmentRecordCount(db: SqliteDatabase, segmentId: string): numbe
  */
 export function segmentIdRange(db: SqliteDatabase, segmentId: string, segmentRows?: () => number): { first: number; count: number } | null {
   if (!holdsSegmentAlone(db, segmentId)) return null;
-  // Two statements: SQLite seeks for a lone min() or max(), and scans for both in one.
-  const first = db.prepare('SELECT min(id) FROM embeddings').pluck().safeIntegers(false).get() as number;
-  const last = db.prepare('SELECT max(id) FROM embeddings').pluck().safeIntegers(false).get() as number;
+  const { first, last } = tableIdBounds(db)!;
   // The table holds this segment alone, so its row count is the table's.
   const count = segmentRows ? segmentRows() : (db.prepare('SELECT count(*) FROM embeddings').pluck().safeIntegers(false).get() as number);
   return last - first + 1 === count ? { first, count } : null;

@@ -18,10 +18,9 @@ export class IdBitset {
   /** Every id from `base` to base + span − 1. */
   static full(base: number, span: number): IdBitset {
     const set = new IdBitset(base, span);
-    set.words.fill(0xffffffff);
-    const tail = span % 32;
-    if (tail !== 0) set.words[set.words.length - 1] = (2 ** tail - 1) >>> 0; // no bits past the span
-    if (span === 0) set.words.fill(0);
+    const whole = Math.floor(span / 32);
+    set.words.fill(0xffffffff, 0, whole);
+    if (span % 32 !== 0) set.words[whole] = (2 ** (span % 32) - 1) >>> 0; // no bits past the span
     return set;
   }
 
