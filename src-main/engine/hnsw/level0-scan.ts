@@ -13,7 +13,8 @@ import { reportLoad } from '../util/load-progress.js';
  * them all here; the scan itself already reads in chunks and never holds the whole file.
  */
 
-const SCAN_CHUNK_BYTES = 8 * 1024 * 1024;
+/** Small enough to add little to peak memory (it is live beside everything loaded), big enough that reads stay few. */
+const SCAN_CHUNK_BYTES = 2 * 1024 * 1024;
 const DELETED_FLAG = 0x01;
 
 /** Whether the element starting at `base` is marked deleted (docs/format.md §6.2). */
@@ -103,6 +104,8 @@ export function walkElements(
     }
   } finally {
     fs.closeSync(fd);
+    // The views cache must not keep the chunk alive after the walk.
+    if (viewed?.buf === chunk) viewed = null;
   }
 }
 
