@@ -727,3 +727,59 @@ export interface CopyReport {
   ok: boolean;
   warnings: string[];
 }
+
+/** One leaf of a filter that turns a record away, with the record's own value (why-not). */
+export interface FilterMiss {
+  /** Where the leaf sits in the filter, e.g. `where.$and[1]` or `whereDocument`. */
+  path: string;
+  /** The leaf in Chroma's filter syntax, e.g. `{"year":{"$gt":2010}}`. */
+  leaf: string;
+  /** The record's value for the leaf's key (or a piece of its document); null when it has none. */
+  recordValue: string | null;
+  reason: string;
+}
+
+/**
+ * Why a record is not among a query's results — the answer to "why not this record?". Exactly one
+ * cause, checked in the order a query applies them:
+ * - `returned`: it is in the results after all (its rank and distance);
+ * - `not-found`: no record has that id in the collection;
+ * - `excluded-by-ids`: the query's `ids` do not name it;
+ * - `excluded-by-where` / `excluded-by-where-document`: the filter turns it away (which leaves, with its values);
+ * - `no-vector`: it has no usable vector, so no query can return it;
+ * - `ranked-below-k`: exact search over what the filters allow ranks it below k;
+ * - `missed-by-index`: exact search ranks it within k, but Chroma's HNSW graph search does not find it.
+ */
+export type WhyNotCause =
+  | 'returned'
+  | 'not-found'
+  | 'excluded-by-ids'
+  | 'excluded-by-where'
+  | 'excluded-by-where-document'
+  | 'no-vector'
+  | 'ranked-below-k'
+  | 'missed-by-index';
+
+export interface WhyNotAnswer {
+  id: string;
+  cause: WhyNotCause;
+  /** One sentence a person can read. */
+  summary: string;
+  /** The query's k (nResults). */
+  k: number;
+  /** The failing filter leaves (the two excluded-by-where causes). */
+  misses?: FilterMiss[];
+  /** Its distance to the query, in the collection's space (when it has a vector and passes the filters). */
+  distance?: number;
+  /** Its 1-based rank in exact search among the records the filters allow. */
+  exactRank?: number;
+  /** Its 1-based rank in the query's own (HNSW) results, when returned. */
+  rank?: number;
+  /** How many records the filters allow (all with a vector when there is no filter). */
+  candidates?: number;
+  /** The k-th distance of exact search, and of the query's own results. */
+  exactKthDistance?: number | null;
+  resultKthDistance?: number | null;
+  /** ef the graph search used: max(hnsw:search_ef, k). */
+  efSearch?: number;
+}

@@ -1,4 +1,4 @@
-import type { CollectionInfo, CollectionRef, FolderInfo, GetResult, QueryResult, TableSize, TenantInfo } from '../../shared/models.js';
+import type { CollectionInfo, CollectionRef, FolderInfo, GetResult, QueryResult, TableSize, TenantInfo, WhyNotAnswer } from '../../shared/models.js';
 import { InspectorError } from '../../shared/errors.js';
 import { guardSqlite, type SqliteDatabase } from './sqlite/connection.js';
 import { tableSizeSteps } from './sqlite/table-sizes.js';
@@ -10,6 +10,7 @@ import type { FolderContext } from './collection/folder-context.js';
 import { validateGetArgs, validateQueryArgs } from './query/validate-args.js';
 import { getResult } from './query/get-result.js';
 import { runQuery } from './query/run-query.js';
+import { whyNot } from './query/why-not.js';
 import type { SearchOptions } from './collection/vector-state.js';
 import type { CoverageOptions } from './collection/vector-coverage.js';
 import { cachedStatement } from './sqlite/statement-cache.js';
@@ -188,6 +189,15 @@ export class ChromaFolder {
   query(ref: CollectionRef | string, args: unknown, opts: QueryOptions = {}): QueryResult {
     const spec = validateQueryArgs(args);
     return this.guard(() => runQuery(this.collection(ref), spec, opts));
+  }
+
+  /**
+   * Why record `id` is not among the results of a query (chromadb client arguments, one query
+   * vector): filtered out (which leaf, with its value), ranked below k, or missed by the index.
+   */
+  whyNot(ref: CollectionRef | string, args: unknown, id: string): WhyNotAnswer {
+    const spec = validateQueryArgs(args);
+    return this.guard(() => whyNot(this.collection(ref), spec, id));
   }
 
   collectionInfo(ref: CollectionRef | string): CollectionInfo {

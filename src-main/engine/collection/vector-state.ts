@@ -285,6 +285,11 @@ export class VectorState {
     return hits.length > limit ? hits.slice(0, limit) : hits;
   }
 
+  /** Where exact search ranks `label` among the allowed vectors (VectorSlab.rankOf), for why-not. */
+  exactRank(query: Float32Array, label: number, allowed: ReadonlySet<number> | null): { distance: number; rank: number; candidates: number } | null {
+    return this.slab.rankOf(this.source.space === 'cosine' ? normalizeQuery(query) : query, label, allowed);
+  }
+
   /** Exact top-k over the live labels the WAL tail added or changed, in the fork's arithmetic. */
   private searchTail(q: Float32Array, k: number, allowed: ReadonlySet<number> | null): SearchHit[] {
     if (this.touched.size === 0) return [];

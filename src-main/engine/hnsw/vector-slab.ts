@@ -234,15 +234,39 @@ export class VectorSlab {
    * the fork's float32 arithmetic (fork-distance.ts), ascending, ties by label, as Chroma reports.
    */
   search(query: Float32Array, k: number, allowed: ReadonlySet<number> | null): SearchHit[] {
-    const dim = this.dim;
-    const data = this.data;
     const heap = new TopK(Math.min(k, allowed ? allowed.size : this.size));
     if (heap.capacity === 0) return [];
+    this.eachRanked(query, allowed, (distance, label) => heap.offer(distance, label));
+    return heap.sorted();
+  }
+
+  /**
+   * Where exact search puts one label: its distance and 1-based rank by (distance, label) among
+   * the allowed vectors, and how many of them rank at all. Null when the label has no rankable
+   * vector. `query` in index form, as for search.
+   */
+  rankOf(query: Float32Array, label: number, allowed: ReadonlySet<number> | null): { distance: number; rank: number; candidates: number } | null {
+    const slot = this.slotOfLabel(label);
+    if (slot === undefined || (allowed && !allowed.has(label))) return null;
+    const target = rankedDistance(this.queryDistance(query)(slot), this.data, slot * this.dim, this.dim);
+    if (target === null) return null;
+    let before = 0;
+    let candidates = 0;
+    this.eachRanked(query, allowed, (d, l) => {
+      candidates++;
+      if (d < target || (d === target && l < label)) before++;
+    });
+    return { distance: target, rank: before + 1, candidates };
+  }
+
+  /** Every allowed live vector's ranked distance (non-finite ones never rank). */
+  private eachRanked(query: Float32Array, allowed: ReadonlySet<number> | null, visit: (distance: number, label: number) => void): void {
+    const dim = this.dim;
+    const data = this.data;
     const distance = this.queryDistance(query);
     const scan = (slot: number, label: number) => {
-      const base = slot * dim;
-      const ranked = rankedDistance(distance(slot), data, base, dim);
-      if (ranked !== null) heap.offer(ranked, label);
+      const ranked = rankedDistance(distance(slot), data, slot * dim, dim);
+      if (ranked !== null) visit(ranked, label);
     };
     if (allowed && allowed.size < this.size) {
       for (const label of allowed) {
@@ -257,7 +281,6 @@ export class VectorSlab {
         scan(slot, label);
       }
     }
-    return heap.sorted();
   }
 }
 

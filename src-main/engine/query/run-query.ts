@@ -6,7 +6,7 @@ import { matchingInternalIds, runGet } from './run-get.js';
 import { toDistance, toNumberArray, visibleMetadata } from './format-results.js';
 import { searchVectors } from '../collection/vector-search.js';
 import { checkFiltersIndexed } from '../filter/indexed-filters.js';
-import type { SearchOptions } from '../collection/vector-state.js';
+import type { SearchOptions, VectorState } from '../collection/vector-state.js';
 import { checkVectorCoverage, type CoverageOptions } from '../collection/vector-coverage.js';
 
 /**
@@ -42,32 +42,8 @@ export function runQuery(reader: CollectionReader, spec: QuerySpec, opts: Search
   const warnings = checkVectorCoverage(reader, opts);
   const withWarnings = (r: QueryResult): QueryResult => (warnings.length > 0 ? { ...r, warnings } : r);
 
-  let allowed: Set<number> | null = null;
-  if (spec.ids || spec.where || spec.whereDocument) {
-    allowed = new Set();
-    const notFound = (id: string) =>
-      new InspectorError('INTERNAL_ID_NOT_FOUND', `Error finding id ${id}: the record has no vector in the index`, { id });
-    const addId = (id: string) => {
-      const label = vectors.idToLabel.get(id);
-      if (label === undefined && opts.allowPartial && warnings.length > 0) return; // reported in the warnings
-      if (label === undefined) throw notFound(id);
-      allowed!.add(label);
-    };
-    if (spec.where || spec.whereDocument) {
-      const { internalIds, walMatches } = matchingInternalIds(reader, spec);
-      const labelOf = reader.labelsOf(internalIds);
-      for (const iid of internalIds) {
-        const label = labelOf.get(iid);
-        if (label === undefined && opts.allowPartial && warnings.length > 0) continue; // reported in the warnings
-        if (label === undefined) throw notFound(reader.userIdOf(iid));
-        allowed.add(label);
-      }
-      for (const r of walMatches) addId(r.id);
-    } else {
-      for (const id of spec.ids!) addId(id);
-    }
-    if (allowed.size === 0) return withWarnings(empty());
-  }
+  const allowed = allowedLabels(reader, vectors, spec, opts.allowPartial === true && warnings.length > 0);
+  if (allowed?.size === 0) return withWarnings(empty());
 
   const hits = spec.embeddings.map((q) => searchVectors(vectors, q, spec.nResults, allowed, opts));
   const result = empty();
@@ -90,6 +66,37 @@ export function runQuery(reader: CollectionReader, spec: QuerySpec, opts: Search
     }
   });
   return withWarnings(result);
+}
+
+/**
+ * The labels a query may return (null: every vector): the records `ids` names, or those `where`
+ * and `whereDocument` match, WAL tail included. A record without a vector fails the query
+ * (INTERNAL_ID_NOT_FOUND, as Chroma) unless `skipMissing` (its absence is already a warning).
+ */
+export function allowedLabels(reader: CollectionReader, vectors: VectorState, spec: Pick<QuerySpec, 'ids' | 'where' | 'whereDocument'>, skipMissing: boolean): Set<number> | null {
+  if (!spec.ids && !spec.where && !spec.whereDocument) return null;
+  const allowed = new Set<number>();
+  const notFound = (id: string) => new InspectorError('INTERNAL_ID_NOT_FOUND', `Error finding id ${id}: the record has no vector in the index`, { id });
+  const addId = (id: string) => {
+    const label = vectors.idToLabel.get(id);
+    if (label === undefined && skipMissing) return;
+    if (label === undefined) throw notFound(id);
+    allowed.add(label);
+  };
+  if (spec.where || spec.whereDocument) {
+    const { internalIds, walMatches } = matchingInternalIds(reader, spec);
+    const labelOf = reader.labelsOf(internalIds);
+    for (const iid of internalIds) {
+      const label = labelOf.get(iid);
+      if (label === undefined && skipMissing) continue;
+      if (label === undefined) throw notFound(reader.userIdOf(iid));
+      allowed.add(label);
+    }
+    for (const r of walMatches) addId(r.id);
+  } else {
+    for (const id of spec.ids!) addId(id);
+  }
+  return allowed;
 }
 
 function loadContentsByUserId(reader: CollectionReader, ids: string[]) {
