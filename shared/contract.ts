@@ -12,7 +12,7 @@ import type {
   Window,
 } from './models.js';
 import { FIX_KINDS, type FixReport } from './models.js';
-import type { CopyReport, MigrationPreview, ReplayOutcome, WalExportOutcome } from './models.js';
+import type { CopyReport, MigrationPreview, ReplayOutcome, WalExportOutcome, WhyNotAnswer } from './models.js';
 
 /**
  * The one contract between the UI and the engine. Each method has an input schema (validated once,
@@ -98,6 +98,8 @@ export const inputs = {
   get: z.object({ handle, collectionId, args: z.unknown() }),
   // exact: the true nearest neighbours by brute force, to show what Chroma's HNSW index misses.
   query: z.object({ handle, collectionId, args: z.unknown(), exact: z.boolean().default(false) }),
+  /** Why record `id` is not among a query's results (args: the client's query arguments, one vector). */
+  whyNot: z.object({ handle, collectionId, args: z.unknown(), id: z.string().min(1) }),
   count: z.object({ handle, collectionId }),
   walRows: z.object({
     handle,
@@ -262,6 +264,7 @@ export interface Outputs {
   metadataKeys: MetadataKeyInfo[];
   get: GetResult;
   query: QueryResult;
+  whyNot: WhyNotAnswer;
   count: number;
   walRows: Window<WalRow>;
   walVector: number[] | null;

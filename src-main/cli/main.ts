@@ -4,6 +4,7 @@ import { InspectorError, toErrorData } from '../../shared/errors.js';
 import type { Problem } from '../../shared/models.js';
 import { ChromaFolder } from '../engine/chroma-folder.js';
 import { formatInfo } from './format-info.js';
+import { formatWhyNot } from './format-why-not.js';
 import { readWalWindow } from '../engine/wal/wal-window.js';
 import { BACKUP_USAGE, backupCommand, defaultIo, exportCommand, importCommand, progressPrinter, restoreCommand, verifyCommand } from './commands/backup-commands.js';
 import { withLoadProgress } from '../engine/util/load-progress.js';
@@ -23,6 +24,7 @@ usage:
   chroma-inspector count <folder> --collection NAME [--tenant T] [--database D]
   chroma-inspector get   <folder> --collection NAME [--tenant T] [--database D] [--args JSON]
   chroma-inspector query <folder> --collection NAME [--tenant T] [--database D] --args JSON [--exact]
+  chroma-inspector why   <folder> --collection NAME --id ID --args JSON [--json]
   chroma-inspector wal   <folder> [--collection NAME] [--offset N] [--limit N]
   chroma-inspector serve [folder | server URL] [--port N] [--host 127.0.0.1 | --host ADDRESS --allow-remote] [--call-timeout SECONDS] [--root DIR …]
                          [--server URL …] [--tenant T --database D]
@@ -38,7 +40,10 @@ ${SERVER_BACKUP_USAGE}
   '{"where":{"year":{"$gt":2010}},"limit":5,"include":["documents","metadatas"]}'
   '{"queryEmbeddings":[[0.1,0.2,0.3]],"nResults":3}'
 query answers as Chroma does, through its HNSW index; --exact gives the true nearest neighbours
-(brute force) instead, to show what the index misses.
+(brute force) instead, to show what the index misses. why takes a query's --args (one vector) and
+a record id that did not come back, and says why: not found, turned away by ids, where or
+whereDocument (which leaf, with the record's value), no usable vector, ranked below k (its exact
+rank), or missed by the HNSW graph although exact search ranks it within k (docs/why-not.md).
 Reading commands open the folder read-only: nothing in it is ever written. backup never writes
 into the source folder; restore only writes into a new or empty folder; fix writes a repaired copy
 (the original is only read) unless --in-place, which first writes a verified backup; migrate and
@@ -95,6 +100,7 @@ export async function main(argv: string[]): Promise<number> {
       'batch-size': { type: 'string' },
       space: { type: 'string' },
       exact: { type: 'boolean' },
+      id: { type: 'string' },
       private: { type: 'boolean' },
       measure: { type: 'boolean' },
       only: { type: 'string', multiple: true },
@@ -176,6 +182,14 @@ export async function main(argv: string[]): Promise<number> {
         const { warnings, ...result } = loading(() => folder.query(ref(), parseJsonArg(values.args), { exact: values.exact === true }));
         print(result);
         return reportProblems(warnings ?? []);
+      }
+      case 'why': {
+        if (!values.id) throw new UsageError('why needs --id ID (the record that did not come back)');
+        if (values.args === undefined) throw new UsageError('why needs --args JSON (the query: queryEmbeddings with one vector, nResults, where, whereDocument)');
+        const answer = loading(() => folder.whyNot(ref(), parseJsonArg(values.args), values.id!));
+        if (values.json) print(answer);
+        else process.stdout.write(formatWhyNot(answer));
+        return 0;
       }
       case 'wal': {
         const collectionId = values.collection ? folder.collection({ name: values.collection, tenant: values.tenant, database: values.database }).id : undefined;

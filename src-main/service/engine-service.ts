@@ -193,6 +193,7 @@ export class EngineService {
       get: ({ handle, collectionId, args }, ctx) => loading(ctx, () => this.folder(handle).get(collectionId, args)),
       // The UI answers from the sound vectors of a damaged collection and shows the warnings.
       query: ({ handle, collectionId, args, exact }, ctx) => loading(ctx, () => this.folder(handle).query(collectionId, args, { allowPartial: true, exact })),
+      whyNot: ({ handle, collectionId, args, id }, ctx) => loading(ctx, () => this.folder(handle).whyNot(collectionId, args, id)),
       count: ({ handle, collectionId }) => this.folder(handle).count(collectionId),
       walRows: ({ handle, collectionId, operation, id, offset, limit }) =>
         readWalWindow(this.folder(handle), { collectionId, operation, id, offset, limit }),

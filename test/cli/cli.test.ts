@@ -46,6 +46,25 @@ describe('chroma-inspector CLI', () => {
     });
   }
 
+  it('why names the where leaf that turns a record away, in words and as JSON', async () => {
+    const c = cases.find((x) => x.collection === 'articles' && x.label === 'query where {"year":{"$gt":2010}}')!;
+    const q = (c.args as { queryEmbeddings: number[][] }).queryEmbeddings[0]!;
+    const got = JSON.parse((await cli('get', data, '--collection', 'articles', '--args', JSON.stringify({ where: { year: { $lte: 2010 } }, limit: 1, include: ['metadatas'] }))).out);
+    const [id, year] = [got.ids[0] as string, got.metadatas[0].year as number];
+    const args = JSON.stringify({ queryEmbeddings: [q], nResults: 5, where: { year: { $gt: 2010 } } });
+    const text = await cli('why', data, '--collection', 'articles', '--id', id, '--args', args);
+    expect(text.code, text.err).toBe(0);
+    expect(text.out).toContain(`excluded-by-where: The where filter turns ${JSON.stringify(id)} away: "year" is ${year} (int), not > 2010 (int).`);
+    expect(text.out).toContain('where  {"year":{"$gt":2010}}');
+    const json = await cli('why', data, '--collection', 'articles', '--id', id, '--args', args, '--json');
+    expect(JSON.parse(json.out)).toMatchObject({ id, cause: 'excluded-by-where', k: 5, misses: [{ leaf: '{"year":{"$gt":2010}}', recordValue: `${year} (int)` }] });
+  });
+
+  it('why without --id or --args is a usage error', async () => {
+    expect((await cli('why', data, '--collection', 'articles', '--args', '{}')).err).toMatch(/why needs --id/);
+    expect((await cli('why', data, '--collection', 'articles', '--id', 'x')).code).toBe(2);
+  });
+
   it('bad --args JSON is a clear error and a non-zero exit', async () => {
     const r = await cli('get', data, '--collection', 'points', '--args', '{nope');
     expect(r.code).toBe(1);

@@ -66,6 +66,23 @@ for (const host of hosts) {
       got.distances[0]!.forEach((d, i) => expect(d).toBeCloseTo(expected[i]!.d, 4));
     });
 
+    it('answers whyNot: a record the where turns away, and one ranked below k (brute force here)', async () => {
+      const id = collectionId('points');
+      const all = await client.call('get', { handle, collectionId: id, args: { include: ['embeddings', 'metadatas'] } });
+      const q = [0.25, -0.5, 0.75];
+      const l2 = (v: number[]) => v.reduce((s, x, i) => s + (x - q[i]!) ** 2, 0);
+      const ranked = all.ids.map((rid, i) => ({ rid, d: l2(all.embeddings[i]!) })).sort((a, b) => a.d - b.d);
+      const below = await client.call('whyNot', { handle, collectionId: id, args: { queryEmbeddings: [q], nResults: 3 }, id: ranked[20]!.rid });
+      expect(below).toMatchObject({ cause: 'ranked-below-k', exactRank: 21, k: 3 });
+      expect(below.distance).toBeCloseTo(ranked[20]!.d, 4);
+      const other = all.ids.find((_, i) => all.metadatas[i]?.category !== 'news')!;
+      const filtered = await client.call('whyNot', { handle, collectionId: id, args: { queryEmbeddings: [q], nResults: 3, where: { category: 'news' } }, id: other });
+      expect(filtered.cause).toBe('excluded-by-where');
+      expect(filtered.misses![0]!.leaf).toBe('{"category":{"$eq":"news"}}');
+      const twoVectors = await client.call('whyNot', { handle, collectionId: id, args: { queryEmbeddings: [q, q] }, id: other }).catch((e: unknown) => e);
+      expect((twoVectors as InspectorError).code).toBe('INVALID_ARGUMENT');
+    });
+
     it('brings errors back as typed InspectorErrors with code and message', async () => {
       const err = await client.call('get', { handle, collectionId: collectionId('points'), args: { where: { a: 1, b: 2 } } }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(InspectorError);

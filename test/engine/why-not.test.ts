@@ -55,7 +55,7 @@ describe('why-not on a folder real Chroma 1.3.4 wrote', () => {
 
   beforeAll(() => {
     folder = ChromaFolder.open(join(fixture, 'data'));
-    space = folder.collectionInfo(ref).space;
+    space = folder.collectionInfo(ref).hnsw.space;
     const all = folder.get(ref, { include: ['embeddings', 'metadatas', 'documents'] });
     records = all.ids.map((id, i) => ({ id, vector: all.embeddings![i]!, metadata: all.metadatas![i] as Record<string, unknown> | null, document: all.documents![i] ?? null }));
   });
@@ -76,6 +76,20 @@ describe('why-not on a folder real Chroma 1.3.4 wrote', () => {
     expect(close(answer.exactKthDistance!, ranked[4]!.d)).toBe(true);
     expect(close(answer.resultKthDistance!, c.result.distances![0]![4]!)).toBe(true);
     expect(answer.summary).toContain(`ranks ${JSON.stringify(target.id)} ${at + 1} of the ${records.length}`);
+  });
+
+  it.each(['points', 'inner'])('ranked below k in %s (its own space) as brute force ranks it', (name) => {
+    const other = { name };
+    const otherSpace = folder.collectionInfo(other).hnsw.space;
+    const all = folder.get(other, { include: ['embeddings'] });
+    const rows = all.ids.map((id, i) => ({ id, vector: all.embeddings![i]! }));
+    const c = queryCase(name, 'query k=5');
+    const q = (c.args.queryEmbeddings as number[][])[0]!;
+    const ranked = bruteForce(rows, q, otherSpace);
+    const at = ranked.findIndex((r, i) => i >= 9 && ranked[i + 1]!.d - r.d > 1e-4 && r.d - ranked[i - 1]!.d > 1e-4);
+    const answer = folder.whyNot(other, { queryEmbeddings: [q], nResults: 5 }, ranked[at]!.id);
+    expect(answer).toMatchObject({ cause: 'ranked-below-k', exactRank: at + 1, candidates: rows.length });
+    expect(close(answer.distance!, ranked[at]!.d)).toBe(true);
   });
 
   it('returned: a record in Chroma\'s answer is reported at its rank', () => {
