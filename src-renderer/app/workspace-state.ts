@@ -20,6 +20,8 @@ export interface WorkspaceState {
   paletteOpen: boolean;
   /** Vector query seeded from a record ("find similar"). */
   queryId: string | null;
+  /** "Why not this record?" asked from a record panel: the query view explains it for its query. */
+  whyNotId: string | null;
   /** Writes enabled for the open folder (off for every folder until the user turns them on). */
   writable: boolean;
   /** What the engine said to know when writes were enabled (journal, recent change …). */
@@ -44,6 +46,7 @@ export type WorkspaceAction =
   | { type: 'walFilter'; filter: WalFilter | null }
   | { type: 'palette'; open: boolean }
   | { type: 'similar'; id: string }
+  | { type: 'whyNot'; id: string }
   | { type: 'writable'; writable: boolean; warning?: string | undefined }
   | { type: 'wrote' };
 
@@ -56,6 +59,7 @@ export const initialWorkspace: WorkspaceState = {
   walFilter: null,
   paletteOpen: false,
   queryId: null,
+  whyNotId: null,
   writable: false,
   writeWarning: null,
   revision: 0,
@@ -76,13 +80,15 @@ export function workspaceReducer(state: WorkspaceState, action: WorkspaceAction)
     case 'info':
       return state.folder ? { ...state, folder: { ...state.folder, info: action.info } } : state;
     case 'collection':
-      return { ...state, collectionId: action.id, queryId: null, view: action.view ?? (state.view === 'overview' ? 'collection' : state.view) };
+      return { ...state, collectionId: action.id, queryId: null, whyNotId: null, view: action.view ?? (state.view === 'overview' ? 'collection' : state.view) };
     case 'view':
       return { ...state, view: action.view, paletteOpen: false };
     case 'walFilter':
       return { ...state, walFilter: action.filter, view: 'wal' };
     case 'similar':
       return { ...state, queryId: action.id, view: 'query' };
+    case 'whyNot':
+      return { ...state, whyNotId: action.id, view: 'query' };
     case 'palette':
       return { ...state, paletteOpen: action.open };
     case 'writable':

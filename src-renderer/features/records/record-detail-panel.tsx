@@ -19,12 +19,14 @@ interface Props {
   /** Absent for a source without a WAL (a server): the button is not shown. */
   onWalHistory?(id: string): void;
   onSimilar(id: string): void;
+  /** Asks why the record is not among a query's results; absent where that cannot be answered (a server). */
+  onWhyNot?(id: string): void;
   /** The record was deleted from this panel. */
   onDeleted?(id: string): void;
 }
 
 /** A record in full: `recordDetail` brings the whole vector. With writes on, it edits and deletes. */
-export function RecordDetailPanel({ row, types, onClose, onWalHistory, onSimilar, onDeleted }: Props) {
+export function RecordDetailPanel({ row, types, onClose, onWalHistory, onSimilar, onWhyNot, onDeleted }: Props) {
   const client = useClient();
   const ws = useOpenFolder();
   const collectionId = ws.collection?.id ?? '';
@@ -53,6 +55,11 @@ export function RecordDetailPanel({ row, types, onClose, onWalHistory, onSimilar
         <button type="button" className="btn btn-xs" onClick={() => onSimilar(row.id)} data-testid="detail-similar">
           Find similar
         </button>
+        {onWhyNot && (
+          <button type="button" className="btn btn-xs" onClick={() => onWhyNot(row.id)} title="Why is this record not in a query's results?" data-testid="detail-why-not">
+            Why not in my query?
+          </button>
+        )}
         <CopyButton text={row.id} label="Copy id" />
       </div>
       <AsyncView state={shown} onCancel={cancel} onRetry={reload} loadingLabel="Loading record…">

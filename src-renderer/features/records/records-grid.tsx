@@ -72,6 +72,7 @@ export function RecordsGrid({ name, filter, toolbar, onError, empty }: Props) {
           onClose={() => setDetail(null)}
           onWalHistory={ws.capabilities.storage ? undefined : (id) => ws.dispatch({ type: 'walFilter', filter: { id, collectionId } })}
           onSimilar={(id) => ws.dispatch({ type: 'similar', id })}
+          onWhyNot={ws.capabilities.exactQuery ? undefined : (id) => ws.dispatch({ type: 'whyNot', id })}
           onDeleted={() => setDetail(null)}
         />
       )}

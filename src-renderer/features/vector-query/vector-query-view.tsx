@@ -19,6 +19,7 @@ import { jsQuerySnippet, pythonQuerySnippet } from '../search/code-snippets.js';
 import { countConditions } from '../search/filter-model.js';
 import { QuerySource, type SourceState } from './query-source.js';
 import { queryRows } from './query-results.js';
+import { WhyNotSection } from './why-not-section.js';
 
 /** Nearest neighbours of a record's embedding or a pasted vector, optionally filtered. */
 export function VectorQueryView() {
@@ -70,6 +71,14 @@ export function VectorQueryView() {
     () => async (offset, limit) => ({ rows: result?.rows.slice(offset, offset + limit) ?? [], total: result?.rows.length ?? 0 }),
     [result],
   );
+  // The query as "why not?" asks it: the same vector, k and filter as the Query button sends.
+  const whyNotArgs = useMemo(
+    () =>
+      source.vector && (!filterActive || filter.ok)
+        ? { queryEmbeddings: [source.vector], nResults: k, where: filter.ok ? (filter.where ?? undefined) : undefined, whereDocument: filter.ok ? (filter.whereDocument ?? undefined) : undefined }
+        : null,
+    [source.vector, k, filter, filterActive],
+  );
   const snippet = { embedding: source.vector ?? [], nResults: k, where: filter.ok ? filter.whereJson : undefined, whereDocument: filter.ok ? filter.docJson : undefined };
 
   return (
@@ -100,6 +109,7 @@ export function VectorQueryView() {
         {showFilter && <FilterPanel editor={editor} keys={keyList} onRun={run} />}
         {source.vector && <SnippetTabs python={pythonQuerySnippet(snippet)} js={jsQuerySnippet(snippet)} />}
       </div>
+      <WhyNotSection args={whyNotArgs} />
       {runner.state.status === 'loading' && <CallProgress progress={runner.state.progress} onCancel={runner.cancel} label="Searching…" />}
       {runner.state.status === 'error' && <ErrorState error={runner.state.error} title="Query failed" />}
       {result && result.warnings.length > 0 && (
@@ -124,6 +134,7 @@ export function VectorQueryView() {
               onClose={() => setDetail(null)}
               onWalHistory={ws.capabilities.storage ? undefined : (id) => ws.dispatch({ type: 'walFilter', filter: { id, collectionId } })}
               onSimilar={(id) => setSource((s) => ({ ...s, mode: 'record', recordId: id, vector: null, error: null }))}
+              onWhyNot={ws.capabilities.exactQuery ? undefined : (id) => ws.dispatch({ type: 'whyNot', id })}
               onDeleted={() => setDetail(null)}
             />
           )}
