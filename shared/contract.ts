@@ -12,7 +12,7 @@ import type {
   Window,
 } from './models.js';
 import { FIX_KINDS, type FixReport } from './models.js';
-import type { CopyReport, MigrationPreview, ReplayOutcome, WalExportOutcome, WhyNotAnswer } from './models.js';
+import type { CopyReport, MigrationPreview, ReplayOutcome, RecallReport, WalExportOutcome, WhyNotAnswer } from './models.js';
 
 /**
  * The one contract between the UI and the engine. Each method has an input schema (validated once,
@@ -100,6 +100,15 @@ export const inputs = {
   query: z.object({ handle, collectionId, args: z.unknown(), exact: z.boolean().default(false) }),
   /** Why record `id` is not among a query's results (args: the client's query arguments, one vector). */
   whyNot: z.object({ handle, collectionId, args: z.unknown(), id: z.string().min(1) }),
+  /** The recall lab: graph search against exact search for a sample of the collection's own vectors. */
+  recall: z.object({
+    handle,
+    collectionId,
+    k: z.number().int().min(1).max(1000).default(10),
+    queries: z.number().int().min(1).max(10_000).default(200),
+    seed: z.number().int().min(1).default(1),
+    efValues: z.array(z.number().int().min(1).max(100_000)).max(32).optional(),
+  }),
   count: z.object({ handle, collectionId }),
   walRows: z.object({
     handle,
@@ -265,6 +274,7 @@ export interface Outputs {
   get: GetResult;
   query: QueryResult;
   whyNot: WhyNotAnswer;
+  recall: RecallReport;
   count: number;
   walRows: Window<WalRow>;
   walVector: number[] | null;

@@ -783,3 +783,46 @@ export interface WhyNotAnswer {
   /** ef the graph search used: max(hnsw:search_ef, k). */
   efSearch?: number;
 }
+
+/** One point of the recall lab's sweep: recall@k of the HNSW graph search at one ef. */
+export interface RecallPoint {
+  ef: number;
+  /** Mean over the sampled queries of |graph ∩ exact| / k. */
+  recall: number;
+  /** The worst single query's recall. */
+  minRecall: number;
+  /** Mean time of one graph query at this ef, here. */
+  meanQueryMs: number;
+}
+
+export type VectorFlagKind = 'duplicates' | 'zero-norm' | 'non-finite' | 'outliers-distance' | 'outliers-norm' | 'mixed-dimensions';
+
+/** Something in a collection's vectors that makes answers surprising, with examples. */
+export interface VectorFlag {
+  kind: VectorFlagKind;
+  count: number;
+  /** Up to ten examples (record ids; for duplicates, groups joined by " = "). */
+  ids: string[];
+  detail: string;
+}
+
+/** The recall lab's report for a collection (docs/recall-lab.md). */
+export interface RecallReport {
+  collection: string;
+  space: Space;
+  k: number;
+  /** Live vectors in the collection. */
+  records: number;
+  /** Queries run: records' own vectors, each leaving its own record out of both answers. */
+  queries: number;
+  sampleIds: string[];
+  params: { maxNeighbors: number; efConstruction: number; efSearch: number };
+  /** Whether there is an HNSW graph to search (false: every vector is in the WAL and queries are exact). */
+  graph: boolean;
+  /** Recall@k at the collection's own hnsw:search_ef. */
+  recall: number;
+  curve: RecallPoint[];
+  flags: VectorFlag[];
+  /** What to change, if anything, with the reasoning. */
+  advice: string[];
+}

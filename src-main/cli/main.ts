@@ -5,6 +5,7 @@ import type { Problem } from '../../shared/models.js';
 import { ChromaFolder } from '../engine/chroma-folder.js';
 import { formatInfo } from './format-info.js';
 import { formatWhyNot } from './format-why-not.js';
+import { formatRecall } from './format-recall.js';
 import { readWalWindow } from '../engine/wal/wal-window.js';
 import { BACKUP_USAGE, backupCommand, defaultIo, exportCommand, importCommand, progressPrinter, restoreCommand, verifyCommand } from './commands/backup-commands.js';
 import { withLoadProgress } from '../engine/util/load-progress.js';
@@ -25,6 +26,7 @@ usage:
   chroma-inspector get   <folder> --collection NAME [--tenant T] [--database D] [--args JSON]
   chroma-inspector query <folder> --collection NAME [--tenant T] [--database D] --args JSON [--exact]
   chroma-inspector why   <folder> --collection NAME --id ID --args JSON [--json]
+  chroma-inspector recall <folder> --collection NAME [--k 10] [--queries 200] [--seed N] [--json]
   chroma-inspector wal   <folder> [--collection NAME] [--offset N] [--limit N]
   chroma-inspector serve [folder | server URL] [--port N] [--host 127.0.0.1 | --host ADDRESS --allow-remote] [--call-timeout SECONDS] [--root DIR …]
                          [--server URL …] [--tenant T --database D]
@@ -101,6 +103,9 @@ export async function main(argv: string[]): Promise<number> {
       space: { type: 'string' },
       exact: { type: 'boolean' },
       id: { type: 'string' },
+      k: { type: 'string' },
+      queries: { type: 'string' },
+      seed: { type: 'string' },
       private: { type: 'boolean' },
       measure: { type: 'boolean' },
       only: { type: 'string', multiple: true },
@@ -189,6 +194,17 @@ export async function main(argv: string[]): Promise<number> {
         const answer = loading(() => folder.whyNot(ref(), parseJsonArg(values.args), values.id!));
         if (values.json) print(answer);
         else process.stdout.write(formatWhyNot(answer));
+        return 0;
+      }
+      case 'recall': {
+        const num = (name: 'k' | 'queries' | 'seed', fallback: number) => {
+          const v = values[name] === undefined ? fallback : Number(values[name]);
+          if (!Number.isInteger(v) || v < 1) throw new UsageError(`--${name} takes a whole number of at least 1, not ${JSON.stringify(values[name])}`);
+          return v;
+        };
+        const report = loading(() => folder.recall(ref(), { k: num('k', 10), queries: num('queries', 200), seed: num('seed', 1) }));
+        if (values.json) print(report);
+        else process.stdout.write(formatRecall(report));
         return 0;
       }
       case 'wal': {

@@ -1,4 +1,4 @@
-import type { CollectionInfo, CollectionRef, FolderInfo, GetResult, QueryResult, TableSize, TenantInfo, WhyNotAnswer } from '../../shared/models.js';
+import type { CollectionInfo, CollectionRef, FolderInfo, GetResult, QueryResult, RecallReport, TableSize, TenantInfo, WhyNotAnswer } from '../../shared/models.js';
 import { InspectorError } from '../../shared/errors.js';
 import { guardSqlite, type SqliteDatabase } from './sqlite/connection.js';
 import { tableSizeSteps } from './sqlite/table-sizes.js';
@@ -11,6 +11,7 @@ import { validateGetArgs, validateQueryArgs } from './query/validate-args.js';
 import { getResult } from './query/get-result.js';
 import { runQuery } from './query/run-query.js';
 import { whyNot } from './query/why-not.js';
+import { recallReport, type RecallOptions } from './quality/recall.js';
 import type { SearchOptions } from './collection/vector-state.js';
 import type { CoverageOptions } from './collection/vector-coverage.js';
 import { cachedStatement } from './sqlite/statement-cache.js';
@@ -198,6 +199,14 @@ export class ChromaFolder {
   whyNot(ref: CollectionRef | string, args: unknown, id: string): WhyNotAnswer {
     const spec = validateQueryArgs(args);
     return this.guard(() => whyNot(this.collection(ref), spec, id));
+  }
+
+  /**
+   * The recall lab: recall@k of Chroma's graph search against exact search for a sample of the
+   * collection's own vectors, across a sweep of ef, with flags on its vectors and advice.
+   */
+  recall(ref: CollectionRef | string, opts: RecallOptions): RecallReport {
+    return this.guard(() => recallReport(this.collection(ref), opts));
   }
 
   collectionInfo(ref: CollectionRef | string): CollectionInfo {

@@ -194,6 +194,7 @@ export class EngineService {
       // The UI answers from the sound vectors of a damaged collection and shows the warnings.
       query: ({ handle, collectionId, args, exact }, ctx) => loading(ctx, () => this.folder(handle).query(collectionId, args, { allowPartial: true, exact })),
       whyNot: ({ handle, collectionId, args, id }, ctx) => loading(ctx, () => this.folder(handle).whyNot(collectionId, args, id)),
+      recall: ({ handle, collectionId, k, queries, seed, efValues }, ctx) => loading(ctx, () => this.folder(handle).recall(collectionId, { k, queries, seed, efValues })),
       count: ({ handle, collectionId }) => this.folder(handle).count(collectionId),
       walRows: ({ handle, collectionId, operation, id, offset, limit }) =>
         readWalWindow(this.folder(handle), { collectionId, operation, id, offset, limit }),

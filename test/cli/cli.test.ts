@@ -65,6 +65,17 @@ describe('chroma-inspector CLI', () => {
     expect((await cli('why', data, '--collection', 'articles', '--id', 'x')).code).toBe(2);
   });
 
+  it('recall prints the sweep as a table, and the report as JSON', async () => {
+    const json = await cli('recall', data, '--collection', 'articles', '--k', '5', '--queries', '30', '--seed', '4', '--json');
+    expect(json.code, json.err).toBe(0);
+    const report = JSON.parse(json.out);
+    expect(report).toMatchObject({ collection: 'articles', k: 5, queries: 30, space: 'cosine' });
+    const text = await cli('recall', data, '--collection', 'articles', '--k', '5', '--queries', '30', '--seed', '4');
+    expect(text.out).toContain(`articles: recall@5 ${(100 * report.recall).toFixed(1)}% at ef_search ${report.params.efSearch} (30 queries of ${report.records} records, cosine`);
+    expect(text.out).toMatch(/ {5}ef {3}recall {3}worst {3}ms\/query/);
+    expect((await cli('recall', data, '--collection', 'articles', '--k', 'x')).err).toMatch(/--k takes a whole number/);
+  });
+
   it('bad --args JSON is a clear error and a non-zero exit', async () => {
     const r = await cli('get', data, '--collection', 'points', '--args', '{nope');
     expect(r.code).toBe(1);

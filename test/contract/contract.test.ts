@@ -83,6 +83,15 @@ for (const host of hosts) {
       expect((twoVectors as InspectorError).code).toBe('INVALID_ARGUMENT');
     });
 
+    it('answers recall with the same sample and figures on every host', async () => {
+      const report = await client.call('recall', { handle, collectionId: collectionId('inner'), k: 5, queries: 25, seed: 2 });
+      expect(report).toMatchObject({ collection: 'inner', k: 5, queries: 25, space: 'ip', graph: true });
+      expect(report.sampleIds).toHaveLength(25);
+      expect(report.curve.length).toBeGreaterThan(1);
+      const bad = await client.call('recall', { handle, collectionId: collectionId('inner'), k: 0 }).catch((e: unknown) => e);
+      expect((bad as InspectorError).code).toBe('INVALID_ARGUMENT');
+    });
+
     it('brings errors back as typed InspectorErrors with code and message', async () => {
       const err = await client.call('get', { handle, collectionId: collectionId('points'), args: { where: { a: 1, b: 2 } } }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(InspectorError);

@@ -24,6 +24,7 @@ const FOLDER_ONLY: Record<string, string> = {
   migrate: "it rewrites Chroma's files into another format, which a server's API does not expose",
   replay: "it replays Chroma's write-ahead log from the folder's files",
   'wal-export': "it exports Chroma's write-ahead log from the folder's files",
+  recall: 'it compares the index with exact search over the stored vectors, which a server\'s API does not give',
   why: 'it ranks the record by exact search over the stored vectors, which a server\'s API does not give',
   verify: 'it checks a backup against a folder; server sources are not supported yet',
 };

@@ -278,7 +278,7 @@ export class VectorState {
     const collect = allowed
       ? (id: number) => vectorAt[id]! >= 0 && allowed.has(labels[id]!)
       : (id: number) => vectorAt[id]! >= 0;
-    const fromGraph = graph.search(q, k, this.source.efSearch, collect);
+    const fromGraph = graph.search(q, k, opts.efSearch ?? this.source.efSearch, collect);
     const fromTail = this.searchTail(q, k, allowed);
     const hits = fromTail.length === 0 ? fromGraph : [...fromGraph, ...fromTail].sort(compareHits);
     const limit = Math.min(k, live);
@@ -312,6 +312,8 @@ export class VectorState {
 export interface SearchOptions {
   /** Brute force over every visible vector instead of Chroma's graph search. */
   exact?: boolean;
+  /** The graph search's ef instead of the collection's hnsw:search_ef (the recall lab's sweep). */
+  efSearch?: number;
 }
 
 /** The header fields the graph read depends on: any change means the files were re-persisted. */

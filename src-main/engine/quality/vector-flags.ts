@@ -1,0 +1,124 @@
+import type { Space, VectorFlag } from '../../../shared/models.js';
+import type { VectorState } from '../collection/vector-state.js';
+
+/** Ids listed per flag: enough to look at, never the whole collection. */
+const SAMPLE = 10;
+/** A value this many robust deviations (MAD × 1.4826) from the median is out of distribution. */
+const OUTLIER_Z = 6;
+
+/**
+ * What in a collection's vectors makes search answers surprising (docs/recall-lab.md): exact
+ * duplicates, zero and non-finite vectors, vectors far outside the rest (by length, and by
+ * distance to the centroid in the collection's space), and WAL vectors of another dimension.
+ * One pass over the live vectors as Chroma would search them.
+ */
+export function vectorFlags(vectors: VectorState, space: Space): VectorFlag[] {
+  const flags: VectorFlag[] = [];
+  const dim = vectors.slab.dim;
+  const byBytes = new Map<string, number[]>();
+  const zero: number[] = [];
+  const nonFinite: number[] = [];
+  const labels: number[] = [];
+  const norms: number[] = [];
+  const centroid = new Float64Array(dim);
+  for (const [label, stored] of vectors.slab.entries()) {
+    const original = vectors.original(label) ?? stored;
+    let sq = 0;
+    let finite = true;
+    for (let i = 0; i < dim; i++) {
+      const v = original[i]!;
+      if (!Number.isFinite(v)) finite = false;
+      sq += v * v;
+    }
+    if (!finite) {
+      nonFinite.push(label);
+      continue;
+    }
+    const key = Buffer.from(original.buffer, original.byteOffset, original.byteLength).toString('base64');
+    const same = byBytes.get(key);
+    if (same) same.push(label);
+    else byBytes.set(key, [label]);
+    if (sq === 0) zero.push(label);
+    labels.push(label);
+    norms.push(Math.sqrt(sq));
+    // The centroid of what the distance compares: unit vectors for cosine, the vectors otherwise.
+    const scale = space === 'cosine' && sq > 0 ? 1 / Math.sqrt(sq) : 1;
+    for (let i = 0; i < dim; i++) centroid[i]! += original[i]! * scale;
+  }
+  const ids = (ls: readonly number[]) => ls.slice(0, SAMPLE).map((l) => vectors.idOf(l) ?? `label ${l}`);
+
+  const groups = [...byBytes.values()].filter((g) => g.length > 1);
+  if (groups.length > 0) {
+    const extra = groups.reduce((n, g) => n + g.length - 1, 0);
+    flags.push({
+      kind: 'duplicates',
+      count: extra,
+      ids: groups.slice(0, SAMPLE).map((g) => ids(g).join(' = ')),
+      detail: `${extra} record(s) repeat another record's vector exactly (${groups.length} group(s)): they tie on every query, so which one comes back is decided by insertion order, and many copies crowd out other results`,
+    });
+  }
+  if (zero.length > 0) {
+    flags.push({
+      kind: 'zero-norm',
+      count: zero.length,
+      ids: ids(zero),
+      detail:
+        space === 'cosine'
+          ? `${zero.length} vector(s) are all zeros: cosine distance is undefined for them, and Chroma stores them unnormalised, so every query ranks them at distance 1`
+          : `${zero.length} vector(s) are all zeros: usually a failed embedding call`,
+    });
+  }
+  if (nonFinite.length > 0) {
+    flags.push({ kind: 'non-finite', count: nonFinite.length, ids: ids(nonFinite), detail: `${nonFinite.length} vector(s) hold NaN or infinite components: no query can rank them` });
+  }
+  if (labels.length >= 20) {
+    for (let i = 0; i < dim; i++) centroid[i]! /= labels.length;
+    const far = labels.map((label, j) => centroidDistance(vectors.original(label)!, centroid, space, norms[j]!));
+    outliers('outliers-distance', far, 'from the centroid', labels, ids, flags);
+    if (space !== 'cosine') outliers('outliers-norm', norms, 'in length', labels, ids, flags);
+  }
+  const mixed = vectors.problems.filter((p) => p.code === 'wal.dimension');
+  if (mixed.length > 0) {
+    flags.push({
+      kind: 'mixed-dimensions',
+      count: mixed.length,
+      ids: mixed.slice(0, SAMPLE).map((p) => p.message),
+      detail: `${mixed.length} WAL vector(s) have another dimension than the collection's ${dim}: Chroma rejects them when it applies the log, so those records have no vector`,
+    });
+  }
+  return flags;
+}
+
+function centroidDistance(v: Float32Array, c: Float64Array, space: Space, norm: number): number {
+  let dot = 0;
+  let l2 = 0;
+  let cc = 0;
+  for (let i = 0; i < v.length; i++) {
+    dot += v[i]! * c[i]!;
+    l2 += (v[i]! - c[i]!) ** 2;
+    cc += c[i]! * c[i]!;
+  }
+  if (space === 'l2') return Math.sqrt(l2);
+  if (space === 'ip') return -dot;
+  return norm === 0 || cc === 0 ? 1 : 1 - dot / (norm * Math.sqrt(cc));
+}
+
+/** Values more than OUTLIER_Z robust deviations above (or, for lengths, below) the median. */
+function outliers(kind: 'outliers-distance' | 'outliers-norm', values: number[], what: string, labels: number[], ids: (ls: number[]) => string[], flags: VectorFlag[]): void {
+  const sorted = [...values].sort((a, b) => a - b);
+  const median = sorted[sorted.length >> 1]!;
+  const deviations = values.map((v) => Math.abs(v - median)).sort((a, b) => a - b);
+  const mad = deviations[deviations.length >> 1]! * 1.4826;
+  if (!(mad > 0)) return;
+  const hits = values
+    .map((v, j) => ({ z: (v - median) / mad, label: labels[j]! }))
+    .filter((x) => (kind === 'outliers-norm' ? Math.abs(x.z) : x.z) > OUTLIER_Z)
+    .sort((a, b) => Math.abs(b.z) - Math.abs(a.z));
+  if (hits.length === 0) return;
+  flags.push({
+    kind,
+    count: hits.length,
+    ids: ids(hits.map((h) => h.label)),
+    detail: `${hits.length} vector(s) lie over ${OUTLIER_Z} robust deviations from the rest ${what} (the farthest at ${Math.abs(hits[0]!.z).toFixed(1)}): often another model, a bad input or a placeholder, and they rank oddly against everything`,
+  });
+}
