@@ -13,6 +13,7 @@ import { MetadataRowsView } from '../features/metadata-rows/metadata-rows-view.j
 import { SqlView } from '../features/sql/sql-view.js';
 import { BackupView } from '../features/backup/backup-view.js';
 import { DoctorView } from '../features/doctor/doctor-view.js';
+import { RecallView } from '../features/recall/recall-view.js';
 
 /**
  * Renders the active view. Views once opened stay mounted (hidden) so switching tabs keeps their
@@ -60,6 +61,8 @@ export function ViewHost() {
         return <BackupView key={handle} />;
       case 'doctor':
         return <DoctorView key={handle} />;
+      case 'recall':
+        return <RecallView key={`${handle}:${cid}`} />;
     }
   };
 

@@ -119,6 +119,34 @@ describe('why not this record? (browser UI against serve)', () => {
     await s.page.getByTestId('where-document-json').fill('');
   });
 
+  it('recall lab: the plot, the figure an independent brute force gives, the advice', async () => {
+    await s.page.getByTestId('view-recall').click();
+    await s.page.getByTestId('recall-k').fill('5');
+    await s.page.getByTestId('recall-queries').fill('100');
+    await s.page.getByTestId('recall-run').click();
+    await s.page.getByTestId('recall-report').waitFor({ timeout: 30_000 });
+    // The same sample through the engine, and its recall recomputed here by brute force against
+    // the answers of Chroma's query (folder.query).
+    const folder = ChromaFolder.open(dir);
+    try {
+      const report = folder.recall({ name: 'sparse' }, { k: 5, queries: 100 });
+      let sum = 0;
+      for (const id of report.sampleIds) {
+        const q = vectors[Number(id.slice(1))]!;
+        const exact = ranked(q).filter((r) => r.id !== id).slice(0, 5).map((r) => r.id);
+        const got = new Set(folder.query({ name: 'sparse' }, { queryEmbeddings: [q], nResults: 6, include: [] }).ids[0]!.filter((x) => x !== id).slice(0, 5));
+        sum += exact.filter((x) => got.has(x)).length / 5;
+      }
+      await expect(s.page.getByTestId('recall-value').textContent()).resolves.toBe(`recall@5 ${((100 * sum) / report.sampleIds.length).toFixed(1)}%`);
+    } finally {
+      folder.close();
+    }
+    await s.page.getByTestId('recall-plot').waitFor();
+    await expect(s.page.getByTestId('recall-advice').textContent()).resolves.toMatch(/ef_search/);
+    await shot(s, 'recall-lab');
+    await s.page.getByTestId('view-query').click();
+  });
+
   it('from a record panel: asks for that record and answers for the query on screen', async () => {
     await s.page.getByTestId('query-run').click();
     const grid = s.page.getByTestId('grid-query');
