@@ -826,3 +826,45 @@ export interface RecallReport {
   /** What to change, if anything, with the reasoning. */
   advice: string[];
 }
+
+/** A collection setting that differs between the two sides of a diff (values as JSON text). */
+export interface SettingChange {
+  setting: string;
+  a: string;
+  b: string;
+}
+
+/** What changed in one collection from side a to side b (docs/diff.md). Lists are capped; counts are exact. */
+export interface CollectionDiff {
+  name: string;
+  tenant: string;
+  database: string;
+  settings: SettingChange[];
+  counts: { a: number; b: number; added: number; removed: number; documents: number; metadata: number; embeddings: number; unchanged: number };
+  added: string[];
+  removed: string[];
+  documents: { id: string; a: string | null; b: string | null }[];
+  /** Records whose metadata (or uri) changed, with the keys that did. */
+  metadata: { id: string; keys: string[] }[];
+  /** Records whose embedding changed, largest drift first (null: one side has none, or the dimension changed). */
+  embeddings: { id: string; cosineDistance: number | null; dimensions: [number | null, number | null] }[];
+  /** Cosine drift over the changed embeddings. */
+  drift: { mean: number; max: number } | null;
+}
+
+export interface CollectionRefText {
+  tenant: string;
+  database: string;
+  name: string;
+}
+
+/** Two folders (or backups, or two collections) compared. */
+export interface DiffReport {
+  a: string;
+  b: string;
+  /** Collections only on one side. */
+  added: CollectionRefText[];
+  removed: CollectionRefText[];
+  /** Collections on both sides (matched by tenant, database and name), changed or not. */
+  collections: CollectionDiff[];
+}

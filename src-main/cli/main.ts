@@ -14,6 +14,7 @@ import { FIX_USAGE, fixCommand } from './commands/fix-command.js';
 import { MIGRATE_USAGE, migrateCommand, replayCommand, walExportCommand } from './commands/migrate-commands.js';
 import { SERVER_USAGE, namesServer, runServerCommand } from './commands/server-commands.js';
 import { COPY_USAGE, copyCommand } from './commands/copy-command.js';
+import { DIFF_USAGE, diffCommand } from './commands/diff-command.js';
 import { SERVER_BACKUP_USAGE } from './commands/server-backup-commands.js';
 
 const FILE_COMMANDS = { backup: backupCommand, verify: verifyCommand, restore: restoreCommand, export: exportCommand, import: importCommand, doctor: doctorCommand, fix: fixCommand, migrate: migrateCommand, replay: replayCommand, 'wal-export': walExportCommand } as const;
@@ -36,6 +37,7 @@ ${FIX_USAGE}
 ${MIGRATE_USAGE}
 ${SERVER_USAGE}
 ${COPY_USAGE}
+${DIFF_USAGE}
 ${SERVER_BACKUP_USAGE}
 
 --args takes the chromadb JS client's argument object, e.g.
@@ -106,6 +108,7 @@ export async function main(argv: string[]): Promise<number> {
       k: { type: 'string' },
       queries: { type: 'string' },
       seed: { type: 'string' },
+      against: { type: 'string' },
       private: { type: 'boolean' },
       measure: { type: 'boolean' },
       only: { type: 'string', multiple: true },
@@ -143,6 +146,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   // Before the URL routing: either side of a copy may be a server.
   if (command === 'copy') return copyCommand({ positionals: positionals.slice(1), options: values });
+  if (command === 'diff') return diffCommand({ positionals: positionals.slice(1), options: values });
   if (namesServer(positionals)) return runServerCommand(positionals, values);
   if (command in FILE_COMMANDS) {
     return FILE_COMMANDS[command as keyof typeof FILE_COMMANDS]({ positionals: positionals.slice(1), options: values });

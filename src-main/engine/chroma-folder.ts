@@ -1,4 +1,4 @@
-import type { CollectionInfo, CollectionRef, FolderInfo, GetResult, QueryResult, RecallReport, TableSize, TenantInfo, WhyNotAnswer } from '../../shared/models.js';
+import type { CollectionInfo, CollectionRef, FolderInfo, GetResult, QueryResult, DiffReport, RecallReport, TableSize, TenantInfo, WhyNotAnswer } from '../../shared/models.js';
 import { InspectorError } from '../../shared/errors.js';
 import { guardSqlite, type SqliteDatabase } from './sqlite/connection.js';
 import { tableSizeSteps } from './sqlite/table-sizes.js';
@@ -12,6 +12,7 @@ import { getResult } from './query/get-result.js';
 import { runQuery } from './query/run-query.js';
 import { whyNot } from './query/why-not.js';
 import { recallReport, type RecallOptions } from './quality/recall.js';
+import { diffFolders, type FolderDiffOptions } from './diff/diff-folders.js';
 import type { SearchOptions } from './collection/vector-state.js';
 import type { CoverageOptions } from './collection/vector-coverage.js';
 import { cachedStatement } from './sqlite/statement-cache.js';
@@ -207,6 +208,11 @@ export class ChromaFolder {
    */
   recall(ref: CollectionRef | string, opts: RecallOptions): RecallReport {
     return this.guard(() => recallReport(this.collection(ref), opts));
+  }
+
+  /** What changed from this folder to `other`, collection by collection (docs/diff.md). Both are only read. */
+  diff(other: ChromaFolder, opts: FolderDiffOptions): DiffReport {
+    return this.guard(() => other.guard(() => diffFolders(this, other, opts)));
   }
 
   collectionInfo(ref: CollectionRef | string): CollectionInfo {
