@@ -12,7 +12,7 @@ import type {
   Window,
 } from './models.js';
 import { FIX_KINDS, type FixReport } from './models.js';
-import type { CopyReport, MigrationPreview, ReplayOutcome, RecallReport, WalExportOutcome, WhyNotAnswer } from './models.js';
+import type { CopyReport, DiffReport, MigrationPreview, ReplayOutcome, RecallReport, WalExportOutcome, WhyNotAnswer } from './models.js';
 
 /**
  * The one contract between the UI and the engine. Each method has an input schema (validated once,
@@ -100,6 +100,17 @@ export const inputs = {
   query: z.object({ handle, collectionId, args: z.unknown(), exact: z.boolean().default(false) }),
   /** Why record `id` is not among a query's results (args: the client's query arguments, one vector). */
   whyNot: z.object({ handle, collectionId, args: z.unknown(), id: z.string().min(1) }),
+  /**
+   * What changed from the open folder to another folder or backup zip (`other`, a path), every
+   * collection or one (collectionId) against its namesake or `against` (a collection name in other).
+   */
+  diff: z.object({
+    handle,
+    other: z.string().min(1),
+    collectionId: z.string().min(1).optional(),
+    against: z.string().min(1).optional(),
+    limit: z.number().int().min(0).max(1_000_000).default(1000),
+  }),
   /** The recall lab: graph search against exact search for a sample of the collection's own vectors. */
   recall: z.object({
     handle,
@@ -275,6 +286,7 @@ export interface Outputs {
   query: QueryResult;
   whyNot: WhyNotAnswer;
   recall: RecallReport;
+  diff: DiffReport;
   count: number;
   walRows: Window<WalRow>;
   walVector: number[] | null;

@@ -23,6 +23,7 @@ import { ANY_SERVER, type ServerPolicy } from './server-policy.js';
 import { withServerSources } from './server-source-handlers.js';
 import { runCopyTo } from './copy-handler.js';
 import { checkWritable, existingIds, metadataInput, replacementMetadata, typedMetadataJson, typedRecord } from './record-edits.js';
+import { openSnapshot } from '../engine/diff/open-snapshot.js';
 
 export interface EngineServiceOptions {
   /** The folder the host was started with (serve argument, or the bundled demo). */
@@ -195,6 +196,17 @@ export class EngineService {
       query: ({ handle, collectionId, args, exact }, ctx) => loading(ctx, () => this.folder(handle).query(collectionId, args, { allowPartial: true, exact })),
       whyNot: ({ handle, collectionId, args, id }, ctx) => loading(ctx, () => this.folder(handle).whyNot(collectionId, args, id)),
       recall: ({ handle, collectionId, k, queries, seed, efValues }, ctx) => loading(ctx, () => this.folder(handle).recall(collectionId, { k, queries, seed, efValues })),
+      diff: async ({ handle, other, collectionId, against, limit }, ctx) => {
+        const a = this.folder(handle);
+        const side = await openSnapshot(this.paths.allow(other), ctx.signal);
+        try {
+          const own = collectionId ? a.collection(collectionId).catalog : null;
+          const scope = own ? { collection: collectionId!, against: { name: against ?? own.name, tenant: own.tenant, database: own.database } } : {};
+          return loading(ctx, () => a.diff(side.folder, { labels: [a.dir, other], limit, ...scope }));
+        } finally {
+          await side.close();
+        }
+      },
       count: ({ handle, collectionId }) => this.folder(handle).count(collectionId),
       walRows: ({ handle, collectionId, operation, id, offset, limit }) =>
         readWalWindow(this.folder(handle), { collectionId, operation, id, offset, limit }),

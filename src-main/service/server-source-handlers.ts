@@ -23,6 +23,7 @@ export const FOLDER_ONLY_REASONS: Partial<Record<Method, string>> = {
   migratePreview: `A migration preview rewrites Chroma's files; ${FILES}`,
   replayToSeq: `Replay reads the folder's write-ahead log; ${FILES}`,
   exportWal: `The write-ahead log lives in the folder's SQLite file; ${FILES}`,
+  diff: "A diff reads both sides' records and vectors from their files; copy the server to a folder first (chroma-inspector copy), then compare",
   recall: "The recall lab compares the index with exact search over the stored vectors, which a server's API does not give; open the server's folder instead",
   whyNot: "Why-not ranks the record by exact search over the stored vectors, which a server's API does not give; open the server's folder instead",
   setWritable: 'Editing records is available on folders only: a server source is read-only here',

@@ -14,6 +14,7 @@ import { SqlView } from '../features/sql/sql-view.js';
 import { BackupView } from '../features/backup/backup-view.js';
 import { DoctorView } from '../features/doctor/doctor-view.js';
 import { RecallView } from '../features/recall/recall-view.js';
+import { DiffView } from '../features/diff/diff-view.js';
 
 /**
  * Renders the active view. Views once opened stay mounted (hidden) so switching tabs keeps their
@@ -61,6 +62,8 @@ export function ViewHost() {
         return <BackupView key={handle} />;
       case 'doctor':
         return <DoctorView key={handle} />;
+      case 'diff':
+        return <DiffView key={handle} />;
       case 'recall':
         return <RecallView key={`${handle}:${cid}`} />;
     }

@@ -1,5 +1,5 @@
 /** The tabs of the workspace, their shortcuts (g + key, or Alt+number) and whether they need a collection. */
-export type ViewId = 'overview' | 'collection' | 'records' | 'search' | 'query' | 'wal' | 'metadata' | 'sql' | 'backup' | 'doctor' | 'recall';
+export type ViewId = 'overview' | 'collection' | 'records' | 'search' | 'query' | 'wal' | 'metadata' | 'sql' | 'backup' | 'doctor' | 'recall' | 'diff';
 
 export interface ViewDef {
   id: ViewId;
@@ -22,6 +22,7 @@ export const VIEWS: readonly ViewDef[] = [
   { id: 'backup', label: 'Backup', key: 'b', needsCollection: false, description: 'Back up, verify, restore, export' },
   { id: 'doctor', label: 'Doctor', key: 'd', needsCollection: false, description: 'Health report, storage, repair on a copy, migration preview' },
   { id: 'recall', label: 'Recall', key: 'k', needsCollection: true, description: 'Recall lab: the HNSW index against exact search' },
+  { id: 'diff', label: 'Diff', key: 'f', needsCollection: false, description: 'Compare with another folder or backup' },
 ];
 
 export const viewById = (id: ViewId): ViewDef => VIEWS.find((v) => v.id === id) ?? VIEWS[0]!;

@@ -92,6 +92,17 @@ for (const host of hosts) {
       expect((bad as InspectorError).code).toBe('INVALID_ARGUMENT');
     });
 
+    it('answers diff: the folder against itself has every record unchanged', async () => {
+      const report = await client.call('diff', { handle, other: dataDir });
+      expect(report.added).toEqual([]);
+      expect(report.removed).toEqual([]);
+      const points = report.collections.find((c) => c.name === 'points')!;
+      expect(points.counts.unchanged).toBe(points.counts.a);
+      expect(points.counts.a).toBe(points.counts.b);
+      const missing = await client.call('diff', { handle, other: join(dataDir, 'no-such-folder') }).catch((e: unknown) => e);
+      expect((missing as InspectorError).code).toBe('NOT_FOUND');
+    });
+
     it('brings errors back as typed InspectorErrors with code and message', async () => {
       const err = await client.call('get', { handle, collectionId: collectionId('points'), args: { where: { a: 1, b: 2 } } }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(InspectorError);

@@ -1,7 +1,4 @@
-import { lstatSync } from 'node:fs';
-import { ChromaFolder } from '../../engine/chroma-folder.js';
-import { extractBackup } from '../../engine/backup/extract.js';
-import { makeTempDir, removeQuietly } from '../../engine/backup/temp-dir.js';
+import { openSnapshot } from '../../engine/diff/open-snapshot.js';
 import { withLoadProgress } from '../../engine/util/load-progress.js';
 import type { DiffReport } from '../../../shared/models.js';
 import { isServerUrl } from '../../source/server/server-endpoint.js';
@@ -15,22 +12,9 @@ export const DIFF_USAGE = `  chroma-inspector diff <a> <b> [--collection NAME [-
     one folder). Ids added and removed, document, metadata and embedding changes (cosine drift),
     settings (dimension, space, HNSW, embedding function). --limit caps each id list (default 1000).`;
 
-/** A side of the diff opened read-only: a folder in place, or a backup extracted to a temp folder. */
-async function openSide(path: string, signal: AbortSignal): Promise<{ folder: ChromaFolder; close(): Promise<void> }> {
+async function openSide(path: string, signal: AbortSignal) {
   if (isServerUrl(path)) throw new UsageError(`${path}: diff reads folders and backups; a server's records can be copied to a folder first (chroma-inspector copy)`);
-  if (lstatSync(path, { throwIfNoEntry: false })?.isFile() && path.toLowerCase().endsWith('.zip')) {
-    const dir = await makeTempDir('chroma-inspector-diff-');
-    try {
-      await extractBackup(path, dir, { signal });
-      const folder = ChromaFolder.open(dir);
-      return { folder, close: async () => (folder.close(), removeQuietly(dir)) };
-    } catch (err) {
-      await removeQuietly(dir);
-      throw err;
-    }
-  }
-  const folder = ChromaFolder.open(path);
-  return { folder, close: async () => folder.close() };
+  return openSnapshot(path, signal);
 }
 
 export async function diffCommand(args: ParsedArgs, io?: CommandIo): Promise<number> {

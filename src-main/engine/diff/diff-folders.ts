@@ -6,7 +6,7 @@ import { diffCollection } from './diff-collection.js';
 
 export interface FolderDiffOptions {
   /** Compare this collection only (in a)… */
-  collection?: CollectionRef;
+  collection?: CollectionRef | string;
   /** …with this one in b (default: the same name), e.g. two collections of one folder. */
   against?: CollectionRef;
   /** How many ids each list of changes carries (counts are exact). */
