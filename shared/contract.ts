@@ -12,7 +12,7 @@ import type {
   Window,
 } from './models.js';
 import { FIX_KINDS, type FixReport } from './models.js';
-import type { CopyReport, DiffReport, MigrationPreview, ReplayOutcome, RecallReport, WalExportOutcome, WhyNotAnswer } from './models.js';
+import type { CopyReport, DiffReport, EmbeddingMap, MapColors, MigrationPreview, ReplayOutcome, RecallReport, WalExportOutcome, WhyNotAnswer } from './models.js';
 
 /**
  * The one contract between the UI and the engine. Each method has an input schema (validated once,
@@ -111,6 +111,12 @@ export const inputs = {
     against: z.string().min(1).optional(),
     limit: z.number().int().min(0).max(1_000_000).default(1000),
   }),
+  /** The collection's vectors in 2-D (PCA), every point or a uniform sample of maxPoints. */
+  embeddingMap: z.object({ handle, collectionId, maxPoints: z.number().int().min(1).max(1_000_000).default(1_000_000) }),
+  /** The map's colours by one metadata key. */
+  mapColors: z.object({ handle, collectionId, key: z.string().min(1), maxPoints: z.number().int().min(1).max(1_000_000).default(1_000_000) }),
+  /** Where a query vector falls on the map. */
+  mapProject: z.object({ handle, collectionId, vector: z.array(z.number()).min(1).max(65_536), maxPoints: z.number().int().min(1).max(1_000_000).default(1_000_000) }),
   /** The recall lab: graph search against exact search for a sample of the collection's own vectors. */
   recall: z.object({
     handle,
@@ -287,6 +293,9 @@ export interface Outputs {
   whyNot: WhyNotAnswer;
   recall: RecallReport;
   diff: DiffReport;
+  embeddingMap: EmbeddingMap;
+  mapColors: MapColors;
+  mapProject: { x: number; y: number };
   count: number;
   walRows: Window<WalRow>;
   walVector: number[] | null;

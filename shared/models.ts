@@ -868,3 +868,31 @@ export interface DiffReport {
   /** Collections on both sides (matched by tenant, database and name), changed or not. */
   collections: CollectionDiff[];
 }
+
+/** A collection's vectors in 2-D (docs/embedding-map.md). */
+export interface EmbeddingMap {
+  method: 'pca';
+  /** Live vectors in the collection, and how many are drawn (a uniform sample above maxPoints). */
+  total: number;
+  count: number;
+  sampled: boolean;
+  maxPoints: number;
+  /** The share of the variance each axis shows. */
+  explained: [number, number];
+  /** Float32 x, y pairs in [-1, 1], base64 (little-endian): point i is ids[i]. */
+  xy: string;
+  ids: string[];
+}
+
+/** Per-point colours for the map by one metadata key. */
+export interface MapColors {
+  key: string;
+  kind: 'category' | 'number';
+  /** Category names by index (kind category). */
+  categories: string[];
+  /** For numbers: the range scaled into [0, 1]. */
+  min?: number;
+  max?: number;
+  /** Per point: a category index, or a number in [0, 1]; -1 when the record has no value. */
+  values: number[];
+}

@@ -1,4 +1,4 @@
-import type { CollectionInfo, CollectionRef, FolderInfo, GetResult, QueryResult, DiffReport, RecallReport, TableSize, TenantInfo, WhyNotAnswer } from '../../shared/models.js';
+import type { CollectionInfo, CollectionRef, FolderInfo, GetResult, QueryResult, DiffReport, EmbeddingMap, MapColors, RecallReport, TableSize, TenantInfo, WhyNotAnswer } from '../../shared/models.js';
 import { InspectorError } from '../../shared/errors.js';
 import { guardSqlite, type SqliteDatabase } from './sqlite/connection.js';
 import { tableSizeSteps } from './sqlite/table-sizes.js';
@@ -13,6 +13,7 @@ import { runQuery } from './query/run-query.js';
 import { whyNot } from './query/why-not.js';
 import { recallReport, type RecallOptions } from './quality/recall.js';
 import { diffFolders, type FolderDiffOptions } from './diff/diff-folders.js';
+import { embeddingMap, mapColors, projectOnMap } from './map/embedding-map.js';
 import type { SearchOptions } from './collection/vector-state.js';
 import type { CoverageOptions } from './collection/vector-coverage.js';
 import { cachedStatement } from './sqlite/statement-cache.js';
@@ -213,6 +214,21 @@ export class ChromaFolder {
   /** What changed from this folder to `other`, collection by collection (docs/diff.md). Both are only read. */
   diff(other: ChromaFolder, opts: FolderDiffOptions): DiffReport {
     return this.guard(() => other.guard(() => diffFolders(this, other, opts)));
+  }
+
+  /** The collection's vectors in 2-D by PCA (cached until the folder changes; docs/embedding-map.md). */
+  embeddingMap(ref: CollectionRef | string, maxPoints?: number): EmbeddingMap {
+    return this.guard(() => embeddingMap(this.collection(ref), maxPoints));
+  }
+
+  /** Colours for the embedding map by a metadata key. */
+  mapColors(ref: CollectionRef | string, key: string, maxPoints?: number): MapColors {
+    return this.guard(() => mapColors(this.collection(ref), key, maxPoints));
+  }
+
+  /** Where a query vector falls on the collection's embedding map. */
+  projectOnMap(ref: CollectionRef | string, vector: readonly number[], maxPoints?: number): [number, number] {
+    return this.guard(() => projectOnMap(this.collection(ref), vector, maxPoints));
   }
 
   collectionInfo(ref: CollectionRef | string): CollectionInfo {

@@ -196,6 +196,13 @@ export class EngineService {
       query: ({ handle, collectionId, args, exact }, ctx) => loading(ctx, () => this.folder(handle).query(collectionId, args, { allowPartial: true, exact })),
       whyNot: ({ handle, collectionId, args, id }, ctx) => loading(ctx, () => this.folder(handle).whyNot(collectionId, args, id)),
       recall: ({ handle, collectionId, k, queries, seed, efValues }, ctx) => loading(ctx, () => this.folder(handle).recall(collectionId, { k, queries, seed, efValues })),
+      embeddingMap: ({ handle, collectionId, maxPoints }, ctx) => loading(ctx, () => this.folder(handle).embeddingMap(collectionId, maxPoints)),
+      mapColors: ({ handle, collectionId, key, maxPoints }, ctx) => loading(ctx, () => this.folder(handle).mapColors(collectionId, key, maxPoints)),
+      mapProject: ({ handle, collectionId, vector, maxPoints }, ctx) =>
+        loading(ctx, () => {
+          const [x, y] = this.folder(handle).projectOnMap(collectionId, vector, maxPoints);
+          return { x, y };
+        }),
       diff: async ({ handle, other, collectionId, against, limit }, ctx) => {
         const a = this.folder(handle);
         const side = await openSnapshot(this.paths.allow(other), ctx.signal);

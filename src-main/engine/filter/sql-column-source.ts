@@ -68,6 +68,13 @@ export class SqlColumnSource implements ColumnSource {
     const used = (this.uses.get(key) ?? 0) + 1;
     this.uses.set(key, used);
     if (used <= this.sqlUsesBeforeColumn) return null;
+    return this.column(key);
+  }
+
+  /** The key's column over the segment's records, built now if it is not cached (the embedding map's colours). */
+  column(key: string): ScalarColumn {
+    let col = this.columns.get(key);
+    if (col) return col;
     const u = this.universe();
     const b = this.ctx.hasBoolColumn ? 'bool_value' : 'NULL';
     // Read as plain numbers, one row at a time: a million rows as arrays of BigInts held at once

@@ -1,0 +1,155 @@
+import type { EmbeddingMap, MapColors } from '../../../shared/models.js';
+import { InspectorError } from '../../../shared/errors.js';
+import type { CollectionReader } from '../collection/collection-reader.js';
+import { KIND_BOOL, KIND_FLOAT, KIND_INT, KIND_STRING } from '../filter/execute-bitset.js';
+import { normalizeQuery } from '../hnsw/vector-math.js';
+import { reportLoad } from '../util/load-progress.js';
+import { pca, type Pca } from './pca.js';
+
+/** Points drawn at most; above this a uniform sample, and the map says so. */
+export const MAX_MAP_POINTS = 1_000_000;
+/** Vectors the axes are fitted on (a uniform sample): enough for two stable axes. */
+const FIT_ROWS = 20_000;
+/** Categories coloured by name; the rest share one colour. */
+const MAX_CATEGORIES = 12;
+
+interface Built {
+  map: EmbeddingMap;
+  labels: number[];
+  basis: Pca;
+  /** Maps a projected coordinate to the [-1, 1] square the map draws in. */
+  scale: { cx: number; cy: number; half: number };
+}
+
+// Per reader: a folder that changes gets new readers, so a cached map never outlives its data.
+const cache = new WeakMap<CollectionReader, Built>();
+
+/**
+ * A 2-D map of a collection's vectors by PCA (docs/embedding-map.md): the axes fitted on a uniform
+ * sample, every live vector (or a uniform sample of MAX_MAP_POINTS) projected, coordinates scaled
+ * into [-1, 1]. Cosine collections are mapped as the unit vectors their distances compare.
+ */
+export function embeddingMap(reader: CollectionReader, maxPoints = MAX_MAP_POINTS): EmbeddingMap {
+  return build(reader, maxPoints).map;
+}
+
+function build(reader: CollectionReader, maxPoints: number): Built {
+  const hit = cache.get(reader);
+  if (hit && hit.map.maxPoints === maxPoints) return hit;
+  if (reader.dimension === null) throw new InspectorError('INVALID_ARGUMENT', `collection "${reader.catalog.name}" has no vectors to map`);
+  const vectors = reader.vectors();
+  const slab = vectors.slab;
+  const dim = slab.dim;
+  const all = [...slab.entries()].map(([label]) => label);
+  const labels = all.length > maxPoints ? uniformSample(all, maxPoints) : all;
+  const store = slab.storage();
+  const rowOf = (label: number) => slab.slotOf(label)! * dim;
+  const fit = labels.length > FIT_ROWS ? uniformSample(labels, FIT_ROWS) : labels;
+  const fitData = new Float32Array(fit.length * dim);
+  fit.forEach((l, r) => fitData.set(store.subarray(rowOf(l), rowOf(l) + dim), r * dim));
+  reportLoad(0, labels.length, 'Fitting the map axes');
+  const basis = pca(fitData, fit.length, dim);
+  const xy = new Float32Array(labels.length * 2);
+  let [minX, maxX, minY, maxY] = [Infinity, -Infinity, Infinity, -Infinity];
+  labels.forEach((l, p) => {
+    const [x, y] = project(store, rowOf(l), basis);
+    xy[2 * p] = x;
+    xy[2 * p + 1] = y;
+    if (Number.isFinite(x) && Number.isFinite(y)) {
+      minX = Math.min(minX, x);
+      maxX = Math.max(maxX, x);
+      minY = Math.min(minY, y);
+      maxY = Math.max(maxY, y);
+    }
+    if (p % 65536 === 65535) reportLoad(p + 1, labels.length, 'Projecting the vectors');
+  });
+  const scale = { cx: (minX + maxX) / 2 || 0, cy: (minY + maxY) / 2 || 0, half: Math.max(maxX - minX, maxY - minY, 1e-12) / 2 / 0.95 };
+  for (let p = 0; p < labels.length; p++) {
+    xy[2 * p] = Number.isFinite(xy[2 * p]!) ? (xy[2 * p]! - scale.cx) / scale.half : 0;
+    xy[2 * p + 1] = Number.isFinite(xy[2 * p + 1]!) ? (xy[2 * p + 1]! - scale.cy) / scale.half : 0;
+  }
+  const map: EmbeddingMap = {
+    method: 'pca',
+    total: all.length,
+    count: labels.length,
+    sampled: labels.length < all.length,
+    maxPoints,
+    explained: basis.explained,
+    xy: Buffer.from(xy.buffer, xy.byteOffset, xy.byteLength).toString('base64'),
+    ids: labels.map((l) => vectors.idOf(l)!),
+  };
+  const built = { map, labels, basis, scale };
+  cache.set(reader, built);
+  return built;
+}
+
+function project(store: Float32Array, base: number, basis: Pca): [number, number] {
+  let x = 0;
+  let y = 0;
+  const [a, b] = basis.axes;
+  for (let i = 0; i < basis.mean.length; i++) {
+    const v = store[base + i]! - basis.mean[i]!;
+    x += v * a[i]!;
+    y += v * b[i]!;
+  }
+  return [x, y];
+}
+
+/** Where a query vector falls on the collection's map (in the map's [-1, 1] coordinates). */
+export function projectOnMap(reader: CollectionReader, vector: readonly number[], maxPoints = MAX_MAP_POINTS): [number, number] {
+  const built = build(reader, maxPoints);
+  if (vector.length !== built.basis.mean.length) {
+    throw new InspectorError('DIMENSION_MISMATCH', `the map's vectors have dimension ${built.basis.mean.length}, the query ${vector.length}`);
+  }
+  const q = Float32Array.from(vector);
+  const stored = reader.params.space === 'cosine' ? normalizeQuery(q) : q;
+  const [x, y] = project(stored, 0, built.basis);
+  return [(x - built.scale.cx) / built.scale.half, (y - built.scale.cy) / built.scale.half];
+}
+
+/**
+ * Colours for the map by a metadata key: the top categories of a string or bool key by count (the
+ * rest as "other"), or a number key scaled into [0, 1]. -1: the record has no value for the key.
+ * Values come from the metadata segment; records only in the WAL tail show as missing.
+ */
+export function mapColors(reader: CollectionReader, key: string, maxPoints = MAX_MAP_POINTS): MapColors {
+  const built = build(reader, maxPoints);
+  const source = reader.columnSource();
+  const values = new Float64Array(built.labels.length).fill(-1);
+  if (!source) return { key, kind: 'category', categories: [], values: Array.from(values) };
+  const col = source.column(key);
+  const pointOf = new Map(built.labels.map((l, p) => [l, p]));
+  const labelOf = reader.labelsOf(Array.from(col.ids));
+  const numeric = col.kinds.every((k) => k === KIND_INT || k === KIND_FLOAT || k === 255) && col.kinds.some((k) => k === KIND_INT || k === KIND_FLOAT);
+  if (numeric) {
+    let [lo, hi] = [Infinity, -Infinity];
+    for (let i = 0; i < col.ids.length; i++) if (col.kinds[i] !== 255) [lo, hi] = [Math.min(lo, col.nums[i]!), Math.max(hi, col.nums[i]!)];
+    for (let i = 0; i < col.ids.length; i++) {
+      const p = pointOf.get(labelOf.get(col.ids[i]!) ?? -1);
+      if (p !== undefined && col.kinds[i] !== 255) values[p] = hi > lo ? (col.nums[i]! - lo) / (hi - lo) : 0.5;
+    }
+    return { key, kind: 'number', min: lo, max: hi, categories: [], values: Array.from(values) };
+  }
+  const text = (i: number) => (col.kinds[i] === KIND_STRING ? col.strs[i]! : col.kinds[i] === KIND_BOOL ? String(col.nums[i] === 1) : col.kinds[i] === 255 ? null : String(col.nums[i]));
+  const counts = new Map<string, number>();
+  for (let i = 0; i < col.ids.length; i++) {
+    const t = text(i);
+    if (t !== null) counts.set(t, (counts.get(t) ?? 0) + 1);
+  }
+  const ranked = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([t]) => t);
+  const categories = ranked.slice(0, MAX_CATEGORIES);
+  if (ranked.length > MAX_CATEGORIES) categories.push('(other)');
+  const index = new Map(categories.map((c, i) => [c, i]));
+  for (let i = 0; i < col.ids.length; i++) {
+    const t = text(i);
+    const p = pointOf.get(labelOf.get(col.ids[i]!) ?? -1);
+    if (t !== null && p !== undefined) values[p] = index.get(t) ?? MAX_CATEGORIES;
+  }
+  return { key, kind: 'category', categories, values: Array.from(values) };
+}
+
+/** `n` of `items`, evenly spaced (a uniform, deterministic sample). */
+function uniformSample(items: number[], n: number): number[] {
+  const step = items.length / n;
+  return Array.from({ length: n }, (_, i) => items[Math.floor(i * step)]!);
+}
