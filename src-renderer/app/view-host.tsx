@@ -15,6 +15,7 @@ import { BackupView } from '../features/backup/backup-view.js';
 import { DoctorView } from '../features/doctor/doctor-view.js';
 import { RecallView } from '../features/recall/recall-view.js';
 import { DiffView } from '../features/diff/diff-view.js';
+import { MapView } from '../features/map/map-view.js';
 
 /**
  * Renders the active view. Views once opened stay mounted (hidden) so switching tabs keeps their
@@ -62,6 +63,8 @@ export function ViewHost() {
         return <BackupView key={handle} />;
       case 'doctor':
         return <DoctorView key={handle} />;
+      case 'map':
+        return <MapView key={`${handle}:${cid}`} />;
       case 'diff':
         return <DiffView key={handle} />;
       case 'recall':

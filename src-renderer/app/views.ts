@@ -1,5 +1,5 @@
 /** The tabs of the workspace, their shortcuts (g + key, or Alt+number) and whether they need a collection. */
-export type ViewId = 'overview' | 'collection' | 'records' | 'search' | 'query' | 'wal' | 'metadata' | 'sql' | 'backup' | 'doctor' | 'recall' | 'diff';
+export type ViewId = 'overview' | 'collection' | 'records' | 'search' | 'query' | 'wal' | 'metadata' | 'sql' | 'backup' | 'doctor' | 'recall' | 'diff' | 'map';
 
 export interface ViewDef {
   id: ViewId;
@@ -21,6 +21,7 @@ export const VIEWS: readonly ViewDef[] = [
   { id: 'sql', label: 'SQL', key: 'q', needsCollection: false, description: 'Read-only SQL console' },
   { id: 'backup', label: 'Backup', key: 'b', needsCollection: false, description: 'Back up, verify, restore, export' },
   { id: 'doctor', label: 'Doctor', key: 'd', needsCollection: false, description: 'Health report, storage, repair on a copy, migration preview' },
+  { id: 'map', label: 'Map', key: 'p', needsCollection: true, description: 'Embedding map: every vector in 2-D, coloured by metadata' },
   { id: 'recall', label: 'Recall', key: 'k', needsCollection: true, description: 'Recall lab: the HNSW index against exact search' },
   { id: 'diff', label: 'Diff', key: 'f', needsCollection: false, description: 'Compare with another folder or backup' },
 ];

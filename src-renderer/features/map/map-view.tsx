@@ -1,0 +1,210 @@
+import { useEffect, useMemo, useState } from 'react';
+import type { EmbeddingMap, MapColors } from '../../../shared/models.js';
+import { useOpenFolder } from '../../app/workspace-context.js';
+import { useClient } from '../../client/client-context.js';
+import { useAsync, useRunner } from '../../client/use-async.js';
+import { AsyncView } from '../../components/async-view.js';
+import { Badge } from '../../components/badge.js';
+import { RecordsGrid } from '../records/records-grid.js';
+import { useMetadataKeys } from '../records/use-metadata-keys.js';
+import { colorIndices, legend } from './map-palette.js';
+import { MapCanvas } from './map-canvas.js';
+
+/** Ids the grid below the map filters by, at most (the selection's size is always shown). */
+const GRID_IDS = 5000;
+const NEIGHBOURS = 10;
+
+function decodeXy(map: EmbeddingMap): Float32Array {
+  const bytes = Uint8Array.from(atob(map.xy), (c) => c.charCodeAt(0));
+  return new Float32Array(bytes.buffer);
+}
+
+const rgbOf = (hex: string): [number, number, number] => [parseInt(hex.slice(1, 3), 16), parseInt(hex.slice(3, 5), 16), parseInt(hex.slice(5, 7), 16)];
+
+/** The hovered record: its id at once, its document once the pointer rests on it. */
+function HoverCard({ id }: { id: string }) {
+  const client = useClient();
+  const ws = useOpenFolder();
+  const collectionId = ws.collection?.id ?? '';
+  const { state } = useAsync(
+    (signal) => new Promise<void>((r) => setTimeout(r, 150)).then(() => (signal.aborted ? null : client.call('recordDetail', { handle: ws.handle, collectionId, id }, { signal }))),
+    [ws.handle, collectionId, id],
+  );
+  const doc = state.status === 'success' ? state.value?.document : null;
+  return (
+    <div className="map-tooltip" data-testid="map-hover">
+      <code>{id}</code>
+      {doc && <div className="map-tooltip-doc">{doc.length > 160 ? `${doc.slice(0, 160)}…` : doc}</div>}
+    </div>
+  );
+}
+
+/**
+ * The embedding map (docs/embedding-map.md): every vector of the collection in 2-D (PCA), drawn
+ * with WebGL. Colour and size by metadata keys, hover names the record, Shift + drag lassoes and
+ * filters the records grid below, a click finds the point's nearest neighbours (Chroma's query)
+ * and highlights them, and a pasted vector is placed on the map.
+ */
+export function MapView() {
+  const client = useClient();
+  const ws = useOpenFolder();
+  const collectionId = ws.collection?.id ?? '';
+  const { keys } = useMetadataKeys(ws.handle, collectionId, ws.revision);
+  const [colorKey, setColorKey] = useState('');
+  const [sizeKey, setSizeKey] = useState('');
+  const [hover, setHover] = useState<number | null>(null);
+  const [selection, setSelection] = useState<number[]>([]);
+  const [neighbours, setNeighbours] = useState<{ of: string; ids: string[] } | null>(null);
+  const [vectorText, setVectorText] = useState('');
+  const projected = useRunner<{ x: number; y: number }>();
+  const near = useRunner<{ of: string; ids: string[] }>();
+
+  const mapState = useAsync((signal, onProgress) => client.call('embeddingMap', { handle: ws.handle, collectionId }, { signal, onProgress }), [ws.handle, collectionId, ws.revision]);
+  const colors = useAsync<MapColors | null>(
+    (signal) => (colorKey ? client.call('mapColors', { handle: ws.handle, collectionId, key: colorKey }, { signal }) : Promise.resolve(null)),
+    [ws.handle, collectionId, colorKey, ws.revision],
+  );
+  const sizes = useAsync<MapColors | null>(
+    (signal) => (sizeKey ? client.call('mapColors', { handle: ws.handle, collectionId, key: sizeKey }, { signal }) : Promise.resolve(null)),
+    [ws.handle, collectionId, sizeKey, ws.revision],
+  );
+  const map = mapState.state.status === 'success' ? mapState.state.value : null;
+  const coords = useMemo(() => (map ? decodeXy(map) : null), [map]);
+  const indexOf = useMemo(() => new Map(map?.ids.map((id, i) => [id, i]) ?? []), [map]);
+
+  const findNeighbours = (index: number) => {
+    if (!map) return;
+    const id = map.ids[index]!;
+    void near.run(async (signal) => {
+      const row = await client.call('recordDetail', { handle: ws.handle, collectionId, id }, { signal });
+      if (!row.embedding) return { of: id, ids: [] };
+      const r = await client.call('query', { handle: ws.handle, collectionId, args: { queryEmbeddings: [row.embedding], nResults: NEIGHBOURS + 1, include: [] } }, { signal });
+      return { of: id, ids: (r.ids[0] ?? []).filter((x) => x !== id).slice(0, NEIGHBOURS) };
+    });
+  };
+
+  const onLasso = (points: number[]) => {
+    setSelection(points);
+    setNeighbours(null);
+  };
+  const onClick = (point: number | null) => {
+    setSelection([]);
+    setNeighbours(null);
+    if (point !== null) findNeighbours(point);
+  };
+  useEffect(() => {
+    if (near.state.status === 'success') setNeighbours(near.state.value);
+  }, [near.state]);
+
+  const colorState = colors.state.status === 'success' ? colors.state.value : null;
+  const sizeState = sizes.state.status === 'success' ? sizes.state.value : null;
+  const rgb = useMemo(() => {
+    const count = map?.count ?? 0;
+    const c = colorIndices(colorState, count);
+    const palette = c.palette.map(rgbOf);
+    const out = new Uint8Array(count * 3);
+    for (let i = 0; i < count; i++) out.set(palette[c.values[i]!] ?? palette[0]!, 3 * i);
+    return out;
+  }, [map, colorState]);
+  const pointSizes = useMemo(() => Float32Array.from({ length: map?.count ?? 0 }, (_, i) => (sizeState ? 2 + 8 * Math.max(0, sizeState.values[i] ?? 0) : 3)), [map, sizeState]);
+  const selectedFlags = useMemo(() => {
+    const flags = new Uint8Array(map?.count ?? 0);
+    for (const i of selection) flags[i] = 1;
+    if (neighbours) for (const id of [neighbours.of, ...neighbours.ids]) if (indexOf.has(id)) flags[indexOf.get(id)!] = 1;
+    return flags;
+  }, [map, selection, neighbours, indexOf]);
+
+  const project = () => {
+    let vector: number[];
+    try {
+      vector = JSON.parse(vectorText) as number[];
+    } catch {
+      return;
+    }
+    void projected.run((signal) => client.call('mapProject', { handle: ws.handle, collectionId, vector }, { signal }));
+  };
+
+  const selectedIds = useMemo(() => (map ? selection.map((i) => map.ids[i]!) : []), [map, selection]);
+  const gridFilter = useMemo(() => (selectedIds.length > 1 ? { ids: selectedIds.slice(0, GRID_IDS) } : neighbours ? { ids: [neighbours.of, ...neighbours.ids] } : undefined), [selectedIds, neighbours]);
+  const numericKeys = keys.filter((k) => k.types.some((t) => t === 'int' || t === 'float'));
+
+  return (
+    <div className="view-fill map-view" data-testid="map-view">
+      <div className="map-toolbar">
+        <label className="field-inline">
+          colour by
+          <select className="input input-sm" value={colorKey} onChange={(e) => setColorKey(e.target.value)} data-testid="map-color-key">
+            <option value="">(none)</option>
+            {keys.map((k) => (
+              <option key={k.key} value={k.key}>
+                {k.key}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field-inline">
+          size by
+          <select className="input input-sm" value={sizeKey} onChange={(e) => setSizeKey(e.target.value)} data-testid="map-size-key">
+            <option value="">(none)</option>
+            {numericKeys.map((k) => (
+              <option key={k.key} value={k.key}>
+                {k.key}
+              </option>
+            ))}
+          </select>
+        </label>
+        <input className="input input-sm map-vector" value={vectorText} onChange={(e) => setVectorText(e.target.value)} placeholder="[0.1, 0.2, …] a query vector to place" data-testid="map-vector" />
+        <button type="button" className="btn btn-xs" onClick={project} disabled={!vectorText.trim() || !map} data-testid="map-project">
+          Place
+        </button>
+        <span className="spacer" />
+        {map && (
+          <span className="muted" data-testid="map-info">
+            {map.count.toLocaleString()} points{map.sampled ? ` (a uniform sample of ${map.total.toLocaleString()})` : ''} · PCA, axes show {(100 * (map.explained[0] + map.explained[1])).toFixed(0)}% of the variance · Shift + drag to lasso, click a point for its neighbours
+          </span>
+        )}
+      </div>
+      {projected.state.status === 'error' && <div className="inline-error">{projected.state.error.message}</div>}
+      <div className="map-stage">
+        {coords && (
+          <MapCanvas
+            xy={coords}
+            colors={rgb}
+            sizes={pointSizes}
+            selected={selectedFlags}
+            marker={projected.state.status === 'success' ? [projected.state.value.x, projected.state.value.y] : null}
+            onHover={setHover}
+            onLasso={onLasso}
+            onClick={onClick}
+          />
+        )}
+        <AsyncView state={mapState.state.status === 'success' ? { status: 'idle' } : mapState.state} onCancel={mapState.cancel} onRetry={mapState.reload} loadingLabel="Projecting the vectors…">
+          {() => null}
+        </AsyncView>
+        <div className="map-legend" data-testid="map-legend">
+          {legend(colors.state.status === 'success' ? colors.state.value : null).map((l) => (
+            <span key={l.label} className="map-legend-item">
+              <span className="map-swatch" style={{ background: l.color }} />
+              {l.label}
+            </span>
+          ))}
+        </div>
+        {hover !== null && map && <HoverCard id={map.ids[hover]!} />}
+      </div>
+      <div className="map-selection">
+        {selectedIds.length > 1 ? (
+          <Badge tone="accent" testId="map-selection-count">
+            {selectedIds.length} selected{selectedIds.length > GRID_IDS ? ` (the grid shows the first ${GRID_IDS})` : ''}
+          </Badge>
+        ) : neighbours ? (
+          <Badge tone="accent" testId="map-neighbours">
+            {neighbours.of} and its {neighbours.ids.length} nearest neighbours
+          </Badge>
+        ) : (
+          <span className="muted">Lasso points (Shift + drag) or click one to list records here.</span>
+        )}
+      </div>
+      {gridFilter && <RecordsGrid key={JSON.stringify(gridFilter.ids.slice(0, 3)) + gridFilter.ids.length} name="map" filter={gridFilter} empty="No records" />}
+    </div>
+  );
+}
