@@ -59,7 +59,7 @@ export class SqlColumnSource implements ColumnSource {
   }
 
   scalarColumn(key: string): ScalarColumn | null {
-    let col = this.columns.get(key);
+    const col = this.columns.get(key);
     if (col) {
       this.columns.delete(key);
       this.columns.set(key, col); // most recently used last
