@@ -84,7 +84,8 @@ function whereReason(node: Exclude<WhereNode, { kind: 'and' | 'or' | 'document' 
 function kindClash(value: TypedScalar, operand: TypedScalar): string {
   const numeric = (k: string) => k === 'int' || k === 'float';
   if (value.kind === operand.kind || (numeric(value.kind) && numeric(operand.kind))) return '';
-  return ` (a ${value.kind} never matches a ${operand.kind})`;
+  const article = (k: string) => (k === 'int' ? 'an int' : `a ${k}`);
+  return ` (${article(value.kind)} never matches ${article(operand.kind)})`;
 }
 
 function scalarText(s: TypedScalar): string {
