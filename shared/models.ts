@@ -821,6 +821,12 @@ export interface RecallReport {
   graph: boolean;
   /** Recall@k at the collection's own hnsw:search_ef. */
   recall: number;
+  /**
+   * Median over the queries of (mean distance to records at random) ÷ (distance to the nearest
+   * record): near 1, neighbours are barely nearer than anything else and no index finds them
+   * reliably. Null for inner-product spaces (distances there are not comparable this way).
+   */
+  contrast: number | null;
   curve: RecallPoint[];
   flags: VectorFlag[];
   /** What to change, if anything, with the reasoning. */

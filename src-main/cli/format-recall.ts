@@ -6,6 +6,7 @@ const pct = (r: number) => `${(100 * r).toFixed(1)}%`;
 export function formatRecall(r: RecallReport): string {
   const lines = [
     `${r.collection}: recall@${r.k} ${pct(r.recall)} at ef_search ${r.params.efSearch} (${r.queries} queries of ${r.records} records, ${r.space}; M ${r.params.maxNeighbors}, construction_ef ${r.params.efConstruction})`,
+    ...(r.contrast !== null ? [`distance contrast (random ÷ nearest): ${r.contrast.toFixed(2)}`] : []),
     '',
     '     ef   recall   worst   ms/query',
     ...r.curve.map((p) => `${String(p.ef).padStart(7)}  ${pct(p.recall).padStart(7)}  ${pct(p.minRecall).padStart(6)}  ${p.meanQueryMs.toFixed(3).padStart(9)}${p.ef === r.params.efSearch ? '  ← the collection\'s' : ''}`),

@@ -135,3 +135,38 @@ describe('recall lab on a sparse graph with flawed vectors', () => {
     expect(flag('non-finite')).toBeUndefined();
   });
 });
+
+describe('recall lab: distance contrast', () => {
+  let dir: string;
+  let folder: ChromaFolder;
+  let seed = 23;
+  const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'recall-contrast-'));
+    const client = new PersistentClient({ path: dir });
+    // Tight clusters: a record's nearest neighbour is far nearer than records at random.
+    const clustered = await client.createCollection({ name: 'clustered', embeddingFunction: null, metadata: { 'hnsw:space': 'l2' } });
+    const centres = Array.from({ length: 20 }, () => Array.from({ length: 16 }, () => 10 * rand()));
+    await clustered.add({ ids: Array.from({ length: 400 }, (_, i) => `c${i}`), embeddings: Array.from({ length: 400 }, (_, i) => centres[i % 20]!.map((x) => x + 0.01 * rand())) });
+    // Uniform noise in 2,048 dimensions: every distance is about the same.
+    const noise = await client.createCollection({ name: 'noise', embeddingFunction: null, metadata: { 'hnsw:space': 'cosine' } });
+    await noise.add({ ids: Array.from({ length: 300 }, (_, i) => `n${i}`), embeddings: Array.from({ length: 300 }, () => Array.from({ length: 2048 }, rand)) });
+    await client.close();
+    folder = ChromaFolder.open(dir);
+  });
+  afterAll(() => {
+    folder?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is high for clustered vectors and near 1 for noise, which gets its own advice', () => {
+    const clustered = folder.recall({ name: 'clustered' }, { k: 5, queries: 40 });
+    expect(clustered.contrast!).toBeGreaterThan(3);
+    expect(clustered.advice.join(' ')).not.toMatch(/look like noise/);
+    const noise = folder.recall({ name: 'noise' }, { k: 5, queries: 40 });
+    expect(noise.contrast!).toBeGreaterThan(1);
+    expect(noise.contrast!).toBeLessThan(1.15);
+    expect(noise.advice[0]).toMatch(/look like noise at this dimension/);
+  });
+});

@@ -2,6 +2,8 @@ import type { RecallReport } from '../../../shared/models.js';
 
 const GOOD = 0.98;
 const TARGET = 0.95;
+/** A distance contrast below this: the data has next to no neighbourhood structure. */
+const LOW_CONTRAST = 1.15;
 
 const pct = (r: number) => `${(100 * r).toFixed(1)}%`;
 
@@ -16,6 +18,12 @@ export function recallAdvice(r: Omit<RecallReport, 'advice'>): string[] {
   if (!r.graph) {
     out.push('There is no HNSW graph yet (every vector is still in the write-ahead log): Chroma answers these queries exactly, so recall is 100% until it builds one.');
     return out;
+  }
+  if (r.contrast !== null && r.contrast < LOW_CONTRAST) {
+    out.push(
+      `Nearest neighbours are barely nearer than records at random (distance contrast ${r.contrast.toFixed(2)}; structured embeddings are usually well above 1.5): ` +
+        'the vectors look like noise at this dimension, so recall stays low whatever the index settings. Check the embedding model and its inputs before tuning the index.',
+    );
   }
   const base = r.curve.find((p) => p.ef === efSearch)!;
   const best = r.curve.reduce((a, b) => (b.recall > a.recall ? b : a));

@@ -17,6 +17,8 @@ export interface RecallOptions {
 const DEFAULT_EFS = [10, 20, 40, 80, 160, 320];
 const MAX_QUERIES = 10_000;
 const MAX_K = 1000;
+/** Records at random each query is compared with, for the distance contrast. */
+const CONTRAST_OTHERS = 20;
 
 /**
  * The recall lab (docs/recall-lab.md): how much of what exact search finds Chroma's HNSW graph
@@ -39,9 +41,20 @@ export function recallReport(reader: CollectionReader, opts: RecallOptions): Rec
 
   // Exact neighbours first (one brute force per query), then the graph at every ef.
   const truth: number[][] = [];
+  const contrasts: number[] = [];
+  const others = pick(live, Math.min(live.length, CONTRAST_OTHERS + 1), (opts.seed ?? 1) + 7919);
   sample.forEach((label, i) => {
     const q = vectors.original(label)!;
-    truth.push(withoutSelf(vectors.search(q, k + 1, null, { exact: true }).map((h) => h.label), label, k));
+    const exact = vectors.search(q, k + 1, null, { exact: true }).filter((h) => h.label !== label);
+    truth.push(exact.slice(0, k).map((h) => h.label));
+    // How much nearer the nearest record is than records at random (l2 and cosine only).
+    if (space !== 'ip' && exact.length > 0) {
+      const randoms = vectors.search(q, CONTRAST_OTHERS, new Set(others.filter((l) => l !== label)), { exact: true });
+      const dist = (d: number) => (space === 'l2' ? Math.sqrt(Math.max(0, d)) : d);
+      const nn = dist(exact[0]!.distance);
+      const mean = randoms.reduce((sum, h) => sum + dist(h.distance), 0) / Math.max(1, randoms.length);
+      if (nn > 0 && randoms.length > 0) contrasts.push(mean / nn);
+    }
     reportLoad(i + 1, sample.length * (efs.length + 1), 'Exact search for the sample');
   });
   const curve: RecallPoint[] = efs.map((ef, e) => {
@@ -71,10 +84,16 @@ export function recallReport(reader: CollectionReader, opts: RecallOptions): Rec
     params: { maxNeighbors: reader.params.maxNeighbors, efConstruction: reader.params.efConstruction, efSearch: collectionEf },
     graph: vectors.checkpoint?.usable === true,
     recall: atCollectionEf.recall,
+    contrast: contrasts.length ? median(contrasts) : null,
     curve,
     flags,
   };
   return { ...report, advice: recallAdvice(report) };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1]!;
 }
 
 /** The first k labels of an answer for k + 1, without the query's own record. */

@@ -57,6 +57,7 @@ export function RecallView() {
             </Badge>
             <span>
               at ef_search {r.params.efSearch} · {r.queries} queries of {r.records} records · {r.space} · M {r.params.maxNeighbors}, construction_ef {r.params.efConstruction}
+              {r.contrast !== null && <span title="Median of (mean distance to records at random) ÷ (distance to the nearest record): near 1, the data has little neighbourhood structure"> · distance contrast {r.contrast.toFixed(2)}</span>}
             </span>
           </div>
           <div className="recall-columns">

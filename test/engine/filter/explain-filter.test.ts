@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { explainDocument, explainWhere } from '../../../src-main/engine/filter/explain-filter.js';
 import { parseWhere, parseWhereDocument } from '../../../src-main/engine/filter/parse-where.js';
-import { boolScalar, floatScalar, intScalar, stringScalar, type TypedMetadata } from '../../../src-main/engine/util/typed-value.js';
+import { boolScalar, floatScalar, intScalar, stringScalar, type TypedMetadata, type TypedValue } from '../../../src-main/engine/util/typed-value.js';
 
 /** Which leaves turn a record away, for each kind of leaf; the verdicts are evaluate.ts's. */
 const record = (metadata: TypedMetadata | null, document: string | null = null) => ({ metadata, document });
-const md = new Map([
+const md: TypedMetadata = new Map<string, TypedValue>([
   ['genre', stringScalar('jazz')],
   ['year', intScalar(1999)],
   ['score', floatScalar(2.5)],
   ['live', boolScalar(true)],
   ['tags', { kind: 'array', elementKind: 'string', items: [stringScalar('a'), stringScalar('b')] }],
-]) as TypedMetadata;
+]);
 const explain = (where: unknown) => explainWhere(parseWhere(where)!, record(md));
 
 describe('explainWhere', () => {
