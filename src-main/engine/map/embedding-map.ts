@@ -118,8 +118,18 @@ export function mapColors(reader: CollectionReader, key: string, maxPoints = MAX
   const values = new Float64Array(built.labels.length).fill(-1);
   if (!source) return { key, kind: 'category', categories: [], values: Array.from(values) };
   const col = source.column(key);
-  const pointOf = new Map(built.labels.map((l, p) => [l, p]));
-  const labelOf = reader.labelsOf(Array.from(col.ids));
+  // Point index + 1 by label (labels are dense: 1 … total added), and label by internal id.
+  let maxLabel = 0;
+  for (const l of built.labels) if (l > maxLabel) maxLabel = l;
+  const labelOf = reader.labelsByInternalId();
+  let pointOf: { get(label: number): number | undefined };
+  if (maxLabel <= 16 * built.labels.length + (1 << 20)) {
+    const pointByLabel = new Int32Array(maxLabel + 1);
+    built.labels.forEach((l, p) => (pointByLabel[l] = p + 1));
+    pointOf = { get: (label) => (label >= 0 && label <= maxLabel && pointByLabel[label]! > 0 ? pointByLabel[label]! - 1 : undefined) };
+  } else {
+    pointOf = new Map(built.labels.map((l, p) => [l, p]));
+  }
   const numeric = col.kinds.every((k) => k === KIND_INT || k === KIND_FLOAT || k === 255) && col.kinds.some((k) => k === KIND_INT || k === KIND_FLOAT);
   if (numeric) {
     let [lo, hi] = [Infinity, -Infinity];
