@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
 import { PersistentClient } from '../../src-main/client/persistent-client.js';
-import type { Space } from '../../shared/models.js';
 import { referenceFixture } from '../helpers/paths.js';
+import { bruteDistance } from '../helpers/brute-distance.js';
 
 /**
  * The recall lab against an independent computation: exact neighbours by a float64 brute force in
@@ -13,21 +13,7 @@ import { referenceFixture } from '../helpers/paths.js';
  * recorded-case suites hold equal to real Chroma), for the same sampled records.
  */
 
-function distance(space: Space, a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0;
-  let aa = 0;
-  let bb = 0;
-  let l2 = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    aa += a[i]! * a[i]!;
-    bb += b[i]! * b[i]!;
-    l2 += (a[i]! - b[i]!) ** 2;
-  }
-  if (space === 'l2') return l2;
-  if (space === 'ip') return 1 - dot;
-  return 1 - dot / Math.sqrt(aa * bb);
-}
+const distance = bruteDistance;
 
 /** Mean recall@k of folder.query (k + 1, own record left out) against brute force, for `sampleIds`. */
 function independentRecall(folder: ChromaFolder, name: string, sampleIds: string[], k: number): number {

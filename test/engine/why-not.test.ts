@@ -6,6 +6,7 @@ import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
 import { PersistentClient } from '../../src-main/client/persistent-client.js';
 import type { Space } from '../../shared/models.js';
 import { referenceFixture } from '../helpers/paths.js';
+import { bruteDistance } from '../helpers/brute-distance.js';
 
 /**
  * "Why not this record?" against Chroma's recorded answers (which records a query returned) and
@@ -24,21 +25,7 @@ const fixture = referenceFixture('chroma-1.3.4-seed7');
 const cases = (JSON.parse(readFileSync(join(fixture, 'cases.json'), 'utf8')) as { cases: Case[] }).cases;
 const queryCase = (collection: string, label: string) => cases.find((c) => c.collection === collection && c.op === 'query' && c.label === label)!;
 
-function distance(space: Space, a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0;
-  let aa = 0;
-  let bb = 0;
-  let l2 = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    aa += a[i]! * a[i]!;
-    bb += b[i]! * b[i]!;
-    l2 += (a[i]! - b[i]!) ** 2;
-  }
-  if (space === 'l2') return l2;
-  if (space === 'ip') return 1 - dot;
-  return 1 - dot / Math.sqrt(aa * bb);
-}
+const distance = bruteDistance;
 
 /** Every record's exact distance to `q`, ascending (float64, no shared code with the engine). */
 function bruteForce(records: { id: string; vector: number[] }[], q: number[], space: Space) {
