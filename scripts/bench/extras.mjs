@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 import { median, queryVector } from './ops.mjs';
+import { measureMapDraw } from './map-draw.mjs';
 
 function folderBytes(dir) {
   let n = 0;
@@ -73,6 +74,15 @@ export async function measureExtras({ root, folder, size, records, log }) {
   const grid = await gridPage(root, folder, records);
   rows.push({ label: 'records grid first page with embedding preview, via serve', ours: grid.first, theirs: null, target: { within: 50 }, unit: 'ms' });
   rows.push({ label: 'records grid page at a random offset, via serve (p50)', ours: grid.p50, theirs: null, target: { within: 50 }, unit: 'ms' });
+
+  log(`${size}: embedding map in headless Chromium…`);
+  const map = await measureMapDraw(root, folder);
+  if (map) {
+    rows.push({ label: 'embedding map: first draw, via serve (headless Chromium)', ours: map.firstDrawMs, theirs: null, target: null, unit: 'ms' });
+    rows.push({ label: 'embedding map: frame while zooming, software WebGL (p50)', ours: map.frameMs, theirs: null, target: null, unit: 'ms' });
+  } else {
+    log('no Chromium here: the map rows are left out');
+  }
 
   const lib = await import(pathToFileURL(join(root, 'dist', 'index.js')).href);
   if (typeof lib.PersistentClient === 'function' && size === '100k') {
