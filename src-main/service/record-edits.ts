@@ -6,7 +6,7 @@ import { detectActivity, processesHolding } from '../engine/folder/activity.js';
 import { SQLITE_FILE } from '../engine/folder/folder-files.js';
 import { runGet, type MatchedRecord } from '../engine/query/run-get.js';
 import { validateGetArgs } from '../engine/query/validate-args.js';
-import type { TypedMetadata, TypedScalar, TypedValue } from '../engine/util/typed-value.js';
+import { typedScalarJson, type TypedMetadata, type TypedValue } from '../engine/util/typed-value.js';
 import { parseWalMetadata } from '../engine/wal/typed-json.js';
 import { writeEraOf } from '../engine/write/write-era.js';
 
@@ -108,27 +108,10 @@ export function replacementMetadata(current: TypedMetadata | null, next: TypedMe
   return out;
 }
 
-function scalarJson(s: TypedScalar): string {
-  switch (s.kind) {
-    case 'string':
-      return JSON.stringify(s.value);
-    case 'bool':
-      return s.value ? 'true' : 'false';
-    case 'int':
-      return s.value.toString();
-    case 'float': {
-      const v = s.value;
-      if (!Number.isFinite(v)) return 'null';
-      if (Number.isInteger(v) && Math.abs(v) < 1e21) return `${Object.is(v, -0) ? '-0' : String(v)}.0`;
-      return String(v);
-    }
-  }
-}
-
 /** Typed metadata as pretty JSON text that `metadataJson` reads back to the same types. */
 export function typedMetadataJson(md: TypedMetadata | null): string {
   const entries = [...(md ?? [])].filter(([k]) => !k.startsWith(RESERVED_PREFIX));
   if (entries.length === 0) return '{}';
-  const lines = entries.map(([k, v]) => `  ${JSON.stringify(k)}: ${v.kind === 'array' ? `[${v.items.map(scalarJson).join(', ')}]` : scalarJson(v)}`);
+  const lines = entries.map(([k, v]) => `  ${JSON.stringify(k)}: ${v.kind === 'array' ? `[${v.items.map(typedScalarJson).join(', ')}]` : typedScalarJson(v)}`);
   return `{\n${lines.join(',\n')}\n}`;
 }

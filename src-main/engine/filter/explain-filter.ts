@@ -1,5 +1,5 @@
 import type { FilterMiss } from '../../../shared/models.js';
-import type { TypedScalar, TypedValue } from '../util/typed-value.js';
+import { typedScalarJson, type TypedScalar, type TypedValue } from '../util/typed-value.js';
 import { matchesDocument, matchesWhere, type FilterRecord } from './evaluate.js';
 import type { CompareOp, DocumentNode, WhereNode } from './where-ast.js';
 
@@ -108,22 +108,16 @@ export function describeValue(v: TypedValue | undefined): string | null {
   return scalarText(v);
 }
 
-function scalarJson(s: TypedScalar): string {
-  if (s.kind === 'float' && Number.isInteger(s.value)) return s.value.toFixed(1);
-  if (s.kind === 'int') return s.value.toString();
-  return JSON.stringify(s.value);
-}
-
 /** The leaf in Chroma's filter syntax (ints and floats kept apart: 2 vs 2.0). */
 function whereLeafJson(node: Exclude<WhereNode, { kind: 'and' | 'or' | 'document' }>): string {
   const key = JSON.stringify(node.key);
   switch (node.kind) {
     case 'compare':
-      return `{${key}:{"${node.op}":${scalarJson(node.value)}}}`;
+      return `{${key}:{"${node.op}":${typedScalarJson(node.value)}}}`;
     case 'in':
-      return `{${key}:{"${node.negate ? '$nin' : '$in'}":[${node.values.map(scalarJson).join(',')}]}}`;
+      return `{${key}:{"${node.negate ? '$nin' : '$in'}":[${node.values.map(typedScalarJson).join(',')}]}}`;
     case 'contains':
-      return `{${key}:{"${node.negate ? '$not_contains' : '$contains'}":${scalarJson(node.value)}}}`;
+      return `{${key}:{"${node.negate ? '$not_contains' : '$contains'}":${typedScalarJson(node.value)}}}`;
   }
 }
 

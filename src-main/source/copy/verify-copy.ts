@@ -1,5 +1,5 @@
 import type { Space } from '../../../shared/models.js';
-import type { TypedMetadata, TypedScalar, TypedValue } from '../../engine/util/typed-value.js';
+import { sameTypedValue, type TypedMetadata, type TypedScalar, type TypedValue } from '../../engine/util/typed-value.js';
 import { spaceOf } from './collection-spec.js';
 import type { CollectionSpec, CopyReader, CopyRecord, QueryHits, VerificationResult } from './copy-types.js';
 
@@ -18,19 +18,6 @@ const show = (v: unknown) => {
 const scalarText = (s: TypedScalar) => `${s.kind} ${show(s.value)}`;
 const valueText = (v: TypedValue) => (v.kind === 'array' ? `${v.elementKind}[] [${v.items.map((s) => show(s.value)).join(', ')}]` : scalarText(v));
 
-function sameScalar(a: TypedScalar, b: TypedScalar): boolean {
-  if (a.kind !== b.kind) return false;
-  // Object.is: NaN equals NaN here.
-  return a.value === b.value || Object.is(a.value, b.value);
-}
-
-function sameValue(a: TypedValue, b: TypedValue): boolean {
-  if (a.kind === 'array' || b.kind === 'array') {
-    return a.kind === 'array' && b.kind === 'array' && a.elementKind === b.elementKind && a.items.length === b.items.length && a.items.every((x, i) => sameScalar(x, b.items[i]!));
-  }
-  return sameScalar(a, b);
-}
-
 /** Differences of metadata, types included (a float 2.0 that came back an int 2 is one). */
 function metadataDifferences(where: string, a: TypedMetadata | null, b: TypedMetadata | null): string[] {
   const out: string[] = [];
@@ -38,7 +25,7 @@ function metadataDifferences(where: string, a: TypedMetadata | null, b: TypedMet
   for (const [key, v] of a ?? []) {
     const w = theirs.get(key);
     if (!w) out.push(`${where}: metadata key ${show(key)} (${valueText(v)}) is missing`);
-    else if (!sameValue(v, w)) out.push(`${where}: metadata key ${show(key)} is ${valueText(v)} in the source, ${valueText(w)} in the target`);
+    else if (!sameTypedValue(v, w)) out.push(`${where}: metadata key ${show(key)} is ${valueText(v)} in the source, ${valueText(w)} in the target`);
   }
   for (const [key, w] of theirs) if (!a?.has(key)) out.push(`${where}: metadata key ${show(key)} (${valueText(w)}) is not in the source`);
   return out;
