@@ -1,6 +1,6 @@
 // Rows beyond get/query/count: the records grid over the server transport, writes and backups.
 // Each is measured only where the feature exists in this build; otherwise it is reported as absent.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 import { median, queryVector } from './ops.mjs';
 import { measureMapDraw } from './map-draw.mjs';
+import { startServe } from './serve-process.mjs';
 
 function folderBytes(dir) {
   let n = 0;
@@ -17,17 +18,9 @@ function folderBytes(dir) {
 
 /** Records grid: a page at random offsets through `serve` and its WebSocket, end to end. */
 async function gridPage(root, folder, records) {
-  const server = spawn(process.execPath, [join(root, 'dist', 'cli.js'), 'serve', folder, '--port', '18970'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const server = await startServe(root, folder, 18970);
   try {
-    const url = await new Promise((resolve, reject) => {
-      let out = '';
-      server.stdout.on('data', (d) => {
-        out += d;
-        const m = /open (http\S+)/.exec(out);
-        if (m) resolve(m[1]);
-      });
-      server.on('exit', () => reject(new Error('serve exited')));
-    });
+    const url = server.url;
     const token = new URL(url).searchParams.get('token');
     const WebSocket = (await import(pathToFileURL(createRequire(join(root, 'package.json')).resolve('ws')).href)).default;
     const ws = new WebSocket(`ws://127.0.0.1:18970/api?token=${token}`);
@@ -64,7 +57,7 @@ async function gridPage(root, folder, records) {
     ws.close();
     return { first, p50: median(times) };
   } finally {
-    server.kill('SIGKILL');
+    server.kill();
   }
 }
 

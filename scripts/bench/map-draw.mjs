@@ -3,11 +3,12 @@
 // canvas appears (the projection, its transfer and the first WebGL draw). Frame time: a wheel zoom
 // per frame, the median time until the next frame is painted. Headless Chromium draws WebGL in
 // software (SwiftShader), so frame times are a CPU's, not a GPU's.
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { median } from './ops.mjs';
+import { startServe } from './serve-process.mjs';
 
 function chromiumPath() {
   for (const c of [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser']) if (c && existsSync(c)) return c;
@@ -22,18 +23,10 @@ export async function measureMapDraw(root, folder, port = 18971) {
   const browserPath = chromiumPath();
   if (!browserPath) return null;
   const { chromium } = createRequire(join(root, 'package.json'))('playwright-core');
-  const server = spawn(process.execPath, [join(root, 'dist', 'cli.js'), 'serve', folder, '--port', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const server = await startServe(root, folder, port);
   let browser = null;
   try {
-    const url = await new Promise((resolve, reject) => {
-      let out = '';
-      server.stdout.on('data', (d) => {
-        out += d;
-        const m = /open (http\S+)/.exec(out);
-        if (m) resolve(m[1]);
-      });
-      server.on('exit', () => reject(new Error('serve exited')));
-    });
+    const url = server.url;
     browser = await chromium.launch({ executablePath: browserPath, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'] });
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     await page.goto(url);
@@ -56,6 +49,6 @@ export async function measureMapDraw(root, folder, port = 18971) {
     return { firstDrawMs, frameMs: median(frames) };
   } finally {
     await browser?.close();
-    server.kill('SIGKILL');
+    server.kill();
   }
 }
