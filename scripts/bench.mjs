@@ -7,9 +7,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, homedir, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { OPERATIONS } from './bench/ops.mjs';
 import { measureExtras } from './bench/extras.mjs';
+import { nativeHnswlib } from './bench/native-hnswlib.mjs';
 import { installChroma, installClient } from '../test/reference-chroma/install.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -70,8 +71,9 @@ async function ensureOurFolder(name, records) {
     const script = join(root, 'scripts', 'bench', 'make-bench-folder-ours.mjs');
     // hnswlib's index is one big malloc; transparent huge pages for it (glibc >= 2.35 honours the
     // tunable, older ones ignore it) make its random reads far cheaper: 1.7x faster inserts here.
-    const env = { ...process.env, GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1' };
-    const r = spawnSync(process.execPath, ['--max-old-space-size=14000', script, String(records), out], { stdio: 'inherit', env });
+    const env = { ...process.env, GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1', BENCH_HNSWLIB_DIR: nativeHnswlib(root, cache, log) ?? '' };
+    const preload = pathToFileURL(join(root, 'scripts', 'bench', 'use-hnswlib-at.mjs')).href;
+    const r = spawnSync(process.execPath, ['--max-old-space-size=14000', '--import', preload, script, String(records), out], { stdio: 'inherit', env });
     if (r.status !== 0) throw new Error(`making ${name} failed`);
   }
   const made = JSON.parse(readFileSync(join(out, 'made.json'), 'utf8'));

@@ -12,7 +12,7 @@ import type {
   Window,
 } from './models.js';
 import { FIX_KINDS, type FixReport } from './models.js';
-import type { CopyReport, DiffReport, EmbeddingMap, MapColors, MigrationPreview, ReplayOutcome, RecallReport, WalExportOutcome, WhyNotAnswer } from './models.js';
+import type { CopyReport, DiffReport, EmbeddingMap, MapColors, MigrationPreview, ReplayOutcome, RecallReport, TextEmbedding, TextFunctionInfo, WalExportOutcome, WhyNotAnswer } from './models.js';
 
 /**
  * The one contract between the UI and the engine. Each method has an input schema (validated once,
@@ -66,6 +66,24 @@ export const ServerCredentials = z
   .strict();
 export type ServerCredentials = z.infer<typeof ServerCredentials>;
 
+/**
+ * How a text becomes a vector (docs/query-by-text.md): the collection's recorded embedding
+ * function by default, or Chroma's default model when Chroma recorded none; its model from
+ * Chroma's cache, a folder or an onnx.tar.gz URL; an API key that lives only in the engine's
+ * memory for the call (the app keeps it in Electron safeStorage, the CLI reads the environment).
+ */
+export const TextEmbedChoice = z
+  .object({
+    function: z.enum(['recorded', 'default']).default('recorded'),
+    modelDir: z.string().min(1).optional(),
+    modelUrl: z.string().min(1).max(2048).optional(),
+    apiKey: z.string().min(1).max(4096).optional(),
+  })
+  .strict();
+export type TextEmbedChoice = z.input<typeof TextEmbedChoice>;
+/** Longer texts are refused rather than tokenised: the model reads 256 tokens of it at most. */
+export const MAX_QUERY_TEXT = 100_000;
+
 export const inputs = {
   openFolder: z.object({ path: z.string().min(1) }),
   /**
@@ -97,9 +115,14 @@ export const inputs = {
   metadataKeys: z.object({ handle, collectionId }),
   get: z.object({ handle, collectionId, args: z.unknown() }),
   // exact: the true nearest neighbours by brute force, to show what Chroma's HNSW index misses.
-  query: z.object({ handle, collectionId, args: z.unknown(), exact: z.boolean().default(false) }),
+  // `queryTexts` in args are embedded first, as the client does (see TextEmbedChoice).
+  query: z.object({ handle, collectionId, args: z.unknown(), exact: z.boolean().default(false), embed: TextEmbedChoice.optional() }),
+  /** How this collection's text is embedded here, and whether it can be now. */
+  textFunction: z.object({ handle, collectionId, embed: TextEmbedChoice.optional() }),
+  /** A text as a vector, embedded as Chroma would for this collection's `queryTexts` (with progress when a model is downloaded). */
+  embedText: z.object({ handle, collectionId, text: z.string().max(MAX_QUERY_TEXT), embed: TextEmbedChoice.optional() }),
   /** Why record `id` is not among a query's results (args: the client's query arguments, one vector). */
-  whyNot: z.object({ handle, collectionId, args: z.unknown(), id: z.string().min(1) }),
+  whyNot: z.object({ handle, collectionId, args: z.unknown(), id: z.string().min(1), embed: TextEmbedChoice.optional() }),
   /**
    * What changed from the open folder to another folder or backup zip (`other`, a path), every
    * collection or one (collectionId) against its namesake or `against` (a collection name in other).
@@ -291,6 +314,8 @@ export interface Outputs {
   get: GetResult;
   query: QueryResult;
   whyNot: WhyNotAnswer;
+  textFunction: TextFunctionInfo;
+  embedText: TextEmbedding;
   recall: RecallReport;
   diff: DiffReport;
   embeddingMap: EmbeddingMap;

@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'UNAUTHORIZED'
   | 'SERVER_UNREACHABLE' // a Chroma server URL that does not answer (refused, unknown host, TLS, timeout)
   | 'SERVER_UNSUPPORTED' // a server that answers, but not with an API the chromadb client speaks (version skew)
+  | 'EMBEDDING_UNAVAILABLE' // text cannot be embedded here: unknown function, model files absent, onnxruntime missing, no API key
   | 'FOLDER_ONLY' // asked of a server source, but it needs a folder's files (WAL, SQL, segments, doctor …)
   | 'INTERNAL';
 

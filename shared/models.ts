@@ -902,3 +902,38 @@ export interface MapColors {
   /** Per point: a category index, or a number in [0, 1]; -1 when the record has no value. */
   values: number[];
 }
+
+/**
+ * How a collection's text is turned into a vector here: the embedding function Chroma recorded
+ * for it (configuration or schema), and whether this machine can run it now.
+ */
+export interface TextFunctionInfo {
+  /** The function's name as recorded (`default`, `onnx_mini_lm_l6_v2`, `openai`, …); null when Chroma recorded none (0.4/0.5 folders) or `legacy`/`unknown`. */
+  recorded: string | null;
+  /** What runs it here: Chroma's default ONNX model, or an HTTP API; null when nothing can. */
+  runner: 'onnx-minilm' | 'openai' | 'cohere' | null;
+  /** The model name (all-MiniLM-L6-v2, text-embedding-3-small, …). */
+  model: string | null;
+  /** Where the text goes: the model folder read here, or the API endpoint the key is sent to. */
+  location: string | null;
+  /** True when an embedText call now would run (model files and onnxruntime found, or a key at hand). */
+  ready: boolean;
+  /** True when the recorded function was replaced by the caller's choice (`function: 'default'`). */
+  overridden: boolean;
+  /** The environment variable Chroma's configuration names for the API key, and whether it is set here. */
+  apiKeyEnvVar: string | null;
+  apiKeyInEnvironment: boolean;
+  /** Why it cannot run (or what to do about it), when `ready` is false; a caveat otherwise. */
+  reason: string | null;
+}
+
+/** A text embedded as Chroma would embed it for this collection. */
+export interface TextEmbedding {
+  vector: number[];
+  runner: 'onnx-minilm' | 'openai' | 'cohere';
+  model: string;
+  /** Tokens the model saw (ONNX only, with [CLS] and [SEP]); null for APIs. */
+  tokens: number | null;
+  /** True when the text was longer than the model's 256 tokens and cut, as Chroma cuts it. */
+  truncated: boolean;
+}

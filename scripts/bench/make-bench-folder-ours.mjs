@@ -1,6 +1,8 @@
 // Builds a benchmark folder with OUR write engine (PersistentClient from dist/), cached outside the
 // repo, for sizes where real Chroma would take hours to write one (5M):
-//   GLIBC_TUNABLES=glibc.malloc.hugetlb=1 node --max-old-space-size=14000 scripts/bench/make-bench-folder-ours.mjs <records> <out-dir>
+//   GLIBC_TUNABLES=glibc.malloc.hugetlb=1 BENCH_HNSWLIB_DIR=<dir> node --max-old-space-size=14000 \
+//     --import ./scripts/bench/use-hnswlib-at.mjs scripts/bench/make-bench-folder-ours.mjs <records> <out-dir>
+// (bench.mjs sets both: huge pages and a CPU-specific hnswlib-node build, see native-hnswlib.mjs.)
 // The records are bench-records.mjs's, as in the folders real Chroma writes. The HNSW checkpoint is
 // persisted every PERSIST_EVERY records (the collection's hnsw:sync_threshold): hnswlib inserts
 // one vector at a time (~2,000/s at 100k, under 1,000/s past 1M on the bench machine), so a 5M
@@ -9,6 +11,7 @@
 // add is committed, so the folder holds a prefix of the records, and the next run adds the rest.
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
 import { PersistentClient } from '../../dist/index.js';
 import { benchRecords } from './bench-records.mjs';
 
@@ -30,6 +33,7 @@ const start = await col.count();
 if (start % BATCH !== 0 || start > n) throw new Error(`${data} holds ${start} records: not a prefix this script wrote; remove it`);
 if (resuming) process.stderr.write(`  resuming at ${start}/${n}\n`);
 const records = benchRecords();
+process.stderr.write(`  hnswlib-node: ${createRequire(import.meta.url).resolve('hnswlib-node')}\n`);
 const t0 = Date.now();
 for (let i = start; i < n; i += BATCH) {
   const t = Date.now();

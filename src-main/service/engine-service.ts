@@ -24,6 +24,7 @@ import { withServerSources } from './server-source-handlers.js';
 import { runCopyTo } from './copy-handler.js';
 import { checkWritable, existingIds, metadataInput, replacementMetadata, typedMetadataJson, typedRecord } from './record-edits.js';
 import { openSnapshot } from '../engine/diff/open-snapshot.js';
+import { TextEmbeddingService } from './text-embedding.js';
 
 export interface EngineServiceOptions {
   /** The folder the host was started with (serve argument, or the bundled demo). */
@@ -59,10 +60,12 @@ export class EngineService {
 
   private readonly paths: PathPolicy;
   private readonly servers: ServerHandles;
+  private readonly text: TextEmbeddingService;
 
   constructor(private readonly options: EngineServiceOptions = {}) {
     this.paths = options.roots ? confinedPaths(options.roots) : unrestrictedPaths;
     this.servers = new ServerHandles(options.servers ?? ANY_SERVER);
+    this.text = new TextEmbeddingService(this.paths, options.servers ?? ANY_SERVER);
   }
 
   folder(handle: string): ChromaFolder {
@@ -156,7 +159,7 @@ export class EngineService {
 
   /** The contract's handlers: folder handles here, server handles through withServerSources. */
   handlers(): Handlers {
-    return withServerSources(this.folderHandlers(), this.servers, this.paths);
+    return withServerSources(this.folderHandlers(), this.servers, this.paths, this.text);
   }
 
   private folderHandlers(): Handlers {
@@ -193,8 +196,16 @@ export class EngineService {
       metadataKeys: ({ handle, collectionId }) => readMetadataKeys(this.folder(handle), collectionId),
       get: ({ handle, collectionId, args }, ctx) => loading(ctx, () => this.folder(handle).get(collectionId, args)),
       // The UI answers from the sound vectors of a damaged collection and shows the warnings.
-      query: ({ handle, collectionId, args, exact }, ctx) => loading(ctx, () => this.folder(handle).query(collectionId, args, { allowPartial: true, exact })),
-      whyNot: ({ handle, collectionId, args, id }, ctx) => loading(ctx, () => this.folder(handle).whyNot(collectionId, args, id)),
+      query: async ({ handle, collectionId, args, exact, embed }, ctx) => {
+        const vectors = await this.text.queryArgs(this.folder(handle).collection(collectionId).catalog, args, embed, ctx);
+        return loading(ctx, () => this.folder(handle).query(collectionId, vectors, { allowPartial: true, exact }));
+      },
+      whyNot: async ({ handle, collectionId, args, id, embed }, ctx) => {
+        const vectors = await this.text.queryArgs(this.folder(handle).collection(collectionId).catalog, args, embed, ctx);
+        return loading(ctx, () => this.folder(handle).whyNot(collectionId, vectors, id));
+      },
+      textFunction: ({ handle, collectionId, embed }) => this.text.describe(this.folder(handle).collection(collectionId).catalog, embed),
+      embedText: ({ handle, collectionId, text, embed }, ctx) => this.text.embed(this.folder(handle).collection(collectionId).catalog, text, embed, ctx),
       recall: ({ handle, collectionId, k, queries, seed, efValues }, ctx) => loading(ctx, () => this.folder(handle).recall(collectionId, { k, queries, seed, efValues })),
       embeddingMap: ({ handle, collectionId, maxPoints }, ctx) => loading(ctx, () => this.folder(handle).embeddingMap(collectionId, maxPoints)),
       mapColors: ({ handle, collectionId, key, maxPoints }, ctx) => loading(ctx, () => this.folder(handle).mapColors(collectionId, key, maxPoints)),

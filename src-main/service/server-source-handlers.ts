@@ -8,6 +8,7 @@ import { ServerRecordsHttp } from '../source/server/server-records-http.js';
 import { exportServerCollection } from '../source/server/server-export.js';
 import { backupServer } from '../source/copy/server-backup.js';
 import { runCopyTo } from './copy-handler.js';
+import type { TextEmbeddingService } from './text-embedding.js';
 
 const FILES = "a Chroma server's API does not expose its files";
 
@@ -38,7 +39,7 @@ export const FOLDER_ONLY_REASONS: Partial<Record<Method, string>> = {
 type ServerImpl = { [M in Method]?: (input: Parameters<Handlers[M]>[0], ctx: CallContext) => ReturnType<Handlers[M]> };
 
 /** The methods a server source answers, over its ServerInspector. */
-function serverImpl(servers: ServerHandles, paths: PathPolicy): ServerImpl {
+function serverImpl(servers: ServerHandles, paths: PathPolicy, text: TextEmbeddingService): ServerImpl {
   const s = (handle: string) => servers.get(handle);
   return {
     folderInfo: ({ handle }) => s(handle).folderInfo(),
@@ -84,12 +85,16 @@ function serverImpl(servers: ServerHandles, paths: PathPolicy): ServerImpl {
     },
     metadataKeys: ({ handle, collectionId }) => s(handle).metadataKeys(collectionId),
     get: async ({ handle, collectionId, args }) => (await s(handle).get(collectionId, args)) as never,
-    query: async ({ handle, collectionId, args, exact }) => {
+    query: async ({ handle, collectionId, args, exact, embed }, ctx) => {
       if (exact) {
         throw new InspectorError('FOLDER_ONLY', "Exact (brute-force) answers need the stored vectors from the folder's files; a server answers only through its own index");
       }
-      return (await s(handle).query(collectionId, args)) as never;
+      // Embedded here, as the chromadb client embeds before it sends: the server only sees vectors.
+      const vectors = await text.queryArgs(await s(handle).collectionInfo(collectionId), args, embed, ctx);
+      return (await s(handle).query(collectionId, vectors)) as never;
     },
+    textFunction: async ({ handle, collectionId, embed }) => text.describe(await s(handle).collectionInfo(collectionId), embed),
+    embedText: async ({ handle, collectionId, text: t, embed }, ctx) => text.embed(await s(handle).collectionInfo(collectionId), t, embed, ctx),
     count: ({ handle, collectionId }) => s(handle).count(collectionId),
   };
 }
@@ -98,8 +103,8 @@ function serverImpl(servers: ServerHandles, paths: PathPolicy): ServerImpl {
  * Handlers that send calls naming a server handle to the server source, and answer FOLDER_ONLY
  * (with the reason) for the methods only a folder can answer; folder handles go to `folders`.
  */
-export function withServerSources(folders: Handlers, servers: ServerHandles, paths: PathPolicy): Handlers {
-  const impl = serverImpl(servers, paths);
+export function withServerSources(folders: Handlers, servers: ServerHandles, paths: PathPolicy, text: TextEmbeddingService): Handlers {
+  const impl = serverImpl(servers, paths, text);
   const out = { ...folders } as Record<Method, (input: unknown, ctx: CallContext) => unknown>;
   for (const method of Object.keys(folders) as Method[]) {
     const folderHandler = folders[method] as (input: unknown, ctx: CallContext) => unknown;

@@ -28,6 +28,7 @@ const TITLES: Partial<Record<string, string>> = {
   UNAUTHORIZED: 'Not authorised',
   SERVER_UNREACHABLE: 'Server unreachable',
   SERVER_UNSUPPORTED: 'Server not supported',
+  EMBEDDING_UNAVAILABLE: 'Cannot embed text here',
   FOLDER_ONLY: 'Needs a folder',
 };
 

@@ -7,7 +7,7 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
  * The embedding function a collection was created with, as stored (schema first, then config):
  * what `collection.configuration.embedding_function` shows, and what a copy recreates.
  */
-export function storedEmbeddingFunction(c: CatalogCollection): Obj | null {
+export function storedEmbeddingFunction(c: Pick<CatalogCollection, 'configJson' | 'schemaJson'>): Obj | null {
   const fromValueTypes = (vt: unknown): Obj | null => {
     if (!isObj(vt)) return null;
     const fl = vt.float_list ?? vt['#float_list'];
