@@ -16,6 +16,7 @@ import { SERVER_USAGE, namesServer, runServerCommand } from './commands/server-c
 import { COPY_USAGE, copyCommand } from './commands/copy-command.js';
 import { DIFF_USAGE, diffCommand } from './commands/diff-command.js';
 import { SERVER_BACKUP_USAGE } from './commands/server-backup-commands.js';
+import { argsWithText, describeText, embedOne, formatTextFunction, TEXT_USAGE } from './text-query.js';
 
 const FILE_COMMANDS = { backup: backupCommand, verify: verifyCommand, restore: restoreCommand, export: exportCommand, import: importCommand, doctor: doctorCommand, fix: fixCommand, migrate: migrateCommand, replay: replayCommand, 'wal-export': walExportCommand } as const;
 
@@ -25,8 +26,8 @@ usage:
   chroma-inspector info  <folder> [--json]
   chroma-inspector count <folder> --collection NAME [--tenant T] [--database D]
   chroma-inspector get   <folder> --collection NAME [--tenant T] [--database D] [--args JSON]
-  chroma-inspector query <folder> --collection NAME [--tenant T] [--database D] --args JSON [--exact]
-  chroma-inspector why   <folder> --collection NAME --id ID --args JSON [--json]
+  chroma-inspector query <folder> --collection NAME [--tenant T] [--database D] --args JSON [--text TEXT] [--exact]
+  chroma-inspector why   <folder> --collection NAME --id ID (--args JSON | --text TEXT) [--json]
   chroma-inspector recall <folder> --collection NAME [--k 10] [--queries 200] [--seed N] [--json]
   chroma-inspector wal   <folder> [--collection NAME] [--offset N] [--limit N]
   chroma-inspector serve [folder | server URL] [--port N] [--host 127.0.0.1 | --host ADDRESS --allow-remote] [--call-timeout SECONDS] [--root DIR …]
@@ -39,6 +40,7 @@ ${SERVER_USAGE}
 ${COPY_USAGE}
 ${DIFF_USAGE}
 ${SERVER_BACKUP_USAGE}
+${TEXT_USAGE}
 
 --args takes the chromadb JS client's argument object, e.g.
   '{"where":{"year":{"$gt":2010}},"limit":5,"include":["documents","metadatas"]}'
@@ -118,6 +120,11 @@ export async function main(argv: string[]): Promise<number> {
       'to-seq': { type: 'string' },
       'no-embeddings': { type: 'boolean' },
       chroma: { type: 'string' },
+      text: { type: 'string' },
+      'embedding-function': { type: 'string' },
+      'model-dir': { type: 'string' },
+      'model-url': { type: 'string' },
+      'api-key-env': { type: 'string' },
       'no-chroma': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -187,17 +194,30 @@ export async function main(argv: string[]): Promise<number> {
         return reportProblems(folder.collectionInfo(r).problems);
       }
       case 'query': {
+        const args = await argsWithText(() => folder.collection(ref()).catalog, parseJsonArg(values.args), values);
         // Strict: records without a usable vector fail the query (VECTORS_MISSING), never a partial answer.
-        const { warnings, ...result } = loading(() => folder.query(ref(), parseJsonArg(values.args), { exact: values.exact === true }));
+        const { warnings, ...result } = loading(() => folder.query(ref(), args, { exact: values.exact === true }));
         print(result);
         return reportProblems(warnings ?? []);
       }
       case 'why': {
         if (!values.id) throw new UsageError('why needs --id ID (the record that did not come back)');
-        if (values.args === undefined) throw new UsageError('why needs --args JSON (the query: queryEmbeddings with one vector, nResults, where, whereDocument)');
-        const answer = loading(() => folder.whyNot(ref(), parseJsonArg(values.args), values.id!));
+        if (values.args === undefined && values.text === undefined) throw new UsageError('why needs --args JSON (the query: queryEmbeddings with one vector, nResults, where, whereDocument) or --text TEXT');
+        const args = await argsWithText(() => folder.collection(ref()).catalog, parseJsonArg(values.args), values);
+        const answer = loading(() => folder.whyNot(ref(), args, values.id!));
         if (values.json) print(answer);
         else process.stdout.write(formatWhyNot(answer));
+        return 0;
+      }
+      case 'embed': {
+        const c = folder.collection(ref()).catalog;
+        if (values.text === undefined) {
+          const info = describeText(c, values);
+          if (values.json) print(info);
+          else process.stdout.write(formatTextFunction(info));
+          return info.ready ? 0 : 1;
+        }
+        print(await embedOne(c, values.text, values));
         return 0;
       }
       case 'recall': {

@@ -3,13 +3,14 @@ import { isServerUrl, serverEndpoint, serverOptionsFromEnv } from '../../source/
 import { ServerSource, type ServerInfo } from '../../source/server/server-source.js';
 import type { ParsedArgs } from './backup-commands.js';
 import { serverBackupCommand, serverExportCommand, serverImportCommand, serverRestoreCommand } from './server-backup-commands.js';
+import { argsWithText, describeText, embedOne, formatTextFunction, type TextValues } from '../text-query.js';
 
 /**
  * The CLI's read commands on a running Chroma server: `info`, `count`, `get` and `query` take an
  * http(s) URL where they take a folder, and print the same shapes. Secrets come from the
  * environment only (never flags: they would show in shell history and process lists).
  */
-export const SERVER_USAGE = `  info, count, get and query also take a Chroma server URL in place of <folder>:
+export const SERVER_USAGE = `  info, count, get, query and embed also take a Chroma server URL in place of <folder>:
   chroma-inspector get http://127.0.0.1:8000 --collection NAME --args JSON
     tenant/database: --tenant/--database, ?tenant=T&database=D on the URL, or CHROMA_TENANT/CHROMA_DATABASE
     credentials (environment only): CHROMA_INSPECTOR_TOKEN (Authorization: Bearer; X-Chroma-Token with
@@ -29,7 +30,7 @@ const FOLDER_ONLY: Record<string, string> = {
   verify: 'it checks a backup against a folder; server sources are not supported yet',
 };
 
-interface Values {
+interface Values extends TextValues {
   collection?: string;
   tenant?: string;
   database?: string;
@@ -62,7 +63,7 @@ export async function runServerCommand(positionals: readonly string[], values: V
 
 async function serverCommand(command: string, url: string, positionals: readonly string[], values: Values): Promise<number> {
   if (command in FOLDER_ONLY) throw new ServerUsageError(`${command} works on folders only: ${FOLDER_ONLY[command]}`);
-  if (!['info', 'count', 'get', 'query'].includes(command)) throw new ServerUsageError(`unknown command "${command}"`);
+  if (!['info', 'count', 'get', 'query', 'embed'].includes(command)) throw new ServerUsageError(`unknown command "${command}"`);
   if (!isServerUrl(url)) throw new ServerUsageError(`${command} takes the server URL as its first argument`);
   if (positionals.length > 2) throw new ServerUsageError(`${command}: unexpected argument "${positionals[2]}"`);
   if (values.exact) {
@@ -74,6 +75,12 @@ async function serverCommand(command: string, url: string, positionals: readonly
   const source = await ServerSource.connect(serverEndpoint(url, options));
   const print = (v: unknown) => process.stdout.write(`${JSON.stringify(v)}\n`);
   const ref = { name: values.collection ?? '', tenant: source.tenant, database: source.database };
+  // Text is embedded here, as the chromadb client does before it sends: the server sees vectors.
+  const described = async () => {
+    const rest = (await source.restCollections(ref.tenant, ref.database)).find((c) => c.name === ref.name);
+    if (!rest) throw new InspectorError('NOT_FOUND', `Collection ${ref.name} does not exist on ${url}`);
+    return { configJson: rest.configuration_json ?? null, schemaJson: rest.schema ?? null, dimension: rest.dimension };
+  };
   switch (command) {
     case 'info': {
       const info = await source.info();
@@ -86,9 +93,23 @@ async function serverCommand(command: string, url: string, positionals: readonly
     case 'get':
       print(await source.get(ref, parseArgs(values.args)));
       return 0;
-    default:
-      print(await source.query(ref, parseArgs(values.args)));
+    case 'embed': {
+      const c = await described();
+      if (values.text === undefined) {
+        const info = describeText(c, values);
+        process.stdout.write(values.json ? `${JSON.stringify(info)}\n` : formatTextFunction(info));
+        return info.ready ? 0 : 1;
+      }
+      print(await embedOne(c, values.text, values));
       return 0;
+    }
+    default: {
+      const args = parseArgs(values.args);
+      const hasText = values.text !== undefined || (typeof args === 'object' && args !== null && 'queryTexts' in args);
+      const c = hasText ? await described() : null;
+      print(await source.query(ref, await argsWithText(() => c!, args, values)));
+      return 0;
+    }
   }
 }
 
