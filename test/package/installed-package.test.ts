@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngineClient } from '../../shared/client.js';
 import { connectWebSocket } from '../helpers/ws-channel.js';
+import { writeTinyModelFolder } from '../helpers/tiny-bert-model.js';
+import { TEXT_DOCS, TEXT_OF, tinyVector, writeTextFolder } from '../helpers/text-folder.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -73,7 +75,9 @@ beforeAll(async () => {
   // Its own package.json, so npm installs here and not into a project above the temp folder.
   writeFileSync(join(installDir, 'package.json'), JSON.stringify({ name: 'installed-package-test', private: true }));
   // npm's cache is reused; the native modules may compile from source (several minutes).
-  const env = { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' };
+  // ONNXRUNTIME_NODE_INSTALL=skip as the README tells users: without it onnxruntime-node's install
+  // script fetches CUDA libraries, and where it cannot, npm drops that optional dependency.
+  const env = { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1', ONNXRUNTIME_NODE_INSTALL: 'skip' };
   ok(await run(npm, ['install', '--no-audit', '--no-fund', tarball], installDir, INSTALL_TIMEOUT_MS, env), 'npm install of the packed tarball');
   installed = join(installDir, 'node_modules', 'chroma-inspector');
 }, INSTALL_TIMEOUT_MS + 5 * 60_000);
@@ -110,6 +114,15 @@ describe('the installed npm package', () => {
     const expected = JSON.parse(ok(await run(process.execPath, [join(root, 'dist', 'cli.js'), 'info', fixture, '--json'], root, 120_000), 'repo info')) as Info;
     expect(collections(got)).toEqual(collections(expected));
     expect(collections(got).length).toBeGreaterThan(1);
+  });
+
+  it('`chroma-inspector embed` runs a model through the onnxruntime-node it installed', async () => {
+    expect(existsSync(join(installDir, 'node_modules', 'onnxruntime-node', 'package.json'))).toBe(true);
+    const folder = join(work, 'text-folder');
+    await writeTextFolder(folder);
+    const model = writeTinyModelFolder(join(work, 'tiny-model'));
+    const out = ok(await run(npx, ['--no-install', 'chroma-inspector', 'embed', folder, '--collection', 'docs', '--text', TEXT_OF.cat!, '--model-dir', model], installDir, 120_000), 'npx chroma-inspector embed');
+    expect(JSON.parse(out)).toMatchObject({ vector: tinyVector(TEXT_DOCS.cat!), runner: 'onnx-minilm' });
   });
 
   it('`chroma-inspector serve` with no folder serves the UI page, its script and the WebSocket API on the demo', async () => {

@@ -15,6 +15,9 @@ const { minimatch } = require('minimatch') as { minimatch(path: string, pattern:
 
 interface BuilderConfig {
   files: string[];
+  linux: { files: string[] };
+  mac: { files: string[] };
+  win: { files: string[] };
   extraResources: { from: string; to: string }[];
   extraMetadata: { main: string };
   asarUnpack: string[];
@@ -62,6 +65,29 @@ describe('electron-builder.yml', () => {
     expect(config.npmRebuild).toBe(true);
     expect(config.asarUnpack).toContain('**/*.node');
     expect(minimatch('node_modules/better-sqlite3/build/Release/better_sqlite3.node', config.asarUnpack[0]!)).toBe(true);
+  });
+
+  it('ships onnxruntime-node (query by text) unpacked, with only the target platform\'s runtime', () => {
+    const pkgAll = pkg as unknown as { optionalDependencies?: Record<string, string> };
+    expect(pkgAll.optionalDependencies?.['onnxruntime-node']).toBeDefined();
+    // The addon dlopens libonnxruntime beside it: both must be real files outside the asar.
+    for (const f of ['node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node', 'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1', 'node_modules/onnxruntime-node/bin/napi-v6/win32/x64/onnxruntime.dll']) {
+      expect(config.asarUnpack.some((p) => minimatch(f, p, { dot: true })), f).toBe(true);
+    }
+    // Production dependencies are copied whatever `files` includes; its `!` patterns, and the
+    // target's, still take files out.
+    const excluded = (patterns: string[], path: string) => patterns.some((p) => p.startsWith('!') && minimatch(path, p.slice(1), { dot: true }));
+    const shipped = (target: 'linux' | 'mac' | 'win', path: string) => !excluded(config.files, path) && !excluded(config[target].files, path);
+    const bin = (platform: string, file: string) => `node_modules/onnxruntime-node/bin/napi-v6/${platform}/x64/${file}`;
+    expect(shipped('linux', bin('linux', 'libonnxruntime.so.1'))).toBe(true);
+    expect(shipped('linux', bin('win32', 'onnxruntime.dll'))).toBe(false);
+    expect(shipped('linux', bin('darwin', 'libonnxruntime.1.dylib'))).toBe(false);
+    expect(shipped('win', bin('win32', 'onnxruntime.dll'))).toBe(true);
+    expect(shipped('win', bin('linux', 'libonnxruntime.so.1'))).toBe(false);
+    expect(shipped('mac', 'node_modules/onnxruntime-node/bin/napi-v6/darwin/arm64/libonnxruntime.1.dylib')).toBe(true);
+    expect(shipped('mac', bin('linux', 'libonnxruntime.so.1'))).toBe(false);
+    // The runtime is required at run time (createRequire), never bundled into dist.
+    expect(readFileSync(join(root, 'src-main/engine/embed/onnx-runtime.ts'), 'utf8')).toContain("createRequire(import.meta.url)('onnxruntime-node')");
   });
 
   it('keeps electron out of the runtime dependencies (npm installs of the library must not fetch it)', () => {
