@@ -10,6 +10,7 @@ import './styles/features.css';
 import './styles/doctor.css';
 import './styles/server-source.css';
 import './styles/copy.css';
+import './styles/text-query.css';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('Missing #root element');

@@ -9,6 +9,7 @@ import { RecordsGrid } from '../records/records-grid.js';
 import { useMetadataKeys } from '../records/use-metadata-keys.js';
 import { colorIndices, legend } from './map-palette.js';
 import { MapCanvas } from './map-canvas.js';
+import { MapTextPlace } from './map-text-place.js';
 
 /** Ids the grid below the map filters by, at most (the selection's size is always shown). */
 const GRID_IDS = 5000;
@@ -43,7 +44,7 @@ function HoverCard({ id }: { id: string }) {
  * The embedding map (docs/embedding-map.md): every vector of the collection in 2-D (PCA), drawn
  * with WebGL. Colour and size by metadata keys, hover names the record, Shift + drag lassoes and
  * filters the records grid below, a click finds the point's nearest neighbours (Chroma's query)
- * and highlights them, and a pasted vector is placed on the map.
+ * and highlights them, and a pasted vector or a text (embedded here) is placed on the map.
  */
 export function MapView() {
   const client = useClient();
@@ -56,7 +57,7 @@ export function MapView() {
   const [selection, setSelection] = useState<number[]>([]);
   const [neighbours, setNeighbours] = useState<{ of: string; ids: string[] } | null>(null);
   const [vectorText, setVectorText] = useState('');
-  const projected = useRunner<{ x: number; y: number }>();
+  const projected = useRunner<{ x: number; y: number; label: string }>();
   const near = useRunner<{ of: string; ids: string[] }>();
 
   const mapState = useAsync((signal, onProgress) => client.call('embeddingMap', { handle: ws.handle, collectionId }, { signal, onProgress }), [ws.handle, collectionId, ws.revision]);
@@ -114,6 +115,9 @@ export function MapView() {
     return flags;
   }, [map, selection, neighbours, indexOf]);
 
+  const place = (vector: number[], label: string) => {
+    void projected.run(async (signal) => ({ ...(await client.call('mapProject', { handle: ws.handle, collectionId, vector }, { signal })), label }));
+  };
   const project = () => {
     let vector: number[];
     try {
@@ -121,8 +125,9 @@ export function MapView() {
     } catch {
       return;
     }
-    void projected.run((signal) => client.call('mapProject', { handle: ws.handle, collectionId, vector }, { signal }));
+    place(vector, 'the pasted vector');
   };
+  const placed = projected.state.status === 'success' ? projected.state.value : null;
 
   const selectedIds = useMemo(() => (map ? selection.map((i) => map.ids[i]!) : []), [map, selection]);
   const gridFilter = useMemo(() => (selectedIds.length > 1 ? { ids: selectedIds.slice(0, GRID_IDS) } : neighbours ? { ids: [neighbours.of, ...neighbours.ids] } : undefined), [selectedIds, neighbours]);
@@ -157,6 +162,7 @@ export function MapView() {
         <button type="button" className="btn btn-xs" onClick={project} disabled={!vectorText.trim() || !map} data-testid="map-project">
           Place
         </button>
+        <MapTextPlace disabled={!map} onVector={place} />
         <span className="spacer" />
         {map && (
           <span className="muted" data-testid="map-info">
@@ -172,7 +178,7 @@ export function MapView() {
             colors={rgb}
             sizes={pointSizes}
             selected={selectedFlags}
-            marker={projected.state.status === 'success' ? [projected.state.value.x, projected.state.value.y] : null}
+            marker={placed ? [placed.x, placed.y] : null}
             onHover={setHover}
             onLasso={onLasso}
             onClick={onClick}
@@ -202,6 +208,11 @@ export function MapView() {
           </Badge>
         ) : (
           <span className="muted">Lasso points (Shift + drag) or click one to list records here.</span>
+        )}
+        {placed && (
+          <span className="map-placed" data-testid="map-marker" data-x={placed.x} data-y={placed.y}>
+            <span className="map-marker-key" aria-hidden="true" /> {placed.label} at ({placed.x.toFixed(3)}, {placed.y.toFixed(3)})
+          </span>
         )}
       </div>
       {gridFilter && <RecordsGrid key={JSON.stringify(gridFilter.ids.slice(0, 3)) + gridFilter.ids.length} name="map" filter={gridFilter} empty="No records" />}

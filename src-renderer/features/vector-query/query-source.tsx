@@ -4,21 +4,27 @@ import { useClient } from '../../client/client-context.js';
 import { useRunner } from '../../client/use-async.js';
 import { toInspectorError } from '../../client/async-state.js';
 import { formatVectorPreview } from '../../components/value/format.js';
+import { useTextEmbedding } from '../text-embed/use-text-embedding.js';
 import { parseVector } from './parse-vector.js';
+import { TextSource } from './text-source.js';
 
 export interface SourceState {
-  mode: 'record' | 'vector';
+  mode: 'record' | 'vector' | 'text';
   recordId: string;
   pasted: string;
+  /** Query by text: the text whose embedding is `vector` once embedded. */
+  text: string;
   vector: number[] | null;
   error: string | null;
 }
 
-/** Where the query vector comes from: a record's own embedding (`recordDetail`) or pasted JSON. */
+/** Where the query vector comes from: a record's own embedding (`recordDetail`), pasted JSON, or a text embedded here. */
 export function QuerySource({ source, onChange, dimension }: { source: SourceState; onChange(s: SourceState): void; dimension: number | null }) {
   const client = useClient();
   const ws = useOpenFolder();
   const loader = useRunner<number[] | null>();
+  // Held here, not in TextSource, so a key or a model choice survives a switch to another mode.
+  const text = useTextEmbedding(source.mode === 'text');
 
   const load = (id: string) => {
     if (!id.trim()) return;
@@ -49,8 +55,19 @@ export function QuerySource({ source, onChange, dimension }: { source: SourceSta
         <button type="button" className={source.mode === 'vector' ? 'on' : ''} onClick={() => onChange({ ...source, mode: 'vector', vector: null, error: null })} data-testid="query-mode-vector">
           Paste a vector
         </button>
+        <button type="button" className={source.mode === 'text' ? 'on' : ''} onClick={() => onChange({ ...source, mode: 'text', vector: null, error: null })} data-testid="query-mode-text">
+          Text
+        </button>
       </div>
-      {source.mode === 'record' ? (
+      {source.mode === 'text' ? (
+        <TextSource
+          text={source.text}
+          onText={(t) => onChange({ ...source, text: t, vector: null, error: null })}
+          onVector={(vector) => onChange({ ...source, vector, error: null })}
+          controls={text}
+          hasVector={source.vector !== null}
+        />
+      ) : source.mode === 'record' ? (
         <form
           className="toolbar-form"
           onSubmit={(e) => {

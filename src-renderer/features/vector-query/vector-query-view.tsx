@@ -21,13 +21,13 @@ import { QuerySource, type SourceState } from './query-source.js';
 import { queryRows } from './query-results.js';
 import { WhyNotSection } from './why-not-section.js';
 
-/** Nearest neighbours of a record's embedding or a pasted vector, optionally filtered. */
+/** Nearest neighbours of a record's embedding, a pasted vector or an embedded text, optionally filtered. */
 export function VectorQueryView() {
   const client = useClient();
   const ws = useOpenFolder();
   const collection = ws.collection;
   const collectionId = collection?.id ?? '';
-  const [source, setSource] = useState<SourceState>({ mode: 'record', recordId: ws.queryId ?? '', pasted: '', vector: null, error: null });
+  const [source, setSource] = useState<SourceState>({ mode: 'record', recordId: ws.queryId ?? '', pasted: '', text: '', vector: null, error: null });
   const [k, setK] = useState(10);
   // Chroma answers through its HNSW index; the exact answer shows what the index misses.
   const [exact, setExact] = useState(false);
@@ -140,7 +140,7 @@ export function VectorQueryView() {
           )}
         </div>
       ) : (
-        runner.state.status === 'idle' && <EmptyState title="Pick a record or paste a vector, then Query">Distances use the collection's space ({'l2 / ip / cosine'}).</EmptyState>
+        runner.state.status === 'idle' && <EmptyState title="Pick a record, paste a vector or embed a text, then Query">Distances use the collection's space ({'l2 / ip / cosine'}).</EmptyState>
       )}
     </div>
   );

@@ -56,7 +56,7 @@ export function WhyNotSection({ args }: Props) {
           Why not?
         </button>
         {unavailable && <span className="muted">{unavailable}</span>}
-        {!args && !unavailable && <span className="muted">Pick a record or paste a vector first.</span>}
+        {!args && !unavailable && <span className="muted">Pick a record, paste a vector or embed a text first.</span>}
       </div>
       {runner.state.status === 'loading' && <CallProgress progress={runner.state.progress} onCancel={runner.cancel} label="Ranking by exact search…" />}
       {runner.state.status === 'error' && <ErrorState error={runner.state.error} title="Why-not failed" />}
