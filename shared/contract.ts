@@ -84,6 +84,8 @@ export type TextEmbedChoice = z.input<typeof TextEmbedChoice>;
 /** Longer texts are refused rather than tokenised: the model reads 256 tokens of it at most. */
 export const MAX_QUERY_TEXT = 100_000;
 
+const mapMethod = z.enum(['pca', 'umap']).default('pca');
+
 export const inputs = {
   openFolder: z.object({ path: z.string().min(1) }),
   /**
@@ -134,12 +136,16 @@ export const inputs = {
     against: z.string().min(1).optional(),
     limit: z.number().int().min(0).max(1_000_000).default(1000),
   }),
-  /** The collection's vectors in 2-D (PCA), every point or a uniform sample of maxPoints. */
-  embeddingMap: z.object({ handle, collectionId, maxPoints: z.number().int().min(1).max(1_000_000).default(1_000_000) }),
+  /**
+   * The collection's vectors in 2-D: PCA (every point or a uniform sample of maxPoints, at once),
+   * or UMAP (up to 50,000 points, laid out in a worker from the HNSW neighbour graph, with
+   * progress and cancel; maxPoints does not apply).
+   */
+  embeddingMap: z.object({ handle, collectionId, maxPoints: z.number().int().min(1).max(1_000_000).default(1_000_000), method: mapMethod }),
   /** The map's colours by one metadata key. */
-  mapColors: z.object({ handle, collectionId, key: z.string().min(1), maxPoints: z.number().int().min(1).max(1_000_000).default(1_000_000) }),
+  mapColors: z.object({ handle, collectionId, key: z.string().min(1), maxPoints: z.number().int().min(1).max(1_000_000).default(1_000_000), method: mapMethod }),
   /** Where a query vector falls on the map. */
-  mapProject: z.object({ handle, collectionId, vector: z.array(z.number()).min(1).max(65_536), maxPoints: z.number().int().min(1).max(1_000_000).default(1_000_000) }),
+  mapProject: z.object({ handle, collectionId, vector: z.array(z.number()).min(1).max(65_536), maxPoints: z.number().int().min(1).max(1_000_000).default(1_000_000), method: mapMethod }),
   /** The recall lab: graph search against exact search for a sample of the collection's own vectors. */
   recall: z.object({
     handle,

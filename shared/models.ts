@@ -877,7 +877,8 @@ export interface DiffReport {
 
 /** A collection's vectors in 2-D (docs/embedding-map.md). */
 export interface EmbeddingMap {
-  method: 'pca';
+  /** PCA (every point, at once) or UMAP (a layout of up to MAX_UMAP_POINTS, in a worker). */
+  method: 'pca' | 'umap';
   /** Live vectors in the collection, and how many are drawn (a uniform sample above maxPoints). */
   total: number;
   count: number;

@@ -13,7 +13,8 @@ import { runQuery } from './query/run-query.js';
 import { whyNot } from './query/why-not.js';
 import { recallReport, type RecallOptions } from './quality/recall.js';
 import { diffFolders, type FolderDiffOptions } from './diff/diff-folders.js';
-import { embeddingMap, mapColors, projectOnMap } from './map/embedding-map.js';
+import { colorsFor, embeddingMap, mapColors, projectOnMap } from './map/embedding-map.js';
+import { projectOnUmap, umapLabels, umapMap, type UmapProgress } from './map/umap-map.js';
 import type { SearchOptions } from './collection/vector-state.js';
 import type { CoverageOptions } from './collection/vector-coverage.js';
 import { cachedStatement } from './sqlite/statement-cache.js';
@@ -219,6 +220,30 @@ export class ChromaFolder {
   /** The collection's vectors in 2-D by PCA (cached until the folder changes; docs/embedding-map.md). */
   embeddingMap(ref: CollectionRef | string, maxPoints?: number): EmbeddingMap {
     return this.guard(() => embeddingMap(this.collection(ref), maxPoints));
+  }
+
+  /** The UMAP layout of the collection (a worker; progress and cancel), cached like the PCA map. */
+  async umapMap(ref: CollectionRef | string, signal: AbortSignal, progress: UmapProgress): Promise<EmbeddingMap> {
+    const reader = this.guard(() => this.collection(ref));
+    return (await umapMap(reader, signal, progress)).map;
+  }
+
+  /** Colours for the UMAP layout's points by a metadata key (the layout itself is not needed). */
+  umapColors(ref: CollectionRef | string, key: string): MapColors {
+    return this.guard(() => {
+      const reader = this.collection(ref);
+      return colorsFor(reader, { labels: umapLabels(reader) }, key);
+    });
+  }
+
+  /**
+   * Where a query vector falls on the UMAP layout. The layout is made first when this engine has
+   * none (a pool's other engine made it): it is deterministic, so it is the one the map shows.
+   */
+  async projectOnUmap(ref: CollectionRef | string, vector: readonly number[], signal: AbortSignal, progress: UmapProgress): Promise<[number, number]> {
+    const reader = this.guard(() => this.collection(ref));
+    const built = await umapMap(reader, signal, progress);
+    return this.guard(() => projectOnUmap(reader, built, vector));
   }
 
   /** Colours for the embedding map by a metadata key. */

@@ -207,13 +207,20 @@ export class EngineService {
       textFunction: ({ handle, collectionId, embed }) => this.text.describe(this.folder(handle).collection(collectionId).catalog, embed),
       embedText: ({ handle, collectionId, text, embed }, ctx) => this.text.embed(this.folder(handle).collection(collectionId).catalog, text, embed, ctx),
       recall: ({ handle, collectionId, k, queries, seed, efValues }, ctx) => loading(ctx, () => this.folder(handle).recall(collectionId, { k, queries, seed, efValues })),
-      embeddingMap: ({ handle, collectionId, maxPoints }, ctx) => loading(ctx, () => this.folder(handle).embeddingMap(collectionId, maxPoints)),
-      mapColors: ({ handle, collectionId, key, maxPoints }, ctx) => loading(ctx, () => this.folder(handle).mapColors(collectionId, key, maxPoints)),
-      mapProject: ({ handle, collectionId, vector, maxPoints }, ctx) =>
-        loading(ctx, () => {
-          const [x, y] = this.folder(handle).projectOnMap(collectionId, vector, maxPoints);
-          return { x, y };
-        }),
+      embeddingMap: ({ handle, collectionId, maxPoints, method }, ctx) =>
+        method === 'umap'
+          ? this.folder(handle).umapMap(collectionId, ctx.signal, (done, total, message) => ctx.progress({ done, total, message }))
+          : loading(ctx, () => this.folder(handle).embeddingMap(collectionId, maxPoints)),
+      mapColors: ({ handle, collectionId, key, maxPoints, method }, ctx) =>
+        loading(ctx, () => (method === 'umap' ? this.folder(handle).umapColors(collectionId, key) : this.folder(handle).mapColors(collectionId, key, maxPoints))),
+      mapProject: async ({ handle, collectionId, vector, maxPoints, method }, ctx) => {
+        const folder = this.folder(handle);
+        const [x, y] =
+          method === 'umap'
+            ? await folder.projectOnUmap(collectionId, vector, ctx.signal, (done, total, message) => ctx.progress({ done, total, message }))
+            : loading(ctx, () => folder.projectOnMap(collectionId, vector, maxPoints));
+        return { x, y };
+      },
       diff: async ({ handle, other, collectionId, against, limit }, ctx) => {
         const a = this.folder(handle);
         const side = await openSnapshot(this.paths.allow(other), ctx.signal);

@@ -49,25 +49,14 @@ function build(reader: CollectionReader, maxPoints: number): Built {
   fit.forEach((l, r) => fitData.set(store.subarray(rowOf(l), rowOf(l) + dim), r * dim));
   reportLoad(0, labels.length, 'Fitting the map axes');
   const basis = pca(fitData, fit.length, dim);
-  const xy = new Float32Array(labels.length * 2);
-  let [minX, maxX, minY, maxY] = [Infinity, -Infinity, Infinity, -Infinity];
+  const raw = new Float32Array(labels.length * 2);
   labels.forEach((l, p) => {
     const [x, y] = project(store, rowOf(l), basis);
-    xy[2 * p] = x;
-    xy[2 * p + 1] = y;
-    if (Number.isFinite(x) && Number.isFinite(y)) {
-      minX = Math.min(minX, x);
-      maxX = Math.max(maxX, x);
-      minY = Math.min(minY, y);
-      maxY = Math.max(maxY, y);
-    }
+    raw[2 * p] = x;
+    raw[2 * p + 1] = y;
     if (p % 65536 === 65535) reportLoad(p + 1, labels.length, 'Projecting the vectors');
   });
-  const scale = { cx: (minX + maxX) / 2 || 0, cy: (minY + maxY) / 2 || 0, half: Math.max(maxX - minX, maxY - minY, 1e-12) / 2 / 0.95 };
-  for (let p = 0; p < labels.length; p++) {
-    xy[2 * p] = Number.isFinite(xy[2 * p]!) ? (xy[2 * p]! - scale.cx) / scale.half : 0;
-    xy[2 * p + 1] = Number.isFinite(xy[2 * p + 1]!) ? (xy[2 * p + 1]! - scale.cy) / scale.half : 0;
-  }
+  const { xy, scale } = scaleIntoSquare(raw);
   const map: EmbeddingMap = {
     method: 'pca',
     total: all.length,
@@ -81,6 +70,31 @@ function build(reader: CollectionReader, maxPoints: number): Built {
   const built = { map, labels, basis, scale };
   cache.set(reader, built);
   return built;
+}
+
+/**
+ * x, y pairs centred and scaled into [-1, 1] (5 % margin, one scale for both axes so distances
+ * keep their proportions); a non-finite coordinate goes to the centre.
+ */
+export function scaleIntoSquare(raw: Float32Array): { xy: Float32Array; scale: { cx: number; cy: number; half: number } } {
+  let [minX, maxX, minY, maxY] = [Infinity, -Infinity, Infinity, -Infinity];
+  for (let p = 0; p < raw.length / 2; p++) {
+    const [x, y] = [raw[2 * p]!, raw[2 * p + 1]!];
+    if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
+    minX = Math.min(minX, x);
+    maxX = Math.max(maxX, x);
+    minY = Math.min(minY, y);
+    maxY = Math.max(maxY, y);
+  }
+  const scale = { cx: (minX + maxX) / 2 || 0, cy: (minY + maxY) / 2 || 0, half: Math.max(maxX - minX, maxY - minY, 1e-12) / 2 / 0.95 };
+  const xy = new Float32Array(raw.length);
+  for (let p = 0; p < raw.length / 2; p++) {
+    const [x, y] = [raw[2 * p]!, raw[2 * p + 1]!];
+    const finite = Number.isFinite(x) && Number.isFinite(y);
+    xy[2 * p] = finite ? (x - scale.cx) / scale.half : 0;
+    xy[2 * p + 1] = finite ? (y - scale.cy) / scale.half : 0;
+  }
+  return { xy, scale };
 }
 
 function project(store: Float32Array, base: number, basis: Pca): [number, number] {
@@ -113,7 +127,11 @@ export function projectOnMap(reader: CollectionReader, vector: readonly number[]
  * Values come from the metadata segment; records only in the WAL tail show as missing.
  */
 export function mapColors(reader: CollectionReader, key: string, maxPoints = MAX_MAP_POINTS): MapColors {
-  const built = build(reader, maxPoints);
+  return colorsFor(reader, build(reader, maxPoints), key);
+}
+
+/** Colours for the points `built.labels` (a PCA map's or a UMAP layout's), by a metadata key. */
+export function colorsFor(reader: CollectionReader, built: { labels: number[] }, key: string): MapColors {
   const source = reader.columnSource();
   const values = new Float64Array(built.labels.length).fill(-1);
   if (!source) return { key, kind: 'category', categories: [], values: Array.from(values) };
@@ -159,7 +177,7 @@ export function mapColors(reader: CollectionReader, key: string, maxPoints = MAX
 }
 
 /** `n` of `items`, evenly spaced (a uniform, deterministic sample). */
-function uniformSample(items: number[], n: number): number[] {
+export function uniformSample(items: number[], n: number): number[] {
   const step = items.length / n;
   return Array.from({ length: n }, (_, i) => items[Math.floor(i * step)]!);
 }

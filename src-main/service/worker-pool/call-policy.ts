@@ -1,10 +1,10 @@
 /**
  * How the pool treats each method. Reads are bounded by the call timeout and stopped by
  * terminating their worker; jobs that report progress and check their signal (backup, export,
- * restore, verify, table sizes, doctor, a text embedded with a model downloaded first) run without a limit and stop on cancel by themselves; writes are
+ * restore, verify, table sizes, doctor, a text embedded with a model downloaded first, a UMAP layout) run without a limit and stop on cancel by themselves; writes are
  * never interrupted half-way (they are short, and each is one SQLite transaction anyway).
  */
-const UNBOUNDED_JOBS = new Set(['backup', 'verifyBackup', 'restoreBackup', 'exportRecords', 'tableSizes', 'doctor', 'fix', 'migratePreview', 'replayToSeq', 'exportWal', 'copyTo', 'embedText']);
+const UNBOUNDED_JOBS = new Set(['backup', 'verifyBackup', 'restoreBackup', 'exportRecords', 'tableSizes', 'doctor', 'fix', 'migratePreview', 'replayToSeq', 'exportWal', 'copyTo', 'embedText', 'embeddingMap', 'mapProject']);
 const WRITES = new Set(['setWritable', 'updateRecord', 'deleteRecords', 'upsertRecord']);
 
 export type Lane = 'read' | 'writer' | 'sql';
