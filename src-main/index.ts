@@ -6,6 +6,7 @@ export type * from '../shared/models.js';
 export { PersistentClient, type PersistentClientArgs } from './client/persistent-client.js';
 export { PersistentAdminClient, type PersistentAdminClientArgs } from './client/admin-client.js';
 export { Collection } from './client/collection.js';
+export { DefaultEmbeddingFunction } from './client/default-embedding-function.js';
 export type {
   CollectionConfiguration,
   CollectionMetadata,

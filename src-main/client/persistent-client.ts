@@ -10,6 +10,8 @@ import { configurationOf, metadataOf } from './collection-info.js';
 import { ChromaForbiddenError, ChromaValueError, FORBIDDEN_MESSAGE, badRequest, notFound, toChromaError } from './errors.js';
 import { badMetadataKey, toTypedCollectionMetadata } from './typed-input.js';
 import type { CollectionMetadata, CreateCollectionConfiguration, EmbeddingFunction } from './types.js';
+import { recordedDefault } from './default-embedding-function.js';
+import { recordedFunction } from '../engine/embed/recorded-function.js';
 
 export interface PersistentClientArgs {
   /** The Chroma folder. A path that does not exist becomes a new folder with Chroma's current schema. */
@@ -98,7 +100,9 @@ export class PersistentClient {
       name: c.name,
       metadata: metadataOf(c),
       configuration: configurationOf(c),
-      embeddingFunction,
+      // None passed: Chroma's default where the collection recorded it (the chromadb client loads
+      // @chroma-core/default-embed there); ours runs the model Chroma caches.
+      embeddingFunction: embeddingFunction ?? recordedDefault(recordedFunction(c).name),
     });
   }
 
