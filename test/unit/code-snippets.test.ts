@@ -48,4 +48,13 @@ describe('code snippets', () => {
     expect(js).toContain('queryEmbeddings: [[1, 2]]');
     expect(js).toContain('where: {a: 1}');
   });
+
+  it('passes the text of a query by text, as the client embeds it itself', () => {
+    const text = 'the "cat" sat';
+    const py = pythonQuerySnippet({ embedding: [0.1, 0.2], nResults: 4, text });
+    expect(py).toContain('query_texts=["the \\"cat\\" sat"]');
+    expect(py).not.toContain('query_embeddings');
+    const js = jsQuerySnippet({ embedding: [0.1, 0.2], nResults: 4, text });
+    expect(js).toContain('queryTexts: ["the \\"cat\\" sat"]');
+  });
 });

@@ -66,22 +66,24 @@ export function jsGetSnippet({ where, whereDocument }: SnippetInput): string {
 export interface QuerySnippetInput extends SnippetInput {
   embedding: number[];
   nResults: number;
+  /** A query by text: the client embeds it with the collection's function, so the snippet passes the text. */
+  text?: string;
 }
 
 /** Short, float32-faithful numbers; long vectors elided (the snippet is a template). */
 const vectorText = (v: number[], max = 6) => `[${v.slice(0, max).map((x) => String(Number(x.toPrecision(7)))).join(', ')}${v.length > max ? ', ...' : ''}]`;
 
 /** `collection.query(query_embeddings=[…], n_results=k, …)`; long vectors are elided. */
-export function pythonQuerySnippet({ embedding, nResults, where, whereDocument }: QuerySnippetInput): string {
-  const args = [`query_embeddings=[${vectorText(embedding)}]`, `n_results=${nResults}`];
+export function pythonQuerySnippet({ embedding, nResults, where, whereDocument, text }: QuerySnippetInput): string {
+  const args = [text !== undefined ? `query_texts=[${JSON.stringify(text)}]` : `query_embeddings=[${vectorText(embedding)}]`, `n_results=${nResults}`];
   if (where !== undefined) args.push(`where=${pythonLiteral(where, 1)}`);
   if (whereDocument !== undefined) args.push(`where_document=${pythonLiteral(whereDocument, 1)}`);
   args.push('include=["documents", "metadatas", "distances"]');
   return `collection.query(\n${args.map((a) => `    ${a},`).join('\n')}\n)`;
 }
 
-export function jsQuerySnippet({ embedding, nResults, where, whereDocument }: QuerySnippetInput): string {
-  const props = [`queryEmbeddings: [${vectorText(embedding)}]`, `nResults: ${nResults}`];
+export function jsQuerySnippet({ embedding, nResults, where, whereDocument, text }: QuerySnippetInput): string {
+  const props = [text !== undefined ? `queryTexts: [${JSON.stringify(text)}]` : `queryEmbeddings: [${vectorText(embedding)}]`, `nResults: ${nResults}`];
   if (where !== undefined) props.push(`where: ${jsLiteral(where, 1)}`);
   if (whereDocument !== undefined) props.push(`whereDocument: ${jsLiteral(whereDocument, 1)}`);
   props.push('include: ["documents", "metadatas", "distances"]');

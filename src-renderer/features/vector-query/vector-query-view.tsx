@@ -79,7 +79,13 @@ export function VectorQueryView() {
         : null,
     [source.vector, k, filter, filterActive],
   );
-  const snippet = { embedding: source.vector ?? [], nResults: k, where: filter.ok ? filter.whereJson : undefined, whereDocument: filter.ok ? filter.docJson : undefined };
+  const snippet = {
+    embedding: source.vector ?? [],
+    nResults: k,
+    where: filter.ok ? filter.whereJson : undefined,
+    whereDocument: filter.ok ? filter.docJson : undefined,
+    ...(source.mode === 'text' ? { text: source.text } : {}),
+  };
 
   return (
     <div className="view-fill query-view" data-testid="query-view">
