@@ -11,6 +11,7 @@ import './styles/doctor.css';
 import './styles/server-source.css';
 import './styles/copy.css';
 import './styles/text-query.css';
+import './styles/map.css';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('Missing #root element');

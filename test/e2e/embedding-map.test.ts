@@ -5,7 +5,10 @@ import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
 import { referenceFixture } from '../helpers/paths.js';
 import { openInspector, screenshotDir, type Session } from './harness.js';
 
-/** The embedding map in the browser: WebGL points coloured by metadata, a lasso driving the grid. */
+/**
+ * The embedding map in the browser: WebGL points coloured by metadata, a lasso driving the grid,
+ * and the UMAP layout (started and cancelled, then laid out) with the same interactions on it.
+ */
 describe('embedding map (browser UI against serve)', () => {
   const data = join(referenceFixture('chroma-1.3.4-seed7'), 'data');
   let s: Session;
@@ -13,33 +16,53 @@ describe('embedding map (browser UI against serve)', () => {
   let categories: string[];
   /** The point farthest from the centre (alone under the cursor), in map coordinates. */
   let lone: { id: string; x: number; y: number };
+  /** The same for the UMAP layout (deterministic: the served engine lays out the same one). */
+  let umap: { xy: Float32Array; ids: string[]; lone: { id: string; x: number; y: number } };
+
+  const farthest = (ids: string[], xy: Float32Array) => {
+    let best = -1;
+    let out = { id: '', x: 0, y: 0 };
+    ids.forEach((id, i) => {
+      const r = Math.hypot(xy[2 * i]!, xy[2 * i + 1]!);
+      if (r > best) [best, out] = [r, { id, x: xy[2 * i]!, y: xy[2 * i + 1]! }];
+    });
+    return out;
+  };
+  // UMAP gathers points into clumps, its outermost among them: the point farthest from any other.
+  const loneliest = (ids: string[], xy: Float32Array) => {
+    let best = -1;
+    let out = { id: '', x: 0, y: 0 };
+    ids.forEach((id, i) => {
+      let near = Infinity;
+      for (let j = 0; j < ids.length; j++) if (j !== i) near = Math.min(near, Math.hypot(xy[2 * i]! - xy[2 * j]!, xy[2 * i + 1]! - xy[2 * j + 1]!));
+      if (near > best) [best, out] = [near, { id, x: xy[2 * i]!, y: xy[2 * i + 1]! }];
+    });
+    return out;
+  };
+  const coords = (b64: string) => new Float32Array(Buffer.from(b64, 'base64').buffer.slice(0));
 
   beforeAll(async () => {
     const folder = ChromaFolder.open(data);
     const map = folder.embeddingMap({ name: 'articles' });
     total = map.count;
-    const xy = new Float32Array(Buffer.from(map.xy, 'base64').buffer.slice(0));
-    let best = -1;
-    map.ids.forEach((id, i) => {
-      const r = Math.hypot(xy[2 * i]!, xy[2 * i + 1]!);
-      if (r > best) [best, lone] = [r, { id, x: xy[2 * i]!, y: xy[2 * i + 1]! }];
-    });
+    lone = farthest(map.ids, coords(map.xy));
     categories = folder.mapColors({ name: 'articles' }, 'category').categories;
+    const laid = await folder.umapMap({ name: 'articles' }, new AbortController().signal, () => {});
+    umap = { xy: coords(laid.xy), ids: laid.ids, lone: loneliest(laid.ids, coords(laid.xy)) };
     folder.close();
     s = await openInspector(data);
   });
   afterAll(() => s?.close());
 
-  it('draws every point, coloured by a metadata key with its legend', async () => {
-    await s.page.getByTestId('tree-collection-articles').click();
-    await s.page.getByTestId('view-map').click();
-    await expect.poll(async () => s.page.getByTestId('map-info').textContent(), { timeout: 20_000 }).toContain(`${total.toLocaleString('en-US')} points`);
-    await s.page.getByTestId('map-color-key').selectOption('category');
-    await expect.poll(async () => s.page.getByTestId('map-legend').textContent()).toContain(categories[0]!);
-    for (const c of categories) await expect(s.page.getByTestId('map-legend').textContent()).resolves.toContain(c);
-  });
+  /** Page position of a map point, for the view's initial pan and zoom. */
+  const pixelOf = async (x: number, y: number): Promise<[number, number]> => {
+    const box = (await s.page.getByTestId('map-overlay').boundingBox())!;
+    const side = Math.min(box.width, box.height) / 2 / 1.05;
+    return [box.x + box.width / 2 + x * side, box.y + box.height / 2 - y * side];
+  };
 
-  it('a Shift + drag lasso selects points and the grid below lists exactly them', async () => {
+  /** A Shift + drag square of half-side a quarter of the map around its centre; the square's half-side in map coordinates. */
+  const lassoCentre = async (): Promise<number> => {
     const box = (await s.page.getByTestId('map-overlay').boundingBox())!;
     const [cx, cy, r] = [box.x + box.width / 2, box.y + box.height / 2, Math.min(box.width, box.height) / 4];
     await s.page.keyboard.down('Shift');
@@ -51,6 +74,20 @@ describe('embedding map (browser UI against serve)', () => {
     }
     await s.page.mouse.up();
     await s.page.keyboard.up('Shift');
+    return (r / (Math.min(box.width, box.height) / 2)) * 1.05;
+  };
+
+  it('draws every point, coloured by a metadata key with its legend', async () => {
+    await s.page.getByTestId('tree-collection-articles').click();
+    await s.page.getByTestId('view-map').click();
+    await expect.poll(async () => s.page.getByTestId('map-info').textContent(), { timeout: 20_000 }).toContain(`${total.toLocaleString('en-US')} points`);
+    await s.page.getByTestId('map-color-key').selectOption('category');
+    await expect.poll(async () => s.page.getByTestId('map-legend').textContent()).toContain(categories[0]!);
+    for (const c of categories) await expect(s.page.getByTestId('map-legend').textContent()).resolves.toContain(c);
+  });
+
+  it('a Shift + drag lasso selects points and the grid below lists exactly them', async () => {
+    await lassoCentre();
     const badge = s.page.getByTestId('map-selection-count');
     await badge.waitFor({ timeout: 10_000 });
     const selected = Number((await badge.textContent())!.match(/^(\d+) selected/)![1]);
@@ -63,10 +100,7 @@ describe('embedding map (browser UI against serve)', () => {
   });
 
   it('hovering a point names its record; a click lists it with its nearest neighbours', async () => {
-    // Undo the lasso's selection first: a plain click on empty space.
-    const box = (await s.page.getByTestId('map-overlay').boundingBox())!;
-    const side = Math.min(box.width, box.height) / 2 / 1.05;
-    const [px, py] = [box.x + box.width / 2 + lone.x * side, box.y + box.height / 2 - lone.y * side];
+    const [px, py] = await pixelOf(lone.x, lone.y);
     await s.page.mouse.move(px, py);
     await expect.poll(async () => s.page.getByTestId('map-hover').locator('code').textContent(), { timeout: 5_000 }).toBe(lone.id);
     await s.page.mouse.click(px, py);
@@ -83,5 +117,62 @@ describe('embedding map (browser UI against serve)', () => {
     await s.page.getByTestId('map-project').click();
     await s.page.waitForTimeout(300);
     await expect(s.page.locator('.inline-error').count()).resolves.toBe(0);
+  });
+
+  it('UMAP started and cancelled: the view goes back to PCA, with no error', async () => {
+    await s.page.getByTestId('map-method-umap').click();
+    const progress = s.page.getByTestId('map-umap-progress');
+    await expect.poll(async () => progress.textContent(), { timeout: 20_000 }).toContain('Laying out (UMAP)');
+    await expect(progress.textContent()).resolves.toMatch(/\d+ \/ \d+/);
+    await progress.getByTestId('cancel-call').click();
+    await progress.waitFor({ state: 'detached', timeout: 5_000 });
+    await expect(s.page.getByTestId('map-method-pca').getAttribute('aria-pressed')).resolves.toBe('true');
+    await expect(s.page.getByTestId('map-info').getAttribute('data-method')).resolves.toBe('pca');
+    await expect(s.page.getByTestId('map-view').getByTestId('error-state').count()).resolves.toBe(0);
+  });
+
+  it('UMAP: PCA stays drawn until the layout arrives; a lasso on it fills the grid with exactly its points', async () => {
+    await s.page.getByTestId('map-method-umap').click();
+    await s.page.getByTestId('map-umap-progress').waitFor({ timeout: 10_000 });
+    await expect(s.page.getByTestId('map-info').getAttribute('data-method')).resolves.toBe('pca');
+    await expect.poll(async () => s.page.getByTestId('map-info').getAttribute('data-method'), { timeout: 60_000 }).toBe('umap');
+    const info = (await s.page.getByTestId('map-info').textContent())!;
+    expect(info).toContain(`UMAP of all ${total.toLocaleString('en-US')} points`);
+    expect(info).not.toContain('variance');
+    await expect.poll(async () => s.page.getByTestId('map-legend').textContent()).toContain(categories[0]!);
+
+    const half = await lassoCentre();
+    const badge = s.page.getByTestId('map-selection-count');
+    await badge.waitFor({ timeout: 10_000 });
+    const selected = Number((await badge.textContent())!.match(/^(\d+) selected/)![1]);
+    // The UMAP points inside the square (within a pixel of its edges either way): not PCA's.
+    const box = (await s.page.getByTestId('map-overlay').boundingBox())!;
+    const pixel = 1.05 / (Math.min(box.width, box.height) / 2);
+    const inside = (margin: number) => umap.ids.filter((_, i) => Math.abs(umap.xy[2 * i]!) < half + margin && Math.abs(umap.xy[2 * i + 1]!) < half + margin).length;
+    expect(selected).toBeGreaterThan(1);
+    expect(selected).toBeGreaterThanOrEqual(inside(-pixel));
+    expect(selected).toBeLessThanOrEqual(inside(pixel));
+    const grid = s.page.getByTestId('grid-map');
+    await expect.poll(async () => grid.getByTestId('grid-total').getAttribute('data-total'), { timeout: 10_000 }).toBe(String(selected));
+    await s.page.screenshot({ path: join(screenshotDir, 'embedding-map-umap.png') });
+  });
+
+  it('on UMAP: hover names the record, a click lists its neighbours, the pasted vector lands on its record', async () => {
+    const [px, py] = await pixelOf(umap.lone.x, umap.lone.y);
+    await s.page.mouse.move(px, py);
+    await expect.poll(async () => s.page.getByTestId('map-hover').locator('code').textContent(), { timeout: 5_000 }).toBe(umap.lone.id);
+    await s.page.mouse.click(px, py);
+    await expect.poll(async () => s.page.getByTestId('map-neighbours').textContent(), { timeout: 10_000 }).toBe(`${umap.lone.id} and its 10 nearest neighbours`);
+    await expect.poll(async () => s.page.getByTestId('grid-map').getByTestId('grid-total').getAttribute('data-total'), { timeout: 10_000 }).toBe('11');
+    // The vector pasted on PCA is placed again on the layout drawn.
+    const at = umap.ids.indexOf('articles-1499');
+    const marker = s.page.getByTestId('map-marker');
+    const off = async () => Math.hypot(Number(await marker.getAttribute('data-x')) - umap.xy[2 * at]!, Number(await marker.getAttribute('data-y')) - umap.xy[2 * at + 1]!);
+    await expect.poll(off, { timeout: 10_000 }).toBeLessThan(0.05);
+  });
+
+  it('back to PCA: its layout and note again', async () => {
+    await s.page.getByTestId('map-method-pca').click();
+    await expect.poll(async () => s.page.getByTestId('map-info').textContent()).toContain('of the variance');
   });
 });

@@ -31,6 +31,10 @@ export function MapCanvas({ xy, colors, sizes, selected, marker, onHover, onLass
   // The last lasso stays drawn (dashed) with the selection it made, until the next click or lasso.
   const lastLasso = useRef<[number, number][] | null>(null);
   const index = useMemo(() => new PointIndex(xy), [xy]);
+  // Other points (another layout, or a reload): the old lasso no longer encloses its selection.
+  useEffect(() => {
+    lastLasso.current = null;
+  }, [xy]);
 
   useEffect(() => {
     try {

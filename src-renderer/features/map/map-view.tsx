@@ -10,6 +10,8 @@ import { useMetadataKeys } from '../records/use-metadata-keys.js';
 import { colorIndices, legend } from './map-palette.js';
 import { MapCanvas } from './map-canvas.js';
 import { MapTextPlace } from './map-text-place.js';
+import { MapInfo, MapMethodToggle, MapUmapStatus } from './map-method.js';
+import { useMapLayout } from './use-map-layout.js';
 
 /** Ids the grid below the map filters by, at most (the selection's size is always shown). */
 const GRID_IDS = 5000;
@@ -41,8 +43,8 @@ function HoverCard({ id }: { id: string }) {
 }
 
 /**
- * The embedding map (docs/embedding-map.md): every vector of the collection in 2-D (PCA), drawn
- * with WebGL. Colour and size by metadata keys, hover names the record, Shift + drag lassoes and
+ * The embedding map (docs/embedding-map.md): every vector of the collection in 2-D (PCA, or UMAP
+ * on request), drawn with WebGL. Colour and size by metadata keys, hover names the record, Shift + drag lassoes and
  * filters the records grid below, a click finds the point's nearest neighbours (Chroma's query)
  * and highlights them, and a pasted vector or a text (embedded here) is placed on the map.
  */
@@ -57,21 +59,29 @@ export function MapView() {
   const [selection, setSelection] = useState<number[]>([]);
   const [neighbours, setNeighbours] = useState<{ of: string; ids: string[] } | null>(null);
   const [vectorText, setVectorText] = useState('');
-  const projected = useRunner<{ x: number; y: number; label: string }>();
+  const [toPlace, setToPlace] = useState<{ vector: number[]; label: string } | null>(null);
   const near = useRunner<{ of: string; ids: string[] }>();
 
-  const mapState = useAsync((signal, onProgress) => client.call('embeddingMap', { handle: ws.handle, collectionId }, { signal, onProgress }), [ws.handle, collectionId, ws.revision]);
+  const layout = useMapLayout(ws.handle, collectionId, ws.revision);
+  const map = layout.shown;
+  // Colours, sizes and the placed vector are per layout: each follows the one drawn.
+  const method = map?.method ?? 'pca';
   const colors = useAsync<MapColors | null>(
-    (signal) => (colorKey ? client.call('mapColors', { handle: ws.handle, collectionId, key: colorKey }, { signal }) : Promise.resolve(null)),
-    [ws.handle, collectionId, colorKey, ws.revision],
+    (signal) => (colorKey ? client.call('mapColors', { handle: ws.handle, collectionId, key: colorKey, method }, { signal }) : Promise.resolve(null)),
+    [ws.handle, collectionId, colorKey, method, ws.revision],
   );
   const sizes = useAsync<MapColors | null>(
-    (signal) => (sizeKey ? client.call('mapColors', { handle: ws.handle, collectionId, key: sizeKey }, { signal }) : Promise.resolve(null)),
-    [ws.handle, collectionId, sizeKey, ws.revision],
+    (signal) => (sizeKey ? client.call('mapColors', { handle: ws.handle, collectionId, key: sizeKey, method }, { signal }) : Promise.resolve(null)),
+    [ws.handle, collectionId, sizeKey, method, ws.revision],
   );
-  const map = mapState.state.status === 'success' ? mapState.state.value : null;
+  const projected = useAsync<{ x: number; y: number; label: string } | null>(
+    (signal) => (toPlace ? client.call('mapProject', { handle: ws.handle, collectionId, vector: toPlace.vector, method }, { signal }).then((p) => ({ ...p, label: toPlace.label })) : Promise.resolve(null)),
+    [toPlace, method, ws.handle, collectionId, ws.revision],
+  );
   const coords = useMemo(() => (map ? decodeXy(map) : null), [map]);
   const indexOf = useMemo(() => new Map(map?.ids.map((id, i) => [id, i]) ?? []), [map]);
+  // A lasso selects point indices of one layout: another layout (or a reload) starts afresh.
+  useEffect(() => setSelection([]), [map]);
 
   const findNeighbours = (index: number) => {
     if (!map) return;
@@ -115,9 +125,7 @@ export function MapView() {
     return flags;
   }, [map, selection, neighbours, indexOf]);
 
-  const place = (vector: number[], label: string) => {
-    void projected.run(async (signal) => ({ ...(await client.call('mapProject', { handle: ws.handle, collectionId, vector }, { signal })), label }));
-  };
+  const place = (vector: number[], label: string) => setToPlace({ vector, label });
   const project = () => {
     let vector: number[];
     try {
@@ -128,6 +136,7 @@ export function MapView() {
     place(vector, 'the pasted vector');
   };
   const placed = projected.state.status === 'success' ? projected.state.value : null;
+  const pcaMap = layout.pca.status === 'success' ? layout.pca.value : null;
 
   const selectedIds = useMemo(() => (map ? selection.map((i) => map.ids[i]!) : []), [map, selection]);
   const gridFilter = useMemo(() => (selectedIds.length > 1 ? { ids: selectedIds.slice(0, GRID_IDS) } : neighbours ? { ids: [neighbours.of, ...neighbours.ids] } : undefined), [selectedIds, neighbours]);
@@ -136,6 +145,7 @@ export function MapView() {
   return (
     <div className="view-fill map-view" data-testid="map-view">
       <div className="map-toolbar">
+        <MapMethodToggle layout={layout} />
         <label className="field-inline">
           colour by
           <select className="input input-sm" value={colorKey} onChange={(e) => setColorKey(e.target.value)} data-testid="map-color-key">
@@ -164,12 +174,9 @@ export function MapView() {
         </button>
         <MapTextPlace disabled={!map} onVector={place} />
         <span className="spacer" />
-        {map && (
-          <span className="muted" data-testid="map-info">
-            {map.count.toLocaleString()} points{map.sampled ? ` (a uniform sample of ${map.total.toLocaleString()})` : ''} · PCA, axes show {(100 * (map.explained[0] + map.explained[1])).toFixed(0)}% of the variance · Shift + drag to lasso, click a point for its neighbours
-          </span>
-        )}
+        {map && <MapInfo map={map} pca={pcaMap} />}
       </div>
+      <MapUmapStatus layout={layout} />
       {projected.state.status === 'error' && <div className="inline-error">{projected.state.error.message}</div>}
       <div className="map-stage">
         {coords && (
@@ -184,7 +191,7 @@ export function MapView() {
             onClick={onClick}
           />
         )}
-        <AsyncView state={mapState.state.status === 'success' ? { status: 'idle' } : mapState.state} onCancel={mapState.cancel} onRetry={mapState.reload} loadingLabel="Projecting the vectors…">
+        <AsyncView state={layout.pca.status === 'success' ? { status: 'idle' } : layout.pca} onCancel={layout.cancelPca} onRetry={layout.reloadPca} loadingLabel="Projecting the vectors…">
           {() => null}
         </AsyncView>
         <div className="map-legend" data-testid="map-legend">
