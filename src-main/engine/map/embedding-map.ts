@@ -2,6 +2,7 @@ import type { EmbeddingMap, MapColors } from '../../../shared/models.js';
 import { InspectorError } from '../../../shared/errors.js';
 import type { CollectionReader } from '../collection/collection-reader.js';
 import { KIND_BOOL, KIND_FLOAT, KIND_INT, KIND_STRING } from '../filter/execute-bitset.js';
+import { eachMapValue, NO_VALUE } from './map-values.js';
 import { normalizeQuery } from '../hnsw/vector-math.js';
 import { reportLoad } from '../util/load-progress.js';
 import { pca, type Pca } from './pca.js';
@@ -124,7 +125,7 @@ export function projectOnMap(reader: CollectionReader, vector: readonly number[]
 /**
  * Colours for the map by a metadata key: the top categories of a string or bool key by count (the
  * rest as "other"), or a number key scaled into [0, 1]. -1: the record has no value for the key.
- * Values come from the metadata segment; records only in the WAL tail show as missing.
+ * Values are what `get` returns: the metadata segment's, with the WAL tail replayed over it.
  */
 export function mapColors(reader: CollectionReader, key: string, maxPoints = MAX_MAP_POINTS): MapColors {
   return colorsFor(reader, build(reader, maxPoints), key);
@@ -132,48 +133,51 @@ export function mapColors(reader: CollectionReader, key: string, maxPoints = MAX
 
 /** Colours for the points `built.labels` (a PCA map's or a UMAP layout's), by a metadata key. */
 export function colorsFor(reader: CollectionReader, built: { labels: number[] }, key: string): MapColors {
-  const source = reader.columnSource();
   const values = new Float64Array(built.labels.length).fill(-1);
-  if (!source) return { key, kind: 'category', categories: [], values: Array.from(values) };
-  const col = source.column(key);
-  // Point index + 1 by label (labels are dense: 1 … total added), and label by internal id.
-  let maxLabel = 0;
-  for (const l of built.labels) if (l > maxLabel) maxLabel = l;
-  const labelOf = reader.labelsByInternalId();
-  let pointOf: { get(label: number): number | undefined };
-  if (maxLabel <= 16 * built.labels.length + (1 << 20)) {
-    const pointByLabel = new Int32Array(maxLabel + 1);
-    built.labels.forEach((l, p) => (pointByLabel[l] = p + 1));
-    pointOf = { get: (label) => (label >= 0 && label <= maxLabel && pointByLabel[label]! > 0 ? pointByLabel[label]! - 1 : undefined) };
-  } else {
-    pointOf = new Map(built.labels.map((l, p) => [l, p]));
-  }
-  const numeric = col.kinds.every((k) => k === KIND_INT || k === KIND_FLOAT || k === 255) && col.kinds.some((k) => k === KIND_INT || k === KIND_FLOAT);
-  if (numeric) {
-    let [lo, hi] = [Infinity, -Infinity];
-    for (let i = 0; i < col.ids.length; i++) if (col.kinds[i] !== 255) [lo, hi] = [Math.min(lo, col.nums[i]!), Math.max(hi, col.nums[i]!)];
-    for (let i = 0; i < col.ids.length; i++) {
-      const p = pointOf.get(labelOf.get(col.ids[i]!) ?? -1);
-      if (p !== undefined && col.kinds[i] !== 255) values[p] = hi > lo ? (col.nums[i]! - lo) / (hi - lo) : 0.5;
-    }
+  const pointOf = pointsByLabel(built.labels);
+  // The ranges and counts are over every record with the key, so a sample is coloured as the whole.
+  let [lo, hi] = [Infinity, -Infinity];
+  let numeric = true;
+  eachMapValue(reader, key, (_label, kind, num) => {
+    if (kind === KIND_INT || kind === KIND_FLOAT) {
+      // A NaN or infinite float has no place on the scale: it shows as no value.
+      if (Number.isFinite(num)) [lo, hi] = [Math.min(lo, num), Math.max(hi, num)];
+    } else if (kind !== NO_VALUE) numeric = false;
+  });
+  if (numeric && lo <= hi) {
+    eachMapValue(reader, key, (label, kind, num) => {
+      const p = pointOf.get(label);
+      if (p !== undefined && kind !== NO_VALUE && Number.isFinite(num)) values[p] = hi > lo ? (num - lo) / (hi - lo) : 0.5;
+    });
     return { key, kind: 'number', min: lo, max: hi, categories: [], values: Array.from(values) };
   }
-  const text = (i: number) => (col.kinds[i] === KIND_STRING ? col.strs[i]! : col.kinds[i] === KIND_BOOL ? String(col.nums[i] === 1) : col.kinds[i] === 255 ? null : String(col.nums[i]));
+  const text = (kind: number, num: number, str: string | undefined) => (kind === KIND_STRING ? str! : kind === KIND_BOOL ? String(num === 1) : kind === NO_VALUE ? null : String(num));
   const counts = new Map<string, number>();
-  for (let i = 0; i < col.ids.length; i++) {
-    const t = text(i);
+  eachMapValue(reader, key, (_label, kind, num, str) => {
+    const t = text(kind, num, str);
     if (t !== null) counts.set(t, (counts.get(t) ?? 0) + 1);
-  }
+  });
   const ranked = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([t]) => t);
   const categories = ranked.slice(0, MAX_CATEGORIES);
   if (ranked.length > MAX_CATEGORIES) categories.push('(other)');
   const index = new Map(categories.map((c, i) => [c, i]));
-  for (let i = 0; i < col.ids.length; i++) {
-    const t = text(i);
-    const p = pointOf.get(labelOf.get(col.ids[i]!) ?? -1);
+  eachMapValue(reader, key, (label, kind, num, str) => {
+    const t = text(kind, num, str);
+    const p = pointOf.get(label);
     if (t !== null && p !== undefined) values[p] = index.get(t) ?? MAX_CATEGORIES;
-  }
+  });
   return { key, kind: 'category', categories, values: Array.from(values) };
+}
+
+/** Point index by label (labels are dense, 1 … total added: a typed table unless they are not). */
+function pointsByLabel(labels: number[]): { get(label: number): number | undefined } {
+  let maxLabel = 0;
+  for (const l of labels) if (l > maxLabel) maxLabel = l;
+  if (maxLabel > 16 * labels.length + (1 << 20)) return new Map(labels.map((l, p) => [l, p]));
+  // Point index + 1, so 0 means "not on the map".
+  const pointByLabel = new Int32Array(maxLabel + 1);
+  labels.forEach((l, p) => (pointByLabel[l] = p + 1));
+  return { get: (label) => (label >= 0 && label <= maxLabel && pointByLabel[label]! > 0 ? pointByLabel[label]! - 1 : undefined) };
 }
 
 /** `n` of `items`, evenly spaced (a uniform, deterministic sample). */
