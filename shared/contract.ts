@@ -126,8 +126,9 @@ export const inputs = {
   /** Why record `id` is not among a query's results (args: the client's query arguments, one vector). */
   whyNot: z.object({ handle, collectionId, args: z.unknown(), id: z.string().min(1), embed: TextEmbedChoice.optional() }),
   /**
-   * What changed from the open folder to another folder or backup zip (`other`, a path), every
-   * collection or one (collectionId) against its namesake or `against` (a collection name in other).
+   * What changed from the open source (a folder, or a server's tenant/database) to `other`: a folder
+   * or backup zip path, or a Chroma server URL (`?tenant=&database=`; the host's server policy
+   * applies). Every collection or one (collectionId) against its namesake or `against` (a name in other).
    */
   diff: z.object({
     handle,

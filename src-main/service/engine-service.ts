@@ -23,7 +23,7 @@ import { ANY_SERVER, type ServerPolicy } from './server-policy.js';
 import { withServerSources } from './server-source-handlers.js';
 import { runCopyTo } from './copy-handler.js';
 import { checkWritable, existingIds, metadataInput, replacementMetadata, typedMetadataJson, typedRecord } from './record-edits.js';
-import { openSnapshot } from '../engine/diff/open-snapshot.js';
+import { runDiff } from './diff-handler.js';
 import { TextEmbeddingService } from './text-embedding.js';
 
 export interface EngineServiceOptions {
@@ -221,16 +221,11 @@ export class EngineService {
             : loading(ctx, () => folder.projectOnMap(collectionId, vector, maxPoints));
         return { x, y };
       },
-      diff: async ({ handle, other, collectionId, against, limit }, ctx) => {
+      diff: ({ handle, other, collectionId, against, limit }, ctx) => {
         const a = this.folder(handle);
-        const side = await openSnapshot(this.paths.allow(other), ctx.signal);
-        try {
-          const own = collectionId ? a.collection(collectionId).catalog : null;
-          const scope = own ? { collection: collectionId!, against: { name: against ?? own.name, tenant: own.tenant, database: own.database } } : {};
-          return loading(ctx, () => a.diff(side.folder, { labels: [a.dir, other], limit, ...scope }));
-        } finally {
-          await side.close();
-        }
+        const own = collectionId ? a.collection(collectionId).catalog : null;
+        const side = { kind: 'folder' as const, folder: a, label: a.dir, ...(own ? { tenant: own.tenant, database: own.database } : {}) };
+        return runDiff(side, { other, limit, ...(against ? { against } : {}), ...(own ? { collection: own.name } : {}) }, { paths: this.paths, servers: this.servers }, ctx);
       },
       count: ({ handle, collectionId }) => this.folder(handle).count(collectionId),
       walRows: ({ handle, collectionId, operation, id, offset, limit }) =>

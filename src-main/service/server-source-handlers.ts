@@ -8,6 +8,7 @@ import { ServerRecordsHttp } from '../source/server/server-records-http.js';
 import { exportServerCollection } from '../source/server/server-export.js';
 import { backupServer } from '../source/copy/server-backup.js';
 import { runCopyTo } from './copy-handler.js';
+import { runDiff } from './diff-handler.js';
 import type { TextEmbeddingService } from './text-embedding.js';
 
 const FILES = "a Chroma server's API does not expose its files";
@@ -27,7 +28,6 @@ export const FOLDER_ONLY_REASONS: Partial<Record<Method, string>> = {
   embeddingMap: "The embedding map projects every stored vector; a server's API does not give them in bulk: open the server's folder, or copy it to one",
   mapColors: "The embedding map projects every stored vector; a server's API does not give them in bulk: open the server's folder, or copy it to one",
   mapProject: "The embedding map projects every stored vector; a server's API does not give them in bulk: open the server's folder, or copy it to one",
-  diff: "A diff reads both sides' records and vectors from their files; copy the server to a folder first (chroma-inspector copy), then compare",
   recall: "The recall lab compares the index with exact search over the stored vectors, which a server's API does not give; open the server's folder instead",
   whyNot: "Why-not ranks the record by exact search over the stored vectors, which a server's API does not give; open the server's folder instead",
   setWritable: 'Editing records is available on folders only: a server source is read-only here',
@@ -82,6 +82,13 @@ function serverImpl(servers: ServerHandles, paths: PathPolicy, text: TextEmbeddi
         onProgress: (p) => ctx.progress({ done: p.done, total: p.total ?? null, ...(p.message ? { message: p.message } : {}) }),
       });
       return { zip: r.zip, bytes: r.bytes, collections: r.manifest.collections.map((c) => ({ ...c, expected: c.count })) };
+    },
+    // The server's tenant/database (the collection's, when one is chosen) against a folder, backup or server.
+    diff: async ({ handle, other, collectionId, against, limit }, ctx) => {
+      const inspector = s(handle);
+      const ref = collectionId ? await inspector.collectionRef(collectionId) : { tenant: inspector.source.tenant, database: inspector.source.database, name: undefined };
+      const input = { other, limit, ...(against ? { against } : {}), ...(ref.name ? { collection: ref.name } : {}) };
+      return runDiff({ kind: 'server', endpoint: inspector.endpointFor(ref) }, input, { paths, servers }, ctx);
     },
     metadataKeys: ({ handle, collectionId }) => s(handle).metadataKeys(collectionId),
     get: async ({ handle, collectionId, args }) => (await s(handle).get(collectionId, args)) as never,

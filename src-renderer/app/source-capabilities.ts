@@ -36,7 +36,6 @@ export const SERVER_VIEW_REASONS: Readonly<Partial<Record<ViewId, string>>> = {
     "Metadata rows are the folder's embedding_metadata table in SQLite; a Chroma server's API gives each record's metadata (see Records) but not the rows it stores them in.",
   sql: "The SQL console reads the folder's chroma.sqlite3 directly; a Chroma server's API offers no SQL.",
   map: "The embedding map projects every stored vector; a Chroma server's API does not give them in bulk. Open the server's folder, or copy it to one.",
-  diff: "A diff reads both sides' records and vectors from their files; copy the server to a folder first, then compare.",
   recall:
     "The recall lab compares the index with exact search over the stored vectors; a Chroma server's API answers only through its own index and does not give its vectors in bulk.",
   doctor:

@@ -23,7 +23,7 @@ export const VIEWS: readonly ViewDef[] = [
   { id: 'doctor', label: 'Doctor', key: 'd', needsCollection: false, description: 'Health report, storage, repair on a copy, migration preview' },
   { id: 'map', label: 'Map', key: 'p', needsCollection: true, description: 'Embedding map: every vector in 2-D, coloured by metadata' },
   { id: 'recall', label: 'Recall', key: 'k', needsCollection: true, description: 'Recall lab: the HNSW index against exact search' },
-  { id: 'diff', label: 'Diff', key: 'f', needsCollection: false, description: 'Compare with another folder or backup' },
+  { id: 'diff', label: 'Diff', key: 'f', needsCollection: false, description: 'Compare with another folder, backup or server' },
 ];
 
 export const viewById = (id: ViewId): ViewDef => VIEWS.find((v) => v.id === id) ?? VIEWS[0]!;

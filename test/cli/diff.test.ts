@@ -101,8 +101,8 @@ describe('chroma-inspector diff', () => {
     expect(JSON.parse(two.out).collections[0].settings.map((s: { setting: string }) => s.setting)).toContain('dimension');
   });
 
-  it('refuses a server URL and bad options with a clear message', async () => {
-    expect((await run(['diff', a, 'http://127.0.0.1:1'])).err).toMatch(/diff reads folders and backups/);
+  it('names an unreachable server and refuses bad options with a clear message', async () => {
+    expect((await run(['diff', a, 'http://127.0.0.1:9'])).err).toMatch(/SERVER_UNREACHABLE.*127.0.0.1:9/);
     expect((await run(['diff', a, b, '--against', 'x'])).err).toMatch(/--against needs --collection/);
     expect((await run(['diff', a])).code).toBe(2);
   });

@@ -40,6 +40,7 @@ describe('diff view (browser UI against serve)', () => {
   it('shows ids added and removed, the changed document and the embedding drift; neither folder is written', async () => {
     const before = [hashTree(a), hashTree(b)];
     await s.page.getByTestId('view-diff').click();
+    await expect(s.page.getByTestId('diff-other').getAttribute('placeholder')).resolves.toMatch(/server URL http\(s\):\/\/host:port/);
     await s.page.getByTestId('diff-other').fill(b);
     await s.page.getByTestId('diff-run').click();
     const card = s.page.getByTestId('diff-collection');

@@ -92,9 +92,9 @@ describe('source capabilities', () => {
     const caps = sourceCapabilities({ server: SERVER });
     expect(caps.kind).toBe('server');
     const absent = VIEWS.filter((v) => viewUnavailable(caps, v.id)).map((v) => v.id);
-    expect(absent.sort()).toEqual(['diff', 'doctor', 'map', 'metadata', 'recall', 'sql', 'wal']);
+    expect(absent.sort()).toEqual(['doctor', 'map', 'metadata', 'recall', 'sql', 'wal']);
     expect(viewUnavailable(caps, 'wal')).toMatch(/write-ahead log lives in the folder's SQLite file.*a Chroma server's API does not expose it/);
-    for (const v of ['overview', 'collection', 'records', 'search', 'query', 'backup'] as const) expect(viewUnavailable(caps, v)).toBeNull();
+    for (const v of ['overview', 'collection', 'records', 'search', 'query', 'backup', 'diff'] as const) expect(viewUnavailable(caps, v)).toBeNull();
     expect(caps.sortRecords).toMatch(/Chroma API returns records in its own order/);
     // A server's "path" is its URL: nothing to put a backup or an export beside.
     expect(caps.outputsBesideSource).toBe(false);

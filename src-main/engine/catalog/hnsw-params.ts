@@ -110,6 +110,19 @@ export function resolveHnswParams(c: CatalogCollection): HnswParams {
 }
 
 /**
+ * The index parameters a Chroma server reports for a collection: schema (1.3+), then the
+ * configuration's hnsw, then the `hnsw:space` of its metadata.
+ */
+export function serverHnswParams(configuration: unknown, schema: unknown, metadataSpace: unknown): HnswParams {
+  const fromSchemaJson = fromSchema(schema);
+  if (fromSchemaJson && Object.keys(fromSchemaJson).length > 0) return { ...DEFAULT_HNSW, ...fromSchemaJson, source: 'schema' };
+  const hnsw = isObj(configuration) ? configuration.hnsw : undefined;
+  if (isObj(hnsw)) return { ...DEFAULT_HNSW, ...fromHnswObject(undefined, hnsw), source: 'config' };
+  if (metadataSpace !== undefined) return { ...DEFAULT_HNSW, ...fromHnswObject(metadataSpace, {}), source: 'collection-metadata' };
+  return { ...DEFAULT_HNSW, source: 'default' };
+}
+
+/**
  * The parameters every Chroma 1.x configuration names, under its own snake_case keys — as
  * `collection.configuration.hnsw` reports them and as a collection is created with them.
  */

@@ -3,6 +3,7 @@ import { InspectorError } from '../../../shared/errors.js';
 import type { ChromaFolder } from '../chroma-folder.js';
 import type { CollectionReader } from '../collection/collection-reader.js';
 import { diffCollection } from './diff-collection.js';
+import { matchCollections } from './match-collections.js';
 
 export interface FolderDiffOptions {
   /** Compare this collection only (in a)… */
@@ -15,7 +16,6 @@ export interface FolderDiffOptions {
   labels: [string, string];
 }
 
-const key = (c: CollectionReader) => `${c.catalog.tenant}\u0000${c.catalog.database}\u0000${c.catalog.name}`;
 const ref = (c: CollectionReader) => ({ tenant: c.catalog.tenant, database: c.catalog.database, name: c.catalog.name });
 
 /**
@@ -32,13 +32,9 @@ export function diffFolders(a: ChromaFolder, b: ChromaFolder, opts: FolderDiffOp
     report.collections.push(diffCollection(x, y, { limit }));
     return report;
   }
-  const inA = new Map(a.collectionReaders().map((c) => [key(c), c]));
-  const inB = new Map(b.collectionReaders().map((c) => [key(c), c]));
-  for (const [k, c] of inB) if (!inA.has(k)) report.added.push(ref(c));
-  for (const [k, c] of inA) {
-    const other = inB.get(k);
-    if (!other) report.removed.push(ref(c));
-    else report.collections.push(diffCollection(c, other, { limit }));
-  }
+  const match = matchCollections(a.collectionReaders(), b.collectionReaders(), ref);
+  report.added = match.added;
+  report.removed = match.removed;
+  for (const [x, y] of match.pairs) report.collections.push(diffCollection(x, y, { limit }));
   return report;
 }

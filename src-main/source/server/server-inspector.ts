@@ -5,13 +5,12 @@ import type {
   CollectionRef,
   CollectionSummary,
   FolderInfo,
-  HnswParams,
   Metadata,
   RecordRow,
   ServerSourceInfo,
   Window,
 } from '../../../shared/models.js';
-import { DEFAULT_HNSW, fromHnswObject, fromSchema } from '../../engine/catalog/hnsw-params.js';
+import { serverHnswParams } from '../../engine/catalog/hnsw-params.js';
 import { shortestFloat32Array } from '../../engine/util/float32-text.js';
 import type { ServerEndpoint } from './server-endpoint.js';
 import { maxBatchSize } from './server-rest.js';
@@ -112,7 +111,7 @@ export class ServerInspector {
       database: ref.database,
       dimension: rest.dimension ?? null,
       count,
-      hnsw: hnswOf(rest.configuration_json, rest.schema, rest.metadata),
+      hnsw: serverHnswParams(rest.configuration_json, rest.schema, rest.metadata?.['hnsw:space']),
       metadata: rest.metadata ?? null,
       configJson: rest.configuration_json ?? null,
       schemaJson: rest.schema ?? null,
@@ -232,13 +231,3 @@ function kindOf(value: unknown): string {
   return 'string';
 }
 
-/** The index parameters a server reports: schema (1.3+), then configuration's hnsw, then `hnsw:*` metadata. */
-function hnswOf(configuration: unknown, schema: unknown, metadata: Metadata | null): HnswParams {
-  const fromSchemaJson = fromSchema(schema);
-  if (fromSchemaJson && Object.keys(fromSchemaJson).length > 0) return { ...DEFAULT_HNSW, ...fromSchemaJson, source: 'schema' };
-  const hnsw = typeof configuration === 'object' && configuration !== null ? (configuration as { hnsw?: unknown }).hnsw : undefined;
-  if (hnsw && typeof hnsw === 'object') return { ...DEFAULT_HNSW, ...fromHnswObject(undefined, hnsw), source: 'config' };
-  const space = metadata?.['hnsw:space'];
-  if (space !== undefined) return { ...DEFAULT_HNSW, ...fromHnswObject(space, {}), source: 'collection-metadata' };
-  return { ...DEFAULT_HNSW, source: 'default' };
-}

@@ -19,6 +19,8 @@ export interface ServerCollection {
   metadata: TypedMetadata | null;
   /** `configuration_json` as the server answers it: hnsw or spann, embedding_function. */
   configuration: Record<string, unknown> | null;
+  /** `schema` (Chroma 1.3+), which then says the index's parameters and embedding function. */
+  schema: Record<string, unknown> | null;
 }
 
 export interface PreFlight {
@@ -203,8 +205,8 @@ export class ServerRecordsHttp {
     if (!isObj(value) || typeof value.id !== 'string' || typeof value.name !== 'string') {
       throw new InspectorError('INTERNAL', `${this.endpoint.url}: a collection answer without id or name`);
     }
-    // Configuration is plain JSON (no record data in it): numbers as JS numbers.
-    const configuration = isObj(value.configuration_json) ? (JSON.parse(JSON.stringify(value.configuration_json, (_k, v: unknown) => numberOf(v) ?? v)) as Obj) : null;
+    // Configuration and schema are plain JSON (no record data in them): numbers as JS numbers.
+    const plainJson = (v: unknown) => (isObj(v) ? (JSON.parse(JSON.stringify(v, (_k, x: unknown) => numberOf(x) ?? x)) as Obj) : null);
     return {
       id: value.id,
       name: value.name,
@@ -212,7 +214,8 @@ export class ServerRecordsHttp {
       database: typeof value.database === 'string' ? value.database : this.database,
       dimension: numberOf(value.dimension),
       metadata: typedMetadataOf(value.metadata, `collection ${value.name}`),
-      configuration,
+      configuration: plainJson(value.configuration_json),
+      schema: plainJson(value.schema),
     };
   }
 }

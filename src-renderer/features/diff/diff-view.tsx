@@ -9,8 +9,8 @@ import { ErrorState } from '../../components/error-state.js';
 import { CollectionDiffCard } from './collection-diff-card.js';
 
 /**
- * The open folder (a) against another folder or a backup zip (b), every collection or the selected
- * one (docs/diff.md). Both are only read.
+ * The open source (a: a folder or a server) against another folder, a backup zip or a Chroma
+ * server URL (b), every collection or the selected one (docs/diff.md). Both are only read.
  */
 export function DiffView() {
   const client = useClient();
@@ -32,7 +32,8 @@ export function DiffView() {
         <div>
           <h2 className="page-title">Diff</h2>
           <div className="page-sub">
-            What changed from <span className="mono">{ws.info.path}</span> (a) to another folder or backup (b). Both are only read.
+            What changed from <span className="mono">{ws.info.path}</span> (a) to another folder, backup or Chroma server (b). Both are only read. With a server on
+            either side, one tenant/database per side is compared (a URL&apos;s <span className="mono">?tenant=&amp;database=</span>, or the server&apos;s own), collections by name.
           </div>
         </div>
       </header>
@@ -42,7 +43,7 @@ export function DiffView() {
           value={other}
           onChange={(e) => setOther(e.target.value)}
           onKeyDown={(e) => e.key === 'Enter' && run()}
-          placeholder="b: a Chroma folder or a backup .zip (path on the machine running the engine)"
+          placeholder="b: a Chroma folder, a backup .zip (paths on the machine running the engine) or a server URL http(s)://host:port[?tenant=T&database=D]"
           data-testid="diff-other"
         />
         <label className="check">
