@@ -11,7 +11,7 @@ import type {
   WalRow,
   Window,
 } from './models.js';
-import { FIX_KINDS, type FixReport } from './models.js';
+import { FIX_KINDS, MAX_MAP_IDS, MAX_MAP_POINT_IDS, type FixReport } from './models.js';
 import type { CopyReport, DiffReport, EmbeddingMap, MapColors, MigrationPreview, ReplayOutcome, RecallReport, TextEmbedding, TextFunctionInfo, WalExportOutcome, WhyNotAnswer } from './models.js';
 
 /**
@@ -140,9 +140,17 @@ export const inputs = {
   /**
    * The collection's vectors in 2-D: PCA (every point or a uniform sample of maxPoints, at once),
    * or UMAP (up to 50,000 points, laid out in a worker from the HNSW neighbour graph, with
-   * progress and cancel; maxPoints does not apply).
+   * progress and cancel; maxPoints does not apply). `withIds: false` sends the map without its
+   * ids (`ids` is empty: ~20 MB of JSON at a million points); mapIds gives them by point.
    */
-  embeddingMap: z.object({ handle, collectionId, maxPoints: z.number().int().min(1).max(1_000_000).default(1_000_000), method: mapMethod }),
+  embeddingMap: z.object({ handle, collectionId, maxPoints: z.number().int().min(1).max(1_000_000).default(1_000_000), method: mapMethod, withIds: z.boolean().default(true) }),
+  /**
+   * The record ids of map points, by index into the map (for a map sent without its ids), in the
+   * order asked. Any engine answers: a map's points are the same on each (it is deterministic).
+   */
+  mapIds: z.object({ handle, collectionId, method: mapMethod, maxPoints: z.number().int().min(1).max(1_000_000).default(1_000_000), points: z.array(z.number().int().min(0)).max(MAX_MAP_IDS) }),
+  /** The other way: each record id's point on the map, or null when the map does not draw it. */
+  mapPoints: z.object({ handle, collectionId, method: mapMethod, maxPoints: z.number().int().min(1).max(1_000_000).default(1_000_000), ids: z.array(z.string()).max(MAX_MAP_POINT_IDS) }),
   /** The map's colours by one metadata key. */
   mapColors: z.object({ handle, collectionId, key: z.string().min(1), maxPoints: z.number().int().min(1).max(1_000_000).default(1_000_000), method: mapMethod }),
   /** Where a query vector falls on the map. */
@@ -328,6 +336,8 @@ export interface Outputs {
   embeddingMap: EmbeddingMap;
   mapColors: MapColors;
   mapProject: { x: number; y: number };
+  mapIds: string[];
+  mapPoints: (number | null)[];
   count: number;
   walRows: Window<WalRow>;
   walVector: number[] | null;

@@ -888,8 +888,14 @@ export interface EmbeddingMap {
   explained: [number, number];
   /** Float32 x, y pairs in [-1, 1], base64 (little-endian): point i is ids[i]. */
   xy: string;
+  /** Empty when the map was asked for `withIds: false` (mapIds gives them by point). */
   ids: string[];
 }
+
+/** Points one mapIds call names at most (a larger lasso asks in batches). */
+export const MAX_MAP_IDS = 100_000;
+/** Ids one mapPoints call names at most (a clicked point and its neighbours need a dozen). */
+export const MAX_MAP_POINT_IDS = 10_000;
 
 /** Per-point colours for the map by one metadata key. */
 export interface MapColors {

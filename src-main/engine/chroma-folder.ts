@@ -13,7 +13,8 @@ import { runQuery } from './query/run-query.js';
 import { whyNot } from './query/why-not.js';
 import { recallReport, type RecallOptions } from './quality/recall.js';
 import { diffFolders, type FolderDiffOptions } from './diff/diff-folders.js';
-import { colorsFor, embeddingMap, mapColors, projectOnMap } from './map/embedding-map.js';
+import { colorsFor, embeddingMap, mapColors, mapLabels, projectOnMap } from './map/embedding-map.js';
+import { idsOfPoints, pointsOfIds } from './map/map-ids.js';
 import { projectOnUmap, umapLabels, umapMap, type UmapProgress } from './map/umap-map.js';
 import type { SearchOptions } from './collection/vector-state.js';
 import type { CoverageOptions } from './collection/vector-coverage.js';
@@ -254,6 +255,25 @@ export class ChromaFolder {
   /** Where a query vector falls on the collection's embedding map. */
   projectOnMap(ref: CollectionRef | string, vector: readonly number[], maxPoints?: number): [number, number] {
     return this.guard(() => projectOnMap(this.collection(ref), vector, maxPoints));
+  }
+
+  /**
+   * The record ids of map points, by index (for a map sent without its ids). This engine need not
+   * have made the map: its points are the same on every engine (mapLabels, umapLabels).
+   */
+  mapIds(ref: CollectionRef | string, method: EmbeddingMap['method'], points: readonly number[], maxPoints?: number): string[] {
+    return this.guard(() => {
+      const reader = this.collection(ref);
+      return idsOfPoints(reader, method === 'umap' ? umapLabels(reader) : mapLabels(reader, maxPoints), points);
+    });
+  }
+
+  /** The map point of each record id (null: not drawn, e.g. outside the map's sample). */
+  mapPoints(ref: CollectionRef | string, method: EmbeddingMap['method'], ids: readonly string[], maxPoints?: number): (number | null)[] {
+    return this.guard(() => {
+      const reader = this.collection(ref);
+      return pointsOfIds(reader, method === 'umap' ? umapLabels(reader) : mapLabels(reader, maxPoints), ids);
+    });
   }
 
   collectionInfo(ref: CollectionRef | string): CollectionInfo {

@@ -207,10 +207,16 @@ export class EngineService {
       textFunction: ({ handle, collectionId, embed }) => this.text.describe(this.folder(handle).collection(collectionId).catalog, embed),
       embedText: ({ handle, collectionId, text, embed }, ctx) => this.text.embed(this.folder(handle).collection(collectionId).catalog, text, embed, ctx),
       recall: ({ handle, collectionId, k, queries, seed, efValues }, ctx) => loading(ctx, () => this.folder(handle).recall(collectionId, { k, queries, seed, efValues })),
-      embeddingMap: ({ handle, collectionId, maxPoints, method }, ctx) =>
-        method === 'umap'
-          ? this.folder(handle).umapMap(collectionId, ctx.signal, (done, total, message) => ctx.progress({ done, total, message }))
-          : loading(ctx, () => this.folder(handle).embeddingMap(collectionId, maxPoints)),
+      embeddingMap: async ({ handle, collectionId, maxPoints, method, withIds }, ctx) => {
+        const map =
+          method === 'umap'
+            ? await this.folder(handle).umapMap(collectionId, ctx.signal, (done, total, message) => ctx.progress({ done, total, message }))
+            : loading(ctx, () => this.folder(handle).embeddingMap(collectionId, maxPoints));
+        // A copy: the cached map keeps its ids for the next caller.
+        return withIds ? map : { ...map, ids: [] };
+      },
+      mapIds: ({ handle, collectionId, method, maxPoints, points }, ctx) => loading(ctx, () => this.folder(handle).mapIds(collectionId, method, points, maxPoints)),
+      mapPoints: ({ handle, collectionId, method, maxPoints, ids }, ctx) => loading(ctx, () => this.folder(handle).mapPoints(collectionId, method, ids, maxPoints)),
       mapColors: ({ handle, collectionId, key, maxPoints, method }, ctx) =>
         loading(ctx, () => (method === 'umap' ? this.folder(handle).umapColors(collectionId, key) : this.folder(handle).mapColors(collectionId, key, maxPoints))),
       mapProject: async ({ handle, collectionId, vector, maxPoints, method }, ctx) => {

@@ -28,6 +28,8 @@ export const FOLDER_ONLY_REASONS: Partial<Record<Method, string>> = {
   embeddingMap: "The embedding map projects every stored vector; a server's API does not give them in bulk: open the server's folder, or copy it to one",
   mapColors: "The embedding map projects every stored vector; a server's API does not give them in bulk: open the server's folder, or copy it to one",
   mapProject: "The embedding map projects every stored vector; a server's API does not give them in bulk: open the server's folder, or copy it to one",
+  mapIds: "The embedding map projects every stored vector; a server's API does not give them in bulk: open the server's folder, or copy it to one",
+  mapPoints: "The embedding map projects every stored vector; a server's API does not give them in bulk: open the server's folder, or copy it to one",
   recall: "The recall lab compares the index with exact search over the stored vectors, which a server's API does not give; open the server's folder instead",
   whyNot: "Why-not ranks the record by exact search over the stored vectors, which a server's API does not give; open the server's folder instead",
   setWritable: 'Editing records is available on folders only: a server source is read-only here',

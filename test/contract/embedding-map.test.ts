@@ -75,6 +75,32 @@ describe('the embedding map through the contract', () => {
         expect(Math.hypot(placed.x - xy[2 * at]!, placed.y - xy[2 * at + 1]!)).toBeLessThan(0.05);
       }, 60_000);
 
+      it('a map without its ids, and its ids by point (mapIds) equal to the full map\'s, on a fresh engine too', async () => {
+        const at = [0, 299, 7, 150, 7, 42];
+        // Asked first, so a pool's engine may answer for a map it has not made.
+        const early = await client.call('mapIds', { handle: opened.handle, collectionId, points: at });
+        const full = await client.call('embeddingMap', { handle: opened.handle, collectionId });
+        const bare = await client.call('embeddingMap', { handle: opened.handle, collectionId, withIds: false });
+        expect(bare.ids).toEqual([]);
+        expect({ ...bare, ids: full.ids }).toEqual(full);
+        expect(early).toEqual(at.map((p) => full.ids[p]));
+        expect(await client.call('mapIds', { handle: opened.handle, collectionId, points: full.ids.map((_, i) => i) })).toEqual(full.ids);
+        expect(await client.call('mapPoints', { handle: opened.handle, collectionId, ids: ['r42', 'nope', full.ids[9]!] })).toEqual([full.ids.indexOf('r42'), null, 9]);
+        // A uniform sample: the points of the sampled map.
+        const sample = await client.call('embeddingMap', { handle: opened.handle, collectionId, maxPoints: 50 });
+        expect(await client.call('mapIds', { handle: opened.handle, collectionId, maxPoints: 50, points: [0, 25, 49] })).toEqual([sample.ids[0], sample.ids[25], sample.ids[49]]);
+        const outside = full.ids.find((id) => !sample.ids.includes(id))!;
+        expect(await client.call('mapPoints', { handle: opened.handle, collectionId, maxPoints: 50, ids: [outside, sample.ids[3]!] })).toEqual([null, 3]);
+        // UMAP's points: known without its layout (any engine answers), and those of the layout.
+        const umapIds = await client.call('mapIds', { handle: opened.handle, collectionId, method: 'umap', points: [5, 0] });
+        const umap = await client.call('embeddingMap', { handle: opened.handle, collectionId, method: 'umap', withIds: false });
+        expect(umap.ids).toEqual([]);
+        const laid = await client.call('embeddingMap', { handle: opened.handle, collectionId, method: 'umap' });
+        expect(umapIds).toEqual([laid.ids[5], laid.ids[0]]);
+        const past = await client.call('mapIds', { handle: opened.handle, collectionId, points: [300] }).then(() => null, (e: unknown) => e as InspectorError);
+        expect(past?.code).toBe('INVALID_ARGUMENT');
+      }, 60_000);
+
       it('PCA stays the default', async () => {
         const map = await client.call('embeddingMap', { handle: opened.handle, collectionId });
         expect(map).toMatchObject({ method: 'pca', count: records.length });

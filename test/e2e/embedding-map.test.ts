@@ -61,8 +61,11 @@ describe('embedding map (browser UI against serve)', () => {
     return [box.x + box.width / 2 + x * side, box.y + box.height / 2 - y * side];
   };
 
-  /** A Shift + drag square of half-side a quarter of the map around its centre; the square's half-side in map coordinates. */
-  const lassoCentre = async (): Promise<number> => {
+  /**
+   * A Shift + drag square of half-side a quarter of the map around its centre; its half-side and a
+   * pixel in map coordinates (measured as it was drawn: the grid it fills then takes map height).
+   */
+  const lassoCentre = async (): Promise<{ half: number; pixel: number }> => {
     const box = (await s.page.getByTestId('map-overlay').boundingBox())!;
     const [cx, cy, r] = [box.x + box.width / 2, box.y + box.height / 2, Math.min(box.width, box.height) / 4];
     await s.page.keyboard.down('Shift');
@@ -74,7 +77,8 @@ describe('embedding map (browser UI against serve)', () => {
     }
     await s.page.mouse.up();
     await s.page.keyboard.up('Shift');
-    return (r / (Math.min(box.width, box.height) / 2)) * 1.05;
+    const side = Math.min(box.width, box.height) / 2 / 1.05;
+    return { half: r / side, pixel: 1 / side };
   };
 
   it('draws every point, coloured by a metadata key with its legend', async () => {
@@ -141,13 +145,11 @@ describe('embedding map (browser UI against serve)', () => {
     expect(info).not.toContain('variance');
     await expect.poll(async () => s.page.getByTestId('map-legend').textContent()).toContain(categories[0]!);
 
-    const half = await lassoCentre();
+    const { half, pixel } = await lassoCentre();
     const badge = s.page.getByTestId('map-selection-count');
     await badge.waitFor({ timeout: 10_000 });
     const selected = Number((await badge.textContent())!.match(/^(\d+) selected/)![1]);
     // The UMAP points inside the square (within a pixel of its edges either way): not PCA's.
-    const box = (await s.page.getByTestId('map-overlay').boundingBox())!;
-    const pixel = 1.05 / (Math.min(box.width, box.height) / 2);
     const inside = (margin: number) => umap.ids.filter((_, i) => Math.abs(umap.xy[2 * i]!) < half + margin && Math.abs(umap.xy[2 * i + 1]!) < half + margin).length;
     expect(selected).toBeGreaterThan(1);
     expect(selected).toBeGreaterThanOrEqual(inside(-pixel));
@@ -174,5 +176,48 @@ describe('embedding map (browser UI against serve)', () => {
   it('back to PCA: its layout and note again', async () => {
     await s.page.getByTestId('map-method-pca').click();
     await expect.poll(async () => s.page.getByTestId('map-info').textContent()).toContain('of the variance');
+  });
+
+  it('a map sent without its ids (as above 100,000 points): hover, lasso and click ask for theirs', async () => {
+    const calls: { method: string; input: Record<string, unknown> }[] = [];
+    s.page.on('websocket', (socket) =>
+      socket.on('framesent', (f) => {
+        const m = JSON.parse(String(f.payload)) as { type: string; method?: string; input?: Record<string, unknown> };
+        if (m.type === 'call') calls.push({ method: m.method!, input: m.input! });
+      }),
+    );
+    // The view's limit for maps sent with their ids, lowered so this small folder goes without.
+    await s.page.evaluate(() => localStorage.setItem('chroma-inspector.map.inlineIds', '0'));
+    try {
+      await s.page.reload();
+      await s.page.getByTestId('tree-collection-articles').click();
+      await s.page.getByTestId('view-map').click();
+      await expect.poll(async () => s.page.getByTestId('map-info').textContent(), { timeout: 20_000 }).toContain(`${total.toLocaleString('en-US')} points`);
+      expect(calls.find((c) => c.method === 'embeddingMap')?.input).toMatchObject({ withIds: false });
+
+      const [px, py] = await pixelOf(lone.x, lone.y);
+      await s.page.mouse.move(px, py);
+      await expect.poll(async () => s.page.getByTestId('map-hover').locator('code').textContent(), { timeout: 5_000 }).toBe(lone.id);
+      expect(calls.some((c) => c.method === 'mapIds')).toBe(true);
+
+      await lassoCentre();
+      const badge = s.page.getByTestId('map-selection-count');
+      await badge.waitFor({ timeout: 10_000 });
+      const selected = Number((await badge.textContent())!.match(/^(\d+) selected/)![1]);
+      expect(selected).toBeGreaterThan(1);
+      const grid = s.page.getByTestId('grid-map');
+      await expect.poll(async () => grid.getByTestId('grid-total').getAttribute('data-total'), { timeout: 10_000 }).toBe(String(selected));
+      const asked = calls.filter((c) => c.method === 'mapIds').map((c) => (c.input.points as number[]).length);
+      expect(asked).toContain(selected);
+
+      // The grid below the map took some of its height: the point moved.
+      await s.page.mouse.click(...(await pixelOf(lone.x, lone.y)));
+      await expect.poll(async () => s.page.getByTestId('map-neighbours').textContent(), { timeout: 10_000 }).toBe(`${lone.id} and its 10 nearest neighbours`);
+      await expect.poll(async () => grid.getByTestId('grid-total').getAttribute('data-total'), { timeout: 10_000 }).toBe('11');
+      // The neighbours are highlighted by point: asked for by id.
+      await expect.poll(() => calls.find((c) => c.method === 'mapPoints')?.input.ids).toHaveLength(11);
+    } finally {
+      await s.page.evaluate(() => localStorage.removeItem('chroma-inspector.map.inlineIds'));
+    }
   });
 });

@@ -154,6 +154,7 @@ describe.skipIf(problem !== null)('a Chroma server behind the contract', () => {
           () => client.call('doctor', { handle: opened.handle }),
           () => client.call('query', { handle: opened.handle, collectionId: id, args: { queryEmbeddings: [Array(16).fill(0)] }, exact: true }),
           () => client.call('setWritable', { handle: opened.handle, writable: true }),
+          () => client.call('mapIds', { handle: opened.handle, collectionId: id, points: [0] }),
         ]) {
           const err = await call().then(() => null, (e: unknown) => e);
           expect(err).toBeInstanceOf(InspectorError);

@@ -24,6 +24,9 @@ interface Built {
 
 // Per reader: a folder that changes gets new readers, so a cached map never outlives its data.
 const cache = new WeakMap<CollectionReader, Built>();
+// The points of a map this reader has not made (mapIds on another engine of a pool), kept so
+// each hovered point does not list every label again.
+const pointsCache = new WeakMap<CollectionReader, { maxPoints: number; all: number; labels: number[] }>();
 
 /**
  * A 2-D map of a collection's vectors by PCA (docs/embedding-map.md): the axes fitted on a uniform
@@ -41,8 +44,7 @@ function build(reader: CollectionReader, maxPoints: number): Built {
   const vectors = reader.vectors();
   const slab = vectors.slab;
   const dim = slab.dim;
-  const all = [...slab.entries()].map(([label]) => label);
-  const labels = all.length > maxPoints ? uniformSample(all, maxPoints) : all;
+  const { all, labels } = pointsOf(reader, maxPoints);
   const store = slab.storage();
   const rowOf = (label: number) => slab.slotOf(label)! * dim;
   const fit = labels.length > FIT_ROWS ? uniformSample(labels, FIT_ROWS) : labels;
@@ -60,9 +62,9 @@ function build(reader: CollectionReader, maxPoints: number): Built {
   const { xy, scale } = scaleIntoSquare(raw);
   const map: EmbeddingMap = {
     method: 'pca',
-    total: all.length,
+    total: all,
     count: labels.length,
-    sampled: labels.length < all.length,
+    sampled: labels.length < all,
     maxPoints,
     explained: basis.explained,
     xy: Buffer.from(xy.buffer, xy.byteOffset, xy.byteLength).toString('base64'),
@@ -71,6 +73,25 @@ function build(reader: CollectionReader, maxPoints: number): Built {
   const built = { map, labels, basis, scale };
   cache.set(reader, built);
   return built;
+}
+
+/**
+ * The PCA map's points in order, as labels: every live vector, or a uniform sample of maxPoints.
+ * Known without projecting anything, and the same on every engine (the map is deterministic), so
+ * an engine that did not make the map answers for its points as the one that did.
+ */
+export function mapLabels(reader: CollectionReader, maxPoints = MAX_MAP_POINTS): number[] {
+  const built = cache.get(reader);
+  return built && built.map.maxPoints === maxPoints ? built.labels : pointsOf(reader, maxPoints).labels;
+}
+
+function pointsOf(reader: CollectionReader, maxPoints: number): { all: number; labels: number[] } {
+  const hit = pointsCache.get(reader);
+  if (hit && hit.maxPoints === maxPoints) return hit;
+  const all = [...reader.vectors().slab.entries()].map(([label]) => label);
+  const points = { maxPoints, all: all.length, labels: all.length > maxPoints ? uniformSample(all, maxPoints) : all };
+  pointsCache.set(reader, points);
+  return points;
 }
 
 /**

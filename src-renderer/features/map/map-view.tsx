@@ -1,8 +1,8 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import type { EmbeddingMap, MapColors } from '../../../shared/models.js';
 import { useOpenFolder } from '../../app/workspace-context.js';
 import { useClient } from '../../client/client-context.js';
-import { useAsync, useRunner } from '../../client/use-async.js';
+import { useAsync } from '../../client/use-async.js';
 import { AsyncView } from '../../components/async-view.js';
 import { Badge } from '../../components/badge.js';
 import { RecordsGrid } from '../records/records-grid.js';
@@ -11,11 +11,10 @@ import { colorIndices, legend } from './map-palette.js';
 import { MapCanvas } from './map-canvas.js';
 import { MapTextPlace } from './map-text-place.js';
 import { MapInfo, MapMethodToggle, MapUmapStatus } from './map-method.js';
+import { MapHoverCard } from './map-hover-card.js';
 import { useMapLayout } from './use-map-layout.js';
-
-/** Ids the grid below the map filters by, at most (the selection's size is always shown). */
-const GRID_IDS = 5000;
-const NEIGHBOURS = 10;
+import { useMapIds } from './use-map-ids.js';
+import { GRID_IDS, useMapSelection } from './use-map-selection.js';
 
 function decodeXy(map: EmbeddingMap): Float32Array {
   const bytes = Uint8Array.from(atob(map.xy), (c) => c.charCodeAt(0));
@@ -23,24 +22,6 @@ function decodeXy(map: EmbeddingMap): Float32Array {
 }
 
 const rgbOf = (hex: string): [number, number, number] => [parseInt(hex.slice(1, 3), 16), parseInt(hex.slice(3, 5), 16), parseInt(hex.slice(5, 7), 16)];
-
-/** The hovered record: its id at once, its document once the pointer rests on it. */
-function HoverCard({ id }: { id: string }) {
-  const client = useClient();
-  const ws = useOpenFolder();
-  const collectionId = ws.collection?.id ?? '';
-  const { state } = useAsync(
-    (signal) => new Promise<void>((r) => setTimeout(r, 150)).then(() => (signal.aborted ? null : client.call('recordDetail', { handle: ws.handle, collectionId, id }, { signal }))),
-    [ws.handle, collectionId, id],
-  );
-  const doc = state.status === 'success' ? state.value?.document : null;
-  return (
-    <div className="map-tooltip" data-testid="map-hover">
-      <code>{id}</code>
-      {doc && <div className="map-tooltip-doc">{doc.length > 160 ? `${doc.slice(0, 160)}…` : doc}</div>}
-    </div>
-  );
-}
 
 /**
  * The embedding map (docs/embedding-map.md): every vector of the collection in 2-D (PCA, or UMAP
@@ -56,14 +37,13 @@ export function MapView() {
   const [colorKey, setColorKey] = useState('');
   const [sizeKey, setSizeKey] = useState('');
   const [hover, setHover] = useState<number | null>(null);
-  const [selection, setSelection] = useState<number[]>([]);
-  const [neighbours, setNeighbours] = useState<{ of: string; ids: string[] } | null>(null);
   const [vectorText, setVectorText] = useState('');
   const [toPlace, setToPlace] = useState<{ vector: number[]; label: string } | null>(null);
-  const near = useRunner<{ of: string; ids: string[] }>();
 
-  const layout = useMapLayout(ws.handle, collectionId, ws.revision);
+  const layout = useMapLayout(ws.handle, collectionId, ws.revision, ws.collection?.count ?? 0);
   const map = layout.shown;
+  const ids = useMapIds(map, ws.handle, collectionId);
+  const picked = useMapSelection(map, ids, ws.handle, collectionId);
   // Colours, sizes and the placed vector are per layout: each follows the one drawn.
   const method = map?.method ?? 'pca';
   const colors = useAsync<MapColors | null>(
@@ -79,33 +59,6 @@ export function MapView() {
     [toPlace, method, ws.handle, collectionId, ws.revision],
   );
   const coords = useMemo(() => (map ? decodeXy(map) : null), [map]);
-  const indexOf = useMemo(() => new Map(map?.ids.map((id, i) => [id, i]) ?? []), [map]);
-  // A lasso selects point indices of one layout: another layout (or a reload) starts afresh.
-  useEffect(() => setSelection([]), [map]);
-
-  const findNeighbours = (index: number) => {
-    if (!map) return;
-    const id = map.ids[index]!;
-    void near.run(async (signal) => {
-      const row = await client.call('recordDetail', { handle: ws.handle, collectionId, id }, { signal });
-      if (!row.embedding) return { of: id, ids: [] };
-      const r = await client.call('query', { handle: ws.handle, collectionId, args: { queryEmbeddings: [row.embedding], nResults: NEIGHBOURS + 1, include: [] } }, { signal });
-      return { of: id, ids: (r.ids[0] ?? []).filter((x) => x !== id).slice(0, NEIGHBOURS) };
-    });
-  };
-
-  const onLasso = (points: number[]) => {
-    setSelection(points);
-    setNeighbours(null);
-  };
-  const onClick = (point: number | null) => {
-    setSelection([]);
-    setNeighbours(null);
-    if (point !== null) findNeighbours(point);
-  };
-  useEffect(() => {
-    if (near.state.status === 'success') setNeighbours(near.state.value);
-  }, [near.state]);
 
   const colorState = colors.state.status === 'success' ? colors.state.value : null;
   const sizeState = sizes.state.status === 'success' ? sizes.state.value : null;
@@ -118,12 +71,6 @@ export function MapView() {
     return out;
   }, [map, colorState]);
   const pointSizes = useMemo(() => Float32Array.from({ length: map?.count ?? 0 }, (_, i) => (sizeState ? 2 + 8 * Math.max(0, sizeState.values[i] ?? 0) : 3)), [map, sizeState]);
-  const selectedFlags = useMemo(() => {
-    const flags = new Uint8Array(map?.count ?? 0);
-    for (const i of selection) flags[i] = 1;
-    if (neighbours) for (const id of [neighbours.of, ...neighbours.ids]) if (indexOf.has(id)) flags[indexOf.get(id)!] = 1;
-    return flags;
-  }, [map, selection, neighbours, indexOf]);
 
   const place = (vector: number[], label: string) => setToPlace({ vector, label });
   const project = () => {
@@ -137,9 +84,7 @@ export function MapView() {
   };
   const placed = projected.state.status === 'success' ? projected.state.value : null;
   const pcaMap = layout.pca.status === 'success' ? layout.pca.value : null;
-
-  const selectedIds = useMemo(() => (map ? selection.map((i) => map.ids[i]!) : []), [map, selection]);
-  const gridFilter = useMemo(() => (selectedIds.length > 1 ? { ids: selectedIds.slice(0, GRID_IDS) } : neighbours ? { ids: [neighbours.of, ...neighbours.ids] } : undefined), [selectedIds, neighbours]);
+  const { selection, neighbours, gridFilter } = picked;
   const numericKeys = keys.filter((k) => k.types.some((t) => t === 'int' || t === 'float'));
 
   return (
@@ -178,17 +123,18 @@ export function MapView() {
       </div>
       <MapUmapStatus layout={layout} />
       {projected.state.status === 'error' && <div className="inline-error">{projected.state.error.message}</div>}
+      {picked.error && <div className="inline-error">{picked.error.message}</div>}
       <div className="map-stage">
         {coords && (
           <MapCanvas
             xy={coords}
             colors={rgb}
             sizes={pointSizes}
-            selected={selectedFlags}
+            selected={picked.flags}
             marker={placed ? [placed.x, placed.y] : null}
             onHover={setHover}
-            onLasso={onLasso}
-            onClick={onClick}
+            onLasso={picked.onLasso}
+            onClick={picked.onClick}
           />
         )}
         <AsyncView state={layout.pca.status === 'success' ? { status: 'idle' } : layout.pca} onCancel={layout.cancelPca} onRetry={layout.reloadPca} loadingLabel="Projecting the vectors…">
@@ -202,12 +148,12 @@ export function MapView() {
             </span>
           ))}
         </div>
-        {hover !== null && map && <HoverCard id={map.ids[hover]!} />}
+        {hover !== null && map && <MapHoverCard point={hover} ids={ids} />}
       </div>
       <div className="map-selection">
-        {selectedIds.length > 1 ? (
+        {selection.length > 1 ? (
           <Badge tone="accent" testId="map-selection-count">
-            {selectedIds.length} selected{selectedIds.length > GRID_IDS ? ` (the grid shows the first ${GRID_IDS})` : ''}
+            {selection.length} selected{selection.length > GRID_IDS ? ` (the grid shows the first ${GRID_IDS})` : ''}
           </Badge>
         ) : neighbours ? (
           <Badge tone="accent" testId="map-neighbours">

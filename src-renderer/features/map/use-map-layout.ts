@@ -4,8 +4,12 @@ import type { AsyncState } from '../../client/async-state.js';
 import { isCancelled } from '../../client/async-state.js';
 import { useClient } from '../../client/client-context.js';
 import { useAsync, useRunner } from '../../client/use-async.js';
+import { wantsInlineIds } from './use-map-ids.js';
 
 export type MapMethod = EmbeddingMap['method'];
+
+/** UMAP lays out this many points at most (the engine's MAX_UMAP_POINTS). */
+const UMAP_POINTS = 50_000;
 
 export interface MapLayout {
   /** The method the user chose. */
@@ -26,18 +30,23 @@ export interface MapLayout {
  * The map's two layouts. PCA loads with the view (every point, quickly); UMAP is laid out only when
  * chosen, as a cancellable run with progress (seconds to minutes in the engine's worker), and PCA
  * stays drawn until it arrives. A cancelled UMAP, or one that failed, goes back to PCA. The view is
- * remounted per collection, so only the folder's revision can make a layout stale.
+ * remounted per collection, so only the folder's revision can make a layout stale. A large map
+ * comes without its ids (useMapIds asks for the few the view needs).
  */
-export function useMapLayout(handle: string, collectionId: string, revision: number): MapLayout {
+export function useMapLayout(handle: string, collectionId: string, revision: number, records: number): MapLayout {
   const client = useClient();
   const [method, setMethod] = useState<MapMethod>('pca');
-  const pca = useAsync((signal, onProgress) => client.call('embeddingMap', { handle, collectionId }, { signal, onProgress }), [handle, collectionId, revision]);
+  const pca = useAsync(
+    (signal, onProgress) => client.call('embeddingMap', { handle, collectionId, withIds: wantsInlineIds(records) }, { signal, onProgress }),
+    // The record count is read when the folder's revision changes (it changes with it).
+    [handle, collectionId, revision],
+  );
   const umap = useRunner<{ revision: number; map: EmbeddingMap }>();
   const { run: runUmapTask, reset: resetUmap } = umap;
 
   const runUmap = useCallback(() => {
-    void runUmapTask(async (signal, onProgress) => ({ revision, map: await client.call('embeddingMap', { handle, collectionId, method: 'umap' }, { signal, onProgress }) }));
-  }, [runUmapTask, client, handle, collectionId, revision]);
+    void runUmapTask(async (signal, onProgress) => ({ revision, map: await client.call('embeddingMap', { handle, collectionId, method: 'umap', withIds: wantsInlineIds(Math.min(records, UMAP_POINTS)) }, { signal, onProgress }) }));
+  }, [runUmapTask, client, handle, collectionId, revision, records]);
 
   const umapMap = umap.state.status === 'success' && umap.state.value.revision === revision ? umap.state.value.map : null;
   const choose = (next: MapMethod) => {
