@@ -149,7 +149,8 @@ export function projectOnMap(reader: CollectionReader, vector: readonly number[]
  * Values are what `get` returns: the metadata segment's, with the WAL tail replayed over it.
  */
 export function mapColors(reader: CollectionReader, key: string, maxPoints = MAX_MAP_POINTS): MapColors {
-  return colorsFor(reader, build(reader, maxPoints), key);
+  // The map's points, not its projection: a pool engine that did not draw the map fits no axes.
+  return colorsFor(reader, { labels: mapLabels(reader, maxPoints) }, key);
 }
 
 /** Colours for the points `built.labels` (a PCA map's or a UMAP layout's), by a metadata key. */
