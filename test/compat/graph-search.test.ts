@@ -143,6 +143,32 @@ describe.skipIf(problem !== null)('graph search: the same graph gives Chroma’s
     }
   }, 180_000);
 
+  it('answers an unfiltered first query from the files, without loading the vectors, as Chroma did', () => {
+    expect(theirs.length).toBe(todo.length);
+    const mismatches: string[] = [];
+    let fromFiles = 0;
+    todo.forEach((c, i) => {
+      if (c.args.where) return;
+      // A fresh folder per query: each is that collection's first (unloaded-vectors.ts).
+      const folder = ChromaFolder.open(data);
+      try {
+        const args = { ...c.args, include: ['distances', 'embeddings'] } as unknown as Call['args'];
+        const first = folder.query({ name: c.collection }, args);
+        const reader = folder.collection({ name: c.collection });
+        if (!reader.vectorsLoaded) fromFiles++;
+        const bad = sameAnswer({ ids: first.ids[0]!, distances: first.distances[0]! as number[] }, theirs[i]!);
+        if (bad) mismatches.push(`${c.collection} #${i} k=${c.args.nResults}: ${bad}`);
+        // The vectors read from data_level0.bin (and length.bin) are the ones a loaded collection gives.
+        const loaded = first.ids[0]!.map((id) => Array.from(reader.vectors().original(reader.vectors().idToLabel.get(id)!)!));
+        expect((first.embeddings[0] as number[][]).map((v) => v.map(Math.fround)), `query ${i}'s embeddings`).toEqual(loaded);
+      } finally {
+        folder.close();
+      }
+    });
+    expect(mismatches).toEqual([]);
+    expect(fromFiles).toBe(todo.filter((c) => !c.args.where).length);
+  });
+
   it('never ranks a stored vector with NaN or ∞ components, and otherwise answers as Chroma did', () => {
     expect(theirs.length).toBe(todo.length);
     const copy = join(work, 'non-finite');

@@ -27,7 +27,7 @@ export interface OverlapCheck {
 export function checkCheckpointAgainstWal(
   rows: readonly WalRecord[],
   idToLabel: ReadonlyMap<string, number>,
-  slab: VectorSlab,
+  slab: Pick<VectorSlab, 'original'>,
   segmentId: string,
   collectionId: string,
 ): OverlapCheck {

@@ -8,7 +8,8 @@ import { readHeaderOnly } from '../hnsw/checkpoint.js';
 import { decodeSeqId, seqIdEncoding } from '../sqlite/seq-id.js';
 import { countWalRows, readWalBefore, readWalTail } from '../wal/read-wal.js';
 import { MetadataOverlay } from './metadata-overlay.js';
-import { VectorState } from './vector-state.js';
+import { VectorState, type VectorSource } from './vector-state.js';
+import { UnloadedVectors } from './unloaded-vectors.js';
 import { CheckpointPreview } from './vector-preview.js';
 import { sampleSegmentIds, segmentRecordCount, tableIdBounds } from './segment-records.js';
 import { vectorProblems } from './vector-coverage.js';
@@ -108,29 +109,50 @@ export class CollectionReader {
     return this.overlayCache;
   }
 
+  private vectorSource(): VectorSource {
+    const seg = this.catalog.vectorSegment;
+    return {
+      space: this.params.space,
+      dimension: this.dimension,
+      efSearch: this.params.efSearch,
+      folderDir: this.ctx.dir,
+      vectorSegmentId: seg?.id ?? null,
+      collectionId: this.id,
+      maxSeqRow: () => decodeSeqId(this.rawMaxSeq(seg?.id)),
+      readTail: (after) => readWalTail(this.ctx.db, this.catalog.topic, after, { vectorsOnly: true }),
+      readOverlap: (upTo, limit) => readWalBefore(this.ctx.db, this.catalog.topic, upTo, limit),
+      maxKnownSeq: (enough) => this.maxKnownSeq(enough),
+    };
+  }
+
   /** `forQuery`: load for a search (see VectorState.load); any later call gets the same state. */
   vectors(opts: { forQuery?: boolean } = {}): VectorState {
     if (!this.vectorCache) {
-      const seg = this.catalog.vectorSegment;
-      // The load decodes the pickle for itself: the overview's copy (kept for previews) goes
-      // first, so a large collection never holds both.
+      // The load decodes the pickle for itself: the overview's copy (kept for previews) and the
+      // first query's go first, so a large collection never holds two.
       this.previewCache = undefined;
       if (this.summaryCache) this.summaryCache.indexMetadata = null;
-      this.vectorCache = VectorState.load({
-        space: this.params.space,
-        dimension: this.dimension,
-        efSearch: this.params.efSearch,
-        folderDir: this.ctx.dir,
-        vectorSegmentId: seg?.id ?? null,
-        collectionId: this.id,
-        maxSeqRow: () => decodeSeqId(this.rawMaxSeq(seg?.id)),
-        readTail: (after) => readWalTail(this.ctx.db, this.catalog.topic, after, { vectorsOnly: true }),
-        readOverlap: (upTo, limit) => readWalBefore(this.ctx.db, this.catalog.topic, upTo, limit),
-        maxKnownSeq: (enough) => this.maxKnownSeq(enough),
-      }, opts);
+      this.vectorCache = VectorState.load(this.vectorSource(), opts);
       this.previewCache = undefined; // the loaded vectors answer previews now
     }
     return this.vectorCache;
+  }
+
+  private firstQueryOffered = false;
+
+  /**
+   * The checked checkpoint without its vectors in memory, for the first unfiltered query
+   * (unloaded-vectors.ts), given once: walking the files costs a read per element visited, so
+   * later queries load the vectors. Null when they are loaded, or when only a load answers exactly.
+   */
+  takeUnloadedVectors(): UnloadedVectors | null {
+    if (this.vectorCache || this.firstQueryOffered) return null;
+    this.firstQueryOffered = true;
+    return UnloadedVectors.open(this.vectorSource(), {
+      count: () => this.count(),
+      sampleRecordIds: (n) => this.sampleRecordIds(n),
+      overlayEmpty: () => this.overlay().live.size === 0 && this.overlay().shadowed.size === 0,
+    });
   }
 
   private countCache: number | undefined;
@@ -271,6 +293,7 @@ export class CollectionReader {
   /** Unloads vectors so memory returns to near zero for an idle collection. */
   release() {
     this.vectorCache = null;
+    this.firstQueryOffered = false;
     this.summaryCache = undefined;
     this.labelByInternal = null;
     this.labelLookups = 0;

@@ -205,8 +205,8 @@ export interface CheckpointOptions {
   sink?: {
     /** Called once, before any vector, with the number of elements to expect. */
     reserve?(elements: number): void;
-    /** A stored vector in place in the read buffer (little-endian float32 at `offset`). */
-    vector(label: number, buf: Buffer, offset: number, norm: number | null): void;
+    /** A stored vector in place in the read buffer (little-endian float32 at `offset`), of element `internalId`. */
+    vector(label: number, buf: Buffer, offset: number, norm: number | null, internalId: number): void;
     /** Each chunk of data_level0.bin as read (elements firstId… of `header`), e.g. to take the graph's links in the same pass. */
     chunk?(buf: Buffer, firstId: number, count: number, header: HnswHeader): void;
   };
@@ -317,7 +317,7 @@ export function readCheckpoint(folderAbsPath: string, segmentRelName: string, op
         (label, id, buf, offset) => {
           if (!labelToId.has(label)) return;
           const norm = norms ? normAt(norms, id) : null;
-          if (plausible(label, buf, offset, norm)) sink.vector(label, buf, offset, norm);
+          if (plausible(label, buf, offset, norm)) sink.vector(label, buf, offset, norm, id);
         }
       : (label, id, buf, offset) => {
           if (!labelToId.has(label)) return;

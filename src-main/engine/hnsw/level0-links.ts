@@ -159,3 +159,24 @@ export class Level0LinkCollector {
     };
   }
 }
+
+/**
+ * The first row of elements firstId… in a data_level0.bin chunk that breaks the header's bounds
+ * (the checks Level0LinkCollector makes), without copying anything: for a first query that walks
+ * the graph from the file (file-graph.ts) but must refuse it exactly when the loaded graph would.
+ */
+export function level0RowsProblem(buf: Buffer, firstId: number, count: number, header: HnswHeader): string | null {
+  const { maxM0, sizeDataPerElement: size, curElementCount: total } = header;
+  const words = size % 4 === 0 ? chunkViews(buf)?.words : undefined;
+  const stride = size >> 2;
+  for (let j = 0; j < count; j++) {
+    const base = j * size;
+    const n = words ? words[j * stride]! & 0xffff : buf[base]! | (buf[base + 1]! << 8);
+    if (n > maxM0) return tooManyNeighbours(firstId + j, n, maxM0);
+    for (let k = 1; k <= n; k++) {
+      const to = words ? words[j * stride + k]! : buf.readUInt32LE(base + 4 * k);
+      if (to >= total) return linkPastEnd(firstId + j, to, total);
+    }
+  }
+  return null;
+}

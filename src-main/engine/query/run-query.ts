@@ -1,4 +1,5 @@
-import type { QueryResult } from '../../../shared/models.js';
+import type { Problem, QueryResult } from '../../../shared/models.js';
+import type { SearchHit } from '../hnsw/vector-index.js';
 import { InspectorError } from '../../../shared/errors.js';
 import type { CollectionReader } from '../collection/collection-reader.js';
 import type { QuerySpec } from './validate-args.js';
@@ -37,15 +38,10 @@ export function runQuery(reader: CollectionReader, spec: QuerySpec, opts: Search
   // nResults 0 (which the client lets through) finds nothing; Chroma answers one empty list per vector.
   if (dim === null || spec.nResults === 0) return empty();
   checkFiltersIndexed(reader.catalog.schemaJson, spec.where, spec.whereDocument);
-  const vectors = reader.vectors({ forQuery: true });
-  // Records without a usable vector would be silently left out: fail, or (allowPartial) say so.
-  const warnings = checkVectorCoverage(reader, opts);
+  const answered = firstQueryFromFiles(reader, spec, opts) ?? loadedQuery(reader, spec, opts);
+  if (!answered) return empty();
+  const { hits, vectors, warnings } = answered;
   const withWarnings = (r: QueryResult): QueryResult => (warnings.length > 0 ? { ...r, warnings } : r);
-
-  const allowed = allowedLabels(reader, vectors, spec, opts.allowPartial === true && warnings.length > 0);
-  if (allowed?.size === 0) return withWarnings(empty());
-
-  const hits = spec.embeddings.map((q) => searchVectors(vectors, q, spec.nResults, allowed, opts));
   const result = empty();
   const wantContents = include.includes('documents') || include.includes('metadatas') || include.includes('uris');
   let contentsById = new Map<string, { metadata: ReturnType<typeof visibleMetadata>; document: string | null; uri: string | null }>();
@@ -66,6 +62,40 @@ export function runQuery(reader: CollectionReader, spec: QuerySpec, opts: Search
     }
   });
   return withWarnings(result);
+}
+
+/** Where a query's hits came from: their ids and vectors, and the warnings the answer carries. */
+interface Answered {
+  hits: SearchHit[][];
+  vectors: Pick<VectorState, 'idOf' | 'original'>;
+  warnings: Problem[];
+}
+
+/**
+ * A collection's first query, when it is a plain k-nearest search: answered from the checked
+ * checkpoint's files (unloaded-vectors.ts), with no vector load. Null otherwise.
+ */
+function firstQueryFromFiles(reader: CollectionReader, spec: QuerySpec, opts: SearchOptions): Answered | null {
+  if (spec.ids || spec.where || spec.whereDocument || opts.exact || opts.efSearch !== undefined) return null;
+  const unloaded = reader.takeUnloadedVectors();
+  if (!unloaded) return null;
+  const hits: SearchHit[][] = [];
+  for (const q of spec.embeddings) {
+    const list = unloaded.search(q, spec.nResults);
+    if (!list) return null;
+    hits.push(list);
+  }
+  return { hits, vectors: unloaded, warnings: [] };
+}
+
+/** The search over the loaded vectors (VectorState); null when the allowed set is empty. */
+function loadedQuery(reader: CollectionReader, spec: QuerySpec, opts: SearchOptions & CoverageOptions): Answered | null {
+  const vectors = reader.vectors({ forQuery: true });
+  // Records without a usable vector would be silently left out: fail, or (allowPartial) say so.
+  const warnings = checkVectorCoverage(reader, opts);
+  const allowed = allowedLabels(reader, vectors, spec, opts.allowPartial === true && warnings.length > 0);
+  if (allowed?.size === 0) return warnings.length > 0 ? { hits: spec.embeddings.map(() => []), vectors, warnings } : null;
+  return { hits: spec.embeddings.map((q) => searchVectors(vectors, q, spec.nResults, allowed, opts)), vectors, warnings };
 }
 
 /**

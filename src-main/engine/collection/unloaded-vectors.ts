@@ -1,0 +1,143 @@
+import path from 'node:path';
+import { readCheckpointSettled, type CheckpointResult } from '../hnsw/checkpoint.js';
+import { FileGraph, FileGraphDamage } from '../hnsw/file-graph.js';
+import { level0RowsProblem } from '../hnsw/level0-links.js';
+import { denormalize } from '../hnsw/level0-scan.js';
+import { normalizeQuery } from '../hnsw/vector-math.js';
+import { LENGTH_FILE, readRange } from '../hnsw/segment-files.js';
+import type { SearchHit } from '../hnsw/vector-index.js';
+import { OVERLAP_ROWS, checkCheckpointAgainstWal, checkSeqAhead } from './checkpoint-wal-check.js';
+import type { VectorSource } from './vector-state.js';
+
+/** As in vector-state.ts: Chroma brute-forces an index with over 20 % deleted and under 100 live. */
+const DEGRADED_DELETED_SHARE = 0.2;
+const DEGRADED_MAX_LIVE = 100;
+/** Record ids spot-checked against the pickle, as vector-coverage.ts's evidentlyCovered does. */
+const SPOT_CHECKS = 64;
+
+/** What the collection's records say, for the coverage proof a query needs (vector-coverage.ts). */
+export interface RecordFacts {
+  count(): number;
+  sampleRecordIds(n: number): string[];
+  /** The metadata segment has no WAL tail (no record is added, changed or removed past it). */
+  overlayEmpty(): boolean;
+}
+
+/**
+ * A collection's checkpoint checked as VectorState.load checks it — every label, vector, row and
+ * the WAL overlap — with nothing kept in memory but a label → element table. It answers a first
+ * unfiltered query by walking the graph in the files (FileGraph), so opening a folder and asking
+ * one question does not first copy every vector and link into fresh memory.
+ *
+ * It only exists when the full load would find a sound, fully covered checkpoint with no WAL tail
+ * and no warnings: then both give the same answer by construction (same files, same walk). In
+ * every other case open() returns null and the caller loads the vectors, which names the problem.
+ */
+export class UnloadedVectors {
+  private constructor(
+    private readonly checkpoint: CheckpointResult,
+    private readonly graph: FileGraph,
+    /** internal id + 1 by label (0: not a live element with a sound vector). */
+    private readonly elementOf: Int32Array,
+    private readonly live: number,
+    private readonly space: VectorSource['space'],
+    private readonly efSearch: number,
+    private readonly norms: Buffer | null,
+  ) {}
+
+  static open(source: VectorSource, records: RecordFacts): UnloadedVectors | null {
+    const dim = source.dimension;
+    const segmentId = source.vectorSegmentId;
+    if (!segmentId || dim === null) return null;
+    let elementOf: Int32Array = new Int32Array(0);
+    let sound = 0;
+    let rowProblem: string | null = null;
+    const checkpoint = readCheckpointSettled(source.folderDir, segmentId, {
+      space: source.space,
+      sink: {
+        reserve: (n) => (elementOf = new Int32Array(Math.max(1024, n + 1))),
+        vector: (label, _buf, _offset, _norm, internalId) => {
+          if (label >= elementOf.length) elementOf = grow(elementOf, label);
+          if (elementOf[label] === 0) sound++;
+          elementOf[label] = internalId + 1;
+        },
+        chunk: (buf, firstId, count, header) => {
+          if (firstId === 0) rowProblem = null; // a settled re-read starts again
+          rowProblem ??= level0RowsProblem(buf, firstId, count, header);
+        },
+      },
+    });
+    const header = checkpoint.header;
+    if (!checkpoint.usable || !header || header.dim !== dim || !checkpoint.graphUsable || rowProblem !== null) return null;
+    // Warnings and errors travel with a loaded collection's answers: that path reports them.
+    if (checkpoint.problems.some((p) => p.severity !== 'info') || checkpoint.damagedLabels.size > 0) return null;
+    const idToLabel = checkpoint.idToLabel;
+    const segmentDir = path.join(source.folderDir, segmentId);
+    const norms = source.space === 'cosine' ? readNorms(segmentDir, header.curElementCount) : null;
+    const graph = FileGraph.open(segmentDir, header, source.space);
+    if (!graph) return null;
+    const self = new UnloadedVectors(checkpoint, graph, elementOf, sound + checkpoint.phantomLabels.length, source.space, source.efSearch, norms);
+
+    const seq = source.maxSeqRow() ?? checkpoint.maxSeqId ?? 0;
+    if (source.readOverlap) {
+      const rows = source.readOverlap(seq, OVERLAP_ROWS);
+      const check = graph.reading(() => checkCheckpointAgainstWal(rows, idToLabel, self, segmentId, source.collectionId));
+      if (check.problems.length > 0) return null;
+      if (checkSeqAhead(seq, source.maxKnownSeq?.(seq) ?? null, segmentId, source.collectionId)) return null;
+    }
+    if (source.readTail(seq).length > 0) return null;
+    // Chroma's degraded-index rule answers exactly: the loaded path does that.
+    const total = header.curElementCount;
+    if (self.live === 0 || ((total - self.live) / total > DEGRADED_DELETED_SHARE && self.live < DEGRADED_MAX_LIVE)) return null;
+    // The proof vector-coverage.ts asks of a loaded collection before any query.
+    if (!records.overlayEmpty() || sound !== idToLabel.size || records.count() !== idToLabel.size) return null;
+    if (!records.sampleRecordIds(SPOT_CHECKS).every((id) => idToLabel.has(id))) return null;
+    return self;
+  }
+
+  /** The decoded pickle's maps, for the full load to take over. */
+  get checked(): CheckpointResult {
+    return this.checkpoint;
+  }
+
+  idOf(label: number): string | undefined {
+    return this.checkpoint.labelToId.get(label);
+  }
+
+  /** The vector as Chroma's get returns it (VectorSlab.original): cosine ones × their norm in float32. */
+  original(label: number): Float32Array | undefined {
+    const at = label < this.elementOf.length ? this.elementOf[label]! - 1 : -1;
+    if (at < 0) return undefined;
+    const stored = Float32Array.from(this.graph.row(at).vector);
+    return this.norms ? denormalize(stored, this.norms.readFloatLE(at * 4)) : stored;
+  }
+
+  /**
+   * VectorState.search for an unfiltered query: the checkpoint graph with ef = max(ef_search, k),
+   * collecting live elements the pickle maps. Null if the files turn out not to be walkable (they
+   * changed since the check): the caller loads the vectors instead.
+   */
+  search(query: Float32Array, k: number): SearchHit[] | null {
+    const q = this.space === 'cosine' ? normalizeQuery(query) : query;
+    const labelToId = this.checkpoint.labelToId;
+    try {
+      const hits = this.graph.reading(() => this.graph.search(q, k, this.efSearch, (row) => !row.deleted && labelToId.has(row.label)));
+      const limit = Math.min(k, this.live);
+      return hits.length > limit ? hits.slice(0, limit) : hits;
+    } catch (err) {
+      if (err instanceof FileGraphDamage) return null;
+      throw err;
+    }
+  }
+}
+
+function grow(table: Int32Array, label: number): Int32Array {
+  const out = new Int32Array(Math.max(label + 1, table.length * 2));
+  out.set(table);
+  return out;
+}
+
+function readNorms(segmentDir: string, count: number): Buffer {
+  // readCheckpoint already checked length.bin covers every element.
+  return readRange(path.join(segmentDir, LENGTH_FILE), 0, count * 4);
+}

@@ -1,0 +1,220 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { HnswHeader, Space } from '../../../shared/models.js';
+import { forkDistance, rankedDistance, type ForkDistance } from './fork-distance.js';
+import { linkListBlockBytes } from './header.js';
+import { PairHeap } from './pair-heap.js';
+import { DATA_LEVEL0_FILE, LINK_LISTS_FILE } from './segment-files.js';
+import type { SearchHit } from './vector-index.js';
+
+/** std::numeric_limits<float>::max(), as in graph-search.ts. */
+const FLT_MAX = 3.4028234663852886e38;
+const DELETED_FLAG = 0x01;
+
+/** One element of data_level0.bin as read: its neighbours, flags, label and stored vector. */
+interface Row {
+  bytes: Buffer;
+  vector: Float32Array;
+  label: number;
+  deleted: boolean;
+}
+
+/** Why a row read from the files cannot be walked: the caller answers another way. */
+export class FileGraphDamage extends Error {}
+
+/**
+ * Chroma's searchKnn (graph-search.ts: the same steps, heaps and stop rule) over a checkpoint
+ * that stays on disk: each element the walk touches is read from data_level0.bin with one
+ * positioned read. A first query then costs a few thousand small reads instead of copying every
+ * vector and link into memory, which on a fresh process is most of its wait (each page of new
+ * memory must be faulted in). The loaded graph (CheckpointGraph) answers every later query;
+ * this one is kept apart because its hot loop reads typed arrays, not files.
+ *
+ * Every check that decides what a query may return was made by the caller over the whole file
+ * (readCheckpoint: labels, damage, row bounds); rows are still bounds-checked here and anything
+ * unexpected throws FileGraphDamage rather than walking garbage.
+ */
+export class FileGraph {
+  private readonly distance: ForkDistance;
+  private readonly rows = new Map<number, Row>();
+  private readonly top = new PairHeap();
+  private readonly open = new PairHeap();
+  private fd = -1;
+
+  private constructor(
+    private readonly dataFile: string,
+    readonly header: HnswHeader,
+    space: Space,
+    /** link_lists.bin, and where each element's upper-level blocks start in it (−1: level 0 only). */
+    private readonly linkLists: Buffer,
+    private readonly upperAt: Int32Array,
+  ) {
+    this.distance = forkDistance(space, header.dim);
+  }
+
+  /** Indexes link_lists.bin (sizes only; blocks are read as the walk reaches them). Null if it does not fit the header. */
+  static open(segmentDir: string, header: HnswHeader, space: Space): FileGraph | null {
+    const linkLists = fs.readFileSync(path.join(segmentDir, LINK_LISTS_FILE));
+    const block = linkListBlockBytes(header);
+    const upperAt = new Int32Array(header.curElementCount).fill(-1);
+    let pos = 0;
+    for (let i = 0; i < header.curElementCount; i++) {
+      if (pos + 4 > linkLists.length) return null;
+      const size = linkLists.readUInt32LE(pos);
+      const level = size / block;
+      if (!Number.isInteger(level) || level > header.maxLevel || pos + 4 + size > linkLists.length) return null;
+      if (level > 0) upperAt[i] = pos + 4;
+      pos += 4 + size;
+    }
+    return new FileGraph(path.join(segmentDir, DATA_LEVEL0_FILE), header, space, linkLists, upperAt);
+  }
+
+  /** Internal id `id`'s row, read once per search. */
+  row(id: number): Row {
+    const cached = this.rows.get(id);
+    if (cached) return cached;
+    const h = this.header;
+    if (!(id >= 0 && id < h.curElementCount)) throw new FileGraphDamage(`element ${id} is past the ${h.curElementCount} elements`);
+    const bytes = Buffer.allocUnsafe(h.sizeDataPerElement);
+    const read = () => fs.readSync(this.fd, bytes, 0, bytes.length, id * h.sizeDataPerElement);
+    if ((this.fd >= 0 ? read() : this.reading(read)) !== bytes.length) {
+      throw new FileGraphDamage(`${DATA_LEVEL0_FILE} ends inside element ${id}`);
+    }
+    const vector =
+      bytes.byteOffset % 4 === 0
+        ? new Float32Array(bytes.buffer, bytes.byteOffset + h.offsetData, h.dim)
+        : Float32Array.from({ length: h.dim }, (_, i) => bytes.readFloatLE(h.offsetData + 4 * i));
+    const label = bytes.readUInt32LE(h.labelOffset) + bytes.readUInt32LE(h.labelOffset + 4) * 2 ** 32;
+    const row = { bytes, vector, label, deleted: (bytes[2]! & DELETED_FLAG) !== 0 };
+    this.rows.set(id, row);
+    return row;
+  }
+
+  /** Reads rows through one descriptor for the duration of `fn` (rows are kept until the next search). */
+  reading<T>(fn: () => T): T {
+    if (this.fd >= 0) return fn();
+    this.fd = fs.openSync(this.dataFile, 'r');
+    try {
+      return fn();
+    } finally {
+      fs.closeSync(this.fd);
+      this.fd = -1;
+    }
+  }
+
+  private neighbours(id: number, level: number): Uint32Array {
+    const h = this.header;
+    if (level === 0) {
+      const bytes = this.row(id).bytes;
+      const n = bytes[0]! | (bytes[1]! << 8);
+      if (n > h.maxM0) throw new FileGraphDamage(`element ${id} has ${n} level-0 neighbours, more than maxM0 ${h.maxM0}`);
+      return this.ids(bytes, 4, n, id);
+    }
+    const at = this.upperAt[id]! + (level - 1) * linkListBlockBytes(h);
+    const n = this.linkLists.readUInt32LE(at) & 0xffff;
+    if (n > h.maxM) throw new FileGraphDamage(`element ${id} has ${n} neighbours on level ${level}, more than maxM ${h.maxM}`);
+    return this.ids(this.linkLists, at + 4, n, id);
+  }
+
+  private ids(buf: Buffer, at: number, n: number, id: number): Uint32Array {
+    const out = new Uint32Array(n);
+    for (let j = 0; j < n; j++) {
+      const to = buf.readUInt32LE(at + 4 * j);
+      if (to >= this.header.curElementCount) throw new FileGraphDamage(`element ${id} links to ${to}, past the ${this.header.curElementCount} elements`);
+      out[j] = to;
+    }
+    return out;
+  }
+
+  private levelOf(id: number): number {
+    const at = this.upperAt[id]!;
+    if (at < 0) return 0;
+    return this.linkLists.readUInt32LE(at - 4) / linkListBlockBytes(this.header);
+  }
+
+  private distanceTo(q: Float32Array, id: number): number {
+    return this.distance(q, this.row(id).vector, 0);
+  }
+
+  private rankKey(id: number, d: number): number | null {
+    return Number.isFinite(d) ? d : rankedDistance(d, this.row(id).vector, 0, this.header.dim);
+  }
+
+  /**
+   * Up to k hits, ascending by (distance, label), exactly as CheckpointGraph.search over the same
+   * files. `collect(id, row)` is the fork's "not deleted and allowed" test. Call inside reading().
+   */
+  search(q: Float32Array, k: number, efSearch: number, collect: (row: Row) => boolean): SearchHit[] {
+    const h = this.header;
+    if (h.curElementCount === 0 || k <= 0) return [];
+    this.rows.clear();
+    let cur = h.enterpointNode;
+    let curDist = this.distanceTo(q, cur);
+    for (let level = h.maxLevel; level > 0; level--) {
+      let changed = true;
+      while (changed) {
+        changed = false;
+        if (this.levelOf(cur) < level) break;
+        for (const cand of this.neighbours(cur, level)) {
+          const d = this.distanceTo(q, cand);
+          if (d < curDist) {
+            curDist = d;
+            cur = cand;
+            changed = true;
+          }
+        }
+      }
+    }
+    const top = this.searchLevel0(q, cur, Math.max(efSearch, k), collect);
+    while (top.size > k) top.pop();
+    const hits: SearchHit[] = [];
+    while (top.size > 0) {
+      hits.push({ label: this.row(top.topId()).label, distance: top.topKey() });
+      top.pop();
+    }
+    return hits.sort((a, b) => a.distance - b.distance || a.label - b.label);
+  }
+
+  /** searchBaseLayerST with a filter functor present (graph-search.ts), rows read on demand. */
+  private searchLevel0(q: Float32Array, ep: number, ef: number, collect: (row: Row) => boolean): PairHeap {
+    const visited = new Set<number>([ep]);
+    const top = this.top;
+    const open = this.open;
+    top.clear();
+    open.clear();
+    let lowerBound: number;
+    const epKey = collect(this.row(ep)) ? this.rankKey(ep, this.distanceTo(q, ep)) : null;
+    if (epKey !== null) {
+      lowerBound = epKey;
+      top.push(epKey, ep);
+      open.push(-epKey, ep);
+    } else {
+      lowerBound = FLT_MAX;
+      open.push(-lowerBound, ep);
+    }
+    while (open.size > 0) {
+      if (-open.topKey() > lowerBound && top.size === ef) break;
+      const id = open.topId();
+      open.pop();
+      const fresh: number[] = [];
+      for (const cand of this.neighbours(id, 0)) {
+        if (visited.has(cand)) continue;
+        visited.add(cand);
+        fresh.push(cand);
+      }
+      for (const cand of fresh) {
+        const d = this.distanceTo(q, cand);
+        if (top.size < ef || lowerBound > d) {
+          open.push(-d, cand);
+          if (collect(this.row(cand))) {
+            const key = this.rankKey(cand, d);
+            if (key !== null) top.push(key, cand);
+          }
+          if (top.size > ef) top.pop();
+          if (top.size > 0) lowerBound = top.topKey();
+        }
+      }
+    }
+    return top;
+  }
+}

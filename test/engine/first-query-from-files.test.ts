@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
+import { compareCase, splitCollection, type RecordedCase } from '../helpers/compare.js';
+import { referenceFixture } from '../helpers/paths.js';
+
+/**
+ * A collection's first plain query is answered by walking the HNSW graph in the checkpoint's files
+ * (collection/unloaded-vectors.ts). Every recorded query case, asked as the first call on a freshly
+ * opened folder, must still give the answer real Chroma recorded — whether the files answered it
+ * or the walk declined and the vectors were loaded (a WAL tail, a filter, any warning).
+ */
+for (const fixture of ['chroma-1.3.4-seed7', 'chroma-1.0.1-seed7']) {
+  describe(`first query from the files: ${fixture}`, () => {
+    const dir = referenceFixture(fixture);
+    const { cases } = JSON.parse(readFileSync(join(dir, 'cases.json'), 'utf8')) as { cases: RecordedCase[] };
+    const queries = cases.filter((c) => c.op === 'query' && c.error === undefined);
+
+    it('gives Chroma’s recorded answer to every query asked first, from the files when it is plain', () => {
+      const mismatches: string[] = [];
+      const fromFiles: string[] = [];
+      const loadedForFilter: string[] = [];
+      for (const c of queries) {
+        const folder = ChromaFolder.open(join(dir, 'data'));
+        try {
+          const ref = splitCollection(c.collection);
+          const bad = compareCase(c, folder.query(ref, c.args));
+          if (bad) mismatches.push(`${c.collection} | ${c.label}: ${bad}`);
+          const args = c.args as { ids?: unknown; where?: unknown; whereDocument?: unknown };
+          const plain = !args.ids && !args.where && !args.whereDocument;
+          const loaded = folder.collection(ref).vectorsLoaded;
+          if (plain && !loaded) fromFiles.push(c.label);
+          if (!plain) loadedForFilter.push(`${c.label}: ${loaded}`);
+        } finally {
+          folder.close();
+        }
+      }
+      expect(mismatches).toEqual([]);
+      console.info(`[first query] ${fixture}: ${fromFiles.length} of ${queries.length} recorded queries answered from the files`);
+      // The fixtures hold collections the walk answers and ones it leaves to the load (WAL tails).
+      expect(fromFiles.length).toBeGreaterThan(0);
+      expect(fromFiles.length).toBeLessThan(queries.filter((c) => !(c.args as { where?: unknown }).where).length);
+      // Filters need the loaded labels: never answered from the files.
+      expect(loadedForFilter.every((s) => s.endsWith('true'))).toBe(true);
+    });
+
+    it('answers later queries from the loaded vectors', () => {
+      const plain = queries.filter((c) => {
+        const a = c.args as { ids?: unknown; where?: unknown; whereDocument?: unknown };
+        return !a.ids && !a.where && !a.whereDocument;
+      });
+      const folder = ChromaFolder.open(join(dir, 'data'));
+      try {
+        for (const c of plain) expect(compareCase(c, folder.query(splitCollection(c.collection), c.args)), c.label).toBeNull();
+        for (const c of plain) expect(folder.collection(splitCollection(c.collection)).vectorsLoaded, c.label).toBe(true);
+      } finally {
+        folder.close();
+      }
+    });
+  });
+}
