@@ -1,6 +1,6 @@
 import { decodeIndexMetadata, type IndexMetadata, type LabelLookup } from './index-metadata.js';
 import { readPickle } from './pickle-reader.js';
-import { PickleIdMap } from './pickle-id-map.js';
+import { FNV_OFFSET, FNV_PRIME, PickleIdMap } from './pickle-id-map.js';
 
 /**
  * Reads index_metadata.pickle: a direct decoder for the exact shape Chroma's Rust core writes
@@ -138,8 +138,15 @@ interface Collected {
   idStart: Int32Array;
   idEnd: Int32Array;
   label: Float64Array;
+  /** Each id's FNV-1a hash (pickle-id-map.ts idHash), for the id table and the cross-check. */
+  hash: Int32Array;
+  /** Whether any id has a byte ≥ 0x80 (its UTF-8 must then be checked). */
+  nonAscii: boolean;
   /** The highest label (0 when empty). */
   maxLabel: number;
+  /** Order-independent digest of the (label, id) pairs, two 32-bit lanes (pairDigest). */
+  digestA: number;
+  digestB: number;
 }
 
 const FIELDS = new Set(['dimensionality', 'total_elements_added', 'max_seq_id', 'id_to_label', 'label_to_id', 'id_to_seq_id']);
@@ -226,7 +233,7 @@ function decodeRust(c: Cursor): IndexMetadata | null {
   const labels = label.subarray(0, n);
   // Ids stay bytes in the pickle until asked for. Two byte strings that decode to one str
   // (invalid UTF-8 → U+FFFD), or a repeated id, send the file to the general path.
-  const map = PickleIdMap.build(buf, idStart.subarray(0, n), idEnd.subarray(0, n), labels);
+  const map = PickleIdMap.build(buf, idStart.subarray(0, n), idEnd.subarray(0, n), labels, { hashes: idToLabel.hash, nonAscii: idToLabel.nonAscii });
   if (map === null) return null;
   const idAt = (i: number) => buf.toString('utf8', idStart[i]!, idEnd[i]!);
 
@@ -294,8 +301,12 @@ function collectIdToLabel(c: Cursor): Collected {
   const idStart = new Int32Array(cap);
   const idEnd = new Int32Array(cap);
   const label = new Float64Array(cap);
+  const hash = new Int32Array(cap);
   let n = 0;
   let maxLabel = 0;
+  let high = 0;
+  let digestA = 0;
+  let digestB = 0;
   for (;;) {
     const save = c.pos;
     if (c.op() !== OP.MARK) {
@@ -303,14 +314,25 @@ function collectIdToLabel(c: Cursor): Collected {
       break;
     }
     for (let op = c.op(); op !== OP.SETITEMS; op = c.op()) {
-      idStart[n] = c.str(op);
-      idEnd[n] = c.pos;
+      const a = c.str(op);
+      const b = c.pos;
+      idStart[n] = a;
+      idEnd[n] = b;
+      let h = FNV_OFFSET;
+      for (let k = a; k < b; k++) {
+        const byte = buf[k]!;
+        high |= byte;
+        h = Math.imul(h ^ byte, FNV_PRIME);
+      }
       const l = c.uint(c.op());
+      hash[n] = h;
       label[n++] = l;
       if (l > maxLabel) maxLabel = l;
+      digestA = (digestA + pairLaneA(h, l)) | 0;
+      digestB = (digestB + pairLaneB(h, l)) | 0;
     }
   }
-  return { n, idStart, idEnd, label, maxLabel };
+  return { n, idStart, idEnd, label, hash, nonAscii: high >= 0x80, maxLabel, digestA, digestB };
 }
 
 /** label_to_id's body, skipped for now (and validated by checkLabelToId). */
@@ -322,23 +344,41 @@ function skipLabelToId(c: Cursor): void {
 }
 
 /**
- * label_to_id must be exactly the inverse of id_to_label: every key a known label, its value the
- * same UTF-8 bytes as that label's id, no key twice, as many entries. Compared byte for byte, so
- * no string is built. Reads the dict body at the cursor and leaves the cursor after it.
+ * Two lanes of a (label, id hash) pair's digest: summed over a dict they give a value that does
+ * not depend on the dict's order, so the two dicts Rust writes from its hash maps (each in its own
+ * order) can be compared in one sequential pass each, instead of one random lookup per entry.
+ */
+function pairLaneA(h: number, label: number): number {
+  let x = Math.imul(h ^ Math.imul(label | 0, 0x9e3779b1), 0x85ebca6b);
+  x ^= x >>> 13;
+  return Math.imul(x, 0xc2b2ae35) ^ (x >>> 16);
+}
+
+function pairLaneB(h: number, label: number): number {
+  let x = Math.imul((h + 0x7f4a7c15) ^ Math.imul((label | 0) + 0x165667b1, 0x27d4eb2f), 0x165667b1);
+  x ^= x >>> 15;
+  return Math.imul(x, 0x85ebca77) ^ (x >>> 13);
+}
+
+/**
+ * label_to_id must be exactly the inverse of id_to_label: its keys are id_to_label's labels, each
+ * once (two bit sets, small enough to stay in cache), and its pairs digest to the same two 32-bit
+ * sums — which two maps that differ anywhere do with a chance of about 2^-64. Reads the dict body
+ * at the cursor and leaves the cursor after it.
  */
 function checkLabelToIdAt(c: Cursor, idToLabel: Collected): boolean {
-  const { n, idStart, idEnd, label, maxLabel } = idToLabel;
+  const { n, label, maxLabel } = idToLabel;
   if (maxLabel > Math.max(DENSE_FACTOR * n, 1 << 20)) return false;
   const buf = c.buf;
-  // (start + 1, length) of each label's id side by side: one cache line per random lookup.
-  // The length turns to -1 once label_to_id has named the label.
-  const byLabel = new Int32Array(2 * (maxLabel + 1));
+  const known = new Uint32Array((maxLabel >>> 5) + 1);
   for (let i = 0; i < n; i++) {
     const l = label[i]!;
-    byLabel[2 * l] = idStart[i]! + 1;
-    byLabel[2 * l + 1] = idEnd[i]! - idStart[i]!;
+    known[l >>> 5]! |= 1 << (l & 31);
   }
+  const named = new Uint32Array(known.length);
   let count = 0;
+  let digestA = 0;
+  let digestB = 0;
   // One flat loop, for the same reason as collectIdToLabel.
   for (;;) {
     const save = c.pos;
@@ -350,13 +390,16 @@ function checkLabelToIdAt(c: Cursor, idToLabel: Collected): boolean {
       const l = c.uint(op);
       const s = c.str(c.op());
       if (l > maxLabel) return false;
-      const a = byLabel[2 * l]! - 1;
-      const len = byLabel[2 * l + 1]!;
-      if (a < 0 || len < 0 || c.pos - s !== len) return false;
-      byLabel[2 * l + 1] = -1;
-      for (let k = 0; k < len; k++) if (buf[a + k] !== buf[s + k]) return false;
+      const word = l >>> 5;
+      const bit = 1 << (l & 31);
+      if ((known[word]! & bit) === 0 || (named[word]! & bit) !== 0) return false;
+      named[word]! |= bit;
+      let h = FNV_OFFSET;
+      for (let k = s; k < c.pos; k++) h = Math.imul(h ^ buf[k]!, FNV_PRIME);
+      digestA = (digestA + pairLaneA(h, l)) | 0;
+      digestB = (digestB + pairLaneB(h, l)) | 0;
       count++;
     }
   }
-  return count === n;
+  return count === n && digestA === idToLabel.digestA && digestB === idToLabel.digestB;
 }

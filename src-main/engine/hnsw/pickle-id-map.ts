@@ -7,6 +7,10 @@
  * caller that iterates or edits it turns them into a real Map (once).
  * It is a Map in every respect the engine uses (get, has, size, set, delete, iteration).
  */
+/** FNV-1a (32-bit) over an id's UTF-8 bytes: the id table's hash, also used by the pickle decoder. */
+export const FNV_OFFSET = 0x811c9dc5 | 0;
+export const FNV_PRIME = 0x01000193;
+
 export class PickleIdMap extends Map<string, number> {
   private source: {
     buf: Buffer;
@@ -30,7 +34,14 @@ export class PickleIdMap extends Map<string, number> {
    * an id is not valid UTF-8 (two byte strings could then decode to one id): the general pickle
    * reader decides those cases and names the problem.
    */
-  static build(buf: Buffer, idStart: Int32Array, idEnd: Int32Array, labels: Float64Array): PickleIdMap | null {
+  static build(
+    buf: Buffer,
+    idStart: Int32Array,
+    idEnd: Int32Array,
+    labels: Float64Array,
+    /** Each entry's idHash already computed by the decoder, and whether any id byte is ≥ 0x80. */
+    known?: { hashes: Int32Array; nonAscii: boolean },
+  ): PickleIdMap | null {
     const n = labels.length;
     let size = 1024;
     while (size < 2 * n) size *= 2;
@@ -41,14 +52,24 @@ export class PickleIdMap extends Map<string, number> {
     for (let i = 0; i < n; i++) {
       const a = idStart[i]!;
       const b = idEnd[i]!;
-      let h = 0x811c9dc5 | 0;
-      let high = 0;
-      for (let k = a; k < b; k++) {
-        const byte = buf[k]!;
-        high |= byte;
-        h = Math.imul(h ^ byte, 0x01000193);
+      let h: number;
+      if (known) {
+        h = known.hashes[i]!;
+        if (known.nonAscii) {
+          let high = 0;
+          for (let k = a; k < b; k++) high |= buf[k]!;
+          if (high >= 0x80 && !isValidUtf8(buf, a, b)) return null;
+        }
+      } else {
+        h = FNV_OFFSET;
+        let high = 0;
+        for (let k = a; k < b; k++) {
+          const byte = buf[k]!;
+          high |= byte;
+          h = Math.imul(h ^ byte, FNV_PRIME);
+        }
+        if (high >= 0x80 && !isValidUtf8(buf, a, b)) return null;
       }
-      if (high >= 0x80 && !isValidUtf8(buf, a, b)) return null;
       let s = h & mask;
       for (;;) {
         const e = slots[s]!;
@@ -74,8 +95,8 @@ export class PickleIdMap extends Map<string, number> {
     if (id.length * 3 > PickleIdMap.scratch.length) PickleIdMap.scratch = Buffer.alloc(id.length * 3);
     const key = PickleIdMap.scratch;
     const n = key.write(id, 0, 'utf8');
-    let h = 0x811c9dc5 | 0;
-    for (let k = 0; k < n; k++) h = Math.imul(h ^ key[k]!, 0x01000193);
+    let h = FNV_OFFSET;
+    for (let k = 0; k < n; k++) h = Math.imul(h ^ key[k]!, FNV_PRIME);
     const mask = src.slots.length - 1;
     const buf = src.buf;
     for (let s = h & mask; ; s = (s + 1) & mask) {
