@@ -1,6 +1,8 @@
 import { decodeIndexMetadata, type IndexMetadata, type LabelLookup } from './index-metadata.js';
 import { readPickle } from './pickle-reader.js';
 import { FNV_OFFSET, FNV_PRIME, PickleIdMap } from './pickle-id-map.js';
+import { Cursor, GIVE_UP, OP } from './pickle-cursor.js';
+import { PERSISTENT_DATA_CLASS } from './index-metadata.js';
 
 /**
  * Reads index_metadata.pickle: a direct decoder for the exact shape Chroma's Rust core writes
@@ -55,83 +57,6 @@ export class DenseLabelIds implements LabelLookup {
 /** Labels beyond this × entries (or 2^20) make the dense table pointless; the general path takes them. */
 const DENSE_FACTOR = 16;
 
-const OP = {
-  PROTO: 0x80, FRAME: 0x95, EMPTY_DICT: 0x7d, MARK: 0x28, SETITEMS: 0x75, STOP: 0x2e, NONE: 0x4e,
-  BININT: 0x4a, BININT1: 0x4b, BININT2: 0x4d, BINUNICODE: 0x58, SHORT_BINUNICODE: 0x8c,
-} as const;
-
-class GiveUp extends Error {}
-const GIVE_UP = new GiveUp();
-
-/** Cursor that throws GIVE_UP instead of reading past the end. */
-class Cursor {
-  pos = 0;
-  constructor(readonly buf: Buffer) {}
-
-  /** Next opcode, skipping protocol 4+ FRAME hints. */
-  op(): number {
-    const buf = this.buf;
-    for (;;) {
-      if (this.pos >= buf.length) throw GIVE_UP;
-      const op = buf[this.pos++]!;
-      if (op !== OP.FRAME) return op;
-      if (this.pos + 8 > buf.length) throw GIVE_UP;
-      const len = buf.readUInt32LE(this.pos) + buf.readUInt32LE(this.pos + 4) * 2 ** 32;
-      this.pos += 8;
-      if (len > buf.length - this.pos) throw GIVE_UP;
-    }
-  }
-
-  /** Argument of an int opcode; gives up on anything else or a negative value. */
-  uint(op: number): number {
-    const buf = this.buf;
-    const p = this.pos;
-    if (op === OP.BININT1) {
-      if (p + 1 > buf.length) throw GIVE_UP;
-      this.pos = p + 1;
-      return buf[p]!;
-    }
-    if (op === OP.BININT2) {
-      if (p + 2 > buf.length) throw GIVE_UP;
-      this.pos = p + 2;
-      return buf[p]! | (buf[p + 1]! << 8);
-    }
-    if (op === OP.BININT) {
-      if (p + 4 > buf.length) throw GIVE_UP;
-      this.pos = p + 4;
-      const v = buf[p]! | (buf[p + 1]! << 8) | (buf[p + 2]! << 16) | (buf[p + 3]! << 24);
-      if (v < 0) throw GIVE_UP;
-      return v;
-    }
-    throw GIVE_UP;
-  }
-
-  /** Byte range [start, pos) of a str opcode's UTF-8 payload. */
-  str(op: number): number {
-    const buf = this.buf;
-    let len: number;
-    if (op === OP.SHORT_BINUNICODE) {
-      if (this.pos + 1 > buf.length) throw GIVE_UP;
-      len = buf[this.pos++]!;
-    } else if (op === OP.BINUNICODE) {
-      if (this.pos + 4 > buf.length) throw GIVE_UP;
-      len = buf.readUInt32LE(this.pos);
-      this.pos += 4;
-    } else {
-      throw GIVE_UP;
-    }
-    if (len > buf.length - this.pos) throw GIVE_UP;
-    const start = this.pos;
-    this.pos += len;
-    return start;
-  }
-
-  text(op: number): string {
-    const start = this.str(op);
-    return this.buf.toString('utf8', start, this.pos);
-  }
-}
-
 interface Collected {
   /** id_to_label entries in file order: UTF-8 byte ranges of the ids, and labels. */
   n: number;
@@ -144,14 +69,22 @@ interface Collected {
   nonAscii: boolean;
   /** The highest label (0 when empty). */
   maxLabel: number;
-  /** Order-independent digest of the (label, id) pairs, two 32-bit lanes (pairDigest). */
+  /** Order-independent digest of the (label, id) pairs, two 32-bit lanes (pairLaneA/B). */
   digestA: number;
   digestB: number;
+  /** The same over the ids alone (label 0), to compare id_to_seq_id's keys with. */
+  idsA: number;
+  idsB: number;
+  /**
+   * The memo index Python's pickler gave entry 0's id, when every id was memoised in turn (entry
+   * i at firstMemo + i), so label_to_id's memo fetches name entries; −1 otherwise.
+   */
+  firstMemo: number;
 }
 
 const FIELDS = new Set(['dimensionality', 'total_elements_added', 'max_seq_id', 'id_to_label', 'label_to_id', 'id_to_seq_id']);
 
-/** The Rust-form decoder; null means "let the general path decide". */
+/** The fast decoder (Rust's dict, or Python's PersistentData object); null means "let the general path decide". */
 export function decodeRustIndexMetadata(buf: Buffer): IndexMetadata | null {
   try {
     return decodeRust(new Cursor(buf));
@@ -169,16 +102,28 @@ function decodeRust(c: Cursor): IndexMetadata | null {
     if (proto < 2 || proto > 5) return null;
     op = c.op();
   }
+  // Python 0.4–0.6 pickle a PersistentData object: its class, then its state dict, then BUILD.
+  let className: string | null = null;
+  if (op === OP.SHORT_BINUNICODE || op === OP.BINUNICODE) {
+    className = `${c.text(op)}.${c.text(c.op())}`;
+    if (className !== PERSISTENT_DATA_CLASS || c.op() !== OP.STACK_GLOBAL || c.op() !== OP.EMPTY_TUPLE || c.op() !== OP.NEWOBJ) return null;
+    op = c.op();
+  }
   if (op !== OP.EMPTY_DICT) return null;
   const seen = new Set<string>();
+  let seqIds = 0;
   const ints = new Map<string, number | null>();
   let idToLabel: Collected | null = null;
   let labelToId: { c: Cursor; start: number } | null = null;
   let labelToIdPresent = false;
-  // The top-level dict: MARK key value … SETITEMS groups, then STOP.
+  // The top-level dict: MARK key value … SETITEMS groups, then (BUILD for the object) STOP.
   for (;;) {
     op = c.op();
-    if (op === OP.STOP) break;
+    if (op === OP.STOP && className === null) break;
+    if (op === OP.BUILD && className !== null) {
+      if (c.op() !== OP.STOP) return null;
+      break;
+    }
     if (op !== OP.MARK) return null;
     for (;;) {
       op = c.op();
@@ -204,7 +149,7 @@ function decodeRust(c: Cursor): IndexMetadata | null {
             labelToId = { c, start: c.pos };
             skipLabelToId(c);
           }
-        } else if (!emptyDictBody(c)) return null;
+        } else seqIds = idToSeqIdCount(c, idToLabel);
       } else {
         ints.set(key, op === OP.NONE ? null : c.uint(op));
       }
@@ -239,14 +184,14 @@ function decodeRust(c: Cursor): IndexMetadata | null {
 
   return {
     summary: {
-      form: 'rust-dict',
-      className: null,
+      form: className === null ? 'rust-dict' : 'python-class',
+      className,
       dimensionality: ints.get('dimensionality') ?? null,
       totalElementsAdded: totalRaw,
       maxSeqId: ints.get('max_seq_id') ?? null,
       idToLabelCount: n,
       labelToIdCount: labelToIdPresent ? n : 0,
-      idToSeqIdCount: 0,
+      idToSeqIdCount: seqIds,
     },
     idToLabel: map,
     labelToId: new DenseLabelIds(idAt, labels, entryByLabel),
@@ -256,16 +201,33 @@ function decodeRust(c: Cursor): IndexMetadata | null {
   };
 }
 
-/** After EMPTY_DICT: MARK SETITEMS groups with nothing in them (an empty id_to_seq_id). */
-function emptyDictBody(c: Cursor): boolean {
-  for (;;) {
-    const save = c.pos;
-    if (c.op() !== OP.MARK) {
-      c.pos = save;
-      return true;
+/**
+ * id_to_seq_id's body (Python 0.4–0.6; Rust writes it empty): ids (str, or memo fetches of
+ * id_to_label's strs) to seq ids. Only its size is kept, and a dict's size counts distinct keys:
+ * so its keys must digest to exactly id_to_label's ids (distinct, checked by the id table), or it
+ * is empty; anything else goes to the general path.
+ */
+function idToSeqIdCount(c: Cursor, idToLabel: Collected | null): number {
+  let count = 0;
+  let idsA = 0;
+  let idsB = 0;
+  eachPair(c, (keyOp) => {
+    let h = FNV_OFFSET;
+    if (keyOp === OP.BINGET || keyOp === OP.LONG_BINGET) {
+      const entry = c.memoArg(keyOp) - (idToLabel?.firstMemo ?? -1);
+      if (!idToLabel || idToLabel.firstMemo < 0 || entry < 0 || entry >= idToLabel.n) throw GIVE_UP;
+      h = idToLabel.hash[entry]!;
+    } else {
+      const s = c.str(keyOp);
+      for (let k = s; k < c.pos; k++) h = Math.imul(h ^ c.buf[k]!, FNV_PRIME);
     }
-    if (c.op() !== OP.SETITEMS) return false;
-  }
+    c.uint(c.op());
+    idsA = (idsA + pairLaneA(h, 0)) | 0;
+    idsB = (idsB + pairLaneB(h, 0)) | 0;
+    count++;
+  });
+  if (count > 0 && (!idToLabel || count !== idToLabel.n || idsA !== idToLabel.idsA || idsB !== idToLabel.idsB)) throw GIVE_UP;
+  return count;
 }
 
 /**
@@ -307,6 +269,9 @@ function collectIdToLabel(c: Cursor): Collected {
   let high = 0;
   let digestA = 0;
   let digestB = 0;
+  let idsA = 0;
+  let idsB = 0;
+  let firstMemo = -1;
   for (;;) {
     const save = c.pos;
     if (c.op() !== OP.MARK) {
@@ -324,22 +289,30 @@ function collectIdToLabel(c: Cursor): Collected {
         high |= byte;
         h = Math.imul(h ^ byte, FNV_PRIME);
       }
-      const l = c.uint(c.op());
+      // The id's memo store, if any, is stepped over while reading the label's opcode.
+      const labelOp = c.op();
+      if (n === 0) firstMemo = c.memoed;
+      else if (firstMemo >= 0 && c.memoed !== firstMemo + n) firstMemo = -2;
+      const l = c.uint(labelOp);
       hash[n] = h;
       label[n++] = l;
       if (l > maxLabel) maxLabel = l;
       digestA = (digestA + pairLaneA(h, l)) | 0;
       digestB = (digestB + pairLaneB(h, l)) | 0;
+      idsA = (idsA + pairLaneA(h, 0)) | 0;
+      idsB = (idsB + pairLaneB(h, 0)) | 0;
     }
   }
-  return { n, idStart, idEnd, label, hash, nonAscii: high >= 0x80, maxLabel, digestA, digestB };
+  return { n, idStart, idEnd, label, hash, nonAscii: high >= 0x80, maxLabel, digestA, digestB, idsA, idsB, firstMemo: Math.max(firstMemo, -1) };
 }
 
 /** label_to_id's body, skipped for now (and validated by checkLabelToId). */
 function skipLabelToId(c: Cursor): void {
   eachPair(c, (keyOp) => {
     c.uint(keyOp);
-    c.str(c.op());
+    const op = c.op();
+    if (op === OP.BINGET || op === OP.LONG_BINGET) c.memoArg(op);
+    else c.str(op);
   });
 }
 
@@ -388,14 +361,22 @@ function checkLabelToIdAt(c: Cursor, idToLabel: Collected): boolean {
     }
     for (let op = c.op(); op !== OP.SETITEMS; op = c.op()) {
       const l = c.uint(op);
-      const s = c.str(c.op());
+      const valueOp = c.op();
       if (l > maxLabel) return false;
       const word = l >>> 5;
       const bit = 1 << (l & 31);
       if ((known[word]! & bit) === 0 || (named[word]! & bit) !== 0) return false;
       named[word]! |= bit;
       let h = FNV_OFFSET;
-      for (let k = s; k < c.pos; k++) h = Math.imul(h ^ buf[k]!, FNV_PRIME);
+      if (valueOp === OP.BINGET || valueOp === OP.LONG_BINGET) {
+        // Python's pickler writes the id str object id_to_label already holds: a memo fetch.
+        const entry = c.memoArg(valueOp) - idToLabel.firstMemo;
+        if (idToLabel.firstMemo < 0 || entry < 0 || entry >= n) return false;
+        h = idToLabel.hash[entry]!;
+      } else {
+        const s = c.str(valueOp);
+        for (let k = s; k < c.pos; k++) h = Math.imul(h ^ buf[k]!, FNV_PRIME);
+      }
       digestA = (digestA + pairLaneA(h, l)) | 0;
       digestB = (digestB + pairLaneB(h, l)) | 0;
       count++;

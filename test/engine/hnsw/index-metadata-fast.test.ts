@@ -86,6 +86,11 @@ describe('readIndexMetadata: the Rust-form fast path agrees with the general dec
       variant({ id_to_label: { 'ü🙂': 70000, x: 0 }, label_to_id: new Map<PyValue, PyValue>([[0, 'x'], [70000, 'ü🙂']]), total_elements_added: 70000 }),
       rustPickle(new Map([['x', 7]]), 9),
       rustPickle(new Map(Array.from({ length: 3000 }, (_, i) => [`id-${i}`, 3000 - i] as [string, number])), 3000),
+      variant({ max_seq_id: 2 ** 40 }),
+      variant({ id_to_seq_id: { b: 7, a: 2 ** 33 } }),
+      // Python 0.4–0.6's PersistentData objects (protocol 4+: memoised strs, label_to_id's values
+      // fetched from the memo) as CPython wrote them (fixtures/make-pickles.py).
+      ...['persistent-data-p4', 'persistent-data-p5', 'persistent-data-300-p5', 'persistent-data-3000-p5'].map((f) => fs.readFileSync(path.join(here, 'fixtures', `${f}.pickle`))),
     ];
     for (const buf of ok) {
       const fast = decodeRustIndexMetadata(buf);
@@ -110,12 +115,14 @@ describe('readIndexMetadata: the Rust-form fast path agrees with the general dec
       variant({ label_to_id: new Map<PyValue, PyValue>([[1, 'a'], [3, 'b'], [4, 'b']]) }),
       variant({ total_elements_added: 2 }),
       variant({ max_seq_id: 'x' }),
-      variant({ max_seq_id: 2 ** 40 }),
       variant({ dimensionality: 1.5 }),
+      // id_to_seq_id is only counted: it must hold exactly id_to_label's ids, once each.
       variant({ id_to_seq_id: { a: 1 } }),
+      variant({ id_to_seq_id: { a: 1, c: 2 } }),
       variant({ something_else: 1 }),
       variant({ id_to_label: { a: 2 ** 30, b: 3 }, label_to_id: new Map<PyValue, PyValue>([[2 ** 30, 'a'], [3, 'b']]), total_elements_added: 2 ** 30 }),
-      fs.readFileSync(path.join(here, 'fixtures', 'persistent-data-p5.pickle')),
+      // Protocols 0–2 name the class with GLOBAL and store memo entries with PUT/BINPUT.
+      ...['persistent-data-p0', 'persistent-data-p1', 'persistent-data-p2'].map((f) => fs.readFileSync(path.join(here, 'fixtures', `${f}.pickle`))),
     ];
     for (const buf of others) {
       expect(decodeRustIndexMetadata(buf)).toBeNull();
@@ -123,9 +130,11 @@ describe('readIndexMetadata: the Rust-form fast path agrees with the general dec
     }
   });
 
+  const pythonSmall = () => fs.readFileSync(path.join(here, 'fixtures', 'persistent-data-p5.pickle'));
+
   it('never reads past the end: every truncation goes to the general path and its error', () => {
-    const buf = rustPickle(new Map(Array.from({ length: 40 }, (_, i) => [`id-${i}`, i + 1] as [string, number])), 40);
-    for (let n = 0; n < buf.length; n++) {
+    const rust = rustPickle(new Map(Array.from({ length: 40 }, (_, i) => [`id-${i}`, i + 1] as [string, number])), 40);
+    for (const buf of [rust, pythonSmall()]) for (let n = 0; n < buf.length; n++) {
       const cut = buf.subarray(0, n);
       expect(decodeRustIndexMetadata(cut)).toBeNull();
       const got = outcome(() => readIndexMetadata(cut, FILE)) as { code?: string };
@@ -135,8 +144,8 @@ describe('readIndexMetadata: the Rust-form fast path agrees with the general dec
   });
 
   it('gives up on flipped bytes unless the result is exactly what the general path decodes', () => {
-    const buf = rustPickle(new Map(Array.from({ length: 20 }, (_, i) => [`id-${i}`, i + 1] as [string, number])), 20);
-    for (let i = 0; i < buf.length; i++) {
+    const rust = rustPickle(new Map(Array.from({ length: 20 }, (_, i) => [`id-${i}`, i + 1] as [string, number])), 20);
+    for (const buf of [rust, pythonSmall()]) for (let i = 0; i < buf.length; i++) {
       for (const flip of [0x01, 0x80]) {
         const bad = Buffer.from(buf);
         bad[i] = bad[i]! ^ flip;
