@@ -52,6 +52,7 @@ export class UnloadedVectors {
     let elementOf: Int32Array = new Int32Array(0);
     let sound = 0;
     let rowProblem: string | null = null;
+    let links = null as { buf: Buffer; upperAt: Int32Array } | null;
     const checkpoint = readCheckpointSettled(source.folderDir, segmentId, {
       space: source.space,
       sink: {
@@ -61,6 +62,7 @@ export class UnloadedVectors {
           if (elementOf[label] === 0) sound++;
           elementOf[label] = internalId + 1;
         },
+        linkLists: (buf, upperAt) => (links = { buf, upperAt }),
         chunk: (buf, firstId, count, header) => {
           if (firstId === 0) rowProblem = null; // a settled re-read starts again
           rowProblem ??= level0RowsProblem(buf, firstId, count, header);
@@ -68,14 +70,13 @@ export class UnloadedVectors {
       },
     });
     const header = checkpoint.header;
-    if (!checkpoint.usable || !header || header.dim !== dim || !checkpoint.graphUsable || rowProblem !== null) return null;
+    if (!checkpoint.usable || !header || header.dim !== dim || !checkpoint.graphUsable || rowProblem !== null || !links) return null;
     // Warnings and errors travel with a loaded collection's answers: that path reports them.
     if (checkpoint.problems.some((p) => p.severity !== 'info') || checkpoint.damagedLabels.size > 0) return null;
     const idToLabel = checkpoint.idToLabel;
     const segmentDir = path.join(source.folderDir, segmentId);
     const norms = source.space === 'cosine' ? readNorms(segmentDir, header.curElementCount) : null;
-    const graph = FileGraph.open(segmentDir, header, source.space);
-    if (!graph) return null;
+    const graph = new FileGraph(segmentDir, header, source.space, links.buf, links.upperAt);
     const self = new UnloadedVectors(checkpoint, graph, elementOf, sound + checkpoint.phantomLabels.length, source.space, source.efSearch, norms);
 
     const seq = source.maxSeqRow() ?? checkpoint.maxSeqId ?? 0;

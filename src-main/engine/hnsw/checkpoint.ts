@@ -207,6 +207,8 @@ export interface CheckpointOptions {
     reserve?(elements: number): void;
     /** A stored vector in place in the read buffer (little-endian float32 at `offset`), of element `internalId`. */
     vector(label: number, buf: Buffer, offset: number, norm: number | null, internalId: number): void;
+    /** link_lists.bin once walked cleanly, with where each element's upper blocks start (walkLinkLists). */
+    linkLists?(buf: Buffer, upperAt: Int32Array): void;
     /** Each chunk of data_level0.bin as read (elements firstId… of `header`), e.g. to take the graph's links in the same pass. */
     chunk?(buf: Buffer, firstId: number, count: number, header: HnswHeader): void;
   };
@@ -255,8 +257,10 @@ export function readCheckpoint(folderAbsPath: string, segmentRelName: string, op
     try {
       const rel = `${segmentRelName}/${LINK_LISTS_FILE}`;
       const linkLists = fs.readFileSync(path.join(dir, LINK_LISTS_FILE));
-      const used = walkLinkLists(linkLists, header, rel);
+      const upperAt = opts.sink?.linkLists ? new Int32Array(header.curElementCount) : undefined;
+      const used = walkLinkLists(linkLists, header, rel, upperAt);
       result.graphUsable = true;
+      if (upperAt) opts.sink!.linkLists!(linkLists, upperAt);
       if (used < linkLists.length) {
         const msg = `${linkLists.length - used} bytes after the last link list are ignored`;
         problems.add('info', 'hnsw.trailing-bytes', LINK_LISTS_FILE, msg);

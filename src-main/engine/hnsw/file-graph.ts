@@ -4,7 +4,7 @@ import type { HnswHeader, Space } from '../../../shared/models.js';
 import { forkDistance, rankedDistance, type ForkDistance } from './fork-distance.js';
 import { linkListBlockBytes } from './header.js';
 import { PairHeap } from './pair-heap.js';
-import { DATA_LEVEL0_FILE, LINK_LISTS_FILE } from './segment-files.js';
+import { DATA_LEVEL0_FILE } from './segment-files.js';
 import type { SearchHit } from './vector-index.js';
 
 /** std::numeric_limits<float>::max(), as in graph-search.ts. */
@@ -40,33 +40,18 @@ export class FileGraph {
   private readonly top = new PairHeap();
   private readonly open = new PairHeap();
   private fd = -1;
+  private readonly dataFile: string;
 
-  private constructor(
-    private readonly dataFile: string,
+  constructor(
+    segmentDir: string,
     readonly header: HnswHeader,
     space: Space,
-    /** link_lists.bin, and where each element's upper-level blocks start in it (−1: level 0 only). */
+    /** link_lists.bin, and where each element's level-1 block starts + 1 (0: level 0 only), from walkLinkLists. */
     private readonly linkLists: Buffer,
     private readonly upperAt: Int32Array,
   ) {
+    this.dataFile = path.join(segmentDir, DATA_LEVEL0_FILE);
     this.distance = forkDistance(space, header.dim);
-  }
-
-  /** Indexes link_lists.bin (sizes only; blocks are read as the walk reaches them). Null if it does not fit the header. */
-  static open(segmentDir: string, header: HnswHeader, space: Space): FileGraph | null {
-    const linkLists = fs.readFileSync(path.join(segmentDir, LINK_LISTS_FILE));
-    const block = linkListBlockBytes(header);
-    const upperAt = new Int32Array(header.curElementCount).fill(-1);
-    let pos = 0;
-    for (let i = 0; i < header.curElementCount; i++) {
-      if (pos + 4 > linkLists.length) return null;
-      const size = linkLists.readUInt32LE(pos);
-      const level = size / block;
-      if (!Number.isInteger(level) || level > header.maxLevel || pos + 4 + size > linkLists.length) return null;
-      if (level > 0) upperAt[i] = pos + 4;
-      pos += 4 + size;
-    }
-    return new FileGraph(path.join(segmentDir, DATA_LEVEL0_FILE), header, space, linkLists, upperAt);
   }
 
   /** Internal id `id`'s row, read once per search. */
@@ -110,7 +95,7 @@ export class FileGraph {
       if (n > h.maxM0) throw new FileGraphDamage(`element ${id} has ${n} level-0 neighbours, more than maxM0 ${h.maxM0}`);
       return this.ids(bytes, 4, n, id);
     }
-    const at = this.upperAt[id]! + (level - 1) * linkListBlockBytes(h);
+    const at = this.upperAt[id]! - 1 + (level - 1) * linkListBlockBytes(h);
     const n = this.linkLists.readUInt32LE(at) & 0xffff;
     if (n > h.maxM) throw new FileGraphDamage(`element ${id} has ${n} neighbours on level ${level}, more than maxM ${h.maxM}`);
     return this.ids(this.linkLists, at + 4, n, id);
@@ -127,7 +112,7 @@ export class FileGraph {
   }
 
   private levelOf(id: number): number {
-    const at = this.upperAt[id]!;
+    const at = this.upperAt[id]! - 1;
     if (at < 0) return 0;
     return this.linkLists.readUInt32LE(at - 4) / linkListBlockBytes(this.header);
   }

@@ -208,24 +208,34 @@ function decodeRust(c: Cursor): IndexMetadata | null {
  * is empty; anything else goes to the general path.
  */
 function idToSeqIdCount(c: Cursor, idToLabel: Collected | null): number {
+  const buf = c.buf;
+  const firstMemo = idToLabel?.firstMemo ?? -1;
   let count = 0;
   let idsA = 0;
   let idsB = 0;
-  eachPair(c, (keyOp) => {
-    let h = FNV_OFFSET;
-    if (keyOp === OP.BINGET || keyOp === OP.LONG_BINGET) {
-      const entry = c.memoArg(keyOp) - (idToLabel?.firstMemo ?? -1);
-      if (!idToLabel || idToLabel.firstMemo < 0 || entry < 0 || entry >= idToLabel.n) throw GIVE_UP;
-      h = idToLabel.hash[entry]!;
-    } else {
-      const s = c.str(keyOp);
-      for (let k = s; k < c.pos; k++) h = Math.imul(h ^ c.buf[k]!, FNV_PRIME);
+  // One flat loop, for the same reason as collectIdToLabel (a Python pickle holds an entry per id).
+  for (;;) {
+    const save = c.pos;
+    if (c.op() !== OP.MARK) {
+      c.pos = save;
+      break;
     }
-    c.uint(c.op());
-    idsA = (idsA + pairLaneA(h, 0)) | 0;
-    idsB = (idsB + pairLaneB(h, 0)) | 0;
-    count++;
-  });
+    for (let op = c.op(); op !== OP.SETITEMS; op = c.op()) {
+      let h = FNV_OFFSET;
+      if (op === OP.BINGET || op === OP.LONG_BINGET) {
+        const entry = c.memoArg(op) - firstMemo;
+        if (!idToLabel || firstMemo < 0 || entry < 0 || entry >= idToLabel.n) throw GIVE_UP;
+        h = idToLabel.hash[entry]!;
+      } else {
+        const s = c.str(op);
+        for (let k = s; k < c.pos; k++) h = Math.imul(h ^ buf[k]!, FNV_PRIME);
+      }
+      c.uint(c.op());
+      idsA = (idsA + pairLaneA(h, 0)) | 0;
+      idsB = (idsB + pairLaneB(h, 0)) | 0;
+      count++;
+    }
+  }
   if (count > 0 && (!idToLabel || count !== idToLabel.n || idsA !== idToLabel.idsA || idsB !== idToLabel.idsB)) throw GIVE_UP;
   return count;
 }

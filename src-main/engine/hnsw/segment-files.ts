@@ -104,7 +104,12 @@ export function readStandardHeaderBytes(segmentDirAbs: string): Buffer {
  * Returns Σ(4 + size), the bytes the standard index needs. Throws CORRUPT_HNSW naming the element
  * when the walk runs off the end or a size cannot be a whole number of level blocks.
  */
-export function walkLinkLists(buf: Buffer, header: HnswHeader, relFile: string): number {
+/**
+ * Walks link_lists.bin's per-element blocks, checking each against the header; returns the bytes
+ * used. `upperAt`, when given, receives where each element's level-1 block starts, + 1 (0: the
+ * element lives on level 0 only), for a reader that fetches blocks as it needs them.
+ */
+export function walkLinkLists(buf: Buffer, header: HnswHeader, relFile: string, upperAt?: Int32Array): number {
   const block = linkListBlockBytes(header);
   const fail = (code: 'hnsw.truncated' | 'hnsw.bad-link-lists', problem: string): never => {
     throw new InspectorError('CORRUPT_HNSW', `${relFile}: ${problem}`, { file: relFile, problem: code });
@@ -126,6 +131,7 @@ export function walkLinkLists(buf: Buffer, header: HnswHeader, relFile: string):
       const where = `inside element ${i}'s ${size}-byte link list (starts at byte ${pos + 4})`;
       fail('hnsw.truncated', `file ends at byte ${buf.length} ${where}`);
     }
+    if (upperAt && level > 0) upperAt[i] = pos + 5;
     pos += 4 + size;
   }
   return pos;
