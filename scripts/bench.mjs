@@ -189,8 +189,10 @@ for (const size of sizes) {
   // At 5M the target is against the raw vector bytes (records × 128 float32s), not Chroma.
   const memoryTarget = size === '5m' ? { ofVectors: 1.3, vectorsMb: (records * 128 * 4) / 2 ** 20 } : { memory: 0.8 };
   add(size, 'peak memory (MB)', viaClient.peakRssMb, viaFolder.peakRssMb, theirs?.peakRssMb, memoryTarget, 'MB');
-  const extras = await measureExtras({ root, folder, size, records, chroma, runs, log });
+  const extras = await measureExtras({ root, folder, size, records, chroma, runs, log, notes });
   for (const e of extras) add(size, e.label, e.ours, null, e.theirs, e.target, e.unit);
+  // Each size's rows as soon as they exist: a later failure must not lose them.
+  log(`${size} rows so far: ${JSON.stringify(rows.filter((r) => r.size === size))}`);
 }
 
 if (sizes.includes('100k')) {

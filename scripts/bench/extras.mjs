@@ -61,12 +61,25 @@ async function gridPage(root, folder, records) {
   }
 }
 
-export async function measureExtras({ root, folder, size, records, log }) {
+/** Sizes whose map and backup rows are left out: drawing 5M points and zipping 7 GB twice would take the bench's whole budget. */
+const NO_MAP_OR_BACKUP = new Set(['5m']);
+
+export async function measureExtras({ root, folder, size, records, log, notes = [] }) {
   const rows = [];
   log(`${size}: records grid through the server…`);
-  const grid = await gridPage(root, folder, records);
-  rows.push({ label: 'records grid first page with embedding preview, via serve', ours: grid.first, theirs: null, target: { within: 50 }, unit: 'ms' });
-  rows.push({ label: 'records grid page at a random offset, via serve (p50)', ours: grid.p50, theirs: null, target: { within: 50 }, unit: 'ms' });
+  try {
+    const grid = await gridPage(root, folder, records);
+    rows.push({ label: 'records grid first page with embedding preview, via serve', ours: grid.first, theirs: null, target: { within: 50 }, unit: 'ms' });
+    rows.push({ label: 'records grid page at a random offset, via serve (p50)', ours: grid.p50, theirs: null, target: { within: 50 }, unit: 'ms' });
+  } catch (err) {
+    // A failed row must not lose the rows measured before it (at 5M those took half an hour).
+    notes.push(`${size}: the records grid rows failed: ${err.message}`);
+    log(`${size}: records grid failed: ${err.message}`);
+  }
+  if (NO_MAP_OR_BACKUP.has(size)) {
+    notes.push(`${size}: the embedding map and backup rows are not measured at this size (time budget).`);
+    return rows;
+  }
 
   log(`${size}: embedding map in headless Chromium…`);
   const map = await measureMapDraw(root, folder);
