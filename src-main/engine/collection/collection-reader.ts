@@ -2,7 +2,7 @@ import type { CollectionInfo, HnswParams, Problem, SegmentInfo } from '../../../
 import type { CatalogCollection } from '../catalog/read-catalog.js';
 import type { FolderContext } from './folder-context.js';
 import type { WalRecord } from '../wal/decode-row.js';
-import type { HeaderOnlyResult } from '../hnsw/checkpoint.js';
+import type { DecodedPickle, HeaderOnlyResult } from '../hnsw/checkpoint.js';
 import { resolveHnswParams } from '../catalog/hnsw-params.js';
 import { readHeaderOnly } from '../hnsw/checkpoint.js';
 import { decodeSeqId, seqIdEncoding } from '../sqlite/seq-id.js';
@@ -77,7 +77,7 @@ export class CollectionReader {
   checkpointSummary(): HeaderOnlyResult | null {
     if (this.vectorCache?.checkpoint) {
       const cp = this.vectorCache.checkpoint;
-      return { folderExists: cp.files.length > 0, files: cp.files, header: cp.header, pickle: cp.pickle, hasCheckpoint: cp.usable, problems: cp.problems, indexMetadata: null };
+      return { folderExists: cp.files.length > 0, files: cp.files, header: cp.header, pickle: cp.pickle, hasCheckpoint: cp.usable, problems: cp.problems, indexMetadata: null, decodedPickle: null };
     }
     if (this.summaryCache === undefined) {
       const seg = this.catalog.vectorSegment;
@@ -109,6 +109,15 @@ export class CollectionReader {
     return this.overlayCache;
   }
 
+  /** A decoded pickle a reader of the vectors may take over (DecodedPickle), given once. */
+  private sparePickle: DecodedPickle | null = null;
+
+  private takePickle(): DecodedPickle | null {
+    const spare = this.sparePickle ?? this.summaryCache?.decodedPickle ?? null;
+    this.sparePickle = null;
+    return spare;
+  }
+
   private vectorSource(): VectorSource {
     const seg = this.catalog.vectorSegment;
     return {
@@ -122,17 +131,22 @@ export class CollectionReader {
       readTail: (after) => readWalTail(this.ctx.db, this.catalog.topic, after, { vectorsOnly: true }),
       readOverlap: (upTo, limit) => readWalBefore(this.ctx.db, this.catalog.topic, upTo, limit),
       maxKnownSeq: (enough) => this.maxKnownSeq(enough),
+      pickle: this.takePickle(),
     };
   }
 
   /** `forQuery`: load for a search (see VectorState.load); any later call gets the same state. */
   vectors(opts: { forQuery?: boolean } = {}): VectorState {
     if (!this.vectorCache) {
-      // The load decodes the pickle for itself: the overview's copy (kept for previews) and the
-      // first query's go first, so a large collection never holds two.
+      // The load takes over the pickle the overview or the first query decoded (if its file is
+      // unchanged) and edits its maps: the overview lets go of it, so no one sees the edits.
       this.previewCache = undefined;
-      if (this.summaryCache) this.summaryCache.indexMetadata = null;
-      this.vectorCache = VectorState.load(this.vectorSource(), opts);
+      const source = this.vectorSource();
+      if (this.summaryCache) {
+        this.summaryCache.indexMetadata = null;
+        this.summaryCache.decodedPickle = null;
+      }
+      this.vectorCache = VectorState.load(source, opts);
       this.previewCache = undefined; // the loaded vectors answer previews now
     }
     return this.vectorCache;
@@ -148,7 +162,7 @@ export class CollectionReader {
   takeUnloadedVectors(): UnloadedVectors | null {
     if (this.vectorCache || this.firstQueryOffered) return null;
     this.firstQueryOffered = true;
-    return UnloadedVectors.open(this.vectorSource(), {
+    return UnloadedVectors.open({ ...this.vectorSource(), keepPickle: (p) => (this.sparePickle = p) }, {
       count: () => this.count(),
       sampleRecordIds: (n) => this.sampleRecordIds(n),
       overlayEmpty: () => this.overlay().live.size === 0 && this.overlay().shadowed.size === 0,

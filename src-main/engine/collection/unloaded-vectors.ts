@@ -55,6 +55,7 @@ export class UnloadedVectors {
     let links = null as { buf: Buffer; upperAt: Int32Array } | null;
     const checkpoint = readCheckpointSettled(source.folderDir, segmentId, {
       space: source.space,
+      pickle: source.pickle,
       sink: {
         reserve: (n) => (elementOf = new Int32Array(Math.max(1024, n + 1))),
         vector: (label, _buf, _offset, _norm, internalId) => {
@@ -69,6 +70,8 @@ export class UnloadedVectors {
         },
       },
     });
+    // Nothing here edits the pickle's maps: the vector load may take it over.
+    source.keepPickle?.(checkpoint.decodedPickle);
     const header = checkpoint.header;
     if (!checkpoint.usable || !header || header.dim !== dim || !checkpoint.graphUsable || rowProblem !== null || !links) return null;
     // Warnings and errors travel with a loaded collection's answers: that path reports them.

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { HnswHeader, Problem, Space } from '../../../shared/models.js';
 import { InspectorError } from '../../../shared/errors.js';
 import type { WalRecord } from '../wal/decode-row.js';
-import { readCheckpointSettled, type CheckpointResult } from '../hnsw/checkpoint.js';
+import { readCheckpointSettled, type CheckpointResult, type DecodedPickle } from '../hnsw/checkpoint.js';
 import { compareHits, norm32, normalizeForStorage, normalizeQuery } from '../hnsw/vector-math.js';
 import { VectorSlab } from '../hnsw/vector-slab.js';
 import { CheckpointGraph } from '../hnsw/graph-search.js';
@@ -33,6 +33,10 @@ export interface VectorSource {
   readOverlap?(upToSeq: number, limit: number): WalRecord[];
   /** The highest seq the database has seen (WAL, records, metadata segment), or null if unknown. */
   maxKnownSeq?(enough?: number): number | null;
+  /** A pickle an earlier reader decoded (used if its file is unchanged; the load edits its maps). */
+  pickle?: DecodedPickle | null;
+  /** Receives the pickle a reader that does not edit it decoded, for the next one. */
+  keepPickle?(pickle: DecodedPickle | null): void;
 }
 
 /**
@@ -81,6 +85,7 @@ export class VectorState {
       // Settled: a checkpoint Chroma is persisting right now is read again, not taken as damaged.
       checkpoint = readCheckpointSettled(source.folderDir, source.vectorSegmentId, {
         space: source.space,
+        pickle: source.pickle,
         sink: {
           reserve: (n) => (slab = new VectorSlab(source.space, dim, n)),
           vector: (label, buf, offset, norm) => slab.putFromBuffer(label, buf, offset, norm),

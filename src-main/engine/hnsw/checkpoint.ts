@@ -53,6 +53,8 @@ export interface CheckpointResult {
   damagedLabels: Set<number>;
   /** link_lists.bin walked cleanly: the HNSW graph can be built from the files (exact search never needs it). */
   graphUsable: boolean;
+  /** The pickle as decoded, for a later reader of the same segment (null if it did not decode). */
+  decodedPickle: DecodedPickle | null;
 }
 
 export interface HeaderOnlyResult {
@@ -68,6 +70,8 @@ export interface HeaderOnlyResult {
    * decoding a million-entry pickle takes most of a second, and the overview already did it.
    */
   indexMetadata: IndexMetadata | null;
+  /** indexMetadata with its file's stamp, to hand on (see DecodedPickle). */
+  decodedPickle: DecodedPickle | null;
 }
 
 /** Issues found while reading, each tied to a file of the segment. */
@@ -92,14 +96,33 @@ class Problems {
 
 const IGNORED = 'Chroma ignores the .bin files and replays the whole WAL';
 
-type PickleState = { kind: 'absent' } | { kind: 'corrupt' } | { kind: 'ok'; meta: IndexMetadata };
+type PickleState = { kind: 'absent' } | { kind: 'corrupt' } | { kind: 'ok'; meta: IndexMetadata; stamp: string };
 
-function loadPickle(dir: string, seg: string, listing: SegmentListing, problems: Problems): PickleState {
+/**
+ * A decoded index_metadata.pickle and the size and modification time of the file it came from:
+ * one reader hands it to the next (overview → first query → vector load) while the file is
+ * unchanged, since decoding it is seconds at millions of ids. Its maps must not have been edited.
+ */
+export interface DecodedPickle {
+  meta: IndexMetadata;
+  stamp: string;
+}
+
+function fileStamp(file: string): string {
+  const st = fs.statSync(file, { bigint: true });
+  return `${st.size}:${st.mtimeNs}`;
+}
+
+function loadPickle(dir: string, seg: string, listing: SegmentListing, problems: Problems, decoded?: DecodedPickle | null): PickleState {
   if (!listing.sizes.has(PICKLE_FILE)) return { kind: 'absent' };
   try {
-    const buf = fs.readFileSync(path.join(dir, PICKLE_FILE));
+    const file = path.join(dir, PICKLE_FILE);
+    // Stamped before reading: a write in between makes the next reader decode it again.
+    const stamp = fileStamp(file);
+    if (decoded && decoded.stamp === stamp) return { kind: 'ok', meta: decoded.meta, stamp };
+    const buf = fs.readFileSync(file);
     const rel = `${seg}/${PICKLE_FILE}`;
-    return { kind: 'ok', meta: readIndexMetadata(buf, rel) };
+    return { kind: 'ok', meta: readIndexMetadata(buf, rel), stamp };
   } catch (err) {
     if (!(err instanceof InspectorError)) throw err;
     problems.addError('error', 'pickle.corrupt', PICKLE_FILE, err);
@@ -185,7 +208,7 @@ function emptyResult(files: FileEntry[], problems: Problem[]): CheckpointResult 
   return {
     usable: false, header: null, pickle: null, files, problems, maxSeqId: null, idToLabel: new Map(), labelToId: new Map(),
     totalElementsAdded: 0, deletedCount: 0, vectors: new Map(), storedVectors: new Map(), phantomLabels: [],
-    damagedLabels: new Set(), graphUsable: false,
+    damagedLabels: new Set(), graphUsable: false, decodedPickle: null,
   };
 }
 
@@ -196,6 +219,8 @@ function emptyResult(files: FileEntry[], problems: Problem[]): CheckpointResult 
  */
 export interface CheckpointOptions {
   space: Space;
+  /** The pickle an earlier reader decoded, used if its file is unchanged (see DecodedPickle). */
+  pickle?: DecodedPickle | null;
   /**
    * Receives each live element's stored vector (and its cosine norm) during the scan, instead of
    * the result holding copies in `vectors`/`storedVectors`: large segments are loaded straight
@@ -228,7 +253,8 @@ export function readCheckpoint(folderAbsPath: string, segmentRelName: string, op
   }
   reportListing(listing, problems);
 
-  const pickle = loadPickle(dir, segmentRelName, listing, problems);
+  const pickle = loadPickle(dir, segmentRelName, listing, problems, opts.pickle);
+  if (pickle.kind === 'ok') result.decodedPickle = { meta: pickle.meta, stamp: pickle.stamp };
   if (pickle.kind !== 'ok' || pickle.meta.idToLabel.size === 0) {
     // Chroma ignores the .bin files then, so their state is only informative.
     if (pickle.kind === 'absent') {
@@ -428,7 +454,7 @@ export function readCheckpointSettled(folderAbsPath: string, segmentRelName: str
     const now = filesStamp(folderAbsPath, segmentRelName);
     if (now === before) break;
     before = now;
-    result = readCheckpoint(folderAbsPath, segmentRelName, opts);
+    result = readCheckpoint(folderAbsPath, segmentRelName, { ...opts, pickle: null });
   }
   return result;
 }
@@ -533,6 +559,7 @@ export function readHeaderOnly(folderAbsPath: string, segmentRelName: string): H
     hasCheckpoint: false,
     problems: problems.list,
     indexMetadata: null,
+    decodedPickle: null,
   };
   if (!listing.folderExists) {
     problems.add('info', 'hnsw.missing-folder', null, 'segment folder does not exist; all vectors come from the WAL');
@@ -543,6 +570,7 @@ export function readHeaderOnly(folderAbsPath: string, segmentRelName: string): H
   if (pickle.kind === 'ok') {
     out.pickle = pickle.meta.summary;
     out.indexMetadata = pickle.meta;
+    out.decodedPickle = { meta: pickle.meta, stamp: pickle.stamp };
   }
   out.hasCheckpoint = pickle.kind === 'ok' && pickle.meta.idToLabel.size > 0;
   const severity = out.hasCheckpoint ? 'error' : 'info';
