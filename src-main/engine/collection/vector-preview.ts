@@ -12,6 +12,8 @@ import type { CollectionReader } from './collection-reader.js';
 const WINDOW = 8192;
 /** A page whose guessed positions spread wider than this is looked up in the full table at once. */
 const MAX_SPREAD = 65_536;
+/** How much of the window one read takes. */
+const PREVIEW_CHUNK_BYTES = 1 << 20;
 
 /**
  * The leading components of a few records' vectors, read straight from the checkpoint files, so a
@@ -28,6 +30,7 @@ const MAX_SPREAD = 65_536;
  */
 export class CheckpointPreview {
   private labelToElement: Int32Array | null = null;
+  private scratch: Buffer | null = null;
 
   private constructor(
     private readonly segmentDir: string,
@@ -127,17 +130,24 @@ export class CheckpointPreview {
     const want = new Set(labels);
     const found = new Map<number, number>();
     const { sizeDataPerElement: size, labelOffset } = this.header;
-    const buf = Buffer.allocUnsafe((hi - lo) * size);
+    // The window is ~10 MB of elements: read through one reused buffer, since fresh memory for
+    // every page costs more (each new page faults in) than reading the window itself.
+    const perChunk = Math.max(1, Math.floor(PREVIEW_CHUNK_BYTES / size));
+    const buf = (this.scratch ??= Buffer.allocUnsafe(perChunk * size));
     const fd = fs.openSync(path.join(this.segmentDir, DATA_LEVEL0_FILE), 'r');
     try {
-      const got = fs.readSync(fd, buf, 0, buf.length, lo * size);
-      for (let e = 0; (e + 1) * size <= got; e++) {
-        const base = e * size;
-        if (isDeletedAt(buf, base)) continue;
-        const label = labelAt(buf, base, labelOffset);
-        if (!want.has(label)) continue;
-        if (found.has(label)) return null; // live twice: the full load rejects it, and names it
-        found.set(label, lo + e);
+      for (let first = lo; first < hi; first += perChunk) {
+        const count = Math.min(perChunk, hi - first);
+        const got = fs.readSync(fd, buf, 0, count * size, first * size);
+        for (let e = 0; (e + 1) * size <= got; e++) {
+          const base = e * size;
+          if (isDeletedAt(buf, base)) continue;
+          const label = labelAt(buf, base, labelOffset);
+          if (!want.has(label)) continue;
+          if (found.has(label)) return null; // live twice: the full load rejects it, and names it
+          found.set(label, first + e);
+        }
+        if (got < count * size) break;
       }
     } finally {
       fs.closeSync(fd);
