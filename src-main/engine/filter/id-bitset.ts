@@ -74,11 +74,20 @@ export class IdBitset {
   }
 
   count(): number {
+    // An indexed loop: often run once, cold, over a whole collection (156,000 words at 5M), where
+    // for…of's iterator costs ten times the popcount.
+    const w = this.words;
     let n = 0;
-    for (let v of this.words) {
+    for (let i = 0; i < w.length; i++) {
+      let v = w[i]!;
+      if (v === 0) continue;
+      if (v === 0xffffffff) {
+        n += 32;
+        continue;
+      }
       v = v - ((v >>> 1) & 0x55555555);
       v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-      n += (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+      n += Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
     }
     return n;
   }
