@@ -6,6 +6,8 @@ import { grownInto } from '../util/grow-typed.js';
 import { KIND_BOOL, KIND_FLOAT, KIND_INT, KIND_STRING, type ColumnSource, type ScalarColumn } from './execute-bitset.js';
 import type { WhereNode } from './where-ast.js';
 
+/** SQL leaves kept with their matches (a bit per record: 625 KB each at five million). */
+const MAX_CACHED_LEAVES = 8;
 const MAX_CACHED_COLUMNS = 16;
 
 /**
@@ -16,6 +18,7 @@ const MAX_CACHED_COLUMNS = 16;
 export class SqlColumnSource implements ColumnSource {
   private universeCache: IdBitset | null = null;
   private readonly columns = new Map<string, ScalarColumn>();
+  private readonly leaves = new Map<string, IdBitset>();
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -134,6 +137,22 @@ export class SqlColumnSource implements ColumnSource {
    */
   sqlLeaf(node: WhereNode): IdBitset {
     const { sql, params } = compileWhere(node, this.ctx);
+    // The same leaf again (a document filter asked with another query vector, the grid's next
+    // page) reuses its matches: this source lives as long as the folder's data does not change.
+    const key = JSON.stringify([sql, params], (_, v: unknown) => (typeof v === 'bigint' ? { bigint: String(v) } : v));
+    const hit = this.leaves.get(key);
+    if (hit) {
+      this.leaves.delete(key);
+      this.leaves.set(key, hit);
+      return hit.clone();
+    }
+    const out = this.runSqlLeaf(node, sql, params);
+    this.leaves.set(key, out.clone());
+    if (this.leaves.size > MAX_CACHED_LEAVES) this.leaves.delete(this.leaves.keys().next().value!);
+    return out;
+  }
+
+  private runSqlLeaf(node: WhereNode, sql: string, params: unknown[]): IdBitset {
     const positive = (node.kind === 'contains' && !node.negate) || (node.kind === 'document' && 'negate' in node.doc && !node.doc.negate);
     const ids = (
       positive

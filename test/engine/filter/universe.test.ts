@@ -3,6 +3,7 @@ import { IdBitset } from '../../../src-main/engine/filter/id-bitset.js';
 import { SqlColumnSource } from '../../../src-main/engine/filter/sql-column-source.js';
 import { segmentIdRange } from '../../../src-main/engine/collection/segment-records.js';
 import { createSegment, I } from './sql-harness.js';
+import { docContains, whereDocument } from '../../../src-main/engine/filter/where-ast.js';
 
 // A records page in Chroma's order with no filter walks the "universe" bit set of the segment's
 // ids. When the table holds one segment whose ids have no gap it is made from the id range alone;
@@ -66,5 +67,25 @@ describe('the universe of a segment', () => {
     const seg = segmentWith(50);
     expect(segmentIdRange(seg.db, 'seg', () => 50)).toEqual({ first: 1, count: 50 });
     expect(segmentIdRange(seg.db, 'seg', () => 49)).toBeNull();
+  });
+});
+
+describe('SQL leaves asked again', () => {
+  it('give the same matches as SQL, however the caller changed an earlier answer', () => {
+    const seg = createSegment('latest');
+    for (let i = 0; i < 200; i++) seg.insert({ id: `r${i}`, metadata: new Map(), document: i % 7 === 0 ? `a needle ${i}` : `hay ${i}` });
+    const expected = (text: string) =>
+      (seg.db.prepare("SELECT e.id FROM embeddings e JOIN embedding_metadata m ON m.id = e.id WHERE m.key = 'chroma:document' AND instr(m.string_value, ?) > 0 ORDER BY e.id").pluck().safeIntegers(false).all(text) as number[]);
+    const source = new SqlColumnSource(seg.db, seg.ctx, 'seg');
+    const needle = whereDocument(docContains('needle'));
+    const first = source.sqlLeaf(needle);
+    expect([...first.ids()]).toEqual(expected('needle'));
+    // Callers combine leaves in place (and / andNot): the kept matches must not change with them.
+    first.andNot(IdBitset.full(first.base, first.span));
+    expect(first.count()).toBe(0);
+    expect([...source.sqlLeaf(needle).ids()]).toEqual(expected('needle'));
+    expect([...source.sqlLeaf(whereDocument(docContains('hay 1'))).ids()]).toEqual(expected('hay 1'));
+    expect([...source.sqlLeaf(needle).ids()]).toEqual(expected('needle'));
+    expect(expected('needle').length).toBeGreaterThan(20);
   });
 });
