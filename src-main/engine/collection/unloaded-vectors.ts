@@ -7,13 +7,9 @@ import { normalizeQuery } from '../hnsw/vector-math.js';
 import { LENGTH_FILE, readRange } from '../hnsw/segment-files.js';
 import type { SearchHit } from '../hnsw/vector-index.js';
 import { OVERLAP_ROWS, checkCheckpointAgainstWal, checkSeqAhead } from './checkpoint-wal-check.js';
-import type { VectorSource } from './vector-state.js';
+import { isDegradedIndex, type VectorSource } from './vector-state.js';
+import { SPOT_CHECKS } from './vector-coverage.js';
 
-/** As in vector-state.ts: Chroma brute-forces an index with over 20 % deleted and under 100 live. */
-const DEGRADED_DELETED_SHARE = 0.2;
-const DEGRADED_MAX_LIVE = 100;
-/** Record ids spot-checked against the pickle, as vector-coverage.ts's evidentlyCovered does. */
-const SPOT_CHECKS = 64;
 
 /** What the collection's records say, for the coverage proof a query needs (vector-coverage.ts). */
 export interface RecordFacts {
@@ -92,7 +88,7 @@ export class UnloadedVectors {
     if (source.readTail(seq).length > 0) return null;
     // Chroma's degraded-index rule answers exactly: the loaded path does that.
     const total = header.curElementCount;
-    if (self.live === 0 || ((total - self.live) / total > DEGRADED_DELETED_SHARE && self.live < DEGRADED_MAX_LIVE)) return null;
+    if (self.live === 0 || isDegradedIndex(total, self.live)) return null;
     // The proof vector-coverage.ts asks of a loaded collection before any query.
     if (!records.overlayEmpty() || sound !== idToLabel.size || records.count() !== idToLabel.size) return null;
     if (!records.sampleRecordIds(SPOT_CHECKS).every((id) => idToLabel.has(id))) return null;

@@ -55,7 +55,8 @@ export function vectorCoverage(reader: CollectionReader): VectorCoverage {
   return cov;
 }
 
-const SPOT_CHECKS = 64;
+/** Record ids checked against the vector ids before a query (evidentlyCovered, unloaded-vectors.ts). */
+export const SPOT_CHECKS = 64;
 const evident = new WeakMap<VectorState, boolean>();
 
 /**

@@ -19,6 +19,11 @@ const DEGRADED_DELETED_SHARE = 0.2;
 /** …and fewer live elements than this (rust/segment/src/local_hnsw.rs, query_embedding). */
 const DEGRADED_MAX_LIVE = 100;
 
+/** Whether Chroma answers an index of `total` elements, `live` of them live, by brute force. */
+export function isDegradedIndex(total: number, live: number): boolean {
+  return (total - live) / total > DEGRADED_DELETED_SHARE && live < DEGRADED_MAX_LIVE;
+}
+
 export interface VectorSource {
   space: Space;
   dimension: number | null;
@@ -277,7 +282,7 @@ export class VectorState {
     const newElements = Math.max(0, this.nextLabel - 1 - Math.max(this.checkpoint!.totalElementsAdded, links.maxLabel));
     const total = links.count + newElements;
     if (live === 0) return [];
-    if ((total - live) / total > DEGRADED_DELETED_SHARE && live < DEGRADED_MAX_LIVE) return this.slab.search(q, k, allowed);
+    if (isDegradedIndex(total, live)) return this.slab.search(q, k, allowed);
     const vectorAt = links.vectorAt;
     const labels = links.labels;
     const ef = opts.efSearch ?? this.source.efSearch;
