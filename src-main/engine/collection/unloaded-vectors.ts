@@ -10,7 +10,6 @@ import { OVERLAP_ROWS, checkCheckpointAgainstWal, checkSeqAhead } from './checkp
 import { isDegradedIndex, type VectorSource } from './vector-state.js';
 import { SPOT_CHECKS } from './vector-coverage.js';
 
-
 /** What the collection's records say, for the coverage proof a query needs (vector-coverage.ts). */
 export interface RecordFacts {
   count(): number;
@@ -93,11 +92,6 @@ export class UnloadedVectors {
     if (!records.overlayEmpty() || sound !== idToLabel.size || records.count() !== idToLabel.size) return null;
     if (!records.sampleRecordIds(SPOT_CHECKS).every((id) => idToLabel.has(id))) return null;
     return self;
-  }
-
-  /** The decoded pickle's maps, for the full load to take over. */
-  get checked(): CheckpointResult {
-    return this.checkpoint;
   }
 
   idOf(label: number): string | undefined {

@@ -3,13 +3,11 @@ import path from 'node:path';
 import type { HnswHeader, Space } from '../../../shared/models.js';
 import { forkDistance, rankedDistance, type ForkDistance } from './fork-distance.js';
 import { linkListBlockBytes } from './header.js';
+import { FLT_MAX } from './graph-search.js';
+import { isDeletedAt, labelAt } from './level0-scan.js';
 import { PairHeap } from './pair-heap.js';
 import { DATA_LEVEL0_FILE } from './segment-files.js';
 import type { SearchHit } from './vector-index.js';
-
-/** std::numeric_limits<float>::max(), as in graph-search.ts. */
-const FLT_MAX = 3.4028234663852886e38;
-const DELETED_FLAG = 0x01;
 
 /** One element of data_level0.bin as read: its neighbours, flags, label and stored vector. */
 interface Row {
@@ -69,8 +67,7 @@ export class FileGraph {
       bytes.byteOffset % 4 === 0
         ? new Float32Array(bytes.buffer, bytes.byteOffset + h.offsetData, h.dim)
         : Float32Array.from({ length: h.dim }, (_, i) => bytes.readFloatLE(h.offsetData + 4 * i));
-    const label = bytes.readUInt32LE(h.labelOffset) + bytes.readUInt32LE(h.labelOffset + 4) * 2 ** 32;
-    const row = { bytes, vector, label, deleted: (bytes[2]! & DELETED_FLAG) !== 0 };
+    const row = { bytes, vector, label: labelAt(bytes, 0, h.labelOffset), deleted: isDeletedAt(bytes, 0) };
     this.rows.set(id, row);
     return row;
   }

@@ -6,7 +6,7 @@ import { BATCH_CAPACITY, type DistanceBatch } from './simd-kernel.js';
 import type { SearchHit } from './vector-index.js';
 
 /** std::numeric_limits<float>::max(): the fork's lower bound while no result is held. */
-const FLT_MAX = 3.4028234663852886e38;
+export const FLT_MAX = 3.4028234663852886e38;
 
 /**
  * Chroma's searchKnn over a persisted graph (docs/format.md §10.2, the fork's hnswalg.h), step for
