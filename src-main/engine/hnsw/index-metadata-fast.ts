@@ -208,8 +208,6 @@ function decodeRust(c: Cursor): IndexMetadata | null {
  * is empty; anything else goes to the general path.
  */
 function idToSeqIdCount(c: Cursor, idToLabel: Collected | null): number {
-  const buf = c.buf;
-  const firstMemo = idToLabel?.firstMemo ?? -1;
   let count = 0;
   let idsA = 0;
   let idsB = 0;
@@ -221,15 +219,7 @@ function idToSeqIdCount(c: Cursor, idToLabel: Collected | null): number {
       break;
     }
     for (let op = c.op(); op !== OP.SETITEMS; op = c.op()) {
-      let h = FNV_OFFSET;
-      if (op === OP.BINGET || op === OP.LONG_BINGET) {
-        const entry = c.memoArg(op) - firstMemo;
-        if (!idToLabel || firstMemo < 0 || entry < 0 || entry >= idToLabel.n) throw GIVE_UP;
-        h = idToLabel.hash[entry]!;
-      } else {
-        const s = c.str(op);
-        for (let k = s; k < c.pos; k++) h = Math.imul(h ^ buf[k]!, FNV_PRIME);
-      }
+      const h = idHashAt(c, op, idToLabel);
       c.uint(c.op());
       idsA = (idsA + pairLaneA(h, 0)) | 0;
       idsB = (idsB + pairLaneB(h, 0)) | 0;
@@ -327,6 +317,24 @@ function skipLabelToId(c: Cursor): void {
 }
 
 /**
+ * The idHash of an id value at the cursor (its opcode `op` already read): a str's bytes, or — as
+ * Python's pickler writes the id str objects id_to_label already holds — a memo fetch of the
+ * id_to_label entry it names. Anything else gives up.
+ */
+function idHashAt(c: Cursor, op: number, idToLabel: Collected | null): number {
+  if (op === OP.BINGET || op === OP.LONG_BINGET) {
+    const entry = c.memoArg(op) - (idToLabel?.firstMemo ?? -1);
+    if (!idToLabel || idToLabel.firstMemo < 0 || entry < 0 || entry >= idToLabel.n) throw GIVE_UP;
+    return idToLabel.hash[entry]!;
+  }
+  const buf = c.buf;
+  const s = c.str(op);
+  let h = FNV_OFFSET;
+  for (let k = s; k < c.pos; k++) h = Math.imul(h ^ buf[k]!, FNV_PRIME);
+  return h;
+}
+
+/**
  * Two lanes of a (label, id hash) pair's digest: summed over a dict they give a value that does
  * not depend on the dict's order, so the two dicts Rust writes from its hash maps (each in its own
  * order) can be compared in one sequential pass each, instead of one random lookup per entry.
@@ -352,7 +360,6 @@ function pairLaneB(h: number, label: number): number {
 function checkLabelToIdAt(c: Cursor, idToLabel: Collected): boolean {
   const { n, label, maxLabel } = idToLabel;
   if (maxLabel > Math.max(DENSE_FACTOR * n, 1 << 20)) return false;
-  const buf = c.buf;
   const known = new Uint32Array((maxLabel >>> 5) + 1);
   for (let i = 0; i < n; i++) {
     const l = label[i]!;
@@ -377,16 +384,7 @@ function checkLabelToIdAt(c: Cursor, idToLabel: Collected): boolean {
       const bit = 1 << (l & 31);
       if ((known[word]! & bit) === 0 || (named[word]! & bit) !== 0) return false;
       named[word]! |= bit;
-      let h = FNV_OFFSET;
-      if (valueOp === OP.BINGET || valueOp === OP.LONG_BINGET) {
-        // Python's pickler writes the id str object id_to_label already holds: a memo fetch.
-        const entry = c.memoArg(valueOp) - idToLabel.firstMemo;
-        if (idToLabel.firstMemo < 0 || entry < 0 || entry >= n) return false;
-        h = idToLabel.hash[entry]!;
-      } else {
-        const s = c.str(valueOp);
-        for (let k = s; k < c.pos; k++) h = Math.imul(h ^ buf[k]!, FNV_PRIME);
-      }
+      const h = idHashAt(c, valueOp, idToLabel);
       digestA = (digestA + pairLaneA(h, l)) | 0;
       digestB = (digestB + pairLaneB(h, l)) | 0;
       count++;
