@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { FileEntry, HnswHeader, PickleSummary, Problem, Space } from '../../../shared/models.js';
 import { InspectorError } from '../../../shared/errors.js';
@@ -321,7 +322,7 @@ export function readCheckpoint(folderAbsPath: string, segmentRelName: string, op
 
   const sink = opts.sink;
   sink?.reserve?.(header.curElementCount);
-  const norms = opts.space === 'cosine' && listing.sizes.has(LENGTH_FILE) ? readRange(path.join(dir, LENGTH_FILE), 0, header.curElementCount * 4) : null;
+  const norms = opts.space === 'cosine' && listing.sizes.has(LENGTH_FILE) ? floatsOf(readRange(path.join(dir, LENGTH_FILE), 0, header.curElementCount * 4)) : null;
   const labelToId = meta.labelToId;
   const stored = new Map<number, Float32Array>();
   const vectors = norms ? new Map<number, Float32Array>() : stored;
@@ -498,8 +499,21 @@ function checkLabels(meta: IndexMetadata, live: LiveLabels, deleted: Set<number>
 }
 
 /** An element's cosine norm, NaN past the end of a short length.bin (which then marks it damaged). */
-function normAt(norms: Buffer, id: number): number {
-  return id * 4 + 4 <= norms.length ? norms.readFloatLE(id * 4) : Number.NaN;
+function normAt(norms: Float32Array, id: number): number {
+  return id < norms.length ? norms[id]! : Number.NaN;
+}
+
+/** length.bin's whole little-endian float32s (a trailing partial one is dropped), as one typed array. */
+function floatsOf(bytes: Buffer): Float32Array {
+  const n = bytes.length >> 2;
+  if (os.endianness() === 'LE') {
+    return bytes.byteOffset % 4 === 0
+      ? new Float32Array(bytes.buffer, bytes.byteOffset, n)
+      : new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + n * 4));
+  }
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = bytes.readFloatLE(i * 4);
+  return out;
 }
 
 /**
