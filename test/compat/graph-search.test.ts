@@ -1,8 +1,9 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
+import { Level0Prescan } from '../../src-main/engine/hnsw/level0-prescan.js';
 import { chromaClients, realChromaProblem, reportSkip, startChroma, stopAllChroma, type ChromaServer } from '../helpers/reference-chroma.js';
 // @ts-expect-error -- plain JS shared with the node scripts
 import { seededRandom } from '../reference-chroma/seeded-random.mjs';
@@ -143,31 +144,37 @@ describe.skipIf(problem !== null)('graph search: the same graph gives Chroma’s
     }
   }, 180_000);
 
-  it('answers an unfiltered first query from the files, without loading the vectors, as Chroma did', () => {
-    expect(theirs.length).toBe(todo.length);
-    const mismatches: string[] = [];
-    let fromFiles = 0;
-    todo.forEach((c, i) => {
-      if (c.args.where) return;
-      // A fresh folder per query: each is that collection's first (unloaded-vectors.ts).
-      const folder = ChromaFolder.open(data);
-      try {
-        const args = { ...c.args, include: ['distances', 'embeddings'] } as unknown as Call['args'];
-        const first = folder.query({ name: c.collection }, args);
-        const reader = folder.collection({ name: c.collection });
-        if (!reader.vectorsLoaded) fromFiles++;
-        const bad = sameAnswer({ ids: first.ids[0]!, distances: first.distances[0]! as number[] }, theirs[i]!);
-        if (bad) mismatches.push(`${c.collection} #${i} k=${c.args.nResults}: ${bad}`);
-        // The vectors read from data_level0.bin (and length.bin) are the ones a loaded collection gives.
-        const loaded = first.ids[0]!.map((id) => Array.from(reader.vectors().original(reader.vectors().idToLabel.get(id)!)!));
-        expect((first.embeddings[0] as number[][]).map((v) => v.map(Math.fround)), `query ${i}'s embeddings`).toEqual(loaded);
-      } finally {
-        folder.close();
-      }
+  for (const inWorker of [false, true]) {
+    it(`answers an unfiltered first query from the files, without loading the vectors, as Chroma did${inWorker ? ' (the level-0 pass in a worker)' : ''}`, () => {
+      Level0Prescan.forced = inWorker;
+      onTestFinished(() => {
+        Level0Prescan.forced = false;
+      });
+      expect(theirs.length).toBe(todo.length);
+      const mismatches: string[] = [];
+      let fromFiles = 0;
+      todo.forEach((c, i) => {
+        if (c.args.where) return;
+        // A fresh folder per query: each is that collection's first (unloaded-vectors.ts).
+        const folder = ChromaFolder.open(data);
+        try {
+          const args = { ...c.args, include: ['distances', 'embeddings'] } as unknown as Call['args'];
+          const first = folder.query({ name: c.collection }, args);
+          const reader = folder.collection({ name: c.collection });
+          if (!reader.vectorsLoaded) fromFiles++;
+          const bad = sameAnswer({ ids: first.ids[0]!, distances: first.distances[0]! as number[] }, theirs[i]!);
+          if (bad) mismatches.push(`${c.collection} #${i} k=${c.args.nResults}: ${bad}`);
+          // The vectors read from data_level0.bin (and length.bin) are the ones a loaded collection gives.
+          const loaded = first.ids[0]!.map((id) => Array.from(reader.vectors().original(reader.vectors().idToLabel.get(id)!)!));
+          expect((first.embeddings[0] as number[][]).map((v) => v.map(Math.fround)), `query ${i}'s embeddings`).toEqual(loaded);
+        } finally {
+          folder.close();
+        }
+      });
+      expect(mismatches).toEqual([]);
+      expect(fromFiles).toBe(todo.filter((c) => !c.args.where).length);
     });
-    expect(mismatches).toEqual([]);
-    expect(fromFiles).toBe(todo.filter((c) => !c.args.where).length);
-  });
+  }
 
   it('never ranks a stored vector with NaN or ∞ components, and otherwise answers as Chroma did', () => {
     expect(theirs.length).toBe(todo.length);

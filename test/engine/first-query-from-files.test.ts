@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
+import { Level0Prescan } from '../../src-main/engine/hnsw/level0-prescan.js';
 import { compareCase, splitCollection, type RecordedCase } from '../helpers/compare.js';
 import { referenceFixture } from '../helpers/paths.js';
 
@@ -17,7 +18,8 @@ for (const fixture of ['chroma-1.3.4-seed7', 'chroma-1.0.1-seed7']) {
     const { cases } = JSON.parse(readFileSync(join(dir, 'cases.json'), 'utf8')) as { cases: RecordedCase[] };
     const queries = cases.filter((c) => c.op === 'query' && c.error === undefined);
 
-    it('gives Chroma’s recorded answer to every query asked first, from the files when it is plain', () => {
+    /** Every recorded query asked as the first call on a fresh open: mismatches, and which were answered from the files. */
+    const askEachFirst = () => {
       const mismatches: string[] = [];
       const fromFiles: string[] = [];
       const loadedForFilter: string[] = [];
@@ -36,6 +38,11 @@ for (const fixture of ['chroma-1.3.4-seed7', 'chroma-1.0.1-seed7']) {
           folder.close();
         }
       }
+      return { mismatches, fromFiles, loadedForFilter };
+    };
+
+    it('gives Chroma’s recorded answer to every query asked first, from the files when it is plain', () => {
+      const { mismatches, fromFiles, loadedForFilter } = askEachFirst();
       expect(mismatches).toEqual([]);
       console.info(`[first query] ${fixture}: ${fromFiles.length} of ${queries.length} recorded queries answered from the files`);
       // The fixtures hold collections the walk answers and ones it leaves to the load (WAL tails).
@@ -43,6 +50,23 @@ for (const fixture of ['chroma-1.3.4-seed7', 'chroma-1.0.1-seed7']) {
       expect(fromFiles.length).toBeLessThan(queries.filter((c) => !(c.args as { where?: unknown }).where).length);
       // Filters need the loaded labels: never answered from the files.
       expect(loadedForFilter.every((s) => s.endsWith('true'))).toBe(true);
+    });
+
+    it('gives the same answers, from the same queries, when the level-0 pass runs in a worker', () => {
+      const own = askEachFirst();
+      Level0Prescan.forced = true;
+      const finish = vi.spyOn(Level0Prescan.prototype, 'finish');
+      try {
+        const inWorker = askEachFirst();
+        expect(inWorker.mismatches).toEqual([]);
+        expect(inWorker.fromFiles).toEqual(own.fromFiles);
+        // The worker answered every check it was asked (none fell back to the reader's own pass).
+        expect(finish.mock.results.length).toBeGreaterThan(0);
+        expect(finish.mock.results.every((r) => r.value !== null)).toBe(true);
+      } finally {
+        Level0Prescan.forced = false;
+        finish.mockRestore();
+      }
     });
 
     it('answers later queries from the loaded vectors', () => {

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { readCheckpointSettled, type CheckpointResult } from '../hnsw/checkpoint.js';
 import { FileGraph, FileGraphDamage } from '../hnsw/file-graph.js';
-import { level0RowsProblem } from '../hnsw/level0-links.js';
 import { denormalize } from '../hnsw/level0-scan.js';
 import { normalizeQuery } from '../hnsw/vector-math.js';
 import { LENGTH_FILE, readRange } from '../hnsw/segment-files.js';
@@ -37,8 +36,11 @@ export class UnloadedVectors {
     private readonly live: number,
     private readonly space: VectorSource['space'],
     private readonly efSearch: number,
-    private readonly norms: Buffer | null,
+    /** The segment's folder, for length.bin (read when a vector is first asked for). */
+    private readonly segmentDir: string,
   ) {}
+
+  private norms: Buffer | null = null;
 
   static open(source: VectorSource, records: RecordFacts): UnloadedVectors | null {
     const dim = source.dimension;
@@ -52,17 +54,19 @@ export class UnloadedVectors {
       space: source.space,
       pickle: source.pickle,
       sink: {
-        reserve: (n) => (elementOf = new Int32Array(Math.max(1024, n + 1))),
+        reserve: (n) => {
+          // Once per read (a settled re-read starts again).
+          elementOf = new Int32Array(Math.max(1024, n + 1));
+          sound = 0;
+        },
         vector: (label, _buf, _offset, _norm, internalId) => {
           if (label >= elementOf.length) elementOf = grow(elementOf, label);
           if (elementOf[label] === 0) sound++;
           elementOf[label] = internalId + 1;
         },
         linkLists: (buf, upperAt) => (links = { buf, upperAt }),
-        chunk: (buf, firstId, count, header) => {
-          if (firstId === 0) rowProblem = null; // a settled re-read starts again
-          rowProblem ??= level0RowsProblem(buf, firstId, count, header);
-        },
+        labelsOnly: true,
+        rows: (problem) => (rowProblem = problem),
       },
     });
     // Nothing here edits the pickle's maps: the vector load may take it over.
@@ -73,9 +77,8 @@ export class UnloadedVectors {
     if (checkpoint.problems.some((p) => p.severity !== 'info') || checkpoint.damagedLabels.size > 0) return null;
     const idToLabel = checkpoint.idToLabel;
     const segmentDir = path.join(source.folderDir, segmentId);
-    const norms = source.space === 'cosine' ? readNorms(segmentDir, header.curElementCount) : null;
     const graph = new FileGraph(segmentDir, header, source.space, links.buf, links.upperAt);
-    const self = new UnloadedVectors(checkpoint, graph, elementOf, sound + checkpoint.phantomLabels.length, source.space, source.efSearch, norms);
+    const self = new UnloadedVectors(checkpoint, graph, elementOf, sound + checkpoint.phantomLabels.length, source.space, source.efSearch, segmentDir);
 
     const seq = source.maxSeqRow() ?? checkpoint.maxSeqId ?? 0;
     if (source.readOverlap) {
@@ -103,7 +106,10 @@ export class UnloadedVectors {
     const at = label < this.elementOf.length ? this.elementOf[label]! - 1 : -1;
     if (at < 0) return undefined;
     const stored = Float32Array.from(this.graph.row(at).vector);
-    return this.norms ? denormalize(stored, this.norms.readFloatLE(at * 4)) : stored;
+    if (this.space !== 'cosine') return stored;
+    // readCheckpoint already checked length.bin covers every element.
+    this.norms ??= readRange(path.join(this.segmentDir, LENGTH_FILE), 0, this.graph.header.curElementCount * 4);
+    return denormalize(stored, this.norms.readFloatLE(at * 4));
   }
 
   /**
@@ -131,7 +137,3 @@ function grow(table: Int32Array, label: number): Int32Array {
   return out;
 }
 
-function readNorms(segmentDir: string, count: number): Buffer {
-  // readCheckpoint already checked length.bin covers every element.
-  return readRange(path.join(segmentDir, LENGTH_FILE), 0, count * 4);
-}

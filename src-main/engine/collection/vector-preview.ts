@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { HnswHeader, Space } from '../../../shared/models.js';
 import { InspectorError } from '../../../shared/errors.js';
-import { implausibleVector, NON_FINITE } from '../hnsw/checkpoint.js';
+import { implausibleVector, NON_FINITE } from '../hnsw/vector-plausibility.js';
 import { readIndexMetadata } from '../hnsw/index-metadata-fast.js';
 import { isDeletedAt, labelAt, walkElements } from '../hnsw/level0-scan.js';
 import { DATA_LEVEL0_FILE, LENGTH_FILE, PICKLE_FILE, readHeaderFile } from '../hnsw/segment-files.js';

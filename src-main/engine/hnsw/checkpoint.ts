@@ -5,8 +5,11 @@ import type { FileEntry, HnswHeader, PickleSummary, Problem, Space } from '../..
 import { InspectorError } from '../../../shared/errors.js';
 import type { IndexMetadata, LabelLookup } from './index-metadata.js';
 import { DenseLabelIds, readIndexMetadata } from './index-metadata-fast.js';
-import { chunkViews, copyVector, denormalize, scanLevel0Labels, type LiveLabels } from './level0-scan.js';
+import { copyVector, denormalize, scanLevel0Labels, type LiveLabels } from './level0-scan.js';
 import { checkGraphConsistency } from './graph-consistency.js';
+import { implausibleVector, NON_FINITE } from './vector-plausibility.js';
+import { Level0Prescan, visitPrescan } from './level0-prescan.js';
+import { level0RowsProblem } from './level0-links.js';
 import {
   DATA_LEVEL0_FILE,
   HEADER_FILE,
@@ -114,14 +117,23 @@ function fileStamp(file: string): string {
   return `${st.size}:${st.mtimeNs}`;
 }
 
-function loadPickle(dir: string, seg: string, listing: SegmentListing, problems: Problems, decoded?: DecodedPickle | null): PickleState {
+function loadPickle(
+  dir: string,
+  seg: string,
+  listing: SegmentListing,
+  problems: Problems,
+  decoded?: DecodedPickle | null,
+  /** The file's bytes as a pre-scan worker read them, and its stamp from before that read began. */
+  prefetched?: { stamp: string; bytes: () => Buffer | null } | null,
+): PickleState {
   if (!listing.sizes.has(PICKLE_FILE)) return { kind: 'absent' };
   try {
     const file = path.join(dir, PICKLE_FILE);
     // Stamped before reading: a write in between makes the next reader decode it again.
     const stamp = fileStamp(file);
     if (decoded && decoded.stamp === stamp) return { kind: 'ok', meta: decoded.meta, stamp };
-    const buf = fs.readFileSync(file);
+    // Bytes read after a stamp that still holds are the file as stamped.
+    const buf = (prefetched?.stamp === stamp ? prefetched.bytes() : null) ?? fs.readFileSync(file);
     const rel = `${seg}/${PICKLE_FILE}`;
     return { kind: 'ok', meta: readIndexMetadata(buf, rel), stamp };
   } catch (err) {
@@ -237,6 +249,14 @@ export interface CheckpointOptions {
     linkLists?(buf: Buffer, upperAt: Int32Array): void;
     /** Each chunk of data_level0.bin as read (elements firstId… of `header`), e.g. to take the graph's links in the same pass. */
     chunk?(buf: Buffer, firstId: number, count: number, header: HnswHeader): void;
+    /**
+     * The sink keeps no vector: vector() is told which elements are live and sound, and its
+     * `buf` may be empty and its `norm` null. The pass over data_level0.bin can then run in a worker thread while
+     * the pickle decodes (level0-prescan.ts), unless the sink also takes each chunk.
+     */
+    labelsOnly?: boolean;
+    /** After the scan: the first level-0 row that breaks the header's bounds (level0RowsProblem), or null. */
+    rows?(problem: string | null): void;
   };
 }
 
@@ -244,6 +264,44 @@ export interface CheckpointOptions {
 export const DISCARD_VECTORS: NonNullable<CheckpointOptions['sink']> = { vector: () => {} };
 
 export function readCheckpoint(folderAbsPath: string, segmentRelName: string, opts: CheckpointOptions): CheckpointResult {
+  const prescan = startPrescan(folderAbsPath, segmentRelName, opts);
+  try {
+    return readCheckpointWith(folderAbsPath, segmentRelName, opts, prescan);
+  } finally {
+    prescan?.close();
+  }
+}
+
+/**
+ * For a labels-only sink, the pass over data_level0.bin starts in a worker before anything else
+ * is read, so it overlaps the pickle's decode. The header is peeked here; readCheckpointWith
+ * reads and checks it again, reporting any problem in its usual place.
+ */
+function startPrescan(folderAbsPath: string, segmentRelName: string, opts: CheckpointOptions): Level0Prescan | null {
+  const sink = opts.sink;
+  if (!sink?.labelsOnly || sink.chunk) return null;
+  const dir = path.join(folderAbsPath, segmentRelName);
+  let header: HnswHeader;
+  try {
+    header = readHeaderFile(dir, `${segmentRelName}/${HEADER_FILE}`);
+  } catch {
+    return null;
+  }
+  const lengthFile = path.join(dir, LENGTH_FILE);
+  const withNorms = opts.space === 'cosine' && fs.existsSync(lengthFile);
+  // The worker reads the pickle first, unless an earlier reader's decode of it still holds.
+  const pickleFile = path.join(dir, PICKLE_FILE);
+  let pickle: { file: string; size: number; stamp: string } | null = null;
+  try {
+    const stamp = fileStamp(pickleFile);
+    if (opts.pickle?.stamp !== stamp) pickle = { file: pickleFile, size: fs.statSync(pickleFile).size, stamp };
+  } catch {
+    // No pickle: loadPickle reports it.
+  }
+  return Level0Prescan.start(path.join(dir, DATA_LEVEL0_FILE), withNorms ? lengthFile : null, header, opts.space === 'cosine', pickle);
+}
+
+function readCheckpointWith(folderAbsPath: string, segmentRelName: string, opts: CheckpointOptions, prescan: Level0Prescan | null): CheckpointResult {
   const dir = path.join(folderAbsPath, segmentRelName);
   const problems = new Problems(segmentRelName);
   const listing = listSegmentFolder(folderAbsPath, segmentRelName);
@@ -254,7 +312,8 @@ export function readCheckpoint(folderAbsPath: string, segmentRelName: string, op
   }
   reportListing(listing, problems);
 
-  const pickle = loadPickle(dir, segmentRelName, listing, problems, opts.pickle);
+  const prefetched = prescan?.pickleStamp ? { stamp: prescan.pickleStamp, bytes: () => prescan.pickleBytes() } : null;
+  const pickle = loadPickle(dir, segmentRelName, listing, problems, opts.pickle, prefetched);
   if (pickle.kind === 'ok') result.decodedPickle = { meta: pickle.meta, stamp: pickle.stamp };
   if (pickle.kind !== 'ok' || pickle.meta.idToLabel.size === 0) {
     // Chroma ignores the .bin files then, so their state is only informative.
@@ -322,10 +381,12 @@ export function readCheckpoint(folderAbsPath: string, segmentRelName: string, op
 
   const sink = opts.sink;
   sink?.reserve?.(header.curElementCount);
-  const norms = opts.space === 'cosine' && listing.sizes.has(LENGTH_FILE) ? floatsOf(readRange(path.join(dir, LENGTH_FILE), 0, header.curElementCount * 4)) : null;
+  const withNorms = opts.space === 'cosine' && listing.sizes.has(LENGTH_FILE);
+  let norms: Float32Array | null = null;
+  const readNorms = () => (norms = floatsOf(readRange(path.join(dir, LENGTH_FILE), 0, header.curElementCount * 4)));
   const labelToId = meta.labelToId;
   const stored = new Map<number, Float32Array>();
-  const vectors = norms ? new Map<number, Float32Array>() : stored;
+  const vectors = withNorms ? new Map<number, Float32Array>() : stored;
   // Vectors that fail the plausibility checks are kept out of the result (and the sink).
   const implausible = new Map<number, string>();
   let nonFinite = 0;
@@ -338,28 +399,42 @@ export function readCheckpoint(folderAbsPath: string, segmentRelName: string, op
   };
   // Labels the pickle holds fit a typed table; graph labels beyond it (phantoms) go to a Map.
   const labelBound = Math.min(meta.totalElementsAdded, Math.max(16 * header.curElementCount, 1 << 20)) + 1;
-  const scan = scanLevel0Labels(
-    path.join(dir, DATA_LEVEL0_FILE),
-    header,
-    labelBound,
-    sink
-      ? // Phantom labels (in the graph, not in the pickle) never reach the sink: they are ignored
-        // anyway, and a damaged one can be any u64, which must not size the caller's storage.
-        (label, id, buf, offset) => {
-          if (!labelToId.has(label)) return;
-          const norm = norms ? normAt(norms, id) : null;
-          if (plausible(label, buf, offset, norm)) sink.vector(label, buf, offset, norm, id);
+  const dataFile = path.join(dir, DATA_LEVEL0_FILE);
+  const progress = sink?.labelsOnly ? `Checking the vectors of ${segmentRelName}` : `Loading the vectors of ${segmentRelName}`;
+  // Phantom labels (in the graph, not in the pickle) never reach the sink: they are ignored
+  // anyway, and a damaged one can be any u64, which must not size the caller's storage.
+  const visit = (label: number, id: number, buf: Buffer, offset: number) => {
+    if (!labelToId.has(label)) return;
+    const norm = norms ? normAt(norms, id) : null;
+    if (!plausible(label, buf, offset, norm)) return;
+    if (sink) {
+      sink.vector(label, buf, offset, norm, id);
+      return;
+    }
+    const v = copyVector(buf, offset, header.dim);
+    stored.set(label, v);
+    if (norm !== null) vectors.set(label, denormalize(v, norm));
+  };
+  const found = prescan?.finish(progress) ?? null;
+  if (withNorms && !found) readNorms();
+  let rowProblem: string | null = null;
+  const scan = found
+    ? visitPrescan(found, labelBound, (label, id, quick) => {
+        if (!labelToId.has(label)) return;
+        // A quick yes is implausibleVector's null; any other vector is checked exactly, from the
+        // file (and with its norm: length.bin is read only then).
+        if (quick) sink!.vector(label, NO_BYTES, 0, null, id);
+        else {
+          if (withNorms && !norms) readNorms();
+          visit(label, id, readVectorOf(dataFile, header, id), 0);
         }
-      : (label, id, buf, offset) => {
-          if (!labelToId.has(label)) return;
-          if (!plausible(label, buf, offset, norms ? normAt(norms, id) : null)) return;
-          const v = copyVector(buf, offset, header.dim);
-          stored.set(label, v);
-          if (norms) vectors.set(label, denormalize(v, normAt(norms, id)));
-        },
-    `Loading the vectors of ${segmentRelName}`,
-    sink?.chunk ? (buf, firstId, count) => sink.chunk!(buf, firstId, count, header) : undefined,
-  );
+      })
+    : scanLevel0Labels(dataFile, header, labelBound, visit, progress, (buf, firstId, count) => {
+        sink?.chunk?.(buf, firstId, count, header);
+        if (sink?.rows) rowProblem ??= level0RowsProblem(buf, firstId, count, header);
+      });
+  if (found) rowProblem = found.rowProblem;
+  sink?.rows?.(rowProblem);
   result.deletedCount = scan.deletedCount;
   // From here on, damage is per label: Chroma would load the index, so we keep every vector that
   // is sound and name the labels that are not (their records then have no vector, loudly).
@@ -373,7 +448,7 @@ export function readCheckpoint(folderAbsPath: string, segmentRelName: string, op
   if (implausible.size > 0) {
     for (const label of implausible.keys()) damaged.add(label);
     const sample = [...implausible].slice(0, 3).map(([label, why]) => `label ${label} (${JSON.stringify(labelToId.get(label))}): ${why}`);
-    const file = norms && [...implausible.values()].every((why) => why.startsWith('norm')) ? LENGTH_FILE : DATA_LEVEL0_FILE;
+    const file = withNorms && [...implausible.values()].every((why) => why.startsWith('norm')) ? LENGTH_FILE : DATA_LEVEL0_FILE;
     problems.add('error', 'hnsw.damaged-vectors', file, `${implausible.size} vector(s) are damaged and not used: ${sample.join('; ')}`);
   }
   if (nonFinite > 0) {
@@ -498,6 +573,16 @@ function checkLabels(meta: IndexMetadata, live: LiveLabels, deleted: Set<number>
   }
 }
 
+/** Element `id`'s stored vector, read from the file on its own. */
+function readVectorOf(dataFile: string, header: HnswHeader, id: number): Buffer {
+  const bytes = readRange(dataFile, id * header.sizeDataPerElement + header.offsetData, header.dim * 4);
+  if (bytes.length < header.dim * 4) throw new Error(`${dataFile}: file shrank while being read (at element ${id})`);
+  return bytes;
+}
+
+/** What a labels-only sink is given for a vector it never reads. */
+const NO_BYTES = Buffer.alloc(0);
+
 /** An element's cosine norm, NaN past the end of a short length.bin (which then marks it damaged). */
 function normAt(norms: Float32Array, id: number): number {
   return id < norms.length ? norms[id]! : Number.NaN;
@@ -514,88 +599,6 @@ function floatsOf(bytes: Buffer): Float32Array {
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) out[i] = bytes.readFloatLE(i * 4);
   return out;
-}
-
-/**
- * A bound no real embedding reaches; a flipped high exponent bit lands beyond it. There is no
- * lower bound on components: real folders hold components like -1.7e-36 (a Python-era corpus
- * folder), and a false alarm would refuse queries on a sound folder.
- */
-const MAX_PLAUSIBLE = 1e18;
-const MAX_PLAUSIBLE_SQUARED = MAX_PLAUSIBLE * MAX_PLAUSIBLE;
-/** A non-zero vector's norm below this is damage (its components would all be denormal). */
-const MIN_PLAUSIBLE = 1e-35;
-/**
- * NaN or Infinity can come from the data itself (Chroma stores what it was given), so such a
- * vector is kept, never ranked (vector-slab.ts), and reported as a warning rather than damage.
- */
-export const NON_FINITE = 'non-finite';
-/** A stored cosine vector is x·(1/(|x|+1e-30)) in float32: unit length within ~2e-7 (observed), so 10× that. */
-const UNIT_TOLERANCE = 2e-6;
-
-/**
- * Why a stored vector cannot be what Chroma wrote, or null. For cosine the stored vector is
- * unit-normalised, which makes most damage to it (and to its norm in length.bin) visible.
- */
-export function implausibleVector(buf: Buffer, offset: number, dim: number, space: Space, norm: number | null): string | null {
-  let sum = 0;
-  const floats = offset % 4 === 0 ? chunkViews(buf)?.floats : undefined;
-  const at = floats ? offset >> 2 : -1;
-  if (floats && fastPlausible(floats, at, dim, space, norm)) return null;
-  for (let i = 0; i < dim; i++) {
-    const v = at >= 0 ? floats![at + i]! : buf.readFloatLE(offset + i * 4);
-    if (!Number.isFinite(v)) return NON_FINITE;
-    const a = Math.abs(v);
-    if (a > MAX_PLAUSIBLE) return `component ${i} is ${v}`;
-    sum += v * v;
-  }
-  return plausibleSum(sum, space, norm);
-}
-
-/**
- * A quick yes for the common case, exactly as implausibleVector would answer it, or false (then
- * the ordered loop decides and names the cause). Four independent sums let the CPU overlap the
- * additions (one chain waits ~4 cycles per component); NaN or ±Infinity makes them non-finite,
- * and a component beyond MAX_PLAUSIBLE makes their total exceed MAX_PLAUSIBLE². Their total
- * differs from the ordered sum only in rounding (~1e-16 relative), so only answers with a wide
- * margin from every bound are taken.
- */
-function fastPlausible(floats: Float32Array, at: number, dim: number, space: Space, norm: number | null): boolean {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  const end = at + dim;
-  let i = at;
-  for (; i + 3 < end; i += 4) {
-    const a = floats[i]!;
-    const b = floats[i + 1]!;
-    const c = floats[i + 2]!;
-    const d = floats[i + 3]!;
-    s0 += a * a;
-    s1 += b * b;
-    s2 += c * c;
-    s3 += d * d;
-  }
-  for (; i < end; i++) s0 += floats[i]! * floats[i]!;
-  const sum = s0 + s1 + s2 + s3;
-  if (!(sum <= MAX_PLAUSIBLE_SQUARED * 0.5)) return false;
-  if (space !== 'cosine') return true;
-  if (sum === 0) return norm === null || (norm >= 0 && norm <= MAX_PLAUSIBLE);
-  if (Math.abs(Math.sqrt(sum) - 1) > UNIT_TOLERANCE * 0.5) return false;
-  return norm === null || (norm >= MIN_PLAUSIBLE && norm <= MAX_PLAUSIBLE);
-}
-
-/** The checks on a vector whose components are all finite and within MAX_PLAUSIBLE, given Σ v². */
-function plausibleSum(sum: number, space: Space, norm: number | null): string | null {
-  if (space !== 'cosine') return null;
-  const len = Math.sqrt(sum);
-  if (sum !== 0 && Math.abs(len - 1) > UNIT_TOLERANCE) return `stored cosine vector has length ${len}, not 1`;
-  if (norm !== null) {
-    if (!Number.isFinite(norm) || norm < 0 || norm > MAX_PLAUSIBLE) return `norm ${norm} in length.bin`;
-    if (sum !== 0 && norm < MIN_PLAUSIBLE) return `norm ${norm} in length.bin for a non-zero vector`;
-  }
-  return null;
 }
 
 /**

@@ -168,15 +168,57 @@ export class Level0LinkCollector {
 export function level0RowsProblem(buf: Buffer, firstId: number, count: number, header: HnswHeader): string | null {
   const { maxM0, sizeDataPerElement: size, curElementCount: total } = header;
   const words = size % 4 === 0 ? chunkViews(buf)?.words : undefined;
-  const stride = size >> 2;
+  if (words) return rowProblemText(firstBadRow(words, size >> 2, firstId, count, maxM0, total, BAD_ROW), BAD_ROW, maxM0, total);
   for (let j = 0; j < count; j++) {
     const base = j * size;
-    const n = words ? words[j * stride]! & 0xffff : buf[base]! | (buf[base + 1]! << 8);
+    const n = buf[base]! | (buf[base + 1]! << 8);
     if (n > maxM0) return tooManyNeighbours(firstId + j, n, maxM0);
     for (let k = 1; k <= n; k++) {
-      const to = words ? words[j * stride + k]! : buf.readUInt32LE(base + 4 * k);
+      const to = buf.readUInt32LE(base + 4 * k);
       if (to >= total) return linkPastEnd(firstId + j, to, total);
     }
   }
   return null;
+}
+
+/** firstBadRow's answers. */
+export const ROWS_SOUND = 0;
+export const ROW_TOO_MANY_NEIGHBOURS = 1;
+export const ROW_LINK_PAST_END = 2;
+const BAD_ROW = new Float64Array(2);
+
+/** The message for a firstBadRow answer (`where` holds its element and its count or link). */
+export function rowProblemText(kind: number, where: Float64Array, maxM0: number, total: number): string | null {
+  if (kind === ROW_TOO_MANY_NEIGHBOURS) return tooManyNeighbours(where[0]!, where[1]!, maxM0);
+  if (kind === ROW_LINK_PAST_END) return linkPastEnd(where[0]!, where[1]!, total);
+  return null;
+}
+
+/**
+ * The level-0 row bound checks over a chunk seen as u32 words (`stride` words per element): 0
+ * when every row is sound, else 1 (too many neighbours) or 2 (a link past the end) with the
+ * element and its count or link in `where`.
+ *
+ * Self-contained (it uses nothing but its arguments): the level-0 pre-scan sends its source text
+ * to a worker thread (level0-prescan.ts).
+ */
+export function firstBadRow(words: Uint32Array, stride: number, firstId: number, count: number, maxM0: number, total: number, where: Float64Array): number {
+  for (let j = 0; j < count; j++) {
+    const w = j * stride;
+    const n = words[w]! & 0xffff;
+    if (n > maxM0) {
+      where[0] = firstId + j;
+      where[1] = n;
+      return 1;
+    }
+    for (let k = 1; k <= n; k++) {
+      const to = words[w + k]!;
+      if (to >= total) {
+        where[0] = firstId + j;
+        where[1] = to;
+        return 2;
+      }
+    }
+  }
+  return 0;
 }

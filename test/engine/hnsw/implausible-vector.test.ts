@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { implausibleVector, NON_FINITE } from '../../../src-main/engine/hnsw/checkpoint.js';
+import { implausibleVector, NON_FINITE } from '../../../src-main/engine/hnsw/vector-plausibility.js';
 
 /**
  * implausibleVector has a quick path (four partial sums) in front of its ordered per-component

@@ -1,0 +1,334 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { HnswHeader } from '../../../shared/models.js';
+import { reportLoad } from '../util/load-progress.js';
+import { firstBadRow, rowProblemText } from './level0-links.js';
+import { LiveLabels, type Level0LabelScan } from './level0-scan.js';
+import { PLAUSIBLE, quickPlausible, type PlausibilityBounds } from './vector-plausibility.js';
+
+/**
+ * The whole-file pass over data_level0.bin that a checkpoint check needs before a first answer —
+ * every element's label and deleted flag, its vector's plausibility, its level-0 row bounds — run
+ * in a worker thread while the calling thread decodes the pickle (the other half of that wait).
+ * It keeps no vector: only for readers that need the checks, not the vectors (UnloadedVectors).
+ *
+ * The worker's program is sent as source text (eval), built from self-contained functions, so it
+ * runs the same from sources (tests), from dist/ and from the Electron asar, with no entry file to
+ * ship. It writes its answers into shared memory; the caller waits with Atomics.wait, since the
+ * read it serves is synchronous. Anything unexpected — no worker, a failed read, a worker that
+ * stops answering — makes finish() return null, and the caller scans in its own thread, which
+ * then reports the problem as it always has.
+ */
+
+/** Below this many elements a worker's start (~20–30 ms) costs more than the pass it takes over. */
+export const PRESCAN_MIN_ELEMENTS = 50_000;
+const CHUNK_BYTES = 2 * 1024 * 1024;
+/** The worker reports each chunk; this long without one means it is stuck or gone. */
+const STALL_MS = 15_000;
+const WAIT_SLICE_MS = 50;
+
+/** What the worker is told (plain data: it crosses to the worker as workerData). */
+interface PrescanJob {
+  dataFile: string;
+  lengthFile: string | null;
+  count: number;
+  size: number;
+  labelOffset: number;
+  offsetData: number;
+  dim: number;
+  maxM0: number;
+  cosine: boolean;
+  bounds: PlausibilityBounds;
+  chunkBytes: number;
+  /** Float64 per element: its label. */
+  labels: SharedArrayBuffer;
+  /** Byte per element: DELETED | QUICK_PLAUSIBLE. */
+  flags: SharedArrayBuffer;
+  /**
+   * Int32 × 8: [0] the scan's state (RUNNING/DONE/FAILED), [1] elements done, [2] the first bad
+   * row's kind (firstBadRow), [3] FAILED once a pickle chunk failed, [4] a heartbeat (one per
+   * chunk read), [5] the next pickle chunk to claim, [6] pickle chunks read.
+   */
+  status: SharedArrayBuffer;
+  /** Float64 × 2: the bad row's element and its count or link. */
+  badRow: SharedArrayBuffer;
+  /**
+   * index_metadata.pickle, read first into `bytes` (its size when the job started) by both
+   * threads, chunk by chunk (readPickleChunks): the page faults of its fresh memory, most of the
+   * read on a large file, are then shared. Null when the caller has it already decoded.
+   */
+  pickle: { file: string; bytes: SharedArrayBuffer; chunkBytes: number } | null;
+}
+
+const RUNNING = 0;
+const DONE = 1;
+const DELETED = 1;
+const QUICK_PLAUSIBLE = 2;
+
+type FsApi = typeof import('node:fs');
+
+/**
+ * The worker's program. Self-contained: it is sent as source text, so it may use only its
+ * arguments (the helpers come in as functions, by the names the bundle gave them).
+ */
+function prescanProgram(job: PrescanJob, fs: FsApi, plausible: typeof quickPlausible, badRow: typeof firstBadRow, readPickleChunks: (fs: FsApi, file: string, bytes: SharedArrayBuffer, status: Int32Array, size: number) => void): void {
+  const status = new Int32Array(job.status);
+  if (job.pickle !== null) readPickleChunks(fs, job.pickle.file, job.pickle.bytes, status, job.pickle.chunkBytes);
+  try {
+    const labels = new Float64Array(job.labels);
+    const flags = new Uint8Array(job.flags);
+    const where = new Float64Array(job.badRow);
+    const { count: total, size, labelOffset, offsetData, dim, maxM0, cosine, bounds } = job;
+    let norms: Float32Array | null = null;
+    if (job.lengthFile !== null) {
+      // As the caller reads length.bin: up to one norm per element; past a short file's end, NaN.
+      const bytes = fs.readFileSync(job.lengthFile);
+      const n = Math.min(total, bytes.length >> 2);
+      norms = new Float32Array(n);
+      for (let i = 0; i < n; i++) norms[i] = bytes.readFloatLE(i * 4);
+    }
+    const perChunk = Math.max(1, Math.floor(job.chunkBytes / size));
+    const chunk = Buffer.allocUnsafeSlow(Math.min(perChunk, total) * size);
+    const floats = new Float32Array(chunk.buffer, chunk.byteOffset, chunk.length >> 2);
+    const words = new Uint32Array(chunk.buffer, chunk.byteOffset, chunk.length >> 2);
+    const stride = size >> 2;
+    const fd = fs.openSync(job.dataFile, 'r');
+    try {
+      for (let first = 0; first < total; first += perChunk) {
+        const n = Math.min(perChunk, total - first);
+        const bytes = n * size;
+        for (let done = 0; done < bytes; ) {
+          const got = fs.readSync(fd, chunk, done, bytes - done, first * size + done);
+          if (got === 0) throw new Error('data_level0.bin ended early');
+          done += got;
+        }
+        for (let j = 0; j < n; j++) {
+          const id = first + j;
+          const base = j * size;
+          const lo = base + labelOffset;
+          labels[id] = (chunk[lo]! | (chunk[lo + 1]! << 8) | (chunk[lo + 2]! << 16)) + chunk[lo + 3]! * 0x1000000 + chunk.readUInt32LE(lo + 4) * 2 ** 32;
+          if ((chunk[base + 2]! & 0x01) !== 0) {
+            flags[id] = 1;
+            continue;
+          }
+          const norm = norms === null ? null : id < norms.length ? norms[id]! : Number.NaN;
+          flags[id] = plausible(floats, (base + offsetData) >> 2, dim, cosine, norm, bounds) ? 2 : 0;
+        }
+        if (status[2] === 0) status[2] = badRow(words, stride, first, n, maxM0, total, where);
+        Atomics.store(status, 1, first + n);
+        Atomics.add(status, 4, 1);
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+    Atomics.store(status, 0, 1);
+  } catch {
+    Atomics.store(status, 0, 2);
+  } finally {
+    Atomics.notify(status, 0);
+  }
+}
+
+/** Pickle chunks: few reads, yet small enough for two threads to share a file of tens of MB. */
+const PICKLE_CHUNK_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Reads chunks of `file` into `bytes`, claiming each from the shared counter status[5] until
+ * none is left: the worker and the calling thread run it at once. status[6] counts the chunks
+ * read; any failure sets status[3] to FAILED. Self-contained: it is sent to the worker as text.
+ */
+function readPickleChunks(fs: FsApi, file: string, bytes: SharedArrayBuffer, status: Int32Array, size: number): void {
+  const into = Buffer.from(bytes);
+  const chunks = Math.ceil(into.length / size);
+  let fd = -1;
+  try {
+    for (let i = Atomics.add(status, 5, 1); i < chunks; i = Atomics.add(status, 5, 1)) {
+      if (fd < 0) fd = fs.openSync(file, 'r');
+      const end = Math.min(into.length, (i + 1) * size);
+      for (let at = i * size; at < end; ) {
+        const got = fs.readSync(fd, into, at, end - at, at);
+        if (got === 0) throw new Error('index_metadata.pickle ended early');
+        at += got;
+      }
+      Atomics.add(status, 6, 1);
+      Atomics.add(status, 4, 1);
+      Atomics.notify(status, 6);
+    }
+  } catch {
+    Atomics.store(status, 3, 2);
+    Atomics.add(status, 6, 1);
+    Atomics.notify(status, 6);
+  } finally {
+    if (fd >= 0) fs.closeSync(fd);
+  }
+}
+
+const PROGRAM = `
+const fs = require('node:fs');
+const { workerData } = require('node:worker_threads');
+${quickPlausible.toString()}
+${firstBadRow.toString()}
+${readPickleChunks.toString()}
+(${prescanProgram.toString()})(workerData, fs, ${quickPlausible.name}, ${firstBadRow.name}, ${readPickleChunks.name});
+`;
+
+/** What the pre-scan found, for visitPrescan. */
+export interface PrescanResult {
+  labels: Float64Array;
+  flags: Uint8Array;
+  /** The first level-0 row that breaks the header's bounds (level0RowsProblem's message), or null. */
+  rowProblem: string | null;
+}
+
+export class Level0Prescan {
+  private worker: Worker | null;
+
+  private constructor(
+    worker: Worker,
+    private readonly job: PrescanJob,
+    private readonly header: HnswHeader,
+    /** The tag of the pickle version the worker reads (null: it reads none). */
+    readonly pickleStamp: string | null,
+  ) {
+    this.worker = worker;
+  }
+
+  /**
+   * Starts the pass over `dataFile` (whose elements `header` describes), or null where it would
+   * not pay or cannot run: small segments, layouts the worker's word views do not fit, a
+   * big-endian host, or no worker thread. `lengthFile`: the cosine norms the checks compare.
+   */
+  static start(
+    dataFile: string,
+    lengthFile: string | null,
+    header: HnswHeader,
+    cosine: boolean,
+    /** The pickle to read first, its size now, and the caller's tag for that version (pickleBytes() gives it back). */
+    pickle: { file: string; size: number; stamp: string } | null,
+  ): Level0Prescan | null {
+    const { curElementCount: count, sizeDataPerElement: size } = header;
+    if (process.env.CHROMA_INSPECTOR_NO_PRESCAN === '1' && !Level0Prescan.forced) return null;
+    if (count < (Level0Prescan.forced ? 1 : PRESCAN_MIN_ELEMENTS) || os.endianness() !== 'LE') return null;
+    if (size % 4 !== 0 || header.offsetData % 4 !== 0 || size < header.offsetData + header.dim * 4) return null;
+    const job: PrescanJob = {
+      dataFile,
+      lengthFile,
+      count,
+      size,
+      labelOffset: header.labelOffset,
+      offsetData: header.offsetData,
+      dim: header.dim,
+      maxM0: header.maxM0,
+      cosine,
+      bounds: PLAUSIBLE,
+      chunkBytes: CHUNK_BYTES,
+      labels: new SharedArrayBuffer(count * 8),
+      flags: new SharedArrayBuffer(count),
+      status: new SharedArrayBuffer(32),
+      badRow: new SharedArrayBuffer(16),
+      pickle: pickle && pickle.size > 0 ? { file: pickle.file, bytes: new SharedArrayBuffer(pickle.size), chunkBytes: PICKLE_CHUNK_BYTES } : null,
+    };
+    try {
+      const worker = new Worker(PROGRAM, { eval: true, workerData: job });
+      worker.unref();
+      // Failures show in the shared status (or as a stall); the event only keeps them from
+      // becoming an uncaught error.
+      worker.on('error', () => {});
+      return new Level0Prescan(worker, job, header, job.pickle ? pickle!.stamp : null);
+    } catch {
+      return null;
+    }
+  }
+
+  /** Tests: run the worker on any segment, whatever its size or the environment says. */
+  static forced = false;
+
+  /**
+   * The pickle's bytes as the worker read them (the size it had when the job started), or null
+   * when it was not asked to or could not: the caller reads the file itself.
+   */
+  pickleBytes(): Buffer | null {
+    const pickle = this.job.pickle;
+    if (!pickle) return null;
+    const status = new Int32Array(this.job.status);
+    // This thread reads chunks too, until none is left to claim; then waits for the worker's.
+    readPickleChunks(fs, pickle.file, pickle.bytes, status, pickle.chunkBytes);
+    const chunks = Math.ceil(pickle.bytes.byteLength / pickle.chunkBytes);
+    if (!this.waitFor(status, 6, () => {}, chunks)) return null;
+    return Atomics.load(status, 3) === 0 ? Buffer.from(pickle.bytes) : null;
+  }
+
+  /**
+   * Waits until status[slot] reaches `until` (by default: is no longer RUNNING); false when the
+   * worker stalled (no heartbeat for STALL_MS) and was stopped. `progress` sees the count of
+   * elements done at each heartbeat.
+   */
+  private waitFor(status: Int32Array, slot: number, progress: (done: number) => void, until = RUNNING + 1): boolean {
+    let beat = -1;
+    let since = Date.now();
+    for (let now = Atomics.load(status, slot); now < until; now = Atomics.load(status, slot)) {
+      if (!this.worker) return false;
+      Atomics.wait(status, slot, now, WAIT_SLICE_MS);
+      if (Atomics.load(status, 4) !== beat) {
+        beat = Atomics.load(status, 4);
+        since = Date.now();
+        progress(Atomics.load(status, 1));
+      } else if (Date.now() - since > STALL_MS) {
+        this.close();
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Waits for the worker (reporting its progress as `progressMessage`) and returns what it found,
+   * or null when it failed or stalled: the caller then scans in its own thread.
+   */
+  finish(progressMessage: string): PrescanResult | null {
+    const status = new Int32Array(this.job.status);
+    try {
+      if (!this.waitFor(status, 0, (done) => reportLoad(done, this.job.count, progressMessage))) return null;
+      if (Atomics.load(status, 0) !== DONE) return null;
+      const { maxM0, curElementCount } = this.header;
+      return {
+        labels: new Float64Array(this.job.labels),
+        flags: new Uint8Array(this.job.flags),
+        rowProblem: rowProblemText(Atomics.load(status, 2), new Float64Array(this.job.badRow), maxM0, curElementCount),
+      };
+    } finally {
+      this.close();
+    }
+  }
+
+  /** Stops the worker if it still runs (a caller that returns early, or an error). */
+  close(): void {
+    void this.worker?.terminate();
+    this.worker = null;
+  }
+}
+
+/**
+ * scanLevel0Labels over a pre-scan's answers: the same result, and `sink` called for the same live
+ * elements in the same order, told whether the quick plausibility check passed (the caller checks
+ * the others exactly, from the file).
+ */
+export function visitPrescan(found: PrescanResult, labelBound: number, sink: (label: number, id: number, quickPlausible: boolean) => void): Level0LabelScan {
+  const scan: Level0LabelScan = { deletedCount: 0, liveLabels: new LiveLabels(labelBound), deletedLabels: new Set(), duplicates: [] };
+  const live = scan.liveLabels;
+  const { labels, flags } = found;
+  for (let id = 0; id < labels.length; id++) {
+    const label = labels[id]!;
+    const f = flags[id]!;
+    if ((f & DELETED) !== 0) {
+      scan.deletedCount++;
+      scan.deletedLabels.add(label);
+      continue;
+    }
+    const prev = live.set(label, id);
+    if (prev !== undefined) scan.duplicates.push({ label, first: prev, second: id });
+    sink(label, id, (f & QUICK_PLAUSIBLE) !== 0);
+  }
+  return scan;
+}

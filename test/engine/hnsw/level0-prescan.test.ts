@@ -1,0 +1,235 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import type { Space } from '../../../shared/models.js';
+import { ChromaFolder } from '../../../src-main/engine/chroma-folder.js';
+import { readCheckpoint } from '../../../src-main/engine/hnsw/checkpoint.js';
+import { Level0Prescan } from '../../../src-main/engine/hnsw/level0-prescan.js';
+import { referenceFixture } from '../../helpers/paths.js';
+import { layoutOf, mutants, type Mutant } from '../../helpers/segment-mutants.js';
+
+/**
+ * The pass over data_level0.bin can run in a worker thread (level0-prescan.ts) for a reader that
+ * keeps no vector. Whatever the files hold, the checkpoint reader must then find exactly what its
+ * own pass finds: the same problems, the same labels handed to the sink in the same order, the
+ * same row verdict. Each case reads one segment both ways, sound and with every mutant of the
+ * damage suite plus a few aimed at the worker's own checks.
+ */
+
+const TARGETS = [
+  { fixture: 'chroma-1.3.4-seed7', collection: 'articles' },
+  { fixture: 'chroma-1.3.4-seed7', collection: 'inner' },
+  { fixture: 'workload-1.3.4-seed7', collection: 'sensors' },
+];
+
+const temps: string[] = [];
+afterAll(() => {
+  for (const t of temps) rmSync(t, { recursive: true, force: true });
+});
+afterEach(() => {
+  Level0Prescan.forced = false;
+  vi.restoreAllMocks();
+});
+
+/** What a labels-only reader of the checkpoint sees (everything the first query decides on). */
+function readLabelsOnly(folder: string, segment: string, space: Space, inWorker: boolean) {
+  Level0Prescan.forced = inWorker;
+  const handed: number[] = [];
+  let rows: string | null | undefined;
+  let links = 0;
+  const r = readCheckpoint(folder, segment, {
+    space,
+    sink: {
+      labelsOnly: true,
+      vector: (label, _buf, _offset, _norm, id) => handed.push(label, id),
+      linkLists: (buf) => (links = buf.length),
+      rows: (problem) => (rows = problem),
+    },
+  });
+  return {
+    usable: r.usable,
+    problems: r.problems,
+    deletedCount: r.deletedCount,
+    phantomLabels: r.phantomLabels,
+    damagedLabels: [...r.damagedLabels].sort((a, b) => a - b),
+    idToLabel: r.idToLabel.size,
+    graphUsable: r.graphUsable,
+    handed,
+    rows,
+    links,
+  };
+}
+
+/** Mutants aimed at the worker's checks (each at a live element): a row's count, a link, a vector component, a label, a deleted flag. */
+function aimed(segDir: string): Mutant[] {
+  const L = layoutOf(readFileSync(join(segDir, 'header.bin')));
+  const level0 = readFileSync(join(segDir, 'data_level0.bin'));
+  const maxM0 = (L.offsetData - 4) / 4;
+  const edit = (name: string, change: (b: Buffer) => void): Mutant => {
+    const bytes = Buffer.from(level0);
+    change(bytes);
+    return { name, file: 'data_level0.bin', bytes };
+  };
+  // Live elements, in order: each mutant below aims at its own one.
+  const live = Array.from({ length: L.cur }, (_, id) => id).filter((id) => (level0[id * L.size + 2]! & 1) === 0);
+  const at = (n: number) => live[n]! * L.size;
+  return [
+    edit('a row with maxM0 + 1 neighbours', (b) => b.writeUInt16LE(maxM0 + 1, at(3))),
+    edit('a link past the last element', (b) => b.writeUInt32LE(L.cur + 7, at(5) + 4)),
+    edit('a NaN component', (b) => b.writeFloatLE(Number.NaN, at(7) + L.offsetData + 8)),
+    edit('a component of 1e30', (b) => b.writeFloatLE(1e30, at(9) + L.offsetData)),
+    edit('a vector scaled by 1.5', (b) => {
+      for (let i = 0; i < (L.labelOffset - L.offsetData) / 4; i++) {
+        const p = at(11) + L.offsetData + 4 * i;
+        b.writeFloatLE(b.readFloatLE(p) * 1.5, p);
+      }
+    }),
+    edit('two elements with one label', (b) => b.copy(b, at(13) + L.labelOffset, at(14) + L.labelOffset, at(14) + L.labelOffset + 8)),
+    edit('an element marked deleted', (b) => (b[at(15) + 2] = b[at(15) + 2]! | 1)),
+    { name: 'length.bin a norm short', file: 'length.bin', bytes: readFileSync(join(segDir, 'length.bin')).subarray(0, L.cur * 4 - 4) },
+  ];
+}
+
+describe('the level-0 pass in a worker finds what the reader’s own pass finds', () => {
+  for (const target of TARGETS) {
+    it(`${target.fixture} / ${target.collection}: sound, and under every mutant`, () => {
+      const root = mkdtempSync(join(tmpdir(), 'chroma-inspector-prescan-'));
+      temps.push(root);
+      const dir = join(root, 'data');
+      cpSync(join(referenceFixture(target.fixture), 'data'), dir, { recursive: true });
+      const f = ChromaFolder.open(dir);
+      const { seg, space } = (() => {
+        try {
+          const c = f.collection({ name: target.collection });
+          return { seg: c.catalog.vectorSegment!.id, space: c.params.space };
+        } finally {
+          f.close();
+        }
+      })();
+      const segDir = join(dir, seg);
+
+      // Sound: the worker ran and answered (not the fallback), and both readers agree.
+      const finish = vi.spyOn(Level0Prescan.prototype, 'finish');
+      const sound = readLabelsOnly(dir, seg, space, true);
+      expect(finish).toHaveBeenCalledTimes(1);
+      expect(finish.mock.results[0]!.value).not.toBeNull();
+      expect(sound.usable).toBe(true);
+      expect(sound.handed.length).toBeGreaterThan(0);
+      expect(sound).toEqual(readLabelsOnly(dir, seg, space, false));
+
+      const list = [...mutants(segDir, 9100, null, space), ...aimed(segDir)];
+      const differ: string[] = [];
+      let workerAnswered = 0;
+      for (const m of list) {
+        const path = join(segDir, m.file);
+        const original = readFileSync(path);
+        writeFileSync(path, m.bytes);
+        try {
+          finish.mockClear();
+          const inWorker = readLabelsOnly(dir, seg, space, true);
+          if (finish.mock.results.some((r) => r.value !== null)) workerAnswered++;
+          const own = readLabelsOnly(dir, seg, space, false);
+          try {
+            expect(inWorker).toEqual(own);
+          } catch {
+            differ.push(m.name);
+          }
+        } finally {
+          writeFileSync(path, original);
+        }
+      }
+      expect(differ).toEqual([]);
+      // Most mutants leave the file readable to the end: the worker's answer was the one used.
+      expect(workerAnswered).toBeGreaterThan(list.length / 2);
+    });
+  }
+
+  it('gives the rows verdict, the damaged labels and the non-finite warning the aimed mutants call for', () => {
+    const root = mkdtempSync(join(tmpdir(), 'chroma-inspector-prescan-'));
+    temps.push(root);
+    const dir = join(root, 'data');
+    cpSync(join(referenceFixture('chroma-1.3.4-seed7'), 'data'), dir, { recursive: true });
+    const f = ChromaFolder.open(dir);
+    const seg = f.collection({ name: 'articles' }).catalog.vectorSegment!.id;
+    const space = f.collection({ name: 'articles' }).params.space;
+    f.close();
+    const segDir = join(dir, seg);
+    const byName = new Map(aimed(segDir).map((m) => [m.name, m]));
+    const under = (name: string) => {
+      const m = byName.get(name)!;
+      const path = join(segDir, m.file);
+      const original = readFileSync(path);
+      writeFileSync(path, m.bytes);
+      try {
+        return readLabelsOnly(dir, seg, space, true);
+      } finally {
+        writeFileSync(path, original);
+      }
+    };
+    expect(under('a row with maxM0 + 1 neighbours').rows).toMatch(/^element \d+ has \d+ level-0 neighbours, more than maxM0/);
+    expect(under('a link past the last element').rows).toMatch(/^element \d+ links to \d+, past the \d+ elements$/);
+    const nan = under('a NaN component');
+    expect(nan.problems.map((p) => p.code)).toContain('hnsw.non-finite-vectors');
+    expect(nan.rows).toBeNull();
+    for (const name of ['a component of 1e30', 'a vector scaled by 1.5']) {
+      const r = under(name);
+      expect(r.problems.map((p) => p.code), name).toContain('hnsw.damaged-vectors');
+      expect(r.damagedLabels, name).toHaveLength(1);
+    }
+    expect(under('two elements with one label').problems.map((p) => p.code)).toContain('hnsw.duplicate-labels');
+    expect(under('an element marked deleted').problems.map((p) => p.code)).toContain('hnsw.missing-labels');
+  });
+
+  it('reads the pickle with the worker, and reads it itself when the file changed after the worker began', () => {
+    const root = mkdtempSync(join(tmpdir(), 'chroma-inspector-prescan-'));
+    temps.push(root);
+    const dir = join(root, 'data');
+    cpSync(join(referenceFixture('chroma-1.3.4-seed7'), 'data'), dir, { recursive: true });
+    const f = ChromaFolder.open(dir);
+    const seg = f.collection({ name: 'articles' }).catalog.vectorSegment!.id;
+    const space = f.collection({ name: 'articles' }).params.space;
+    f.close();
+    const bytes = vi.spyOn(Level0Prescan.prototype, 'pickleBytes');
+    const first = readLabelsOnly(dir, seg, space, true);
+    expect(bytes).toHaveBeenCalledTimes(1);
+    expect(bytes.mock.results[0]!.value).toEqual(readFileSync(join(dir, seg, 'index_metadata.pickle')));
+    expect(first.usable).toBe(true);
+
+    // A pickle that changes between the worker's start and the decode: the stamp taken before the
+    // worker began no longer holds, so its bytes are not used (the reader decodes the file it stamps).
+    bytes.mockClear();
+    const start = Level0Prescan.start.bind(Level0Prescan);
+    vi.spyOn(Level0Prescan, 'start').mockImplementation((...args) => {
+      const p = start(...args);
+      const file = join(dir, seg, 'index_metadata.pickle');
+      const later = new Date(Date.now() + 5000);
+      utimesSync(file, later, later);
+      return p;
+    });
+    const again = readLabelsOnly(dir, seg, space, true);
+    expect(bytes).not.toHaveBeenCalled();
+    expect(again).toEqual(first);
+  });
+
+  it('falls back to the reader’s own pass when the worker is gone', () => {
+    const dir = join(referenceFixture('chroma-1.3.4-seed7'), 'data');
+    const f = ChromaFolder.open(dir);
+    const seg = f.collection({ name: 'articles' }).catalog.vectorSegment!.id;
+    const space = f.collection({ name: 'articles' }).params.space;
+    f.close();
+    const start = Level0Prescan.start.bind(Level0Prescan);
+    const started: (Level0Prescan | null)[] = [];
+    vi.spyOn(Level0Prescan, 'start').mockImplementation((...args) => {
+      const p = start(...args);
+      p?.close();
+      started.push(p);
+      return p;
+    });
+    const finish = vi.spyOn(Level0Prescan.prototype, 'finish');
+    const r = readLabelsOnly(dir, seg, space, true);
+    expect(started.filter(Boolean)).toHaveLength(1);
+    expect(finish.mock.results[0]!.value).toBeNull();
+    expect(r).toEqual(readLabelsOnly(dir, seg, space, false));
+  });
+});
