@@ -40,7 +40,6 @@ export class UnloadedVectors {
     private readonly segmentDir: string,
   ) {}
 
-  private norms: Buffer | null = null;
 
   static open(source: VectorSource, records: RecordFacts): UnloadedVectors | null {
     const dim = source.dimension;
@@ -83,7 +82,14 @@ export class UnloadedVectors {
     const seq = source.maxSeqRow() ?? checkpoint.maxSeqId ?? 0;
     if (source.readOverlap) {
       const rows = source.readOverlap(seq, OVERLAP_ROWS);
-      const check = graph.reading(() => checkCheckpointAgainstWal(rows, idToLabel, self, segmentId, source.collectionId));
+      let check: ReturnType<typeof checkCheckpointAgainstWal>;
+      try {
+        check = graph.reading(() => checkCheckpointAgainstWal(rows, idToLabel, self, segmentId, source.collectionId));
+      } catch (err) {
+        // The files changed since they were checked: the load reads them again and says what it finds.
+        if (err instanceof FileGraphDamage) return null;
+        throw err;
+      }
       if (check.problems.length > 0) return null;
       if (checkSeqAhead(seq, source.maxKnownSeq?.(seq) ?? null, segmentId, source.collectionId)) return null;
     }
@@ -107,9 +113,11 @@ export class UnloadedVectors {
     if (at < 0) return undefined;
     const stored = Float32Array.from(this.graph.row(at).vector);
     if (this.space !== 'cosine') return stored;
-    // readCheckpoint already checked length.bin covers every element.
-    this.norms ??= readRange(path.join(this.segmentDir, LENGTH_FILE), 0, this.graph.header.curElementCount * 4);
-    return denormalize(stored, this.norms.readFloatLE(at * 4));
+    // Its norm alone (a few vectors are asked for, of millions); readCheckpoint already checked
+    // length.bin covers every element.
+    const norm = readRange(path.join(this.segmentDir, LENGTH_FILE), at * 4, 4);
+    if (norm.length < 4) throw new FileGraphDamage(`${LENGTH_FILE} ends before element ${at}'s norm`);
+    return denormalize(stored, norm.readFloatLE(0));
   }
 
   /**
