@@ -259,19 +259,21 @@ export class Level0Prescan {
     // This thread reads chunks too, until none is left to claim; then waits for the worker's.
     readPickleChunks(fs, pickle.file, pickle.bytes, status, pickle.chunkBytes);
     const chunks = Math.ceil(pickle.bytes.byteLength / pickle.chunkBytes);
-    if (!this.waitFor(status, 6, () => {}, chunks)) return null;
-    return Atomics.load(status, 3) === 0 ? Buffer.from(pickle.bytes) : null;
+    // A failed chunk ends the wait: the chunks after it may never be claimed.
+    const failed = () => Atomics.load(status, 3) !== 0;
+    if (!this.waitFor(status, 6, () => {}, chunks, failed)) return null;
+    return failed() ? null : Buffer.from(pickle.bytes);
   }
 
   /**
-   * Waits until status[slot] reaches `until` (by default: is no longer RUNNING); false when the
-   * worker stalled (no heartbeat for STALL_MS) and was stopped. `progress` sees the count of
+   * Waits until status[slot] reaches `until` (by default: is no longer RUNNING) or `abandon`
+   * says to stop; false when the worker stalled (no heartbeat for STALL_MS) and was stopped. `progress` sees the count of
    * elements done at each heartbeat.
    */
-  private waitFor(status: Int32Array, slot: number, progress: (done: number) => void, until = RUNNING + 1): boolean {
+  private waitFor(status: Int32Array, slot: number, progress: (done: number) => void, until = RUNNING + 1, abandon = () => false): boolean {
     let beat = -1;
     let since = Date.now();
-    for (let now = Atomics.load(status, slot); now < until; now = Atomics.load(status, slot)) {
+    for (let now = Atomics.load(status, slot); now < until && !abandon(); now = Atomics.load(status, slot)) {
       if (!this.worker) return false;
       Atomics.wait(status, slot, now, WAIT_SLICE_MS);
       if (Atomics.load(status, 4) !== beat) {

@@ -6,6 +6,7 @@ import type { Space } from '../../../shared/models.js';
 import { ChromaFolder } from '../../../src-main/engine/chroma-folder.js';
 import { readCheckpoint } from '../../../src-main/engine/hnsw/checkpoint.js';
 import { Level0Prescan } from '../../../src-main/engine/hnsw/level0-prescan.js';
+import { readHeaderFile } from '../../../src-main/engine/hnsw/segment-files.js';
 import { referenceFixture } from '../../helpers/paths.js';
 import { layoutOf, mutants, type Mutant } from '../../helpers/segment-mutants.js';
 
@@ -211,6 +212,30 @@ describe('the level-0 pass in a worker finds what the reader’s own pass finds'
     expect(bytes).not.toHaveBeenCalled();
     expect(again).toEqual(first);
   });
+
+  it('gives up the pickle’s bytes at once when a chunk cannot be read, so the reader reads the file itself', () => {
+    const dir = join(referenceFixture('chroma-1.3.4-seed7'), 'data');
+    const f = ChromaFolder.open(dir);
+    const seg = f.collection({ name: 'articles' }).catalog.vectorSegment!.id;
+    f.close();
+    const segDir = join(dir, seg);
+    const header = readHeaderFile(segDir, 'header.bin');
+    const file = join(segDir, 'index_metadata.pickle');
+    // The size it is told is past the file's end (as if the file shrank after the stat): the last
+    // chunk's read fails, and the answer comes without waiting for a stall (the test's timeout).
+    const size = readFileSync(file).length + 20 * 1024 * 1024;
+    Level0Prescan.forced = true;
+    const p = Level0Prescan.start(join(segDir, 'data_level0.bin'), null, header, false, { file, size, stamp: 'x' })!;
+    try {
+      expect(p).not.toBeNull();
+      expect(p.pickleBytes()).toBeNull();
+      // The level-0 pass is unaffected.
+      expect(p.finish('test')?.labels.length).toBe(header.curElementCount);
+    } finally {
+      p.close();
+    }
+    // Well under the 15-s stall the worker would otherwise be given up after.
+  }, 10_000);
 
   it('falls back to the reader’s own pass when the worker is gone', () => {
     const dir = join(referenceFixture('chroma-1.3.4-seed7'), 'data');
