@@ -235,6 +235,11 @@ export interface CheckpointOptions {
   /** The pickle an earlier reader decoded, used if its file is unchanged (see DecodedPickle). */
   pickle?: DecodedPickle | null;
   /**
+   * Work of the caller's own to do while a worker finishes the pass over data_level0.bin (a
+   * labels-only sink's, level0-prescan.ts): called once, just before waiting for it, if there is one.
+   */
+  whileScanning?: () => void;
+  /**
    * Receives each live element's stored vector (and its cosine norm) during the scan, instead of
    * the result holding copies in `vectors`/`storedVectors`: large segments are loaded straight
    * into the caller's storage. The caller drops `phantomLabels` afterwards, and discards
@@ -298,10 +303,19 @@ function startPrescan(folderAbsPath: string, segmentRelName: string, opts: Check
   } catch {
     // No pickle: loadPickle reports it.
   }
-  return Level0Prescan.start(path.join(dir, DATA_LEVEL0_FILE), withNorms ? lengthFile : null, header, opts.space === 'cosine', pickle);
+  // Then link_lists.bin, when there is one to walk.
+  const linksFile = path.join(dir, LINK_LISTS_FILE);
+  let links: { file: string; size: number } | null = null;
+  try {
+    links = { file: linksFile, size: fs.statSync(linksFile).size };
+  } catch {
+    // None: readCheckpointWith reports it.
+  }
+  return Level0Prescan.start(path.join(dir, DATA_LEVEL0_FILE), withNorms ? lengthFile : null, header, opts.space === 'cosine', pickle, links);
 }
 
-function readCheckpointWith(folderAbsPath: string, segmentRelName: string, opts: CheckpointOptions, prescan: Level0Prescan | null): CheckpointResult {
+function readCheckpointWith(folderAbsPath: string, segmentRelName: string, opts: CheckpointOptions, started: Level0Prescan | null): CheckpointResult {
+  let prescan = started;
   const dir = path.join(folderAbsPath, segmentRelName);
   const problems = new Problems(segmentRelName);
   const listing = listSegmentFolder(folderAbsPath, segmentRelName);
@@ -312,7 +326,7 @@ function readCheckpointWith(folderAbsPath: string, segmentRelName: string, opts:
   }
   reportListing(listing, problems);
 
-  const prefetched = prescan?.pickleStamp ? { stamp: prescan.pickleStamp, bytes: () => prescan.pickleBytes() } : null;
+  const prefetched = started?.pickleStamp ? { stamp: started.pickleStamp, bytes: () => started.pickleBytes() } : null;
   const pickle = loadPickle(dir, segmentRelName, listing, problems, opts.pickle, prefetched);
   if (pickle.kind === 'ok') result.decodedPickle = { meta: pickle.meta, stamp: pickle.stamp };
   if (pickle.kind !== 'ok' || pickle.meta.idToLabel.size === 0) {
@@ -334,6 +348,11 @@ function readCheckpointWith(folderAbsPath: string, segmentRelName: string, opts:
   const header = loadHeader(dir, segmentRelName, listing, problems, 'error');
   result.header = header;
   if (!header) return result;
+  if (prescan && !prescan.fits(header)) {
+    // header.bin changed since the worker began: its answers are for another layout.
+    prescan.close();
+    prescan = null;
+  }
   checkSizes(listing, header, problems, 'error', opts.space);
   if (meta.dimensionality !== null && meta.dimensionality !== header.dim) {
     const msg = `dimensionality is ${meta.dimensionality} but header.bin says ${header.dim}`;
@@ -342,9 +361,11 @@ function readCheckpointWith(folderAbsPath: string, segmentRelName: string, opts:
   if (listing.sizes.has(LINK_LISTS_FILE)) {
     try {
       const rel = `${segmentRelName}/${LINK_LISTS_FILE}`;
-      const linkLists = fs.readFileSync(path.join(dir, LINK_LISTS_FILE));
-      const upperAt = opts.sink?.linkLists ? new Int32Array(header.curElementCount) : undefined;
-      const used = walkLinkLists(linkLists, header, rel, upperAt);
+      // The worker's read and walk when it made them cleanly; otherwise this thread's, which names any damage.
+      const walked = prescan?.linkLists() ?? null;
+      const linkLists = walked?.buf ?? fs.readFileSync(path.join(dir, LINK_LISTS_FILE));
+      const upperAt = opts.sink?.linkLists ? (walked?.upperAt ?? new Int32Array(header.curElementCount)) : undefined;
+      const used = walked ? walked.used : walkLinkLists(linkLists, header, rel, upperAt);
       result.graphUsable = true;
       if (upperAt) opts.sink!.linkLists!(linkLists, upperAt);
       if (used < linkLists.length) {
@@ -415,6 +436,7 @@ function readCheckpointWith(folderAbsPath: string, segmentRelName: string, opts:
     stored.set(label, v);
     if (norm !== null) vectors.set(label, denormalize(v, norm));
   };
+  if (prescan) opts.whileScanning?.();
   const found = prescan?.finish(progress) ?? null;
   if (withNorms && !found) readNorms();
   let rowProblem: string | null = null;

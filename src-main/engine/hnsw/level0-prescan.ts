@@ -6,6 +6,8 @@ import { reportLoad } from '../util/load-progress.js';
 import { firstBadRow, rowProblemText } from './level0-links.js';
 import { LiveLabels, type Level0LabelScan } from './level0-scan.js';
 import { PLAUSIBLE, quickPlausible, type PlausibilityBounds } from './vector-plausibility.js';
+import { linkListsEnd as linkListsEndOf } from './segment-files.js';
+import { linkListBlockBytes } from './header.js';
 
 /**
  * The whole-file pass over data_level0.bin that a checkpoint check needs before a first answer —
@@ -52,10 +54,11 @@ interface PrescanJob {
   /**
    * Int32 × 8: [0] the scan's state (RUNNING/DONE/FAILED), [1] elements done, [2] the first bad
    * row's kind (firstBadRow), [3] FAILED once a pickle chunk failed, [4] a heartbeat (one per
-   * chunk read), [5] the next pickle chunk to claim, [6] pickle chunks read.
+   * chunk read), [5] the next pickle chunk to claim, [6] pickle chunks read, [7] the link lists'
+   * state (RUNNING/DONE/FAILED).
    */
   status: SharedArrayBuffer;
-  /** Float64 × 2: the bad row's element and its count or link. */
+  /** Float64 × 3: the bad row's element and its count or link; the link lists' walk end. */
   badRow: SharedArrayBuffer;
   /**
    * index_metadata.pickle, read first into `bytes` (its size when the job started) by both
@@ -63,6 +66,12 @@ interface PrescanJob {
    * read on a large file, are then shared. Null when the caller has it already decoded.
    */
   pickle: { file: string; bytes: SharedArrayBuffer; chunkBytes: number } | null;
+  /**
+   * link_lists.bin (its size when the job started), read and walked after the pickle: its bytes,
+   * each element's level-1 block start + 1 (Int32 per element), and the walk's end in
+   * `badRow`[2] (linkListsEnd: negative on a failure, which the caller then finds itself).
+   */
+  links: { file: string; bytes: SharedArrayBuffer; upperAt: SharedArrayBuffer; block: number; maxLevel: number } | null;
 }
 
 const RUNNING = 0;
@@ -76,9 +85,38 @@ type FsApi = typeof import('node:fs');
  * The worker's program. Self-contained: it is sent as source text, so it may use only its
  * arguments (the helpers come in as functions, by the names the bundle gave them).
  */
-function prescanProgram(job: PrescanJob, fs: FsApi, plausible: typeof quickPlausible, badRow: typeof firstBadRow, readPickleChunks: (fs: FsApi, file: string, bytes: SharedArrayBuffer, status: Int32Array, size: number) => void): void {
+function prescanProgram(
+  job: PrescanJob,
+  fs: FsApi,
+  plausible: typeof quickPlausible,
+  badRow: typeof firstBadRow,
+  readPickleChunks: (fs: FsApi, file: string, bytes: SharedArrayBuffer, status: Int32Array, size: number) => void,
+  linkListsEnd: typeof linkListsEndOf,
+): void {
   const status = new Int32Array(job.status);
   if (job.pickle !== null) readPickleChunks(fs, job.pickle.file, job.pickle.bytes, status, job.pickle.chunkBytes);
+  if (job.links !== null) {
+    try {
+      const bytes = Buffer.from(job.links.bytes);
+      const lfd = fs.openSync(job.links.file, 'r');
+      try {
+        for (let done = 0; done < bytes.length; ) {
+          const got = fs.readSync(lfd, bytes, done, bytes.length - done, done);
+          if (got === 0) throw new Error('link_lists.bin ended early');
+          done += got;
+          Atomics.add(status, 4, 1);
+        }
+      } finally {
+        fs.closeSync(lfd);
+      }
+      const at = new Float64Array(job.badRow);
+      at[2] = linkListsEnd(bytes, job.count, job.links.block, job.links.maxLevel, new Float64Array(3), new Int32Array(job.links.upperAt));
+      Atomics.store(status, 7, 1);
+    } catch {
+      Atomics.store(status, 7, 2);
+    }
+    Atomics.notify(status, 7);
+  }
   try {
     const labels = new Float64Array(job.labels);
     const flags = new Uint8Array(job.flags);
@@ -174,7 +212,8 @@ const { workerData } = require('node:worker_threads');
 ${quickPlausible.toString()}
 ${firstBadRow.toString()}
 ${readPickleChunks.toString()}
-(${prescanProgram.toString()})(workerData, fs, ${quickPlausible.name}, ${firstBadRow.name}, ${readPickleChunks.name});
+${linkListsEndOf.toString()}
+(${prescanProgram.toString()})(workerData, fs, ${quickPlausible.name}, ${firstBadRow.name}, ${readPickleChunks.name}, ${linkListsEndOf.name});
 `;
 
 /** What the pre-scan found, for visitPrescan. */
@@ -210,6 +249,8 @@ export class Level0Prescan {
     cosine: boolean,
     /** The pickle to read first, its size now, and the caller's tag for that version (pickleBytes() gives it back). */
     pickle: { file: string; size: number; stamp: string } | null,
+    /** link_lists.bin and its size now, to read and walk next (linkLists() gives them back). */
+    links: { file: string; size: number } | null = null,
   ): Level0Prescan | null {
     const { curElementCount: count, sizeDataPerElement: size } = header;
     if (process.env.CHROMA_INSPECTOR_NO_PRESCAN === '1' && !Level0Prescan.forced) return null;
@@ -230,8 +271,17 @@ export class Level0Prescan {
       labels: new SharedArrayBuffer(count * 8),
       flags: new SharedArrayBuffer(count),
       status: new SharedArrayBuffer(32),
-      badRow: new SharedArrayBuffer(16),
+      badRow: new SharedArrayBuffer(24),
       pickle: pickle && pickle.size > 0 ? { file: pickle.file, bytes: new SharedArrayBuffer(pickle.size), chunkBytes: PICKLE_CHUNK_BYTES } : null,
+      links: links
+        ? {
+            file: links.file,
+            bytes: new SharedArrayBuffer(links.size),
+            upperAt: new SharedArrayBuffer(count * 4),
+            block: linkListBlockBytes(header),
+            maxLevel: header.maxLevel,
+          }
+        : null,
     };
     try {
       const worker = new Worker(PROGRAM, { eval: true, workerData: job });
@@ -263,6 +313,36 @@ export class Level0Prescan {
     const failed = () => Atomics.load(status, 3) !== 0;
     if (!this.waitFor(status, 6, () => {}, chunks, failed)) return null;
     return failed() ? null : Buffer.from(pickle.bytes);
+  }
+
+  /**
+   * link_lists.bin as the worker read it, each element's level-1 block start + 1, and where the
+   * walk ended; null when it was not asked to, could not read it, or found it damaged: the caller
+   * then reads and walks it itself (and names the damage).
+   */
+  linkLists(): { buf: Buffer; upperAt: Int32Array; used: number } | null {
+    const links = this.job.links;
+    if (!links) return null;
+    const status = new Int32Array(this.job.status);
+    if (!this.waitFor(status, 7, () => {})) return null;
+    const used = new Float64Array(this.job.badRow)[2]!;
+    if (Atomics.load(status, 7) !== DONE || used < 0) return null;
+    return { buf: Buffer.from(links.bytes), upperAt: new Int32Array(links.upperAt), used };
+  }
+
+  /** Whether the worker works on the layout `header` describes (header.bin may have changed since it began). */
+  fits(header: HnswHeader): boolean {
+    const h = this.header;
+    return (
+      h.curElementCount === header.curElementCount &&
+      h.sizeDataPerElement === header.sizeDataPerElement &&
+      h.labelOffset === header.labelOffset &&
+      h.offsetData === header.offsetData &&
+      h.dim === header.dim &&
+      h.maxM0 === header.maxM0 &&
+      h.maxM === header.maxM &&
+      h.maxLevel === header.maxLevel
+    );
   }
 
   /**

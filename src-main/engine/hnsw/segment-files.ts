@@ -111,27 +111,46 @@ export function readStandardHeaderBytes(segmentDirAbs: string): Buffer {
  */
 export function walkLinkLists(buf: Buffer, header: HnswHeader, relFile: string, upperAt?: Int32Array): number {
   const block = linkListBlockBytes(header);
+  const where = new Float64Array(3);
+  const used = linkListsEnd(buf, header.curElementCount, block, header.maxLevel, where, upperAt ?? null);
+  if (used >= 0) return used;
+  const [i, pos, size] = [where[0]!, where[1]!, where[2]!];
   const fail = (code: 'hnsw.truncated' | 'hnsw.bad-link-lists', problem: string): never => {
     throw new InspectorError('CORRUPT_HNSW', `${relFile}: ${problem}`, { file: relFile, problem: code });
   };
+  if (used === LINKS_NO_SIZE) fail('hnsw.truncated', `file ends at byte ${buf.length} before the size of element ${i} (of ${header.curElementCount})`);
+  if (used === LINKS_BAD_SIZE) fail('hnsw.bad-link-lists', `element ${i} at byte ${pos} has link list size ${size}, not a multiple of ${block}`);
+  if (used === LINKS_TOO_HIGH) {
+    fail('hnsw.bad-link-lists', `element ${i} at byte ${pos} has level ${size / block} above the header's maxlevel ${header.maxLevel}`);
+  }
+  return fail('hnsw.truncated', `file ends at byte ${buf.length} inside element ${i}'s ${size}-byte link list (starts at byte ${pos + 4})`);
+}
+
+/** linkListsEnd's failures (negative): no room for a size, a size not in whole blocks, a level above maxlevel, a list past the end. */
+export const LINKS_NO_SIZE = -1;
+export const LINKS_BAD_SIZE = -2;
+export const LINKS_TOO_HIGH = -3;
+export const LINKS_PAST_END = -4;
+
+/**
+ * The walk of link_lists.bin: Σ(4 + size) over `count` elements, each element's level-1 block
+ * start + 1 in `upperAt` (0: level 0 only), or a negative failure with the element, its byte
+ * position and its size in `where`. Self-contained (it uses nothing but its arguments): the
+ * level-0 pre-scan sends its source text to a worker thread (level0-prescan.ts).
+ */
+export function linkListsEnd(buf: Uint8Array, count: number, block: number, maxLevel: number, where: Float64Array, upperAt: Int32Array | null): number {
   let pos = 0;
-  for (let i = 0; i < header.curElementCount; i++) {
-    if (pos + 4 > buf.length) {
-      fail('hnsw.truncated', `file ends at byte ${buf.length} before the size of element ${i} (of ${header.curElementCount})`);
-    }
-    const size = buf.readUInt32LE(pos);
-    if (size % block !== 0) {
-      fail('hnsw.bad-link-lists', `element ${i} at byte ${pos} has link list size ${size}, not a multiple of ${block}`);
-    }
+  for (let i = 0; i < count; i++) {
+    where[0] = i;
+    where[1] = pos;
+    if (pos + 4 > buf.length) return -1;
+    const size = (buf[pos]! | (buf[pos + 1]! << 8) | (buf[pos + 2]! << 16)) + buf[pos + 3]! * 0x1000000;
+    where[2] = size;
+    if (size % block !== 0) return -2;
     const level = size / block;
-    if (level > header.maxLevel) {
-      fail('hnsw.bad-link-lists', `element ${i} at byte ${pos} has level ${level} above the header's maxlevel ${header.maxLevel}`);
-    }
-    if (pos + 4 + size > buf.length) {
-      const where = `inside element ${i}'s ${size}-byte link list (starts at byte ${pos + 4})`;
-      fail('hnsw.truncated', `file ends at byte ${buf.length} ${where}`);
-    }
-    if (upperAt && level > 0) upperAt[i] = pos + 5;
+    if (level > maxLevel) return -3;
+    if (pos + 4 + size > buf.length) return -4;
+    if (upperAt !== null && level > 0) upperAt[i] = pos + 5;
     pos += 4 + size;
   }
   return pos;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,13 +39,17 @@ function readLabelsOnly(folder: string, segment: string, space: Space, inWorker:
   Level0Prescan.forced = inWorker;
   const handed: number[] = [];
   let rows: string | null | undefined;
-  let links = 0;
+  let links = '';
+  let upper: number[] = [];
   const r = readCheckpoint(folder, segment, {
     space,
     sink: {
       labelsOnly: true,
       vector: (label, _buf, _offset, _norm, id) => handed.push(label, id),
-      linkLists: (buf) => (links = buf.length),
+      linkLists: (buf, upperAt) => {
+        links = createHash('sha1').update(buf).digest('hex');
+        upper = Array.from(upperAt);
+      },
       rows: (problem) => (rows = problem),
     },
   });
@@ -59,6 +64,7 @@ function readLabelsOnly(folder: string, segment: string, space: Space, inWorker:
     handed,
     rows,
     links,
+    upper,
   };
 }
 
@@ -112,9 +118,11 @@ describe('the level-0 pass in a worker finds what the reader’s own pass finds'
 
       // Sound: the worker ran and answered (not the fallback), and both readers agree.
       const finish = vi.spyOn(Level0Prescan.prototype, 'finish');
+      const walked = vi.spyOn(Level0Prescan.prototype, 'linkLists');
       const sound = readLabelsOnly(dir, seg, space, true);
       expect(finish).toHaveBeenCalledTimes(1);
       expect(finish.mock.results[0]!.value).not.toBeNull();
+      expect(walked.mock.results[0]!.value).not.toBeNull();
       expect(sound.usable).toBe(true);
       expect(sound.handed.length).toBeGreaterThan(0);
       expect(sound).toEqual(readLabelsOnly(dir, seg, space, false));
