@@ -245,6 +245,33 @@ describe('the level-0 pass in a worker finds what the reader’s own pass finds'
     // Well under the 15-s stall the worker would otherwise be given up after.
   }, 10_000);
 
+  it('drops the worker when header.bin changes after it began, and reads the files as they now are', () => {
+    const root = mkdtempSync(join(tmpdir(), 'chroma-inspector-prescan-'));
+    temps.push(root);
+    const dir = join(root, 'data');
+    cpSync(join(referenceFixture('chroma-1.3.4-seed7'), 'data'), dir, { recursive: true });
+    const f = ChromaFolder.open(dir);
+    const seg = f.collection({ name: 'articles' }).catalog.vectorSegment!.id;
+    const space = f.collection({ name: 'articles' }).params.space;
+    f.close();
+    const headerFile = join(dir, seg, 'header.bin');
+    const original = readFileSync(headerFile);
+    // One element fewer in use: a layout the worker did not scan.
+    const shorter = Buffer.from(original);
+    shorter.writeBigUInt64LE(original.readBigUInt64LE(20) - 1n, 20);
+    const start = Level0Prescan.start.bind(Level0Prescan);
+    vi.spyOn(Level0Prescan, 'start').mockImplementation((...args) => {
+      const p = start(...args);
+      writeFileSync(headerFile, shorter);
+      return p;
+    });
+    const finish = vi.spyOn(Level0Prescan.prototype, 'finish');
+    const changed = readLabelsOnly(dir, seg, space, true);
+    expect(finish).not.toHaveBeenCalled();
+    vi.restoreAllMocks();
+    expect(changed).toEqual(readLabelsOnly(dir, seg, space, false));
+  });
+
   it('falls back to the reader’s own pass when the worker is gone', () => {
     const dir = join(referenceFixture('chroma-1.3.4-seed7'), 'data');
     const f = ChromaFolder.open(dir);
