@@ -3,6 +3,7 @@
 // cold start → first answer, then medians. Prints one JSON line.
 // usage: node chroma-worker.mjs <folder-copy> <runs> <port> <chroma-bin> <client-dir> [--first-count]
 // --first-count: start, then time the first count on the fresh server, and exit.
+// --cold-only: start, time the first query, and exit (more samples of the cold start).
 import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
@@ -55,6 +56,11 @@ if (process.argv.includes('--first-count')) {
 }
 await col.query({ queryEmbeddings: [queryVector(999)], nResults: 10 });
 const coldMs = performance.now() - t0;
+if (process.argv.includes('--cold-only')) {
+  kill();
+  console.log(JSON.stringify({ coldMs }));
+  process.exit(0);
+}
 const count = await col.count();
 const results = { coldMs, records: count, ...(await measureOperations((op, args) => (op === 'count' ? col.count() : col[op](args)), count, runs)) };
 results.peakRssMb = peakRssMb(pid);

@@ -2,6 +2,7 @@
 //   node ours-worker.mjs <folder> <runs> folder|client [--first-count]
 // folder: the read-only ChromaFolder (sync); client: PersistentClient, the embedded Chroma users
 // call (give it a copy: it may write). --first-count: open, then time the first count, and exit.
+// --cold-only: open, time the first query, and exit (more samples of the cold start).
 import { ChromaFolder, PersistentClient } from '../../dist/index.js';
 import { measureOperations, queryVector } from './ops.mjs';
 
@@ -30,6 +31,11 @@ if (process.argv.includes('--first-count')) {
 }
 await opened.call('query', { queryEmbeddings: [queryVector(999)], nResults: 10 });
 const coldMs = performance.now() - t0;
+if (process.argv.includes('--cold-only')) {
+  await opened.close();
+  console.log(JSON.stringify({ coldMs }));
+  process.exit(0);
+}
 const count = await opened.call('count', {});
 const results = { coldMs, records: count, ...(await measureOperations(opened.call, count, runs)) };
 results.peakRssMb = process.resourceUsage().maxRSS / 1024;
