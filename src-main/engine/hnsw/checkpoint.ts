@@ -256,8 +256,9 @@ export interface CheckpointOptions {
     chunk?(buf: Buffer, firstId: number, count: number, header: HnswHeader): void;
     /**
      * The sink keeps no vector: vector() is told which elements are live and sound, and its
-     * `buf` may be empty and its `norm` null. The pass over data_level0.bin can then run in a worker thread while
-     * the pickle decodes (level0-prescan.ts), unless the sink also takes each chunk.
+     * `buf` may be empty and its `norm` null. The pass over data_level0.bin can then run in a
+     * worker thread while the pickle decodes (level0-prescan.ts), unless the sink also takes
+     * each chunk.
      */
     labelsOnly?: boolean;
     /** After the scan: the first level-0 row that breaks the header's bounds (level0RowsProblem), or null. */
