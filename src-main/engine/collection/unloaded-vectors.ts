@@ -36,10 +36,9 @@ export class UnloadedVectors {
     private readonly live: number,
     private readonly space: VectorSource['space'],
     private readonly efSearch: number,
-    /** The segment's folder, for length.bin (read when a vector is first asked for). */
+    /** The segment's folder, for length.bin (a vector's norm is read when the vector is asked for). */
     private readonly segmentDir: string,
   ) {}
-
 
   static open(source: VectorSource, records: RecordFacts): UnloadedVectors | null {
     const dim = source.dimension;

@@ -181,8 +181,7 @@ export function level0RowsProblem(buf: Buffer, firstId: number, count: number, h
   return null;
 }
 
-/** firstBadRow's answers. */
-export const ROWS_SOUND = 0;
+/** firstBadRow's answers (0: every row is sound). */
 export const ROW_TOO_MANY_NEIGHBOURS = 1;
 export const ROW_LINK_PAST_END = 2;
 const BAD_ROW = new Float64Array(2);
