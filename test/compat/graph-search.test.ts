@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
-import { Level0Prescan } from '../../src-main/engine/hnsw/level0-prescan.js';
+import { PRESCAN_ENV } from '../../src-main/engine/hnsw/level0-prescan.js';
 import { chromaClients, realChromaProblem, reportSkip, startChroma, stopAllChroma, type ChromaServer } from '../helpers/reference-chroma.js';
 // @ts-expect-error -- plain JS shared with the node scripts
 import { seededRandom } from '../reference-chroma/seeded-random.mjs';
@@ -146,9 +146,9 @@ describe.skipIf(problem !== null)('graph search: the same graph gives Chroma’s
 
   for (const inWorker of [false, true]) {
     it(`answers an unfiltered first query from the files, without loading the vectors, as Chroma did${inWorker ? ' (the level-0 pass in a worker)' : ''}`, () => {
-      Level0Prescan.forced = inWorker;
+      process.env[PRESCAN_ENV] = inWorker ? 'always' : 'off';
       onTestFinished(() => {
-        Level0Prescan.forced = false;
+        delete process.env[PRESCAN_ENV];
       });
       expect(theirs.length).toBe(todo.length);
       const mismatches: string[] = [];

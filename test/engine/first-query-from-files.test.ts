@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
-import { Level0Prescan } from '../../src-main/engine/hnsw/level0-prescan.js';
+import { Level0Prescan, PRESCAN_ENV } from '../../src-main/engine/hnsw/level0-prescan.js';
 import { compareCase, splitCollection, type RecordedCase } from '../helpers/compare.js';
 import { referenceFixture } from '../helpers/paths.js';
 
@@ -54,7 +54,7 @@ for (const fixture of ['chroma-1.3.4-seed7', 'chroma-1.0.1-seed7']) {
 
     it('gives the same answers, from the same queries, when the level-0 pass runs in a worker', () => {
       const own = askEachFirst();
-      Level0Prescan.forced = true;
+      process.env[PRESCAN_ENV] = 'always';
       const finish = vi.spyOn(Level0Prescan.prototype, 'finish');
       try {
         const inWorker = askEachFirst();
@@ -64,7 +64,7 @@ for (const fixture of ['chroma-1.3.4-seed7', 'chroma-1.0.1-seed7']) {
         expect(finish.mock.results.length).toBeGreaterThan(0);
         expect(finish.mock.results.every((r) => r.value !== null)).toBe(true);
       } finally {
-        Level0Prescan.forced = false;
+        delete process.env[PRESCAN_ENV];
         finish.mockRestore();
       }
     });

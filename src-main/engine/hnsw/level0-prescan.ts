@@ -29,6 +29,11 @@ import { linkListBlockBytes } from './header.js';
  * and ~260 ms with it; at 1,000,000, ~1.1 s without and ~0.85 s with.
  */
 export const PRESCAN_MIN_ELEMENTS = 250_000;
+/**
+ * `off`: never start the worker; `always`: start it for any segment (the tests do, inside the
+ * worker pool's threads too, which take the environment they start with). Read at each start.
+ */
+export const PRESCAN_ENV = 'CHROMA_INSPECTOR_PRESCAN';
 const CHUNK_BYTES = 2 * 1024 * 1024;
 /** The worker reports each chunk; this long without one means it is stuck or gone. */
 const STALL_MS = 15_000;
@@ -253,8 +258,8 @@ export class Level0Prescan {
     links: { file: string; size: number } | null = null,
   ): Level0Prescan | null {
     const { curElementCount: count, sizeDataPerElement: size } = header;
-    if (process.env.CHROMA_INSPECTOR_NO_PRESCAN === '1' && !Level0Prescan.forced) return null;
-    if (count < (Level0Prescan.forced ? 1 : PRESCAN_MIN_ELEMENTS) || os.endianness() !== 'LE') return null;
+    const mode = process.env[PRESCAN_ENV];
+    if (mode === 'off' || count < (mode === 'always' ? 1 : PRESCAN_MIN_ELEMENTS) || os.endianness() !== 'LE') return null;
     if (size % 4 !== 0 || header.offsetData % 4 !== 0 || size < header.offsetData + header.dim * 4) return null;
     const job: PrescanJob = {
       dataFile,
@@ -294,9 +299,6 @@ export class Level0Prescan {
       return null;
     }
   }
-
-  /** Tests: run the worker on any segment, whatever its size or the environment says. */
-  static forced = false;
 
   /**
    * The pickle's bytes as the worker read them (the size it had when the job started), or null

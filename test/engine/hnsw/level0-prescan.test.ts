@@ -6,7 +6,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import type { Space } from '../../../shared/models.js';
 import { ChromaFolder } from '../../../src-main/engine/chroma-folder.js';
 import { readCheckpoint } from '../../../src-main/engine/hnsw/checkpoint.js';
-import { Level0Prescan } from '../../../src-main/engine/hnsw/level0-prescan.js';
+import { Level0Prescan, PRESCAN_ENV } from '../../../src-main/engine/hnsw/level0-prescan.js';
 import { readHeaderFile } from '../../../src-main/engine/hnsw/segment-files.js';
 import { referenceFixture } from '../../helpers/paths.js';
 import { layoutOf, mutants, type Mutant } from '../../helpers/segment-mutants.js';
@@ -30,13 +30,14 @@ afterAll(() => {
   for (const t of temps) rmSync(t, { recursive: true, force: true });
 });
 afterEach(() => {
-  Level0Prescan.forced = false;
+  delete process.env[PRESCAN_ENV];
   vi.restoreAllMocks();
 });
 
 /** What a labels-only reader of the checkpoint sees (everything the first query decides on). */
 function readLabelsOnly(folder: string, segment: string, space: Space, inWorker: boolean) {
-  Level0Prescan.forced = inWorker;
+  if (inWorker) process.env[PRESCAN_ENV] = 'always';
+  else process.env[PRESCAN_ENV] = 'off';
   const handed: number[] = [];
   let rows: string | null | undefined;
   let links = '';
@@ -232,7 +233,7 @@ describe('the level-0 pass in a worker finds what the reader’s own pass finds'
     // The size it is told is past the file's end (as if the file shrank after the stat): the last
     // chunk's read fails, and the answer comes without waiting for a stall (the test's timeout).
     const size = readFileSync(file).length + 20 * 1024 * 1024;
-    Level0Prescan.forced = true;
+    process.env[PRESCAN_ENV] = 'always';
     const p = Level0Prescan.start(join(segDir, 'data_level0.bin'), null, header, false, { file, size, stamp: 'x' })!;
     try {
       expect(p).not.toBeNull();
