@@ -379,6 +379,8 @@ export class Level0Prescan {
     try {
       if (!this.waitFor(status, 0, (done) => reportLoad(done, this.job.count, progressMessage))) return null;
       if (Atomics.load(status, 0) !== DONE) return null;
+      // The last step of a load is always reported, also when the worker was done before the wait.
+      reportLoad(this.job.count, this.job.count, progressMessage);
       const { maxM0, curElementCount } = this.header;
       return {
         labels: new Float64Array(this.job.labels),

@@ -8,6 +8,7 @@ import { ChromaFolder } from '../../../src-main/engine/chroma-folder.js';
 import { readCheckpoint } from '../../../src-main/engine/hnsw/checkpoint.js';
 import { Level0Prescan, PRESCAN_ENV } from '../../../src-main/engine/hnsw/level0-prescan.js';
 import { readHeaderFile } from '../../../src-main/engine/hnsw/segment-files.js';
+import { withLoadProgress, type LoadStep } from '../../../src-main/engine/util/load-progress.js';
 import { referenceFixture } from '../../helpers/paths.js';
 import { layoutOf, mutants, type Mutant } from '../../helpers/segment-mutants.js';
 
@@ -271,6 +272,23 @@ describe('the level-0 pass in a worker finds what the reader’s own pass finds'
     expect(finish).not.toHaveBeenCalled();
     vi.restoreAllMocks();
     expect(changed).toEqual(readLabelsOnly(dir, seg, space, false));
+  });
+
+  it('reports the pass’s last step even when the worker was done before the wait', () => {
+    const dir = join(referenceFixture('chroma-1.3.4-seed7'), 'data');
+    const f = ChromaFolder.open(dir);
+    const seg = f.collection({ name: 'articles' }).catalog.vectorSegment!.id;
+    f.close();
+    const segDir = join(dir, seg);
+    const header = readHeaderFile(segDir, 'header.bin');
+    process.env[PRESCAN_ENV] = 'always';
+    const p = Level0Prescan.start(join(segDir, 'data_level0.bin'), null, header, false, null)!;
+    // Long enough for the worker to finish a 1,502-element pass before anyone waits.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500);
+    const steps: LoadStep[] = [];
+    const found = withLoadProgress((s) => steps.push(s), () => p.finish('Checking'));
+    expect(found).not.toBeNull();
+    expect(steps.at(-1)).toEqual({ done: header.curElementCount, total: header.curElementCount, message: 'Checking' });
   });
 
   it('falls back to the reader’s own pass when the worker is gone', () => {
