@@ -35,6 +35,28 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
+/**
+ * A collection's vector segment: in the fixture itself (`copy` false: the test only reads it), or
+ * in a temp copy the test may damage.
+ */
+function segmentOf(fixture: string, collection: string, copy: boolean) {
+  let dir = join(referenceFixture(fixture), 'data');
+  if (copy) {
+    const root = mkdtempSync(join(tmpdir(), 'chroma-inspector-prescan-'));
+    temps.push(root);
+    cpSync(dir, join(root, 'data'), { recursive: true });
+    dir = join(root, 'data');
+  }
+  const f = ChromaFolder.open(dir);
+  try {
+    const c = f.collection({ name: collection });
+    const seg = c.catalog.vectorSegment!.id;
+    return { dir, seg, space: c.params.space, segDir: join(dir, seg) };
+  } finally {
+    f.close();
+  }
+}
+
 /** What a labels-only reader of the checkpoint sees (everything the first query decides on). */
 function readLabelsOnly(folder: string, segment: string, space: Space, inWorker: boolean) {
   if (inWorker) process.env[PRESCAN_ENV] = 'always';
@@ -103,20 +125,7 @@ function aimed(segDir: string): Mutant[] {
 describe('the level-0 pass in a worker finds what the reader’s own pass finds', () => {
   for (const target of TARGETS) {
     it(`${target.fixture} / ${target.collection}: sound, and under every mutant`, () => {
-      const root = mkdtempSync(join(tmpdir(), 'chroma-inspector-prescan-'));
-      temps.push(root);
-      const dir = join(root, 'data');
-      cpSync(join(referenceFixture(target.fixture), 'data'), dir, { recursive: true });
-      const f = ChromaFolder.open(dir);
-      const { seg, space } = (() => {
-        try {
-          const c = f.collection({ name: target.collection });
-          return { seg: c.catalog.vectorSegment!.id, space: c.params.space };
-        } finally {
-          f.close();
-        }
-      })();
-      const segDir = join(dir, seg);
+      const { dir, seg, space, segDir } = segmentOf(target.fixture, target.collection, true);
 
       // Sound: the worker ran and answered (not the fallback), and both readers agree.
       const finish = vi.spyOn(Level0Prescan.prototype, 'finish');
@@ -157,15 +166,7 @@ describe('the level-0 pass in a worker finds what the reader’s own pass finds'
   }
 
   it('gives the rows verdict, the damaged labels and the non-finite warning the aimed mutants call for', () => {
-    const root = mkdtempSync(join(tmpdir(), 'chroma-inspector-prescan-'));
-    temps.push(root);
-    const dir = join(root, 'data');
-    cpSync(join(referenceFixture('chroma-1.3.4-seed7'), 'data'), dir, { recursive: true });
-    const f = ChromaFolder.open(dir);
-    const seg = f.collection({ name: 'articles' }).catalog.vectorSegment!.id;
-    const space = f.collection({ name: 'articles' }).params.space;
-    f.close();
-    const segDir = join(dir, seg);
+    const { dir, seg, space, segDir } = segmentOf('chroma-1.3.4-seed7', 'articles', true);
     const byName = new Map(aimed(segDir).map((m) => [m.name, m]));
     const under = (name: string) => {
       const m = byName.get(name)!;
@@ -193,14 +194,7 @@ describe('the level-0 pass in a worker finds what the reader’s own pass finds'
   });
 
   it('reads the pickle with the worker, and reads it itself when the file changed after the worker began', () => {
-    const root = mkdtempSync(join(tmpdir(), 'chroma-inspector-prescan-'));
-    temps.push(root);
-    const dir = join(root, 'data');
-    cpSync(join(referenceFixture('chroma-1.3.4-seed7'), 'data'), dir, { recursive: true });
-    const f = ChromaFolder.open(dir);
-    const seg = f.collection({ name: 'articles' }).catalog.vectorSegment!.id;
-    const space = f.collection({ name: 'articles' }).params.space;
-    f.close();
+    const { dir, seg, space } = segmentOf('chroma-1.3.4-seed7', 'articles', true);
     const bytes = vi.spyOn(Level0Prescan.prototype, 'pickleBytes');
     const first = readLabelsOnly(dir, seg, space, true);
     expect(bytes).toHaveBeenCalledTimes(1);
@@ -224,11 +218,7 @@ describe('the level-0 pass in a worker finds what the reader’s own pass finds'
   });
 
   it('gives up the pickle’s bytes at once when a chunk cannot be read, so the reader reads the file itself', () => {
-    const dir = join(referenceFixture('chroma-1.3.4-seed7'), 'data');
-    const f = ChromaFolder.open(dir);
-    const seg = f.collection({ name: 'articles' }).catalog.vectorSegment!.id;
-    f.close();
-    const segDir = join(dir, seg);
+    const { segDir } = segmentOf('chroma-1.3.4-seed7', 'articles', false);
     const header = readHeaderFile(segDir, 'header.bin');
     const file = join(segDir, 'index_metadata.pickle');
     // The size it is told is past the file's end (as if the file shrank after the stat): the last
@@ -248,14 +238,7 @@ describe('the level-0 pass in a worker finds what the reader’s own pass finds'
   }, 10_000);
 
   it('drops the worker when header.bin changes after it began, and reads the files as they now are', () => {
-    const root = mkdtempSync(join(tmpdir(), 'chroma-inspector-prescan-'));
-    temps.push(root);
-    const dir = join(root, 'data');
-    cpSync(join(referenceFixture('chroma-1.3.4-seed7'), 'data'), dir, { recursive: true });
-    const f = ChromaFolder.open(dir);
-    const seg = f.collection({ name: 'articles' }).catalog.vectorSegment!.id;
-    const space = f.collection({ name: 'articles' }).params.space;
-    f.close();
+    const { dir, seg, space } = segmentOf('chroma-1.3.4-seed7', 'articles', true);
     const headerFile = join(dir, seg, 'header.bin');
     const original = readFileSync(headerFile);
     // One element fewer in use: a layout the worker did not scan.
@@ -275,11 +258,7 @@ describe('the level-0 pass in a worker finds what the reader’s own pass finds'
   });
 
   it('reports the pass’s last step even when the worker was done before the wait', () => {
-    const dir = join(referenceFixture('chroma-1.3.4-seed7'), 'data');
-    const f = ChromaFolder.open(dir);
-    const seg = f.collection({ name: 'articles' }).catalog.vectorSegment!.id;
-    f.close();
-    const segDir = join(dir, seg);
+    const { segDir } = segmentOf('chroma-1.3.4-seed7', 'articles', false);
     const header = readHeaderFile(segDir, 'header.bin');
     process.env[PRESCAN_ENV] = 'always';
     const p = Level0Prescan.start(join(segDir, 'data_level0.bin'), null, header, false, null)!;
@@ -292,11 +271,7 @@ describe('the level-0 pass in a worker finds what the reader’s own pass finds'
   });
 
   it('falls back to the reader’s own pass when the worker is gone', () => {
-    const dir = join(referenceFixture('chroma-1.3.4-seed7'), 'data');
-    const f = ChromaFolder.open(dir);
-    const seg = f.collection({ name: 'articles' }).catalog.vectorSegment!.id;
-    const space = f.collection({ name: 'articles' }).params.space;
-    f.close();
+    const { dir, seg, space } = segmentOf('chroma-1.3.4-seed7', 'articles', false);
     const start = Level0Prescan.start.bind(Level0Prescan);
     const started: (Level0Prescan | null)[] = [];
     vi.spyOn(Level0Prescan, 'start').mockImplementation((...args) => {
