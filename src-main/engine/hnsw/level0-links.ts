@@ -5,7 +5,7 @@ import { chunkViews, isDeletedAt, labelAt } from './level0-scan.js';
 export const NOT_ALL_READ = 'the level-0 rows were not all read';
 
 /** Whether two headers describe the same element layout (the collector's rows fit both). */
-function sameLayout(a: HnswHeader, b: HnswHeader): boolean {
+export function sameLayout(a: HnswHeader, b: HnswHeader): boolean {
   return (
     a.curElementCount === b.curElementCount &&
     a.sizeDataPerElement === b.sizeDataPerElement &&

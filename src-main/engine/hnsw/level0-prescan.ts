@@ -3,7 +3,7 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { HnswHeader } from '../../../shared/models.js';
 import { reportLoad } from '../util/load-progress.js';
-import { firstBadRow, rowProblemText } from './level0-links.js';
+import { firstBadRow, rowProblemText, sameLayout } from './level0-links.js';
 import { LiveLabels, type Level0LabelScan } from './level0-scan.js';
 import { PLAUSIBLE, quickPlausible, type PlausibilityBounds } from './vector-plausibility.js';
 import { linkListsEnd as linkListsEndOf } from './segment-files.js';
@@ -335,16 +335,8 @@ export class Level0Prescan {
   /** Whether the worker works on the layout `header` describes (header.bin may have changed since it began). */
   fits(header: HnswHeader): boolean {
     const h = this.header;
-    return (
-      h.curElementCount === header.curElementCount &&
-      h.sizeDataPerElement === header.sizeDataPerElement &&
-      h.labelOffset === header.labelOffset &&
-      h.offsetData === header.offsetData &&
-      h.dim === header.dim &&
-      h.maxM0 === header.maxM0 &&
-      h.maxM === header.maxM &&
-      h.maxLevel === header.maxLevel
-    );
+    // The element layout, plus what the quick check and the link-list walk read.
+    return sameLayout(h, header) && h.dim === header.dim && h.maxM === header.maxM && h.maxLevel === header.maxLevel;
   }
 
   /**
