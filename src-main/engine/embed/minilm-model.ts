@@ -42,7 +42,7 @@ export class MiniLmModel {
   static async load(dir: string): Promise<MiniLmModel> {
     const missing = missingModelFiles(dir);
     if (missing.length > 0) throw new InspectorError('EMBEDDING_UNAVAILABLE', `${dir}: the model folder lacks ${missing.join(' and ')}`);
-    const encoder = BertEncoder.fromFolder(dir);
+    const encoder = await BertEncoder.fromFolder(dir);
     const ort = onnxRuntime();
     let session: InferenceSession;
     try {

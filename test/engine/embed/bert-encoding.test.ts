@@ -14,7 +14,7 @@ import { TINY_IDS as T, writeTinyModelFolder } from '../../helpers/tiny-bert-mod
  */
 const root = mkdtempSync(join(tmpdir(), 'bert-encoding-'));
 const dir = writeTinyModelFolder(join(root, 'onnx'));
-const encoder = BertEncoder.fromFolder(dir);
+const encoder = await BertEncoder.fromFolder(dir);
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const ids = (text: string) => {
@@ -64,19 +64,13 @@ describe('BERT encoding as Chroma runs it', () => {
     expect(e.tokens).toBe(256);
   });
 
-  it('names the file when the tokenizer is missing or not JSON', () => {
+  it('names the file when the tokenizer is missing or not JSON', async () => {
     const empty = join(root, 'empty');
     writeTinyModelFolder(empty);
     rmSync(join(empty, 'tokenizer.json'));
-    expect(() => BertEncoder.fromFolder(empty)).toThrow(/empty\/tokenizer\.json: cannot read the tokenizer \(ENOENT\)/);
+    await expect(BertEncoder.fromFolder(empty)).rejects.toThrow(/empty\/tokenizer\.json: cannot read the tokenizer \(ENOENT\)/);
     writeFileSync(join(empty, 'tokenizer.json'), '{ not json');
-    const err = (() => {
-      try {
-        BertEncoder.fromFolder(empty);
-      } catch (e) {
-        return e;
-      }
-    })();
+    const err = await BertEncoder.fromFolder(empty).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InspectorError);
     expect((err as InspectorError).code).toBe('EMBEDDING_UNAVAILABLE');
     expect((err as InspectorError).message).toMatch(/tokenizer\.json: not valid JSON/);
