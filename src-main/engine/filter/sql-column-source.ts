@@ -123,7 +123,8 @@ export class SqlColumnSource implements ColumnSource {
       }
       n++;
     }
-    strs.length = n;
+    // No `strs.length = n`: it would give a column without strings a backing store of n slots
+    // (38 MB at 5M records); a slot never written reads as undefined all the same.
     col = { ids: ids.subarray(0, n), kinds: kinds.subarray(0, n), nums: nums.subarray(0, n), strs, exactInts: inexact === undefined };
     this.columns.set(key, col);
     if (this.columns.size > MAX_CACHED_COLUMNS) this.columns.delete(this.columns.keys().next().value!);
