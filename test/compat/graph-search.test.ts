@@ -144,6 +144,38 @@ describe.skipIf(problem !== null)('graph search: the same graph gives Chroma’s
     }
   }, 180_000);
 
+  it('answers as Chroma did after hundreds of searches on one loaded graph (its visited marks are reused)', () => {
+    expect(theirs.length).toBe(todo.length);
+    const folder = ChromaFolder.open(data);
+    try {
+      // A graph marks the elements a search visits with a tag that wraps after 255 searches
+      // (graph-search.ts). One recorded query, then random ones, then the recorded one again
+      // across the wrap: marks its first search left and no later search overwrote must not
+      // hide those elements from it. (Its first ask is answered from the files, the second
+      // is the loaded graph's first search.)
+      const q = todo.find((c) => !c.args.where)!;
+      const random = seededRandom(7);
+      for (let n = 0; n < 300; n++) {
+        if (n < 2 || n >= 250) {
+          const r = folder.query({ name: q.collection }, q.args);
+          const bad = sameAnswer({ ids: r.ids[0]!, distances: r.distances[0]! as number[] }, theirs[todo.indexOf(q)]!);
+          if (bad) throw new Error(`ask ${n + 1} of the recorded query: ${bad}`);
+        } else {
+          folder.query({ name: q.collection }, { queryEmbeddings: [Array.from({ length: DIM }, () => random() * 2 - 1)], nResults: 10, include: ['distances'] });
+        }
+      }
+      const mismatches: string[] = [];
+      todo.forEach((c, i) => {
+        const r = folder.query({ name: c.collection }, c.args);
+        const bad = sameAnswer({ ids: r.ids[0]!, distances: r.distances[0]! as number[] }, theirs[i]!);
+        if (bad) mismatches.push(`${c.collection} #${i}: ${bad}`);
+      });
+      expect(mismatches).toEqual([]);
+    } finally {
+      folder.close();
+    }
+  });
+
   for (const inWorker of [false, true]) {
     it(`answers an unfiltered first query from the files, without loading the vectors, as Chroma did${inWorker ? ' (the level-0 pass in a worker)' : ''}`, () => {
       process.env[PRESCAN_ENV] = inWorker ? 'always' : 'off';
