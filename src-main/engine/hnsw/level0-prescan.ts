@@ -13,7 +13,10 @@ import { linkListBlockBytes } from './header.js';
  * The whole-file pass over data_level0.bin that a checkpoint check needs before a first answer —
  * every element's label and deleted flag, its vector's plausibility, its level-0 row bounds — run
  * in a worker thread while the calling thread decodes the pickle (the other half of that wait).
- * It keeps no vector: only for readers that need the checks, not the vectors (UnloadedVectors).
+ * The file is checked in chunks that either thread claims: when the caller is done with the
+ * pickle first, it takes the chunks left (finish), so neither thread waits while the other has
+ * work. It keeps no vector: only for readers that need the checks, not the vectors
+ * (UnloadedVectors).
  *
  * The worker's program is sent as source text (eval), built from self-contained functions, so it
  * runs the same from sources (tests), from dist/ and from the Electron asar, with no entry file to
@@ -34,7 +37,6 @@ export const PRESCAN_MIN_ELEMENTS = 250_000;
  * worker pool's threads too, which take the environment they start with). Read at each start.
  */
 export const PRESCAN_ENV = 'CHROMA_INSPECTOR_PRESCAN';
-const CHUNK_BYTES = 2 * 1024 * 1024;
 /** The worker reports each chunk; this long without one means it is stuck or gone. */
 const STALL_MS = 15_000;
 const WAIT_SLICE_MS = 50;
@@ -57,14 +59,19 @@ interface PrescanJob {
   /** Byte per element: DELETED | QUICK_PLAUSIBLE. */
   flags: SharedArrayBuffer;
   /**
-   * Int32 × 8: [0] the scan's state (RUNNING/DONE/FAILED), [1] elements done, [2] the first bad
-   * row's kind (firstBadRow), [3] FAILED once a pickle chunk failed, [4] a heartbeat (one per
-   * chunk read), [5] the next pickle chunk to claim, [6] pickle chunks read, [7] the link lists'
-   * state (RUNNING/DONE/FAILED).
+   * Int32 × 10: [0] the element pass's state (RUNNING/DONE/FAILED), [1] elements done, [2]
+   * unused, [3] FAILED once a pickle chunk failed, [4] a heartbeat (one per chunk read), [5] the
+   * next pickle chunk to claim, [6] pickle chunks read, [7] the link lists' state
+   * (RUNNING/DONE/FAILED), [8] the next level-0 chunk to claim, [9] level-0 chunks done.
    */
   status: SharedArrayBuffer;
-  /** Float64 × 3: the bad row's element and its count or link; the link lists' walk end. */
+  /** Float64 × 3: [2] the link lists' walk end. */
   badRow: SharedArrayBuffer;
+  /**
+   * Float64 × 3 per level-0 chunk: firstBadRow's kind for its rows, and the element and its count
+   * or link. Chunks finish in any order; the first chunk with a bad row has the file's first.
+   */
+  chunkRows: SharedArrayBuffer;
   /**
    * index_metadata.pickle, read first into `bytes` (its size when the job started) by both
    * threads, chunk by chunk (readPickleChunks): the page faults of its fresh memory, most of the
@@ -97,6 +104,7 @@ function prescanProgram(
   badRow: typeof firstBadRow,
   readPickleChunks: (fs: FsApi, file: string, bytes: SharedArrayBuffer, status: Int32Array, size: number) => void,
   linkListsEnd: typeof linkListsEndOf,
+  scanChunks: typeof scanLevel0Chunks,
 ): void {
   const status = new Int32Array(job.status);
   if (job.pickle !== null) readPickleChunks(fs, job.pickle.file, job.pickle.bytes, status, job.pickle.chunkBytes);
@@ -122,34 +130,63 @@ function prescanProgram(
     }
     Atomics.notify(status, 7);
   }
+  // start() asks for at least one element, so there is a chunk whose end sets the state.
+  scanChunks(fs, job, plausible, badRow);
+}
+
+/** Level-0 chunks: the unit the two threads claim (each a read of up to this many bytes). */
+const CHUNK_BYTES = 2 * 1024 * 1024;
+
+/**
+ * Checks level-0 chunks into the shared answers, claiming each from status[8] until none is
+ * left: the worker runs it after the pickle and the link lists, and the calling thread joins it
+ * when it is done with the pickle (finish), so neither waits while the other has work. status[9]
+ * counts the chunks done; whoever finishes the last sets status[0] DONE. A failed read sets it
+ * FAILED (the caller then scans the file itself). `onChunk` runs after each chunk, outside the
+ * failure handling: a cancelled load's error goes on to the caller. Self-contained: it is sent to
+ * the worker as text.
+ */
+function scanLevel0Chunks(fs: FsApi, job: PrescanJob, plausible: typeof quickPlausible, badRow: typeof firstBadRow, onChunk?: () => void): number {
+  const status = new Int32Array(job.status);
+  const labels = new Float64Array(job.labels);
+  const flags = new Uint8Array(job.flags);
+  const rows = new Float64Array(job.chunkRows);
+  const { count: total, size, labelOffset, offsetData, dim, maxM0, cosine, bounds } = job;
+  const perChunk = Math.max(1, Math.floor(job.chunkBytes / size));
+  const chunks = Math.ceil(total / perChunk);
+  const where = new Float64Array(2);
+  let chunk: Buffer | null = null;
+  let normBytes: Buffer | null = null;
+  let fd = -1;
+  let normFd = -1;
+  let taken = 0;
   try {
-    const labels = new Float64Array(job.labels);
-    const flags = new Uint8Array(job.flags);
-    const where = new Float64Array(job.badRow);
-    const { count: total, size, labelOffset, offsetData, dim, maxM0, cosine, bounds } = job;
-    let norms: Float32Array | null = null;
-    if (job.lengthFile !== null) {
-      // As the caller reads length.bin: up to one norm per element; past a short file's end, NaN.
-      const bytes = fs.readFileSync(job.lengthFile);
-      const n = Math.min(total, bytes.length >> 2);
-      norms = new Float32Array(n);
-      for (let i = 0; i < n; i++) norms[i] = bytes.readFloatLE(i * 4);
-    }
-    const perChunk = Math.max(1, Math.floor(job.chunkBytes / size));
-    const chunk = Buffer.allocUnsafeSlow(Math.min(perChunk, total) * size);
-    const floats = new Float32Array(chunk.buffer, chunk.byteOffset, chunk.length >> 2);
-    const words = new Uint32Array(chunk.buffer, chunk.byteOffset, chunk.length >> 2);
-    const stride = size >> 2;
-    const fd = fs.openSync(job.dataFile, 'r');
-    try {
-      for (let first = 0; first < total; first += perChunk) {
+    for (let i = Atomics.add(status, 8, 1); i < chunks; i = Atomics.add(status, 8, 1)) {
+      if (Atomics.load(status, 0) === 2) break; // the other thread failed: the caller scans anyway
+      try {
+        if (chunk === null) {
+          fd = fs.openSync(job.dataFile, 'r');
+          if (job.lengthFile !== null) normFd = fs.openSync(job.lengthFile, 'r');
+          chunk = Buffer.allocUnsafeSlow(Math.min(perChunk, total) * size);
+          normBytes = Buffer.allocUnsafeSlow(Math.min(perChunk, total) * 4);
+        }
+        const floats = new Float32Array(chunk.buffer, chunk.byteOffset, chunk.length >> 2);
+        const words = new Uint32Array(chunk.buffer, chunk.byteOffset, chunk.length >> 2);
+        const first = i * perChunk;
         const n = Math.min(perChunk, total - first);
-        const bytes = n * size;
-        for (let done = 0; done < bytes; ) {
-          const got = fs.readSync(fd, chunk, done, bytes - done, first * size + done);
+        for (let done = 0; done < n * size; ) {
+          const got = fs.readSync(fd, chunk, done, n * size - done, first * size + done);
           if (got === 0) throw new Error('data_level0.bin ended early');
           done += got;
         }
+        // As the caller reads length.bin: one norm per element; past a short file's end, NaN.
+        let got = 0;
+        while (normFd >= 0 && got < n * 4) {
+          const r = fs.readSync(normFd, normBytes!, got, n * 4 - got, first * 4 + got);
+          if (r === 0) break;
+          got += r;
+        }
+        const norms = got >> 2;
         for (let j = 0; j < n; j++) {
           const id = first + j;
           const base = j * size;
@@ -159,22 +196,31 @@ function prescanProgram(
             flags[id] = 1;
             continue;
           }
-          const norm = norms === null ? null : id < norms.length ? norms[id]! : Number.NaN;
+          const norm = normFd < 0 ? null : j < norms ? normBytes!.readFloatLE(j * 4) : Number.NaN;
           flags[id] = plausible(floats, (base + offsetData) >> 2, dim, cosine, norm, bounds) ? 2 : 0;
         }
-        if (status[2] === 0) status[2] = badRow(words, stride, first, n, maxM0, total, where);
-        Atomics.store(status, 1, first + n);
+        rows[i * 3] = badRow(words, size >> 2, first, n, maxM0, total, where);
+        rows[i * 3 + 1] = where[0]!;
+        rows[i * 3 + 2] = where[1]!;
+        taken++;
+        Atomics.add(status, 1, n);
         Atomics.add(status, 4, 1);
+        if (Atomics.add(status, 9, 1) + 1 === chunks) {
+          Atomics.compareExchange(status, 0, 0, 1);
+          Atomics.notify(status, 0);
+        }
+      } catch {
+        Atomics.store(status, 0, 2);
+        Atomics.notify(status, 0);
+        return taken;
       }
-    } finally {
-      fs.closeSync(fd);
+      onChunk?.();
     }
-    Atomics.store(status, 0, 1);
-  } catch {
-    Atomics.store(status, 0, 2);
   } finally {
-    Atomics.notify(status, 0);
+    if (fd >= 0) fs.closeSync(fd);
+    if (normFd >= 0) fs.closeSync(normFd);
   }
+  return taken;
 }
 
 /** Pickle chunks: few reads, yet small enough for two threads to share a file of tens of MB. */
@@ -218,7 +264,8 @@ ${quickPlausible.toString()}
 ${firstBadRow.toString()}
 ${readPickleChunks.toString()}
 ${linkListsEndOf.toString()}
-(${prescanProgram.toString()})(workerData, fs, ${quickPlausible.name}, ${firstBadRow.name}, ${readPickleChunks.name}, ${linkListsEndOf.name});
+${scanLevel0Chunks.toString()}
+(${prescanProgram.toString()})(workerData, fs, ${quickPlausible.name}, ${firstBadRow.name}, ${readPickleChunks.name}, ${linkListsEndOf.name}, ${scanLevel0Chunks.name});
 `;
 
 /** What the pre-scan found, for visitPrescan. */
@@ -256,6 +303,8 @@ export class Level0Prescan {
     pickle: { file: string; size: number; stamp: string } | null,
     /** link_lists.bin and its size now, to read and walk next (linkLists() gives them back). */
     links: { file: string; size: number } | null = null,
+    /** Bytes per level-0 chunk (tests use small ones, so that both threads take some). */
+    chunkBytes = CHUNK_BYTES,
   ): Level0Prescan | null {
     const { curElementCount: count, sizeDataPerElement: size } = header;
     const mode = process.env[PRESCAN_ENV];
@@ -272,11 +321,12 @@ export class Level0Prescan {
       maxM0: header.maxM0,
       cosine,
       bounds: PLAUSIBLE,
-      chunkBytes: CHUNK_BYTES,
+      chunkBytes,
       labels: new SharedArrayBuffer(count * 8),
       flags: new SharedArrayBuffer(count),
-      status: new SharedArrayBuffer(32),
+      status: new SharedArrayBuffer(40),
       badRow: new SharedArrayBuffer(24),
+      chunkRows: new SharedArrayBuffer(Math.ceil(count / Math.max(1, Math.floor(chunkBytes / size))) * 24),
       pickle: pickle && pickle.size > 0 ? { file: pickle.file, bytes: new SharedArrayBuffer(pickle.size), chunkBytes: PICKLE_CHUNK_BYTES } : null,
       links: links
         ? {
@@ -363,26 +413,32 @@ export class Level0Prescan {
   }
 
   /**
-   * Waits for the worker (reporting its progress as `progressMessage`) and returns what it found,
-   * or null when it failed or stalled: the caller then scans in its own thread.
+   * Checks the level-0 chunks the worker has not taken, in this thread, then waits for the
+   * worker's last ones (reporting progress as `progressMessage`), and returns what the two found;
+   * null when either failed or the worker stalled: the caller then scans in its own thread.
    */
   finish(progressMessage: string): PrescanResult | null {
     const status = new Int32Array(this.job.status);
     try {
+      if (!this.worker) return null;
+      const report = () => reportLoad(Atomics.load(status, 1), this.job.count, progressMessage);
+      this.chunksTakenHere = scanLevel0Chunks(fs, this.job, quickPlausible, firstBadRow, report);
       if (!this.waitFor(status, 0, (done) => reportLoad(done, this.job.count, progressMessage))) return null;
       if (Atomics.load(status, 0) !== DONE) return null;
       // The last step of a load is always reported, also when the worker was done before the wait.
       reportLoad(this.job.count, this.job.count, progressMessage);
       const { maxM0, curElementCount } = this.header;
-      return {
-        labels: new Float64Array(this.job.labels),
-        flags: new Uint8Array(this.job.flags),
-        rowProblem: rowProblemText(Atomics.load(status, 2), new Float64Array(this.job.badRow), maxM0, curElementCount),
-      };
+      const rows = new Float64Array(this.job.chunkRows);
+      let rowProblem: string | null = null;
+      for (let i = 0; i < rows.length && rowProblem === null; i += 3) rowProblem = rowProblemText(rows[i]!, rows.subarray(i + 1, i + 3), maxM0, curElementCount);
+      return { labels: new Float64Array(this.job.labels), flags: new Uint8Array(this.job.flags), rowProblem };
     } finally {
       this.close();
     }
   }
+
+  /** How many level-0 chunks finish() checked in the calling thread (the worker took the rest). */
+  chunksTakenHere = 0;
 
   /** Stops the worker if it still runs (a caller that returns early, or an error). */
   close(): void {
