@@ -8,7 +8,7 @@ import { DenseLabelIds, readIndexMetadata } from './index-metadata-fast.js';
 import { copyVector, denormalize, scanLevel0Labels, type LiveLabels } from './level0-scan.js';
 import { checkGraphConsistency } from './graph-consistency.js';
 import { implausibleVector, NON_FINITE } from './vector-plausibility.js';
-import { Level0Prescan, visitPrescan } from './level0-prescan.js';
+import { Level0Prescan, PICKLE_NOT_READ, visitPrescan } from './level0-prescan.js';
 import { level0RowsProblem } from './level0-links.js';
 import {
   DATA_LEVEL0_FILE,
@@ -123,8 +123,8 @@ function loadPickle(
   listing: SegmentListing,
   problems: Problems,
   decoded?: DecodedPickle | null,
-  /** The file's bytes as a pre-scan worker read them, and its stamp from before that read began. */
-  prefetched?: { stamp: string; bytes: () => Buffer | null } | null,
+  /** The file's bytes as a pre-scan worker reads them, and its stamp from before that read began. */
+  prefetched?: { stamp: string; bytes: () => { buf: Buffer; arrive: (upTo: number) => number } | null } | null,
 ): PickleState {
   if (!listing.sizes.has(PICKLE_FILE)) return { kind: 'absent' };
   try {
@@ -133,9 +133,17 @@ function loadPickle(
     const stamp = fileStamp(file);
     if (decoded && decoded.stamp === stamp) return { kind: 'ok', meta: decoded.meta, stamp };
     // Bytes read after a stamp that still holds are the file as stamped.
-    const buf = (prefetched?.stamp === stamp ? prefetched.bytes() : null) ?? fs.readFileSync(file);
     const rel = `${seg}/${PICKLE_FILE}`;
-    return { kind: 'ok', meta: readIndexMetadata(buf, rel), stamp };
+    const arriving = prefetched?.stamp === stamp ? prefetched.bytes() : null;
+    if (arriving) {
+      try {
+        // Decoded behind the pre-scan's read, chunk by chunk as it arrives.
+        return { kind: 'ok', meta: readIndexMetadata(arriving.buf, rel, arriving.arrive), stamp };
+      } catch (err) {
+        if (err !== PICKLE_NOT_READ) throw err;
+      }
+    }
+    return { kind: 'ok', meta: readIndexMetadata(fs.readFileSync(file), rel), stamp };
   } catch (err) {
     if (!(err instanceof InspectorError)) throw err;
     problems.addError('error', 'pickle.corrupt', PICKLE_FILE, err);

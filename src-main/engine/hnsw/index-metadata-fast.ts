@@ -16,8 +16,16 @@ import { PERSISTENT_DATA_CLASS } from './index-metadata.js';
  * succeeds, the general path would have succeeded with the same result. Nothing is executed in
  * either path; this one only knows None, small ints and str.
  */
-export function readIndexMetadata(buf: Buffer, file: string): IndexMetadata {
-  return decodeRustIndexMetadata(buf) ?? decodeIndexMetadata(readPickle(buf, file), file);
+/**
+ * `arrive`: the file is still being read into `buf` by another thread (level0-prescan.ts), and
+ * this blocks until the bytes before `upTo` are there (Cursor); the fast decoder then works on
+ * the bytes read so far, and the general reader waits for all of them.
+ */
+export function readIndexMetadata(buf: Buffer, file: string, arrive: ((upTo: number) => number) | null = null): IndexMetadata {
+  const fast = decodeRustIndexMetadata(buf, arrive);
+  if (fast) return fast;
+  arrive?.(buf.length);
+  return decodeIndexMetadata(readPickle(buf, file), file);
 }
 
 /** Label → id over arrays, for labels below a bound proportional to the entry count. */
@@ -85,9 +93,9 @@ interface Collected {
 const FIELDS = new Set(['dimensionality', 'total_elements_added', 'max_seq_id', 'id_to_label', 'label_to_id', 'id_to_seq_id']);
 
 /** The fast decoder (Rust's dict, or Python's PersistentData object); null means "let the general path decide". */
-export function decodeRustIndexMetadata(buf: Buffer): IndexMetadata | null {
+export function decodeRustIndexMetadata(buf: Buffer, arrive: ((upTo: number) => number) | null = null): IndexMetadata | null {
   try {
-    return decodeRust(new Cursor(buf));
+    return decodeRust(new Cursor(buf, arrive));
   } catch (err) {
     if (err === GIVE_UP) return null;
     throw err;
@@ -97,8 +105,8 @@ export function decodeRustIndexMetadata(buf: Buffer): IndexMetadata | null {
 function decodeRust(c: Cursor): IndexMetadata | null {
   let op = c.op();
   if (op === OP.PROTO) {
-    if (c.pos >= c.buf.length) return null;
-    const proto = c.buf[c.pos++]!;
+    if (!c.has(1)) return null;
+    const proto = c.u8();
     if (proto < 2 || proto > 5) return null;
     op = c.op();
   }
@@ -166,8 +174,7 @@ function decodeRust(c: Cursor): IndexMetadata | null {
     entryByLabel[l] = i + 1;
   }
   if (labelToId !== null) {
-    const again = new Cursor(c.buf);
-    again.pos = labelToId.start;
+    const again = c.at(labelToId.start);
     if (!checkLabelToIdAt(again, idToLabel)) return null;
   }
 

@@ -73,11 +73,13 @@ interface PrescanJob {
    */
   chunkRows: SharedArrayBuffer;
   /**
-   * index_metadata.pickle, read first into `bytes` (its size when the job started) by both
-   * threads, chunk by chunk (readPickleChunks): the page faults of its fresh memory, most of the
-   * read on a large file, are then shared. Null when the caller has it already decoded.
+   * index_metadata.pickle, read first into `bytes` (its size when the job started), chunk by
+   * chunk in file order (readPickleChunks), `done` marking each chunk read (Int32 per chunk). The
+   * caller decodes behind the worker as the chunks arrive (pickleBytes): the read, and the page
+   * faults of its fresh memory (most of the read on a large file), are then off the caller's path.
+   * Null when the caller has it already decoded.
    */
-  pickle: { file: string; bytes: SharedArrayBuffer; chunkBytes: number } | null;
+  pickle: { file: string; bytes: SharedArrayBuffer; done: SharedArrayBuffer; chunkBytes: number } | null;
   /**
    * link_lists.bin (its size when the job started), read and walked after the pickle: its bytes,
    * each element's level-1 block start + 1 (Int32 per element), and the walk's end in
@@ -85,6 +87,9 @@ interface PrescanJob {
    */
   links: { file: string; bytes: SharedArrayBuffer; upperAt: SharedArrayBuffer; block: number; maxLevel: number } | null;
 }
+
+/** Thrown by pickleBytes' `arrive` when the bytes will not come: the caller reads the file itself. */
+export const PICKLE_NOT_READ = new Error('index_metadata.pickle was not read by the pre-scan');
 
 const RUNNING = 0;
 const DONE = 1;
@@ -102,12 +107,12 @@ function prescanProgram(
   fs: FsApi,
   plausible: typeof quickPlausible,
   badRow: typeof firstBadRow,
-  readPickleChunks: (fs: FsApi, file: string, bytes: SharedArrayBuffer, status: Int32Array, size: number) => void,
+  readChunks: typeof readPickleChunks,
   linkListsEnd: typeof linkListsEndOf,
   scanChunks: typeof scanLevel0Chunks,
 ): void {
   const status = new Int32Array(job.status);
-  if (job.pickle !== null) readPickleChunks(fs, job.pickle.file, job.pickle.bytes, status, job.pickle.chunkBytes);
+  if (job.pickle !== null) readChunks(fs, job.pickle.file, job.pickle.bytes, new Int32Array(job.pickle.done), status, job.pickle.chunkBytes, Infinity);
   if (job.links !== null) {
     try {
       const bytes = Buffer.from(job.links.bytes);
@@ -223,20 +228,24 @@ function scanLevel0Chunks(fs: FsApi, job: PrescanJob, plausible: typeof quickPla
   return taken;
 }
 
-/** Pickle chunks: few reads, yet small enough for two threads to share a file of tens of MB. */
-const PICKLE_CHUNK_BYTES = 8 * 1024 * 1024;
+/** Pickle chunks: the unit the caller's decoding waits for, small enough to follow the read closely. */
+const PICKLE_CHUNK_BYTES = 2 * 1024 * 1024;
 
 /**
- * Reads chunks of `file` into `bytes`, claiming each from the shared counter status[5] until
- * none is left: the worker and the calling thread run it at once. status[6] counts the chunks
- * read; any failure sets status[3] to FAILED. Self-contained: it is sent to the worker as text.
+ * Reads up to `limit` chunks of `file` into `bytes`, each claimed from the shared counter
+ * status[5] (so in file order), marking each in `done` and counting it in status[6]. Any failure
+ * sets status[3] FAILED and wakes every waiter. The worker runs it for all chunks; the caller
+ * for one, when the chunk its decoding needs is not claimed yet (pickleBytes). Self-contained:
+ * it is sent to the worker as text.
  */
-function readPickleChunks(fs: FsApi, file: string, bytes: SharedArrayBuffer, status: Int32Array, size: number): void {
+function readPickleChunks(fs: FsApi, file: string, bytes: SharedArrayBuffer, done: Int32Array, status: Int32Array, size: number, limit: number): void {
   const into = Buffer.from(bytes);
   const chunks = Math.ceil(into.length / size);
   let fd = -1;
   try {
-    for (let i = Atomics.add(status, 5, 1); i < chunks; i = Atomics.add(status, 5, 1)) {
+    for (let n = 0; n < limit; n++) {
+      const i = Atomics.add(status, 5, 1);
+      if (i >= chunks) break;
       if (fd < 0) fd = fs.openSync(file, 'r');
       const end = Math.min(into.length, (i + 1) * size);
       for (let at = i * size; at < end; ) {
@@ -244,14 +253,14 @@ function readPickleChunks(fs: FsApi, file: string, bytes: SharedArrayBuffer, sta
         if (got === 0) throw new Error('index_metadata.pickle ended early');
         at += got;
       }
+      Atomics.store(done, i, 1);
+      Atomics.notify(done, i);
       Atomics.add(status, 6, 1);
       Atomics.add(status, 4, 1);
-      Atomics.notify(status, 6);
     }
   } catch {
     Atomics.store(status, 3, 2);
-    Atomics.add(status, 6, 1);
-    Atomics.notify(status, 6);
+    for (let i = 0; i < chunks; i++) Atomics.notify(done, i);
   } finally {
     if (fd >= 0) fs.closeSync(fd);
   }
@@ -327,7 +336,15 @@ export class Level0Prescan {
       status: new SharedArrayBuffer(40),
       badRow: new SharedArrayBuffer(24),
       chunkRows: new SharedArrayBuffer(Math.ceil(count / Math.max(1, Math.floor(chunkBytes / size))) * 24),
-      pickle: pickle && pickle.size > 0 ? { file: pickle.file, bytes: new SharedArrayBuffer(pickle.size), chunkBytes: PICKLE_CHUNK_BYTES } : null,
+      pickle:
+        pickle && pickle.size > 0
+          ? {
+              file: pickle.file,
+              bytes: new SharedArrayBuffer(pickle.size),
+              done: new SharedArrayBuffer(Math.ceil(pickle.size / PICKLE_CHUNK_BYTES) * 4),
+              chunkBytes: PICKLE_CHUNK_BYTES,
+            }
+          : null,
       links: links
         ? {
             file: links.file,
@@ -351,20 +368,48 @@ export class Level0Prescan {
   }
 
   /**
-   * The pickle's bytes as the worker read them (the size it had when the job started), or null
-   * when it was not asked to or could not: the caller reads the file itself.
+   * The pickle's bytes as they are being read (the size the file had when the job started), and
+   * `arrive(upTo)`, which blocks until the bytes before `upTo` are there (reading the next chunk
+   * itself when the worker has not claimed it yet) and returns how far they reach. It throws
+   * PICKLE_NOT_READ when they never will be (a failed read, a stalled worker): the caller then
+   * reads the file itself. Null when the worker was not asked to read it.
    */
-  pickleBytes(): Buffer | null {
+  pickleBytes(): { buf: Buffer; arrive: (upTo: number) => number } | null {
     const pickle = this.job.pickle;
     if (!pickle) return null;
     const status = new Int32Array(this.job.status);
-    // This thread reads chunks too, until none is left to claim; then waits for the worker's.
-    readPickleChunks(fs, pickle.file, pickle.bytes, status, pickle.chunkBytes);
-    const chunks = Math.ceil(pickle.bytes.byteLength / pickle.chunkBytes);
-    // A failed chunk ends the wait: the chunks after it may never be claimed.
-    const failed = () => Atomics.load(status, 3) !== 0;
-    if (!this.waitFor(status, 6, () => {}, chunks, failed)) return null;
-    return failed() ? null : Buffer.from(pickle.bytes);
+    const done = new Int32Array(pickle.done);
+    const size = pickle.chunkBytes;
+    const total = pickle.bytes.byteLength;
+    let ready = 0; // chunks known read, from the start
+    const arrive = (upTo: number): number => {
+      const need = Math.ceil(Math.min(upTo, total) / size);
+      let beat = -1;
+      let since = Date.now();
+      while (ready < need) {
+        if (Atomics.load(status, 3) !== 0) throw PICKLE_NOT_READ;
+        if (Atomics.load(done, ready) === 1) {
+          ready++;
+          continue;
+        }
+        if (Atomics.load(status, 5) <= ready) {
+          // Not claimed yet (the worker is starting, or behind): read the next chunk here.
+          readPickleChunks(fs, pickle.file, pickle.bytes, done, status, size, 1);
+          continue;
+        }
+        if (!this.worker) throw PICKLE_NOT_READ;
+        Atomics.wait(done, ready, 0, WAIT_SLICE_MS);
+        if (Atomics.load(status, 4) !== beat) {
+          beat = Atomics.load(status, 4);
+          since = Date.now();
+        } else if (Date.now() - since > STALL_MS) {
+          this.close();
+          throw PICKLE_NOT_READ;
+        }
+      }
+      return Math.min(total, ready * size);
+    };
+    return { buf: Buffer.from(pickle.bytes), arrive };
   }
 
   /**

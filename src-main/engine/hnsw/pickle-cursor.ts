@@ -22,7 +22,46 @@ export class Cursor {
   private countedTo = -1;
   private explicitMemo = false;
 
-  constructor(readonly buf: Buffer) {}
+  /** Bytes before this are in `buf`; the rest arrive through `arrive` (level0-prescan.ts). */
+  private end: number;
+
+  /**
+   * `arrive(upTo)`, when given, blocks until the bytes before `upTo` are in `buf` (a file still
+   * being read by another thread) and returns how far `buf` is filled then; it throws if they
+   * never will be.
+   */
+  constructor(
+    readonly buf: Buffer,
+    private readonly arrive: ((upTo: number) => number) | null = null,
+  ) {
+    this.end = arrive ? 0 : buf.length;
+  }
+
+  /**
+   * Whether the n bytes at the cursor are in the file, waiting for them if they are still being
+   * read. The hot paths test `pos + n <= end` themselves and call this only past it.
+   */
+  has(n: number): boolean {
+    const want = this.pos + n;
+    if (want <= this.end) return true;
+    if (this.arrive === null || want > this.buf.length) return false;
+    this.end = this.arrive(want);
+    return want <= this.end;
+  }
+
+  /** A cursor over the same bytes at `pos` (bytes before this one's are already there). */
+  at(pos: number): Cursor {
+    const c = new Cursor(this.buf, this.arrive);
+    c.end = this.end;
+    c.pos = pos;
+    return c;
+  }
+
+  /** The byte at the cursor (a protocol number). */
+  u8(): number {
+    if (this.pos + 1 > this.end && !this.has(1)) throw GIVE_UP;
+    return this.buf[this.pos++]!;
+  }
 
   /**
    * Next opcode, stepping over protocol 4+ FRAME hints and memo stores (Python's pickler memoises
@@ -33,11 +72,11 @@ export class Cursor {
     const buf = this.buf;
     this.memoed = -1;
     for (;;) {
-      if (this.pos >= buf.length) throw GIVE_UP;
+      if (this.pos + 1 > this.end && !this.has(1)) throw GIVE_UP;
       const at = this.pos++;
       const op = buf[at]!;
       if (op === OP.FRAME) {
-        if (this.pos + 8 > buf.length) throw GIVE_UP;
+        if (this.pos + 8 > this.end && !this.has(8)) throw GIVE_UP;
         const len = buf.readUInt32LE(this.pos) + buf.readUInt32LE(this.pos + 4) * 2 ** 32;
         this.pos += 8;
         if (len > buf.length - this.pos) throw GIVE_UP;
@@ -69,7 +108,8 @@ export class Cursor {
   memoArg(op: number): number {
     const buf = this.buf;
     const wide = op === OP.LONG_BINPUT || op === OP.LONG_BINGET;
-    if (this.pos + (wide ? 4 : 1) > buf.length) throw GIVE_UP;
+    const need = wide ? 4 : 1;
+    if (this.pos + need > this.end && !this.has(need)) throw GIVE_UP;
     const v = wide ? buf.readUInt32LE(this.pos) : buf[this.pos]!;
     this.pos += wide ? 4 : 1;
     return v;
@@ -80,17 +120,17 @@ export class Cursor {
     const buf = this.buf;
     const p = this.pos;
     if (op === OP.BININT1) {
-      if (p + 1 > buf.length) throw GIVE_UP;
+      if (this.pos + 1 > this.end && !this.has(1)) throw GIVE_UP;
       this.pos = p + 1;
       return buf[p]!;
     }
     if (op === OP.BININT2) {
-      if (p + 2 > buf.length) throw GIVE_UP;
+      if (this.pos + 2 > this.end && !this.has(2)) throw GIVE_UP;
       this.pos = p + 2;
       return buf[p]! | (buf[p + 1]! << 8);
     }
     if (op === OP.BININT) {
-      if (p + 4 > buf.length) throw GIVE_UP;
+      if (this.pos + 4 > this.end && !this.has(4)) throw GIVE_UP;
       this.pos = p + 4;
       const v = buf[p]! | (buf[p + 1]! << 8) | (buf[p + 2]! << 16) | (buf[p + 3]! << 24);
       if (v < 0) throw GIVE_UP;
@@ -98,9 +138,9 @@ export class Cursor {
     }
     if (op === OP.LONG1) {
       // Little-endian two's complement (Python writes the fewest bytes that keep the sign; serde-pickle 8).
-      if (p + 1 > buf.length) throw GIVE_UP;
+      if (this.pos + 1 > this.end && !this.has(1)) throw GIVE_UP;
       const n = buf[p]!;
-      if (n === 0 || n > 8 || p + 1 + n > buf.length || buf[p + n]! >= 0x80) throw GIVE_UP;
+      if (n === 0 || n > 8 || (this.pos + 1 + n > this.end && !this.has(1 + n)) || buf[p + n]! >= 0x80) throw GIVE_UP;
       let v = 0;
       for (let k = n; k >= 1; k--) v = v * 256 + buf[p + k]!;
       if (!Number.isSafeInteger(v)) throw GIVE_UP;
@@ -115,16 +155,16 @@ export class Cursor {
     const buf = this.buf;
     let len: number;
     if (op === OP.SHORT_BINUNICODE) {
-      if (this.pos + 1 > buf.length) throw GIVE_UP;
+      if (this.pos + 1 > this.end && !this.has(1)) throw GIVE_UP;
       len = buf[this.pos++]!;
     } else if (op === OP.BINUNICODE) {
-      if (this.pos + 4 > buf.length) throw GIVE_UP;
+      if (this.pos + 4 > this.end && !this.has(4)) throw GIVE_UP;
       len = buf.readUInt32LE(this.pos);
       this.pos += 4;
     } else {
       throw GIVE_UP;
     }
-    if (len > buf.length - this.pos) throw GIVE_UP;
+    if (this.pos + len > this.end && !this.has(len)) throw GIVE_UP;
     const start = this.pos;
     this.pos += len;
     return start;

@@ -143,6 +143,60 @@ describe('readIndexMetadata: the Rust-form fast path agrees with the general dec
     }
   });
 
+  /**
+   * A file still being read (level0-prescan.ts): bytes past what `arrive` said are there hold
+   * 0xff until they come, so a decoder that read ahead would see them and give up.
+   */
+  function arriving(bytes: Buffer, chunk: number) {
+    const buf = Buffer.alloc(bytes.length, 0xff);
+    let ready = 0;
+    const asked: number[] = [];
+    const arrive = (upTo: number) => {
+      asked.push(upTo);
+      expect(upTo).toBeLessThanOrEqual(bytes.length);
+      while (ready < upTo) {
+        const end = Math.min(bytes.length, ready + chunk);
+        bytes.copy(buf, ready, ready, end);
+        ready = end;
+      }
+      return ready;
+    };
+    return { buf, arrive, asked };
+  }
+
+  it('decodes a file as its bytes arrive, never reading a byte before it is there', () => {
+    const rust = rustPickle(new Map(Array.from({ length: 40 }, (_, i) => [`id-${i}`, i + 1] as [string, number])), 40);
+    const files = [...[ARTICLES, INNER].map((seg) => fs.readFileSync(path.join(seed7, seg, 'index_metadata.pickle'))), rust, pythonSmall()];
+    for (const bytes of files) {
+      const whole = plain(decodeRustIndexMetadata(bytes)!);
+      for (const chunk of [1, 3, 7, 64, 4096]) {
+        const { buf, arrive, asked } = arriving(bytes, chunk);
+        const fast = decodeRustIndexMetadata(buf, arrive);
+        expect(fast, `chunks of ${chunk}`).not.toBeNull();
+        expect(plain(fast!)).toEqual(whole);
+        // Asked in order, and only as far as the decoding went.
+        expect(asked).toEqual([...asked].sort((a, b) => a - b));
+      }
+    }
+    // The general path waits for the whole file before it reads.
+    const python = fs.readFileSync(path.join(here, 'fixtures', 'persistent-data-p2.pickle'));
+    const { buf, arrive, asked } = arriving(python, 5);
+    expect(outcome(() => readIndexMetadata(buf, FILE, arrive))).toEqual(outcome(() => general(python)));
+    expect(asked.at(-1)).toBe(python.length);
+  });
+
+  it('lets an error from the read through, instead of taking it for a damaged file', () => {
+    const bytes = fs.readFileSync(path.join(seed7, ARTICLES, 'index_metadata.pickle'));
+    const failed = new Error('the read failed');
+    const arrive = (upTo: number) => {
+      if (upTo > 1000) throw failed;
+      return 1000;
+    };
+    const buf = Buffer.alloc(bytes.length);
+    bytes.copy(buf, 0, 0, 1000);
+    expect(() => readIndexMetadata(buf, FILE, arrive)).toThrow(failed);
+  });
+
   it('gives up on flipped bytes unless the result is exactly what the general path decodes', () => {
     const rust = rustPickle(new Map(Array.from({ length: 20 }, (_, i) => [`id-${i}`, i + 1] as [string, number])), 20);
     for (const buf of [rust, pythonSmall()]) for (let i = 0; i < buf.length; i++) {

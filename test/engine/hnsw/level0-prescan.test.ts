@@ -6,7 +6,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import type { Space } from '../../../shared/models.js';
 import { ChromaFolder } from '../../../src-main/engine/chroma-folder.js';
 import { readCheckpoint } from '../../../src-main/engine/hnsw/checkpoint.js';
-import { Level0Prescan, PRESCAN_ENV } from '../../../src-main/engine/hnsw/level0-prescan.js';
+import { Level0Prescan, PICKLE_NOT_READ, PRESCAN_ENV } from '../../../src-main/engine/hnsw/level0-prescan.js';
 import { readHeaderFile } from '../../../src-main/engine/hnsw/segment-files.js';
 import { withLoadProgress, type LoadStep } from '../../../src-main/engine/util/load-progress.js';
 import { referenceFixture } from '../../helpers/paths.js';
@@ -248,7 +248,8 @@ describe('the level-0 pass in a worker finds what the reader’s own pass finds'
     const bytes = vi.spyOn(Level0Prescan.prototype, 'pickleBytes');
     const first = readLabelsOnly(dir, seg, space, true);
     expect(bytes).toHaveBeenCalledTimes(1);
-    expect(bytes.mock.results[0]!.value).toEqual(readFileSync(join(dir, seg, 'index_metadata.pickle')));
+    // Decoded as the chunks arrived: by the end every byte is there.
+    expect(bytes.mock.results[0]!.value.buf).toEqual(readFileSync(join(dir, seg, 'index_metadata.pickle')));
     expect(first.usable).toBe(true);
 
     // A pickle that changes between the worker's start and the decode: the stamp taken before the
@@ -268,6 +269,29 @@ describe('the level-0 pass in a worker finds what the reader’s own pass finds'
   });
 
   it('gives up the pickle’s bytes at once when a chunk cannot be read, so the reader reads the file itself', () => {
+    // Through the reader: told a size past the file's end, the worker's last chunk fails, and
+    // the reader decodes the file it reads itself, finding what its own pass finds.
+    {
+      const { dir, seg, space } = segmentOf('chroma-1.3.4-seed7', 'articles', false);
+      const own = readLabelsOnly(dir, seg, space, false);
+      const start = Level0Prescan.start.bind(Level0Prescan);
+      vi.spyOn(Level0Prescan, 'start').mockImplementation((dataFile, lengthFile, header, cosine, pickle, links) =>
+        start(dataFile, lengthFile, header, cosine, pickle && { ...pickle, size: pickle.size + 5 * 1024 * 1024 }, links),
+      );
+      const arrived: unknown[] = [];
+      const bytes = vi.spyOn(Level0Prescan.prototype, 'pickleBytes');
+      const beside = readLabelsOnly(dir, seg, space, true);
+      expect(bytes).toHaveBeenCalledTimes(1);
+      const { arrive } = bytes.mock.results[0]!.value!;
+      try {
+        arrive(Number.MAX_SAFE_INTEGER);
+      } catch (e) {
+        arrived.push(e);
+      }
+      expect(arrived).toEqual([PICKLE_NOT_READ]);
+      expect(beside).toEqual(own);
+      vi.restoreAllMocks();
+    }
     const { segDir } = segmentOf('chroma-1.3.4-seed7', 'articles', false);
     const header = readHeaderFile(segDir, 'header.bin');
     const file = join(segDir, 'index_metadata.pickle');
@@ -278,7 +302,8 @@ describe('the level-0 pass in a worker finds what the reader’s own pass finds'
     const p = Level0Prescan.start(join(segDir, 'data_level0.bin'), null, header, false, { file, size, stamp: 'x' })!;
     try {
       expect(p).not.toBeNull();
-      expect(p.pickleBytes()).toBeNull();
+      const { arrive } = p.pickleBytes()!;
+      expect(() => arrive(size)).toThrow(PICKLE_NOT_READ);
       // The level-0 pass is unaffected.
       expect(p.finish('test')?.labels.length).toBe(header.curElementCount);
     } finally {
