@@ -66,7 +66,12 @@ export class BertEncoder {
     };
     const json = read('tokenizer.json', true);
     const config = read('tokenizer_config.json', false);
-    const { Tokenizer } = await import('@huggingface/tokenizers');
+    let Tokenizer: typeof import('@huggingface/tokenizers').Tokenizer;
+    try {
+      ({ Tokenizer } = await import('@huggingface/tokenizers'));
+    } catch (e) {
+      throw new InspectorError('EMBEDDING_UNAVAILABLE', `the tokenizers library (@huggingface/tokenizers) cannot be loaded: ${(e as Error).message.split('\n')[0]}`);
+    }
     try {
       return new BertEncoder(new Tokenizer(json as object, config as object));
     } catch (e) {

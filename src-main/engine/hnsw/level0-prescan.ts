@@ -244,6 +244,7 @@ function readPickleChunks(fs: FsApi, file: string, bytes: SharedArrayBuffer, don
   let fd = -1;
   try {
     for (let n = 0; n < limit; n++) {
+      if (Atomics.load(status, 3) !== 0) break; // a chunk failed: the caller reads the file itself
       const i = Atomics.add(status, 5, 1);
       if (i >= chunks) break;
       if (fd < 0) fd = fs.openSync(file, 'r');
@@ -387,11 +388,12 @@ export class Level0Prescan {
       let beat = -1;
       let since = Date.now();
       while (ready < need) {
-        if (Atomics.load(status, 3) !== 0) throw PICKLE_NOT_READ;
         if (Atomics.load(done, ready) === 1) {
           ready++;
           continue;
         }
+        // Only a chunk still needed that will not come ends the wait (a failed one past it does not).
+        if (Atomics.load(status, 3) !== 0) throw PICKLE_NOT_READ;
         if (Atomics.load(status, 5) <= ready) {
           // Not claimed yet (the worker is starting, or behind): read the next chunk here.
           readPickleChunks(fs, pickle.file, pickle.bytes, done, status, size, 1);
