@@ -383,31 +383,24 @@ export class Level0Prescan {
     const size = pickle.chunkBytes;
     const total = pickle.bytes.byteLength;
     let ready = 0; // chunks known read, from the start
+    const failed = () => Atomics.load(status, 3) !== 0;
+    const unclaimed = () => Atomics.load(status, 5) <= ready;
     const arrive = (upTo: number): number => {
       const need = Math.ceil(Math.min(upTo, total) / size);
-      let beat = -1;
-      let since = Date.now();
       while (ready < need) {
         if (Atomics.load(done, ready) === 1) {
           ready++;
           continue;
         }
         // Only a chunk still needed that will not come ends the wait (a failed one past it does not).
-        if (Atomics.load(status, 3) !== 0) throw PICKLE_NOT_READ;
-        if (Atomics.load(status, 5) <= ready) {
+        if (failed()) throw PICKLE_NOT_READ;
+        if (unclaimed()) {
           // Not claimed yet (the worker is starting, or behind): read the next chunk here.
           readPickleChunks(fs, pickle.file, pickle.bytes, done, status, size, 1);
           continue;
         }
-        if (!this.worker) throw PICKLE_NOT_READ;
-        Atomics.wait(done, ready, 0, WAIT_SLICE_MS);
-        if (Atomics.load(status, 4) !== beat) {
-          beat = Atomics.load(status, 4);
-          since = Date.now();
-        } else if (Date.now() - since > STALL_MS) {
-          this.close();
-          throw PICKLE_NOT_READ;
-        }
+        // The worker is reading it: wait for it (or a failure, or the worker's stall).
+        if (!this.waitFor(done, ready, () => {}, 1, failed)) throw PICKLE_NOT_READ;
       }
       return Math.min(total, ready * size);
     };
@@ -437,16 +430,18 @@ export class Level0Prescan {
   }
 
   /**
-   * Waits until status[slot] reaches `until` (by default: is no longer RUNNING) or `abandon`
-   * says to stop; false when the worker stalled (no heartbeat for STALL_MS) and was stopped. `progress` sees the count of
-   * elements done at each heartbeat.
+   * Waits until cell[slot] (a status slot, or a pickle chunk's done flag) reaches `until` (by
+   * default: is no longer RUNNING) or `abandon` says to stop; false when the worker stalled (no
+   * heartbeat in status[4] for STALL_MS) and was stopped. `progress` sees the count of elements
+   * done at each heartbeat.
    */
-  private waitFor(status: Int32Array, slot: number, progress: (done: number) => void, until = RUNNING + 1, abandon = () => false): boolean {
+  private waitFor(cell: Int32Array, slot: number, progress: (done: number) => void, until = RUNNING + 1, abandon = () => false): boolean {
+    const status = new Int32Array(this.job.status);
     let beat = -1;
     let since = Date.now();
-    for (let now = Atomics.load(status, slot); now < until && !abandon(); now = Atomics.load(status, slot)) {
+    for (let now = Atomics.load(cell, slot); now < until && !abandon(); now = Atomics.load(cell, slot)) {
       if (!this.worker) return false;
-      Atomics.wait(status, slot, now, WAIT_SLICE_MS);
+      Atomics.wait(cell, slot, now, WAIT_SLICE_MS);
       if (Atomics.load(status, 4) !== beat) {
         beat = Atomics.load(status, 4);
         since = Date.now();
