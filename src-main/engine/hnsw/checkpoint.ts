@@ -9,6 +9,7 @@ import { copyVector, denormalize, scanLevel0Labels, type LiveLabels } from './le
 import { checkGraphConsistency } from './graph-consistency.js';
 import { implausibleVector, NON_FINITE } from './vector-plausibility.js';
 import { Level0Prescan, PICKLE_NOT_READ, visitPrescan } from './level0-prescan.js';
+import type { Arrive } from './pickle-cursor.js';
 import { level0RowsProblem } from './level0-links.js';
 import {
   DATA_LEVEL0_FILE,
@@ -112,9 +113,10 @@ export interface DecodedPickle {
   stamp: string;
 }
 
-function fileStamp(file: string): string {
+/** A file's version tag (size and mtime) and its size, from one stat. */
+function fileStamp(file: string): { stamp: string; size: number } {
   const st = fs.statSync(file, { bigint: true });
-  return `${st.size}:${st.mtimeNs}`;
+  return { stamp: `${st.size}:${st.mtimeNs}`, size: Number(st.size) };
 }
 
 function loadPickle(
@@ -124,13 +126,13 @@ function loadPickle(
   problems: Problems,
   decoded?: DecodedPickle | null,
   /** The file's bytes as a pre-scan worker reads them, and its stamp from before that read began. */
-  prefetched?: { stamp: string; bytes: () => { buf: Buffer; arrive: (upTo: number) => number } | null } | null,
+  prefetched?: { stamp: string; bytes: () => { buf: Buffer; arrive: Arrive } | null } | null,
 ): PickleState {
   if (!listing.sizes.has(PICKLE_FILE)) return { kind: 'absent' };
   try {
     const file = path.join(dir, PICKLE_FILE);
     // Stamped before reading: a write in between makes the next reader decode it again.
-    const stamp = fileStamp(file);
+    const { stamp } = fileStamp(file);
     if (decoded && decoded.stamp === stamp) return { kind: 'ok', meta: decoded.meta, stamp };
     // Bytes read after a stamp that still holds are the file as stamped.
     const rel = `${seg}/${PICKLE_FILE}`;
@@ -307,8 +309,8 @@ function startPrescan(folderAbsPath: string, segmentRelName: string, opts: Check
   const pickleFile = path.join(dir, PICKLE_FILE);
   let pickle: { file: string; size: number; stamp: string } | null = null;
   try {
-    const stamp = fileStamp(pickleFile);
-    if (opts.pickle?.stamp !== stamp) pickle = { file: pickleFile, size: fs.statSync(pickleFile).size, stamp };
+    const { stamp, size } = fileStamp(pickleFile);
+    if (opts.pickle?.stamp !== stamp) pickle = { file: pickleFile, size, stamp };
   } catch {
     // No pickle: loadPickle reports it.
   }

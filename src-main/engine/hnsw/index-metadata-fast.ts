@@ -1,7 +1,7 @@
 import { decodeIndexMetadata, type IndexMetadata, type LabelLookup } from './index-metadata.js';
 import { readPickle } from './pickle-reader.js';
 import { FNV_OFFSET, FNV_PRIME, PickleIdMap } from './pickle-id-map.js';
-import { Cursor, GIVE_UP, OP } from './pickle-cursor.js';
+import { Cursor, GIVE_UP, OP, type Arrive } from './pickle-cursor.js';
 import { PERSISTENT_DATA_CLASS } from './index-metadata.js';
 
 /**
@@ -21,7 +21,7 @@ import { PERSISTENT_DATA_CLASS } from './index-metadata.js';
  * this blocks until the bytes before `upTo` are there (Cursor); the fast decoder then works on
  * the bytes read so far, and the general reader waits for all of them.
  */
-export function readIndexMetadata(buf: Buffer, file: string, arrive: ((upTo: number) => number) | null = null): IndexMetadata {
+export function readIndexMetadata(buf: Buffer, file: string, arrive: Arrive | null = null): IndexMetadata {
   const fast = decodeRustIndexMetadata(buf, arrive);
   if (fast) return fast;
   arrive?.(buf.length);
@@ -93,7 +93,7 @@ interface Collected {
 const FIELDS = new Set(['dimensionality', 'total_elements_added', 'max_seq_id', 'id_to_label', 'label_to_id', 'id_to_seq_id']);
 
 /** The fast decoder (Rust's dict, or Python's PersistentData object); null means "let the general path decide". */
-export function decodeRustIndexMetadata(buf: Buffer, arrive: ((upTo: number) => number) | null = null): IndexMetadata | null {
+export function decodeRustIndexMetadata(buf: Buffer, arrive: Arrive | null = null): IndexMetadata | null {
   try {
     return decodeRust(new Cursor(buf, arrive));
   } catch (err) {
@@ -105,7 +105,6 @@ export function decodeRustIndexMetadata(buf: Buffer, arrive: ((upTo: number) => 
 function decodeRust(c: Cursor): IndexMetadata | null {
   let op = c.op();
   if (op === OP.PROTO) {
-    if (!c.has(1)) return null;
     const proto = c.u8();
     if (proto < 2 || proto > 5) return null;
     op = c.op();

@@ -21,7 +21,8 @@ export interface PrescanJob {
   maxM0: number;
   cosine: boolean;
   bounds: PlausibilityBounds;
-  chunkBytes: number;
+  /** Elements per level-0 chunk, the unit the two threads claim. */
+  perChunk: number;
   /** Float64 per element: its label. */
   labels: SharedArrayBuffer;
   /** Byte per element: DELETED | QUICK_PLAUSIBLE. */
@@ -117,7 +118,7 @@ export function scanLevel0Chunks(fs: FsApi, job: PrescanJob, plausible: typeof q
   const flags = new Uint8Array(job.flags);
   const rows = new Float64Array(job.chunkRows);
   const { count: total, size, labelOffset, offsetData, dim, maxM0, cosine, bounds } = job;
-  const perChunk = Math.max(1, Math.floor(job.chunkBytes / size));
+  const perChunk = job.perChunk;
   const chunks = Math.ceil(total / perChunk);
   const where = new Float64Array(2);
   let chunk: Buffer | null = null;

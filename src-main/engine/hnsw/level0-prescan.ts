@@ -8,6 +8,7 @@ import { LiveLabels, type Level0LabelScan } from './level0-scan.js';
 import { PLAUSIBLE, quickPlausible } from './vector-plausibility.js';
 import { CHUNK_BYTES, PICKLE_CHUNK_BYTES, PRESCAN_PROGRAM, readPickleChunks, scanLevel0Chunks, type PrescanJob } from './level0-prescan-program.js';
 import { linkListBlockBytes } from './header.js';
+import type { Arrive } from './pickle-cursor.js';
 
 /**
  * The whole-file pass over data_level0.bin that a checkpoint check needs before a first answer —
@@ -58,6 +59,8 @@ export interface PrescanResult {
 
 export class Level0Prescan {
   private worker: Worker | null;
+  /** How many level-0 chunks finish() checked in the calling thread (the worker took the rest). */
+  chunksTakenHere = 0;
 
   private constructor(
     worker: Worker,
@@ -90,6 +93,7 @@ export class Level0Prescan {
     const mode = process.env[PRESCAN_ENV];
     if (mode === 'off' || count < (mode === 'always' ? 1 : PRESCAN_MIN_ELEMENTS) || os.endianness() !== 'LE') return null;
     if (size % 4 !== 0 || header.offsetData % 4 !== 0 || size < header.offsetData + header.dim * 4) return null;
+    const perChunk = Math.max(1, Math.floor(chunkBytes / size));
     const job: PrescanJob = {
       dataFile,
       lengthFile,
@@ -101,12 +105,12 @@ export class Level0Prescan {
       maxM0: header.maxM0,
       cosine,
       bounds: PLAUSIBLE,
-      chunkBytes,
+      perChunk,
       labels: new SharedArrayBuffer(count * 8),
       flags: new SharedArrayBuffer(count),
       status: new SharedArrayBuffer(40),
       badRow: new SharedArrayBuffer(24),
-      chunkRows: new SharedArrayBuffer(Math.ceil(count / Math.max(1, Math.floor(chunkBytes / size))) * 24),
+      chunkRows: new SharedArrayBuffer(Math.ceil(count / perChunk) * 24),
       pickle:
         pickle && pickle.size > 0
           ? {
@@ -145,7 +149,7 @@ export class Level0Prescan {
    * PICKLE_NOT_READ when they never will be (a failed read, a stalled worker): the caller then
    * reads the file itself. Null when the worker was not asked to read it.
    */
-  pickleBytes(): { buf: Buffer; arrive: (upTo: number) => number } | null {
+  pickleBytes(): { buf: Buffer; arrive: Arrive } | null {
     const pickle = this.job.pickle;
     if (!pickle) return null;
     const status = new Int32Array(this.job.status);
@@ -248,9 +252,6 @@ export class Level0Prescan {
       this.close();
     }
   }
-
-  /** How many level-0 chunks finish() checked in the calling thread (the worker took the rest). */
-  chunksTakenHere = 0;
 
   /** Stops the worker if it still runs (a caller that returns early, or an error). */
   close(): void {

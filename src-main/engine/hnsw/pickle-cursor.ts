@@ -10,6 +10,12 @@ export const OP = {
   MEMOIZE: 0x94, BINPUT: 0x71, LONG_BINPUT: 0x72, BINGET: 0x68, LONG_BINGET: 0x6a,
 } as const;
 
+/**
+ * Blocks until the bytes before `upTo` are in the buffer (a file another thread is still reading
+ * into it) and returns how far the buffer is filled then; throws if they never will be.
+ */
+export type Arrive = (upTo: number) => number;
+
 class GiveUp extends Error {}
 export const GIVE_UP = new GiveUp();
 
@@ -25,14 +31,10 @@ export class Cursor {
   /** Bytes before this are in `buf`; the rest arrive through `arrive` (level0-prescan.ts). */
   private end: number;
 
-  /**
-   * `arrive(upTo)`, when given, blocks until the bytes before `upTo` are in `buf` (a file still
-   * being read by another thread) and returns how far `buf` is filled then; it throws if they
-   * never will be.
-   */
+  /** `arrive`, when given: `buf` is still being filled (see Arrive). */
   constructor(
     readonly buf: Buffer,
-    private readonly arrive: ((upTo: number) => number) | null = null,
+    private readonly arrive: Arrive | null = null,
   ) {
     this.end = arrive ? 0 : buf.length;
   }
