@@ -67,6 +67,7 @@ export class ChromaFolder {
   }
 
   private buildReaders() {
+    this.dropPreparedLoads();
     this.readers.clear();
     for (const c of this.catalogState.collections) this.readers.set(c.id, new CollectionReader(this.ctx, c));
   }
@@ -124,7 +125,13 @@ export class ChromaFolder {
   }
 
   close(): void {
+    this.dropPreparedLoads();
     if (this.ctx.db.open) this.ctx.db.close();
+  }
+
+  /** Stops the background mapping of memory for vector loads that will not happen now (prepared-load.ts). */
+  private dropPreparedLoads(): void {
+    for (const reader of this.readers.values()) reader.dropPreparedLoad();
   }
 
   /**

@@ -5,6 +5,8 @@ import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
 import { Level0Prescan, PRESCAN_ENV } from '../../src-main/engine/hnsw/level0-prescan.js';
 import { compareCase, splitCollection, type RecordedCase } from '../helpers/compare.js';
 import { referenceFixture } from '../helpers/paths.js';
+import { PreparedLoad } from '../../src-main/engine/collection/prepared-load.js';
+import { PREFAULT_ENV } from '../../src-main/engine/util/prefault.js';
 
 /**
  * A collection's first plain query is answered by walking the HNSW graph in the checkpoint's files
@@ -66,6 +68,62 @@ for (const fixture of ['chroma-1.3.4-seed7', 'chroma-1.0.1-seed7']) {
       } finally {
         delete process.env[PRESCAN_ENV];
         finish.mockRestore();
+      }
+    });
+
+    it('maps the load’s memory after a first answer from the files, and the load takes it over', async () => {
+      const plain = queries.filter((c) => {
+        const a = c.args as { ids?: unknown; where?: unknown; whereDocument?: unknown };
+        return !a.ids && !a.where && !a.whereDocument;
+      });
+      process.env[PREFAULT_ENV] = 'always';
+      const arena = vi.spyOn(PreparedLoad.prototype, 'takeArena');
+      const rows = vi.spyOn(PreparedLoad.prototype, 'takeRows');
+      try {
+        for (const c of plain) {
+          const folder = ChromaFolder.open(join(dir, 'data'));
+          try {
+            const ref = splitCollection(c.collection);
+            expect(compareCase(c, folder.query(ref, c.args)), c.label).toBeNull();
+            if (folder.collection(ref).vectorsLoaded) continue; // the load answered: nothing prepared
+            await new Promise((r) => setTimeout(r, 50));
+            // The second query loads the vectors into the prepared memory, and answers as Chroma.
+            for (const other of plain.filter((o) => o.collection === c.collection)) {
+              expect(compareCase(other, folder.query(ref, other.args)), `${c.label}, then ${other.label}`).toBeNull();
+            }
+          } finally {
+            folder.close();
+          }
+        }
+        expect(arena.mock.results.some((r) => r.value !== null)).toBe(true);
+        expect(rows.mock.results.some((r) => r.value !== null)).toBe(true);
+      } finally {
+        delete process.env[PREFAULT_ENV];
+        arena.mockRestore();
+        rows.mockRestore();
+      }
+    });
+
+    it('stops mapping that memory when the folder closes before a second query', () => {
+      const plain = queries.filter((q) => {
+        const a = q.args as { ids?: unknown; where?: unknown; whereDocument?: unknown };
+        return !a.ids && !a.where && !a.whereDocument;
+      });
+      process.env[PREFAULT_ENV] = 'always';
+      const started = vi.spyOn(PreparedLoad, 'start');
+      const released = vi.spyOn(PreparedLoad.prototype, 'release');
+      try {
+        for (const c of plain) {
+          const folder = ChromaFolder.open(join(dir, 'data'));
+          folder.query(splitCollection(c.collection), c.args);
+          folder.close();
+          expect(released.mock.calls.length, c.label).toBe(started.mock.results.filter((r) => r.value !== null).length);
+        }
+        expect(released.mock.calls.length).toBeGreaterThan(0);
+      } finally {
+        delete process.env[PREFAULT_ENV];
+        started.mockRestore();
+        released.mockRestore();
       }
     });
 

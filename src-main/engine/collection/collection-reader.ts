@@ -9,6 +9,7 @@ import { decodeSeqId, seqIdEncoding } from '../sqlite/seq-id.js';
 import { countWalRows, readWalBefore, readWalTail } from '../wal/read-wal.js';
 import { MetadataOverlay } from './metadata-overlay.js';
 import { VectorState, type VectorSource } from './vector-state.js';
+import { PreparedLoad } from './prepared-load.js';
 import { UnloadedVectors } from './unloaded-vectors.js';
 import { CheckpointPreview } from './vector-preview.js';
 import { sampleSegmentIds, segmentRecordCount, tableIdBounds } from './segment-records.js';
@@ -132,7 +133,31 @@ export class CollectionReader {
       readOverlap: (upTo, limit) => readWalBefore(this.ctx.db, this.catalog.topic, upTo, limit),
       maxKnownSeq: (enough) => this.maxKnownSeq(enough),
       pickle: this.takePickle(),
+      prepared: this.takePrepared(),
     };
+  }
+
+  /** Memory being mapped for the load that a first query from the files leaves to the second (prepared-load.ts). */
+  private prepared: PreparedLoad | null = null;
+
+  private takePrepared(): PreparedLoad | null {
+    const prepared = this.prepared;
+    this.prepared = null;
+    return prepared;
+  }
+
+  /**
+   * Called once a first query was answered from the files: the next one loads the vectors, so
+   * their memory starts being mapped now, in the background.
+   */
+  prepareVectorLoad(layout: { count: number; dim: number; maxM0: number }): void {
+    if (this.vectorCache || this.prepared) return;
+    this.prepared = PreparedLoad.start(this.params.space, layout.count, layout.dim, layout.maxM0);
+  }
+
+  /** Stops mapping memory for a load that will not come (the folder closes, or its readers are rebuilt). */
+  dropPreparedLoad(): void {
+    this.takePrepared()?.release();
   }
 
   /** `forQuery`: load for a search (see VectorState.load); any later call gets the same state. */
@@ -307,6 +332,7 @@ export class CollectionReader {
   /** Unloads vectors so memory returns to near zero for an idle collection. */
   release() {
     this.vectorCache = null;
+    this.dropPreparedLoad();
     this.firstQueryOffered = false;
     this.summaryCache = undefined;
     this.labelByInternal = null;

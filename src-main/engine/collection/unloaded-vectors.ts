@@ -105,6 +105,12 @@ export class UnloadedVectors {
     return self;
   }
 
+  /** The checkpoint's element layout, which the vector load will reserve (prepared-load.ts). */
+  get layout(): { count: number; dim: number; maxM0: number } {
+    const h = this.graph.header;
+    return { count: h.curElementCount, dim: h.dim, maxM0: h.maxM0 };
+  }
+
   idOf(label: number): string | undefined {
     return this.checkpoint.labelToId.get(label);
   }

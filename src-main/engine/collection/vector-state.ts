@@ -4,6 +4,8 @@ import { InspectorError } from '../../../shared/errors.js';
 import type { WalRecord } from '../wal/decode-row.js';
 import { readCheckpointSettled, type CheckpointResult, type DecodedPickle } from '../hnsw/checkpoint.js';
 import { compareHits, norm32, normalizeForStorage, normalizeQuery } from '../hnsw/vector-math.js';
+import { PrefaultGroup, worthPrefaulting } from '../util/prefault.js';
+import type { PreparedLoad } from './prepared-load.js';
 import { VectorSlab } from '../hnsw/vector-slab.js';
 import { CheckpointGraph } from '../hnsw/graph-search.js';
 import { readGraphLinks } from '../hnsw/graph-links.js';
@@ -42,6 +44,8 @@ export interface VectorSource {
   pickle?: DecodedPickle | null;
   /** Receives the pickle a reader that does not edit it decoded, for the next one. */
   keepPickle?(pickle: DecodedPickle | null): void;
+  /** Memory mapped ahead for this load (prepared-load.ts); the load releases it when done. */
+  prepared?: PreparedLoad | null;
 }
 
 /**
@@ -83,24 +87,38 @@ export class VectorState {
    */
   static load(source: VectorSource, opts: { forQuery?: boolean } = {}): VectorState {
     const dim = source.dimension;
-    const links = opts.forQuery ? new Level0LinkCollector() : undefined;
+    // Most of a large load is the page faults of its fresh vectors and rows: a helper thread
+    // takes them from the far end while this one fills from the front (prefault.ts).
+    const prefault = new PrefaultGroup();
+    const prepared = source.prepared ?? null;
+    const links = opts.forQuery ? new Level0LinkCollector((length) => prepared?.takeRows(length) ?? prefault.rows(length)) : undefined;
     let slab = new VectorSlab(source.space, dim ?? 1);
     let checkpoint: CheckpointResult | null = null;
     if (source.vectorSegmentId && dim !== null) {
       // Settled: a checkpoint Chroma is persisting right now is read again, not taken as damaged.
-      checkpoint = readCheckpointSettled(source.folderDir, source.vectorSegmentId, {
-        space: source.space,
-        pickle: source.pickle,
-        sink: {
-          reserve: (n) => (slab = new VectorSlab(source.space, dim, n)),
-          vector: (label, buf, offset, norm) => slab.putFromBuffer(label, buf, offset, norm),
-          chunk: links ? (buf, firstId, count, header) => links.chunk(buf, firstId, count, header) : undefined,
-        },
-      });
+      try {
+        checkpoint = readCheckpointSettled(source.folderDir, source.vectorSegmentId, {
+          space: source.space,
+          pickle: source.pickle,
+          sink: {
+            reserve: (n) => {
+              const arena = prepared?.takeArena(source.space, n, dim) ?? null;
+              slab = new VectorSlab(source.space, dim, n, { arena, shared: worthPrefaulting(n * dim * 4) });
+              if (!arena) prefault.add(slab.sharedVectors());
+            },
+            vector: (label, buf, offset, norm) => slab.putFromBuffer(label, buf, offset, norm),
+            chunk: links ? (buf, firstId, count, header) => links.chunk(buf, firstId, count, header) : undefined,
+          },
+        });
+      } finally {
+        prefault.stop();
+        prepared?.release();
+      }
       // An unusable checkpoint is ignored entirely, as Chroma does; phantoms are never visible.
       if (!checkpoint.usable || checkpoint.header?.dim !== dim) slab = new VectorSlab(source.space, dim);
       else for (const label of checkpoint.phantomLabels) slab.delete(label);
     }
+    prepared?.release();
     const usable = checkpoint?.usable === true && checkpoint.header?.dim === dim;
     const seq = usable ? (source.maxSeqRow() ?? checkpoint!.maxSeqId ?? 0) : 0;
     // Damaged vectors are never searched or shown; their records count as having none.

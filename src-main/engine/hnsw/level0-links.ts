@@ -77,6 +77,11 @@ export interface Level0Links {
  * A row that breaks the header's bounds makes the whole collection unusable, with the reason.
  */
 export class Level0LinkCollector {
+  constructor(
+    /** Allocates the level-0 rows (u32 count): in shared memory when a helper thread maps their pages ahead. */
+    private readonly allocateRows: (length: number) => Uint32Array = (length) => new Uint32Array(length),
+  ) {}
+
   private header: HnswHeader | null = null;
   private links: Level0Links | null = null;
   private seen = 0;
@@ -151,7 +156,7 @@ export class Level0LinkCollector {
     }
     this.links = {
       count,
-      level0: new Uint32Array(count * (header.maxM0 + 1)),
+      level0: this.allocateRows(count * (header.maxM0 + 1)),
       labels: new Float64Array(count),
       deleted: new Uint8Array(count),
       deletedCount: 0,

@@ -176,7 +176,8 @@ function batchBody(kernel: number): number[] {
   return [...uleb(body.length), ...body];
 }
 
-function moduleBytes(): Uint8Array<ArrayBuffer> {
+/** `shared`: the imported memory is shared (its buffer a SharedArrayBuffer another thread may touch). */
+function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
   // ip / cosine: 1 − Σ q·v.
   const ip = kernelBody([...op.f32x4Mul], [...op.f32Mul], [...op.set(TAIL), ...op.f32Const1, ...op.get(TAIL), ...op.f32Sub]);
   // l2: Σ (q − v)².
@@ -194,7 +195,8 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
         [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32], [I32], [I32]]), ...vec([])],
       ]),
     ),
-    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x01]])),
+    // Memory limits: 0x00 min (1 page), or 0x03 shared with min and max (a shared memory must have one).
+    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, ...(shared ? [0x03, 0x01, ...uleb(MAX_PAGES)] : [0x00, 0x01])]])),
     ...section(3, vec([[0], [0], [1], [1]])),
     ...section(
       7,
@@ -213,18 +215,20 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
 type Kernel = (q: number, v: number, simdBytes: number, dimBytes: number) => number;
 type BatchKernel = (q: number, slots: number, n: number, out: number, simdBytes: number, dimBytes: number, base: number, stride: number) => void;
 
-let compiled: WebAssembly.Module | null | undefined;
+/** The compiled modules: [private memory, shared memory]. */
+const compiled: (WebAssembly.Module | null | undefined)[] = [undefined, undefined];
 
-/** The compiled module, or null where WebAssembly SIMD is unavailable (the JavaScript kernel then serves). */
-function simdModule(): WebAssembly.Module | null {
-  if (compiled === undefined) {
+/** The compiled module, or null where WebAssembly SIMD (or shared memory) is unavailable (the JavaScript kernel then serves). */
+function simdModule(shared: boolean): WebAssembly.Module | null {
+  const at = shared ? 1 : 0;
+  if (compiled[at] === undefined) {
     try {
-      compiled = process.env.CHROMA_INSPECTOR_NO_SIMD === '1' ? null : new WebAssembly.Module(moduleBytes());
+      compiled[at] = process.env.CHROMA_INSPECTOR_NO_SIMD === '1' ? null : new WebAssembly.Module(moduleBytes(shared));
     } catch {
-      compiled = null;
+      compiled[at] = null;
     }
   }
-  return compiled;
+  return compiled[at]!;
 }
 
 const PAGE = 65_536;
@@ -263,13 +267,16 @@ export class VectorArena {
     this.view = new Float32Array(memory.buffer, QUERY_BYTES, slots * dim);
   }
 
-  /** An arena for `slots` vectors, or null when SIMD is unavailable or the size does not fit wasm32. */
-  static create(space: Space, dim: number, slots: number): VectorArena | null {
-    const mod = simdModule();
+  /**
+   * An arena for `slots` vectors, or null when SIMD is unavailable or the size does not fit wasm32.
+   * `shared`: in shared memory, so that another thread can take its page faults (prefault.ts).
+   */
+  static create(space: Space, dim: number, slots: number, shared = false): VectorArena | null {
+    const mod = simdModule(shared);
     const pages = pagesFor(dim, slots);
     if (!mod || dim > PAGE / 4 || pages > MAX_PAGES) return null;
     try {
-      const memory = new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES });
+      const memory = new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES, shared });
       const instance = new WebAssembly.Instance(mod, { env: { memory } });
       return new VectorArena(memory, instance, space, dim, slots);
     } catch {
@@ -279,6 +286,13 @@ export class VectorArena {
 
   data(): Float32Array {
     return this.view;
+  }
+
+  /** The vectors' bytes in shared memory (null for a private arena), for another thread to touch. */
+  sharedVectors(): { buffer: SharedArrayBuffer; byteOffset: number; byteLength: number } | null {
+    const buffer = this.memory.buffer;
+    if (!(buffer instanceof SharedArrayBuffer)) return null;
+    return { buffer, byteOffset: QUERY_BYTES, byteLength: this.slots * this.dimBytes };
   }
 
   /** Room for `slots` vectors, keeping the ones held; false when wasm32 cannot hold that many. */

@@ -3,6 +3,7 @@ import { forkDistance, rankedDistance, type ForkDistance } from './fork-distance
 import type { SearchHit } from './vector-index.js';
 import { VectorArena, type DistanceBatch } from './simd-kernel.js';
 import { chunkViews } from './level0-scan.js';
+import type { PrefaultRegion } from '../util/prefault.js';
 
 const INITIAL_CAPACITY = 1024;
 /** Labels below max(this, factor × slots) index a typed table; larger ones go to a Map. */
@@ -42,9 +43,14 @@ export class VectorSlab {
     readonly space: Space,
     readonly dim: number,
     capacity = INITIAL_CAPACITY,
+    /**
+     * `shared`: the vectors in shared memory, so that a helper thread can map their pages ahead of
+     * the load (prefault.ts); `arena`: one made for `capacity` vectors ahead of time (prepared-load.ts).
+     */
+    memory: { shared?: boolean; arena?: VectorArena | null } = {},
   ) {
     const cap = Math.max(1, capacity);
-    this.arena = VectorArena.create(space, dim, cap);
+    this.arena = memory.arena ?? VectorArena.create(space, dim, cap, memory.shared === true);
     this.data = this.arena ? this.arena.data() : new Float32Array(cap * dim);
     this.bytes = bytesOf(this.data);
     this.norms = space === 'cosine' ? new Float32Array(cap) : null;
@@ -53,6 +59,11 @@ export class VectorSlab {
 
   get size(): number {
     return this.live;
+  }
+
+  /** The vectors' memory when it is shared (constructed with `shared` and SIMD available), else null. */
+  sharedVectors(): PrefaultRegion | null {
+    return this.arena?.sharedVectors() ?? null;
   }
 
   has(label: number): boolean {

@@ -85,6 +85,7 @@ function firstQueryFromFiles(reader: CollectionReader, spec: QuerySpec, opts: Se
     if (!list) return null;
     hits.push(list);
   }
+  reader.prepareVectorLoad(unloaded.layout);
   return { hits, vectors: unloaded, warnings: [] };
 }
 

@@ -15,11 +15,20 @@ describe('the WebAssembly SIMD distance kernel', () => {
     expect(VectorArena.create('l2', 8, 4)).not.toBeNull();
   });
 
-  for (const space of ['l2', 'ip', 'cosine'] as const) {
-    it(`gives the JavaScript kernel's float32 bits: ${space}`, () => {
+  it('can live in shared memory, which another thread can touch (prefault.ts)', () => {
+    expect(VectorArena.create('l2', 8, 4)!.sharedVectors()).toBeNull();
+    const region = VectorArena.create('l2', 8, 4, true)!.sharedVectors()!;
+    expect(region.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(region.byteLength).toBe(8 * 4 * 4);
+    expect(region.byteOffset + region.byteLength).toBeLessThanOrEqual(region.buffer.byteLength);
+  });
+
+  for (const [space, shared] of [['l2', false], ['ip', false], ['cosine', false], ['l2', true], ['cosine', true]] as const) {
+    it(`gives the JavaScript kernel's float32 bits: ${space}${shared ? ', in shared memory' : ''}`, () => {
       for (const dim of [1, 3, 4, 5, 8, 15, 16, 17, 33, 100, 128, 384, 1536]) {
         const slots = 40;
-        const arena = VectorArena.create(space, dim, slots)!;
+        const arena = VectorArena.create(space, dim, slots, shared)!;
+        expect(arena.sharedVectors() !== null).toBe(shared);
         const data = arena.data();
         for (let s = 0; s < slots; s++) data.set(vector(dim, s % 7 === 0 ? 1e19 : s % 5 === 0 ? 1e-20 : 1), s * dim);
         const js = forkDistance(space, dim);
@@ -46,22 +55,25 @@ describe('the WebAssembly SIMD distance kernel', () => {
     });
   }
 
-  it('keeps every vector when the slab grows its memory, and searches the same as without SIMD', () => {
-    const dim = 20;
-    const slab = new VectorSlab('cosine', dim, 2);
-    const stored: Float32Array[] = [];
-    for (let label = 1; label <= 3000; label++) {
-      const v = vector(dim);
-      stored.push(v);
-      slab.put(label, v, 1);
-    }
-    for (let label = 1; label <= 3000; label += 97) expect(slab.stored(label)).toEqual(stored[label - 1]);
-    const q = vector(dim);
-    const js = forkDistance('cosine', dim);
-    const expected = stored
-      .map((v, i) => ({ label: i + 1, distance: js(q, v, 0) }))
-      .sort((a, b) => a.distance - b.distance || a.label - b.label)
-      .slice(0, 10);
-    expect(slab.search(q, 10, null)).toEqual(expected);
-  });
+  for (const shared of [false, true]) {
+    it(`keeps every vector when the slab grows its memory, and searches the same as without SIMD${shared ? ' (shared memory)' : ''}`, () => {
+      const dim = 20;
+      const slab = new VectorSlab('cosine', dim, 2, { shared });
+      expect(slab.sharedVectors() !== null).toBe(shared);
+      const stored: Float32Array[] = [];
+      for (let label = 1; label <= 3000; label++) {
+        const v = vector(dim);
+        stored.push(v);
+        slab.put(label, v, 1);
+      }
+      for (let label = 1; label <= 3000; label += 97) expect(slab.stored(label)).toEqual(stored[label - 1]);
+      const q = vector(dim);
+      const js = forkDistance('cosine', dim);
+      const expected = stored
+        .map((v, i) => ({ label: i + 1, distance: js(q, v, 0) }))
+        .sort((a, b) => a.distance - b.distance || a.label - b.label)
+        .slice(0, 10);
+      expect(slab.search(q, 10, null)).toEqual(expected);
+    });
+  }
 });
