@@ -118,9 +118,20 @@ function runWorker(script, args, budgetMs = 0) {
  * `--cold-only` processes (a process that overran its budget gives no sample).
  */
 const COLD_SAMPLES = 3;
-async function medianCold(first, again) {
+/**
+ * The extra cold processes also ask a second query: the first at once, the second after a 3 s
+ * pause (ops.mjs secondQuery). Their times land on `into` (one sample each).
+ */
+const SECOND_AFTER = [0, 3000];
+async function medianCold(first, again, into) {
   const samples = [first];
-  for (let i = 1; i < COLD_SAMPLES; i++) samples.push((await again())?.coldMs);
+  for (let i = 1; i < COLD_SAMPLES; i++) {
+    const pause = SECOND_AFTER[i - 1];
+    const run = await again(pause === undefined ? [] : ['--second-after', String(pause)]);
+    samples.push(run?.coldMs);
+    if (into && pause === 0) into.secondFromOpenMs = run?.secondFromOpenMs ?? null;
+    if (into && pause > 0) into.secondAfterPauseMs = run?.secondMs ?? null;
+  }
   const got = samples.filter((ms) => typeof ms === 'number').sort((a, b) => a - b);
   return got.length ? got[Math.floor((got.length - 1) / 2)] : null;
 }
@@ -143,7 +154,7 @@ async function measureChroma(folder, port) {
     const worker = (extra) => runWorker('chroma-worker.mjs', [dir, String(runs), String(port), chroma.bin, chroma.clientDir, ...extra], CHROMA_BUDGET_MS);
     const count = await worker(['--first-count']);
     const ops = await worker([]);
-    if (ops) ops.coldMs = await medianCold(ops.coldMs, () => worker(['--cold-only']));
+    if (ops) ops.coldMs = await medianCold(ops.coldMs, (extra) => worker(['--cold-only', ...extra]), ops);
     if (!count || !ops) notes.push(`Chroma did not finish a run at ${folder.includes('5m') ? '5M' : 'this size'} within the bench's budget (${CHROMA_BUDGET_MS / 60_000} min): its cells are empty.`);
     return { count, ops };
   });
@@ -185,13 +196,13 @@ for (const size of sizes) {
   log(`${size}: our engine (ChromaFolder, read-only, in place)…`);
   const viaFolder = await runWorker('ours-worker.mjs', [folder, String(runs), 'folder']);
   const folderCount = await runWorker('ours-worker.mjs', [folder, '1', 'folder', '--first-count']);
-  viaFolder.coldMs = await medianCold(viaFolder.coldMs, () => runWorker('ours-worker.mjs', [folder, '1', 'folder', '--cold-only']));
+  viaFolder.coldMs = await medianCold(viaFolder.coldMs, (extra) => runWorker('ours-worker.mjs', [folder, '1', 'folder', '--cold-only', ...extra]), viaFolder);
   log(`${size}: our engine (PersistentClient, on a copy)…`);
   // First count, then the operations: two fresh processes on one copy (reads never write it).
   const [clientCount, viaClient] = await onCopy(folder, async (dir) => {
     const count = await runWorker('ours-worker.mjs', [dir, '1', 'client', '--first-count']);
     const ops = await runWorker('ours-worker.mjs', [dir, String(runs), 'client']);
-    ops.coldMs = await medianCold(ops.coldMs, () => runWorker('ours-worker.mjs', [dir, '1', 'client', '--cold-only']));
+    ops.coldMs = await medianCold(ops.coldMs, (extra) => runWorker('ours-worker.mjs', [dir, '1', 'client', '--cold-only', ...extra]), ops);
     return [count, ops];
   });
   log(`${size}: real Chroma…`);
@@ -200,6 +211,9 @@ for (const size of sizes) {
   const coldTarget = { '100k': 60, '1m': 600, '5m': 3000 }[size];
   add(size, 'open → first query', viaClient.coldMs, viaFolder.coldMs, theirs?.coldMs, { within: coldTarget });
   add(size, 'first count after open', clientCount.firstCountMs, folderCount.firstCountMs, theirCount?.firstCountMs, { within: 1 });
+  // What a person meets next: the second query loads what the first skipped (one process each).
+  add(size, 'open → second query, asked at once', viaClient.secondFromOpenMs, viaFolder.secondFromOpenMs, theirs?.secondFromOpenMs, null);
+  add(size, 'second query, asked 3 s after the first', viaClient.secondAfterPauseMs, viaFolder.secondAfterPauseMs, theirs?.secondAfterPauseMs, null);
   for (const [label] of OPERATIONS) {
     add(size, `${label} (p50)`, viaClient[label].p50, viaFolder[label].p50, theirs?.[label]?.p50, label.includes('~8%') ? { faster: 5 } : { faster: 3 });
   }

@@ -3,11 +3,12 @@
 // cold start → first answer, then medians. Prints one JSON line.
 // usage: node chroma-worker.mjs <folder-copy> <runs> <port> <chroma-bin> <client-dir> [--first-count]
 // --first-count: start, then time the first count on the fresh server, and exit.
-// --cold-only: start, time the first query, and exit (more samples of the cold start).
+// --cold-only: start, time the first query, and exit (more samples of the cold start); with
+// --second-after MS, then a second query MS ms later (ops.mjs secondQuery).
 import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { measureOperations, queryVector } from './ops.mjs';
+import { measureOperations, queryVector, secondQuery } from './ops.mjs';
 import { startChroma } from './start-chroma.mjs';
 
 const [folder, runsArg, portArg, chromaBin, clientDir] = process.argv.slice(2);
@@ -57,8 +58,9 @@ if (process.argv.includes('--first-count')) {
 await col.query({ queryEmbeddings: [queryVector(999)], nResults: 10 });
 const coldMs = performance.now() - t0;
 if (process.argv.includes('--cold-only')) {
+  const second = await secondQuery((op, args) => col[op](args), t0);
   kill();
-  console.log(JSON.stringify({ coldMs }));
+  console.log(JSON.stringify({ coldMs, ...second }));
   process.exit(0);
 }
 const count = await col.count();

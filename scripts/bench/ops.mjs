@@ -23,6 +23,22 @@ export const OPERATIONS = [
   ['count', 'count', () => ({})],
 ];
 
+/**
+ * `--second-after MS` (with --cold-only): a second query after the first, MS milliseconds later
+ * (0: at once). Gives { secondMs } — its own time — and `secondFromOpenMs` (open → its answer)
+ * when it was asked at once. A person reading a first answer asks the next a few seconds later.
+ */
+export async function secondQuery(call, t0) {
+  const i = process.argv.indexOf('--second-after');
+  if (i < 0) return {};
+  const pause = Number(process.argv[i + 1]);
+  if (pause > 0) await new Promise((r) => setTimeout(r, pause));
+  const t = performance.now();
+  await call('query', { queryEmbeddings: [queryVector(998)], nResults: 10 });
+  const end = performance.now();
+  return { secondMs: end - t, ...(pause > 0 ? {} : { secondFromOpenMs: end - t0 }) };
+}
+
 export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];

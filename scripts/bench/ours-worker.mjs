@@ -2,9 +2,10 @@
 //   node ours-worker.mjs <folder> <runs> folder|client [--first-count]
 // folder: the read-only ChromaFolder (sync); client: PersistentClient, the embedded Chroma users
 // call (give it a copy: it may write). --first-count: open, then time the first count, and exit.
-// --cold-only: open, time the first query, and exit (more samples of the cold start).
+// --cold-only: open, time the first query, and exit (more samples of the cold start); with
+// --second-after MS, then a second query MS ms later (ops.mjs secondQuery).
 import { ChromaFolder, PersistentClient } from '../../dist/index.js';
-import { measureOperations, queryVector } from './ops.mjs';
+import { measureOperations, queryVector, secondQuery } from './ops.mjs';
 
 const [folderPath, runsArg, mode = 'folder'] = process.argv.slice(2);
 const runs = Number(runsArg || 7);
@@ -32,8 +33,9 @@ if (process.argv.includes('--first-count')) {
 await opened.call('query', { queryEmbeddings: [queryVector(999)], nResults: 10 });
 const coldMs = performance.now() - t0;
 if (process.argv.includes('--cold-only')) {
+  const second = await secondQuery(opened.call, t0);
   await opened.close();
-  console.log(JSON.stringify({ coldMs }));
+  console.log(JSON.stringify({ coldMs, ...second }));
   process.exit(0);
 }
 const count = await opened.call('count', {});
