@@ -8,6 +8,14 @@ import { referenceFixture } from '../helpers/paths.js';
 import { PreparedLoad } from '../../src-main/engine/collection/prepared-load.js';
 import { PREFAULT_ENV } from '../../src-main/engine/util/prefault.js';
 
+async function until(test: () => boolean, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!test()) {
+    if (Date.now() > end) throw new Error('timed out waiting for the background load');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 /**
  * A collection's first plain query is answered by walking the HNSW graph in the checkpoint's files
  * (collection/unloaded-vectors.ts). Every recorded query case, asked as the first call on a freshly
@@ -71,40 +79,60 @@ for (const fixture of ['chroma-1.3.4-seed7', 'chroma-1.0.1-seed7']) {
       }
     });
 
-    it('maps the load’s memory after a first answer from the files, and the load takes it over', async () => {
+    /** Plain queries asked first, then every plain query of the collection, a tick later (the background load then runs). */
+    const askAfterABackgroundLoad = async (settle: boolean) => {
       const plain = queries.filter((c) => {
         const a = c.args as { ids?: unknown; where?: unknown; whereDocument?: unknown };
         return !a.ids && !a.where && !a.whereDocument;
       });
+      const started = vi.spyOn(PreparedLoad, 'start');
+      for (const c of plain) {
+        const folder = ChromaFolder.open(join(dir, 'data'));
+        try {
+          const ref = splitCollection(c.collection);
+          expect(compareCase(c, folder.query(ref, c.args)), c.label).toBeNull();
+          await new Promise((r) => setImmediate(r));
+          const prepared = started.mock.results.at(-1)?.value as PreparedLoad | null | undefined;
+          if (settle && prepared) await until(() => prepared.settled);
+          for (const other of plain.filter((o) => o.collection === c.collection)) {
+            expect(compareCase(other, folder.query(ref, other.args)), `${c.label}, then ${other.label}`).toBeNull();
+          }
+        } finally {
+          folder.close();
+        }
+      }
+      started.mockRestore();
+    };
+
+    it('loads the vectors in the background after a first answer from the files, and answers the same from them', async () => {
       process.env[PREFAULT_ENV] = 'always';
+      const filled = vi.spyOn(PreparedLoad.prototype, 'takeFilled');
+      try {
+        await askAfterABackgroundLoad(true);
+        expect(filled.mock.results.some((r) => r.value !== null)).toBe(true);
+      } finally {
+        delete process.env[PREFAULT_ENV];
+        filled.mockRestore();
+      }
+    });
+
+    it('answers the same when the load reads the files itself into the memory the background load made', async () => {
+      process.env[PREFAULT_ENV] = 'always';
+      // As when the second query comes before the background load is done.
+      const filled = vi.spyOn(PreparedLoad.prototype, 'takeFilled').mockReturnValue(null);
       const arena = vi.spyOn(PreparedLoad.prototype, 'takeArena');
       const rows = vi.spyOn(PreparedLoad.prototype, 'takeRows');
       try {
-        for (const c of plain) {
-          const folder = ChromaFolder.open(join(dir, 'data'));
-          try {
-            const ref = splitCollection(c.collection);
-            expect(compareCase(c, folder.query(ref, c.args)), c.label).toBeNull();
-            if (folder.collection(ref).vectorsLoaded) continue; // the load answered: nothing prepared
-            await new Promise((r) => setTimeout(r, 50));
-            // The second query loads the vectors into the prepared memory, and answers as Chroma.
-            for (const other of plain.filter((o) => o.collection === c.collection)) {
-              expect(compareCase(other, folder.query(ref, other.args)), `${c.label}, then ${other.label}`).toBeNull();
-            }
-          } finally {
-            folder.close();
-          }
-        }
+        await askAfterABackgroundLoad(false);
         expect(arena.mock.results.some((r) => r.value !== null)).toBe(true);
         expect(rows.mock.results.some((r) => r.value !== null)).toBe(true);
       } finally {
         delete process.env[PREFAULT_ENV];
-        arena.mockRestore();
-        rows.mockRestore();
+        for (const spy of [filled, arena, rows]) spy.mockRestore();
       }
     });
 
-    it('stops mapping that memory when the folder closes before a second query', () => {
+    it('stops the background load when the folder closes before a second query', async () => {
       const plain = queries.filter((q) => {
         const a = q.args as { ids?: unknown; where?: unknown; whereDocument?: unknown };
         return !a.ids && !a.where && !a.whereDocument;
@@ -116,10 +144,18 @@ for (const fixture of ['chroma-1.3.4-seed7', 'chroma-1.0.1-seed7']) {
         for (const c of plain) {
           const folder = ChromaFolder.open(join(dir, 'data'));
           folder.query(splitCollection(c.collection), c.args);
+          await new Promise((r) => setImmediate(r));
           folder.close();
           expect(released.mock.calls.length, c.label).toBe(started.mock.results.filter((r) => r.value !== null).length);
         }
         expect(released.mock.calls.length).toBeGreaterThan(0);
+        // Closed before the next turn of the event loop: nothing starts at all.
+        const before = started.mock.calls.length;
+        const folder = ChromaFolder.open(join(dir, 'data'));
+        folder.query(splitCollection(plain[0]!.collection), plain[0]!.args);
+        folder.close();
+        await new Promise((r) => setImmediate(r));
+        expect(started.mock.calls.length).toBe(before);
       } finally {
         delete process.env[PREFAULT_ENV];
         started.mockRestore();

@@ -9,7 +9,7 @@ import { decodeSeqId, seqIdEncoding } from '../sqlite/seq-id.js';
 import { countWalRows, readWalBefore, readWalTail } from '../wal/read-wal.js';
 import { MetadataOverlay } from './metadata-overlay.js';
 import { VectorState, type VectorSource } from './vector-state.js';
-import { PreparedLoad } from './prepared-load.js';
+import { PreparedLoad, type LoadPlan } from './prepared-load.js';
 import { UnloadedVectors } from './unloaded-vectors.js';
 import { CheckpointPreview } from './vector-preview.js';
 import { sampleSegmentIds, segmentRecordCount, tableIdBounds } from './segment-records.js';
@@ -146,17 +146,26 @@ export class CollectionReader {
     return prepared;
   }
 
+  private preparing: NodeJS.Immediate | null = null;
+
   /**
    * Called once a first query was answered from the files: the next one loads the vectors, so
-   * their memory starts being mapped now, in the background.
+   * that load starts in the background (prepared-load.ts) — once this call has returned its
+   * answer, at the next turn of the event loop.
    */
-  prepareVectorLoad(layout: { count: number; dim: number; maxM0: number }): void {
-    if (this.vectorCache || this.prepared) return;
-    this.prepared = PreparedLoad.start(this.params.space, layout.count, layout.dim, layout.maxM0);
+  prepareVectorLoad(plan: LoadPlan): void {
+    if (this.vectorCache || this.prepared || this.preparing) return;
+    this.preparing = setImmediate(() => {
+      this.preparing = null;
+      if (!this.vectorCache && !this.prepared) this.prepared = PreparedLoad.start(this.params.space, plan);
+    });
+    this.preparing.unref();
   }
 
-  /** Stops mapping memory for a load that will not come (the folder closes, or its readers are rebuilt). */
+  /** Stops a background load that will not be used (the folder closes, or its readers are rebuilt). */
   dropPreparedLoad(): void {
+    if (this.preparing) clearImmediate(this.preparing);
+    this.preparing = null;
     this.takePrepared()?.release();
   }
 

@@ -1,15 +1,46 @@
+import fs from 'node:fs';
 import os from 'node:os';
-import type { Space } from '../../../shared/models.js';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { HnswHeader, Space } from '../../../shared/models.js';
+import { segmentFilesStamp, type CheckpointResult } from '../hnsw/checkpoint.js';
+import { FILL_DONE, FILL_PROGRAM, FILL_RUNNING, type FillJob } from '../hnsw/level0-fill-program.js';
+import type { Level0Links } from '../hnsw/level0-links.js';
+import { DATA_LEVEL0_FILE, LENGTH_FILE } from '../hnsw/segment-files.js';
 import { VectorArena } from '../hnsw/simd-kernel.js';
-import { Prefault, worthPrefaulting } from '../util/prefault.js';
+import { VectorSlab } from '../hnsw/vector-slab.js';
+import { worthPrefaulting } from '../util/prefault.js';
+
+/** What a first query answered from the files knows, for the load that the second query needs. */
+export interface LoadPlan {
+  folderDir: string;
+  segmentId: string;
+  header: HnswHeader;
+  /** The checkpoint as the first query checked it (sound, fully covered, no warnings). */
+  checkpoint: CheckpointResult;
+  /** Internal id + 1 by label, for every live element with a sound vector (the slab's contents). */
+  elementOf: Int32Array;
+}
+
+/** A load done in the background: the slab, the level-0 rows, and the checkpoint they belong to. */
+export interface FilledLoad {
+  checkpoint: CheckpointResult;
+  slab: VectorSlab;
+  links: Level0Links;
+}
+
+/** Elements per read of the fill (as the scans: a couple of MB). */
+const FILL_CHUNK_BYTES = 2 * 1024 * 1024;
 
 /**
- * The memory a collection's vector load will fill, mapped in the background once a first query
- * was answered from the files (unloaded-vectors.ts). That answer skips the load, so the second
- * query pays for it; most of a large load is the page faults of its fresh vectors and level-0
- * rows (a million × 128: ~1.5 s of the ~2.5 s), which a low-priority helper thread takes while
- * the person reads the first answer. The load then adopts the arena and the rows (each once, and
- * only for the layout they were made for) and copies into pages already mapped.
+ * The vector load that a first query answered from the files (unloaded-vectors.ts) leaves to the
+ * second, done in the background while the person reads the first answer. A low-priority worker
+ * copies the vectors and level-0 rows into shared memory (level0-fill-program.ts), in the slots
+ * the load would give them; most of that is the page faults of the fresh memory (a million × 128:
+ * ~1.5 s of a ~2.5 s load). The checks are the first query's: it checked these very files, and the
+ * fill is taken only if their stamp has not moved since (a running Chroma persisting in between
+ * moves it). Otherwise, or while the fill is still running, the load reads the files itself into
+ * the same memory, its pages already (partly) mapped.
  *
  * Nothing is prepared when the load would not be worth a helper, or when the machine has less
  * than twice the memory free: speculation must not push a tight machine into swapping.
@@ -17,58 +48,146 @@ import { Prefault, worthPrefaulting } from '../util/prefault.js';
 export class PreparedLoad {
   private arena: VectorArena | null;
   private rows: Uint32Array | null;
+  private filled = false;
 
   private constructor(
+    private readonly plan: LoadPlan,
     private readonly space: Space,
-    private readonly count: number,
-    private readonly dim: number,
     arena: VectorArena,
-    rows: Uint32Array,
-    private readonly prefault: Prefault,
+    private readonly job: FillJob,
+    private readonly slotLabels: Float64Array,
   ) {
     this.arena = arena;
-    this.rows = rows;
+    this.rows = new Uint32Array(job.rows);
   }
 
-  /** For `count` elements of `dim` floats with rows of maxM0 + 1 u32 each, or null (see above). */
-  static start(space: Space, count: number, dim: number, maxM0: number): PreparedLoad | null {
+  static start(space: Space, plan: LoadPlan): PreparedLoad | null {
+    const h = plan.header;
+    const { curElementCount: count, dim, maxM0 } = h;
     const rowWords = count * (maxM0 + 1);
     const bytes = count * dim * 4 + rowWords * 4;
-    if (count <= 0 || !worthPrefaulting(bytes) || bytes * 2 > os.freemem()) return null;
-    const arena = VectorArena.create(space, dim, count, true);
+    if (count <= 0 || !worthPrefaulting(bytes) || bytes * 2 > os.freemem() || os.endianness() !== 'LE') return null;
+    if (h.sizeDataPerElement % 4 !== 0 || h.offsetData % 4 !== 0 || h.labelOffset % 4 !== 0) return null;
+    // The slab's order: live, sound elements by internal id, as the load's scan meets them.
+    const slotOfId = new Int32Array(new SharedArrayBuffer(count * 4)).fill(-1);
+    const elementOf = plan.elementOf;
+    for (let label = 0; label < elementOf.length; label++) if (elementOf[label]! > 0) slotOfId[elementOf[label]! - 1] = 0;
+    let slots = 0;
+    for (let id = 0; id < count; id++) if (slotOfId[id] === 0) slotOfId[id] = slots++;
+    const slotLabels = new Float64Array(slots);
+    for (let label = 0; label < elementOf.length; label++) if (elementOf[label]! > 0) slotLabels[slotOfId[elementOf[label]! - 1]!] = label;
+    const arena = VectorArena.create(space, dim, Math.max(1, slots), true);
     const vectors = arena?.sharedVectors();
     if (!arena || !vectors) return null;
-    const rows = new Uint32Array(new SharedArrayBuffer(rowWords * 4));
-    const prefault = Prefault.start([vectors, { buffer: rows.buffer as SharedArrayBuffer, byteOffset: 0, byteLength: rows.byteLength }], { background: true });
-    if (!prefault) return null;
-    return new PreparedLoad(space, count, dim, arena, rows, prefault);
+    const segmentDir = path.join(plan.folderDir, plan.segmentId);
+    const lengthFile = path.join(segmentDir, LENGTH_FILE);
+    const job: FillJob = {
+      dataFile: path.join(segmentDir, DATA_LEVEL0_FILE),
+      lengthFile: space === 'cosine' && fs.existsSync(lengthFile) ? lengthFile : null,
+      count,
+      size: h.sizeDataPerElement,
+      offsetData: h.offsetData,
+      labelOffset: h.labelOffset,
+      dim,
+      maxM0,
+      perChunk: Math.max(1, Math.floor(FILL_CHUNK_BYTES / h.sizeDataPerElement)),
+      slotOfId: slotOfId.buffer as SharedArrayBuffer,
+      vectors: { buffer: vectors.buffer, byteOffset: vectors.byteOffset, slots },
+      rows: new SharedArrayBuffer(rowWords * 4),
+      labels: new SharedArrayBuffer(count * 8),
+      deleted: new SharedArrayBuffer(count),
+      norms: space === 'cosine' ? new SharedArrayBuffer(Math.max(1, slots) * 4) : null,
+      state: new SharedArrayBuffer(12),
+      background: true,
+    };
+    try {
+      const worker = new Worker(FILL_PROGRAM, { eval: true, workerData: job });
+      worker.unref();
+      // A fill that fails says so in its state; the event only keeps it from being uncaught.
+      worker.on('error', () => {});
+    } catch {
+      return null;
+    }
+    return new PreparedLoad(plan, space, arena, job, slotLabels);
   }
 
-  /** The arena, once, if the load reserves exactly what it was made for. */
-  takeArena(space: Space, count: number, dim: number): VectorArena | null {
-    if (space !== this.space || count !== this.count || dim !== this.dim) return null;
+  private get fillState(): number {
+    return Atomics.load(new Int32Array(this.job.state), 2);
+  }
+
+  /** Elements the fill has copied so far (tests). */
+  get copied(): number {
+    return Atomics.load(new Int32Array(this.job.state), 1);
+  }
+
+  /** Whether the fill has finished (done, failed or stopped). */
+  get settled(): boolean {
+    return this.fillState !== FILL_RUNNING;
+  }
+
+  /**
+   * The finished load, once: when the fill is done and the segment's files still carry the stamp
+   * the first query's checks were made under. Null otherwise (the caller loads the files).
+   */
+  takeFilled(space: Space, dim: number): FilledLoad | null {
+    const { checkpoint, folderDir, segmentId, header } = this.plan;
+    if (this.filled || !this.arena || !this.rows || this.fillState !== FILL_DONE) return null;
+    if (space !== this.space || dim !== header.dim || !checkpoint.filesStamp) return null;
+    if (segmentFilesStamp(folderDir, segmentId) !== checkpoint.filesStamp) return null;
+    this.filled = true;
+    const norms = this.job.norms ? new Float32Array(this.job.norms) : null;
+    const slab = VectorSlab.filled(space, dim, this.arena, this.slotLabels, norms);
+    const labels = new Float64Array(this.job.labels);
+    const deleted = new Uint8Array(this.job.deleted);
+    let maxLabel = 0;
+    let deletedCount = 0;
+    for (let id = 0; id < labels.length; id++) {
+      if (labels[id]! > maxLabel) maxLabel = labels[id]!;
+      deletedCount += deleted[id]!;
+    }
+    const links: Level0Links = { count: header.curElementCount, level0: this.rows, labels, deleted, deletedCount, maxLabel };
+    this.arena = null;
+    this.rows = null;
+    return { checkpoint, slab, links };
+  }
+
+  /**
+   * The memory, for a load that reads the files itself: the fill is stopped first (it ends within
+   * one read), so the two never write at once. Each is given once, and only for the layout it
+   * was made for.
+   */
+  takeArena(space: Space, slots: number, dim: number): VectorArena | null {
+    if (space !== this.space || dim !== this.plan.header.dim || !this.arena || !this.stopFill()) return null;
     const arena = this.arena;
     this.arena = null;
-    return arena;
+    // The load reserves a slot per element (deleted ones too); the fill made one per live vector.
+    return arena.grow(slots) ? arena : null;
   }
 
-  /** The level-0 rows, once, if the load asks for exactly their length. */
   takeRows(length: number): Uint32Array | null {
-    if (this.rows?.length !== length) return null;
+    if (this.rows?.length !== length || !this.stopFill()) return null;
     const rows = this.rows;
     this.rows = null;
     return rows;
   }
 
-  /** Pages the helper has mapped so far (tests). */
-  get touched(): number {
-    return this.prefault.touched;
-  }
-
-  /** Stops the helper and lets go of what was not taken. */
+  /** Stops the fill and lets go of what was not taken. */
   release(): void {
-    this.prefault.stop();
+    Atomics.store(new Int32Array(this.job.state), 0, 1);
     this.arena = null;
     this.rows = null;
+  }
+
+  /**
+   * Stops the fill; true once it has ended. It checks between reads of a couple of MB, so this is
+   * a wait of milliseconds; a fill that does not end in time (starved at its low priority) keeps
+   * its memory, and the load takes fresh memory rather than write beside it.
+   */
+  private stopFill(): boolean {
+    const state = new Int32Array(this.job.state);
+    Atomics.store(state, 0, 1);
+    const end = Date.now() + 2000;
+    while (Atomics.load(state, 2) === FILL_RUNNING && Date.now() < end) Atomics.wait(state, 2, FILL_RUNNING, 50);
+    return Atomics.load(state, 2) !== FILL_RUNNING;
   }
 }

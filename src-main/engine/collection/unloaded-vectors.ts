@@ -8,6 +8,7 @@ import type { SearchHit } from '../hnsw/vector-index.js';
 import { OVERLAP_ROWS, checkCheckpointAgainstWal, checkSeqAhead } from './checkpoint-wal-check.js';
 import { isDegradedIndex, type VectorSource } from './vector-state.js';
 import { SPOT_CHECKS } from './vector-coverage.js';
+import type { LoadPlan } from './prepared-load.js';
 
 /** What the collection's records say, for the coverage proof a query needs (vector-coverage.ts). */
 export interface RecordFacts {
@@ -105,10 +106,9 @@ export class UnloadedVectors {
     return self;
   }
 
-  /** The checkpoint's element layout, which the vector load will reserve (prepared-load.ts). */
-  get layout(): { count: number; dim: number; maxM0: number } {
-    const h = this.graph.header;
-    return { count: h.curElementCount, dim: h.dim, maxM0: h.maxM0 };
+  /** What the vector load after this query can take from its checks (prepared-load.ts). */
+  loadPlan(): LoadPlan {
+    return { folderDir: path.dirname(this.segmentDir), segmentId: path.basename(this.segmentDir), header: this.graph.header, checkpoint: this.checkpoint, elementOf: this.elementOf };
   }
 
   idOf(label: number): string | undefined {

@@ -91,10 +91,16 @@ export class VectorState {
     // takes them from the far end while this one fills from the front (prefault.ts).
     const prefault = new PrefaultGroup();
     const prepared = source.prepared ?? null;
-    const links = opts.forQuery ? new Level0LinkCollector((length) => prepared?.takeRows(length) ?? prefault.rows(length)) : undefined;
+    // A first query from the files may have had the load done in the background (prepared-load.ts).
+    const filled = source.vectorSegmentId && dim !== null ? (prepared?.takeFilled(source.space, dim) ?? null) : null;
+    const links = opts.forQuery ? new Level0LinkCollector((length) => prefault.rows(length, prepared?.takeRows(length))) : undefined;
     let slab = new VectorSlab(source.space, dim ?? 1);
     let checkpoint: CheckpointResult | null = null;
-    if (source.vectorSegmentId && dim !== null) {
+    if (filled) {
+      slab = filled.slab;
+      checkpoint = filled.checkpoint;
+      links?.adopt(checkpoint.header!, filled.links);
+    } else if (source.vectorSegmentId && dim !== null) {
       // Settled: a checkpoint Chroma is persisting right now is read again, not taken as damaged.
       try {
         checkpoint = readCheckpointSettled(source.folderDir, source.vectorSegmentId, {
@@ -104,7 +110,7 @@ export class VectorState {
             reserve: (n) => {
               const arena = prepared?.takeArena(source.space, n, dim) ?? null;
               slab = new VectorSlab(source.space, dim, n, { arena, shared: worthPrefaulting(n * dim * 4) });
-              if (!arena) prefault.add(slab.sharedVectors());
+              prefault.add(slab.sharedVectors());
             },
             vector: (label, buf, offset, norm) => slab.putFromBuffer(label, buf, offset, norm),
             chunk: links ? (buf, firstId, count, header) => links.chunk(buf, firstId, count, header) : undefined,
@@ -112,7 +118,6 @@ export class VectorState {
         });
       } finally {
         prefault.stop();
-        prepared?.release();
       }
       // An unusable checkpoint is ignored entirely, as Chroma does; phantoms are never visible.
       if (!checkpoint.usable || checkpoint.header?.dim !== dim) slab = new VectorSlab(source.space, dim);

@@ -60,6 +60,8 @@ export interface CheckpointResult {
   graphUsable: boolean;
   /** The pickle as decoded, for a later reader of the same segment (null if it did not decode). */
   decodedPickle: DecodedPickle | null;
+  /** The segment files' stamp taken before the read that gave this result (readCheckpointSettled). */
+  filesStamp?: string;
 }
 
 export interface HeaderOnlyResult {
@@ -531,7 +533,7 @@ const SETTLE_ATTEMPTS = 5;
 const SETTLE_WAIT_MS = 60;
 
 /** Sizes and modification times of the segment's files: any change means a writer is at work. */
-function filesStamp(folderAbsPath: string, segmentRelName: string): string {
+export function segmentFilesStamp(folderAbsPath: string, segmentRelName: string): string {
   const dir = path.join(folderAbsPath, segmentRelName);
   return SEGMENT_FILES.map((name) => {
     try {
@@ -554,17 +556,18 @@ function sleepSync(ms: number): void {
  * costs one short wait; damage that keeps moving is reported as found on the last attempt.
  */
 export function readCheckpointSettled(folderAbsPath: string, segmentRelName: string, opts: CheckpointOptions): CheckpointResult {
-  let before = filesStamp(folderAbsPath, segmentRelName);
+  let before = segmentFilesStamp(folderAbsPath, segmentRelName);
   let result = readCheckpoint(folderAbsPath, segmentRelName, opts);
   for (let attempt = 0; attempt < SETTLE_ATTEMPTS; attempt++) {
     const damaged = result.problems.some((p) => p.severity === 'error');
     if (!damaged) break;
     sleepSync(SETTLE_WAIT_MS);
-    const now = filesStamp(folderAbsPath, segmentRelName);
+    const now = segmentFilesStamp(folderAbsPath, segmentRelName);
     if (now === before) break;
     before = now;
     result = readCheckpoint(folderAbsPath, segmentRelName, { ...opts, pickle: null });
   }
+  result.filesStamp = before;
   return result;
 }
 

@@ -133,6 +133,14 @@ export class Level0LinkCollector {
     this.seen = firstId + count;
   }
 
+  /** Takes rows another reader copied from these files (a background load, prepared-load.ts) as if walked here. */
+  adopt(header: HnswHeader, links: Level0Links): void {
+    this.header = header;
+    this.links = links;
+    this.seen = header.curElementCount;
+    this.problem = null;
+  }
+
   /** The rows of every element of `header`, or why there are none (damage, or a walk that did not finish). */
   result(header: HnswHeader): Level0Links | { problem: string } {
     if (this.problem !== null) return { problem: this.problem };

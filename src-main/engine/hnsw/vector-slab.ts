@@ -57,6 +57,22 @@ export class VectorSlab {
     this.slotLabel = new Float64Array(cap).fill(-1);
   }
 
+  /**
+   * A slab over an arena already holding `labels.length` vectors, slot i being labels[i]'s (a
+   * background load, prepared-load.ts), with their cosine norms.
+   */
+  static filled(space: Space, dim: number, arena: VectorArena, labels: Float64Array, norms: Float32Array | null): VectorSlab {
+    const slab = new VectorSlab(space, dim, labels.length, { arena });
+    for (let slot = 0; slot < labels.length; slot++) {
+      slab.setSlot(labels[slot]!, slot);
+      slab.slotLabel[slot] = labels[slot]!;
+    }
+    slab.used = labels.length;
+    slab.live = labels.length;
+    if (slab.norms && norms) slab.norms = norms;
+    return slab;
+  }
+
   get size(): number {
     return this.live;
   }

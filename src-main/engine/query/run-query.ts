@@ -85,7 +85,7 @@ function firstQueryFromFiles(reader: CollectionReader, spec: QuerySpec, opts: Se
     if (!list) return null;
     hits.push(list);
   }
-  reader.prepareVectorLoad(unloaded.layout);
+  reader.prepareVectorLoad(unloaded.loadPlan());
   return { hits, vectors: unloaded, warnings: [] };
 }
 

@@ -146,10 +146,13 @@ export class PrefaultGroup {
     else this.prefault = Prefault.start([region]);
   }
 
-  /** An array of `length` u32 for the fill, its pages mapped ahead when it is big enough. */
-  rows(length: number): Uint32Array {
+  /**
+   * An array of `length` u32 for the fill, its pages mapped ahead when it is big enough; `given`
+   * (shared memory made ahead, prepared-load.ts) is used instead when there is one.
+   */
+  rows(length: number, given?: Uint32Array | null): Uint32Array {
     // Smaller arrays ride along once the helper runs anyway.
-    const rows = this.prefault ? new Uint32Array(new SharedArrayBuffer(length * 4)) : maybeSharedUint32Array(length);
+    const rows = given ?? (this.prefault ? new Uint32Array(new SharedArrayBuffer(length * 4)) : maybeSharedUint32Array(length));
     if (rows.buffer instanceof SharedArrayBuffer) this.add({ buffer: rows.buffer, byteOffset: rows.byteOffset, byteLength: rows.byteLength });
     return rows;
   }

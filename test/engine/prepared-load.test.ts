@@ -1,0 +1,137 @@
+import { cpSync, mkdtempSync, readdirSync, rmSync, utimesSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { PersistentClient } from '../../src-main/index.js';
+import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
+import { PreparedLoad } from '../../src-main/engine/collection/prepared-load.js';
+import { readHeaderFile } from '../../src-main/engine/hnsw/segment-files.js';
+import { walkElements } from '../../src-main/engine/hnsw/level0-scan.js';
+import { Level0LinkCollector } from '../../src-main/engine/hnsw/level0-links.js';
+import { PREFAULT_ENV } from '../../src-main/engine/util/prefault.js';
+import { referenceFixture } from '../helpers/paths.js';
+
+// The load a first query from the files leaves to the second, done in the background
+// (collection/prepared-load.ts, hnsw/level0-fill-program.ts). What it copies is compared with
+// what the ordinary load takes from the same files, and its copy must be refused once the files
+// move. (That the answers then equal Chroma's is first-query-from-files.test.ts's.)
+
+const dir = referenceFixture('chroma-1.3.4-seed7');
+// The fixture's only collection a first query answers from the files is cosine (`articles`): an
+// l2 one comes from our write engine (persisted every 100 records, so no WAL tail is left).
+let written = '';
+
+beforeAll(async () => {
+  written = join(mkdtempSync(join(tmpdir(), 'prepared-load-l2-')), 'data');
+  const client = new PersistentClient({ path: written });
+  const col = await client.createCollection({ name: 'l2c', metadata: { 'hnsw:space': 'l2', 'hnsw:sync_threshold': 100, 'hnsw:batch_size': 100 }, embeddingFunction: null });
+  let seed = 7;
+  const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0), seed / 4294967296);
+  const ids = Array.from({ length: 1000 }, (_, i) => `id${i}`);
+  await col.add({ ids, embeddings: ids.map(() => Array.from({ length: 16 }, rand)) });
+  await client.close();
+});
+
+afterAll(() => {
+  if (written) rmSync(join(written, '..'), { recursive: true, force: true });
+});
+
+async function until(test: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!test()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** Opens `data`, asks a first plain query of `name`, and gives the load prepared after it (at the next turn of the event loop). */
+async function firstQuery(data: string, name: string) {
+  const start = vi.spyOn(PreparedLoad, 'start');
+  const folder = ChromaFolder.open(data);
+  const reader = folder.collection({ name });
+  const dim = reader.dimension!;
+  folder.query({ name }, { queryEmbeddings: [Array.from({ length: dim }, (_, i) => Math.sin(i + 1))], nResults: 3 });
+  await new Promise((r) => setImmediate(r));
+  const prepared = start.mock.results.map((r) => r.value as PreparedLoad | null).find((p) => p) ?? null;
+  start.mockRestore();
+  return { folder, reader, prepared, dim };
+}
+
+describe('the background vector load', () => {
+  afterEach(() => {
+    delete process.env[PREFAULT_ENV];
+    vi.restoreAllMocks();
+  });
+
+  // `articles` is cosine (with length.bin norms), `l2c` l2.
+  for (const name of ['articles', 'l2c']) {
+    it(`copies what the load takes from the files: ${name}`, async () => {
+      process.env[PREFAULT_ENV] = 'always';
+      const data = name === 'l2c' ? written : join(dir, 'data');
+      const { folder, reader, prepared, dim } = await firstQuery(data, name);
+      try {
+        expect(prepared, 'a first query from the files prepares the load').not.toBeNull();
+        await until(() => prepared!.settled, 'the fill');
+        const filled = prepared!.takeFilled(reader.params.space, dim)!;
+        expect(filled).not.toBeNull();
+        // The reader's own load now reads the files (the fill was taken): the two must agree.
+        const loaded = reader.vectors({ forQuery: true }).slab;
+        expect(filled.slab.size).toBe(loaded.size);
+        let compared = 0;
+        for (let label = 0; label <= filled.links.maxLabel; label++) {
+          const want = loaded.stored(label);
+          expect(filled.slab.stored(label), `label ${label}`).toEqual(want);
+          expect(filled.slab.norm(label), `label ${label}'s norm`).toBe(loaded.norm(label));
+          if (want) compared++;
+        }
+        expect(compared).toBe(loaded.size);
+        // The rows, labels and deleted flags, against a walk of data_level0.bin.
+        const segmentId = reader.catalog.vectorSegment!.id;
+        const header = readHeaderFile(join(data, segmentId), `${segmentId}/header.bin`);
+        const own = new Level0LinkCollector();
+        walkElements(join(data, segmentId, 'data_level0.bin'), header, () => {}, undefined, (chunk, first, count) => own.chunk(chunk, first, count, header));
+        const walked = own.result(header);
+        if ('problem' in walked) throw new Error(walked.problem);
+        const stride = header.maxM0 + 1;
+        for (let id = 0; id < header.curElementCount; id++) {
+          const n = walked.level0[id * stride]!;
+          expect(Array.from(filled.links.level0.subarray(id * stride, id * stride + n + 1)), `element ${id}'s row`).toEqual(Array.from(walked.level0.subarray(id * stride, id * stride + n + 1)));
+        }
+        expect(Array.from(filled.links.labels)).toEqual(Array.from(walked.labels));
+        expect(Array.from(filled.links.deleted)).toEqual(Array.from(walked.deleted));
+        expect([filled.links.deletedCount, filled.links.maxLabel]).toEqual([walked.deletedCount, walked.maxLabel]);
+      } finally {
+        folder.close();
+      }
+    });
+  }
+
+  it('is not taken once the files moved after the first query checked them', async () => {
+    process.env[PREFAULT_ENV] = 'always';
+    const tmp = mkdtempSync(join(tmpdir(), 'prepared-load-'));
+    try {
+      cpSync(join(dir, 'data'), join(tmp, 'data'), { recursive: true });
+      const { folder, reader, prepared } = await firstQuery(join(tmp, 'data'), 'articles');
+      try {
+        await until(() => prepared!.settled, 'the fill');
+        const took = vi.spyOn(PreparedLoad.prototype, 'takeFilled');
+        // A persist rewrites the segment's files; here one of them only gets a new time.
+        const segmentDir = join(tmp, 'data', reader.catalog.vectorSegment!.id);
+        const file = join(segmentDir, readdirSync(segmentDir).find((f) => f.endsWith('.bin'))!);
+        utimesSync(file, new Date(), new Date(Date.now() + 5000));
+        reader.vectors({ forQuery: true });
+        expect(took.mock.results.map((r) => r.value)).toEqual([null]);
+      } finally {
+        folder.close();
+      }
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('is not made for a load too small for a helper thread', async () => {
+    const { folder, prepared } = await firstQuery(join(dir, 'data'), 'articles');
+    folder.close();
+    expect(prepared).toBeNull();
+  });
+});
