@@ -106,6 +106,26 @@ describe('the background vector load', () => {
     });
   }
 
+  it('is joined by a load that comes first: the load copies the chunks left, and gets the same copy', async () => {
+    process.env[PREFAULT_ENV] = 'always';
+    const { folder, reader, prepared, dim } = await firstQuery(join(dir, 'data'), 'articles');
+    try {
+      prepared!.release();
+      // The same plan with no helper thread: every chunk is the joining load's.
+      const plan = (prepared as unknown as { plan: Parameters<typeof PreparedLoad.start>[1] }).plan;
+      const alone = PreparedLoad.start(reader.params.space, plan, { helper: false })!;
+      expect(alone.settled).toBe(false);
+      const filled = alone.takeFilled(reader.params.space, dim)!;
+      expect(filled).not.toBeNull();
+      expect(alone.copiedChunks).toBeGreaterThan(0);
+      const loaded = reader.vectors({ forQuery: true }).slab;
+      expect(filled.slab.size).toBe(loaded.size);
+      for (let label = 0; label <= filled.links.maxLabel; label++) expect(filled.slab.stored(label), `label ${label}`).toEqual(loaded.stored(label));
+    } finally {
+      folder.close();
+    }
+  });
+
   it('is not taken once the files moved after the first query checked them', async () => {
     process.env[PREFAULT_ENV] = 'always';
     const tmp = mkdtempSync(join(tmpdir(), 'prepared-load-'));

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { HnswHeader, Space } from '../../../shared/models.js';
 import { segmentFilesStamp, type CheckpointResult } from '../hnsw/checkpoint.js';
-import { FILL_DONE, FILL_PROGRAM, FILL_RUNNING, type FillJob } from '../hnsw/level0-fill-program.js';
+import { FILL_DONE, FILL_PROGRAM, FILL_RUNNING, fillChunks, type FillJob } from '../hnsw/level0-fill-program.js';
+import { reportLoad } from '../util/load-progress.js';
 import type { Level0Links } from '../hnsw/level0-links.js';
 import { DATA_LEVEL0_FILE, LENGTH_FILE } from '../hnsw/segment-files.js';
 import { VectorArena } from '../hnsw/simd-kernel.js';
@@ -61,7 +62,8 @@ export class PreparedLoad {
     this.rows = new Uint32Array(job.rows);
   }
 
-  static start(space: Space, plan: LoadPlan): PreparedLoad | null {
+  /** `helper: false` starts no worker (tests; as when none can start): the load then copies every chunk itself. */
+  static start(space: Space, plan: LoadPlan, opts: { helper?: boolean } = {}): PreparedLoad | null {
     const h = plan.header;
     const { curElementCount: count, dim, maxM0 } = h;
     const rowWords = count * (maxM0 + 1);
@@ -81,6 +83,7 @@ export class PreparedLoad {
     if (!arena || !vectors) return null;
     const segmentDir = path.join(plan.folderDir, plan.segmentId);
     const lengthFile = path.join(segmentDir, LENGTH_FILE);
+    const perChunk = Math.max(1, Math.floor(FILL_CHUNK_BYTES / h.sizeDataPerElement));
     const job: FillJob = {
       dataFile: path.join(segmentDir, DATA_LEVEL0_FILE),
       lengthFile: space === 'cosine' && fs.existsSync(lengthFile) ? lengthFile : null,
@@ -90,23 +93,26 @@ export class PreparedLoad {
       labelOffset: h.labelOffset,
       dim,
       maxM0,
-      perChunk: Math.max(1, Math.floor(FILL_CHUNK_BYTES / h.sizeDataPerElement)),
+      perChunk,
       slotOfId: slotOfId.buffer as SharedArrayBuffer,
       vectors: { buffer: vectors.buffer, byteOffset: vectors.byteOffset, slots },
       rows: new SharedArrayBuffer(rowWords * 4),
       labels: new SharedArrayBuffer(count * 8),
       deleted: new SharedArrayBuffer(count),
       norms: space === 'cosine' ? new SharedArrayBuffer(Math.max(1, slots) * 4) : null,
-      state: new SharedArrayBuffer(12),
+      chunkDone: new SharedArrayBuffer(Math.ceil(count / perChunk)),
+      state: new SharedArrayBuffer(20),
       background: true,
     };
     try {
-      const worker = new Worker(FILL_PROGRAM, { eval: true, workerData: job });
-      worker.unref();
-      // A fill that fails says so in its state; the event only keeps it from being uncaught.
-      worker.on('error', () => {});
+      if (opts.helper !== false) {
+        const worker = new Worker(FILL_PROGRAM, { eval: true, workerData: job });
+        worker.unref();
+        // A fill that fails says so in its state; the event only keeps it from being uncaught.
+        worker.on('error', () => {});
+      }
     } catch {
-      return null;
+      // No helper: the load copies the chunks itself, still without checking the files again.
     }
     return new PreparedLoad(plan, space, arena, job, slotLabels);
   }
@@ -115,25 +121,32 @@ export class PreparedLoad {
     return Atomics.load(new Int32Array(this.job.state), 2);
   }
 
-  /** Elements the fill has copied so far (tests). */
-  get copied(): number {
+  /** Chunks the fill has copied so far (tests). */
+  get copiedChunks(): number {
     return Atomics.load(new Int32Array(this.job.state), 1);
   }
 
-  /** Whether the fill has finished (done, failed or stopped). */
+  /** Whether the fill has finished (done or failed). */
   get settled(): boolean {
     return this.fillState !== FILL_RUNNING;
   }
 
   /**
-   * The finished load, once: when the fill is done and the segment's files still carry the stamp
-   * the first query's checks were made under. Null otherwise (the caller loads the files).
+   * The load, once: when the segment's files still carry the stamp the first query's checks were
+   * made under, before and after the copy. A fill still running is joined: this thread copies the
+   * chunks left (with progress), so the load takes no longer than its share. Null otherwise (the
+   * fill failed, or the files moved): the caller reads the files itself.
    */
   takeFilled(space: Space, dim: number): FilledLoad | null {
     const { checkpoint, folderDir, segmentId, header } = this.plan;
-    if (this.filled || !this.arena || !this.rows || this.fillState !== FILL_DONE) return null;
-    if (space !== this.space || dim !== header.dim || !checkpoint.filesStamp) return null;
-    if (segmentFilesStamp(folderDir, segmentId) !== checkpoint.filesStamp) return null;
+    if (this.filled || !this.arena || !this.rows || space !== this.space || dim !== header.dim || !checkpoint.filesStamp) return null;
+    const unmoved = () => segmentFilesStamp(folderDir, segmentId) === checkpoint.filesStamp;
+    if (!unmoved()) return null;
+    if (this.fillState === FILL_RUNNING) {
+      const message = `Loading the vectors of ${segmentId}`;
+      fillChunks(fs, this.job, true, (copied, chunks) => reportLoad(Math.min(copied * this.job.perChunk, header.curElementCount), header.curElementCount, message));
+    }
+    if (this.fillState !== FILL_DONE || !unmoved()) return null;
     this.filled = true;
     const norms = this.job.norms ? new Float32Array(this.job.norms) : null;
     const slab = VectorSlab.filled(space, dim, this.arena, this.slotLabels, norms);
@@ -186,8 +199,9 @@ export class PreparedLoad {
   private stopFill(): boolean {
     const state = new Int32Array(this.job.state);
     Atomics.store(state, 0, 1);
+    // A worker not started yet sees the stop before it copies anything.
     const end = Date.now() + 2000;
-    while (Atomics.load(state, 2) === FILL_RUNNING && Date.now() < end) Atomics.wait(state, 2, FILL_RUNNING, 50);
-    return Atomics.load(state, 2) !== FILL_RUNNING;
+    for (let inside = Atomics.load(state, 4); inside > 0 && Date.now() < end; inside = Atomics.load(state, 4)) Atomics.wait(state, 4, inside, 50);
+    return Atomics.load(state, 4) === 0;
   }
 }
