@@ -144,7 +144,7 @@ export class PreparedLoad {
     if (!unmoved()) return null;
     if (this.fillState === FILL_RUNNING) {
       const message = `Loading the vectors of ${segmentId}`;
-      fillChunks(fs, this.job, true, (copied, chunks) => reportLoad(Math.min(copied * this.job.perChunk, header.curElementCount), header.curElementCount, message));
+      fillChunks(fs, this.job, true, (copied) => reportLoad(Math.min(copied * this.job.perChunk, header.curElementCount), header.curElementCount, message));
     }
     if (this.fillState !== FILL_DONE || !unmoved()) return null;
     this.filled = true;
