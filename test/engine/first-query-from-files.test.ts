@@ -80,7 +80,7 @@ for (const fixture of ['chroma-1.3.4-seed7', 'chroma-1.0.1-seed7']) {
     });
 
     /** Plain queries asked first, then every plain query of the collection, a tick later (the background load then runs). */
-    const askAfterABackgroundLoad = async (settle: boolean) => {
+    const askAfterABackgroundLoad = async (when: 'settled' | 'next tick' | 'at once') => {
       const plain = queries.filter((c) => {
         const a = c.args as { ids?: unknown; where?: unknown; whereDocument?: unknown };
         return !a.ids && !a.where && !a.whereDocument;
@@ -91,9 +91,9 @@ for (const fixture of ['chroma-1.3.4-seed7', 'chroma-1.0.1-seed7']) {
         try {
           const ref = splitCollection(c.collection);
           expect(compareCase(c, folder.query(ref, c.args)), c.label).toBeNull();
-          await new Promise((r) => setImmediate(r));
+          if (when !== 'at once') await new Promise((r) => setImmediate(r));
           const prepared = started.mock.results.at(-1)?.value as PreparedLoad | null | undefined;
-          if (settle && prepared) await until(() => prepared.settled);
+          if (when === 'settled' && prepared) await until(() => prepared.settled);
           for (const other of plain.filter((o) => o.collection === c.collection)) {
             expect(compareCase(other, folder.query(ref, other.args)), `${c.label}, then ${other.label}`).toBeNull();
           }
@@ -108,7 +108,19 @@ for (const fixture of ['chroma-1.3.4-seed7', 'chroma-1.0.1-seed7']) {
       process.env[PREFAULT_ENV] = 'always';
       const filled = vi.spyOn(PreparedLoad.prototype, 'takeFilled');
       try {
-        await askAfterABackgroundLoad(true);
+        await askAfterABackgroundLoad('settled');
+        expect(filled.mock.results.some((r) => r.value !== null)).toBe(true);
+      } finally {
+        delete process.env[PREFAULT_ENV];
+        filled.mockRestore();
+      }
+    });
+
+    it('starts the background load and joins it when the second query comes before the event loop turns', async () => {
+      process.env[PREFAULT_ENV] = 'always';
+      const filled = vi.spyOn(PreparedLoad.prototype, 'takeFilled');
+      try {
+        await askAfterABackgroundLoad('at once');
         expect(filled.mock.results.some((r) => r.value !== null)).toBe(true);
       } finally {
         delete process.env[PREFAULT_ENV];
@@ -123,7 +135,7 @@ for (const fixture of ['chroma-1.3.4-seed7', 'chroma-1.0.1-seed7']) {
       const arena = vi.spyOn(PreparedLoad.prototype, 'takeArena');
       const rows = vi.spyOn(PreparedLoad.prototype, 'takeRows');
       try {
-        await askAfterABackgroundLoad(false);
+        await askAfterABackgroundLoad('next tick');
         expect(arena.mock.results.some((r) => r.value !== null)).toBe(true);
         expect(rows.mock.results.some((r) => r.value !== null)).toBe(true);
       } finally {

@@ -133,40 +133,49 @@ export class CollectionReader {
       readOverlap: (upTo, limit) => readWalBefore(this.ctx.db, this.catalog.topic, upTo, limit),
       maxKnownSeq: (enough) => this.maxKnownSeq(enough),
       pickle: this.takePickle(),
-      prepared: this.takePrepared(),
     };
   }
 
-  /** Memory being mapped for the load that a first query from the files leaves to the second (prepared-load.ts). */
+  /** The load a first query from the files leaves to the second, under way in the background (prepared-load.ts). */
   private prepared: PreparedLoad | null = null;
+  /** Its plan, until it starts at the next turn of the event loop. */
+  private pending: { plan: LoadPlan; immediate: NodeJS.Immediate } | null = null;
 
+  /** The background load for the vector load about to run: started now if it was still to start. */
   private takePrepared(): PreparedLoad | null {
+    if (this.pending && !this.prepared) this.prepared = PreparedLoad.start(this.params.space, this.pending.plan);
+    this.cancelPending();
     const prepared = this.prepared;
     this.prepared = null;
     return prepared;
   }
 
-  private preparing: NodeJS.Immediate | null = null;
+  private cancelPending(): void {
+    if (this.pending) clearImmediate(this.pending.immediate);
+    this.pending = null;
+  }
 
   /**
    * Called once a first query was answered from the files: the next one loads the vectors, so
-   * that load starts in the background (prepared-load.ts) — once this call has returned its
-   * answer, at the next turn of the event loop.
+   * that load starts in the background (prepared-load.ts) once this call has returned its answer,
+   * at the next turn of the event loop — or when the load is asked for first (it then copies with
+   * the helper instead of checking the files again).
    */
   prepareVectorLoad(plan: LoadPlan): void {
-    if (this.vectorCache || this.prepared || this.preparing) return;
-    this.preparing = setImmediate(() => {
-      this.preparing = null;
+    if (this.vectorCache || this.prepared || this.pending) return;
+    const immediate = setImmediate(() => {
+      this.pending = null;
       if (!this.vectorCache && !this.prepared) this.prepared = PreparedLoad.start(this.params.space, plan);
     });
-    this.preparing.unref();
+    immediate.unref();
+    this.pending = { plan, immediate };
   }
 
   /** Stops a background load that will not be used (the folder closes, or its readers are rebuilt). */
   dropPreparedLoad(): void {
-    if (this.preparing) clearImmediate(this.preparing);
-    this.preparing = null;
-    this.takePrepared()?.release();
+    this.cancelPending();
+    this.prepared?.release();
+    this.prepared = null;
   }
 
   /** `forQuery`: load for a search (see VectorState.load); any later call gets the same state. */
@@ -175,7 +184,7 @@ export class CollectionReader {
       // The load takes over the pickle the overview or the first query decoded (if its file is
       // unchanged) and edits its maps: the overview lets go of it, so no one sees the edits.
       this.previewCache = undefined;
-      const source = this.vectorSource();
+      const source = { ...this.vectorSource(), prepared: this.takePrepared() };
       if (this.summaryCache) {
         this.summaryCache.indexMetadata = null;
         this.summaryCache.decodedPickle = null;
