@@ -9,6 +9,7 @@ import { readHeaderFile } from '../../src-main/engine/hnsw/segment-files.js';
 import { walkElements } from '../../src-main/engine/hnsw/level0-scan.js';
 import { Level0LinkCollector } from '../../src-main/engine/hnsw/level0-links.js';
 import { PREFAULT_ENV } from '../../src-main/engine/util/prefault.js';
+import { withLoadProgress } from '../../src-main/engine/util/load-progress.js';
 import { referenceFixture } from '../helpers/paths.js';
 
 // The load a first query from the files leaves to the second, done in the background
@@ -121,6 +122,28 @@ describe('the background vector load', () => {
       const loaded = reader.vectors({ forQuery: true }).slab;
       expect(filled.slab.size).toBe(loaded.size);
       for (let label = 0; label <= filled.links.maxLabel; label++) expect(filled.slab.stored(label), `label ${label}`).toEqual(loaded.stored(label));
+    } finally {
+      folder.close();
+    }
+  });
+
+  it('passes a cancellation on: a load joining the copy stops when its progress reporter throws', async () => {
+    process.env[PREFAULT_ENV] = 'always';
+    const { folder, reader, prepared, dim } = await firstQuery(join(dir, 'data'), 'articles');
+    try {
+      prepared!.release();
+      const plan = (prepared as unknown as { plan: Parameters<typeof PreparedLoad.start>[1] }).plan;
+      const alone = PreparedLoad.start(reader.params.space, plan, { helper: false })!;
+      const cancelled = new Error('cancelled by the user');
+      const steps: string[] = [];
+      const cancel = (step: { message: string }) => {
+        steps.push(step.message);
+        throw cancelled;
+      };
+      expect(() => withLoadProgress(cancel, () => alone.takeFilled(reader.params.space, dim))).toThrow(cancelled);
+      expect(steps[0]).toMatch(/^Loading the vectors of /);
+      // Nothing was spoiled: asked again, the copy is there.
+      expect(alone.takeFilled(reader.params.space, dim)).not.toBeNull();
     } finally {
       folder.close();
     }

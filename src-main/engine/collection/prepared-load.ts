@@ -40,8 +40,9 @@ const FILL_CHUNK_BYTES = 2 * 1024 * 1024;
  * the load would give them; most of that is the page faults of the fresh memory (a million × 128:
  * ~1.5 s of a ~2.5 s load). The checks are the first query's: it checked these very files, and the
  * fill is taken only if their stamp has not moved since (a running Chroma persisting in between
- * moves it). Otherwise, or while the fill is still running, the load reads the files itself into
- * the same memory, its pages already (partly) mapped.
+ * moves it). A load that comes while the fill is still running joins it. Otherwise (the files
+ * moved, or the copy failed) the load reads the files itself, into the same memory once the fill
+ * has stopped, its pages already (partly) mapped.
  *
  * Nothing is prepared when the load would not be worth a helper, or when the machine has less
  * than twice the memory free: speculation must not push a tight machine into swapping.

@@ -86,11 +86,20 @@ export class VectorState {
    * pass over data_level0.bin as the vectors (a get with embeddings does not pay for them).
    */
   static load(source: VectorSource, opts: { forQuery?: boolean } = {}): VectorState {
+    // A background load that is not taken (or a load that fails or is cancelled) stops its helper.
+    const prepared = source.prepared ?? null;
+    try {
+      return VectorState.loadWith(source, opts, prepared);
+    } finally {
+      prepared?.release();
+    }
+  }
+
+  private static loadWith(source: VectorSource, opts: { forQuery?: boolean }, prepared: PreparedLoad | null): VectorState {
     const dim = source.dimension;
     // Most of a large load is the page faults of its fresh vectors and rows: a helper thread
     // takes them from the far end while this one fills from the front (prefault.ts).
     const prefault = new PrefaultGroup();
-    const prepared = source.prepared ?? null;
     // A first query from the files may have had the load done in the background (prepared-load.ts).
     const filled = source.vectorSegmentId && dim !== null ? (prepared?.takeFilled(source.space, dim) ?? null) : null;
     const links = opts.forQuery ? new Level0LinkCollector((length) => prefault.rows(length, prepared?.takeRows(length))) : undefined;
@@ -123,7 +132,6 @@ export class VectorState {
       if (!checkpoint.usable || checkpoint.header?.dim !== dim) slab = new VectorSlab(source.space, dim);
       else for (const label of checkpoint.phantomLabels) slab.delete(label);
     }
-    prepared?.release();
     const usable = checkpoint?.usable === true && checkpoint.header?.dim === dim;
     const seq = usable ? (source.maxSeqRow() ?? checkpoint!.maxSeqId ?? 0) : 0;
     // Damaged vectors are never searched or shown; their records count as having none.

@@ -58,8 +58,9 @@ type FsApi = typeof import('node:fs');
  * not yet marked copied: a thread that must not wait on a starved helper copies its chunk too
  * (the same bytes to the same places, so a chunk copied twice, even at once, is the same). Whoever
  * marks the last chunk sets FILL_DONE; a failed read or row sets FILL_FAILED, and a stop (state[0])
- * or a failure ends every thread at its next chunk. `onChunk` gets the chunks copied so far.
- * Self-contained: it is sent to the worker as text.
+ * or a failure ends every thread at its next chunk. `onChunk` gets the chunks copied so far, and
+ * what it throws (a cancelled load) goes on to the caller. Self-contained: it is sent to the
+ * worker as text.
  */
 export function fillChunks(fs: FsApi, job: FillJob, all: boolean, onChunk?: (chunksCopied: number, chunks: number) => void): void {
   const state = new Int32Array(job.state);
@@ -68,6 +69,7 @@ export function fillChunks(fs: FsApi, job: FillJob, all: boolean, onChunk?: (chu
   const chunks = Math.ceil(count / perChunk);
   const ended = () => Atomics.load(state, 0) === 1 || Atomics.load(state, 2) !== 0;
   Atomics.add(state, 4, 1);
+  let passOn = null as { error: unknown } | null;
   let fd = -1;
   let normFd = -1;
   try {
@@ -123,11 +125,30 @@ export function fillChunks(fs: FsApi, job: FillJob, all: boolean, onChunk?: (chu
         Atomics.compareExchange(state, 2, 0, 1);
         Atomics.notify(state, 2);
       }
-      onChunk?.(Atomics.load(state, 1), chunks);
     };
-    for (let i = Atomics.add(state, 3, 1); i < chunks && !ended(); i = Atomics.add(state, 3, 1)) copy(i);
-    for (let i = 0; all && i < chunks && !ended(); i++) if (Atomics.load(chunkDone, i) === 0) copy(i);
+    // A chunk that fails ends the fill; what `onChunk` throws (a cancelled load) ends this thread's
+    // part only, and goes on to its caller.
+    const copied = (i: number): boolean => {
+      try {
+        copy(i);
+      } catch {
+        Atomics.compareExchange(state, 2, 0, 2);
+        Atomics.notify(state, 2);
+        return false;
+      }
+      try {
+        onChunk?.(Atomics.load(state, 1), chunks);
+      } catch (error) {
+        passOn = { error };
+        return false;
+      }
+      return true;
+    };
+    let going = true;
+    for (let i = Atomics.add(state, 3, 1); going && i < chunks && !ended(); i = Atomics.add(state, 3, 1)) going = copied(i);
+    for (let i = 0; going && all && i < chunks && !ended(); i++) if (Atomics.load(chunkDone, i) === 0) going = copied(i);
   } catch {
+    // Opening the files failed.
     Atomics.compareExchange(state, 2, 0, 2);
     Atomics.notify(state, 2);
   } finally {
@@ -136,6 +157,7 @@ export function fillChunks(fs: FsApi, job: FillJob, all: boolean, onChunk?: (chu
     Atomics.sub(state, 4, 1);
     Atomics.notify(state, 4);
   }
+  if (passOn) throw passOn.error;
 }
 
 /** The worker's program. Self-contained: it is sent as source text, so it may use only its arguments. */
