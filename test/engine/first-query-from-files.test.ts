@@ -104,29 +104,22 @@ for (const fixture of ['chroma-1.3.4-seed7', 'chroma-1.0.1-seed7']) {
       started.mockRestore();
     };
 
-    it('loads the vectors in the background after a first answer from the files, and answers the same from them', async () => {
-      process.env[PREFAULT_ENV] = 'always';
-      const filled = vi.spyOn(PreparedLoad.prototype, 'takeFilled');
-      try {
-        await askAfterABackgroundLoad('settled');
-        expect(filled.mock.results.some((r) => r.value !== null)).toBe(true);
-      } finally {
-        delete process.env[PREFAULT_ENV];
-        filled.mockRestore();
-      }
-    });
-
-    it('starts the background load and joins it when the second query comes before the event loop turns', async () => {
-      process.env[PREFAULT_ENV] = 'always';
-      const filled = vi.spyOn(PreparedLoad.prototype, 'takeFilled');
-      try {
-        await askAfterABackgroundLoad('at once');
-        expect(filled.mock.results.some((r) => r.value !== null)).toBe(true);
-      } finally {
-        delete process.env[PREFAULT_ENV];
-        filled.mockRestore();
-      }
-    });
+    for (const [when, title] of [
+      ['settled', 'loads the vectors in the background after a first answer from the files, and answers the same from them'],
+      ['at once', 'starts the background load and joins it when the second query comes before the event loop turns'],
+    ] as const) {
+      it(title, async () => {
+        process.env[PREFAULT_ENV] = 'always';
+        const filled = vi.spyOn(PreparedLoad.prototype, 'takeFilled');
+        try {
+          await askAfterABackgroundLoad(when);
+          expect(filled.mock.results.some((r) => r.value !== null)).toBe(true);
+        } finally {
+          delete process.env[PREFAULT_ENV];
+          filled.mockRestore();
+        }
+      });
+    }
 
     it('answers the same when the load reads the files itself into the memory the background load made', async () => {
       process.env[PREFAULT_ENV] = 'always';

@@ -58,6 +58,13 @@ async function firstQuery(data: string, name: string) {
   return { folder, reader, prepared, dim };
 }
 
+/** The same background load with no helper thread (the first one stopped): every chunk is the joining load's. */
+function withoutHelper(prepared: PreparedLoad, space: Parameters<typeof PreparedLoad.start>[0]): PreparedLoad {
+  prepared.release();
+  const plan = (prepared as unknown as { plan: Parameters<typeof PreparedLoad.start>[1] }).plan;
+  return PreparedLoad.start(space, plan, { helper: false })!;
+}
+
 describe('the background vector load', () => {
   afterEach(() => {
     delete process.env[PREFAULT_ENV];
@@ -111,10 +118,7 @@ describe('the background vector load', () => {
     process.env[PREFAULT_ENV] = 'always';
     const { folder, reader, prepared, dim } = await firstQuery(join(dir, 'data'), 'articles');
     try {
-      prepared!.release();
-      // The same plan with no helper thread: every chunk is the joining load's.
-      const plan = (prepared as unknown as { plan: Parameters<typeof PreparedLoad.start>[1] }).plan;
-      const alone = PreparedLoad.start(reader.params.space, plan, { helper: false })!;
+      const alone = withoutHelper(prepared!, reader.params.space);
       expect(alone.settled).toBe(false);
       const filled = alone.takeFilled(reader.params.space, dim)!;
       expect(filled).not.toBeNull();
@@ -131,9 +135,7 @@ describe('the background vector load', () => {
     process.env[PREFAULT_ENV] = 'always';
     const { folder, reader, prepared, dim } = await firstQuery(join(dir, 'data'), 'articles');
     try {
-      prepared!.release();
-      const plan = (prepared as unknown as { plan: Parameters<typeof PreparedLoad.start>[1] }).plan;
-      const alone = PreparedLoad.start(reader.params.space, plan, { helper: false })!;
+      const alone = withoutHelper(prepared!, reader.params.space);
       const cancelled = new Error('cancelled by the user');
       const steps: string[] = [];
       const cancel = (step: { message: string }) => {
