@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PersistentClient } from '../../src-main/index.js';
 import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
-import { PreparedLoad } from '../../src-main/engine/collection/prepared-load.js';
+import { PreparedLoad, type FilledLoad } from '../../src-main/engine/collection/prepared-load.js';
+import type { CollectionReader } from '../../src-main/engine/collection/collection-reader.js';
 import { readHeaderFile } from '../../src-main/engine/hnsw/segment-files.js';
 import { walkElements } from '../../src-main/engine/hnsw/level0-scan.js';
 import { Level0LinkCollector } from '../../src-main/engine/hnsw/level0-links.js';
@@ -58,11 +59,39 @@ async function firstQuery(data: string, name: string) {
   return { folder, reader, prepared, dim };
 }
 
-/** The same background load with no helper thread (the first one stopped): every chunk is the joining load's. */
-function withoutHelper(prepared: PreparedLoad, space: Parameters<typeof PreparedLoad.start>[0]): PreparedLoad {
+/** The same background load started again (the first one stopped), e.g. with no helper thread or small chunks. */
+function restarted(prepared: PreparedLoad, space: Parameters<typeof PreparedLoad.start>[0], opts: Parameters<typeof PreparedLoad.start>[2]): PreparedLoad {
   prepared.release();
   const plan = (prepared as unknown as { plan: Parameters<typeof PreparedLoad.start>[1] }).plan;
-  return PreparedLoad.start(space, plan, { helper: false })!;
+  return PreparedLoad.start(space, plan, opts)!;
+}
+
+/** The copy against what the reader's own load takes from the files (vectors, norms), and against a walk of data_level0.bin (rows, labels, flags). */
+function expectSameAsTheFiles(filled: FilledLoad, reader: CollectionReader, data: string): void {
+  const loaded = reader.vectors({ forQuery: true }).slab;
+  expect(filled.slab.size).toBe(loaded.size);
+  let compared = 0;
+  for (let label = 0; label <= filled.links.maxLabel; label++) {
+    const want = loaded.stored(label);
+    expect(filled.slab.stored(label), `label ${label}`).toEqual(want);
+    expect(filled.slab.norm(label), `label ${label}'s norm`).toBe(loaded.norm(label));
+    if (want) compared++;
+  }
+  expect(compared).toBe(loaded.size);
+  const segmentId = reader.catalog.vectorSegment!.id;
+  const header = readHeaderFile(join(data, segmentId), `${segmentId}/header.bin`);
+  const own = new Level0LinkCollector();
+  walkElements(join(data, segmentId, 'data_level0.bin'), header, () => {}, undefined, (chunk, first, count) => own.chunk(chunk, first, count, header));
+  const walked = own.result(header);
+  if ('problem' in walked) throw new Error(walked.problem);
+  const stride = header.maxM0 + 1;
+  for (let id = 0; id < header.curElementCount; id++) {
+    const n = walked.level0[id * stride]!;
+    expect(Array.from(filled.links.level0.subarray(id * stride, id * stride + n + 1)), `element ${id}'s row`).toEqual(Array.from(walked.level0.subarray(id * stride, id * stride + n + 1)));
+  }
+  expect(Array.from(filled.links.labels)).toEqual(Array.from(walked.labels));
+  expect(Array.from(filled.links.deleted)).toEqual(Array.from(walked.deleted));
+  expect([filled.links.deletedCount, filled.links.maxLabel]).toEqual([walked.deletedCount, walked.maxLabel]);
 }
 
 describe('the background vector load', () => {
@@ -73,41 +102,41 @@ describe('the background vector load', () => {
 
   // `articles` is cosine (with length.bin norms), `l2c` l2.
   for (const name of ['articles', 'l2c']) {
+    const dataOf = () => (name === 'l2c' ? written : join(dir, 'data'));
+
     it(`copies what the load takes from the files: ${name}`, async () => {
       process.env[PREFAULT_ENV] = 'always';
-      const data = name === 'l2c' ? written : join(dir, 'data');
-      const { folder, reader, prepared, dim } = await firstQuery(data, name);
+      const { folder, reader, prepared, dim } = await firstQuery(dataOf(), name);
       try {
         expect(prepared, 'a first query from the files prepares the load').not.toBeNull();
         await until(() => prepared!.settled, 'the fill');
         const filled = prepared!.takeFilled(reader.params.space, dim)!;
         expect(filled).not.toBeNull();
-        // The reader's own load now reads the files (the fill was taken): the two must agree.
-        const loaded = reader.vectors({ forQuery: true }).slab;
-        expect(filled.slab.size).toBe(loaded.size);
-        let compared = 0;
-        for (let label = 0; label <= filled.links.maxLabel; label++) {
-          const want = loaded.stored(label);
-          expect(filled.slab.stored(label), `label ${label}`).toEqual(want);
-          expect(filled.slab.norm(label), `label ${label}'s norm`).toBe(loaded.norm(label));
-          if (want) compared++;
-        }
-        expect(compared).toBe(loaded.size);
-        // The rows, labels and deleted flags, against a walk of data_level0.bin.
-        const segmentId = reader.catalog.vectorSegment!.id;
-        const header = readHeaderFile(join(data, segmentId), `${segmentId}/header.bin`);
-        const own = new Level0LinkCollector();
-        walkElements(join(data, segmentId, 'data_level0.bin'), header, () => {}, undefined, (chunk, first, count) => own.chunk(chunk, first, count, header));
-        const walked = own.result(header);
-        if ('problem' in walked) throw new Error(walked.problem);
-        const stride = header.maxM0 + 1;
-        for (let id = 0; id < header.curElementCount; id++) {
-          const n = walked.level0[id * stride]!;
-          expect(Array.from(filled.links.level0.subarray(id * stride, id * stride + n + 1)), `element ${id}'s row`).toEqual(Array.from(walked.level0.subarray(id * stride, id * stride + n + 1)));
-        }
-        expect(Array.from(filled.links.labels)).toEqual(Array.from(walked.labels));
-        expect(Array.from(filled.links.deleted)).toEqual(Array.from(walked.deleted));
-        expect([filled.links.deletedCount, filled.links.maxLabel]).toEqual([walked.deletedCount, walked.maxLabel]);
+        expectSameAsTheFiles(filled, reader, dataOf());
+      } finally {
+        folder.close();
+      }
+    });
+
+    // Three elements a chunk: many chunks, claimed by the helper and by a load that joins at once.
+    it(`gives the same copy in small chunks, the helper's alone or shared with a joining load: ${name}`, async () => {
+      process.env[PREFAULT_ENV] = 'always';
+      const { folder, reader, prepared, dim } = await firstQuery(dataOf(), name);
+      try {
+        const header = (prepared as unknown as { plan: { header: { sizeDataPerElement: number; curElementCount: number } } }).plan.header;
+        const small = { chunkBytes: 3 * header.sizeDataPerElement };
+        const byHelper = restarted(prepared!, reader.params.space, small);
+        await until(() => byHelper.settled, 'the fill');
+        expect(byHelper.copiedChunks).toBe(Math.ceil(header.curElementCount / 3));
+        const alone = byHelper.takeFilled(reader.params.space, dim)!;
+        expectSameAsTheFiles(alone, reader, dataOf());
+        reader.release();
+        const joined = restarted(byHelper, reader.params.space, small);
+        const shared = joined.takeFilled(reader.params.space, dim)!;
+        expect(shared).not.toBeNull();
+        // Handed over only once the helper is out: nothing writes into the load's memory after.
+        expect(joined.threadsInside).toBe(0);
+        expectSameAsTheFiles(shared, reader, dataOf());
       } finally {
         folder.close();
       }
@@ -118,14 +147,12 @@ describe('the background vector load', () => {
     process.env[PREFAULT_ENV] = 'always';
     const { folder, reader, prepared, dim } = await firstQuery(join(dir, 'data'), 'articles');
     try {
-      const alone = withoutHelper(prepared!, reader.params.space);
+      const alone = restarted(prepared!, reader.params.space, { helper: false });
       expect(alone.settled).toBe(false);
       const filled = alone.takeFilled(reader.params.space, dim)!;
       expect(filled).not.toBeNull();
       expect(alone.copiedChunks).toBeGreaterThan(0);
-      const loaded = reader.vectors({ forQuery: true }).slab;
-      expect(filled.slab.size).toBe(loaded.size);
-      for (let label = 0; label <= filled.links.maxLabel; label++) expect(filled.slab.stored(label), `label ${label}`).toEqual(loaded.stored(label));
+      expectSameAsTheFiles(filled, reader, join(dir, 'data'));
     } finally {
       folder.close();
     }
@@ -135,7 +162,7 @@ describe('the background vector load', () => {
     process.env[PREFAULT_ENV] = 'always';
     const { folder, reader, prepared, dim } = await firstQuery(join(dir, 'data'), 'articles');
     try {
-      const alone = withoutHelper(prepared!, reader.params.space);
+      const alone = restarted(prepared!, reader.params.space, { helper: false });
       const cancelled = new Error('cancelled by the user');
       const steps: string[] = [];
       const cancel = (step: { message: string }) => {

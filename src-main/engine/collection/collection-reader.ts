@@ -184,12 +184,13 @@ export class CollectionReader {
       // The load takes over the pickle the overview or the first query decoded (if its file is
       // unchanged) and edits its maps: the overview lets go of it, so no one sees the edits.
       this.previewCache = undefined;
-      const source = { ...this.vectorSource(), prepared: this.takePrepared() };
+      const source = this.vectorSource();
+      const prepared = this.takePrepared();
       if (this.summaryCache) {
         this.summaryCache.indexMetadata = null;
         this.summaryCache.decodedPickle = null;
       }
-      this.vectorCache = VectorState.load(source, opts);
+      this.vectorCache = VectorState.load(source, opts, prepared);
       this.previewCache = undefined; // the loaded vectors answer previews now
     }
     return this.vectorCache;

@@ -63,13 +63,26 @@ export class PreparedLoad {
     this.rows = new Uint32Array(job.rows);
   }
 
-  /** `helper: false` starts no worker (tests; as when none can start): the load then copies every chunk itself. */
-  static start(space: Space, plan: LoadPlan, opts: { helper?: boolean } = {}): PreparedLoad | null {
+  /**
+   * `helper: false` starts no worker (tests; as when none can start): the load then copies every
+   * chunk itself. `chunkBytes`: the size of the unit the threads claim (tests use small ones).
+   * Null when nothing is prepared — including when memory for it cannot be had: this is
+   * speculation, and must never fail what runs it.
+   */
+  static start(space: Space, plan: LoadPlan, opts: { helper?: boolean; chunkBytes?: number } = {}): PreparedLoad | null {
+    try {
+      return PreparedLoad.startOrThrow(space, plan, opts);
+    } catch {
+      return null;
+    }
+  }
+
+  private static startOrThrow(space: Space, plan: LoadPlan, opts: { helper?: boolean; chunkBytes?: number }): PreparedLoad | null {
     const h = plan.header;
     const { curElementCount: count, dim, maxM0 } = h;
     const rowWords = count * (maxM0 + 1);
     const bytes = count * dim * 4 + rowWords * 4;
-    if (count <= 0 || !worthPrefaulting(bytes) || bytes * 2 > os.freemem() || os.endianness() !== 'LE') return null;
+    if (count <= 0 || !worthPrefaulting(bytes) || bytes * 2 > availableMemory() || os.endianness() !== 'LE') return null;
     if (h.sizeDataPerElement % 4 !== 0 || h.offsetData % 4 !== 0 || h.labelOffset % 4 !== 0) return null;
     // The slab's order: live, sound elements by internal id, as the load's scan meets them.
     const slotOfId = new Int32Array(new SharedArrayBuffer(count * 4)).fill(-1);
@@ -84,7 +97,7 @@ export class PreparedLoad {
     if (!arena || !vectors) return null;
     const segmentDir = path.join(plan.folderDir, plan.segmentId);
     const lengthFile = path.join(segmentDir, LENGTH_FILE);
-    const perChunk = Math.max(1, Math.floor(FILL_CHUNK_BYTES / h.sizeDataPerElement));
+    const perChunk = Math.max(1, Math.floor((opts.chunkBytes ?? FILL_CHUNK_BYTES) / h.sizeDataPerElement));
     const job: FillJob = {
       dataFile: path.join(segmentDir, DATA_LEVEL0_FILE),
       lengthFile: space === 'cosine' && fs.existsSync(lengthFile) ? lengthFile : null,
@@ -147,7 +160,9 @@ export class PreparedLoad {
       const message = `Loading the vectors of ${segmentId}`;
       fillChunks(fs, this.job, true, (copied) => reportLoad(Math.min(copied * this.job.perChunk, header.curElementCount), header.curElementCount, message));
     }
-    if (this.fillState !== FILL_DONE || !unmoved()) return null;
+    // The helper may still be writing a chunk this thread copied again: the load owns the memory
+    // (a WAL tail may rewrite a slot) only once the helper is out.
+    if (this.fillState !== FILL_DONE || !this.stopFill() || !unmoved()) return null;
     this.filled = true;
     const norms = this.job.norms ? new Float32Array(this.job.norms) : null;
     const slab = VectorSlab.filled(space, dim, this.arena, this.slotLabels, norms);
@@ -197,12 +212,27 @@ export class PreparedLoad {
    * a wait of milliseconds; a fill that does not end in time (starved at its low priority) keeps
    * its memory, and the load takes fresh memory rather than write beside it.
    */
+  private stopped: boolean | null = null;
+
   private stopFill(): boolean {
+    if (this.stopped !== null) return this.stopped;
     const state = new Int32Array(this.job.state);
     Atomics.store(state, 0, 1);
     // A worker not started yet sees the stop before it copies anything.
     const end = Date.now() + 2000;
     for (let inside = Atomics.load(state, 4); inside > 0 && Date.now() < end; inside = Atomics.load(state, 4)) Atomics.wait(state, 4, inside, 50);
-    return Atomics.load(state, 4) === 0;
+    this.stopped = Atomics.load(state, 4) === 0;
+    return this.stopped;
   }
+
+  /** Threads copying right now (tests: none once the memory is handed over). */
+  get threadsInside(): number {
+    return Atomics.load(new Int32Array(this.job.state), 4);
+  }
+}
+
+/** Memory the process can still take: the machine's, or its container's when that is less. */
+function availableMemory(): number {
+  const own = (process as { availableMemory?: () => number }).availableMemory?.();
+  return typeof own === 'number' && own > 0 ? Math.min(own, os.freemem()) : os.freemem();
 }

@@ -44,8 +44,6 @@ export interface VectorSource {
   pickle?: DecodedPickle | null;
   /** Receives the pickle a reader that does not edit it decoded, for the next one. */
   keepPickle?(pickle: DecodedPickle | null): void;
-  /** Memory mapped ahead for this load (prepared-load.ts); the load releases it when done. */
-  prepared?: PreparedLoad | null;
 }
 
 /**
@@ -85,9 +83,10 @@ export class VectorState {
    * `forQuery`: the caller is about to search, so the graph's level-0 rows are taken in the same
    * pass over data_level0.bin as the vectors (a get with embeddings does not pay for them).
    */
-  static load(source: VectorSource, opts: { forQuery?: boolean } = {}): VectorState {
+  static load(source: VectorSource, opts: { forQuery?: boolean } = {}, prepared: PreparedLoad | null = null): VectorState {
+    // `prepared`: the load done in the background after a first query from the files
+    // (prepared-load.ts). Not kept by the state: what it holds beyond what the load takes is let go.
     // A background load that is not taken (or a load that fails or is cancelled) stops its helper.
-    const prepared = source.prepared ?? null;
     try {
       return VectorState.loadWith(source, opts, prepared);
     } finally {

@@ -50,7 +50,8 @@ export class VectorSlab {
     memory: { shared?: boolean; arena?: VectorArena | null } = {},
   ) {
     const cap = Math.max(1, capacity);
-    this.arena = memory.arena ?? VectorArena.create(space, dim, cap, memory.shared === true);
+    // Shared memory is an optimisation: without it, a private arena still has the SIMD kernel.
+    this.arena = memory.arena ?? VectorArena.create(space, dim, cap, memory.shared === true) ?? (memory.shared ? VectorArena.create(space, dim, cap) : null);
     this.data = this.arena ? this.arena.data() : new Float32Array(cap * dim);
     this.bytes = bytesOf(this.data);
     this.norms = space === 'cosine' ? new Float32Array(cap) : null;
