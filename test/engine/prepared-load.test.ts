@@ -178,27 +178,50 @@ describe('the background vector load', () => {
     }
   });
 
-  it('is not taken once the files moved after the first query checked them', async () => {
-    process.env[PREFAULT_ENV] = 'always';
+  /** A first query on a private copy of the fixture, and a way to move one of its segment files (a persist rewrites them; here one only gets a new time). */
+  async function onACopy(fn: (q: Awaited<ReturnType<typeof firstQuery>>, moveAFile: () => void) => Promise<void>): Promise<void> {
     const tmp = mkdtempSync(join(tmpdir(), 'prepared-load-'));
     try {
       cpSync(join(dir, 'data'), join(tmp, 'data'), { recursive: true });
-      const { folder, reader, prepared } = await firstQuery(join(tmp, 'data'), 'articles');
+      const q = await firstQuery(join(tmp, 'data'), 'articles');
+      const segmentDir = join(tmp, 'data', q.reader.catalog.vectorSegment!.id);
+      const file = join(segmentDir, readdirSync(segmentDir).find((f) => f.endsWith('.bin'))!);
       try {
-        await until(() => prepared!.settled, 'the fill');
-        const took = vi.spyOn(PreparedLoad.prototype, 'takeFilled');
-        // A persist rewrites the segment's files; here one of them only gets a new time.
-        const segmentDir = join(tmp, 'data', reader.catalog.vectorSegment!.id);
-        const file = join(segmentDir, readdirSync(segmentDir).find((f) => f.endsWith('.bin'))!);
-        utimesSync(file, new Date(), new Date(Date.now() + 5000));
-        reader.vectors({ forQuery: true });
-        expect(took.mock.results.map((r) => r.value)).toEqual([null]);
+        await fn(q, () => utimesSync(file, new Date(), new Date(Date.now() + 5000)));
       } finally {
-        folder.close();
+        q.folder.close();
       }
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
+  }
+
+  it('is not taken once the files moved after the first query checked them', async () => {
+    process.env[PREFAULT_ENV] = 'always';
+    await onACopy(async ({ reader, prepared }, moveAFile) => {
+      await until(() => prepared!.settled, 'the fill');
+      const took = vi.spyOn(PreparedLoad.prototype, 'takeFilled');
+      moveAFile();
+      reader.vectors({ forQuery: true });
+      expect(took.mock.results.map((r) => r.value)).toEqual([null]);
+    });
+  });
+
+  it('is not taken when the files move while the load copies them', async () => {
+    process.env[PREFAULT_ENV] = 'always';
+    await onACopy(async ({ reader, prepared, dim }, moveAFile) => {
+      const header = (prepared as unknown as { plan: { header: { sizeDataPerElement: number } } }).plan.header;
+      const alone = restarted(prepared!, reader.params.space, { helper: false, chunkBytes: 3 * header.sizeDataPerElement });
+      let moved = false;
+      // The first chunk copied, a persist begins.
+      const moveOnce = () => {
+        if (!moved) moveAFile();
+        moved = true;
+      };
+      expect(withLoadProgress(moveOnce, () => alone.takeFilled(reader.params.space, dim))).toBeNull();
+      expect(moved).toBe(true);
+      expect(alone.settled).toBe(true);
+    });
   });
 
   it('is not made for a load too small for a helper thread', async () => {
