@@ -6,6 +6,7 @@ import { Level0Prescan, PRESCAN_ENV } from '../../src-main/engine/hnsw/level0-pr
 import { compareCase, splitCollection, type RecordedCase } from '../helpers/compare.js';
 import { referenceFixture } from '../helpers/paths.js';
 import { PreparedLoad } from '../../src-main/engine/collection/prepared-load.js';
+import { PREPARED_IDLE_MS } from '../../src-main/engine/collection/collection-reader.js';
 import { PREFAULT_ENV } from '../../src-main/engine/util/prefault.js';
 
 async function until(test: () => boolean, ms = 20_000): Promise<void> {
@@ -165,6 +166,32 @@ for (const fixture of ['chroma-1.3.4-seed7', 'chroma-1.0.1-seed7']) {
         delete process.env[PREFAULT_ENV];
         started.mockRestore();
         released.mockRestore();
+      }
+    });
+
+    it('lets go of a background load no query takes within PREPARED_IDLE_MS', async () => {
+      const plain = queries.find((q) => {
+        const a = q.args as { ids?: unknown; where?: unknown; whereDocument?: unknown };
+        return !a.ids && !a.where && !a.whereDocument;
+      })!;
+      process.env[PREFAULT_ENV] = 'always';
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      const released = vi.spyOn(PreparedLoad.prototype, 'release');
+      const folder = ChromaFolder.open(join(dir, 'data'));
+      try {
+        folder.query(splitCollection(plain.collection), plain.args);
+        await new Promise((r) => setImmediate(r));
+        vi.advanceTimersByTime(PREPARED_IDLE_MS - 1000);
+        expect(released).not.toHaveBeenCalled();
+        vi.advanceTimersByTime(2000);
+        expect(released).toHaveBeenCalledTimes(1);
+        // The next query loads the files itself, and still answers as Chroma.
+        expect(compareCase(plain, folder.query(splitCollection(plain.collection), plain.args))).toBeNull();
+      } finally {
+        folder.close();
+        vi.useRealTimers();
+        released.mockRestore();
+        delete process.env[PREFAULT_ENV];
       }
     });
 

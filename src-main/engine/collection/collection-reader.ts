@@ -17,6 +17,9 @@ import { vectorProblems } from './vector-coverage.js';
 import { typedMetadataToPlain } from './plain-metadata.js';
 import { SqlColumnSource } from '../filter/sql-column-source.js';
 
+/** How long a background vector load waits for the query that takes it (prepared-load.ts). */
+export const PREPARED_IDLE_MS = 10 * 60_000;
+
 /**
  * One collection as a fresh Chroma process would see it, built lazily: nothing is read until a
  * caller asks, and vectors are loaded only for queries and embedding reads (as Chroma does).
@@ -141,6 +144,9 @@ export class CollectionReader {
   /** Its plan, until it starts at the next turn of the event loop. */
   private pending: { plan: LoadPlan; immediate: NodeJS.Immediate } | null = null;
 
+  /** Lets go of a background load no query has taken after this long (its memory is the vectors'). */
+  private idleRelease: NodeJS.Timeout | null = null;
+
   /** The background load for the vector load about to run: started now if it was still to start. */
   private takePrepared(): PreparedLoad | null {
     if (this.pending && !this.prepared) this.prepared = PreparedLoad.start(this.params.space, this.pending.plan);
@@ -153,6 +159,8 @@ export class CollectionReader {
   private cancelPending(): void {
     if (this.pending) clearImmediate(this.pending.immediate);
     this.pending = null;
+    if (this.idleRelease) clearTimeout(this.idleRelease);
+    this.idleRelease = null;
   }
 
   /**
@@ -165,7 +173,12 @@ export class CollectionReader {
     if (this.vectorCache || this.prepared || this.pending) return;
     const immediate = setImmediate(() => {
       this.pending = null;
-      if (!this.vectorCache && !this.prepared) this.prepared = PreparedLoad.start(this.params.space, plan);
+      if (this.vectorCache || this.prepared) return;
+      this.prepared = PreparedLoad.start(this.params.space, plan);
+      if (!this.prepared) return;
+      // Someone who asked one question and moved on does not keep the vectors' memory for good.
+      this.idleRelease = setTimeout(() => this.dropPreparedLoad(), PREPARED_IDLE_MS);
+      this.idleRelease.unref();
     });
     immediate.unref();
     this.pending = { plan, immediate };
