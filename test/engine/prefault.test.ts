@@ -81,7 +81,7 @@ describe('Prefault', () => {
 
   it('stops when told, leaving the rest to the caller', async () => {
     process.env[PREFAULT_ENV] = 'always';
-    const p = Prefault.start([region(new SharedArrayBuffer(256 * 1024 * 1024))], { background: true })!;
+    const p = Prefault.start([region(new SharedArrayBuffer(256 * 1024 * 1024))])!;
     await until(() => p.touched > 0, 'a first touch');
     p.stop();
     // It finishes its burst and exits: the count stops moving well short of 65,536 pages.

@@ -116,7 +116,6 @@ export class PreparedLoad {
       norms: space === 'cosine' ? new SharedArrayBuffer(Math.max(1, slots) * 4) : null,
       chunkDone: new SharedArrayBuffer(Math.ceil(count / perChunk)),
       state: new SharedArrayBuffer(20),
-      background: true,
     };
     try {
       if (opts.helper !== false) {

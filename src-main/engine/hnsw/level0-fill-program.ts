@@ -43,8 +43,6 @@ export interface FillJob {
    * [3] the next chunk to claim; [4] threads inside fillChunks.
    */
   state: SharedArrayBuffer;
-  /** Run at the lowest priority (nobody is waiting yet). */
-  background: boolean;
 }
 
 export const FILL_RUNNING = 0;
@@ -162,13 +160,12 @@ export function fillChunks(fs: FsApi, job: FillJob, all: boolean, onChunk?: (chu
 
 /** The worker's program. Self-contained: it is sent as source text, so it may use only its arguments. */
 function fillProgram(job: FillJob, fs: FsApi, os: typeof import('node:os'), fill: typeof fillChunks): void {
-  if (job.background) {
-    // Nobody waits for it yet: the lowest priority, for this thread only (Linux takes a thread id).
-    try {
-      os.setPriority(Number(fs.readlinkSync('/proc/thread-self').split('/').pop()), 19);
-    } catch {
-      // Elsewhere it runs at normal priority.
-    }
+  // Nobody waits for it yet (a load that does joins on its own thread): the lowest priority, for
+  // this thread only (Linux takes a thread id).
+  try {
+    os.setPriority(Number(fs.readlinkSync('/proc/thread-self').split('/').pop()), 19);
+  } catch {
+    // Elsewhere it runs at normal priority.
   }
   fill(fs, job, false);
 }

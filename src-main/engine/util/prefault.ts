@@ -39,9 +39,6 @@ const BURST = 64;
 const PROGRAM = `
 const { workerData, parentPort, receiveMessageOnPort } = require('node:worker_threads');
 const state = new Int32Array(workerData.state);
-if (workerData.background) {
-  try { require('node:os').setPriority(Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop()), 19); } catch {}
-}
 const regions = [];
 const add = (r) => {
   const pages = Math.ceil(r.byteLength / ${PAGE});
@@ -82,13 +79,12 @@ export class Prefault {
   /**
    * Starts the helper on `regions` (more can be added), or gives null: prefaulting is off, the
    * regions are small, or no thread could start (the caller then simply takes its own faults).
-   * `background`: the caller is not waiting yet, so the helper runs at the lowest priority.
    */
-  static start(regions: PrefaultRegion[], opts: { background?: boolean } = {}): Prefault | null {
+  static start(regions: PrefaultRegion[]): Prefault | null {
     if (!worthPrefaulting(regions.reduce((sum, r) => sum + r.byteLength, 0))) return null;
     const state = new Int32Array(new SharedArrayBuffer(12));
     try {
-      const worker = new Worker(PROGRAM, { eval: true, workerData: { state: state.buffer, regions, background: opts.background === true } });
+      const worker = new Worker(PROGRAM, { eval: true, workerData: { state: state.buffer, regions } });
       worker.unref();
       // A helper that fails only leaves the faults to the caller.
       worker.on('error', () => {});
