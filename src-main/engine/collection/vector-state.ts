@@ -317,8 +317,8 @@ export class VectorState {
     const labels = links.labels;
     const ef = opts.efSearch ?? this.source.efSearch;
     const fromGraph = allowed
-      ? this.withAllowedMarks(allowed, links.maxLabel, (marks) => graph.search(q, k, ef, (id) => vectorAt[id]! >= 0 && marks[labels[id]!] === 1))
-      : graph.search(q, k, ef, (id) => vectorAt[id]! >= 0);
+      ? this.withAllowedMarks(allowed, links.maxLabel, (marks) => graph.search(q, k, ef, (id) => vectorAt[id]! >= 0 && marks[labels[id]!] === 1, allowed.size))
+      : graph.search(q, k, ef, (id) => vectorAt[id]! >= 0, live);
     const fromTail = this.searchTail(q, k, allowed);
     const hits = fromTail.length === 0 ? fromGraph : [...fromGraph, ...fromTail].sort(compareHits);
     const limit = Math.min(k, live);

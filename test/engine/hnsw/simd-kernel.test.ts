@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { forkDistance } from '../../../src-main/engine/hnsw/fork-distance.js';
-import { VectorArena } from '../../../src-main/engine/hnsw/simd-kernel.js';
+import { sleb, VectorArena } from '../../../src-main/engine/hnsw/simd-kernel.js';
 import { VectorSlab } from '../../../src-main/engine/hnsw/vector-slab.js';
 
 // The SIMD kernel against the JavaScript one (itself checked against Chroma's answers by the
@@ -11,6 +11,16 @@ const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0), seed
 const vector = (dim: number, scale = 1) => Float32Array.from({ length: dim }, () => (rand() * 2 - 1) * scale);
 
 describe('the WebAssembly SIMD distance kernel', () => {
+  it('writes i32.const immediates as signed LEB128 (64 unsigned would read back as −64)', () => {
+    expect(sleb(0)).toEqual([0x00]);
+    expect(sleb(63)).toEqual([0x3f]);
+    expect(sleb(64)).toEqual([0xc0, 0x00]);
+    expect(sleb(8192)).toEqual([0x80, 0xc0, 0x00]);
+    expect(sleb(-1)).toEqual([0x7f]);
+    expect(sleb(-64)).toEqual([0x40]);
+    expect(sleb(-65)).toEqual([0xbf, 0x7f]);
+  });
+
   it('is available here (Node 20 and Electron both run WebAssembly SIMD)', () => {
     expect(VectorArena.create('l2', 8, 4)).not.toBeNull();
   });
@@ -50,6 +60,17 @@ describe('the WebAssembly SIMD distance kernel', () => {
             const got = batch.out[i]!;
             expect(Object.is(got, want) || (Number.isNaN(got) && Number.isNaN(want)), `${space} dim ${dim} batch ${i} (slot ${slot}): ${got} vs ${want}`).toBe(true);
           });
+          // A run of consecutive slots, in one call.
+          for (const [from, n] of [[0, slots], [3, 29], [slots - 1, 1]] as const) {
+            batch.out.fill(-7);
+            batch.runRange(from, n);
+            for (let i = 0; i < n; i++) {
+              const want = js(q, data, (from + i) * dim);
+              const got = batch.out[i]!;
+              expect(Object.is(got, want) || (Number.isNaN(got) && Number.isNaN(want)), `${space} dim ${dim} run from ${from}, slot ${from + i}: ${got} vs ${want}`).toBe(true);
+            }
+            expect(batch.out[n], 'nothing past the run is written').toBe(-7);
+          }
         }
       }
     });

@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import { forkDistance } from '../../../src-main/engine/hnsw/fork-distance.js';
+import type { GraphLinks } from '../../../src-main/engine/hnsw/graph-links.js';
+import { CheckpointGraph, expectsWideWalk } from '../../../src-main/engine/hnsw/graph-search.js';
+import { VectorSlab } from '../../../src-main/engine/hnsw/vector-slab.js';
+
+/**
+ * A walk whose filter admits few elements reads its distances from a table computed first, by
+ * internal id, one streamed kernel call per run of ids whose vectors sit in consecutive slab slots
+ * (graph-search.ts). The answers are checked against brute force: when fewer than ef elements are
+ * admitted (or ef exceeds the graph), the fork's stop rule never fires and the walk reaches every
+ * element, so its answer is the exact top k by (distance, label) over the admitted ones.
+ *
+ * The graph: a ring (every element reachable) plus random links. Its vectors live in a slab whose
+ * slots do not follow the ids: ids 0–499 sit in slots 500–999 and ids 500–999 in slots 0–499, and
+ * a few elements keep private copies (vectorAt < 0), which split runs.
+ */
+const COUNT = 1000;
+const DIM = 12;
+const MAX_M0 = 8;
+const PRIVATE = new Set([100, 101, 640, 999]);
+
+let seed = 99;
+const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0), seed / 4294967296);
+const vector = () => Float32Array.from({ length: DIM }, () => rand() * 2 - 1);
+
+interface Fixture {
+  graph: CheckpointGraph;
+  vectorOf: (id: number) => Float32Array;
+  labels: Float64Array;
+}
+
+function fixture(slotOfId: (id: number) => number): Fixture {
+  const vectors = Array.from({ length: COUNT }, vector);
+  const labels = Float64Array.from({ length: COUNT }, (_, id) => 10 + id * 3);
+  const slab = new VectorSlab('l2', DIM, 16);
+  const idAtSlot = new Map<number, number>();
+  for (let id = 0; id < COUNT; id++) idAtSlot.set(slotOfId(id), id);
+  for (let slot = 0; slot < COUNT; slot++) {
+    const id = idAtSlot.get(slot)!;
+    slab.put(labels[id]!, vectors[id]!, null);
+  }
+  const level0 = new Uint32Array(COUNT * (MAX_M0 + 1));
+  for (let id = 0; id < COUNT; id++) {
+    const row = id * (MAX_M0 + 1);
+    const neighbours = [(id + 1) % COUNT, (id + COUNT - 1) % COUNT];
+    while (neighbours.length < MAX_M0) neighbours.push(Math.floor(rand() * COUNT));
+    level0[row] = neighbours.length;
+    neighbours.forEach((j, k) => (level0[row + 1 + k] = j));
+  }
+  const extra = new Float32Array(PRIVATE.size * DIM);
+  const vectorAt = new Int32Array(COUNT);
+  let row = 0;
+  for (let id = 0; id < COUNT; id++) {
+    if (PRIVATE.has(id)) {
+      extra.set(vectors[id]!, row * DIM);
+      vectorAt[id] = -(++row);
+    } else {
+      vectorAt[id] = slab.slotOf(labels[id]!)!;
+    }
+  }
+  const links: GraphLinks = {
+    count: COUNT,
+    maxLevel: 0,
+    entryPoint: 0,
+    maxM0: MAX_M0,
+    maxM: MAX_M0 / 2,
+    level0,
+    levels: new Uint16Array(COUNT),
+    upperStart: new Int32Array(COUNT).fill(-1),
+    upper: new Uint32Array(0),
+    labels,
+    deleted: new Uint8Array(COUNT),
+    deletedCount: 0,
+    vectorAt,
+    extra,
+    maxLabel: labels[COUNT - 1]!,
+  };
+  const graph = new CheckpointGraph(links, () => slab.storage(), DIM, 'l2', (q) => slab.queryDistance(q), (q) => slab.queryBatch(q));
+  return { graph, vectorOf: (id) => vectors[id]!, labels };
+}
+
+function bruteForce(f: Fixture, q: Float32Array, k: number, admit: (id: number) => boolean) {
+  const distance = forkDistance('l2', DIM);
+  const hits: { label: number; distance: number }[] = [];
+  for (let id = 0; id < COUNT; id++) if (admit(id)) hits.push({ label: f.labels[id]!, distance: distance(q, f.vectorOf(id), 0) });
+  return hits.sort((a, b) => a.distance - b.distance || a.label - b.label).slice(0, k);
+}
+
+const swapped = (id: number) => (id < COUNT / 2 ? id + COUNT / 2 : id - COUNT / 2);
+
+describe('a walk over a distance table', () => {
+  it('is chosen when the filter admits at most maxM0 · ef elements', () => {
+    expect(expectsWideWalk(3200, 100, 32)).toBe(true);
+    expect(expectsWideWalk(3201, 100, 32)).toBe(false);
+    expect(expectsWideWalk(10_000, 1000, 32)).toBe(true);
+  });
+
+  it('gives the exact answer when slots do not follow ids and some vectors are private copies', () => {
+    const f = fixture(swapped);
+    const few = (id: number) => id % 23 === 0 || PRIVATE.has(id);
+    for (let t = 0; t < 20; t++) {
+      const q = vector();
+      const admitted = Array.from({ length: COUNT }, (_, id) => id).filter(few).length;
+      const before = f.graph.tableWalks;
+      expect(f.graph.search(q, 10, 100, few, admitted)).toEqual(bruteForce(f, q, 10, few));
+      expect(f.graph.tableWalks, 'the walk read its distances from the table').toBe(before + 1);
+      // Unfiltered, with ef above the graph's size: exhaustive too, and over the table.
+      expect(f.graph.search(q, 7, COUNT + 1, () => true, COUNT)).toEqual(bruteForce(f, q, 7, () => true));
+      expect(f.graph.tableWalks).toBe(before + 2);
+    }
+  });
+
+  it('computes distances where the walk goes when no table is expected to pay, with the same answers', () => {
+    const f = fixture(swapped);
+    const few = (id: number) => id % 23 === 0;
+    for (let t = 0; t < 5; t++) {
+      const q = vector();
+      expect(f.graph.search(q, 10, 100, few, Infinity)).toEqual(bruteForce(f, q, 10, few));
+    }
+    expect(f.graph.tableWalks).toBe(0);
+  });
+
+  it('builds no table when the slots are scattered (runs too short to stream)', () => {
+    // Slot = id · 7 mod COUNT: neighbouring ids never sit in neighbouring slots.
+    const f = fixture((id) => (id * 7) % COUNT);
+    const few = (id: number) => id % 31 === 0;
+    const q = vector();
+    expect(f.graph.search(q, 5, 100, few, 33)).toEqual(bruteForce(f, q, 5, few));
+    expect(f.graph.tableWalks).toBe(0);
+  });
+});
