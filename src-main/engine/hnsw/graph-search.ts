@@ -73,9 +73,11 @@ export class CheckpointGraph {
     // of ~2 ms). fill(0) writes every page now, as part of the load.
     this.visited = new Uint8Array(links.count);
     this.visited.fill(0);
-    this.fresh = new Int32Array(links.maxM0);
-    this.freshDistance = new Float64Array(links.maxM0);
-    this.batchRow = new Int32Array(links.maxM0);
+    // A node's neighbours on any level (maxM0 ≥ maxM in every header Chroma writes; a damaged one may not).
+    const maxNeighbours = Math.max(links.maxM0, links.maxM);
+    this.fresh = new Int32Array(maxNeighbours);
+    this.freshDistance = new Float64Array(maxNeighbours);
+    this.batchRow = new Int32Array(maxNeighbours);
   }
 
   /** A node's unvisited neighbours, their distances, and where each sits in the batch (−1: not batched). */
@@ -110,10 +112,30 @@ export class CheckpointGraph {
     const slab = this.slabData();
     this.slabDistance = this.slabQuery(q);
     // After slabQuery: both copy the query where the kernels read it.
-    this.batch = this.links.maxM0 <= BATCH_CAPACITY ? this.slabBatch(q) : null;
+    this.batch = Math.max(g.maxM0, g.maxM) <= BATCH_CAPACITY ? this.slabBatch(q) : null;
     const ef = Math.max(efSearch, k);
     const table = expectsWideWalk(admitted, ef, g.maxM0) ? this.distanceTable(q) : null;
     if (table) this.tableWalks++;
+    const cur = this.descend(q);
+    const top = this.searchLevel0(q, slab, cur, ef, collect, table);
+    while (top.size > k) top.pop();
+    const hits: SearchHit[] = [];
+    while (top.size > 0) {
+      hits.push({ label: g.labels[top.topId()]!, distance: top.topKey() });
+      top.pop();
+    }
+    return hits.sort((a, b) => a.distance - b.distance || a.label - b.label);
+  }
+
+  /**
+   * The upper levels: greedy descent from the entry point to the element level 0 starts from.
+   * A node's neighbour distances come from one batch call, as on level 0 (they do not depend on
+   * the descent's state): one crossing into WebAssembly per node instead of one per neighbour.
+   */
+  private descend(q: Float32Array): number {
+    const g = this.links;
+    const fresh = this.fresh;
+    const freshDistance = this.freshDistance;
     let cur = g.entryPoint;
     let curDist = this.distanceTo(q, cur);
     const stride = g.maxM + 1;
@@ -125,25 +147,19 @@ export class CheckpointGraph {
         if (g.levels[cur]! < level) break;
         const at = g.upperStart[cur]! + (level - 1) * stride;
         const n = g.upper[at]!;
-        for (let j = 1; j <= n; j++) {
-          const cand = g.upper[at + j]!;
-          const d = this.distanceTo(q, cand);
+        for (let j = 0; j < n; j++) fresh[j] = g.upper[at + 1 + j]!;
+        this.distancesOf(q, n);
+        for (let j = 0; j < n; j++) {
+          const d = freshDistance[j]!;
           if (d < curDist) {
             curDist = d;
-            cur = cand;
+            cur = fresh[j]!;
             changed = true;
           }
         }
       }
     }
-    const top = this.searchLevel0(q, slab, cur, ef, collect, table);
-    while (top.size > k) top.pop();
-    const hits: SearchHit[] = [];
-    while (top.size > 0) {
-      hits.push({ label: g.labels[top.topId()]!, distance: top.topKey() });
-      top.pop();
-    }
-    return hits.sort((a, b) => a.distance - b.distance || a.label - b.label);
+    return cur;
   }
 
   /** How many searches read their distances from a table (for tests and diagnostics). */
@@ -192,15 +208,18 @@ export class CheckpointGraph {
   /**
    * searchBaseLayerST with a filter functor present. Returns the (reused) result heap. With a
    * distance table, every distance is read from it instead of computed.
+   *
+   * The two loops are two functions: V8 optimises a function after a number of runs that grows
+   * with its size, and a query runs its walk once (a loop optimised within a run is not reused by
+   * the next). At 100k the walk still runs unoptimised for about the first 14 queries after a
+   * load, at about twice the time.
    */
   private searchLevel0(q: Float32Array, slab: Float32Array, ep: number, ef: number, collect: (id: number) => boolean, table: Float32Array | null): PairHeap {
-    const g = this.links;
     const visited = this.visited;
     if (++this.tag === 256) {
       visited.fill(0);
       this.tag = 1;
     }
-    const tag = this.tag;
     const top = this.top;
     const open = this.open;
     top.clear();
@@ -215,45 +234,32 @@ export class CheckpointGraph {
       lowerBound = FLT_MAX;
       open.push(-lowerBound, ep);
     }
-    visited[ep] = tag;
-    const stride0 = g.maxM0 + 1;
-    const level0 = g.level0;
+    visited[ep] = this.tag;
+    if (!table) return this.walkComputing(q, slab, ef, collect, lowerBound);
+    // collect's answers too, taken in id order (its reads then stream) instead of at the walk's
+    // scattered ids.
+    const count = this.links.count;
+    const admit = (this.admit ??= new Uint8Array(count));
+    for (let id = 0; id < count; id++) admit[id] = collect(id) ? 1 : 0;
+    return this.walkTable(slab, ef, table, admit, lowerBound);
+  }
+
+  /** The fork's level-0 loop, distances computed as the walk reaches each element. */
+  private walkComputing(q: Float32Array, slab: Float32Array, ef: number, collect: (id: number) => boolean, lowerBound: number): PairHeap {
+    const { level0, maxM0 } = this.links;
+    const stride0 = maxM0 + 1;
+    const visited = this.visited;
+    const tag = this.tag;
+    const top = this.top;
+    const open = this.open;
     const fresh = this.fresh;
     const freshDistance = this.freshDistance;
-    // With a table, collect's answers too, taken in id order (its reads then stream) instead of
-    // at the walk's scattered ids.
-    let admit: Uint8Array | null = null;
-    if (table) {
-      admit = this.admit ??= new Uint8Array(g.count);
-      for (let id = 0; id < g.count; id++) admit[id] = collect(id) ? 1 : 0;
-    }
     while (open.size > 0) {
       if (-open.topKey() > lowerBound && top.size === ef) break;
       const id = open.topId();
       open.pop();
       const row = id * stride0;
       const n = level0[row]!;
-      if (table) {
-        // The fork's loop over the node's unvisited neighbours in list order, in one pass: marking
-        // a neighbour after the ones before it were processed changes nothing (processing reads
-        // no marks).
-        for (let j = 1; j <= n; j++) {
-          const cand = level0[row + j]!;
-          if (visited[cand] === tag) continue;
-          visited[cand] = tag;
-          const d = table[cand]!;
-          if (top.size < ef || lowerBound > d) {
-            open.push(-d, cand);
-            if (admit![cand] === 1) {
-              const key = this.rankKey(slab, cand, d);
-              if (key !== null) top.push(key, cand);
-            }
-            if (top.size > ef) top.pop();
-            if (top.size > 0) lowerBound = top.topKey();
-          }
-        }
-        continue;
-      }
       // The node's unvisited neighbours in list order, marked visited as the fork does, then their
       // distances (which do not depend on the heaps), then the fork's loop over them in that order.
       let m = 0;
@@ -270,6 +276,41 @@ export class CheckpointGraph {
         if (top.size < ef || lowerBound > d) {
           open.push(-d, cand);
           if (collect(cand)) {
+            const key = this.rankKey(slab, cand, d);
+            if (key !== null) top.push(key, cand);
+          }
+          if (top.size > ef) top.pop();
+          if (top.size > 0) lowerBound = top.topKey();
+        }
+      }
+    }
+    return top;
+  }
+
+  /** The fork's level-0 loop over a distance table, with collect's answers by id in `admit`. */
+  private walkTable(slab: Float32Array, ef: number, table: Float32Array, admit: Uint8Array, lowerBound: number): PairHeap {
+    const { level0, maxM0 } = this.links;
+    const stride0 = maxM0 + 1;
+    const visited = this.visited;
+    const tag = this.tag;
+    const top = this.top;
+    const open = this.open;
+    while (open.size > 0) {
+      if (-open.topKey() > lowerBound && top.size === ef) break;
+      const id = open.topId();
+      open.pop();
+      const row = id * stride0;
+      const n = level0[row]!;
+      // The neighbours in list order, in one pass: marking one after the ones before it were
+      // processed changes nothing (processing reads no marks).
+      for (let j = 1; j <= n; j++) {
+        const cand = level0[row + j]!;
+        if (visited[cand] === tag) continue;
+        visited[cand] = tag;
+        const d = table[cand]!;
+        if (top.size < ef || lowerBound > d) {
+          open.push(-d, cand);
+          if (admit[cand] === 1) {
             const key = this.rankKey(slab, cand, d);
             if (key !== null) top.push(key, cand);
           }
