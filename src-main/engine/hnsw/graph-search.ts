@@ -6,21 +6,38 @@ import { BATCH_CAPACITY, type DistanceBatch } from './simd-kernel.js';
 import type { SearchHit } from './vector-index.js';
 
 /**
- * Whether a level-0 walk is expected to visit over half of the graph, so that computing every
- * element's distance first, streaming through the slab in slot order, and reading them from that
- * table is cheaper than computing them at the walk's scattered slots (~40 ns against ~120–145 ns
- * a vector of 128 here).
+ * When a level-0 walk computes every element's distance up front, streaming through the slab in
+ * slot order, and reads them from that table instead of computing each at the walk's scattered
+ * slots (~40 ns against ~120–145 ns a vector of 128 here):
  *
- * A walk holds ef results only once it has expanded about ef · n / admitted elements (every
- * expanded one is a candidate, one in n / admitted is collected), and each expansion finds about
- * 0.7 · maxM0 unvisited neighbours while few are visited, so it visits ~1 − e^(−0.7 · maxM0 · ef /
- * admitted) of the graph: over half when admitted ≤ maxM0 · ef, whatever the graph's size.
- * Measured (maxM0 32, ef 100): 1,000 of 100k admitted, 83% visited; 2,000, 60%; 5,000, 30%;
- * 10,000 of 1M, 20%.
+ * - `first`: fewer elements admitted than ef. The fork's stop rule needs ef results, so the walk
+ *   reaches every element it can: the table is built before it starts.
+ * - `midway`: at most maxM0 · ef admitted. A walk holds ef results only once it has expanded about
+ *   ef · n / admitted elements, each finding about 0.7 · maxM0 unvisited neighbours while few are
+ *   visited, so it reaches ~1 − e^(−0.7 · maxM0 · ef / admitted) of the graph: over half here, if
+ *   the admitted elements are spread through it. Measured (maxM0 32, ef 100): 1,000 of 100k
+ *   admitted, 83% visited; 2,000, 60%; 5,000, 30%; 10,000 of 1M, 20%. That holds when the
+ *   admitted elements are spread through the graph. Gathered near the query (one document's
+ *   chunks, say), they are found early and the walk can end after a small part of the graph
+ *   (100k, the 150 elements nearest the query admitted: ~3 ms without a table, ~7 ms with).
+ *   So the walk starts computing its distances; once it has computed SWITCH_SHARE of the
+ *   graph's, if it still holds fewer than ef results and the admitted elements it met are no
+ *   more than SPREAD times their share of the graph, it builds the table and goes on from where
+ *   it was.
+ * - `never`: more admitted.
  */
-export function expectsWideWalk(admitted: number, ef: number, maxM0: number): boolean {
-  return admitted <= ef * maxM0;
+export type DistanceTablePlan = 'first' | 'midway' | 'never';
+
+export function distanceTablePlan(admitted: number, ef: number, maxM0: number): DistanceTablePlan {
+  if (admitted < ef) return 'first';
+  return admitted <= ef * maxM0 ? 'midway' : 'never';
 }
+
+/** The share of the graph's distances a `midway` walk computes before it builds the table. */
+const SWITCH_SHARE = 1 / 32;
+
+/** How much more often than their share of the graph a `midway` walk may have met admitted elements and still switch. */
+const SPREAD = 2;
 
 /** Below this many elements per run of consecutive slots on average, no distance table is built. */
 const MIN_RUN = 64;
@@ -114,10 +131,9 @@ export class CheckpointGraph {
     // After slabQuery: both copy the query where the kernels read it.
     this.batch = Math.max(g.maxM0, g.maxM) <= BATCH_CAPACITY ? this.slabBatch(q) : null;
     const ef = Math.max(efSearch, k);
-    const table = expectsWideWalk(admitted, ef, g.maxM0) ? this.distanceTable(q) : null;
-    if (table) this.tableWalks++;
+    const plan = distanceTablePlan(admitted, ef, g.maxM0);
     const cur = this.descend(q);
-    const top = this.searchLevel0(q, slab, cur, ef, collect, table);
+    const top = this.searchLevel0(q, slab, cur, ef, collect, plan, admitted);
     while (top.size > k) top.pop();
     const hits: SearchHit[] = [];
     while (top.size > 0) {
@@ -162,7 +178,7 @@ export class CheckpointGraph {
     return cur;
   }
 
-  /** How many searches read their distances from a table (for tests and diagnostics). */
+  /** How many searches read their distances from a table, from the start or midway (for tests and diagnostics). */
   tableWalks = 0;
   /** Every element's distance to the current query, by internal id (distanceTable). */
   private table: Float32Array | null = null;
@@ -184,7 +200,7 @@ export class CheckpointGraph {
     const count = this.links.count;
     if (this.runsAreLong === null) {
       let runs = 0;
-      for (let id = 0; id < count; id++) if (vectorAt[id]! < 0 || id === 0 || vectorAt[id]! !== vectorAt[id - 1]! + 1) runs++;
+      for (let id = 0; id < count; id++) if (vectorAt[id]! < 0 || id === 0 || vectorAt[id - 1]! < 0 || vectorAt[id]! !== vectorAt[id - 1]! + 1) runs++;
       this.runsAreLong = runs * MIN_RUN <= count;
     }
     if (!this.runsAreLong) return null;
@@ -193,7 +209,8 @@ export class CheckpointGraph {
     for (let id = 0; id < count; ) {
       const at = vectorAt[id]!;
       if (at < 0) {
-        table[id++] = this.distanceTo(q, id - 1);
+        table[id] = this.distanceTo(q, id);
+        id++;
         continue;
       }
       let n = 1;
@@ -214,7 +231,7 @@ export class CheckpointGraph {
    * the next). At 100k the walk still runs unoptimised for about the first 14 queries after a
    * load, at about twice the time.
    */
-  private searchLevel0(q: Float32Array, slab: Float32Array, ep: number, ef: number, collect: (id: number) => boolean, table: Float32Array | null): PairHeap {
+  private searchLevel0(q: Float32Array, slab: Float32Array, ep: number, ef: number, collect: (id: number) => boolean, plan: DistanceTablePlan, admitted: number): PairHeap {
     const visited = this.visited;
     if (++this.tag === 256) {
       visited.fill(0);
@@ -235,7 +252,18 @@ export class CheckpointGraph {
       open.push(-lowerBound, ep);
     }
     visited[ep] = this.tag;
-    if (!table) return this.walkComputing(q, slab, ef, collect, lowerBound);
+    const switchAt = plan === 'midway' ? this.links.count * SWITCH_SHARE : Infinity;
+    if (plan !== 'first') {
+      const resumeAt = this.walkComputing(q, slab, ef, collect, lowerBound, switchAt, (SPREAD * admitted) / this.links.count);
+      if (resumeAt === null) return top;
+      lowerBound = resumeAt;
+    }
+    const table = this.distanceTable(q);
+    if (!table) {
+      this.walkComputing(q, slab, ef, collect, lowerBound, Infinity, 0);
+      return top;
+    }
+    this.tableWalks++;
     // collect's answers too, taken in id order (its reads then stream) instead of at the walk's
     // scattered ids.
     const count = this.links.count;
@@ -244,8 +272,22 @@ export class CheckpointGraph {
     return this.walkTable(slab, ef, table, admit, lowerBound);
   }
 
-  /** The fork's level-0 loop, distances computed as the walk reaches each element. */
-  private walkComputing(q: Float32Array, slab: Float32Array, ef: number, collect: (id: number) => boolean, lowerBound: number): PairHeap {
+  /**
+   * The fork's level-0 loop, distances computed as the walk reaches each element. Returns null
+   * when the walk is done, or, once it has computed more than `switchAt` distances without yet
+   * holding ef results, and admitted elements have been no more than `spreadShare` of those it
+   * reached, the lower bound to go on with from the next open candidate (it stops between two
+   * nodes, so the heaps and marks are a state the fork's loop passes through).
+   */
+  private walkComputing(
+    q: Float32Array,
+    slab: Float32Array,
+    ef: number,
+    collect: (id: number) => boolean,
+    lowerBound: number,
+    switchAt: number,
+    spreadShare: number,
+  ): number | null {
     const { level0, maxM0 } = this.links;
     const stride0 = maxM0 + 1;
     const visited = this.visited;
@@ -254,6 +296,7 @@ export class CheckpointGraph {
     const open = this.open;
     const fresh = this.fresh;
     const freshDistance = this.freshDistance;
+    let computed = 0;
     while (open.size > 0) {
       if (-open.topKey() > lowerBound && top.size === ef) break;
       const id = open.topId();
@@ -283,8 +326,12 @@ export class CheckpointGraph {
           if (top.size > 0) lowerBound = top.topKey();
         }
       }
+      computed += m;
+      // Until it holds ef results, every element a walk reaches is a candidate and every admitted
+      // one a result: top.size counts the admitted elements among the `computed`.
+      if (computed > switchAt && top.size < ef && top.size <= computed * spreadShare) return lowerBound;
     }
-    return top;
+    return null;
   }
 
   /** The fork's level-0 loop over a distance table, with collect's answers by id in `admit`. */

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { forkDistance } from '../../../src-main/engine/hnsw/fork-distance.js';
 import type { GraphLinks } from '../../../src-main/engine/hnsw/graph-links.js';
-import { CheckpointGraph, expectsWideWalk } from '../../../src-main/engine/hnsw/graph-search.js';
+import { CheckpointGraph, distanceTablePlan } from '../../../src-main/engine/hnsw/graph-search.js';
 import { VectorSlab } from '../../../src-main/engine/hnsw/vector-slab.js';
 
 /**
- * A walk whose filter admits few elements reads its distances from a table computed first, by
- * internal id, one streamed kernel call per run of ids whose vectors sit in consecutive slab slots
- * (graph-search.ts). The answers are checked against brute force: when fewer than ef elements are
+ * A walk whose filter admits few elements reads its distances from a table of every element's
+ * distance, by internal id, one streamed kernel call per run of ids whose vectors sit in
+ * consecutive slab slots (graph-search.ts). Walks that stop early are checked against a
+ * reference walk in walk-reference.test.ts. The answers are checked against brute force: when fewer than ef elements are
  * admitted (or ef exceeds the graph), the fork's stop rule never fires and the walk reaches every
  * element, so its answer is the exact top k by (distance, label) over the admitted ones.
  *
@@ -90,10 +91,12 @@ function bruteForce(f: Fixture, q: Float32Array, k: number, admit: (id: number) 
 const swapped = (id: number) => (id < COUNT / 2 ? id + COUNT / 2 : id - COUNT / 2);
 
 describe('a walk over a distance table', () => {
-  it('is chosen when the filter admits at most maxM0 · ef elements', () => {
-    expect(expectsWideWalk(3200, 100, 32)).toBe(true);
-    expect(expectsWideWalk(3201, 100, 32)).toBe(false);
-    expect(expectsWideWalk(10_000, 1000, 32)).toBe(true);
+  it('is built first when fewer than ef are admitted, midway up to maxM0 · ef, else never', () => {
+    expect(distanceTablePlan(99, 100, 32)).toBe('first');
+    expect(distanceTablePlan(100, 100, 32)).toBe('midway');
+    expect(distanceTablePlan(3200, 100, 32)).toBe('midway');
+    expect(distanceTablePlan(3201, 100, 32)).toBe('never');
+    expect(distanceTablePlan(10_000, 1000, 32)).toBe('midway');
   });
 
   it('gives the exact answer when slots do not follow ids and some vectors are private copies', () => {

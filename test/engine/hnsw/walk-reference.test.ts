@@ -1,0 +1,193 @@
+import { describe, expect, it } from 'vitest';
+import { forkDistance, rankedDistance } from '../../../src-main/engine/hnsw/fork-distance.js';
+import type { GraphLinks } from '../../../src-main/engine/hnsw/graph-links.js';
+import { CheckpointGraph, distanceTablePlan, FLT_MAX } from '../../../src-main/engine/hnsw/graph-search.js';
+import { PairHeap } from '../../../src-main/engine/hnsw/pair-heap.js';
+import { VectorSlab } from '../../../src-main/engine/hnsw/vector-slab.js';
+
+/**
+ * Walks that stop early, against a reference written from hnswlib's searchKnn with a filter
+ * functor, as plainly as it reads: greedy descent, then one level-0 loop that computes each
+ * distance when it reaches the element. Whether the walk reads distances from a table built first,
+ * one built midway, or none (graph-search.ts distanceTablePlan), the answer must be the
+ * reference's. Small ef and k make the fork's stop rule fire, so pruning and stopping are tested,
+ * not only exhaustive walks. (The reference's queues are PairHeap, libstdc++'s heap moves, which
+ * decide ties; Chroma's recorded answers check those.)
+ *
+ * Random graphs: level-0 lists with repeated neighbours and self-links, two upper levels, two
+ * private vectors (vectorAt < 0), duplicated vectors, and vectors of -1/0/1 components for ties.
+ */
+let seed = 4242;
+const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0), seed / 4294967296);
+const below = (n: number) => Math.floor(rand() * n);
+
+interface RandomGraph {
+  graph: CheckpointGraph;
+  links: GraphLinks;
+  vectors: Float32Array[];
+  space: 'l2' | 'ip';
+  dim: number;
+}
+
+function randomGraph(space: 'l2' | 'ip', count: number, dim: number, maxM0: number, coarse: boolean): RandomGraph {
+  const maxM = maxM0 / 2;
+  const vector = () => Float32Array.from({ length: dim }, () => (coarse ? below(3) - 1 : rand() * 2 - 1));
+  const vectors: Float32Array[] = [];
+  for (let id = 0; id < count; id++) vectors.push(id > 0 && rand() < 0.05 ? vectors[below(id)]!.slice() : vector());
+  const labels = Float64Array.from({ length: count }, (_, id) => 1 + ((id * 7919) % (count * 3)));
+  const slab = new VectorSlab(space, dim, 16);
+  for (let id = 0; id < count; id++) slab.put(labels[id]!, vectors[id]!, null);
+  const extra: number[] = [];
+  const vectorAt = new Int32Array(count);
+  for (let id = 0; id < count; id++) {
+    // Two private vectors: they split the slab's run in three (still long enough for a table).
+    if (id === Math.floor(count / 3) || id === Math.floor((2 * count) / 3)) {
+      extra.push(...vectors[id]!);
+      vectorAt[id] = -(extra.length / dim);
+    } else {
+      vectorAt[id] = slab.slotOf(labels[id]!)!;
+    }
+  }
+  const level0 = new Uint32Array(count * (maxM0 + 1));
+  for (let id = 0; id < count; id++) {
+    const row = id * (maxM0 + 1);
+    const n = 1 + below(maxM0);
+    level0[row] = n;
+    for (let j = 1; j <= n; j++) level0[row + j] = rand() < 0.05 ? id : rand() < 0.05 && j > 1 ? level0[row + j - 1]! : below(count);
+  }
+  const levels = new Uint16Array(count);
+  const onLevel: number[][] = [[], [], []];
+  for (let id = 0; id < count; id++) {
+    levels[id] = id === 0 ? 2 : rand() < 0.04 ? 2 : rand() < 0.15 ? 1 : 0;
+    for (let level = 1; level <= levels[id]!; level++) onLevel[level]!.push(id);
+  }
+  const upperStart = new Int32Array(count).fill(-1);
+  const upper: number[] = [];
+  for (let id = 0; id < count; id++) {
+    if (levels[id] === 0) continue;
+    upperStart[id] = upper.length;
+    for (let level = 1; level <= levels[id]!; level++) {
+      const pool = onLevel[level]!;
+      const n = below(maxM + 1);
+      upper.push(n);
+      for (let j = 0; j < maxM; j++) upper.push(j < n ? pool[below(pool.length)]! : 0);
+    }
+  }
+  const links: GraphLinks = {
+    count,
+    maxLevel: 2,
+    entryPoint: 0,
+    maxM0,
+    maxM,
+    level0,
+    levels,
+    upperStart,
+    upper: Uint32Array.from(upper),
+    labels,
+    deleted: new Uint8Array(count),
+    deletedCount: 0,
+    vectorAt,
+    extra: Float32Array.from(extra),
+    maxLabel: Math.max(...labels),
+  };
+  const graph = new CheckpointGraph(links, () => slab.storage(), dim, space, (q) => slab.queryDistance(q), (q) => slab.queryBatch(q));
+  return { graph, links, vectors, space, dim };
+}
+
+/** hnswlib's searchKnn with a filter functor, distances computed where the walk goes. */
+function referenceSearch(r: RandomGraph, q: Float32Array, k: number, efSearch: number, collect: (id: number) => boolean) {
+  const g = r.links;
+  const distance = forkDistance(r.space, r.dim);
+  const dist = (id: number) => distance(q, r.vectors[id]!, 0);
+  const rankKey = (id: number, d: number) => rankedDistance(d, r.vectors[id]!, 0, r.dim);
+  let cur = g.entryPoint;
+  let curDist = dist(cur);
+  for (let level = g.maxLevel; level > 0; level--) {
+    for (let changed = true; changed; ) {
+      changed = false;
+      if (g.levels[cur]! < level) break;
+      const at = g.upperStart[cur]! + (level - 1) * (g.maxM + 1);
+      for (let j = 1; j <= g.upper[at]!; j++) {
+        const d = dist(g.upper[at + j]!);
+        if (d < curDist) [curDist, cur, changed] = [d, g.upper[at + j]!, true];
+      }
+    }
+  }
+  const ef = Math.max(efSearch, k);
+  const top = new PairHeap();
+  const candidates = new PairHeap();
+  const visited = new Set<number>([cur]);
+  const entryKey = collect(cur) ? rankKey(cur, dist(cur)) : null;
+  let lowerBound = entryKey ?? FLT_MAX;
+  if (entryKey !== null) top.push(entryKey, cur);
+  candidates.push(-lowerBound, cur);
+  while (candidates.size > 0) {
+    if (-candidates.topKey() > lowerBound && top.size === ef) break;
+    const node = candidates.topId();
+    candidates.pop();
+    const row = node * (g.maxM0 + 1);
+    for (let j = 1; j <= g.level0[row]!; j++) {
+      const cand = g.level0[row + j]!;
+      if (visited.has(cand)) continue;
+      visited.add(cand);
+      const d = dist(cand);
+      if (top.size < ef || lowerBound > d) {
+        candidates.push(-d, cand);
+        const key = collect(cand) ? rankKey(cand, d) : null;
+        if (key !== null) top.push(key, cand);
+        if (top.size > ef) top.pop();
+        if (top.size > 0) lowerBound = top.topKey();
+      }
+    }
+  }
+  while (top.size > k) top.pop();
+  const hits: { label: number; distance: number }[] = [];
+  for (; top.size > 0; top.pop()) hits.push({ label: g.labels[top.topId()]!, distance: top.topKey() });
+  return hits.sort((a, b) => a.distance - b.distance || a.label - b.label);
+}
+
+describe('level-0 walks that stop early', () => {
+  it("give the reference walk's answer with a table built first, midway, or none", () => {
+    let cases = 0;
+    let stoppedEarly = 0;
+    let midwayTables = 0;
+    let midwayWalks = 0;
+    for (let t = 0; t < 32; t++) {
+      const space = t % 2 === 0 ? 'l2' : 'ip';
+      const dim = [3, 8, 13, 16][t % 4]!;
+      const r = randomGraph(space, 400 + below(2000), dim, [4, 8, 16][t % 3]!, t % 3 === 0);
+      for (let n = 0; n < 10; n++) {
+        const q = Float32Array.from({ length: dim }, () => (t % 3 === 0 ? below(3) - 1 : rand() * 2 - 1));
+        // Every element, or one in 3, 12 or 40 (spread through the graph: ids are unrelated to vectors).
+        const every = [1, 3, 12, 40][n % 4]!;
+        const collect = (id: number) => r.links.vectorAt[id]! >= 0 && id % every === 0;
+        let admitted = 0;
+        for (let id = 0; id < r.links.count; id++) if (collect(id)) admitted++;
+        const k = 1 + below(12);
+        const ef = 1 + below(30);
+        const want = referenceSearch(r, q, k, ef, collect);
+        // `admitted` as told: a table first, midway or none, as distanceTablePlan decides; then
+        // forced: 0 (a table first) and ∞ (none).
+        const plan = distanceTablePlan(admitted, Math.max(ef, k), r.links.maxM0);
+        let tablesBefore = r.graph.tableWalks;
+        expect(r.graph.search(q, k, ef, collect, admitted), `graph ${t} query ${n}, plan ${plan}`).toEqual(want);
+        if (plan === 'midway') {
+          midwayWalks++;
+          midwayTables += r.graph.tableWalks - tablesBefore;
+        }
+        tablesBefore = r.graph.tableWalks;
+        expect(r.graph.search(q, k, ef, collect, 0), `graph ${t} query ${n}, table first`).toEqual(want);
+        expect(r.graph.tableWalks, `graph ${t} query ${n}: a table`).toBe(tablesBefore + 1);
+        expect(r.graph.search(q, k, ef, collect, Infinity), `graph ${t} query ${n}, no table`).toEqual(want);
+        const exhaustive = referenceSearch(r, q, k, r.links.count + 1, collect);
+        if (JSON.stringify(exhaustive) !== JSON.stringify(want)) stoppedEarly++;
+        cases++;
+      }
+    }
+    // The stop rule changed many answers, and many midway walks did switch to a table.
+    expect(stoppedEarly).toBeGreaterThan(cases / 4);
+    expect(midwayWalks).toBeGreaterThan(cases / 8);
+    console.info(`[walks] ${cases} cases, ${stoppedEarly} stopped early, ${midwayWalks} midway, ${midwayTables} switched`);
+    expect(midwayTables).toBeGreaterThan(midwayWalks / 3);
+  });
+});
