@@ -380,8 +380,9 @@ export class VectorArena {
     return {
       slots: new Int32Array(buffer, BATCH_SLOTS_AT, BATCH_CAPACITY),
       out: new Float32Array(buffer, BATCH_OUT_AT, BATCH_CAPACITY),
-      run: (n) => this.batchKernel(0, BATCH_SLOTS_AT, n, BATCH_OUT_AT, this.simdBytes, this.dimBytes, QUERY_BYTES, this.dimBytes),
-      runRange: (from, n) => this.rangeKernel(0, from, n, BATCH_OUT_AT, this.simdBytes, this.dimBytes, QUERY_BYTES, this.dimBytes),
+      // More than BATCH_CAPACITY would write past `out`, over the vectors: refused.
+      run: (n) => this.batchKernel(0, BATCH_SLOTS_AT, fitsBatch(n), BATCH_OUT_AT, this.simdBytes, this.dimBytes, QUERY_BYTES, this.dimBytes),
+      runRange: (from, n) => this.rangeKernel(0, from, fitsBatch(n), BATCH_OUT_AT, this.simdBytes, this.dimBytes, QUERY_BYTES, this.dimBytes),
     };
   }
 }
@@ -393,6 +394,11 @@ export interface DistanceBatch {
   run(n: number): void;
   /** `out[i]` = the distance to slot from + i, for i < n (n at most BATCH_CAPACITY). */
   runRange(from: number, n: number): void;
+}
+
+function fitsBatch(n: number): number {
+  if (n > BATCH_CAPACITY) throw new RangeError(`a distance batch holds at most ${BATCH_CAPACITY}, not ${n}`);
+  return n;
 }
 
 function pagesFor(dim: number, slots: number): number {

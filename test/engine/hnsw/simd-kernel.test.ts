@@ -21,6 +21,13 @@ describe('the WebAssembly SIMD distance kernel', () => {
     expect(sleb(-65)).toEqual([0xbf, 0x7f]);
   });
 
+  it('refuses a batch larger than its output (it would write over the vectors)', () => {
+    const arena = VectorArena.create('l2', 4, 4)!;
+    const batch = arena.batch();
+    expect(() => batch.run(batch.out.length + 1)).toThrow(RangeError);
+    expect(() => batch.runRange(0, batch.out.length + 1)).toThrow(RangeError);
+  });
+
   it('is available here (Node 20 and Electron both run WebAssembly SIMD)', () => {
     expect(VectorArena.create('l2', 8, 4)).not.toBeNull();
   });
