@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { forkDistance } from '../../../src-main/engine/hnsw/fork-distance.js';
-import type { GraphLinks } from '../../../src-main/engine/hnsw/graph-links.js';
 import { CheckpointGraph, distanceTablePlan } from '../../../src-main/engine/hnsw/graph-search.js';
 import { VectorSlab } from '../../../src-main/engine/hnsw/vector-slab.js';
+import { testGraphLinks } from '../../helpers/graph-links.js';
 
 /**
  * A walk whose filter admits few elements reads its distances from a table of every element's
@@ -60,23 +60,7 @@ function fixture(slotOfId: (id: number) => number): Fixture {
       vectorAt[id] = slab.slotOf(labels[id]!)!;
     }
   }
-  const links: GraphLinks = {
-    count: COUNT,
-    maxLevel: 0,
-    entryPoint: 0,
-    maxM0: MAX_M0,
-    maxM: MAX_M0 / 2,
-    level0,
-    levels: new Uint16Array(COUNT),
-    upperStart: new Int32Array(COUNT).fill(-1),
-    upper: new Uint32Array(0),
-    labels,
-    deleted: new Uint8Array(COUNT),
-    deletedCount: 0,
-    vectorAt,
-    extra,
-    maxLabel: labels[COUNT - 1]!,
-  };
+  const links = testGraphLinks({ count: COUNT, maxM0: MAX_M0, level0, labels, vectorAt, extra });
   const graph = new CheckpointGraph(links, () => slab.storage(), DIM, 'l2', (q) => slab.queryDistance(q), (q) => slab.queryBatch(q));
   return { graph, vectorOf: (id) => vectors[id]!, labels };
 }

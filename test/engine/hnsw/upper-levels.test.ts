@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { GraphLinks } from '../../../src-main/engine/hnsw/graph-links.js';
 import { CheckpointGraph } from '../../../src-main/engine/hnsw/graph-search.js';
 import { VectorSlab } from '../../../src-main/engine/hnsw/vector-slab.js';
+import { testGraphLinks } from '../../helpers/graph-links.js';
 
 /**
  * The greedy descent through the upper levels decides where level 0 starts, and on this graph
@@ -53,10 +53,9 @@ function graph(inSlab: boolean): CheckpointGraph {
       vectorAt[id] = -(id + 1);
     }
   }
-  const links: GraphLinks = {
+  const links = testGraphLinks({
     count: COUNT,
     maxLevel: 1,
-    entryPoint: 0,
     maxM0,
     maxM,
     level0,
@@ -64,12 +63,9 @@ function graph(inSlab: boolean): CheckpointGraph {
     upperStart,
     upper,
     labels: Float64Array.from({ length: COUNT }, (_, id) => labelOf(id)),
-    deleted: new Uint8Array(COUNT),
-    deletedCount: 0,
     vectorAt,
     extra,
-    maxLabel: labelOf(COUNT - 1),
-  };
+  });
   return new CheckpointGraph(links, () => slab.storage(), DIM, 'l2', (q) => slab.queryDistance(q), (q) => slab.queryBatch(q));
 }
 

@@ -4,6 +4,7 @@ import type { GraphLinks } from '../../../src-main/engine/hnsw/graph-links.js';
 import { CheckpointGraph, distanceTablePlan, FLT_MAX } from '../../../src-main/engine/hnsw/graph-search.js';
 import { PairHeap } from '../../../src-main/engine/hnsw/pair-heap.js';
 import { VectorSlab } from '../../../src-main/engine/hnsw/vector-slab.js';
+import { testGraphLinks } from '../../helpers/graph-links.js';
 
 /**
  * Walks that stop early, against a reference written from hnswlib's searchKnn with a filter
@@ -73,10 +74,9 @@ function randomGraph(space: 'l2' | 'ip', count: number, dim: number, maxM0: numb
       for (let j = 0; j < maxM; j++) upper.push(j < n ? pool[below(pool.length)]! : 0);
     }
   }
-  const links: GraphLinks = {
+  const links = testGraphLinks({
     count,
     maxLevel: 2,
-    entryPoint: 0,
     maxM0,
     maxM,
     level0,
@@ -84,12 +84,9 @@ function randomGraph(space: 'l2' | 'ip', count: number, dim: number, maxM0: numb
     upperStart,
     upper: Uint32Array.from(upper),
     labels,
-    deleted: new Uint8Array(count),
-    deletedCount: 0,
     vectorAt,
     extra: Float32Array.from(extra),
-    maxLabel: Math.max(...labels),
-  };
+  });
   const graph = new CheckpointGraph(links, () => slab.storage(), dim, space, (q) => slab.queryDistance(q), (q) => slab.queryBatch(q));
   return { graph, links, vectors, space, dim };
 }
