@@ -22,8 +22,11 @@ const CALLS = Number(process.env.FUZZ_CALLS ?? 400);
  * Where Chroma searched a graph it built in memory from WAL rows (in parallel, so not reproducible),
  * it may miss a neighbour exact search finds. Such an answer cannot be matched, only bounded: every
  * hit Chroma returned that we also return has our distance, and each one we do not return is no
- * closer than our farthest hit — so ours is the exact top-k and Chroma's a recall miss. Counted and
- * printed, not failed.
+ * closer than our farthest hit — so ours is the exact top-k and Chroma's a recall miss. When fewer
+ * records than k are admitted, a missed one leaves Chroma's answer shorter: every hit it returned
+ * is then one of ours, at our distance. Counted and printed, not failed. (Seen: a query whose
+ * filter admits five records got four from Chroma in one run of the suite, under load, and five
+ * in six runs alone; ours gave the same five every time.)
  */
 function isRecallMiss(c: RecordedCase, chroma: RecordedCase, ours: RecordedCase): boolean {
   if (c.op !== 'query' || !chroma.result || !ours.result) return false;
@@ -32,6 +35,8 @@ function isRecallMiss(c: RecordedCase, chroma: RecordedCase, ours: RecordedCase)
   if (!ch.distances || !us.distances) return false;
   return ch.ids.every((ids, q) => {
     const ourDistance = new Map(us.ids[q]!.map((id, i) => [id, us.distances![q]![i]!]));
+    const same = (id: string, d: number) => ourDistance.has(id) && Math.abs(ourDistance.get(id)! - d) <= 1e-5 * Math.max(1, Math.abs(d));
+    if (ids.length < us.ids[q]!.length) return ids.every((id, i) => same(id, ch.distances![q]![i]!));
     return ids.length === us.ids[q]!.length && ids.every((id, i) => {
       const d = ch.distances![q]![i]!;
       return ourDistance.has(id) ? Math.abs(ourDistance.get(id)! - d) <= 1e-5 * Math.max(1, Math.abs(d)) : d >= Math.max(...us.distances![q]!.map(Number));
