@@ -16,10 +16,10 @@ import type { SearchHit } from './vector-index.js';
  *   ef · n / admitted elements, each finding about 0.7 · maxM0 unvisited neighbours while few are
  *   visited, so it reaches ~1 − e^(−0.7 · maxM0 · ef / admitted) of the graph: over half here, if
  *   the admitted elements are spread through it. Measured (maxM0 32, ef 100): 1,000 of 100k
- *   admitted, 83% visited; 2,000, 60%; 5,000, 30%; 10,000 of 1M, 20%. That holds when the
- *   admitted elements are spread through the graph. Gathered near the query (one document's
- *   chunks, say), they are found early and the walk can end after a small part of the graph
- *   (100k, the 150 elements nearest the query admitted: ~3 ms without a table, ~7 ms with).
+ *   admitted, 83% visited; 2,000, 60%; 5,000, 30%; 10,000 of 1M, 20%. Gathered near the query
+ *   (one document's chunks, say), they are found early and the walk can end after a small part
+ *   of the graph (100k, the 150 elements nearest the query admitted: ~3 ms without a table,
+ *   ~7 ms with).
  *   So the walk starts computing its distances; once it has computed SWITCH_SHARE of the
  *   graph's, if it still holds fewer than ef results and the admitted elements it met are no
  *   more than SPREAD times their share of the graph, it builds the table and goes on from where
