@@ -8,8 +8,8 @@ import { simdSpan } from './fork-distance.js';
  * added 0+1+2+3 and the scalar tail after, in float32: bit for bit the JavaScript kernel's result
  * (the tests compare the two), about ten times faster.
  *
- * The module is a few hundred bytes assembled here (two exported functions over an imported
- * memory): no toolchain, no binary in the repository.
+ * The module is a few hundred bytes assembled here (the kernels, one vector, a batch of slots and
+ * a run of slots, over an imported memory): no toolchain, no binary in the repository.
  */
 
 const I32 = 0x7f;
@@ -197,8 +197,8 @@ function batchBody(kernel: number): number[] {
  * walk expected to reach most of the graph (graph-search.ts). In slot order the vectors stream
  * from memory, which the CPU prefetches by itself (so no touch pass): about 40 ns a vector of 128
  * against ~120 ns at scattered slots. (Four vectors at a time, each with its own accumulators,
- * measured slower: V8 keeps too few of them in registers.) Parameters as batchBody's, with `from`
- * in place of `slots`; local: i.
+ * measured slower here: 6.6 against 4.3 ms for 100k vectors.) Parameters as batchBody's, with
+ * `from` in place of `slots`; local: i.
  */
 function rangeBody(kernel: number): number[] {
   const [RQ, FROM, N, OUT, RSIMD, RDIM, BASE, STRIDE, RI] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
