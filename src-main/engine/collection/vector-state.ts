@@ -14,6 +14,7 @@ import { forkDistance, rankedDistance, type ForkDistance } from '../hnsw/fork-di
 import { readHeaderFile } from '../hnsw/segment-files.js';
 import { reportLoad } from '../util/load-progress.js';
 import type { SearchHit } from '../hnsw/vector-index.js';
+import { warmUpWalk } from './walk-warm-up.js';
 import { OVERLAP_ROWS, checkCheckpointAgainstWal, checkSeqAhead } from './checkpoint-wal-check.js';
 
 /** Chroma brute-forces a degraded index: more than this share of its elements deleted… */
@@ -242,6 +243,9 @@ export class VectorState {
    * there is no usable checkpoint, or when its files no longer match what was loaded (a running
    * Chroma persisted in between): the query is then answered exactly and the problem reported.
    */
+  /** Searches run to get the walk optimised when the graph was loaded (walk-warm-up.ts). */
+  warmUpSearches = 0;
+
   private checkpointGraph(): CheckpointGraph | null {
     if (this.graph !== undefined) return this.graph;
     const cp = this.checkpoint;
@@ -267,14 +271,17 @@ export class VectorState {
         },
         collected,
       );
-      return (this.graph = new CheckpointGraph(
+      this.graph = new CheckpointGraph(
         links,
         () => this.slab.storage(),
         this.slab.dim,
         this.source.space,
         (q) => this.slab.queryDistance(q),
         (q) => this.slab.queryBatch(q),
-      ));
+      );
+      // this.graph is set: these searches find it, as the caller's query will.
+      this.warmUpSearches = warmUpWalk(links, this.slab.storage(), this.slab.dim, (q) => this.search(q, 10, null));
+      return this.graph;
     } catch (err) {
       if (!(err instanceof InspectorError)) throw err;
       this.problems.push({
