@@ -38,4 +38,17 @@ describe('warming up the walk when a graph is loaded', () => {
     asked[0]![0] = -1;
     expect(storage[87 * DIM]).toBe(87);
   });
+
+  it('stops once its searches have taken its time budget', () => {
+    Object.assign(walkWarmUp, { minElements: 100, searches: 16, budgetMs: 10 });
+    const { links, storage } = graph(100);
+    const busy = (ms: number) => {
+      const until = performance.now() + ms;
+      while (performance.now() < until);
+    };
+    const ran = warmUpWalk(links, storage, DIM, () => busy(4));
+    // 0, 4 and 8 ms in: three searches, unless the machine stalled one of them.
+    expect(ran).toBeGreaterThanOrEqual(1);
+    expect(ran).toBeLessThanOrEqual(3);
+  });
 });

@@ -6,8 +6,13 @@ export const walkWarmUp = {
    * warm-up would cost more than it saves. (Tests lower it to run warm-ups on small graphs.)
    */
   minElements: 20_000,
-  /** Searches run when a large graph is loaded. */
+  /** Searches run when a large graph is loaded… */
   searches: 16,
+  /**
+   * …unless they take longer than this together (a slow machine, a graph of millions): the load
+   * is one engine call, which must not hold others up for long (~25 ms at 100k here, ~30 at 1M).
+   */
+  budgetMs: 50,
 };
 
 /**
@@ -17,8 +22,8 @@ export const walkWarmUp = {
  * Why: V8 optimises the walk only after it has run a number of times, and then compiles it on
  * its other thread for ~13–16 ms here. Until then it runs as baseline code at about twice the
  * time: at 100k, ~1.2 against ~0.55 ms a search, for the first ~14 queries after a load. These
- * searches get the walk marked and compiled during the load (~25 ms at 100k, ~30 at 1M), so the
- * queries after it run optimised code.
+ * searches get the walk marked and compiled during the load, so the queries after it run
+ * optimised code.
  *
  * They go through the same `search` the caller's queries use: an optimised walk is tied to the
  * filter callbacks it saw, and a warm-up calling the graph with callbacks of its own was thrown
@@ -27,10 +32,11 @@ export const walkWarmUp = {
  * at evenly spread elements: deterministic, and walks as long as real ones.
  */
 export function warmUpWalk(links: GraphLinks, storage: Float32Array, dim: number, search: (q: Float32Array) => void): number {
-  const { minElements, searches } = walkWarmUp;
+  const { minElements, searches, budgetMs } = walkWarmUp;
   if (links.count < minElements) return 0;
+  const start = performance.now();
   let ran = 0;
-  for (let i = 0; i < searches; i++) {
+  for (let i = 0; i < searches && performance.now() - start < budgetMs; i++) {
     const at = links.vectorAt[Math.floor(((i + 0.5) * links.count) / searches)]!;
     if (at < 0) continue;
     search(storage.slice(at * dim, (at + 1) * dim));
