@@ -1,12 +1,12 @@
 // Rows beyond get/query/count: the records grid over the server transport, writes and backups.
 // Each is measured only where the feature exists in this build; otherwise it is reported as absent.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, readdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
-import { median, queryVector } from './ops.mjs';
+import { ADD_BATCH, ADD_RECORDS, addBatch, median } from './ops.mjs';
 import { measureMapDraw } from './map-draw.mjs';
 import { startServe } from './serve-process.mjs';
 
@@ -64,7 +64,21 @@ async function gridPage(root, folder, records) {
 /** Sizes whose map and backup rows are left out: drawing 5M points and zipping 7 GB twice would take the bench's whole budget. */
 const NO_MAP_OR_BACKUP = new Set(['5m']);
 
-export async function measureExtras({ root, folder, size, records, log, notes = [] }) {
+/**
+ * Real Chroma adding the same records in the same batches, measured in this run (a rate from
+ * another run, such as the one that wrote the bench folder, would move with the machine's phase).
+ */
+function chromaAddPerSecond(root, chroma, dir) {
+  const run = spawnSync(process.execPath, [join(root, 'scripts', 'bench', 'chroma-add-worker.mjs'), dir, '18985', chroma.bin, chroma.clientDir], {
+    encoding: 'utf8',
+    timeout: 300_000,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  if (run.status !== 0) return null;
+  return JSON.parse(run.stdout.trim().split('\n').pop()).addPerSecond;
+}
+
+export async function measureExtras({ root, folder, size, records, chroma = null, log, notes = [] }) {
   const rows = [];
   log(`${size}: records grid through the server…`);
   try {
@@ -97,17 +111,14 @@ export async function measureExtras({ root, folder, size, records, log, notes = 
     try {
       const client = new lib.PersistentClient({ path: join(dir, 'data') });
       const col = await client.createCollection({ name: 'bench-write', metadata: { 'hnsw:space': 'cosine' }, embeddingFunction: null });
-      const n = 20_000;
       const t = performance.now();
-      for (let i = 0; i < n; i += 5000) {
-        const ids = Array.from({ length: 5000 }, (_, k) => `w${i + k}`);
-        await col.add({ ids, embeddings: ids.map((_, k) => queryVector(i + k + 1)), metadatas: ids.map((_, k) => ({ bucket: (i + k) % 10 })) });
-      }
-      const ours = n / ((performance.now() - t) / 1000);
+      for (let i = 0; i < ADD_RECORDS; i += ADD_BATCH) await col.add(addBatch(i));
+      const ours = ADD_RECORDS / ((performance.now() - t) / 1000);
       await client.close?.();
-      // Chroma's rate is the one it showed writing this benchmark folder (same batches, same data shape).
-      const made = JSON.parse(readFileSync(join(folder, '..', 'made.json'), 'utf8'));
-      rows.push({ label: 'add throughput, records/s (batches of 5000)', ours, theirs: made.chromaAddPerSecond ?? null, target: { more: 2 }, unit: 'rec/s' });
+      log(`${size}: add throughput, real Chroma…`);
+      const theirs = chroma ? chromaAddPerSecond(root, chroma, join(dir, 'chroma')) : null;
+      if (theirs === null) notes.push(`${size}: real Chroma's add throughput was not measured (no Chroma, or its run failed).`);
+      rows.push({ label: `add throughput, records/s (${ADD_RECORDS.toLocaleString('en-US')} in batches of ${ADD_BATCH})`, ours, theirs, target: { more: 2 }, unit: 'rec/s' });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -9,6 +9,16 @@ export function queryVector(seed) {
   return Array.from({ length: DIM }, () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0), s / 4294967296) * 2 - 1);
 }
 
+/** The add-throughput row's records: 20,000 in batches of 5,000, the same for both engines. */
+export const ADD_RECORDS = 20_000;
+export const ADD_BATCH = 5000;
+
+/** The add call for records start… start + ADD_BATCH. */
+export function addBatch(start) {
+  const ids = Array.from({ length: ADD_BATCH }, (_, k) => `w${start + k}`);
+  return { ids, embeddings: ids.map((_, k) => queryVector(start + k + 1)), metadatas: ids.map((_, k) => ({ bucket: (start + k) % 10 })) };
+}
+
 /** [label, op, args-builder(i, count)] — i varies the query vector between runs. */
 export const OPERATIONS = [
   ['query k=10', 'query', (i) => ({ queryEmbeddings: [queryVector(i + 1)], nResults: 10 })],
