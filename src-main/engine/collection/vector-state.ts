@@ -14,7 +14,7 @@ import { forkDistance, rankedDistance, type ForkDistance } from '../hnsw/fork-di
 import { readHeaderFile } from '../hnsw/segment-files.js';
 import { reportLoad } from '../util/load-progress.js';
 import type { SearchHit } from '../hnsw/vector-index.js';
-import { warmUpWalk } from './walk-warm-up.js';
+import { WARM_UP_RESULTS, warmUpWalk } from './walk-warm-up.js';
 import { OVERLAP_ROWS, checkCheckpointAgainstWal, checkSeqAhead } from './checkpoint-wal-check.js';
 
 /** Chroma brute-forces a degraded index: more than this share of its elements deleted… */
@@ -238,14 +238,14 @@ export class VectorState {
     this.put(label, vector);
   }
 
+  /** Searches run to get the walk optimised when the graph was loaded (walk-warm-up.ts). */
+  warmUpSearches = 0;
+
   /**
    * The checkpoint's own graph, read on the first query (get and count never need it). Null when
    * there is no usable checkpoint, or when its files no longer match what was loaded (a running
    * Chroma persisted in between): the query is then answered exactly and the problem reported.
    */
-  /** Searches run to get the walk optimised when the graph was loaded (walk-warm-up.ts). */
-  warmUpSearches = 0;
-
   private checkpointGraph(): CheckpointGraph | null {
     if (this.graph !== undefined) return this.graph;
     const cp = this.checkpoint;
@@ -279,9 +279,6 @@ export class VectorState {
         (q) => this.slab.queryDistance(q),
         (q) => this.slab.queryBatch(q),
       );
-      // this.graph is set: these searches find it, as the caller's query will.
-      this.warmUpSearches = warmUpWalk(links, this.slab.storage(), this.slab.dim, (q) => this.search(q, 10, null));
-      return this.graph;
     } catch (err) {
       if (!(err instanceof InspectorError)) throw err;
       this.problems.push({
@@ -291,6 +288,22 @@ export class VectorState {
         collectionId: this.source.collectionId,
       });
       return (this.graph = null);
+    }
+    this.warmUp(this.graph);
+    return this.graph;
+  }
+
+  /**
+   * A new graph's warm-up searches (walk-warm-up.ts), through this.search: this.graph is set, so
+   * they find it as the caller's query will. A search that finds a problem in the data here would
+   * find it in the caller's own query too, which reports it: the warm-up just stops, and the
+   * graph stays. Anything else is a bug, and surfaces.
+   */
+  private warmUp(graph: CheckpointGraph): void {
+    try {
+      this.warmUpSearches = warmUpWalk(graph.links, this.slab.storage(), this.slab.dim, (q) => this.search(q, WARM_UP_RESULTS, null));
+    } catch (err) {
+      if (!(err instanceof InspectorError)) throw err;
     }
   }
 

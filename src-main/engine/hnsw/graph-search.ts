@@ -228,8 +228,8 @@ export class CheckpointGraph {
    *
    * The two loops are two functions: V8 optimises a function after a number of runs that grows
    * with its size, and a query runs its walk once (a loop optimised within a run is not reused by
-   * the next). At 100k the walk still runs unoptimised for about the first 14 queries after a
-   * load, at about twice the time.
+   * the next). Left alone, at 100k the walk ran unoptimised for about the first 14 queries after
+   * a load, at about twice the time: a load now warms it up (collection/walk-warm-up.ts).
    */
   private searchLevel0(q: Float32Array, slab: Float32Array, ep: number, ef: number, collect: (id: number) => boolean, plan: DistanceTablePlan, admitted: number): PairHeap {
     const visited = this.visited;
