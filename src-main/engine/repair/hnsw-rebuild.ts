@@ -3,9 +3,7 @@ import { join } from 'node:path';
 import type { FixStepReport } from '../../../shared/models.js';
 import type { CollectionReader } from '../collection/collection-reader.js';
 import { vectorProblems } from '../collection/vector-coverage.js';
-import { HnswlibIndex } from '../hnsw/hnswlib-index.js';
-import { throwIfAborted } from '../backup/task.js';
-import { publishCheckpoint } from '../write/vector-persist.js';
+import { publishBuiltCheckpoint, type GraphPlan } from '../write/checkpoint-build.js';
 import { removeFolder } from '../write/segment-swap.js';
 import { count, emptyReport, forEachCollection, writeEraOrSkip, type FixContext } from './fix-step.js';
 import { planVectors, type VectorPlan } from './vector-plan.js';
@@ -46,28 +44,36 @@ async function writeIndex(ctx: FixContext, reader: CollectionReader, plan: Vecto
   const header = state.checkpoint?.usable ? state.checkpoint.header : null;
   // M and ef_construction baked into a usable checkpoint's header win over the configuration (docs/format.md §3.6).
   const sameIndex = header !== null && header.dim === dim ? header : null;
-  const index = HnswlibIndex.create({
+  const labels = [...plan.byLabel.keys()].sort((a, b) => a - b);
+  const graph: GraphPlan = {
     space: reader.params.space,
     dim,
-    M: sameIndex ? sameIndex.M : reader.params.maxNeighbors,
-    efConstruction: sameIndex ? sameIndex.efConstruction : reader.params.efConstruction,
-    efSearch: reader.params.efSearch,
-    capacity: plan.byLabel.size,
-  });
-  for (const label of [...plan.byLabel.keys()].sort((a, b) => a - b)) {
-    throwIfAborted(ctx.signal);
-    index.upsertStored(label, plan.byLabel.get(label)!.vector);
-  }
+    base: {
+      M: sameIndex ? sameIndex.M : reader.params.maxNeighbors,
+      efConstruction: sameIndex ? sameIndex.efConstruction : reader.params.efConstruction,
+    },
+    deleteLabels: [],
+    inserts: labels.map((label) => ({ label, vector: plan.byLabel.get(label)!.vector })),
+    vectorForm: 'stored',
+    newCount: labels.length,
+  };
   // The new checkpoint holds every row the WAL still has: Chroma must not replay any of them again.
   const seq = Math.max(state.checkpointSeq, ctx.writer.readSeq(seg.id) ?? 0, walHead(ctx, reader.catalog.topic));
   const normOf = reader.params.space === 'cosine' ? (_i: number, label: number) => plan.byLabel.get(label)?.norm ?? 0 : null;
-  const prev = await publishCheckpoint(ctx.dir, seg.id, index, normOf, {
-    dimensionality: dim,
-    totalElementsAdded: plan.totalElementsAdded,
-    maxSeqId: seq,
-    idToLabel: plan.idToLabel,
-    idToSeqId: new Map([...plan.idToLabel.keys()].map((id) => [id, seq])),
-  });
+  const prev = await publishBuiltCheckpoint(
+    ctx.dir,
+    seg.id,
+    graph,
+    normOf,
+    {
+      dimensionality: dim,
+      totalElementsAdded: plan.totalElementsAdded,
+      maxSeqId: seq,
+      idToLabel: plan.idToLabel,
+      idToSeqId: new Map([...plan.idToLabel.keys()].map((id) => [id, seq])),
+    },
+    { signal: ctx.signal, progress: (done, total) => ctx.say(`hnsw-rebuild: ${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} vectors indexed`) },
+  );
   ctx.writer.immediate(() => ctx.writer.setSeq(seg.id, seq));
   removeFolder(prev);
   return seq;

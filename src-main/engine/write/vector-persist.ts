@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Space } from '../../../shared/models.js';
 import { readCheckpoint, readHeaderOnly, type CheckpointResult, DISCARD_VECTORS } from '../hnsw/checkpoint.js';
-import { HnswlibIndex } from '../hnsw/hnswlib-index.js';
 import { scanLevel0 } from '../hnsw/level0-scan.js';
 import { readPickle } from '../hnsw/pickle-reader.js';
 import { PickleObject, isPickleDict, type PickleValue } from '../hnsw/pickle-values.js';
@@ -10,9 +9,8 @@ import { DATA_LEVEL0_FILE, LENGTH_FILE, PICKLE_FILE, readRange } from '../hnsw/s
 import { norm32 } from '../hnsw/vector-math.js';
 import { readWalTail } from '../wal/read-wal.js';
 import type { FolderWriter } from './folder-writer.js';
-import { splitStandardIndex, writePickleFile } from './index-files.js';
-import { writePersistentDataPickle, type PersistentDataFields } from './pickle-writer.js';
-import { createStagingDir, publishSegmentFolder, removeFolder } from './segment-swap.js';
+import { publishBuiltCheckpoint, type GraphPlan } from './checkpoint-build.js';
+import { removeFolder } from './segment-swap.js';
 import { purgeWal, type PurgeTarget } from './wal-purge.js';
 
 export interface VectorTarget extends PurgeTarget {
@@ -52,34 +50,6 @@ export function vectorCheckpointSeq(w: FolderWriter, t: VectorTarget): number {
 /** Number of WAL rows above V: what the persist cadence counts. */
 export function pendingVectorRows(w: FolderWriter, t: VectorTarget, v = vectorCheckpointSeq(w, t)): number {
   return (w.db.prepare('SELECT count(*) AS n FROM embeddings_queue WHERE topic = ? AND seq_id > ?').get(t.topic, v) as { n: number }).n;
-}
-
-/**
- * Saves `index` as the segment's new checkpoint folder (docs/format.md §6.5 split, §6.7 pickle):
- * the four files and the Python-form pickle are written and fsynced in a staging folder that then
- * replaces the segment folder whole (docs/format.md §8.3). `normOf` gives each element's cosine
- * norm (null for spaces without norms). Returns the previous folder, for the caller to remove once
- * the vector max_seq_id has moved.
- */
-export async function publishCheckpoint(
-  dir: string,
-  segmentId: string,
-  index: HnswlibIndex,
-  normOf: ((internalId: number, label: number) => number) | null,
-  pickle: PersistentDataFields,
-): Promise<string | null> {
-  const staging = createStagingDir(dir, segmentId);
-  try {
-    const standard = path.join(staging, '.standard-index.bin');
-    await index.save(standard);
-    splitStandardIndex(standard, staging, normOf);
-    fs.rmSync(standard);
-    writePickleFile(staging, writePersistentDataPickle(pickle));
-    return publishSegmentFolder(dir, segmentId, staging);
-  } catch (err) {
-    removeFolder(staging);
-    throw err;
-  }
 }
 
 /**
@@ -161,20 +131,7 @@ export async function persistVectorSegment(w: FolderWriter, t: VectorTarget): Pr
   }
 
   const live = new Set(idToLabel.values());
-  const newLabels = [...setVectors.keys()].filter((l) => live.has(l) && !checkpointLabels.has(l)).sort((a, b) => a - b);
-  const index = usable
-    ? await HnswlibIndex.fromCheckpoint(w.dir, t.vectorSegmentId, cp, { space: t.space, efSearch: t.efSearch, reserve: newLabels.length })
-    : await HnswlibIndex.create({
-        space: t.space,
-        dim: t.dimension,
-        M: t.maxNeighbors,
-        efConstruction: t.efConstruction,
-        efSearch: t.efSearch,
-        capacity: newLabels.length,
-      });
-  for (const label of removed) if (checkpointLabels.has(label)) index.delete(label);
-  for (const label of [...setVectors.keys()].sort((a, b) => a - b)) if (live.has(label)) index.upsert(label, setVectors.get(label)!);
-
+  const toSet = [...setVectors.keys()].filter((l) => live.has(l)).sort((a, b) => a - b);
   const normOf =
     t.space === 'cosine'
       ? (i: number, label: number) => {
@@ -183,7 +140,17 @@ export async function persistVectorSegment(w: FolderWriter, t: VectorTarget): Pr
           return oldNorms && i < oldCur ? oldNorms.readFloatLE(i * 4) : 0;
         }
       : null;
-  const prev = await publishCheckpoint(w.dir, t.vectorSegmentId, index, normOf, {
+  const plan: GraphPlan = {
+    space: t.space,
+    dim: t.dimension,
+    base: usable ? 'checkpoint' : { M: t.maxNeighbors, efConstruction: t.efConstruction },
+    // Phantom labels (in the graph, in no id map) stay deleted, as hnswlib-node's load marks them.
+    deleteLabels: usable ? [...cp.phantomLabels, ...[...removed].filter((l) => checkpointLabels.has(l))] : [],
+    inserts: toSet.map((label) => ({ label, vector: setVectors.get(label)! })),
+    vectorForm: 'original',
+    newCount: toSet.filter((l) => !checkpointLabels.has(l)).length,
+  };
+  const prev = await publishBuiltCheckpoint(w.dir, t.vectorSegmentId, plan, normOf, {
     dimensionality: t.dimension,
     totalElementsAdded: next - 1,
     maxSeqId: lastSeq,

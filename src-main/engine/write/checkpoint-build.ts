@@ -1,0 +1,139 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import type { Space } from '../../../shared/models.js';
+import { InspectorError } from '../../../shared/errors.js';
+import { cancelled } from '../backup/task.js';
+import { writeStandardIndexFile } from '../hnsw/standard-index.js';
+import { normalizeForStorage } from '../hnsw/vector-math.js';
+import { CHECKPOINT_BUILD_PROGRAM, type CheckpointBuildJob, type CheckpointBuildMessage } from './checkpoint-build-program.js';
+import { splitStandardIndex, writePickleFile } from './index-files.js';
+import { writePersistentDataPickle, type PersistentDataFields } from './pickle-writer.js';
+import { createStagingDir, publishSegmentFolder, removeFolder } from './segment-swap.js';
+
+/** hnswlib-node passes labels as uint32. */
+const MAX_LABEL = 0xffffffff;
+/** Rust core's minimum capacity (docs/format.md §6.8). */
+const MIN_CAPACITY = 100;
+
+/** A new checkpoint's graph: the segment's current one with changes, or a fresh one. */
+export interface GraphPlan {
+  space: Space;
+  dim: number;
+  /** Start from the segment's current checkpoint (it must be usable), or from an empty graph with these parameters. */
+  base: 'checkpoint' | { M: number; efConstruction: number };
+  /** Labels of the current checkpoint to mark deleted. */
+  deleteLabels: readonly number[];
+  /** Labels to insert or replace, in order, each with its vector: as given (`upsert`) or as the index stores it (`stored`). */
+  inserts: readonly { label: number; vector: Float32Array }[];
+  vectorForm: 'original' | 'stored';
+  /** How many of `inserts` are not in the current checkpoint. */
+  newCount: number;
+}
+
+export interface BuildOptions {
+  signal?: AbortSignal;
+  /** Vectors inserted so far, of `total`. */
+  progress?: (done: number, total: number) => void;
+}
+
+function checkLabel(label: number): void {
+  if (!Number.isInteger(label) || label < 0 || label > MAX_LABEL) {
+    throw new InspectorError('INTERNAL', `label ${label} is outside the range hnswlib-node supports (0…${MAX_LABEL})`);
+  }
+}
+
+/**
+ * Runs the job in a worker thread. A cancel asks the thread to stop at its next insert and
+ * rejects once it has (so the caller can remove what it was writing into); it is never
+ * terminated from outside (see CheckpointBuildJob.stop).
+ */
+export function runCheckpointBuild(job: Omit<CheckpointBuildJob, 'stop'>, segmentRelName: string, opts: BuildOptions = {}): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (opts.signal?.aborted) return reject(cancelled());
+    const stop = new SharedArrayBuffer(4);
+    const worker = new Worker(CHECKPOINT_BUILD_PROGRAM, { eval: true, workerData: { ...job, stop } });
+    let settled = false;
+    const finish = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      opts.signal?.removeEventListener('abort', onAbort);
+      fn();
+    };
+    const onAbort = () => Atomics.store(new Int32Array(stop), 0, 1);
+    opts.signal?.addEventListener('abort', onAbort);
+    worker.on('message', (m: CheckpointBuildMessage) => {
+      if ('progress' in m) {
+        if (!opts.signal?.aborted) opts.progress?.(m.progress, m.total);
+      } else if ('done' in m) finish(() => (opts.signal?.aborted ? reject(cancelled()) : resolve()));
+      else if ('stopped' in m) finish(() => reject(cancelled()));
+      else if (m.stage === 'load') {
+        // hnswlib re-checks the layout ("Index seems to be corrupted or unsupported").
+        finish(() => reject(new InspectorError('CORRUPT_HNSW', `${segmentRelName}: hnswlib could not load the checkpoint: ${m.failed}`, { file: segmentRelName })));
+      } else finish(() => reject(new InspectorError('INTERNAL', `${segmentRelName}: building the HNSW index failed: ${m.failed}`)));
+    });
+    worker.on('error', (e: Error) => finish(() => reject(new InspectorError('INTERNAL', `${segmentRelName}: the HNSW build thread failed: ${e.message}`))));
+    worker.on('exit', (code) => finish(() => reject(new InspectorError('INTERNAL', `${segmentRelName}: the HNSW build thread stopped (exit ${code}) before its index was saved`))));
+  });
+}
+
+/**
+ * Builds the graph `plan` describes in a worker thread and saves it as the segment's new
+ * checkpoint folder (docs/format.md §6.5 split, §6.7 pickle): the four files and the Python-form
+ * pickle are written and fsynced in a staging folder that then replaces the segment folder whole
+ * (docs/format.md §8.3). `normOf` gives each element's cosine norm (null for spaces without
+ * norms). Returns the previous folder, for the caller to remove once the vector max_seq_id has
+ * moved. A usable checkpoint is joined into hnswlib's single file in a private temp dir under
+ * os.tmpdir() (never inside the Chroma folder), for hnswlib to load.
+ */
+export async function publishBuiltCheckpoint(
+  dir: string,
+  segmentId: string,
+  plan: GraphPlan,
+  normOf: ((internalId: number, label: number) => number) | null,
+  pickle: PersistentDataFields,
+  opts: BuildOptions = {},
+): Promise<string | null> {
+  for (const l of plan.deleteLabels) checkLabel(l);
+  const vectors = new Float32Array(plan.inserts.length * plan.dim);
+  const labels = new Float64Array(plan.inserts.length);
+  plan.inserts.forEach(({ label, vector }, i) => {
+    checkLabel(label);
+    if (vector.length !== plan.dim) throw new InspectorError('INTERNAL', `label ${label}: a ${vector.length}-dimensional vector for a ${plan.dim}-dimensional index`);
+    labels[i] = label;
+    vectors.set(plan.space === 'cosine' && plan.vectorForm === 'original' ? normalizeForStorage(vector) : vector, i * plan.dim);
+  });
+  const staging = createStagingDir(dir, segmentId);
+  const tmpDir = plan.base === 'checkpoint' ? fs.mkdtempSync(path.join(os.tmpdir(), 'chroma-inspector-hnsw-')) : null;
+  try {
+    const source = tmpDir ? path.join(tmpDir, 'index.bin') : null;
+    if (source) writeStandardIndexFile(dir, segmentId, source);
+    const standard = path.join(staging, '.standard-index.bin');
+    const fresh = plan.base === 'checkpoint' ? { M: 16, efConstruction: 100 } : plan.base;
+    const job: Omit<CheckpointBuildJob, 'stop'> = {
+      hnswlibPath: createRequire(import.meta.url).resolve('hnswlib-node'),
+      space: plan.space === 'cosine' ? 'ip' : plan.space,
+      dim: plan.dim,
+      source,
+      fresh: { ...fresh, randomSeed: 0, capacity: Math.max(MIN_CAPACITY, plan.newCount) },
+      deleteLabels: Float64Array.from(plan.deleteLabels),
+      labels,
+      vectors,
+      newCount: plan.newCount,
+      dest: standard,
+    };
+    await runCheckpointBuild(job, segmentId, opts);
+    if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
+    splitStandardIndex(standard, staging, normOf);
+    fs.rmSync(standard);
+    writePickleFile(staging, writePersistentDataPickle(pickle));
+    return publishSegmentFolder(dir, segmentId, staging);
+  } catch (err) {
+    removeFolder(staging);
+    throw err;
+  } finally {
+    if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
+  }
+}
