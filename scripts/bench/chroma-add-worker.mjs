@@ -1,10 +1,13 @@
-// Real Chroma's add throughput, in the same run as ours: a fresh server on an empty folder, the
-// add-throughput row's records (ops.mjs addBatch) through the official JS client. Prints one JSON
-// line { addPerSecond }.
-// usage: node chroma-add-worker.mjs <empty-dir> <port> <chroma-bin> <client-dir>
+// Real Chroma's add throughput, in the same run as ours, through the official JS client. Prints one
+// JSON line { addPerSecond }.
+//   node chroma-add-worker.mjs <empty-dir> <port> <chroma-bin> <client-dir>
+//     a fresh server on an empty folder, the add-throughput row's records (ops.mjs addBatch) into a new collection;
+//   ... <copy-of-a-bench-folder> <port> <chroma-bin> <client-dir> --into
+//     the add-into row's records (ops.mjs intoBatch) into the folder's `bench` collection, after a
+//     first query has loaded it (its load is not timed).
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { ADD_BATCH, ADD_RECORDS, addBatch } from './ops.mjs';
+import { ADD_BATCH, ADD_RECORDS, INTO_RECORDS, addBatch, intoBatch, queryVector } from './ops.mjs';
 import { startChroma } from './start-chroma.mjs';
 
 const [dir, portArg, chromaBin, clientDir] = process.argv.slice(2);
@@ -14,10 +17,16 @@ const { ChromaClient } = await import(pathToFileURL(createRequire(`${clientDir}/
 const { kill } = await startChroma(chromaBin, dir, port);
 try {
   const client = new ChromaClient({ host: '127.0.0.1', port });
-  const col = await client.createCollection({ name: 'bench-write', metadata: { 'hnsw:space': 'cosine' }, embeddingFunction: null });
+  const into = process.argv.includes('--into');
+  const col = into
+    ? await client.getCollection({ name: 'bench', embeddingFunction: null })
+    : await client.createCollection({ name: 'bench-write', metadata: { 'hnsw:space': 'cosine' }, embeddingFunction: null });
+  // Loads the collection's index before the clock starts, as ours is by its first query.
+  if (into) await col.query({ queryEmbeddings: [queryVector(1)], nResults: 1 });
+  const [records, batch] = into ? [INTO_RECORDS, intoBatch] : [ADD_RECORDS, addBatch];
   const t = performance.now();
-  for (let i = 0; i < ADD_RECORDS; i += ADD_BATCH) await col.add(addBatch(i));
-  console.log(JSON.stringify({ addPerSecond: ADD_RECORDS / ((performance.now() - t) / 1000) }));
+  for (let i = 0; i < records; i += ADD_BATCH) await col.add(batch(i));
+  console.log(JSON.stringify({ addPerSecond: records / ((performance.now() - t) / 1000) }));
 } finally {
   kill();
 }

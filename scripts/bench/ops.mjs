@@ -19,6 +19,15 @@ export function addBatch(start) {
   return { ids, embeddings: ids.map((_, k) => queryVector(start + k + 1)), metadatas: ids.map((_, k) => ({ bucket: (start + k) % 10 })) };
 }
 
+/** The add-into row's records: 15,000 more into the bench collection itself, in batches of 5,000. */
+export const INTO_RECORDS = 15_000;
+
+/** The add call for records start… start + ADD_BATCH into the bench collection (ids no bench folder holds). */
+export function intoBatch(start) {
+  const ids = Array.from({ length: ADD_BATCH }, (_, k) => `into${start + k}`);
+  return { ids, embeddings: ids.map((_, k) => queryVector(start + k + 50_001)), metadatas: ids.map((_, k) => ({ bucket: (start + k) % 10 })) };
+}
+
 /** [label, op, args-builder(i, count)] — i varies the query vector between runs. */
 export const OPERATIONS = [
   ['query k=10', 'query', (i) => ({ queryEmbeddings: [queryVector(i + 1)], nResults: 10 })],

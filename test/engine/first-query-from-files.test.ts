@@ -8,14 +8,9 @@ import { referenceFixture } from '../helpers/paths.js';
 import { PreparedLoad } from '../../src-main/engine/collection/prepared-load.js';
 import { PREPARED_IDLE_MS } from '../../src-main/engine/collection/collection-reader.js';
 import { PREFAULT_ENV } from '../../src-main/engine/util/prefault.js';
+import { until as untilFor } from '../helpers/wait-for.js';
 
-async function until(test: () => boolean, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!test()) {
-    if (Date.now() > end) throw new Error('timed out waiting for the background load');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+const until = (test: () => boolean, ms = 20_000) => untilFor(test, 'the background load', ms);
 
 /**
  * A collection's first plain query is answered by walking the HNSW graph in the checkpoint's files

@@ -1,19 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { PREFAULT_ENV, PREFAULT_MIN_BYTES, Prefault, PrefaultGroup, worthPrefaulting } from '../../src-main/engine/util/prefault.js';
+import { until } from '../helpers/wait-for.js';
 
 // The helper thread that maps the pages of a buffer ahead of the thread filling it
 // (util/prefault.ts): it must never change a byte, it must really map the pages, and it must
 // start only when asked to and stop when told.
 
 const PAGE = 4096;
-
-async function until(test: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!test()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 const region = (buffer: SharedArrayBuffer, byteOffset = 0, byteLength = buffer.byteLength - byteOffset) => ({ buffer, byteOffset, byteLength });
 

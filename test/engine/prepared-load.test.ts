@@ -12,6 +12,7 @@ import { Level0LinkCollector } from '../../src-main/engine/hnsw/level0-links.js'
 import { PREFAULT_ENV } from '../../src-main/engine/util/prefault.js';
 import { withLoadProgress } from '../../src-main/engine/util/load-progress.js';
 import { referenceFixture } from '../helpers/paths.js';
+import { until } from '../helpers/wait-for.js';
 
 // The load a first query from the files leaves to the second, done in the background
 // (collection/prepared-load.ts, hnsw/level0-fill-program.ts). What it copies is compared with
@@ -37,14 +38,6 @@ beforeAll(async () => {
 afterAll(() => {
   if (written) rmSync(join(written, '..'), { recursive: true, force: true });
 });
-
-async function until(test: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!test()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 /** Opens `data`, asks a first plain query of `name`, and gives the load prepared after it (at the next turn of the event loop). */
 async function firstQuery(data: string, name: string) {

@@ -8,6 +8,7 @@ import { PersistentClient } from '../../src-main/index.js';
 import { hashTree } from '../helpers/hash-tree.js';
 import { referenceFixture } from '../helpers/paths.js';
 import { batchRecords } from './crash-batches.js';
+import { until } from '../helpers/wait-for.js';
 
 const fresh = () => join(mkdtempSync(join(tmpdir(), 'chroma-inspector-persist-')), 'data');
 const rows = (dir: string, sql: string, ...params: unknown[]) => {
@@ -72,8 +73,11 @@ describe('persistence cadence and WAL purging', () => {
     await col.add(batchRecords(1, 60));
     expect(existsSync(join(dir, seg.vector, 'index_metadata.pickle'))).toBe(false);
     await col.add(batchRecords(2, 60));
-    expect(existsSync(join(dir, seg.vector, 'index_metadata.pickle'))).toBe(true);
-    expect(rows(dir, 'SELECT seq_id AS q FROM max_seq_id WHERE segment_id = ?', seg.vector)).toEqual([{ q: 120 }]);
+    // The checkpoint is built in a worker thread while the client goes on (background-persist.test.ts);
+    // it is swapped in by itself once built, with no further call.
+    await until(() => existsSync(join(dir, seg.vector, 'index_metadata.pickle')), 'the checkpoint');
+    await until(() => rows(dir, 'SELECT seq_id AS q FROM max_seq_id WHERE segment_id = ?', seg.vector)[0]?.q === 120, 'max_seq_id 120');
+    expect(rows(dir, 'SELECT count(*) AS n FROM embeddings_queue')).toEqual([{ n: 1 }]);
     await client.close();
   });
 

@@ -80,22 +80,22 @@ export function runCheckpointBuild(job: Omit<CheckpointBuildJob, 'stop'>, segmen
 }
 
 /**
- * Builds the graph `plan` describes in a worker thread and saves it as the segment's new
- * checkpoint folder (docs/format.md §6.5 split, §6.7 pickle): the four files and the Python-form
- * pickle are written and fsynced in a staging folder that then replaces the segment folder whole
- * (docs/format.md §8.3). `normOf` gives each element's cosine norm (null for spaces without
- * norms). Returns the previous folder, for the caller to remove once the vector max_seq_id has
- * moved. A usable checkpoint is joined into hnswlib's single file in a private temp dir under
- * os.tmpdir() (never inside the Chroma folder), for hnswlib to load.
+ * Builds the graph `plan` describes in a worker thread and writes it as a checkpoint folder
+ * (docs/format.md §6.5 split, §6.7 pickle): the four files and the Python-form pickle, each
+ * fsynced, in a staging folder beside the segment's, whose path it returns (publishSegmentFolder
+ * then swaps it in, docs/format.md §8.3). `normOf` gives each element's cosine norm (null for
+ * spaces without norms). A usable checkpoint is joined into hnswlib's single file in a private
+ * temp dir under os.tmpdir() (never inside the Chroma folder), for hnswlib to load. On failure
+ * nothing is left behind.
  */
-export async function publishBuiltCheckpoint(
+export async function stageBuiltCheckpoint(
   dir: string,
   segmentId: string,
   plan: GraphPlan,
   normOf: ((internalId: number, label: number) => number) | null,
   pickle: PersistentDataFields,
   opts: BuildOptions = {},
-): Promise<string | null> {
+): Promise<string> {
   for (const l of plan.deleteLabels) checkLabel(l);
   const vectors = new Float32Array(plan.inserts.length * plan.dim);
   const labels = new Float64Array(plan.inserts.length);
@@ -129,11 +129,23 @@ export async function publishBuiltCheckpoint(
     splitStandardIndex(standard, staging, normOf);
     fs.rmSync(standard);
     writePickleFile(staging, writePersistentDataPickle(pickle));
-    return publishSegmentFolder(dir, segmentId, staging);
+    return staging;
   } catch (err) {
     removeFolder(staging);
     throw err;
   } finally {
     if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
   }
+}
+
+/** Builds and swaps in the checkpoint (stageBuiltCheckpoint, then publishSegmentFolder); returns the previous folder, to remove once max_seq_id moved. */
+export async function publishBuiltCheckpoint(
+  dir: string,
+  segmentId: string,
+  plan: GraphPlan,
+  normOf: ((internalId: number, label: number) => number) | null,
+  pickle: PersistentDataFields,
+  opts: BuildOptions = {},
+): Promise<string | null> {
+  return publishSegmentFolder(dir, segmentId, await stageBuiltCheckpoint(dir, segmentId, plan, normOf, pickle, opts));
 }

@@ -8,7 +8,17 @@ import { SQLITE_FILE } from '../folder/folder-files.js';
 import { createChromaFolder } from './create-folder.js';
 import { FolderWriter, type WriterOptions } from './folder-writer.js';
 import { writeRecords, type RecordWrite, type WriteResult } from './record-writes.js';
-import { pendingVectorRows, persistVectorSegment, vectorCheckpointSeq, type VectorTarget } from './vector-persist.js';
+import { removeFolder } from './segment-swap.js';
+import {
+  pendingVectorRows,
+  persistVectorSegment,
+  prepareVectorPersist,
+  publishVectorPersist,
+  stageVectorPersist,
+  vectorCheckpointSeq,
+  type PreparedPersist,
+  type VectorTarget,
+} from './vector-persist.js';
 import type { WriteOperation } from './wal-encode.js';
 import * as sysdb from './sysdb-writes.js';
 
@@ -30,6 +40,10 @@ export class EmbeddedFolder {
   private readonly written = new Set<string>();
   /** V per vector segment, known once read: only this process writes while the folder is open. */
   private readonly checkpointSeqs = new Map<string, number>();
+  /** Checkpoints being built after a write, by vector segment: at most one each (see startPersist). */
+  private readonly building = new Map<string, BackgroundPersist>();
+  /** Moves when collections or the whole folder are removed: a build begun before is then dropped. */
+  private generation = 0;
 
   private constructor(
     readonly dir: string,
@@ -68,10 +82,14 @@ export class EmbeddedFolder {
     return this.writerOrError;
   }
 
-  /** Runs calls one at a time, in order. */
+  /** Runs calls one at a time, in order; a checkpoint built in the background is swapped in first. */
   run<T>(fn: () => T | Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new InspectorError('INVALID_ARGUMENT', `The client for ${this.dir} is closed`));
-    const next = this.queue.then(fn, fn);
+    const call = () => {
+      this.publishBuilt();
+      return fn();
+    };
+    const next = this.queue.then(call, call);
     this.queue = next.catch(() => undefined);
     return next;
   }
@@ -111,12 +129,7 @@ export class EmbeddedFolder {
     }
     const result = writeRecords(w, { collectionId, topic: c.topic, metadataSegmentId: c.metadataSegment.id, vectorSegmentId: c.vectorSegment.id }, op, records);
     this.refresh();
-    if (result.dimension !== null) {
-      const fresh = this.collection(collectionId);
-      const target = this.vectorTarget(fresh, result.dimension);
-      const threshold = this.opts.syncThreshold ?? resolveHnswParams(fresh).syncThreshold;
-      if (target && this.pending(w, target) >= threshold) await this.persist(target);
-    }
+    if (result.dimension !== null) this.persistIfDue(this.collection(collectionId), result.dimension);
     this.written.add(collectionId);
     return result;
   }
@@ -127,13 +140,99 @@ export class EmbeddedFolder {
     return pendingVectorRows(w, target, v);
   }
 
+  /** Starts a persist when sync_threshold rows (or the folder's own threshold) wait above the checkpoint. */
+  private persistIfDue(c: CatalogCollection, dimension: number): void {
+    const target = this.vectorTarget(c, dimension);
+    const threshold = this.opts.syncThreshold ?? resolveHnswParams(c).syncThreshold;
+    if (target && this.pending(this.writer, target) >= threshold) this.startPersist(target);
+  }
+
+  /**
+   * Persists a checkpoint without holding up the calls that follow: the tail is read now (in the
+   * calling write's turn), the graph is built in a worker thread while later calls run, and the
+   * new folder is swapped in at the start of the first call after it is ready (publishBuilt), or
+   * by itself when none comes. Reads meanwhile see the old checkpoint and the WAL above it, as a
+   * fresh process would. One build per segment at a time: rows written meanwhile wait for the next.
+   */
+  private startPersist(target: VectorTarget): void {
+    const seg = target.vectorSegmentId;
+    if (this.building.has(seg)) return;
+    let prepared: PreparedPersist | null;
+    try {
+      prepared = prepareVectorPersist(this.writer, target);
+    } catch (err) {
+      return persistFailed(seg, err);
+    }
+    if (!prepared) return;
+    this.checkpointSeqs.delete(seg);
+    const job: BackgroundPersist = { prepared, generation: this.generation, outcome: null, settled: null as unknown as Promise<void> };
+    job.settled = stageVectorPersist(this.writer, prepared).then(
+      (staging) => void (job.outcome = { staging }),
+      (error: unknown) => void (job.outcome = { error }),
+    );
+    this.building.set(seg, job);
+    // Swapped in by the next call; with none queued, by a call of its own.
+    void job.settled.then(() => {
+      if (!this.closed && this.building.get(seg) === job) this.run(() => undefined).catch(() => undefined);
+    });
+  }
+
+  /** Swaps in every checkpoint whose build has finished (called at the start of each call, in the queue). */
+  private publishBuilt(): void {
+    for (const [seg, job] of this.building) {
+      if (!job.outcome) continue;
+      this.building.delete(seg);
+      const outcome = job.outcome;
+      if ('error' in outcome) {
+        if (job.generation === this.generation) persistFailed(seg, outcome.error);
+        continue;
+      }
+      if (job.generation !== this.generation || !this.reader.catalog.collections.some((c) => c.vectorSegment?.id === seg)) {
+        removeFolder(outcome.staging);
+        continue;
+      }
+      try {
+        publishVectorPersist(this.writer, job.prepared, outcome.staging);
+      } catch (err) {
+        removeFolder(outcome.staging);
+        persistFailed(seg, err);
+        continue;
+      }
+      this.checkpointSeqs.delete(seg);
+      this.refresh();
+      // Rows written during the build: the next persist starts now rather than at the next write.
+      const c = this.reader.catalog.collections.find((x) => x.vectorSegment?.id === seg);
+      if (c) this.persistIfDue(c, job.prepared.target.dimension);
+    }
+  }
+
+  /** Waits for every background build and swaps in what they built (inside a call: flush and close). */
+  private async settleBuilds(): Promise<void> {
+    for (;;) {
+      this.publishBuilt(); // which may start the next build of a segment
+      const running = [...this.building.values()];
+      if (running.length === 0) return;
+      await Promise.all(running.map((j) => j.settled));
+    }
+  }
+
+  /** Waits for every background build and removes what it staged, unpublished (the WAL keeps the rows). */
+  private async dropBuilds(): Promise<void> {
+    this.generation++;
+    await this.settleBuilds();
+  }
+
+  /** Whether a checkpoint is being built in the background (for tests and status). */
+  get persisting(): boolean {
+    return this.building.size > 0;
+  }
+
   private async persist(target: VectorTarget): Promise<void> {
     this.checkpointSeqs.delete(target.vectorSegmentId);
     try {
       if (await persistVectorSegment(this.writer, target)) this.refresh();
     } catch (err) {
-      // The write itself is committed (the WAL holds it); a failed checkpoint only delays purging.
-      process.emitWarning(`chroma-inspector: could not persist the HNSW checkpoint of segment ${target.vectorSegmentId}: ${(err as Error).message}`);
+      persistFailed(target.vectorSegmentId, err);
     }
   }
 
@@ -153,6 +252,7 @@ export class EmbeddedFolder {
   }
 
   deleteCollection(collectionId: string): void {
+    this.generation++;
     sysdb.deleteCollection(this.writer, collectionId);
     this.refresh();
   }
@@ -175,12 +275,14 @@ export class EmbeddedFolder {
   }
 
   deleteDatabase(tenant: string, name: string): void {
+    this.generation++;
     const folders = sysdb.deleteDatabase(this.writer, tenant, name);
     for (const f of folders) rmSync(f, { recursive: true, force: true });
     this.refresh();
   }
 
   reset(): void {
+    this.generation++;
     sysdb.resetFolder(this.writer);
     this.checkpointSeqs.clear();
     this.refresh();
@@ -192,6 +294,7 @@ export class EmbeddedFolder {
    */
   async flush(opts: { all?: boolean } = {}): Promise<void> {
     if (!(this.writerOrError instanceof FolderWriter) || !this.writerOrError.writable) return;
+    await this.settleBuilds();
     for (const c of this.reader.catalog.collections) {
       if (c.dimension === null || (!opts.all && !this.written.has(c.id))) continue;
       const target = this.vectorTarget(c, c.dimension);
@@ -202,9 +305,23 @@ export class EmbeddedFolder {
   /** Flushes (unless told not to: the WAL keeps everything anyway), then closes both connections. Later calls fail. */
   async close(opts: { flush?: boolean } = {}): Promise<void> {
     if (this.closed) return;
-    await this.run(() => (opts.flush === false ? undefined : this.flush()));
+    // A build still running writes into the folder: it is waited for, and dropped when not flushing.
+    await this.run(() => (opts.flush === false ? this.dropBuilds() : this.flush()));
     this.closed = true;
     this.reader.close();
     if (this.writerOrError instanceof FolderWriter) this.writerOrError.close();
   }
+}
+
+interface BackgroundPersist {
+  prepared: PreparedPersist;
+  generation: number;
+  /** Set once the build has finished: the staging folder, or why it failed. */
+  outcome: { staging: string } | { error: unknown } | null;
+  settled: Promise<void>;
+}
+
+/** The write itself is committed (the WAL holds it); a failed checkpoint only delays purging. */
+function persistFailed(segmentId: string, err: unknown): void {
+  process.emitWarning(`chroma-inspector: could not persist the HNSW checkpoint of segment ${segmentId}: ${(err as Error).message}`);
 }

@@ -9,8 +9,9 @@ import { DATA_LEVEL0_FILE, LENGTH_FILE, PICKLE_FILE, readRange } from '../hnsw/s
 import { norm32 } from '../hnsw/vector-math.js';
 import { readWalTail } from '../wal/read-wal.js';
 import type { FolderWriter } from './folder-writer.js';
-import { publishBuiltCheckpoint, type GraphPlan } from './checkpoint-build.js';
-import { removeFolder } from './segment-swap.js';
+import { stageBuiltCheckpoint, type BuildOptions, type GraphPlan } from './checkpoint-build.js';
+import type { PersistentDataFields } from './pickle-writer.js';
+import { publishSegmentFolder, removeFolder } from './segment-swap.js';
 import { purgeWal, type PurgeTarget } from './wal-purge.js';
 
 export interface VectorTarget extends PurgeTarget {
@@ -60,6 +61,27 @@ export function pendingVectorRows(w: FolderWriter, t: VectorTarget, v = vectorCh
  * Returns false when there was nothing to persist.
  */
 export async function persistVectorSegment(w: FolderWriter, t: VectorTarget): Promise<boolean> {
+  const prepared = prepareVectorPersist(w, t);
+  if (!prepared) return false;
+  publishVectorPersist(w, prepared, await stageVectorPersist(w, prepared));
+  return true;
+}
+
+/** What a persist has read and decided before its graph is built: everything but the hnswlib work and the files. */
+export interface PreparedPersist {
+  target: VectorTarget;
+  plan: GraphPlan;
+  normOf: ((internalId: number, label: number) => number) | null;
+  pickle: PersistentDataFields;
+  /** The last WAL seq the new checkpoint holds. */
+  lastSeq: number;
+}
+
+/**
+ * The first, synchronous part of a persist: reads the checkpoint and the WAL tail above it and
+ * replays the tail on the id map. Null when there is nothing to persist.
+ */
+export function prepareVectorPersist(w: FolderWriter, t: VectorTarget): PreparedPersist | null {
   // Index files written beside a running Chroma would clash with its own persists.
   w.assertNoOtherProcess();
   const segDir = path.join(w.dir, t.vectorSegmentId);
@@ -67,7 +89,7 @@ export async function persistVectorSegment(w: FolderWriter, t: VectorTarget): Pr
   const cp = readCheckpoint(w.dir, t.vectorSegmentId, { space: t.space, sink: DISCARD_VECTORS });
   const base = checkpointSeq(w, t, cp);
   const tail = readWalTail(w.db, t.topic, base);
-  if (tail.length === 0) return false;
+  if (tail.length === 0) return null;
   const lastSeq = tail[tail.length - 1]!.seqId;
 
   const usable = cp.usable && cp.header !== null && cp.header.dim === t.dimension;
@@ -150,17 +172,31 @@ export async function persistVectorSegment(w: FolderWriter, t: VectorTarget): Pr
     vectorForm: 'original',
     newCount: toSet.filter((l) => !checkpointLabels.has(l)).length,
   };
-  const prev = await publishBuiltCheckpoint(w.dir, t.vectorSegmentId, plan, normOf, {
-    dimensionality: t.dimension,
-    totalElementsAdded: next - 1,
-    maxSeqId: lastSeq,
-    idToLabel,
-    idToSeqId,
-  });
+  return {
+    target: t,
+    plan,
+    normOf,
+    pickle: { dimensionality: t.dimension, totalElementsAdded: next - 1, maxSeqId: lastSeq, idToLabel, idToSeqId },
+    lastSeq,
+  };
+}
+
+/**
+ * The second part: builds the graph (in a worker thread) and writes the new checkpoint into a
+ * staging folder beside the segment. It reads the segment's current files, so no other persist
+ * of the segment may publish until this one has. Returns the staging folder.
+ */
+export function stageVectorPersist(w: FolderWriter, p: PreparedPersist, opts: BuildOptions = {}): Promise<string> {
+  return stageBuiltCheckpoint(w.dir, p.target.vectorSegmentId, p.plan, p.normOf, p.pickle, opts);
+}
+
+/** The last part: the staging folder replaces the segment folder, then the vector max_seq_id moves and the WAL is purged. */
+export function publishVectorPersist(w: FolderWriter, p: PreparedPersist, staging: string): void {
+  const t = p.target;
+  const prev = publishSegmentFolder(w.dir, t.vectorSegmentId, staging);
   w.immediate(() => {
-    w.setSeq(t.vectorSegmentId, lastSeq);
+    w.setSeq(t.vectorSegmentId, p.lastSeq);
     purgeWal(w, t);
   });
   removeFolder(prev);
-  return true;
 }

@@ -1,0 +1,119 @@
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
+import { PersistentClient } from '../../src-main/index.js';
+import { until } from '../helpers/wait-for.js';
+import { batchRecords } from './crash-batches.js';
+
+/**
+ * A checkpoint persist after a write is built in a worker thread while the client goes on
+ * (EmbeddedFolder.startPersist): the write returns once the WAL holds its rows, reads see them
+ * from the WAL meanwhile, and the new checkpoint is swapped in when built.
+ */
+const fresh = () => join(mkdtempSync(join(tmpdir(), 'chroma-inspector-bgpersist-')), 'data');
+const one = (dir: string, sql: string, ...params: unknown[]) => {
+  const db = new Database(join(dir, 'chroma.sqlite3'), { readonly: true });
+  try {
+    return db.prepare(sql).get(...params) as Record<string, unknown> | undefined;
+  } finally {
+    db.close();
+  }
+};
+const vectorSegment = (dir: string, name: string) =>
+  String(one(dir, "SELECT s.id FROM segments s JOIN collections c ON c.id = s.collection WHERE c.name = ? AND s.scope = 'VECTOR'", name)!.id);
+const vectorSeq = (dir: string, seg: string) => (one(dir, 'SELECT seq_id AS q FROM max_seq_id WHERE segment_id = ?', seg)?.q as number | undefined) ?? 0;
+const walRows = (dir: string) => one(dir, 'SELECT count(*) AS n FROM embeddings_queue')!.n as number;
+/** Staging and previous-checkpoint folders a persist leaves only while it runs. */
+const leftovers = (dir: string) => readdirSync(dir).filter((n) => /\.(next|prev)-/.test(n));
+
+describe('checkpoints persisted in the background', () => {
+  it('a write returns while its checkpoint builds; reads see its rows from the WAL; the checkpoint is swapped in by itself', async () => {
+    const dir = fresh();
+    const client = new PersistentClient({ path: dir });
+    const col = await client.createCollection({ name: 'bgp', configuration: { hnsw: { sync_threshold: 100 } }, embeddingFunction: null });
+    const seg = vectorSegment(dir, 'bgp');
+    await col.add(batchRecords(1, 60));
+    const second = batchRecords(2, 3000);
+    await col.add(second);
+    // 3,060 rows wait, over sync_threshold: the build has begun, but nothing is swapped in yet.
+    expect(vectorSeq(dir, seg)).toBe(0);
+    expect(existsSync(join(dir, seg, 'index_metadata.pickle'))).toBe(false);
+    expect(await col.count()).toBe(3060);
+    const hit = await col.query({ queryEmbeddings: [second.embeddings[2999]!], nResults: 1, include: ['distances'] });
+    expect(hit.ids[0]).toEqual(['b2-r2999']);
+    expect(hit.distances![0]![0]).toBeCloseTo(0, 5);
+
+    await until(() => vectorSeq(dir, seg) === 3060, 'the checkpoint to be swapped in');
+    expect(existsSync(join(dir, seg, 'index_metadata.pickle'))).toBe(true);
+    expect(walRows(dir)).toBe(1); // purged to min(M, V), as Chroma keeps it
+    expect(leftovers(dir)).toEqual([]);
+    await client.close();
+  });
+
+  it('rows written during a build wait for the next persist; close() persists them and leaves nothing behind', async () => {
+    const dir = fresh();
+    const client = new PersistentClient({ path: dir });
+    const col = await client.createCollection({ name: 'bgp', configuration: { hnsw: { sync_threshold: 100 } }, embeddingFunction: null });
+    const seg = vectorSegment(dir, 'bgp');
+    await col.add(batchRecords(1, 2000));
+    await col.add(batchRecords(2, 150));
+    await col.delete({ ids: ['b1-r0', 'b2-r0'] });
+    await col.upsert({ ...batchRecords(3, 1), ids: ['b1-r1'] });
+    await client.close();
+    expect(vectorSeq(dir, seg)).toBe(2153);
+    expect(walRows(dir)).toBe(1);
+    expect(leftovers(dir)).toEqual([]);
+    const f = ChromaFolder.open(dir);
+    try {
+      const info = f.collectionInfo({ name: 'bgp' });
+      expect(info.segments.find((s) => s.scope === 'VECTOR')?.vector?.checkpointUsable).toBe(true);
+      expect(info.vectorLag).toBe(0);
+      expect(info.count).toBe(2148);
+      // The upserted vector replaced b1-r1's: its own vector is its nearest at distance 0.
+      const moved = batchRecords(3, 1).embeddings[0]!;
+      const r = f.query({ name: 'bgp' }, { queryEmbeddings: [moved], nResults: 1, include: ['distances'] });
+      expect(r.ids[0]).toEqual(['b1-r1']);
+      expect(r.distances![0]![0]).toBeCloseTo(0, 5);
+    } finally {
+      f.close();
+    }
+  });
+
+  it('rows written during a build over sync_threshold start the next persist once it is swapped in, with no further call', async () => {
+    const dir = fresh();
+    const client = new PersistentClient({ path: dir });
+    const col = await client.createCollection({ name: 'bgp', configuration: { hnsw: { sync_threshold: 100 } }, embeddingFunction: null });
+    const seg = vectorSegment(dir, 'bgp');
+    await col.add(batchRecords(1, 2000));
+    await col.add(batchRecords(2, 150));
+    expect(vectorSeq(dir, seg)).toBe(0);
+    await until(() => vectorSeq(dir, seg) === 2150, 'the second checkpoint');
+    expect(walRows(dir)).toBe(1);
+    await until(() => leftovers(dir).length === 0, 'the previous checkpoint folder to be removed');
+    await client.close();
+  });
+
+  it('a collection deleted while its checkpoint builds: the build is dropped and nothing is left behind', async () => {
+    const dir = fresh();
+    const client = new PersistentClient({ path: dir });
+    const col = await client.createCollection({ name: 'gone', configuration: { hnsw: { sync_threshold: 100 } }, embeddingFunction: null });
+    const seg = vectorSegment(dir, 'gone');
+    await col.add(batchRecords(1, 3000));
+    await client.deleteCollection({ name: 'gone' });
+    const keep = await client.createCollection({ name: 'kept', embeddingFunction: null });
+    await keep.add(batchRecords(2, 10));
+    await client.close();
+    expect(existsSync(join(dir, seg))).toBe(false);
+    expect(leftovers(dir)).toEqual([]);
+    const f = ChromaFolder.open(dir);
+    try {
+      expect(f.catalog.collections.map((c) => c.name)).toEqual(['kept']);
+      expect(f.count({ name: 'kept' })).toBe(10);
+    } finally {
+      f.close();
+    }
+  });
+});
