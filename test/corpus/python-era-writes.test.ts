@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { PersistentClient } from '../../src-main/index.js';
 import { corpusSuite, hasRealWorld, realWorldDir } from '../helpers/paths.js';
 import { copyOf, noErrors, sql } from '../helpers/folder-copies.js';
+import { pickleField } from '../helpers/pickle-field.js';
 
 // Writing in the Python 0.5.6–0.6.3 format can only be checked on a folder Python Chroma wrote:
 // no such folder can be made here (only Chroma's Rust core is on npm), and the real-world one
@@ -31,6 +32,17 @@ describe.skipIf(!hasRealWorld)(corpusSuite('writing a Python-era folder in its o
     const [cfg] = sql(dir, "SELECT config_json_str AS c FROM collections WHERE name = 'new-in-0-6'");
     expect(JSON.parse(String(cfg!.c)).hnsw_configuration).toMatchObject({ space: 'ip', M: 16, _type: 'HNSWConfigurationInternal' });
     expect(sql(dir, "SELECT key, str_value AS s FROM segment_metadata WHERE key LIKE 'hnsw:%'")).toEqual([{ key: 'hnsw:space', s: 'ip' }]);
+    // Python keeps id_to_seq_id current: the persisted pickles name each live id's last WAL seq.
+    const seqIds = (name: string) => {
+      const [seg] = sql(dir, `SELECT s.id FROM segments s JOIN collections c ON c.id = s.collection WHERE c.name = '${name}' AND s.scope = 'VECTOR'`);
+      return pickleField(join(dir, String(seg!.id)), 'id_to_seq_id');
+    };
+    const [p] = sql(dir, "SELECT seq_id FROM embeddings WHERE embedding_id = 'p'");
+    const pSeq = Number(Buffer.from(p!.seq_id as Uint8Array).readBigUInt64BE());
+    expect(seqIds('new-in-0-6')).toEqual(new Map([['p', pSeq]]));
+    const existingSeqs = seqIds(String(sql(dir, "SELECT name FROM collections WHERE name <> 'new-in-0-6'")[0]!.name));
+    expect(existingSeqs.has('ours-1')).toBe(true);
+    expect(existingSeqs.has('ours-2')).toBe(false);
     expect(noErrors(dir)).toEqual([]);
   });
 

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
 import { PersistentClient } from '../../src-main/index.js';
+import { pickleField } from '../helpers/pickle-field.js';
 import { until } from '../helpers/wait-for.js';
 import { batchRecords } from './crash-batches.js';
 
@@ -66,6 +67,9 @@ describe('checkpoints persisted in the background', () => {
     expect(vectorSeq(dir, seg)).toBe(2153);
     expect(walRows(dir)).toBe(1);
     expect(leftovers(dir)).toEqual([]);
+    // A Rust-era folder: id_to_seq_id written empty, as Rust writes it (docs/format.md §6.7).
+    expect(pickleField(join(dir, seg), 'id_to_label').size).toBe(2148);
+    expect(pickleField(join(dir, seg), 'id_to_seq_id').size).toBe(0);
     const f = ChromaFolder.open(dir);
     try {
       const info = f.collectionInfo({ name: 'bgp' });

@@ -110,9 +110,12 @@ export function prepareVectorPersist(w: FolderWriter, t: VectorTarget): Prepared
     for (const label of idToLabel.values()) checkpointLabels.add(label);
     if (t.space === 'cosine') oldNorms = readRange(path.join(segDir, LENGTH_FILE), 0, oldCur * 4);
   }
-  const idToSeqId = usable ? oldIdToSeqId(segDir) : new Map<string, number>();
+  // Rust never reads or updates id_to_seq_id and writes it empty (docs/format.md §6.7), so in its era
+  // there is nothing to carry forward — and no reason to decode the whole pickle a second time.
+  const keepSeqIds = !w.era.rustCore;
+  const idToSeqId = usable && keepSeqIds ? oldIdToSeqId(segDir) : new Map<string, number>();
   for (const id of idToSeqId.keys()) if (!idToLabel.has(id)) idToSeqId.delete(id);
-  for (const id of idToLabel.keys()) if (!idToSeqId.has(id)) idToSeqId.set(id, base);
+  if (keepSeqIds) for (const id of idToLabel.keys()) if (!idToSeqId.has(id)) idToSeqId.set(id, base);
 
   // Replay the tail on the id map (Chroma's rules), remembering the vectors to set.
   const setVectors = new Map<number, Float32Array>();
@@ -149,7 +152,7 @@ export function prepareVectorPersist(w: FolderWriter, t: VectorTarget): Prepared
       default:
         continue;
     }
-    idToSeqId.set(row.id, row.seqId);
+    if (keepSeqIds) idToSeqId.set(row.id, row.seqId);
   }
 
   const live = new Set(idToLabel.values());
