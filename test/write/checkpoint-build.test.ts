@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InspectorError } from '../../shared/errors.js';
 import { HnswlibIndex } from '../../src-main/engine/hnsw/hnswlib-index.js';
 import { normalizeForStorage } from '../../src-main/engine/hnsw/vector-math.js';
+import { joinStandardIndex, planJoin } from '../../src-main/engine/hnsw/standard-index.js';
 import { runCheckpointBuild } from '../../src-main/engine/write/checkpoint-build.js';
 import type { CheckpointBuildJob } from '../../src-main/engine/write/checkpoint-build-program.js';
 
@@ -25,10 +26,12 @@ function vectors(n: number, seed: number): Float32Array[] {
   return Array.from({ length: n }, () => Float32Array.from({ length: DIM }, rnd));
 }
 
-function job(dir: string, over: Partial<CheckpointBuildJob> & { points: Float32Array[]; firstLabel: number }): Omit<CheckpointBuildJob, 'stop'> {
-  const { points, firstLabel, ...rest } = over;
+/** A build job into `dir/<seg>` (a staging folder made here), from an empty graph unless `source` says otherwise. */
+function job(dir: string, over: Partial<CheckpointBuildJob> & { points: Float32Array[]; firstLabel: number; seg?: string }): Omit<CheckpointBuildJob, 'stop'> {
+  const { points, firstLabel, seg = 'seg', ...rest } = over;
   const flat = new Float32Array(points.length * DIM);
   points.forEach((p, i) => flat.set(p, i * DIM));
+  fs.mkdirSync(path.join(dir, seg), { recursive: true });
   return {
     hnswlibPath,
     space: 'l2',
@@ -39,10 +42,15 @@ function job(dir: string, over: Partial<CheckpointBuildJob> & { points: Float32A
     labels: Float64Array.from(points, (_, i) => firstLabel + i),
     vectors: flat,
     newCount: points.length,
-    dest: path.join(dir, 'built.bin'),
+    dest: path.join(dir, seg, '.standard-index.bin'),
+    stagingDir: path.join(dir, seg),
+    norms: null,
     ...rest,
   };
 }
+
+/** A checkpoint folder's files as hnswlib's single file, joined by the reader's code (standard-index.ts). */
+const joined = (dir: string, seg: string) => joinStandardIndex(dir, seg);
 
 describe('the HNSW build thread (checkpoint-build)', () => {
   let dir: string;
@@ -51,7 +59,7 @@ describe('the HNSW build thread (checkpoint-build)', () => {
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('writes the same index, byte for byte, as hnswlib-node inserting in this thread (fresh, then from it with deletions and replacements)', async () => {
+  it('writes the files of the same index, byte for byte, as hnswlib-node inserting in this thread (fresh, then from them with deletions and replacements)', async () => {
     const first = vectors(600, 1);
     // The reference: hnswlib-node in this thread, as the write engine built checkpoints before.
     const ref = HnswlibIndex.create({ space: 'l2', dim: DIM, M: 8, efConstruction: 40, capacity: first.length });
@@ -59,16 +67,17 @@ describe('the HNSW build thread (checkpoint-build)', () => {
     const refFile = path.join(dir, 'ref.bin');
     await ref.save(refFile);
     await runCheckpointBuild(job(dir, { points: first, firstLabel: 1 }), 'seg');
-    expect(fs.readFileSync(path.join(dir, 'built.bin')).equals(fs.readFileSync(refFile))).toBe(true);
+    expect(joined(dir, 'seg').equals(fs.readFileSync(refFile))).toBe(true);
+    expect(fs.existsSync(path.join(dir, 'seg', '.standard-index.bin'))).toBe(false);
+    // l2 has no norms: length.bin is zeros, one per slot of capacity.
+    expect(fs.readFileSync(path.join(dir, 'seg', 'length.bin')).equals(Buffer.alloc(600 * 4))).toBe(true);
 
-    // Second round from the saved file: delete three labels, replace two vectors, add 200.
+    // Second round from those files: delete three labels, replace two vectors, add 200.
     const more = vectors(200, 2);
     const replaced = vectors(2, 3);
-    const ref2Src = path.join(dir, 'ref2-src.bin');
-    fs.copyFileSync(refFile, ref2Src);
     const lib = createRequire(import.meta.url)('hnswlib-node') as typeof import('hnswlib-node');
     const ref2 = new lib.HierarchicalNSW('l2', DIM);
-    ref2.readIndexSync(ref2Src, false);
+    ref2.readIndexSync(refFile, false);
     for (const l of [5, 77, 300]) ref2.markDelete(l);
     ref2.resizeIndex(ref2.getCurrentCount() + more.length);
     const inserts: [number, Float32Array][] = [[10, replaced[0]!], [11, replaced[1]!], ...more.map((v, i): [number, Float32Array] => [601 + i, v])];
@@ -76,11 +85,22 @@ describe('the HNSW build thread (checkpoint-build)', () => {
     const ref2File = path.join(dir, 'ref2.bin');
     await ref2.writeIndex(ref2File);
 
-    const second = job(dir, { points: inserts.map(([, v]) => v), firstLabel: 0, source: refFile, newCount: more.length, dest: path.join(dir, 'built2.bin') });
+    const plan = planJoin(dir, 'seg');
+    const source = { header: plan.headerBytes, level0File: plan.level0Path, level0Bytes: plan.level0Bytes, linkLists: plan.linkLists, file: path.join(dir, 'joined.bin') };
+    const second = job(dir, { points: inserts.map(([, v]) => v), firstLabel: 0, seg: 'seg2', source, newCount: more.length });
     second.labels = Float64Array.from(inserts, ([l]) => l);
     second.deleteLabels = Float64Array.from([5, 77, 300]);
+    // Norms by label for the new and replaced vectors, the old file's (zeros) for the rest.
+    second.norms = { labels: Float64Array.from([10, 601]), values: Float32Array.from([2.5, 7]), oldLengthFile: path.join(dir, 'seg', 'length.bin'), oldCount: 600 };
     await runCheckpointBuild(second, 'seg');
-    expect(fs.readFileSync(path.join(dir, 'built2.bin')).equals(fs.readFileSync(ref2File))).toBe(true);
+    expect(joined(dir, 'seg2').equals(fs.readFileSync(ref2File))).toBe(true);
+    expect(fs.existsSync(source.file)).toBe(false);
+    const norms = new Float32Array(new Uint8Array(fs.readFileSync(path.join(dir, 'seg2', 'length.bin'))).buffer);
+    // Internal ids: labels 1…600 are 0…599 (label 10 kept its slot 9), 601 is 600.
+    expect(norms[9]).toBe(2.5);
+    expect(norms[600]).toBe(7);
+    expect(norms.reduce((a, b) => a + b, 0)).toBe(9.5);
+    expect(norms.length).toBe(800);
   });
 
   it('leaves this thread free while it inserts: progress and timers arrive before the build is done', async () => {
@@ -101,7 +121,9 @@ describe('the HNSW build thread (checkpoint-build)', () => {
     expect(ticks).toBeGreaterThan(partial.length);
     const lib = createRequire(import.meta.url)('hnswlib-node') as typeof import('hnswlib-node');
     const loaded = new lib.HierarchicalNSW('ip', DIM);
-    loaded.readIndexSync(path.join(dir, 'built.bin'), false);
+    const file = path.join(dir, 'loaded.bin');
+    fs.writeFileSync(file, joined(dir, 'seg'));
+    loaded.readIndexSync(file, false);
     expect(loaded.getCurrentCount()).toBe(6000);
   });
 
@@ -110,11 +132,12 @@ describe('the HNSW build thread (checkpoint-build)', () => {
     const pts = vectors(20000, 5);
     const run = runCheckpointBuild(job(dir, { points: pts, firstLabel: 1 }), 'seg', { signal: ac.signal, progress: () => ac.abort() });
     await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
-    expect(fs.existsSync(path.join(dir, 'built.bin'))).toBe(false);
+    expect(fs.readdirSync(path.join(dir, 'seg'))).toEqual([]);
 
     const garbage = path.join(dir, 'garbage.bin');
     fs.writeFileSync(garbage, Buffer.alloc(64, 7));
-    const bad = runCheckpointBuild(job(dir, { points: vectors(3, 6), firstLabel: 1, source: garbage }), '1f0e-segment');
+    const source = { header: Buffer.alloc(96, 7), level0File: garbage, level0Bytes: 64, linkLists: Buffer.alloc(0), file: path.join(dir, 'garbage-joined.bin') };
+    const bad = runCheckpointBuild(job(dir, { points: vectors(3, 6), firstLabel: 1, source }), '1f0e-segment');
     const err = await bad.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InspectorError);
     expect(err).toMatchObject({ code: 'CORRUPT_HNSW' });

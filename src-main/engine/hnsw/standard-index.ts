@@ -22,7 +22,7 @@ import {
 /** Copy granularity for the streaming writer: bounded memory however large data_level0 is. */
 const COPY_CHUNK_BYTES = 16 * 1024 * 1024;
 
-interface JoinPlan {
+export interface JoinPlan {
   header: HnswHeader;
   headerBytes: Buffer;
   level0Path: string;
@@ -30,7 +30,8 @@ interface JoinPlan {
   linkLists: Buffer;
 }
 
-function planJoin(folderAbsPath: string, segmentRelName: string): JoinPlan {
+/** The parts of the standard single file for a checkpoint, checked (missing files, short level 0, unwalkable link lists). */
+export function planJoin(folderAbsPath: string, segmentRelName: string): JoinPlan {
   const dir = path.join(folderAbsPath, segmentRelName);
   const rel = (name: string) => `${segmentRelName}/${name}`;
   const read = <T>(name: string, fn: () => T): T => {

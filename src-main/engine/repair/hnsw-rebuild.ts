@@ -59,12 +59,12 @@ async function writeIndex(ctx: FixContext, reader: CollectionReader, plan: Vecto
   };
   // The new checkpoint holds every row the WAL still has: Chroma must not replay any of them again.
   const seq = Math.max(state.checkpointSeq, ctx.writer.readSeq(seg.id) ?? 0, walHead(ctx, reader.catalog.topic));
-  const normOf = reader.params.space === 'cosine' ? (_i: number, label: number) => plan.byLabel.get(label)?.norm ?? 0 : null;
+  const norms = reader.params.space === 'cosine' ? { byLabel: new Map([...plan.byLabel].map(([l, v]) => [l, v.norm ?? 0])), oldLengthFile: null, oldCount: 0 } : null;
   const prev = await publishBuiltCheckpoint(
     ctx.dir,
     seg.id,
     graph,
-    normOf,
+    norms,
     {
       dimensionality: dim,
       totalElementsAdded: plan.totalElementsAdded,

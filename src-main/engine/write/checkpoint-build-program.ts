@@ -1,9 +1,11 @@
 /**
- * The hnswlib part of writing an HNSW checkpoint (a persist after writes, a repair's rebuild):
- * load the old graph or start an empty one, mark deletions, insert, save hnswlib's standard
- * single-file index. hnswlib-node inserts one vector at a time and blocks its thread for all of
- * it — seconds for a few thousand vectors into a large graph — so checkpoint-build.ts runs this
- * in a worker thread and the engine's own thread keeps answering meanwhile.
+ * The heavy part of writing an HNSW checkpoint (a persist after writes, a repair's rebuild): join
+ * the old checkpoint's files into hnswlib's single file and load it, or start an empty graph;
+ * mark deletions, insert, save; split the result into Chroma's four files (docs/format.md §6.5).
+ * hnswlib-node inserts one vector at a time and blocks its thread for all of it — seconds for a
+ * few thousand vectors into a large graph — and the files are hundreds of megabytes at a million
+ * vectors, so checkpoint-build.ts runs this in a worker thread and the engine's own thread keeps
+ * answering meanwhile.
  *
  * Self-contained (no imports, hnswlib-node comes in as `lib`): it is sent to the worker as text
  * (`CHECKPOINT_BUILD_PROGRAM`), which runs the same from sources, from dist/ and from the Electron
@@ -17,8 +19,12 @@ export interface CheckpointBuildJob {
   /** hnswlib's space: cosine collections are built in `ip` with unit-normalised vectors (docs/format.md §6.6). */
   space: 'l2' | 'ip';
   dim: number;
-  /** hnswlib's standard single-file index to start from (docs/format.md §6.5), or null for an empty index. */
-  source: string | null;
+  /**
+   * The checkpoint to start from, as the parts of hnswlib's standard single file (docs/format.md
+   * §6.5 join): the 96 header bytes, data_level0.bin's first `level0Bytes`, the link lists. They
+   * are joined into `file` (a private temp file, removed after loading). Null for an empty index.
+   */
+  source: { header: Uint8Array; level0File: string; level0Bytes: number; linkLists: Uint8Array; file: string } | null;
   /** For an empty index: M, ef_construction, the seed (Rust core seeds with 0) and the capacity. */
   fresh: { M: number; efConstruction: number; randomSeed: number; capacity: number };
   /** Labels to mark deleted before inserting (each one present in `source`). */
@@ -28,8 +34,14 @@ export interface CheckpointBuildJob {
   vectors: Float32Array;
   /** How many of `labels` are not in `source` yet: the capacity grows once, by that much. */
   newCount: number;
-  /** Where the standard single-file index is written. */
+  /** Where the standard single-file index is written, then split into `stagingDir` and removed. */
   dest: string;
+  stagingDir: string;
+  /**
+   * length.bin (cosine): each element's norm by its label where given, else the old length.bin's
+   * value at its internal id (below `oldCount`), else 0. Null: zeros (spaces without norms).
+   */
+  norms: { labels: Float64Array; values: Float32Array; oldLengthFile: string | null; oldCount: number } | null;
   /**
    * Int32 × 1, set to 1 to stop between two inserts. A stop is asked, never forced: terminating
    * the thread inside hnswlib-node's native code aborts the whole process (node-addon-api cannot
@@ -44,9 +56,12 @@ export type CheckpointBuildStage = 'load' | 'build';
 /** What the worker posts: progress while inserting, then done, stopped (asked to) or the failure. */
 export type CheckpointBuildMessage =
   | { progress: number; total: number }
-  | { done: true }
+  | { done: true; header: Uint8Array }
   | { stopped: true }
   | { failed: string; stage: CheckpointBuildStage };
+
+type FsApi = typeof import('node:fs');
+type PathApi = typeof import('node:path');
 
 interface HnswlibLike {
   HierarchicalNSW: new (space: string, dim: number) => {
@@ -68,14 +83,61 @@ interface HnswlibLike {
 export async function buildCheckpointIndex(
   job: CheckpointBuildJob,
   lib: HnswlibLike,
+  fs: FsApi,
+  path: PathApi,
   post: (m: CheckpointBuildMessage) => void,
   everyMs = 100,
 ): Promise<void> {
   let stage: CheckpointBuildStage = 'load';
+  // Whole-file writes, fsynced: the staging folder is swapped in as the checkpoint.
+  const writeAll = (fd: number, data: Uint8Array) => {
+    for (let done = 0; done < data.length; ) done += fs.writeSync(fd, data, done, data.length - done);
+  };
+  const writeDurably = (file: string, data: Uint8Array) => {
+    const fd = fs.openSync(file, 'w');
+    try {
+      writeAll(fd, data);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  };
+  const readExactly = (fd: number, buf: Uint8Array, length: number, position: number, what: string) => {
+    for (let done = 0; done < length; ) {
+      const n = fs.readSync(fd, buf, done, length - done, position + done);
+      if (n === 0) throw new Error(`${what} ended early`);
+      done += n;
+    }
+  };
+  const CHUNK = 16 * 1024 * 1024;
   try {
     const index = new lib.HierarchicalNSW(job.space, job.dim);
-    if (job.source) {
-      index.readIndexSync(job.source, false);
+    const src = job.source;
+    if (src) {
+      const out = fs.openSync(src.file, 'wx');
+      try {
+        writeAll(out, src.header);
+        const from = fs.openSync(src.level0File, 'r');
+        try {
+          const chunk = Buffer.allocUnsafe(Math.max(1, Math.min(CHUNK, src.level0Bytes)));
+          for (let done = 0; done < src.level0Bytes; ) {
+            const want = Math.min(chunk.length, src.level0Bytes - done);
+            readExactly(from, chunk, want, done, 'data_level0.bin');
+            writeAll(out, chunk.subarray(0, want));
+            done += want;
+          }
+        } finally {
+          fs.closeSync(from);
+        }
+        writeAll(out, src.linkLists);
+      } finally {
+        fs.closeSync(out);
+      }
+      try {
+        index.readIndexSync(src.file, false);
+      } finally {
+        fs.rmSync(src.file, { force: true });
+      }
     } else {
       const f = job.fresh;
       index.initIndex({ maxElements: f.capacity, m: f.M, efConstruction: f.efConstruction, randomSeed: f.randomSeed, allowReplaceDeleted: false });
@@ -98,7 +160,70 @@ export async function buildCheckpointIndex(
     post({ progress: total, total });
     if (Atomics.load(stop, 0) !== 0) return post({ stopped: true });
     await index.writeIndex(job.dest);
-    post({ done: true });
+
+    // The split (docs/format.md §6.5): header.bin = int32 1 ‖ the 96 header bytes; data_level0.bin
+    // = the level-0 block, padded to max_elements × size as the fork writes it; link_lists.bin = the
+    // rest; length.bin = one float32 norm per internal id, padded to max_elements.
+    const std = fs.openSync(job.dest, 'r');
+    const header = Buffer.alloc(96);
+    try {
+      const total = fs.fstatSync(std).size;
+      readExactly(std, header, 96, 0, 'the saved index');
+      const u64 = (at: number) => Number(header.readBigUInt64LE(at));
+      const [maxElements, cur, size, labelOffset] = [u64(8), u64(16), u64(24), u64(32)];
+      if (size <= 0 || cur > maxElements || labelOffset + 8 > size || total < 96 + cur * size) throw new Error('hnswlib saved an index whose header does not fit it');
+      const headerBin = Buffer.alloc(100);
+      headerBin.writeInt32LE(1, 0);
+      header.copy(headerBin, 4);
+      writeDurably(path.join(job.stagingDir, 'header.bin'), headerBin);
+      const labels = new Float64Array(cur);
+      const out = fs.openSync(path.join(job.stagingDir, 'data_level0.bin'), 'w');
+      try {
+        const perChunk = Math.max(1, Math.floor(CHUNK / size));
+        const chunk = Buffer.allocUnsafe(Math.min(perChunk, Math.max(cur, 1)) * size);
+        for (let first = 0; first < cur; first += perChunk) {
+          const count = Math.min(perChunk, cur - first);
+          readExactly(std, chunk, count * size, 96 + first * size, 'level 0');
+          for (let j = 0; j < count; j++) {
+            const at = j * size + labelOffset;
+            labels[first + j] = chunk.readUInt32LE(at) + chunk.readUInt32LE(at + 4) * 2 ** 32;
+          }
+          writeAll(out, chunk.subarray(0, count * size));
+        }
+        fs.ftruncateSync(out, Math.max(cur, maxElements) * size);
+        fs.fsyncSync(out);
+      } finally {
+        fs.closeSync(out);
+      }
+      const linkStart = 96 + cur * size;
+      const links = Buffer.allocUnsafe(total - linkStart);
+      readExactly(std, links, links.length, linkStart, 'the link lists');
+      writeDurably(path.join(job.stagingDir, 'link_lists.bin'), links);
+      const norms = Buffer.alloc(Math.max(cur, maxElements) * 4);
+      const n = job.norms;
+      if (n) {
+        const byLabel = new Map<number, number>();
+        for (let i = 0; i < n.labels.length; i++) byLabel.set(n.labels[i]!, n.values[i]!);
+        const old = n.oldLengthFile && n.oldCount > 0 ? Buffer.alloc(n.oldCount * 4) : null;
+        if (old) {
+          const fd = fs.openSync(n.oldLengthFile!, 'r');
+          try {
+            readExactly(fd, old, old.length, 0, 'length.bin');
+          } finally {
+            fs.closeSync(fd);
+          }
+        }
+        for (let i = 0; i < cur; i++) {
+          const given = byLabel.get(labels[i]!);
+          norms.writeFloatLE(given ?? (old && i < n.oldCount ? old.readFloatLE(i * 4) : 0), i * 4);
+        }
+      }
+      writeDurably(path.join(job.stagingDir, 'length.bin'), norms);
+    } finally {
+      fs.closeSync(std);
+    }
+    fs.rmSync(job.dest, { force: true });
+    post({ done: true, header });
   } catch (err) {
     post({ failed: err instanceof Error ? err.message : String(err), stage });
   }
@@ -106,5 +231,5 @@ export async function buildCheckpointIndex(
 
 export const CHECKPOINT_BUILD_PROGRAM = `
 const { parentPort, workerData } = require('node:worker_threads');
-(${buildCheckpointIndex.toString()})(workerData, require(workerData.hnswlibPath), (m) => parentPort.postMessage(m));
+(${buildCheckpointIndex.toString()})(workerData, require(workerData.hnswlibPath), require('node:fs'), require('node:path'), (m) => parentPort.postMessage(m));
 `;

@@ -6,10 +6,11 @@ import { Worker } from 'node:worker_threads';
 import type { Space } from '../../../shared/models.js';
 import { InspectorError } from '../../../shared/errors.js';
 import { cancelled } from '../backup/task.js';
-import { writeStandardIndexFile } from '../hnsw/standard-index.js';
+import { HNSW_HEADER_BYTES, parseHnswHeader } from '../hnsw/header.js';
+import { planJoin } from '../hnsw/standard-index.js';
 import { normalizeForStorage } from '../hnsw/vector-math.js';
 import { CHECKPOINT_BUILD_PROGRAM, type CheckpointBuildJob, type CheckpointBuildMessage } from './checkpoint-build-program.js';
-import { splitStandardIndex, writePickleFile } from './index-files.js';
+import { writePickleFile } from './index-files.js';
 import { writePersistentDataPickle, type PersistentDataFields } from './pickle-writer.js';
 import { createStagingDir, publishSegmentFolder, removeFolder } from './segment-swap.js';
 
@@ -50,7 +51,7 @@ function checkLabel(label: number): void {
  * rejects once it has (so the caller can remove what it was writing into); it is never
  * terminated from outside (see CheckpointBuildJob.stop).
  */
-export function runCheckpointBuild(job: Omit<CheckpointBuildJob, 'stop'>, segmentRelName: string, opts: BuildOptions = {}): Promise<void> {
+export function runCheckpointBuild(job: Omit<CheckpointBuildJob, 'stop'>, segmentRelName: string, opts: BuildOptions = {}): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     if (opts.signal?.aborted) return reject(cancelled());
     const stop = new SharedArrayBuffer(4);
@@ -67,7 +68,7 @@ export function runCheckpointBuild(job: Omit<CheckpointBuildJob, 'stop'>, segmen
     worker.on('message', (m: CheckpointBuildMessage) => {
       if ('progress' in m) {
         if (!opts.signal?.aborted) opts.progress?.(m.progress, m.total);
-      } else if ('done' in m) finish(() => (opts.signal?.aborted ? reject(cancelled()) : resolve()));
+      } else if ('done' in m) finish(() => (opts.signal?.aborted ? reject(cancelled()) : resolve(m.header)));
       else if ('stopped' in m) finish(() => reject(cancelled()));
       else if (m.stage === 'load') {
         // hnswlib re-checks the layout ("Index seems to be corrupted or unsupported").
@@ -79,20 +80,28 @@ export function runCheckpointBuild(job: Omit<CheckpointBuildJob, 'stop'>, segmen
   });
 }
 
+/** length.bin's norms (cosine): by label where given, else the old length.bin's value at the element's internal id (below `oldCount`). */
+export interface NormSource {
+  byLabel: ReadonlyMap<number, number>;
+  oldLengthFile: string | null;
+  oldCount: number;
+}
+
 /**
  * Builds the graph `plan` describes in a worker thread and writes it as a checkpoint folder
  * (docs/format.md §6.5 split, §6.7 pickle): the four files and the Python-form pickle, each
  * fsynced, in a staging folder beside the segment's, whose path it returns (publishSegmentFolder
- * then swaps it in, docs/format.md §8.3). `normOf` gives each element's cosine norm (null for
- * spaces without norms). A usable checkpoint is joined into hnswlib's single file in a private
- * temp dir under os.tmpdir() (never inside the Chroma folder), for hnswlib to load. On failure
- * nothing is left behind.
+ * then swaps it in, docs/format.md §8.3). `norms` gives length.bin (null: zeros, for spaces
+ * without norms). A usable checkpoint is joined into hnswlib's single file in a private temp dir
+ * under os.tmpdir() (never inside the Chroma folder), for hnswlib to load. The files are checked
+ * and their parts read before the first await, so they are the segment's files as of the call.
+ * On failure nothing is left behind.
  */
 export async function stageBuiltCheckpoint(
   dir: string,
   segmentId: string,
   plan: GraphPlan,
-  normOf: ((internalId: number, label: number) => number) | null,
+  norms: NormSource | null,
   pickle: PersistentDataFields,
   opts: BuildOptions = {},
 ): Promise<string> {
@@ -105,29 +114,39 @@ export async function stageBuiltCheckpoint(
     labels[i] = label;
     vectors.set(plan.space === 'cosine' && plan.vectorForm === 'original' ? normalizeForStorage(vector) : vector, i * plan.dim);
   });
+  const join = plan.base === 'checkpoint' ? planJoin(dir, segmentId) : null;
   const staging = createStagingDir(dir, segmentId);
-  const tmpDir = plan.base === 'checkpoint' ? fs.mkdtempSync(path.join(os.tmpdir(), 'chroma-inspector-hnsw-')) : null;
+  const tmpDir = join ? fs.mkdtempSync(path.join(os.tmpdir(), 'chroma-inspector-hnsw-')) : null;
   try {
-    const source = tmpDir ? path.join(tmpDir, 'index.bin') : null;
-    if (source) writeStandardIndexFile(dir, segmentId, source);
-    const standard = path.join(staging, '.standard-index.bin');
     const fresh = plan.base === 'checkpoint' ? { M: 16, efConstruction: 100 } : plan.base;
     const job: Omit<CheckpointBuildJob, 'stop'> = {
       hnswlibPath: createRequire(import.meta.url).resolve('hnswlib-node'),
       space: plan.space === 'cosine' ? 'ip' : plan.space,
       dim: plan.dim,
-      source,
+      source:
+        join && tmpDir
+          ? { header: join.headerBytes, level0File: join.level0Path, level0Bytes: join.level0Bytes, linkLists: join.linkLists, file: path.join(tmpDir, 'index.bin') }
+          : null,
       fresh: { ...fresh, randomSeed: 0, capacity: Math.max(MIN_CAPACITY, plan.newCount) },
       deleteLabels: Float64Array.from(plan.deleteLabels),
       labels,
       vectors,
       newCount: plan.newCount,
-      dest: standard,
+      dest: path.join(staging, '.standard-index.bin'),
+      stagingDir: staging,
+      norms: norms && {
+        labels: Float64Array.from(norms.byLabel.keys()),
+        values: Float32Array.from(norms.byLabel.values()),
+        oldLengthFile: norms.oldLengthFile,
+        oldCount: norms.oldCount,
+      },
     };
-    await runCheckpointBuild(job, segmentId, opts);
-    if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
-    splitStandardIndex(standard, staging, normOf);
-    fs.rmSync(standard);
+    const header = await runCheckpointBuild(job, segmentId, opts);
+    // What hnswlib saved is checked as any checkpoint's header is.
+    const headerBin = Buffer.alloc(HNSW_HEADER_BYTES);
+    headerBin.writeInt32LE(1, 0);
+    headerBin.set(header, 4);
+    parseHnswHeader(headerBin, `${segmentId}/header.bin (written)`);
     writePickleFile(staging, writePersistentDataPickle(pickle));
     return staging;
   } catch (err) {
@@ -143,9 +162,9 @@ export async function publishBuiltCheckpoint(
   dir: string,
   segmentId: string,
   plan: GraphPlan,
-  normOf: ((internalId: number, label: number) => number) | null,
+  norms: NormSource | null,
   pickle: PersistentDataFields,
   opts: BuildOptions = {},
 ): Promise<string | null> {
-  return publishSegmentFolder(dir, segmentId, await stageBuiltCheckpoint(dir, segmentId, plan, normOf, pickle, opts));
+  return publishSegmentFolder(dir, segmentId, await stageBuiltCheckpoint(dir, segmentId, plan, norms, pickle, opts));
 }

@@ -5,11 +5,11 @@ import { readCheckpoint, readHeaderOnly, type CheckpointResult, DISCARD_VECTORS 
 import { scanLevel0 } from '../hnsw/level0-scan.js';
 import { readPickle } from '../hnsw/pickle-reader.js';
 import { PickleObject, isPickleDict, type PickleValue } from '../hnsw/pickle-values.js';
-import { DATA_LEVEL0_FILE, LENGTH_FILE, PICKLE_FILE, readRange } from '../hnsw/segment-files.js';
+import { DATA_LEVEL0_FILE, LENGTH_FILE, PICKLE_FILE } from '../hnsw/segment-files.js';
 import { norm32 } from '../hnsw/vector-math.js';
 import { readWalTail } from '../wal/read-wal.js';
 import type { FolderWriter } from './folder-writer.js';
-import { stageBuiltCheckpoint, type BuildOptions, type GraphPlan } from './checkpoint-build.js';
+import { stageBuiltCheckpoint, type BuildOptions, type GraphPlan, type NormSource } from './checkpoint-build.js';
 import type { PersistentDataFields } from './pickle-writer.js';
 import { publishSegmentFolder, removeFolder } from './segment-swap.js';
 import { purgeWal, type PurgeTarget } from './wal-purge.js';
@@ -71,7 +71,7 @@ export async function persistVectorSegment(w: FolderWriter, t: VectorTarget): Pr
 export interface PreparedPersist {
   target: VectorTarget;
   plan: GraphPlan;
-  normOf: ((internalId: number, label: number) => number) | null;
+  norms: NormSource | null;
   pickle: PersistentDataFields;
   /** The last WAL seq the new checkpoint holds. */
   lastSeq: number;
@@ -96,7 +96,6 @@ export function prepareVectorPersist(w: FolderWriter, t: VectorTarget): Prepared
   const idToLabel = usable ? new Map(cp.idToLabel) : new Map<string, number>();
   let next = 1;
   let oldCur = 0;
-  let oldNorms: Buffer | null = null;
   const checkpointLabels = new Set<number>();
   if (usable) {
     const header = cp.header!;
@@ -108,7 +107,6 @@ export function prepareVectorPersist(w: FolderWriter, t: VectorTarget): Prepared
     for (const label of scan.deletedLabels) maxLabel = Math.max(maxLabel, label);
     next = maxLabel + 1;
     for (const label of idToLabel.values()) checkpointLabels.add(label);
-    if (t.space === 'cosine') oldNorms = readRange(path.join(segDir, LENGTH_FILE), 0, oldCur * 4);
   }
   // Rust never reads or updates id_to_seq_id and writes it empty (docs/format.md §6.7), so in its era
   // there is nothing to carry forward — and no reason to decode the whole pickle a second time.
@@ -157,12 +155,13 @@ export function prepareVectorPersist(w: FolderWriter, t: VectorTarget): Prepared
 
   const live = new Set(idToLabel.values());
   const toSet = [...setVectors.keys()].filter((l) => live.has(l)).sort((a, b) => a - b);
-  const normOf =
+  // length.bin: new vectors' norms; the others keep theirs, by internal id (labels never move).
+  const norms: NormSource | null =
     t.space === 'cosine'
-      ? (i: number, label: number) => {
-          const v = setVectors.get(label);
-          if (v) return norm32(v);
-          return oldNorms && i < oldCur ? oldNorms.readFloatLE(i * 4) : 0;
+      ? {
+          byLabel: new Map(toSet.map((label) => [label, norm32(setVectors.get(label)!)])),
+          oldLengthFile: usable ? path.join(segDir, LENGTH_FILE) : null,
+          oldCount: oldCur,
         }
       : null;
   const plan: GraphPlan = {
@@ -178,7 +177,7 @@ export function prepareVectorPersist(w: FolderWriter, t: VectorTarget): Prepared
   return {
     target: t,
     plan,
-    normOf,
+    norms,
     pickle: { dimensionality: t.dimension, totalElementsAdded: next - 1, maxSeqId: lastSeq, idToLabel, idToSeqId },
     lastSeq,
   };
@@ -190,7 +189,7 @@ export function prepareVectorPersist(w: FolderWriter, t: VectorTarget): Prepared
  * of the segment may publish until this one has. Returns the staging folder.
  */
 export function stageVectorPersist(w: FolderWriter, p: PreparedPersist, opts: BuildOptions = {}): Promise<string> {
-  return stageBuiltCheckpoint(w.dir, p.target.vectorSegmentId, p.plan, p.normOf, p.pickle, opts);
+  return stageBuiltCheckpoint(w.dir, p.target.vectorSegmentId, p.plan, p.norms, p.pickle, opts);
 }
 
 /** The last part: the staging folder replaces the segment folder, then the vector max_seq_id moves and the WAL is purged. */
