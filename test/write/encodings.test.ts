@@ -80,7 +80,8 @@ describe('index_metadata.pickle writer (Python class form, docs/format.md §6.7)
     const idToLabel = new Map<string, number>();
     const idToSeqId = new Map<string, number>();
     for (let i = 1; i <= 2500; i++) {
-      const id = i === 7 ? 'x'.repeat(300) : i === 8 ? 'ümlaut-日本-🙂' : `id-${i}`;
+      // 85 three-byte chars are 255 bytes (the longest SHORT_BINUNICODE); 86 need BINUNICODE.
+      const id = i === 7 ? 'x'.repeat(300) : i === 8 ? 'ümlaut-日本-🙂' : i === 10 ? 'あ'.repeat(85) : i === 11 ? 'あ'.repeat(86) : i === 12 ? '🙂'.repeat(42) : `id-${i}`;
       idToLabel.set(id, i * 3);
       idToSeqId.set(id, i === 9 ? 2 ** 33 : 70000 + i);
     }

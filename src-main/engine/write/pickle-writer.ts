@@ -62,6 +62,16 @@ class PickleBuffer {
   }
 
   str(s: string) {
+    // Up to 3 UTF-8 bytes per UTF-16 unit: a string this short fits SHORT_BINUNICODE whatever it
+    // holds, and is encoded straight into the buffer (ids are short; this runs once per id).
+    if (s.length <= 85) {
+      this.ensure(2 + 3 * s.length);
+      const n = this.current.write(s, this.pos + 2, 'utf8');
+      this.current[this.pos] = OP.SHORT_BINUNICODE;
+      this.current[this.pos + 1] = n;
+      this.pos += 2 + n;
+      return;
+    }
     const utf8 = Buffer.from(s, 'utf8');
     if (utf8.length < 256) {
       this.byte(OP.SHORT_BINUNICODE);
@@ -90,10 +100,10 @@ class PickleBuffer {
       this.byte(n & 0xff);
       this.byte(n >> 8);
     } else if (n >= -(2 ** 31) && n < 2 ** 31) {
-      this.byte(OP.BININT);
-      const b = Buffer.allocUnsafe(4);
-      b.writeInt32LE(n);
-      this.bytes(b);
+      this.ensure(5);
+      this.current[this.pos] = OP.BININT;
+      this.current.writeInt32LE(n, this.pos + 1);
+      this.pos += 5;
     } else {
       // LONG1: little-endian two's complement, shortest form.
       let v = BigInt(n);
