@@ -100,6 +100,36 @@ describe('checkpoints persisted in the background', () => {
     await client.close();
   });
 
+  it('a build that fails leaves nothing in the folder and says so; the rows wait in the WAL for the next persist', async () => {
+    const dir = fresh();
+    const client = new PersistentClient({ path: dir });
+    const col = await client.createCollection({ name: 'bgp', configuration: { hnsw: { sync_threshold: 100 } }, embeddingFunction: null });
+    const seg = vectorSegment(dir, 'bgp');
+    await col.add(batchRecords(1, 150));
+    await until(() => vectorSeq(dir, seg) === 150, 'the first checkpoint');
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on('warning', onWarning);
+    const tmp = process.env.TMPDIR;
+    // The next build joins the checkpoint in a temp folder, which cannot be made now.
+    process.env.TMPDIR = join(dir, 'no-such-folder');
+    try {
+      await col.add(batchRecords(2, 150));
+      await until(() => warnings.length > 0, 'the warning');
+    } finally {
+      if (tmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = tmp;
+      process.off('warning', onWarning);
+    }
+    expect(warnings[0]).toMatch(new RegExp(`could not persist the HNSW checkpoint of segment ${seg}`));
+    expect(leftovers(dir)).toEqual([]);
+    expect(vectorSeq(dir, seg)).toBe(150);
+    expect(await col.count()).toBe(300);
+    await client.close();
+    expect(vectorSeq(dir, seg)).toBe(300);
+    expect(leftovers(dir)).toEqual([]);
+  });
+
   it('a collection deleted while its checkpoint builds: the build is dropped and nothing is left behind', async () => {
     const dir = fresh();
     const client = new PersistentClient({ path: dir });

@@ -2,13 +2,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { InspectorError } from '../../shared/errors.js';
 import { HnswlibIndex } from '../../src-main/engine/hnsw/hnswlib-index.js';
 import { normalizeForStorage } from '../../src-main/engine/hnsw/vector-math.js';
 import { joinStandardIndex, planJoin } from '../../src-main/engine/hnsw/standard-index.js';
 import { runCheckpointBuild } from '../../src-main/engine/write/checkpoint-build.js';
 import type { CheckpointBuildJob } from '../../src-main/engine/write/checkpoint-build-program.js';
+import { bundleEntry } from '../helpers/bundle-entry.js';
+import { repoRoot } from '../helpers/paths.js';
 
 const DIM = 24;
 const hnswlibPath = createRequire(import.meta.url).resolve('hnswlib-node');
@@ -27,7 +30,7 @@ function vectors(n: number, seed: number): Float32Array[] {
 }
 
 /** A build job into `dir/<seg>` (a staging folder made here), from an empty graph unless `source` says otherwise. */
-function job(dir: string, over: Partial<CheckpointBuildJob> & { points: Float32Array[]; firstLabel: number; seg?: string }): Omit<CheckpointBuildJob, 'stop'> {
+function job(dir: string, over: Partial<CheckpointBuildJob> & { points: Float32Array[]; firstLabel: number; seg?: string }): Omit<CheckpointBuildJob, 'stop' | 'guard'> {
   const { points, firstLabel, seg = 'seg', ...rest } = over;
   const flat = new Float32Array(points.length * DIM);
   points.forEach((p, i) => flat.set(p, i * DIM));
@@ -142,5 +145,37 @@ describe('the HNSW build thread (checkpoint-build)', () => {
     expect(err).toBeInstanceOf(InspectorError);
     expect(err).toMatchObject({ code: 'CORRUPT_HNSW' });
     expect((err as Error).message).toMatch(/^1f0e-segment: hnswlib could not load the checkpoint/);
+  });
+});
+
+describe('the HNSW build and the thread it runs from', () => {
+  let child: string;
+  beforeAll(async () => {
+    child = (await bundleEntry(path.join(repoRoot, 'test', 'write', 'build-thread-child.ts'))).file;
+  }, 60_000);
+
+  it('a process that exits while its build thread is inside hnswlib-node exits cleanly (it would otherwise abort)', () => {
+    const run = spawnSync(process.execPath, [child, 'exit'], { encoding: 'utf8', timeout: 120_000 });
+    expect(run.stderr).not.toMatch(/FATAL/);
+    expect(run.signal).toBeNull();
+    expect(run.status).toBe(0);
+  });
+
+  it('a thread inserting into hnswlib-node is terminated cleanly once its native-call flags say it is out (the serve pool\u2019s way)', () => {
+    const run = spawnSync(process.execPath, [child, 'terminate'], { encoding: 'utf8', timeout: 120_000 });
+    expect(run.stderr).not.toMatch(/FATAL/);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('terminated');
+  });
+
+  it('from a worker thread (a serve engine), the build runs in that thread in slices: its timers keep running', () => {
+    const run = spawnSync(process.execPath, [child, 'in-thread'], { encoding: 'utf8', timeout: 120_000 });
+    expect(run.status).toBe(0);
+    const out = JSON.parse(run.stdout.trim()) as { ticks: number; progress: number; bytes: number };
+    // A timer turn per slice (built in one go, the 1 ms timer would run once, at the start).
+    expect(out.progress).toBeGreaterThan(10);
+    expect(out.ticks).toBeGreaterThanOrEqual(out.progress - 1);
+    // header.bin, data_level0.bin (20,000 × (4 + 32·4 + 32·4 + 8)), length.bin, link_lists.bin.
+    expect(out.bytes).toBeGreaterThan(100 + 20_000 * 268 + 20_000 * 4);
   });
 });

@@ -6,6 +6,7 @@ import type { HierarchicalNSW } from 'hnswlib-node';
 import type { Space } from '../../../shared/models.js';
 import { InspectorError } from '../../../shared/errors.js';
 import type { CheckpointResult } from './checkpoint.js';
+import { guardedNative } from '../util/native-guard.js';
 import { writeStandardIndexFile } from './standard-index.js';
 import type { SearchHit, VectorIndex } from './vector-index.js';
 import { checkQueryDimension, compareHits, normalizeForStorage, normalizeQuery, type VectorLike } from './vector-math.js';
@@ -99,7 +100,7 @@ export class HnswlibIndex implements VectorIndex {
       const file = path.join(tmpDir, 'index.bin');
       writeStandardIndexFile(folderAbsPath, segmentRelName, file);
       try {
-        index.readIndexSync(file, false);
+        guardedNative(() => index.readIndexSync(file, false));
       } catch (err) {
         // hnswlib re-checks the layout ("Index seems to be corrupted or unsupported").
         const why = (err as Error).message;
@@ -112,7 +113,7 @@ export class HnswlibIndex implements VectorIndex {
     }
     for (const label of checkpoint.phantomLabels) {
       checkLabel(label);
-      index.markDelete(label);
+      guardedNative(() => index.markDelete(label));
     }
     const live = new Set(checkpoint.idToLabel.values());
     const out = new HnswlibIndex(index, opts.space, header.dim, live, opts.efSearch ?? 100);
@@ -122,8 +123,8 @@ export class HnswlibIndex implements VectorIndex {
 
   /** Makes room for `extra` new labels with one resize, instead of growing during the tail replay. */
   reserve(extra: number): void {
-    const needed = this.index.getCurrentCount() + extra;
-    if (needed > this.index.getMaxElements()) this.index.resizeIndex(needed);
+    const needed = guardedNative(() => this.index.getCurrentCount()) + extra;
+    if (needed > this.index.getMaxElements()) guardedNative(() => this.index.resizeIndex(needed));
   }
 
   /** Adds a new label or replaces a live one's vector, from the ORIGINAL vector. */
@@ -139,10 +140,11 @@ export class HnswlibIndex implements VectorIndex {
   upsertStored(label: number, stored: Float32Array): void {
     checkLabel(label);
     checkQueryDimension(stored, this.dim);
-    if (!this.live.has(label) && this.index.getCurrentCount() >= this.index.getMaxElements()) {
-      this.index.resizeIndex(Math.max(MIN_CAPACITY, this.index.getMaxElements() * 2));
+    if (!this.live.has(label) && guardedNative(() => this.index.getCurrentCount() >= this.index.getMaxElements())) {
+      guardedNative(() => this.index.resizeIndex(Math.max(MIN_CAPACITY, this.index.getMaxElements() * 2)));
     }
-    this.index.addPoint(Array.from(stored), label);
+    const point = Array.from(stored);
+    guardedNative(() => this.index.addPoint(point, label));
     this.live.add(label);
   }
 
@@ -153,7 +155,7 @@ export class HnswlibIndex implements VectorIndex {
 
   delete(label: number): boolean {
     if (!this.live.has(label)) return false;
-    this.index.markDelete(label);
+    guardedNative(() => this.index.markDelete(label));
     this.live.delete(label);
     return true;
   }
@@ -172,8 +174,9 @@ export class HnswlibIndex implements VectorIndex {
     const limit = Math.min(Math.max(0, Math.floor(k)), this.live.size);
     if (limit === 0) return [];
     const q = this.space === 'cosine' ? normalizeQuery(query) : query;
-    this.index.setEf(Math.max(this.efSearch, limit));
-    const res = allowed ? this.index.searchKnn(Array.from(q), limit, allowed) : this.index.searchKnn(Array.from(q), limit);
+    guardedNative(() => this.index.setEf(Math.max(this.efSearch, limit)));
+    const point = Array.from(q);
+    const res = guardedNative(() => (allowed ? this.index.searchKnn(point, limit, allowed) : this.index.searchKnn(point, limit)));
     const hits: SearchHit[] = res.neighbors.map((label, i) => ({ label, distance: Math.fround(res.distances[i]!) }));
     // hnswlib's heap leaves equal distances in no defined order; Chroma reports them by label.
     return hits.sort(compareHits);

@@ -70,7 +70,8 @@ async function writeIndex(ctx: FixContext, reader: CollectionReader, plan: Vecto
       totalElementsAdded: plan.totalElementsAdded,
       maxSeqId: seq,
       idToLabel: plan.idToLabel,
-      idToSeqId: new Map([...plan.idToLabel.keys()].map((id) => [id, seq])),
+      // Python keeps a seq per id; Rust writes none (docs/format.md §6.7).
+      idToSeqId: ctx.writer.era.rustCore ? new Map() : new Map([...plan.idToLabel.keys()].map((id) => [id, seq])),
     },
     { signal: ctx.signal, progress: (done, total) => ctx.say(`hnsw-rebuild: ${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} vectors indexed`) },
   );

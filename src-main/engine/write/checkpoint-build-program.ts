@@ -42,12 +42,14 @@ export interface CheckpointBuildJob {
    * value at its internal id (below `oldCount`), else 0. Null: zeros (spaces without norms).
    */
   norms: { labels: Float64Array; values: Float32Array; oldLengthFile: string | null; oldCount: number } | null;
-  /**
-   * Int32 × 1, set to 1 to stop between two inserts. A stop is asked, never forced: terminating
-   * the thread inside hnswlib-node's native code aborts the whole process (node-addon-api cannot
-   * throw into a terminating isolate).
-   */
+  /** Int32 × 1: set to 1 to cancel this build before its next call into hnswlib-node. */
   stop: SharedArrayBuffer;
+  /**
+   * The running thread's native-call flags (engine/util/native-guard.ts: [0] termination is
+   * coming, [1] inside a call), so that whoever may terminate it (a process exit, the serve pool)
+   * waits until it is out of hnswlib-node, whose native code aborts the process when cut.
+   */
+  guard: SharedArrayBuffer;
 }
 
 /** Where a build stopped: loading the source (the files are damaged) or later (anything else). */
@@ -72,13 +74,14 @@ interface HnswlibLike {
     getMaxElements(): number;
     resizeIndex(n: number): void;
     addPoint(point: number[], label: number): void;
-    writeIndex(file: string): Promise<boolean>;
+    writeIndexSync(file: string): void;
   };
 }
 
 /**
  * Runs one build; `post` gets progress about every `everyMs` and the outcome. Every failure is
- * posted (never thrown), so the worker always answers.
+ * posted (never thrown), so the caller always gets an answer. `pause`, when given (a build in the
+ * engine's own thread), is awaited every `everyMs` so the thread's other work goes on.
  */
 export async function buildCheckpointIndex(
   job: CheckpointBuildJob,
@@ -87,8 +90,26 @@ export async function buildCheckpointIndex(
   path: PathApi,
   post: (m: CheckpointBuildMessage) => void,
   everyMs = 100,
+  pause: (() => Promise<void>) | null = null,
 ): Promise<void> {
   let stage: CheckpointBuildStage = 'load';
+  const cancel = new Int32Array(job.stop);
+  const flags = new Int32Array(job.guard);
+  const STOPPED = { stopped: true };
+  // Every call into hnswlib-node goes through here (the protocol of engine/util/native-guard.ts):
+  // marked, and refused once a cancel or a termination is coming.
+  const native = <T>(call: () => T): T => {
+    Atomics.store(flags, 1, 1);
+    if (Atomics.load(cancel, 0) !== 0 || Atomics.load(flags, 0) !== 0) {
+      Atomics.store(flags, 1, 0);
+      throw STOPPED;
+    }
+    try {
+      return call();
+    } finally {
+      Atomics.store(flags, 1, 0);
+    }
+  };
   // Whole-file writes, fsynced: the staging folder is swapped in as the checkpoint.
   const writeAll = (fd: number, data: Uint8Array) => {
     for (let done = 0; done < data.length; ) done += fs.writeSync(fd, data, done, data.length - done);
@@ -111,7 +132,7 @@ export async function buildCheckpointIndex(
   };
   const CHUNK = 16 * 1024 * 1024;
   try {
-    const index = new lib.HierarchicalNSW(job.space, job.dim);
+    const index = native(() => new lib.HierarchicalNSW(job.space, job.dim));
     const src = job.source;
     if (src) {
       const out = fs.openSync(src.file, 'wx');
@@ -134,32 +155,33 @@ export async function buildCheckpointIndex(
         fs.closeSync(out);
       }
       try {
-        index.readIndexSync(src.file, false);
+        native(() => index.readIndexSync(src.file, false));
       } finally {
         fs.rmSync(src.file, { force: true });
       }
     } else {
       const f = job.fresh;
-      index.initIndex({ maxElements: f.capacity, m: f.M, efConstruction: f.efConstruction, randomSeed: f.randomSeed, allowReplaceDeleted: false });
+      native(() => index.initIndex({ maxElements: f.capacity, m: f.M, efConstruction: f.efConstruction, randomSeed: f.randomSeed, allowReplaceDeleted: false }));
     }
     stage = 'build';
-    for (let i = 0; i < job.deleteLabels.length; i++) index.markDelete(job.deleteLabels[i]!);
-    const needed = index.getCurrentCount() + job.newCount;
-    if (needed > index.getMaxElements()) index.resizeIndex(needed);
+    native(() => {
+      for (let i = 0; i < job.deleteLabels.length; i++) index.markDelete(job.deleteLabels[i]!);
+      const needed = index.getCurrentCount() + job.newCount;
+      if (needed > index.getMaxElements()) index.resizeIndex(needed);
+    });
     const total = job.labels.length;
-    const stop = new Int32Array(job.stop);
     let last = Date.now();
     for (let i = 0; i < total; i++) {
-      if (Atomics.load(stop, 0) !== 0) return post({ stopped: true });
-      index.addPoint(Array.from(job.vectors.subarray(i * job.dim, (i + 1) * job.dim)), job.labels[i]!);
+      const point = Array.from(job.vectors.subarray(i * job.dim, (i + 1) * job.dim));
+      native(() => index.addPoint(point, job.labels[i]!));
       if (Date.now() - last >= everyMs) {
-        last = Date.now();
         post({ progress: i + 1, total });
+        if (pause) await pause();
+        last = Date.now();
       }
     }
     post({ progress: total, total });
-    if (Atomics.load(stop, 0) !== 0) return post({ stopped: true });
-    await index.writeIndex(job.dest);
+    native(() => index.writeIndexSync(job.dest));
 
     // The split (docs/format.md §6.5): header.bin = int32 1 ‖ the 96 header bytes; data_level0.bin
     // = the level-0 block, padded to max_elements × size as the fork writes it; link_lists.bin = the
@@ -225,6 +247,7 @@ export async function buildCheckpointIndex(
     fs.rmSync(job.dest, { force: true });
     post({ done: true, header });
   } catch (err) {
+    if (err === STOPPED) return post({ stopped: true });
     post({ failed: err instanceof Error ? err.message : String(err), stage });
   }
 }

@@ -2,14 +2,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+import { Worker, isMainThread } from 'node:worker_threads';
 import type { Space } from '../../../shared/models.js';
 import { InspectorError } from '../../../shared/errors.js';
 import { cancelled } from '../backup/task.js';
 import { HNSW_HEADER_BYTES, parseHnswHeader } from '../hnsw/header.js';
 import { planJoin } from '../hnsw/standard-index.js';
 import { normalizeForStorage } from '../hnsw/vector-math.js';
-import { CHECKPOINT_BUILD_PROGRAM, type CheckpointBuildJob, type CheckpointBuildMessage } from './checkpoint-build-program.js';
+import { NATIVE_GUARD_BYTES, quiesceNative, threadNativeGuard } from '../util/native-guard.js';
+import { CHECKPOINT_BUILD_PROGRAM, buildCheckpointIndex, type CheckpointBuildJob, type CheckpointBuildMessage } from './checkpoint-build-program.js';
 import { writePickleFile } from './index-files.js';
 import { writePersistentDataPickle, type PersistentDataFields } from './pickle-writer.js';
 import { createStagingDir, publishSegmentFolder, removeFolder } from './segment-swap.js';
@@ -46,26 +47,52 @@ function checkLabel(label: number): void {
   }
 }
 
+/** The native-call flags of builds under way in worker threads (CheckpointBuildJob.guard). */
+const running = new Set<SharedArrayBuffer>();
+let exitGuarded = false;
+
 /**
- * Runs the job in a worker thread. A cancel asks the thread to stop at its next insert and
- * rejects once it has (so the caller can remove what it was writing into); it is never
- * terminated from outside (see CheckpointBuildJob.stop).
+ * A process that exits while a build thread is inside hnswlib-node would abort (see
+ * engine/util/native-guard.ts): on exit, every build thread is told to make no further call and
+ * the exit waits, up to EXIT_WAIT_MS, until none is inside one (one insert, or the save). The
+ * rows stay in the WAL; the staging folder is removed by the next writer.
  */
-export function runCheckpointBuild(job: Omit<CheckpointBuildJob, 'stop'>, segmentRelName: string, opts: BuildOptions = {}): Promise<Uint8Array> {
+const EXIT_WAIT_MS = 30_000;
+function guardExit(): void {
+  if (exitGuarded) return;
+  exitGuarded = true;
+  process.on('exit', () => {
+    const end = Date.now() + EXIT_WAIT_MS;
+    for (const guard of running) quiesceNative(guard, Math.max(0, end - Date.now()));
+  });
+}
+
+/**
+ * Runs the job: in a worker thread when called from a process's main thread (the engine of an
+ * embedded client or the CLI), so hnswlib's inserts use another core; in the calling thread, in
+ * slices that yield to its other work, when that is itself a worker (the serve pool's engines: a
+ * thread the pool may terminate would take a nested build thread with it, inside hnswlib-node).
+ * A cancel asks the build to stop before its next call into hnswlib-node and rejects once it has
+ * (so the caller can remove what it was writing into). Resolves with the saved index's header.
+ */
+export function runCheckpointBuild(job: Omit<CheckpointBuildJob, 'stop' | 'guard'>, segmentRelName: string, opts: BuildOptions = {}): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     if (opts.signal?.aborted) return reject(cancelled());
     const stop = new SharedArrayBuffer(4);
-    const worker = new Worker(CHECKPOINT_BUILD_PROGRAM, { eval: true, workerData: { ...job, stop } });
+    const flags = new Int32Array(stop);
+    // In this thread, its own flags (which the serve pool watches); in a build thread, flags of its own.
+    const guard = isMainThread ? new SharedArrayBuffer(NATIVE_GUARD_BYTES) : threadNativeGuard();
     let settled = false;
     const finish = (fn: () => void) => {
       if (settled) return;
       settled = true;
+      running.delete(guard);
       opts.signal?.removeEventListener('abort', onAbort);
       fn();
     };
-    const onAbort = () => Atomics.store(new Int32Array(stop), 0, 1);
+    const onAbort = () => Atomics.store(flags, 0, 1);
     opts.signal?.addEventListener('abort', onAbort);
-    worker.on('message', (m: CheckpointBuildMessage) => {
+    const onMessage = (m: CheckpointBuildMessage) => {
       if ('progress' in m) {
         if (!opts.signal?.aborted) opts.progress?.(m.progress, m.total);
       } else if ('done' in m) finish(() => (opts.signal?.aborted ? reject(cancelled()) : resolve(m.header)));
@@ -74,11 +101,25 @@ export function runCheckpointBuild(job: Omit<CheckpointBuildJob, 'stop'>, segmen
         // hnswlib re-checks the layout ("Index seems to be corrupted or unsupported").
         finish(() => reject(new InspectorError('CORRUPT_HNSW', `${segmentRelName}: hnswlib could not load the checkpoint: ${m.failed}`, { file: segmentRelName })));
       } else finish(() => reject(new InspectorError('INTERNAL', `${segmentRelName}: building the HNSW index failed: ${m.failed}`)));
-    });
+    };
+    if (!isMainThread) {
+      const lib = createRequire(import.meta.url)(job.hnswlibPath) as Parameters<typeof buildCheckpointIndex>[1];
+      const pause = () => new Promise<void>((r) => setImmediate(r));
+      void buildCheckpointIndex({ ...job, stop, guard }, lib, fs, path, onMessage, SLICE_MS, pause);
+      return;
+    }
+    guardExit();
+    running.add(guard);
+    // The vectors move to the thread rather than being copied (nothing here reads them again).
+    const worker = new Worker(CHECKPOINT_BUILD_PROGRAM, { eval: true, workerData: { ...job, stop, guard }, transferList: [job.vectors.buffer as ArrayBuffer, job.labels.buffer as ArrayBuffer] });
+    worker.on('message', onMessage);
     worker.on('error', (e: Error) => finish(() => reject(new InspectorError('INTERNAL', `${segmentRelName}: the HNSW build thread failed: ${e.message}`))));
     worker.on('exit', (code) => finish(() => reject(new InspectorError('INTERNAL', `${segmentRelName}: the HNSW build thread stopped (exit ${code}) before its index was saved`))));
   });
 }
+
+/** In the calling thread, how long a slice of inserts runs before the thread's other work gets a turn. */
+const SLICE_MS = 50;
 
 /** length.bin's norms (cosine): by label where given, else the old length.bin's value at the element's internal id (below `oldCount`). */
 export interface NormSource {
@@ -115,11 +156,12 @@ export async function stageBuiltCheckpoint(
     vectors.set(plan.space === 'cosine' && plan.vectorForm === 'original' ? normalizeForStorage(vector) : vector, i * plan.dim);
   });
   const join = plan.base === 'checkpoint' ? planJoin(dir, segmentId) : null;
-  const staging = createStagingDir(dir, segmentId);
   const tmpDir = join ? fs.mkdtempSync(path.join(os.tmpdir(), 'chroma-inspector-hnsw-')) : null;
+  let staging: string | null = null;
   try {
+    staging = createStagingDir(dir, segmentId);
     const fresh = plan.base === 'checkpoint' ? { M: 16, efConstruction: 100 } : plan.base;
-    const job: Omit<CheckpointBuildJob, 'stop'> = {
+    const job: Omit<CheckpointBuildJob, 'stop' | 'guard'> = {
       hnswlibPath: createRequire(import.meta.url).resolve('hnswlib-node'),
       space: plan.space === 'cosine' ? 'ip' : plan.space,
       dim: plan.dim,

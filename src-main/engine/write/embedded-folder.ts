@@ -42,7 +42,7 @@ export class EmbeddedFolder {
   private readonly checkpointSeqs = new Map<string, number>();
   /** Checkpoints being built after a write, by vector segment: at most one each (see startPersist). */
   private readonly building = new Map<string, BackgroundPersist>();
-  /** Moves when collections or the whole folder are removed: a build begun before is then dropped. */
+  /** Moves when the builds under way are dropped (close without flushing): a build begun before is not swapped in. */
   private generation = 0;
 
   private constructor(
@@ -165,8 +165,9 @@ export class EmbeddedFolder {
     }
     if (!prepared) return;
     this.checkpointSeqs.delete(seg);
-    const job: BackgroundPersist = { prepared, generation: this.generation, outcome: null, settled: null as unknown as Promise<void> };
-    job.settled = stageVectorPersist(this.writer, prepared).then(
+    const abort = new AbortController();
+    const job: BackgroundPersist = { prepared, generation: this.generation, abort, outcome: null, settled: null as unknown as Promise<void> };
+    job.settled = stageVectorPersist(this.writer, prepared, { signal: abort.signal }).then(
       (staging) => void (job.outcome = { staging }),
       (error: unknown) => void (job.outcome = { error }),
     );
@@ -177,32 +178,41 @@ export class EmbeddedFolder {
     });
   }
 
-  /** Swaps in every checkpoint whose build has finished (called at the start of each call, in the queue). */
+  /**
+   * Swaps in every checkpoint whose build has finished (called at the start of each call, in the
+   * queue). Never throws: what goes wrong is the checkpoint's problem, not the call's (the WAL
+   * still holds the rows), and is reported as a warning.
+   */
   private publishBuilt(): void {
     for (const [seg, job] of this.building) {
       if (!job.outcome) continue;
       this.building.delete(seg);
       const outcome = job.outcome;
+      // Dropped, or its collection was deleted meanwhile (segment ids are never reused).
+      const wanted = job.generation === this.generation && this.reader.catalog.collections.some((c) => c.vectorSegment?.id === seg);
       if ('error' in outcome) {
-        if (job.generation === this.generation) persistFailed(seg, outcome.error);
-        continue;
-      }
-      if (job.generation !== this.generation || !this.reader.catalog.collections.some((c) => c.vectorSegment?.id === seg)) {
-        removeFolder(outcome.staging);
+        if (wanted) persistFailed(seg, outcome.error);
         continue;
       }
       try {
-        publishVectorPersist(this.writer, job.prepared, outcome.staging);
+        if (!wanted) {
+          removeFolder(outcome.staging);
+          continue;
+        }
+        try {
+          publishVectorPersist(this.writer, job.prepared, outcome.staging);
+        } catch (err) {
+          removeFolder(outcome.staging);
+          throw err;
+        }
+        this.checkpointSeqs.delete(seg);
+        this.refresh();
+        // Rows written during the build: the next persist starts now rather than at the next write.
+        const c = this.reader.catalog.collections.find((x) => x.vectorSegment?.id === seg);
+        if (c) this.persistIfDue(c, job.prepared.target.dimension);
       } catch (err) {
-        removeFolder(outcome.staging);
         persistFailed(seg, err);
-        continue;
       }
-      this.checkpointSeqs.delete(seg);
-      this.refresh();
-      // Rows written during the build: the next persist starts now rather than at the next write.
-      const c = this.reader.catalog.collections.find((x) => x.vectorSegment?.id === seg);
-      if (c) this.persistIfDue(c, job.prepared.target.dimension);
     }
   }
 
@@ -219,6 +229,7 @@ export class EmbeddedFolder {
   /** Waits for every background build and removes what it staged, unpublished (the WAL keeps the rows). */
   private async dropBuilds(): Promise<void> {
     this.generation++;
+    for (const job of this.building.values()) job.abort.abort();
     await this.settleBuilds();
   }
 
@@ -252,7 +263,6 @@ export class EmbeddedFolder {
   }
 
   deleteCollection(collectionId: string): void {
-    this.generation++;
     sysdb.deleteCollection(this.writer, collectionId);
     this.refresh();
   }
@@ -275,14 +285,12 @@ export class EmbeddedFolder {
   }
 
   deleteDatabase(tenant: string, name: string): void {
-    this.generation++;
     const folders = sysdb.deleteDatabase(this.writer, tenant, name);
     for (const f of folders) rmSync(f, { recursive: true, force: true });
     this.refresh();
   }
 
   reset(): void {
-    this.generation++;
     sysdb.resetFolder(this.writer);
     this.checkpointSeqs.clear();
     this.refresh();
@@ -316,6 +324,8 @@ export class EmbeddedFolder {
 interface BackgroundPersist {
   prepared: PreparedPersist;
   generation: number;
+  /** Stops the build before its next insert (close without flushing). */
+  abort: AbortController;
   /** Set once the build has finished: the staging folder, or why it failed. */
   outcome: { staging: string } | { error: unknown } | null;
   settled: Promise<void>;

@@ -7,6 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createDispatcher } from '../dispatcher.js';
 import { EngineService } from '../engine-service.js';
+import { setThreadNativeGuard } from '../../engine/util/native-guard.js';
 import { READY, SHUTDOWN, setupFromEnv, type WorkerSetup } from './worker-setup.js';
 
 interface Carrier {
@@ -71,6 +72,7 @@ async function carrier(): Promise<Carrier> {
 }
 
 const setup: WorkerSetup = parentPort ? ((workerData as WorkerSetup | undefined) ?? { defaultFolder: null, roots: null }) : setupFromEnv(process.env);
+if (setup.nativeGuard) setThreadNativeGuard(setup.nativeGuard);
 const channel = await carrier();
 const service = new EngineService({ defaultFolder: setup.defaultFolder, roots: setup.roots, servers: setup.servers ?? null });
 const session = createDispatcher(service.handlers())((m) => channel.send(m));

@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import type { ServerMessage } from '../../../shared/protocol.js';
 import { resolve } from 'node:path';
+import { NATIVE_GUARD_BYTES, quiesceNative } from '../../engine/util/native-guard.js';
 import { READY, SHUTDOWN, engineProcessEnv, type WorkerSetup } from './worker-setup.js';
 
 /**
@@ -37,8 +38,17 @@ export type StartEngine = (kind: 'thread' | 'process', entry: string, setup: Wor
 export const startPoolEngine: StartEngine = (kind, entry, setup, events) =>
   kind === 'thread' ? startThread(entry, setup, events) : startProcess(entry, setup, events);
 
+/** How long the pool waits for a thread to leave hnswlib-node's native code before terminating it anyway. */
+const NATIVE_EXIT_WAIT_MS = 5_000;
+
 function startThread(entry: string, setup: WorkerSetup, events: PoolEngineEvents): PoolEngine {
-  const worker = new Worker(resolve(entry), { workerData: setup });
+  const nativeGuard = new SharedArrayBuffer(NATIVE_GUARD_BYTES);
+  const worker = new Worker(resolve(entry), { workerData: { ...setup, nativeGuard } });
+  // Cut inside hnswlib-node, the thread would abort the whole process (engine/util/native-guard.ts).
+  const terminate = () => {
+    quiesceNative(nativeGuard, NATIVE_EXIT_WAIT_MS);
+    void worker.terminate();
+  };
   let stopping = false;
   let exited = false;
   const ended = new Promise<void>((done) => worker.once('exit', () => done()));
@@ -62,13 +72,13 @@ function startThread(entry: string, setup: WorkerSetup, events: PoolEngineEvents
     },
     kill: () => {
       stopping = true;
-      void worker.terminate();
+      terminate();
     },
     shutdown: async (graceMs) => {
       stopping = true;
       if (exited) return;
       worker.postMessage(SHUTDOWN);
-      const timer = setTimeout(() => void worker.terminate(), graceMs);
+      const timer = setTimeout(terminate, graceMs);
       await ended;
       clearTimeout(timer);
     },

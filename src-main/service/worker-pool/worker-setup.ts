@@ -7,6 +7,8 @@ export interface WorkerSetup {
   roots: readonly string[] | null;
   /** Which servers clients may open (EngineServiceOptions.servers); absent: any. */
   servers?: ServerPolicy | null;
+  /** A thread engine's native-call flags (engine/util/native-guard.ts), which the pool waits on before terminating it. */
+  nativeGuard?: SharedArrayBuffer;
 }
 
 /** The pool's request to close every folder and end; not a protocol message, so never a call. */
