@@ -30,12 +30,17 @@ const walRows = (dir: string) => one(dir, 'SELECT count(*) AS n FROM embeddings_
 /** Staging and previous-checkpoint folders a persist leaves only while it runs. */
 const leftovers = (dir: string) => readdirSync(dir).filter((n) => /\.(next|prev)-/.test(n));
 
+/** A new folder with one collection persisted every 100 rows, and its vector segment's id. */
+async function openCollection(name: string) {
+  const dir = fresh();
+  const client = new PersistentClient({ path: dir });
+  const col = await client.createCollection({ name, configuration: { hnsw: { sync_threshold: 100 } }, embeddingFunction: null });
+  return { dir, client, col, seg: vectorSegment(dir, name) };
+}
+
 describe('checkpoints persisted in the background', () => {
   it('a write returns while its checkpoint builds; reads see its rows from the WAL; the checkpoint is swapped in by itself', async () => {
-    const dir = fresh();
-    const client = new PersistentClient({ path: dir });
-    const col = await client.createCollection({ name: 'bgp', configuration: { hnsw: { sync_threshold: 100 } }, embeddingFunction: null });
-    const seg = vectorSegment(dir, 'bgp');
+    const { dir, client, col, seg } = await openCollection('bgp');
     await col.add(batchRecords(1, 60));
     const second = batchRecords(2, 3000);
     await col.add(second);
@@ -55,10 +60,7 @@ describe('checkpoints persisted in the background', () => {
   });
 
   it('rows written during a build wait for the next persist; close() persists them and leaves nothing behind', async () => {
-    const dir = fresh();
-    const client = new PersistentClient({ path: dir });
-    const col = await client.createCollection({ name: 'bgp', configuration: { hnsw: { sync_threshold: 100 } }, embeddingFunction: null });
-    const seg = vectorSegment(dir, 'bgp');
+    const { dir, client, col, seg } = await openCollection('bgp');
     await col.add(batchRecords(1, 2000));
     await col.add(batchRecords(2, 150));
     await col.delete({ ids: ['b1-r0', 'b2-r0'] });
@@ -87,10 +89,7 @@ describe('checkpoints persisted in the background', () => {
   });
 
   it('rows written during a build over sync_threshold start the next persist once it is swapped in, with no further call', async () => {
-    const dir = fresh();
-    const client = new PersistentClient({ path: dir });
-    const col = await client.createCollection({ name: 'bgp', configuration: { hnsw: { sync_threshold: 100 } }, embeddingFunction: null });
-    const seg = vectorSegment(dir, 'bgp');
+    const { dir, client, col, seg } = await openCollection('bgp');
     await col.add(batchRecords(1, 2000));
     await col.add(batchRecords(2, 150));
     expect(vectorSeq(dir, seg)).toBe(0);
@@ -101,10 +100,7 @@ describe('checkpoints persisted in the background', () => {
   });
 
   it('a build that fails leaves nothing in the folder and says so; the rows wait in the WAL for the next persist', async () => {
-    const dir = fresh();
-    const client = new PersistentClient({ path: dir });
-    const col = await client.createCollection({ name: 'bgp', configuration: { hnsw: { sync_threshold: 100 } }, embeddingFunction: null });
-    const seg = vectorSegment(dir, 'bgp');
+    const { dir, client, col, seg } = await openCollection('bgp');
     await col.add(batchRecords(1, 150));
     await until(() => vectorSeq(dir, seg) === 150, 'the first checkpoint');
     const warnings: string[] = [];
@@ -131,10 +127,7 @@ describe('checkpoints persisted in the background', () => {
   });
 
   it('a collection deleted while its checkpoint builds: the build is dropped and nothing is left behind', async () => {
-    const dir = fresh();
-    const client = new PersistentClient({ path: dir });
-    const col = await client.createCollection({ name: 'gone', configuration: { hnsw: { sync_threshold: 100 } }, embeddingFunction: null });
-    const seg = vectorSegment(dir, 'gone');
+    const { dir, client, col, seg } = await openCollection('gone');
     await col.add(batchRecords(1, 3000));
     await client.deleteCollection({ name: 'gone' });
     const keep = await client.createCollection({ name: 'kept', embeddingFunction: null });
