@@ -226,7 +226,8 @@ describe.skipIf(problem !== null)('a Chroma server as the source', () => {
       await s.page.getByTestId('open-folder-screen').waitFor();
       // Only a server is recent: the server form comes first.
       await s.page.getByTestId('recent-server').first().click();
-      await expect(s.page.getByTestId('server-auth-kind').inputValue()).resolves.toBe('headers');
+      // The entry reaches the form after its secret is looked up (asynchronously): wait for it.
+      await expect.poll(() => s.page.getByTestId('server-auth-kind').inputValue(), { timeout: 10_000 }).toBe('headers');
       await expect(s.page.getByTestId('server-url').inputValue()).resolves.toBe(chroma.url);
       await expect(s.page.getByTestId('server-headers').inputValue()).resolves.toBe('');
       await s.page.getByTestId('server-headers').fill(JSON.stringify({ 'X-Inspector-E2E': SECRET }));
