@@ -149,7 +149,8 @@ export class EmbeddedFolder {
 
   /**
    * Persists a checkpoint without holding up the calls that follow: the tail is read now (in the
-   * calling write's turn), the graph is built in a worker thread while later calls run, and the
+   * calling write's turn), the graph is built while later calls run (in a worker thread, or in
+   * slices of this one in a serve engine: write/checkpoint-build.ts), and the
    * new folder is swapped in at the start of the first call after it is ready (publishBuilt), or
    * by itself when none comes. Reads meanwhile see the old checkpoint and the WAL above it, as a
    * fresh process would. One build per segment at a time: rows written meanwhile wait for the next.
@@ -231,11 +232,6 @@ export class EmbeddedFolder {
     this.generation++;
     for (const job of this.building.values()) job.abort.abort();
     await this.settleBuilds();
-  }
-
-  /** Whether a checkpoint is being built in the background (for tests and status). */
-  get persisting(): boolean {
-    return this.building.size > 0;
   }
 
   private async persist(target: VectorTarget): Promise<void> {
