@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import type { FixStepReport } from '../../../shared/models.js';
 import type { CollectionReader } from '../collection/collection-reader.js';
 import { vectorProblems } from '../collection/vector-coverage.js';
-import { publishBuiltCheckpoint, type GraphPlan } from '../write/checkpoint-build.js';
-import { removeFolder } from '../write/segment-swap.js';
+import { stageBuiltCheckpoint, type GraphPlan } from '../write/checkpoint-build.js';
+import { publishSegmentFolder, removeFolder } from '../write/segment-swap.js';
 import { count, emptyReport, forEachCollection, writeEraOrSkip, type FixContext } from './fix-step.js';
 import { planVectors, type VectorPlan } from './vector-plan.js';
 
@@ -60,7 +60,7 @@ async function writeIndex(ctx: FixContext, reader: CollectionReader, plan: Vecto
   // The new checkpoint holds every row the WAL still has: Chroma must not replay any of them again.
   const seq = Math.max(state.checkpointSeq, ctx.writer.readSeq(seg.id) ?? 0, walHead(ctx, reader.catalog.topic));
   const norms = reader.params.space === 'cosine' ? { byLabel: new Map([...plan.byLabel].map(([l, v]) => [l, v.norm ?? 0])), oldLengthFile: null, oldCount: 0 } : null;
-  const prev = await publishBuiltCheckpoint(
+  const staging = await stageBuiltCheckpoint(
     ctx.dir,
     seg.id,
     graph,
@@ -75,6 +75,7 @@ async function writeIndex(ctx: FixContext, reader: CollectionReader, plan: Vecto
     },
     { signal: ctx.signal, progress: (done, total) => ctx.say(`hnsw-rebuild: ${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} vectors indexed`) },
   );
+  const prev = publishSegmentFolder(ctx.dir, seg.id, staging);
   ctx.writer.immediate(() => ctx.writer.setSeq(seg.id, seq));
   removeFolder(prev);
   return seq;

@@ -13,7 +13,7 @@ import { NATIVE_GUARD_BYTES, quiesceNative, threadNativeGuard } from '../util/na
 import { CHECKPOINT_BUILD_PROGRAM, buildCheckpointIndex, type CheckpointBuildJob, type CheckpointBuildMessage } from './checkpoint-build-program.js';
 import { writePickleFile } from './index-files.js';
 import { writePersistentDataPickle, type PersistentDataFields } from './pickle-writer.js';
-import { createStagingDir, publishSegmentFolder, removeFolder } from './segment-swap.js';
+import { createStagingDir, removeFolder } from './segment-swap.js';
 
 /** hnswlib-node passes labels as uint32. */
 const MAX_LABEL = 0xffffffff;
@@ -197,16 +197,4 @@ export async function stageBuiltCheckpoint(
   } finally {
     if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
   }
-}
-
-/** Builds and swaps in the checkpoint (stageBuiltCheckpoint, then publishSegmentFolder); returns the previous folder, to remove once max_seq_id moved. */
-export async function publishBuiltCheckpoint(
-  dir: string,
-  segmentId: string,
-  plan: GraphPlan,
-  norms: NormSource | null,
-  pickle: PersistentDataFields,
-  opts: BuildOptions = {},
-): Promise<string | null> {
-  return publishSegmentFolder(dir, segmentId, await stageBuiltCheckpoint(dir, segmentId, plan, norms, pickle, opts));
 }
