@@ -200,12 +200,7 @@ export class EmbeddedFolder {
           removeFolder(outcome.staging);
           continue;
         }
-        try {
-          publishVectorPersist(this.writer, job.prepared, outcome.staging);
-        } catch (err) {
-          removeFolder(outcome.staging);
-          throw err;
-        }
+        publishVectorPersist(this.writer, job.prepared, outcome.staging);
         this.checkpointSeqs.delete(seg);
         this.refresh();
         // Rows written during the build: the next persist starts now rather than at the next write.

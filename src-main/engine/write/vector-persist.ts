@@ -192,10 +192,16 @@ export function stageVectorPersist(w: FolderWriter, p: PreparedPersist, opts: Bu
   return stageBuiltCheckpoint(w.dir, p.target.vectorSegmentId, p.plan, p.norms, p.pickle, opts);
 }
 
-/** The last part: the staging folder replaces the segment folder, then the vector max_seq_id moves and the WAL is purged. */
+/** The last part: the staging folder replaces the segment folder (or is removed when it cannot), then the vector max_seq_id moves and the WAL is purged. */
 export function publishVectorPersist(w: FolderWriter, p: PreparedPersist, staging: string): void {
   const t = p.target;
-  const prev = publishSegmentFolder(w.dir, t.vectorSegmentId, staging);
+  let prev: string | null;
+  try {
+    prev = publishSegmentFolder(w.dir, t.vectorSegmentId, staging);
+  } catch (err) {
+    removeFolder(staging);
+    throw err;
+  }
   w.immediate(() => {
     w.setSeq(t.vectorSegmentId, p.lastSeq);
     purgeWal(w, t);
