@@ -27,7 +27,7 @@ export interface HnswlibOptions {
 /** hnswlib-node passes labels and sizes as uint32. */
 const MAX_LABEL = 0xffffffff;
 /** Rust core's minimum capacity (docs/format.md §6.8). */
-const MIN_CAPACITY = 100;
+export const MIN_CAPACITY = 100;
 
 let hnswlibModule: HnswlibModule | null = null;
 
@@ -40,7 +40,8 @@ function loadHnswlib(): HnswlibModule {
   return hnswlibModule;
 }
 
-function checkLabel(label: number): void {
+/** Labels must fit hnswlib-node's uint32. */
+export function checkLabel(label: number): void {
   if (!Number.isInteger(label) || label < 0 || label > MAX_LABEL) {
     throw new InspectorError('INTERNAL', `label ${label} is outside the range hnswlib-node supports (0…${MAX_LABEL})`);
   }
@@ -124,7 +125,7 @@ export class HnswlibIndex implements VectorIndex {
   /** Makes room for `extra` new labels with one resize, instead of growing during the tail replay. */
   reserve(extra: number): void {
     const needed = guardedNative(() => this.index.getCurrentCount()) + extra;
-    if (needed > this.index.getMaxElements()) guardedNative(() => this.index.resizeIndex(needed));
+    if (needed > guardedNative(() => this.index.getMaxElements())) guardedNative(() => this.index.resizeIndex(needed));
   }
 
   /** Adds a new label or replaces a live one's vector, from the ORIGINAL vector. */

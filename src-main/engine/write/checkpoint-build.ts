@@ -7,6 +7,7 @@ import type { Space } from '../../../shared/models.js';
 import { InspectorError } from '../../../shared/errors.js';
 import { cancelled } from '../backup/task.js';
 import { HNSW_HEADER_BYTES, parseHnswHeader } from '../hnsw/header.js';
+import { MIN_CAPACITY, checkLabel } from '../hnsw/hnswlib-index.js';
 import { planJoin } from '../hnsw/standard-index.js';
 import { normalizeForStorage } from '../hnsw/vector-math.js';
 import { NATIVE_GUARD_BYTES, quiesceNative, threadNativeGuard } from '../util/native-guard.js';
@@ -14,11 +15,6 @@ import { CHECKPOINT_BUILD_PROGRAM, buildCheckpointIndex, type CheckpointBuildJob
 import { writePickleFile } from './index-files.js';
 import { writePersistentDataPickle, type PersistentDataFields } from './pickle-writer.js';
 import { createStagingDir, removeFolder } from './segment-swap.js';
-
-/** hnswlib-node passes labels as uint32. */
-const MAX_LABEL = 0xffffffff;
-/** Rust core's minimum capacity (docs/format.md §6.8). */
-const MIN_CAPACITY = 100;
 
 /** A new checkpoint's graph: the segment's current one with changes, or a fresh one. */
 export interface GraphPlan {
@@ -39,12 +35,6 @@ export interface BuildOptions {
   signal?: AbortSignal;
   /** Vectors inserted so far, of `total`. */
   progress?: (done: number, total: number) => void;
-}
-
-function checkLabel(label: number): void {
-  if (!Number.isInteger(label) || label < 0 || label > MAX_LABEL) {
-    throw new InspectorError('INTERNAL', `label ${label} is outside the range hnswlib-node supports (0…${MAX_LABEL})`);
-  }
 }
 
 /** The native-call flags of builds under way in worker threads (CheckpointBuildJob.guard). */
@@ -160,6 +150,7 @@ export async function stageBuiltCheckpoint(
   let staging: string | null = null;
   try {
     staging = createStagingDir(dir, segmentId);
+    // From a checkpoint, M and ef_construction come from its header; these are then unused.
     const fresh = plan.base === 'checkpoint' ? { M: 16, efConstruction: 100 } : plan.base;
     const job: Omit<CheckpointBuildJob, 'stop' | 'guard'> = {
       hnswlibPath: createRequire(import.meta.url).resolve('hnswlib-node'),
