@@ -30,6 +30,13 @@ beforeAll(() => {
 });
 
 describe('the build output electron-builder packs', () => {
+  it('has the parallel-insert addon npm install built, which the app packs (native/build/Release)', () => {
+    const built = walk('native/build/Release').filter((f) => /^native\/build\/Release\/[^/]+\.node$/.test(f));
+    expect(built).toContain('native/build/Release/chroma_inspector_hnsw.node');
+    expect(built.every(inApp)).toBe(true);
+  });
+
+
   it('has the main entry, the preload, both engine hosts and the engine worker they run, inside the app', () => {
     for (const p of [config.extraMetadata.main, 'dist/electron/preload.cjs', 'dist/electron/engine-host.js', 'dist/electron/engine-node-host.js', 'dist/engine-worker.js', 'dist-renderer/index.html']) {
       expect(existsSync(join(root, p)), p).toBe(true);

@@ -102,6 +102,14 @@ describe('the installed npm package', () => {
     expect(packedFiles.filter((p) => p.endsWith('.map') || p.startsWith('dist/electron/'))).toEqual([]);
   });
 
+  it('builds the parallel-insert addon from the sources it ships, at install (docs/native.md)', async () => {
+    expect(packedFiles).toEqual(expect.arrayContaining(['native/binding.gyp', 'native/hnsw-parallel.cc', 'native/build.mjs']));
+    expect(packedFiles.filter((p) => p.startsWith('native/build/'))).toEqual([]);
+    const addon = join(installed, 'native', 'build', 'Release', 'chroma_inspector_hnsw.node');
+    const api = ok(await run(process.execPath, ['-p', `require(${JSON.stringify(addon)}).apiVersion`], installDir, 60_000), 'loading the installed addon');
+    expect(api.trim()).toBe('1');
+  });
+
   it('installs without Electron', () => {
     expect(existsSync(join(installed, 'dist', 'cli.js'))).toBe(true);
     expect(existsSync(join(installDir, 'node_modules', 'electron'))).toBe(false);

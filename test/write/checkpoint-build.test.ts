@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { InspectorError } from '../../shared/errors.js';
 import { HnswlibIndex } from '../../src-main/engine/hnsw/hnswlib-index.js';
+import { parallelInsert } from '../../src-main/engine/hnsw/parallel-insert.js';
 import { normalizeForStorage } from '../../src-main/engine/hnsw/vector-math.js';
 import { joinStandardIndex, planJoin } from '../../src-main/engine/hnsw/standard-index.js';
 import { runCheckpointBuild } from '../../src-main/engine/write/checkpoint-build.js';
@@ -15,6 +16,21 @@ import { repoRoot } from '../helpers/paths.js';
 
 const DIM = 24;
 const hnswlibPath = createRequire(import.meta.url).resolve('hnswlib-node');
+type Lib = typeof import('hnswlib-node');
+const hnswlib = () => createRequire(import.meta.url)('hnswlib-node') as Lib;
+
+/** Our addon's path (it is built by npm install; parallel-insert.test.ts fails where it is not). */
+function addon(build: 'path' | 'baseline' = 'path'): string {
+  const p = parallelInsert();
+  if (!p.available) throw new Error(p.reason);
+  return p[build];
+}
+/** The two ways a build inserts: hnswlib-node one at a time, and our addon (here on one thread). */
+const INSERTERS = [
+  ['hnswlib-node', () => null],
+  // Its baseline build: the AVX2 one computes distances in another order, so its graph differs in places.
+  ['our addon on one thread', () => ({ path: addon('baseline'), threads: 1 })],
+] as const;
 
 /** Deterministic vectors (mulberry32), so both builds insert the same points in the same order. */
 function vectors(n: number, seed: number): Float32Array[] {
@@ -37,6 +53,7 @@ function job(dir: string, over: Partial<CheckpointBuildJob> & { points: Float32A
   fs.mkdirSync(path.join(dir, seg), { recursive: true });
   return {
     hnswlibPath,
+    parallel: null,
     space: 'l2',
     dim: DIM,
     source: null,
@@ -52,6 +69,9 @@ function job(dir: string, over: Partial<CheckpointBuildJob> & { points: Float32A
   };
 }
 
+/** Enough inserts that even two threads take several progress intervals. */
+const N_FREE = 20_000;
+
 /** A checkpoint folder's files as hnswlib's single file, joined by the reader's code (standard-index.ts). */
 const joined = (dir: string, seg: string) => joinStandardIndex(dir, seg);
 
@@ -62,14 +82,15 @@ describe('the HNSW build thread (checkpoint-build)', () => {
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('writes the files of the same index, byte for byte, as hnswlib-node inserting in this thread (fresh, then from them with deletions and replacements)', async () => {
+  it.each(INSERTERS)('through %s, writes the files of the same index, byte for byte, as hnswlib-node inserting in this thread (fresh, then from them with deletions and replacements)', async (_, inserter) => {
+    const parallel = inserter();
     const first = vectors(600, 1);
     // The reference: hnswlib-node in this thread, as the write engine built checkpoints before.
     const ref = HnswlibIndex.create({ space: 'l2', dim: DIM, M: 8, efConstruction: 40, capacity: first.length });
     first.forEach((v, i) => ref.upsertStored(i + 1, v));
     const refFile = path.join(dir, 'ref.bin');
     await ref.save(refFile);
-    await runCheckpointBuild(job(dir, { points: first, firstLabel: 1 }), 'seg');
+    await runCheckpointBuild(job(dir, { points: first, firstLabel: 1, parallel }), 'seg');
     expect(joined(dir, 'seg').equals(fs.readFileSync(refFile))).toBe(true);
     expect(fs.existsSync(path.join(dir, 'seg', '.standard-index.bin'))).toBe(false);
     // l2 has no norms: length.bin is zeros, one per slot of capacity.
@@ -78,8 +99,7 @@ describe('the HNSW build thread (checkpoint-build)', () => {
     // Second round from those files: delete three labels, replace two vectors, add 200.
     const more = vectors(200, 2);
     const replaced = vectors(2, 3);
-    const lib = createRequire(import.meta.url)('hnswlib-node') as typeof import('hnswlib-node');
-    const ref2 = new lib.HierarchicalNSW('l2', DIM);
+    const ref2 = new (hnswlib().HierarchicalNSW)('l2', DIM);
     ref2.readIndexSync(refFile, false);
     for (const l of [5, 77, 300]) ref2.markDelete(l);
     ref2.resizeIndex(ref2.getCurrentCount() + more.length);
@@ -90,7 +110,7 @@ describe('the HNSW build thread (checkpoint-build)', () => {
 
     const plan = planJoin(dir, 'seg');
     const source = { header: plan.headerBytes, level0File: plan.level0Path, level0Bytes: plan.level0Bytes, linkLists: plan.linkLists, file: path.join(dir, 'joined.bin') };
-    const second = job(dir, { points: inserts.map(([, v]) => v), firstLabel: 0, seg: 'seg2', source, newCount: more.length });
+    const second = job(dir, { points: inserts.map(([, v]) => v), firstLabel: 0, seg: 'seg2', source, newCount: more.length, parallel });
     second.labels = Float64Array.from(inserts, ([l]) => l);
     second.deleteLabels = Float64Array.from([5, 77, 300]);
     // Norms by label for the new and replaced vectors, the old file's (zeros) for the rest.
@@ -106,7 +126,7 @@ describe('the HNSW build thread (checkpoint-build)', () => {
     expect(norms.length).toBe(800);
   });
 
-  it('leaves this thread free while it inserts: progress and timers arrive before the build is done', async () => {
+  it.each([...INSERTERS, ['our addon on two threads', () => ({ path: addon(), threads: 2 })] as const])('through %s, leaves this thread free while it inserts: progress and timers arrive before the build is done', async (_, inserter) => {
     let ticks = 0;
     let running = true;
     const tick = () => {
@@ -115,27 +135,79 @@ describe('the HNSW build thread (checkpoint-build)', () => {
     };
     setTimeout(tick, 1);
     const seen: [number, number][] = [];
-    const cosine = vectors(6000, 4).map((v) => normalizeForStorage(v));
-    await runCheckpointBuild({ ...job(dir, { points: cosine, firstLabel: 1 }), space: 'ip' }, 'seg', { progress: (d, t) => seen.push([d, t]) });
+    const cosine = vectors(N_FREE, 4).map((v) => normalizeForStorage(v));
+    await runCheckpointBuild({ ...job(dir, { points: cosine, firstLabel: 1, parallel: inserter() }), space: 'ip' }, 'seg', { progress: (d, t) => seen.push([d, t]) });
     running = false;
     const partial = seen.filter(([d, t]) => d < t);
     expect(partial.length).toBeGreaterThan(0);
-    expect(seen.at(-1)).toEqual([6000, 6000]);
+    expect(seen.at(-1)).toEqual([N_FREE, N_FREE]);
     expect(ticks).toBeGreaterThan(partial.length);
-    const lib = createRequire(import.meta.url)('hnswlib-node') as typeof import('hnswlib-node');
-    const loaded = new lib.HierarchicalNSW('ip', DIM);
+    const loaded = new (hnswlib().HierarchicalNSW)('ip', DIM);
     const file = path.join(dir, 'loaded.bin');
     fs.writeFileSync(file, joined(dir, 'seg'));
     loaded.readIndexSync(file, false);
-    expect(loaded.getCurrentCount()).toBe(6000);
+    expect(loaded.getCurrentCount()).toBe(N_FREE);
   });
 
-  it('a cancel stops the thread and rejects with CANCELLED; a file hnswlib cannot load is CORRUPT_HNSW naming the segment', async () => {
-    const ac = new AbortController();
-    const pts = vectors(20000, 5);
-    const run = runCheckpointBuild(job(dir, { points: pts, firstLabel: 1 }), 'seg', { signal: ac.signal, progress: () => ac.abort() });
-    await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
-    expect(fs.readdirSync(path.join(dir, 'seg'))).toEqual([]);
+  it('through our addon on two threads: every element with its vector, deletions, replacements, norms by label, and a graph that finds the true neighbours', async () => {
+    const parallel = { path: addon(), threads: 2 };
+    const first = vectors(3000, 11);
+    await runCheckpointBuild(job(dir, { points: first, firstLabel: 1, parallel, fresh: { M: 16, efConstruction: 100, randomSeed: 0, capacity: 3000 } }), 'seg');
+    const more = vectors(500, 12);
+    const replaced = vectors(2, 13);
+    const deleted = [5, 77, 300];
+    const inserts: [number, Float32Array][] = [[10, replaced[0]!], [11, replaced[1]!], ...more.map((v, i): [number, Float32Array] => [3001 + i, v])];
+    const plan = planJoin(dir, 'seg');
+    const source = { header: plan.headerBytes, level0File: plan.level0Path, level0Bytes: plan.level0Bytes, linkLists: plan.linkLists, file: path.join(dir, 'joined.bin') };
+    const second = job(dir, { points: inserts.map(([, v]) => v), firstLabel: 0, seg: 'seg2', source, newCount: more.length, parallel });
+    second.labels = Float64Array.from(inserts, ([l]) => l);
+    second.deleteLabels = Float64Array.from(deleted);
+    second.norms = { labels: Float64Array.from([10, 3001]), values: Float32Array.from([2.5, 7]), oldLengthFile: path.join(dir, 'seg', 'length.bin'), oldCount: 3000 };
+    await runCheckpointBuild(second, 'seg');
+
+    // What the vectors should be: the first 3,000 by label, two replaced, three deleted, 500 more.
+    const expected = new Map<number, Float32Array>(first.map((v, i) => [i + 1, v]));
+    for (const [l, v] of inserts) expected.set(l, v);
+    for (const l of deleted) expected.delete(l);
+    const file = path.join(dir, 'loaded.bin');
+    fs.writeFileSync(file, joined(dir, 'seg2'));
+    const index = new (hnswlib().HierarchicalNSW)('l2', DIM);
+    index.readIndexSync(file, false);
+    expect(index.getCurrentCount()).toBe(3500);
+    for (const [l, v] of expected) expect(Float32Array.from(index.getPoint(l))).toEqual(v);
+    for (const l of deleted) expect(() => index.getPoint(l)).toThrow();
+
+    // Recall against an exact search written here (squared L2 in float64), 50 queries, k = 10.
+    index.setEf(100);
+    const live = [...expected];
+    let found = 0;
+    for (const q of vectors(50, 14)) {
+      const d = (v: Float32Array) => v.reduce((a, x, j) => a + (x - q[j]!) ** 2, 0);
+      const truth = new Set(live.map(([l, v]) => [l, d(v)] as const).sort((a, b) => a[1] - b[1]).slice(0, 10).map(([l]) => l));
+      found += index.searchKnn(Array.from(q), 10).neighbors.filter((l) => truth.has(l)).length;
+    }
+    expect(found / 500).toBeGreaterThan(0.95);
+
+    // length.bin by internal id: the label of each slot is read from data_level0.bin (header offsets).
+    const header = fs.readFileSync(path.join(dir, 'seg2', 'header.bin'));
+    const [size, labelOffset] = [Number(header.readBigUInt64LE(4 + 24)), Number(header.readBigUInt64LE(4 + 32))];
+    const level0 = fs.readFileSync(path.join(dir, 'seg2', 'data_level0.bin'));
+    const norms = new Float32Array(new Uint8Array(fs.readFileSync(path.join(dir, 'seg2', 'length.bin'))).buffer);
+    const slotOf = (label: number) => [...Array(3500).keys()].find((i) => Number(level0.readBigUInt64LE(i * size + labelOffset)) === label)!;
+    expect(norms[slotOf(10)]).toBe(2.5);
+    expect(norms[slotOf(3001)]).toBe(7);
+    expect(norms.reduce((a, b) => a + b, 0)).toBe(9.5);
+  });
+
+  it('a cancel stops the thread and rejects with CANCELLED (either inserter); a file hnswlib cannot load is CORRUPT_HNSW naming the segment', async () => {
+    for (const parallel of [null, { path: addon(), threads: 2 }]) {
+      const ac = new AbortController();
+      const pts = vectors(20000, 5);
+      const seg = parallel ? 'seg-parallel' : 'seg';
+      const run = runCheckpointBuild(job(dir, { points: pts, firstLabel: 1, parallel, seg }), seg, { signal: ac.signal, progress: () => ac.abort() });
+      await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
+      expect(fs.readdirSync(path.join(dir, seg))).toEqual([]);
+    }
 
     const garbage = path.join(dir, 'garbage.bin');
     fs.writeFileSync(garbage, Buffer.alloc(64, 7));
@@ -161,6 +233,24 @@ describe('the HNSW build and the thread it runs from', () => {
     expect(run.status).toBe(0);
   });
 
+  it('a process that exits during a build on two threads of our addon exits cleanly', () => {
+    const run = spawnSync(process.execPath, [child, 'exit', 'parallel'], { encoding: 'utf8', timeout: 120_000 });
+    expect(run.stderr).not.toMatch(/FATAL/);
+    expect(run.signal).toBeNull();
+    expect(run.status).toBe(0);
+  });
+
+  it('a thread inside one long insert of our addon leaves it within a few inserts once termination is coming, and is terminated cleanly', () => {
+    const run = spawnSync(process.execPath, [child, 'terminate', 'parallel'], { encoding: 'utf8', timeout: 180_000 });
+    expect(run.stderr).not.toMatch(/FATAL/);
+    expect(run.status).toBe(0);
+    const waits = run.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { waited: number; out: boolean });
+    expect(waits).toHaveLength(8);
+    // Out before quiesceNative's 5 s were up, each time: the whole insert would take far longer.
+    for (const w of waits) expect(w).toMatchObject({ out: true });
+    expect(run.stdout).toContain('terminated');
+  });
+
   it('a thread inserting into hnswlib-node is terminated cleanly once its native-call flags say it is out (the serve pool\u2019s way)', () => {
     const run = spawnSync(process.execPath, [child, 'terminate'], { encoding: 'utf8', timeout: 120_000 });
     expect(run.stderr).not.toMatch(/FATAL/);
@@ -168,8 +258,8 @@ describe('the HNSW build and the thread it runs from', () => {
     expect(run.stdout).toContain('terminated');
   });
 
-  it('from a worker thread (a serve engine), the build runs in that thread in slices: its timers keep running', () => {
-    const run = spawnSync(process.execPath, [child, 'in-thread'], { encoding: 'utf8', timeout: 120_000 });
+  it.each(['hnswlib-node', 'parallel'])('from a worker thread (a serve engine), the build runs in that thread in slices: its timers keep running (%s)', (variant) => {
+    const run = spawnSync(process.execPath, [child, 'in-thread', variant], { encoding: 'utf8', timeout: 120_000 });
     expect(run.status).toBe(0);
     const out = JSON.parse(run.stdout.trim()) as { ticks: number; progress: number; bytes: number };
     // A timer turn per slice (built in one go, the 1 ms timer would run once, at the start).

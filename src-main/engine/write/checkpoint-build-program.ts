@@ -7,7 +7,10 @@
  * vectors, so checkpoint-build.ts runs this in a worker thread and the engine's own thread keeps
  * answering meanwhile.
  *
- * Self-contained (no imports, hnswlib-node comes in as `lib`): it is sent to the worker as text
+ * Inserts run on several threads through our addon (native/, engine/hnsw/parallel-insert.ts)
+ * when it was built; otherwise through hnswlib-node, one at a time.
+ *
+ * Self-contained (no imports, the native libraries come in as `libs`): it is sent to the worker as text
  * (`CHECKPOINT_BUILD_PROGRAM`), which runs the same from sources, from dist/ and from the Electron
  * asar, where hnswlib-node is required by its resolved path.
  */
@@ -16,6 +19,11 @@
 export interface CheckpointBuildJob {
   /** hnswlib-node's resolved main file. */
   hnswlibPath: string;
+  /**
+   * Our addon (engine/hnsw/parallel-insert.ts), when it loads here: the same hnswlib with a
+   * multi-threaded insert. Null: hnswlib-node, one insert at a time.
+   */
+  parallel: { path: string; threads: number } | null;
   /** hnswlib's space: cosine collections are built in `ip` with unit-normalised vectors (docs/format.md §6.6). */
   space: 'l2' | 'ip';
   dim: number;
@@ -65,17 +73,26 @@ export type CheckpointBuildMessage =
 type FsApi = typeof import('node:fs');
 type PathApi = typeof import('node:path');
 
-interface HnswlibLike {
-  HierarchicalNSW: new (space: string, dim: number) => {
-    initIndex(opts: { maxElements: number; m: number; efConstruction: number; randomSeed: number; allowReplaceDeleted: boolean }): void;
-    readIndexSync(file: string, allowReplaceDeleted: boolean): void;
-    markDelete(label: number): void;
-    getCurrentCount(): number;
-    getMaxElements(): number;
-    resizeIndex(n: number): void;
-    addPoint(point: number[], label: number): void;
-    writeIndexSync(file: string): void;
-  };
+/** What both hnswlib-node's HierarchicalNSW and our addon's ParallelIndex offer, alike. */
+interface IndexLike {
+  initIndex(opts: { maxElements: number; m: number; efConstruction: number; randomSeed: number; allowReplaceDeleted: boolean }): void;
+  readIndexSync(file: string, allowReplaceDeleted: boolean): void;
+  markDelete(label: number): void;
+  getCurrentCount(): number;
+  getMaxElements(): number;
+  resizeIndex(n: number): void;
+  writeIndexSync(file: string): void;
+}
+
+/** The two libraries a build may use: `parallel` when the job names it. */
+export interface BuildLibraries {
+  hnswlib: { HierarchicalNSW: new (space: string, dim: number) => IndexLike & { addPoint(point: number[], label: number): void } };
+  parallel: {
+    ParallelIndex: new (space: string, dim: number) => IndexLike & {
+      /** Inserts [start, end) on `threads` threads; stops early once cancel[0] or guard[0] is set. Returns how many it inserted. */
+      addItems(vectors: Float32Array, labels: Float64Array, start: number, end: number, threads: number, cancel: Int32Array, guard: Int32Array): number;
+    };
+  } | null;
 }
 
 /**
@@ -85,7 +102,7 @@ interface HnswlibLike {
  */
 export async function buildCheckpointIndex(
   job: CheckpointBuildJob,
-  lib: HnswlibLike,
+  libs: BuildLibraries,
   fs: FsApi,
   path: PathApi,
   post: (m: CheckpointBuildMessage) => void,
@@ -132,7 +149,10 @@ export async function buildCheckpointIndex(
   };
   const CHUNK = 16 * 1024 * 1024;
   try {
-    const index = native(() => new lib.HierarchicalNSW(job.space, job.dim));
+    const parallel = job.parallel && libs.parallel ? { lib: libs.parallel, threads: job.parallel.threads } : null;
+    const hnswlib = parallel ? null : native(() => new libs.hnswlib.HierarchicalNSW(job.space, job.dim));
+    const many = parallel ? native(() => new parallel.lib.ParallelIndex(job.space, job.dim)) : null;
+    const index: IndexLike = (many ?? hnswlib)!;
     const src = job.source;
     if (src) {
       const out = fs.openSync(src.file, 'wx');
@@ -171,13 +191,34 @@ export async function buildCheckpointIndex(
     });
     const total = job.labels.length;
     let last = Date.now();
-    for (let i = 0; i < total; i++) {
-      const point = Array.from(job.vectors.subarray(i * job.dim, (i + 1) * job.dim));
-      native(() => index.addPoint(point, job.labels[i]!));
-      if (Date.now() - last >= everyMs) {
-        post({ progress: i + 1, total });
-        if (pause) await pause();
-        last = Date.now();
+    if (many && parallel) {
+      // Runs of vectors, each one call on every thread, sized to take about half of `everyMs`
+      // (progress, and a paused thread's other work, come between runs). A set flag ends a run
+      // early, after at most one insert per thread.
+      let run = 16;
+      for (let i = 0; i < total; ) {
+        const end = Math.min(total, i + run);
+        const began = Date.now();
+        const added = native(() => many.addItems(job.vectors, job.labels, i, end, parallel.threads, cancel, flags));
+        if (added < end - i) throw STOPPED;
+        i = end;
+        const took = Date.now() - began;
+        run = Math.max(16, Math.min(1 << 16, Math.round((run * (everyMs / 2)) / Math.max(1, took))));
+        if (Date.now() - last >= everyMs) {
+          post({ progress: i, total });
+          if (pause) await pause();
+          last = Date.now();
+        }
+      }
+    } else {
+      for (let i = 0; i < total; i++) {
+        const point = Array.from(job.vectors.subarray(i * job.dim, (i + 1) * job.dim));
+        native(() => hnswlib!.addPoint(point, job.labels[i]!));
+        if (Date.now() - last >= everyMs) {
+          post({ progress: i + 1, total });
+          if (pause) await pause();
+          last = Date.now();
+        }
       }
     }
     post({ progress: total, total });
@@ -254,5 +295,6 @@ export async function buildCheckpointIndex(
 
 export const CHECKPOINT_BUILD_PROGRAM = `
 const { parentPort, workerData } = require('node:worker_threads');
-(${buildCheckpointIndex.toString()})(workerData, require(workerData.hnswlibPath), require('node:fs'), require('node:path'), (m) => parentPort.postMessage(m));
+const libs = { hnswlib: require(workerData.hnswlibPath), parallel: workerData.parallel ? require(workerData.parallel.path) : null };
+(${buildCheckpointIndex.toString()})(workerData, libs, require('node:fs'), require('node:path'), (m) => parentPort.postMessage(m));
 `;

@@ -8,10 +8,11 @@ import { InspectorError } from '../../../shared/errors.js';
 import { cancelled } from '../backup/task.js';
 import { HNSW_HEADER_BYTES, parseHnswHeader } from '../hnsw/header.js';
 import { MIN_CAPACITY, checkLabel } from '../hnsw/hnswlib-index.js';
+import { parallelInsert } from '../hnsw/parallel-insert.js';
 import { planJoin } from '../hnsw/standard-index.js';
 import { normalizeForStorage } from '../hnsw/vector-math.js';
 import { NATIVE_GUARD_BYTES, quiesceNative, threadNativeGuard } from '../util/native-guard.js';
-import { CHECKPOINT_BUILD_PROGRAM, buildCheckpointIndex, type CheckpointBuildJob, type CheckpointBuildMessage } from './checkpoint-build-program.js';
+import { CHECKPOINT_BUILD_PROGRAM, buildCheckpointIndex, type BuildLibraries, type CheckpointBuildJob, type CheckpointBuildMessage } from './checkpoint-build-program.js';
 import { writePickleFile } from './index-files.js';
 import { writePersistentDataPickle, type PersistentDataFields } from './pickle-writer.js';
 import { createStagingDir, removeFolder } from './segment-swap.js';
@@ -33,6 +34,8 @@ export interface GraphPlan {
 
 export interface BuildOptions {
   signal?: AbortSignal;
+  /** Insert with our addon on these threads, or with hnswlib-node (null); by default as parallelInsert() says. */
+  parallel?: CheckpointBuildJob['parallel'];
   /** Vectors inserted so far, of `total`. */
   progress?: (done: number, total: number) => void;
 }
@@ -93,9 +96,10 @@ export function runCheckpointBuild(job: Omit<CheckpointBuildJob, 'stop' | 'guard
       } else finish(() => reject(new InspectorError('INTERNAL', `${segmentRelName}: building the HNSW index failed: ${m.failed}`)));
     };
     if (!isMainThread) {
-      const lib = createRequire(import.meta.url)(job.hnswlibPath) as Parameters<typeof buildCheckpointIndex>[1];
+      const load = createRequire(import.meta.url);
+      const libs = { hnswlib: load(job.hnswlibPath), parallel: job.parallel ? load(job.parallel.path) : null } as BuildLibraries;
       const pause = () => new Promise<void>((r) => setImmediate(r));
-      void buildCheckpointIndex({ ...job, stop, guard }, lib, fs, path, onMessage, SLICE_MS, pause);
+      void buildCheckpointIndex({ ...job, stop, guard }, libs, fs, path, onMessage, SLICE_MS, pause);
       return;
     }
     guardExit();
@@ -106,6 +110,11 @@ export function runCheckpointBuild(job: Omit<CheckpointBuildJob, 'stop' | 'guard
     worker.on('error', (e: Error) => finish(() => reject(new InspectorError('INTERNAL', `${segmentRelName}: the HNSW build thread failed: ${e.message}`))));
     worker.on('exit', (code) => finish(() => reject(new InspectorError('INTERNAL', `${segmentRelName}: the HNSW build thread stopped (exit ${code}) before its index was saved`))));
   });
+}
+
+function parallelOrNull(): CheckpointBuildJob['parallel'] {
+  const p = parallelInsert();
+  return p.available ? { path: p.path, threads: p.threads } : null;
 }
 
 /** In the calling thread, how long a slice of inserts runs before the thread's other work gets a turn. */
@@ -154,6 +163,7 @@ export async function stageBuiltCheckpoint(
     const fresh = plan.base === 'checkpoint' ? { M: 16, efConstruction: 100 } : plan.base;
     const job: Omit<CheckpointBuildJob, 'stop' | 'guard'> = {
       hnswlibPath: createRequire(import.meta.url).resolve('hnswlib-node'),
+      parallel: opts.parallel === undefined ? parallelOrNull() : opts.parallel,
       space: plan.space === 'cosine' ? 'ip' : plan.space,
       dim: plan.dim,
       source:

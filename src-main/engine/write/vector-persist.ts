@@ -88,7 +88,8 @@ export function prepareVectorPersist(w: FolderWriter, t: VectorTarget): Prepared
   // The vectors are not needed here (hnswlib loads the files itself): a no-op sink avoids copying them.
   const cp = readCheckpoint(w.dir, t.vectorSegmentId, { space: t.space, sink: DISCARD_VECTORS });
   const base = checkpointSeq(w, t, cp);
-  const tail = readWalTail(w.db, t.topic, base);
+  // Ids, operations and vectors: the metadata (documents among it) is not the index's business.
+  const tail = readWalTail(w.db, t.topic, base, { vectorsOnly: true });
   if (tail.length === 0) return null;
   const lastSeq = tail[tail.length - 1]!.seqId;
 

@@ -27,6 +27,7 @@ interface BuilderConfig {
 const config = yaml.load(readFileSync(join(root, 'electron-builder.yml'), 'utf8')) as BuilderConfig;
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   files: string[];
+  scripts: Record<string, string>;
   dependencies: Record<string, string>;
   devDependencies: Record<string, string>;
 };
@@ -67,6 +68,14 @@ describe('electron-builder.yml', () => {
     expect(minimatch('node_modules/better-sqlite3/build/Release/better_sqlite3.node', config.asarUnpack[0]!)).toBe(true);
   });
 
+  it('ships our parallel-insert addon, both builds, unpacked from the asar, and not its sources', () => {
+    for (const f of ['native/build/Release/chroma_inspector_hnsw.node', 'native/build/Release/chroma_inspector_hnsw_avx2.node']) {
+      expect(inApp(f), f).toBe(true);
+      expect(config.asarUnpack.some((p) => minimatch(f, p, { dot: true })), f).toBe(true);
+    }
+    for (const f of ['native/hnsw-parallel.cc', 'native/build/Release/obj.target/chroma_inspector_hnsw/hnsw-parallel.o']) expect(inApp(f), f).toBe(false);
+  });
+
   it('ships onnxruntime-node (query by text) unpacked, with only the target platform\'s runtime', () => {
     const pkgAll = pkg as unknown as { optionalDependencies?: Record<string, string> };
     expect(pkgAll.optionalDependencies?.['onnxruntime-node']).toBeDefined();
@@ -99,6 +108,10 @@ describe('electron-builder.yml', () => {
 describe('package.json files (npm)', () => {
   it('ships the UI, the library, the demo, LICENSE and NOTICE, not the Electron bundles', () => {
     expect(pkg.files).toEqual(expect.arrayContaining(['dist', 'dist-renderer', 'LICENSE', 'NOTICE', '!dist/electron']));
+    // The addon's sources and its build script (the install script runs it), never a binary built here.
+    expect(pkg.files).toEqual(expect.arrayContaining(['native/binding.gyp', 'native/hnsw-parallel.cc', 'native/build.mjs']));
+    expect(pkg.files.some((f) => f.startsWith('native/build/') || f === 'native')).toBe(false);
+    expect(pkg.scripts.install).toBe('node native/build.mjs');
     expect(readFileSync(join(root, 'LICENSE'), 'utf8')).toMatch(/Apache License\s+Version 2\.0, January 2004[\s\S]*END OF TERMS AND CONDITIONS/);
     expect(readFileSync(join(root, 'NOTICE'), 'utf8')).toMatch(/src-main\/engine\/write\/migrations[\s\S]*Copyright Chroma/);
   });

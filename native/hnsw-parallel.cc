@@ -1,0 +1,306 @@
+// hnswlib's HierarchicalNSW with its own multi-threaded insert, for building HNSW checkpoints
+// (src-main/engine/write/checkpoint-build-program.ts; docs/native.md).
+//
+// hnswlib-node, which the engine otherwise uses, inserts one vector per call on the calling
+// thread, so a build uses one core. hnswlib's addPoint is safe to call from many threads at once
+// (its per-element and per-label locks; its Python bindings' add_items does exactly this), so
+// addItems here runs it on `threads` threads over a range of the given vectors.
+//
+// The methods mirror hnswlib-node's HierarchicalNSW (same names, same arguments, same hnswlib
+// calls), so that a build with one thread writes byte for byte the file hnswlib-node writes.
+// Spaces: 'l2' and 'ip' only; cosine collections arrive normalised, as 'ip'.
+//
+// Every call is synchronous: the caller is a build thread (or an engine thread in short slices),
+// never a thread that must stay responsive. addItems checks two shared Int32 words before each
+// vector — the build's cancel word and the thread's native-guard word ("termination is coming",
+// engine/util/native-guard.ts) — and returns early when either is set, so that whoever waits for
+// the calling thread to leave native code waits for one insert per thread at most.
+#include <napi.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "hnswlib.h"
+
+namespace {
+
+// A word of a SharedArrayBuffer, read as the JavaScript side's Atomics write it.
+bool flagSet(const int32_t* word) {
+  return word != nullptr && reinterpret_cast<const std::atomic<int32_t>*>(word)->load(std::memory_order_seq_cst) != 0;
+}
+
+// Whether this CPU and OS run AVX2 and FMA code (the second build's instructions): CPUID leaf 1
+// (FMA, OSXSAVE, AVX), leaf 7 (AVX2), and XCR0 saying the OS saves the YMM registers.
+bool avx2Capable() {
+#if defined(USE_SSE) && (defined(__x86_64__) || defined(_M_X64))
+  int32_t info[4];
+  cpuid(info, 0, 0);
+  if (info[0] < 7) return false;
+  cpuid(info, 1, 0);
+  const bool fma = (info[2] & (1 << 12)) != 0, osxsave = (info[2] & (1 << 27)) != 0, avx = (info[2] & (1 << 28)) != 0;
+  if (!fma || !osxsave || !avx || (xgetbv(0) & 0x6) != 0x6) return false;
+  cpuid(info, 7, 0);
+  return (info[1] & (1 << 5)) != 0;
+#else
+  return false;
+#endif
+}
+
+const int32_t* wordOf(const Napi::Value& v) {
+  if (!v.IsTypedArray()) return nullptr;
+  auto array = v.As<Napi::TypedArray>();
+  if (array.TypedArrayType() != napi_int32_array || array.ElementLength() < 1) return nullptr;
+  return static_cast<const int32_t*>(array.As<Napi::Int32Array>().Data());
+}
+
+class ParallelIndex : public Napi::ObjectWrap<ParallelIndex> {
+ public:
+  static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+    Napi::Function func = DefineClass(env, "ParallelIndex", {
+      InstanceMethod("initIndex", &ParallelIndex::InitIndex),
+      InstanceMethod("readIndexSync", &ParallelIndex::ReadIndexSync),
+      InstanceMethod("writeIndexSync", &ParallelIndex::WriteIndexSync),
+      InstanceMethod("markDelete", &ParallelIndex::MarkDelete),
+      InstanceMethod("getCurrentCount", &ParallelIndex::GetCurrentCount),
+      InstanceMethod("getMaxElements", &ParallelIndex::GetMaxElements),
+      InstanceMethod("resizeIndex", &ParallelIndex::ResizeIndex),
+      InstanceMethod("addItems", &ParallelIndex::AddItems),
+    });
+    exports.Set("ParallelIndex", func);
+    // Bumped whenever the JavaScript side's expectations of this addon change (parallel-insert.ts).
+    exports.Set("apiVersion", Napi::Number::New(env, 1));
+    exports.Set("avx2Capable", Napi::Function::New(env, [](const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), avx2Capable()); }));
+#ifdef CHROMA_INSPECTOR_AVX2_BUILD
+    exports.Set("instructionSet", Napi::String::New(env, "avx2"));
+#else
+    exports.Set("instructionSet", Napi::String::New(env, "baseline"));
+#endif
+    return exports;
+  }
+
+  explicit ParallelIndex(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ParallelIndex>(info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber()) {
+      Napi::TypeError::New(env, "expected (space: 'l2' | 'ip', dim: number)").ThrowAsJavaScriptException();
+      return;
+    }
+    const std::string space = info[0].As<Napi::String>().Utf8Value();
+    const int64_t dim = info[1].As<Napi::Number>().Int64Value();
+    if (dim < 1 || dim > 65536) {
+      Napi::RangeError::New(env, "dim must be between 1 and 65536").ThrowAsJavaScriptException();
+      return;
+    }
+    dim_ = static_cast<size_t>(dim);
+    if (space == "l2") {
+      space_.reset(new hnswlib::L2Space(dim_));
+    } else if (space == "ip") {
+      space_.reset(new hnswlib::InnerProductSpace(dim_));
+    } else {
+      Napi::TypeError::New(env, "space must be 'l2' or 'ip'").ThrowAsJavaScriptException();
+    }
+  }
+
+ private:
+  size_t dim_ = 0;
+  std::unique_ptr<hnswlib::SpaceInterface<float>> space_;
+  std::unique_ptr<hnswlib::HierarchicalNSW<float>> index_;
+
+  bool ready(Napi::Env env) {
+    if (index_) return true;
+    Napi::Error::New(env, "the index is not initialised").ThrowAsJavaScriptException();
+    return false;
+  }
+
+  // initIndex({ maxElements, m, efConstruction, randomSeed, allowReplaceDeleted }), as hnswlib-node's.
+  Napi::Value InitIndex(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!space_) return env.Undefined();
+    if (info.Length() < 1 || !info[0].IsObject()) {
+      Napi::TypeError::New(env, "expected an options object").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    Napi::Object o = info[0].As<Napi::Object>();
+    auto num = [&](const char* key, double fallback) {
+      Napi::Value v = o.Get(key);
+      return v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : fallback;
+    };
+    const double maxElements = num("maxElements", -1), m = num("m", 16), ef = num("efConstruction", 200);
+    const double seed = num("randomSeed", 100);
+    if (!(maxElements >= 0) || !(m >= 2) || !(ef >= 1) || !(seed >= 0)) {
+      Napi::RangeError::New(env, "invalid index parameters").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    const bool replaceDeleted = o.Get("allowReplaceDeleted").ToBoolean().Value();
+    try {
+      index_.reset(new hnswlib::HierarchicalNSW<float>(space_.get(), static_cast<size_t>(maxElements), static_cast<size_t>(m),
+                                                       static_cast<size_t>(ef), static_cast<size_t>(static_cast<uint32_t>(seed)),
+                                                       replaceDeleted));
+    } catch (const std::exception& e) {
+      Napi::Error::New(env, std::string("Hnswlib Error: ") + e.what()).ThrowAsJavaScriptException();
+    }
+    return env.Undefined();
+  }
+
+  // readIndexSync(file, allowReplaceDeleted), as hnswlib-node's.
+  Napi::Value ReadIndexSync(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!space_) return env.Undefined();
+    if (info.Length() < 1 || !info[0].IsString()) {
+      Napi::TypeError::New(env, "expected a file name").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    const std::string file = info[0].As<Napi::String>().Utf8Value();
+    const bool replaceDeleted = info.Length() > 1 && info[1].ToBoolean().Value();
+    try {
+      index_.reset();
+      index_.reset(new hnswlib::HierarchicalNSW<float>(space_.get(), file, false, 0, replaceDeleted));
+    } catch (const std::exception& e) {
+      Napi::Error::New(env, std::string("Hnswlib Error: ") + e.what()).ThrowAsJavaScriptException();
+    }
+    return env.Undefined();
+  }
+
+  Napi::Value WriteIndexSync(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!ready(env)) return env.Undefined();
+    if (info.Length() < 1 || !info[0].IsString()) {
+      Napi::TypeError::New(env, "expected a file name").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    try {
+      index_->saveIndex(info[0].As<Napi::String>().Utf8Value());
+    } catch (const std::exception& e) {
+      Napi::Error::New(env, std::string("Hnswlib Error: ") + e.what()).ThrowAsJavaScriptException();
+    }
+    return env.Undefined();
+  }
+
+  Napi::Value MarkDelete(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!ready(env)) return env.Undefined();
+    if (info.Length() < 1 || !info[0].IsNumber()) {
+      Napi::TypeError::New(env, "expected a label").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    try {
+      index_->markDelete(static_cast<hnswlib::labeltype>(info[0].As<Napi::Number>().Int64Value()));
+    } catch (const std::exception& e) {
+      Napi::Error::New(env, std::string("Hnswlib Error: ") + e.what()).ThrowAsJavaScriptException();
+    }
+    return env.Undefined();
+  }
+
+  Napi::Value GetCurrentCount(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!ready(env)) return env.Undefined();
+    return Napi::Number::New(env, static_cast<double>(index_->getCurrentElementCount()));
+  }
+
+  Napi::Value GetMaxElements(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!ready(env)) return env.Undefined();
+    return Napi::Number::New(env, static_cast<double>(index_->getMaxElements()));
+  }
+
+  Napi::Value ResizeIndex(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!ready(env)) return env.Undefined();
+    if (info.Length() < 1 || !info[0].IsNumber() || info[0].As<Napi::Number>().DoubleValue() < 0) {
+      Napi::TypeError::New(env, "expected a capacity").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    try {
+      index_->resizeIndex(static_cast<size_t>(info[0].As<Napi::Number>().DoubleValue()));
+    } catch (const std::exception& e) {
+      Napi::Error::New(env, std::string("Hnswlib Error: ") + e.what()).ThrowAsJavaScriptException();
+    }
+    return env.Undefined();
+  }
+
+  // addItems(vectors: Float32Array, labels: Float64Array, start, end, threads, cancel?: Int32Array,
+  // guard?: Int32Array): inserts vectors[start..end) (dim floats each) under labels[start..end)
+  // with `threads` threads, stopping before the next vector once cancel[0] or guard[0] is set.
+  // Returns how many were inserted. With one thread, in order, as hnswlib-node's addPoint loop.
+  Napi::Value AddItems(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!ready(env)) return env.Undefined();
+    if (info.Length() < 5 || !info[0].IsTypedArray() || !info[1].IsTypedArray() || !info[2].IsNumber() || !info[3].IsNumber() ||
+        !info[4].IsNumber()) {
+      Napi::TypeError::New(env, "expected (vectors, labels, start, end, threads, cancel?, guard?)").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    auto vectorsArray = info[0].As<Napi::TypedArray>();
+    auto labelsArray = info[1].As<Napi::TypedArray>();
+    if (vectorsArray.TypedArrayType() != napi_float32_array || labelsArray.TypedArrayType() != napi_float64_array) {
+      Napi::TypeError::New(env, "vectors must be a Float32Array and labels a Float64Array").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    const size_t count = labelsArray.ElementLength();
+    const double startArg = info[2].As<Napi::Number>().DoubleValue(), endArg = info[3].As<Napi::Number>().DoubleValue();
+    if (vectorsArray.ElementLength() != count * dim_ || !(startArg >= 0) || !(startArg <= endArg) || !(endArg <= static_cast<double>(count))) {
+      Napi::RangeError::New(env, "the vectors, labels and range do not fit each other").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    const float* vectors = vectorsArray.As<Napi::Float32Array>().Data();
+    const double* labels = labelsArray.As<Napi::Float64Array>().Data();
+    for (size_t i = static_cast<size_t>(startArg); i < static_cast<size_t>(endArg); i++) {
+      if (!(labels[i] >= 0) || labels[i] > 9007199254740991.0 || labels[i] != static_cast<double>(static_cast<uint64_t>(labels[i]))) {
+        Napi::RangeError::New(env, "a label is not a non-negative integer").ThrowAsJavaScriptException();
+        return env.Undefined();
+      }
+    }
+    const int32_t* cancel = info.Length() > 5 ? wordOf(info[5]) : nullptr;
+    const int32_t* guard = info.Length() > 6 ? wordOf(info[6]) : nullptr;
+    const size_t start = static_cast<size_t>(startArg), end = static_cast<size_t>(endArg);
+    const size_t threads = std::max<size_t>(1, std::min<size_t>(static_cast<size_t>(std::max(1.0, info[4].As<Napi::Number>().DoubleValue())), 64));
+
+    std::atomic<size_t> next{start};
+    std::atomic<size_t> added{0};
+    std::atomic<bool> failed{false};
+    std::mutex errorLock;
+    std::string error;
+    auto work = [&]() {
+      for (;;) {
+        if (failed.load() || flagSet(cancel) || flagSet(guard)) return;
+        const size_t i = next.fetch_add(1);
+        if (i >= end) return;
+        try {
+          index_->addPoint(vectors + i * dim_, static_cast<hnswlib::labeltype>(labels[i]));
+          added.fetch_add(1);
+        } catch (const std::exception& e) {
+          std::lock_guard<std::mutex> lock(errorLock);
+          if (!failed.exchange(true)) error = e.what();
+          return;
+        }
+      }
+    };
+    if (threads == 1 || end - start < 2) {
+      work();
+    } else {
+      std::vector<std::thread> pool;
+      try {
+        for (size_t t = 1; t < threads; t++) pool.emplace_back(work);
+      } catch (const std::exception&) {
+        // Fewer threads than asked (the system refused one): the ones running share the work.
+      }
+      work();
+      for (auto& t : pool) t.join();
+    }
+    if (failed.load()) {
+      Napi::Error::New(env, std::string("Hnswlib Error: ") + error).ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    return Napi::Number::New(env, static_cast<double>(added.load()));
+  }
+};
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) { return ParallelIndex::Init(env, exports); }
+
+}  // namespace
+
+NODE_API_MODULE(chroma_inspector_hnsw, Init)
