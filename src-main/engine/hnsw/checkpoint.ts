@@ -49,6 +49,8 @@ export interface CheckpointResult {
   storedVectors: Map<number, Float32Array>;
   /** Non-deleted graph labels missing from the pickle (docs/format.md §6.9 phantoms): an index built from the files must mark them deleted. */
   phantomLabels: number[];
+  /** The highest label in the graph, deleted and phantom ones included (0 when none was read): a writer's new labels start above it. */
+  maxGraphLabel: number;
   /**
    * Pickle labels whose vector is absent or cannot be trusted (not a live element, live twice,
    * non-finite or implausible values, a cosine vector that is not unit length or a bad norm).
@@ -232,7 +234,7 @@ function reportListing(listing: SegmentListing, problems: Problems): void {
 function emptyResult(files: FileEntry[], problems: Problem[]): CheckpointResult {
   return {
     usable: false, header: null, pickle: null, files, problems, maxSeqId: null, idToLabel: new Map(), labelToId: new Map(),
-    totalElementsAdded: 0, deletedCount: 0, vectors: new Map(), storedVectors: new Map(), phantomLabels: [],
+    totalElementsAdded: 0, deletedCount: 0, vectors: new Map(), storedVectors: new Map(), phantomLabels: [], maxGraphLabel: 0,
     damagedLabels: new Set(), graphUsable: false, decodedPickle: null,
   };
 }
@@ -492,12 +494,16 @@ function readCheckpointWith(folderAbsPath: string, segmentRelName: string, opts:
   }
   const phantoms: number[] = [];
   let unmapped = 0;
+  let maxLabel = 0;
+  for (const label of scan.deletedLabels) maxLabel = Math.max(maxLabel, label);
   for (const label of scan.liveLabels.keys()) {
+    maxLabel = Math.max(maxLabel, label);
     if (labelToId.has(label)) continue;
     phantoms.push(label);
     if (label <= meta.totalElementsAdded) unmapped++;
   }
   result.phantomLabels = phantoms;
+  result.maxGraphLabel = maxLabel;
   reportImplausibleLabels(phantoms, meta.totalElementsAdded, header.curElementCount, problems);
   if (unmapped > 0) {
     // A persist race only leaves labels newer than the pickle; older ones the pickle dropped

@@ -323,6 +323,12 @@ interface BackgroundPersist {
 }
 
 /** The write itself is committed (the WAL holds it); a failed checkpoint only delays purging. */
+/** Warnings already given: a checkpoint that cannot be persisted says so once per process, not at every write. */
+const warned = new Set<string>();
+
 function persistFailed(segmentId: string, err: unknown): void {
-  process.emitWarning(`chroma-inspector: could not persist the HNSW checkpoint of segment ${segmentId}: ${(err as Error).message}`);
+  const message = `chroma-inspector: could not persist the HNSW checkpoint of segment ${segmentId}: ${(err as Error).message}`;
+  if (warned.has(message)) return;
+  warned.add(message);
+  process.emitWarning(message);
 }

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Space } from '../../../shared/models.js';
+import { InspectorError } from '../../../shared/errors.js';
 import { readCheckpoint, readHeaderOnly, type CheckpointResult, DISCARD_VECTORS } from '../hnsw/checkpoint.js';
-import { scanLevel0 } from '../hnsw/level0-scan.js';
 import { readPickle } from '../hnsw/pickle-reader.js';
 import { PickleObject, isPickleDict, type PickleValue } from '../hnsw/pickle-values.js';
-import { DATA_LEVEL0_FILE, LENGTH_FILE, PICKLE_FILE } from '../hnsw/segment-files.js';
+import { LENGTH_FILE, PICKLE_FILE } from '../hnsw/segment-files.js';
 import { norm32 } from '../hnsw/vector-math.js';
 import { readWalTail } from '../wal/read-wal.js';
 import type { FolderWriter } from './folder-writer.js';
@@ -93,6 +93,17 @@ export function prepareVectorPersist(w: FolderWriter, t: VectorTarget): Prepared
   if (tail.length === 0) return null;
   const lastSeq = tail[tail.length - 1]!.seqId;
 
+  // A checkpoint that exists but cannot be read holds vectors the WAL no longer has (it is purged
+  // below the checkpoint): building a fresh graph from the WAL would drop them for good. The rows
+  // stay in the WAL, readable; a repair on a copy rebuilds the index first.
+  const damage = cp.usable ? undefined : cp.problems.find((p) => p.severity === 'error');
+  if (damage) {
+    throw new InspectorError(
+      'CORRUPT_HNSW',
+      `${damage.message} — the checkpoint is not replaced, so the vectors it holds are kept; the new rows stay in the WAL. Rebuild the index on a copy first: chroma-inspector fix <folder> <new-folder> --only hnsw-rebuild`,
+      { file: damage.file ?? t.vectorSegmentId },
+    );
+  }
   const usable = cp.usable && cp.header !== null && cp.header.dim === t.dimension;
   const idToLabel = usable ? new Map(cp.idToLabel) : new Map<string, number>();
   let next = 1;
@@ -101,12 +112,9 @@ export function prepareVectorPersist(w: FolderWriter, t: VectorTarget): Prepared
   if (usable) {
     const header = cp.header!;
     oldCur = header.curElementCount;
-    // Labels are never reused: start above every label in the graph, deleted and phantom ones too.
-    const scan = scanLevel0(path.join(segDir, DATA_LEVEL0_FILE), header, () => false);
-    let maxLabel = cp.totalElementsAdded;
-    for (const label of scan.liveLabels.keys()) maxLabel = Math.max(maxLabel, label);
-    for (const label of scan.deletedLabels) maxLabel = Math.max(maxLabel, label);
-    next = maxLabel + 1;
+    // Labels are never reused: start above every label in the graph, deleted and phantom ones too
+    // (readCheckpoint's pass over data_level0.bin found the highest).
+    next = Math.max(cp.totalElementsAdded, cp.maxGraphLabel) + 1;
     for (const label of idToLabel.values()) checkpointLabels.add(label);
   }
   // Rust never reads or updates id_to_seq_id and writes it empty (docs/format.md §6.7), so in its era
