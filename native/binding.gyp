@@ -15,9 +15,13 @@
       "<!(node -p \"require('node-addon-api').include_dir\")",
       "<!(node -p \"require('path').join(require('path').dirname(require.resolve('hnswlib-node/package.json')), 'src', 'hnswlib')\")"
     ],
-    "defines": [ "NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS" ],
+    # NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS: an error thrown while the calling thread is being
+    # terminated is dropped instead of aborting the process (node-addon-api's fatal napi_throw).
+    "defines": [ "NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS" ],
     "cflags!": [ "-fno-exceptions" ],
     "cflags_cc!": [ "-fno-exceptions" ],
+    # Two builds of the same hnswlib templates may sit in one process: keep their symbols private.
+    "cflags": [ "-fvisibility=hidden" ],
     "conditions": [
       ["OS=='win'", {
         "defines": [ "_HAS_EXCEPTIONS=1" ],

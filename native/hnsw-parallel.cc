@@ -18,6 +18,7 @@
 #include <napi.h>
 
 #include <atomic>
+#include <cstdio>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -51,11 +52,16 @@ bool avx2Capable() {
 #endif
 }
 
-const int32_t* wordOf(const Napi::Value& v) {
-  if (!v.IsTypedArray()) return nullptr;
+// A stop word: an Int32Array of at least one element, or undefined/null for none. Anything else
+// is refused (a run that could not be stopped must not start).
+bool wordOf(const Napi::Value& v, const int32_t** out) {
+  *out = nullptr;
+  if (v.IsUndefined() || v.IsNull()) return true;
+  if (!v.IsTypedArray()) return false;
   auto array = v.As<Napi::TypedArray>();
-  if (array.TypedArrayType() != napi_int32_array || array.ElementLength() < 1) return nullptr;
-  return static_cast<const int32_t*>(array.As<Napi::Int32Array>().Data());
+  if (array.TypedArrayType() != napi_int32_array || array.ElementLength() < 1) return false;
+  *out = static_cast<const int32_t*>(array.As<Napi::Int32Array>().Data());
+  return true;
 }
 
 class ParallelIndex : public Napi::ObjectWrap<ParallelIndex> {
@@ -131,7 +137,9 @@ class ParallelIndex : public Napi::ObjectWrap<ParallelIndex> {
     };
     const double maxElements = num("maxElements", -1), m = num("m", 16), ef = num("efConstruction", 200);
     const double seed = num("randomSeed", 100);
-    if (!(maxElements >= 0) || !(m >= 2) || !(ef >= 1) || !(seed >= 0)) {
+    // Bounds before any conversion to an integer type (out-of-range conversions are undefined).
+    if (!(maxElements >= 0 && maxElements <= 4294967295.0) || !(m >= 2 && m <= 65535) || !(ef >= 1 && ef <= 4294967295.0) ||
+        !(seed >= 0 && seed <= 4294967295.0)) {
       Napi::RangeError::New(env, "invalid index parameters").ThrowAsJavaScriptException();
       return env.Undefined();
     }
@@ -210,12 +218,13 @@ class ParallelIndex : public Napi::ObjectWrap<ParallelIndex> {
   Napi::Value ResizeIndex(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!ready(env)) return env.Undefined();
-    if (info.Length() < 1 || !info[0].IsNumber() || info[0].As<Napi::Number>().DoubleValue() < 0) {
+    const double capacity = info.Length() < 1 || !info[0].IsNumber() ? -1 : info[0].As<Napi::Number>().DoubleValue();
+    if (!(capacity >= 0 && capacity <= 4294967295.0)) {
       Napi::TypeError::New(env, "expected a capacity").ThrowAsJavaScriptException();
       return env.Undefined();
     }
     try {
-      index_->resizeIndex(static_cast<size_t>(info[0].As<Napi::Number>().DoubleValue()));
+      index_->resizeIndex(static_cast<size_t>(capacity));
     } catch (const std::exception& e) {
       Napi::Error::New(env, std::string("Hnswlib Error: ") + e.what()).ThrowAsJavaScriptException();
     }
@@ -254,17 +263,27 @@ class ParallelIndex : public Napi::ObjectWrap<ParallelIndex> {
         return env.Undefined();
       }
     }
-    const int32_t* cancel = info.Length() > 5 ? wordOf(info[5]) : nullptr;
-    const int32_t* guard = info.Length() > 6 ? wordOf(info[6]) : nullptr;
+    const int32_t* cancel = nullptr;
+    const int32_t* guard = nullptr;
+    if (!wordOf(info.Length() > 5 ? info[5] : env.Undefined(), &cancel) || !wordOf(info.Length() > 6 ? info[6] : env.Undefined(), &guard)) {
+      Napi::TypeError::New(env, "cancel and guard must be Int32Arrays (or undefined)").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
     const size_t start = static_cast<size_t>(startArg), end = static_cast<size_t>(endArg);
-    const size_t threads = std::max<size_t>(1, std::min<size_t>(static_cast<size_t>(std::max(1.0, info[4].As<Napi::Number>().DoubleValue())), 64));
+    const double threadsArg = info[4].As<Napi::Number>().DoubleValue();
+    const size_t threads = threadsArg >= 64 ? 64 : threadsArg >= 1 ? static_cast<size_t>(threadsArg) : 1;
 
     std::atomic<size_t> next{start};
     std::atomic<size_t> added{0};
     std::atomic<bool> failed{false};
-    std::mutex errorLock;
-    std::string error;
-    auto work = [&]() {
+    // The first failure's message, in a fixed buffer: recording it must not throw (an exception
+    // escaping a std::thread ends the process).
+    char error[512] = "an unknown error";
+    auto fail = [&](const char* what) noexcept {
+      if (failed.exchange(true)) return;
+      std::snprintf(error, sizeof error, "%s", what);
+    };
+    auto work = [&]() noexcept {
       for (;;) {
         if (failed.load() || flagSet(cancel) || flagSet(guard)) return;
         const size_t i = next.fetch_add(1);
@@ -273,8 +292,10 @@ class ParallelIndex : public Napi::ObjectWrap<ParallelIndex> {
           index_->addPoint(vectors + i * dim_, static_cast<hnswlib::labeltype>(labels[i]));
           added.fetch_add(1);
         } catch (const std::exception& e) {
-          std::lock_guard<std::mutex> lock(errorLock);
-          if (!failed.exchange(true)) error = e.what();
+          fail(e.what());
+          return;
+        } catch (...) {
+          fail("an unknown error");
           return;
         }
       }
@@ -284,8 +305,9 @@ class ParallelIndex : public Napi::ObjectWrap<ParallelIndex> {
     } else {
       std::vector<std::thread> pool;
       try {
+        pool.reserve(threads - 1);
         for (size_t t = 1; t < threads; t++) pool.emplace_back(work);
-      } catch (const std::exception&) {
+      } catch (...) {
         // Fewer threads than asked (the system refused one): the ones running share the work.
       }
       work();

@@ -29,9 +29,11 @@ if (!existsSync(marker) || mtime(join(root, 'package-lock.json')) > mtime(marker
 // Our addon (docs/native.md) is built by `npm install`; a node_modules that came from elsewhere
 // (a copy, an install with scripts off) gets it here. Its build never fails: without it, checkpoint
 // builds insert on one thread.
+// A build that failed (native/.build-failed) is not retried until the sources change.
 const addon = join(root, 'native', 'build', 'Release', 'chroma_inspector_hnsw.node');
 const addonSources = Math.max(...['binding.gyp', 'hnsw-parallel.cc', 'build.mjs'].map((f) => mtime(join(root, 'native', f))));
-if (process.env.CHROMA_INSPECTOR_NATIVE !== 'off' && addonSources > mtime(addon)) run(process.execPath, [join(root, 'native', 'build.mjs')]);
+const lastTry = Math.max(mtime(addon), mtime(join(root, 'native', '.build-failed')));
+if (process.env.CHROMA_INSPECTOR_NATIVE !== 'off' && addonSources > lastTry) run(process.execPath, [join(root, 'native', 'build.mjs')]);
 if (process.argv.includes('--build')) {
   const sources = Math.max(newestIn(join(root, 'src-main')), newestIn(join(root, 'src-renderer')), newestIn(join(root, 'shared')));
   if (sources > Math.min(mtime(join(root, 'dist/cli.js')), mtime(join(root, 'dist-renderer/index.html')))) {

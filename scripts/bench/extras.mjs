@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
-import { ADD_BATCH, ADD_RECORDS, INTO_RECORDS, addBatch, intoBatch, median, queryVector } from './ops.mjs';
+import { ADD_BATCH, ADD_RECORDS, INTO_RECORDS, median } from './ops.mjs';
 import { measureMapDraw } from './map-draw.mjs';
 import { startServe } from './serve-process.mjs';
 
@@ -68,6 +68,13 @@ const NO_MAP_OR_BACKUP = new Set(['5m']);
  * Real Chroma adding the same records in the same batches, measured in this run (a rate from
  * another run, such as the one that wrote the bench folder, would move with the machine's phase).
  */
+function oursAddPerSecond(root, dir, into = false) {
+  const args = [join(root, 'scripts', 'bench', 'ours-add-worker.mjs'), root, dir, ...(into ? ['--into'] : [])];
+  const run = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 300_000, stdio: ['ignore', 'pipe', 'inherit'] });
+  if (run.status !== 0) throw new Error(`our add-throughput run failed (exit ${run.status})`);
+  return JSON.parse(run.stdout.trim().split('\n').pop()).addPerSecond;
+}
+
 function chromaAddPerSecond(root, chroma, dir, into = false) {
   const args = [join(root, 'scripts', 'bench', 'chroma-add-worker.mjs'), dir, '18985', chroma.bin, chroma.clientDir, ...(into ? ['--into'] : [])];
   const run = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 300_000, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -104,16 +111,11 @@ export async function measureExtras({ root, folder, size, records, chroma = null
   const lib = await import(pathToFileURL(join(root, 'dist', 'index.js')).href);
   if (typeof lib.PersistentClient === 'function' && size === '100k') {
     // Both rows time the adds and then close(): our checkpoints are built in the background, so
-    // the clock stops only once the last one is on disk.
+    // the clock stops only once the last one is on disk. Each engine runs in a fresh process.
     log(`${size}: add throughput…`);
     const dir = mkdtempSync(join(tmpdir(), 'bench-add-'));
     try {
-      const client = new lib.PersistentClient({ path: join(dir, 'data') });
-      const col = await client.createCollection({ name: 'bench-write', metadata: { 'hnsw:space': 'cosine' }, embeddingFunction: null });
-      const t = performance.now();
-      for (let i = 0; i < ADD_RECORDS; i += ADD_BATCH) await col.add(addBatch(i));
-      await client.close();
-      const ours = ADD_RECORDS / ((performance.now() - t) / 1000);
+      const ours = oursAddPerSecond(root, join(dir, 'data'));
       log(`${size}: add throughput, real Chroma…`);
       const theirs = chroma ? chromaAddPerSecond(root, chroma, join(dir, 'chroma')) : null;
       if (theirs === null) notes.push(`${size}: real Chroma's add throughput was not measured (no Chroma, or its run failed).`);
@@ -122,13 +124,7 @@ export async function measureExtras({ root, folder, size, records, chroma = null
       log(`${size}: adding into the ${size} collection…`);
       const copy = join(dir, 'into');
       cpSync(folder, copy, { recursive: true });
-      const into = new lib.PersistentClient({ path: copy });
-      const bench = await into.getCollection({ name: 'bench', embeddingFunction: null });
-      await bench.query({ queryEmbeddings: [queryVector(1)], nResults: 1 });
-      const ti = performance.now();
-      for (let i = 0; i < INTO_RECORDS; i += ADD_BATCH) await bench.add(intoBatch(i));
-      await into.close();
-      const oursInto = INTO_RECORDS / ((performance.now() - ti) / 1000);
+      const oursInto = oursAddPerSecond(root, copy, true);
       rmSync(copy, { recursive: true, force: true });
       cpSync(folder, copy, { recursive: true });
       log(`${size}: adding into the ${size} collection, real Chroma…`);

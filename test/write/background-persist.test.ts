@@ -99,6 +99,18 @@ describe('checkpoints persisted in the background', () => {
     await client.close();
   });
 
+  it('a build that finishes while the caller writes without pause (awaiting one add after another) is swapped in by the next write', async () => {
+    const { dir, client, col, seg } = await openCollection('bgp');
+    await col.add(batchRecords(1, 3000));
+    expect(vectorSeq(dir, seg)).toBe(0);
+    // Each add resolves through microtasks only: the build thread's message needs the event loop.
+    let writes = 0;
+    for (; writes < 3000 && vectorSeq(dir, seg) === 0; writes++) await col.add({ ids: [`tight-${writes}`], embeddings: [batchRecords(3, 1).embeddings[0]!] });
+    expect(vectorSeq(dir, seg)).toBe(3000);
+    expect(writes).toBeLessThan(3000);
+    await client.close();
+  });
+
   it('a build that fails leaves nothing in the folder and says so; the rows wait in the WAL for the next persist', async () => {
     const { dir, client, col, seg } = await openCollection('bgp');
     await col.add(batchRecords(1, 150));

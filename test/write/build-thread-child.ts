@@ -66,7 +66,10 @@ if (mode === 'terminate' && isMainThread) {
     await new Promise((r) => setTimeout(r, 20 + round));
     const began = Date.now();
     const out = process.argv[3] !== 'raw' && quiesceNative(guard, 5000);
-    if (parallel) console.log(JSON.stringify({ waited: Date.now() - began, out }));
+    const waited = Date.now() - began;
+    // With `parallel`: what the one long insert returned (it ends early once the flag is set).
+    const result = parallel ? await new Promise<unknown>((r) => w.once('message', r)) : null;
+    if (parallel) console.log(JSON.stringify({ waited, out, result }));
     await w.terminate();
   }
   console.log('terminated');
@@ -83,8 +86,8 @@ if (mode === 'terminate' && isMainThread) {
   const labels = Float64Array.from({ length: n }, (_, i) => i);
   const flags = new Int32Array((workerData as { guard: SharedArrayBuffer }).guard);
   parentPort!.postMessage('inserting');
-  guardedNative(() => index.addItems(vectors, labels, 0, n, 2, new Int32Array(1), flags));
-  parentPort!.postMessage('returned');
+  const added = guardedNative(() => index.addItems(vectors, labels, 0, n, 2, new Int32Array(1), flags));
+  parentPort!.postMessage({ added, of: n });
 } else if (mode === 'terminate') {
   setThreadNativeGuard((workerData as { guard: SharedArrayBuffer }).guard);
   const dim = 512;

@@ -9,7 +9,7 @@ import { HnswlibIndex } from '../../src-main/engine/hnsw/hnswlib-index.js';
 import { parallelInsert } from '../../src-main/engine/hnsw/parallel-insert.js';
 import { normalizeForStorage } from '../../src-main/engine/hnsw/vector-math.js';
 import { joinStandardIndex, planJoin } from '../../src-main/engine/hnsw/standard-index.js';
-import { runCheckpointBuild } from '../../src-main/engine/write/checkpoint-build.js';
+import { BUILD_TEMP_PREFIX, runCheckpointBuild, sweepStaleBuildTemps } from '../../src-main/engine/write/checkpoint-build.js';
 import type { CheckpointBuildJob } from '../../src-main/engine/write/checkpoint-build-program.js';
 import { bundleEntry } from '../helpers/bundle-entry.js';
 import { repoRoot } from '../helpers/paths.js';
@@ -199,6 +199,52 @@ describe('the HNSW build thread (checkpoint-build)', () => {
     expect(norms.reduce((a, b) => a + b, 0)).toBe(9.5);
   });
 
+  it('removes the temp folders of builds whose process is gone (a killed build leaves its joined index there), and no other', () => {
+    const gone = spawnSync(process.execPath, ['-e', '']).pid!;
+    const made = {
+      gone: `${BUILD_TEMP_PREFIX}${gone}-a1b2c3`,
+      mine: `${BUILD_TEMP_PREFIX}${process.pid}-d4e5f6`,
+      oldUnnamed: `${BUILD_TEMP_PREFIX}Xy12Ab`,
+      newUnnamed: `${BUILD_TEMP_PREFIX}Zq34Cd`,
+      unrelated: 'someone-else',
+    };
+    for (const name of Object.values(made)) {
+      fs.mkdirSync(path.join(dir, name));
+      fs.writeFileSync(path.join(dir, name, 'index.bin'), 'x');
+    }
+    const twoDaysAgo = new Date(Date.now() - 48 * 3600_000);
+    fs.utimesSync(path.join(dir, made.oldUnnamed), twoDaysAgo, twoDaysAgo);
+    sweepStaleBuildTemps(dir);
+    expect(fs.readdirSync(dir).sort()).toEqual([made.mine, made.newUnnamed, made.unrelated].sort());
+  });
+
+  it('a run of the addon that stops short is taken as a stop, not as done', async () => {
+    // An addon whose every run is cut short at once, as when its stop word is set mid-run.
+    class ShortIndex {
+      initIndex() {}
+      readIndexSync() {}
+      markDelete() {}
+      getCurrentCount() {
+        return 0;
+      }
+      getMaxElements() {
+        return 100;
+      }
+      resizeIndex() {}
+      writeIndexSync() {
+        throw new Error('a stopped build must not save');
+      }
+      addItems(_v: Float32Array, _l: Float64Array, start: number, end: number) {
+        return Math.max(0, end - start - 1);
+      }
+    }
+    const posted: unknown[] = [];
+    const { buildCheckpointIndex } = await import('../../src-main/engine/write/checkpoint-build-program.js');
+    const j = { ...job(dir, { points: vectors(40, 8), firstLabel: 1, parallel: { path: 'unused', threads: 2 } }), stop: new SharedArrayBuffer(4), guard: new SharedArrayBuffer(8) };
+    await buildCheckpointIndex(j, { hnswlib: hnswlib() as never, parallel: { ParallelIndex: ShortIndex } }, fs, path, (m) => posted.push(m));
+    expect(posted.at(-1)).toEqual({ stopped: true });
+  });
+
   it('a cancel stops the thread and rejects with CANCELLED (either inserter); a file hnswlib cannot load is CORRUPT_HNSW naming the segment', async () => {
     for (const parallel of [null, { path: addon(), threads: 2 }]) {
       const ac = new AbortController();
@@ -244,10 +290,13 @@ describe('the HNSW build and the thread it runs from', () => {
     const run = spawnSync(process.execPath, [child, 'terminate', 'parallel'], { encoding: 'utf8', timeout: 180_000 });
     expect(run.stderr).not.toMatch(/FATAL/);
     expect(run.status).toBe(0);
-    const waits = run.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { waited: number; out: boolean });
+    const waits = run.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { waited: number; out: boolean; result: { added: number; of: number } });
     expect(waits).toHaveLength(8);
-    // Out before quiesceNative's 5 s were up, each time: the whole insert would take far longer.
-    for (const w of waits) expect(w).toMatchObject({ out: true });
+    // Each time out of native code, and because the insert stopped early, not because it ended.
+    for (const w of waits) {
+      expect(w).toMatchObject({ out: true });
+      expect(w.result.added).toBeLessThan(w.result.of);
+    }
     expect(run.stdout).toContain('terminated');
   });
 

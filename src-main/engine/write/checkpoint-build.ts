@@ -155,7 +155,7 @@ export async function stageBuiltCheckpoint(
     vectors.set(plan.space === 'cosine' && plan.vectorForm === 'original' ? normalizeForStorage(vector) : vector, i * plan.dim);
   });
   const join = plan.base === 'checkpoint' ? planJoin(dir, segmentId) : null;
-  const tmpDir = join ? fs.mkdtempSync(path.join(os.tmpdir(), 'chroma-inspector-hnsw-')) : null;
+  const tmpDir = join ? privateTempDir() : null;
   let staging: string | null = null;
   try {
     staging = createStagingDir(dir, segmentId);
@@ -197,5 +197,52 @@ export async function stageBuiltCheckpoint(
     throw err;
   } finally {
     if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
+  }
+}
+
+/** The temp folders a build joins a checkpoint in: `<prefix><pid>-<random>` under os.tmpdir(). */
+export const BUILD_TEMP_PREFIX = 'chroma-inspector-hnsw-';
+let swept = false;
+
+function privateTempDir(): string {
+  if (!swept) {
+    swept = true;
+    sweepStaleBuildTemps();
+  }
+  return fs.mkdtempSync(path.join(os.tmpdir(), `${BUILD_TEMP_PREFIX}${process.pid}-`));
+}
+
+/**
+ * Removes the temp folders of builds whose process is gone: a process killed while it joined a
+ * checkpoint leaves a copy of the index there (hundreds of megabytes at a million vectors). Only
+ * folders named with a pid that is not running are touched; folders of the naming before pids (no
+ * pid in the name) once they are a day old.
+ */
+export function sweepStaleBuildTemps(dir = os.tmpdir()): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir).filter((n) => n.startsWith(BUILD_TEMP_PREFIX));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = /^(\d+)-/.exec(name.slice(BUILD_TEMP_PREFIX.length))?.[1];
+    const full = path.join(dir, name);
+    try {
+      const stale = pid ? !processRuns(Number(pid)) : Date.now() - fs.statSync(full).mtimeMs > 24 * 3600_000;
+      if (stale) fs.rmSync(full, { recursive: true, force: true });
+    } catch {
+      // another sweeper, or not ours to remove: left alone
+    }
+  }
+}
+
+function processRuns(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

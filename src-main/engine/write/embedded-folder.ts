@@ -85,7 +85,12 @@ export class EmbeddedFolder {
   /** Runs calls one at a time, in order; a checkpoint built in the background is swapped in first. */
   run<T>(fn: () => T | Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new InspectorError('INVALID_ARGUMENT', `The client for ${this.dir} is closed`));
-    const call = () => {
+    const call = async () => {
+      // While a checkpoint builds, the call first lets the event loop turn once. The build's
+      // "done" arrives as a message from its thread (a macrotask); a caller that awaits one call
+      // after another only ever runs microtasks, and would otherwise never see it: every build
+      // would wait for the caller to pause, and the rows for the next one would pile up.
+      if (this.building.size > 0) await new Promise<void>((r) => setImmediate(r));
       this.publishBuilt();
       return fn();
     };

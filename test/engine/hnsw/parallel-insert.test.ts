@@ -69,12 +69,19 @@ describe('the parallel-insert addon (engine/hnsw/parallel-insert.ts, native/)', 
     expect(() => new ParallelIndex('l2', 0)).toThrow(/dim/);
     const index = new ParallelIndex('l2', 4);
     expect(() => index.addItems(new Float32Array(4), new Float64Array(1), 0, 1, 2)).toThrow(/not initialised/);
-    index.initIndex({ maxElements: 2, m: 8, efConstruction: 20, randomSeed: 0 });
+    expect(() => index.initIndex({ maxElements: 2 ** 40, m: 8, efConstruction: 20, randomSeed: 0 })).toThrow(/invalid index parameters/);
+    expect(() => index.initIndex({ maxElements: 2, m: 8, efConstruction: 20, randomSeed: 2 ** 33 })).toThrow(/invalid index parameters/);
+    index.initIndex({ maxElements: 4, m: 8, efConstruction: 20, randomSeed: 0 });
     expect(() => index.addItems(new Float32Array(7), new Float64Array(2), 0, 2, 2)).toThrow(/do not fit/);
     expect(() => index.addItems(new Float32Array(8), new Float64Array(2), 0, 3, 2)).toThrow(/do not fit/);
     expect(() => index.addItems(new Float32Array(8), Float64Array.from([1, 2.5]), 0, 2, 2)).toThrow(/non-negative integer/);
     expect(() => index.addItems(new Float64Array(8), new Float64Array(2), 0, 2, 2)).toThrow(/Float32Array/);
+    expect(() => index.addItems(new Float32Array(8), Float64Array.from([1, 2]), 0, 2, 2, new Float64Array(1))).toThrow(/Int32Array/);
+    // Stop words already set: nothing is inserted, whichever word it is.
+    expect(index.addItems(new Float32Array(8), Float64Array.from([1, 2]), 0, 2, 2, Int32Array.of(1), Int32Array.of(0))).toBe(0);
+    expect(index.addItems(new Float32Array(8), Float64Array.from([1, 2]), 0, 2, 2, Int32Array.of(0), Int32Array.of(1))).toBe(0);
+    expect(index.addItems(new Float32Array(8), Float64Array.from([1, 2]), 0, 2, Infinity, Int32Array.of(0), Int32Array.of(0))).toBe(2);
     // Past the capacity: hnswlib's own error, from whichever thread met it.
-    expect(() => index.addItems(new Float32Array(12), Float64Array.from([1, 2, 3]), 0, 3, 2)).toThrow(/Hnswlib Error/);
+    expect(() => index.addItems(new Float32Array(12), Float64Array.from([3, 4, 5]), 0, 3, 2)).toThrow(/Hnswlib Error/);
   });
 });
