@@ -67,7 +67,7 @@ async function ensureFolder(name, records, walOnly) {
 async function ensureOurFolder(name, records) {
   const out = join(cache, name);
   if (!existsSync(join(out, 'made.json'))) {
-    log(`making ${name} with our write engine (${records} records; over two hours at 5M on the bench machine, resumed if interrupted); cached in ${out}`);
+    log(`making ${name} with our write engine (${records} records; about an hour at 5M on the bench machine, resumed if interrupted); cached in ${out}`);
     const script = join(root, 'scripts', 'bench', 'make-bench-folder-ours.mjs');
     // hnswlib's index is one big malloc; transparent huge pages for it (glibc >= 2.35 honours the
     // tunable, older ones ignore it) make its random reads far cheaper: 1.7x faster inserts here.

@@ -4,9 +4,9 @@
 //     --import ./scripts/bench/use-hnswlib-at.mjs scripts/bench/make-bench-folder-ours.mjs <records> <out-dir>
 // (bench.mjs sets both: huge pages and a CPU-specific hnswlib-node build, see native-hnswlib.mjs.)
 // The records are bench-records.mjs's, as in the folders real Chroma writes. The HNSW checkpoint is
-// persisted every PERSIST_EVERY records (the collection's hnsw:sync_threshold): hnswlib inserts
-// one vector at a time (~2,000/s at 100k, under 1,000/s past 1M on the bench machine), so a 5M
-// folder takes over two hours.
+// persisted every PERSIST_EVERY records (the collection's hnsw:sync_threshold), built in the
+// background on every core (docs/native.md): the 5M folder took 64 minutes on the bench machine
+// (2026-12-05; over two hours when inserts ran one at a time).
 // verify-bench-folder.mjs then checks it with real Chroma. An interrupted build resumes: every
 // add is committed, so the folder holds a prefix of the records, and the next run adds the rest.
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
