@@ -45,7 +45,8 @@ const descendants = (pid) => {
 const peakRssMb = (pid) => Math.max(...descendants(pid).map((p) => hwmMb(p) ?? 0), 0) || hwmMb(pid);
 
 const t0 = performance.now();
-const { pid, kill } = await startChroma(chromaBin, folder, port);
+// As long as verify-bench-folder.mjs allows: on 2026-12-05 Chroma took over 120 s to answer on the 5M copy.
+const { pid, kill } = await startChroma(chromaBin, folder, port, 300_000);
 const client = new ChromaClient({ host: '127.0.0.1', port });
 const col = await client.getCollection({ name: 'bench', embeddingFunction: null });
 if (process.argv.includes('--first-count')) {
