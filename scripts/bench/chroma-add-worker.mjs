@@ -7,7 +7,7 @@
 //     first query has loaded it (its load is not timed).
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { ADD_BATCH, ADD_RECORDS, INTO_RECORDS, addBatch, intoBatch, queryVector } from './ops.mjs';
+import { addWorkload } from './ops.mjs';
 import { startChroma } from './start-chroma.mjs';
 
 const [dir, portArg, chromaBin, clientDir] = process.argv.slice(2);
@@ -17,16 +17,7 @@ const { ChromaClient } = await import(pathToFileURL(createRequire(`${clientDir}/
 const { kill } = await startChroma(chromaBin, dir, port);
 try {
   const client = new ChromaClient({ host: '127.0.0.1', port });
-  const into = process.argv.includes('--into');
-  const col = into
-    ? await client.getCollection({ name: 'bench', embeddingFunction: null })
-    : await client.createCollection({ name: 'bench-write', metadata: { 'hnsw:space': 'cosine' }, embeddingFunction: null });
-  // Loads the collection's index before the clock starts, as ours is by its first query.
-  if (into) await col.query({ queryEmbeddings: [queryVector(1)], nResults: 1 });
-  const [records, batch] = into ? [INTO_RECORDS, intoBatch] : [ADD_RECORDS, addBatch];
-  const t = performance.now();
-  for (let i = 0; i < records; i += ADD_BATCH) await col.add(batch(i));
-  console.log(JSON.stringify({ addPerSecond: records / ((performance.now() - t) / 1000) }));
+  console.log(JSON.stringify({ addPerSecond: await addWorkload(client, process.argv.includes('--into')) }));
 } finally {
   kill();
 }

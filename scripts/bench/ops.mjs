@@ -29,6 +29,25 @@ export function intoBatch(start) {
 }
 
 /** [label, op, args-builder(i, count)] — i varies the query vector between runs. */
+/**
+ * The add rows' workload on a chromadb-shaped client (ours or the official one): a new cosine
+ * collection and ADD_RECORDS records, or (`into`) INTO_RECORDS more into the folder's `bench`
+ * collection after a first query has loaded it. The clock stops after `finish` (our close(), which
+ * waits for the last checkpoint). Returns records per second.
+ */
+export async function addWorkload(client, into, finish = async () => {}) {
+  const col = into
+    ? await client.getCollection({ name: 'bench', embeddingFunction: null })
+    : await client.createCollection({ name: 'bench-write', metadata: { 'hnsw:space': 'cosine' }, embeddingFunction: null });
+  // Loads the collection's index before the clock starts.
+  if (into) await col.query({ queryEmbeddings: [queryVector(1)], nResults: 1 });
+  const [records, batch] = into ? [INTO_RECORDS, intoBatch] : [ADD_RECORDS, addBatch];
+  const t = performance.now();
+  for (let i = 0; i < records; i += ADD_BATCH) await col.add(batch(i));
+  await finish();
+  return records / ((performance.now() - t) / 1000);
+}
+
 export const OPERATIONS = [
   ['query k=10', 'query', (i) => ({ queryEmbeddings: [queryVector(i + 1)], nResults: 10 })],
   ['query k=10, 10% where', 'query', (i) => ({ queryEmbeddings: [queryVector(i + 101)], nResults: 10, where: { bucket: 3 } })],
