@@ -288,7 +288,7 @@ describe.skipIf(problem !== null)('graph search: the same graph gives Chroma’s
         // Chroma's answer on the sound folder, less the poisoned ids, should come first and in
         // order. Not always: a poisoned element still routes the search but its distance no longer
         // guides it, so a walk through it can end elsewhere (Chroma's graph is built in parallel,
-        // so which queries pass there varies from run to run: 2 to 8 of the 60 across CI runs, most
+        // so which queries pass there varies from run to run: 8 of the 60 in one CI run, most
         // of them in the cosine collection, whose walks stop early with ef 10). Hence a bound, and
         // recall.
         const expected = theirs[i]!.ids.filter((id) => !bad.includes(id));
