@@ -64,6 +64,21 @@ bool wordOf(const Napi::Value& v, const int32_t** out) {
   return true;
 }
 
+// hnswlib reports failures as C++ exceptions; they reach JavaScript as "Hnswlib Error: …", as
+// hnswlib-node words them.
+void throwHnswlibError(Napi::Env env, const char* what) {
+  Napi::Error::New(env, std::string("Hnswlib Error: ") + what).ThrowAsJavaScriptException();
+}
+
+template <typename Call>
+void callHnswlib(Napi::Env env, Call&& call) {
+  try {
+    call();
+  } catch (const std::exception& e) {
+    throwHnswlibError(env, e.what());
+  }
+}
+
 class ParallelIndex : public Napi::ObjectWrap<ParallelIndex> {
  public:
   static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -144,13 +159,11 @@ class ParallelIndex : public Napi::ObjectWrap<ParallelIndex> {
       return env.Undefined();
     }
     const bool replaceDeleted = o.Get("allowReplaceDeleted").ToBoolean().Value();
-    try {
+    callHnswlib(env, [&] {
       index_.reset(new hnswlib::HierarchicalNSW<float>(space_.get(), static_cast<size_t>(maxElements), static_cast<size_t>(m),
                                                        static_cast<size_t>(ef), static_cast<size_t>(static_cast<uint32_t>(seed)),
                                                        replaceDeleted));
-    } catch (const std::exception& e) {
-      Napi::Error::New(env, std::string("Hnswlib Error: ") + e.what()).ThrowAsJavaScriptException();
-    }
+    });
     return env.Undefined();
   }
 
@@ -164,12 +177,10 @@ class ParallelIndex : public Napi::ObjectWrap<ParallelIndex> {
     }
     const std::string file = info[0].As<Napi::String>().Utf8Value();
     const bool replaceDeleted = info.Length() > 1 && info[1].ToBoolean().Value();
-    try {
+    callHnswlib(env, [&] {
       index_.reset();
       index_.reset(new hnswlib::HierarchicalNSW<float>(space_.get(), file, false, 0, replaceDeleted));
-    } catch (const std::exception& e) {
-      Napi::Error::New(env, std::string("Hnswlib Error: ") + e.what()).ThrowAsJavaScriptException();
-    }
+    });
     return env.Undefined();
   }
 
@@ -180,11 +191,9 @@ class ParallelIndex : public Napi::ObjectWrap<ParallelIndex> {
       Napi::TypeError::New(env, "expected a file name").ThrowAsJavaScriptException();
       return env.Undefined();
     }
-    try {
+    callHnswlib(env, [&] {
       index_->saveIndex(info[0].As<Napi::String>().Utf8Value());
-    } catch (const std::exception& e) {
-      Napi::Error::New(env, std::string("Hnswlib Error: ") + e.what()).ThrowAsJavaScriptException();
-    }
+    });
     return env.Undefined();
   }
 
@@ -195,11 +204,9 @@ class ParallelIndex : public Napi::ObjectWrap<ParallelIndex> {
       Napi::TypeError::New(env, "expected a label").ThrowAsJavaScriptException();
       return env.Undefined();
     }
-    try {
+    callHnswlib(env, [&] {
       index_->markDelete(static_cast<hnswlib::labeltype>(info[0].As<Napi::Number>().Int64Value()));
-    } catch (const std::exception& e) {
-      Napi::Error::New(env, std::string("Hnswlib Error: ") + e.what()).ThrowAsJavaScriptException();
-    }
+    });
     return env.Undefined();
   }
 
@@ -223,11 +230,9 @@ class ParallelIndex : public Napi::ObjectWrap<ParallelIndex> {
       Napi::TypeError::New(env, "expected a capacity").ThrowAsJavaScriptException();
       return env.Undefined();
     }
-    try {
+    callHnswlib(env, [&] {
       index_->resizeIndex(static_cast<size_t>(capacity));
-    } catch (const std::exception& e) {
-      Napi::Error::New(env, std::string("Hnswlib Error: ") + e.what()).ThrowAsJavaScriptException();
-    }
+    });
     return env.Undefined();
   }
 
@@ -314,7 +319,7 @@ class ParallelIndex : public Napi::ObjectWrap<ParallelIndex> {
       for (auto& t : pool) t.join();
     }
     if (failed.load()) {
-      Napi::Error::New(env, std::string("Hnswlib Error: ") + error).ThrowAsJavaScriptException();
+      throwHnswlibError(env, error);
       return env.Undefined();
     }
     return Napi::Number::New(env, static_cast<double>(added.load()));
