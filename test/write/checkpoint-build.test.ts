@@ -9,6 +9,7 @@ import { HnswlibIndex } from '../../src-main/engine/hnsw/hnswlib-index.js';
 import { parallelInsert } from '../../src-main/engine/hnsw/parallel-insert.js';
 import { normalizeForStorage } from '../../src-main/engine/hnsw/vector-math.js';
 import { joinStandardIndex, planJoin } from '../../src-main/engine/hnsw/standard-index.js';
+import { BuildExtensions } from '../../src-main/engine/write/build-extensions.js';
 import { BUILD_TEMP_PREFIX, runCheckpointBuild, sweepStaleBuildTemps } from '../../src-main/engine/write/checkpoint-build.js';
 import type { CheckpointBuildJob } from '../../src-main/engine/write/checkpoint-build-program.js';
 import { bundleEntry } from '../helpers/bundle-entry.js';
@@ -124,6 +125,35 @@ describe('the HNSW build thread (checkpoint-build)', () => {
     expect(norms[600]).toBe(7);
     expect(norms.reduce((a, b) => a + b, 0)).toBe(9.5);
     expect(norms.length).toBe(800);
+  });
+
+  it.each(INSERTERS)('through %s, takes the inserts handed to it while it runs, and writes the files one build of them all writes, byte for byte', async (_, inserter) => {
+    const parallel = inserter();
+    const all = vectors(900, 5);
+    const norms = (labels: number[]) => ({ labels: Float64Array.from(labels), values: Float32Array.from(labels, (l) => l / 8) });
+    const labels = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + 1 + i);
+    // The reference: all 900 in one job.
+    const whole = job(dir, { points: all, firstLabel: 1, parallel, seg: 'whole' });
+    await runCheckpointBuild({ ...whole, norms: { ...norms(labels(0, 900)), oldLengthFile: null, oldCount: 0 } }, 'whole');
+
+    // 600 in the job, then 200 and 100 handed over while it runs.
+    const extensions = new BuildExtensions();
+    const part = job(dir, { points: all.slice(0, 600), firstLabel: 1, parallel, seg: 'extended' });
+    const running = runCheckpointBuild({ ...part, norms: { ...norms(labels(0, 600)), oldLengthFile: null, oldCount: 0 } }, 'extended', { extensions });
+    expect(extensions.open).toBe(true);
+    for (const [from, to] of [[600, 800], [800, 900]] as const) {
+      const flat = new Float32Array((to - from) * DIM);
+      all.slice(from, to).forEach((v, i) => flat.set(v, i * DIM));
+      const n = norms(labels(from, to));
+      expect(extensions.offer({ labels: n.labels, vectors: flat, norms: n.values })).toBe(true);
+    }
+    expect(await running).toMatchObject({ extended: 2 });
+    for (const file of ['header.bin', 'data_level0.bin', 'link_lists.bin', 'length.bin']) {
+      expect(fs.readFileSync(path.join(dir, 'extended', file)).equals(fs.readFileSync(path.join(dir, 'whole', file))), file).toBe(true);
+    }
+    // Once it is done, it takes no more.
+    expect(extensions.open).toBe(false);
+    expect(extensions.offer({ labels: new Float64Array(1), vectors: new Float32Array(DIM), norms: null })).toBe(false);
   });
 
   it.each([...INSERTERS, ['our addon on two threads', () => ({ path: addon(), threads: 2 })] as const])('through %s, leaves this thread free while it inserts: progress and timers arrive before the build is done', async (_, inserter) => {

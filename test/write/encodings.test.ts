@@ -16,6 +16,9 @@ describe('WAL encoding (docs/format.md §4.2, §4.3)', () => {
     const blob = encodeVector(v);
     expect(blob.toString('hex')).toBe(Buffer.from(v.buffer).toString('hex'));
     expect(decodeVector(blob)).toEqual(v);
+    // A view into a larger array: only its own floats, as little-endian bytes (1.0 = 00 00 80 3f).
+    const view = Float32Array.from([7, 1, -2, 9]).subarray(1, 3);
+    expect(encodeVector(view).toString('hex')).toBe('0000803f000000c0');
   });
 
   it('floats keep their type: 2.0 is written "2.0", not "2"', () => {

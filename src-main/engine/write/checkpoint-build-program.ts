@@ -50,6 +50,8 @@ export interface CheckpointBuildJob {
    * value at its internal id (below `oldCount`), else 0. Null: zeros (spaces without norms).
    */
   norms: { labels: Float64Array; values: Float32Array; oldLengthFile: string | null; oldCount: number } | null;
+  /** Where a build in a worker thread receives its extensions (CheckpointBuildExtension), if it may take any. */
+  extensions?: import('node:worker_threads').MessagePort;
   /** Int32 × 1: set to 1 to cancel this build before its next call into hnswlib-node. */
   stop: SharedArrayBuffer;
   /**
@@ -60,13 +62,24 @@ export interface CheckpointBuildJob {
   guard: SharedArrayBuffer;
 }
 
+/**
+ * More inserts for a build under way, handed over before it saves (engine/write/checkpoint-build.ts
+ * BuildExtensions): rows written while it ran that only add new labels. All of them are new.
+ */
+export interface CheckpointBuildExtension {
+  labels: Float64Array;
+  vectors: Float32Array;
+  /** length.bin norms of these labels (cosine), or null. */
+  norms: Float32Array | null;
+}
+
 /** Where a build stopped: loading the source (the files are damaged) or later (anything else). */
 export type CheckpointBuildStage = 'load' | 'build';
 
 /** What the worker posts: progress while inserting, then done, stopped (asked to) or the failure. */
 export type CheckpointBuildMessage =
   | { progress: number; total: number }
-  | { done: true; header: Uint8Array }
+  | { done: true; header: Uint8Array; /** How many extensions the build took (the first ones handed over, in order). */ extended: number }
   | { stopped: true }
   | { failed: string; stage: CheckpointBuildStage };
 
@@ -99,6 +112,8 @@ export interface BuildLibraries {
  * Runs one build; `post` gets progress about every `everyMs` and the outcome. Every failure is
  * posted (never thrown), so the caller always gets an answer. `pause`, when given (a build in the
  * engine's own thread), is awaited every `everyMs` so the thread's other work goes on.
+ * `takeExtension` is asked, once the inserts are done, for more of them (until it has none):
+ * rows written meanwhile join this build instead of waiting for the next one's load and save.
  */
 export async function buildCheckpointIndex(
   job: CheckpointBuildJob,
@@ -108,6 +123,7 @@ export async function buildCheckpointIndex(
   post: (m: CheckpointBuildMessage) => void,
   everyMs = 100,
   pause: (() => Promise<void>) | null = null,
+  takeExtension: () => CheckpointBuildExtension | null = () => null,
 ): Promise<void> {
   let stage: CheckpointBuildStage = 'load';
   const cancel = new Int32Array(job.stop);
@@ -189,38 +205,67 @@ export async function buildCheckpointIndex(
       const needed = index.getCurrentCount() + job.newCount;
       if (needed > index.getMaxElements()) index.resizeIndex(needed);
     });
-    const total = job.labels.length;
+    let done = 0;
+    let total = job.labels.length;
     let last = Date.now();
-    if (many && parallel) {
-      // Runs of vectors, each one call on every thread, sized to take about half of `everyMs`
-      // (progress, and a paused thread's other work, come between runs). A set flag ends a run
-      // early, after at most one insert per thread.
-      let run = 16;
-      for (let i = 0; i < total; ) {
-        const end = Math.min(total, i + run);
-        const began = Date.now();
-        const added = native(() => many.addItems(job.vectors, job.labels, i, end, parallel.threads, cancel, flags));
-        if (added < end - i) throw STOPPED;
-        i = end;
-        const took = Date.now() - began;
-        run = Math.max(16, Math.min(1 << 16, Math.round((run * (everyMs / 2)) / Math.max(1, took))));
-        if (Date.now() - last >= everyMs) {
-          post({ progress: i, total });
-          if (pause) await pause();
-          last = Date.now();
+    const insert = async (labels: Float64Array, vectors: Float32Array) => {
+      const count = labels.length;
+      if (many && parallel) {
+        // Runs of vectors, each one call on every thread, sized to take about half of `everyMs`
+        // (progress, and a paused thread's other work, come between runs). A set flag ends a run
+        // early, after at most one insert per thread.
+        let run = 16;
+        for (let i = 0; i < count; ) {
+          const end = Math.min(count, i + run);
+          const began = Date.now();
+          const added = native(() => many.addItems(vectors, labels, i, end, parallel.threads, cancel, flags));
+          if (added < end - i) throw STOPPED;
+          done += end - i;
+          i = end;
+          const took = Date.now() - began;
+          run = Math.max(16, Math.min(1 << 16, Math.round((run * (everyMs / 2)) / Math.max(1, took))));
+          if (Date.now() - last >= everyMs) {
+            post({ progress: done, total });
+            if (pause) await pause();
+            last = Date.now();
+          }
+        }
+      } else {
+        for (let i = 0; i < count; i++) {
+          const point = Array.from(vectors.subarray(i * job.dim, (i + 1) * job.dim));
+          native(() => hnswlib!.addPoint(point, labels[i]!));
+          done++;
+          if (Date.now() - last >= everyMs) {
+            post({ progress: done, total });
+            if (pause) await pause();
+            last = Date.now();
+          }
         }
       }
-    } else {
-      for (let i = 0; i < total; i++) {
-        const point = Array.from(job.vectors.subarray(i * job.dim, (i + 1) * job.dim));
-        native(() => hnswlib!.addPoint(point, job.labels[i]!));
-        if (Date.now() - last >= everyMs) {
-          post({ progress: i + 1, total });
-          if (pause) await pause();
-          last = Date.now();
-        }
-      }
+    };
+    await insert(job.labels, job.vectors);
+    // Norms the extensions bring (cosine), by label.
+    const extraNorms = new Map<number, number>();
+    let extended = 0;
+    // The capacity the build would save without extensions, grown by exactly what they add. It grows
+    // by at least a quarter at a time meanwhile (a resize copies the whole level 0), and is set
+    // back to that exact size once before the save.
+    let exactCapacity = native(() => index.getMaxElements());
+    for (let ext = takeExtension(); ext; ext = takeExtension()) {
+      const more = ext.labels.length;
+      total += more;
+      exactCapacity = Math.max(exactCapacity, native(() => index.getCurrentCount()) + more);
+      native(() => {
+        const needed = index.getCurrentCount() + more;
+        if (needed > index.getMaxElements()) index.resizeIndex(Math.max(needed, Math.ceil(index.getMaxElements() * 1.25)));
+      });
+      await insert(ext.labels, ext.vectors);
+      if (ext.norms) for (let i = 0; i < more; i++) extraNorms.set(ext.labels[i]!, ext.norms[i]!);
+      extended++;
     }
+    native(() => {
+      if (index.getMaxElements() > exactCapacity) index.resizeIndex(exactCapacity);
+    });
     post({ progress: total, total });
     native(() => index.writeIndexSync(job.dest));
 
@@ -267,6 +312,7 @@ export async function buildCheckpointIndex(
       if (n) {
         const byLabel = new Map<number, number>();
         for (let i = 0; i < n.labels.length; i++) byLabel.set(n.labels[i]!, n.values[i]!);
+        for (const [label, value] of extraNorms) byLabel.set(label, value);
         const old = n.oldLengthFile && n.oldCount > 0 ? Buffer.alloc(n.oldCount * 4) : null;
         if (old) {
           const fd = fs.openSync(n.oldLengthFile!, 'r');
@@ -286,7 +332,7 @@ export async function buildCheckpointIndex(
       fs.closeSync(std);
     }
     fs.rmSync(job.dest, { force: true });
-    post({ done: true, header });
+    post({ done: true, header, extended });
   } catch (err) {
     if (err === STOPPED) return post({ stopped: true });
     post({ failed: err instanceof Error ? err.message : String(err), stage });
@@ -294,7 +340,9 @@ export async function buildCheckpointIndex(
 }
 
 export const CHECKPOINT_BUILD_PROGRAM = `
-const { parentPort, workerData } = require('node:worker_threads');
+const { parentPort, workerData, receiveMessageOnPort } = require('node:worker_threads');
 const libs = { hnswlib: require(workerData.hnswlibPath), parallel: workerData.parallel ? require(workerData.parallel.path) : null };
-(${buildCheckpointIndex.toString()})(workerData, libs, require('node:fs'), require('node:path'), (m) => parentPort.postMessage(m));
+const port = workerData.extensions;
+const take = () => (port && receiveMessageOnPort(port)?.message) || null;
+(${buildCheckpointIndex.toString()})(workerData, libs, require('node:fs'), require('node:path'), (m) => parentPort.postMessage(m), 100, null, take);
 `;

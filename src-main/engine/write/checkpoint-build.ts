@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { Worker, isMainThread } from 'node:worker_threads';
+import { MessageChannel, Worker, isMainThread } from 'node:worker_threads';
 import type { Space } from '../../../shared/models.js';
 import { InspectorError } from '../../../shared/errors.js';
 import { cancelled } from '../backup/task.js';
@@ -12,7 +12,14 @@ import { parallelInsert } from '../hnsw/parallel-insert.js';
 import { planJoin } from '../hnsw/standard-index.js';
 import { normalizeForStorage } from '../hnsw/vector-math.js';
 import { NATIVE_GUARD_BYTES, quiesceNative, threadNativeGuard } from '../util/native-guard.js';
-import { CHECKPOINT_BUILD_PROGRAM, buildCheckpointIndex, type BuildLibraries, type CheckpointBuildJob, type CheckpointBuildMessage } from './checkpoint-build-program.js';
+import {
+  CHECKPOINT_BUILD_PROGRAM,
+  buildCheckpointIndex,
+  type BuildLibraries,
+  type CheckpointBuildJob,
+  type CheckpointBuildMessage,
+} from './checkpoint-build-program.js';
+import type { BuildExtensions } from './build-extensions.js';
 import { writePickleFile } from './index-files.js';
 import { writePersistentDataPickle, type PersistentDataFields } from './pickle-writer.js';
 import { createStagingDir, removeFolder } from './segment-swap.js';
@@ -38,6 +45,30 @@ export interface BuildOptions {
   parallel?: CheckpointBuildJob['parallel'];
   /** Vectors inserted so far, of `total`. */
   progress?: (done: number, total: number) => void;
+  /** Lets the caller hand the build more inserts while it runs (a build in a worker thread only). */
+  extensions?: BuildExtensions;
+}
+
+/** What a finished build reports: the saved index's header, and how many extensions it took. */
+export interface BuildResult {
+  header: Uint8Array;
+  extended: number;
+}
+
+/** A build's inserts as the index stores them: cosine vectors given as they are are normalised (docs/format.md §6.6). */
+export function packInserts(
+  plan: Pick<GraphPlan, 'dim' | 'space' | 'vectorForm'>,
+  inserts: readonly { label: number; vector: Float32Array }[],
+): { labels: Float64Array; vectors: Float32Array } {
+  const vectors = new Float32Array(inserts.length * plan.dim);
+  const labels = new Float64Array(inserts.length);
+  inserts.forEach(({ label, vector }, i) => {
+    checkLabel(label);
+    if (vector.length !== plan.dim) throw new InspectorError('INTERNAL', `label ${label}: a ${vector.length}-dimensional vector for a ${plan.dim}-dimensional index`);
+    labels[i] = label;
+    vectors.set(plan.space === 'cosine' && plan.vectorForm === 'original' ? normalizeForStorage(vector) : vector, i * plan.dim);
+  });
+  return { labels, vectors };
 }
 
 /** The native-call flags of builds under way in worker threads (CheckpointBuildJob.guard). */
@@ -68,7 +99,7 @@ function guardExit(): void {
  * A cancel asks the build to stop before its next call into hnswlib-node and rejects once it has
  * (so the caller can remove what it was writing into). Resolves with the saved index's header.
  */
-export function runCheckpointBuild(job: Omit<CheckpointBuildJob, 'stop' | 'guard'>, segmentRelName: string, opts: BuildOptions = {}): Promise<Uint8Array> {
+export function runCheckpointBuild(job: Omit<CheckpointBuildJob, 'stop' | 'guard' | 'extensions'>, segmentRelName: string, opts: BuildOptions = {}): Promise<BuildResult> {
   return new Promise((resolve, reject) => {
     if (opts.signal?.aborted) return reject(cancelled());
     const stop = new SharedArrayBuffer(4);
@@ -80,6 +111,7 @@ export function runCheckpointBuild(job: Omit<CheckpointBuildJob, 'stop' | 'guard
       if (settled) return;
       settled = true;
       running.delete(guard);
+      opts.extensions?.attach(null);
       opts.signal?.removeEventListener('abort', onAbort);
       fn();
     };
@@ -88,7 +120,7 @@ export function runCheckpointBuild(job: Omit<CheckpointBuildJob, 'stop' | 'guard
     const onMessage = (m: CheckpointBuildMessage) => {
       if ('progress' in m) {
         if (!opts.signal?.aborted) opts.progress?.(m.progress, m.total);
-      } else if ('done' in m) finish(() => (opts.signal?.aborted ? reject(cancelled()) : resolve(m.header)));
+      } else if ('done' in m) finish(() => (opts.signal?.aborted ? reject(cancelled()) : resolve({ header: m.header, extended: m.extended })));
       else if ('stopped' in m) finish(() => reject(cancelled()));
       else if (m.stage === 'load') {
         // hnswlib re-checks the layout ("Index seems to be corrupted or unsupported").
@@ -104,8 +136,14 @@ export function runCheckpointBuild(job: Omit<CheckpointBuildJob, 'stop' | 'guard
     }
     guardExit();
     running.add(guard);
+    const channel = opts.extensions ? new MessageChannel() : null;
     // The vectors move to the thread rather than being copied (nothing here reads them again).
-    const worker = new Worker(CHECKPOINT_BUILD_PROGRAM, { eval: true, workerData: { ...job, stop, guard }, transferList: [job.vectors.buffer as ArrayBuffer, job.labels.buffer as ArrayBuffer] });
+    const worker = new Worker(CHECKPOINT_BUILD_PROGRAM, {
+      eval: true,
+      workerData: { ...job, stop, guard, ...(channel ? { extensions: channel.port2 } : {}) },
+      transferList: [job.vectors.buffer as ArrayBuffer, job.labels.buffer as ArrayBuffer, ...(channel ? [channel.port2] : [])],
+    });
+    opts.extensions?.attach(channel?.port1 ?? null);
     worker.on('message', onMessage);
     worker.on('error', (e: Error) => finish(() => reject(new InspectorError('INTERNAL', `${segmentRelName}: the HNSW build thread failed: ${e.message}`))));
     worker.on('exit', (code) => finish(() => reject(new InspectorError('INTERNAL', `${segmentRelName}: the HNSW build thread stopped (exit ${code}) before its index was saved`))));
@@ -142,18 +180,12 @@ export async function stageBuiltCheckpoint(
   segmentId: string,
   plan: GraphPlan,
   norms: NormSource | null,
-  pickle: PersistentDataFields,
+  /** The pickle's fields; with extensions, for the number of them the build took. */
+  pickle: PersistentDataFields | ((extended: number) => PersistentDataFields),
   opts: BuildOptions = {},
 ): Promise<string> {
   for (const l of plan.deleteLabels) checkLabel(l);
-  const vectors = new Float32Array(plan.inserts.length * plan.dim);
-  const labels = new Float64Array(plan.inserts.length);
-  plan.inserts.forEach(({ label, vector }, i) => {
-    checkLabel(label);
-    if (vector.length !== plan.dim) throw new InspectorError('INTERNAL', `label ${label}: a ${vector.length}-dimensional vector for a ${plan.dim}-dimensional index`);
-    labels[i] = label;
-    vectors.set(plan.space === 'cosine' && plan.vectorForm === 'original' ? normalizeForStorage(vector) : vector, i * plan.dim);
-  });
+  const { labels, vectors } = packInserts(plan, plan.inserts);
   const join = plan.base === 'checkpoint' ? planJoin(dir, segmentId) : null;
   const tmpDir = join ? privateTempDir() : null;
   let staging: string | null = null;
@@ -161,7 +193,7 @@ export async function stageBuiltCheckpoint(
     staging = createStagingDir(dir, segmentId);
     // From a checkpoint, M and ef_construction come from its header; these are then unused.
     const fresh = plan.base === 'checkpoint' ? { M: 16, efConstruction: 100 } : plan.base;
-    const job: Omit<CheckpointBuildJob, 'stop' | 'guard'> = {
+    const job: Omit<CheckpointBuildJob, 'stop' | 'guard' | 'extensions'> = {
       hnswlibPath: createRequire(import.meta.url).resolve('hnswlib-node'),
       parallel: opts.parallel === undefined ? parallelOrNull() : opts.parallel,
       space: plan.space === 'cosine' ? 'ip' : plan.space,
@@ -184,13 +216,13 @@ export async function stageBuiltCheckpoint(
         oldCount: norms.oldCount,
       },
     };
-    const header = await runCheckpointBuild(job, segmentId, opts);
+    const { header, extended } = await runCheckpointBuild(job, segmentId, opts);
     // What hnswlib saved is checked as any checkpoint's header is.
     const headerBin = Buffer.alloc(HNSW_HEADER_BYTES);
     headerBin.writeInt32LE(1, 0);
     headerBin.set(header, 4);
     parseHnswHeader(headerBin, `${segmentId}/header.bin (written)`);
-    writePickleFile(staging, writePersistentDataPickle(pickle));
+    writePickleFile(staging, writePersistentDataPickle(typeof pickle === 'function' ? pickle(extended) : pickle));
     return staging;
   } catch (err) {
     removeFolder(staging);

@@ -9,6 +9,8 @@ import { createChromaFolder } from './create-folder.js';
 import { FolderWriter, type WriterOptions } from './folder-writer.js';
 import { writeRecords, type RecordWrite, type WriteResult } from './record-writes.js';
 import { removeFolder } from './segment-swap.js';
+import { BuildExtensions } from './build-extensions.js';
+import { extendVectorPersist } from './persist-extension.js';
 import {
   pendingVectorRows,
   persistVectorSegment,
@@ -148,8 +150,14 @@ export class EmbeddedFolder {
   /** Starts a persist when sync_threshold rows (or the folder's own threshold) wait above the checkpoint. */
   private persistIfDue(c: CatalogCollection, dimension: number): void {
     const target = this.vectorTarget(c, dimension);
+    if (!target) return;
     const threshold = this.opts.syncThreshold ?? resolveHnswParams(c).syncThreshold;
-    if (target && this.pending(this.writer, target) >= threshold) this.startPersist(target);
+    const job = this.building.get(target.vectorSegmentId);
+    // With a build under way, the rows written since it began join it when they only add
+    // (extendVectorPersist), rather than wait for a next build that loads and saves it all again.
+    if (job) {
+      if (pendingVectorRows(this.writer, target, job.prepared.lastSeq) >= threshold) this.extendBuild(job);
+    } else if (this.pending(this.writer, target) >= threshold) this.startPersist(target);
   }
 
   /**
@@ -172,8 +180,15 @@ export class EmbeddedFolder {
     if (!prepared) return;
     this.checkpointSeqs.delete(seg);
     const abort = new AbortController();
-    const job: BackgroundPersist = { prepared, generation: this.generation, abort, outcome: null, settled: null as unknown as Promise<void> };
-    job.settled = stageVectorPersist(this.writer, prepared, { signal: abort.signal }).then(
+    const job: BackgroundPersist = {
+      prepared,
+      generation: this.generation,
+      abort,
+      extensions: new BuildExtensions(),
+      outcome: null,
+      settled: null as unknown as Promise<void>,
+    };
+    job.settled = stageVectorPersist(this.writer, prepared, { signal: abort.signal, extensions: job.extensions }).then(
       (staging) => void (job.outcome = { staging }),
       (error: unknown) => void (job.outcome = { error }),
     );
@@ -182,6 +197,17 @@ export class EmbeddedFolder {
     void job.settled.then(() => {
       if (!this.closed && this.building.get(seg) === job) this.run(() => undefined).catch(() => undefined);
     });
+  }
+
+  private extendBuild(job: BackgroundPersist): void {
+    if (job.outcome || job.abort.signal.aborted || job.generation !== this.generation) return;
+    try {
+      extendVectorPersist(this.writer, job.prepared, job.extensions);
+    } catch (err) {
+      // The rows stay in the WAL for the next persist.
+      job.prepared.extendable = false;
+      persistFailed(job.prepared.target.vectorSegmentId, err);
+    }
   }
 
   /**
@@ -298,6 +324,8 @@ export class EmbeddedFolder {
    */
   async flush(opts: { all?: boolean } = {}): Promise<void> {
     if (!(this.writerOrError instanceof FolderWriter) || !this.writerOrError.writable) return;
+    // Builds under way take what waits above them (however few rows), as far as they can.
+    for (const job of this.building.values()) this.extendBuild(job);
     await this.settleBuilds();
     for (const c of this.reader.catalog.collections) {
       if (c.dimension === null || (!opts.all && !this.written.has(c.id))) continue;
@@ -322,6 +350,8 @@ interface BackgroundPersist {
   generation: number;
   /** Stops the build before its next insert (close without flushing). */
   abort: AbortController;
+  /** Where rows written while it runs are handed to it. */
+  extensions: BuildExtensions;
   /** Set once the build has finished: the staging folder, or why it failed. */
   outcome: { staging: string } | { error: unknown } | null;
   settled: Promise<void>;

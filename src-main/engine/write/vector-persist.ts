@@ -10,6 +10,7 @@ import { norm32 } from '../hnsw/vector-math.js';
 import { readWalTail } from '../wal/read-wal.js';
 import type { FolderWriter } from './folder-writer.js';
 import { stageBuiltCheckpoint, type BuildOptions, type GraphPlan, type NormSource } from './checkpoint-build.js';
+import { settleExtensions } from './persist-extension.js';
 import type { PersistentDataFields } from './pickle-writer.js';
 import { publishSegmentFolder, removeFolder } from './segment-swap.js';
 import { purgeWal, type PurgeTarget } from './wal-purge.js';
@@ -72,9 +73,18 @@ export interface PreparedPersist {
   target: VectorTarget;
   plan: GraphPlan;
   norms: NormSource | null;
-  pickle: PersistentDataFields;
+  /** Its maps grow as the build takes extensions. */
+  pickle: PersistentDataFields & { idToLabel: Map<string, number>; idToSeqId: Map<string, number> };
   /** The last WAL seq the new checkpoint holds. */
   lastSeq: number;
+  /** Whether id_to_seq_id is kept (Python's era) or written empty (Rust's). */
+  keepSeqIds: boolean;
+  /** Rows handed to the build while it ran (extendVectorPersist), in order, with what to undo of those it did not take. */
+  handed: { ids: string[]; lastSeqBefore: number; totalBefore: number }[];
+  /** Inserts in the build so far, its plan's and the extensions'. */
+  inserts: number;
+  /** False once a row that is not a plain addition came: it and the rows after it wait for the next persist. */
+  extendable: boolean;
 }
 
 /**
@@ -189,6 +199,10 @@ export function prepareVectorPersist(w: FolderWriter, t: VectorTarget): Prepared
     norms,
     pickle: { dimensionality: t.dimension, totalElementsAdded: next - 1, maxSeqId: lastSeq, idToLabel, idToSeqId },
     lastSeq,
+    keepSeqIds,
+    handed: [],
+    inserts: plan.inserts.length,
+    extendable: true,
   };
 }
 
@@ -198,7 +212,11 @@ export function prepareVectorPersist(w: FolderWriter, t: VectorTarget): Prepared
  * of the segment may publish until this one has. Returns the staging folder.
  */
 export function stageVectorPersist(w: FolderWriter, p: PreparedPersist, opts: BuildOptions = {}): Promise<string> {
-  return stageBuiltCheckpoint(w.dir, p.target.vectorSegmentId, p.plan, p.norms, p.pickle, opts);
+  const pickle = (taken: number) => {
+    settleExtensions(p, taken);
+    return p.pickle;
+  };
+  return stageBuiltCheckpoint(w.dir, p.target.vectorSegmentId, p.plan, p.norms, pickle, opts);
 }
 
 /** The last part: the staging folder replaces the segment folder (or is removed when it cannot), then the vector max_seq_id moves and the WAL is purged. */

@@ -13,7 +13,11 @@ export type WalStyle = 'rust' | 'python';
 export const WAL_OPERATION_CODES = { ADD: 0, UPDATE: 1, UPSERT: 2, DELETE: 3 } as const;
 export type WriteOperation = keyof typeof WAL_OPERATION_CODES;
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 export function encodeVector(v: Float32Array): Buffer {
+  // On a little-endian machine the array's own bytes are the encoding: one copy, not a write per float.
+  if (LITTLE_ENDIAN) return Buffer.from(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
   const out = Buffer.allocUnsafe(v.length * 4);
   for (let i = 0; i < v.length; i++) out.writeFloatLE(v[i]!, i * 4);
   return out;

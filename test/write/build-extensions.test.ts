@@ -1,0 +1,234 @@
+import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
+import { resolveHnswParams } from '../../src-main/engine/catalog/hnsw-params.js';
+import type { BuildExtensions } from '../../src-main/engine/write/build-extensions.js';
+import type { CheckpointBuildExtension } from '../../src-main/engine/write/checkpoint-build-program.js';
+import { FolderWriter } from '../../src-main/engine/write/folder-writer.js';
+import { writeRecords, type RecordWrite } from '../../src-main/engine/write/record-writes.js';
+import { extendVectorPersist, settleExtensions } from '../../src-main/engine/write/persist-extension.js';
+import { prepareVectorPersist, type VectorTarget } from '../../src-main/engine/write/vector-persist.js';
+import { PersistentClient } from '../../src-main/index.js';
+import { pickleField } from '../helpers/pickle-field.js';
+import { callChroma, chromaClients, realChromaProblem, reportSkip, startChroma } from '../helpers/reference-chroma.js';
+import { until } from '../helpers/wait-for.js';
+import { batchRecords } from './crash-batches.js';
+
+/**
+ * Rows written while a checkpoint builds join that build when they only add (EmbeddedFolder
+ * persistIfDue → extendVectorPersist): the build inserts them before it saves, instead of a next
+ * build loading the whole index and saving it again.
+ */
+const problem = realChromaProblem();
+reportSkip('build-extensions', problem);
+
+const scratch = mkdtempSync(join(tmpdir(), 'chroma-inspector-extend-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+let folders = 0;
+const fresh = () => join(scratch, `f${folders++}`, 'data');
+
+const one = (dir: string, sql: string) => {
+  const db = new Database(join(dir, 'chroma.sqlite3'), { readonly: true });
+  try {
+    return db.prepare(sql).get() as Record<string, unknown>;
+  } finally {
+    db.close();
+  }
+};
+const vectorSegment = (dir: string) => String(one(dir, "SELECT id FROM segments WHERE scope = 'VECTOR'").id);
+const vectorSeq = (dir: string, seg: string) => (one(dir, `SELECT seq_id AS q FROM max_seq_id WHERE segment_id = '${seg}'`)?.q as number | undefined) ?? 0;
+const walRows = (dir: string) => one(dir, 'SELECT count(*) AS n FROM embeddings_queue').n as number;
+
+/** Every record's own vector is its nearest neighbour at distance 0, in our reader. */
+function selfHits(dir: string, name: string, records: { ids: string[]; embeddings: number[][] }): string[] {
+  const f = ChromaFolder.open(dir);
+  try {
+    const info = f.collectionInfo({ name });
+    expect(info.vectorLag).toBe(0);
+    const wrong: string[] = [];
+    records.ids.forEach((id, i) => {
+      const r = f.query({ name }, { queryEmbeddings: [records.embeddings[i]!], nResults: 1, include: ['distances'] });
+      if (r.ids[0]![0] !== id || Math.abs(r.distances![0]![0]!) > 1e-5) wrong.push(`${id}: ${r.ids[0]![0]} at ${r.distances![0]![0]}`);
+    });
+    return wrong;
+  } finally {
+    f.close();
+  }
+}
+
+describe('rows written while a checkpoint builds', () => {
+  it('join the build when they only add: the first checkpoint swapped in holds them, and real Chroma answers from it', async () => {
+    const dir = fresh();
+    const client = new PersistentClient({ path: dir });
+    const col = await client.createCollection({ name: 'joined', configuration: { hnsw: { sync_threshold: 100, space: 'cosine' } }, embeddingFunction: null });
+    const seg = vectorSegment(dir);
+    const first = batchRecords(1, 3000);
+    const second = batchRecords(2, 150);
+    const third = batchRecords(3, 120);
+    await col.add(first); // over sync_threshold: a build of 3,000 begins
+    await col.add(second); // 150 more, over sync_threshold above it: handed to that build
+    await col.upsert(third); // new ids: additions too
+    expect(vectorSeq(dir, seg)).toBe(0);
+    await until(() => vectorSeq(dir, seg) > 0, 'the checkpoint to be swapped in');
+    // One checkpoint with all three writes, not 3,000 first and the rest in a second build.
+    expect(vectorSeq(dir, seg)).toBe(3270);
+    expect(walRows(dir)).toBe(1);
+    const labels = pickleField(join(dir, seg), 'id_to_label');
+    expect(labels.size).toBe(3270);
+    // The labels a replay of the WAL gives (docs/format.md §6.8): in write order, from 1.
+    expect(Number(labels.get('b1-r2999'))).toBe(3000);
+    expect(Number(labels.get('b2-r0'))).toBe(3001);
+    expect(Number(labels.get('b3-r119'))).toBe(3270);
+    await client.close();
+    expect(readdirSync(join(dir)).filter((n) => /\.(next|prev)-/.test(n))).toEqual([]);
+    expect(selfHits(dir, 'joined', { ids: [...second.ids, ...third.ids], embeddings: [...second.embeddings, ...third.embeddings] })).toEqual([]);
+    // The index stores unit vectors; length.bin's norms give the handed ones back as they were written.
+    const f = ChromaFolder.open(dir);
+    try {
+      const got = f.get({ name: 'joined' }, { ids: [second.ids[0]!, third.ids[119]!], include: ['embeddings'] });
+      const want = new Map([[second.ids[0]!, second.embeddings[0]!], [third.ids[119]!, third.embeddings[119]!]]);
+      got.ids.forEach((id, i) => Array.from(got.embeddings![i]!).forEach((x, d) => expect(x).toBeCloseTo(want.get(id)![d]!, 5)));
+      expect(got.ids).toHaveLength(2);
+    } finally {
+      f.close();
+    }
+
+    if (problem !== null) return;
+    const copy = join(scratch, 'joined-chroma');
+    cpSync(dir, copy, { recursive: true });
+    const server = await startChroma(copy);
+    try {
+      type Col = { count(): Promise<number>; query(a: object): Promise<{ ids: string[][]; distances: number[][] }> };
+      const http = (await chromaClients(server.port)).client() as { getCollection(a: object): Promise<Col> };
+      const chroma = await callChroma(server, () => http.getCollection({ name: 'joined', embeddingFunction: null }));
+      expect(await callChroma(server, () => chroma.count())).toBe(3270);
+      const sample = [...second.ids.slice(0, 20).map((id, i) => [id, second.embeddings[i]!] as const), ...third.ids.slice(-20).map((id, i) => [id, third.embeddings[100 + i]!] as const)];
+      const r = await callChroma(server, () => chroma.query({ queryEmbeddings: sample.map(([, v]) => v), nResults: 1, include: ['distances'] }));
+      expect(r.ids.map((x) => x[0])).toEqual(sample.map(([id]) => id));
+      for (const d of r.distances) expect(Math.abs(d[0]!)).toBeLessThan(1e-5);
+    } finally {
+      await server.stop();
+    }
+  }, 120_000);
+
+  it('an update, a delete or an upsert of an id the build holds ends its extensions: those rows wait for the next checkpoint, which has them right', async () => {
+    const dir = fresh();
+    const client = new PersistentClient({ path: dir });
+    const col = await client.createCollection({ name: 'changed', configuration: { hnsw: { sync_threshold: 100 } }, embeddingFunction: null });
+    const seg = vectorSegment(dir);
+    const first = batchRecords(1, 3000);
+    await col.add(first);
+    const moved = batchRecords(9, 2).embeddings;
+    await col.update({ ids: ['b1-r5'], embeddings: [moved[0]!] });
+    await col.add(batchRecords(2, 150)); // after the update: not handed over either
+    await col.delete({ ids: ['b1-r7'] });
+    await col.upsert({ ids: ['b1-r8'], embeddings: [moved[1]!] });
+    await until(() => vectorSeq(dir, seg) > 0, 'the first checkpoint');
+    expect(vectorSeq(dir, seg)).toBe(3000);
+    await client.close();
+    expect(vectorSeq(dir, seg)).toBe(3153);
+    expect(pickleField(join(dir, seg), 'id_to_label').size).toBe(3149);
+    expect(selfHits(dir, 'changed', { ids: ['b1-r5', 'b1-r8', 'b2-r0', 'b2-r149'], embeddings: [moved[0]!, moved[1]!, batchRecords(2, 150).embeddings[0]!, batchRecords(2, 150).embeddings[149]!] })).toEqual([]);
+    const f = ChromaFolder.open(dir);
+    try {
+      expect(f.get({ name: 'changed' }, { ids: ['b1-r7'] }).ids).toEqual([]);
+      expect(f.count({ name: 'changed' })).toBe(3149);
+    } finally {
+      f.close();
+    }
+  }, 60_000);
+});
+
+/** A folder with a checkpoint of 300 records, 50 more in the WAL above it; a writer on it and its collection's target. */
+async function folderWithTail() {
+  const dir = fresh();
+  const client = new PersistentClient({ path: dir });
+  await (await client.createCollection({ name: 'tail', configuration: { hnsw: { sync_threshold: 100_000 } }, embeddingFunction: null })).add(batchRecords(1, 300));
+  await client.close(); // persists the 300
+  const reader = ChromaFolder.open(dir);
+  const c = reader.catalog.collections[0]!;
+  reader.close();
+  const p = resolveHnswParams(c);
+  const target: VectorTarget & { collectionId: string } = {
+    collectionId: c.id,
+    topic: c.topic,
+    metadataSegmentId: c.metadataSegment!.id,
+    vectorSegmentId: c.vectorSegment!.id,
+    dimension: 24,
+    space: p.space,
+    maxNeighbors: p.maxNeighbors,
+    efConstruction: p.efConstruction,
+    efSearch: p.efSearch,
+  };
+  const w = FolderWriter.open(dir);
+  const write = (op: 'ADD' | 'UPDATE' | 'UPSERT' | 'DELETE', records: RecordWrite[]) => writeRecords(w, target, op, records);
+  const rows = (b: number, n: number): RecordWrite[] => {
+    const r = batchRecords(b, n);
+    return r.ids.map((id, i) => ({ id, vector: Float32Array.from(r.embeddings[i]!) }));
+  };
+  write('ADD', rows(2, 50));
+  return { dir, w, target, write, rows };
+}
+
+/** A stand-in for a running build's extensions: takes every offer and keeps it. */
+function takingEverything() {
+  const offers: CheckpointBuildExtension[] = [];
+  return { offers, extensions: { open: true, offer: (e: CheckpointBuildExtension) => (offers.push(e), true) } as unknown as BuildExtensions };
+}
+
+describe('extendVectorPersist', () => {
+  it('hands over what a fresh replay of the WAL gives, and settleExtensions undoes what the build did not take', async () => {
+    const { w, target, write, rows } = await folderWithTail();
+    try {
+      const p = prepareVectorPersist(w, target)!;
+      expect(p.plan.inserts.map((x) => x.label)).toEqual(Array.from({ length: 50 }, (_, i) => 301 + i));
+      const before = { labels: new Map(p.pickle.idToLabel), lastSeq: p.lastSeq, total: p.pickle.totalElementsAdded, maxSeqId: p.pickle.maxSeqId };
+
+      write('ADD', [...rows(3, 20), { id: 'b1-r0', vector: new Float32Array(24) }]); // b1-r0 is held: a replay skips it
+      write('UPSERT', rows(4, 5));
+      write('DELETE', [{ id: 'never-there' }]); // skipped too
+      const { offers, extensions } = takingEverything();
+      expect(extendVectorPersist(w, p, extensions)).toBe(25);
+      expect(extendVectorPersist(w, p, extensions)).toBe(0); // nothing new above it
+      // The reference: a replay of the whole tail from the checkpoint, as the next persist would do it.
+      const replay = prepareVectorPersist(w, target)!;
+      expect(p.pickle.idToLabel).toEqual(replay.pickle.idToLabel);
+      expect(p.pickle.totalElementsAdded).toBe(replay.pickle.totalElementsAdded);
+      expect(p.lastSeq).toBe(replay.lastSeq);
+      expect(p.pickle.maxSeqId).toBe(replay.pickle.maxSeqId);
+      const handed = offers.flatMap((o) => [...o.labels]);
+      expect(handed).toEqual(replay.plan.inserts.slice(50).map((x) => x.label));
+      expect(handed).toEqual(Array.from({ length: 25 }, (_, i) => 351 + i));
+      // The vectors as given (an l2 collection stores them unchanged).
+      expect(Array.from(offers[0]!.vectors.subarray(0, 24))).toEqual(Array.from(replay.plan.inserts[50]!.vector));
+
+      settleExtensions(p, 0);
+      expect(p.pickle.idToLabel).toEqual(before.labels);
+      expect([p.lastSeq, p.pickle.totalElementsAdded, p.pickle.maxSeqId]).toEqual([before.lastSeq, before.total, before.maxSeqId]);
+    } finally {
+      w.close();
+    }
+  });
+
+  it('stops at the first row that changes an id the build holds, and hands over nothing from there on', async () => {
+    for (const change of ['UPDATE', 'UPSERT', 'DELETE'] as const) {
+      const { w, write, rows, target } = await folderWithTail();
+      try {
+        const p = prepareVectorPersist(w, target)!;
+        write('ADD', rows(3, 10));
+        write(change, [{ id: 'b2-r3', ...(change === 'DELETE' ? {} : { vector: new Float32Array(24).fill(0.5) }) }]);
+        write('ADD', rows(4, 10));
+        const { offers, extensions } = takingEverything();
+        expect(extendVectorPersist(w, p, extensions), change).toBe(0);
+        expect(offers).toEqual([]);
+        expect(p.extendable).toBe(false);
+        expect(p.pickle.idToLabel.size).toBe(350);
+      } finally {
+        w.close();
+      }
+    }
+  });
+});
