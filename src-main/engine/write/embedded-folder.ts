@@ -286,6 +286,7 @@ export class EmbeddedFolder {
 
   deleteCollection(collectionId: string): void {
     sysdb.deleteCollection(this.writer, collectionId);
+    this.writer.recent.clear();
     this.refresh();
   }
 
@@ -314,6 +315,7 @@ export class EmbeddedFolder {
 
   reset(): void {
     sysdb.resetFolder(this.writer);
+    this.writer.recent.clear();
     this.checkpointSeqs.clear();
     this.refresh();
   }

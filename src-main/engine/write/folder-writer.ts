@@ -11,6 +11,7 @@ import { processesHolding } from '../folder/activity.js';
 import { SQLITE_FILE } from '../folder/folder-files.js';
 import { writeEraOf, type WriteEra } from './write-era.js';
 import { recoverSegmentFolders } from './segment-swap.js';
+import { RecentRows } from './recent-rows.js';
 
 export interface WriterOptions {
   /** Write even though another process has the folder open (it may be a Chroma server). */
@@ -72,6 +73,8 @@ function describeProcess(pid: number): string {
 export class FolderWriter {
   /** When another-process check last found none (ms since the epoch). */
   private clearAt = Date.now();
+  /** The vector rows this writer committed that no checkpoint holds yet (what a persist replays). */
+  readonly recent = new RecentRows();
 
   private constructor(
     readonly dir: string,

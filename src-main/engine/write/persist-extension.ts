@@ -1,4 +1,3 @@
-import { readWalTail } from '../wal/read-wal.js';
 import { norm32 } from '../hnsw/vector-math.js';
 import type { BuildExtensions } from './build-extensions.js';
 import { packInserts } from './checkpoint-build.js';
@@ -18,7 +17,7 @@ export const MAX_BUILD_INSERTS = 100_000;
 export function extendVectorPersist(w: FolderWriter, p: PreparedPersist, extensions: BuildExtensions): number {
   if (!p.extendable || !extensions.open || p.inserts >= MAX_BUILD_INSERTS) return 0;
   const t = p.target;
-  const tail = readWalTail(w.db, t.topic, p.lastSeq, { vectorsOnly: true });
+  const tail = w.recent.tail(w.db, t.topic, p.lastSeq);
   if (tail.length === 0) return 0;
   const held = p.pickle.idToLabel;
   const added = new Map<string, { vector: Float32Array; seqId: number }>();

@@ -58,7 +58,7 @@ export function writeRecords(w: FolderWriter, t: CollectionTarget, op: WriteOper
   if (dims.size > 1) throw invalidArgument('Inconsistent dimensions in provided embeddings');
   const dim = dims.size === 1 ? [...dims][0]! : null;
 
-  return w.immediate(() => {
+  const result = w.immediate(() => {
     const db = w.db;
     const row = db.prepare(`SELECT dimension${era.schemaStr ? ', schema_str' : ''} FROM collections WHERE id = ?`).get(t.collectionId) as
       | { dimension: number | null; schema_str?: string | null }
@@ -108,4 +108,7 @@ export function writeRecords(w: FolderWriter, t: CollectionTarget, op: WriteOper
     purgeWal(w, t);
     return { firstSeq, lastSeq, dimension };
   });
+  // Committed: the persist that replays these rows takes them from memory.
+  w.recent.record(t.topic, result.firstSeq, op, records);
+  return result;
 }

@@ -7,7 +7,6 @@ import { readPickle } from '../hnsw/pickle-reader.js';
 import { PickleObject, isPickleDict, type PickleValue } from '../hnsw/pickle-values.js';
 import { LENGTH_FILE, PICKLE_FILE } from '../hnsw/segment-files.js';
 import { norm32 } from '../hnsw/vector-math.js';
-import { readWalTail } from '../wal/read-wal.js';
 import type { FolderWriter } from './folder-writer.js';
 import { stageBuiltCheckpoint, type BuildOptions, type GraphPlan, type NormSource } from './checkpoint-build.js';
 import { settleExtensions } from './persist-extension.js';
@@ -99,7 +98,7 @@ export function prepareVectorPersist(w: FolderWriter, t: VectorTarget): Prepared
   const cp = readCheckpoint(w.dir, t.vectorSegmentId, { space: t.space, sink: DISCARD_VECTORS });
   const base = checkpointSeq(w, t, cp);
   // Ids, operations and vectors: the metadata (documents among it) is not the index's business.
-  const tail = readWalTail(w.db, t.topic, base, { vectorsOnly: true });
+  const tail = w.recent.tail(w.db, t.topic, base);
   if (tail.length === 0) return null;
   const lastSeq = tail[tail.length - 1]!.seqId;
 
@@ -233,5 +232,6 @@ export function publishVectorPersist(w: FolderWriter, p: PreparedPersist, stagin
     w.setSeq(t.vectorSegmentId, p.lastSeq);
     purgeWal(w, t);
   });
+  w.recent.forget(t.topic, p.lastSeq);
   removeFolder(prev);
 }
