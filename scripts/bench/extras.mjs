@@ -61,6 +61,9 @@ async function gridPage(root, folder, records) {
   }
 }
 
+/** Runs of each add workload per engine (the rows give the medians). */
+const ADD_ROUNDS = 3;
+
 /** Sizes whose map and backup rows are left out: drawing 5M points and zipping 7 GB twice would take the bench's whole budget. */
 const NO_MAP_OR_BACKUP = new Set(['5m']);
 
@@ -112,25 +115,40 @@ export async function measureExtras({ root, folder, size, records, chroma = null
   if (typeof lib.PersistentClient === 'function' && size === '100k') {
     // Both rows time the adds and then close(): our checkpoints are built in the background, so
     // the clock stops only once the last one is on disk. Each engine runs in a fresh process.
-    log(`${size}: add throughput…`);
+    // One run of each moves with the machine's phase (±30% here): ADD_ROUNDS runs each, ours and
+    // Chroma's taking turns, and the median of each.
     const dir = mkdtempSync(join(tmpdir(), 'bench-add-'));
     try {
-      const ours = oursAddPerSecond(root, join(dir, 'data'));
-      log(`${size}: add throughput, real Chroma…`);
-      const theirs = chroma ? chromaAddPerSecond(root, chroma, join(dir, 'chroma')) : null;
-      if (theirs === null) notes.push(`${size}: real Chroma's add throughput was not measured (no Chroma, or its run failed).`);
-      rows.push({ label: `add throughput, records/s (${ADD_RECORDS.toLocaleString('en-US')} in batches of ${ADD_BATCH})`, ours, theirs, target: { more: 2 }, unit: 'rec/s' });
+      let round = 0;
+      const fresh = (name) => join(dir, `${name}-${round}`);
+      const ours = [];
+      const theirs = [];
+      for (; round < ADD_ROUNDS; round++) {
+        log(`${size}: add throughput, round ${round + 1} of ${ADD_ROUNDS}…`);
+        ours.push(oursAddPerSecond(root, fresh('data')));
+        if (chroma) theirs.push(chromaAddPerSecond(root, chroma, fresh('chroma')));
+      }
+      const theirsAdd = theirs.includes(null) || theirs.length === 0 ? null : median(theirs);
+      if (theirsAdd === null) notes.push(`${size}: real Chroma's add throughput was not measured (no Chroma, or a run failed).`);
+      rows.push({ label: `add throughput, records/s (${ADD_RECORDS.toLocaleString('en-US')} in batches of ${ADD_BATCH}, median of ${ADD_ROUNDS})`, ours: median(ours), theirs: theirsAdd, target: { more: 2 }, unit: 'rec/s' });
 
-      log(`${size}: adding into the ${size} collection…`);
-      const copy = join(dir, 'into');
-      cpSync(folder, copy, { recursive: true });
-      const oursInto = oursAddPerSecond(root, copy, true);
-      rmSync(copy, { recursive: true, force: true });
-      cpSync(folder, copy, { recursive: true });
-      log(`${size}: adding into the ${size} collection, real Chroma…`);
-      const theirsInto = chroma ? chromaAddPerSecond(root, chroma, copy, true) : null;
-      if (theirsInto === null) notes.push(`${size}: real Chroma adding into the collection was not measured (no Chroma, or its run failed).`);
-      rows.push({ label: `add into this collection, records/s (${INTO_RECORDS.toLocaleString('en-US')} in batches of ${ADD_BATCH})`, ours: oursInto, theirs: theirsInto, target: null, unit: 'rec/s' });
+      const oursInto = [];
+      const theirsInto = [];
+      const copyOf = (name) => {
+        const copy = fresh(name);
+        cpSync(folder, copy, { recursive: true });
+        return copy;
+      };
+      for (round = 0; round < ADD_ROUNDS; round++) {
+        log(`${size}: adding into the ${size} collection, round ${round + 1} of ${ADD_ROUNDS}…`);
+        oursInto.push(oursAddPerSecond(root, copyOf('into'), true));
+        if (chroma) theirsInto.push(chromaAddPerSecond(root, chroma, copyOf('chroma-into'), true));
+        rmSync(fresh('into'), { recursive: true, force: true });
+        rmSync(fresh('chroma-into'), { recursive: true, force: true });
+      }
+      const theirsIntoMedian = theirsInto.includes(null) || theirsInto.length === 0 ? null : median(theirsInto);
+      if (theirsIntoMedian === null) notes.push(`${size}: real Chroma adding into the collection was not measured (no Chroma, or a run failed).`);
+      rows.push({ label: `add into this collection, records/s (${INTO_RECORDS.toLocaleString('en-US')} in batches of ${ADD_BATCH}, median of ${ADD_ROUNDS})`, ours: median(oursInto), theirs: theirsIntoMedian, target: null, unit: 'rec/s' });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

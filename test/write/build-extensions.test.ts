@@ -65,23 +65,24 @@ describe('rows written while a checkpoint builds', () => {
     const client = new PersistentClient({ path: dir });
     const col = await client.createCollection({ name: 'joined', configuration: { hnsw: { sync_threshold: 100, space: 'cosine' } }, embeddingFunction: null });
     const seg = vectorSegment(dir);
-    const first = batchRecords(1, 3000);
+    // Enough that the build is still inserting when the next writes come, on a loaded machine too.
+    const first = batchRecords(1, 6000);
     const second = batchRecords(2, 150);
     const third = batchRecords(3, 120);
-    await col.add(first); // over sync_threshold: a build of 3,000 begins
+    await col.add(first); // over sync_threshold: a build of 6,000 begins
     await col.add(second); // 150 more, over sync_threshold above it: handed to that build
     await col.upsert(third); // new ids: additions too
     expect(vectorSeq(dir, seg)).toBe(0);
     await until(() => vectorSeq(dir, seg) > 0, 'the checkpoint to be swapped in');
-    // One checkpoint with all three writes, not 3,000 first and the rest in a second build.
-    expect(vectorSeq(dir, seg)).toBe(3270);
+    // One checkpoint with all three writes, not 6,000 first and the rest in a second build.
+    expect(vectorSeq(dir, seg)).toBe(6270);
     expect(walRows(dir)).toBe(1);
     const labels = pickleField(join(dir, seg), 'id_to_label');
-    expect(labels.size).toBe(3270);
+    expect(labels.size).toBe(6270);
     // The labels a replay of the WAL gives (docs/format.md §6.8): in write order, from 1.
-    expect(Number(labels.get('b1-r2999'))).toBe(3000);
-    expect(Number(labels.get('b2-r0'))).toBe(3001);
-    expect(Number(labels.get('b3-r119'))).toBe(3270);
+    expect(Number(labels.get('b1-r5999'))).toBe(6000);
+    expect(Number(labels.get('b2-r0'))).toBe(6001);
+    expect(Number(labels.get('b3-r119'))).toBe(6270);
     await client.close();
     expect(readdirSync(join(dir)).filter((n) => /\.(next|prev)-/.test(n))).toEqual([]);
     expect(selfHits(dir, 'joined', { ids: [...second.ids, ...third.ids], embeddings: [...second.embeddings, ...third.embeddings] })).toEqual([]);
@@ -104,7 +105,7 @@ describe('rows written while a checkpoint builds', () => {
       type Col = { count(): Promise<number>; query(a: object): Promise<{ ids: string[][]; distances: number[][] }> };
       const http = (await chromaClients(server.port)).client() as { getCollection(a: object): Promise<Col> };
       const chroma = await callChroma(server, () => http.getCollection({ name: 'joined', embeddingFunction: null }));
-      expect(await callChroma(server, () => chroma.count())).toBe(3270);
+      expect(await callChroma(server, () => chroma.count())).toBe(6270);
       const sample = [...second.ids.slice(0, 20).map((id, i) => [id, second.embeddings[i]!] as const), ...third.ids.slice(-20).map((id, i) => [id, third.embeddings[100 + i]!] as const)];
       const r = await callChroma(server, () => chroma.query({ queryEmbeddings: sample.map(([, v]) => v), nResults: 1, include: ['distances'] }));
       expect(r.ids.map((x) => x[0])).toEqual(sample.map(([id]) => id));
