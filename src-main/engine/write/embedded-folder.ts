@@ -309,6 +309,7 @@ export class EmbeddedFolder {
 
   deleteDatabase(tenant: string, name: string): void {
     const folders = sysdb.deleteDatabase(this.writer, tenant, name);
+    this.writer.recent.clear();
     for (const f of folders) rmSync(f, { recursive: true, force: true });
     this.refresh();
   }

@@ -50,11 +50,11 @@ export function extendVectorPersist(w: FolderWriter, p: PreparedPersist, extensi
   const lastSeq = tail[tail.length - 1]!.seqId;
   const totalBefore = p.pickle.totalElementsAdded;
   const inserts = [...added.values()].map(({ vector }, i) => ({ label: totalBefore + 1 + i, vector }));
-  if (inserts.length > 0) {
-    const packed = packInserts({ dim: t.dimension, space: t.space, vectorForm: 'original' }, inserts);
-    const norms = t.space === 'cosine' ? Float32Array.from(inserts, ({ vector }) => norm32(vector)) : null;
-    if (!extensions.offer({ ...packed, norms })) return 0;
-  }
+  // Sent even with no inserts (rows a replay skips still move the seq): the build counts what it
+  // took and settleExtensions counts what was handed, so the two must match one for one.
+  const packed = packInserts({ dim: t.dimension, space: t.space, vectorForm: 'original' }, inserts);
+  const norms = t.space === 'cosine' ? Float32Array.from(inserts, ({ vector }) => norm32(vector)) : null;
+  if (!extensions.offer({ ...packed, norms })) return 0;
   p.handed.push({ ids: [...added.keys()], lastSeqBefore: p.lastSeq, totalBefore });
   let label = totalBefore;
   for (const [id, { seqId }] of added) {

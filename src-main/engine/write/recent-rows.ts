@@ -6,8 +6,10 @@ import type { WriteOperation } from './wal-encode.js';
 /** A WAL row as a vector persist replays it: no metadata, no documents. */
 export type VectorRow = Pick<WalRecord, 'seqId' | 'operation' | 'id' | 'vector'>;
 
-/** Vectors kept for all topics together; past it the rows are dropped and read back from the WAL instead. */
+/** Memory kept for all topics together; past it the rows are dropped and read back from the WAL instead. */
 const MAX_BYTES = 256 * 1024 * 1024;
+/** A row's own cost beside its id and vector (the object, its fields, the array slot), roughly. */
+const ROW_BYTES = 80;
 
 /**
  * The vector rows this writer committed, per topic, until a checkpoint holds them: a persist (and
@@ -24,10 +26,11 @@ export class RecentRows {
     let rows = this.topics.get(topic);
     if (!rows) this.topics.set(topic, (rows = []));
     records.forEach((r, i) => {
-      // As the WAL row decodes: a delete carries no vector, and an empty one is none.
-      const vector = operation !== 'DELETE' && r.vector && r.vector.length > 0 ? r.vector : null;
+      // As the WAL row decodes: a delete carries no vector, and an empty one is none. A copy: the
+      // caller's array is theirs to reuse, and these must stay what the WAL holds.
+      const vector = operation !== 'DELETE' && r.vector && r.vector.length > 0 ? r.vector.slice() : null;
       rows.push({ seqId: firstSeq + i, operation, id: r.id, vector });
-      this.bytes += vector?.byteLength ?? 0;
+      this.bytes += ROW_BYTES + r.id.length * 2 + (vector?.byteLength ?? 0);
     });
     if (this.bytes > MAX_BYTES) this.clear();
   }
@@ -52,7 +55,7 @@ export class RecentRows {
     const rows = this.topics.get(topic);
     if (!rows) return;
     const from = firstAbove(rows, seq);
-    for (let i = 0; i < from; i++) this.bytes -= rows[i]!.vector?.byteLength ?? 0;
+    for (let i = 0; i < from; i++) this.bytes -= ROW_BYTES + rows[i]!.id.length * 2 + (rows[i]!.vector?.byteLength ?? 0);
     if (from === rows.length) this.topics.delete(topic);
     else rows.splice(0, from);
   }
