@@ -59,18 +59,25 @@ function selfHits(dir: string, name: string, records: { ids: string[]; embedding
   }
 }
 
+/**
+ * A new folder with one collection persisted every 100 rows, its vector segment, and a first
+ * batch of 5,400 records: enough that the build it starts is still inserting when the next writes
+ * come, on a loaded machine too (one call takes at most 5,461 records).
+ */
+async function buildingCollection(name: string, space: 'l2' | 'cosine' = 'l2') {
+  const dir = fresh();
+  const client = new PersistentClient({ path: dir });
+  const col = await client.createCollection({ name, configuration: { hnsw: { sync_threshold: 100, space } }, embeddingFunction: null });
+  const first = batchRecords(1, 5400);
+  await col.add(first); // over sync_threshold: a build of 5,400 begins
+  return { dir, client, col, seg: vectorSegment(dir), first };
+}
+
 describe('rows written while a checkpoint builds', () => {
   it('join the build when they only add: the first checkpoint swapped in holds them, and real Chroma answers from it', async () => {
-    const dir = fresh();
-    const client = new PersistentClient({ path: dir });
-    const col = await client.createCollection({ name: 'joined', configuration: { hnsw: { sync_threshold: 100, space: 'cosine' } }, embeddingFunction: null });
-    const seg = vectorSegment(dir);
-    // Enough that the build is still inserting when the next writes come, on a loaded machine too
-    // (one call takes at most 5,461 records).
-    const first = batchRecords(1, 5400);
+    const { dir, client, col, seg } = await buildingCollection('joined', 'cosine');
     const second = batchRecords(2, 150);
     const third = batchRecords(3, 120);
-    await col.add(first); // over sync_threshold: a build of 5,400 begins
     await col.add(second); // 150 more, over sync_threshold above it: handed to that build
     await col.upsert(third); // new ids: additions too
     expect(vectorSeq(dir, seg)).toBe(0);
@@ -117,14 +124,9 @@ describe('rows written while a checkpoint builds', () => {
   }, 120_000);
 
   it('an update, a delete or an upsert of an id the build holds ends its extensions: those rows wait for the next checkpoint, which has them right', async () => {
-    const dir = fresh();
-    const client = new PersistentClient({ path: dir });
-    const col = await client.createCollection({ name: 'changed', configuration: { hnsw: { sync_threshold: 100 } }, embeddingFunction: null });
-    const seg = vectorSegment(dir);
-    const first = batchRecords(1, 5400);
+    const { dir, client, col, seg } = await buildingCollection('changed');
     const second = batchRecords(2, 150);
     const fourth = batchRecords(4, 150);
-    await col.add(first);
     await col.add(second); // only additions: handed to the build
     const moved = batchRecords(9, 2).embeddings;
     await col.update({ ids: ['b1-r5'], embeddings: [moved[0]!] }); // a held id's vector: not handed over
@@ -151,12 +153,7 @@ describe('rows written while a checkpoint builds', () => {
   }, 60_000);
 
   it('rows a replay skips (a metadata-only update) join as an extension with nothing to insert, and the additions after them keep their labels', async () => {
-    const dir = fresh();
-    const client = new PersistentClient({ path: dir });
-    const col = await client.createCollection({ name: 'skipped', configuration: { hnsw: { sync_threshold: 100 } }, embeddingFunction: null });
-    const seg = vectorSegment(dir);
-    const first = batchRecords(1, 5400);
-    await col.add(first);
+    const { dir, client, col, seg, first } = await buildingCollection('skipped');
     await col.update({ ids: first.ids.slice(0, 150), metadatas: first.ids.slice(0, 150).map(() => ({ touched: true })) });
     const third = batchRecords(3, 150);
     await col.add(third);
