@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -111,6 +111,25 @@ describe('checkpoints persisted in the background', () => {
     expect(vectorSeq(dir, seg)).toBe(3000);
     expect(writes).toBeLessThan(3000);
     await client.close();
+  });
+
+  it('a persist over a checkpoint marks the labels of deleted records deleted in the graph, and adds the new ones', async () => {
+    const { dir, client, col, seg } = await openCollection('bgp');
+    const first = batchRecords(1, 150);
+    await col.add(first);
+    await until(() => vectorSeq(dir, seg) === 150, 'the first checkpoint');
+    await col.delete({ ids: first.ids.slice(0, 3) });
+    await col.add(batchRecords(2, 20));
+    await client.close();
+    expect(vectorSeq(dir, seg)).toBe(173);
+    // The graph's own deletion marks (docs/format.md §6.1 offsets, §6.2: bit 0 of byte 2 of an element's level-0 row).
+    const header = readFileSync(join(dir, seg, 'header.bin'));
+    const [cur, size, labelAt] = [20, 28, 36].map((at) => Number(header.readBigUInt64LE(at)));
+    const level0 = readFileSync(join(dir, seg, 'data_level0.bin'));
+    const marked = Array.from({ length: cur! }, (_, i) => i).filter((i) => level0[i * size! + 2]! & 1).map((i) => level0.readUInt32LE(i * size! + labelAt!));
+    expect(cur).toBe(170);
+    expect(marked).toEqual([1, 2, 3]);
+    expect(pickleField(join(dir, seg), 'id_to_label').size).toBe(167);
   });
 
   it('a build that fails leaves nothing in the folder and says so; the rows wait in the WAL for the next persist', async () => {

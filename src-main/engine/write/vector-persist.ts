@@ -117,15 +117,17 @@ export function prepareVectorPersist(w: FolderWriter, t: VectorTarget): Prepared
   const idToLabel = usable ? new Map(cp.idToLabel) : new Map<string, number>();
   let next = 1;
   let oldCur = 0;
-  const checkpointLabels = new Set<number>();
   if (usable) {
     const header = cp.header!;
     oldCur = header.curElementCount;
     // Labels are never reused: start above every label in the graph, deleted and phantom ones too
     // (readCheckpoint's pass over data_level0.bin found the highest).
     next = Math.max(cp.totalElementsAdded, cp.maxGraphLabel) + 1;
-    for (const label of idToLabel.values()) checkpointLabels.add(label);
   }
+  // Every label below it is the checkpoint's, every label from it on is new: a test, where a set of
+  // the checkpoint's labels would cost a million insertions at 1M.
+  const firstNew = next;
+  const inCheckpoint = (label: number) => label < firstNew;
   // Rust never reads or updates id_to_seq_id and writes it empty (docs/format.md §6.7), so in its era
   // there is nothing to carry forward — and no reason to decode the whole pickle a second time.
   const keepSeqIds = !w.era.rustCore;
@@ -171,8 +173,9 @@ export function prepareVectorPersist(w: FolderWriter, t: VectorTarget): Prepared
     if (keepSeqIds) idToSeqId.set(row.id, row.seqId);
   }
 
-  const live = new Set(idToLabel.values());
-  const toSet = [...setVectors.keys()].filter((l) => live.has(l)).sort((a, b) => a - b);
+  // Every label in setVectors is live: a delete removes its id's label from both maps, and no id's
+  // label is ever replaced by another (a new label goes only to an id that has none).
+  const toSet = [...setVectors.keys()].sort((a, b) => a - b);
   // length.bin: new vectors' norms; the others keep theirs, by internal id (labels never move).
   const norms: NormSource | null =
     t.space === 'cosine'
@@ -187,10 +190,10 @@ export function prepareVectorPersist(w: FolderWriter, t: VectorTarget): Prepared
     dim: t.dimension,
     base: usable ? 'checkpoint' : { M: t.maxNeighbors, efConstruction: t.efConstruction },
     // Phantom labels (in the graph, in no id map) stay deleted, as hnswlib-node's load marks them.
-    deleteLabels: usable ? [...cp.phantomLabels, ...[...removed].filter((l) => checkpointLabels.has(l))] : [],
+    deleteLabels: usable ? [...cp.phantomLabels, ...[...removed].filter(inCheckpoint)] : [],
     inserts: toSet.map((label) => ({ label, vector: setVectors.get(label)! })),
     vectorForm: 'original',
-    newCount: toSet.filter((l) => !checkpointLabels.has(l)).length,
+    newCount: toSet.filter((l) => !inCheckpoint(l)).length,
   };
   return {
     target: t,
