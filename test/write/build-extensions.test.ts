@@ -91,9 +91,16 @@ describe('rows written while a checkpoint builds', () => {
     expect(Number(labels.get('b1-r5399'))).toBe(5400);
     expect(Number(labels.get('b2-r0'))).toBe(5401);
     expect(Number(labels.get('b3-r119'))).toBe(5670);
+    // A last persist at close(), from the checkpoint this writer remembers (write/checkpoint-memo.ts).
+    const fifth = batchRecords(5, 30);
+    await col.add(fifth);
+    await col.delete({ ids: ['b1-r0'] });
     await client.close();
+    expect(vectorSeq(dir, seg)).toBe(5701);
+    expect(pickleField(join(dir, seg), 'id_to_label').size).toBe(5699);
     expect(readdirSync(join(dir)).filter((n) => /\.(next|prev)-/.test(n))).toEqual([]);
-    expect(selfHits(dir, 'joined', { ids: [...second.ids, ...third.ids], embeddings: [...second.embeddings, ...third.embeddings] })).toEqual([]);
+    const written = { ids: [...second.ids, ...third.ids, ...fifth.ids], embeddings: [...second.embeddings, ...third.embeddings, ...fifth.embeddings] };
+    expect(selfHits(dir, 'joined', written)).toEqual([]);
     // The index stores unit vectors; length.bin's norms give the handed ones back as they were written.
     const f = ChromaFolder.open(dir);
     try {
@@ -113,8 +120,12 @@ describe('rows written while a checkpoint builds', () => {
       type Col = { count(): Promise<number>; query(a: object): Promise<{ ids: string[][]; distances: number[][] }> };
       const http = (await chromaClients(server.port)).client() as { getCollection(a: object): Promise<Col> };
       const chroma = await callChroma(server, () => http.getCollection({ name: 'joined', embeddingFunction: null }));
-      expect(await callChroma(server, () => chroma.count())).toBe(5670);
-      const sample = [...second.ids.slice(0, 20).map((id, i) => [id, second.embeddings[i]!] as const), ...third.ids.slice(-20).map((id, i) => [id, third.embeddings[100 + i]!] as const)];
+      expect(await callChroma(server, () => chroma.count())).toBe(5699);
+      const sample = [
+        ...second.ids.slice(0, 20).map((id, i) => [id, second.embeddings[i]!] as const),
+        ...third.ids.slice(-20).map((id, i) => [id, third.embeddings[100 + i]!] as const),
+        ...fifth.ids.slice(0, 10).map((id, i) => [id, fifth.embeddings[i]!] as const),
+      ];
       const r = await callChroma(server, () => chroma.query({ queryEmbeddings: sample.map(([, v]) => v), nResults: 1, include: ['distances'] }));
       expect(r.ids.map((x) => x[0])).toEqual(sample.map(([id]) => id));
       for (const d of r.distances) expect(Math.abs(d[0]!)).toBeLessThan(1e-5);

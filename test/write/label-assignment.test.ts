@@ -9,6 +9,7 @@ import { writePersistentDataPickle } from '../../src-main/engine/write/pickle-wr
 import { PersistentClient } from '../../src-main/index.js';
 import { pickleField } from '../helpers/pickle-field.js';
 import { batchRecords } from './crash-batches.js';
+import { until } from '../helpers/wait-for.js';
 
 /**
  * Labels are never reused (docs/format.md §6.9): a persist numbers new vectors above every label
@@ -65,6 +66,27 @@ describe('labels a persist gives new vectors', () => {
     } finally {
       folder.close();
     }
+  });
+
+  it('follow the files, not what the writer remembers of the checkpoint it published, once those files were changed under it', async () => {
+    const { dir, seg, rewritePickle } = await persistedFolder();
+    const client = new PersistentClient({ path: dir });
+    const col = await client.getCollection({ name: 'labels', embeddingFunction: null });
+    await col.add(batchRecords(3, 120)); // a persist: this writer now remembers the checkpoint it published
+    await until(() => pickleField(join(dir, seg), 'id_to_label').size === 369, 'the third batch in the checkpoint');
+    // Another hand rewrites the pickle: the highest label (370) is left out, as a phantom.
+    const now = new Map([...pickleField(join(dir, seg), 'id_to_label')].map(([id, l]) => [String(id), Number(l)]));
+    const top = [...now].reduce((a, b) => (b[1] > a[1] ? b : a));
+    expect(top[1]).toBe(370);
+    now.delete(top[0]);
+    rewritePickle(now, 369);
+    await col.add(batchRecords(4, 120));
+    await client.close();
+    // A persist trusting its memory would number from 371 and keep 370's record; the files say 370 is
+    // a phantom: it is marked deleted, and the new labels start above it.
+    const labels = new Map([...pickleField(join(dir, seg), 'id_to_label')].map(([id, l]) => [String(id), Number(l)]));
+    expect(labels.has(top[0])).toBe(false);
+    expect(Math.min(...[...labels].filter(([id]) => id.startsWith('b4-')).map(([, l]) => l))).toBe(371);
   });
 
   it('are never handed out over a checkpoint that cannot be read: it is kept as it is, the rows wait in the WAL, and the warning says how to repair', async () => {

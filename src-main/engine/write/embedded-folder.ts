@@ -287,6 +287,7 @@ export class EmbeddedFolder {
   deleteCollection(collectionId: string): void {
     sysdb.deleteCollection(this.writer, collectionId);
     this.writer.recent.clear();
+    this.writer.checkpoints.clear();
     this.refresh();
   }
 
@@ -310,6 +311,7 @@ export class EmbeddedFolder {
   deleteDatabase(tenant: string, name: string): void {
     const folders = sysdb.deleteDatabase(this.writer, tenant, name);
     this.writer.recent.clear();
+    this.writer.checkpoints.clear();
     for (const f of folders) rmSync(f, { recursive: true, force: true });
     this.refresh();
   }
@@ -317,6 +319,7 @@ export class EmbeddedFolder {
   reset(): void {
     sysdb.resetFolder(this.writer);
     this.writer.recent.clear();
+    this.writer.checkpoints.clear();
     this.checkpointSeqs.clear();
     this.refresh();
   }

@@ -11,6 +11,7 @@ import { processesHolding } from '../folder/activity.js';
 import { SQLITE_FILE } from '../folder/folder-files.js';
 import { writeEraOf, type WriteEra } from './write-era.js';
 import { recoverSegmentFolders } from './segment-swap.js';
+import { CheckpointMemo } from './checkpoint-memo.js';
 import { RecentRows } from './recent-rows.js';
 
 export interface WriterOptions {
@@ -75,6 +76,8 @@ export class FolderWriter {
   private clearAt = Date.now();
   /** The vector rows this writer committed that no checkpoint holds yet (what a persist replays). */
   readonly recent = new RecentRows();
+  /** The checkpoints this writer published last, for its next persists (write/checkpoint-memo.ts). */
+  readonly checkpoints = new CheckpointMemo();
 
   private constructor(
     readonly dir: string,

@@ -5,7 +5,9 @@ import { InspectorError } from '../../../shared/errors.js';
 import { readCheckpoint, readHeaderOnly, type CheckpointResult, DISCARD_VECTORS } from '../hnsw/checkpoint.js';
 import { readPickle } from '../hnsw/pickle-reader.js';
 import { PickleObject, isPickleDict, type PickleValue } from '../hnsw/pickle-values.js';
-import { LENGTH_FILE, PICKLE_FILE } from '../hnsw/segment-files.js';
+import { HEADER_FILE, LENGTH_FILE, PICKLE_FILE } from '../hnsw/segment-files.js';
+import { parseHnswHeader } from '../hnsw/header.js';
+import type { HnswHeader } from '../../../shared/models.js';
 import { norm32 } from '../hnsw/vector-math.js';
 import type { FolderWriter } from './folder-writer.js';
 import { stageBuiltCheckpoint, type BuildOptions, type GraphPlan, type NormSource } from './checkpoint-build.js';
@@ -94,8 +96,10 @@ export function prepareVectorPersist(w: FolderWriter, t: VectorTarget): Prepared
   // Index files written beside a running Chroma would clash with its own persists.
   w.assertNoOtherProcess();
   const segDir = path.join(w.dir, t.vectorSegmentId);
-  // The vectors are not needed here (hnswlib loads the files itself): a no-op sink avoids copying them.
-  const cp = readCheckpoint(w.dir, t.vectorSegmentId, { space: t.space, sink: DISCARD_VECTORS });
+  // The checkpoint this writer published last, while its files are unchanged; else the files. The
+  // vectors are not needed here (hnswlib loads the files itself): a no-op sink avoids copying them.
+  const memo = w.checkpoints.take(w.dir, t.vectorSegmentId);
+  const cp = memo ?? readCheckpoint(w.dir, t.vectorSegmentId, { space: t.space, sink: DISCARD_VECTORS });
   const base = checkpointSeq(w, t, cp);
   // Ids, operations and vectors: the metadata (documents among it) is not the index's business.
   const tail = w.recent.tail(w.db, t.topic, base);
@@ -114,7 +118,8 @@ export function prepareVectorPersist(w: FolderWriter, t: VectorTarget): Prepared
     );
   }
   const usable = cp.usable && cp.header !== null && cp.header.dim === t.dimension;
-  const idToLabel = usable ? new Map(cp.idToLabel) : new Map<string, number>();
+  // The memo's map is this persist's own (taken, not shared); a read checkpoint's is copied.
+  const idToLabel = usable ? (memo ? memo.idToLabel : new Map(cp.idToLabel)) : new Map<string, number>();
   let next = 1;
   let oldCur = 0;
   if (usable) {
@@ -131,7 +136,7 @@ export function prepareVectorPersist(w: FolderWriter, t: VectorTarget): Prepared
   // Rust never reads or updates id_to_seq_id and writes it empty (docs/format.md §6.7), so in its era
   // there is nothing to carry forward — and no reason to decode the whole pickle a second time.
   const keepSeqIds = !w.era.rustCore;
-  const idToSeqId = usable && keepSeqIds ? oldIdToSeqId(segDir) : new Map<string, number>();
+  const idToSeqId = usable && keepSeqIds ? (memo?.idToSeqId ?? oldIdToSeqId(segDir)) : new Map<string, number>();
   for (const id of idToSeqId.keys()) if (!idToLabel.has(id)) idToSeqId.delete(id);
   if (keepSeqIds) for (const id of idToLabel.keys()) if (!idToSeqId.has(id)) idToSeqId.set(id, base);
 
@@ -237,4 +242,23 @@ export function publishVectorPersist(w: FolderWriter, p: PreparedPersist, stagin
   });
   w.recent.forget(t.topic, p.lastSeq);
   removeFolder(prev);
+  // What a read of these files would give the next persist: every phantom and removed label is
+  // now marked deleted in the graph, and no label in it is above total_elements_added.
+  let header: HnswHeader;
+  try {
+    header = parseHnswHeader(fs.readFileSync(path.join(w.dir, t.vectorSegmentId, HEADER_FILE)), `${t.vectorSegmentId}/${HEADER_FILE}`);
+  } catch {
+    return; // the next persist reads the files, and says what is wrong with them
+  }
+  w.checkpoints.remember(w.dir, t.vectorSegmentId, {
+    usable: true,
+    header,
+    problems: [],
+    maxSeqId: p.pickle.maxSeqId,
+    idToLabel: p.pickle.idToLabel,
+    idToSeqId: p.keepSeqIds ? p.pickle.idToSeqId : null,
+    totalElementsAdded: p.pickle.totalElementsAdded,
+    phantomLabels: [],
+    maxGraphLabel: p.pickle.totalElementsAdded,
+  });
 }

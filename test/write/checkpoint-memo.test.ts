@@ -1,0 +1,73 @@
+import { mkdtempSync, utimesSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
+import { resolveHnswParams } from '../../src-main/engine/catalog/hnsw-params.js';
+import { readCheckpoint } from '../../src-main/engine/hnsw/checkpoint.js';
+import { FolderWriter } from '../../src-main/engine/write/folder-writer.js';
+import { writeRecords } from '../../src-main/engine/write/record-writes.js';
+import { prepareVectorPersist, type VectorTarget } from '../../src-main/engine/write/vector-persist.js';
+import { PersistentClient } from '../../src-main/index.js';
+import { batchRecords } from './crash-batches.js';
+
+/**
+ * A writer remembers the checkpoint it published (write/checkpoint-memo.ts) and its next persist
+ * starts from that, not from reading the files back — while the files are the ones it wrote.
+ */
+async function checkpointed() {
+  const dir = join(mkdtempSync(join(tmpdir(), 'chroma-inspector-memo-')), 'data');
+  const client = new PersistentClient({ path: dir });
+  await (await client.createCollection({ name: 'memo', configuration: { hnsw: { sync_threshold: 100_000 } }, embeddingFunction: null })).add(batchRecords(1, 200));
+  await client.close();
+  const reader = ChromaFolder.open(dir);
+  const c = reader.catalog.collections[0]!;
+  reader.close();
+  const p = resolveHnswParams(c);
+  const target: VectorTarget & { collectionId: string } = {
+    collectionId: c.id,
+    topic: c.topic,
+    metadataSegmentId: c.metadataSegment!.id,
+    vectorSegmentId: c.vectorSegment!.id,
+    dimension: 24,
+    space: p.space,
+    maxNeighbors: p.maxNeighbors,
+    efConstruction: p.efConstruction,
+    efSearch: p.efSearch,
+  };
+  const w = FolderWriter.open(dir);
+  const r = batchRecords(2, 10);
+  writeRecords(w, target, 'ADD', r.ids.map((id, i) => ({ id, vector: Float32Array.from(r.embeddings[i]!) })));
+  return { dir, w, target };
+}
+
+describe('the checkpoint a writer remembers', () => {
+  it('is what its next persist starts from while the files are the ones written, once, and the files otherwise', async () => {
+    const { dir, w, target } = await checkpointed();
+    try {
+      const seg = target.vectorSegmentId;
+      const read = readCheckpoint(dir, seg, { space: target.space });
+      // What it remembers differs from the files in one id, so the test can tell which was used.
+      const remembered = () => {
+        const idToLabel = new Map(read.idToLabel);
+        idToLabel.set('only-in-memory', 200);
+        idToLabel.delete('b1-r199');
+        return { usable: true, header: read.header, problems: [], maxSeqId: read.maxSeqId, idToLabel, idToSeqId: null, totalElementsAdded: 200, phantomLabels: [], maxGraphLabel: 200 };
+      };
+      w.checkpoints.remember(dir, seg, remembered());
+      const fromMemory = prepareVectorPersist(w, target)!;
+      expect(fromMemory.pickle.idToLabel.has('only-in-memory')).toBe(true);
+      expect(fromMemory.pickle.idToLabel.has('b1-r199')).toBe(false);
+      // Used once: the next persist reads the files.
+      const fromFiles = prepareVectorPersist(w, target)!;
+      expect(fromFiles.pickle.idToLabel.has('only-in-memory')).toBe(false);
+      expect(fromFiles.pickle.idToLabel.get('b1-r199')).toBe(200);
+      // A file touched after it was remembered: the files.
+      w.checkpoints.remember(dir, seg, remembered());
+      utimesSync(join(dir, seg, 'length.bin'), new Date(), new Date(Date.now() + 5000));
+      expect(prepareVectorPersist(w, target)!.pickle.idToLabel.has('only-in-memory')).toBe(false);
+    } finally {
+      w.close();
+    }
+  });
+});
