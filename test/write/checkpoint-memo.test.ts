@@ -7,7 +7,8 @@ import { resolveHnswParams } from '../../src-main/engine/catalog/hnsw-params.js'
 import { readCheckpoint } from '../../src-main/engine/hnsw/checkpoint.js';
 import { FolderWriter } from '../../src-main/engine/write/folder-writer.js';
 import { writeRecords } from '../../src-main/engine/write/record-writes.js';
-import { prepareVectorPersist, type VectorTarget } from '../../src-main/engine/write/vector-persist.js';
+import { prepareVectorPersist, publishVectorPersist, stageVectorPersist, type VectorTarget } from '../../src-main/engine/write/vector-persist.js';
+import { CheckpointMemo } from '../../src-main/engine/write/checkpoint-memo.js';
 import { PersistentClient } from '../../src-main/index.js';
 import { batchRecords } from './crash-batches.js';
 
@@ -41,7 +42,63 @@ async function checkpointed() {
   return { dir, w, target };
 }
 
+/** What a persist reads of a checkpoint, comparable: the memo must equal a fresh read of the files it published. */
+const essentials = (cp: { usable: boolean; idToLabel: Map<string, number>; totalElementsAdded: number; maxGraphLabel: number; phantomLabels: number[]; maxSeqId: number | null; header: { curElementCount: number; dim: number } | null }) => ({
+  usable: cp.usable,
+  ids: [...cp.idToLabel].sort((a, b) => a[1] - b[1]),
+  // prepareVectorPersist numbers new labels from max(total, highest label in the graph) + 1.
+  nextLabel: Math.max(cp.totalElementsAdded, cp.maxGraphLabel) + 1,
+  phantomLabels: cp.phantomLabels,
+  maxSeqId: cp.maxSeqId,
+  elements: cp.header?.curElementCount,
+  dim: cp.header?.dim,
+});
+
 describe('the checkpoint a writer remembers', () => {
+  it('is what a read of the files it published gives: after deletions and additions, and none when no id is left', async () => {
+    const { dir, w, target } = await checkpointed();
+    const write = (op: 'ADD' | 'DELETE', ids: string[], batch = 3) => {
+      const r = batchRecords(batch, ids.length);
+      writeRecords(w, target, op, ids.map((id, i) => ({ id, ...(op === 'ADD' ? { vector: Float32Array.from(r.embeddings[i]!) } : {}) })));
+    };
+    const persist = async () => {
+      const p = prepareVectorPersist(w, target)!;
+      publishVectorPersist(w, p, await stageVectorPersist(w, p));
+    };
+    try {
+      const seg = target.vectorSegmentId;
+      write('DELETE', ['b1-r0', 'b1-r5', 'b2-r3']);
+      write('ADD', ['n1', 'n2', 'b1-r7']); // b1-r7 is held: skipped
+      await persist();
+      const remembered = w.checkpoints.take(dir, seg);
+      expect(remembered).not.toBeNull();
+      expect(essentials(remembered!)).toEqual(essentials(readCheckpoint(dir, seg, { space: target.space })));
+
+      // Every id deleted: a checkpoint without ids is not usable, and nothing is remembered of it.
+      const all = [...readCheckpoint(dir, seg, { space: target.space }).idToLabel.keys()];
+      write('DELETE', all);
+      await persist();
+      expect(readCheckpoint(dir, seg, { space: target.space }).usable).toBe(false);
+      expect(w.checkpoints.take(dir, seg)).toBeNull();
+    } finally {
+      w.close();
+    }
+  });
+
+  it('is let go after a while, when no persist came for it', async () => {
+    const memo = new CheckpointMemo(20);
+    const { dir, w, target } = await checkpointed();
+    try {
+      const read = readCheckpoint(dir, target.vectorSegmentId, { space: target.space });
+      const base = { usable: true, header: read.header, problems: [], maxSeqId: read.maxSeqId, idToLabel: read.idToLabel, idToSeqId: null, totalElementsAdded: 200, phantomLabels: [], maxGraphLabel: 200 };
+      memo.remember(dir, target.vectorSegmentId, base);
+      await new Promise((r) => setTimeout(r, 60));
+      expect(memo.take(dir, target.vectorSegmentId)).toBeNull();
+    } finally {
+      w.close();
+    }
+  });
+
   it('is what its next persist starts from while the files are the ones written, once, and the files otherwise', async () => {
     const { dir, w, target } = await checkpointed();
     try {

@@ -243,7 +243,9 @@ export function publishVectorPersist(w: FolderWriter, p: PreparedPersist, stagin
   w.recent.forget(t.topic, p.lastSeq);
   removeFolder(prev);
   // What a read of these files would give the next persist: every phantom and removed label is
-  // now marked deleted in the graph, and no label in it is above total_elements_added.
+  // now marked deleted in the graph, and no label in it is above total_elements_added. A checkpoint
+  // without ids is not usable (docs/format.md §6.9): the next persist reads it and starts afresh.
+  if (p.pickle.idToLabel.size === 0) return;
   let header: HnswHeader;
   try {
     header = parseHnswHeader(fs.readFileSync(path.join(w.dir, t.vectorSegmentId, HEADER_FILE)), `${t.vectorSegmentId}/${HEADER_FILE}`);
