@@ -4,18 +4,16 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
-import { resolveHnswParams } from '../../src-main/engine/catalog/hnsw-params.js';
 import type { BuildExtensions } from '../../src-main/engine/write/build-extensions.js';
 import type { CheckpointBuildExtension } from '../../src-main/engine/write/checkpoint-build-program.js';
-import { FolderWriter } from '../../src-main/engine/write/folder-writer.js';
-import { writeRecords, type RecordWrite } from '../../src-main/engine/write/record-writes.js';
 import { extendVectorPersist, settleExtensions } from '../../src-main/engine/write/persist-extension.js';
-import { prepareVectorPersist, type VectorTarget } from '../../src-main/engine/write/vector-persist.js';
+import { prepareVectorPersist } from '../../src-main/engine/write/vector-persist.js';
 import { PersistentClient } from '../../src-main/index.js';
 import { pickleField } from '../helpers/pickle-field.js';
 import { callChroma, chromaClients, realChromaProblem, reportSkip, startChroma } from '../helpers/reference-chroma.js';
 import { until } from '../helpers/wait-for.js';
 import { batchRecords } from './crash-batches.js';
+import { checkpointedWriter } from './checkpointed-writer.js';
 
 /**
  * Rows written while a checkpoint builds join that build when they only add (EmbeddedFolder
@@ -190,35 +188,7 @@ describe('rows written while a checkpoint builds', () => {
 });
 
 /** A folder with a checkpoint of 300 records, 50 more in the WAL above it; a writer on it and its collection's target. */
-async function folderWithTail() {
-  const dir = fresh();
-  const client = new PersistentClient({ path: dir });
-  await (await client.createCollection({ name: 'tail', configuration: { hnsw: { sync_threshold: 100_000 } }, embeddingFunction: null })).add(batchRecords(1, 300));
-  await client.close(); // persists the 300
-  const reader = ChromaFolder.open(dir);
-  const c = reader.catalog.collections[0]!;
-  reader.close();
-  const p = resolveHnswParams(c);
-  const target: VectorTarget & { collectionId: string } = {
-    collectionId: c.id,
-    topic: c.topic,
-    metadataSegmentId: c.metadataSegment!.id,
-    vectorSegmentId: c.vectorSegment!.id,
-    dimension: 24,
-    space: p.space,
-    maxNeighbors: p.maxNeighbors,
-    efConstruction: p.efConstruction,
-    efSearch: p.efSearch,
-  };
-  const w = FolderWriter.open(dir);
-  const write = (op: 'ADD' | 'UPDATE' | 'UPSERT' | 'DELETE', records: RecordWrite[]) => writeRecords(w, target, op, records);
-  const rows = (b: number, n: number): RecordWrite[] => {
-    const r = batchRecords(b, n);
-    return r.ids.map((id, i) => ({ id, vector: Float32Array.from(r.embeddings[i]!) }));
-  };
-  write('ADD', rows(2, 50));
-  return { dir, w, target, write, rows };
-}
+const folderWithTail = () => checkpointedWriter('chroma-inspector-extend-unit-', 300, 50);
 
 /** A stand-in for a running build's extensions: takes every offer and keeps it. */
 function takingEverything() {

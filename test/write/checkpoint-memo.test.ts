@@ -1,46 +1,18 @@
-import { mkdtempSync, utimesSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
-import { resolveHnswParams } from '../../src-main/engine/catalog/hnsw-params.js';
 import { readCheckpoint } from '../../src-main/engine/hnsw/checkpoint.js';
-import { FolderWriter } from '../../src-main/engine/write/folder-writer.js';
 import { writeRecords } from '../../src-main/engine/write/record-writes.js';
-import { prepareVectorPersist, publishVectorPersist, stageVectorPersist, type VectorTarget } from '../../src-main/engine/write/vector-persist.js';
+import { prepareVectorPersist, publishVectorPersist, stageVectorPersist } from '../../src-main/engine/write/vector-persist.js';
 import { CheckpointMemo } from '../../src-main/engine/write/checkpoint-memo.js';
-import { PersistentClient } from '../../src-main/index.js';
 import { batchRecords } from './crash-batches.js';
+import { checkpointedWriter } from './checkpointed-writer.js';
 
 /**
  * A writer remembers the checkpoint it published (write/checkpoint-memo.ts) and its next persist
  * starts from that, not from reading the files back — while the files are the ones it wrote.
  */
-async function checkpointed() {
-  const dir = join(mkdtempSync(join(tmpdir(), 'chroma-inspector-memo-')), 'data');
-  const client = new PersistentClient({ path: dir });
-  await (await client.createCollection({ name: 'memo', configuration: { hnsw: { sync_threshold: 100_000 } }, embeddingFunction: null })).add(batchRecords(1, 200));
-  await client.close();
-  const reader = ChromaFolder.open(dir);
-  const c = reader.catalog.collections[0]!;
-  reader.close();
-  const p = resolveHnswParams(c);
-  const target: VectorTarget & { collectionId: string } = {
-    collectionId: c.id,
-    topic: c.topic,
-    metadataSegmentId: c.metadataSegment!.id,
-    vectorSegmentId: c.vectorSegment!.id,
-    dimension: 24,
-    space: p.space,
-    maxNeighbors: p.maxNeighbors,
-    efConstruction: p.efConstruction,
-    efSearch: p.efSearch,
-  };
-  const w = FolderWriter.open(dir);
-  const r = batchRecords(2, 10);
-  writeRecords(w, target, 'ADD', r.ids.map((id, i) => ({ id, vector: Float32Array.from(r.embeddings[i]!) })));
-  return { dir, w, target };
-}
+const checkpointed = () => checkpointedWriter('chroma-inspector-memo-', 200, 10);
 
 /** What a persist reads of a checkpoint, comparable: the memo must equal a fresh read of the files it published. */
 const essentials = (cp: { usable: boolean; idToLabel: Map<string, number>; totalElementsAdded: number; maxGraphLabel: number; phantomLabels: number[]; maxSeqId: number | null; header: { curElementCount: number; dim: number } | null }) => ({
