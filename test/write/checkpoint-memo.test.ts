@@ -15,8 +15,9 @@ import { checkpointedWriter } from './checkpointed-writer.js';
 const checkpointed = () => checkpointedWriter('chroma-inspector-memo-', 200, 10);
 
 /** What a persist reads of a checkpoint, comparable: the memo must equal a fresh read of the files it published. */
-const essentials = (cp: { usable: boolean; idToLabel: Map<string, number>; totalElementsAdded: number; maxGraphLabel: number; phantomLabels: number[]; maxSeqId: number | null; header: { curElementCount: number; dim: number } | null }) => ({
+const essentials = (cp: { usable: boolean; idToLabel: Map<string, number>; totalElementsAdded: number; maxGraphLabel: number; phantomLabels: number[]; deadLabels: Set<number>; maxSeqId: number | null; header: { curElementCount: number; dim: number } | null }) => ({
   usable: cp.usable,
+  deadLabels: [...cp.deadLabels],
   ids: [...cp.idToLabel].sort((a, b) => a[1] - b[1]),
   // prepareVectorPersist numbers new labels from max(total, highest label in the graph) + 1.
   nextLabel: Math.max(cp.totalElementsAdded, cp.maxGraphLabel) + 1,
@@ -62,7 +63,7 @@ describe('the checkpoint a writer remembers', () => {
     const { dir, w, target } = await checkpointed();
     try {
       const read = readCheckpoint(dir, target.vectorSegmentId, { space: target.space });
-      const base = { usable: true, header: read.header, problems: [], maxSeqId: read.maxSeqId, idToLabel: read.idToLabel, idToSeqId: null, totalElementsAdded: 200, phantomLabels: [], maxGraphLabel: 200 };
+      const base = { usable: true, header: read.header, problems: [], maxSeqId: read.maxSeqId, idToLabel: read.idToLabel, idToSeqId: null, totalElementsAdded: 200, phantomLabels: [], maxGraphLabel: 200, deadLabels: new Set<number>() };
       memo.remember(dir, target.vectorSegmentId, base);
       await new Promise((r) => setTimeout(r, 60));
       expect(memo.take(dir, target.vectorSegmentId)).toBeNull();
@@ -81,7 +82,7 @@ describe('the checkpoint a writer remembers', () => {
         const idToLabel = new Map(read.idToLabel);
         idToLabel.set('only-in-memory', 200);
         idToLabel.delete('b1-r199');
-        return { usable: true, header: read.header, problems: [], maxSeqId: read.maxSeqId, idToLabel, idToSeqId: null, totalElementsAdded: 200, phantomLabels: [], maxGraphLabel: 200 };
+        return { usable: true, header: read.header, problems: [], maxSeqId: read.maxSeqId, idToLabel, idToSeqId: null, totalElementsAdded: 200, phantomLabels: [], maxGraphLabel: 200, deadLabels: new Set<number>() };
       };
       w.checkpoints.remember(dir, seg, remembered());
       const fromMemory = prepareVectorPersist(w, target)!;

@@ -58,6 +58,8 @@ export interface CheckpointResult {
    * their records count as having no vector (collection/vector-coverage.ts). Empty unless usable.
    */
   damagedLabels: Set<number>;
+  /** Of those, the pickle labels that are not live elements (marked deleted or absent in the graph): a writer must not mark them deleted again. */
+  deadLabels: Set<number>;
   /** link_lists.bin walked cleanly: the HNSW graph can be built from the files (exact search never needs it). */
   graphUsable: boolean;
   /** The pickle as decoded, for a later reader of the same segment (null if it did not decode). */
@@ -235,7 +237,7 @@ function emptyResult(files: FileEntry[], problems: Problem[]): CheckpointResult 
   return {
     usable: false, header: null, pickle: null, files, problems, maxSeqId: null, idToLabel: new Map(), labelToId: new Map(),
     totalElementsAdded: 0, deletedCount: 0, vectors: new Map(), storedVectors: new Map(), phantomLabels: [], maxGraphLabel: 0,
-    damagedLabels: new Set(), graphUsable: false, decodedPickle: null,
+    damagedLabels: new Set(), deadLabels: new Set(), graphUsable: false, decodedPickle: null,
   };
 }
 
@@ -476,7 +478,7 @@ function readCheckpointWith(folderAbsPath: string, segmentRelName: string, opts:
   // From here on, damage is per label: Chroma would load the index, so we keep every vector that
   // is sound and name the labels that are not (their records then have no vector, loudly).
   const damaged = new Set<number>();
-  checkLabels(meta, scan.liveLabels, scan.deletedLabels, problems, damaged);
+  const dead = checkLabels(meta, scan.liveLabels, scan.deletedLabels, problems, damaged);
   for (const d of scan.duplicates) damaged.add(d.label);
   for (const d of scan.duplicates.slice(0, 3)) {
     const msg = `label ${d.label} is live at internal ids ${d.first} and ${d.second}; its vector is ambiguous and not used`;
@@ -521,6 +523,7 @@ function readCheckpointWith(folderAbsPath: string, segmentRelName: string, opts:
     problems.add('info', 'hnsw.phantom-labels', DATA_LEVEL0_FILE, msg);
   }
   result.damagedLabels = damaged;
+  result.deadLabels = dead;
 
   // With a sink the caller took the vectors as they streamed by.
   if (!sink) {
@@ -594,12 +597,15 @@ function reportImplausibleLabels(phantoms: number[], totalElementsAdded: number,
 }
 
 /** docs/format.md §6.9: every pickle label must be a live element of data_level0; the others go to `damaged`. */
-function checkLabels(meta: IndexMetadata, live: LiveLabels, deleted: Set<number>, problems: Problems, damaged: Set<number>): void {
+/** Marks the pickle labels that are not live elements damaged, says so, and returns them. */
+function checkLabels(meta: IndexMetadata, live: LiveLabels, deleted: Set<number>, problems: Problems, damaged: Set<number>): Set<number> {
   const bad: string[] = [];
+  const dead = new Set<number>();
   let count = 0;
   const visit = (label: number) => {
     count++;
     damaged.add(label);
+    dead.add(label);
     const state = deleted.has(label) ? 'marked deleted' : 'absent';
     if (bad.length < 3) bad.push(`label ${label} (${JSON.stringify(meta.labelToId.get(label))}) is ${state}`);
   };
@@ -613,6 +619,7 @@ function checkLabels(meta: IndexMetadata, live: LiveLabels, deleted: Set<number>
     const msg = `${count} of ${meta.labelToId.size} pickle label(s) are not live elements, so their records have no vector: ${bad.join('; ')}`;
     problems.add('error', 'hnsw.missing-labels', DATA_LEVEL0_FILE, msg);
   }
+  return dead;
 }
 
 /** Element `id`'s stored vector, read from the file on its own. */

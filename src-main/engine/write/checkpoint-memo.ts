@@ -6,7 +6,7 @@ import { SEGMENT_FILES } from '../hnsw/segment-files.js';
 /** What a persist needs of the checkpoint it builds on (vector-persist.ts prepareVectorPersist). */
 export type PersistBase = Pick<
   CheckpointResult,
-  'usable' | 'header' | 'problems' | 'maxSeqId' | 'idToLabel' | 'totalElementsAdded' | 'phantomLabels' | 'maxGraphLabel'
+  'usable' | 'header' | 'problems' | 'maxSeqId' | 'idToLabel' | 'totalElementsAdded' | 'phantomLabels' | 'maxGraphLabel' | 'deadLabels'
 > & {
   /** The id_to_seq_id written (Python's era), when known. */
   idToSeqId: Map<string, number> | null;

@@ -86,6 +86,8 @@ export interface PreparedPersist {
   inserts: number;
   /** False once a row that is not a plain addition came: it and the rows after it wait for the next persist. */
   extendable: boolean;
+  /** Whether the writer may remember the published checkpoint (write/checkpoint-memo.ts): not when its pickle named dead labels, which a read of the new files must find again. */
+  memorable: boolean;
 }
 
 /**
@@ -133,6 +135,9 @@ export function prepareVectorPersist(w: FolderWriter, t: VectorTarget): Prepared
   // the checkpoint's labels would cost a million insertions at 1M.
   const firstNew = next;
   const inCheckpoint = (label: number) => label < firstNew;
+  // Pickle labels the graph does not hold live (marked deleted, or absent; docs/format.md §6.9):
+  // hnswlib refuses to mark them deleted again, and a new vector for an absent one takes a slot.
+  const dead = usable ? cp.deadLabels : new Set<number>();
   // Rust never reads or updates id_to_seq_id and writes it empty (docs/format.md §6.7), so in its era
   // there is nothing to carry forward — and no reason to decode the whole pickle a second time.
   const keepSeqIds = !w.era.rustCore;
@@ -195,10 +200,10 @@ export function prepareVectorPersist(w: FolderWriter, t: VectorTarget): Prepared
     dim: t.dimension,
     base: usable ? 'checkpoint' : { M: t.maxNeighbors, efConstruction: t.efConstruction },
     // Phantom labels (in the graph, in no id map) stay deleted, as hnswlib-node's load marks them.
-    deleteLabels: usable ? [...cp.phantomLabels, ...[...removed].filter(inCheckpoint)] : [],
+    deleteLabels: usable ? [...cp.phantomLabels, ...[...removed].filter((l) => inCheckpoint(l) && !dead.has(l))] : [],
     inserts: toSet.map((label) => ({ label, vector: setVectors.get(label)! })),
     vectorForm: 'original',
-    newCount: toSet.filter((l) => !inCheckpoint(l)).length,
+    newCount: toSet.filter((l) => !inCheckpoint(l) || dead.has(l)).length,
   };
   return {
     target: t,
@@ -210,6 +215,7 @@ export function prepareVectorPersist(w: FolderWriter, t: VectorTarget): Prepared
     handed: [],
     inserts: plan.inserts.length,
     extendable: true,
+    memorable: dead.size === 0,
   };
 }
 
@@ -245,7 +251,7 @@ export function publishVectorPersist(w: FolderWriter, p: PreparedPersist, stagin
   // What a read of these files would give the next persist: every phantom and removed label is
   // now marked deleted in the graph, and no label in it is above total_elements_added. A checkpoint
   // without ids is not usable (docs/format.md §6.9): the next persist reads it and starts afresh.
-  if (p.pickle.idToLabel.size === 0) return;
+  if (p.pickle.idToLabel.size === 0 || !p.memorable) return;
   let header: HnswHeader;
   try {
     header = parseHnswHeader(fs.readFileSync(path.join(w.dir, t.vectorSegmentId, HEADER_FILE)), `${t.vectorSegmentId}/${HEADER_FILE}`);
@@ -262,5 +268,6 @@ export function publishVectorPersist(w: FolderWriter, p: PreparedPersist, stagin
     totalElementsAdded: p.pickle.totalElementsAdded,
     phantomLabels: [],
     maxGraphLabel: p.pickle.totalElementsAdded,
+    deadLabels: new Set(),
   });
 }
