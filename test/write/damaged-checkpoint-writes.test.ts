@@ -9,6 +9,7 @@ import { PersistentClient } from '../../src-main/index.js';
 import { pickleField } from '../helpers/pickle-field.js';
 import { batchRecords } from './crash-batches.js';
 import { checkpointedWriter } from './checkpointed-writer.js';
+import { warningsDuring } from '../helpers/process-warnings.js';
 
 /**
  * A usable checkpoint whose pickle names labels that are not live in the graph (marked deleted, as
@@ -50,29 +51,23 @@ describe('writes over a checkpoint whose pickle names labels the graph does not 
 
   it('a delete of such a record and a new vector for another persist, and both are what the files then say', async () => {
     const { dir, seg } = await folderWithDeadLabels();
-    const warnings: string[] = [];
-    const onWarning = (w: Error) => warnings.push(w.message);
-    process.on('warning', onWarning);
-    try {
+    const moved = batchRecords(9, 1).embeddings[0]!;
+    const warnings = await warningsDuring(async () => {
       const client = new PersistentClient({ path: dir });
       const col = await client.getCollection({ name: 'checkpointed', embeddingFunction: null });
-      const moved = batchRecords(9, 1).embeddings[0]!;
       await col.delete({ ids: ['b1-r3'] });
       await col.update({ ids: ['b1-r4'], embeddings: [moved] });
       await client.close();
-      await new Promise((r) => setImmediate(r));
-      expect(warnings.filter((m) => m.includes(seg))).toEqual([]);
-      expect(pickleField(join(dir, seg), 'id_to_label').has('b1-r3')).toBe(false);
-      const f = ChromaFolder.open(dir);
-      try {
-        const r = f.query({ name: 'checkpointed' }, { queryEmbeddings: [moved], nResults: 1, include: ['distances'] });
-        expect(r.ids[0]).toEqual(['b1-r4']);
-        expect(r.distances![0]![0]).toBeCloseTo(0, 5);
-      } finally {
-        f.close();
-      }
+    });
+    expect(warnings.filter((m) => m.includes(seg))).toEqual([]);
+    expect(pickleField(join(dir, seg), 'id_to_label').has('b1-r3')).toBe(false);
+    const f = ChromaFolder.open(dir);
+    try {
+      const r = f.query({ name: 'checkpointed' }, { queryEmbeddings: [moved], nResults: 1, include: ['distances'] });
+      expect(r.ids[0]).toEqual(['b1-r4']);
+      expect(r.distances![0]![0]).toBeCloseTo(0, 5);
     } finally {
-      process.off('warning', onWarning);
+      f.close();
     }
   });
 });

@@ -10,6 +10,7 @@ import { PersistentClient } from '../../src-main/index.js';
 import { pickleField } from '../helpers/pickle-field.js';
 import { batchRecords } from './crash-batches.js';
 import { until } from '../helpers/wait-for.js';
+import { warningsDuring } from '../helpers/process-warnings.js';
 
 /**
  * Labels are never reused (docs/format.md §6.9): a persist numbers new vectors above every label
@@ -95,19 +96,13 @@ describe('labels a persist gives new vectors', () => {
     rewritePickle(idToLabel, 20);
     const hash = () => readdirSync(join(dir, seg)).sort().map((f) => `${f}:${createHash('sha256').update(readFileSync(join(dir, seg, f))).digest('hex')}`);
     const before = hash();
-    const warnings: string[] = [];
-    const onWarning = (w: Error) => warnings.push(w.message);
-    process.on('warning', onWarning);
-    try {
+    const warnings = await warningsDuring(async () => {
       const client = new PersistentClient({ path: dir });
       const col = await client.getCollection({ name: 'labels', embeddingFunction: null });
       await col.add(batchRecords(3, 120));
       await col.add(batchRecords(4, 120));
       await client.close();
-      await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
-    } finally {
-      process.off('warning', onWarning);
-    }
+    });
     expect(hash()).toEqual(before);
     const db = new Database(join(dir, 'chroma.sqlite3'), { readonly: true });
     const waiting = db.prepare("SELECT count(*) FROM embeddings_queue WHERE id LIKE 'b3-%' OR id LIKE 'b4-%'").pluck().get();
