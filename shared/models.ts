@@ -344,7 +344,8 @@ export interface VectorSegmentState {
   pickle: PickleSummary | null;
   /** Elements in the checkpoint that are live (in the pickle's id map, not deleted). */
   persistedElements: number;
-  deletedElements: number;
+  /** Elements marked deleted in the graph; null until the index is loaded (a pass over data_level0.bin counts them). */
+  deletedElements: number | null;
   /** WAL rows newer than the checkpoint. */
   pendingWalRows: number;
   checkpointUsable: boolean;

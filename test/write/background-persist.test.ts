@@ -130,6 +130,18 @@ describe('checkpoints persisted in the background', () => {
     expect(cur).toBe(170);
     expect(marked).toEqual([1, 2, 3]);
     expect(pickleField(join(dir, seg), 'id_to_label').size).toBe(167);
+    // The reader counts them once it has loaded the index, and says it has not counted them before.
+    const f = ChromaFolder.open(dir);
+    try {
+      const vectorState = () => f.collectionInfo({ name: 'bgp' }).segments.find((x) => x.scope === 'VECTOR')!.vector!;
+      expect(vectorState().deletedElements).toBeNull();
+      // A first query is answered from the files; the queries after it load the index.
+      const ask = () => f.query({ name: 'bgp' }, { queryEmbeddings: [first.embeddings[9]!], nResults: 1 });
+      await until(() => (ask(), vectorState().deletedElements !== null), 'the index to be loaded');
+      expect([vectorState().persistedElements, vectorState().deletedElements]).toEqual([167, 3]);
+    } finally {
+      f.close();
+    }
   });
 
   it('a build that fails leaves nothing in the folder and says so; the rows wait in the WAL for the next persist', async () => {

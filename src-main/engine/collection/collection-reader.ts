@@ -399,7 +399,7 @@ export class CollectionReader {
           header: cp.header,
           pickle: cp.pickle,
           persistedElements: cp.hasCheckpoint ? (loaded?.checkpoint?.idToLabel.size ?? cp.pickle?.idToLabelCount ?? 0) : 0,
-          deletedElements: loaded?.checkpoint?.deletedCount ?? 0,
+          deletedElements: loaded?.checkpoint ? loaded.checkpoint.deletedCount : null,
           pendingWalRows: pending,
           checkpointUsable: cp.hasCheckpoint,
           problems: cp.problems,
