@@ -58,6 +58,17 @@ function selfHits(dir: string, name: string, records: { ids: string[]; embedding
 }
 
 /**
+ * batchRecords with 240-dimensional vectors (ten batches' vectors side by side): hnswlib's inserts
+ * are then slow enough that a build of 5,400 still runs when the next writes come, however loaded
+ * the machine (with 24 dimensions a build once finished first, in a CI run).
+ */
+function records(batch: number, n: number) {
+  const base = batchRecords(batch, n);
+  const more = Array.from({ length: 9 }, (_, k) => batchRecords(1000 + batch * 10 + k, n).embeddings);
+  return { ...base, embeddings: base.embeddings.map((v, i) => [...v, ...more.flatMap((m) => m[i]!)]) };
+}
+
+/**
  * A new folder with one collection persisted every 100 rows, its vector segment, and a first
  * batch of 5,400 records: enough that the build it starts is still inserting when the next writes
  * come, on a loaded machine too (one call takes at most 5,461 records).
@@ -66,7 +77,7 @@ async function buildingCollection(name: string, space: 'l2' | 'cosine' = 'l2') {
   const dir = fresh();
   const client = new PersistentClient({ path: dir });
   const col = await client.createCollection({ name, configuration: { hnsw: { sync_threshold: 100, space } }, embeddingFunction: null });
-  const first = batchRecords(1, 5400);
+  const first = records(1, 5400);
   await col.add(first); // over sync_threshold: a build of 5,400 begins
   return { dir, client, col, seg: vectorSegment(dir), first };
 }
@@ -74,8 +85,8 @@ async function buildingCollection(name: string, space: 'l2' | 'cosine' = 'l2') {
 describe('rows written while a checkpoint builds', () => {
   it('join the build when they only add: the first checkpoint swapped in holds them, and real Chroma answers from it', async () => {
     const { dir, client, col, seg } = await buildingCollection('joined', 'cosine');
-    const second = batchRecords(2, 150);
-    const third = batchRecords(3, 120);
+    const second = records(2, 150);
+    const third = records(3, 120);
     await col.add(second); // 150 more, over sync_threshold above it: handed to that build
     await col.upsert(third); // new ids: additions too
     expect(vectorSeq(dir, seg)).toBe(0);
@@ -90,7 +101,7 @@ describe('rows written while a checkpoint builds', () => {
     expect(Number(labels.get('b2-r0'))).toBe(5401);
     expect(Number(labels.get('b3-r119'))).toBe(5670);
     // A last persist at close(), from the checkpoint this writer remembers (write/checkpoint-memo.ts).
-    const fifth = batchRecords(5, 30);
+    const fifth = records(5, 30);
     await col.add(fifth);
     await col.delete({ ids: ['b1-r0'] });
     await client.close();
@@ -134,10 +145,10 @@ describe('rows written while a checkpoint builds', () => {
 
   it('an update, a delete or an upsert of an id the build holds ends its extensions: those rows wait for the next checkpoint, which has them right', async () => {
     const { dir, client, col, seg } = await buildingCollection('changed');
-    const second = batchRecords(2, 150);
-    const fourth = batchRecords(4, 150);
+    const second = records(2, 150);
+    const fourth = records(4, 150);
     await col.add(second); // only additions: handed to the build
-    const moved = batchRecords(9, 2).embeddings;
+    const moved = records(9, 2).embeddings;
     await col.update({ ids: ['b1-r5'], embeddings: [moved[0]!] }); // a held id's vector: not handed over
     await col.add(fourth); // after the update: not handed over either
     await col.delete({ ids: ['b1-r7'] });
@@ -164,7 +175,7 @@ describe('rows written while a checkpoint builds', () => {
   it('rows a replay skips (a metadata-only update) join as an extension with nothing to insert, and the additions after them keep their labels', async () => {
     const { dir, client, col, seg, first } = await buildingCollection('skipped');
     await col.update({ ids: first.ids.slice(0, 150), metadatas: first.ids.slice(0, 150).map(() => ({ touched: true })) });
-    const third = batchRecords(3, 150);
+    const third = records(3, 150);
     await col.add(third);
     await until(() => vectorSeq(dir, seg) > 0, 'the first checkpoint');
     expect(vectorSeq(dir, seg)).toBe(5700);
