@@ -254,9 +254,9 @@ export async function buildCheckpointIndex(
     for (let ext = takeExtension(); ext; ext = takeExtension()) {
       const more = ext.labels.length;
       total += more;
-      exactCapacity = Math.max(exactCapacity, native(() => index.getCurrentCount()) + more);
       native(() => {
         const needed = index.getCurrentCount() + more;
+        exactCapacity = Math.max(exactCapacity, needed);
         if (needed > index.getMaxElements()) index.resizeIndex(Math.max(needed, Math.ceil(index.getMaxElements() * 1.25)));
       });
       await insert(ext.labels, ext.vectors);
