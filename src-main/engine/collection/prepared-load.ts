@@ -11,6 +11,7 @@ import { DATA_LEVEL0_FILE, LENGTH_FILE } from '../hnsw/segment-files.js';
 import { VectorArena } from '../hnsw/simd-kernel.js';
 import { VectorSlab } from '../hnsw/vector-slab.js';
 import { worthPrefaulting } from '../util/prefault.js';
+import { HOST_IS_LITTLE_ENDIAN } from '../util/host-endianness.js';
 
 /** What a first query answered from the files knows, for the load that the second query needs. */
 export interface LoadPlan {
@@ -82,7 +83,7 @@ export class PreparedLoad {
     const { curElementCount: count, dim, maxM0 } = h;
     const rowWords = count * (maxM0 + 1);
     const bytes = count * dim * 4 + rowWords * 4;
-    if (count <= 0 || !worthPrefaulting(bytes) || bytes * 2 > availableMemory() || os.endianness() !== 'LE') return null;
+    if (count <= 0 || !worthPrefaulting(bytes) || bytes * 2 > availableMemory() || !HOST_IS_LITTLE_ENDIAN) return null;
     if (h.sizeDataPerElement % 4 !== 0 || h.offsetData % 4 !== 0 || h.labelOffset % 4 !== 0) return null;
     // The slab's order: live, sound elements by internal id, as the load's scan meets them.
     const slotOfId = new Int32Array(new SharedArrayBuffer(count * 4)).fill(-1);

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { FileEntry, HnswHeader, PickleSummary, Problem, Space } from '../../../shared/models.js';
 import { InspectorError } from '../../../shared/errors.js';
@@ -24,6 +23,7 @@ import {
   walkLinkLists,
   type SegmentListing,
 } from './segment-files.js';
+import { HOST_IS_LITTLE_ENDIAN } from '../util/host-endianness.js';
 
 export { joinStandardIndex, writeStandardIndexFile } from './standard-index.js';
 
@@ -640,7 +640,7 @@ function normAt(norms: Float32Array, id: number): number {
 /** length.bin's whole little-endian float32s (a trailing partial one is dropped), as one typed array. */
 function floatsOf(bytes: Buffer): Float32Array {
   const n = bytes.length >> 2;
-  if (os.endianness() === 'LE') {
+  if (HOST_IS_LITTLE_ENDIAN) {
     return bytes.byteOffset % 4 === 0
       ? new Float32Array(bytes.buffer, bytes.byteOffset, n)
       : new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + n * 4));

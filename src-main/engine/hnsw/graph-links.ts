@@ -7,8 +7,8 @@ import { walkElements } from './level0-scan.js';
 import { reportLoad } from '../util/load-progress.js';
 import { Level0LinkCollector, NOT_ALL_READ } from './level0-links.js';
 import { DATA_LEVEL0_FILE, LINK_LISTS_FILE } from './segment-files.js';
+import { HOST_IS_LITTLE_ENDIAN } from '../util/host-endianness.js';
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /**
  * A persisted HNSW graph as Chroma's fork holds it after loading (docs/format.md §6.2, §6.4): every
@@ -109,7 +109,7 @@ export function readGraphLinks(segmentDir: string, header: HnswHeader, slabSlotO
 function readPrivateVectors(dataFile: string, header: HnswHeader, ids: number[], out: Float32Array, sequential: boolean): void {
   const { dim, offsetData, sizeDataPerElement: size } = header;
   const copyRow = (row: number, buf: Buffer, at: number) => {
-    if (LITTLE_ENDIAN) out.set(new Float32Array(buf.buffer.slice(buf.byteOffset + at, buf.byteOffset + at + dim * 4)), row * dim);
+    if (HOST_IS_LITTLE_ENDIAN) out.set(new Float32Array(buf.buffer.slice(buf.byteOffset + at, buf.byteOffset + at + dim * 4)), row * dim);
     else for (let i = 0; i < dim; i++) out[row * dim + i] = buf.readFloatLE(at + 4 * i);
   };
   if (sequential) {

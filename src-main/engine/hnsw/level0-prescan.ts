@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { HnswHeader } from '../../../shared/models.js';
 import { reportLoad } from '../util/load-progress.js';
@@ -9,6 +8,7 @@ import { PLAUSIBLE, quickPlausible } from './vector-plausibility.js';
 import { CHUNK_BYTES, PICKLE_CHUNK_BYTES, PRESCAN_PROGRAM, readPickleChunks, scanLevel0Chunks, type PrescanJob } from './level0-prescan-program.js';
 import { linkListBlockBytes } from './header.js';
 import type { Arrive } from './pickle-cursor.js';
+import { HOST_IS_LITTLE_ENDIAN } from '../util/host-endianness.js';
 
 /**
  * The whole-file pass over data_level0.bin that a checkpoint check needs before a first answer —
@@ -91,7 +91,7 @@ export class Level0Prescan {
   ): Level0Prescan | null {
     const { curElementCount: count, sizeDataPerElement: size } = header;
     const mode = process.env[PRESCAN_ENV];
-    if (mode === 'off' || count < (mode === 'always' ? 1 : PRESCAN_MIN_ELEMENTS) || os.endianness() !== 'LE') return null;
+    if (mode === 'off' || count < (mode === 'always' ? 1 : PRESCAN_MIN_ELEMENTS) || !HOST_IS_LITTLE_ENDIAN) return null;
     if (size % 4 !== 0 || header.offsetData % 4 !== 0 || size < header.offsetData + header.dim * 4) return null;
     const perChunk = Math.max(1, Math.floor(chunkBytes / size));
     const job: PrescanJob = {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import type { HnswHeader } from '../../../shared/models.js';
 import { reportLoad } from '../util/load-progress.js';
+import { HOST_IS_LITTLE_ENDIAN } from '../util/host-endianness.js';
 
 /**
  * One sequential pass over data_level0.bin's first cur_element_count elements (docs/format.md §6.2), in bounded
@@ -28,7 +28,6 @@ export function labelAt(buf: Buffer, base: number, labelOffset: number): number 
   return (buf[lo]! | (buf[lo + 1]! << 8) | (buf[lo + 2]! << 16)) + buf[lo + 3]! * 0x1000000 + buf.readUInt32LE(lo + 4) * 2 ** 32;
 }
 
-const LITTLE_ENDIAN = os.endianness() === 'LE';
 
 let viewed: { buf: Buffer; views: ChunkViews | null } | null = null;
 
@@ -46,7 +45,7 @@ export interface ChunkViews {
 export function chunkViews(buf: Buffer): ChunkViews | null {
   if (viewed?.buf === buf) return viewed.views;
   const views =
-    LITTLE_ENDIAN && buf.byteOffset % 4 === 0
+    HOST_IS_LITTLE_ENDIAN && buf.byteOffset % 4 === 0
       ? { floats: new Float32Array(buf.buffer, buf.byteOffset, buf.length >> 2), words: new Uint32Array(buf.buffer, buf.byteOffset, buf.length >> 2) }
       : null;
   viewed = { buf, views };
@@ -129,7 +128,7 @@ export function scanLevel0(absFile: string, header: HnswHeader, want: (label: nu
 
 /** Copies a little-endian float32 run out of the (reused) chunk buffer. */
 export function copyVector(buf: Buffer, offset: number, dim: number): Float32Array {
-  if (LITTLE_ENDIAN) {
+  if (HOST_IS_LITTLE_ENDIAN) {
     const start = buf.byteOffset + offset;
     return new Float32Array(buf.buffer.slice(start, start + dim * 4));
   }

@@ -4,12 +4,12 @@ import type { SearchHit } from './vector-index.js';
 import { VectorArena, type DistanceBatch } from './simd-kernel.js';
 import { chunkViews } from './level0-scan.js';
 import type { PrefaultRegion } from '../util/prefault.js';
+import { HOST_IS_LITTLE_ENDIAN } from '../util/host-endianness.js';
 
 const INITIAL_CAPACITY = 1024;
 /** Labels below max(this, factor × slots) index a typed table; larger ones go to a Map. */
 const DENSE_LABEL_MIN = 1 << 20;
 const DENSE_LABEL_FACTOR = 16;
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 const bytesOf = (data: Float32Array) => new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 
 /**
@@ -181,7 +181,7 @@ export class VectorSlab {
       // at a million vectors.
       const from = byteOffset >> 2;
       this.data.set(floats.subarray(from, from + this.dim), base);
-    } else if (LITTLE_ENDIAN) {
+    } else if (HOST_IS_LITTLE_ENDIAN) {
       buf.copy(this.bytes, base * 4, byteOffset, byteOffset + this.dim * 4);
     } else {
       for (let i = 0; i < this.dim; i++) this.data[base + i] = buf.readFloatLE(byteOffset + i * 4);

@@ -1,6 +1,7 @@
 import type { WalOperation } from '../../../shared/models.js';
 import type { TypedValue } from '../util/typed-value.js';
 import { parseWalMetadata } from './typed-json.js';
+import { HOST_IS_LITTLE_ENDIAN } from '../util/host-endianness.js';
 
 export const OPERATIONS: Record<number, WalOperation> = { 0: 'ADD', 1: 'UPDATE', 2: 'UPSERT', 3: 'DELETE', 4: 'BACKFILL_FN' };
 
@@ -38,11 +39,9 @@ export const DOCUMENT_KEY = 'chroma:document';
 export const URI_KEY = 'chroma:uri';
 
 /** Decodes little-endian float32 bytes (Chroma's only vector encoding in practice). */
-const HOST_LE = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-
 export function decodeVector(blob: Buffer): Float32Array {
   if (blob.length % 4 !== 0) throw new Error(`vector blob of ${blob.length} bytes is not a whole number of float32 values`);
-  if (HOST_LE) return new Float32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.length));
+  if (HOST_IS_LITTLE_ENDIAN) return new Float32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.length));
   const out = new Float32Array(blob.length / 4);
   for (let i = 0; i < out.length; i++) out[i] = blob.readFloatLE(i * 4);
   return out;

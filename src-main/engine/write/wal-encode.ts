@@ -1,5 +1,6 @@
 import type { TypedScalar, TypedValue } from '../util/typed-value.js';
 import { DOCUMENT_KEY, URI_KEY } from '../wal/decode-row.js';
+import { HOST_IS_LITTLE_ENDIAN } from '../util/host-endianness.js';
 
 /**
  * Chroma's WAL encodings (docs/format.md §4.2, §4.3): vectors as little-endian float32 bytes
@@ -13,11 +14,10 @@ export type WalStyle = 'rust' | 'python';
 export const WAL_OPERATION_CODES = { ADD: 0, UPDATE: 1, UPSERT: 2, DELETE: 3 } as const;
 export type WriteOperation = keyof typeof WAL_OPERATION_CODES;
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 export function encodeVector(v: Float32Array): Buffer {
   // On a little-endian machine the array's own bytes are the encoding: one copy, not a write per float.
-  if (LITTLE_ENDIAN) return Buffer.from(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+  if (HOST_IS_LITTLE_ENDIAN) return Buffer.from(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
   const out = Buffer.allocUnsafe(v.length * 4);
   for (let i = 0; i < v.length; i++) out.writeFloatLE(v[i]!, i * 4);
   return out;
