@@ -244,7 +244,8 @@ describe('extendVectorPersist', () => {
       expect([p.lastSeq, p.pickle.totalElementsAdded, p.pickle.maxSeqId]).toEqual([replay.lastSeq, replay.pickle.totalElementsAdded, replay.pickle.maxSeqId]);
 
       settleExtensions(p, 0);
-      expect(p.pickle.idToLabel).toEqual(before.labels);
+      // As plain Maps: a persist's map is an EditedIdMap (hnsw/edited-id-map.ts), and toEqual compares Map classes.
+      expect(new Map(p.pickle.idToLabel)).toEqual(before.labels);
       expect([p.lastSeq, p.pickle.totalElementsAdded, p.pickle.maxSeqId]).toEqual([before.lastSeq, before.total, before.maxSeqId]);
     } finally {
       w.close();

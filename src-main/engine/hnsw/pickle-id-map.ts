@@ -88,11 +88,32 @@ export class PickleIdMap extends Map<string, number> {
   /** The key's UTF-8 bytes, encoded into a reused buffer (a lookup allocates nothing). */
   private static scratch = Buffer.alloc(256);
 
+  /** Whether its entries are still the pickle's bytes (no one has walked or edited it): the entry accessors below work only then. */
+  get unbuilt(): boolean {
+    return this.source !== null;
+  }
+
+  /** Entry e's label (entries are numbered in file order, 0 to size − 1). */
+  labelOfEntry(e: number): number {
+    return this.source!.labels[e]!;
+  }
+
+  /** Where entry e's id lies in the pickle, as UTF-8 bytes (valid: build checked): buf[start, end). */
+  idBytesOfEntry(e: number): { buf: Buffer; start: number; end: number } {
+    const src = this.source!;
+    return { buf: src.buf, start: src.idStart[e]!, end: src.idEnd[e]! };
+  }
+
+  idOfEntry(e: number): string {
+    const src = this.source!;
+    return src.buf.toString('utf8', src.idStart[e]!, src.idEnd[e]!);
+  }
+
   /**
    * The entry holding `id`, or -1. Lookups never build the Map: a pass over a million record ids
    * (a filtered query's first use) costs about what building it would, without its memory.
    */
-  private entryOf(id: string): number {
+  entryOf(id: string): number {
     const src = this.source!;
     if (id.length * 3 > PickleIdMap.scratch.length) PickleIdMap.scratch = Buffer.alloc(id.length * 3);
     const key = PickleIdMap.scratch;

@@ -16,12 +16,14 @@ import {
   persistVectorSegment,
   prepareVectorPersist,
   publishVectorPersist,
+  publishedCheckpointSeq,
   stageVectorPersist,
-  vectorCheckpointSeq,
+  vectorCheckpointBase,
   type PreparedPersist,
   type VectorTarget,
 } from './vector-persist.js';
 import type { WriteOperation } from './wal-encode.js';
+import type { DecodedPickle } from '../hnsw/checkpoint.js';
 import * as sysdb from './sysdb-writes.js';
 
 export interface EmbeddedFolderOptions extends WriterOptions {
@@ -141,10 +143,15 @@ export class EmbeddedFolder {
     return result;
   }
 
-  private pending(w: FolderWriter, target: VectorTarget): number {
+  /** Rows waiting above the checkpoint, and the pickle when it was decoded to count them (for a persist that starts at once). */
+  private pending(w: FolderWriter, target: VectorTarget): { rows: number; pickle: DecodedPickle | null } {
     let v = this.checkpointSeqs.get(target.vectorSegmentId);
-    if (v === undefined) this.checkpointSeqs.set(target.vectorSegmentId, (v = vectorCheckpointSeq(w, target)));
-    return pendingVectorRows(w, target, v);
+    let pickle: DecodedPickle | null = null;
+    if (v === undefined) {
+      ({ seq: v, pickle } = vectorCheckpointBase(w, target));
+      this.checkpointSeqs.set(target.vectorSegmentId, v);
+    }
+    return { rows: pendingVectorRows(w, target, v), pickle };
   }
 
   /** Starts a persist when sync_threshold rows (or the folder's own threshold) wait above the checkpoint. */
@@ -157,7 +164,12 @@ export class EmbeddedFolder {
     // (extendVectorPersist), rather than wait for a next build that loads and saves it all again.
     if (job) {
       if (pendingVectorRows(this.writer, target, job.prepared.lastSeq) >= threshold) this.extendBuild(job);
-    } else if (this.pending(this.writer, target) >= threshold) this.startPersist(target);
+    } else {
+      // The pickle is passed on, not kept: held until rows reach the threshold, it would keep a
+      // million ids in memory for a persist that may never come.
+      const { rows, pickle } = this.pending(this.writer, target);
+      if (rows >= threshold) this.startPersist(target, pickle);
+    }
   }
 
   /**
@@ -168,12 +180,12 @@ export class EmbeddedFolder {
    * by itself when none comes. Reads meanwhile see the old checkpoint and the WAL above it, as a
    * fresh process would. One build per segment at a time: rows written meanwhile wait for the next.
    */
-  private startPersist(target: VectorTarget): void {
+  private startPersist(target: VectorTarget, decoded: DecodedPickle | null = null): void {
     const seg = target.vectorSegmentId;
     if (this.building.has(seg)) return;
     let prepared: PreparedPersist | null;
     try {
-      prepared = prepareVectorPersist(this.writer, target);
+      prepared = prepareVectorPersist(this.writer, target, decoded);
     } catch (err) {
       return persistFailed(seg, err);
     }
@@ -232,7 +244,8 @@ export class EmbeddedFolder {
           continue;
         }
         publishVectorPersist(this.writer, job.prepared, outcome.staging);
-        this.checkpointSeqs.delete(seg);
+        // Known without reading the new pickle back (a decode of every id, at each persist).
+        this.checkpointSeqs.set(seg, publishedCheckpointSeq(job.prepared));
         this.refresh();
         // Rows written during the build: the next persist starts now rather than at the next write.
         const c = this.reader.catalog.collections.find((x) => x.vectorSegment?.id === seg);
@@ -336,7 +349,7 @@ export class EmbeddedFolder {
     for (const c of this.reader.catalog.collections) {
       if (c.dimension === null || (!opts.all && !this.written.has(c.id))) continue;
       const target = this.vectorTarget(c, c.dimension);
-      if (target && this.pending(this.writerOrError, target) > 0) await this.persist(target);
+      if (target && this.pending(this.writerOrError, target).rows > 0) await this.persist(target);
     }
   }
 

@@ -1,4 +1,5 @@
 import { PERSISTENT_DATA_CLASS } from '../hnsw/index-metadata.js';
+import { EditedIdMap } from '../hnsw/edited-id-map.js';
 
 /**
  * Writes `index_metadata.pickle` in the Python class form (docs/format.md §6.7 writer): a
@@ -72,22 +73,7 @@ class PickleBuffer {
       this.pos += 2 + n;
       return;
     }
-    const utf8 = Buffer.from(s, 'utf8');
-    if (utf8.length < 256) {
-      this.byte(OP.SHORT_BINUNICODE);
-      this.byte(utf8.length);
-    } else if (utf8.length <= 0xffffffff) {
-      this.byte(OP.BINUNICODE);
-      const len = Buffer.allocUnsafe(4);
-      len.writeUInt32LE(utf8.length);
-      this.bytes(len);
-    } else {
-      this.byte(OP.BINUNICODE8);
-      const len = Buffer.allocUnsafe(8);
-      len.writeBigUInt64LE(BigInt(utf8.length));
-      this.bytes(len);
-    }
-    this.bytes(utf8);
+    this.utf8Str(Buffer.from(s, 'utf8'));
   }
 
   int(n: number) {
@@ -120,19 +106,53 @@ class PickleBuffer {
     }
   }
 
-  /** A dict built like CPython does it: EMPTY_DICT, then MARK … SETITEMS per 1000 pairs. */
-  dict<K, V>(entries: Iterable<[K, V]>, key: (k: K) => void, value: (v: V) => void) {
+  /** UTF-8 bytes buf[start, end) as a pickle str (valid UTF-8, as the pickle they were read from held them). */
+  utf8Str(buf: Buffer, start = 0, end = buf.length) {
+    const n = end - start;
+    if (n < 256) {
+      this.ensure(2 + n);
+      const out = this.current;
+      let at = this.pos;
+      out[at++] = OP.SHORT_BINUNICODE;
+      out[at++] = n;
+      // A loop, not Buffer.copy: ids are a few dozen bytes, and a copy call costs more than that.
+      for (let k = start; k < end; k++) out[at++] = buf[k]!;
+      this.pos = at;
+      return;
+    }
+    this.utf8Header(n);
+    this.bytes(buf.subarray(start, end));
+  }
+
+  private utf8Header(length: number) {
+    if (length <= 0xffffffff) {
+      this.byte(OP.BINUNICODE);
+      const len = Buffer.allocUnsafe(4);
+      len.writeUInt32LE(length);
+      this.bytes(len);
+    } else {
+      this.byte(OP.BINUNICODE8);
+      const len = Buffer.allocUnsafe(8);
+      len.writeBigUInt64LE(BigInt(length));
+      this.bytes(len);
+    }
+  }
+
+  /**
+   * A dict built like CPython does it: EMPTY_DICT, then MARK … SETITEMS per 1000 pairs. `items`
+   * writes the pairs, calling `item()` before each one's key.
+   */
+  dict(items: (item: () => void) => void) {
     this.byte(OP.EMPTY_DICT);
     let inBatch = 0;
-    for (const [k, v] of entries) {
-      if (inBatch === 0) this.byte(OP.MARK);
-      key(k);
-      value(v);
-      if (++inBatch === BATCH) {
+    items(() => {
+      if (inBatch === BATCH) {
         this.byte(OP.SETITEMS);
         inBatch = 0;
       }
-    }
+      if (inBatch === 0) this.byte(OP.MARK);
+      inBatch++;
+    });
     if (inBatch > 0) this.byte(OP.SETITEMS);
   }
 
@@ -163,21 +183,40 @@ export function writePersistentDataPickle(fields: PersistentDataFields): Buffer 
   p.int(fields.totalElementsAdded);
   p.str('max_seq_id');
   p.int(fields.maxSeqId);
+  const ids = fields.idToLabel;
+  // A persist's map keeps the checkpoint's ids as the old pickle's bytes: they are copied as they are.
+  const eachPair = (pair: (id: () => void, label: number) => void) => {
+    if (ids instanceof EditedIdMap) {
+      ids.forEachBaseEntry((buf, start, end, label) => pair(() => p.utf8Str(buf, start, end), label));
+      for (const [id, label] of ids.ownEntries()) pair(() => p.str(id), label);
+    } else for (const [id, label] of ids) pair(() => p.str(id), label);
+  };
   p.str('id_to_label');
-  p.dict(fields.idToLabel, (k) => p.str(k), (v) => p.int(v));
+  p.dict((item) =>
+    eachPair((id, label) => {
+      item();
+      id();
+      p.int(label);
+    }),
+  );
   p.str('label_to_id');
-  p.dict(
-    [...fields.idToLabel].map(([id, label]) => [label, id] as [number, string]),
-    (k) => p.int(k),
-    (v) => p.str(v),
+  p.dict((item) =>
+    eachPair((id, label) => {
+      item();
+      p.int(label);
+      id();
+    }),
   );
   p.str('id_to_seq_id');
   // Rust declares the values u32: a larger seq id would make its deserialisation fail.
-  p.dict(
-    [...fields.idToSeqId].filter(([, seq]) => seq <= U32_MAX),
-    (k) => p.str(k),
-    (v) => p.int(v),
-  );
+  p.dict((item) => {
+    for (const [k, seq] of fields.idToSeqId) {
+      if (seq > U32_MAX) continue;
+      item();
+      p.str(k);
+      p.int(seq);
+    }
+  });
   p.byte(OP.SETITEMS);
   p.byte(OP.BUILD);
   p.byte(OP.STOP);

@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Space } from '../../../shared/models.js';
 import { InspectorError } from '../../../shared/errors.js';
-import { readCheckpoint, readHeaderOnly, type CheckpointResult, DISCARD_VECTORS } from '../hnsw/checkpoint.js';
+import { readCheckpoint, readHeaderOnly, type CheckpointResult, type DecodedPickle, DISCARD_VECTORS } from '../hnsw/checkpoint.js';
 import { readPickle } from '../hnsw/pickle-reader.js';
+import { EditedIdMap } from '../hnsw/edited-id-map.js';
 import { PickleObject, isPickleDict, type PickleValue } from '../hnsw/pickle-values.js';
 import { HEADER_FILE, LENGTH_FILE, PICKLE_FILE } from '../hnsw/segment-files.js';
 import { parseHnswHeader } from '../hnsw/header.js';
@@ -44,14 +45,23 @@ function oldIdToSeqId(dir: string): Map<string, number> {
   return out;
 }
 
-/** V for the persist cadence: the pickle and header only (the full docs/format.md §6.9 checks run when persisting). */
-export function vectorCheckpointSeq(w: FolderWriter, t: VectorTarget): number {
+/**
+ * V for the persist cadence: the pickle and header only (the full docs/format.md §6.9 checks run
+ * when persisting), with the decoded pickle, which a persist that starts at once can take over
+ * (prepareVectorPersist) rather than decode the file again (half a second at a million ids).
+ */
+export function vectorCheckpointBase(w: FolderWriter, t: VectorTarget): { seq: number; pickle: DecodedPickle | null } {
   const cp = readHeaderOnly(w.dir, t.vectorSegmentId);
-  return checkpointSeq(w, t, { usable: cp.hasCheckpoint, maxSeqId: cp.pickle?.maxSeqId ?? null });
+  return { seq: checkpointSeq(w, t, { usable: cp.hasCheckpoint, maxSeqId: cp.pickle?.maxSeqId ?? null }), pickle: cp.decodedPickle };
+}
+
+/** V once `p` is published: what vectorCheckpointSeq would read back (a checkpoint without ids is not usable). */
+export function publishedCheckpointSeq(p: PreparedPersist): number {
+  return p.pickle.idToLabel.size > 0 ? p.lastSeq : 0;
 }
 
 /** Number of WAL rows above V: what the persist cadence counts. */
-export function pendingVectorRows(w: FolderWriter, t: VectorTarget, v = vectorCheckpointSeq(w, t)): number {
+export function pendingVectorRows(w: FolderWriter, t: VectorTarget, v = vectorCheckpointBase(w, t).seq): number {
   return (w.db.prepare('SELECT count(*) AS n FROM embeddings_queue WHERE topic = ? AND seq_id > ?').get(t.topic, v) as { n: number }).n;
 }
 
@@ -94,14 +104,19 @@ export interface PreparedPersist {
  * The first, synchronous part of a persist: reads the checkpoint and the WAL tail above it and
  * replays the tail on the id map. Null when there is nothing to persist.
  */
-export function prepareVectorPersist(w: FolderWriter, t: VectorTarget): PreparedPersist | null {
+export function prepareVectorPersist(
+  w: FolderWriter,
+  t: VectorTarget,
+  /** The segment's pickle as vectorCheckpointBase decoded it just now (used only while the file is unchanged). */
+  decoded: DecodedPickle | null = null,
+): PreparedPersist | null {
   // Index files written beside a running Chroma would clash with its own persists.
   w.assertNoOtherProcess();
   const segDir = path.join(w.dir, t.vectorSegmentId);
   // The checkpoint this writer published last, while its files are unchanged; else the files. The
   // vectors are not needed here (hnswlib loads the files itself): a no-op sink avoids copying them.
   const memo = w.checkpoints.take(w.dir, t.vectorSegmentId);
-  const cp = memo ?? readCheckpoint(w.dir, t.vectorSegmentId, { space: t.space, sink: DISCARD_VECTORS });
+  const cp = memo ?? readCheckpoint(w.dir, t.vectorSegmentId, { space: t.space, sink: DISCARD_VECTORS, pickle: decoded });
   const base = checkpointSeq(w, t, cp);
   // Ids, operations and vectors: the metadata (documents among it) is not the index's business.
   const tail = w.recent.tail(w.db, t.topic, base);
@@ -120,8 +135,9 @@ export function prepareVectorPersist(w: FolderWriter, t: VectorTarget): Prepared
     );
   }
   const usable = cp.usable && cp.header !== null && cp.header.dim === t.dimension;
-  // The memo's map is this persist's own (taken, not shared); a read checkpoint's is copied.
-  const idToLabel = usable ? (memo ? memo.idToLabel : new Map(cp.idToLabel)) : new Map<string, number>();
+  // The memo's map is this persist's own (taken, not shared); a read checkpoint's is edited beside
+  // its pickle bytes (a copy would make a million strings at a million ids).
+  const idToLabel = usable ? (memo ? memo.idToLabel : EditedIdMap.over(cp.idToLabel)) : new Map<string, number>();
   let next = 1;
   let oldCur = 0;
   if (usable) {

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import {
+  prepareVectorPersist,
+  publishVectorPersist,
+  publishedCheckpointSeq,
+  stageVectorPersist,
+  vectorCheckpointBase,
+  type PreparedPersist,
+} from '../../src-main/engine/write/vector-persist.js';
+import { checkpointedWriter } from './checkpointed-writer.js';
+
+/**
+ * The persist cadence (write/embedded-folder.ts) decodes the segment's pickle to count the rows
+ * above the checkpoint; a persist that starts at once takes that decode over instead of decoding
+ * the file again, and after a publish the cadence knows V without reading the new pickle back.
+ * Both must give what reading the files gives.
+ */
+const plan = (p: PreparedPersist) => ({
+  ids: [...p.pickle.idToLabel],
+  total: p.pickle.totalElementsAdded,
+  lastSeq: p.lastSeq,
+  deleteLabels: p.plan.deleteLabels,
+  inserts: p.plan.inserts.map((i) => i.label),
+  newCount: p.plan.newCount,
+});
+
+describe('the persist cadence', () => {
+  it("hands its decoded pickle to the persist, which then prepares what a read of the files prepares", async () => {
+    const { w, target, write, rows } = await checkpointedWriter('chroma-inspector-cadence-', 150, 20);
+    try {
+      write('DELETE', [{ id: 'b1-r3' }]);
+      const base = vectorCheckpointBase(w, target);
+      expect(base.pickle).not.toBeNull();
+      expect(plan(prepareVectorPersist(w, target, base.pickle)!)).toEqual(plan(prepareVectorPersist(w, target)!));
+
+      // A decode from before the checkpoint moved is not used: the persist reads the new files.
+      const p = prepareVectorPersist(w, target)!;
+      publishVectorPersist(w, p, await stageVectorPersist(w, p));
+      w.checkpoints.clear(); // no memo: the files (or the stale decode) are all there is
+      write('ADD', rows(3, 5));
+      const fromStale = plan(prepareVectorPersist(w, target, base.pickle)!);
+      w.checkpoints.clear();
+      expect(fromStale).toEqual(plan(prepareVectorPersist(w, target)!));
+      expect(fromStale.ids.some(([id]) => id === 'b2-r0')).toBe(true);
+    } finally {
+      w.close();
+    }
+  });
+
+  it('knows V after a publish as a read of the published files gives it: the last seq, or 0 once no id is left', async () => {
+    const { w, target, write } = await checkpointedWriter('chroma-inspector-cadence-', 40, 5);
+    try {
+      const persist = async () => {
+        const p = prepareVectorPersist(w, target)!;
+        publishVectorPersist(w, p, await stageVectorPersist(w, p));
+        return p;
+      };
+      const first = await persist();
+      expect(publishedCheckpointSeq(first)).toBeGreaterThan(0);
+      expect(publishedCheckpointSeq(first)).toBe(vectorCheckpointBase(w, target).seq);
+
+      write('DELETE', [...first.pickle.idToLabel.keys()].map((id) => ({ id })));
+      const emptied = await persist();
+      expect(vectorCheckpointBase(w, target).seq).toBe(0);
+      expect(publishedCheckpointSeq(emptied)).toBe(0);
+    } finally {
+      w.close();
+    }
+  });
+});
