@@ -80,11 +80,8 @@ export class EditedIdMap extends Map<string, number> {
 
   /** The checkpoint's entries still here, in file order: each id as UTF-8 bytes buf[start, end), and its label. */
   forEachBaseEntry(fn: (buf: Buffer, start: number, end: number, label: number) => void): void {
-    for (let e = 0; e < this.hidden.length; e++) {
-      if (this.hidden[e] !== 0) continue;
-      const { buf, start, end } = this.base.idBytesOfEntry(e);
-      fn(buf, start, end, this.labelOfEntry(e));
-    }
+    const relabeled = this.relabeled.size > 0 ? this.relabeled : null;
+    this.base.forEachEntryBytes(this.hidden, (buf, start, end, e, label) => fn(buf, start, end, relabeled?.get(e) ?? label));
   }
 
   /** The ids added since the checkpoint, in order. */

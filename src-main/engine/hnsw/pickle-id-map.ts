@@ -98,10 +98,13 @@ export class PickleIdMap extends Map<string, number> {
     return this.source!.labels[e]!;
   }
 
-  /** Where entry e's id lies in the pickle, as UTF-8 bytes (valid: build checked): buf[start, end). */
-  idBytesOfEntry(e: number): { buf: Buffer; start: number; end: number } {
-    const src = this.source!;
-    return { buf: src.buf, start: src.idStart[e]!, end: src.idEnd[e]! };
+  /**
+   * Each entry in file order, except those `skip` marks (skip[e] !== 0): its id as UTF-8 bytes
+   * (valid: build checked) buf[start, end), its entry number and its label.
+   */
+  forEachEntryBytes(skip: Uint8Array | null, fn: (buf: Buffer, start: number, end: number, e: number, label: number) => void): void {
+    const { buf, idStart, idEnd, labels } = this.source!;
+    for (let e = 0; e < labels.length; e++) if (!skip || skip[e] === 0) fn(buf, idStart[e]!, idEnd[e]!, e, labels[e]!);
   }
 
   idOfEntry(e: number): string {

@@ -86,9 +86,15 @@ class PickleBuffer {
       this.byte(n & 0xff);
       this.byte(n >> 8);
     } else if (n >= -(2 ** 31) && n < 2 ** 31) {
+      // Byte by byte: a million labels per pickle, and writeInt32LE's checks cost more than this.
       this.ensure(5);
-      this.current[this.pos] = OP.BININT;
-      this.current.writeInt32LE(n, this.pos + 1);
+      const out = this.current;
+      const at = this.pos;
+      out[at] = OP.BININT;
+      out[at + 1] = n & 0xff;
+      out[at + 2] = (n >> 8) & 0xff;
+      out[at + 3] = (n >> 16) & 0xff;
+      out[at + 4] = (n >> 24) & 0xff;
       this.pos += 5;
     } else {
       // LONG1: little-endian two's complement, shortest form.
@@ -185,28 +191,34 @@ export function writePersistentDataPickle(fields: PersistentDataFields): Buffer 
   p.int(fields.maxSeqId);
   const ids = fields.idToLabel;
   // A persist's map keeps the checkpoint's ids as the old pickle's bytes: they are copied as they are.
-  const eachPair = (pair: (id: () => void, label: number) => void) => {
-    if (ids instanceof EditedIdMap) {
-      ids.forEachBaseEntry((buf, start, end, label) => pair(() => p.utf8Str(buf, start, end), label));
-      for (const [id, label] of ids.ownEntries()) pair(() => p.str(id), label);
-    } else for (const [id, label] of ids) pair(() => p.str(id), label);
-  };
+  const base = ids instanceof EditedIdMap ? ids : null;
+  const added = () => (base ? base.ownEntries() : ids.entries());
   p.str('id_to_label');
-  p.dict((item) =>
-    eachPair((id, label) => {
+  p.dict((item) => {
+    base?.forEachBaseEntry((buf, start, end, label) => {
       item();
-      id();
+      p.utf8Str(buf, start, end);
       p.int(label);
-    }),
-  );
+    });
+    for (const [id, label] of added()) {
+      item();
+      p.str(id);
+      p.int(label);
+    }
+  });
   p.str('label_to_id');
-  p.dict((item) =>
-    eachPair((id, label) => {
+  p.dict((item) => {
+    base?.forEachBaseEntry((buf, start, end, label) => {
       item();
       p.int(label);
-      id();
-    }),
-  );
+      p.utf8Str(buf, start, end);
+    });
+    for (const [id, label] of added()) {
+      item();
+      p.int(label);
+      p.str(id);
+    }
+  });
   p.str('id_to_seq_id');
   // Rust declares the values u32: a larger seq id would make its deserialisation fail.
   p.dict((item) => {
