@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { encodeVector, encodeWalMetadata, floatLiteral } from '../../src-main/engine/write/wal-encode.js';
-import { writePersistentDataPickle } from '../../src-main/engine/write/pickle-writer.js';
+import { encodePersistentDataPickle, writePersistentDataPickle } from '../../src-main/engine/write/pickle-writer.js';
+import { EditedIdMap } from '../../src-main/engine/hnsw/edited-id-map.js';
+import { decodeRustIndexMetadata } from '../../src-main/engine/hnsw/index-metadata-fast.js';
 import { parseWalMetadata } from '../../src-main/engine/wal/typed-json.js';
 import { decodeVector } from '../../src-main/engine/wal/decode-row.js';
 import { readPickle } from '../../src-main/engine/hnsw/pickle-reader.js';
@@ -101,6 +103,46 @@ describe('index_metadata.pickle writer (Python class form, docs/format.md §6.7)
     expect(meta.labelToId.get(21)).toBe('x'.repeat(300));
     // Rust reads id_to_seq_id as u32: a larger value is left out rather than breaking its load.
     expect(meta.summary.idToSeqIdCount).toBe(2499);
+  });
+
+  it('encodes the same bytes in slices, giving the thread back between them, and stops when cancelled', async () => {
+    const idToLabel = new Map<string, number>();
+    const idToSeqId = new Map<string, number>();
+    for (let i = 1; i <= 40_000; i++) {
+      const id = i % 997 === 0 ? `ü-${i}` : `id-${i}`;
+      idToLabel.set(id, i);
+      idToSeqId.set(id, i + 5);
+    }
+    const fields = { dimensionality: 8, totalElementsAdded: 40_000, maxSeqId: 41_000, idToLabel, idToSeqId };
+    // A persist's map over a checkpoint's pickle, with edits: copied bytes and added ids, in slices.
+    const edited = EditedIdMap.over(decodeRustIndexMetadata(writePersistentDataPickle(fields))!.idToLabel);
+    const copy = new Map(idToLabel);
+    for (const m of [edited, copy]) {
+      m.delete('id-3');
+      m.set('added', 40_001);
+    }
+    // Another task on the thread: it gets turns only while the encode gives the thread back.
+    let turns = 0;
+    let counting = setImmediate(function tick() {
+      turns++;
+      counting = setImmediate(tick);
+    });
+    try {
+      for (const [a, b] of [
+        [fields, fields],
+        [{ ...fields, idToLabel: edited }, { ...fields, idToLabel: copy }],
+      ] as const) {
+        const before = turns;
+        const sliced = await encodePersistentDataPickle(a, undefined, 0);
+        expect(sliced.equals(writePersistentDataPickle(b))).toBe(true);
+        expect(turns).toBeGreaterThan(before);
+      }
+    } finally {
+      clearImmediate(counting);
+    }
+    const abort = new AbortController();
+    abort.abort();
+    await expect(encodePersistentDataPickle(fields, abort.signal, 0)).rejects.toMatchObject({ code: 'CANCELLED' });
   });
 
   it('writes an empty map as a bare EMPTY_DICT', () => {

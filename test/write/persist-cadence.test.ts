@@ -1,4 +1,7 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SEGMENT_FILES } from '../../src-main/engine/hnsw/segment-files.js';
 import {
   prepareVectorPersist,
   publishVectorPersist,
@@ -67,4 +70,22 @@ describe('the persist cadence', () => {
       w.close();
     }
   });
+
+  it("removes the published checkpoint's old folder in the background, and removalsDone waits for it", async () => {
+    const { dir, w, target } = await checkpointedWriter('chroma-inspector-cadence-', 60, 10);
+    const leftovers = () => readdirSync(dir).filter((n) => /\.(prev|next)-/.test(n));
+    try {
+      const p = prepareVectorPersist(w, target)!;
+      publishVectorPersist(w, p, await stageVectorPersist(w, p));
+      await w.removalsDone();
+      expect(leftovers()).toEqual([]);
+      expect(readdirSync(join(dir, target.vectorSegmentId)).sort()).toEqual([...SEGMENT_FILES].sort());
+      // A removal that fails (the folder is already gone) does not reject; nothing is left waiting.
+      w.removeLater(join(dir, 'no-such-folder.prev-000000'));
+      await w.removalsDone();
+    } finally {
+      w.close();
+    }
+  });
 });
+

@@ -78,10 +78,15 @@ export class EditedIdMap extends Map<string, number> {
     return true;
   }
 
-  /** The checkpoint's entries still here, in file order: each id as UTF-8 bytes buf[start, end), and its label. */
-  forEachBaseEntry(fn: (buf: Buffer, start: number, end: number, label: number) => void): void {
+  /** How many entries the checkpoint's map has (deleted ones included): forEachBaseEntry's range. */
+  get baseSize(): number {
+    return this.hidden.length;
+  }
+
+  /** The checkpoint's entries [from, to) still here, in file order: each id as UTF-8 bytes buf[start, end), and its label. */
+  forEachBaseEntry(fn: (buf: Buffer, start: number, end: number, label: number) => void, from = 0, to = this.hidden.length): void {
     const relabeled = this.relabeled.size > 0 ? this.relabeled : null;
-    this.base.forEachEntryBytes(this.hidden, (buf, start, end, e, label) => fn(buf, start, end, relabeled?.get(e) ?? label));
+    this.base.forEachEntryBytes(this.hidden, (buf, start, end, e, label) => fn(buf, start, end, relabeled?.get(e) ?? label), from, to);
   }
 
   /** The ids added since the checkpoint, in order. */

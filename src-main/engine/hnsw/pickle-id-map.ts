@@ -99,12 +99,17 @@ export class PickleIdMap extends Map<string, number> {
   }
 
   /**
-   * Each entry in file order, except those `skip` marks (skip[e] !== 0): its id as UTF-8 bytes
-   * (valid: build checked) buf[start, end), its entry number and its label.
+   * Entries [from, to) in file order, except those `skip` marks (skip[e] !== 0): each one's id as
+   * UTF-8 bytes (valid: build checked) buf[start, end), its entry number and its label.
    */
-  forEachEntryBytes(skip: Uint8Array | null, fn: (buf: Buffer, start: number, end: number, e: number, label: number) => void): void {
+  forEachEntryBytes(
+    skip: Uint8Array | null,
+    fn: (buf: Buffer, start: number, end: number, e: number, label: number) => void,
+    from = 0,
+    to = this.count,
+  ): void {
     const { buf, idStart, idEnd, labels } = this.source!;
-    for (let e = 0; e < labels.length; e++) if (!skip || skip[e] === 0) fn(buf, idStart[e]!, idEnd[e]!, e, labels[e]!);
+    for (let e = from; e < to; e++) if (!skip || skip[e] === 0) fn(buf, idStart[e]!, idEnd[e]!, e, labels[e]!);
   }
 
   idOfEntry(e: number): string {

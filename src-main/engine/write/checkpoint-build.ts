@@ -21,7 +21,7 @@ import {
 } from './checkpoint-build-program.js';
 import type { BuildExtensions } from './build-extensions.js';
 import { writePickleFile } from './index-files.js';
-import { writePersistentDataPickle, type PersistentDataFields } from './pickle-writer.js';
+import { encodePersistentDataPickle, type PersistentDataFields } from './pickle-writer.js';
 import { createStagingDir, removeFolder } from './segment-swap.js';
 
 /** A new checkpoint's graph: the segment's current one with changes, or a fresh one. */
@@ -222,7 +222,9 @@ export async function stageBuiltCheckpoint(
     headerBin.writeInt32LE(1, 0);
     headerBin.set(header, 4);
     parseHnswHeader(headerBin, `${segmentId}/header.bin (written)`);
-    writePickleFile(staging, writePersistentDataPickle(typeof pickle === 'function' ? pickle(extended) : pickle));
+    // In slices, and written off this thread: at a million ids the pickle is ~50 MB.
+    const fields = typeof pickle === 'function' ? pickle(extended) : pickle;
+    await writePickleFile(staging, await encodePersistentDataPickle(fields, opts.signal));
     return staging;
   } catch (err) {
     removeFolder(staging);

@@ -351,6 +351,7 @@ export class EmbeddedFolder {
       const target = this.vectorTarget(c, c.dimension);
       if (target && this.pending(this.writerOrError, target).rows > 0) await this.persist(target);
     }
+    await this.writerOrError.removalsDone();
   }
 
   /** Flushes (unless told not to: the WAL keeps everything anyway), then closes both connections. Later calls fail. */
@@ -360,7 +361,10 @@ export class EmbeddedFolder {
     await this.run(() => (opts.flush === false ? this.dropBuilds() : this.flush()));
     this.closed = true;
     this.reader.close();
-    if (this.writerOrError instanceof FolderWriter) this.writerOrError.close();
+    if (this.writerOrError instanceof FolderWriter) {
+      await this.writerOrError.removalsDone(); // a checkpoint published in the background: its old folder
+      this.writerOrError.close();
+    }
   }
 }
 

@@ -10,7 +10,7 @@ import { detectEra } from '../folder/detect-era.js';
 import { processesHolding } from '../folder/activity.js';
 import { SQLITE_FILE } from '../folder/folder-files.js';
 import { writeEraOf, type WriteEra } from './write-era.js';
-import { recoverSegmentFolders } from './segment-swap.js';
+import { recoverSegmentFolders, removeFolderAsync } from './segment-swap.js';
 import { CheckpointMemo } from './checkpoint-memo.js';
 import { RecentRows } from './recent-rows.js';
 
@@ -184,6 +184,21 @@ export class FolderWriter {
       max = Math.max(max, decodeSeqId(row.seq_id) ?? 0);
     }
     return max + 1;
+  }
+
+  /** Previous checkpoint folders being removed off this thread (hundreds of MB to unlink at a million vectors). */
+  private readonly removals = new Set<Promise<void>>();
+
+  /** Removes a folder in the background; removalsDone() waits for it. */
+  removeLater(dir: string | null): void {
+    if (!dir) return;
+    const removal: Promise<void> = removeFolderAsync(dir).finally(() => this.removals.delete(removal));
+    this.removals.add(removal);
+  }
+
+  /** Resolves once every folder given to removeLater is gone (or was left for recoverSegmentFolders). */
+  async removalsDone(): Promise<void> {
+    while (this.removals.size > 0) await Promise.all([...this.removals]);
   }
 
   close(): void {

@@ -2,18 +2,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PICKLE_FILE } from '../hnsw/segment-files.js';
 
-/** Writes a whole file and fsyncs it before returning. */
-export function writeFileDurably(file: string, data: Buffer | Uint8Array): void {
-  const fd = fs.openSync(file, 'w');
+/** Writes a whole file and fsyncs it before resolving; the writes and the fsync run on libuv's threads, not the caller's. */
+export async function writeFileDurably(file: string, data: Buffer | Uint8Array): Promise<void> {
+  const handle = await fs.promises.open(file, 'w');
   try {
-    let done = 0;
-    while (done < data.length) done += fs.writeSync(fd, data, done, data.length - done);
-    fs.fsyncSync(fd);
+    await handle.writeFile(data);
+    await handle.sync();
   } finally {
-    fs.closeSync(fd);
+    await handle.close();
   }
 }
 
-export function writePickleFile(destDir: string, pickle: Buffer): void {
-  writeFileDurably(path.join(destDir, PICKLE_FILE), pickle);
+export function writePickleFile(destDir: string, pickle: Buffer): Promise<void> {
+  return writeFileDurably(path.join(destDir, PICKLE_FILE), pickle);
 }

@@ -1,5 +1,6 @@
 import { PERSISTENT_DATA_CLASS } from '../hnsw/index-metadata.js';
 import { EditedIdMap } from '../hnsw/edited-id-map.js';
+import { throwIfAborted } from '../backup/task.js';
 
 /**
  * Writes `index_metadata.pickle` in the Python class form (docs/format.md §6.7 writer): a
@@ -145,21 +146,25 @@ class PickleBuffer {
   }
 
   /**
-   * A dict built like CPython does it: EMPTY_DICT, then MARK … SETITEMS per 1000 pairs. `items`
-   * writes the pairs, calling `item()` before each one's key.
+   * A dict built like CPython does it: EMPTY_DICT, then MARK … SETITEMS per 1000 pairs. Call
+   * `item()` before each pair's key, and `end()` after the last pair.
    */
-  dict(items: (item: () => void) => void) {
+  dict(): { item(): void; end(): void } {
     this.byte(OP.EMPTY_DICT);
     let inBatch = 0;
-    items(() => {
-      if (inBatch === BATCH) {
-        this.byte(OP.SETITEMS);
-        inBatch = 0;
-      }
-      if (inBatch === 0) this.byte(OP.MARK);
-      inBatch++;
-    });
-    if (inBatch > 0) this.byte(OP.SETITEMS);
+    return {
+      item: () => {
+        if (inBatch === BATCH) {
+          this.byte(OP.SETITEMS);
+          inBatch = 0;
+        }
+        if (inBatch === 0) this.byte(OP.MARK);
+        inBatch++;
+      },
+      end: () => {
+        if (inBatch > 0) this.byte(OP.SETITEMS);
+      },
+    };
   }
 
   result(): Buffer {
@@ -170,8 +175,34 @@ class PickleBuffer {
 
 const U32_MAX = 0xffffffff;
 
+/** Entries written between two points where a sliced encode may give the thread back. */
+const ENTRIES_PER_STEP = 16_384;
+
 export function writePersistentDataPickle(fields: PersistentDataFields): Buffer {
   const p = new PickleBuffer();
+  for (const _ of pickleSteps(p, fields));
+  return p.result();
+}
+
+/**
+ * writePersistentDataPickle for a caller whose thread serves others meanwhile (a persist's
+ * publish at a million ids encodes for a quarter of a second): it gives the thread back about
+ * every `sliceMs`, and stops with CANCELLED once `signal` is aborted.
+ */
+export async function encodePersistentDataPickle(fields: PersistentDataFields, signal?: AbortSignal, sliceMs = 20): Promise<Buffer> {
+  const p = new PickleBuffer();
+  let since = performance.now();
+  for (const _ of pickleSteps(p, fields)) {
+    if (performance.now() - since < sliceMs) continue;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    throwIfAborted(signal);
+    since = performance.now();
+  }
+  return p.result();
+}
+
+/** Writes the pickle into `p`, yielding every ENTRIES_PER_STEP entries or so. */
+function* pickleSteps(p: PickleBuffer, fields: PersistentDataFields): Generator<void, void, void> {
   const dot = PERSISTENT_DATA_CLASS.lastIndexOf('.');
   p.byte(OP.PROTO);
   p.byte(4);
@@ -192,45 +223,53 @@ export function writePersistentDataPickle(fields: PersistentDataFields): Buffer 
   const ids = fields.idToLabel;
   // A persist's map keeps the checkpoint's ids as the old pickle's bytes: they are copied as they are.
   const base = ids instanceof EditedIdMap ? ids : null;
-  const added = () => (base ? base.ownEntries() : ids.entries());
-  p.str('id_to_label');
-  p.dict((item) => {
-    base?.forEachBaseEntry((buf, start, end, label) => {
-      item();
-      p.utf8Str(buf, start, end);
-      p.int(label);
-    });
-    for (const [id, label] of added()) {
-      item();
-      p.str(id);
-      p.int(label);
+  for (const labelFirst of [false, true]) {
+    p.str(labelFirst ? 'label_to_id' : 'id_to_label');
+    const d = p.dict();
+    if (base) {
+      const pair = labelFirst
+        ? (buf: Buffer, start: number, end: number, label: number) => {
+            d.item();
+            p.int(label);
+            p.utf8Str(buf, start, end);
+          }
+        : (buf: Buffer, start: number, end: number, label: number) => {
+            d.item();
+            p.utf8Str(buf, start, end);
+            p.int(label);
+          };
+      for (let from = 0; from < base.baseSize; from += ENTRIES_PER_STEP) {
+        base.forEachBaseEntry(pair, from, Math.min(base.baseSize, from + ENTRIES_PER_STEP));
+        yield;
+      }
     }
-  });
-  p.str('label_to_id');
-  p.dict((item) => {
-    base?.forEachBaseEntry((buf, start, end, label) => {
-      item();
-      p.int(label);
-      p.utf8Str(buf, start, end);
-    });
-    for (const [id, label] of added()) {
-      item();
-      p.int(label);
-      p.str(id);
+    let n = 0;
+    for (const [id, label] of base ? base.ownEntries() : ids.entries()) {
+      d.item();
+      if (labelFirst) {
+        p.int(label);
+        p.str(id);
+      } else {
+        p.str(id);
+        p.int(label);
+      }
+      if (++n % ENTRIES_PER_STEP === 0) yield;
     }
-  });
+    d.end();
+  }
   p.str('id_to_seq_id');
   // Rust declares the values u32: a larger seq id would make its deserialisation fail.
-  p.dict((item) => {
-    for (const [k, seq] of fields.idToSeqId) {
-      if (seq > U32_MAX) continue;
-      item();
-      p.str(k);
-      p.int(seq);
-    }
-  });
+  const d = p.dict();
+  let n = 0;
+  for (const [k, seq] of fields.idToSeqId) {
+    if (seq > U32_MAX) continue;
+    d.item();
+    p.str(k);
+    p.int(seq);
+    if (++n % ENTRIES_PER_STEP === 0) yield;
+  }
+  d.end();
   p.byte(OP.SETITEMS);
   p.byte(OP.BUILD);
   p.byte(OP.STOP);
-  return p.result();
 }

@@ -39,6 +39,11 @@ export function removeFolder(dir: string | null): void {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 }
 
+/** removeFolder off the caller's thread. Never rejects: a folder left behind is a leftover recoverSegmentFolders removes. */
+export function removeFolderAsync(dir: string): Promise<void> {
+  return fs.promises.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+}
+
 /** Repairs what an interrupted persist left behind; returns what it did, for logs and tests. */
 export function recoverSegmentFolders(root: string): string[] {
   const done: string[] = [];
@@ -68,8 +73,12 @@ export function recoverSegmentFolders(root: string): string[] {
     }
     for (const name of [...next, ...prev]) {
       if (!fs.existsSync(path.join(root, name))) continue;
-      fs.rmSync(path.join(root, name), { recursive: true, force: true });
-      done.push(`removed ${name}`);
+      try {
+        fs.rmSync(path.join(root, name), { recursive: true, force: true });
+        done.push(`removed ${name}`);
+      } catch {
+        // Being removed by another writer in this process (removeFolderAsync), or not ours to remove.
+      }
     }
   }
   if (done.length > 0) fsyncDir(root);

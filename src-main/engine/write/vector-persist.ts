@@ -76,6 +76,7 @@ export async function persistVectorSegment(w: FolderWriter, t: VectorTarget): Pr
   const prepared = prepareVectorPersist(w, t);
   if (!prepared) return false;
   publishVectorPersist(w, prepared, await stageVectorPersist(w, prepared));
+  await w.removalsDone();
   return true;
 }
 
@@ -248,7 +249,7 @@ export function stageVectorPersist(w: FolderWriter, p: PreparedPersist, opts: Bu
   return stageBuiltCheckpoint(w.dir, p.target.vectorSegmentId, p.plan, p.norms, pickle, opts);
 }
 
-/** The last part: the staging folder replaces the segment folder (or is removed when it cannot), then the vector max_seq_id moves and the WAL is purged. */
+/** The last part: the staging folder replaces the segment folder (or is removed when it cannot), then the vector max_seq_id moves and the WAL is purged; the old folder is removed in the background (FolderWriter.removalsDone). */
 export function publishVectorPersist(w: FolderWriter, p: PreparedPersist, staging: string): void {
   const t = p.target;
   let prev: string | null;
@@ -263,7 +264,9 @@ export function publishVectorPersist(w: FolderWriter, p: PreparedPersist, stagin
     purgeWal(w, t);
   });
   w.recent.forget(t.topic, p.lastSeq);
-  removeFolder(prev);
+  // Unlinking the old files is the kernel's slow part (a third of a second at a million vectors):
+  // not on this thread. A process that ends first leaves a `.prev-` folder the next writer removes.
+  w.removeLater(prev);
   // What a read of these files would give the next persist: every phantom and removed label is
   // now marked deleted in the graph, and no label in it is above total_elements_added. A checkpoint
   // without ids is not usable (docs/format.md §6.9): the next persist reads it and starts afresh.
