@@ -28,7 +28,7 @@ const vectorSegment = (dir: string, name: string) =>
 const vectorSeq = (dir: string, seg: string) => (one(dir, 'SELECT seq_id AS q FROM max_seq_id WHERE segment_id = ?', seg)?.q as number | undefined) ?? 0;
 const walRows = (dir: string) => one(dir, 'SELECT count(*) AS n FROM embeddings_queue')!.n as number;
 /** Staging and previous-checkpoint folders a persist leaves only while it runs. */
-const leftovers = (dir: string) => readdirSync(dir).filter((n) => /\.(next|prev)-/.test(n));
+const leftovers = (dir: string) => readdirSync(dir).filter((n) => /\.(next|prev|trash)-/.test(n));
 
 /** A new folder with one collection persisted every 100 rows, and its vector segment's id. */
 async function openCollection(name: string) {

@@ -107,7 +107,7 @@ describe('rows written while a checkpoint builds', () => {
     await client.close();
     expect(vectorSeq(dir, seg)).toBe(5701);
     expect(pickleField(join(dir, seg), 'id_to_label').size).toBe(5699);
-    expect(readdirSync(join(dir)).filter((n) => /\.(next|prev)-/.test(n))).toEqual([]);
+    expect(readdirSync(join(dir)).filter((n) => /\.(next|prev|trash)-/.test(n))).toEqual([]);
     const written = { ids: [...second.ids, ...third.ids, ...fifth.ids], embeddings: [...second.embeddings, ...third.embeddings, ...fifth.embeddings] };
     expect(selfHits(dir, 'joined', written)).toEqual([]);
     // The index stores unit vectors; length.bin's norms give the handed ones back as they were written.

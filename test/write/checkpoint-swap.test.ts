@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
 import { PersistentClient } from '../../src-main/index.js';
 import { EmbeddedFolder } from '../../src-main/engine/write/embedded-folder.js';
+import { createStagingDir, publishSegmentFolder, recoverSegmentFolders, removeFolderAsync } from '../../src-main/engine/write/segment-swap.js';
 import { batchRecords } from './crash-batches.js';
 
 /** A folder whose collection has a persisted checkpoint (close flushes) and `pending` more records only in the WAL. */
@@ -43,7 +44,7 @@ async function expectIntact(dir: string, count: number): Promise<void> {
   } finally {
     await client.close();
   }
-  expect(readdirSync(dir).filter((n) => /\.(next|prev)-/.test(n))).toEqual([]);
+  expect(readdirSync(dir).filter((n) => /\.(next|prev|trash)-/.test(n))).toEqual([]);
   const f = ChromaFolder.open(dir);
   try {
     expect(f.info().problems.filter((p) => p.severity === 'error')).toEqual([]);
@@ -82,6 +83,34 @@ describe('interrupted checkpoint swaps are repaired on open', () => {
     renameSync(join(dir, segment), join(dir, `${segment}.prev-cccccccccccc`));
     cpSync(join(copy, segment), join(dir, segment), { recursive: true });
     await expectIntact(dir, 340);
+  });
+
+  it('killed between the two renames while an older trash folder was half removed: the .prev folder is put back, never the trash', async () => {
+    const { dir, segment } = await folderWithCheckpoint(50);
+    // An older checkpoint, half unlinked by a background removal (which makes its folder the newest).
+    const trash = join(dir, `${segment}.trash-eeeeeeeeeeee`);
+    cpSync(join(dir, segment), trash, { recursive: true });
+    rmSync(join(trash, 'data_level0.bin'));
+    renameSync(join(dir, segment), join(dir, `${segment}.prev-ffffffffffff`));
+    utimesSync(trash, new Date(), new Date(Date.now() + 60_000));
+    await expectIntact(dir, 340);
+  });
+
+  it('a writer opened in the same process leaves the staging and trash folders its process is still working on', async () => {
+    const { dir, segment } = await folderWithCheckpoint(0);
+    const staging = createStagingDir(dir, segment);
+    mkdirSync(join(dir, `${segment}.next-0123456789ab`)); // a crash's leftover: removed
+    expect(recoverSegmentFolders(dir)).toEqual([`removed ${segment}.next-0123456789ab`]);
+    expect(existsSync(staging)).toBe(true);
+    // The same checkpoint swapped in: the old folder becomes trash, which this process removes.
+    cpSync(join(dir, segment), staging, { recursive: true });
+    const trash = publishSegmentFolder(dir, segment, staging)!;
+    expect(trash).toMatch(/\.trash-[0-9a-f]+$/);
+    expect(recoverSegmentFolders(dir)).toEqual([]);
+    expect(existsSync(trash)).toBe(true);
+    await removeFolderAsync(trash);
+    expect(existsSync(trash)).toBe(false);
+    await expectIntact(dir, 300);
   });
 
   it('a leftover previous folder next to a complete one is removed', async () => {

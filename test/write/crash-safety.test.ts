@@ -94,7 +94,7 @@ describe('crash safety: a writer SIGKILLed mid-batch loses nothing acknowledged 
         const { acked, finished } = await writeAndKill(script, folder, s, round * 100, minAcks, extraMs);
         expect(finished, 'the writer finished before it could be killed').toBe(false);
         expect(acked.length).toBeGreaterThanOrEqual(minAcks);
-        leftovers.push(...readdirSync(folder).filter((n) => n.includes('.next-') || n.includes('.prev-') || n.endsWith('-journal')));
+        leftovers.push(...readdirSync(folder).filter((n) => n.includes('.next-') || n.includes('.prev-') || n.includes('.trash-') || n.endsWith('-journal')));
 
         const client = new PersistentClient({ path: folder });
         try {
@@ -127,7 +127,7 @@ describe('crash safety: a writer SIGKILLed mid-batch loses nothing acknowledged 
           await client.close();
         }
         // Reopening repaired everything: no journal, no half-swapped segment folder, a checkpoint the reader accepts.
-        expect(readdirSync(folder).filter((n) => n.includes('.next-') || n.includes('.prev-') || n.endsWith('-journal'))).toEqual([]);
+        expect(readdirSync(folder).filter((n) => n.includes('.next-') || n.includes('.prev-') || n.includes('.trash-') || n.endsWith('-journal'))).toEqual([]);
         const f = ChromaFolder.open(folder);
         try {
           expect(f.info().problems.filter((p) => p.severity === 'error')).toEqual([]);

@@ -73,7 +73,7 @@ describe('the persist cadence', () => {
 
   it("removes the published checkpoint's old folder in the background, and removalsDone waits for it", async () => {
     const { dir, w, target } = await checkpointedWriter('chroma-inspector-cadence-', 60, 10);
-    const leftovers = () => readdirSync(dir).filter((n) => /\.(prev|next)-/.test(n));
+    const leftovers = () => readdirSync(dir).filter((n) => /\.(prev|next|trash)-/.test(n));
     try {
       const p = prepareVectorPersist(w, target)!;
       publishVectorPersist(w, p, await stageVectorPersist(w, p));
@@ -81,7 +81,7 @@ describe('the persist cadence', () => {
       expect(leftovers()).toEqual([]);
       expect(readdirSync(join(dir, target.vectorSegmentId)).sort()).toEqual([...SEGMENT_FILES].sort());
       // A removal that fails (the folder is already gone) does not reject; nothing is left waiting.
-      w.removeLater(join(dir, 'no-such-folder.prev-000000'));
+      w.removeLater(join(dir, 'no-such-folder.trash-000000'));
       await w.removalsDone();
     } finally {
       w.close();

@@ -88,8 +88,10 @@ export class EmbeddedFolder {
 
   /** Runs calls one at a time, in order; a checkpoint built in the background is swapped in first. */
   run<T>(fn: () => T | Promise<T>): Promise<T> {
-    if (this.closed) return Promise.reject(new InspectorError('INVALID_ARGUMENT', `The client for ${this.dir} is closed`));
+    if (this.closed) return Promise.reject(this.closedError());
     const call = async () => {
+      // Queued before close() ran: the connections are gone.
+      if (this.closed) throw this.closedError();
       // While a checkpoint builds, the call first lets the event loop turn once. The build's
       // "done" arrives as a message from its thread (a macrotask); a caller that awaits one call
       // after another only ever runs microtasks, and would otherwise never see it: every build
@@ -354,17 +356,31 @@ export class EmbeddedFolder {
     await this.writerOrError.removalsDone();
   }
 
-  /** Flushes (unless told not to: the WAL keeps everything anyway), then closes both connections. Later calls fail. */
-  async close(opts: { flush?: boolean } = {}): Promise<void> {
-    if (this.closed) return;
-    // A build still running writes into the folder: it is waited for, and dropped when not flushing.
-    await this.run(() => (opts.flush === false ? this.dropBuilds() : this.flush()));
-    this.closed = true;
-    this.reader.close();
-    if (this.writerOrError instanceof FolderWriter) {
-      await this.writerOrError.removalsDone(); // a checkpoint published in the background: its old folder
-      this.writerOrError.close();
-    }
+  private closedError(): InspectorError {
+    return new InspectorError('INVALID_ARGUMENT', `The client for ${this.dir} is closed`);
+  }
+
+  private closing: Promise<void> | null = null;
+
+  /**
+   * Flushes (unless told not to: the WAL keeps everything anyway), then closes both connections,
+   * as the last call in the queue: calls queued after it fail. A second close() while one is
+   * under way waits for that one.
+   */
+  close(opts: { flush?: boolean } = {}): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    if (this.closing) return this.closing;
+    const closing = this.run(async () => {
+      // A build still running writes into the folder: it is waited for, and dropped when not flushing.
+      await (opts.flush === false ? this.dropBuilds() : this.flush());
+      // A checkpoint published in the background: its old folder.
+      if (this.writerOrError instanceof FolderWriter) await this.writerOrError.removalsDone();
+      this.closed = true;
+      this.reader.close();
+      if (this.writerOrError instanceof FolderWriter) this.writerOrError.close();
+    });
+    this.closing = closing.finally(() => (this.closing = null));
+    return this.closing;
   }
 }
 

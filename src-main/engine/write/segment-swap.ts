@@ -9,19 +9,33 @@ import { fsyncDir } from './create-folder.js';
  * folder is renamed to `<segment>.prev-*`, the new one renamed into place, and only then is the
  * vector `max_seq_id` moved (docs/format.md §8.3). A crash leaves the old checkpoint (still
  * matching max_seq_id) or the new one; `recoverSegmentFolders` repairs the instant between the two
- * renames, when `<segment>` is missing, by putting the old folder back.
+ * renames, when `<segment>` is missing, by putting the old folder back. Right after that instant the
+ * old folder becomes `<segment>.trash-*`, removed once max_seq_id moved (in the background by a
+ * writer, which flush and close wait for); a crash may leave it, and the next writer removes it.
  */
-const LEFTOVER = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.(next|prev)-[0-9a-f]+$/i;
+const LEFTOVER = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.(next|prev|trash)-[0-9a-f]+$/i;
 
 const suffix = () => randomBytes(6).toString('hex');
+
+/**
+ * Staging and trash folders this process is still writing or removing: a writer opened meanwhile
+ * on the same folder (in this process) must not take them for a crash's leftovers.
+ */
+const inUse = new Set<string>();
 
 export function createStagingDir(root: string, segmentId: string): string {
   const dir = path.join(root, `${segmentId}.next-${suffix()}`);
   fs.mkdirSync(dir);
+  inUse.add(dir);
   return dir;
 }
 
-/** Moves a complete staging folder into place; returns the previous folder (to delete once max_seq_id moved). */
+/**
+ * Moves a complete staging folder into place. Returns the previous folder, renamed
+ * `<segment>.trash-*` (to delete once max_seq_id moved): once the new folder is in place the old
+ * one is never put back, and a `.prev-` folder exists only for the instant between the two renames
+ * — so recovery never has two to choose from, one of them half removed.
+ */
 export function publishSegmentFolder(root: string, segmentId: string, staging: string): string | null {
   fsyncDir(staging);
   const live = path.join(root, segmentId);
@@ -31,17 +45,30 @@ export function publishSegmentFolder(root: string, segmentId: string, staging: s
     fs.renameSync(live, prev);
   }
   fs.renameSync(staging, live);
+  inUse.delete(staging);
   fsyncDir(root);
-  return prev;
+  if (!prev) return null;
+  const trash = path.join(root, `${segmentId}.trash-${suffix()}`);
+  fs.renameSync(prev, trash);
+  inUse.add(trash);
+  return trash;
 }
 
 export function removeFolder(dir: string | null): void {
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  if (!dir) return;
+  fs.rmSync(dir, { recursive: true, force: true });
+  inUse.delete(dir);
 }
 
-/** removeFolder off the caller's thread. Never rejects: a folder left behind is a leftover recoverSegmentFolders removes. */
-export function removeFolderAsync(dir: string): Promise<void> {
-  return fs.promises.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+/** removeFolder off the caller's thread. Never rejects: a folder it cannot remove is named in a warning, and the next writer removes it. */
+export async function removeFolderAsync(dir: string): Promise<void> {
+  try {
+    await fs.promises.rm(dir, { recursive: true, force: true });
+    inUse.delete(dir);
+  } catch (err) {
+    inUse.delete(dir);
+    process.emitWarning(`chroma-inspector: could not remove ${dir} (${(err as Error).message}); the next writer on the folder removes it`);
+  }
 }
 
 /** Repairs what an interrupted persist left behind; returns what it did, for logs and tests. */
@@ -56,9 +83,10 @@ export function recoverSegmentFolders(root: string): string[] {
   const bySegment = new Map<string, { next: string[]; prev: string[] }>();
   for (const name of names) {
     const m = LEFTOVER.exec(name);
-    if (!m) continue;
+    if (!m || inUse.has(path.join(root, name))) continue;
     const entry = bySegment.get(m[1]!) ?? { next: [], prev: [] };
-    (m[2] === 'next' ? entry.next : entry.prev).push(name);
+    // A trash folder is never put back: it goes with the staging folders.
+    (m[2] === 'prev' ? entry.prev : entry.next).push(name);
     bySegment.set(m[1]!, entry);
   }
   for (const [segmentId, { next, prev }] of bySegment) {
@@ -73,12 +101,8 @@ export function recoverSegmentFolders(root: string): string[] {
     }
     for (const name of [...next, ...prev]) {
       if (!fs.existsSync(path.join(root, name))) continue;
-      try {
-        fs.rmSync(path.join(root, name), { recursive: true, force: true });
-        done.push(`removed ${name}`);
-      } catch {
-        // Being removed by another writer in this process (removeFolderAsync), or not ours to remove.
-      }
+      fs.rmSync(path.join(root, name), { recursive: true, force: true });
+      done.push(`removed ${name}`);
     }
   }
   if (done.length > 0) fsyncDir(root);

@@ -265,7 +265,7 @@ export function publishVectorPersist(w: FolderWriter, p: PreparedPersist, stagin
   });
   w.recent.forget(t.topic, p.lastSeq);
   // Unlinking the old files is the kernel's slow part (a third of a second at a million vectors):
-  // not on this thread. A process that ends first leaves a `.prev-` folder the next writer removes.
+  // not on this thread. A process that ends first leaves a `.trash-` folder the next writer removes.
   w.removeLater(prev);
   // What a read of these files would give the next persist: every phantom and removed label is
   // now marked deleted in the graph, and no label in it is above total_elements_added. A checkpoint
