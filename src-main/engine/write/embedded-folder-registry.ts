@@ -8,6 +8,8 @@ interface Entry {
 }
 
 const open = new Map<string, Entry>();
+/** Closes under way, by folder: a folder acquired again meanwhile starts its calls once its predecessor is closed. */
+const closing = new Map<string, Promise<void>>();
 
 const keyOf = (path: string) => {
   const abs = resolve(path);
@@ -27,6 +29,9 @@ export function acquireFolder(path: string, opts: EmbeddedFolderOptions): Embedd
     return entry.folder;
   }
   const folder = EmbeddedFolder.open(path, opts);
+  // Two writers of one folder in one process would persist the same segments side by side.
+  const previous = closing.get(key);
+  if (previous) folder.queueAfter(previous);
   open.set(keyOf(path), { folder, refs: 1 });
   return folder;
 }
@@ -37,7 +42,13 @@ export async function releaseFolder(folder: EmbeddedFolder): Promise<void> {
     if (entry.folder !== folder) continue;
     if (--entry.refs > 0) return;
     open.delete(key);
-    await folder.close();
+    const done = folder.close();
+    closing.set(key, done);
+    try {
+      await done;
+    } finally {
+      if (closing.get(key) === done) closing.delete(key);
+    }
     return;
   }
 }

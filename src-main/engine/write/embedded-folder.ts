@@ -86,6 +86,11 @@ export class EmbeddedFolder {
     return this.writerOrError;
   }
 
+  /** Calls start once `previous` has settled (embedded-folder-registry.ts: the close of this folder's previous EmbeddedFolder in this process). */
+  queueAfter(previous: Promise<unknown>): void {
+    this.queue = Promise.all([this.queue, previous.catch(() => undefined)]);
+  }
+
   /** Runs calls one at a time, in order; a checkpoint built in the background is swapped in first. */
   run<T>(fn: () => T | Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(this.closedError());
