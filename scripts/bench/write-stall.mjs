@@ -1,0 +1,42 @@
+// How long writes block the thread of an embedded client (PersistentClient): issue #14's "no
+// engine call blocks others for more than 100 ms". Not a bench row (real Chroma has no such
+// thread to compare); run by hand on a copy of a bench folder (it writes):
+//   node scripts/bench/write-stall.mjs <copy-of-a-bench-folder>/data [records=10000]
+// After one query, it adds the records into the `bench` collection 1,000 per call, then closes.
+// A 5 ms timer notes every gap over 40 ms, with the step it fell in; each step starts on a fresh
+// turn of the event loop, so a gap is one block, not several calls awaited back to back.
+import { join } from 'node:path';
+import { pathToFileURL, fileURLToPath } from 'node:url';
+import { intoBatch, queryVector } from './ops.mjs';
+
+const root = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
+const [dir, recordsArg = '10000'] = process.argv.slice(2);
+const records = Number(recordsArg);
+const lib = await import(pathToFileURL(join(root, 'dist', 'index.js')).href);
+const gaps = [];
+let step = 'open';
+let last = performance.now();
+const timer = setInterval(() => {
+  const now = performance.now();
+  if (now - last > 40) gaps.push({ step, ms: Math.round(now - last) });
+  last = now;
+}, 5);
+const turn = () => new Promise((r) => setTimeout(r, 20));
+const client = new lib.PersistentClient({ path: dir });
+const col = await client.getCollection({ name: 'bench', embeddingFunction: null });
+await turn();
+step = 'first query';
+await col.query({ queryEmbeddings: [queryVector(1)], nResults: 1 });
+for (let i = 0; i < records; i += 1000) {
+  await turn();
+  step = `add ${i}`;
+  const b = intoBatch(i);
+  await col.add({ ids: b.ids.slice(0, 1000), embeddings: b.embeddings.slice(0, 1000) });
+}
+await turn();
+step = 'close';
+await client.close();
+await turn();
+clearInterval(timer);
+const longest = (pick) => Math.max(0, ...gaps.filter(pick).map((g) => g.ms));
+console.log(JSON.stringify({ firstAddMs: longest((g) => g.step === 'add 0'), laterAddsMs: longest((g) => g.step.startsWith('add') && g.step !== 'add 0'), closeMs: longest((g) => g.step === 'close'), gaps }));
