@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SEGMENT_FILES } from '../../src-main/engine/hnsw/segment-files.js';
+import { stageBuiltCheckpoint } from '../../src-main/engine/write/checkpoint-build.js';
 import {
   prepareVectorPersist,
   publishVectorPersist,
@@ -83,6 +84,23 @@ describe('the persist cadence', () => {
       // A removal that fails (the folder is already gone) does not reject; nothing is left waiting.
       w.removeLater(join(dir, 'no-such-folder.trash-000000'));
       await w.removalsDone();
+    } finally {
+      w.close();
+    }
+  });
+
+  it('a persist cancelled while its pickle is written leaves no staging folder behind', async () => {
+    const { dir, w, target } = await checkpointedWriter('chroma-inspector-cadence-', 60, 10);
+    try {
+      const p = prepareVectorPersist(w, target)!;
+      const abort = new AbortController();
+      // The build is done when the pickle's fields are asked for: the cancel comes during the pickle's write.
+      const fields = () => {
+        abort.abort();
+        return p.pickle;
+      };
+      await expect(stageBuiltCheckpoint(dir, target.vectorSegmentId, p.plan, p.norms, fields, { signal: abort.signal })).rejects.toMatchObject({ code: 'CANCELLED' });
+      expect(readdirSync(dir).filter((n) => /\.(prev|next|trash)-/.test(n))).toEqual([]);
     } finally {
       w.close();
     }

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { MessageChannel, Worker, isMainThread } from 'node:worker_threads';
 import type { Space } from '../../../shared/models.js';
 import { InspectorError } from '../../../shared/errors.js';
-import { cancelled } from '../backup/task.js';
+import { cancelled, throwIfAborted } from '../backup/task.js';
 import { HNSW_HEADER_BYTES, parseHnswHeader } from '../hnsw/header.js';
 import { MIN_CAPACITY, checkLabel } from '../hnsw/hnswlib-index.js';
 import { parallelInsert } from '../hnsw/parallel-insert.js';
@@ -225,6 +225,8 @@ export async function stageBuiltCheckpoint(
     // In slices, and written off this thread: at a million ids the pickle is ~50 MB.
     const fields = typeof pickle === 'function' ? pickle(extended) : pickle;
     await writePickleFile(staging, await encodePersistentDataPickle(fields, opts.signal));
+    // A cancel during the write: the staging folder goes, as for a cancel at any earlier point.
+    throwIfAborted(opts.signal);
     return staging;
   } catch (err) {
     removeFolder(staging);
