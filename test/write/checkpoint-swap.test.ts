@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -106,10 +106,25 @@ describe('interrupted checkpoint swaps are repaired on open', () => {
     cpSync(join(dir, segment), staging, { recursive: true });
     const trash = publishSegmentFolder(dir, segment, staging)!;
     expect(trash).toMatch(/\.trash-[0-9a-f]+$/);
+    const removal = removeFolderAsync(trash); // as a publish hands it over
     expect(recoverSegmentFolders(dir)).toEqual([]);
-    expect(existsSync(trash)).toBe(true);
-    await removeFolderAsync(trash);
+    await removal;
     expect(existsSync(trash)).toBe(false);
+    await expectIntact(dir, 300);
+  });
+
+  it('knows its own staging folder through a symlinked path, and puts the old folder back when the new one cannot be moved in', async () => {
+    const { dir, segment } = await folderWithCheckpoint(0);
+    const link = join(mkdtempSync(join(tmpdir(), 'chroma-inspector-swap-link-')), 'data');
+    symlinkSync(dir, link);
+    const staging = createStagingDir(link, segment);
+    expect(recoverSegmentFolders(dir)).toEqual([]);
+    expect(existsSync(staging)).toBe(true);
+    // The staging folder is gone when it is moved in: the old folder must be back in place.
+    rmSync(staging, { recursive: true });
+    const before = readdirSync(join(dir, segment)).sort();
+    expect(() => publishSegmentFolder(dir, segment, staging)).toThrow();
+    expect(readdirSync(join(dir, segment)).sort()).toEqual(before);
     await expectIntact(dir, 300);
   });
 

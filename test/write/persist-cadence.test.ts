@@ -105,5 +105,30 @@ describe('the persist cadence', () => {
       w.close();
     }
   });
+
+  it('a publish whose seq cannot be moved still removes the old folder, and the next persist replays onto the new one', async () => {
+    const { dir, w, target, write, rows } = await checkpointedWriter('chroma-inspector-cadence-', 60, 10);
+    try {
+      const p = prepareVectorPersist(w, target)!;
+      const staging = await stageVectorPersist(w, p);
+      const immediate = w.immediate.bind(w);
+      w.immediate = () => {
+        throw new Error('SQLITE_BUSY: database is locked');
+      };
+      expect(() => publishVectorPersist(w, p, staging)).toThrow(/SQLITE_BUSY/);
+      w.immediate = immediate;
+      await w.removalsDone();
+      expect(readdirSync(dir).filter((n) => /\.(prev|next|trash)-/.test(n))).toEqual([]);
+      // The new checkpoint is in place with the old seq: the rows above it replay onto it.
+      write('ADD', rows(3, 4));
+      const next = prepareVectorPersist(w, target)!;
+      expect(next.pickle.idToLabel.size).toBe(74);
+      publishVectorPersist(w, next, await stageVectorPersist(w, next));
+      await w.removalsDone();
+      expect(vectorCheckpointBase(w, target).seq).toBe(next.lastSeq);
+    } finally {
+      w.close();
+    }
+  });
 });
 

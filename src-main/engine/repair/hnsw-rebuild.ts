@@ -76,8 +76,11 @@ async function writeIndex(ctx: FixContext, reader: CollectionReader, plan: Vecto
     { signal: ctx.signal, progress: (done, total) => ctx.say(`hnsw-rebuild: ${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} vectors indexed`) },
   );
   const prev = publishSegmentFolder(ctx.dir, seg.id, staging);
-  ctx.writer.immediate(() => ctx.writer.setSeq(seg.id, seq));
-  removeFolder(prev);
+  try {
+    ctx.writer.immediate(() => ctx.writer.setSeq(seg.id, seq));
+  } finally {
+    removeFolder(prev);
+  }
   return seq;
 }
 

@@ -376,13 +376,17 @@ export class EmbeddedFolder {
     if (this.closed) return Promise.resolve();
     if (this.closing) return this.closing;
     const closing = this.run(async () => {
-      // A build still running writes into the folder: it is waited for, and dropped when not flushing.
-      await (opts.flush === false ? this.dropBuilds() : this.flush());
-      // A checkpoint published in the background: its old folder.
-      if (this.writerOrError instanceof FolderWriter) await this.writerOrError.removalsDone();
-      this.closed = true;
-      this.reader.close();
-      if (this.writerOrError instanceof FolderWriter) this.writerOrError.close();
+      try {
+        // A build still running writes into the folder: it is waited for, and dropped when not flushing.
+        await (opts.flush === false ? this.dropBuilds() : this.flush());
+        // A checkpoint published in the background: its old folder.
+        if (this.writerOrError instanceof FolderWriter) await this.writerOrError.removalsDone();
+      } finally {
+        // Closed even when the flush failed (its rows stay in the WAL): the registry has let go of it.
+        this.closed = true;
+        this.reader.close();
+        if (this.writerOrError instanceof FolderWriter) this.writerOrError.close();
+      }
     });
     this.closing = closing.finally(() => (this.closing = null));
     return this.closing;

@@ -18,23 +18,33 @@ const LEFTOVER = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 const suffix = () => randomBytes(6).toString('hex');
 
 /**
- * Staging and trash folders this process is still writing or removing: a writer opened meanwhile
- * on the same folder (in this process) must not take them for a crash's leftovers.
+ * Staging folders this process is still writing and old folders it is removing (by real path: a
+ * folder opened through a symlink is the same folder): a writer opened meanwhile on the same
+ * folder, in this process, must not take them for a crash's leftovers.
  */
 const inUse = new Set<string>();
+
+function realKey(dir: string): string {
+  try {
+    return path.join(fs.realpathSync(path.dirname(dir)), path.basename(dir));
+  } catch {
+    return path.resolve(dir);
+  }
+}
 
 export function createStagingDir(root: string, segmentId: string): string {
   const dir = path.join(root, `${segmentId}.next-${suffix()}`);
   fs.mkdirSync(dir);
-  inUse.add(dir);
+  inUse.add(realKey(dir));
   return dir;
 }
 
 /**
- * Moves a complete staging folder into place. Returns the previous folder, renamed
- * `<segment>.trash-*` (to delete once max_seq_id moved): once the new folder is in place the old
- * one is never put back, and a `.prev-` folder exists only for the instant between the two renames
- * — so recovery never has two to choose from, one of them half removed.
+ * Moves a complete staging folder into place. Returns the previous folder (to delete once
+ * max_seq_id moved), renamed `<segment>.trash-*`: once the new folder is in place the old one is
+ * never put back, and a `.prev-` folder exists only for the instant between the two renames, so
+ * recovery never has two to choose from, one of them half removed. If the staging folder cannot
+ * be moved in, the old folder is put back before the error is thrown.
  */
 export function publishSegmentFolder(root: string, segmentId: string, staging: string): string | null {
   fsyncDir(staging);
@@ -44,30 +54,47 @@ export function publishSegmentFolder(root: string, segmentId: string, staging: s
     prev = path.join(root, `${segmentId}.prev-${suffix()}`);
     fs.renameSync(live, prev);
   }
-  fs.renameSync(staging, live);
-  inUse.delete(staging);
+  try {
+    fs.renameSync(staging, live);
+  } catch (err) {
+    // Without it, the next persist in this process would find no checkpoint and start from the
+    // (purged) WAL alone.
+    if (prev) fs.renameSync(prev, live);
+    throw err;
+  }
+  inUse.delete(realKey(staging));
   fsyncDir(root);
   if (!prev) return null;
+  // The swap is done: a rename refused now (a handle on the folder, on Windows) is not its
+  // failure. The old folder is then removed under its `.prev-` name.
   const trash = path.join(root, `${segmentId}.trash-${suffix()}`);
-  fs.renameSync(prev, trash);
-  inUse.add(trash);
-  return trash;
+  try {
+    fs.renameSync(prev, trash);
+    return trash;
+  } catch {
+    return prev;
+  }
 }
 
 export function removeFolder(dir: string | null): void {
   if (!dir) return;
-  fs.rmSync(dir, { recursive: true, force: true });
-  inUse.delete(dir);
+  try {
+    fs.rmSync(dir, { recursive: true, force: true });
+  } finally {
+    inUse.delete(realKey(dir));
+  }
 }
 
 /** removeFolder off the caller's thread. Never rejects: a folder it cannot remove is named in a warning, and the next writer removes it. */
 export async function removeFolderAsync(dir: string): Promise<void> {
+  const key = realKey(dir);
+  inUse.add(key);
   try {
     await fs.promises.rm(dir, { recursive: true, force: true });
-    inUse.delete(dir);
   } catch (err) {
-    inUse.delete(dir);
     process.emitWarning(`chroma-inspector: could not remove ${dir} (${(err as Error).message}); the next writer on the folder removes it`);
+  } finally {
+    inUse.delete(key);
   }
 }
 
@@ -83,7 +110,7 @@ export function recoverSegmentFolders(root: string): string[] {
   const bySegment = new Map<string, { next: string[]; prev: string[] }>();
   for (const name of names) {
     const m = LEFTOVER.exec(name);
-    if (!m || inUse.has(path.join(root, name))) continue;
+    if (!m || inUse.has(realKey(path.join(root, name)))) continue;
     const entry = bySegment.get(m[1]!) ?? { next: [], prev: [] };
     // A trash folder is never put back: it goes with the staging folders.
     (m[2] === 'prev' ? entry.prev : entry.next).push(name);
@@ -101,8 +128,14 @@ export function recoverSegmentFolders(root: string): string[] {
     }
     for (const name of [...next, ...prev]) {
       if (!fs.existsSync(path.join(root, name))) continue;
-      fs.rmSync(path.join(root, name), { recursive: true, force: true });
-      done.push(`removed ${name}`);
+      try {
+        fs.rmSync(path.join(root, name), { recursive: true, force: true });
+        done.push(`removed ${name}`);
+      } catch (err) {
+        // A leftover that cannot be removed (permissions, a handle on Windows) does not make the
+        // folder unwritable: it is named, and the next writer tries again.
+        process.emitWarning(`chroma-inspector: could not remove ${path.join(root, name)} (${(err as Error).message})`);
+      }
     }
   }
   if (done.length > 0) fsyncDir(root);

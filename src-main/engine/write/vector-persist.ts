@@ -259,14 +259,18 @@ export function publishVectorPersist(w: FolderWriter, p: PreparedPersist, stagin
     removeFolder(staging);
     throw err;
   }
-  w.immediate(() => {
-    w.setSeq(t.vectorSegmentId, p.lastSeq);
-    purgeWal(w, t);
-  });
+  try {
+    w.immediate(() => {
+      w.setSeq(t.vectorSegmentId, p.lastSeq);
+      purgeWal(w, t);
+    });
+  } finally {
+    // The new folder is in place either way: the old one goes. Unlinking its files is the
+    // kernel's slow part (a third of a second at a million vectors): not on this thread. A
+    // process that ends first leaves a `.trash-` folder the next writer removes.
+    w.removeLater(prev);
+  }
   w.recent.forget(t.topic, p.lastSeq);
-  // Unlinking the old files is the kernel's slow part (a third of a second at a million vectors):
-  // not on this thread. A process that ends first leaves a `.trash-` folder the next writer removes.
-  w.removeLater(prev);
   // What a read of these files would give the next persist: every phantom and removed label is
   // now marked deleted in the graph, and no label in it is above total_elements_added. A checkpoint
   // without ids is not usable (docs/format.md §6.9): the next persist reads it and starts afresh.
