@@ -10,8 +10,9 @@ import { fsyncDir } from './create-folder.js';
  * vector `max_seq_id` moved (docs/format.md §8.3). A crash leaves the old checkpoint (still
  * matching max_seq_id) or the new one; `recoverSegmentFolders` repairs the instant between the two
  * renames, when `<segment>` is missing, by putting the old folder back. Right after that instant the
- * old folder becomes `<segment>.trash-*`, removed once max_seq_id moved (in the background by a
- * writer, which flush and close wait for); a crash may leave it, and the next writer removes it.
+ * old folder becomes `<segment>.trash-*`, removed after the attempt to move max_seq_id (in the
+ * background by a writer, which flush and close wait for); a crash may leave it, and the next
+ * writer removes it.
  */
 const LEFTOVER = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.(next|prev|trash)-[0-9a-f]+$/i;
 
@@ -40,11 +41,12 @@ export function createStagingDir(root: string, segmentId: string): string {
 }
 
 /**
- * Moves a complete staging folder into place. Returns the previous folder (to delete once
- * max_seq_id moved), renamed `<segment>.trash-*`: once the new folder is in place the old one is
- * never put back, and a `.prev-` folder exists only for the instant between the two renames, so
- * recovery never has two to choose from, one of them half removed. If the staging folder cannot
- * be moved in, the old folder is put back before the error is thrown.
+ * Moves a complete staging folder into place. Returns the previous folder, renamed
+ * `<segment>.trash-*`, to delete once max_seq_id is moved (or fails to move: the new folder is in
+ * place either way). Once the new folder is in place the old one is never put back, and a `.prev-`
+ * folder exists only for the instant between the two renames, so recovery never has two to choose
+ * from, one of them half removed. If the staging folder cannot be moved in, the old folder is put
+ * back before the error is thrown.
  */
 export function publishSegmentFolder(root: string, segmentId: string, staging: string): string | null {
   fsyncDir(staging);

@@ -55,7 +55,7 @@ export function vectorCheckpointBase(w: FolderWriter, t: VectorTarget): { seq: n
   return { seq: checkpointSeq(w, t, { usable: cp.hasCheckpoint, maxSeqId: cp.pickle?.maxSeqId ?? null }), pickle: cp.decodedPickle };
 }
 
-/** V once `p` is published: what vectorCheckpointSeq would read back (a checkpoint without ids is not usable). */
+/** V once `p` is published: what vectorCheckpointBase would read back (a checkpoint without ids is not usable). */
 export function publishedCheckpointSeq(p: PreparedPersist): number {
   return p.pickle.idToLabel.size > 0 ? p.lastSeq : 0;
 }
