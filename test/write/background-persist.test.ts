@@ -113,6 +113,42 @@ describe('checkpoints persisted in the background', () => {
     await client.close();
   });
 
+  it("a process's first write over a checkpoint finds V without holding up the call: below sync_threshold it persists nothing, and the write that reaches it does", async () => {
+    const { dir, client, col, seg } = await openCollection('bgp');
+    await col.add(batchRecords(1, 150));
+    await client.close();
+    expect(vectorSeq(dir, seg)).toBe(150);
+
+    // A new client knows no V: its first write starts a job that finds it, and ends idle.
+    const again = new PersistentClient({ path: dir });
+    const reopened = await again.getCollection({ name: 'bgp', embeddingFunction: null });
+    await reopened.add(batchRecords(2, 30));
+    await reopened.add(batchRecords(3, 30));
+    expect(vectorSeq(dir, seg)).toBe(150);
+    // 30 + 30 + 50 rows above V: the third write starts a persist, swapped in by itself.
+    await reopened.add(batchRecords(4, 50));
+    await until(() => vectorSeq(dir, seg) === 260, 'the checkpoint to be swapped in');
+    expect(await reopened.count()).toBe(260);
+    await again.close();
+    expect(pickleField(join(dir, seg), 'id_to_label').size).toBe(260);
+    expect(leftovers(dir)).toEqual([]);
+  });
+
+  it('a close that comes while the first persist of a process reads the checkpoint waits for it, and persists every row', async () => {
+    const { dir, client, col, seg } = await openCollection('bgp');
+    await col.add(batchRecords(1, 150));
+    await client.close();
+    const again = new PersistentClient({ path: dir });
+    const reopened = await again.getCollection({ name: 'bgp', embeddingFunction: null });
+    await reopened.add(batchRecords(2, 120));
+    const closing = again.close();
+    await expect(reopened.add(batchRecords(3, 1))).rejects.toThrow(/closed/);
+    await closing;
+    expect(vectorSeq(dir, seg)).toBe(270);
+    expect(walRows(dir)).toBe(1);
+    expect(leftovers(dir)).toEqual([]);
+  });
+
   it('a persist over a checkpoint marks the labels of deleted records deleted in the graph, and adds the new ones', async () => {
     const { dir, client, col, seg } = await openCollection('bgp');
     const first = batchRecords(1, 150);

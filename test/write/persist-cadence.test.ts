@@ -5,6 +5,7 @@ import { SEGMENT_FILES } from '../../src-main/engine/hnsw/segment-files.js';
 import { stageBuiltCheckpoint } from '../../src-main/engine/write/checkpoint-build.js';
 import {
   prepareVectorPersist,
+  prepareVectorPersistSliced,
   publishVectorPersist,
   publishedCheckpointSeq,
   stageVectorPersist,
@@ -130,5 +131,36 @@ describe('the persist cadence', () => {
       w.close();
     }
   });
-});
 
+  it('prepares in slices what the one-piece prepare prepares, rows written between the slices included', async () => {
+    const { w, target, write, rows } = await checkpointedWriter('chroma-inspector-cadence-', 300, 20);
+    try {
+      write('DELETE', [{ id: 'b1-r3' }]);
+      // Another call's writes, landing whenever the prepare gives the thread back.
+      let batch = 3;
+      let writing = setImmediate(function more() {
+        write('ADD', rows(batch++, 4));
+        writing = setImmediate(more);
+      });
+      let sliced: PreparedPersist;
+      try {
+        sliced = (await prepareVectorPersistSliced(w, target, null, undefined, 0))!;
+      } finally {
+        clearImmediate(writing);
+      }
+      const written = batch - 3;
+      expect(written).toBeGreaterThan(0);
+      // The tail is read last: every row written while the checkpoint was read is in it.
+      const ids = new Set(sliced.pickle.idToLabel.keys());
+      for (let b = 3; b < batch; b++) expect(ids.has(`b${b}-r3`)).toBe(true);
+      expect(ids.has('b1-r3')).toBe(false);
+      expect(plan(sliced)).toEqual(plan(prepareVectorPersist(w, target)!));
+
+      const abort = new AbortController();
+      abort.abort();
+      await expect(prepareVectorPersistSliced(w, target, null, abort.signal, 0)).rejects.toMatchObject({ code: 'CANCELLED' });
+    } finally {
+      w.close();
+    }
+  });
+});

@@ -3,8 +3,8 @@ import path from 'node:path';
 import type { FileEntry, HnswHeader, PickleSummary, Problem, Space } from '../../../shared/models.js';
 import { InspectorError } from '../../../shared/errors.js';
 import type { IndexMetadata, LabelLookup } from './index-metadata.js';
-import { DenseLabelIds, readIndexMetadata } from './index-metadata-fast.js';
-import { copyVector, denormalize, scanLevel0Labels, type LiveLabels } from './level0-scan.js';
+import { DenseLabelIds, readIndexMetadata, readIndexMetadataSteps } from './index-metadata-fast.js';
+import { copyVector, denormalize, scanLevel0LabelsSteps, type LiveLabels } from './level0-scan.js';
 import { checkGraphConsistency } from './graph-consistency.js';
 import { implausibleVector, NON_FINITE } from './vector-plausibility.js';
 import { Level0Prescan, PICKLE_NOT_READ, visitPrescan } from './level0-prescan.js';
@@ -24,6 +24,7 @@ import {
   type SegmentListing,
 } from './segment-files.js';
 import { HOST_IS_LITTLE_ENDIAN } from '../util/host-endianness.js';
+import { runSteps, runStepsSliced, type Steps } from '../util/steps.js';
 
 export { joinStandardIndex, writeStandardIndexFile } from './standard-index.js';
 
@@ -125,7 +126,7 @@ function fileStamp(file: string): { stamp: string; size: number } {
   return { stamp: `${st.size}:${st.mtimeNs}`, size: Number(st.size) };
 }
 
-function loadPickle(
+function* loadPickle(
   dir: string,
   seg: string,
   listing: SegmentListing,
@@ -133,7 +134,7 @@ function loadPickle(
   decoded?: DecodedPickle | null,
   /** The file's bytes as a pre-scan worker reads them, and its stamp from before that read began. */
   prefetched?: { stamp: string; bytes: () => { buf: Buffer; arrive: Arrive } | null } | null,
-): PickleState {
+): Steps<PickleState> {
   if (!listing.sizes.has(PICKLE_FILE)) return { kind: 'absent' };
   try {
     const file = path.join(dir, PICKLE_FILE);
@@ -151,7 +152,7 @@ function loadPickle(
         if (err !== PICKLE_NOT_READ) throw err;
       }
     }
-    return { kind: 'ok', meta: readIndexMetadata(fs.readFileSync(file), rel), stamp };
+    return { kind: 'ok', meta: yield* readIndexMetadataSteps(fs.readFileSync(file), rel), stamp };
   } catch (err) {
     if (!(err instanceof InspectorError)) throw err;
     problems.addError('error', 'pickle.corrupt', PICKLE_FILE, err);
@@ -288,10 +289,26 @@ export const DISCARD_VECTORS: NonNullable<CheckpointOptions['sink']> = { vector:
 export function readCheckpoint(folderAbsPath: string, segmentRelName: string, opts: CheckpointOptions): CheckpointResult {
   const prescan = startPrescan(folderAbsPath, segmentRelName, opts);
   try {
-    return readCheckpointWith(folderAbsPath, segmentRelName, opts, prescan);
+    return runSteps(readCheckpointSteps(folderAbsPath, segmentRelName, opts, prescan));
   } finally {
     prescan?.close();
   }
+}
+
+/**
+ * readCheckpoint for a caller whose thread serves others meanwhile (a writer's persist): the same
+ * reads and checks, on this thread, giving it back about every 20 ms (util/steps.ts), with no
+ * pre-scan worker (it waits for its worker by blocking). The segment's files must not change
+ * until it ends; stops with CANCELLED once `signal` is aborted.
+ */
+export function readCheckpointSliced(
+  folderAbsPath: string,
+  segmentRelName: string,
+  opts: CheckpointOptions,
+  signal?: AbortSignal,
+  sliceMs?: number,
+): Promise<CheckpointResult> {
+  return runStepsSliced(readCheckpointSteps(folderAbsPath, segmentRelName, opts, null), signal, sliceMs);
 }
 
 /**
@@ -331,7 +348,7 @@ function startPrescan(folderAbsPath: string, segmentRelName: string, opts: Check
   return Level0Prescan.start(path.join(dir, DATA_LEVEL0_FILE), withNorms ? lengthFile : null, header, opts.space === 'cosine', pickle, links);
 }
 
-function readCheckpointWith(folderAbsPath: string, segmentRelName: string, opts: CheckpointOptions, started: Level0Prescan | null): CheckpointResult {
+function* readCheckpointSteps(folderAbsPath: string, segmentRelName: string, opts: CheckpointOptions, started: Level0Prescan | null): Steps<CheckpointResult> {
   let prescan = started;
   const dir = path.join(folderAbsPath, segmentRelName);
   const problems = new Problems(segmentRelName);
@@ -344,7 +361,7 @@ function readCheckpointWith(folderAbsPath: string, segmentRelName: string, opts:
   reportListing(listing, problems);
 
   const prefetched = started?.pickleStamp ? { stamp: started.pickleStamp, bytes: () => started.pickleBytes() } : null;
-  const pickle = loadPickle(dir, segmentRelName, listing, problems, opts.pickle, prefetched);
+  const pickle = yield* loadPickle(dir, segmentRelName, listing, problems, opts.pickle, prefetched);
   if (pickle.kind === 'ok') result.decodedPickle = { meta: pickle.meta, stamp: pickle.stamp };
   if (pickle.kind !== 'ok' || pickle.meta.idToLabel.size === 0) {
     // Chroma ignores the .bin files then, so their state is only informative.
@@ -404,6 +421,7 @@ function readCheckpointWith(folderAbsPath: string, segmentRelName: string, opts:
     }
   }
   if (problems.hasErrors) return result;
+  yield;
 
   // Vectors swapped in from another index with the same layout keep every label; only the graph,
   // built from the real vectors, gives them away.
@@ -468,10 +486,11 @@ function readCheckpointWith(folderAbsPath: string, segmentRelName: string, opts:
           visit(label, id, readVectorOf(dataFile, header, id), 0);
         }
       })
-    : scanLevel0Labels(dataFile, header, labelBound, visit, progress, (buf, firstId, count) => {
+    : yield* scanLevel0LabelsSteps(dataFile, header, labelBound, visit, progress, (buf, firstId, count) => {
         sink?.chunk?.(buf, firstId, count, header);
         if (sink?.rows) rowProblem ??= level0RowsProblem(buf, firstId, count, header);
       });
+  yield;
   if (found) rowProblem = found.rowProblem;
   sink?.rows?.(rowProblem);
   result.deletedCount = scan.deletedCount;
@@ -655,6 +674,11 @@ function floatsOf(bytes: Buffer): Float32Array {
  * walking link_lists. Problems are limited to what those show.
  */
 export function readHeaderOnly(folderAbsPath: string, segmentRelName: string): HeaderOnlyResult {
+  return runSteps(readHeaderOnlySteps(folderAbsPath, segmentRelName));
+}
+
+/** readHeaderOnly as steps that pause while the pickle decodes (util/steps.ts). */
+export function* readHeaderOnlySteps(folderAbsPath: string, segmentRelName: string): Steps<HeaderOnlyResult> {
   const dir = path.join(folderAbsPath, segmentRelName);
   const problems = new Problems(segmentRelName);
   const listing = listSegmentFolder(folderAbsPath, segmentRelName);
@@ -673,7 +697,7 @@ export function readHeaderOnly(folderAbsPath: string, segmentRelName: string): H
     return out;
   }
   reportListing(listing, problems);
-  const pickle = loadPickle(dir, segmentRelName, listing, problems);
+  const pickle = yield* loadPickle(dir, segmentRelName, listing, problems);
   if (pickle.kind === 'ok') {
     out.pickle = pickle.meta.summary;
     out.indexMetadata = pickle.meta;

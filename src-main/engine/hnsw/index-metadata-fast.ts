@@ -3,6 +3,7 @@ import { readPickle } from './pickle-reader.js';
 import { FNV_OFFSET, FNV_PRIME, PickleIdMap } from './pickle-id-map.js';
 import { Cursor, GIVE_UP, OP, type Arrive } from './pickle-cursor.js';
 import { PERSISTENT_DATA_CLASS } from './index-metadata.js';
+import { runSteps, type Steps } from '../util/steps.js';
 
 /**
  * Reads index_metadata.pickle: a direct decoder for the exact shape Chroma's Rust core writes
@@ -25,6 +26,17 @@ export function readIndexMetadata(buf: Buffer, file: string, arrive: Arrive | nu
   const fast = decodeRustIndexMetadata(buf, arrive);
   if (fast) return fast;
   arrive?.(buf.length);
+  return decodeIndexMetadata(readPickle(buf, file), file);
+}
+
+/**
+ * readIndexMetadata of bytes already read, as steps (util/steps.ts) that pause every few thousand
+ * entries: a million-entry pickle is a quarter of a second of decoding. The general path, for
+ * shapes the direct decoder does not know, runs in one step.
+ */
+export function* readIndexMetadataSteps(buf: Buffer, file: string): Steps<IndexMetadata> {
+  const fast = yield* decodeRustSteps(buf, null);
+  if (fast) return fast;
   return decodeIndexMetadata(readPickle(buf, file), file);
 }
 
@@ -65,6 +77,9 @@ export class DenseLabelIds implements LabelLookup {
 /** Labels beyond this × entries (or 2^20) make the dense table pointless; the general path takes them. */
 const DENSE_FACTOR = 16;
 
+/** Entries decoded between two pauses of the steps (a few milliseconds' work). */
+const STEP_MASK = (1 << 14) - 1;
+
 interface Collected {
   /** id_to_label entries in file order: UTF-8 byte ranges of the ids, and labels. */
   n: number;
@@ -94,15 +109,19 @@ const FIELDS = new Set(['dimensionality', 'total_elements_added', 'max_seq_id', 
 
 /** The fast decoder (Rust's dict, or Python's PersistentData object); null means "let the general path decide". */
 export function decodeRustIndexMetadata(buf: Buffer, arrive: Arrive | null = null): IndexMetadata | null {
+  return runSteps(decodeRustSteps(buf, arrive));
+}
+
+function* decodeRustSteps(buf: Buffer, arrive: Arrive | null): Steps<IndexMetadata | null> {
   try {
-    return decodeRust(new Cursor(buf, arrive));
+    return yield* decodeRust(new Cursor(buf, arrive));
   } catch (err) {
     if (err === GIVE_UP) return null;
     throw err;
   }
 }
 
-function decodeRust(c: Cursor): IndexMetadata | null {
+function* decodeRust(c: Cursor): Steps<IndexMetadata | null> {
   let op = c.op();
   if (op === OP.PROTO) {
     const proto = c.u8();
@@ -145,18 +164,18 @@ function decodeRust(c: Cursor): IndexMetadata | null {
           continue;
         }
         if (op !== OP.EMPTY_DICT) return null;
-        if (key === 'id_to_label') idToLabel = collectIdToLabel(c);
+        if (key === 'id_to_label') idToLabel = yield* collectIdToLabel(c);
         else if (key === 'label_to_id') {
           labelToIdPresent = true;
           if (idToLabel !== null) {
             // Rust writes id_to_label first: check label_to_id in the same pass that reads past it.
-            if (!checkLabelToIdAt(c, idToLabel)) return null;
+            if (!(yield* checkLabelToIdAt(c, idToLabel))) return null;
           } else {
             // A dict has no order: checked once id_to_label is known.
             labelToId = { c, start: c.pos };
-            skipLabelToId(c);
+            yield* skipLabelToId(c);
           }
-        } else seqIds = idToSeqIdCount(c, idToLabel);
+        } else seqIds = yield* idToSeqIdCount(c, idToLabel);
       } else {
         ints.set(key, op === OP.NONE ? null : c.uint(op));
       }
@@ -174,7 +193,7 @@ function decodeRust(c: Cursor): IndexMetadata | null {
   }
   if (labelToId !== null) {
     const again = c.at(labelToId.start);
-    if (!checkLabelToIdAt(again, idToLabel)) return null;
+    if (!(yield* checkLabelToIdAt(again, idToLabel))) return null;
   }
 
   const totalRaw = ints.get('total_elements_added') ?? null;
@@ -184,7 +203,7 @@ function decodeRust(c: Cursor): IndexMetadata | null {
   const labels = label.subarray(0, n);
   // Ids stay bytes in the pickle until asked for. Two byte strings that decode to one str
   // (invalid UTF-8 → U+FFFD), or a repeated id, send the file to the general path.
-  const map = PickleIdMap.build(buf, idStart.subarray(0, n), idEnd.subarray(0, n), labels, { hashes: idToLabel.hash, nonAscii: idToLabel.nonAscii });
+  const map = yield* PickleIdMap.buildSteps(buf, idStart.subarray(0, n), idEnd.subarray(0, n), labels, { hashes: idToLabel.hash, nonAscii: idToLabel.nonAscii });
   if (map === null) return null;
   const idAt = (i: number) => buf.toString('utf8', idStart[i]!, idEnd[i]!);
 
@@ -213,7 +232,7 @@ function decodeRust(c: Cursor): IndexMetadata | null {
  * so its keys must digest to exactly id_to_label's ids (distinct, checked by the id table), or it
  * is empty; anything else goes to the general path.
  */
-function idToSeqIdCount(c: Cursor, idToLabel: Collected | null): number {
+function* idToSeqIdCount(c: Cursor, idToLabel: Collected | null): Steps<number> {
   let count = 0;
   let idsA = 0;
   let idsB = 0;
@@ -229,7 +248,7 @@ function idToSeqIdCount(c: Cursor, idToLabel: Collected | null): number {
       c.uint(c.op());
       idsA = (idsA + pairLaneA(h, 0)) | 0;
       idsB = (idsB + pairLaneB(h, 0)) | 0;
-      count++;
+      if ((++count & STEP_MASK) === 0) yield;
     }
   }
   if (count > 0 && (!idToLabel || count !== idToLabel.n || idsA !== idToLabel.idsA || idsB !== idToLabel.idsB)) throw GIVE_UP;
@@ -237,30 +256,11 @@ function idToSeqIdCount(c: Cursor, idToLabel: Collected | null): number {
 }
 
 /**
- * A dict body: (MARK pair* SETITEMS)*. `pair` reads one key/value, starting from the key's opcode
- * (already read); returning false stops the walk, and so does the result.
- */
-function eachPair(c: Cursor, pair: (keyOp: number) => boolean | void): boolean {
-  for (;;) {
-    const save = c.pos;
-    if (c.op() !== OP.MARK) {
-      c.pos = save;
-      return true;
-    }
-    for (;;) {
-      const op = c.op();
-      if (op === OP.SETITEMS) break;
-      if (pair(op) === false) return false;
-    }
-  }
-}
-
-/**
  * id_to_label's body: (MARK (str int)* SETITEMS)*, collected as byte ranges and labels.
  * One flat loop (no callback per pair): it runs once per open, mostly before the JIT has warmed
  * up, and a closure per entry made it ten times slower cold than warm.
  */
-function collectIdToLabel(c: Cursor): Collected {
+function* collectIdToLabel(c: Cursor): Steps<Collected> {
   const buf = c.buf;
   if (buf.length > 0x7fffffff) throw GIVE_UP; // byte offsets are kept in Int32Array
   // A pair takes at least 4 bytes (2-byte str, 2-byte int), so this bound is never outgrown. The
@@ -307,19 +307,29 @@ function collectIdToLabel(c: Cursor): Collected {
       digestB = (digestB + pairLaneB(h, l)) | 0;
       idsA = (idsA + pairLaneA(h, 0)) | 0;
       idsB = (idsB + pairLaneB(h, 0)) | 0;
+      if ((n & STEP_MASK) === 0) yield;
     }
   }
   return { n, idStart, idEnd, label, hash, nonAscii: high >= 0x80, maxLabel, digestA, digestB, idsA, idsB, firstMemo: Math.max(firstMemo, -1) };
 }
 
 /** label_to_id's body, skipped for now (and validated by checkLabelToId). */
-function skipLabelToId(c: Cursor): void {
-  eachPair(c, (keyOp) => {
-    c.uint(keyOp);
-    const op = c.op();
-    if (op === OP.BINGET || op === OP.LONG_BINGET) c.memoArg(op);
-    else c.str(op);
-  });
+function* skipLabelToId(c: Cursor): Steps<void> {
+  let count = 0;
+  for (;;) {
+    const save = c.pos;
+    if (c.op() !== OP.MARK) {
+      c.pos = save;
+      return;
+    }
+    for (let keyOp = c.op(); keyOp !== OP.SETITEMS; keyOp = c.op()) {
+      c.uint(keyOp);
+      const op = c.op();
+      if (op === OP.BINGET || op === OP.LONG_BINGET) c.memoArg(op);
+      else c.str(op);
+      if ((++count & STEP_MASK) === 0) yield;
+    }
+  }
 }
 
 /**
@@ -363,7 +373,7 @@ function pairLaneB(h: number, label: number): number {
  * sums — which two maps that differ anywhere do with a chance of about 2^-64. Reads the dict body
  * at the cursor and leaves the cursor after it.
  */
-function checkLabelToIdAt(c: Cursor, idToLabel: Collected): boolean {
+function* checkLabelToIdAt(c: Cursor, idToLabel: Collected): Steps<boolean> {
   const { n, label, maxLabel } = idToLabel;
   if (maxLabel > Math.max(DENSE_FACTOR * n, 1 << 20)) return false;
   const known = new Uint32Array((maxLabel >>> 5) + 1);
@@ -393,7 +403,7 @@ function checkLabelToIdAt(c: Cursor, idToLabel: Collected): boolean {
       const h = idHashAt(c, valueOp, idToLabel);
       digestA = (digestA + pairLaneA(h, l)) | 0;
       digestB = (digestB + pairLaneB(h, l)) | 0;
-      count++;
+      if ((++count & STEP_MASK) === 0) yield;
     }
   }
   return count === n && digestA === idToLabel.digestA && digestB === idToLabel.digestB;

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { HnswHeader } from '../../../shared/models.js';
 import { reportLoad } from '../util/load-progress.js';
 import { HOST_IS_LITTLE_ENDIAN } from '../util/host-endianness.js';
+import { runSteps, type Steps } from '../util/steps.js';
 
 /**
  * One sequential pass over data_level0.bin's first cur_element_count elements (docs/format.md §6.2), in bounded
@@ -80,6 +81,17 @@ export function walkElements(
   /** Sees each chunk once its elements were visited: for readers that take whole rows (the graph's links). */
   onChunk?: (chunk: Buffer, firstId: number, count: number) => void,
 ): void {
+  runSteps(walkElementsSteps(absFile, header, visit, progressMessage, onChunk));
+}
+
+/** walkElements as steps (util/steps.ts): a pause after each chunk. */
+export function* walkElementsSteps(
+  absFile: string,
+  header: HnswHeader,
+  visit: (id: number, label: number, deleted: boolean, chunk: Buffer, base: number) => void,
+  progressMessage?: string,
+  onChunk?: (chunk: Buffer, firstId: number, count: number) => void,
+): Steps<void> {
   const { curElementCount: cur, sizeDataPerElement: size, labelOffset } = header;
   const perChunk = Math.max(1, Math.floor(SCAN_CHUNK_BYTES / size));
   const chunk = Buffer.allocUnsafe(Math.min(perChunk, Math.max(cur, 1)) * size);
@@ -100,6 +112,7 @@ export function walkElements(
       }
       onChunk?.(chunk, first, count);
       if (progressMessage) reportLoad(first + count, cur, progressMessage);
+      yield;
     }
   } finally {
     fs.closeSync(fd);
@@ -211,10 +224,22 @@ export function scanLevel0Labels(
   progressMessage?: string,
   onChunk?: (chunk: Buffer, firstId: number, count: number) => void,
 ): Level0LabelScan {
+  return runSteps(scanLevel0LabelsSteps(absFile, header, labelBound, sink, progressMessage, onChunk));
+}
+
+/** scanLevel0Labels as steps (util/steps.ts): a pause after each chunk read. */
+export function* scanLevel0LabelsSteps(
+  absFile: string,
+  header: HnswHeader,
+  labelBound: number,
+  sink: Level0Sink,
+  progressMessage?: string,
+  onChunk?: (chunk: Buffer, firstId: number, count: number) => void,
+): Steps<Level0LabelScan> {
   const { offsetData } = header;
   const scan: Level0LabelScan = { deletedCount: 0, liveLabels: new LiveLabels(labelBound), deletedLabels: new Set(), duplicates: [] };
   const live = scan.liveLabels;
-  walkElements(absFile, header, (id, label, deleted, chunk, base) => {
+  yield* walkElementsSteps(absFile, header, (id, label, deleted, chunk, base) => {
     if (deleted) {
       scan.deletedCount++;
       scan.deletedLabels.add(label);

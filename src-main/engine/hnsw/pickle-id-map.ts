@@ -1,3 +1,5 @@
+import { runSteps, type Steps } from '../util/steps.js';
+
 /**
  * id_to_label as a Map that builds itself only when someone walks or edits it.
  *
@@ -10,6 +12,9 @@
 /** FNV-1a (32-bit) over an id's UTF-8 bytes: the id table's hash, also used by the pickle decoder. */
 export const FNV_OFFSET = 0x811c9dc5 | 0;
 export const FNV_PRIME = 0x01000193;
+
+/** Entries entered between two pauses of buildSteps. */
+const STEP_MASK = (1 << 14) - 1;
 
 export class PickleIdMap extends Map<string, number> {
   private source: {
@@ -40,9 +45,20 @@ export class PickleIdMap extends Map<string, number> {
     idStart: Int32Array,
     idEnd: Int32Array,
     labels: Float64Array,
-    /** Each entry's idHash already computed by the decoder, and whether any id byte is ≥ 0x80. */
     known?: { hashes: Int32Array; nonAscii: boolean },
   ): PickleIdMap | null {
+    return runSteps(PickleIdMap.buildSteps(buf, idStart, idEnd, labels, known));
+  }
+
+  /** build, as steps that pause every few thousand entries (util/steps.ts). */
+  static *buildSteps(
+    buf: Buffer,
+    idStart: Int32Array,
+    idEnd: Int32Array,
+    labels: Float64Array,
+    /** Each entry's idHash already computed by the decoder, and whether any id byte is ≥ 0x80. */
+    known?: { hashes: Int32Array; nonAscii: boolean },
+  ): Steps<PickleIdMap | null> {
     const n = labels.length;
     // At most 2/3 full. The table is fresh memory, which a first query pays for page by page
     // (at five million ids, 32 MB rather than the 128 MB a half-full table with slot hashes took).
@@ -81,6 +97,7 @@ export class PickleIdMap extends Map<string, number> {
         s = (s + 1) & mask;
       }
       slots[s] = i + 1;
+      if ((i & STEP_MASK) === STEP_MASK) yield;
     }
     return new PickleIdMap(buf, idStart, idEnd, labels, slots, hashes);
   }

@@ -14,11 +14,11 @@ import { extendVectorPersist } from './persist-extension.js';
 import {
   pendingVectorRows,
   persistVectorSegment,
-  prepareVectorPersist,
+  prepareVectorPersistSliced,
   publishVectorPersist,
   publishedCheckpointSeq,
   stageVectorPersist,
-  vectorCheckpointBase,
+  vectorCheckpointBaseSliced,
   type PreparedPersist,
   type VectorTarget,
 } from './vector-persist.js';
@@ -150,15 +150,14 @@ export class EmbeddedFolder {
     return result;
   }
 
-  /** Rows waiting above the checkpoint, and the pickle when it was decoded to count them (for a persist that starts at once). */
-  private pending(w: FolderWriter, target: VectorTarget): { rows: number; pickle: DecodedPickle | null } {
+  /** Rows waiting above the checkpoint (V is found first if this process does not know it yet). */
+  private async pendingRows(w: FolderWriter, target: VectorTarget): Promise<number> {
     let v = this.checkpointSeqs.get(target.vectorSegmentId);
-    let pickle: DecodedPickle | null = null;
     if (v === undefined) {
-      ({ seq: v, pickle } = vectorCheckpointBase(w, target));
+      v = (await vectorCheckpointBaseSliced(w, target)).seq;
       this.checkpointSeqs.set(target.vectorSegmentId, v);
     }
-    return { rows: pendingVectorRows(w, target, v), pickle };
+    return pendingVectorRows(w, target, v);
   }
 
   /** Starts a persist when sync_threshold rows (or the folder's own threshold) wait above the checkpoint. */
@@ -169,46 +168,62 @@ export class EmbeddedFolder {
     const job = this.building.get(target.vectorSegmentId);
     // With a build under way, the rows written since it began join it when they only add
     // (extendVectorPersist), rather than wait for a next build that loads and saves it all again.
+    // A job still finding V or reading the checkpoint takes them in the tail it reads last.
     if (job) {
-      if (pendingVectorRows(this.writer, target, job.prepared.lastSeq) >= threshold) this.extendBuild(job);
+      if (job.prepared && pendingVectorRows(this.writer, target, job.prepared.lastSeq) >= threshold) this.extendBuild(job);
     } else {
-      // The pickle is passed on, not kept: held until rows reach the threshold, it would keep a
-      // million ids in memory for a persist that may never come.
-      const { rows, pickle } = this.pending(this.writer, target);
-      if (rows >= threshold) this.startPersist(target, pickle);
+      const v = this.checkpointSeqs.get(target.vectorSegmentId);
+      // V not known yet (this process's first write to the segment): the job finds it, without
+      // holding up this call (decoding the pickle is a quarter of a second at a million ids).
+      if (v === undefined) this.startPersist(target, threshold);
+      else if (pendingVectorRows(this.writer, target, v) >= threshold) this.startPersist(target, null);
     }
   }
 
   /**
-   * Persists a checkpoint without holding up the calls that follow: the tail is read now (in the
-   * calling write's turn), the graph is built while later calls run (in a worker thread, or in
-   * slices of this one in a serve engine: write/checkpoint-build.ts), and the
+   * Persists a checkpoint without holding up the calls that follow: the checkpoint is read and
+   * checked in slices of this thread between later calls, the graph is built while they run (in a
+   * worker thread, or in slices of this one in a serve engine: write/checkpoint-build.ts), and the
    * new folder is swapped in at the start of the first call after it is ready (publishBuilt), or
    * by itself when none comes. Reads meanwhile see the old checkpoint and the WAL above it, as a
-   * fresh process would. One build per segment at a time: rows written meanwhile wait for the next.
+   * fresh process would. One job per segment at a time: rows written once its tail is read wait
+   * for the next (or join its build: extendBuild).
+   *
+   * `threshold`: V is not known yet; the job finds it first and persists only if this many rows
+   * wait above it. Null: persist what waits.
    */
-  private startPersist(target: VectorTarget, decoded: DecodedPickle | null = null): void {
+  private startPersist(target: VectorTarget, threshold: number | null): void {
     const seg = target.vectorSegmentId;
     if (this.building.has(seg)) return;
-    let prepared: PreparedPersist | null;
-    try {
-      prepared = prepareVectorPersist(this.writer, target, decoded);
-    } catch (err) {
-      return persistFailed(seg, err);
-    }
-    if (!prepared) return;
-    this.checkpointSeqs.delete(seg);
     const abort = new AbortController();
     const job: BackgroundPersist = {
-      prepared,
+      prepared: null,
       generation: this.generation,
       abort,
       extensions: new BuildExtensions(),
       outcome: null,
       settled: null as unknown as Promise<void>,
     };
-    job.settled = stageVectorPersist(this.writer, prepared, { signal: abort.signal, extensions: job.extensions }).then(
-      (staging) => void (job.outcome = { staging }),
+    const w = this.writer;
+    const signal = abort.signal;
+    const persist = async (): Promise<NonNullable<BackgroundPersist['outcome']>> => {
+      // The pickle decoded to find V is handed on, not kept: held until rows reach the threshold,
+      // it would keep a million ids in memory for a persist that may never come.
+      let decoded: DecodedPickle | null = null;
+      // On a turn of its own: the write that started it returns first.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (threshold !== null) {
+        const base = await vectorCheckpointBaseSliced(w, target, signal);
+        if (pendingVectorRows(w, target, base.seq) < threshold) return { idle: base.seq };
+        decoded = base.pickle;
+      }
+      const prepared = await prepareVectorPersistSliced(w, target, decoded, signal);
+      if (!prepared) return { idle: null };
+      job.prepared = prepared;
+      return { staging: await stageVectorPersist(w, prepared, { signal, extensions: job.extensions }) };
+    };
+    job.settled = persist().then(
+      (outcome) => void (job.outcome = outcome),
       (error: unknown) => void (job.outcome = { error }),
     );
     this.building.set(seg, job);
@@ -219,7 +234,7 @@ export class EmbeddedFolder {
   }
 
   private extendBuild(job: BackgroundPersist): void {
-    if (job.outcome || job.abort.signal.aborted || job.generation !== this.generation) return;
+    if (!job.prepared || job.outcome || job.abort.signal.aborted || job.generation !== this.generation) return;
     try {
       extendVectorPersist(this.writer, job.prepared, job.extensions);
     } catch (err) {
@@ -245,18 +260,27 @@ export class EmbeddedFolder {
         if (wanted) persistFailed(seg, outcome.error);
         continue;
       }
+      if ('idle' in outcome) {
+        if (!wanted) continue;
+        if (outcome.idle !== null) this.checkpointSeqs.set(seg, outcome.idle);
+        // Rows written while it looked may have reached the threshold since.
+        const c = this.reader.catalog.collections.find((x) => x.vectorSegment?.id === seg);
+        if (c?.dimension != null && outcome.idle !== null) this.persistIfDue(c, c.dimension);
+        continue;
+      }
+      const prepared = job.prepared!;
       try {
         if (!wanted) {
           removeFolder(outcome.staging);
           continue;
         }
-        publishVectorPersist(this.writer, job.prepared, outcome.staging);
+        publishVectorPersist(this.writer, prepared, outcome.staging);
         // Known without reading the new pickle back (a decode of every id, at each persist).
-        this.checkpointSeqs.set(seg, publishedCheckpointSeq(job.prepared));
+        this.checkpointSeqs.set(seg, publishedCheckpointSeq(prepared));
         this.refresh();
         // Rows written during the build: the next persist starts now rather than at the next write.
         const c = this.reader.catalog.collections.find((x) => x.vectorSegment?.id === seg);
-        if (c) this.persistIfDue(c, job.prepared.target.dimension);
+        if (c) this.persistIfDue(c, prepared.target.dimension);
       } catch (err) {
         persistFailed(seg, err);
       }
@@ -356,7 +380,7 @@ export class EmbeddedFolder {
     for (const c of this.reader.catalog.collections) {
       if (c.dimension === null || (!opts.all && !this.written.has(c.id))) continue;
       const target = this.vectorTarget(c, c.dimension);
-      if (target && this.pending(this.writerOrError, target).rows > 0) await this.persist(target);
+      if (target && (await this.pendingRows(this.writerOrError, target)) > 0) await this.persist(target);
     }
     await this.writerOrError.removalsDone();
   }
@@ -394,14 +418,18 @@ export class EmbeddedFolder {
 }
 
 interface BackgroundPersist {
-  prepared: PreparedPersist;
+  /** Set once the checkpoint is read and the tail replayed (null while the job finds V or reads it). */
+  prepared: PreparedPersist | null;
   generation: number;
   /** Stops the build before its next insert (close without flushing). */
   abort: AbortController;
   /** Where rows written while it runs are handed to it. */
   extensions: BuildExtensions;
-  /** Set once the build has finished: the staging folder, or why it failed. */
-  outcome: { staging: string } | { error: unknown } | null;
+  /**
+   * Set once the job has finished: the staging folder, or why it failed, or `idle` when there was
+   * nothing to persist (with V when the job found it, for the cadence to keep).
+   */
+  outcome: { staging: string } | { error: unknown } | { idle: number | null } | null;
   settled: Promise<void>;
 }
 

@@ -1,6 +1,6 @@
 import { PERSISTENT_DATA_CLASS } from '../hnsw/index-metadata.js';
 import { EditedIdMap } from '../hnsw/edited-id-map.js';
-import { throwIfAborted } from '../backup/task.js';
+import { runSteps, runStepsSliced, type Steps } from '../util/steps.js';
 
 /**
  * Writes `index_metadata.pickle` in the Python class form (docs/format.md §6.7 writer): a
@@ -180,7 +180,7 @@ const ENTRIES_PER_STEP = 16_384;
 
 export function writePersistentDataPickle(fields: PersistentDataFields): Buffer {
   const p = new PickleBuffer();
-  for (const _ of pickleSteps(p, fields));
+  runSteps(pickleSteps(p, fields));
   return p.result();
 }
 
@@ -191,18 +191,12 @@ export function writePersistentDataPickle(fields: PersistentDataFields): Buffer 
  */
 export async function encodePersistentDataPickle(fields: PersistentDataFields, signal?: AbortSignal, sliceMs = 20): Promise<Buffer> {
   const p = new PickleBuffer();
-  let since = performance.now();
-  for (const _ of pickleSteps(p, fields)) {
-    if (performance.now() - since < sliceMs) continue;
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    throwIfAborted(signal);
-    since = performance.now();
-  }
+  await runStepsSliced(pickleSteps(p, fields), signal, sliceMs);
   return p.result();
 }
 
 /** Writes the pickle into `p`, yielding every ENTRIES_PER_STEP entries or so. */
-function* pickleSteps(p: PickleBuffer, fields: PersistentDataFields): Generator<void, void, void> {
+function* pickleSteps(p: PickleBuffer, fields: PersistentDataFields): Steps<void> {
   const dot = PERSISTENT_DATA_CLASS.lastIndexOf('.');
   p.byte(OP.PROTO);
   p.byte(4);

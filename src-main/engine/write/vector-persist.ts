@@ -2,7 +2,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Space } from '../../../shared/models.js';
 import { InspectorError } from '../../../shared/errors.js';
-import { readCheckpoint, readHeaderOnly, type CheckpointResult, type DecodedPickle, DISCARD_VECTORS } from '../hnsw/checkpoint.js';
+import {
+  readCheckpoint,
+  readCheckpointSliced,
+  readHeaderOnly,
+  readHeaderOnlySteps,
+  type CheckpointResult,
+  type DecodedPickle,
+  type HeaderOnlyResult,
+  DISCARD_VECTORS,
+} from '../hnsw/checkpoint.js';
+import { runStepsSliced } from '../util/steps.js';
+import type { PersistBase } from './checkpoint-memo.js';
 import { readPickle } from '../hnsw/pickle-reader.js';
 import { EditedIdMap } from '../hnsw/edited-id-map.js';
 import { PickleObject, isPickleDict, type PickleValue } from '../hnsw/pickle-values.js';
@@ -50,8 +61,23 @@ function oldIdToSeqId(dir: string): Map<string, number> {
  * when persisting), with the decoded pickle, which a persist that starts at once can take over
  * (prepareVectorPersist) rather than decode the file again (half a second at a million ids).
  */
-export function vectorCheckpointBase(w: FolderWriter, t: VectorTarget): { seq: number; pickle: DecodedPickle | null } {
-  const cp = readHeaderOnly(w.dir, t.vectorSegmentId);
+export function vectorCheckpointBase(w: FolderWriter, t: VectorTarget): CheckpointBase {
+  return baseOf(w, t, readHeaderOnly(w.dir, t.vectorSegmentId));
+}
+
+/** vectorCheckpointBase, giving the thread back while the pickle decodes (util/steps.ts). */
+export async function vectorCheckpointBaseSliced(w: FolderWriter, t: VectorTarget, signal?: AbortSignal): Promise<CheckpointBase> {
+  return baseOf(w, t, await runStepsSliced(readHeaderOnlySteps(w.dir, t.vectorSegmentId), signal));
+}
+
+export interface CheckpointBase {
+  /** V: the WAL seq the checkpoint holds. */
+  seq: number;
+  /** The pickle as decoded to find it, for a persist that starts at once. */
+  pickle: DecodedPickle | null;
+}
+
+function baseOf(w: FolderWriter, t: VectorTarget, cp: HeaderOnlyResult): CheckpointBase {
   return { seq: checkpointSeq(w, t, { usable: cp.hasCheckpoint, maxSeqId: cp.pickle?.maxSeqId ?? null }), pickle: cp.decodedPickle };
 }
 
@@ -72,8 +98,8 @@ export function pendingVectorRows(w: FolderWriter, t: VectorTarget, v = vectorCh
  * segment folder whole; then the vector max_seq_id moves and the WAL is purged (docs/format.md §8.3).
  * Returns false when there was nothing to persist.
  */
-export async function persistVectorSegment(w: FolderWriter, t: VectorTarget): Promise<boolean> {
-  const prepared = prepareVectorPersist(w, t);
+export async function persistVectorSegment(w: FolderWriter, t: VectorTarget, signal?: AbortSignal): Promise<boolean> {
+  const prepared = await prepareVectorPersistSliced(w, t, null, signal);
   if (!prepared) return false;
   publishVectorPersist(w, prepared, await stageVectorPersist(w, prepared));
   await w.removalsDone();
@@ -113,11 +139,35 @@ export function prepareVectorPersist(
 ): PreparedPersist | null {
   // Index files written beside a running Chroma would clash with its own persists.
   w.assertNoOtherProcess();
-  const segDir = path.join(w.dir, t.vectorSegmentId);
   // The checkpoint this writer published last, while its files are unchanged; else the files. The
   // vectors are not needed here (hnswlib loads the files itself): a no-op sink avoids copying them.
   const memo = w.checkpoints.take(w.dir, t.vectorSegmentId);
-  const cp = memo ?? readCheckpoint(w.dir, t.vectorSegmentId, { space: t.space, sink: DISCARD_VECTORS, pickle: decoded });
+  return prepareFrom(w, t, memo, memo ?? readCheckpoint(w.dir, t.vectorSegmentId, { space: t.space, sink: DISCARD_VECTORS, pickle: decoded }));
+}
+
+/**
+ * prepareVectorPersist for a writer whose thread serves other calls meanwhile: the checkpoint's
+ * files are read and checked in slices that give the thread back (a second and more at a million
+ * vectors). Its caller keeps other persists of the segment away until it is done (the files must
+ * not change under it); rows written meanwhile are in the tail it reads last.
+ */
+export async function prepareVectorPersistSliced(
+  w: FolderWriter,
+  t: VectorTarget,
+  decoded: DecodedPickle | null,
+  signal?: AbortSignal,
+  sliceMs?: number,
+): Promise<PreparedPersist | null> {
+  w.assertNoOtherProcess();
+  const memo = w.checkpoints.take(w.dir, t.vectorSegmentId);
+  const read = { space: t.space, sink: DISCARD_VECTORS, pickle: decoded };
+  const cp = memo ?? (await readCheckpointSliced(w.dir, t.vectorSegmentId, read, signal, sliceMs));
+  return prepareFrom(w, t, memo, cp);
+}
+
+/** The rest of a persist's preparation, once the checkpoint is read (or remembered). */
+function prepareFrom(w: FolderWriter, t: VectorTarget, memo: PersistBase | null, cp: Omit<PersistBase, 'idToSeqId'>): PreparedPersist | null {
+  const segDir = path.join(w.dir, t.vectorSegmentId);
   const base = checkpointSeq(w, t, cp);
   // Ids, operations and vectors: the metadata (documents among it) is not the index's business.
   const tail = w.recent.tail(w.db, t.topic, base);

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { InspectorError } from '../../../shared/errors.js';
 import { decodeIndexMetadata, type IndexMetadata } from '../../../src-main/engine/hnsw/index-metadata.js';
-import { decodeRustIndexMetadata, readIndexMetadata } from '../../../src-main/engine/hnsw/index-metadata-fast.js';
+import { decodeRustIndexMetadata, readIndexMetadata, readIndexMetadataSteps } from '../../../src-main/engine/hnsw/index-metadata-fast.js';
 import { readPickle } from '../../../src-main/engine/hnsw/pickle-reader.js';
 import { ARTICLES, INNER, pickleDumps, rustPickle, seed7, type PyValue } from './helpers.js';
 
@@ -205,6 +205,27 @@ describe('readIndexMetadata: the Rust-form fast path agrees with the general dec
         bad[i] = bad[i]! ^ flip;
         expect(outcome(() => readIndexMetadata(bad, FILE)), `byte ${i} ^ ${flip}`).toEqual(outcome(() => general(bad)));
       }
+    }
+  });
+
+  it('decodes in steps that pause every few thousand entries, to what readIndexMetadata gives, damage and all', () => {
+    const big = rustPickle(new Map(Array.from({ length: 50_000 }, (_, i) => [`id-${i}`, i + 1] as [string, number])), 50_000);
+    const fixtures = ['persistent-data-3000-p5', 'persistent-data-p0', 'persistent-data-p2'].map((f) => fs.readFileSync(path.join(here, 'fixtures', `${f}.pickle`)));
+    const damaged = Buffer.from(big);
+    damaged[damaged.length >> 1] = damaged[damaged.length >> 1]! ^ 0x80;
+    for (const buf of [big, ...fixtures, damaged, big.subarray(0, big.length - 9)]) {
+      let pauses = 0;
+      const stepped = outcome(() => {
+        const steps = readIndexMetadataSteps(buf, FILE);
+        for (;;) {
+          const r = steps.next();
+          if (r.done) return r.value;
+          pauses++;
+        }
+      });
+      expect(stepped).toEqual(outcome(() => readIndexMetadata(buf, FILE)));
+      // 50,000 ids, each in three passes (id_to_label, label_to_id, the id table): a pause at least every 16,384 entries.
+      if (buf === big) expect(pauses).toBeGreaterThanOrEqual(9);
     }
   });
 });

@@ -1,0 +1,155 @@
+import { cpSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Space } from '../../../shared/models.js';
+import { ChromaFolder } from '../../../src-main/engine/chroma-folder.js';
+import { readCheckpoint, readCheckpointSliced, type CheckpointOptions, type CheckpointResult } from '../../../src-main/engine/hnsw/checkpoint.js';
+import { referenceFixture } from '../../helpers/paths.js';
+import { mutants } from '../../helpers/segment-mutants.js';
+
+/**
+ * A writer's persist reads the checkpoint in slices of its thread (readCheckpointSliced), between
+ * other calls. Whatever the files hold, it must find exactly what the one-piece read finds: the
+ * same problems, maps, labels and vectors. Each case reads one segment both ways, sound and under
+ * every mutant of the damage suite.
+ */
+
+const TARGETS = [
+  { fixture: 'chroma-1.3.4-seed7', collection: 'articles' },
+  { fixture: 'workload-1.3.4-seed7', collection: 'sensors' },
+];
+
+const temps: string[] = [];
+afterAll(() => {
+  for (const t of temps) rmSync(t, { recursive: true, force: true });
+});
+
+function segmentCopy(fixture: string, collection: string) {
+  const root = mkdtempSync(join(tmpdir(), 'chroma-inspector-sliced-'));
+  temps.push(root);
+  const dir = join(root, 'data');
+  cpSync(join(referenceFixture(fixture), 'data'), dir, { recursive: true });
+  const f = ChromaFolder.open(dir);
+  try {
+    const c = f.collection({ name: collection });
+    const seg = c.catalog.vectorSegment!.id;
+    return { dir, seg, space: c.params.space, segDir: join(dir, seg) };
+  } finally {
+    f.close();
+  }
+}
+
+/** A sink that keeps what it is handed (label, element, the vector's first component, norm). */
+function collecting() {
+  const handed: number[] = [];
+  const sink: CheckpointOptions['sink'] = {
+    vector: (label, buf, offset, norm, id) => handed.push(label, id, buf.readFloatLE(offset), norm ?? -1),
+  };
+  return { sink, handed };
+}
+
+function observed(r: CheckpointResult, handed: number[]) {
+  return {
+    usable: r.usable,
+    header: r.header,
+    pickle: r.pickle,
+    problems: r.problems,
+    maxSeqId: r.maxSeqId,
+    idToLabel: [...r.idToLabel],
+    labelToId: [...r.labelToId],
+    totalElementsAdded: r.totalElementsAdded,
+    deletedCount: r.deletedCount,
+    phantomLabels: r.phantomLabels,
+    maxGraphLabel: r.maxGraphLabel,
+    damagedLabels: [...r.damagedLabels].sort((a, b) => a - b),
+    deadLabels: [...r.deadLabels].sort((a, b) => a - b),
+    graphUsable: r.graphUsable,
+    handed,
+  };
+}
+
+async function bothWays(dir: string, seg: string, space: Space) {
+  const whole = collecting();
+  const sliced = collecting();
+  const a = readCheckpoint(dir, seg, { space, sink: whole.sink });
+  // Slices of no length: a pause at every step, the most interleaving there can be.
+  const b = await readCheckpointSliced(dir, seg, { space, sink: sliced.sink }, undefined, 0);
+  return { whole: observed(a, whole.handed), sliced: observed(b, sliced.handed) };
+}
+
+/** Descriptors this process holds open on files of `segDir`. */
+function openIn(segDir: string): string[] {
+  const out: string[] = [];
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      const target = readlinkSync(`/proc/self/fd/${fd}`);
+      if (target.startsWith(segDir)) out.push(target);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return out;
+}
+
+describe('a checkpoint read in slices finds what the one-piece read finds', () => {
+  for (const target of TARGETS) {
+    it(`${target.fixture} / ${target.collection}: sound, and under every mutant`, async () => {
+      const { dir, seg, space, segDir } = segmentCopy(target.fixture, target.collection);
+      const sound = await bothWays(dir, seg, space);
+      expect(sound.whole.usable).toBe(true);
+      expect(sound.whole.handed.length).toBeGreaterThan(0);
+      expect(sound.sliced).toEqual(sound.whole);
+
+      const differ: string[] = [];
+      for (const m of mutants(segDir, 9200, null, space)) {
+        const path = join(segDir, m.file);
+        const original = readFileSync(path);
+        writeFileSync(path, m.bytes);
+        try {
+          const { whole, sliced } = await bothWays(dir, seg, space);
+          if (JSON.stringify(sliced) !== JSON.stringify(whole)) differ.push(m.name);
+        } finally {
+          writeFileSync(path, original);
+        }
+      }
+      expect(differ).toEqual([]);
+    });
+  }
+
+  it('gives the thread back between slices, and a cancel stops it with every file it opened closed', async () => {
+    const { dir, seg, space, segDir } = segmentCopy('workload-1.3.4-seed7', 'sensors');
+    let turns = 0;
+    let counting = setImmediate(function tick() {
+      turns++;
+      counting = setImmediate(tick);
+    });
+    try {
+      await readCheckpointSliced(dir, seg, { space, sink: collecting().sink }, undefined, 0);
+      const whole = turns;
+      expect(whole).toBeGreaterThan(2);
+
+      // Cancelled half-way through, while the pass over data_level0.bin holds it open.
+      const abort = new AbortController();
+      const stopAt = turns + Math.floor(whole / 2);
+      const stopper = setInterval(() => {
+        if (turns >= stopAt) abort.abort();
+      }, 0);
+      let seenOpen: string[] = [];
+      const sink: CheckpointOptions['sink'] = {
+        vector: () => {
+          if (seenOpen.length === 0) seenOpen = openIn(segDir);
+        },
+      };
+      try {
+        await expect(readCheckpointSliced(dir, seg, { space, sink }, abort.signal, 0)).rejects.toMatchObject({ code: 'CANCELLED' });
+      } finally {
+        clearInterval(stopper);
+      }
+      expect(seenOpen.some((f) => f.endsWith('data_level0.bin'))).toBe(true);
+      expect(openIn(segDir)).toEqual([]);
+    } finally {
+      clearImmediate(counting);
+    }
+  });
+});
