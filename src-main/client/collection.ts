@@ -166,7 +166,12 @@ export class Collection {
       throw new ChromaValueError("Expected 'queryEmbeddings' to be a list of vectors (an array of arrays of numbers)");
     }
     const embeddings = queryEmbeddings ?? (await this.embed(queryTexts!, true));
-    const r = await this.#run((f) => f.reader.query(this.id, { queryEmbeddings: embeddings, nResults, ids, where, whereDocument, include }));
+    const query = { queryEmbeddings: embeddings, nResults, ids, where, whereDocument, include };
+    const r = await this.#run(async (f) => {
+      // A first search checks the index's files in slices first: the event loop keeps turning.
+      await f.reader.prepareQuery(this.id, query);
+      return f.reader.query(this.id, query);
+    });
     // The server leaves out what was not asked for; the client turns that into [].
     const pick = <T>(field: Include, value: T[][]): T[][] => (include.includes(field) ? value : []);
     // Chroma sends a distance that overflowed f32 as JSON null, which is what chromadb returns.

@@ -9,7 +9,8 @@ import { CollectionReader } from './collection/collection-reader.js';
 import type { FolderContext } from './collection/folder-context.js';
 import { validateGetArgs, validateQueryArgs } from './query/validate-args.js';
 import { getResult } from './query/get-result.js';
-import { runQuery } from './query/run-query.js';
+import { plainSearch, runQuery } from './query/run-query.js';
+import type { SliceOptions } from './util/steps.js';
 import { whyNot } from './query/why-not.js';
 import { recallReport, type RecallOptions } from './quality/recall.js';
 import { diffFolders, type FolderDiffOptions } from './diff/diff-folders.js';
@@ -201,6 +202,18 @@ export class ChromaFolder {
   query(ref: CollectionRef | string, args: unknown, opts: QueryOptions = {}): QueryResult {
     const spec = validateQueryArgs(args);
     return this.guard(() => runQuery(this.collection(ref), spec, opts));
+  }
+
+  /**
+   * What a query's answer needs that can be done ahead of it in slices of the thread, for a
+   * caller whose thread serves others meanwhile (the embedded client, serve): for a collection's
+   * first plain search, the checks of its checkpoint's files (a second at a million vectors).
+   * The query itself follows; nothing else is needed for a correct answer.
+   */
+  async prepareQuery(ref: CollectionRef | string, args: unknown, opts: QueryOptions = {}, slice: SliceOptions = {}): Promise<void> {
+    const spec = validateQueryArgs(args);
+    if (!plainSearch(spec, opts)) return;
+    await this.guard(() => this.collection(ref)).checkFirstQueryFiles(slice);
   }
 
   /**

@@ -1,14 +1,17 @@
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, utimesSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
 import { Level0Prescan, PRESCAN_ENV } from '../../src-main/engine/hnsw/level0-prescan.js';
+import { UnloadedVectors } from '../../src-main/engine/collection/unloaded-vectors.js';
 import { compareCase, splitCollection, type RecordedCase } from '../helpers/compare.js';
 import { referenceFixture } from '../helpers/paths.js';
 import { PreparedLoad } from '../../src-main/engine/collection/prepared-load.js';
 import { PREPARED_IDLE_MS } from '../../src-main/engine/collection/collection-reader.js';
 import { PREFAULT_ENV } from '../../src-main/engine/util/prefault.js';
 import { until as untilFor } from '../helpers/wait-for.js';
+import { spyOnSteps } from '../helpers/spy-steps.js';
 
 const until = (test: () => boolean, ms = 20_000) => untilFor(test, 'the background load', ms);
 
@@ -47,6 +50,29 @@ for (const fixture of ['chroma-1.3.4-seed7', 'chroma-1.0.1-seed7']) {
       return { mismatches, fromFiles, loadedForFilter };
     };
 
+    /** askEachFirst, each plain query's checks run ahead in slices of no length (prepareQuery), as the embedded client and serve ask. */
+    const askEachFirstAhead = async () => {
+      const mismatches: string[] = [];
+      const fromFiles: string[] = [];
+      let plain = 0;
+      for (const c of queries) {
+        const folder = ChromaFolder.open(join(dir, 'data'));
+        try {
+          const ref = splitCollection(c.collection);
+          await folder.prepareQuery(ref, c.args, {}, { sliceMs: 0 });
+          const bad = compareCase(c, folder.query(ref, c.args));
+          if (bad) mismatches.push(`${c.collection} | ${c.label}: ${bad}`);
+          const args = c.args as { ids?: unknown; where?: unknown; whereDocument?: unknown };
+          if (args.ids || args.where || args.whereDocument) continue;
+          plain++;
+          if (!folder.collection(ref).vectorsLoaded) fromFiles.push(c.label);
+        } finally {
+          folder.close();
+        }
+      }
+      return { mismatches, fromFiles, plain };
+    };
+
     it('gives Chroma’s recorded answer to every query asked first, from the files when it is plain', () => {
       const { mismatches, fromFiles, loadedForFilter } = askEachFirst();
       expect(mismatches).toEqual([]);
@@ -58,20 +84,67 @@ for (const fixture of ['chroma-1.3.4-seed7', 'chroma-1.0.1-seed7']) {
       expect(loadedForFilter.every((s) => s.endsWith('true'))).toBe(true);
     });
 
+    it('gives the same answers, from the same queries, when the checks of the files run ahead in slices (prepareQuery), with the pass in a worker or not', async () => {
+      const own = askEachFirst();
+      for (const mode of ['off', 'always']) {
+        process.env[PRESCAN_ENV] = mode;
+        const checks = spyOnSteps(UnloadedVectors, 'checkFiles');
+        let turns = 0;
+        let counting = setImmediate(function tick() {
+          turns++;
+          counting = setImmediate(tick);
+        });
+        try {
+          const ahead = await askEachFirstAhead();
+          expect(ahead.mismatches).toEqual([]);
+          expect(ahead.fromFiles).toEqual(own.fromFiles);
+          // Each plain first query was checked once, ahead (the query took those checks: files unchanged).
+          expect(checks.started()).toBe(ahead.plain);
+          expect(turns).toBeGreaterThan(ahead.plain);
+        } finally {
+          delete process.env[PRESCAN_ENV];
+          clearImmediate(counting);
+          checks.restore();
+        }
+      }
+    });
+
+    it('checks the files again when they changed between prepareQuery and the query', async () => {
+      const copy = join(mkdtempSync(join(tmpdir(), 'chroma-inspector-ahead-')), 'data');
+      cpSync(join(dir, 'data'), copy, { recursive: true });
+      const c = queries.find((q) => !(q.args as { where?: unknown; whereDocument?: unknown; ids?: unknown }).where && !(q.args as { whereDocument?: unknown }).whereDocument && !(q.args as { ids?: unknown }).ids)!;
+      const folder = ChromaFolder.open(copy);
+      const checks = spyOnSteps(UnloadedVectors, 'checkFiles');
+      try {
+        const ref = splitCollection(c.collection);
+        await folder.prepareQuery(ref, c.args);
+        const seg = folder.collection(ref).catalog.vectorSegment!.id;
+        const pickle = join(copy, seg, 'index_metadata.pickle');
+        const later = new Date(Date.now() + 5000);
+        utimesSync(pickle, later, later);
+        expect(compareCase(c, folder.query(ref, c.args))).toBeFalsy();
+        expect(checks.started()).toBe(2);
+      } finally {
+        checks.restore();
+        folder.close();
+        rmSync(join(copy, '..'), { recursive: true, force: true });
+      }
+    });
+
     it('gives the same answers, from the same queries, when the level-0 pass runs in a worker', () => {
       const own = askEachFirst();
       process.env[PRESCAN_ENV] = 'always';
-      const finish = vi.spyOn(Level0Prescan.prototype, 'finish');
+      const finish = spyOnSteps(Level0Prescan.prototype, 'finishSteps');
       try {
         const inWorker = askEachFirst();
         expect(inWorker.mismatches).toEqual([]);
         expect(inWorker.fromFiles).toEqual(own.fromFiles);
         // The worker answered every check it was asked (none fell back to the reader's own pass).
-        expect(finish.mock.results.length).toBeGreaterThan(0);
-        expect(finish.mock.results.every((r) => r.value !== null)).toBe(true);
+        expect(finish.calls.length).toBeGreaterThan(0);
+        expect(finish.calls.every((r) => r.value !== null)).toBe(true);
       } finally {
         delete process.env[PRESCAN_ENV];
-        finish.mockRestore();
+        finish.restore();
       }
     });
 

@@ -2,10 +2,12 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
 import { PersistentClient } from '../../src-main/index.js';
 import { pickleField } from '../helpers/pickle-field.js';
+import { spyOnSteps } from '../helpers/spy-steps.js';
+import { PickleIdMap } from '../../src-main/engine/hnsw/pickle-id-map.js';
 import { until } from '../helpers/wait-for.js';
 import { batchRecords } from './crash-batches.js';
 
@@ -113,23 +115,38 @@ describe('checkpoints persisted in the background', () => {
     await client.close();
   });
 
-  it("a process's first write over a checkpoint finds V without holding up the call: below sync_threshold it persists nothing, and the write that reaches it does", async () => {
+  /** Every step of a sliced read then takes more than a slice: each gives the thread back (util/steps.ts). */
+  const sliceEveryStep = () => {
+    let t = 0;
+    return vi.spyOn(performance, 'now').mockImplementation(() => (t += 25));
+  };
+
+  it("a process's first write over a checkpoint returns before the job that finds V has decoded the pickle; below sync_threshold it persists nothing, and the write that reaches it does", async () => {
     const { dir, client, col, seg } = await openCollection('bgp');
     await col.add(batchRecords(1, 150));
     await client.close();
     expect(vectorSeq(dir, seg)).toBe(150);
 
     // A new client knows no V: its first write starts a job that finds it, and ends idle.
-    const again = new PersistentClient({ path: dir });
-    const reopened = await again.getCollection({ name: 'bgp', embeddingFunction: null });
-    await reopened.add(batchRecords(2, 30));
-    await reopened.add(batchRecords(3, 30));
-    expect(vectorSeq(dir, seg)).toBe(150);
-    // 30 + 30 + 50 rows above V: the third write starts a persist, swapped in by itself.
-    await reopened.add(batchRecords(4, 50));
-    await until(() => vectorSeq(dir, seg) === 260, 'the checkpoint to be swapped in');
-    expect(await reopened.count()).toBe(260);
-    await again.close();
+    const idTable = spyOnSteps(PickleIdMap, 'buildSteps');
+    const clock = sliceEveryStep();
+    try {
+      const again = new PersistentClient({ path: dir });
+      const reopened = await again.getCollection({ name: 'bgp', embeddingFunction: null });
+      await reopened.add(batchRecords(2, 30));
+      expect(idTable.calls).toHaveLength(0);
+      await until(() => idTable.calls.length === 1, 'the job to decode the pickle');
+      await reopened.add(batchRecords(3, 30));
+      expect(vectorSeq(dir, seg)).toBe(150);
+      // 30 + 30 + 50 rows above V: the third write starts a persist, swapped in by itself.
+      await reopened.add(batchRecords(4, 50));
+      await until(() => vectorSeq(dir, seg) === 260, 'the checkpoint to be swapped in');
+      expect(await reopened.count()).toBe(260);
+      await again.close();
+    } finally {
+      clock.mockRestore();
+      idTable.restore();
+    }
     expect(pickleField(join(dir, seg), 'id_to_label').size).toBe(260);
     expect(leftovers(dir)).toEqual([]);
   });
@@ -138,12 +155,22 @@ describe('checkpoints persisted in the background', () => {
     const { dir, client, col, seg } = await openCollection('bgp');
     await col.add(batchRecords(1, 150));
     await client.close();
-    const again = new PersistentClient({ path: dir });
-    const reopened = await again.getCollection({ name: 'bgp', embeddingFunction: null });
-    await reopened.add(batchRecords(2, 120));
-    const closing = again.close();
-    await expect(reopened.add(batchRecords(3, 1))).rejects.toThrow(/closed/);
-    await closing;
+    const idTable = spyOnSteps(PickleIdMap, 'buildSteps');
+    const clock = sliceEveryStep();
+    try {
+      const again = new PersistentClient({ path: dir });
+      const reopened = await again.getCollection({ name: 'bgp', embeddingFunction: null });
+      await reopened.add(batchRecords(2, 120));
+      // The job has not read the checkpoint yet when the close is asked.
+      expect(idTable.calls).toHaveLength(0);
+      const closing = again.close();
+      await expect(reopened.add(batchRecords(3, 1))).rejects.toThrow(/closed/);
+      await closing;
+      expect(idTable.calls.length).toBeGreaterThan(0);
+    } finally {
+      clock.mockRestore();
+      idTable.restore();
+    }
     expect(vectorSeq(dir, seg)).toBe(270);
     expect(walRows(dir)).toBe(1);
     expect(leftovers(dir)).toEqual([]);

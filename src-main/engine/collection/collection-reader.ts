@@ -10,7 +10,8 @@ import { countWalRows, readWalBefore, readWalTail } from '../wal/read-wal.js';
 import { MetadataOverlay } from './metadata-overlay.js';
 import { VectorState, type VectorSource } from './vector-state.js';
 import { PreparedLoad, type LoadPlan } from './prepared-load.js';
-import { UnloadedVectors } from './unloaded-vectors.js';
+import { UnloadedVectors, type CheckedFiles } from './unloaded-vectors.js';
+import { runStepsSliced, type SliceOptions } from '../util/steps.js';
 import { CheckpointPreview } from './vector-preview.js';
 import { sampleSegmentIds, segmentRecordCount, tableIdBounds } from './segment-records.js';
 import { vectorProblems } from './vector-coverage.js';
@@ -219,11 +220,32 @@ export class CollectionReader {
   takeUnloadedVectors(): UnloadedVectors | null {
     if (this.vectorCache || this.firstQueryOffered) return null;
     this.firstQueryOffered = true;
-    return UnloadedVectors.open({ ...this.vectorSource(), keepPickle: (p) => (this.sparePickle = p) }, {
-      count: () => this.count(),
-      sampleRecordIds: (n) => this.sampleRecordIds(n),
-      overlayEmpty: () => this.overlay().live.size === 0 && this.overlay().shadowed.size === 0,
-    });
+    const checked = this.checkedFiles ?? null;
+    this.checkedFiles = undefined;
+    return UnloadedVectors.open(
+      { ...this.vectorSource(), keepPickle: (p) => (this.sparePickle = p) },
+      {
+        count: () => this.count(),
+        sampleRecordIds: (n) => this.sampleRecordIds(n),
+        overlayEmpty: () => this.overlay().live.size === 0 && this.overlay().shadowed.size === 0,
+      },
+      checked,
+    );
+  }
+
+  /** The first query's checks of the checkpoint's files, done ahead (checkFirstQueryFiles); undefined until then. */
+  private checkedFiles: CheckedFiles | null | undefined;
+
+  /**
+   * Checks the checkpoint's files for the first query ahead of it, in slices that give the thread
+   * back (a second at a million vectors; util/steps.ts), for a caller whose thread serves others:
+   * the query that follows (takeUnloadedVectors) then only reads SQLite and walks the graph. Does
+   * nothing when the vectors are loaded or the first query has been asked.
+   */
+  async checkFirstQueryFiles(slice: SliceOptions = {}): Promise<void> {
+    if (this.vectorCache || this.firstQueryOffered || this.checkedFiles !== undefined) return;
+    const checked = await runStepsSliced(UnloadedVectors.checkFiles(this.vectorSource()), slice);
+    if (!this.vectorCache && !this.firstQueryOffered) this.checkedFiles = checked;
   }
 
   private countCache: number | undefined;

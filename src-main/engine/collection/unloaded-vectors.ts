@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { readCheckpointSettled, type CheckpointResult } from '../hnsw/checkpoint.js';
+import { readCheckpointSettledSteps, segmentFilesStamp, type CheckpointResult } from '../hnsw/checkpoint.js';
+import { runSteps, type Steps } from '../util/steps.js';
 import { FileGraph, FileGraphDamage } from '../hnsw/file-graph.js';
 import { denormalize } from '../hnsw/level0-scan.js';
 import { normalizeQuery } from '../hnsw/vector-math.js';
@@ -9,6 +10,16 @@ import { OVERLAP_ROWS, checkCheckpointAgainstWal, checkSeqAhead } from './checkp
 import { isDegradedIndex, type VectorSource } from './vector-state.js';
 import { SPOT_CHECKS } from './vector-coverage.js';
 import type { LoadPlan } from './prepared-load.js';
+
+/** The checkpoint's files as UnloadedVectors.checkFiles read and checked them. */
+export interface CheckedFiles {
+  checkpoint: CheckpointResult;
+  /** internal id + 1 by label, for the live elements with a sound vector. */
+  elementOf: Int32Array;
+  sound: number;
+  rowProblem: string | null;
+  links: { buf: Buffer; upperAt: Int32Array } | null;
+}
 
 /** What the collection's records say, for the coverage proof a query needs (vector-coverage.ts). */
 export interface RecordFacts {
@@ -41,7 +52,37 @@ export class UnloadedVectors {
     private readonly segmentDir: string,
   ) {}
 
-  static open(source: VectorSource, records: RecordFacts): UnloadedVectors | null {
+  /**
+   * `checked`: the checkpoint's files as checkFiles found them ahead of this call (in slices of
+   * the thread: CollectionReader.checkFirstQueryFiles), used while the files are unchanged.
+   */
+  static open(source: VectorSource, records: RecordFacts, checked: CheckedFiles | null = null): UnloadedVectors | null {
+    const segmentId = source.vectorSegmentId;
+    const dim = source.dimension;
+    if (!segmentId || dim === null) return null;
+    const fresh = checked && checked.checkpoint.filesStamp === segmentFilesStamp(source.folderDir, segmentId);
+    // The record count the coverage proof needs (a b-tree count: ~0.2 s at 5M) is kept: taken
+    // while the worker scans, it costs this thread nothing later.
+    const files = fresh ? checked : runSteps(UnloadedVectors.checkFiles(source, () => void records.count()));
+    if (!files) return null;
+    const { checkpoint, elementOf, sound, rowProblem, links } = files;
+    // Nothing here edits the pickle's maps: the vector load may take it over.
+    source.keepPickle?.(checkpoint.decodedPickle);
+    const header = checkpoint.header;
+    if (!checkpoint.usable || !header || header.dim !== dim || !checkpoint.graphUsable || rowProblem !== null || !links) return null;
+    // Warnings and errors travel with a loaded collection's answers: that path reports them.
+    if (checkpoint.problems.some((p) => p.severity !== 'info') || checkpoint.damagedLabels.size > 0) return null;
+    const segmentDir = path.join(source.folderDir, segmentId);
+    const graph = new FileGraph(segmentDir, header, source.space, links.buf, links.upperAt);
+    const self = new UnloadedVectors(checkpoint, graph, elementOf, sound + checkpoint.phantomLabels.length, source.space, source.efSearch, segmentDir);
+    return self.coversTheRecords(source, records, sound) ? self : null;
+  }
+
+  /**
+   * The part of open() that reads only the checkpoint's files (no SQLite): the checks of every
+   * label, vector and row, as steps (util/steps.ts). Null when the collection has no vectors.
+   */
+  static *checkFiles(source: VectorSource, whileScanning?: () => void): Steps<CheckedFiles | null> {
     const dim = source.dimension;
     const segmentId = source.vectorSegmentId;
     if (!segmentId || dim === null) return null;
@@ -49,12 +90,10 @@ export class UnloadedVectors {
     let sound = 0;
     let rowProblem: string | null = null;
     let links = null as { buf: Buffer; upperAt: Int32Array } | null;
-    const checkpoint = readCheckpointSettled(source.folderDir, segmentId, {
+    const checkpoint = yield* readCheckpointSettledSteps(source.folderDir, segmentId, {
       space: source.space,
       pickle: source.pickle,
-      // The record count the coverage proof needs (a b-tree count: ~0.2 s at 5M) is kept: taken
-      // while the worker scans, it costs this thread nothing later.
-      whileScanning: () => void records.count(),
+      whileScanning,
       sink: {
         reserve: (n) => {
           // Once per read (a settled re-read starts again).
@@ -71,39 +110,35 @@ export class UnloadedVectors {
         rows: (problem) => (rowProblem = problem),
       },
     });
-    // Nothing here edits the pickle's maps: the vector load may take it over.
-    source.keepPickle?.(checkpoint.decodedPickle);
-    const header = checkpoint.header;
-    if (!checkpoint.usable || !header || header.dim !== dim || !checkpoint.graphUsable || rowProblem !== null || !links) return null;
-    // Warnings and errors travel with a loaded collection's answers: that path reports them.
-    if (checkpoint.problems.some((p) => p.severity !== 'info') || checkpoint.damagedLabels.size > 0) return null;
-    const idToLabel = checkpoint.idToLabel;
-    const segmentDir = path.join(source.folderDir, segmentId);
-    const graph = new FileGraph(segmentDir, header, source.space, links.buf, links.upperAt);
-    const self = new UnloadedVectors(checkpoint, graph, elementOf, sound + checkpoint.phantomLabels.length, source.space, source.efSearch, segmentDir);
+    return { checkpoint, elementOf, sound, rowProblem, links };
+  }
 
+  /** The WAL and the records agree with the checkpoint (what a loaded collection proves before any query). */
+  private coversTheRecords(source: VectorSource, records: RecordFacts, sound: number): boolean {
+    const { checkpoint, graph } = this;
+    const idToLabel = checkpoint.idToLabel;
+    const segmentId = path.basename(this.segmentDir);
     const seq = source.maxSeqRow() ?? checkpoint.maxSeqId ?? 0;
     if (source.readOverlap) {
       const rows = source.readOverlap(seq, OVERLAP_ROWS);
       let check: ReturnType<typeof checkCheckpointAgainstWal>;
       try {
-        check = graph.reading(() => checkCheckpointAgainstWal(rows, idToLabel, self, segmentId, source.collectionId));
+        check = graph.reading(() => checkCheckpointAgainstWal(rows, idToLabel, this, segmentId, source.collectionId));
       } catch (err) {
         // The files changed since they were checked: the load reads them again and says what it finds.
-        if (err instanceof FileGraphDamage) return null;
+        if (err instanceof FileGraphDamage) return false;
         throw err;
       }
-      if (check.problems.length > 0) return null;
-      if (checkSeqAhead(seq, source.maxKnownSeq?.(seq) ?? null, segmentId, source.collectionId)) return null;
+      if (check.problems.length > 0) return false;
+      if (checkSeqAhead(seq, source.maxKnownSeq?.(seq) ?? null, segmentId, source.collectionId)) return false;
     }
-    if (source.readTail(seq).length > 0) return null;
+    if (source.readTail(seq).length > 0) return false;
     // Chroma's degraded-index rule answers exactly: the loaded path does that.
-    const total = header.curElementCount;
-    if (self.live === 0 || isDegradedIndex(total, self.live)) return null;
+    const total = graph.header.curElementCount;
+    if (this.live === 0 || isDegradedIndex(total, this.live)) return false;
     // The proof vector-coverage.ts asks of a loaded collection before any query.
-    if (!records.overlayEmpty() || sound !== idToLabel.size || records.count() !== idToLabel.size) return null;
-    if (!records.sampleRecordIds(SPOT_CHECKS).every((id) => idToLabel.has(id))) return null;
-    return self;
+    if (!records.overlayEmpty() || sound !== idToLabel.size || records.count() !== idToLabel.size) return false;
+    return records.sampleRecordIds(SPOT_CHECKS).every((id) => idToLabel.has(id));
   }
 
   /** What the vector load after this query can take from its checks (prepared-load.ts). */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { FileEntry, HnswHeader, PickleSummary, Problem, Space } from '../../../shared/models.js';
 import { InspectorError } from '../../../shared/errors.js';
 import type { IndexMetadata, LabelLookup } from './index-metadata.js';
-import { DenseLabelIds, readIndexMetadata, readIndexMetadataSteps } from './index-metadata-fast.js';
+import { DenseLabelIds, readIndexMetadataSteps } from './index-metadata-fast.js';
 import { copyVector, denormalize, scanLevel0LabelsSteps, type LiveLabels } from './level0-scan.js';
 import { checkGraphConsistency } from './graph-consistency.js';
 import { implausibleVector, NON_FINITE } from './vector-plausibility.js';
@@ -24,7 +24,7 @@ import {
   type SegmentListing,
 } from './segment-files.js';
 import { HOST_IS_LITTLE_ENDIAN } from '../util/host-endianness.js';
-import { runSteps, runStepsSliced, type Steps } from '../util/steps.js';
+import { pauseFor, runSteps, runStepsSliced, type SliceOptions, type Steps } from '../util/steps.js';
 
 export { joinStandardIndex, writeStandardIndexFile } from './standard-index.js';
 
@@ -147,7 +147,7 @@ function* loadPickle(
     if (arriving) {
       try {
         // Decoded behind the pre-scan's read, chunk by chunk as it arrives.
-        return { kind: 'ok', meta: readIndexMetadata(arriving.buf, rel, arriving.arrive), stamp };
+        return { kind: 'ok', meta: yield* readIndexMetadataSteps(arriving.buf, rel, arriving.arrive), stamp };
       } catch (err) {
         if (err !== PICKLE_NOT_READ) throw err;
       }
@@ -287,28 +287,26 @@ export interface CheckpointOptions {
 export const DISCARD_VECTORS: NonNullable<CheckpointOptions['sink']> = { vector: () => {} };
 
 export function readCheckpoint(folderAbsPath: string, segmentRelName: string, opts: CheckpointOptions): CheckpointResult {
-  const prescan = startPrescan(folderAbsPath, segmentRelName, opts);
-  try {
-    return runSteps(readCheckpointSteps(folderAbsPath, segmentRelName, opts, prescan));
-  } finally {
-    prescan?.close();
-  }
+  return runSteps(readCheckpointOnce(folderAbsPath, segmentRelName, opts));
 }
 
 /**
- * readCheckpoint for a caller whose thread serves others meanwhile (a writer's persist): the same
- * reads and checks, on this thread, giving it back about every 20 ms (util/steps.ts), with no
- * pre-scan worker (it waits for its worker by blocking). The segment's files must not change
- * until it ends; stops with CANCELLED once `signal` is aborted.
+ * readCheckpoint for a caller whose thread serves others meanwhile (a writer's persist, an
+ * embedded client's first query): the same reads and checks, giving the thread back about every
+ * 20 ms and while a pre-scan worker works (util/steps.ts). The segment's files must not change
+ * until it ends; stops with CANCELLED once `slice.signal` is aborted.
  */
-export function readCheckpointSliced(
-  folderAbsPath: string,
-  segmentRelName: string,
-  opts: CheckpointOptions,
-  signal?: AbortSignal,
-  sliceMs?: number,
-): Promise<CheckpointResult> {
-  return runStepsSliced(readCheckpointSteps(folderAbsPath, segmentRelName, opts, null), signal, sliceMs);
+export function readCheckpointSliced(folderAbsPath: string, segmentRelName: string, opts: CheckpointOptions, slice: SliceOptions = {}): Promise<CheckpointResult> {
+  return runStepsSliced(readCheckpointOnce(folderAbsPath, segmentRelName, opts), slice);
+}
+
+function* readCheckpointOnce(folderAbsPath: string, segmentRelName: string, opts: CheckpointOptions): Steps<CheckpointResult> {
+  const prescan = startPrescan(folderAbsPath, segmentRelName, opts);
+  try {
+    return yield* readCheckpointSteps(folderAbsPath, segmentRelName, opts, prescan);
+  } finally {
+    prescan?.close();
+  }
 }
 
 /**
@@ -396,7 +394,7 @@ function* readCheckpointSteps(folderAbsPath: string, segmentRelName: string, opt
     try {
       const rel = `${segmentRelName}/${LINK_LISTS_FILE}`;
       // The worker's read and walk when it made them cleanly; otherwise this thread's, which names any damage.
-      const walked = prescan?.linkLists() ?? null;
+      const walked = prescan ? yield* prescan.linkListsSteps() : null;
       const linkLists = walked?.buf ?? fs.readFileSync(path.join(dir, LINK_LISTS_FILE));
       const upperAt = opts.sink?.linkLists ? (walked?.upperAt ?? new Int32Array(header.curElementCount)) : undefined;
       const used = walked ? walked.used : walkLinkLists(linkLists, header, rel, upperAt);
@@ -472,7 +470,7 @@ function* readCheckpointSteps(folderAbsPath: string, segmentRelName: string, opt
     if (norm !== null) vectors.set(label, denormalize(v, norm));
   };
   if (prescan) opts.whileScanning?.();
-  const found = prescan?.finish(progress) ?? null;
+  const found = prescan ? yield* prescan.finishSteps(progress) : null;
   if (withNorms && !found) readNorms();
   let rowProblem: string | null = null;
   const scan = found
@@ -573,10 +571,6 @@ export function segmentFilesStamp(folderAbsPath: string, segmentRelName: string)
   }).join('|');
 }
 
-function sleepSync(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
 /**
  * readCheckpoint, but a checkpoint that looks damaged while its files are changing is read again:
  * a running Chroma persists header, level 0, norms, links and pickle one after another, and a
@@ -584,16 +578,21 @@ function sleepSync(ms: number): void {
  * costs one short wait; damage that keeps moving is reported as found on the last attempt.
  */
 export function readCheckpointSettled(folderAbsPath: string, segmentRelName: string, opts: CheckpointOptions): CheckpointResult {
+  return runSteps(readCheckpointSettledSteps(folderAbsPath, segmentRelName, opts));
+}
+
+/** readCheckpointSettled as steps (util/steps.ts): the wait between two reads is a pause. */
+export function* readCheckpointSettledSteps(folderAbsPath: string, segmentRelName: string, opts: CheckpointOptions): Steps<CheckpointResult> {
   let before = segmentFilesStamp(folderAbsPath, segmentRelName);
-  let result = readCheckpoint(folderAbsPath, segmentRelName, opts);
+  let result = yield* readCheckpointOnce(folderAbsPath, segmentRelName, opts);
   for (let attempt = 0; attempt < SETTLE_ATTEMPTS; attempt++) {
     const damaged = result.problems.some((p) => p.severity === 'error');
     if (!damaged) break;
-    sleepSync(SETTLE_WAIT_MS);
+    yield pauseFor(SETTLE_WAIT_MS);
     const now = segmentFilesStamp(folderAbsPath, segmentRelName);
     if (now === before) break;
     before = now;
-    result = readCheckpoint(folderAbsPath, segmentRelName, { ...opts, pickle: null });
+    result = yield* readCheckpointOnce(folderAbsPath, segmentRelName, { ...opts, pickle: null });
   }
   result.filesStamp = before;
   return result;

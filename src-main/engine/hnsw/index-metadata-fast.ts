@@ -23,20 +23,18 @@ import { runSteps, type Steps } from '../util/steps.js';
  * the bytes read so far, and the general reader waits for all of them.
  */
 export function readIndexMetadata(buf: Buffer, file: string, arrive: Arrive | null = null): IndexMetadata {
-  const fast = decodeRustIndexMetadata(buf, arrive);
-  if (fast) return fast;
-  arrive?.(buf.length);
-  return decodeIndexMetadata(readPickle(buf, file), file);
+  return runSteps(readIndexMetadataSteps(buf, file, arrive));
 }
 
 /**
- * readIndexMetadata of bytes already read, as steps (util/steps.ts) that pause every few thousand
- * entries: a million-entry pickle is a quarter of a second of decoding. The general path, for
- * shapes the direct decoder does not know, runs in one step.
+ * readIndexMetadata as steps (util/steps.ts) that pause every few thousand entries: a
+ * million-entry pickle is a quarter of a second of decoding. The general path, for shapes the
+ * direct decoder does not know, runs in one step.
  */
-export function* readIndexMetadataSteps(buf: Buffer, file: string): Steps<IndexMetadata> {
-  const fast = yield* decodeRustSteps(buf, null);
+export function* readIndexMetadataSteps(buf: Buffer, file: string, arrive: Arrive | null = null): Steps<IndexMetadata> {
+  const fast = yield* decodeRustSteps(buf, arrive);
   if (fast) return fast;
+  arrive?.(buf.length);
   return decodeIndexMetadata(readPickle(buf, file), file);
 }
 

@@ -109,10 +109,18 @@ export const CHUNK_BYTES = 2 * 1024 * 1024;
  * when it is done with the pickle (finish), so neither waits while the other has work. status[9]
  * counts the chunks done; whoever finishes the last sets status[0] DONE. A failed read sets it
  * FAILED (the caller then scans the file itself). `onChunk` runs after each chunk, outside the
- * failure handling: a cancelled load's error goes on to the caller. Self-contained: it is sent to
- * the worker as text.
+ * failure handling: a cancelled load's error goes on to the caller. `limit`: claims no more than
+ * this many chunks (a caller that gives its thread back between a few). Self-contained: it is
+ * sent to the worker as text.
  */
-export function scanLevel0Chunks(fs: FsApi, job: PrescanJob, plausible: typeof quickPlausible, badRow: typeof firstBadRow, onChunk?: () => void): number {
+export function scanLevel0Chunks(
+  fs: FsApi,
+  job: PrescanJob,
+  plausible: typeof quickPlausible,
+  badRow: typeof firstBadRow,
+  onChunk?: () => void,
+  limit = Infinity,
+): number {
   const status = new Int32Array(job.status);
   const labels = new Float64Array(job.labels);
   const flags = new Uint8Array(job.flags);
@@ -127,7 +135,7 @@ export function scanLevel0Chunks(fs: FsApi, job: PrescanJob, plausible: typeof q
   let normFd = -1;
   let taken = 0;
   try {
-    for (let i = Atomics.add(status, 8, 1); i < chunks; i = Atomics.add(status, 8, 1)) {
+    for (let i = taken < limit ? Atomics.add(status, 8, 1) : chunks; i < chunks; i = taken < limit ? Atomics.add(status, 8, 1) : chunks) {
       if (Atomics.load(status, 0) === 2) break; // the other thread failed: the caller scans anyway
       try {
         if (chunk === null) {

@@ -9,6 +9,7 @@ import { CHUNK_BYTES, PICKLE_CHUNK_BYTES, PRESCAN_PROGRAM, readPickleChunks, sca
 import { linkListBlockBytes } from './header.js';
 import type { Arrive } from './pickle-cursor.js';
 import { HOST_IS_LITTLE_ENDIAN } from '../util/host-endianness.js';
+import { runSteps, type Steps } from '../util/steps.js';
 
 /**
  * The whole-file pass over data_level0.bin that a checkpoint check needs before a first answer —
@@ -40,6 +41,8 @@ export const PRESCAN_ENV = 'CHROMA_INSPECTOR_PRESCAN';
 /** The worker reports each chunk; this long without one means it is stuck or gone. */
 const STALL_MS = 15_000;
 const WAIT_SLICE_MS = 50;
+/** Level-0 chunks finish() checks between two pauses of its steps (a few milliseconds each). */
+const CHUNKS_PER_STEP = 4;
 
 /** Thrown by pickleBytes' `arrive` when the bytes will not come: the caller reads the file itself. */
 export const PICKLE_NOT_READ = new Error('index_metadata.pickle was not read by the pre-scan');
@@ -174,7 +177,7 @@ export class Level0Prescan {
           continue;
         }
         // The worker is reading it: wait for it (or a failure, or the worker's stall).
-        if (!this.waitFor(done, ready, () => {}, 1, failed)) throw PICKLE_NOT_READ;
+        if (!runSteps(this.waitFor(done, ready, () => {}, 1, failed))) throw PICKLE_NOT_READ;
       }
       return Math.min(total, ready * size);
     };
@@ -187,10 +190,15 @@ export class Level0Prescan {
    * then reads and walks it itself (and names the damage).
    */
   linkLists(): { buf: Buffer; upperAt: Int32Array; used: number } | null {
+    return runSteps(this.linkListsSteps());
+  }
+
+  /** linkLists, as steps whose waits for the worker are pauses (util/steps.ts). */
+  *linkListsSteps(): Steps<{ buf: Buffer; upperAt: Int32Array; used: number } | null> {
     const links = this.job.links;
     if (!links) return null;
     const status = new Int32Array(this.job.status);
-    if (!this.waitFor(status, 7, () => {})) return null;
+    if (!(yield* this.waitFor(status, 7, () => {}))) return null;
     const used = new Float64Array(this.job.badRow)[2]!;
     if (Atomics.load(status, 7) !== DONE || used < 0) return null;
     return { buf: Buffer.from(links.bytes), upperAt: new Int32Array(links.upperAt), used };
@@ -209,13 +217,13 @@ export class Level0Prescan {
    * heartbeat in status[4] for STALL_MS) and was stopped. `progress` sees the count of elements
    * done at each heartbeat.
    */
-  private waitFor(cell: Int32Array, slot: number, progress: (done: number) => void, until = RUNNING + 1, abandon = () => false): boolean {
+  private *waitFor(cell: Int32Array, slot: number, progress: (done: number) => void, until = RUNNING + 1, abandon = () => false): Steps<boolean> {
     const status = new Int32Array(this.job.status);
     let beat = -1;
     let since = Date.now();
     for (let now = Atomics.load(cell, slot); now < until && !abandon(); now = Atomics.load(cell, slot)) {
       if (!this.worker) return false;
-      Atomics.wait(cell, slot, now, WAIT_SLICE_MS);
+      yield { cell, index: slot, value: now, ms: WAIT_SLICE_MS };
       if (Atomics.load(status, 4) !== beat) {
         beat = Atomics.load(status, 4);
         since = Date.now();
@@ -234,12 +242,22 @@ export class Level0Prescan {
    * null when either failed or the worker stalled: the caller then scans in its own thread.
    */
   finish(progressMessage: string): PrescanResult | null {
+    return runSteps(this.finishSteps(progressMessage));
+  }
+
+  /** finish, as steps: a pause every few chunks checked here, and while the worker finishes its own. */
+  *finishSteps(progressMessage: string): Steps<PrescanResult | null> {
     const status = new Int32Array(this.job.status);
     try {
       if (!this.worker) return null;
       const report = () => reportLoad(Atomics.load(status, 1), this.job.count, progressMessage);
-      this.chunksTakenHere = scanLevel0Chunks(fs, this.job, quickPlausible, firstBadRow, report);
-      if (!this.waitFor(status, 0, (done) => reportLoad(done, this.job.count, progressMessage))) return null;
+      for (;;) {
+        const taken = scanLevel0Chunks(fs, this.job, quickPlausible, firstBadRow, report, CHUNKS_PER_STEP);
+        this.chunksTakenHere += taken;
+        if (taken < CHUNKS_PER_STEP) break;
+        yield;
+      }
+      if (!(yield* this.waitFor(status, 0, (done) => reportLoad(done, this.job.count, progressMessage)))) return null;
       if (Atomics.load(status, 0) !== DONE) return null;
       // The last step of a load is always reported, also when the worker was done before the wait.
       reportLoad(this.job.count, this.job.count, progressMessage);

@@ -71,12 +71,17 @@ interface Answered {
   warnings: Problem[];
 }
 
+/** A plain k-nearest search: the kind a collection's first query answers from its files. */
+export function plainSearch(spec: QuerySpec, opts: SearchOptions): boolean {
+  return !spec.ids && !spec.where && !spec.whereDocument && !opts.exact && opts.efSearch === undefined;
+}
+
 /**
  * A collection's first query, when it is a plain k-nearest search: answered from the checked
  * checkpoint's files (unloaded-vectors.ts), with no vector load. Null otherwise.
  */
 function firstQueryFromFiles(reader: CollectionReader, spec: QuerySpec, opts: SearchOptions): Answered | null {
-  if (spec.ids || spec.where || spec.whereDocument || opts.exact || opts.efSearch !== undefined) return null;
+  if (!plainSearch(spec, opts)) return null;
   const unloaded = reader.takeUnloadedVectors();
   if (!unloaded) return null;
   const hits: SearchHit[][] = [];

@@ -1,4 +1,5 @@
 import { throwIfAborted } from '../backup/task.js';
+import { withLoadProgress, type LoadReporter } from './load-progress.js';
 
 /**
  * Work written once as a generator that yields at safe points (every few thousand entries, every
@@ -8,29 +9,58 @@ import { throwIfAborted } from '../backup/task.js';
  * (`runStepsSliced`). A yield is a pause point, never a place where the work's inputs may change:
  * whoever slices it must keep what it reads still until it ends.
  */
-export type Steps<T> = Generator<void, T, void>;
+export type Steps<T> = Generator<StepPause, T, void>;
+
+/**
+ * What a step yields: nothing (more work follows at once), or that it waits for another thread
+ * (a worker's answer in shared memory): until `cell[index]` is no longer `value`, or `ms` pass.
+ * Run through, the wait blocks (Atomics.wait); sliced, the thread serves others meanwhile.
+ */
+export type StepPause = void | { cell: Int32Array; index: number; value: number; ms: number };
+
+/** A pause of `ms` milliseconds (a retry's back-off), as a wait that nothing ends early. */
+export function pauseFor(ms: number): StepPause {
+  return { cell: new Int32Array(new SharedArrayBuffer(4)), index: 0, value: 0, ms };
+}
+
+/** Atomics.waitAsync (Node ≥ 16; typed in the ES2024 library, which this project does not target). */
+const waitAsync = (cell: Int32Array, index: number, value: number, ms: number) =>
+  (Atomics as unknown as { waitAsync(c: Int32Array, i: number, v: number, ms: number): { async: boolean; value: unknown } }).waitAsync(cell, index, value, ms);
 
 /** Runs the steps through on this thread and returns their result. */
 export function runSteps<T>(steps: Steps<T>): T {
   for (;;) {
     const r = steps.next();
     if (r.done) return r.value;
+    if (r.value) Atomics.wait(r.value.cell, r.value.index, r.value.value, r.value.ms);
   }
 }
 
-/**
- * Runs the steps, giving the thread back (a turn of the event loop) about every `sliceMs`; stops
- * with CANCELLED before the first step or at the first pause after `signal` is aborted.
- */
-export async function runStepsSliced<T>(steps: Steps<T>, signal?: AbortSignal, sliceMs = 20): Promise<T> {
+export interface SliceOptions {
+  /** Stops the steps with CANCELLED before the first step or at the first pause after it is aborted. */
+  signal?: AbortSignal;
+  /** About how long a slice runs before the thread is given back (default 20 ms). */
+  sliceMs?: number;
+  /** Receives the load progress the steps report (util/load-progress.ts), slice by slice. */
+  report?: LoadReporter;
+}
+
+/** Runs the steps, giving the thread back (a turn of the event loop) about every `sliceMs`, and whenever they wait. */
+export async function runStepsSliced<T>(steps: Steps<T>, opts: SliceOptions = {}): Promise<T> {
+  const { signal, sliceMs = 20, report } = opts;
+  const step = () => steps.next();
   let since = performance.now();
   try {
     throwIfAborted(signal);
     for (;;) {
-      const r = steps.next();
+      const r = report ? withLoadProgress(report, step) : step();
       if (r.done) return r.value;
-      if (performance.now() - since < sliceMs) continue;
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (r.value) {
+        const { cell, index, value, ms } = r.value;
+        const waited = waitAsync(cell, index, value, ms);
+        if (waited.async) await waited.value;
+      } else if (performance.now() - since < sliceMs) continue;
+      else await new Promise<void>((resolve) => setImmediate(resolve));
       throwIfAborted(signal);
       since = performance.now();
     }

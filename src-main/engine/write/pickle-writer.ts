@@ -191,7 +191,7 @@ export function writePersistentDataPickle(fields: PersistentDataFields): Buffer 
  */
 export async function encodePersistentDataPickle(fields: PersistentDataFields, signal?: AbortSignal, sliceMs = 20): Promise<Buffer> {
   const p = new PickleBuffer();
-  await runStepsSliced(pickleSteps(p, fields), signal, sliceMs);
+  await runStepsSliced(pickleSteps(p, fields), { signal, sliceMs });
   return p.result();
 }
 

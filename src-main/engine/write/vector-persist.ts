@@ -67,7 +67,7 @@ export function vectorCheckpointBase(w: FolderWriter, t: VectorTarget): Checkpoi
 
 /** vectorCheckpointBase, giving the thread back while the pickle decodes (util/steps.ts). */
 export async function vectorCheckpointBaseSliced(w: FolderWriter, t: VectorTarget, signal?: AbortSignal): Promise<CheckpointBase> {
-  return baseOf(w, t, await runStepsSliced(readHeaderOnlySteps(w.dir, t.vectorSegmentId), signal));
+  return baseOf(w, t, await runStepsSliced(readHeaderOnlySteps(w.dir, t.vectorSegmentId), { signal }));
 }
 
 export interface CheckpointBase {
@@ -161,7 +161,7 @@ export async function prepareVectorPersistSliced(
   w.assertNoOtherProcess();
   const memo = w.checkpoints.take(w.dir, t.vectorSegmentId);
   const read = { space: t.space, sink: DISCARD_VECTORS, pickle: decoded };
-  const cp = memo ?? (await readCheckpointSliced(w.dir, t.vectorSegmentId, read, signal, sliceMs));
+  const cp = memo ?? (await readCheckpointSliced(w.dir, t.vectorSegmentId, read, { signal, sliceMs }));
   return prepareFrom(w, t, memo, cp);
 }
 

@@ -5,13 +5,17 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Space } from '../../../shared/models.js';
 import { ChromaFolder } from '../../../src-main/engine/chroma-folder.js';
 import { readCheckpoint, readCheckpointSliced, type CheckpointOptions, type CheckpointResult } from '../../../src-main/engine/hnsw/checkpoint.js';
+import { Level0Prescan, PRESCAN_ENV } from '../../../src-main/engine/hnsw/level0-prescan.js';
+import { spyOnSteps } from '../../helpers/spy-steps.js';
 import { referenceFixture } from '../../helpers/paths.js';
 import { mutants } from '../../helpers/segment-mutants.js';
 
 /**
- * A writer's persist reads the checkpoint in slices of its thread (readCheckpointSliced), between
- * other calls. Whatever the files hold, it must find exactly what the one-piece read finds: the
- * same problems, maps, labels and vectors. Each case reads one segment both ways, sound and under
+ * A writer's persist and an embedded client's first query read the checkpoint in slices of their
+ * thread (readCheckpointSliced), between other calls; the query's labels-only read waits for its
+ * pre-scan worker in pauses rather than by blocking. Whatever the files hold, each must find
+ * exactly what the one-piece read finds with its own pass over data_level0.bin: the same
+ * problems, maps, labels and vectors. Each case reads one segment both ways, sound and under
  * every mutant of the damage suite.
  */
 
@@ -40,16 +44,24 @@ function segmentCopy(fixture: string, collection: string) {
   }
 }
 
-/** A sink that keeps what it is handed (label, element, the vector's first component, norm). */
-function collecting() {
-  const handed: number[] = [];
-  const sink: CheckpointOptions['sink'] = {
-    vector: (label, buf, offset, norm, id) => handed.push(label, id, buf.readFloatLE(offset), norm ?? -1),
-  };
+/**
+ * A sink that keeps what it is handed: label, element, the vector's first component and norm; or,
+ * labels-only (what a first query reads), label and element, with the link lists and row verdict.
+ */
+function collecting(labelsOnly = false) {
+  const handed: (number | string | null)[] = [];
+  const sink: CheckpointOptions['sink'] = labelsOnly
+    ? {
+        labelsOnly: true,
+        vector: (label, _buf, _offset, _norm, id) => handed.push(label, id),
+        linkLists: (buf, upperAt) => handed.push(buf.length, upperAt.reduce((a, b) => (a * 31 + b) % 1_000_003, 0)),
+        rows: (problem) => handed.push(problem),
+      }
+    : { vector: (label, buf, offset, norm, id) => handed.push(label, id, buf.readFloatLE(offset), norm ?? -1) };
   return { sink, handed };
 }
 
-function observed(r: CheckpointResult, handed: number[]) {
+function observed(r: CheckpointResult, handed: unknown[]) {
   return {
     usable: r.usable,
     header: r.header,
@@ -69,13 +81,22 @@ function observed(r: CheckpointResult, handed: number[]) {
   };
 }
 
-async function bothWays(dir: string, seg: string, space: Space) {
-  const whole = collecting();
-  const sliced = collecting();
+/** One-piece with this thread's own pass, and sliced (labels-only: beside the pre-scan worker). */
+async function bothWays(dir: string, seg: string, space: Space, labelsOnly: boolean) {
+  const whole = collecting(labelsOnly);
+  const sliced = collecting(labelsOnly);
+  process.env[PRESCAN_ENV] = 'off';
   const a = readCheckpoint(dir, seg, { space, sink: whole.sink });
-  // Slices of no length: a pause at every step, the most interleaving there can be.
-  const b = await readCheckpointSliced(dir, seg, { space, sink: sliced.sink }, undefined, 0);
-  return { whole: observed(a, whole.handed), sliced: observed(b, sliced.handed) };
+  process.env[PRESCAN_ENV] = 'always';
+  const prescans = spyOnSteps(Level0Prescan.prototype, 'finishSteps');
+  try {
+    // Slices of no length: a pause at every step, the most interleaving there can be.
+    const b = await readCheckpointSliced(dir, seg, { space, sink: sliced.sink }, { sliceMs: 0 });
+    return { whole: observed(a, whole.handed), sliced: observed(b, sliced.handed), workerAnswered: prescans.calls.some((c) => c.value !== null) };
+  } finally {
+    prescans.restore();
+    delete process.env[PRESCAN_ENV];
+  }
 }
 
 /** Descriptors this process holds open on files of `segDir`. */
@@ -94,27 +115,31 @@ function openIn(segDir: string): string[] {
 
 describe('a checkpoint read in slices finds what the one-piece read finds', () => {
   for (const target of TARGETS) {
-    it(`${target.fixture} / ${target.collection}: sound, and under every mutant`, async () => {
-      const { dir, seg, space, segDir } = segmentCopy(target.fixture, target.collection);
-      const sound = await bothWays(dir, seg, space);
-      expect(sound.whole.usable).toBe(true);
-      expect(sound.whole.handed.length).toBeGreaterThan(0);
-      expect(sound.sliced).toEqual(sound.whole);
+    for (const labelsOnly of [false, true]) {
+      it(`${target.fixture} / ${target.collection}, ${labelsOnly ? 'labels only, beside the pre-scan worker' : 'taking the vectors'}: sound, and under every mutant`, async () => {
+        const { dir, seg, space, segDir } = segmentCopy(target.fixture, target.collection);
+        const sound = await bothWays(dir, seg, space, labelsOnly);
+        expect(sound.whole.usable).toBe(true);
+        expect(sound.whole.handed.length).toBeGreaterThan(0);
+        expect(sound.sliced).toEqual(sound.whole);
+        // Labels-only, the worker answered (the sliced read did not fall back to its own pass).
+        expect(sound.workerAnswered).toBe(labelsOnly);
 
-      const differ: string[] = [];
-      for (const m of mutants(segDir, 9200, null, space)) {
-        const path = join(segDir, m.file);
-        const original = readFileSync(path);
-        writeFileSync(path, m.bytes);
-        try {
-          const { whole, sliced } = await bothWays(dir, seg, space);
-          if (JSON.stringify(sliced) !== JSON.stringify(whole)) differ.push(m.name);
-        } finally {
-          writeFileSync(path, original);
+        const differ: string[] = [];
+        for (const m of mutants(segDir, 9200, null, space)) {
+          const path = join(segDir, m.file);
+          const original = readFileSync(path);
+          writeFileSync(path, m.bytes);
+          try {
+            const { whole, sliced } = await bothWays(dir, seg, space, labelsOnly);
+            if (JSON.stringify(sliced) !== JSON.stringify(whole)) differ.push(m.name);
+          } finally {
+            writeFileSync(path, original);
+          }
         }
-      }
-      expect(differ).toEqual([]);
-    });
+        expect(differ).toEqual([]);
+      });
+    }
   }
 
   it('gives the thread back between slices, and a cancel stops it with every file it opened closed', async () => {
@@ -125,7 +150,7 @@ describe('a checkpoint read in slices finds what the one-piece read finds', () =
       counting = setImmediate(tick);
     });
     try {
-      await readCheckpointSliced(dir, seg, { space, sink: collecting().sink }, undefined, 0);
+      await readCheckpointSliced(dir, seg, { space, sink: collecting().sink }, { sliceMs: 0 });
       const whole = turns;
       expect(whole).toBeGreaterThan(2);
 
@@ -142,7 +167,7 @@ describe('a checkpoint read in slices finds what the one-piece read finds', () =
         },
       };
       try {
-        await expect(readCheckpointSliced(dir, seg, { space, sink }, abort.signal, 0)).rejects.toMatchObject({ code: 'CANCELLED' });
+        await expect(readCheckpointSliced(dir, seg, { space, sink }, { signal: abort.signal, sliceMs: 0 })).rejects.toMatchObject({ code: 'CANCELLED' });
       } finally {
         clearInterval(stopper);
       }

@@ -208,7 +208,7 @@ describe('readIndexMetadata: the Rust-form fast path agrees with the general dec
     }
   });
 
-  it('decodes in steps that pause every few thousand entries, to what readIndexMetadata gives, damage and all', () => {
+  it('decodes in steps that pause every few thousand entries, to what the general decoder gives, damage and all', () => {
     const big = rustPickle(new Map(Array.from({ length: 50_000 }, (_, i) => [`id-${i}`, i + 1] as [string, number])), 50_000);
     const fixtures = ['persistent-data-3000-p5', 'persistent-data-p0', 'persistent-data-p2'].map((f) => fs.readFileSync(path.join(here, 'fixtures', `${f}.pickle`)));
     const damaged = Buffer.from(big);
@@ -223,7 +223,8 @@ describe('readIndexMetadata: the Rust-form fast path agrees with the general dec
           pauses++;
         }
       });
-      expect(stepped).toEqual(outcome(() => readIndexMetadata(buf, FILE)));
+      // The general decoder is the independent answer (readIndexMetadata runs these same steps).
+      expect(stepped).toEqual(outcome(() => general(buf)));
       // 50,000 ids, each in three passes (id_to_label, label_to_id, the id table): a pause at least every 16,384 entries.
       if (buf === big) expect(pauses).toBeGreaterThanOrEqual(9);
     }

@@ -11,6 +11,7 @@ import { readHeaderFile } from '../../../src-main/engine/hnsw/segment-files.js';
 import { withLoadProgress, type LoadStep } from '../../../src-main/engine/util/load-progress.js';
 import { referenceFixture } from '../../helpers/paths.js';
 import { layoutOf, mutants, type Mutant } from '../../helpers/segment-mutants.js';
+import { spyOnSteps } from '../../helpers/spy-steps.js';
 
 /**
  * The pass over data_level0.bin can run in a worker thread (level0-prescan.ts) for a reader that
@@ -149,12 +150,12 @@ describe('the level-0 pass in a worker finds what the reader’s own pass finds'
       const { dir, seg, space, segDir } = segmentOf(target.fixture, target.collection, true);
 
       // Sound: the worker ran and answered (not the fallback), and both readers agree.
-      const finish = vi.spyOn(Level0Prescan.prototype, 'finish');
-      const walked = vi.spyOn(Level0Prescan.prototype, 'linkLists');
+      const finish = spyOnSteps(Level0Prescan.prototype, 'finishSteps');
+      const walked = spyOnSteps(Level0Prescan.prototype, 'linkListsSteps');
       const sound = readLabelsOnly(dir, seg, space, true);
-      expect(finish).toHaveBeenCalledTimes(1);
-      expect(finish.mock.results[0]!.value).not.toBeNull();
-      expect(walked.mock.results[0]!.value).not.toBeNull();
+      expect(finish.started()).toBe(1);
+      expect(finish.calls[0]!.value).not.toBeNull();
+      expect(walked.calls[0]!.value).not.toBeNull();
       expect(sound.usable).toBe(true);
       expect(sound.handed.length).toBeGreaterThan(0);
       expect(sound).toEqual(readLabelsOnly(dir, seg, space, false));
@@ -171,12 +172,12 @@ describe('the level-0 pass in a worker finds what the reader’s own pass finds'
         try {
           const own = readLabelsOnly(dir, seg, space, false);
           for (const sharing of ['worker-first', 'shared'] as const) {
-            finish.mockClear();
+            finish.clear();
             const beside = readLabelsOnly(dir, seg, space, true, sharing);
-            finish.mock.results.forEach((r, i) => {
+            finish.calls.forEach((r) => {
               if (r.value === null) return;
               answered[sharing]++;
-              takenHere[sharing] += (finish.mock.contexts[i] as Level0Prescan).chunksTakenHere;
+              takenHere[sharing] += (r.context as Level0Prescan).chunksTakenHere;
             });
             try {
               expect(beside).toEqual(own);
@@ -325,9 +326,9 @@ describe('the level-0 pass in a worker finds what the reader’s own pass finds'
       writeFileSync(headerFile, shorter);
       return p;
     });
-    const finish = vi.spyOn(Level0Prescan.prototype, 'finish');
+    const finish = spyOnSteps(Level0Prescan.prototype, 'finishSteps');
     const changed = readLabelsOnly(dir, seg, space, true);
-    expect(finish).not.toHaveBeenCalled();
+    expect(finish.started()).toBe(0);
     vi.restoreAllMocks();
     expect(changed).toEqual(readLabelsOnly(dir, seg, space, false));
   });
@@ -355,10 +356,10 @@ describe('the level-0 pass in a worker finds what the reader’s own pass finds'
       started.push(p);
       return p;
     });
-    const finish = vi.spyOn(Level0Prescan.prototype, 'finish');
+    const finish = spyOnSteps(Level0Prescan.prototype, 'finishSteps');
     const r = readLabelsOnly(dir, seg, space, true);
     expect(started.filter(Boolean)).toHaveLength(1);
-    expect(finish.mock.results[0]!.value).toBeNull();
+    expect(finish.calls[0]!.value).toBeNull();
     expect(r).toEqual(readLabelsOnly(dir, seg, space, false));
   });
 });
