@@ -213,7 +213,7 @@ export class ChromaFolder {
   async prepareQuery(ref: CollectionRef | string, args: unknown, opts: QueryOptions = {}, slice: SliceOptions = {}): Promise<void> {
     const spec = validateQueryArgs(args);
     if (!plainSearch(spec, opts)) return;
-    await this.guard(() => this.collection(ref)).checkFirstQueryFiles(slice);
+    await this.guard(() => this.collection(ref)).checkFirstQueryFiles(slice, (fn) => this.snapshot(fn));
   }
 
   /**

@@ -242,9 +242,18 @@ export class CollectionReader {
    * the query that follows (takeUnloadedVectors) then only reads SQLite and walks the graph. Does
    * nothing when the vectors are loaded or the first query has been asked.
    */
-  async checkFirstQueryFiles(slice: SliceOptions = {}): Promise<void> {
+  async checkFirstQueryFiles(slice: SliceOptions = {}, inSnapshot: <T>(fn: () => T) => T = (fn) => fn()): Promise<void> {
     if (this.vectorCache || this.firstQueryOffered || this.checkedFiles !== undefined) return;
-    const checked = await runStepsSliced(UnloadedVectors.checkFiles(this.vectorSource()), slice);
+    // The record count the query's coverage proof needs, taken while a pre-scan worker checks the
+    // vectors (as takeUnloadedVectors takes it); a failure is the query's to report.
+    const count = () => {
+      try {
+        inSnapshot(() => this.count());
+      } catch {
+        // counted again, and reported, by the query
+      }
+    };
+    const checked = await runStepsSliced(UnloadedVectors.checkFiles(this.vectorSource(), count), slice);
     if (!this.vectorCache && !this.firstQueryOffered) this.checkedFiles = checked;
   }
 
