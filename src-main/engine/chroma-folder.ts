@@ -9,7 +9,7 @@ import { CollectionReader } from './collection/collection-reader.js';
 import type { FolderContext } from './collection/folder-context.js';
 import { validateGetArgs, validateQueryArgs } from './query/validate-args.js';
 import { getResult } from './query/get-result.js';
-import { plainSearch, runQuery } from './query/run-query.js';
+import { runQuery, searchesFromFiles } from './query/run-query.js';
 import type { SliceOptions } from './util/steps.js';
 import { whyNot } from './query/why-not.js';
 import { recallReport, type RecallOptions } from './quality/recall.js';
@@ -212,8 +212,9 @@ export class ChromaFolder {
    */
   async prepareQuery(ref: CollectionRef | string, args: unknown, opts: QueryOptions = {}, slice: SliceOptions = {}): Promise<void> {
     const spec = validateQueryArgs(args);
-    if (!plainSearch(spec, opts)) return;
-    await this.guard(() => this.collection(ref)).checkFirstQueryFiles(slice, (fn) => this.snapshot(fn));
+    const reader = this.guard(() => this.collection(ref));
+    if (!searchesFromFiles(reader, spec, opts)) return;
+    await reader.checkFirstQueryFiles(slice, (fn) => this.snapshot(fn));
   }
 
   /**

@@ -109,6 +109,50 @@ for (const fixture of ['chroma-1.3.4-seed7', 'chroma-1.0.1-seed7']) {
       }
     });
 
+    it('prepareQuery checks only for a query the files will answer, once for two at a time, and takes the record count beside the worker', async () => {
+      const c = queries.find((q) => {
+        const a = q.args as { where?: unknown; whereDocument?: unknown; ids?: unknown };
+        return !a.where && !a.whereDocument && !a.ids;
+      })!;
+      const ref = splitCollection(c.collection);
+      const args = c.args as { queryEmbeddings: number[][] };
+      const checks = spyOnSteps(UnloadedVectors, 'checkFiles');
+      process.env[PRESCAN_ENV] = 'always';
+      const folder = ChromaFolder.open(join(dir, 'data'));
+      try {
+        const reader = folder.collection(ref);
+        // Refused (a wrong dimension) or answered empty (nResults 0) before the files are asked: no check.
+        await folder.prepareQuery(ref, { ...args, queryEmbeddings: [[1, 2, 3]] });
+        await folder.prepareQuery(ref, { ...args, nResults: 0 });
+        expect(checks.started()).toBe(0);
+
+        // Two at once (serve): one check; the record count was taken during it.
+        const counted = vi.spyOn(reader, 'count');
+        await Promise.all([folder.prepareQuery(ref, args, {}, { sliceMs: 0 }), folder.prepareQuery(ref, args, {}, { sliceMs: 0 })]);
+        expect(checks.started()).toBe(1);
+        expect(counted).toHaveBeenCalled();
+        expect(compareCase(c, folder.query(ref, args))).toBeFalsy();
+        expect(checks.started()).toBe(1);
+
+        // Checked ahead, then the vectors loaded instead (a get with embeddings): the checks are let go.
+        folder.close();
+        const again = ChromaFolder.open(join(dir, 'data'));
+        try {
+          await again.prepareQuery(ref, args);
+          const held = () => (again.collection(ref) as unknown as { checkedFiles: unknown }).checkedFiles;
+          expect(held()).toBeTruthy();
+          again.get(ref, { limit: 1, include: ['embeddings'] });
+          expect(held()).toBeUndefined();
+        } finally {
+          again.close();
+        }
+      } finally {
+        delete process.env[PRESCAN_ENV];
+        checks.restore();
+        folder.close();
+      }
+    });
+
     it('checks the files again when they changed between prepareQuery and the query', async () => {
       const copy = join(mkdtempSync(join(tmpdir(), 'chroma-inspector-ahead-')), 'data');
       cpSync(join(dir, 'data'), copy, { recursive: true });

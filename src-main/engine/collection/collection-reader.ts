@@ -205,6 +205,8 @@ export class CollectionReader {
         this.summaryCache.decodedPickle = null;
       }
       this.vectorCache = VectorState.load(source, opts, prepared);
+      // The first query's checks of the files are of no use now (and hold the pickle's maps).
+      this.checkedFiles = undefined;
       this.previewCache = undefined; // the loaded vectors answer previews now
     }
     return this.vectorCache;
@@ -244,6 +246,16 @@ export class CollectionReader {
    */
   async checkFirstQueryFiles(slice: SliceOptions = {}, inSnapshot: <T>(fn: () => T) => T = (fn) => fn()): Promise<void> {
     if (this.vectorCache || this.firstQueryOffered || this.checkedFiles !== undefined) return;
+    // Two first queries at once (serve): the second waits for the first one's checks (and checks
+    // in one piece, in its query, if they were cancelled or failed).
+    if (this.checking) return this.checking.catch(() => undefined);
+    this.checking = this.checkFilesAhead(slice, inSnapshot).finally(() => (this.checking = null));
+    await this.checking;
+  }
+
+  private checking: Promise<void> | null = null;
+
+  private async checkFilesAhead(slice: SliceOptions, inSnapshot: <T>(fn: () => T) => T): Promise<void> {
     // The record count the query's coverage proof needs, taken while a pre-scan worker checks the
     // vectors (as takeUnloadedVectors takes it); a failure is the query's to report.
     const count = () => {
@@ -397,6 +409,7 @@ export class CollectionReader {
     this.vectorCache = null;
     this.dropPreparedLoad();
     this.firstQueryOffered = false;
+    this.checkedFiles = undefined;
     this.summaryCache = undefined;
     this.labelByInternal = null;
     this.labelLookups = 0;

@@ -72,8 +72,14 @@ interface Answered {
 }
 
 /** A plain k-nearest search: the kind a collection's first query answers from its files. */
-export function plainSearch(spec: QuerySpec, opts: SearchOptions): boolean {
+function plainSearch(spec: QuerySpec, opts: SearchOptions): boolean {
   return !spec.ids && !spec.where && !spec.whereDocument && !opts.exact && opts.efSearch === undefined;
+}
+
+/** Whether runQuery would offer this query to the files (firstQueryFromFiles): a plain search it does not refuse or answer empty first. */
+export function searchesFromFiles(reader: CollectionReader, spec: QuerySpec, opts: SearchOptions): boolean {
+  const dim = reader.dimension;
+  return plainSearch(spec, opts) && dim !== null && spec.nResults > 0 && spec.embeddings.every((q) => q.length === dim);
 }
 
 /**

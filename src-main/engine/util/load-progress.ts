@@ -21,14 +21,25 @@ let current: { report: LoadReporter; last: number } | null = null;
 
 /** Runs `fn` with `report` receiving its load steps (throttled; the last step of each load always). */
 export function withLoadProgress<T>(report: LoadReporter | undefined, fn: () => T): T {
-  if (!report) return fn();
-  const outer = current;
-  current = { report, last: 0 };
-  try {
-    return fn();
-  } finally {
-    current = outer;
-  }
+  return report ? loadProgressScope(report)(fn) : fn();
+}
+
+/**
+ * withLoadProgress for work done in several pieces (util/steps.ts runs each slice through the
+ * scope): one throttle across them all, and the reporter installed only while a piece runs, so
+ * other calls' pieces in between report to their own callers.
+ */
+export function loadProgressScope(report: LoadReporter): <T>(fn: () => T) => T {
+  const scope = { report, last: 0 };
+  return (fn) => {
+    const outer = current;
+    current = scope;
+    try {
+      return fn();
+    } finally {
+      current = outer;
+    }
+  };
 }
 
 /** Reports a step of the load in progress, if anyone listens. */

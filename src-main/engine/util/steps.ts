@@ -1,5 +1,5 @@
 import { throwIfAborted } from '../backup/task.js';
-import { withLoadProgress, type LoadReporter } from './load-progress.js';
+import { loadProgressScope, type LoadReporter } from './load-progress.js';
 
 /**
  * Work written once as a generator that yields at safe points (every few thousand entries, every
@@ -48,12 +48,13 @@ export interface SliceOptions {
 /** Runs the steps, giving the thread back (a turn of the event loop) about every `sliceMs`, and whenever they wait. */
 export async function runStepsSliced<T>(steps: Steps<T>, opts: SliceOptions = {}): Promise<T> {
   const { signal, sliceMs = 20, report } = opts;
+  const inScope = report ? loadProgressScope(report) : null;
   const step = () => steps.next();
   let since = performance.now();
   try {
     throwIfAborted(signal);
     for (;;) {
-      const r = report ? withLoadProgress(report, step) : step();
+      const r = inScope ? inScope(step) : step();
       if (r.done) return r.value;
       if (r.value) {
         const { cell, index, value, ms } = r.value;

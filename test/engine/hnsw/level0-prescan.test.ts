@@ -9,6 +9,7 @@ import { readCheckpoint } from '../../../src-main/engine/hnsw/checkpoint.js';
 import { Level0Prescan, PICKLE_NOT_READ, PRESCAN_ENV } from '../../../src-main/engine/hnsw/level0-prescan.js';
 import { readHeaderFile } from '../../../src-main/engine/hnsw/segment-files.js';
 import { withLoadProgress, type LoadStep } from '../../../src-main/engine/util/load-progress.js';
+import { runStepsSliced } from '../../../src-main/engine/util/steps.js';
 import { referenceFixture } from '../../helpers/paths.js';
 import { layoutOf, mutants, type Mutant } from '../../helpers/segment-mutants.js';
 import { spyOnSteps } from '../../helpers/spy-steps.js';
@@ -344,6 +345,42 @@ describe('the level-0 pass in a worker finds what the reader’s own pass finds'
     const found = withLoadProgress((s) => steps.push(s), () => p.finish('Checking'));
     expect(found).not.toBeNull();
     expect(steps.at(-1)).toEqual({ done: header.curElementCount, total: header.curElementCount, message: 'Checking' });
+  });
+
+  it('waits for the worker in pauses that give the thread back, when run in slices', async () => {
+    const { segDir } = segmentOf('chroma-1.3.4-seed7', 'articles', false);
+    const header = readHeaderFile(segDir, 'header.bin');
+    process.env[PRESCAN_ENV] = 'always';
+    const links = { file: join(segDir, 'link_lists.bin'), size: readFileSync(join(segDir, 'link_lists.bin')).length };
+    const own = Level0Prescan.start(join(segDir, 'data_level0.bin'), null, header, false, null, links)!;
+    const expected = own.linkLists();
+    own.close();
+    const p = Level0Prescan.start(join(segDir, 'data_level0.bin'), null, header, false, null, links)!;
+    try {
+      // Asked at once (the worker takes tens of milliseconds to start): the first step is a pause on
+      // the link lists' state, where a blocking wait would have held the thread.
+      const steps = p.linkListsSteps();
+      const first = steps.next();
+      expect(first.done).toBe(false);
+      expect(first.value).toMatchObject({ index: 7, value: 0 });
+      let turns = 0;
+      let counting = setImmediate(function tick() {
+        turns++;
+        counting = setImmediate(tick);
+      });
+      try {
+        const walked = await runStepsSliced(steps);
+        expect(walked).not.toBeNull();
+        expect(walked!.used).toBe(expected!.used);
+        expect(Array.from(walked!.upperAt)).toEqual(Array.from(expected!.upperAt));
+        expect(turns).toBeGreaterThan(0);
+      } finally {
+        clearImmediate(counting);
+      }
+      expect(p.finish('Checking')).not.toBeNull();
+    } finally {
+      p.close();
+    }
   });
 
   it('falls back to the reader’s own pass when the worker is gone', () => {

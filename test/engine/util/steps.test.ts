@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { reportLoad, type LoadStep } from '../../../src-main/engine/util/load-progress.js';
+import { runSteps, runStepsSliced, type Steps } from '../../../src-main/engine/util/steps.js';
+
+/** 2,000 steps that each report progress and add to a sum; `closed` notes its `finally`. */
+function* counting(state: { closed: boolean }): Steps<number> {
+  let sum = 0;
+  try {
+    for (let i = 1; i <= 2000; i++) {
+      sum += i;
+      reportLoad(i, 2000, 'Counting');
+      yield;
+    }
+    return sum;
+  } finally {
+    state.closed = true;
+  }
+}
+
+/** Counts turns of the event loop that other work gets. */
+function turnCounter() {
+  let turns = 0;
+  let timer = setImmediate(function tick() {
+    turns++;
+    timer = setImmediate(tick);
+  });
+  return { turns: () => turns, stop: () => clearImmediate(timer) };
+}
+
+describe('steps', () => {
+  it('give the same result run through and sliced; sliced, other work runs between the slices', async () => {
+    expect(runSteps(counting({ closed: false }))).toBe(2001000);
+    const counter = turnCounter();
+    try {
+      expect(await runStepsSliced(counting({ closed: false }), { sliceMs: 0 })).toBe(2001000);
+      expect(counter.turns()).toBeGreaterThan(1000);
+    } finally {
+      counter.stop();
+    }
+  });
+
+  it('stop with CANCELLED when cancelled, and their own finally runs', async () => {
+    const state = { closed: false };
+    const abort = new AbortController();
+    const counter = turnCounter();
+    const stopper = setImmediate(() => abort.abort());
+    try {
+      await expect(runStepsSliced(counting(state), { signal: abort.signal, sliceMs: 0 })).rejects.toMatchObject({ code: 'CANCELLED' });
+    } finally {
+      clearImmediate(stopper);
+      counter.stop();
+    }
+    expect(state.closed).toBe(true);
+    // Cancelled before the first step: none runs.
+    const never = { closed: false };
+    const steps = counting(never);
+    await expect(runStepsSliced(steps, { signal: abort.signal })).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(steps.next().done).toBe(true);
+  });
+
+  it('report progress throttled across slices, as one call does, and the last step always', async () => {
+    const sliced: LoadStep[] = [];
+    await runStepsSliced(counting({ closed: false }), { sliceMs: 0, report: (s) => sliced.push(s) });
+    // 2,000 steps in well under a second: a handful of reports (one per 50 ms), not one per slice.
+    expect(sliced.length).toBeLessThan(100);
+    expect(sliced.at(-1)).toEqual({ done: 2000, total: 2000, message: 'Counting' });
+    // Between the slices, no reporter is installed: another call's load reports to no one here.
+    reportLoad(1, 1, 'someone else');
+    expect(sliced.at(-1)!.message).toBe('Counting');
+  });
+
+  it('wait for another thread without holding this one when sliced: a pause ends when its cell changes', async () => {
+    const cell = new Int32Array(new SharedArrayBuffer(4));
+    let sawOtherWork = false;
+    function* waiting(): Steps<string> {
+      // Waits up to a minute: only the change of the cell can end it within the test's time.
+      while (Atomics.load(cell, 0) === 0) yield { cell, index: 0, value: 0, ms: 60_000 };
+      return 'changed';
+    }
+    setTimeout(() => {
+      sawOtherWork = true;
+      Atomics.store(cell, 0, 1);
+      Atomics.notify(cell, 0);
+    }, 30);
+    expect(await runStepsSliced(waiting())).toBe('changed');
+    expect(sawOtherWork).toBe(true);
+  });
+});
