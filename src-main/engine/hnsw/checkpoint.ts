@@ -7,7 +7,7 @@ import { DenseLabelIds, readIndexMetadataSteps } from './index-metadata-fast.js'
 import { copyVector, denormalize, scanLevel0LabelsSteps, type LiveLabels } from './level0-scan.js';
 import { checkGraphConsistency } from './graph-consistency.js';
 import { implausibleVector, NON_FINITE } from './vector-plausibility.js';
-import { Level0Prescan, PICKLE_NOT_READ, visitPrescan } from './level0-prescan.js';
+import { Level0Prescan, PICKLE_NOT_READ, visitPrescanSteps } from './level0-prescan.js';
 import type { Arrive } from './pickle-cursor.js';
 import { level0RowsProblem } from './level0-links.js';
 import {
@@ -107,6 +107,9 @@ class Problems {
 }
 
 const IGNORED = 'Chroma ignores the .bin files and replays the whole WAL';
+
+/** Labels a whole-index loop visits between two pauses of the steps (util/steps.ts). */
+const STEP_MASK = (1 << 16) - 1;
 
 type PickleState = { kind: 'absent' } | { kind: 'corrupt' } | { kind: 'ok'; meta: IndexMetadata; stamp: string };
 
@@ -469,12 +472,15 @@ function* readCheckpointSteps(folderAbsPath: string, segmentRelName: string, opt
     stored.set(label, v);
     if (norm !== null) vectors.set(label, denormalize(v, norm));
   };
-  if (prescan) opts.whileScanning?.();
+  if (prescan && opts.whileScanning) {
+    opts.whileScanning();
+    yield;
+  }
   const found = prescan ? yield* prescan.finishSteps(progress) : null;
   if (withNorms && !found) readNorms();
   let rowProblem: string | null = null;
   const scan = found
-    ? visitPrescan(found, labelBound, (label, id, quick) => {
+    ? yield* visitPrescanSteps(found, labelBound, (label, id, quick) => {
         if (!labelToId.has(label)) return;
         // A quick yes is implausibleVector's null; any other vector is checked exactly, from the
         // file (and with its norm: length.bin is read only then).
@@ -495,7 +501,7 @@ function* readCheckpointSteps(folderAbsPath: string, segmentRelName: string, opt
   // From here on, damage is per label: Chroma would load the index, so we keep every vector that
   // is sound and name the labels that are not (their records then have no vector, loudly).
   const damaged = new Set<number>();
-  const dead = checkLabels(meta, scan.liveLabels, scan.deletedLabels, problems, damaged);
+  const dead = yield* checkLabels(meta, scan.liveLabels, scan.deletedLabels, problems, damaged);
   for (const d of scan.duplicates) damaged.add(d.label);
   for (const d of scan.duplicates.slice(0, 3)) {
     const msg = `label ${d.label} is live at internal ids ${d.first} and ${d.second}; its vector is ambiguous and not used`;
@@ -515,7 +521,9 @@ function* readCheckpointSteps(folderAbsPath: string, segmentRelName: string, opt
   let unmapped = 0;
   let maxLabel = 0;
   for (const label of scan.deletedLabels) maxLabel = Math.max(maxLabel, label);
+  let visited = 0;
   for (const label of scan.liveLabels.keys()) {
+    if ((++visited & STEP_MASK) === 0) yield;
     maxLabel = Math.max(maxLabel, label);
     if (labelToId.has(label)) continue;
     phantoms.push(label);
@@ -616,7 +624,7 @@ function reportImplausibleLabels(phantoms: number[], totalElementsAdded: number,
 
 /** docs/format.md §6.9: every pickle label must be a live element of data_level0; the others go to `damaged`. */
 /** Marks the pickle labels that are not live elements damaged, says so, and returns them. */
-function checkLabels(meta: IndexMetadata, live: LiveLabels, deleted: Set<number>, problems: Problems, damaged: Set<number>): Set<number> {
+function* checkLabels(meta: IndexMetadata, live: LiveLabels, deleted: Set<number>, problems: Problems, damaged: Set<number>): Steps<Set<number>> {
   const bad: string[] = [];
   const dead = new Set<number>();
   let count = 0;
@@ -629,7 +637,10 @@ function checkLabels(meta: IndexMetadata, live: LiveLabels, deleted: Set<number>
   };
   if (meta.labelToId instanceof DenseLabelIds) {
     const labels = meta.labelToId.labelArray();
-    for (let i = 0; i < labels.length; i++) if (!live.has(labels[i]!)) visit(labels[i]!);
+    for (let i = 0; i < labels.length; i++) {
+      if (!live.has(labels[i]!)) visit(labels[i]!);
+      if ((i & STEP_MASK) === STEP_MASK) yield;
+    }
   } else {
     for (const [label] of meta.labelToId) if (!live.has(label)) visit(label);
   }

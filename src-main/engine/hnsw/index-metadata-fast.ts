@@ -188,6 +188,7 @@ function* decodeRust(c: Cursor): Steps<IndexMetadata | null> {
     const l = label[i]!;
     if (entryByLabel[l] !== 0) return null; // shared label: the general path names both ids
     entryByLabel[l] = i + 1;
+    if ((i & STEP_MASK) === STEP_MASK) yield;
   }
   if (labelToId !== null) {
     const again = c.at(labelToId.start);

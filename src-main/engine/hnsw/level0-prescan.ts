@@ -41,8 +41,10 @@ export const PRESCAN_ENV = 'CHROMA_INSPECTOR_PRESCAN';
 /** The worker reports each chunk; this long without one means it is stuck or gone. */
 const STALL_MS = 15_000;
 const WAIT_SLICE_MS = 50;
-/** Level-0 chunks finish() checks between two pauses of its steps (a few milliseconds each). */
-const CHUNKS_PER_STEP = 4;
+/** Elements visitPrescan visits between two pauses of its steps. */
+const VISIT_STEP_MASK = (1 << 16) - 1;
+/** Level-0 chunks finish() checks between two pauses of its steps (~10 ms each at 5M × 128). */
+const CHUNKS_PER_STEP = 1;
 
 /** Thrown by pickleBytes' `arrive` when the bytes will not come: the caller reads the file itself. */
 export const PICKLE_NOT_READ = new Error('index_metadata.pickle was not read by the pre-scan');
@@ -284,6 +286,11 @@ export class Level0Prescan {
  * the others exactly, from the file).
  */
 export function visitPrescan(found: PrescanResult, labelBound: number, sink: (label: number, id: number, quickPlausible: boolean) => void): Level0LabelScan {
+  return runSteps(visitPrescanSteps(found, labelBound, sink));
+}
+
+/** visitPrescan as steps (util/steps.ts): a pause every few thousand elements. */
+export function* visitPrescanSteps(found: PrescanResult, labelBound: number, sink: (label: number, id: number, quickPlausible: boolean) => void): Steps<Level0LabelScan> {
   const scan: Level0LabelScan = { deletedCount: 0, liveLabels: new LiveLabels(labelBound), deletedLabels: new Set(), duplicates: [] };
   const live = scan.liveLabels;
   const { labels, flags } = found;
@@ -298,6 +305,7 @@ export function visitPrescan(found: PrescanResult, labelBound: number, sink: (la
     const prev = live.set(label, id);
     if (prev !== undefined) scan.duplicates.push({ label, first: prev, second: id });
     sink(label, id, (f & QUICK_PLAUSIBLE) !== 0);
+    if ((id & VISIT_STEP_MASK) === VISIT_STEP_MASK) yield;
   }
   return scan;
 }
