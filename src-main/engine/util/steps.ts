@@ -59,7 +59,14 @@ export async function runStepsSliced<T>(steps: Steps<T>, opts: SliceOptions = {}
       if (r.value) {
         const { cell, index, value, ms } = r.value;
         const waited = waitAsync(cell, index, value, ms);
-        if (waited.async) await waited.value;
+        if (waited.async) {
+          // A pending waitAsync does not keep Node's event loop alive (and the thread it waits
+          // for may be unref'd): with nothing else to do, the process would end mid-wait. A timer
+          // as long as the wait does keep it.
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([waited.value, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+          clearTimeout(timer);
+        }
       } else if (performance.now() - since < sliceMs) continue;
       else await new Promise<void>((resolve) => setImmediate(resolve));
       throwIfAborted(signal);

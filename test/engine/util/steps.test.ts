@@ -1,4 +1,11 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ChromaFolder } from '../../../src-main/engine/chroma-folder.js';
+import { bundleEntry } from '../../helpers/bundle-entry.js';
+import { referenceFixture, repoRoot } from '../../helpers/paths.js';
 import { reportLoad, type LoadStep } from '../../../src-main/engine/util/load-progress.js';
 import { runSteps, runStepsSliced, type Steps } from '../../../src-main/engine/util/steps.js';
 
@@ -85,4 +92,22 @@ describe('steps', () => {
     expect(await runStepsSliced(waiting())).toBe('changed');
     expect(sawOtherWork).toBe(true);
   });
+
+  it('keep a process alive while they wait for another thread: a process whose only work is a first query ends with its answer', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'chroma-inspector-steps-')), 'data');
+    cpSync(join(referenceFixture('chroma-1.3.4-seed7'), 'data'), dir, { recursive: true });
+    try {
+      // A stored vector of the collection, asked for: it is its own nearest.
+      const folder = ChromaFolder.open(dir);
+      const stored = folder.get({ name: 'articles' }, { limit: 1, include: ['embeddings'] });
+      folder.close();
+      const { file } = await bundleEntry(join(repoRoot, 'test', 'engine', 'util', 'first-query-child.ts'));
+      const child = spawnSync(process.execPath, [file, dir, 'articles', JSON.stringify(Array.from(stored.embeddings![0]!))], { encoding: 'utf8', timeout: 60_000 });
+      expect(child.stderr).toBe('');
+      expect(child.status).toBe(0);
+      expect(JSON.parse(child.stdout)[0]).toBe(stored.ids[0]);
+    } finally {
+      rmSync(join(dir, '..'), { recursive: true, force: true });
+    }
+  }, 60_000);
 });
