@@ -72,16 +72,8 @@ export type Level0Sink = (label: number, internalId: number, buf: Buffer, vector
  * loop the scans (and the graph's link reader, graph-links.ts) share. `visit` gets the element's internal id, its u64 label (exact below 2^53,
  * which every real label is), whether it is marked deleted, and where it starts in the reused chunk.
  */
-export function walkElements(
-  absFile: string,
-  header: HnswHeader,
-  visit: (id: number, label: number, deleted: boolean, chunk: Buffer, base: number) => void,
-  /** What the walk is for, reported as load progress (elements done of cur_element_count) when given. */
-  progressMessage?: string,
-  /** Sees each chunk once its elements were visited: for readers that take whole rows (the graph's links). */
-  onChunk?: (chunk: Buffer, firstId: number, count: number) => void,
-): void {
-  runSteps(walkElementsSteps(absFile, header, visit, progressMessage, onChunk));
+export function walkElements(...args: Parameters<typeof walkElementsSteps>): void {
+  runSteps(walkElementsSteps(...args));
 }
 
 /** walkElements as steps (util/steps.ts): a pause after each chunk. */
@@ -89,7 +81,9 @@ export function* walkElementsSteps(
   absFile: string,
   header: HnswHeader,
   visit: (id: number, label: number, deleted: boolean, chunk: Buffer, base: number) => void,
+  /** What the walk is for, reported as load progress (elements done of cur_element_count) when given. */
   progressMessage?: string,
+  /** Sees each chunk once its elements were visited: for readers that take whole rows (the graph's links). */
   onChunk?: (chunk: Buffer, firstId: number, count: number) => void,
 ): Steps<void> {
   const { curElementCount: cur, sizeDataPerElement: size, labelOffset } = header;
@@ -216,15 +210,8 @@ export interface Level0LabelScan {
  * (the pickle's highest label + 1; graph labels beyond it, phantoms, fall back to a Map), and every
  * live element's vector goes to `sink` in place.
  */
-export function scanLevel0Labels(
-  absFile: string,
-  header: HnswHeader,
-  labelBound: number,
-  sink: Level0Sink,
-  progressMessage?: string,
-  onChunk?: (chunk: Buffer, firstId: number, count: number) => void,
-): Level0LabelScan {
-  return runSteps(scanLevel0LabelsSteps(absFile, header, labelBound, sink, progressMessage, onChunk));
+export function scanLevel0Labels(...args: Parameters<typeof scanLevel0LabelsSteps>): Level0LabelScan {
+  return runSteps(scanLevel0LabelsSteps(...args));
 }
 
 /** scanLevel0Labels as steps (util/steps.ts): a pause after each chunk read. */

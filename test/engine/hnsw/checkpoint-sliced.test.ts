@@ -1,13 +1,11 @@
-import { cpSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Space } from '../../../shared/models.js';
-import { ChromaFolder } from '../../../src-main/engine/chroma-folder.js';
 import { readCheckpoint, readCheckpointSliced, type CheckpointOptions, type CheckpointResult } from '../../../src-main/engine/hnsw/checkpoint.js';
 import { Level0Prescan, PRESCAN_ENV } from '../../../src-main/engine/hnsw/level0-prescan.js';
 import { spyOnSteps } from '../../helpers/spy-steps.js';
-import { referenceFixture } from '../../helpers/paths.js';
+import { fixtureSegment } from '../../helpers/fixture-segment.js';
 import { mutants } from '../../helpers/segment-mutants.js';
 
 /**
@@ -29,20 +27,7 @@ afterAll(() => {
   for (const t of temps) rmSync(t, { recursive: true, force: true });
 });
 
-function segmentCopy(fixture: string, collection: string) {
-  const root = mkdtempSync(join(tmpdir(), 'chroma-inspector-sliced-'));
-  temps.push(root);
-  const dir = join(root, 'data');
-  cpSync(join(referenceFixture(fixture), 'data'), dir, { recursive: true });
-  const f = ChromaFolder.open(dir);
-  try {
-    const c = f.collection({ name: collection });
-    const seg = c.catalog.vectorSegment!.id;
-    return { dir, seg, space: c.params.space, segDir: join(dir, seg) };
-  } finally {
-    f.close();
-  }
-}
+const segmentCopy = (fixture: string, collection: string) => fixtureSegment(fixture, collection, temps);
 
 /**
  * A sink that keeps what it is handed: label, element, the vector's first component and norm; or,

@@ -1,18 +1,16 @@
 import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import type { Space } from '../../../shared/models.js';
-import { ChromaFolder } from '../../../src-main/engine/chroma-folder.js';
 import { readCheckpoint } from '../../../src-main/engine/hnsw/checkpoint.js';
 import { Level0Prescan, PICKLE_NOT_READ, PRESCAN_ENV } from '../../../src-main/engine/hnsw/level0-prescan.js';
 import { readHeaderFile } from '../../../src-main/engine/hnsw/segment-files.js';
 import { withLoadProgress, type LoadStep } from '../../../src-main/engine/util/load-progress.js';
 import { runStepsSliced } from '../../../src-main/engine/util/steps.js';
-import { referenceFixture } from '../../helpers/paths.js';
 import { layoutOf, mutants, type Mutant } from '../../helpers/segment-mutants.js';
 import { spyOnSteps } from '../../helpers/spy-steps.js';
+import { fixtureSegment } from '../../helpers/fixture-segment.js';
 
 /**
  * The pass over data_level0.bin can run in a worker thread (level0-prescan.ts) for a reader that
@@ -37,27 +35,8 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/**
- * A collection's vector segment: in the fixture itself (`copy` false: the test only reads it), or
- * in a temp copy the test may damage.
- */
-function segmentOf(fixture: string, collection: string, copy: boolean) {
-  let dir = join(referenceFixture(fixture), 'data');
-  if (copy) {
-    const root = mkdtempSync(join(tmpdir(), 'chroma-inspector-prescan-'));
-    temps.push(root);
-    cpSync(dir, join(root, 'data'), { recursive: true });
-    dir = join(root, 'data');
-  }
-  const f = ChromaFolder.open(dir);
-  try {
-    const c = f.collection({ name: collection });
-    const seg = c.catalog.vectorSegment!.id;
-    return { dir, seg, space: c.params.space, segDir: join(dir, seg) };
-  } finally {
-    f.close();
-  }
-}
+/** A collection's vector segment: in the fixture itself (`copy` false: the test only reads it), or in a temp copy the test may damage. */
+const segmentOf = (fixture: string, collection: string, copy: boolean) => fixtureSegment(fixture, collection, copy ? temps : null);
 
 /**
  * How the level-0 chunks are shared when the pass runs beside the reader: `worker-first` holds the
