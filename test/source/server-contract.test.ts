@@ -10,7 +10,9 @@ import { compareCase, splitCollection, type RecordedCase } from '../helpers/comp
 import { contractHosts } from '../helpers/contract-hosts.js';
 import { referenceFixture } from '../helpers/paths.js';
 import { addEdgeCollection } from '../copy/copy-fixtures.js';
-import { realChromaProblem, reportSkip } from '../helpers/reference-chroma.js';
+import { chromaClients, realChromaProblem, reportSkip } from '../helpers/reference-chroma.js';
+// @ts-expect-error -- plain JS
+import { replayCases } from '../reference-chroma/replay-cases.mjs';
 import { useChromaServer } from '../helpers/served-chroma.js';
 
 // A Chroma server behind the contract, as the UI uses it (in process, and over serve's worker
@@ -45,6 +47,14 @@ const idsWithCategory = (name: string, category: string): string[] =>
     name,
     category,
   ).map((r) => r.embedding_id);
+
+/** Whether a default-database collection has no vector checkpoint (every vector in the WAL). */
+const walOnly = (name: string): boolean =>
+  sqlOf<{ seq: number | null }>(
+    `SELECT m.seq_id AS seq FROM collections c JOIN databases d ON d.id = c.database_id JOIN segments s ON s.collection = c.id
+     LEFT JOIN max_seq_id m ON m.segment_id = s.id WHERE c.name = ? AND d.name = 'default_database' AND s.scope = 'VECTOR'`,
+    name,
+  )[0]?.seq == null;
 
 describe.skipIf(problem !== null)('a Chroma server behind the contract', () => {
   const cases = (JSON.parse(readFileSync(join(fixture, 'cases.json'), 'utf8')) as { cases: RecordedCase[] }).cases;
@@ -136,11 +146,16 @@ describe.skipIf(problem !== null)('a Chroma server behind the contract', () => {
 
       it('answers every recorded get, query and count as Chroma recorded it', async () => {
         const bad: string[] = [];
+        const { client: chromadb } = await chromaClients(served.server.port);
         for (const c of cases.filter((x) => x.error === undefined && !x.collection.includes('@'))) {
           const { name } = splitCollection(c.collection);
           const input = { handle: opened.handle, collectionId: collectionId(name) };
           const result = c.op === 'count' ? await client.call('count', input) : c.op === 'get' ? await client.call('get', { ...input, args: c.args }) : await client.call('query', { ...input, args: c.args });
-          const d = compareCase(c, result);
+          // A collection whose vectors are all in the WAL has a graph this server built in memory,
+          // in parallel, not reproducibly (docs/format.md §10.3–10.4): its walk may miss what the
+          // recording's found. The answer passed through must then be this server's own, asked directly.
+          const expected = c.op === 'query' && walOnly(name) ? { ...c, result: ((await replayCases(chromadb, [c])) as RecordedCase[])[0]!.result } : c;
+          const d = compareCase(expected, result);
           if (d) bad.push(`${c.collection} | ${c.label}: ${d}`);
         }
         expect(bad).toEqual([]);
