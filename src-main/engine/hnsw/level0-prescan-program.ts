@@ -110,8 +110,9 @@ export const CHUNK_BYTES = 2 * 1024 * 1024;
  * counts the chunks done; whoever finishes the last sets status[0] DONE. A failed read sets it
  * FAILED (the caller then scans the file itself). `onChunk` runs after each chunk, outside the
  * failure handling: a cancelled load's error goes on to the caller. `limit`: claims no more than
- * this many chunks (a caller that gives its thread back between a few). Self-contained: it is
- * sent to the worker as text.
+ * this many chunks (a caller that gives its thread back between a few); `held`: the open files and
+ * read buffers, kept across such calls (the caller closes the files) rather than opened and
+ * allocated again each time. Self-contained: it is sent to the worker as text.
  */
 export function scanLevel0Chunks(
   fs: FsApi,
@@ -120,6 +121,7 @@ export function scanLevel0Chunks(
   badRow: typeof firstBadRow,
   onChunk?: () => void,
   limit = Infinity,
+  held: HeldChunkFiles | null = null,
 ): number {
   const status = new Int32Array(job.status);
   const labels = new Float64Array(job.labels);
@@ -129,10 +131,10 @@ export function scanLevel0Chunks(
   const perChunk = job.perChunk;
   const chunks = Math.ceil(total / perChunk);
   const where = new Float64Array(2);
-  let chunk: Buffer | null = null;
-  let normBytes: Buffer | null = null;
-  let fd = -1;
-  let normFd = -1;
+  let chunk = held ? held.chunk : null;
+  let normBytes = held ? held.normBytes : null;
+  let fd = held ? held.fd : -1;
+  let normFd = held ? held.normFd : -1;
   let taken = 0;
   try {
     for (let i = taken < limit ? Atomics.add(status, 8, 1) : chunks; i < chunks; i = taken < limit ? Atomics.add(status, 8, 1) : chunks) {
@@ -191,10 +193,25 @@ export function scanLevel0Chunks(
       onChunk?.();
     }
   } finally {
-    if (fd >= 0) fs.closeSync(fd);
-    if (normFd >= 0) fs.closeSync(normFd);
+    if (held) {
+      held.fd = fd;
+      held.normFd = normFd;
+      held.chunk = chunk;
+      held.normBytes = normBytes;
+    } else {
+      if (fd >= 0) fs.closeSync(fd);
+      if (normFd >= 0) fs.closeSync(normFd);
+    }
   }
   return taken;
+}
+
+/** What scanLevel0Chunks keeps open between calls for a caller that takes a few chunks at a time. */
+export interface HeldChunkFiles {
+  fd: number;
+  normFd: number;
+  chunk: Buffer | null;
+  normBytes: Buffer | null;
 }
 
 /** Pickle chunks: the unit the caller's decoding waits for, small enough to follow the read closely. */

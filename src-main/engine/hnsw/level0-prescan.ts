@@ -5,7 +5,7 @@ import { reportLoad } from '../util/load-progress.js';
 import { firstBadRow, rowProblemText, sameLayout } from './level0-links.js';
 import { LiveLabels, type Level0LabelScan } from './level0-scan.js';
 import { PLAUSIBLE, quickPlausible } from './vector-plausibility.js';
-import { CHUNK_BYTES, PICKLE_CHUNK_BYTES, PRESCAN_PROGRAM, readPickleChunks, scanLevel0Chunks, type PrescanJob } from './level0-prescan-program.js';
+import { CHUNK_BYTES, PICKLE_CHUNK_BYTES, PRESCAN_PROGRAM, readPickleChunks, scanLevel0Chunks, type HeldChunkFiles, type PrescanJob } from './level0-prescan-program.js';
 import { linkListBlockBytes } from './header.js';
 import type { Arrive } from './pickle-cursor.js';
 import { HOST_IS_LITTLE_ENDIAN } from '../util/host-endianness.js';
@@ -247,14 +247,16 @@ export class Level0Prescan {
     return runSteps(this.finishSteps(progressMessage));
   }
 
-  /** finish, as steps: a pause every few chunks checked here, and while the worker finishes its own. */
+  /** finish, as steps: a pause after each chunk checked here, and while the worker finishes its own. */
   *finishSteps(progressMessage: string): Steps<PrescanResult | null> {
     const status = new Int32Array(this.job.status);
+    // The files and buffers the chunks checked here are read with, across the pauses.
+    const held: HeldChunkFiles = { fd: -1, normFd: -1, chunk: null, normBytes: null };
     try {
       if (!this.worker) return null;
       const report = () => reportLoad(Atomics.load(status, 1), this.job.count, progressMessage);
       for (;;) {
-        const taken = scanLevel0Chunks(fs, this.job, quickPlausible, firstBadRow, report, CHUNKS_PER_STEP);
+        const taken = scanLevel0Chunks(fs, this.job, quickPlausible, firstBadRow, report, CHUNKS_PER_STEP, held);
         this.chunksTakenHere += taken;
         if (taken < CHUNKS_PER_STEP) break;
         yield;
@@ -269,6 +271,8 @@ export class Level0Prescan {
       for (let i = 0; i < rows.length && rowProblem === null; i += 3) rowProblem = rowProblemText(rows[i]!, rows.subarray(i + 1, i + 3), maxM0, curElementCount);
       return { labels: new Float64Array(this.job.labels), flags: new Uint8Array(this.job.flags), rowProblem };
     } finally {
+      if (held.fd >= 0) fs.closeSync(held.fd);
+      if (held.normFd >= 0) fs.closeSync(held.normFd);
       this.close();
     }
   }
