@@ -168,7 +168,7 @@ export class Collection {
     const embeddings = queryEmbeddings ?? (await this.embed(queryTexts!, true));
     const query = { queryEmbeddings: embeddings, nResults, ids, where, whereDocument, include };
     const r = await this.#run(async (f) => {
-      // A first search checks the index's files in slices first: the event loop keeps turning.
+      // What the search needs (a first one's checks of the files, or the vector load) is done in slices first: the event loop keeps turning.
       await f.reader.prepareQuery(this.id, query);
       return f.reader.query(this.id, query);
     });

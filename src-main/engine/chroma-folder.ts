@@ -9,7 +9,7 @@ import { CollectionReader } from './collection/collection-reader.js';
 import type { FolderContext } from './collection/folder-context.js';
 import { validateGetArgs, validateQueryArgs } from './query/validate-args.js';
 import { getResult } from './query/get-result.js';
-import { runQuery, searchesFromFiles } from './query/run-query.js';
+import { querySearches, runQuery, searchesFromFiles } from './query/run-query.js';
 import type { SliceOptions } from './util/steps.js';
 import { whyNot } from './query/why-not.js';
 import { recallReport, type RecallOptions } from './quality/recall.js';
@@ -207,14 +207,20 @@ export class ChromaFolder {
   /**
    * What a query's answer needs that can be done ahead of it in slices of the thread, for a
    * caller whose thread serves others meanwhile (the embedded client, serve): for a collection's
-   * first plain search, the checks of its checkpoint's files (a second at a million vectors).
+   * first plain search, the checks of its checkpoint's files (a second at a million vectors);
+   * for any other search (or a first one the files cannot answer), the vector load and the graph.
    * The query itself follows; nothing else is needed for a correct answer.
    */
   async prepareQuery(ref: CollectionRef | string, args: unknown, opts: QueryOptions = {}, slice: SliceOptions = {}): Promise<void> {
     const spec = validateQueryArgs(args);
     const reader = this.guard(() => this.collection(ref));
-    if (!searchesFromFiles(reader, spec, opts)) return;
-    await reader.checkFirstQueryFiles(slice, (fn) => this.snapshot(fn));
+    if (!querySearches(reader, spec)) return;
+    const inSnapshot = <T>(fn: () => T): T => this.snapshot(fn);
+    if (searchesFromFiles(reader, spec, opts) && reader.firstQueryPending) {
+      await reader.checkFirstQueryFiles(slice, inSnapshot);
+      if (this.guard(() => inSnapshot(() => reader.openFirstQueryFiles()))) return;
+    }
+    await reader.loadVectorsAhead({ forQuery: true }, slice, inSnapshot);
   }
 
   /**

@@ -198,7 +198,7 @@ export class EngineService {
       // The UI answers from the sound vectors of a damaged collection and shows the warnings.
       query: async ({ handle, collectionId, args, exact, embed }, ctx) => {
         const vectors = await this.text.queryArgs(this.folder(handle).collection(collectionId).catalog, args, embed, ctx);
-        // A first search checks the index's files in slices first: this engine's other calls go on meanwhile.
+        // What the search needs (a first one's checks of the files, or the vector load) is done in slices first: this engine's other calls go on meanwhile.
         await this.folder(handle).prepareQuery(collectionId, vectors, { allowPartial: true, exact }, { signal: ctx.signal, report: (step) => ctx.progress(step) });
         return loading(ctx, () => this.folder(handle).query(collectionId, vectors, { allowPartial: true, exact }));
       },

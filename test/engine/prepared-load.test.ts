@@ -151,6 +151,32 @@ describe('the background vector load', () => {
     }
   });
 
+  it('is joined in steps that give the thread back (a sliced load), a chunk at a time, and gets the same copy', async () => {
+    process.env[PREFAULT_ENV] = 'always';
+    const { folder, reader, prepared, dim } = await firstQuery(join(dir, 'data'), 'articles');
+    try {
+      const header = (prepared as unknown as { plan: { header: { sizeDataPerElement: number; curElementCount: number } } }).plan.header;
+      const perChunk = 3;
+      const alone = restarted(prepared!, reader.params.space, { helper: false, chunkBytes: perChunk * header.sizeDataPerElement });
+      const steps = alone.takeFilledSteps(reader.params.space, dim, 0);
+      let pauses = 0;
+      const copiedAtPauses: number[] = [];
+      let r = steps.next();
+      for (; !r.done; r = steps.next()) {
+        pauses++;
+        copiedAtPauses.push(alone.copiedChunks);
+      }
+      const chunks = Math.ceil(header.curElementCount / perChunk);
+      // No helper: every chunk is this thread's, one per step, the thread given back between them.
+      expect(pauses).toBe(chunks - 1);
+      expect(copiedAtPauses).toEqual(Array.from({ length: chunks - 1 }, (_, i) => i + 1));
+      expect(r.value).not.toBeNull();
+      expectSameAsTheFiles(r.value!, reader, join(dir, 'data'));
+    } finally {
+      folder.close();
+    }
+  });
+
   it('passes a cancellation on: a load joining the copy stops when its progress reporter throws', async () => {
     process.env[PREFAULT_ENV] = 'always';
     const { folder, reader, prepared, dim } = await firstQuery(join(dir, 'data'), 'articles');

@@ -1,4 +1,5 @@
 import type { CollectionInfo, HnswParams, Problem, SegmentInfo } from '../../../shared/models.js';
+import { InspectorError } from '../../../shared/errors.js';
 import type { CatalogCollection } from '../catalog/read-catalog.js';
 import type { FolderContext } from './folder-context.js';
 import type { WalRecord } from '../wal/decode-row.js';
@@ -12,6 +13,7 @@ import { VectorState, type VectorSource } from './vector-state.js';
 import { PreparedLoad, type LoadPlan } from './prepared-load.js';
 import { UnloadedVectors, type CheckedFiles } from './unloaded-vectors.js';
 import { runStepsSliced, type SliceOptions } from '../util/steps.js';
+import { withLoadProgress } from '../util/load-progress.js';
 import { CheckpointPreview } from './vector-preview.js';
 import { sampleSegmentIds, segmentRecordCount, tableIdBounds } from './segment-records.js';
 import { vectorProblems } from './vector-coverage.js';
@@ -194,22 +196,65 @@ export class CollectionReader {
 
   /** `forQuery`: load for a search (see VectorState.load); any later call gets the same state. */
   vectors(opts: { forQuery?: boolean } = {}): VectorState {
-    if (!this.vectorCache) {
-      // The load takes over the pickle the overview or the first query decoded (if its file is
-      // unchanged) and edits its maps: the overview lets go of it, so no one sees the edits.
-      this.previewCache = undefined;
-      const source = this.vectorSource();
-      const prepared = this.takePrepared();
-      if (this.summaryCache) {
-        this.summaryCache.indexMetadata = null;
-        this.summaryCache.decodedPickle = null;
-      }
-      this.vectorCache = VectorState.load(source, opts, prepared);
-      // The first query's checks of the files are of no use now (and hold the pickle's maps).
-      this.checkedFiles = undefined;
-      this.previewCache = undefined; // the loaded vectors answer previews now
+    if (!this.vectorCache) this.adopt(VectorState.load(this.loadSource(), opts, this.takePrepared()));
+    return this.vectorCache!;
+  }
+
+  /**
+   * The source for a vector load. The load takes over the pickle the overview or the first query
+   * decoded (if its file is unchanged) and edits its maps: the overview lets go of it, so no one
+   * sees the edits.
+   */
+  private loadSource(): VectorSource {
+    this.previewCache = undefined;
+    const source = this.vectorSource();
+    if (this.summaryCache) {
+      this.summaryCache.indexMetadata = null;
+      this.summaryCache.decodedPickle = null;
     }
-    return this.vectorCache;
+    return source;
+  }
+
+  private adopt(state: VectorState): void {
+    this.vectorCache = state;
+    // The first query's checks of the files are of no use now (and hold the pickle's maps).
+    this.checkedFiles = undefined;
+    this.openedAhead = null;
+    this.previewCache = undefined; // the loaded vectors answer previews now
+  }
+
+  /** Counts release() calls: a load ahead that started before one is not adopted after it. */
+  private releases = 0;
+  private loadingAhead: Promise<void> | null = null;
+
+  /**
+   * Loads the vectors ahead of a query that needs them (VectorState.loadSliced), in slices that
+   * give the thread back, for a caller whose thread serves others; for a search (`forQuery`) the
+   * graph is then read in a turn of its own. Does nothing when they are loaded. Two at once share
+   * one load. A load that fails leaves nothing behind: the query loads in one piece, and reports
+   * what the load found. A cancelled one (`slice.signal`) throws CANCELLED to its caller.
+   */
+  async loadVectorsAhead(opts: { forQuery?: boolean }, slice: SliceOptions = {}, inSnapshot: <T>(fn: () => T) => T = (fn) => fn()): Promise<void> {
+    if (this.vectorCache) return;
+    // The second of two at once waits for the first one's load (and loads in one piece, in its
+    // query, if that one was cancelled or failed).
+    if (this.loadingAhead) return this.loadingAhead.catch(() => undefined);
+    this.loadingAhead = this.loadAhead(opts, slice, inSnapshot).finally(() => (this.loadingAhead = null));
+    try {
+      await this.loadingAhead;
+    } catch (err) {
+      if (err instanceof InspectorError && err.code === 'CANCELLED') throw err;
+    }
+  }
+
+  private async loadAhead(opts: { forQuery?: boolean }, slice: SliceOptions, inSnapshot: <T>(fn: () => T) => T): Promise<void> {
+    const releases = this.releases;
+    const state = await VectorState.loadSliced(this.loadSource(), opts, this.takePrepared(), slice, inSnapshot);
+    if (this.vectorCache || releases !== this.releases) return;
+    this.adopt(state);
+    if (!opts.forQuery) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if ((this.vectorCache as VectorState | null) === state) withLoadProgress(slice.report, () => inSnapshot(() => state.prepareGraph()));
   }
 
   private firstQueryOffered = false;
@@ -220,6 +265,13 @@ export class CollectionReader {
    * later queries load the vectors. Null when they are loaded, or when only a load answers exactly.
    */
   takeUnloadedVectors(): UnloadedVectors | null {
+    if (this.openedAhead) {
+      const opened = this.openedAhead;
+      this.openedAhead = null;
+      if (!this.vectorCache && opened.filesUnchanged()) return opened;
+      // The files moved since: they are checked again, as for a first query not prepared.
+      this.firstQueryOffered = false;
+    }
     if (this.vectorCache || this.firstQueryOffered) return null;
     this.firstQueryOffered = true;
     const checked = this.checkedFiles ?? null;
@@ -233,6 +285,25 @@ export class CollectionReader {
       },
       checked,
     );
+  }
+
+  /** The first query's vectors opened ahead of it (openFirstQueryFiles), until the query takes them. */
+  private openedAhead: UnloadedVectors | null = null;
+
+  /**
+   * After checkFirstQueryFiles: opens what the first query will search (takeUnloadedVectors) now,
+   * with the SQLite part of its checks, so the caller knows whether the files answer it (true) or
+   * the query needs the vectors loaded (false: load them ahead too, loadVectorsAhead).
+   */
+  openFirstQueryFiles(): boolean {
+    if (this.vectorCache || this.firstQueryOffered) return this.openedAhead !== null;
+    this.openedAhead = this.takeUnloadedVectors();
+    return this.openedAhead !== null;
+  }
+
+  /** Whether the collection's next plain search is its first, which may be answered from the files. */
+  get firstQueryPending(): boolean {
+    return !this.vectorCache && !this.firstQueryOffered;
   }
 
   /** The first query's checks of the checkpoint's files, done ahead (checkFirstQueryFiles); undefined until then. */
@@ -406,7 +477,9 @@ export class CollectionReader {
 
   /** Unloads vectors so memory returns to near zero for an idle collection. */
   release() {
+    this.releases++;
     this.vectorCache = null;
+    this.openedAhead = null;
     this.dropPreparedLoad();
     this.firstQueryOffered = false;
     this.checkedFiles = undefined;

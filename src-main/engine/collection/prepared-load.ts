@@ -11,6 +11,7 @@ import { DATA_LEVEL0_FILE, LENGTH_FILE } from '../hnsw/segment-files.js';
 import { VectorArena } from '../hnsw/simd-kernel.js';
 import { VectorSlab } from '../hnsw/vector-slab.js';
 import { worthPrefaulting } from '../util/prefault.js';
+import { runSteps, type Steps } from '../util/steps.js';
 import { HOST_IS_LITTLE_ENDIAN } from '../util/host-endianness.js';
 
 /** What a first query answered from the files knows, for the load that the second query needs. */
@@ -30,6 +31,9 @@ export interface FilledLoad {
   slab: VectorSlab;
   links: Level0Links;
 }
+
+/** How long a sliced join copies before it gives the thread back (takeFilledSteps). */
+const JOIN_SLICE_MS = 15;
 
 /** Elements per read of the fill (as the scans: a couple of MB). */
 const FILL_CHUNK_BYTES = 2 * 1024 * 1024;
@@ -131,6 +135,10 @@ export class PreparedLoad {
     return new PreparedLoad(plan, space, arena, job, slotLabels);
   }
 
+  private get stopAsked(): boolean {
+    return Atomics.load(new Int32Array(this.job.state), 0) === 1;
+  }
+
   private get fillState(): number {
     return Atomics.load(new Int32Array(this.job.state), 2);
   }
@@ -152,13 +160,21 @@ export class PreparedLoad {
    * fill failed, or the files moved): the caller reads the files itself.
    */
   takeFilled(space: Space, dim: number): FilledLoad | null {
+    return runSteps(this.takeFilledSteps(space, dim));
+  }
+
+  /** takeFilled as steps (util/steps.ts): a fill still running is joined `joinSliceMs` of copying at a time. */
+  *takeFilledSteps(space: Space, dim: number, joinSliceMs = JOIN_SLICE_MS): Steps<FilledLoad | null> {
     const { checkpoint, folderDir, segmentId, header } = this.plan;
     if (this.filled || !this.arena || !this.rows || space !== this.space || dim !== header.dim || !checkpoint.filesStamp) return null;
     const unmoved = () => segmentFilesStamp(folderDir, segmentId) === checkpoint.filesStamp;
     if (!unmoved()) return null;
-    if (this.fillState === FILL_RUNNING) {
-      const message = `Loading the vectors of ${segmentId}`;
-      fillChunks(fs, this.job, true, (copied) => reportLoad(Math.min(copied * this.job.perChunk, header.curElementCount), header.curElementCount, message));
+    const message = `Loading the vectors of ${segmentId}`;
+    const onChunk = (copied: number) => reportLoad(Math.min(copied * this.job.perChunk, header.curElementCount), header.curElementCount, message);
+    while (this.fillState === FILL_RUNNING && !this.stopAsked) {
+      const started = performance.now();
+      fillChunks(fs, this.job, true, onChunk, () => performance.now() - started >= joinSliceMs);
+      if (this.fillState === FILL_RUNNING) yield;
     }
     // The helper may still be writing a chunk this thread copied again: the load owns the memory
     // (a WAL tail may rewrite a slot) only once the helper is out.

@@ -141,6 +141,11 @@ export class UnloadedVectors {
     return records.sampleRecordIds(SPOT_CHECKS).every((id) => idToLabel.has(id));
   }
 
+  /** Whether the segment's files still carry the stamp they were checked under (opened ahead of the query). */
+  filesUnchanged(): boolean {
+    return this.checkpoint.filesStamp === segmentFilesStamp(path.dirname(this.segmentDir), path.basename(this.segmentDir));
+  }
+
   /** What the vector load after this query can take from its checks (prepared-load.ts). */
   loadPlan(): LoadPlan {
     return { folderDir: path.dirname(this.segmentDir), segmentId: path.basename(this.segmentDir), header: this.graph.header, checkpoint: this.checkpoint, elementOf: this.elementOf };

@@ -2,10 +2,11 @@ import path from 'node:path';
 import type { HnswHeader, Problem, Space } from '../../../shared/models.js';
 import { InspectorError } from '../../../shared/errors.js';
 import type { WalRecord } from '../wal/decode-row.js';
-import { readCheckpointSettled, type CheckpointResult, type DecodedPickle } from '../hnsw/checkpoint.js';
+import { readCheckpointSettledSteps, segmentFilesStamp, type CheckpointResult, type DecodedPickle } from '../hnsw/checkpoint.js';
+import { runSteps, runStepsSliced, type SliceOptions, type Steps } from '../util/steps.js';
 import { compareHits, norm32, normalizeForStorage, normalizeQuery } from '../hnsw/vector-math.js';
 import { PrefaultGroup, worthPrefaulting } from '../util/prefault.js';
-import type { PreparedLoad } from './prepared-load.js';
+import type { FilledLoad, PreparedLoad } from './prepared-load.js';
 import { VectorSlab } from '../hnsw/vector-slab.js';
 import { CheckpointGraph } from '../hnsw/graph-search.js';
 import { readGraphLinks } from '../hnsw/graph-links.js';
@@ -16,6 +17,9 @@ import { reportLoad } from '../util/load-progress.js';
 import type { SearchHit } from '../hnsw/vector-index.js';
 import { WARM_UP_RESULTS, warmUpWalk } from './walk-warm-up.js';
 import { OVERLAP_ROWS, checkCheckpointAgainstWal, checkSeqAhead } from './checkpoint-wal-check.js';
+
+/** How often a sliced load reads files that moved under it before it takes them as they are. */
+const SLICED_LOAD_ATTEMPTS = 3;
 
 /** Chroma brute-forces a degraded index: more than this share of its elements deleted… */
 const DEGRADED_DELETED_SHARE = 0.2;
@@ -89,19 +93,56 @@ export class VectorState {
     // (prepared-load.ts). Not kept by the state: what it holds beyond what the load takes is let go.
     // A background load that is not taken (or a load that fails or is cancelled) stops its helper.
     try {
-      return VectorState.loadWith(source, opts, prepared);
+      return runSteps(VectorState.loadSteps(source, opts, prepared, null))!;
     } finally {
       prepared?.release();
     }
   }
 
-  private static loadWith(source: VectorSource, opts: { forQuery?: boolean }, prepared: PreparedLoad | null): VectorState {
+  /**
+   * load, for a caller whose thread serves others meanwhile (serve, an embedded client): the files
+   * are read in slices that give the thread back (util/steps.ts); the WAL's part, which must see
+   * the database as the files left it, runs in one piece at the end, inside `inSnapshot`. Files
+   * that moved under the read (a writer persisted meanwhile) are read again; on the last attempt
+   * they are taken as the one-piece load would take them.
+   */
+  static async loadSliced(
+    source: VectorSource,
+    opts: { forQuery?: boolean },
+    prepared: PreparedLoad | null,
+    slice: SliceOptions,
+    inSnapshot: <T>(fn: () => T) => T,
+  ): Promise<VectorState> {
+    try {
+      for (let attempt = 1; ; attempt++) {
+        const last = attempt === SLICED_LOAD_ATTEMPTS;
+        // A pickle handed over is used once: a read that is thrown away may already have edited it.
+        const from = attempt === 1 ? source : { ...source, pickle: null };
+        const state = await runStepsSliced(VectorState.loadSteps(from, opts, attempt === 1 ? prepared : null, { inSnapshot, acceptMoved: last }), slice);
+        if (state) return state;
+      }
+    } finally {
+      prepared?.release();
+    }
+  }
+
+  /**
+   * The load as steps. `sliced`: the files may have changed between the steps; the state is built
+   * only if they carry the stamp they were read under (null otherwise, unless `acceptMoved`).
+   */
+  private static *loadSteps(
+    source: VectorSource,
+    opts: { forQuery?: boolean },
+    prepared: PreparedLoad | null,
+    sliced: { inSnapshot: <T>(fn: () => T) => T; acceptMoved: boolean } | null,
+  ): Steps<VectorState | null> {
     const dim = source.dimension;
     // Most of a large load is the page faults of its fresh vectors and rows: a helper thread
     // takes them from the far end while this one fills from the front (prefault.ts).
     const prefault = new PrefaultGroup();
     // A first query from the files may have had the load done in the background (prepared-load.ts).
-    const filled = source.vectorSegmentId && dim !== null ? (prepared?.takeFilled(source.space, dim) ?? null) : null;
+    let filled: FilledLoad | null = null;
+    if (source.vectorSegmentId && dim !== null && prepared) filled = sliced ? yield* prepared.takeFilledSteps(source.space, dim) : prepared.takeFilled(source.space, dim);
     const links = opts.forQuery ? new Level0LinkCollector((length) => prefault.rows(length, prepared?.takeRows(length))) : undefined;
     let slab = new VectorSlab(source.space, dim ?? 1);
     let checkpoint: CheckpointResult | null = null;
@@ -112,7 +153,7 @@ export class VectorState {
     } else if (source.vectorSegmentId && dim !== null) {
       // Settled: a checkpoint Chroma is persisting right now is read again, not taken as damaged.
       try {
-        checkpoint = readCheckpointSettled(source.folderDir, source.vectorSegmentId, {
+        checkpoint = yield* readCheckpointSettledSteps(source.folderDir, source.vectorSegmentId, {
           space: source.space,
           pickle: source.pickle,
           sink: {
@@ -128,8 +169,25 @@ export class VectorState {
       } finally {
         prefault.stop();
       }
+    }
+    if (sliced && checkpoint && source.vectorSegmentId && !sliced.acceptMoved && checkpoint.filesStamp !== segmentFilesStamp(source.folderDir, source.vectorSegmentId)) return null;
+    const finish = () => VectorState.fromCheckpoint(source, slab, checkpoint, filled !== null, links);
+    return sliced ? sliced.inSnapshot(finish) : finish();
+  }
+
+  /** The load's second part: the read vectors checked against the WAL, and its tail replayed. */
+  private static fromCheckpoint(
+    source: VectorSource,
+    read: VectorSlab,
+    checkpoint: CheckpointResult | null,
+    filled: boolean,
+    links: Level0LinkCollector | undefined,
+  ): VectorState {
+    const dim = source.dimension;
+    let slab = read;
+    if (checkpoint && !filled) {
       // An unusable checkpoint is ignored entirely, as Chroma does; phantoms are never visible.
-      if (!checkpoint.usable || checkpoint.header?.dim !== dim) slab = new VectorSlab(source.space, dim);
+      if (!checkpoint.usable || checkpoint.header?.dim !== dim) slab = new VectorSlab(source.space, dim ?? 1);
       else for (const label of checkpoint.phantomLabels) slab.delete(label);
     }
     const usable = checkpoint?.usable === true && checkpoint.header?.dim === dim;
@@ -240,6 +298,15 @@ export class VectorState {
 
   /** Searches run to get the walk optimised when the graph was loaded (walk-warm-up.ts). */
   warmUpSearches = 0;
+
+  /**
+   * Reads the checkpoint's graph now rather than in the first search (a caller that loaded ahead
+   * of a query, in its own turn of the event loop: the read and its warm-up take a while at a
+   * million elements).
+   */
+  prepareGraph(): void {
+    this.checkpointGraph();
+  }
 
   /**
    * The checkpoint's own graph, read on the first query (get and count never need it). Null when

@@ -57,10 +57,11 @@ type FsApi = typeof import('node:fs');
  * (the same bytes to the same places, so a chunk copied twice, even at once, is the same). Whoever
  * marks the last chunk sets FILL_DONE; a failed read or row sets FILL_FAILED, and a stop (state[0])
  * or a failure ends every thread at its next chunk. `onChunk` gets the chunks copied so far, and
- * what it throws (a cancelled load) goes on to the caller. Self-contained: it is sent to the
- * worker as text.
+ * what it throws (a cancelled load) goes on to the caller. `pauseNow`, asked after each chunk this
+ * thread copies, ends this call early when it says so (a caller that gives its thread back and
+ * calls again; the fill is left as it is). Self-contained: it is sent to the worker as text.
  */
-export function fillChunks(fs: FsApi, job: FillJob, all: boolean, onChunk?: (chunksCopied: number, chunks: number) => void): void {
+export function fillChunks(fs: FsApi, job: FillJob, all: boolean, onChunk?: (chunksCopied: number, chunks: number) => void, pauseNow?: () => boolean): void {
   const state = new Int32Array(job.state);
   const chunkDone = new Uint8Array(job.chunkDone);
   const { count, size, dim, maxM0, perChunk } = job;
@@ -143,8 +144,9 @@ export function fillChunks(fs: FsApi, job: FillJob, all: boolean, onChunk?: (chu
       return true;
     };
     let going = true;
-    for (let i = Atomics.add(state, 3, 1); going && i < chunks && !ended(); i = Atomics.add(state, 3, 1)) going = copied(i);
-    for (let i = 0; going && all && i < chunks && !ended(); i++) if (Atomics.load(chunkDone, i) === 0) going = copied(i);
+    const next = (i: number): boolean => copied(i) && !(pauseNow && pauseNow());
+    for (let i = Atomics.add(state, 3, 1); going && i < chunks && !ended(); i = Atomics.add(state, 3, 1)) going = next(i);
+    for (let i = 0; going && all && i < chunks && !ended(); i++) if (Atomics.load(chunkDone, i) === 0) going = next(i);
   } catch {
     // Opening the files failed.
     Atomics.compareExchange(state, 2, 0, 2);

@@ -76,10 +76,21 @@ function plainSearch(spec: QuerySpec, opts: SearchOptions): boolean {
   return !spec.ids && !spec.where && !spec.whereDocument && !opts.exact && opts.efSearch === undefined;
 }
 
+/** Whether runQuery would search this query's collection: it does not refuse it, or answer it empty, first. */
+export function querySearches(reader: CollectionReader, spec: QuerySpec): boolean {
+  const dim = reader.dimension;
+  if (dim === null || spec.nResults === 0 || !spec.embeddings.every((q) => q.length === dim)) return false;
+  try {
+    checkFiltersIndexed(reader.catalog.schemaJson, spec.where, spec.whereDocument);
+  } catch {
+    return false;
+  }
+  return true;
+}
+
 /** Whether runQuery would offer this query to the files (firstQueryFromFiles): a plain search it does not refuse or answer empty first. */
 export function searchesFromFiles(reader: CollectionReader, spec: QuerySpec, opts: SearchOptions): boolean {
-  const dim = reader.dimension;
-  return plainSearch(spec, opts) && dim !== null && spec.nResults > 0 && spec.embeddings.every((q) => q.length === dim);
+  return plainSearch(spec, opts) && querySearches(reader, spec);
 }
 
 /**
