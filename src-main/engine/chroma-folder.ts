@@ -68,7 +68,7 @@ export class ChromaFolder {
   }
 
   private buildReaders() {
-    this.dropPreparedLoads();
+    for (const reader of this.readers.values()) reader.retire();
     this.readers.clear();
     for (const c of this.catalogState.collections) this.readers.set(c.id, new CollectionReader(this.ctx, c));
   }
@@ -126,13 +126,9 @@ export class ChromaFolder {
   }
 
   close(): void {
-    this.dropPreparedLoads();
+    // Background loads stop mapping memory for loads that will not happen now (prepared-load.ts), and work ahead stops.
+    for (const reader of this.readers.values()) reader.retire();
     if (this.ctx.db.open) this.ctx.db.close();
-  }
-
-  /** Stops the background mapping of memory for vector loads that will not happen now (prepared-load.ts). */
-  private dropPreparedLoads(): void {
-    for (const reader of this.readers.values()) reader.dropPreparedLoad();
   }
 
   /**
@@ -208,7 +204,8 @@ export class ChromaFolder {
    * What a query's answer needs that can be done ahead of it in slices of the thread, for a
    * caller whose thread serves others meanwhile (the embedded client, serve): for a collection's
    * first plain search, the checks of its checkpoint's files (a second at a million vectors);
-   * for any other search (or a first one the files cannot answer), the vector load and the graph.
+   * for any other search (or a first one the files cannot answer), the vector load and the graph;
+   * for a filter, the metadata columns and the labels table it would build.
    * The query itself follows; nothing else is needed for a correct answer.
    */
   async prepareQuery(ref: CollectionRef | string, args: unknown, opts: QueryOptions = {}, slice: SliceOptions = {}): Promise<void> {
@@ -221,6 +218,7 @@ export class ChromaFolder {
       if (this.guard(() => inSnapshot(() => reader.openFirstQueryFiles()))) return;
     }
     await reader.loadVectorsAhead({ forQuery: true }, slice, inSnapshot);
+    await reader.prepareFilterAhead(spec, true, slice, inSnapshot);
   }
 
   /**

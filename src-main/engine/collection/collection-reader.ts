@@ -12,13 +12,19 @@ import { MetadataOverlay } from './metadata-overlay.js';
 import { VectorState, type VectorSource } from './vector-state.js';
 import { PreparedLoad, type LoadPlan } from './prepared-load.js';
 import { UnloadedVectors, type CheckedFiles } from './unloaded-vectors.js';
-import { runStepsSliced, type SliceOptions } from '../util/steps.js';
+import { runStepsSliced, type SliceOptions, type Steps } from '../util/steps.js';
+import type { DocumentNode, WhereNode } from '../filter/where-ast.js';
+import { combineFilters } from '../filter/combine.js';
+import { columnUses, executeBitset } from '../filter/execute-bitset.js';
 import { withLoadProgress } from '../util/load-progress.js';
 import { CheckpointPreview } from './vector-preview.js';
 import { sampleSegmentIds, segmentRecordCount, tableIdBounds } from './segment-records.js';
 import { vectorProblems } from './vector-coverage.js';
 import { typedMetadataToPlain } from './plain-metadata.js';
 import { SqlColumnSource } from '../filter/sql-column-source.js';
+
+/** Rows per step when the labels table is built ahead (labelsTableSteps). */
+const LABEL_ROWS_PER_STEP = 10_000;
 
 /** How long a background vector load waits for the query that takes it (prepared-load.ts). */
 export const PREPARED_IDLE_MS = 10 * 60_000;
@@ -248,9 +254,10 @@ export class CollectionReader {
   }
 
   private async loadAhead(opts: { forQuery?: boolean }, slice: SliceOptions, inSnapshot: <T>(fn: () => T) => T): Promise<void> {
+    if (this.retired) return;
     const releases = this.releases;
     const state = await VectorState.loadSliced(this.loadSource(), opts, this.takePrepared(), slice, inSnapshot);
-    if (this.vectorCache || releases !== this.releases) return;
+    if (this.vectorCache || releases !== this.releases || this.retired) return;
     this.adopt(state);
     if (!opts.forQuery) return;
     await new Promise<void>((resolve) => setImmediate(resolve));
@@ -382,7 +389,7 @@ export class CollectionReader {
    * table once, which every later filter then reuses.
    */
   labelsOf(internalIds: readonly number[]): LabelByInternalId {
-    if (this.labelByInternal || ++this.labelLookups > 2 || internalIds.length * 2 > this.count()) return this.labelsByInternalId();
+    if (this.labelByInternal || ++this.labelLookups > 2 || this.largeMatch(internalIds.length)) return this.labelsByInternalId();
     const seg = this.catalog.metadataSegment;
     const labels = new Map<number, number>();
     // `+segment_id`: seek each id by primary key, not walk the segment's index looking for them.
@@ -393,6 +400,11 @@ export class CollectionReader {
     return { get: (iid) => labels.get(iid) };
   }
 
+  /** A match of over half the collection: labelsOf builds the whole table for it. */
+  private largeMatch(matches: number): boolean {
+    return matches * 2 > this.count();
+  }
+
   /**
    * embeddings.id → HNSW label for the records in the tables, so filtered queries map SQL matches
    * to labels without reading user ids. Built once per loaded vector state: a typed table by
@@ -400,28 +412,94 @@ export class CollectionReader {
    */
   labelsByInternalId(): LabelByInternalId {
     if (!this.labelByInternal) {
-      const vectors = this.vectors();
+      const table = this.labelsTable();
       const seg = this.catalog.metadataSegment;
-      const maxId = (this.ctx.db.prepare('SELECT max(id) FROM embeddings').pluck().get() as number | null) ?? 0;
-      const dense = maxId <= Math.max(16 * Math.max(vectors.idToLabel.size, 1), 1 << 20);
-      const table = dense ? new Int32Array(maxId + 1).fill(-1) : null;
-      // Sparse ids, and labels beyond the table's int32 (only a damaged pickle has those).
-      const others = new Map<number, number>();
-      if (seg) {
-        const stmt = this.ctx.db.prepare('SELECT id, embedding_id FROM embeddings WHERE segment_id = ?').raw(true);
-        this.eachLabel(stmt.iterate(seg.id), (iid, label) => {
-          if (table && iid >= 0 && iid < table.length && label <= 0x7fffffff) table[iid] = label;
-          else others.set(iid, label);
-        });
-      }
-      this.labelByInternal = {
+      if (seg) this.eachLabel(this.ctx.db.prepare('SELECT id, embedding_id FROM embeddings WHERE segment_id = ?').raw(true).iterate(seg.id), table.take);
+      this.labelByInternal = table.finish();
+    }
+    return this.labelByInternal;
+  }
+
+  /**
+   * labelsByInternalId as steps (util/steps.ts): the segment's rows `rowsPerStep` at a time
+   * in id order, each page in `inSnapshot`. Stops, keeping nothing, once `current` says the data
+   * changed.
+   */
+  *labelsTableSteps(inSnapshot: <T>(fn: () => T) => T, current: () => boolean, rowsPerStep = LABEL_ROWS_PER_STEP): Steps<void> {
+    const seg = this.catalog.metadataSegment;
+    if (this.labelByInternal || !seg) return;
+    // `+segment_id`: pages in rowid order, not the segment's (segment_id, embedding_id) index sorted again for each.
+    const { table, page } = inSnapshot(() => ({
+      table: this.labelsTable(),
+      page: this.ctx.db.prepare('SELECT id, embedding_id FROM embeddings WHERE +segment_id = ? AND id > ? ORDER BY id LIMIT ?').raw(true),
+    }));
+    for (let after = Number.MIN_SAFE_INTEGER; ; ) {
+      yield;
+      if (!current()) return;
+      const rows = inSnapshot(() => page.all(seg.id, after, rowsPerStep) as [number, string][]);
+      inSnapshot(() => this.eachLabel(rows, table.take));
+      if (rows.length < rowsPerStep) break;
+      after = rows[rows.length - 1]![0];
+    }
+    if (current() && !this.labelByInternal) this.labelByInternal = table.finish();
+  }
+
+  /** The table labelsByInternalId fills: dense by internal id, or a Map for sparse ids. */
+  private labelsTable() {
+    const vectors = this.vectors();
+    const maxId = (this.ctx.db.prepare('SELECT max(id) FROM embeddings').pluck().get() as number | null) ?? 0;
+    const dense = maxId <= Math.max(16 * Math.max(vectors.idToLabel.size, 1), 1 << 20);
+    const table = dense ? new Int32Array(maxId + 1).fill(-1) : null;
+    // Sparse ids, and labels beyond the table's int32 (only a damaged pickle has those).
+    const others = new Map<number, number>();
+    return {
+      take: (iid: number, label: number) => {
+        if (table && iid >= 0 && iid < table.length && label <= 0x7fffffff) table[iid] = label;
+        else others.set(iid, label);
+      },
+      finish: (): LabelByInternalId => ({
         get: (iid) => {
           const l = table && iid >= 0 && iid < table.length ? table[iid]! : -1;
           return l >= 0 ? l : others.get(iid);
         },
-      };
+      }),
+    };
+  }
+
+  /** Set once the folder rebuilt its readers (its data changed): work ahead for this one stops. */
+  private retired = false;
+
+  /** Called by the folder on a reader it replaced: its background load stops, and any work ahead. */
+  retire(): void {
+    this.retired = true;
+    this.dropPreparedLoad();
+  }
+
+  /**
+   * Builds ahead, in slices of the thread, the caches a filtered call is about to build in one
+   * piece (seconds at a million records): the metadata columns its leaves will read
+   * (SqlColumnSource.columnWouldBuild), and for a query on loaded vectors the table of labels by
+   * internal id, once labelsOf would build it (its third filter, or a match of over half the
+   * records: the filter is evaluated here to tell, and the matches SQLite found are kept for the
+   * query). The call itself follows.
+   */
+  async prepareFilterAhead(
+    spec: { where: WhereNode | null; whereDocument: DocumentNode | null },
+    forQuery: boolean,
+    slice: SliceOptions = {},
+    inSnapshot: <T>(fn: () => T) => T = (fn) => fn(),
+  ): Promise<void> {
+    const filter = combineFilters(spec.where, spec.whereDocument);
+    const current = () => !this.retired;
+    if (!filter || !current()) return;
+    const source = inSnapshot(() => this.columnSource());
+    if (!source) return;
+    for (const [key, times] of columnUses(filter)) {
+      if (current() && source.columnWouldBuild(key, times)) await runStepsSliced(source.columnSteps(key, inSnapshot, current), slice);
     }
-    return this.labelByInternal;
+    if (!forQuery || !current() || !this.vectorCache || this.labelByInternal) return;
+    const buildsTable = this.labelLookups + 1 > 2 || inSnapshot(() => this.largeMatch(source.uncounted(() => executeBitset(filter, source).count())));
+    if (buildsTable && current()) await runStepsSliced(this.labelsTableSteps(inSnapshot, current), slice);
   }
 
   /** (embeddings.id, embedding_id) rows to (internal id, HNSW label), for the records that have a label. */

@@ -102,6 +102,13 @@ function inLeaf(col: ScalarColumn, values: readonly TypedScalar[], out: IdBitset
   return true;
 }
 
+/** The keys whose column executeBitset asks for (scalarColumn), with how many leaves ask. */
+export function columnUses(node: WhereNode, into = new Map<string, number>()): Map<string, number> {
+  if (node.kind === 'and' || node.kind === 'or') for (const c of node.children) columnUses(c, into);
+  else if (node.kind === 'compare' || node.kind === 'in') into.set(node.key, (into.get(node.key) ?? 0) + 1);
+  return into;
+}
+
 /**
  * The ids a filter selects, computed over cached metadata columns and combined as bit sets. The
  * same semantics as compile-sql.ts (a test runs both over random data): `$ne`, `$nin` and

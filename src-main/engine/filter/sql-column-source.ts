@@ -5,10 +5,16 @@ import { segmentIdRange } from '../collection/segment-records.js';
 import { grownInto } from '../util/grow-typed.js';
 import { KIND_BOOL, KIND_FLOAT, KIND_INT, KIND_STRING, type ColumnSource, type ScalarColumn } from './execute-bitset.js';
 import type { WhereNode } from './where-ast.js';
+import type { Steps } from '../util/steps.js';
 
 /** SQL leaves kept with their matches (a bit per record: 625 KB each at five million). */
 const MAX_CACHED_LEAVES = 8;
 const MAX_CACHED_COLUMNS = 16;
+/** Rows of a column read per step by columnSteps (~20 ms at a million records). */
+const COLUMN_ROWS_PER_STEP = 10_000;
+
+/** A row of embedding_metadata as a column reads it: id, string, int, float, bool. */
+type ColumnRow = [number, string | null, number | null, number | null, number | null];
 
 /**
  * Metadata columns of one metadata segment, read from SQLite once per key and kept (a few MB per
@@ -61,7 +67,26 @@ export class SqlColumnSource implements ColumnSource {
     return this.universeCache;
   }
 
+  /** Set while a caller looks ahead (uncounted): scalarColumn neither counts a use nor builds. */
+  private lookingAhead = false;
+
+  /**
+   * Runs `fn` (a filter's evaluation ahead of the call that will use it) without counting uses
+   * of keys or building columns: a key without a column goes through SQL, whose matches the call
+   * then finds cached (sqlLeaf).
+   */
+  uncounted<T>(fn: () => T): T {
+    const outer = this.lookingAhead;
+    this.lookingAhead = true;
+    try {
+      return fn();
+    } finally {
+      this.lookingAhead = outer;
+    }
+  }
+
   scalarColumn(key: string): ScalarColumn | null {
+    if (this.lookingAhead) return this.columns.get(key) ?? null;
     const col = this.columns.get(key);
     if (col) {
       this.columns.delete(key);
@@ -76,9 +101,49 @@ export class SqlColumnSource implements ColumnSource {
 
   /** The key's column over the segment's records, built now if it is not cached (the embedding map's colours). */
   column(key: string): ScalarColumn {
-    let col = this.columns.get(key);
+    const col = this.columns.get(key);
     if (col) return col;
     const u = this.universe();
+    const reader = this.columnReader(key, u);
+    for (const row of this.db.prepare(`${reader.select} AND id BETWEEN ? AND ?`).raw(true).safeIntegers(false).iterate(key, u.base, u.base + u.span - 1)) {
+      reader.take(row as ColumnRow);
+    }
+    return this.keep(key, reader.finish());
+  }
+
+  /** Whether a filter that uses `key` `times` over would build its column now (scalarColumn). */
+  columnWouldBuild(key: string, times = 1): boolean {
+    return !this.columns.has(key) && (this.uses.get(key) ?? 0) + times > this.sqlUsesBeforeColumn;
+  }
+
+  /**
+   * column() as steps (util/steps.ts), for a caller that gives its thread back between them: the
+   * segment's rows `rowsPerStep` at a time, each page in `inSnapshot` (a fresh read
+   * transaction). `current` says whether the data is still the one this source was made for
+   * (its folder rebuilds its readers when it changes): once it is not, the steps stop, and
+   * nothing is kept.
+   */
+  *columnSteps(key: string, inSnapshot: <T>(fn: () => T) => T, current: () => boolean, rowsPerStep = COLUMN_ROWS_PER_STEP): Steps<void> {
+    if (this.columns.has(key)) return;
+    const { reader, page, first, last } = inSnapshot(() => {
+      const u = this.universe();
+      const reader = this.columnReader(key, u);
+      const page = this.db.prepare(`${reader.select} AND id > ? AND id <= ? ORDER BY id LIMIT ?`).raw(true).safeIntegers(false);
+      return { reader, page, first: u.base, last: u.base + u.span - 1 };
+    });
+    for (let after = first - 1; ; ) {
+      yield;
+      if (!current()) return;
+      const rows = inSnapshot(() => page.all(key, after, last, rowsPerStep) as ColumnRow[]);
+      for (const row of rows) reader.take(row);
+      if (rows.length < rowsPerStep) break;
+      after = rows[rows.length - 1]![0];
+    }
+    if (current() && !this.columns.has(key)) this.keep(key, reader.finish());
+  }
+
+  /** What reads a key's column: its SELECT (to be bounded by id), and the rows it is given. */
+  private columnReader(key: string, u: IdBitset) {
     const b = this.ctx.hasBoolColumn ? 'bool_value' : 'NULL';
     // Read as plain numbers, one row at a time: a million rows as arrays of BigInts held at once
     // cost seconds and hundreds of MB. Ints beyond 2^53 are found by the (key, int_value) index.
@@ -92,40 +157,41 @@ export class SqlColumnSource implements ColumnSource {
     let nums = new Float64Array(cap);
     const strs: (string | undefined)[] = [];
     let n = 0;
-    const rows = this.db
-      .prepare(`SELECT id, string_value, int_value, float_value, ${b} FROM embedding_metadata WHERE key = ? AND id BETWEEN ? AND ?`)
-      .raw(true)
-      .safeIntegers(false)
-      .iterate(key, u.base, u.base + u.span - 1) as Iterable<[number, string | null, number | null, number | null, number | null]>;
-    for (const [id, sv, iv, fv, bv] of rows) {
-      if (n === cap) {
-        cap *= 2;
-        ids = grownInto(ids, new Float64Array(cap));
-        kinds = grownInto(kinds, new Uint8Array(cap));
-        nums = grownInto(nums, new Float64Array(cap));
-      }
-      ids[n] = id;
-      // Chroma's read order: string, int, float, bool; the first non-NULL column is the value.
-      if (sv !== null) {
-        kinds[n] = KIND_STRING;
-        strs[n] = sv;
-      } else if (iv !== null) {
-        kinds[n] = KIND_INT;
-        nums[n] = iv;
-      } else if (fv !== null) {
-        kinds[n] = KIND_FLOAT;
-        nums[n] = fv;
-      } else if (bv !== null) {
-        kinds[n] = KIND_BOOL;
-        nums[n] = bv !== 0 ? 1 : 0;
-      } else {
-        kinds[n] = 255;
-      }
-      n++;
-    }
-    // No `strs.length = n`: it would give a column without strings a backing store of n slots
-    // (38 MB at 5M records); a slot never written reads as undefined all the same.
-    col = { ids: ids.subarray(0, n), kinds: kinds.subarray(0, n), nums: nums.subarray(0, n), strs, exactInts: inexact === undefined };
+    return {
+      select: `SELECT id, string_value, int_value, float_value, ${b} FROM embedding_metadata WHERE key = ?`,
+      take: ([id, sv, iv, fv, bv]: ColumnRow) => {
+        if (n === cap) {
+          cap *= 2;
+          ids = grownInto(ids, new Float64Array(cap));
+          kinds = grownInto(kinds, new Uint8Array(cap));
+          nums = grownInto(nums, new Float64Array(cap));
+        }
+        ids[n] = id;
+        // Chroma's read order: string, int, float, bool; the first non-NULL column is the value.
+        if (sv !== null) {
+          kinds[n] = KIND_STRING;
+          strs[n] = sv;
+        } else if (iv !== null) {
+          kinds[n] = KIND_INT;
+          nums[n] = iv;
+        } else if (fv !== null) {
+          kinds[n] = KIND_FLOAT;
+          nums[n] = fv;
+        } else if (bv !== null) {
+          kinds[n] = KIND_BOOL;
+          nums[n] = bv !== 0 ? 1 : 0;
+        } else {
+          kinds[n] = 255;
+        }
+        n++;
+      },
+      // No `strs.length = n`: it would give a column without strings a backing store of n slots
+      // (38 MB at 5M records); a slot never written reads as undefined all the same.
+      finish: (): ScalarColumn => ({ ids: ids.subarray(0, n), kinds: kinds.subarray(0, n), nums: nums.subarray(0, n), strs, exactInts: inexact === undefined }),
+    };
+  }
+
+  private keep(key: string, col: ScalarColumn): ScalarColumn {
     this.columns.set(key, col);
     if (this.columns.size > MAX_CACHED_COLUMNS) this.columns.delete(this.columns.keys().next().value!);
     return col;

@@ -1,0 +1,156 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
+import { CollectionReader } from '../../src-main/engine/collection/collection-reader.js';
+import { SqlColumnSource } from '../../src-main/engine/filter/sql-column-source.js';
+import { runSteps } from '../../src-main/engine/util/steps.js';
+import { compareCase, splitCollection, type RecordedCase } from '../helpers/compare.js';
+import { referenceFixture } from '../helpers/paths.js';
+
+/**
+ * A filtered query builds caches the first times a key or the labels are asked for: a key's
+ * metadata column (its second use) and the table of labels by internal id (the third filter),
+ * seconds each at a million records. serve and the embedded client build them ahead of the query
+ * in slices of their thread (CollectionReader.prepareFilterAhead). Built in pages, each must equal
+ * the one-piece build; asked ahead, the query must build nothing itself and still give the answer
+ * real Chroma recorded.
+ */
+
+afterEach(() => vi.restoreAllMocks());
+
+const inSnapshotOf = (folder: ChromaFolder) => <T>(fn: () => T): T => folder.snapshot(fn);
+
+/** Every metadata key of a collection's segment. */
+function keysOf(folder: ChromaFolder, reader: CollectionReader): string[] {
+  const seg = reader.catalog.metadataSegment!.id;
+  return folder.db
+    .prepare('SELECT DISTINCT m.key FROM embedding_metadata m JOIN embeddings e ON e.id = m.id WHERE e.segment_id = ?')
+    .pluck()
+    .all(seg) as string[];
+}
+
+const plainColumn = (c: ReturnType<SqlColumnSource['column']>) => ({
+  ids: Array.from(c.ids),
+  kinds: Array.from(c.kinds),
+  nums: Array.from(c.nums),
+  strs: Array.from({ length: c.ids.length }, (_, i) => c.strs[i] ?? null),
+  exactInts: c.exactInts,
+});
+
+for (const fixture of ['chroma-1.3.4-seed7', 'workload-1.3.4-seed7']) {
+  describe(`filter caches built ahead: ${fixture}`, () => {
+    const dir = join(referenceFixture(fixture), 'data');
+    const { cases } = JSON.parse(readFileSync(join(referenceFixture(fixture), 'cases.json'), 'utf8')) as { cases: RecordedCase[] };
+    const filtered = cases.filter((c) => c.op === 'query' && c.error === undefined && ((c.args as { where?: unknown }).where || (c.args as { whereDocument?: unknown }).whereDocument));
+
+    it('pages every key’s column and the labels table to what the one-piece builds give, whatever the page size', () => {
+      const whole = ChromaFolder.open(dir);
+      const paged = ChromaFolder.open(dir);
+      let compared = 0;
+      try {
+        for (const c of whole.catalog.collections) {
+          const a = whole.collection(c.id);
+          const b = paged.collection(c.id);
+          const sa = a.columnSource();
+          const sb = b.columnSource();
+          if (!sa || !sb) continue;
+          for (const key of keysOf(whole, a)) {
+            for (const rows of [1, 7, 10_000]) {
+              const fresh = new SqlColumnSource(paged.db, paged.collection(c.id).ctx.filterContext, c.metadataSegment!.id);
+              runSteps(fresh.columnSteps(key, inSnapshotOf(paged), () => true, rows));
+              expect(plainColumn(fresh.column(key)), `${c.name}.${key} in pages of ${rows}`).toEqual(plainColumn(sa.column(key)));
+              compared++;
+            }
+          }
+          if (a.dimension === null || !a.catalog.vectorSegment) continue;
+          const maxId = whole.db.prepare('SELECT max(id) FROM embeddings').pluck().get() as number;
+          const want = a.labelsByInternalId();
+          for (const rows of [1, 13, 10_000]) {
+            const reader = ChromaFolder.open(dir);
+            try {
+              const r = reader.collection(c.id);
+              runSteps(r.labelsTableSteps(inSnapshotOf(reader), () => true, rows));
+              const got = r.labelsByInternalId();
+              for (let iid = 0; iid <= maxId + 1; iid++) expect(got.get(iid), `${c.name}: internal id ${iid}, pages of ${rows}`).toBe(want.get(iid));
+            } finally {
+              reader.close();
+            }
+          }
+        }
+      } finally {
+        whole.close();
+        paged.close();
+      }
+      expect(compared).toBeGreaterThan(10);
+    });
+
+    it('answers every recorded filtered query, asked three times, as Chroma recorded, building no cache in the query itself', async () => {
+      // A column built inside the query: column() called when it was not cached yet.
+      const builtInQuery: string[] = [];
+      const column = SqlColumnSource.prototype.column;
+      vi.spyOn(SqlColumnSource.prototype, 'column').mockImplementation(function (this: SqlColumnSource, key: string) {
+        if (!(this as unknown as { columns: Map<string, unknown> }).columns.has(key)) builtInQuery.push(key);
+        return column.call(this, key);
+      });
+      const tables = vi.spyOn(CollectionReader.prototype as unknown as { labelsTable: () => unknown }, 'labelsTable');
+      const columnsAhead = vi.spyOn(SqlColumnSource.prototype, 'columnSteps');
+      const mismatches: string[] = [];
+      const folder = ChromaFolder.open(dir);
+      let tablesAhead = 0;
+      try {
+        for (let round = 1; round <= 3; round++) {
+          for (const c of filtered) {
+            const ref = splitCollection(c.collection);
+            const before = tables.mock.calls.length;
+            await folder.prepareQuery(ref, c.args, {}, { sliceMs: 0 });
+            tablesAhead += tables.mock.calls.length - before;
+            const during = tables.mock.calls.length;
+            const bad = compareCase(c, folder.query(ref, c.args));
+            if (bad) mismatches.push(`${c.collection} | ${c.label} (round ${round}): ${bad}`);
+            expect(tables.mock.calls.length, `${c.label}: a labels table built in the query`).toBe(during);
+          }
+        }
+      } finally {
+        folder.close();
+      }
+      expect(mismatches).toEqual([]);
+      expect(builtInQuery).toEqual([]);
+      // The caches were needed, and built ahead.
+      expect(columnsAhead.mock.calls.length).toBeGreaterThan(0);
+      expect(tablesAhead).toBeGreaterThan(0);
+    });
+  });
+}
+
+describe('filter caches built ahead, when the data changes meanwhile', () => {
+  it('stops, keeping nothing, once the folder rebuilt its readers or closed', async () => {
+    const dir = join(referenceFixture('chroma-1.3.4-seed7'), 'data');
+    const folder = ChromaFolder.open(dir);
+    try {
+      const reader = folder.collection({ name: 'articles' });
+      const args = { queryEmbeddings: [Array.from({ length: reader.dimension! }, (_, i) => Math.cos(i))], nResults: 3, where: { category: 'news' } };
+      // The key's first use goes through SQLite; its second would build the column.
+      await folder.prepareQuery({ name: 'articles' }, args, {}, { sliceMs: 0 });
+      folder.query({ name: 'articles' }, args);
+      const source = reader.columnSource()!;
+      expect(source.columnWouldBuild('category')).toBe(true);
+      const preparing = folder.prepareQuery({ name: 'articles' }, args, {}, { sliceMs: 0 });
+      // The data changed (the embedded client refreshes after its writes): the readers are rebuilt.
+      folder.refresh();
+      await preparing;
+      expect(source.columnWouldBuild('category')).toBe(true);
+      expect(folder.collection({ name: 'articles' })).not.toBe(reader);
+
+      const next = folder.collection({ name: 'articles' });
+      await folder.prepareQuery({ name: 'articles' }, args, {}, { sliceMs: 0 });
+      folder.query({ name: 'articles' }, args);
+      const closing = folder.prepareQuery({ name: 'articles' }, args, {}, { sliceMs: 0 });
+      folder.close();
+      await closing;
+      expect(next.columnSource()!.columnWouldBuild('category')).toBe(true);
+    } finally {
+      folder.close();
+    }
+  });
+});
