@@ -16,7 +16,6 @@ import { runStepsSliced, type SliceOptions, type Steps } from '../util/steps.js'
 import type { DocumentNode, WhereNode } from '../filter/where-ast.js';
 import { combineFilters } from '../filter/combine.js';
 import { columnUses, executeBitset } from '../filter/execute-bitset.js';
-import { withLoadProgress } from '../util/load-progress.js';
 import { CheckpointPreview } from './vector-preview.js';
 import { sampleSegmentIds, segmentRecordCount, tableIdBounds } from './segment-records.js';
 import { vectorProblems } from './vector-coverage.js';
@@ -261,7 +260,7 @@ export class CollectionReader {
     this.adopt(state);
     if (!opts.forQuery) return;
     await new Promise<void>((resolve) => setImmediate(resolve));
-    if ((this.vectorCache as VectorState | null) === state) withLoadProgress(slice.report, () => inSnapshot(() => state.prepareGraph()));
+    if ((this.vectorCache as VectorState | null) === state && !this.retired) await state.prepareGraph(slice);
   }
 
   private firstQueryOffered = false;

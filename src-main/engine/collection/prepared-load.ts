@@ -181,7 +181,7 @@ export class PreparedLoad {
     if (this.fillState !== FILL_DONE || !this.stopFill() || !unmoved()) return null;
     this.filled = true;
     const norms = this.job.norms ? new Float32Array(this.job.norms) : null;
-    const slab = VectorSlab.filled(space, dim, this.arena, this.slotLabels, norms);
+    const slab = yield* VectorSlab.filledSteps(space, dim, this.arena, this.slotLabels, norms);
     const labels = new Float64Array(this.job.labels);
     const deleted = new Uint8Array(this.job.deleted);
     let maxLabel = 0;

@@ -9,7 +9,7 @@ import { PrefaultGroup, worthPrefaulting } from '../util/prefault.js';
 import type { FilledLoad, PreparedLoad } from './prepared-load.js';
 import { VectorSlab } from '../hnsw/vector-slab.js';
 import { CheckpointGraph } from '../hnsw/graph-search.js';
-import { readGraphLinks } from '../hnsw/graph-links.js';
+import { readGraphLinksSteps } from '../hnsw/graph-links.js';
 import { Level0LinkCollector } from '../hnsw/level0-links.js';
 import { forkDistance, rankedDistance, type ForkDistance } from '../hnsw/fork-distance.js';
 import { readHeaderFile } from '../hnsw/segment-files.js';
@@ -304,8 +304,8 @@ export class VectorState {
    * of a query, in its own turn of the event loop: the read and its warm-up take a while at a
    * million elements).
    */
-  prepareGraph(): void {
-    this.checkpointGraph();
+  prepareGraph(slice: SliceOptions = {}): Promise<void> {
+    return runStepsSliced(this.graphSteps(), slice).then(() => undefined);
   }
 
   /**
@@ -314,6 +314,15 @@ export class VectorState {
    * Chroma persisted in between): the query is then answered exactly and the problem reported.
    */
   private checkpointGraph(): CheckpointGraph | null {
+    return this.graph !== undefined ? this.graph : runSteps(this.graphSteps());
+  }
+
+  /**
+   * checkpointGraph as steps (util/steps.ts). A search that comes between them reads the graph
+   * itself (the same files, the same result); the links collected with the vectors are let go
+   * only once a graph is built.
+   */
+  private *graphSteps(): Steps<CheckpointGraph | null> {
     if (this.graph !== undefined) return this.graph;
     const cp = this.checkpoint;
     const header = cp?.header;
@@ -327,17 +336,17 @@ export class VectorState {
       // An element's slab vector serves the graph only if it is the checkpoint's own: live there
       // and untouched by the WAL tail. Deleted, phantom and tail-changed elements keep a copy of
       // their persisted vector, through which the graph still routes.
-      const collected = this.collectedLinks;
-      this.collectedLinks = undefined;
-      const links = readGraphLinks(
+      const links = yield* readGraphLinksSteps(
         segmentDir,
         header,
         (label, deleted) => {
           if (deleted || this.touched.has(label)) return -1;
           return this.slab.slotOf(label) ?? -1;
         },
-        collected,
+        this.collectedLinks,
       );
+      if (this.graph !== undefined) return this.graph;
+      this.collectedLinks = undefined;
       this.graph = new CheckpointGraph(
         links,
         () => this.slab.storage(),
@@ -356,8 +365,11 @@ export class VectorState {
       });
       return (this.graph = null);
     }
-    this.warmUp(this.graph);
-    return this.graph;
+    const graph = this.graph;
+    // The warm-up in a step of its own (it walks a few dozen queries).
+    yield;
+    this.warmUp(graph);
+    return graph;
   }
 
   /**

@@ -8,6 +8,7 @@ import { reportLoad } from '../util/load-progress.js';
 import { Level0LinkCollector, NOT_ALL_READ } from './level0-links.js';
 import { DATA_LEVEL0_FILE, LINK_LISTS_FILE } from './segment-files.js';
 import { HOST_IS_LITTLE_ENDIAN } from '../util/host-endianness.js';
+import { runSteps, type Steps } from '../util/steps.js';
 
 
 /**
@@ -53,13 +54,20 @@ function corrupt(file: string, problem: string): never {
 
 /** Past this share of elements needing a private vector, they are read in one sequential pass instead of one read each. */
 const PREAD_SHARE = 1 / 16;
+/** Elements per step of the loops over every element (a few ms each at a million). */
+const ELEMENTS_PER_STEP = 100_000;
 
 /**
  * Reads the graph of a checkpoint whose header (and link-list walk) was already validated.
  * `collected` holds the level-0 rows when the vector load took them in its own pass over
  * data_level0.bin; otherwise the file is walked here.
  */
-export function readGraphLinks(segmentDir: string, header: HnswHeader, slabSlotOf: SlabSlotOf, collected?: Level0LinkCollector): GraphLinks {
+export function readGraphLinks(...args: Parameters<typeof readGraphLinksSteps>): GraphLinks {
+  return runSteps(readGraphLinksSteps(...args));
+}
+
+/** readGraphLinks as steps (util/steps.ts): a pause every ELEMENTS_PER_STEP elements of its loops. */
+export function* readGraphLinksSteps(segmentDir: string, header: HnswHeader, slabSlotOf: SlabSlotOf, collected?: Level0LinkCollector): Steps<GraphLinks> {
   const dataFile = path.join(segmentDir, DATA_LEVEL0_FILE);
   let rows = collected?.result(header);
   if (!rows || 'problem' in rows) {
@@ -80,10 +88,12 @@ export function readGraphLinks(segmentDir: string, header: HnswHeader, slabSlotO
     const slot = slabSlotOf(labels[id]!, deleted[id] === 1);
     if (slot >= 0) vectorAt[id] = slot;
     else vectorAt[id] = -(copied.push(id));
+    if (id % ELEMENTS_PER_STEP === ELEMENTS_PER_STEP - 1) yield;
   }
   const extra = new Float32Array(copied.length * dim);
   if (copied.length > 0) readPrivateVectors(dataFile, header, copied, extra, copied.length > count * PREAD_SHARE);
-  const { levels, upperStart, upper } = readUpperLevels(path.join(segmentDir, LINK_LISTS_FILE), header);
+  yield;
+  const { levels, upperStart, upper } = yield* readUpperLevels(path.join(segmentDir, LINK_LISTS_FILE), header);
   // The level-0 rows may have come with the vectors; the graph's own step still ends here.
   reportLoad(count, count, 'Loading the HNSW graph');
   return {
@@ -132,7 +142,7 @@ function readPrivateVectors(dataFile: string, header: HnswHeader, ids: number[],
 }
 
 /** link_lists.bin into typed arrays: one pass to size them, one to copy (docs/format.md §6.4). */
-function readUpperLevels(file: string, header: HnswHeader) {
+function* readUpperLevels(file: string, header: HnswHeader): Steps<{ levels: Uint16Array; upperStart: Int32Array; upper: Uint32Array }> {
   const count = header.curElementCount;
   const block = linkListBlockBytes(header);
   const stride = header.maxM + 1;
@@ -151,6 +161,7 @@ function readUpperLevels(file: string, header: HnswHeader) {
     levels[i] = level;
     blocks += level;
     pos += 4 + size;
+    if (i % ELEMENTS_PER_STEP === ELEMENTS_PER_STEP - 1) yield;
   }
   const upper = new Uint32Array(blocks * stride);
   pos = 0;
@@ -169,6 +180,7 @@ function readUpperLevels(file: string, header: HnswHeader) {
         upper[at + 1 + j] = to;
       }
     }
+    if (i % ELEMENTS_PER_STEP === ELEMENTS_PER_STEP - 1) yield;
   }
   return { levels, upperStart, upper };
 }
