@@ -134,7 +134,12 @@ export class Collection {
   ): Promise<GetResult<TMeta>> {
     const { ids, where, limit, offset, whereDocument, include = ['documents', 'metadatas'] } = args;
     enforce({ include, ids, where, whereDocument }, GET_CHECKS, valueError);
-    const r = await this.#run((f) => f.reader.get(this.id, { ids, where, limit, offset, whereDocument, include }));
+    const r = await this.#run(async (f) => {
+      const args = { ids, where, limit, offset, whereDocument, include };
+      // A filter's caches are built ahead in slices: the event loop keeps turning.
+      await f.reader.prepareGet(this.id, args);
+      return f.reader.get(this.id, args);
+    });
     return new GetResult<TMeta>({
       documents: r.documents,
       embeddings: r.embeddings,

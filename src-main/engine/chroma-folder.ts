@@ -192,6 +192,25 @@ export class ChromaFolder {
   }
 
   /**
+   * The caches a get's filter (chromadb `get` arguments) would build in one piece, built ahead in
+   * slices (CollectionReader.prepareFilterAhead), for a caller whose thread serves others (serve's
+   * get and records grid, the embedded client's get). Arguments the get would refuse are left to
+   * it to report.
+   */
+  async prepareGet(ref: CollectionRef | string, args: unknown, slice: SliceOptions = {}): Promise<void> {
+    let spec: ReturnType<typeof validateGetArgs>;
+    try {
+      spec = validateGetArgs(args);
+    } catch {
+      return;
+    }
+    // A get by ids reads no filter caches.
+    if (spec.ids) return;
+    const reader = this.guard(() => this.collection(ref));
+    await reader.prepareFilterAhead(spec, false, slice, (fn) => this.snapshot(fn));
+  }
+
+  /**
    * Chroma's query, answered as Chroma answers it (through its HNSW graph). `{ exact: true }`
    * answers by brute force over every visible vector instead: the true nearest neighbours.
    */

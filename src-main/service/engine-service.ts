@@ -190,11 +190,17 @@ export class EngineService {
         return out;
       },
       collectionInfo: ({ handle, collectionId }) => this.folder(handle).collectionInfo(collectionId),
-      records: ({ handle, collectionId, where, whereDocument, ids, sort, offset, limit }, ctx) =>
-        loading(ctx, () => readRecordsWindow(this.folder(handle), { collectionId, where, whereDocument, ids, sort, offset, limit, withEmbeddingPreview: true })),
+      records: async ({ handle, collectionId, where, whereDocument, ids, sort, offset, limit }, ctx) => {
+        // A filter's caches are built ahead in slices: this engine's other calls go on meanwhile (a sorted page reads none).
+        if (!ids && !sort) await this.folder(handle).prepareGet(collectionId, { ...(where !== undefined ? { where } : {}), ...(whereDocument !== undefined ? { whereDocument } : {}) }, { signal: ctx.signal, report: (step) => ctx.progress(step) });
+        return loading(ctx, () => readRecordsWindow(this.folder(handle), { collectionId, where, whereDocument, ids, sort, offset, limit, withEmbeddingPreview: true }));
+      },
       recordDetail: ({ handle, collectionId, id }, ctx) => loading(ctx, () => this.recordDetail(handle, collectionId, id)),
       metadataKeys: ({ handle, collectionId }) => readMetadataKeys(this.folder(handle), collectionId),
-      get: ({ handle, collectionId, args }, ctx) => loading(ctx, () => this.folder(handle).get(collectionId, args)),
+      get: async ({ handle, collectionId, args }, ctx) => {
+        await this.folder(handle).prepareGet(collectionId, args, { signal: ctx.signal, report: (step) => ctx.progress(step) });
+        return loading(ctx, () => this.folder(handle).get(collectionId, args));
+      },
       // The UI answers from the sound vectors of a damaged collection and shows the warnings.
       query: async ({ handle, collectionId, args, exact, embed }, ctx) => {
         const vectors = await this.text.queryArgs(this.folder(handle).collection(collectionId).catalog, args, embed, ctx);

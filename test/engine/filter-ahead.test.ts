@@ -123,6 +123,42 @@ for (const fixture of ['chroma-1.3.4-seed7', 'workload-1.3.4-seed7']) {
   });
 }
 
+describe('filter caches built ahead of a get', () => {
+  it('answers every recorded filtered get, asked three times, as Chroma recorded, building no column in the get itself', async () => {
+    const builtInGet: string[] = [];
+    const column = SqlColumnSource.prototype.column;
+    vi.spyOn(SqlColumnSource.prototype, 'column').mockImplementation(function (this: SqlColumnSource, key: string) {
+      if (!(this as unknown as { columns: Map<string, unknown> }).columns.has(key)) builtInGet.push(key);
+      return column.call(this, key);
+    });
+    const ahead = vi.spyOn(SqlColumnSource.prototype, 'columnSteps');
+    const mismatches: string[] = [];
+    let asked = 0;
+    for (const fixture of ['chroma-1.3.4-seed7', 'workload-1.3.4-seed7']) {
+      const { cases } = JSON.parse(readFileSync(join(referenceFixture(fixture), 'cases.json'), 'utf8')) as { cases: RecordedCase[] };
+      const gets = cases.filter((c) => c.op === 'get' && c.error === undefined && !(c.args as { ids?: unknown }).ids && ((c.args as { where?: unknown }).where || (c.args as { whereDocument?: unknown }).whereDocument));
+      const folder = ChromaFolder.open(join(referenceFixture(fixture), 'data'));
+      try {
+        for (let round = 1; round <= 3; round++) {
+          for (const c of gets) {
+            const ref = splitCollection(c.collection);
+            await folder.prepareGet(ref, c.args, { sliceMs: 0 });
+            const bad = compareCase(c, folder.get(ref, c.args));
+            if (bad) mismatches.push(`${fixture} ${c.collection} | ${c.label} (round ${round}): ${bad}`);
+            asked++;
+          }
+        }
+      } finally {
+        folder.close();
+      }
+    }
+    expect(asked).toBeGreaterThan(20);
+    expect(mismatches).toEqual([]);
+    expect(builtInGet).toEqual([]);
+    expect(ahead.mock.calls.length).toBeGreaterThan(0);
+  });
+});
+
 describe('filter caches built ahead, when the data changes meanwhile', () => {
   it('stops, keeping nothing, once the folder rebuilt its readers or closed', async () => {
     const dir = join(referenceFixture('chroma-1.3.4-seed7'), 'data');
