@@ -70,6 +70,11 @@ for (const fixture of ['chroma-1.3.4-seed7', 'workload-1.3.4-seed7']) {
             const reader = ChromaFolder.open(dir);
             try {
               const r = reader.collection(c.id);
+              // The lookups of a filter's matches, every third internal id (some of other collections), in steps of `rows`.
+              const some = Array.from({ length: Math.ceil((maxId + 2) / 3) }, (_, i) => i * 3);
+              type Lookup = (ids: number[], inSnapshot: <T>(fn: () => T) => T, current: () => boolean, perStep: number) => Generator<unknown, { get(iid: number): number | undefined } | null>;
+              const looked = runSteps((r as unknown as { lookupLabelsSteps: Lookup }).lookupLabelsSteps(some, inSnapshotOf(reader), () => true, rows) as never) as { get(iid: number): number | undefined };
+              for (const iid of some) expect(looked.get(iid), `${c.name}: internal id ${iid} looked up in steps of ${rows}`).toBe(want.get(iid));
               runSteps(r.labelsTableSteps(inSnapshotOf(reader), () => true, rows));
               const got = r.labelsByInternalId();
               for (let iid = 0; iid <= maxId + 1; iid++) expect(got.get(iid), `${c.name}: internal id ${iid}, pages of ${rows}`).toBe(want.get(iid));
@@ -95,6 +100,9 @@ for (const fixture of ['chroma-1.3.4-seed7', 'workload-1.3.4-seed7']) {
       });
       const tables = vi.spyOn(CollectionReader.prototype as unknown as { labelsTable: () => unknown }, 'labelsTable');
       const columnsAhead = vi.spyOn(SqlColumnSource.prototype, 'columnSteps');
+      // Label lookups of a filter's matches (labelsOf), ahead or in the query.
+      const lookups = vi.spyOn(CollectionReader.prototype as unknown as { lookupLabelsSteps: () => unknown }, 'lookupLabelsSteps');
+      let lookedUpAhead = 0;
       const mismatches: string[] = [];
       const folder = ChromaFolder.open(dir);
       let tablesAhead = 0;
@@ -103,12 +111,16 @@ for (const fixture of ['chroma-1.3.4-seed7', 'workload-1.3.4-seed7']) {
           for (const c of filtered) {
             const ref = splitCollection(c.collection);
             const before = tables.mock.calls.length;
+            const lookedBefore = lookups.mock.calls.length;
             await folder.prepareQuery(ref, c.args, {}, { sliceMs: 0 });
             tablesAhead += tables.mock.calls.length - before;
+            lookedUpAhead += lookups.mock.calls.length - lookedBefore;
             const during = tables.mock.calls.length;
+            const lookedDuring = lookups.mock.calls.length;
             const bad = compareCase(c, folder.query(ref, c.args));
             if (bad) mismatches.push(`${c.collection} | ${c.label} (round ${round}): ${bad}`);
             expect(tables.mock.calls.length, `${c.label}: a labels table built in the query`).toBe(during);
+            expect(lookups.mock.calls.length, `${c.label}: labels looked up in the query`).toBe(lookedDuring);
           }
         }
       } finally {
@@ -119,6 +131,7 @@ for (const fixture of ['chroma-1.3.4-seed7', 'workload-1.3.4-seed7']) {
       // The caches were needed, and built ahead.
       expect(columnsAhead.mock.calls.length).toBeGreaterThan(0);
       expect(tablesAhead).toBeGreaterThan(0);
+      expect(lookedUpAhead).toBeGreaterThan(0);
     });
   });
 }

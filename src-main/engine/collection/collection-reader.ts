@@ -12,7 +12,7 @@ import { MetadataOverlay } from './metadata-overlay.js';
 import { VectorState, type VectorSource } from './vector-state.js';
 import { PreparedLoad, type LoadPlan } from './prepared-load.js';
 import { UnloadedVectors, type CheckedFiles } from './unloaded-vectors.js';
-import { runStepsSliced, type SliceOptions, type Steps } from '../util/steps.js';
+import { runSteps, runStepsSliced, type SliceOptions, type Steps } from '../util/steps.js';
 import type { DocumentNode, WhereNode } from '../filter/where-ast.js';
 import { combineFilters } from '../filter/combine.js';
 import { columnUses, executeBitset } from '../filter/execute-bitset.js';
@@ -21,6 +21,10 @@ import { sampleSegmentIds, segmentRecordCount, tableIdBounds } from './segment-r
 import { vectorProblems } from './vector-coverage.js';
 import { typedMetadataToPlain } from './plain-metadata.js';
 import { SqlColumnSource } from '../filter/sql-column-source.js';
+
+/** Ids per lookup when labelsOf maps a filter's matches to labels in one piece, and per step ahead of a query. */
+const LOOKUP_IDS_PER_QUERY = 20_000;
+const LOOKUP_IDS_PER_STEP = 4_000;
 
 /** Rows per step when the labels table is built ahead (labelsTableSteps). */
 const LABEL_ROWS_PER_STEP = 10_000;
@@ -389,14 +393,33 @@ export class CollectionReader {
    */
   labelsOf(internalIds: readonly number[]): LabelByInternalId {
     if (this.labelByInternal || ++this.labelLookups > 2 || this.largeMatch(internalIds.length)) return this.labelsByInternalId();
+    const ahead = this.lookedUpAhead;
+    this.lookedUpAhead = null;
+    if (ahead && sameIds(ahead.ids, internalIds)) return { get: (iid) => ahead.labels.get(iid) };
+    return runSteps(this.lookupLabelsSteps(internalIds, (fn) => fn(), () => true, LOOKUP_IDS_PER_QUERY))!;
+  }
+
+  /** The labels prepareFilterAhead looked up for the matches of the query to come, until it takes them. */
+  private lookedUpAhead: { ids: readonly number[]; labels: Map<number, number> } | null = null;
+
+  /** labelsOf's lookups as steps (util/steps.ts): `perStep` ids at a time. Null once `current` says the data changed. */
+  private *lookupLabelsSteps(
+    internalIds: readonly number[],
+    inSnapshot: <T>(fn: () => T) => T,
+    current: () => boolean,
+    perStep: number,
+  ): Steps<{ get(iid: number): number | undefined; labels: Map<number, number> } | null> {
     const seg = this.catalog.metadataSegment;
     const labels = new Map<number, number>();
     // `+segment_id`: seek each id by primary key, not walk the segment's index looking for them.
     const lookup = this.ctx.db.prepare('SELECT id, embedding_id FROM embeddings WHERE id IN (SELECT value FROM json_each(?)) AND +segment_id = ?').raw(true);
-    for (let i = 0; seg && i < internalIds.length; i += 20000) {
-      this.eachLabel(lookup.iterate(JSON.stringify(internalIds.slice(i, i + 20000)), seg.id), (iid, label) => labels.set(iid, label));
+    for (let i = 0; seg && i < internalIds.length; i += perStep) {
+      if (i > 0) yield;
+      if (!current()) return null;
+      const ids = JSON.stringify(internalIds.slice(i, i + perStep));
+      inSnapshot(() => this.eachLabel(lookup.iterate(ids, seg.id), (iid, label) => labels.set(iid, label)));
     }
-    return { get: (iid) => labels.get(iid) };
+    return { get: (iid) => labels.get(iid), labels };
   }
 
   /** A match of over half the collection: labelsOf builds the whole table for it. */
@@ -480,7 +503,8 @@ export class CollectionReader {
    * (SqlColumnSource.columnWouldBuild), and for a query on loaded vectors the table of labels by
    * internal id, once labelsOf would build it (its third filter, or a match of over half the
    * records: the filter is evaluated here to tell, and the matches SQLite found are kept for the
-   * query). The call itself follows.
+   * query), or else the labels of its matches, looked up for the query to take. The call itself
+   * follows.
    */
   async prepareFilterAhead(
     spec: { where: WhereNode | null; whereDocument: DocumentNode | null },
@@ -497,8 +521,13 @@ export class CollectionReader {
       if (current() && source.columnWouldBuild(key, times)) await runStepsSliced(source.columnSteps(key, inSnapshot, current), slice);
     }
     if (!forQuery || !current() || !this.vectorCache || this.labelByInternal) return;
-    const buildsTable = this.labelLookups + 1 > 2 || inSnapshot(() => this.largeMatch(source.uncounted(() => executeBitset(filter, source).count())));
-    if (buildsTable && current()) await runStepsSliced(this.labelsTableSteps(inSnapshot, current), slice);
+    if (this.labelLookups + 1 > 2) return runStepsSliced(this.labelsTableSteps(inSnapshot, current), slice);
+    const ids = inSnapshot(() => [...source.uncounted(() => executeBitset(filter, source)).ids()]);
+    if (inSnapshot(() => this.largeMatch(ids.length))) return runStepsSliced(this.labelsTableSteps(inSnapshot, current), slice);
+    // A smaller match: labelsOf looks up its labels one by one, done here in slices for the query to take.
+    this.lookedUpAhead = null;
+    const looked = await runStepsSliced(this.lookupLabelsSteps(ids, inSnapshot, current, LOOKUP_IDS_PER_STEP), slice);
+    if (looked && current()) this.lookedUpAhead = { ids, labels: looked.labels };
   }
 
   /** (embeddings.id, embedding_id) rows to (internal id, HNSW label), for the records that have a label. */
@@ -557,6 +586,7 @@ export class CollectionReader {
     this.releases++;
     this.vectorCache = null;
     this.openedAhead = null;
+    this.lookedUpAhead = null;
     this.dropPreparedLoad();
     this.firstQueryOffered = false;
     this.checkedFiles = undefined;
@@ -645,4 +675,11 @@ export class CollectionReader {
 /** embeddings.id → HNSW label (undefined: the record has no vector). */
 export interface LabelByInternalId {
   get(internalId: number): number | undefined;
+}
+
+/** Whether two lists of internal ids are the same, in the same order. */
+function sameIds(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
