@@ -234,7 +234,8 @@ export class ChromaFolder {
     const inSnapshot = <T>(fn: () => T): T => this.snapshot(fn);
     if (searchesFromFiles(reader, spec, opts) && reader.firstQueryPending) {
       await reader.checkFirstQueryFiles(slice, inSnapshot);
-      if (this.guard(() => inSnapshot(() => reader.openFirstQueryFiles()))) return;
+      // Replaced meanwhile (the data changed) or closed: the query will find a new reader, or report the close.
+      if (reader.isRetired || this.guard(() => inSnapshot(() => reader.openFirstQueryFiles()))) return;
     }
     await reader.loadVectorsAhead({ forQuery: true }, slice, inSnapshot);
     await reader.prepareFilterAhead(spec, true, slice, inSnapshot);

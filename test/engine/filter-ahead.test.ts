@@ -173,33 +173,43 @@ describe('filter caches built ahead of a get', () => {
 });
 
 describe('filter caches built ahead, when the data changes meanwhile', () => {
-  it('stops, keeping nothing, once the folder rebuilt its readers or closed', async () => {
+  it('stop, keeping nothing, once the folder rebuilt its readers or closed', async () => {
     const dir = join(referenceFixture('chroma-1.3.4-seed7'), 'data');
-    const folder = ChromaFolder.open(dir);
-    try {
-      const reader = folder.collection({ name: 'articles' });
-      const args = { queryEmbeddings: [Array.from({ length: reader.dimension! }, (_, i) => Math.cos(i))], nResults: 3, where: { category: 'news' } };
-      // The key's first use goes through SQLite; its second would build the column.
-      await folder.prepareQuery({ name: 'articles' }, args, {}, { sliceMs: 0 });
-      folder.query({ name: 'articles' }, args);
-      const source = reader.columnSource()!;
-      expect(source.columnWouldBuild('category')).toBe(true);
-      const preparing = folder.prepareQuery({ name: 'articles' }, args, {}, { sliceMs: 0 });
-      // The data changed (the embedded client refreshes after its writes): the readers are rebuilt.
-      folder.refresh();
-      await preparing;
-      expect(source.columnWouldBuild('category')).toBe(true);
-      expect(folder.collection({ name: 'articles' })).not.toBe(reader);
-
-      const next = folder.collection({ name: 'articles' });
-      await folder.prepareQuery({ name: 'articles' }, args, {}, { sliceMs: 0 });
-      folder.query({ name: 'articles' }, args);
-      const closing = folder.prepareQuery({ name: 'articles' }, args, {}, { sliceMs: 0 });
-      folder.close();
-      await closing;
-      expect(next.columnSource()!.columnWouldBuild('category')).toBe(true);
-    } finally {
-      folder.close();
+    // Pages of two rows: the build pauses many times, and the change lands in the middle of it.
+    const columnSteps = SqlColumnSource.prototype.columnSteps;
+    const pages = vi.spyOn(SqlColumnSource.prototype, 'columnSteps').mockImplementation(function (this: SqlColumnSource, key, inSnapshot, current) {
+      return columnSteps.call(this, key, inSnapshot, current, 2);
+    });
+    const turns = async (n: number) => {
+      for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+    };
+    for (const end of ['refresh', 'close'] as const) {
+      const folder = ChromaFolder.open(dir);
+      try {
+        const reader = folder.collection({ name: 'articles' });
+        const args = { queryEmbeddings: [Array.from({ length: reader.dimension! }, (_, i) => Math.cos(i))], nResults: 3, where: { category: 'news' } };
+        // The key's first use goes through SQLite; its second would build the column.
+        await folder.prepareQuery({ name: 'articles' }, args, {}, { sliceMs: 0 });
+        folder.query({ name: 'articles' }, args);
+        const source = reader.columnSource()!;
+        expect(source.columnWouldBuild('category')).toBe(true);
+        const building = pages.mock.calls.length;
+        const preparing = folder.prepareQuery({ name: 'articles' }, args, {}, { sliceMs: 0 });
+        await turns(4);
+        // The column's build is under way (and far from done, two rows a page).
+        expect(pages.mock.calls.length).toBe(building + 1);
+        if (end === 'refresh') folder.refresh();
+        else folder.close();
+        await preparing;
+        expect(source.columnWouldBuild('category')).toBe(true);
+        if (end === 'refresh') {
+          expect(folder.collection({ name: 'articles' })).not.toBe(reader);
+          // The new reader starts from nothing: the key's first use again.
+          expect(folder.collection({ name: 'articles' }).columnSource()!.columnWouldBuild('category')).toBe(false);
+        }
+      } finally {
+        folder.close();
+      }
     }
   });
 });

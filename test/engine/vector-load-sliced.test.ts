@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync, readlinkSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
@@ -11,6 +11,7 @@ import { referenceFixture } from '../helpers/paths.js';
 import { fixtureSegment } from '../helpers/fixture-segment.js';
 import { mutants } from '../helpers/segment-mutants.js';
 import { spyOnSteps } from '../helpers/spy-steps.js';
+import { openFilesIn, turnCounter } from '../helpers/event-loop.js';
 
 /**
  * serve and the embedded client load a collection's vectors ahead of a query that needs them
@@ -32,16 +33,6 @@ afterEach(() => {
 /** The private steps of the load, for spyOnSteps (one call per attempt). */
 const loadStepsOf = () => spyOnSteps(VectorState as unknown as { loadSteps: () => Generator }, 'loadSteps');
 
-/** Counts turns of the event loop until stopped: the thread was given back that often. */
-function countTurns() {
-  let turns = 0;
-  let next = setImmediate(function tick() {
-    turns++;
-    next = setImmediate(tick);
-  });
-  return { turns: () => turns, stop: () => clearImmediate(next) };
-}
-
 const ahead = (folder: ChromaFolder, reader: CollectionReader, signal?: AbortSignal) =>
   reader.loadVectorsAhead({ forQuery: true }, { sliceMs: 0, signal }, (fn) => folder.snapshot(fn));
 
@@ -57,7 +48,7 @@ for (const fixture of ['chroma-1.3.4-seed7', 'chroma-1.0.1-seed7']) {
         const onePiece = vi.spyOn(VectorState, 'load');
         const sliced = vi.spyOn(VectorState, 'loadSliced');
         const joined = spyOnSteps(PreparedLoad.prototype, 'takeFilledSteps');
-        const turns = countTurns();
+        const turns = turnCounter();
         const mismatches: string[] = [];
         let loadedAhead = 0;
         try {
@@ -138,20 +129,6 @@ async function bothWays(dir: string, collection: string) {
     whole.close();
     slicedFolder.close();
   }
-}
-
-/** Descriptors this process holds open on files of `segDir`. */
-function openIn(segDir: string): string[] {
-  const out: string[] = [];
-  for (const fd of readdirSync('/proc/self/fd')) {
-    try {
-      const target = readlinkSync(`/proc/self/fd/${fd}`);
-      if (target.startsWith(segDir)) out.push(target);
-    } catch {
-      // closed meanwhile
-    }
-  }
-  return out;
 }
 
 describe('a sliced vector load', () => {
@@ -244,9 +221,9 @@ describe('a sliced vector load', () => {
       controller.abort();
       await expect(loading).rejects.toMatchObject({ code: 'CANCELLED' });
       expect(reader.vectorsLoaded).toBe(false);
-      expect(openIn(segDir)).toEqual([]);
+      expect(openFilesIn(segDir)).toEqual([]);
 
-      const turns = countTurns();
+      const turns = turnCounter();
       await ahead(folder, reader);
       turns.stop();
       expect(reader.vectorsLoaded).toBe(true);
@@ -273,6 +250,82 @@ describe('a sliced vector load', () => {
       expect(reader.vectorsLoaded).toBe(false);
       attempts.restore();
       expect(askRecorded(folder)).toEqual([]);
+    } finally {
+      folder.close();
+    }
+  });
+
+  it('stops quietly, keeping nothing, once the folder replaced the reader or closed', async () => {
+    const turns = async (n: number) => {
+      for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+    };
+    for (const end of ['refresh', 'close'] as const) {
+      const { folder, reader, segDir } = onACopy();
+      const attempts = loadStepsOf();
+      try {
+        const loading = ahead(folder, reader);
+        await turns(1);
+        if (end === 'refresh') folder.refresh();
+        else folder.close();
+        await loading;
+        // Started, and stopped before its end: nothing kept, no file left open.
+        expect(attempts.started()).toBe(1);
+        expect(attempts.calls).toEqual([]);
+        expect(reader.vectorsLoaded).toBe(false);
+        expect(openFilesIn(segDir)).toEqual([]);
+        if (end === 'refresh') expect(askRecorded(folder)).toEqual([]);
+      } finally {
+        attempts.restore();
+        folder.close();
+      }
+    }
+  });
+
+  it('resolves, for the query to report the close, when the folder closes during a first query’s checks', async () => {
+    const { folder, reader } = onACopy();
+    const args = { queryEmbeddings: [Array.from({ length: reader.dimension! }, (_, i) => Math.sin(i))], nResults: 3 };
+    const preparing = folder.prepareQuery({ name: 'articles' }, args, {}, { sliceMs: 0 });
+    await new Promise((r) => setImmediate(r));
+    folder.close();
+    await expect(preparing).resolves.toBeUndefined();
+  });
+
+  it('leaves no background load behind when a first query from the files is answered while a load ahead runs', async () => {
+    process.env[PREFAULT_ENV] = 'always';
+    const { folder, reader } = onACopy();
+    try {
+      const plain = { queryEmbeddings: [Array.from({ length: reader.dimension! }, (_, i) => Math.sin(i))], nResults: 3 };
+      const filtered = { ...plain, where: { category: 'news' } };
+      const first = (async () => {
+        await folder.prepareQuery({ name: 'articles' }, plain, {}, { sliceMs: 0 });
+        return folder.query({ name: 'articles' }, plain);
+      })();
+      await new Promise((r) => setImmediate(r));
+      const second = (async () => {
+        await folder.prepareQuery({ name: 'articles' }, filtered, {}, { sliceMs: 0 });
+        return folder.query({ name: 'articles' }, filtered);
+      })();
+      await Promise.all([first, second]);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(reader.vectorsLoaded).toBe(true);
+      const held = reader as unknown as { prepared: unknown; pending: unknown };
+      expect([held.prepared, held.pending]).toEqual([null, null]);
+    } finally {
+      folder.close();
+    }
+  });
+
+  it('does not take a graph whose files moved between the load and its read: the query is answered exactly, and says so', async () => {
+    const { folder, reader, moveAFile } = onACopy();
+    try {
+      const read = VectorState.prototype.prepareGraph;
+      vi.spyOn(VectorState.prototype, 'prepareGraph').mockImplementation(function (this: VectorState, slice) {
+        moveAFile();
+        return read.call(this, slice);
+      });
+      await ahead(folder, reader);
+      const problems = reader.vectors().problems.map((p) => p.code);
+      expect(problems).toContain('hnsw.graph-unavailable');
     } finally {
       folder.close();
     }

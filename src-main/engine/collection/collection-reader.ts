@@ -182,7 +182,7 @@ export class CollectionReader {
    * the helper instead of checking the files again).
    */
   prepareVectorLoad(plan: LoadPlan): void {
-    if (this.vectorCache || this.prepared || this.pending) return;
+    if (this.vectorCache || this.prepared || this.pending || this.loadingAhead) return;
     const immediate = setImmediate(() => {
       this.pending = null;
       if (this.vectorCache || this.prepared) return;
@@ -226,6 +226,8 @@ export class CollectionReader {
 
   private adopt(state: VectorState): void {
     this.vectorCache = state;
+    // A background load started while this one ran (a first query answered from the files meanwhile) has nothing left to do.
+    this.dropPreparedLoad();
     // The first query's checks of the files are of no use now (and hold the pickle's maps).
     this.checkedFiles = undefined;
     this.openedAhead = null;
@@ -244,17 +246,36 @@ export class CollectionReader {
    * what the load found. A cancelled one (`slice.signal`) throws CANCELLED to its caller.
    */
   async loadVectorsAhead(opts: { forQuery?: boolean }, slice: SliceOptions = {}, inSnapshot: <T>(fn: () => T) => T = (fn) => fn()): Promise<void> {
-    if (this.vectorCache) return;
+    // Loaded without the graph (a get of embeddings, a cancelled read of it): the graph is read ahead.
+    if (this.vectorCache) return opts.forQuery ? this.ahead(slice, (s) => this.vectorCache!.prepareGraph(s)) : undefined;
     // The second of two at once waits for the first one's load (and loads in one piece, in its
     // query, if that one was cancelled or failed).
     if (this.loadingAhead) return this.loadingAhead.catch(() => undefined);
-    this.loadingAhead = this.loadAhead(opts, slice, inSnapshot).finally(() => (this.loadingAhead = null));
+    this.loadingAhead = this.ahead(slice, (s) => this.loadAhead(opts, s, inSnapshot)).finally(() => (this.loadingAhead = null));
     try {
       await this.loadingAhead;
     } catch (err) {
-      if (err instanceof InspectorError && err.code === 'CANCELLED') throw err;
+      if (isCancelled(err)) throw err;
     }
   }
+
+  /**
+   * Runs work ahead in slices that also stop once this reader is retired (its data changed or its
+   * folder closed): that stop is quiet; the caller's own cancel still throws CANCELLED.
+   */
+  private async ahead<T>(slice: SliceOptions, work: (slice: SliceOptions) => Promise<T>): Promise<T | undefined> {
+    if (this.retired) return undefined;
+    const signal = slice.signal ? AbortSignal.any([slice.signal, this.retiring.signal]) : this.retiring.signal;
+    try {
+      return await work({ ...slice, signal });
+    } catch (err) {
+      if (isCancelled(err) && this.retired && !slice.signal?.aborted) return undefined;
+      throw err;
+    }
+  }
+
+  /** Aborted when the reader is retired: work ahead for it stops at its next slice. */
+  private readonly retiring = new AbortController();
 
   private async loadAhead(opts: { forQuery?: boolean }, slice: SliceOptions, inSnapshot: <T>(fn: () => T) => T): Promise<void> {
     if (this.retired) return;
@@ -330,7 +351,9 @@ export class CollectionReader {
     // Two first queries at once (serve): the second waits for the first one's checks (and checks
     // in one piece, in its query, if they were cancelled or failed).
     if (this.checking) return this.checking.catch(() => undefined);
-    this.checking = this.checkFilesAhead(slice, inSnapshot).finally(() => (this.checking = null));
+    this.checking = this.ahead(slice, (sliced) => this.checkFilesAhead(sliced, inSnapshot))
+      .then(() => undefined)
+      .finally(() => (this.checking = null));
     await this.checking;
   }
 
@@ -450,15 +473,22 @@ export class CollectionReader {
   *labelsTableSteps(inSnapshot: <T>(fn: () => T) => T, current: () => boolean, rowsPerStep = LABEL_ROWS_PER_STEP): Steps<void> {
     const seg = this.catalog.metadataSegment;
     if (this.labelByInternal || !seg) return;
-    // `+segment_id`: pages in rowid order, not the segment's (segment_id, embedding_id) index sorted again for each.
-    const { table, page } = inSnapshot(() => ({
-      table: this.labelsTable(),
-      page: this.ctx.db.prepare('SELECT id, embedding_id FROM embeddings WHERE +segment_id = ? AND id > ? ORDER BY id LIMIT ?').raw(true),
-    }));
-    for (let after = Number.MIN_SAFE_INTEGER; ; ) {
+    // `+segment_id`: pages in rowid order within the segment's id range (other collections' rows
+    // may lie before, after and between), not the segment's (segment_id, embedding_id) index
+    // sorted again for each page.
+    const { table, page, first, last } = inSnapshot(() => {
+      const universe = this.columnSource()?.universe();
+      return {
+        table: this.labelsTable(),
+        page: this.ctx.db.prepare('SELECT id, embedding_id FROM embeddings WHERE +segment_id = ? AND id > ? AND id <= ? ORDER BY id LIMIT ?').raw(true),
+        first: universe ? universe.base : Number.MIN_SAFE_INTEGER,
+        last: universe ? universe.base + universe.span - 1 : Number.MAX_SAFE_INTEGER,
+      };
+    });
+    for (let after = first - 1; ; ) {
       yield;
       if (!current()) return;
-      const rows = inSnapshot(() => page.all(seg.id, after, rowsPerStep) as [number, string][]);
+      const rows = inSnapshot(() => page.all(seg.id, after, last, rowsPerStep) as [number, string][]);
       inSnapshot(() => this.eachLabel(rows, table.take));
       if (rows.length < rowsPerStep) break;
       after = rows[rows.length - 1]![0];
@@ -494,7 +524,13 @@ export class CollectionReader {
   /** Called by the folder on a reader it replaced: its background load stops, and any work ahead. */
   retire(): void {
     this.retired = true;
+    this.retiring.abort();
     this.dropPreparedLoad();
+  }
+
+  /** Whether the folder replaced this reader (its data changed) or closed. */
+  get isRetired(): boolean {
+    return this.retired;
   }
 
   /**
@@ -513,21 +549,26 @@ export class CollectionReader {
     inSnapshot: <T>(fn: () => T) => T = (fn) => fn(),
   ): Promise<void> {
     const filter = combineFilters(spec.where, spec.whereDocument);
-    const current = () => !this.retired;
-    if (!filter || !current()) return;
-    const source = inSnapshot(() => this.columnSource());
-    if (!source) return;
-    for (const [key, times] of columnUses(filter)) {
-      if (current() && source.columnWouldBuild(key, times)) await runStepsSliced(source.columnSteps(key, inSnapshot, current), slice);
-    }
-    if (!forQuery || !current() || !this.vectorCache || this.labelByInternal) return;
-    if (this.labelLookups + 1 > 2) return runStepsSliced(this.labelsTableSteps(inSnapshot, current), slice);
-    const ids = inSnapshot(() => [...source.uncounted(() => executeBitset(filter, source)).ids()]);
-    if (inSnapshot(() => this.largeMatch(ids.length))) return runStepsSliced(this.labelsTableSteps(inSnapshot, current), slice);
-    // A smaller match: labelsOf looks up its labels one by one, done here in slices for the query to take.
-    this.lookedUpAhead = null;
-    const looked = await runStepsSliced(this.lookupLabelsSteps(ids, inSnapshot, current, LOOKUP_IDS_PER_STEP), slice);
-    if (looked && current()) this.lookedUpAhead = { ids, labels: looked.labels };
+    if (!filter) return;
+    await this.ahead(slice, async (sliced) => {
+      const current = () => !this.retired;
+      const source = inSnapshot(() => this.columnSource());
+      if (!source) return;
+      for (const [key, times] of columnUses(filter)) {
+        if (current() && source.columnWouldBuild(key, times)) await runStepsSliced(source.columnSteps(key, inSnapshot, current), sliced);
+      }
+      const vectors = this.vectorCache;
+      if (!forQuery || !current() || !vectors || this.labelByInternal) return;
+      // The labels are the loaded vectors' own: a release meanwhile ends the work, keeping nothing.
+      const still = () => current() && this.vectorCache === vectors;
+      if (this.labelLookups + 1 > 2) return runStepsSliced(this.labelsTableSteps(inSnapshot, still), sliced);
+      const ids = inSnapshot(() => [...source.uncounted(() => executeBitset(filter, source)).ids()]);
+      if (inSnapshot(() => this.largeMatch(ids.length))) return runStepsSliced(this.labelsTableSteps(inSnapshot, still), sliced);
+      // A smaller match: labelsOf looks up its labels one by one, done here in slices for the query to take.
+      this.lookedUpAhead = null;
+      const looked = await runStepsSliced(this.lookupLabelsSteps(ids, inSnapshot, still, LOOKUP_IDS_PER_STEP), sliced);
+      if (looked && still()) this.lookedUpAhead = { ids, labels: looked.labels };
+    });
   }
 
   /** (embeddings.id, embedding_id) rows to (internal id, HNSW label), for the records that have a label. */
@@ -682,4 +723,9 @@ function sameIds(a: readonly number[], b: readonly number[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** Whether an error is the CANCELLED a stopped slice throws (util/steps.ts). */
+function isCancelled(err: unknown): boolean {
+  return err instanceof InspectorError && err.code === 'CANCELLED';
 }

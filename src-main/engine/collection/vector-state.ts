@@ -346,6 +346,10 @@ export class VectorState {
         this.collectedLinks,
       );
       if (this.graph !== undefined) return this.graph;
+      // Read in steps, the files may have been persisted again meanwhile: the graph would not be the loaded vectors'.
+      if (cp.filesStamp && cp.filesStamp !== segmentFilesStamp(this.source.folderDir, this.source.vectorSegmentId)) {
+        throw new InspectorError('CORRUPT_HNSW', `${this.source.vectorSegmentId}: the HNSW checkpoint changed after it was loaded`);
+      }
       this.collectedLinks = undefined;
       this.graph = new CheckpointGraph(
         links,

@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Space } from '../../../shared/models.js';
@@ -7,6 +7,7 @@ import { Level0Prescan, PRESCAN_ENV } from '../../../src-main/engine/hnsw/level0
 import { spyOnSteps } from '../../helpers/spy-steps.js';
 import { fixtureSegment } from '../../helpers/fixture-segment.js';
 import { mutants } from '../../helpers/segment-mutants.js';
+import { openFilesIn } from '../../helpers/event-loop.js';
 
 /**
  * A writer's persist and an embedded client's first query read the checkpoint in slices of their
@@ -84,20 +85,6 @@ async function bothWays(dir: string, seg: string, space: Space, labelsOnly: bool
   }
 }
 
-/** Descriptors this process holds open on files of `segDir`. */
-function openIn(segDir: string): string[] {
-  const out: string[] = [];
-  for (const fd of readdirSync('/proc/self/fd')) {
-    try {
-      const target = readlinkSync(`/proc/self/fd/${fd}`);
-      if (target.startsWith(segDir)) out.push(target);
-    } catch {
-      // closed meanwhile
-    }
-  }
-  return out;
-}
-
 describe('a checkpoint read in slices finds what the one-piece read finds', () => {
   for (const target of TARGETS) {
     for (const labelsOnly of [false, true]) {
@@ -148,7 +135,7 @@ describe('a checkpoint read in slices finds what the one-piece read finds', () =
       let seenOpen: string[] = [];
       const sink: CheckpointOptions['sink'] = {
         vector: () => {
-          if (seenOpen.length === 0) seenOpen = openIn(segDir);
+          if (seenOpen.length === 0) seenOpen = openFilesIn(segDir);
         },
       };
       try {
@@ -157,7 +144,7 @@ describe('a checkpoint read in slices finds what the one-piece read finds', () =
         clearInterval(stopper);
       }
       expect(seenOpen.some((f) => f.endsWith('data_level0.bin'))).toBe(true);
-      expect(openIn(segDir)).toEqual([]);
+      expect(openFilesIn(segDir)).toEqual([]);
     } finally {
       clearImmediate(counting);
     }

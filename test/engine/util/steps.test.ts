@@ -8,6 +8,7 @@ import { bundleEntry } from '../../helpers/bundle-entry.js';
 import { referenceFixture, repoRoot } from '../../helpers/paths.js';
 import { reportLoad, type LoadStep } from '../../../src-main/engine/util/load-progress.js';
 import { runSteps, runStepsSliced, type Steps } from '../../../src-main/engine/util/steps.js';
+import { turnCounter } from '../../helpers/event-loop.js';
 
 /** 2,000 steps that each report progress and add to a sum; `closed` notes its `finally`. */
 function* counting(state: { closed: boolean }): Steps<number> {
@@ -22,16 +23,6 @@ function* counting(state: { closed: boolean }): Steps<number> {
   } finally {
     state.closed = true;
   }
-}
-
-/** Counts turns of the event loop that other work gets. */
-function turnCounter() {
-  let turns = 0;
-  let timer = setImmediate(function tick() {
-    turns++;
-    timer = setImmediate(tick);
-  });
-  return { turns: () => turns, stop: () => clearImmediate(timer) };
 }
 
 describe('steps', () => {
