@@ -8,6 +8,7 @@
 // notes every gap over 40 ms, with the step it fell in.
 import { join } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
+import { watchGaps } from './thread-gaps.mjs';
 import { OPERATIONS, queryVector } from './ops.mjs';
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
@@ -16,19 +17,13 @@ const [dir, pauseArg = '0'] = process.argv.slice(2);
 // the background load); a few seconds let the background load finish first.
 const pauseMs = Number(pauseArg);
 const lib = await import(pathToFileURL(join(root, 'dist', 'index.js')).href);
-const gaps = [];
-let step = 'open';
-let last = performance.now();
-const timer = setInterval(() => {
-  const now = performance.now();
-  if (now - last > 40) gaps.push({ step, ms: Math.round(now - last) });
-  last = now;
-}, 5);
+const watch = watchGaps();
+const gaps = watch.gaps;
 const turn = (ms = 20) => new Promise((r) => setTimeout(r, ms));
 const took = {};
 async function timed(name, fn) {
   await turn();
-  step = name;
+  watch.step(name);
   const t = performance.now();
   await fn();
   took[name] = Math.round(performance.now() - t);
@@ -50,7 +45,7 @@ await timed('count', () => col.count());
 await timed('get embeddings', () => col.get({ limit: 100, offset: 5000, include: ['embeddings'] }));
 await timed('close', () => client.close());
 await turn();
-clearInterval(timer);
+watch.stop();
 const longest = {};
 for (const g of gaps) longest[g.step] = Math.max(longest[g.step] ?? 0, g.ms);
 console.log(JSON.stringify({ took, longestGapMs: longest, gaps }));

@@ -7,6 +7,7 @@
 // turn of the event loop, so a gap is one block, not several calls awaited back to back.
 import { join } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
+import { watchGaps } from './thread-gaps.mjs';
 import { intoBatch, queryVector } from './ops.mjs';
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
@@ -19,29 +20,23 @@ for (let i = 0; i < records; i += 1000) {
   const b = intoBatch(i);
   batches.push({ ids: b.ids.slice(0, 1000), embeddings: b.embeddings.slice(0, 1000) });
 }
-const gaps = [];
-let step = 'open';
-let last = performance.now();
-const timer = setInterval(() => {
-  const now = performance.now();
-  if (now - last > 40) gaps.push({ step, ms: Math.round(now - last) });
-  last = now;
-}, 5);
+const watch = watchGaps();
+const gaps = watch.gaps;
 const turn = () => new Promise((r) => setTimeout(r, 20));
 const client = new lib.PersistentClient({ path: dir });
 const col = await client.getCollection({ name: 'bench', embeddingFunction: null });
 await turn();
-step = 'first query';
+watch.step('first query');
 await col.query({ queryEmbeddings: [queryVector(1)], nResults: 1 });
 for (const [k, batch] of batches.entries()) {
   await turn();
-  step = `add ${k * 1000}`;
+  watch.step(`add ${k * 1000}`);
   await col.add(batch);
 }
 await turn();
-step = 'close';
+watch.step('close');
 await client.close();
 await turn();
-clearInterval(timer);
+watch.stop();
 const longest = (pick) => Math.max(0, ...gaps.filter(pick).map((g) => g.ms));
 console.log(JSON.stringify({ firstAddMs: longest((g) => g.step === 'add 0'), laterAddsMs: longest((g) => g.step.startsWith('add') && g.step !== 'add 0'), closeMs: longest((g) => g.step === 'close'), gaps }));
