@@ -42,6 +42,9 @@ function inReadTransaction<T>(db: SqliteDatabase, fn: () => T): T {
   }
 }
 
+/** How often work ahead of a call starts again on a new reader when the data changes under it. */
+const AHEAD_ATTEMPTS = 3;
+
 /**
  * An open Chroma persistent folder, read-only. Everything a user can see goes through here; the
  * folder is never written (no journal, no side files, no migrations). This is the facade: the
@@ -206,8 +209,21 @@ export class ChromaFolder {
     }
     // A get by ids reads no filter caches.
     if (spec.ids) return;
-    const reader = this.guard(() => this.collection(ref));
-    await reader.prepareFilterAhead(spec, false, slice, (fn) => this.snapshot(fn));
+    await this.aheadOnCurrentReader(ref, (reader, inSnapshot) => reader.prepareFilterAhead(spec, false, slice, inSnapshot));
+  }
+
+  /**
+   * Runs work ahead on a collection's reader; when the data changed meanwhile (the folder then
+   * replaces its readers, and the work for the old one stops), again on the new reader, a few
+   * times at most. Nothing once the folder is closed: the call that follows reports that.
+   */
+  private async aheadOnCurrentReader(ref: CollectionRef | string, work: (reader: CollectionReader, inSnapshot: <T>(fn: () => T) => T) => Promise<void>): Promise<void> {
+    const inSnapshot = <T>(fn: () => T): T => this.snapshot(fn);
+    for (let attempt = 0; attempt < AHEAD_ATTEMPTS && this.ctx.db.open; attempt++) {
+      const reader = this.guard(() => this.collection(ref));
+      await work(reader, inSnapshot);
+      if (!reader.isRetired) return;
+    }
   }
 
   /**
@@ -229,16 +245,16 @@ export class ChromaFolder {
    */
   async prepareQuery(ref: CollectionRef | string, args: unknown, opts: QueryOptions = {}, slice: SliceOptions = {}): Promise<void> {
     const spec = validateQueryArgs(args);
-    const reader = this.guard(() => this.collection(ref));
-    if (!querySearches(reader, spec)) return;
-    const inSnapshot = <T>(fn: () => T): T => this.snapshot(fn);
-    if (searchesFromFiles(reader, spec, opts) && reader.firstQueryPending) {
-      await reader.checkFirstQueryFiles(slice, inSnapshot);
-      // Replaced meanwhile (the data changed) or closed: the query will find a new reader, or report the close.
-      if (reader.isRetired || this.guard(() => inSnapshot(() => reader.openFirstQueryFiles()))) return;
-    }
-    await reader.loadVectorsAhead({ forQuery: true }, slice, inSnapshot);
-    await reader.prepareFilterAhead(spec, true, slice, inSnapshot);
+    await this.aheadOnCurrentReader(ref, async (reader, inSnapshot) => {
+      if (!querySearches(reader, spec)) return;
+      if (searchesFromFiles(reader, spec, opts) && reader.firstQueryPending) {
+        await reader.checkFirstQueryFiles(slice, inSnapshot);
+        // Replaced meanwhile (the data changed) or closed: nothing more for this reader.
+        if (reader.isRetired || this.guard(() => inSnapshot(() => reader.openFirstQueryFiles()))) return;
+      }
+      await reader.loadVectorsAhead({ forQuery: true }, slice, inSnapshot);
+      await reader.prepareFilterAhead(spec, true, slice, inSnapshot);
+    });
   }
 
   /**

@@ -330,4 +330,44 @@ describe('a sliced vector load', () => {
       folder.close();
     }
   });
+
+  it('starts again on the new reader when the data changes during a prepare, so the query loads nothing itself', async () => {
+    const { folder, reader } = onACopy();
+    try {
+      const args = { queryEmbeddings: [Array.from({ length: reader.dimension! }, (_, i) => Math.sin(i))], nResults: 3, where: { category: 'news' } };
+      const onePiece = vi.spyOn(VectorState, 'load');
+      const preparing = folder.prepareQuery({ name: 'articles' }, args, {}, { sliceMs: 0 });
+      await new Promise((r) => setImmediate(r));
+      folder.refresh();
+      await preparing;
+      const now = folder.collection({ name: 'articles' });
+      expect(now).not.toBe(reader);
+      expect(now.vectorsLoaded).toBe(true);
+      folder.query({ name: 'articles' }, args);
+      expect(onePiece).not.toHaveBeenCalled();
+    } finally {
+      folder.close();
+    }
+  });
+
+  it('reads the graph ahead, once for callers at once and in slices, for vectors loaded without it', async () => {
+    const { folder, reader } = onACopy();
+    try {
+      folder.get({ name: 'articles' }, { limit: 1, include: ['embeddings'] });
+      expect(reader.vectorsLoaded).toBe(true);
+      const graphs = spyOnSteps(VectorState.prototype as unknown as { graphSteps: () => Generator }, 'graphSteps');
+      const turns = turnCounter();
+      const args = { queryEmbeddings: [Array.from({ length: reader.dimension! }, (_, i) => Math.sin(i))], nResults: 3 };
+      await Promise.all([1, 2, 3].map(() => folder.prepareQuery({ name: 'articles' }, args, {}, { sliceMs: 0 })));
+      turns.stop();
+      expect(graphs.started()).toBe(1);
+      expect(reader.vectors().graphRead).toBe(true);
+      // No collected rows: the graph's own walk of data_level0.bin pauses after each chunk.
+      expect(turns.turns()).toBeGreaterThan(1);
+      graphs.restore();
+      expect(askRecorded(folder)).toEqual([]);
+    } finally {
+      folder.close();
+    }
+  });
 });

@@ -13,6 +13,7 @@ import { VectorState, type VectorSource } from './vector-state.js';
 import { PreparedLoad, type LoadPlan } from './prepared-load.js';
 import { UnloadedVectors, type CheckedFiles } from './unloaded-vectors.js';
 import { runSteps, runStepsSliced, type SliceOptions, type Steps } from '../util/steps.js';
+import { throwIfAborted } from '../backup/task.js';
 import type { DocumentNode, WhereNode } from '../filter/where-ast.js';
 import { combineFilters } from '../filter/combine.js';
 import { columnUses, executeBitset } from '../filter/execute-bitset.js';
@@ -247,7 +248,7 @@ export class CollectionReader {
    */
   async loadVectorsAhead(opts: { forQuery?: boolean }, slice: SliceOptions = {}, inSnapshot: <T>(fn: () => T) => T = (fn) => fn()): Promise<void> {
     // Loaded without the graph (a get of embeddings, a cancelled read of it): the graph is read ahead.
-    if (this.vectorCache) return opts.forQuery ? this.ahead(slice, (s) => this.vectorCache!.prepareGraph(s)) : undefined;
+    if (this.vectorCache) return opts.forQuery ? this.graphAhead(this.vectorCache, slice) : undefined;
     // The second of two at once waits for the first one's load (and loads in one piece, in its
     // query, if that one was cancelled or failed).
     if (this.loadingAhead) return this.loadingAhead.catch(() => undefined);
@@ -264,18 +265,15 @@ export class CollectionReader {
    * folder closed): that stop is quiet; the caller's own cancel still throws CANCELLED.
    */
   private async ahead<T>(slice: SliceOptions, work: (slice: SliceOptions) => Promise<T>): Promise<T | undefined> {
+    throwIfAborted(slice.signal);
     if (this.retired) return undefined;
-    const signal = slice.signal ? AbortSignal.any([slice.signal, this.retiring.signal]) : this.retiring.signal;
     try {
-      return await work({ ...slice, signal });
+      return await work({ ...slice, stopped: () => this.retired || slice.stopped?.() === true });
     } catch (err) {
       if (isCancelled(err) && this.retired && !slice.signal?.aborted) return undefined;
       throw err;
     }
   }
-
-  /** Aborted when the reader is retired: work ahead for it stops at its next slice. */
-  private readonly retiring = new AbortController();
 
   private async loadAhead(opts: { forQuery?: boolean }, slice: SliceOptions, inSnapshot: <T>(fn: () => T) => T): Promise<void> {
     if (this.retired) return;
@@ -285,7 +283,19 @@ export class CollectionReader {
     this.adopt(state);
     if (!opts.forQuery) return;
     await new Promise<void>((resolve) => setImmediate(resolve));
-    if ((this.vectorCache as VectorState | null) === state && !this.retired) await state.prepareGraph(slice);
+    if ((this.vectorCache as VectorState | null) === state && !this.retired) await this.graphAhead(state, slice);
+  }
+
+  /** The graph read ahead (VectorState.prepareGraph), once for callers at once; nothing when it is read. */
+  private graphReading: { state: VectorState; done: Promise<void> } | null = null;
+
+  private async graphAhead(state: VectorState, slice: SliceOptions): Promise<void> {
+    if (state.graphRead) return;
+    if (this.graphReading?.state === state) return this.graphReading.done.catch(() => undefined);
+    const done = this.ahead(slice, (s) => state.prepareGraph(s)).then(() => undefined);
+    const reading = { state, done: done.finally(() => (this.graphReading = this.graphReading === reading ? null : this.graphReading)) };
+    this.graphReading = reading;
+    return reading.done;
   }
 
   private firstQueryOffered = false;
@@ -524,7 +534,6 @@ export class CollectionReader {
   /** Called by the folder on a reader it replaced: its background load stops, and any work ahead. */
   retire(): void {
     this.retired = true;
-    this.retiring.abort();
     this.dropPreparedLoad();
   }
 

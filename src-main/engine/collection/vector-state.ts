@@ -299,10 +299,20 @@ export class VectorState {
   /** Searches run to get the walk optimised when the graph was loaded (walk-warm-up.ts). */
   warmUpSearches = 0;
 
+  /** Whether the segment's files no longer carry the stamp the loaded checkpoint was read under (when it has one). */
+  private filesMoved(): boolean {
+    const stamp = this.checkpoint?.filesStamp;
+    return !!stamp && !!this.source.vectorSegmentId && stamp !== segmentFilesStamp(this.source.folderDir, this.source.vectorSegmentId);
+  }
+
+  /** Whether the graph was read (or found unusable): prepareGraph has nothing left to do. */
+  get graphRead(): boolean {
+    return this.graph !== undefined;
+  }
+
   /**
-   * Reads the checkpoint's graph now rather than in the first search (a caller that loaded ahead
-   * of a query, in its own turn of the event loop: the read and its warm-up take a while at a
-   * million elements).
+   * Reads the checkpoint's graph now rather than in the first search, in slices (a caller that
+   * loaded ahead of a query: the read and its warm-up take a while at a million elements).
    */
   prepareGraph(slice: SliceOptions = {}): Promise<void> {
     return runStepsSliced(this.graphSteps(), slice).then(() => undefined);
@@ -347,7 +357,7 @@ export class VectorState {
       );
       if (this.graph !== undefined) return this.graph;
       // Read in steps, the files may have been persisted again meanwhile: the graph would not be the loaded vectors'.
-      if (cp.filesStamp && cp.filesStamp !== segmentFilesStamp(this.source.folderDir, this.source.vectorSegmentId)) {
+      if (this.filesMoved()) {
         throw new InspectorError('CORRUPT_HNSW', `${this.source.vectorSegmentId}: the HNSW checkpoint changed after it was loaded`);
       }
       this.collectedLinks = undefined;
@@ -361,10 +371,12 @@ export class VectorState {
       );
     } catch (err) {
       if (!(err instanceof InspectorError)) throw err;
+      // Files persisted again during the read look damaged to it: say what happened instead.
+      const moved = this.filesMoved() ? `${this.source.vectorSegmentId}: the HNSW checkpoint changed after it was loaded` : null;
       this.problems.push({
         severity: 'warning',
         code: 'hnsw.graph-unavailable',
-        message: `${err.message}; queries are answered exactly`,
+        message: `${moved ?? err.message}; queries are answered exactly`,
         collectionId: this.source.collectionId,
       });
       return (this.graph = null);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { HnswHeader } from '../../../shared/models.js';
 import { InspectorError } from '../../../shared/errors.js';
 import { linkListBlockBytes } from './header.js';
-import { walkElements } from './level0-scan.js';
+import { walkElementsSteps } from './level0-scan.js';
 import { reportLoad } from '../util/load-progress.js';
 import { Level0LinkCollector, NOT_ALL_READ } from './level0-links.js';
 import { DATA_LEVEL0_FILE, LINK_LISTS_FILE } from './segment-files.js';
@@ -56,6 +56,8 @@ function corrupt(file: string, problem: string): never {
 const PREAD_SHARE = 1 / 16;
 /** Elements per step of the loops over every element (a few ms each at a million). */
 const ELEMENTS_PER_STEP = 100_000;
+/** Positioned reads per step when private vectors are read one by one. */
+const READS_PER_STEP = 5_000;
 
 /**
  * Reads the graph of a checkpoint whose header (and link-list walk) was already validated.
@@ -74,7 +76,7 @@ export function* readGraphLinksSteps(segmentDir: string, header: HnswHeader, sla
     // A collector that saw damage names it; one that was not fed (or saw another header) is re-run here.
     if (rows && rows.problem !== NOT_ALL_READ) corrupt(DATA_LEVEL0_FILE, rows.problem);
     const own = new Level0LinkCollector();
-    walkElements(dataFile, header, () => {}, 'Loading the HNSW graph', (chunk, first, count) => own.chunk(chunk, first, count, header));
+    yield* walkElementsSteps(dataFile, header, () => {}, 'Loading the HNSW graph', (chunk, first, count) => own.chunk(chunk, first, count, header));
     rows = own.result(header);
     if ('problem' in rows) corrupt(DATA_LEVEL0_FILE, rows.problem);
   }
@@ -91,7 +93,7 @@ export function* readGraphLinksSteps(segmentDir: string, header: HnswHeader, sla
     if (id % ELEMENTS_PER_STEP === ELEMENTS_PER_STEP - 1) yield;
   }
   const extra = new Float32Array(copied.length * dim);
-  if (copied.length > 0) readPrivateVectors(dataFile, header, copied, extra, copied.length > count * PREAD_SHARE);
+  if (copied.length > 0) yield* readPrivateVectors(dataFile, header, copied, extra, copied.length > count * PREAD_SHARE);
   yield;
   const { levels, upperStart, upper } = yield* readUpperLevels(path.join(segmentDir, LINK_LISTS_FILE), header);
   // The level-0 rows may have come with the vectors; the graph's own step still ends here.
@@ -116,7 +118,7 @@ export function* readGraphLinksSteps(segmentDir: string, header: HnswHeader, sla
 }
 
 /** Copies the persisted vectors of `ids` (ascending) into consecutive rows of `out`. */
-function readPrivateVectors(dataFile: string, header: HnswHeader, ids: number[], out: Float32Array, sequential: boolean): void {
+function* readPrivateVectors(dataFile: string, header: HnswHeader, ids: number[], out: Float32Array, sequential: boolean): Steps<void> {
   const { dim, offsetData, sizeDataPerElement: size } = header;
   const copyRow = (row: number, buf: Buffer, at: number) => {
     if (HOST_IS_LITTLE_ENDIAN) out.set(new Float32Array(buf.buffer.slice(buf.byteOffset + at, buf.byteOffset + at + dim * 4)), row * dim);
@@ -124,7 +126,7 @@ function readPrivateVectors(dataFile: string, header: HnswHeader, ids: number[],
   };
   if (sequential) {
     let next = 0;
-    walkElements(dataFile, header, (id, _label, _deleted, chunk, base) => {
+    yield* walkElementsSteps(dataFile, header, (id, _label, _deleted, chunk, base) => {
       if (ids[next] === id) copyRow(next++, chunk, base + offsetData);
     });
     return;
@@ -132,10 +134,12 @@ function readPrivateVectors(dataFile: string, header: HnswHeader, ids: number[],
   const buf = Buffer.allocUnsafe(dim * 4);
   const fd = fs.openSync(dataFile, 'r');
   try {
-    ids.forEach((id, row) => {
+    for (let row = 0; row < ids.length; row++) {
+      const id = ids[row]!;
       if (fs.readSync(fd, buf, 0, buf.length, id * size + offsetData) !== buf.length) corrupt(DATA_LEVEL0_FILE, `ends inside element ${id}`);
       copyRow(row, buf, 0);
-    });
+      if (row % READS_PER_STEP === READS_PER_STEP - 1) yield;
+    }
   } finally {
     fs.closeSync(fd);
   }

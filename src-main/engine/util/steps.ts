@@ -1,4 +1,4 @@
-import { throwIfAborted } from '../backup/task.js';
+import { cancelled, throwIfAborted } from '../backup/task.js';
 import { loadProgressScope, type LoadReporter } from './load-progress.js';
 
 /**
@@ -39,6 +39,8 @@ export function runSteps<T>(steps: Steps<T>): T {
 export interface SliceOptions {
   /** Stops the steps with CANCELLED before the first step or at the first pause after it is aborted. */
   signal?: AbortSignal;
+  /** Stops them the same way once it says so (a second reason to stop, without a combined signal to keep). */
+  stopped?: () => boolean;
   /** About how long a slice runs before the thread is given back (default 20 ms). */
   sliceMs?: number;
   /** Receives the load progress the steps report (util/load-progress.ts), slice by slice. */
@@ -47,12 +49,16 @@ export interface SliceOptions {
 
 /** Runs the steps, giving the thread back (a turn of the event loop) about every `sliceMs`, and whenever they wait. */
 export async function runStepsSliced<T>(steps: Steps<T>, opts: SliceOptions = {}): Promise<T> {
-  const { signal, sliceMs = 20, report } = opts;
+  const { signal, sliceMs = 20, report, stopped } = opts;
+  const stopIfAsked = () => {
+    throwIfAborted(signal);
+    if (stopped?.()) throw cancelled();
+  };
   const inScope = report ? loadProgressScope(report) : null;
   const step = () => steps.next();
   let since = performance.now();
   try {
-    throwIfAborted(signal);
+    stopIfAsked();
     for (;;) {
       const r = inScope ? inScope(step) : step();
       if (r.done) return r.value;
@@ -69,7 +75,7 @@ export async function runStepsSliced<T>(steps: Steps<T>, opts: SliceOptions = {}
         }
       } else if (performance.now() - since < sliceMs) continue;
       else await new Promise<void>((resolve) => setImmediate(resolve));
-      throwIfAborted(signal);
+      stopIfAsked();
       since = performance.now();
     }
   } finally {

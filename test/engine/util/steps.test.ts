@@ -26,6 +26,15 @@ function* counting(state: { closed: boolean }): Steps<number> {
 }
 
 describe('steps', () => {
+  it('stop with CANCELLED, their finally run, once a `stopped` predicate says so', async () => {
+    const state = { closed: false };
+    let stop = false;
+    const running = runStepsSliced(counting(state), { sliceMs: 0, stopped: () => stop });
+    stop = true;
+    await expect(running).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(state.closed).toBe(true);
+  });
+
   it('give the same result run through and sliced; sliced, other work runs between the slices', async () => {
     expect(runSteps(counting({ closed: false }))).toBe(2001000);
     const counter = turnCounter();
