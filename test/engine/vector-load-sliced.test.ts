@@ -370,4 +370,19 @@ describe('a sliced vector load', () => {
       folder.close();
     }
   });
+
+  it('lets the second of two callers at once cancel its own wait, while the first one’s load goes on', async () => {
+    const { folder, reader } = onACopy();
+    try {
+      const controller = new AbortController();
+      const first = ahead(folder, reader);
+      const second = ahead(folder, reader, controller.signal);
+      controller.abort();
+      await expect(second).rejects.toMatchObject({ code: 'CANCELLED' });
+      await first;
+      expect(reader.vectorsLoaded).toBe(true);
+    } finally {
+      folder.close();
+    }
+  });
 });

@@ -13,7 +13,7 @@ import { VectorState, type VectorSource } from './vector-state.js';
 import { PreparedLoad, type LoadPlan } from './prepared-load.js';
 import { UnloadedVectors, type CheckedFiles } from './unloaded-vectors.js';
 import { runSteps, runStepsSliced, type SliceOptions, type Steps } from '../util/steps.js';
-import { throwIfAborted } from '../backup/task.js';
+import { cancelled, throwIfAborted } from '../backup/task.js';
 import type { DocumentNode, WhereNode } from '../filter/where-ast.js';
 import { combineFilters } from '../filter/combine.js';
 import { columnUses, executeBitset } from '../filter/execute-bitset.js';
@@ -251,7 +251,7 @@ export class CollectionReader {
     if (this.vectorCache) return opts.forQuery ? this.graphAhead(this.vectorCache, slice) : undefined;
     // The second of two at once waits for the first one's load (and loads in one piece, in its
     // query, if that one was cancelled or failed).
-    if (this.loadingAhead) return this.loadingAhead.catch(() => undefined);
+    if (this.loadingAhead) return settledOrCancelled(this.loadingAhead, slice.signal);
     this.loadingAhead = this.ahead(slice, (s) => this.loadAhead(opts, s, inSnapshot)).finally(() => (this.loadingAhead = null));
     try {
       await this.loadingAhead;
@@ -291,7 +291,7 @@ export class CollectionReader {
 
   private async graphAhead(state: VectorState, slice: SliceOptions): Promise<void> {
     if (state.graphRead) return;
-    if (this.graphReading?.state === state) return this.graphReading.done.catch(() => undefined);
+    if (this.graphReading?.state === state) return settledOrCancelled(this.graphReading.done, slice.signal);
     const done = this.ahead(slice, (s) => state.prepareGraph(s)).then(() => undefined);
     const reading = { state, done: done.finally(() => (this.graphReading = this.graphReading === reading ? null : this.graphReading)) };
     this.graphReading = reading;
@@ -360,7 +360,7 @@ export class CollectionReader {
     if (this.vectorCache || this.firstQueryOffered || this.checkedFiles !== undefined) return;
     // Two first queries at once (serve): the second waits for the first one's checks (and checks
     // in one piece, in its query, if they were cancelled or failed).
-    if (this.checking) return this.checking.catch(() => undefined);
+    if (this.checking) return settledOrCancelled(this.checking, slice.signal);
     this.checking = this.ahead(slice, (sliced) => this.checkFilesAhead(sliced, inSnapshot))
       .then(() => undefined)
       .finally(() => (this.checking = null));
@@ -737,4 +737,25 @@ function sameIds(a: readonly number[], b: readonly number[]): boolean {
 /** Whether an error is the CANCELLED a stopped slice throws (util/steps.ts). */
 function isCancelled(err: unknown): boolean {
   return err instanceof InspectorError && err.code === 'CANCELLED';
+}
+
+/**
+ * Waits for work another caller started (its outcome is that caller's), or stops with CANCELLED
+ * when this caller's own signal is aborted first.
+ */
+function settledOrCancelled(work: Promise<unknown>, signal: AbortSignal | undefined): Promise<void> {
+  const settled = work.then(
+    () => undefined,
+    () => undefined,
+  );
+  if (!signal) return settled;
+  throwIfAborted(signal);
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(cancelled());
+    signal.addEventListener('abort', onAbort, { once: true });
+    void settled.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    });
+  });
 }
