@@ -305,6 +305,10 @@ export class VectorState {
     return !!stamp && !!this.source.vectorSegmentId && stamp !== segmentFilesStamp(this.source.folderDir, this.source.vectorSegmentId);
   }
 
+  private changedAfterLoad(): string {
+    return `${this.source.vectorSegmentId}: the HNSW checkpoint changed after it was loaded`;
+  }
+
   /** Whether the graph was read (or found unusable): prepareGraph has nothing left to do. */
   get graphRead(): boolean {
     return this.graph !== undefined;
@@ -341,7 +345,7 @@ export class VectorState {
     try {
       const now = readHeaderFile(segmentDir, `${this.source.vectorSegmentId}/header.bin`);
       if (!sameGraphHeader(now, header)) {
-        throw new InspectorError('CORRUPT_HNSW', `${this.source.vectorSegmentId}: the HNSW checkpoint changed after it was loaded`);
+        throw new InspectorError('CORRUPT_HNSW', this.changedAfterLoad());
       }
       // An element's slab vector serves the graph only if it is the checkpoint's own: live there
       // and untouched by the WAL tail. Deleted, phantom and tail-changed elements keep a copy of
@@ -357,9 +361,7 @@ export class VectorState {
       );
       if (this.graph !== undefined) return this.graph;
       // Read in steps, the files may have been persisted again meanwhile: the graph would not be the loaded vectors'.
-      if (this.filesMoved()) {
-        throw new InspectorError('CORRUPT_HNSW', `${this.source.vectorSegmentId}: the HNSW checkpoint changed after it was loaded`);
-      }
+      if (this.filesMoved()) throw new InspectorError('CORRUPT_HNSW', this.changedAfterLoad());
       this.collectedLinks = undefined;
       this.graph = new CheckpointGraph(
         links,
@@ -372,11 +374,10 @@ export class VectorState {
     } catch (err) {
       if (!(err instanceof InspectorError)) throw err;
       // Files persisted again during the read look damaged to it: say what happened instead.
-      const moved = this.filesMoved() ? `${this.source.vectorSegmentId}: the HNSW checkpoint changed after it was loaded` : null;
       this.problems.push({
         severity: 'warning',
         code: 'hnsw.graph-unavailable',
-        message: `${moved ?? err.message}; queries are answered exactly`,
+        message: `${this.filesMoved() ? this.changedAfterLoad() : err.message}; queries are answered exactly`,
         collectionId: this.source.collectionId,
       });
       return (this.graph = null);

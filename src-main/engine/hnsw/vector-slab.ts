@@ -5,7 +5,7 @@ import { VectorArena, type DistanceBatch } from './simd-kernel.js';
 import { chunkViews } from './level0-scan.js';
 import type { PrefaultRegion } from '../util/prefault.js';
 import { HOST_IS_LITTLE_ENDIAN } from '../util/host-endianness.js';
-import { runSteps, type Steps } from '../util/steps.js';
+import type { Steps } from '../util/steps.js';
 
 /** Slots per step of filledSteps (a few ms each). */
 const SLOTS_PER_STEP = 200_000;
@@ -64,13 +64,9 @@ export class VectorSlab {
 
   /**
    * A slab over an arena already holding `labels.length` vectors, slot i being labels[i]'s (a
-   * background load, prepared-load.ts), with their cosine norms.
+   * background load, prepared-load.ts), with their cosine norms; as steps (util/steps.ts), a
+   * pause every SLOTS_PER_STEP slots.
    */
-  static filled(...args: Parameters<typeof VectorSlab.filledSteps>): VectorSlab {
-    return runSteps(VectorSlab.filledSteps(...args));
-  }
-
-  /** filled as steps (util/steps.ts): a pause every SLOTS_PER_STEP slots. */
   static *filledSteps(space: Space, dim: number, arena: VectorArena, labels: Float64Array, norms: Float32Array | null): Steps<VectorSlab> {
     const slab = new VectorSlab(space, dim, labels.length, { arena });
     for (let slot = 0; slot < labels.length; slot++) {
