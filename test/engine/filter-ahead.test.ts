@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
 import { CollectionReader } from '../../src-main/engine/collection/collection-reader.js';
 import { SqlColumnSource } from '../../src-main/engine/filter/sql-column-source.js';
+import { RecordLabels } from '../../src-main/engine/collection/record-labels.js';
 import { runSteps } from '../../src-main/engine/util/steps.js';
 import { compareCase, splitCollection, type RecordedCase } from '../helpers/compare.js';
 import { referenceFixture } from '../helpers/paths.js';
@@ -65,18 +66,18 @@ for (const fixture of ['chroma-1.3.4-seed7', 'workload-1.3.4-seed7']) {
           }
           if (a.dimension === null || !a.catalog.vectorSegment) continue;
           const maxId = whole.db.prepare('SELECT max(id) FROM embeddings').pluck().get() as number;
-          const want = a.labelsByInternalId();
+          const want = a.recordLabels().whole();
           for (const rows of [1, 13, 10_000]) {
             const reader = ChromaFolder.open(dir);
             try {
               const r = reader.collection(c.id);
               // The lookups of a filter's matches, every third internal id (some of other collections), in steps of `rows`.
               const some = Array.from({ length: Math.ceil((maxId + 2) / 3) }, (_, i) => i * 3);
-              type Lookup = (ids: number[], inSnapshot: <T>(fn: () => T) => T, current: () => boolean, perStep: number) => Generator<unknown, { get(iid: number): number | undefined } | null>;
-              const looked = runSteps((r as unknown as { lookupLabelsSteps: Lookup }).lookupLabelsSteps(some, inSnapshotOf(reader), () => true, rows) as never) as { get(iid: number): number | undefined };
+              const looked = runSteps(r.recordLabels().lookupSteps(some, inSnapshotOf(reader), () => true, rows))!;
               for (const iid of some) expect(looked.get(iid), `${c.name}: internal id ${iid} looked up in steps of ${rows}`).toBe(want.get(iid));
-              runSteps(r.labelsTableSteps(inSnapshotOf(reader), () => true, rows));
-              const got = r.labelsByInternalId();
+              runSteps(r.recordLabels().tableSteps(inSnapshotOf(reader), () => true, rows));
+              expect(r.recordLabels().built, `${c.name}: the table built in pages of ${rows}`).toBe(true);
+              const got = r.recordLabels().whole();
               for (let iid = 0; iid <= maxId + 1; iid++) expect(got.get(iid), `${c.name}: internal id ${iid}, pages of ${rows}`).toBe(want.get(iid));
             } finally {
               reader.close();
@@ -98,10 +99,10 @@ for (const fixture of ['chroma-1.3.4-seed7', 'workload-1.3.4-seed7']) {
         if (!(this as unknown as { columns: Map<string, unknown> }).columns.has(key)) builtInQuery.push(key);
         return column.call(this, key);
       });
-      const tables = vi.spyOn(CollectionReader.prototype as unknown as { labelsTable: () => unknown }, 'labelsTable');
+      const tables = vi.spyOn(RecordLabels.prototype as unknown as { emptyTable: () => unknown }, 'emptyTable');
       const columnsAhead = vi.spyOn(SqlColumnSource.prototype, 'columnSteps');
-      // Label lookups of a filter's matches (labelsOf), ahead or in the query.
-      const lookups = vi.spyOn(CollectionReader.prototype as unknown as { lookupLabelsSteps: () => unknown }, 'lookupLabelsSteps');
+      // Label lookups of a filter's matches (RecordLabels.of), ahead or in the query.
+      const lookups = vi.spyOn(RecordLabels.prototype, 'lookupSteps');
       let lookedUpAhead = 0;
       const mismatches: string[] = [];
       const folder = ChromaFolder.open(dir);

@@ -4,6 +4,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
 import { VectorState } from '../../src-main/engine/collection/vector-state.js';
 import { PreparedLoad } from '../../src-main/engine/collection/prepared-load.js';
+import type { BackgroundLoadSlot } from '../../src-main/engine/collection/background-load-slot.js';
 import type { CollectionReader } from '../../src-main/engine/collection/collection-reader.js';
 import { PREFAULT_ENV } from '../../src-main/engine/util/prefault.js';
 import { compareCase, splitCollection, type RecordedCase } from '../helpers/compare.js';
@@ -308,8 +309,8 @@ describe('a sliced vector load', () => {
       await Promise.all([first, second]);
       await new Promise((r) => setTimeout(r, 50));
       expect(reader.vectorsLoaded).toBe(true);
-      const held = reader as unknown as { prepared: unknown; pending: unknown };
-      expect([held.prepared, held.pending]).toEqual([null, null]);
+      const held = reader as unknown as { background: BackgroundLoadSlot };
+      expect(held.background.busy).toBe(false);
     } finally {
       folder.close();
     }

@@ -1,5 +1,4 @@
 import type { CollectionInfo, HnswParams, Problem, SegmentInfo } from '../../../shared/models.js';
-import { InspectorError } from '../../../shared/errors.js';
 import type { CatalogCollection } from '../catalog/read-catalog.js';
 import type { FolderContext } from './folder-context.js';
 import type { WalRecord } from '../wal/decode-row.js';
@@ -10,10 +9,13 @@ import { decodeSeqId, seqIdEncoding } from '../sqlite/seq-id.js';
 import { countWalRows, readWalBefore, readWalTail } from '../wal/read-wal.js';
 import { MetadataOverlay } from './metadata-overlay.js';
 import { VectorState, type VectorSource } from './vector-state.js';
-import { PreparedLoad, type LoadPlan } from './prepared-load.js';
+import type { LoadPlan } from './prepared-load.js';
+import { BackgroundLoadSlot } from './background-load-slot.js';
+import { RecordLabels } from './record-labels.js';
+import { isCancelled, settledOrCancelled } from '../util/shared-wait.js';
 import { UnloadedVectors, type CheckedFiles } from './unloaded-vectors.js';
-import { runSteps, runStepsSliced, type SliceOptions, type Steps } from '../util/steps.js';
-import { cancelled, throwIfAborted } from '../backup/task.js';
+import { runStepsSliced, type SliceOptions } from '../util/steps.js';
+import { throwIfAborted } from '../backup/task.js';
 import type { DocumentNode, WhereNode } from '../filter/where-ast.js';
 import { combineFilters } from '../filter/combine.js';
 import { columnUses, executeBitset } from '../filter/execute-bitset.js';
@@ -23,15 +25,7 @@ import { vectorProblems } from './vector-coverage.js';
 import { typedMetadataToPlain } from './plain-metadata.js';
 import { SqlColumnSource } from '../filter/sql-column-source.js';
 
-/** Ids per lookup when labelsOf maps a filter's matches to labels in one piece, and per step ahead of a query. */
-const LOOKUP_IDS_PER_QUERY = 20_000;
-const LOOKUP_IDS_PER_STEP = 4_000;
-
-/** Rows per step when the labels table is built ahead (labelsTableSteps). */
-const LABEL_ROWS_PER_STEP = 10_000;
-
-/** How long a background vector load waits for the query that takes it (prepared-load.ts). */
-export const PREPARED_IDLE_MS = 10 * 60_000;
+export { PREPARED_IDLE_MS } from './background-load-slot.js';
 
 /**
  * One collection as a fresh Chroma process would see it, built lazily: nothing is read until a
@@ -48,6 +42,7 @@ export class CollectionReader {
     readonly catalog: CatalogCollection,
   ) {
     this.params = resolveHnswParams(catalog);
+    this.background = new BackgroundLoadSlot(this.params.space, () => this.vectorCache !== null);
   }
 
   get id() {
@@ -152,61 +147,28 @@ export class CollectionReader {
     };
   }
 
-  /** The load a first query from the files leaves to the second, under way in the background (prepared-load.ts). */
-  private prepared: PreparedLoad | null = null;
-  /** Its plan, until it starts at the next turn of the event loop. */
-  private pending: { plan: LoadPlan; immediate: NodeJS.Immediate } | null = null;
-
-  /** Lets go of a background load no query has taken after this long (its memory is the vectors'). */
-  private idleRelease: NodeJS.Timeout | null = null;
-
-  /** The background load for the vector load about to run: started now if it was still to start. */
-  private takePrepared(): PreparedLoad | null {
-    if (this.pending && !this.prepared) this.prepared = PreparedLoad.start(this.params.space, this.pending.plan);
-    this.cancelPending();
-    const prepared = this.prepared;
-    this.prepared = null;
-    return prepared;
-  }
-
-  private cancelPending(): void {
-    if (this.pending) clearImmediate(this.pending.immediate);
-    this.pending = null;
-    if (this.idleRelease) clearTimeout(this.idleRelease);
-    this.idleRelease = null;
-  }
+  /** The load a first query from the files leaves to the second, under way in the background. */
+  private readonly background: BackgroundLoadSlot;
 
   /**
    * Called once a first query was answered from the files: the next one loads the vectors, so
-   * that load starts in the background (prepared-load.ts) once this call has returned its answer,
-   * at the next turn of the event loop — or when the load is asked for first (it then copies with
-   * the helper instead of checking the files again).
+   * that load starts in the background (background-load-slot.ts) once this call has returned its
+   * answer, or when the load is asked for first (it then copies with the helper instead of
+   * checking the files again).
    */
   prepareVectorLoad(plan: LoadPlan): void {
-    if (this.vectorCache || this.prepared || this.pending || this.loadingAhead) return;
-    const immediate = setImmediate(() => {
-      this.pending = null;
-      if (this.vectorCache || this.prepared) return;
-      this.prepared = PreparedLoad.start(this.params.space, plan);
-      if (!this.prepared) return;
-      // Someone who asked one question and moved on does not keep the vectors' memory for good.
-      this.idleRelease = setTimeout(() => this.dropPreparedLoad(), PREPARED_IDLE_MS);
-      this.idleRelease.unref();
-    });
-    immediate.unref();
-    this.pending = { plan, immediate };
+    if (this.vectorCache || this.loadingAhead) return;
+    this.background.offer(plan);
   }
 
   /** Stops a background load that will not be used (the folder closes, or its readers are rebuilt). */
   dropPreparedLoad(): void {
-    this.cancelPending();
-    this.prepared?.release();
-    this.prepared = null;
+    this.background.drop();
   }
 
   /** `forQuery`: load for a search (see VectorState.load); any later call gets the same state. */
   vectors(opts: { forQuery?: boolean } = {}): VectorState {
-    if (!this.vectorCache) this.adopt(VectorState.load(this.loadSource(), opts, this.takePrepared()));
+    if (!this.vectorCache) this.adopt(VectorState.load(this.loadSource(), opts, this.background.take()));
     return this.vectorCache!;
   }
 
@@ -278,7 +240,7 @@ export class CollectionReader {
   private async loadAhead(opts: { forQuery?: boolean }, slice: SliceOptions, inSnapshot: <T>(fn: () => T) => T): Promise<void> {
     if (this.retired) return;
     const releases = this.releases;
-    const state = await VectorState.loadSliced(this.loadSource(), opts, this.takePrepared(), slice, inSnapshot);
+    const state = await VectorState.loadSliced(this.loadSource(), opts, this.background.take(), slice, inSnapshot);
     if (this.vectorCache || releases !== this.releases || this.retired) return;
     this.adopt(state);
     if (!opts.forQuery) return;
@@ -415,117 +377,26 @@ export class CollectionReader {
     return seg ? sampleSegmentIds(this.ctx.db, seg.id, n) : [];
   }
 
-  private labelByInternal: LabelByInternalId | null = null;
-  private labelLookups = 0;
+  private labelsCache: { vectors: VectorState; labels: RecordLabels } | null = null;
 
   /**
-   * Labels for the records a filter matched. A first filter that matches a minority of a large
-   * collection looks up only its own records (the ids of 100k matches, not of every record: a
-   * tenth of the time at a million); the third such call, or a large match, builds the whole
-   * table once, which every later filter then reuses.
+   * embeddings.id → HNSW label for the loaded vectors (record-labels.ts), loaded now if they are
+   * not: what filtered queries and the map's colours map SQL matches with.
    */
-  labelsOf(internalIds: readonly number[]): LabelByInternalId {
-    if (this.labelByInternal || ++this.labelLookups > 2 || this.largeMatch(internalIds.length)) return this.labelsByInternalId();
-    const ahead = this.lookedUpAhead;
-    this.lookedUpAhead = null;
-    if (ahead && sameIds(ahead.ids, internalIds)) return { get: (iid) => ahead.labels.get(iid) };
-    return runSteps(this.lookupLabelsSteps(internalIds, (fn) => fn(), () => true, LOOKUP_IDS_PER_QUERY))!;
-  }
-
-  /** The labels prepareFilterAhead looked up for the matches of the query to come, until it takes them. */
-  private lookedUpAhead: { ids: readonly number[]; labels: Map<number, number> } | null = null;
-
-  /** labelsOf's lookups as steps (util/steps.ts): `perStep` ids at a time. Null once `current` says the data changed. */
-  private *lookupLabelsSteps(
-    internalIds: readonly number[],
-    inSnapshot: <T>(fn: () => T) => T,
-    current: () => boolean,
-    perStep: number,
-  ): Steps<{ get(iid: number): number | undefined; labels: Map<number, number> } | null> {
-    const seg = this.catalog.metadataSegment;
-    const labels = new Map<number, number>();
-    // `+segment_id`: seek each id by primary key, not walk the segment's index looking for them.
-    const lookup = this.ctx.db.prepare('SELECT id, embedding_id FROM embeddings WHERE id IN (SELECT value FROM json_each(?)) AND +segment_id = ?').raw(true);
-    for (let i = 0; seg && i < internalIds.length; i += perStep) {
-      if (i > 0) yield;
-      if (!current()) return null;
-      const ids = JSON.stringify(internalIds.slice(i, i + perStep));
-      inSnapshot(() => this.eachLabel(lookup.iterate(ids, seg.id), (iid, label) => labels.set(iid, label)));
-    }
-    return { get: (iid) => labels.get(iid), labels };
-  }
-
-  /** A match of over half the collection: labelsOf builds the whole table for it. */
-  private largeMatch(matches: number): boolean {
-    return matches * 2 > this.count();
-  }
-
-  /**
-   * embeddings.id → HNSW label for the records in the tables, so filtered queries map SQL matches
-   * to labels without reading user ids. Built once per loaded vector state: a typed table by
-   * internal id (4 bytes a record), or a Map when the ids are too sparse for one.
-   */
-  labelsByInternalId(): LabelByInternalId {
-    if (!this.labelByInternal) {
-      const table = this.labelsTable();
-      const seg = this.catalog.metadataSegment;
-      if (seg) this.eachLabel(this.ctx.db.prepare('SELECT id, embedding_id FROM embeddings WHERE segment_id = ?').raw(true).iterate(seg.id), table.take);
-      this.labelByInternal = table.finish();
-    }
-    return this.labelByInternal;
-  }
-
-  /**
-   * labelsByInternalId as steps (util/steps.ts): the segment's rows `rowsPerStep` at a time
-   * in id order, each page in `inSnapshot`. Stops, keeping nothing, once `current` says the data
-   * changed.
-   */
-  *labelsTableSteps(inSnapshot: <T>(fn: () => T) => T, current: () => boolean, rowsPerStep = LABEL_ROWS_PER_STEP): Steps<void> {
-    const seg = this.catalog.metadataSegment;
-    if (this.labelByInternal || !seg) return;
-    // `+segment_id`: pages in rowid order within the segment's id range (other collections' rows
-    // may lie before, after and between), not the segment's (segment_id, embedding_id) index
-    // sorted again for each page.
-    const { table, page, first, last } = inSnapshot(() => {
-      const universe = this.columnSource()?.universe();
-      return {
-        table: this.labelsTable(),
-        page: this.ctx.db.prepare('SELECT id, embedding_id FROM embeddings WHERE +segment_id = ? AND id > ? AND id <= ? ORDER BY id LIMIT ?').raw(true),
-        first: universe ? universe.base : Number.MIN_SAFE_INTEGER,
-        last: universe ? universe.base + universe.span - 1 : Number.MAX_SAFE_INTEGER,
-      };
-    });
-    for (let after = first - 1; ; ) {
-      yield;
-      if (!current()) return;
-      const rows = inSnapshot(() => page.all(seg.id, after, last, rowsPerStep) as [number, string][]);
-      inSnapshot(() => this.eachLabel(rows, table.take));
-      if (rows.length < rowsPerStep) break;
-      after = rows[rows.length - 1]![0];
-    }
-    if (current() && !this.labelByInternal) this.labelByInternal = table.finish();
-  }
-
-  /** The table labelsByInternalId fills: dense by internal id, or a Map for sparse ids. */
-  private labelsTable() {
+  recordLabels(): RecordLabels {
     const vectors = this.vectors();
-    const maxId = (this.ctx.db.prepare('SELECT max(id) FROM embeddings').pluck().get() as number | null) ?? 0;
-    const dense = maxId <= Math.max(16 * Math.max(vectors.idToLabel.size, 1), 1 << 20);
-    const table = dense ? new Int32Array(maxId + 1).fill(-1) : null;
-    // Sparse ids, and labels beyond the table's int32 (only a damaged pickle has those).
-    const others = new Map<number, number>();
-    return {
-      take: (iid: number, label: number) => {
-        if (table && iid >= 0 && iid < table.length && label <= 0x7fffffff) table[iid] = label;
-        else others.set(iid, label);
-      },
-      finish: (): LabelByInternalId => ({
-        get: (iid) => {
-          const l = table && iid >= 0 && iid < table.length ? table[iid]! : -1;
-          return l >= 0 ? l : others.get(iid);
-        },
-      }),
-    };
+    if (this.labelsCache?.vectors !== vectors) {
+      const seg = this.catalog.metadataSegment;
+      const labels = new RecordLabels({
+        ctx: this.ctx,
+        segmentId: seg?.id ?? null,
+        idToLabel: vectors.idToLabel,
+        count: () => this.count(),
+        universe: () => this.columnSource()?.universe() ?? null,
+      });
+      this.labelsCache = { vectors, labels };
+    }
+    return this.labelsCache.labels;
   }
 
   /** Set once the folder rebuilt its readers (its data changed): work ahead for this one stops. */
@@ -545,11 +416,9 @@ export class CollectionReader {
   /**
    * Builds ahead, in slices of the thread, the caches a filtered call is about to build in one
    * piece (seconds at a million records): the metadata columns its leaves will read
-   * (SqlColumnSource.columnWouldBuild), and for a query on loaded vectors the table of labels by
-   * internal id, once labelsOf would build it (its third filter, or a match of over half the
-   * records: the filter is evaluated here to tell, and the matches SQLite found are kept for the
-   * query), or else the labels of its matches, looked up for the query to take. The call itself
-   * follows.
+   * (SqlColumnSource.columnWouldBuild), and for a query on loaded vectors the labels of its
+   * matches (RecordLabels.prepareAhead: the filter is evaluated here, and the matches SQLite found
+   * are kept for the query). The call itself follows.
    */
   async prepareFilterAhead(
     spec: { where: WhereNode | null; whereDocument: DocumentNode | null },
@@ -567,26 +436,12 @@ export class CollectionReader {
         if (current() && source.columnWouldBuild(key, times)) await runStepsSliced(source.columnSteps(key, inSnapshot, current), sliced);
       }
       const vectors = this.vectorCache;
-      if (!forQuery || !current() || !vectors || this.labelByInternal) return;
+      if (!forQuery || !current() || !vectors) return;
       // The labels are the loaded vectors' own: a release meanwhile ends the work, keeping nothing.
       const still = () => current() && this.vectorCache === vectors;
-      if (this.labelLookups + 1 > 2) return runStepsSliced(this.labelsTableSteps(inSnapshot, still), sliced);
-      const ids = inSnapshot(() => [...source.uncounted(() => executeBitset(filter, source)).ids()]);
-      if (inSnapshot(() => this.largeMatch(ids.length))) return runStepsSliced(this.labelsTableSteps(inSnapshot, still), sliced);
-      // A smaller match: labelsOf looks up its labels one by one, done here in slices for the query to take.
-      this.lookedUpAhead = null;
-      const looked = await runStepsSliced(this.lookupLabelsSteps(ids, inSnapshot, still, LOOKUP_IDS_PER_STEP), sliced);
-      if (looked && still()) this.lookedUpAhead = { ids, labels: looked.labels };
+      const matches = () => [...source.uncounted(() => executeBitset(filter, source)).ids()];
+      await this.recordLabels().prepareAhead(matches, inSnapshot, still, sliced);
     });
-  }
-
-  /** (embeddings.id, embedding_id) rows to (internal id, HNSW label), for the records that have a label. */
-  private eachLabel(rows: Iterable<unknown>, take: (internalId: number, label: number) => void): void {
-    const idToLabel = this.vectors().idToLabel;
-    for (const [iid, eid] of rows as Iterable<[number, string]>) {
-      const label = idToLabel.get(eid);
-      if (label !== undefined) take(iid, label);
-    }
   }
 
   userIdOf(internalId: number): string {
@@ -636,13 +491,11 @@ export class CollectionReader {
     this.releases++;
     this.vectorCache = null;
     this.openedAhead = null;
-    this.lookedUpAhead = null;
+    this.labelsCache = null;
     this.dropPreparedLoad();
     this.firstQueryOffered = false;
     this.checkedFiles = undefined;
     this.summaryCache = undefined;
-    this.labelByInternal = null;
-    this.labelLookups = 0;
     this.previewCache = undefined;
     this.columns = null;
   }
@@ -720,42 +573,4 @@ export class CollectionReader {
       problems,
     };
   }
-}
-
-/** embeddings.id → HNSW label (undefined: the record has no vector). */
-export interface LabelByInternalId {
-  get(internalId: number): number | undefined;
-}
-
-/** Whether two lists of internal ids are the same, in the same order. */
-function sameIds(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/** Whether an error is the CANCELLED a stopped slice throws (util/steps.ts). */
-function isCancelled(err: unknown): boolean {
-  return err instanceof InspectorError && err.code === 'CANCELLED';
-}
-
-/**
- * Waits for work another caller started (its outcome is that caller's), or stops with CANCELLED
- * when this caller's own signal is aborted first.
- */
-function settledOrCancelled(work: Promise<unknown>, signal: AbortSignal | undefined): Promise<void> {
-  const settled = work.then(
-    () => undefined,
-    () => undefined,
-  );
-  if (!signal) return settled;
-  throwIfAborted(signal);
-  return new Promise<void>((resolve, reject) => {
-    const onAbort = () => reject(cancelled());
-    signal.addEventListener('abort', onAbort, { once: true });
-    void settled.then(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    });
-  });
 }

@@ -24,7 +24,7 @@ export function eachMapValue(reader: CollectionReader, key: string, take: TakeVa
   const source = reader.columnSource();
   if (source) {
     const col = source.column(key);
-    const labelOf = reader.labelsByInternalId();
+    const labelOf = reader.recordLabels().whole();
     // The column has a row for every record of the segment, shadowed ones too: theirs are stale.
     const shadowed = overlay.shadowedInternalIds;
     for (let i = 0; i < col.ids.length; i++) {

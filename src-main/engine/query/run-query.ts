@@ -138,7 +138,7 @@ export function allowedLabels(reader: CollectionReader, vectors: VectorState, sp
   };
   if (spec.where || spec.whereDocument) {
     const { internalIds, walMatches } = matchingInternalIds(reader, spec);
-    const labelOf = reader.labelsOf(internalIds);
+    const labelOf = reader.recordLabels().of(internalIds);
     for (const iid of internalIds) {
       const label = labelOf.get(iid);
       if (label === undefined && skipMissing) continue;

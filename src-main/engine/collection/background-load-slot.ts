@@ -1,0 +1,68 @@
+import type { Space } from '../../../shared/models.js';
+import { PreparedLoad, type LoadPlan } from './prepared-load.js';
+
+/** How long a background vector load waits for the query that takes it (prepared-load.ts). */
+export const PREPARED_IDLE_MS = 10 * 60_000;
+
+/**
+ * The one background vector load (prepared-load.ts) a collection may have under way: the load a
+ * first query answered from the files leaves to the second. It starts at the next turn of the
+ * event loop, once the first query has returned its answer, or when the load is asked for first;
+ * a load no query takes within PREPARED_IDLE_MS is let go (its memory is the vectors').
+ */
+export class BackgroundLoadSlot {
+  private prepared: PreparedLoad | null = null;
+  /** Its plan, until it starts at the next turn of the event loop. */
+  private pending: { plan: LoadPlan; immediate: NodeJS.Immediate } | null = null;
+  private idleRelease: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly space: Space,
+    /** Whether the vectors are loaded by now (a load then has nothing left to do). */
+    private readonly loaded: () => boolean,
+  ) {}
+
+  /** Whether a load is planned or under way. */
+  get busy(): boolean {
+    return this.prepared !== null || this.pending !== null;
+  }
+
+  /** Plans the load (see the class); nothing if one is planned or under way already. */
+  offer(plan: LoadPlan): void {
+    if (this.busy) return;
+    const immediate = setImmediate(() => {
+      this.pending = null;
+      if (this.loaded() || this.prepared) return;
+      this.prepared = PreparedLoad.start(this.space, plan);
+      if (!this.prepared) return;
+      // Someone who asked one question and moved on does not keep the vectors' memory for good.
+      this.idleRelease = setTimeout(() => this.drop(), PREPARED_IDLE_MS);
+      this.idleRelease.unref();
+    });
+    immediate.unref();
+    this.pending = { plan, immediate };
+  }
+
+  /** The load for the vector load about to run, started now if it was still to start; the slot is then empty. */
+  take(): PreparedLoad | null {
+    if (this.pending && !this.prepared) this.prepared = PreparedLoad.start(this.space, this.pending.plan);
+    this.cancelTimers();
+    const prepared = this.prepared;
+    this.prepared = null;
+    return prepared;
+  }
+
+  /** Stops a load that will not be used (the vectors loaded otherwise, the folder closes, or its readers are rebuilt). */
+  drop(): void {
+    this.cancelTimers();
+    this.prepared?.release();
+    this.prepared = null;
+  }
+
+  private cancelTimers(): void {
+    if (this.pending) clearImmediate(this.pending.immediate);
+    this.pending = null;
+    if (this.idleRelease) clearTimeout(this.idleRelease);
+    this.idleRelease = null;
+  }
+}

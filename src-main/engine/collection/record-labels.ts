@@ -1,0 +1,184 @@
+import type { FolderContext } from './folder-context.js';
+import type { IdBitset } from '../filter/id-bitset.js';
+import { runSteps, runStepsSliced, type SliceOptions, type Steps } from '../util/steps.js';
+
+/** Ids per lookup when `of` maps a filter's matches to labels in one piece, and per step ahead of a query. */
+const LOOKUP_IDS_PER_QUERY = 20_000;
+const LOOKUP_IDS_PER_STEP = 4_000;
+
+/** Rows per step when the table is built ahead (tableSteps). */
+const TABLE_ROWS_PER_STEP = 10_000;
+
+/** embeddings.id → HNSW label (undefined: the record has no vector). */
+export interface LabelByInternalId {
+  get(internalId: number): number | undefined;
+}
+
+/** What the labels are read against: a collection's metadata segment and its loaded vectors. */
+export interface LabelSource {
+  readonly ctx: FolderContext;
+  /** The metadata segment whose rows are mapped; null when the collection has none. */
+  readonly segmentId: string | null;
+  /** The loaded vectors' record id → label map. */
+  readonly idToLabel: ReadonlyMap<string, number>;
+  /** Chroma's count of the collection (a match of over half of it builds the whole table). */
+  count(): number;
+  /** The segment's ids as the filter columns see them (bounds the table's pages); null without a segment. */
+  universe(): IdBitset | null;
+}
+
+type InSnapshot = <T>(fn: () => T) => T;
+
+/**
+ * embeddings.id → HNSW label for the records of one loaded vector state, so filtered queries map
+ * SQL matches to labels without reading user ids. A first filter that matches a minority of a
+ * large collection looks up only its own records (the ids of 100k matches, not of every record: a
+ * tenth of the time at a million); the third such call, or a large match, builds the whole table
+ * once, which every later filter then reuses. Each of these can also be done ahead of the query,
+ * in steps (util/steps.ts), by prepareAhead.
+ */
+export class RecordLabels {
+  private table: LabelByInternalId | null = null;
+  private lookups = 0;
+  /** The labels prepareAhead looked up for the matches of the query to come, until it takes them. */
+  private lookedUpAhead: { ids: readonly number[]; labels: Map<number, number> } | null = null;
+
+  constructor(private readonly source: LabelSource) {}
+
+  /** Labels for the records a filter matched (see the class). */
+  of(internalIds: readonly number[]): LabelByInternalId {
+    if (this.table || ++this.lookups > 2 || this.largeMatch(internalIds.length)) return this.whole();
+    const ahead = this.lookedUpAhead;
+    this.lookedUpAhead = null;
+    if (ahead && sameIds(ahead.ids, internalIds)) return { get: (iid) => ahead.labels.get(iid) };
+    return runSteps(this.lookupSteps(internalIds, (fn) => fn(), () => true, LOOKUP_IDS_PER_QUERY))!;
+  }
+
+  /**
+   * The whole table, for every record in the tables: a typed table by internal id (4 bytes a
+   * record), or a Map when the ids are too sparse for one. Built once.
+   */
+  whole(): LabelByInternalId {
+    if (!this.table) {
+      const table = this.emptyTable();
+      const seg = this.source.segmentId;
+      if (seg) this.eachLabel(this.source.ctx.db.prepare('SELECT id, embedding_id FROM embeddings WHERE segment_id = ?').raw(true).iterate(seg), table.take);
+      this.table = table.finish();
+    }
+    return this.table;
+  }
+
+  /** Whether the whole table is built. */
+  get built(): boolean {
+    return this.table !== null;
+  }
+
+  /**
+   * What `of` is about to do in one piece for a filtered query, done ahead in slices: the whole
+   * table once `of` would build it (its third filter, or a match of over half the records), or
+   * else the lookups of the matches (`matches`, the filter evaluated ahead), for the query to
+   * take. `still` says whether the data and these vectors are still current: once not, the work
+   * stops, keeping nothing.
+   */
+  async prepareAhead(matches: () => readonly number[], inSnapshot: InSnapshot, still: () => boolean, slice: SliceOptions): Promise<void> {
+    if (this.table) return;
+    if (this.lookups + 1 > 2) return runStepsSliced(this.tableSteps(inSnapshot, still), slice);
+    const ids = inSnapshot(matches);
+    if (inSnapshot(() => this.largeMatch(ids.length))) return runStepsSliced(this.tableSteps(inSnapshot, still), slice);
+    this.lookedUpAhead = null;
+    const looked = await runStepsSliced(this.lookupSteps(ids, inSnapshot, still, LOOKUP_IDS_PER_STEP), slice);
+    if (looked && still()) this.lookedUpAhead = { ids, labels: looked.labels };
+  }
+
+  /** `of`'s lookups as steps: `perStep` ids at a time. Null once `current` says the data changed. */
+  *lookupSteps(
+    internalIds: readonly number[],
+    inSnapshot: InSnapshot,
+    current: () => boolean,
+    perStep: number,
+  ): Steps<{ get(iid: number): number | undefined; labels: Map<number, number> } | null> {
+    const seg = this.source.segmentId;
+    const labels = new Map<number, number>();
+    // `+segment_id`: seek each id by primary key, not walk the segment's index looking for them.
+    const lookup = this.source.ctx.db.prepare('SELECT id, embedding_id FROM embeddings WHERE id IN (SELECT value FROM json_each(?)) AND +segment_id = ?').raw(true);
+    for (let i = 0; seg && i < internalIds.length; i += perStep) {
+      if (i > 0) yield;
+      if (!current()) return null;
+      const ids = JSON.stringify(internalIds.slice(i, i + perStep));
+      inSnapshot(() => this.eachLabel(lookup.iterate(ids, seg), (iid, label) => labels.set(iid, label)));
+    }
+    return { get: (iid) => labels.get(iid), labels };
+  }
+
+  /**
+   * The whole table as steps: the segment's rows `rowsPerStep` at a time in id order, each page
+   * in `inSnapshot`. Stops, keeping nothing, once `current` says the data changed.
+   */
+  *tableSteps(inSnapshot: InSnapshot, current: () => boolean, rowsPerStep = TABLE_ROWS_PER_STEP): Steps<void> {
+    const seg = this.source.segmentId;
+    if (this.table || !seg) return;
+    // `+segment_id`: pages in rowid order within the segment's id range (other collections' rows
+    // may lie before, after and between), not the segment's (segment_id, embedding_id) index
+    // sorted again for each page.
+    const { table, page, first, last } = inSnapshot(() => {
+      const universe = this.source.universe();
+      return {
+        table: this.emptyTable(),
+        page: this.source.ctx.db.prepare('SELECT id, embedding_id FROM embeddings WHERE +segment_id = ? AND id > ? AND id <= ? ORDER BY id LIMIT ?').raw(true),
+        first: universe ? universe.base : Number.MIN_SAFE_INTEGER,
+        last: universe ? universe.base + universe.span - 1 : Number.MAX_SAFE_INTEGER,
+      };
+    });
+    for (let after = first - 1; ; ) {
+      yield;
+      if (!current()) return;
+      const rows = inSnapshot(() => page.all(seg, after, last, rowsPerStep) as [number, string][]);
+      inSnapshot(() => this.eachLabel(rows, table.take));
+      if (rows.length < rowsPerStep) break;
+      after = rows[rows.length - 1]![0];
+    }
+    if (current() && !this.table) this.table = table.finish();
+  }
+
+  /** A match of over half the collection: `of` builds the whole table for it. */
+  private largeMatch(matches: number): boolean {
+    return matches * 2 > this.source.count();
+  }
+
+  /** The table `whole` fills: dense by internal id, or a Map for sparse ids. */
+  private emptyTable() {
+    const maxId = (this.source.ctx.db.prepare('SELECT max(id) FROM embeddings').pluck().get() as number | null) ?? 0;
+    const dense = maxId <= Math.max(16 * Math.max(this.source.idToLabel.size, 1), 1 << 20);
+    const table = dense ? new Int32Array(maxId + 1).fill(-1) : null;
+    // Sparse ids, and labels beyond the table's int32 (only a damaged pickle has those).
+    const others = new Map<number, number>();
+    return {
+      take: (iid: number, label: number) => {
+        if (table && iid >= 0 && iid < table.length && label <= 0x7fffffff) table[iid] = label;
+        else others.set(iid, label);
+      },
+      finish: (): LabelByInternalId => ({
+        get: (iid) => {
+          const l = table && iid >= 0 && iid < table.length ? table[iid]! : -1;
+          return l >= 0 ? l : others.get(iid);
+        },
+      }),
+    };
+  }
+
+  /** (embeddings.id, embedding_id) rows to (internal id, HNSW label), for the records that have a label. */
+  private eachLabel(rows: Iterable<unknown>, take: (internalId: number, label: number) => void): void {
+    const idToLabel = this.source.idToLabel;
+    for (const [iid, eid] of rows as Iterable<[number, string]>) {
+      const label = idToLabel.get(eid);
+      if (label !== undefined) take(iid, label);
+    }
+  }
+}
+
+/** Whether two lists of internal ids are the same, in the same order. */
+function sameIds(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
