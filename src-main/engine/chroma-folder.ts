@@ -9,10 +9,11 @@ import { CollectionReader } from './collection/collection-reader.js';
 import type { FolderContext } from './collection/folder-context.js';
 import { validateGetArgs, validateQueryArgs } from './query/validate-args.js';
 import { getResult } from './query/get-result.js';
-import { querySearches, runQuery, searchesFromFiles } from './query/run-query.js';
-import type { SliceOptions } from './util/steps.js';
+import { runQuery } from './query/run-query.js';
+import { runStepsSliced, type SliceOptions } from './util/steps.js';
+import { getAhead, mapAhead, queryAhead, vectorsAhead, whyNotAhead, type MapAheadOptions } from './ahead/calls-ahead.js';
 import { whyNot } from './query/why-not.js';
-import { recallReport, type RecallOptions } from './quality/recall.js';
+import { checkRecallOptions, recallReport, recallReportSteps, type RecallOptions } from './quality/recall.js';
 import { diffFolders, type FolderDiffOptions } from './diff/diff-folders.js';
 import { colorsFor, embeddingMap, mapColors, mapLabels, projectOnMap } from './map/embedding-map.js';
 import { idsOfPoints, pointsOfIds } from './map/map-ids.js';
@@ -195,10 +196,10 @@ export class ChromaFolder {
   }
 
   /**
-   * The caches a get's filter (chromadb `get` arguments) would build in one piece, built ahead in
-   * slices (CollectionReader.prepareFilterAhead), for a caller whose thread serves others (serve's
-   * get and records grid, the embedded client's get). Arguments the get would refuse are left to
-   * it to report.
+   * What a get (chromadb `get` arguments) would do in one piece, done ahead in slices
+   * (ahead/calls-ahead.ts) for a caller whose thread serves others (serve's get and records grid,
+   * the embedded client's get): its filter's caches, and the vector load when it returns
+   * embeddings. Arguments the get would refuse are left to it to report.
    */
   async prepareGet(ref: CollectionRef | string, args: unknown, slice: SliceOptions = {}): Promise<void> {
     let spec: ReturnType<typeof validateGetArgs>;
@@ -207,9 +208,7 @@ export class ChromaFolder {
     } catch {
       return;
     }
-    // A get by ids reads no filter caches.
-    if (spec.ids) return;
-    await this.aheadOnCurrentReader(ref, (reader, inSnapshot) => reader.prepareFilterAhead(spec, false, slice, inSnapshot));
+    await this.aheadOnCurrentReader(ref, (reader, inSnapshot) => getAhead(reader, spec, slice, inSnapshot));
   }
 
   /**
@@ -245,16 +244,29 @@ export class ChromaFolder {
    */
   async prepareQuery(ref: CollectionRef | string, args: unknown, opts: QueryOptions = {}, slice: SliceOptions = {}): Promise<void> {
     const spec = validateQueryArgs(args);
-    await this.aheadOnCurrentReader(ref, async (reader, inSnapshot) => {
-      if (!querySearches(reader, spec)) return;
-      if (searchesFromFiles(reader, spec, opts) && reader.firstQueryPending) {
-        await reader.checkFirstQueryFiles(slice, inSnapshot);
-        // Replaced meanwhile (the data changed) or closed: nothing more for this reader.
-        if (reader.isRetired || this.guard(() => inSnapshot(() => reader.openFirstQueryFiles()))) return;
-      }
-      await reader.loadVectorsAhead({ forQuery: true }, slice, inSnapshot);
-      await reader.prepareFilterAhead(spec, true, slice, inSnapshot);
-    });
+    await this.aheadOnCurrentReader(ref, (reader, inSnapshot) => queryAhead(reader, spec, opts, slice, inSnapshot));
+  }
+
+  /** What whyNot would do in one piece (the vector load, the graph, the filter's caches), done ahead in slices. */
+  async prepareWhyNot(ref: CollectionRef | string, args: unknown, slice: SliceOptions = {}): Promise<void> {
+    const spec = validateQueryArgs(args);
+    await this.aheadOnCurrentReader(ref, (reader, inSnapshot) => whyNotAhead(reader, spec, slice, inSnapshot));
+  }
+
+  /**
+   * The vector load (with the graph, `forQuery`) of a call that reads the vectors, done ahead in
+   * slices: the recall lab, UMAP, an export of embeddings.
+   */
+  async prepareVectors(ref: CollectionRef | string, opts: { forQuery: boolean }, slice: SliceOptions = {}): Promise<void> {
+    await this.aheadOnCurrentReader(ref, (reader, inSnapshot) => vectorsAhead(reader, opts, slice, inSnapshot));
+  }
+
+  /**
+   * The embedding map's work ahead in slices: the vector load, the PCA map (kept for
+   * embeddingMap, projectOnMap, mapIds and mapPoints), and for `colorKey` what the colours read.
+   */
+  async prepareMap(ref: CollectionRef | string, opts: MapAheadOptions, slice: SliceOptions = {}): Promise<void> {
+    await this.aheadOnCurrentReader(ref, (reader, inSnapshot) => mapAhead(reader, opts, slice, inSnapshot));
   }
 
   /**
@@ -272,6 +284,23 @@ export class ChromaFolder {
    */
   recall(ref: CollectionRef | string, opts: RecallOptions): RecallReport {
     return this.guard(() => recallReport(this.collection(ref), opts));
+  }
+
+  /**
+   * The recall lab for a caller whose thread serves others: the vectors loaded ahead, then the
+   * searches in slices (cancelled by `slice.signal`, its progress to `slice.report`).
+   */
+  async recallSliced(ref: CollectionRef | string, opts: RecallOptions, slice: SliceOptions = {}): Promise<RecallReport> {
+    checkRecallOptions(opts);
+    await this.prepareVectors(ref, { forQuery: true }, slice);
+    // Loaded in one snapshot here if the load ahead did not (it failed, and the load reports why).
+    const reader = this.guard(() => {
+      const r = this.collection(ref);
+      r.vectors({ forQuery: true });
+      return r;
+    });
+    // The searches read only the loaded vectors: no snapshot is held across slices.
+    return runStepsSliced(recallReportSteps(reader, opts), slice);
   }
 
   /** What changed from this folder to `other`, collection by collection (docs/diff.md). Both are only read. */

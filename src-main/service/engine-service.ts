@@ -2,13 +2,15 @@ import { withLoadProgress } from '../engine/util/load-progress.js';
 import { basename } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { InspectorError, invalidArgument } from '../../shared/errors.js';
-import type { RecordRow } from '../../shared/models.js';
+import type { EmbeddingMap, RecordRow } from '../../shared/models.js';
+import type { MapAheadOptions } from '../engine/ahead/calls-ahead.js';
+import type { SliceOptions } from '../engine/util/steps.js';
 import { ChromaFolder } from '../engine/chroma-folder.js';
 import { readWalVector, readWalWindow } from '../engine/wal/wal-window.js';
 import { readRecordDetail, readRecordsWindow } from '../engine/inspect/records-window.js';
 import { readMetadataKeys, readMetadataRows } from '../engine/inspect/metadata-rows.js';
 import { runReadOnlySql } from '../engine/inspect/raw-sql.js';
-import type { Handlers } from './dispatcher.js';
+import type { CallContext, Handlers } from './dispatcher.js';
 import { backup, exportCollection, restore, verify } from '../engine/backup/index.js';
 import { runDoctor } from '../engine/doctor/run-doctor.js';
 import { fixFolder } from '../engine/repair/fix-folder.js';
@@ -150,6 +152,12 @@ export class EngineService {
     }
   }
 
+  /** The map's work ahead, in slices of this engine's thread (ChromaFolder.prepareMap). */
+  private async mapAhead(handle: string, collectionId: string, method: EmbeddingMap['method'], opts: MapAheadOptions, ctx: CallContext): Promise<void> {
+    const umap = method === 'umap';
+    await this.folder(handle).prepareMap(collectionId, { ...opts, ...(umap ? { project: false, forQuery: true } : {}) }, sliceOf(ctx));
+  }
+
   /** A record in full, with its metadata as typed JSON text. */
   recordDetail(handle: string, collectionId: string, id: string): RecordRow {
     const folder = this.folder(handle);
@@ -192,30 +200,33 @@ export class EngineService {
       collectionInfo: ({ handle, collectionId }) => this.folder(handle).collectionInfo(collectionId),
       records: async ({ handle, collectionId, where, whereDocument, ids, sort, offset, limit }, ctx) => {
         // A filter's caches are built ahead in slices: this engine's other calls go on meanwhile (a sorted page reads none).
-        if (!ids && !sort) await this.folder(handle).prepareGet(collectionId, { ...(where !== undefined ? { where } : {}), ...(whereDocument !== undefined ? { whereDocument } : {}) }, { signal: ctx.signal, report: (step) => ctx.progress(step) });
+        if (!ids && !sort) await this.folder(handle).prepareGet(collectionId, { ...(where !== undefined ? { where } : {}), ...(whereDocument !== undefined ? { whereDocument } : {}) }, sliceOf(ctx));
         return loading(ctx, () => readRecordsWindow(this.folder(handle), { collectionId, where, whereDocument, ids, sort, offset, limit, withEmbeddingPreview: true }));
       },
       recordDetail: ({ handle, collectionId, id }, ctx) => loading(ctx, () => this.recordDetail(handle, collectionId, id)),
       metadataKeys: ({ handle, collectionId }) => readMetadataKeys(this.folder(handle), collectionId),
       get: async ({ handle, collectionId, args }, ctx) => {
-        await this.folder(handle).prepareGet(collectionId, args, { signal: ctx.signal, report: (step) => ctx.progress(step) });
+        await this.folder(handle).prepareGet(collectionId, args, sliceOf(ctx));
         return loading(ctx, () => this.folder(handle).get(collectionId, args));
       },
       // The UI answers from the sound vectors of a damaged collection and shows the warnings.
       query: async ({ handle, collectionId, args, exact, embed }, ctx) => {
         const vectors = await this.text.queryArgs(this.folder(handle).collection(collectionId).catalog, args, embed, ctx);
         // What the search needs (a first one's checks of the files, or the vector load) is done in slices first: this engine's other calls go on meanwhile.
-        await this.folder(handle).prepareQuery(collectionId, vectors, { allowPartial: true, exact }, { signal: ctx.signal, report: (step) => ctx.progress(step) });
+        await this.folder(handle).prepareQuery(collectionId, vectors, { allowPartial: true, exact }, sliceOf(ctx));
         return loading(ctx, () => this.folder(handle).query(collectionId, vectors, { allowPartial: true, exact }));
       },
       whyNot: async ({ handle, collectionId, args, id, embed }, ctx) => {
         const vectors = await this.text.queryArgs(this.folder(handle).collection(collectionId).catalog, args, embed, ctx);
+        await this.folder(handle).prepareWhyNot(collectionId, vectors, sliceOf(ctx));
         return loading(ctx, () => this.folder(handle).whyNot(collectionId, vectors, id));
       },
       textFunction: ({ handle, collectionId, embed }) => this.text.describe(this.folder(handle).collection(collectionId).catalog, embed),
       embedText: ({ handle, collectionId, text, embed }, ctx) => this.text.embed(this.folder(handle).collection(collectionId).catalog, text, embed, ctx),
-      recall: ({ handle, collectionId, k, queries, seed, efValues }, ctx) => loading(ctx, () => this.folder(handle).recall(collectionId, { k, queries, seed, efValues })),
+      // Thousands of searches at a million vectors: in slices, cancellable between them.
+      recall: ({ handle, collectionId, k, queries, seed, efValues }, ctx) => this.folder(handle).recallSliced(collectionId, { k, queries, seed, efValues }, sliceOf(ctx)),
       embeddingMap: async ({ handle, collectionId, maxPoints, method, withIds }, ctx) => {
+        await this.mapAhead(handle, collectionId, method, { maxPoints }, ctx);
         const map =
           method === 'umap'
             ? await this.folder(handle).umapMap(collectionId, ctx.signal, (done, total, message) => ctx.progress({ done, total, message }))
@@ -223,11 +234,20 @@ export class EngineService {
         // A copy: the cached map keeps its ids for the next caller.
         return withIds ? map : { ...map, ids: [] };
       },
-      mapIds: ({ handle, collectionId, method, maxPoints, points }, ctx) => loading(ctx, () => this.folder(handle).mapIds(collectionId, method, points, maxPoints)),
-      mapPoints: ({ handle, collectionId, method, maxPoints, ids }, ctx) => loading(ctx, () => this.folder(handle).mapPoints(collectionId, method, ids, maxPoints)),
-      mapColors: ({ handle, collectionId, key, maxPoints, method }, ctx) =>
-        loading(ctx, () => (method === 'umap' ? this.folder(handle).umapColors(collectionId, key) : this.folder(handle).mapColors(collectionId, key, maxPoints))),
+      mapIds: async ({ handle, collectionId, method, maxPoints, points }, ctx) => {
+        await this.mapAhead(handle, collectionId, method, { maxPoints, project: false }, ctx);
+        return loading(ctx, () => this.folder(handle).mapIds(collectionId, method, points, maxPoints));
+      },
+      mapPoints: async ({ handle, collectionId, method, maxPoints, ids }, ctx) => {
+        await this.mapAhead(handle, collectionId, method, { maxPoints, project: false }, ctx);
+        return loading(ctx, () => this.folder(handle).mapPoints(collectionId, method, ids, maxPoints));
+      },
+      mapColors: async ({ handle, collectionId, key, maxPoints, method }, ctx) => {
+        await this.mapAhead(handle, collectionId, method, { maxPoints, colorKey: key, project: false }, ctx);
+        return loading(ctx, () => (method === 'umap' ? this.folder(handle).umapColors(collectionId, key) : this.folder(handle).mapColors(collectionId, key, maxPoints)));
+      },
       mapProject: async ({ handle, collectionId, vector, maxPoints, method }, ctx) => {
+        await this.mapAhead(handle, collectionId, method, { maxPoints }, ctx);
         const folder = this.folder(handle);
         const [x, y] =
           method === 'umap'
@@ -361,6 +381,11 @@ export class EngineService {
 }
 
 /** Runs an engine call whose first use of a collection loads its vectors, graph or WAL, reporting those loads as the call's progress. */
+/** A call's slices of work ahead: cancelled with the call, their progress its progress. */
+function sliceOf(ctx: CallContext): SliceOptions {
+  return { signal: ctx.signal, report: (step) => ctx.progress(step) };
+}
+
 function loading<T>(ctx: { progress(p: { done: number; total: number | null; message?: string }): void }, fn: () => T): T {
   return withLoadProgress((step) => ctx.progress(step), fn);
 }

@@ -5,36 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
 import { PersistentClient } from '../../src-main/client/persistent-client.js';
 import { referenceFixture } from '../helpers/paths.js';
-import { bruteDistance } from '../helpers/brute-distance.js';
+import { independentRecall } from '../helpers/independent-recall.js';
 
 /**
  * The recall lab against an independent computation: exact neighbours by a float64 brute force in
  * this file, and the graph's answers from the query Chroma would answer (folder.query, which the
  * recorded-case suites hold equal to real Chroma), for the same sampled records.
  */
-
-const distance = bruteDistance;
-
-/** Mean recall@k of folder.query (k + 1, own record left out) against brute force, for `sampleIds`. */
-function independentRecall(folder: ChromaFolder, name: string, sampleIds: string[], k: number): number {
-  const ref = { name };
-  const space = folder.collectionInfo(ref).hnsw.space;
-  const all = folder.get(ref, { include: ['embeddings'] });
-  const vectorOf = new Map(all.ids.map((id, i) => [id, all.embeddings![i]!]));
-  let sum = 0;
-  for (const id of sampleIds) {
-    const q = vectorOf.get(id)!;
-    const exact = all.ids
-      .filter((other) => other !== id)
-      .map((other) => ({ id: other, d: distance(space, q, vectorOf.get(other)!) }))
-      .sort((a, b) => a.d - b.d)
-      .slice(0, k)
-      .map((x) => x.id);
-    const got = new Set(folder.query(ref, { queryEmbeddings: [q], nResults: k + 1, include: [] }).ids[0]!.filter((x) => x !== id).slice(0, k));
-    sum += exact.filter((x) => got.has(x)).length / exact.length;
-  }
-  return sum / sampleIds.length;
-}
 
 describe('recall lab on folders real Chroma 1.3.4 wrote', () => {
   let folder: ChromaFolder;

@@ -71,6 +71,8 @@ export async function exportCollection(
     const guard = <T>(fn: () => T) => guardSqlite(folder.ctx.sqliteFile, fn);
     const matches = guard(() => runGet(reader, { ...spec, limit: 0 }, { withContents: false, withTotal: true }).total ?? 0);
     const total = Math.max(0, Math.min(matches - spec.offset, spec.limit ?? Infinity));
+    // The load runs ahead in slices (the thread may serve others: serve's export), then is taken here.
+    if (fields.has('embedding')) await folder.prepareVectors(ref, { forQuery: false }, { ...(opts.signal ? { signal: opts.signal } : {}) });
     const vectors = fields.has('embedding') ? guard(() => reader.vectors()) : null;
     let missingVectors = 0;
     // Pages in Chroma's get order (internal id), each read only once the previous one is written.

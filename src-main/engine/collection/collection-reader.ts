@@ -226,7 +226,7 @@ export class CollectionReader {
    * Runs work ahead in slices that also stop once this reader is retired (its data changed or its
    * folder closed): that stop is quiet; the caller's own cancel still throws CANCELLED.
    */
-  private async ahead<T>(slice: SliceOptions, work: (slice: SliceOptions) => Promise<T>): Promise<T | undefined> {
+  async ahead<T>(slice: SliceOptions, work: (slice: SliceOptions) => Promise<T>): Promise<T | undefined> {
     throwIfAborted(slice.signal);
     if (this.retired) return undefined;
     try {
@@ -441,6 +441,22 @@ export class CollectionReader {
       const still = () => current() && this.vectorCache === vectors;
       const matches = () => [...source.uncounted(() => executeBitset(filter, source)).ids()];
       await this.recordLabels().prepareAhead(matches, inSnapshot, still, sliced);
+    });
+  }
+
+  /**
+   * A key's metadata column and the whole labels table, built ahead in slices: what the map's
+   * colours by that key read (map/map-values.ts). The labels only when the vectors are loaded.
+   */
+  async prepareColumnAhead(key: string, slice: SliceOptions = {}, inSnapshot: <T>(fn: () => T) => T = (fn) => fn()): Promise<void> {
+    await this.ahead(slice, async (sliced) => {
+      const current = () => !this.retired;
+      const source = inSnapshot(() => this.columnSource());
+      if (source && current()) await runStepsSliced(source.columnSteps(key, inSnapshot, current), sliced);
+      const vectors = this.vectorCache;
+      if (!vectors || !current()) return;
+      const still = () => current() && this.vectorCache === vectors;
+      await runStepsSliced(this.recordLabels().tableSteps(inSnapshot, still), sliced);
     });
   }
 

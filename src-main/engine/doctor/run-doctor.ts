@@ -139,6 +139,10 @@ export async function runDoctor(target: ChromaFolder | string, opts: DoctorOptio
     const collections: DoctorCollection[] = [];
     const targets: PurgeTarget[] = [];
     for (const id of ids) {
+      // The collection's vectors load ahead in slices (serve's other calls go on meanwhile); its checks then find them loaded.
+      await folder.prepareVectors(id, { forQuery: false }, { ...(opts.signal ? { signal: opts.signal } : {}) }).catch((err: unknown) => {
+        if (opts.signal?.aborted) throw err;
+      });
       const done = await step(`collection ${collections.length + 1} of ${ids.length}`, () => {
         const reader = folder.collectionReaders().find((r) => r.id === id);
         return reader ? diagnoseCollection(reader, findings, purge, targets) : null;

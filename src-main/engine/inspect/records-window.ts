@@ -75,9 +75,8 @@ function readRecordDetailInSnapshot(folder: ChromaFolder, collectionId: string, 
   if (!rec) throw new InspectorError('NOT_FOUND', `Record "${id}" does not exist in collection ${reader.catalog.name}`, { id });
   let embedding: number[] | null = null;
   if (reader.dimension !== null) {
-    const vectors = reader.vectors();
-    const label = vectors.idToLabel.get(id);
-    const vec = label === undefined ? undefined : vectors.original(label);
+    // Read from the checkpoint's files when the vectors are not loaded (a full load is seconds at a million records).
+    const vec = embeddingPreviews(reader, [id], reader.dimension).get(id);
     embedding = vec ? shortestFloat32Array(vec) : null;
   }
   return toRow(rec, embedding);

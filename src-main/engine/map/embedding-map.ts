@@ -5,7 +5,8 @@ import { KIND_BOOL, KIND_FLOAT, KIND_INT, KIND_STRING } from '../filter/execute-
 import { eachMapValue, NO_VALUE } from './map-values.js';
 import { normalizeQuery } from '../hnsw/vector-math.js';
 import { reportLoad } from '../util/load-progress.js';
-import { pca, type Pca } from './pca.js';
+import { pcaSteps, type Pca } from './pca.js';
+import { runSteps, type Steps } from '../util/steps.js';
 
 /** Points drawn at most; above this a uniform sample, and the map says so. */
 export const MAX_MAP_POINTS = 1_000_000;
@@ -37,29 +38,53 @@ export function embeddingMap(reader: CollectionReader, maxPoints = MAX_MAP_POINT
   return build(reader, maxPoints).map;
 }
 
+/** Points projected per step (util/steps.ts). */
+const POINTS_PER_STEP = 65_536;
+
 function build(reader: CollectionReader, maxPoints: number): Built {
+  return runSteps(buildSteps(reader, maxPoints));
+}
+
+/**
+ * The map of embeddingMap, built as steps and kept for the calls that follow (the map itself,
+ * projections, colours): a caller whose thread serves others builds it ahead in slices
+ * (ahead/calls-ahead.ts), with the vectors loaded.
+ */
+export function* embeddingMapSteps(reader: CollectionReader, maxPoints = MAX_MAP_POINTS): Steps<EmbeddingMap> {
+  return (yield* buildSteps(reader, maxPoints)).map;
+}
+
+function* buildSteps(reader: CollectionReader, maxPoints: number): Steps<Built> {
   const hit = cache.get(reader);
   if (hit && hit.map.maxPoints === maxPoints) return hit;
   if (reader.dimension === null) throw new InspectorError('INVALID_ARGUMENT', `collection "${reader.catalog.name}" has no vectors to map`);
   const vectors = reader.vectors();
   const slab = vectors.slab;
   const dim = slab.dim;
-  const { all, labels } = pointsOf(reader, maxPoints);
+  const { all, labels } = yield* pointsOfSteps(reader, maxPoints);
   const store = slab.storage();
   const rowOf = (label: number) => slab.slotOf(label)! * dim;
   const fit = labels.length > FIT_ROWS ? uniformSample(labels, FIT_ROWS) : labels;
   const fitData = new Float32Array(fit.length * dim);
   fit.forEach((l, r) => fitData.set(store.subarray(rowOf(l), rowOf(l) + dim), r * dim));
   reportLoad(0, labels.length, 'Fitting the map axes');
-  const basis = pca(fitData, fit.length, dim);
+  const basis = yield* pcaSteps(fitData, fit.length, dim);
   const raw = new Float32Array(labels.length * 2);
-  labels.forEach((l, p) => {
-    const [x, y] = project(store, rowOf(l), basis);
+  for (let p = 0; p < labels.length; p++) {
+    const [x, y] = project(store, rowOf(labels[p]!), basis);
     raw[2 * p] = x;
     raw[2 * p + 1] = y;
-    if (p % 65536 === 65535) reportLoad(p + 1, labels.length, 'Projecting the vectors');
-  });
+    if (p % POINTS_PER_STEP === POINTS_PER_STEP - 1) {
+      reportLoad(p + 1, labels.length, 'Projecting the vectors');
+      yield;
+    }
+  }
   const { xy, scale } = scaleIntoSquare(raw);
+  const ids: string[] = [];
+  for (let p = 0; p < labels.length; p += POINTS_PER_STEP) {
+    yield;
+    for (const l of labels.slice(p, p + POINTS_PER_STEP)) ids.push(vectors.idOf(l)!);
+  }
   const map: EmbeddingMap = {
     method: 'pca',
     total: all,
@@ -68,7 +93,7 @@ function build(reader: CollectionReader, maxPoints: number): Built {
     maxPoints,
     explained: basis.explained,
     xy: Buffer.from(xy.buffer, xy.byteOffset, xy.byteLength).toString('base64'),
-    ids: labels.map((l) => vectors.idOf(l)!),
+    ids,
   };
   const built = { map, labels, basis, scale };
   cache.set(reader, built);
@@ -86,9 +111,16 @@ export function mapLabels(reader: CollectionReader, maxPoints = MAX_MAP_POINTS):
 }
 
 function pointsOf(reader: CollectionReader, maxPoints: number): { all: number; labels: number[] } {
+  return runSteps(pointsOfSteps(reader, maxPoints));
+}
+
+function* pointsOfSteps(reader: CollectionReader, maxPoints: number): Steps<{ all: number; labels: number[] }> {
   const hit = pointsCache.get(reader);
   if (hit && hit.maxPoints === maxPoints) return hit;
-  const all = [...reader.vectors().slab.entries()].map(([label]) => label);
+  const all: number[] = [];
+  for (const [label] of reader.vectors().slab.entries()) {
+    if (all.push(label) % POINTS_PER_STEP === 0) yield;
+  }
   const points = { maxPoints, all: all.length, labels: all.length > maxPoints ? uniformSample(all, maxPoints) : all };
   pointsCache.set(reader, points);
   return points;

@@ -1,3 +1,5 @@
+import { runSteps, type Steps } from '../util/steps.js';
+
 /** Two principal axes of a set of vectors (rows of `data`, `dim` wide), by power iteration. */
 export interface Pca {
   mean: Float64Array;
@@ -15,6 +17,11 @@ const ITERATIONS = 60;
  * which is fixed so that the largest component is positive).
  */
 export function pca(data: Float32Array, rows: number, dim: number): Pca {
+  return runSteps(pcaSteps(data, rows, dim));
+}
+
+/** pca as steps (util/steps.ts): a pause after each pass over the rows. */
+export function* pcaSteps(data: Float32Array, rows: number, dim: number): Steps<Pca> {
   const mean = new Float64Array(dim);
   for (let r = 0; r < rows; r++) for (let i = 0; i < dim; i++) mean[i]! += data[r * dim + i]!;
   for (let i = 0; i < dim; i++) mean[i]! /= Math.max(1, rows);
@@ -27,6 +34,7 @@ export function pca(data: Float32Array, rows: number, dim: number): Pca {
     orthonormalize(v, axes);
     let lambda = 0;
     for (let it = 0; it < ITERATIONS; it++) {
+      yield;
       const next = new Float64Array(dim);
       for (let r = 0; r < rows; r++) {
         let p = 0;

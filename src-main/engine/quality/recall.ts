@@ -3,6 +3,7 @@ import { InspectorError } from '../../../shared/errors.js';
 import type { CollectionReader } from '../collection/collection-reader.js';
 import { reportLoad } from '../util/load-progress.js';
 import { recallAdvice } from './recall-advice.js';
+import { runSteps, type Steps } from '../util/steps.js';
 import { vectorFlags } from './vector-flags.js';
 
 export interface RecallOptions {
@@ -27,11 +28,26 @@ const CONTRAST_OTHERS = 20;
  * answers (it would always find itself), so recall@k measures its k true neighbours.
  */
 export function recallReport(reader: CollectionReader, opts: RecallOptions): RecallReport {
+  return runSteps(recallReportSteps(reader, opts));
+}
+
+/** Throws INVALID_ARGUMENT for options the recall lab refuses (before anything is loaded for it). */
+export function checkRecallOptions(opts: RecallOptions): void {
   const k = opts.k;
   if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw new InspectorError('INVALID_ARGUMENT', `k must be an integer from 1 to ${MAX_K}, got ${k}`);
   if (!Number.isInteger(opts.queries) || opts.queries < 1 || opts.queries > MAX_QUERIES) {
     throw new InspectorError('INVALID_ARGUMENT', `queries must be an integer from 1 to ${MAX_QUERIES}, got ${opts.queries}`);
   }
+}
+
+/**
+ * recallReport as steps (util/steps.ts), a pause after each search: a caller whose thread serves
+ * others runs it in slices (thousands of exact searches at a million vectors take minutes), and can
+ * cancel it between them.
+ */
+export function* recallReportSteps(reader: CollectionReader, opts: RecallOptions): Steps<RecallReport> {
+  checkRecallOptions(opts);
+  const k = opts.k;
   const vectors = reader.vectors({ forQuery: true });
   const space = reader.params.space;
   const collectionEf = reader.params.efSearch;
@@ -43,7 +59,8 @@ export function recallReport(reader: CollectionReader, opts: RecallOptions): Rec
   const truth: number[][] = [];
   const contrasts: number[] = [];
   const others = pick(live, Math.min(live.length, CONTRAST_OTHERS + 1), (opts.seed ?? 1) + 7919);
-  sample.forEach((label, i) => {
+  for (const [i, label] of sample.entries()) {
+    yield;
     const q = vectors.original(label)!;
     const exact = vectors.search(q, k + 1, null, { exact: true }).filter((h) => h.label !== label);
     truth.push(exact.slice(0, k).map((h) => h.label));
@@ -56,22 +73,27 @@ export function recallReport(reader: CollectionReader, opts: RecallOptions): Rec
       if (nn > 0 && randoms.length > 0) contrasts.push(mean / nn);
     }
     reportLoad(i + 1, sample.length * (efs.length + 1), 'Exact search for the sample');
-  });
-  const curve: RecallPoint[] = efs.map((ef, e) => {
+  }
+  const curve: RecallPoint[] = [];
+  for (const [e, ef] of efs.entries()) {
     let sum = 0;
     let min = 1;
-    const started = performance.now();
-    sample.forEach((label, i) => {
+    // Only the searches are timed, not the pauses between them.
+    let searching = 0;
+    for (const [i, label] of sample.entries()) {
+      yield;
+      const started = performance.now();
       const got = new Set(withoutSelf(vectors.search(vectors.original(label)!, k + 1, null, { efSearch: ef }).map((h) => h.label), label, k));
+      searching += performance.now() - started;
       const want = truth[i]!;
       const r = want.length === 0 ? 1 : want.filter((l) => got.has(l)).length / want.length;
       sum += r;
       if (r < min) min = r;
       reportLoad(sample.length * (e + 1) + i + 1, sample.length * (efs.length + 1), `Graph search at ef = ${ef}`);
-    });
-    const ms = (performance.now() - started) / Math.max(1, sample.length);
-    return { ef, recall: sample.length ? sum / sample.length : 1, minRecall: sample.length ? min : 1, meanQueryMs: ms };
-  });
+    }
+    const ms = searching / Math.max(1, sample.length);
+    curve.push({ ef, recall: sample.length ? sum / sample.length : 1, minRecall: sample.length ? min : 1, meanQueryMs: ms });
+  }
   const atCollectionEf = curve.find((p) => p.ef === collectionEf)!;
   const flags = vectorFlags(vectors, space);
   const report: Omit<RecallReport, 'advice'> = {

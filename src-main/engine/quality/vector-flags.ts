@@ -1,10 +1,16 @@
 import type { Space, VectorFlag } from '../../../shared/models.js';
 import type { VectorState } from '../collection/vector-state.js';
+import { runSteps, type Steps } from '../util/steps.js';
+import { nthSmallest } from '../util/nth-smallest.js';
+import { DuplicateFinder } from './duplicate-finder.js';
 
 /** Ids listed per flag: enough to look at, never the whole collection. */
 const SAMPLE = 10;
 /** A value this many robust deviations (MAD × 1.4826) from the median is out of distribution. */
 const OUTLIER_Z = 6;
+
+/** Vectors checked per step (util/steps.ts): a few ms at 128 dimensions. */
+const VECTORS_PER_STEP = 8192;
 
 /**
  * What in a collection's vectors makes search answers surprising (docs/recall-lab.md): exact
@@ -13,15 +19,28 @@ const OUTLIER_Z = 6;
  * One pass over the live vectors as Chroma would search them.
  */
 export function vectorFlags(vectors: VectorState, space: Space): VectorFlag[] {
+  return runSteps(vectorFlagsSteps(vectors, space));
+}
+
+/**
+ * vectorFlags as steps, a pause every VECTORS_PER_STEP vectors. Memory stays a few bytes a
+ * vector: duplicates are found through a table of hashes of their bytes (equal bytes confirmed),
+ * medians by selection over typed arrays.
+ */
+export function* vectorFlagsSteps(vectors: VectorState, space: Space): Steps<VectorFlag[]> {
   const flags: VectorFlag[] = [];
   const dim = vectors.slab.dim;
-  const byBytes = new Map<string, number[]>();
+  const live = vectors.slab.size;
+  const duplicates = new DuplicateFinder(live);
   const zero: number[] = [];
   const nonFinite: number[] = [];
-  const labels: number[] = [];
-  const norms: number[] = [];
+  const labels = new Float64Array(live);
+  const norms = new Float64Array(live);
+  let n = 0;
   const centroid = new Float64Array(dim);
+  let seen = 0;
   for (const [label, stored] of vectors.slab.entries()) {
+    if (++seen % VECTORS_PER_STEP === 0) yield;
     const original = vectors.original(label) ?? stored;
     let sq = 0;
     let finite = true;
@@ -34,22 +53,20 @@ export function vectorFlags(vectors: VectorState, space: Space): VectorFlag[] {
       nonFinite.push(label);
       continue;
     }
-    const key = Buffer.from(original.buffer, original.byteOffset, original.byteLength).toString('base64');
-    const same = byBytes.get(key);
-    if (same) same.push(label);
-    else byBytes.set(key, [label]);
+    duplicates.add(label, original, (l) => vectors.original(l) ?? vectors.slab.stored(l)!);
     if (sq === 0) zero.push(label);
-    labels.push(label);
-    norms.push(Math.sqrt(sq));
+    labels[n] = label;
+    norms[n] = Math.sqrt(sq);
+    n++;
     // The centroid of what the distance compares: unit vectors for cosine, the vectors otherwise.
     const scale = space === 'cosine' && sq > 0 ? 1 / Math.sqrt(sq) : 1;
     for (let i = 0; i < dim; i++) centroid[i]! += original[i]! * scale;
   }
-  const ids = (ls: readonly number[]) => ls.slice(0, SAMPLE).map((l) => vectors.idOf(l) ?? `label ${l}`);
+  const ids = (ls: ArrayLike<number>) => Array.from(ls).slice(0, SAMPLE).map((l) => vectors.idOf(l) ?? `label ${l}`);
 
-  const groups = [...byBytes.values()].filter((g) => g.length > 1);
+  const groups = duplicates.groups();
   if (groups.length > 0) {
-    const extra = groups.reduce((n, g) => n + g.length - 1, 0);
+    const extra = groups.reduce((sum, g) => sum + g.length - 1, 0);
     flags.push({
       kind: 'duplicates',
       count: extra,
@@ -71,11 +88,17 @@ export function vectorFlags(vectors: VectorState, space: Space): VectorFlag[] {
   if (nonFinite.length > 0) {
     flags.push({ kind: 'non-finite', count: nonFinite.length, ids: ids(nonFinite), detail: `${nonFinite.length} vector(s) hold NaN or infinite components: no query can rank them` });
   }
-  if (labels.length >= 20) {
-    for (let i = 0; i < dim; i++) centroid[i]! /= labels.length;
-    const far = labels.map((label, j) => centroidDistance(vectors.original(label)!, centroid, space, norms[j]!));
-    outliers('outliers-distance', far, 'from the centroid', labels, ids, flags);
-    if (space !== 'cosine') outliers('outliers-norm', norms, 'in length', labels, ids, flags);
+  if (n >= 20) {
+    for (let i = 0; i < dim; i++) centroid[i]! /= n;
+    const far = new Float64Array(n);
+    for (let j = 0; j < n; j++) {
+      if (j % VECTORS_PER_STEP === VECTORS_PER_STEP - 1) yield;
+      far[j] = centroidDistance(vectors.original(labels[j]!)!, centroid, space, norms[j]!);
+    }
+    yield;
+    outliers('outliers-distance', far, 'from the centroid', labels.subarray(0, n), ids, flags);
+    yield;
+    if (space !== 'cosine') outliers('outliers-norm', norms.subarray(0, n), 'in length', labels.subarray(0, n), ids, flags);
   }
   const mixed = vectors.problems.filter((p) => p.code === 'wal.dimension');
   if (mixed.length > 0) {
@@ -104,21 +127,28 @@ function centroidDistance(v: Float32Array, c: Float64Array, space: Space, norm: 
 }
 
 /** Values more than OUTLIER_Z robust deviations above (or, for lengths, below) the median. */
-function outliers(kind: 'outliers-distance' | 'outliers-norm', values: number[], what: string, labels: number[], ids: (ls: number[]) => string[], flags: VectorFlag[]): void {
-  const sorted = [...values].sort((a, b) => a - b);
-  const median = sorted[sorted.length >> 1]!;
-  const deviations = values.map((v) => Math.abs(v - median)).sort((a, b) => a - b);
-  const mad = deviations[deviations.length >> 1]! * 1.4826;
+function outliers(kind: 'outliers-distance' | 'outliers-norm', values: Float64Array, what: string, labels: Float64Array, ids: (ls: number[]) => string[], flags: VectorFlag[]): void {
+  const median = upperMedian(values);
+  const deviations = values.map((v) => Math.abs(v - median));
+  const mad = upperMedian(deviations) * 1.4826;
   if (!(mad > 0)) return;
-  const hits = values
-    .map((v, j) => ({ z: (v - median) / mad, label: labels[j]! }))
-    .filter((x) => (kind === 'outliers-norm' ? Math.abs(x.z) : x.z) > OUTLIER_Z)
-    .sort((a, b) => Math.abs(b.z) - Math.abs(a.z));
+  const hits: { z: number; label: number }[] = [];
+  for (let j = 0; j < values.length; j++) {
+    const z = (values[j]! - median) / mad;
+    if ((kind === 'outliers-norm' ? Math.abs(z) : z) > OUTLIER_Z) hits.push({ z, label: labels[j]! });
+  }
   if (hits.length === 0) return;
+  // Stable: equal deviations keep the order of the pass.
+  hits.sort((a, b) => Math.abs(b.z) - Math.abs(a.z));
   flags.push({
     kind,
     count: hits.length,
     ids: ids(hits.map((h) => h.label)),
     detail: `${hits.length} vector(s) lie over ${OUTLIER_Z} robust deviations from the rest ${what} (the farthest at ${Math.abs(hits[0]!.z).toFixed(1)}): often another model, a bad input or a placeholder, and they rank oddly against everything`,
   });
+}
+
+/** The element at index ⌊n/2⌋ of the values in ascending order (selection on a copy, not a sort). */
+function upperMedian(values: Float64Array): number {
+  return nthSmallest(Float64Array.from(values), values.length >> 1);
 }

@@ -1,0 +1,88 @@
+import type { CollectionReader } from '../collection/collection-reader.js';
+import type { SearchOptions } from '../collection/vector-state.js';
+import type { GetSpec, QuerySpec } from '../query/validate-args.js';
+import { querySearches, searchesFromFiles } from '../query/run-query.js';
+import { checkFiltersIndexed } from '../filter/indexed-filters.js';
+import { embeddingMapSteps } from '../map/embedding-map.js';
+import { runStepsSliced, type SliceOptions } from '../util/steps.js';
+
+/** Runs `fn` in one read snapshot of the folder (ChromaFolder.snapshot). */
+export type InSnapshot = <T>(fn: () => T) => T;
+
+/**
+ * What an engine call would do in one piece (a vector load, a graph read, a filter's caches, a
+ * map's projection), done ahead of it in slices of the thread (util/steps.ts) for a caller whose
+ * thread serves others meanwhile: the embedded client, serve. Each function works on one reader;
+ * ChromaFolder runs it again on the new reader when the data changes meanwhile. The call itself
+ * follows and finds the work done; nothing here is needed for a correct answer, so work ahead
+ * that fails leaves the call to do it, and to report what it finds.
+ */
+
+/**
+ * A query: for a collection's first plain search, the checks of its checkpoint's files (a second
+ * at a million vectors); for any other search (or a first one the files cannot answer), the
+ * vector load and the graph; for a filter, the metadata columns and labels it would build.
+ */
+export async function queryAhead(reader: CollectionReader, spec: QuerySpec, opts: SearchOptions, slice: SliceOptions, inSnapshot: InSnapshot): Promise<void> {
+  if (!querySearches(reader, spec)) return;
+  if (searchesFromFiles(reader, spec, opts) && reader.firstQueryPending) {
+    await reader.checkFirstQueryFiles(slice, inSnapshot);
+    // Replaced meanwhile (the data changed) or closed: nothing more for this reader.
+    if (reader.isRetired || inSnapshot(() => reader.openFirstQueryFiles())) return;
+  }
+  await reader.loadVectorsAhead({ forQuery: true }, slice, inSnapshot);
+  await reader.prepareFilterAhead(spec, true, slice, inSnapshot);
+}
+
+/** A get: the vector load when it returns embeddings, and its filter's caches. */
+export async function getAhead(reader: CollectionReader, spec: GetSpec, slice: SliceOptions, inSnapshot: InSnapshot): Promise<void> {
+  if (!filtersAllowed(reader, spec)) return;
+  if (spec.include.includes('embeddings')) await vectorsAhead(reader, { forQuery: false }, slice, inSnapshot);
+  // A get by ids reads no filter caches.
+  if (!spec.ids) await reader.prepareFilterAhead(spec, false, slice, inSnapshot);
+}
+
+/**
+ * A "why not" (query/why-not.ts): it asks the query, then ranks by exact search, so it needs the
+ * vectors loaded and the graph read whatever the query is, and the filter's caches.
+ */
+export async function whyNotAhead(reader: CollectionReader, spec: QuerySpec, slice: SliceOptions, inSnapshot: InSnapshot): Promise<void> {
+  if (!querySearches(reader, spec)) return;
+  await reader.loadVectorsAhead({ forQuery: true }, slice, inSnapshot);
+  await reader.prepareFilterAhead(spec, true, slice, inSnapshot);
+}
+
+/** The vector load (with the graph, `forQuery`) of a call that reads every vector: the recall lab, the maps, exports. */
+export async function vectorsAhead(reader: CollectionReader, opts: { forQuery: boolean }, slice: SliceOptions, inSnapshot: InSnapshot): Promise<void> {
+  if (reader.dimension === null || !reader.catalog.vectorSegment) return;
+  await reader.loadVectorsAhead(opts, slice, inSnapshot);
+}
+
+/** What the embedding map's calls read, for mapAhead. */
+export interface MapAheadOptions {
+  maxPoints?: number;
+  /** Colours by this key: its column and the whole labels table (map/map-values.ts). */
+  colorKey?: string;
+  /** The PCA map itself, its axes and every point's projection (default true; false for UMAP, or a call that needs only the points). */
+  project?: boolean;
+  /** The graph as well (UMAP searches it for neighbours). */
+  forQuery?: boolean;
+}
+
+/** The embedding map's calls (map/embedding-map.ts, map/umap-map.ts): the vector load, then what `opts` names, kept for the call. */
+export async function mapAhead(reader: CollectionReader, opts: MapAheadOptions, slice: SliceOptions, inSnapshot: InSnapshot): Promise<void> {
+  if (reader.dimension === null) return;
+  await vectorsAhead(reader, { forQuery: opts.forQuery === true }, slice, inSnapshot);
+  if (reader.isRetired || !reader.vectorsLoaded) return;
+  if (opts.project !== false) await reader.ahead(slice, (sliced) => runStepsSliced(embeddingMapSteps(reader, opts.maxPoints), sliced));
+  if (opts.colorKey !== undefined) await reader.prepareColumnAhead(opts.colorKey, slice, inSnapshot);
+}
+
+function filtersAllowed(reader: CollectionReader, spec: Pick<GetSpec, 'where' | 'whereDocument'>): boolean {
+  try {
+    checkFiltersIndexed(reader.catalog.schemaJson, spec.where, spec.whereDocument);
+    return true;
+  } catch {
+    return false;
+  }
+}
