@@ -103,6 +103,9 @@ for (const fixture of ['chroma-1.3.4-seed7', 'workload-1.3.4-seed7']) {
       const columnsAhead = vi.spyOn(SqlColumnSource.prototype, 'columnSteps');
       // Label lookups of a filter's matches (RecordLabels.of), ahead or in the query.
       const lookups = vi.spyOn(RecordLabels.prototype, 'lookupSteps');
+      const onePieceLeaves = vi.spyOn(SqlColumnSource.prototype as unknown as { runSqlLeaf: () => unknown }, 'runSqlLeaf');
+      // The labels a filter allows, found ahead and taken by the query.
+      const allowedTaken = vi.spyOn(CollectionReader.prototype, 'takeAllowedAhead');
       let lookedUpAhead = 0;
       const mismatches: string[] = [];
       const folder = ChromaFolder.open(dir);
@@ -118,7 +121,9 @@ for (const fixture of ['chroma-1.3.4-seed7', 'workload-1.3.4-seed7']) {
             lookedUpAhead += lookups.mock.calls.length - lookedBefore;
             const during = tables.mock.calls.length;
             const lookedDuring = lookups.mock.calls.length;
+            const leavesDuring = onePieceLeaves.mock.calls.length;
             const bad = compareCase(c, folder.query(ref, c.args));
+            expect(onePieceLeaves.mock.calls.length, `${c.label}: a SQL leaf read in one piece in the query`).toBe(leavesDuring);
             if (bad) mismatches.push(`${c.collection} | ${c.label} (round ${round}): ${bad}`);
             expect(tables.mock.calls.length, `${c.label}: a labels table built in the query`).toBe(during);
             expect(lookups.mock.calls.length, `${c.label}: labels looked up in the query`).toBe(lookedDuring);
@@ -133,6 +138,7 @@ for (const fixture of ['chroma-1.3.4-seed7', 'workload-1.3.4-seed7']) {
       expect(columnsAhead.mock.calls.length).toBeGreaterThan(0);
       expect(tablesAhead).toBeGreaterThan(0);
       expect(lookedUpAhead).toBeGreaterThan(0);
+      expect(allowedTaken.mock.results.filter((r) => r.value !== null).length).toBeGreaterThan(filtered.length);
     });
   });
 }
@@ -146,6 +152,10 @@ describe('filter caches built ahead of a get', () => {
       return column.call(this, key);
     });
     const ahead = vi.spyOn(SqlColumnSource.prototype, 'columnSteps');
+    // A leaf SQLite answers in one piece, and one read in pages ahead.
+    const onePieceLeaves = vi.spyOn(SqlColumnSource.prototype as unknown as { runSqlLeaf: () => unknown }, 'runSqlLeaf');
+    const pagedLeaves = vi.spyOn(SqlColumnSource.prototype as unknown as { pagedLeafSteps: () => unknown }, 'pagedLeafSteps');
+    const leavesInGet: string[] = [];
     const mismatches: string[] = [];
     let asked = 0;
     for (const fixture of ['chroma-1.3.4-seed7', 'workload-1.3.4-seed7']) {
@@ -157,7 +167,9 @@ describe('filter caches built ahead of a get', () => {
           for (const c of gets) {
             const ref = splitCollection(c.collection);
             await folder.prepareGet(ref, c.args, { sliceMs: 0 });
+            const before = onePieceLeaves.mock.calls.length;
             const bad = compareCase(c, folder.get(ref, c.args));
+            if (onePieceLeaves.mock.calls.length > before) leavesInGet.push(`${fixture} ${c.collection} | ${c.label} (round ${round})`);
             if (bad) mismatches.push(`${fixture} ${c.collection} | ${c.label} (round ${round}): ${bad}`);
             asked++;
           }
@@ -170,6 +182,8 @@ describe('filter caches built ahead of a get', () => {
     expect(mismatches).toEqual([]);
     expect(builtInGet).toEqual([]);
     expect(ahead.mock.calls.length).toBeGreaterThan(0);
+    expect(leavesInGet).toEqual([]);
+    expect(pagedLeaves.mock.calls.length).toBeGreaterThan(0);
   });
 });
 

@@ -1,8 +1,9 @@
 import type { CollectionReader } from '../collection/collection-reader.js';
 import type { SearchOptions } from '../collection/vector-state.js';
 import type { GetSpec, QuerySpec } from '../query/validate-args.js';
-import { querySearches, searchesFromFiles } from '../query/run-query.js';
+import { allowedAheadSteps, querySearches, searchesFromFiles } from '../query/run-query.js';
 import { checkFiltersIndexed } from '../filter/indexed-filters.js';
+import { pageableContains } from '../query/contains-page.js';
 import { embeddingMapSteps } from '../map/embedding-map.js';
 import { runStepsSliced, type SliceOptions } from '../util/steps.js';
 
@@ -31,15 +32,22 @@ export async function queryAhead(reader: CollectionReader, spec: QuerySpec, opts
     if (reader.isRetired || inSnapshot(() => reader.openFirstQueryFiles())) return;
   }
   await reader.loadVectorsAhead({ forQuery: true }, slice, inSnapshot);
-  await reader.prepareFilterAhead(spec, true, slice, inSnapshot);
+  await filterAhead(reader, spec, slice, inSnapshot);
+}
+
+/** A query's filter: its caches, then the labels it allows, kept for the query (allowedAheadSteps). */
+async function filterAhead(reader: CollectionReader, spec: QuerySpec, slice: SliceOptions, inSnapshot: InSnapshot): Promise<void> {
+  const matches = await reader.prepareFilterAhead(spec, true, slice, inSnapshot);
+  if (matches && !spec.ids) await reader.keepAllowedAhead(spec, (vectors) => allowedAheadSteps(reader, vectors, spec, matches, inSnapshot), slice);
 }
 
 /** A get: the vector load when it returns embeddings, and its filter's caches. */
 export async function getAhead(reader: CollectionReader, spec: GetSpec, slice: SliceOptions, inSnapshot: InSnapshot): Promise<void> {
   if (!filtersAllowed(reader, spec)) return;
   if (spec.include.includes('embeddings')) await vectorsAhead(reader, { forQuery: false }, slice, inSnapshot);
-  // A get by ids reads no filter caches.
-  if (!spec.ids) await reader.prepareFilterAhead(spec, false, slice, inSnapshot);
+  // A get by ids reads no filter caches; a page of one `$contains` finds its few matches itself.
+  const pagesItself = !spec.where && spec.limit !== null && pageableContains(spec.whereDocument, reader) !== null;
+  if (!spec.ids) await reader.prepareFilterAhead(spec, false, slice, inSnapshot, !pagesItself);
 }
 
 /**
@@ -49,7 +57,7 @@ export async function getAhead(reader: CollectionReader, spec: GetSpec, slice: S
 export async function whyNotAhead(reader: CollectionReader, spec: QuerySpec, slice: SliceOptions, inSnapshot: InSnapshot): Promise<void> {
   if (!querySearches(reader, spec)) return;
   await reader.loadVectorsAhead({ forQuery: true }, slice, inSnapshot);
-  await reader.prepareFilterAhead(spec, true, slice, inSnapshot);
+  await filterAhead(reader, spec, slice, inSnapshot);
 }
 
 /** The vector load (with the graph, `forQuery`) of a call that reads every vector: the recall lab, the maps, exports. */

@@ -14,18 +14,22 @@ import { BackgroundLoadSlot } from './background-load-slot.js';
 import { RecordLabels } from './record-labels.js';
 import { isCancelled, settledOrCancelled } from '../util/shared-wait.js';
 import { UnloadedVectors, type CheckedFiles } from './unloaded-vectors.js';
-import { runStepsSliced, type SliceOptions } from '../util/steps.js';
+import { runStepsSliced, type SliceOptions, type Steps } from '../util/steps.js';
 import { throwIfAborted } from '../backup/task.js';
 import type { DocumentNode, WhereNode } from '../filter/where-ast.js';
 import { combineFilters } from '../filter/combine.js';
-import { columnUses, executeBitset } from '../filter/execute-bitset.js';
+import { columnUses, executeBitsetSteps, queriesSql } from '../filter/execute-bitset.js';
+import type { IdBitset } from '../filter/id-bitset.js';
 import { CheckpointPreview } from './vector-preview.js';
-import { sampleSegmentIds, segmentRecordCount, tableIdBounds } from './segment-records.js';
+import { sampleSegmentIds, segmentRecordCount, segmentRecordCountSteps, tableIdBounds } from './segment-records.js';
 import { vectorProblems } from './vector-coverage.js';
 import { typedMetadataToPlain } from './plain-metadata.js';
 import { SqlColumnSource } from '../filter/sql-column-source.js';
 
 export { PREPARED_IDLE_MS } from './background-load-slot.js';
+
+/** Queries whose allowed labels are kept ahead at once (takeAllowedAhead): callers at once, each with its filter. */
+const MAX_ALLOWED_AHEAD = 4;
 
 /**
  * One collection as a fresh Chroma process would see it, built lazily: nothing is read until a
@@ -332,15 +336,9 @@ export class CollectionReader {
   private checking: Promise<void> | null = null;
 
   private async checkFilesAhead(slice: SliceOptions, inSnapshot: <T>(fn: () => T) => T): Promise<void> {
-    // The record count the query's coverage proof needs, taken while a pre-scan worker checks the
-    // vectors (as takeUnloadedVectors takes it); a failure is the query's to report.
-    const count = () => {
-      try {
-        inSnapshot(() => this.count());
-      } catch {
-        // counted again, and reported, by the query
-      }
-    };
+    // The record count the query's coverage proof needs, taken in steps while a pre-scan worker
+    // checks the vectors (as takeUnloadedVectors takes it); a failure is the query's to report.
+    const count = () => this.countSteps(inSnapshot);
     const checked = await runStepsSliced(UnloadedVectors.checkFiles(this.vectorSource(), count), slice);
     if (!this.vectorCache && !this.firstQueryOffered) this.checkedFiles = checked;
   }
@@ -354,6 +352,26 @@ export class CollectionReader {
   count(): number {
     this.countCache ??= this.countNow();
     return this.countCache;
+  }
+
+  /**
+   * count() as steps, ahead of a call that needs it: the segment's rows counted in ranges of ids
+   * (segmentRecordCountSteps), each in `inSnapshot`, and kept as count() keeps them unless the
+   * data changed meanwhile. A failure is left to count() in the call to report.
+   */
+  *countSteps(inSnapshot: <T>(fn: () => T) => T): Steps<void> {
+    const seg = this.catalog.metadataSegment;
+    try {
+      if (this.countCache !== undefined) return;
+      if (seg && this.segmentRowsCache === undefined) {
+        const rows = yield* segmentRecordCountSteps(this.ctx.db, seg.id, inSnapshot);
+        if (this.retired) return;
+        this.segmentRowsCache ??= rows;
+      }
+      inSnapshot(() => this.count());
+    } catch (err) {
+      if (isCancelled(err)) throw err;
+    }
   }
 
   private segmentRowsCache: number | undefined;
@@ -416,32 +434,82 @@ export class CollectionReader {
   /**
    * Builds ahead, in slices of the thread, the caches a filtered call is about to build in one
    * piece (seconds at a million records): the metadata columns its leaves will read
-   * (SqlColumnSource.columnWouldBuild), and for a query on loaded vectors the labels of its
-   * matches (RecordLabels.prepareAhead: the filter is evaluated here, and the matches SQLite found
-   * are kept for the query). The call itself follows.
+   * (SqlColumnSource.columnWouldBuild); the leaves it would ask SQLite for, read in pages
+   * (filter/sql-leaf-pages.ts) and kept; and for a query on loaded vectors the labels of its
+   * matches (RecordLabels.prepareAhead). The call itself follows.
    */
   async prepareFilterAhead(
     spec: { where: WhereNode | null; whereDocument: DocumentNode | null },
     forQuery: boolean,
     slice: SliceOptions = {},
     inSnapshot: <T>(fn: () => T) => T = (fn) => fn(),
-  ): Promise<void> {
+    /** Whether the call evaluates the whole filter (false: a get that pages a `$contains` itself, contains-page.ts). */
+    evaluates = true,
+  ): Promise<IdBitset | null> {
     const filter = combineFilters(spec.where, spec.whereDocument);
-    if (!filter) return;
-    await this.ahead(slice, async (sliced) => {
+    if (!filter) return null;
+    const outcome = await this.ahead(slice, async (sliced): Promise<IdBitset | null> => {
       const current = () => !this.retired;
       const source = inSnapshot(() => this.columnSource());
-      if (!source) return;
+      if (!source) return null;
       for (const [key, times] of columnUses(filter)) {
         if (current() && source.columnWouldBuild(key, times)) await runStepsSliced(source.columnSteps(key, inSnapshot, current), sliced);
       }
+      // The filter evaluated ahead, when it would query SQLite (a key without a column, a document
+      // or array leaf not cached) or its matches are needed for the labels: SQL leaves in pages, kept for the call.
+      let evaluated: Promise<IdBitset | null> | null = null;
+      const matches = () => (evaluated ??= evaluateAhead(filter, source, inSnapshot, sliced));
+      if (evaluates && current() && wouldQuerySql(filter, source, inSnapshot)) await matches();
       const vectors = this.vectorCache;
-      if (!forQuery || !current() || !vectors) return;
+      if (!forQuery || !current() || !vectors) return null;
       // The labels are the loaded vectors' own: a release meanwhile ends the work, keeping nothing.
       const still = () => current() && this.vectorCache === vectors;
-      const matches = () => [...source.uncounted(() => executeBitset(filter, source)).ids()];
-      await this.recordLabels().prepareAhead(matches, inSnapshot, still, sliced);
+      await this.recordLabels().prepareAhead(async () => {
+        const bits = await matches();
+        return bits ? [...bits.ids()] : null;
+      }, inSnapshot, still, sliced);
+      return still() ? matches() : null;
     });
+    return outcome ?? null;
+  }
+
+  /**
+   * The labels queries' filters allow, found ahead of them (keepAllowedAhead) by filter key, until
+   * each query takes its own; a few at once, for callers at once (serve).
+   */
+  private readonly allowedAhead = new Map<string, { vectors: VectorState; allowed: Set<number> }>();
+
+  /**
+   * Keeps what `steps` find ahead of a query over the loaded vectors (run-query.ts
+   * allowedAheadSteps: the labels its filter allows), for the query with these filters to take
+   * (takeAllowedAhead) instead of finding them in one piece.
+   */
+  async keepAllowedAhead(spec: FilterSpec, steps: (vectors: VectorState) => Steps<Set<number> | null>, slice: SliceOptions = {}): Promise<void> {
+    await this.ahead(slice, async (sliced) => {
+      const vectors = this.vectorCache;
+      if (!vectors) return;
+      const key = filterKey(spec);
+      this.allowedAhead.delete(key);
+      const allowed = await runStepsSliced(steps(vectors), sliced);
+      if (!allowed || this.vectorCache !== vectors || this.retired) return;
+      this.allowedAhead.set(key, { vectors, allowed });
+      if (this.allowedAhead.size > MAX_ALLOWED_AHEAD) this.allowedAhead.delete(this.allowedAhead.keys().next().value!);
+    });
+  }
+
+  /** The allowed labels kept ahead for a query with these filters over these vectors, given once; null otherwise. */
+  takeAllowedAhead(spec: FilterSpec, vectors: VectorState): Set<number> | null {
+    if (this.allowedAhead.size === 0) return null;
+    const key = filterKey(spec);
+    const ahead = this.allowedAhead.get(key);
+    this.allowedAhead.delete(key);
+    if (!ahead || ahead.vectors !== vectors || this.vectorCache !== vectors) return null;
+    // The query took its labels from work done ahead: counted as its own lookup (the third builds
+    // the table), and its keys' uses as its own evaluation would count them.
+    this.recordLabels().countUse();
+    const filter = combineFilters(spec.where, spec.whereDocument);
+    if (filter) this.columnSource()?.noteUses(filter);
+    return ahead.allowed;
   }
 
   /**
@@ -508,6 +576,7 @@ export class CollectionReader {
     this.vectorCache = null;
     this.openedAhead = null;
     this.labelsCache = null;
+    this.allowedAhead.clear();
     this.dropPreparedLoad();
     this.firstQueryOffered = false;
     this.checkedFiles = undefined;
@@ -589,4 +658,35 @@ export class CollectionReader {
       problems,
     };
   }
+}
+
+/**
+ * A filter's matches evaluated ahead in slices (executeBitsetSteps over SqlColumnSource.ahead), its
+ * SQL leaves kept for the call. Null when the evaluation fails: the call evaluates it again and
+ * reports the error. A cancel (or the reader's retirement) stops it with CANCELLED.
+ */
+async function evaluateAhead(filter: WhereNode, source: SqlColumnSource, inSnapshot: <T>(fn: () => T) => T, slice: SliceOptions): Promise<IdBitset | null> {
+  try {
+    return await runStepsSliced(executeBitsetSteps(filter, source.ahead(inSnapshot)), slice);
+  } catch (err) {
+    if (isCancelled(err)) throw err;
+    return null;
+  }
+}
+
+/** Whether the call would query SQLite for the filter (queriesSql); false when telling fails (a bad regex: the call reports it). */
+function wouldQuerySql(filter: WhereNode, source: SqlColumnSource, inSnapshot: <T>(fn: () => T) => T): boolean {
+  try {
+    return inSnapshot(() => queriesSql(filter, source));
+  } catch {
+    return false;
+  }
+}
+
+/** A query's filters (its ids excepted: those are not prepared ahead). */
+type FilterSpec = { readonly ids?: readonly string[] | null; readonly where: WhereNode | null; readonly whereDocument: DocumentNode | null };
+
+/** The filters of a spec as one key; ids make it one no query matches ahead. */
+function filterKey(spec: FilterSpec): string {
+  return JSON.stringify([spec.ids ?? null, spec.where, spec.whereDocument], (_, v: unknown) => (typeof v === 'bigint' ? { bigint: String(v) } : v));
 }

@@ -55,6 +55,23 @@ export class RecordLabels {
   }
 
   /**
+   * The labels `of` would give for `internalIds` without reading SQLite: the whole table, or the
+   * lookups prepareAhead did for these ids. Null otherwise. Counts no use.
+   */
+  ready(internalIds: readonly number[]): LabelByInternalId | null {
+    if (this.table) return this.table;
+    const ahead = this.lookedUpAhead;
+    return ahead && sameIds(ahead.ids, internalIds) ? { get: (iid) => ahead.labels.get(iid) } : null;
+  }
+
+  /** Counts a use as `of` does, for a query that took its labels from work done ahead (`ready`). */
+  countUse(): void {
+    if (this.table) return;
+    this.lookups++;
+    this.lookedUpAhead = null;
+  }
+
+  /**
    * The whole table, for every record in the tables: a typed table by internal id (4 bytes a
    * record), or a Map when the ids are too sparse for one. Built once.
    */
@@ -76,14 +93,15 @@ export class RecordLabels {
   /**
    * What `of` is about to do in one piece for a filtered query, done ahead in slices: the whole
    * table once `of` would build it (its third filter, or a match of over half the records), or
-   * else the lookups of the matches (`matches`, the filter evaluated ahead), for the query to
+   * else the lookups of the matches (`matches`, the filter evaluated ahead; null: it failed), for the query to
    * take. `still` says whether the data and these vectors are still current: once not, the work
    * stops, keeping nothing.
    */
-  async prepareAhead(matches: () => readonly number[], inSnapshot: InSnapshot, still: () => boolean, slice: SliceOptions): Promise<void> {
+  async prepareAhead(matches: () => Promise<readonly number[] | null>, inSnapshot: InSnapshot, still: () => boolean, slice: SliceOptions): Promise<void> {
     if (this.table) return;
     if (this.lookups + 1 > 2) return runStepsSliced(this.tableSteps(inSnapshot, still), slice);
-    const ids = inSnapshot(matches);
+    const ids = await matches();
+    if (!ids || !still()) return;
     if (inSnapshot(() => this.largeMatch(ids.length))) return runStepsSliced(this.tableSteps(inSnapshot, still), slice);
     this.lookedUpAhead = null;
     const looked = await runStepsSliced(this.lookupSteps(ids, inSnapshot, still, LOOKUP_IDS_PER_STEP), slice);

@@ -2,6 +2,7 @@ import type { TypedScalar } from '../util/typed-value.js';
 import { IdBitset } from './id-bitset.js';
 import { compareText, floatToI64, signSatisfies, sqlOperator, type SqlCompareOp } from './scalar-compare.js';
 import { whereContains, whereDocument, type DocumentNode, type WhereNode } from './where-ast.js';
+import { runSteps, type Steps } from '../util/steps.js';
 
 /** Kinds in a scalar column, in Chroma's read order. */
 export const KIND_STRING = 0;
@@ -28,6 +29,8 @@ export interface ColumnSource {
   scalarColumn(key: string): ScalarColumn | null;
   /** A leaf evaluated by the SQL compiler: documents, array membership, and anything inexact here. */
   sqlLeaf(node: WhereNode): IdBitset;
+  /** sqlLeaf as steps (util/steps.ts), for a source that reads it in pages; sqlLeaf is used without it. */
+  sqlLeafSteps?(node: WhereNode): Steps<IdBitset>;
 }
 
 const isSafe = (v: bigint) => v >= -(2n ** 53n) && v <= 2n ** 53n;
@@ -115,55 +118,89 @@ export function columnUses(node: WhereNode, into = new Map<string, number>()): M
  * `$not_contains` are complements, so records without the key match them.
  */
 export function executeBitset(node: WhereNode, src: ColumnSource): IdBitset {
+  return runSteps(executeBitsetSteps(node, src));
+}
+
+/** executeBitset as steps: its SQL leaves in pages when the source reads them so (sqlLeafSteps), a step each. */
+export function* executeBitsetSteps(node: WhereNode, src: ColumnSource): Steps<IdBitset> {
   const universe = src.universe();
   switch (node.kind) {
     case 'and': {
       const acc = universe.clone();
-      for (const c of node.children) acc.and(executeBitset(c, src));
+      for (const c of node.children) acc.and(yield* executeBitsetSteps(c, src));
       return acc;
     }
     case 'or': {
       const acc = IdBitset.empty(universe);
-      for (const c of node.children) acc.or(executeBitset(c, src));
+      for (const c of node.children) acc.or(yield* executeBitsetSteps(c, src));
       return acc;
     }
     case 'compare':
     case 'in': {
       const hits = IdBitset.empty(universe);
       const col = src.scalarColumn(node.key);
-      if (!col) return src.sqlLeaf(node);
+      if (!col) return yield* sqlLeafOf(src, node);
       const exact =
         node.kind === 'compare' ? compareLeaf(col, sqlOperator(node.op), node.value, hits) : inLeaf(col, node.values, hits);
-      if (!exact) return src.sqlLeaf(node);
+      if (!exact) return yield* sqlLeafOf(src, node);
       const negate = node.kind === 'compare' ? node.op === '$ne' : node.negate;
       // Only rows of this collection count, whatever else the cached column holds.
       return negate ? universe.clone().andNot(hits) : hits.and(universe);
     }
     case 'contains': {
       // Asked positively (an indexed lookup), complemented here: `$not_contains` matches records without the key.
-      const hits = src.sqlLeaf(whereContains(node.key, node.value, false)).and(universe);
+      const hits = (yield* sqlLeafOf(src, whereContains(node.key, node.value, false))).and(universe);
       return node.negate ? universe.clone().andNot(hits) : hits;
     }
     case 'document':
-      return documentBits(node.doc, src, universe);
+      return yield* documentBits(node.doc, src, universe);
   }
 }
 
-function documentBits(doc: DocumentNode, src: ColumnSource, universe: IdBitset): IdBitset {
+function* sqlLeafOf(src: ColumnSource, node: WhereNode): Steps<IdBitset> {
+  return src.sqlLeafSteps ? yield* src.sqlLeafSteps(node) : src.sqlLeaf(node);
+}
+
+/**
+ * Whether executeBitset would query SQLite for a leaf of `node`: a key without a cached column, or
+ * an array or document leaf whose matches are not cached. (A leaf its column cannot answer
+ * exactly, an int beyond 2^53, is not foreseen: it is queried in the call.)
+ */
+export function queriesSql(node: WhereNode, src: { hasColumn(key: string): boolean; leafCached(node: WhereNode): boolean }): boolean {
+  switch (node.kind) {
+    case 'and':
+    case 'or':
+      return node.children.some((c) => queriesSql(c, src));
+    case 'compare':
+    case 'in':
+      return !src.hasColumn(node.key);
+    case 'contains':
+      return !src.leafCached(whereContains(node.key, node.value, false));
+    case 'document':
+      return documentQueriesSql(node.doc, src);
+  }
+}
+
+function documentQueriesSql(doc: DocumentNode, src: { leafCached(node: WhereNode): boolean }): boolean {
+  if (doc.kind === 'doc-and' || doc.kind === 'doc-or') return doc.children.some((c) => documentQueriesSql(c, src));
+  return !src.leafCached(whereDocument({ ...doc, negate: false }));
+}
+
+function* documentBits(doc: DocumentNode, src: ColumnSource, universe: IdBitset): Steps<IdBitset> {
   switch (doc.kind) {
     case 'doc-and': {
       const acc = universe.clone();
-      for (const c of doc.children) acc.and(documentBits(c, src, universe));
+      for (const c of doc.children) acc.and(yield* documentBits(c, src, universe));
       return acc;
     }
     case 'doc-or': {
       const acc = IdBitset.empty(universe);
-      for (const c of doc.children) acc.or(documentBits(c, src, universe));
+      for (const c of doc.children) acc.or(yield* documentBits(c, src, universe));
       return acc;
     }
     case 'doc-contains':
     case 'doc-regex': {
-      const hits = src.sqlLeaf(whereDocument({ ...doc, negate: false })).and(universe);
+      const hits = (yield* sqlLeafOf(src, whereDocument({ ...doc, negate: false }))).and(universe);
       // Records without a document match the negations, as Chroma's NOT IN does.
       return doc.negate ? universe.clone().andNot(hits) : hits;
     }

@@ -1,9 +1,10 @@
 import type { SqliteDatabase } from '../sqlite/connection.js';
-import { compileWhere, type SqlFilterContext } from './compile-sql.js';
+import { compileLeafLegs, compileWhere, type CompiledSql, type SqlFilterContext } from './compile-sql.js';
+import { sqlLeafPages } from './sql-leaf-pages.js';
 import { IdBitset } from './id-bitset.js';
 import { segmentIdRange } from '../collection/segment-records.js';
 import { grownInto } from '../util/grow-typed.js';
-import { KIND_BOOL, KIND_FLOAT, KIND_INT, KIND_STRING, type ColumnSource, type ScalarColumn } from './execute-bitset.js';
+import { KIND_BOOL, KIND_FLOAT, KIND_INT, KIND_STRING, columnUses, type ColumnSource, type ScalarColumn } from './execute-bitset.js';
 import type { WhereNode } from './where-ast.js';
 import type { Steps } from '../util/steps.js';
 
@@ -67,26 +68,33 @@ export class SqlColumnSource implements ColumnSource {
     return this.universeCache;
   }
 
-  /** Set while a caller looks ahead (uncounted): scalarColumn neither counts a use nor builds. */
-  private lookingAhead = false;
-
   /**
-   * Runs `fn` (a filter's evaluation ahead of the call that will use it) without counting uses
-   * of keys or building columns: a key without a column goes through SQL, whose matches the call
-   * then finds cached (sqlLeaf).
+   * This source as a filter evaluated ahead of the call that will use it sees it
+   * (executeBitsetSteps, run in slices): columns as cached, none counted as a use or built; each
+   * SQL leaf read in pages (sqlLeafPages), each page in `inSnapshot`, its matches kept for the
+   * call. The caller drops the result when the data changed meanwhile (its folder then retires
+   * this source's reader).
    */
-  uncounted<T>(fn: () => T): T {
-    const outer = this.lookingAhead;
-    this.lookingAhead = true;
-    try {
-      return fn();
-    } finally {
-      this.lookingAhead = outer;
-    }
+  ahead(inSnapshot: <T>(fn: () => T) => T, rowsPerStep?: number): ColumnSource {
+    return {
+      universe: () => inSnapshot(() => this.universe()),
+      scalarColumn: (key) => this.columns.get(key) ?? null,
+      sqlLeaf: (node) => inSnapshot(() => this.sqlLeaf(node)),
+      sqlLeafSteps: (node) => this.pagedLeafSteps(node, inSnapshot, rowsPerStep),
+    };
+  }
+
+  /** Whether the key's column is cached. */
+  hasColumn(key: string): boolean {
+    return this.columns.has(key);
+  }
+
+  /** Whether a leaf's matches are cached (sqlLeaf would not query SQLite). */
+  leafCached(node: WhereNode): boolean {
+    return this.leaves.has(leafKey(compileWhere(node, this.ctx)));
   }
 
   scalarColumn(key: string): ScalarColumn | null {
-    if (this.lookingAhead) return this.columns.get(key) ?? null;
     const col = this.columns.get(key);
     if (col) {
       this.columns.delete(key);
@@ -97,6 +105,14 @@ export class SqlColumnSource implements ColumnSource {
     this.uses.set(key, used);
     if (used <= this.sqlUsesBeforeColumn) return null;
     return this.column(key);
+  }
+
+  /**
+   * Counts the uses of keys a filter's evaluation would count (scalarColumn), for a call that took
+   * its answer from work done ahead instead: a key then gets its column at the next use, built ahead.
+   */
+  noteUses(filter: WhereNode): void {
+    for (const [key, times] of columnUses(filter)) if (!this.columns.has(key)) this.uses.set(key, (this.uses.get(key) ?? 0) + times);
   }
 
   /** The key's column over the segment's records, built now if it is not cached (the embedding map's colours). */
@@ -203,20 +219,38 @@ export class SqlColumnSource implements ColumnSource {
    * of scanning the whole segment; the universe keeps this collection's ids.
    */
   sqlLeaf(node: WhereNode): IdBitset {
-    const { sql, params } = compileWhere(node, this.ctx);
+    const compiled = compileWhere(node, this.ctx);
     // The same leaf again (a document filter asked with another query vector, the grid's next
     // page) reuses its matches: this source lives as long as the folder's data does not change.
-    const key = JSON.stringify([sql, params], (_, v: unknown) => (typeof v === 'bigint' ? { bigint: String(v) } : v));
+    const key = leafKey(compiled);
+    return this.cachedLeaf(key) ?? this.keepLeaf(key, this.runSqlLeaf(node, compiled.sql, compiled.params));
+  }
+
+  /** sqlLeaf as steps, the leaf read in pages (sqlLeafPages) when its legs can be paged, each page in `inSnapshot`. */
+  *pagedLeafSteps(node: WhereNode, inSnapshot: <T>(fn: () => T) => T, rowsPerStep?: number): Steps<IdBitset> {
+    const compiled = compileWhere(node, this.ctx);
+    const key = leafKey(compiled);
+    const hit = this.cachedLeaf(key);
+    if (hit) return hit;
+    const legs = compileLeafLegs(node, this.ctx);
+    if (!legs) return inSnapshot(() => this.keepLeaf(key, this.runSqlLeaf(node, compiled.sql, compiled.params)));
+    const universe = inSnapshot(() => this.universe());
+    return this.keepLeaf(key, yield* sqlLeafPages(this.db, legs, universe, this.excluded, inSnapshot, rowsPerStep));
+  }
+
+  /** A copy of a cached leaf's matches (the caller may change it), now the most recently used. */
+  private cachedLeaf(key: string): IdBitset | null {
     const hit = this.leaves.get(key);
-    if (hit) {
-      this.leaves.delete(key);
-      this.leaves.set(key, hit);
-      return hit.clone();
-    }
-    const out = this.runSqlLeaf(node, sql, params);
-    this.leaves.set(key, out.clone());
+    if (!hit) return null;
+    this.leaves.delete(key);
+    this.leaves.set(key, hit);
+    return hit.clone();
+  }
+
+  private keepLeaf(key: string, matches: IdBitset): IdBitset {
+    this.leaves.set(key, matches.clone());
     if (this.leaves.size > MAX_CACHED_LEAVES) this.leaves.delete(this.leaves.keys().next().value!);
-    return out;
+    return matches;
   }
 
   private runSqlLeaf(node: WhereNode, sql: string, params: unknown[]): IdBitset {
@@ -230,4 +264,9 @@ export class SqlColumnSource implements ColumnSource {
     for (const id of ids) if (!this.excluded.has(id)) out.add(id);
     return out.and(this.universe());
   }
+}
+
+/** A compiled leaf as the key its matches are cached under. */
+function leafKey({ sql, params }: CompiledSql): string {
+  return JSON.stringify([sql, params], (_, v: unknown) => (typeof v === 'bigint' ? { bigint: String(v) } : v));
 }

@@ -256,9 +256,10 @@ export interface CheckpointOptions {
   pickle?: DecodedPickle | null;
   /**
    * Work of the caller's own to do while a worker finishes the pass over data_level0.bin (a
-   * labels-only sink's, level0-prescan.ts): called once, just before waiting for it, if there is one.
+   * labels-only sink's, level0-prescan.ts): run once, as steps of its own, just before waiting
+   * for it, if there is one.
    */
-  whileScanning?: () => void;
+  whileScanning?: () => Steps<void>;
   /**
    * Receives each live element's stored vector (and its cosine norm) during the scan, instead of
    * the result holding copies in `vectors`/`storedVectors`: large segments are loaded straight
@@ -473,7 +474,7 @@ function* readCheckpointSteps(folderAbsPath: string, segmentRelName: string, opt
     if (norm !== null) vectors.set(label, denormalize(v, norm));
   };
   if (prescan && opts.whileScanning) {
-    opts.whileScanning();
+    yield* opts.whileScanning();
     yield;
   }
   const found = prescan ? yield* prescan.finishSteps(progress) : null;

@@ -60,15 +60,20 @@ function planGet(reader: CollectionReader, segmentId: string, spec: Pick<GetSpec
     clauses.push(`(${compiled.sql})`);
     params.push(...compiled.params);
   }
+  return { whereSql: clauses.join(' AND '), params, walMatches: tailMatches(reader, spec, compare) };
+}
+
+/** The WAL-tail records (not yet in the tables) that match the get's ids and filters, sorted by `compare`. */
+export function tailMatches(reader: CollectionReader, spec: Pick<GetSpec, 'ids' | 'where' | 'whereDocument'>, compare: (a: MatchedRecord, b: MatchedRecord) => number): MatchedRecord[] {
+  const filter = combineFilters(spec.where, spec.whereDocument);
   const idSet = spec.ids ? new Set(spec.ids) : null;
   const walMatches: MatchedRecord[] = [];
-  for (const rec of overlay.live.values()) {
+  for (const rec of reader.overlay().live.values()) {
     if (idSet && !idSet.has(rec.id)) continue;
     if (filter && !matchesWhere(filter, { metadata: rec.metadata, document: rec.document })) continue;
     walMatches.push({ id: rec.id, internalId: rec.internalId, metadata: rec.metadata, document: rec.document, uri: rec.uri, fromWal: true });
   }
-  walMatches.sort(compare);
-  return { whereSql: clauses.join(' AND '), params, walMatches };
+  return walMatches.sort(compare);
 }
 
 /**

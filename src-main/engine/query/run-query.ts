@@ -3,7 +3,9 @@ import type { SearchHit } from '../hnsw/vector-index.js';
 import { InspectorError } from '../../../shared/errors.js';
 import type { CollectionReader } from '../collection/collection-reader.js';
 import type { QuerySpec } from './validate-args.js';
-import { matchingInternalIds, runGet } from './run-get.js';
+import { matchingInternalIds, runGet, tailMatches } from './run-get.js';
+import type { IdBitset } from '../filter/id-bitset.js';
+import type { Steps } from '../util/steps.js';
 import { toDistance, toNumberArray, visibleMetadata } from './format-results.js';
 import { searchVectors } from '../collection/vector-search.js';
 import { checkFiltersIndexed } from '../filter/indexed-filters.js';
@@ -128,6 +130,9 @@ function loadedQuery(reader: CollectionReader, spec: QuerySpec, opts: SearchOpti
  */
 export function allowedLabels(reader: CollectionReader, vectors: VectorState, spec: Pick<QuerySpec, 'ids' | 'where' | 'whereDocument'>, skipMissing: boolean): Set<number> | null {
   if (!spec.ids && !spec.where && !spec.whereDocument) return null;
+  // Found ahead of the call (allowedAheadSteps), for these filters over these vectors.
+  const ahead = reader.takeAllowedAhead(spec, vectors);
+  if (ahead) return ahead;
   const allowed = new Set<number>();
   const notFound = (id: string) => new InspectorError('INTERNAL_ID_NOT_FOUND', `Error finding id ${id}: the record has no vector in the index`, { id });
   const addId = (id: string) => {
@@ -148,6 +153,41 @@ export function allowedLabels(reader: CollectionReader, vectors: VectorState, sp
     for (const r of walMatches) addId(r.id);
   } else {
     for (const id of spec.ids!) addId(id);
+  }
+  return allowed;
+}
+
+/** Allowed labels added per step ahead of a query. */
+const ALLOWED_PER_STEP = 16_384;
+
+/**
+ * allowedLabels for a filter (no `ids`) as steps, ahead of the query, from its matches
+ * (`matches`, the filter evaluated ahead) and the labels RecordLabels prepared for them. Null
+ * when that is not all there, or a match has no vector: the query then finds them itself, and
+ * reports what it must.
+ */
+export function* allowedAheadSteps(
+  reader: CollectionReader,
+  vectors: VectorState,
+  spec: Pick<QuerySpec, 'ids' | 'where' | 'whereDocument'>,
+  matches: IdBitset,
+  inSnapshot: <T>(fn: () => T) => T,
+): Steps<Set<number> | null> {
+  if (spec.ids || (!spec.where && !spec.whereDocument)) return null;
+  const internalIds = [...matches.ids()];
+  const labelOf = reader.recordLabels().ready(internalIds);
+  if (!labelOf) return null;
+  const allowed = new Set<number>();
+  for (let i = 0; i < internalIds.length; i++) {
+    if (i % ALLOWED_PER_STEP === ALLOWED_PER_STEP - 1) yield;
+    const label = labelOf.get(internalIds[i]!);
+    if (label === undefined) return null;
+    allowed.add(label);
+  }
+  for (const r of inSnapshot(() => tailMatches(reader, spec, (a, b) => a.internalId - b.internalId))) {
+    const label = vectors.idToLabel.get(r.id);
+    if (label === undefined) return null;
+    allowed.add(label);
   }
   return allowed;
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { IdBitset } from '../../../src-main/engine/filter/id-bitset.js';
 import { SqlColumnSource } from '../../../src-main/engine/filter/sql-column-source.js';
-import { segmentIdRange } from '../../../src-main/engine/collection/segment-records.js';
+import { segmentIdRange, segmentRecordCountSteps } from '../../../src-main/engine/collection/segment-records.js';
+import { runSteps } from '../../../src-main/engine/util/steps.js';
 import { createSegment, I } from './sql-harness.js';
 import { docContains, whereDocument } from '../../../src-main/engine/filter/where-ast.js';
 
@@ -67,6 +68,29 @@ describe('the universe of a segment', () => {
     const seg = segmentWith(50);
     expect(segmentIdRange(seg.db, 'seg', () => 50)).toEqual({ first: 1, count: 50 });
     expect(segmentIdRange(seg.db, 'seg', () => 49)).toBeNull();
+  });
+});
+
+describe("a segment's record count in steps", () => {
+  it('counts what a count of its rows gives, alone, beside other segments and with gaps, whatever the step', () => {
+    const lone = segmentWith(300);
+    const gaps = segmentWith(300);
+    gaps.db.prepare('DELETE FROM embeddings WHERE id IN (1, 150, 151, 300)').run();
+    const shared = segmentWith(200);
+    shared.db.prepare("INSERT INTO embeddings (segment_id, embedding_id, seq_id) VALUES ('aaa', 'o1', 1000), ('zzz', 'o2', 1001)").run();
+    shared.insert({ id: 'late', metadata: new Map(), document: null });
+    for (const seg of [lone, gaps, shared]) {
+      const want = seg.db.prepare("SELECT count(*) AS n FROM embeddings WHERE segment_id = 'seg'").get() as { n: number | bigint };
+      for (const ids of [1, 7, 64, 100_000]) {
+        let steps = 0;
+        const run = segmentRecordCountSteps(seg.db, 'seg', (fn) => fn(), ids);
+        let next = run.next();
+        for (; !next.done; next = run.next()) steps++;
+        expect(next.value, `steps of ${ids} ids`).toBe(Number(want.n));
+        if (ids === 1) expect(steps).toBeGreaterThan(100);
+      }
+      expect(runSteps(segmentRecordCountSteps(seg.db, 'other-segment', (fn) => fn(), 7))).toBe(0);
+    }
   });
 });
 
