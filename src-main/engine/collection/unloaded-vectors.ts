@@ -63,11 +63,7 @@ export class UnloadedVectors {
     const fresh = checked && checked.checkpoint.filesStamp === segmentFilesStamp(source.folderDir, segmentId);
     // The record count the coverage proof needs (a b-tree count: ~0.2 s at 5M) is kept: taken
     // while the worker scans, it costs this thread nothing later.
-    const files = fresh ? checked : runSteps(
-          UnloadedVectors.checkFiles(source, function* () {
-            records.count();
-          }),
-        );
+    const files = fresh ? checked : runSteps(UnloadedVectors.checkFiles(source, () => void records.count()));
     if (!files) return null;
     const { checkpoint, elementOf, sound, rowProblem, links } = files;
     // Nothing here edits the pickle's maps: the vector load may take it over.
@@ -86,7 +82,7 @@ export class UnloadedVectors {
    * The part of open() that reads only the checkpoint's files (no SQLite): the checks of every
    * label, vector and row, as steps (util/steps.ts). Null when the collection has no vectors.
    */
-  static *checkFiles(source: VectorSource, whileScanning?: () => Steps<void>): Steps<CheckedFiles | null> {
+  static *checkFiles(source: VectorSource, whileScanning?: () => Steps<void> | void): Steps<CheckedFiles | null> {
     const dim = source.dimension;
     const segmentId = source.vectorSegmentId;
     if (!segmentId || dim === null) return null;

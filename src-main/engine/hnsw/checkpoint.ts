@@ -259,7 +259,7 @@ export interface CheckpointOptions {
    * labels-only sink's, level0-prescan.ts): run once, as steps of its own, just before waiting
    * for it, if there is one.
    */
-  whileScanning?: () => Steps<void>;
+  whileScanning?: () => Steps<void> | void;
   /**
    * Receives each live element's stored vector (and its cosine norm) during the scan, instead of
    * the result holding copies in `vectors`/`storedVectors`: large segments are loaded straight
@@ -474,7 +474,8 @@ function* readCheckpointSteps(folderAbsPath: string, segmentRelName: string, opt
     if (norm !== null) vectors.set(label, denormalize(v, norm));
   };
   if (prescan && opts.whileScanning) {
-    yield* opts.whileScanning();
+    const steps = opts.whileScanning();
+    if (steps) yield* steps;
     yield;
   }
   const found = prescan ? yield* prescan.finishSteps(progress) : null;
