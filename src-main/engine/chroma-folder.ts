@@ -262,8 +262,9 @@ export class ChromaFolder {
   }
 
   /**
-   * The embedding map's work ahead in slices: the vector load, the PCA map (kept for
-   * embeddingMap, projectOnMap, mapIds and mapPoints), and for `colorKey` what the colours read.
+   * The embedding map's work ahead in slices: the vector load, the PCA map unless `project` is
+   * false (kept for embeddingMap and projectOnMap; mapIds and mapPoints need only the vectors),
+   * and for `colorKey` what the colours read.
    */
   async prepareMap(ref: CollectionRef | string, opts: MapAheadOptions, slice: SliceOptions = {}): Promise<void> {
     await this.aheadOnCurrentReader(ref, (reader, inSnapshot) => mapAhead(reader, opts, slice, inSnapshot));

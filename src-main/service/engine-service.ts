@@ -380,12 +380,12 @@ export class EngineService {
   }
 }
 
-/** Runs an engine call whose first use of a collection loads its vectors, graph or WAL, reporting those loads as the call's progress. */
 /** A call's slices of work ahead: cancelled with the call, their progress its progress. */
 function sliceOf(ctx: CallContext): SliceOptions {
   return { signal: ctx.signal, report: (step) => ctx.progress(step) };
 }
 
+/** Runs an engine call whose first use of a collection loads its vectors, graph or WAL, reporting those loads as the call's progress. */
 function loading<T>(ctx: { progress(p: { done: number; total: number | null; message?: string }): void }, fn: () => T): T {
   return withLoadProgress((step) => ctx.progress(step), fn);
 }

@@ -113,6 +113,54 @@ describe('work ahead of the calls that read every vector', () => {
     expect(answer.exactRank).toBe(8);
   });
 
+  it('answers a filtered why-not after its work ahead without building a column, looking labels up or asking SQLite for a leaf in the call', async () => {
+    const columnsBuiltInCall: string[] = [];
+    const column = SqlColumnSource.prototype.column;
+    vi.spyOn(SqlColumnSource.prototype, 'column').mockImplementation(function (this: SqlColumnSource, key: string) {
+      if (!(this as unknown as { columns: Map<string, unknown> }).columns.has(key)) columnsBuiltInCall.push(key);
+      return column.call(this, key);
+    });
+    const lookups = vi.spyOn(RecordLabels.prototype, 'lookupSteps');
+    const leaves = vi.spyOn(SqlColumnSource.prototype as unknown as { runSqlLeaf: () => unknown }, 'runSqlLeaf');
+    const { value, onePiece } = await measured(async (folder) => {
+      const ref = { name: 'articles' };
+      const dim = folder.collectionInfo(ref).dimension!;
+      const args = { queryEmbeddings: [Array.from({ length: dim }, (_, i) => Math.cos(i))], nResults: 2, where: { category: 'news' } };
+      const target = folder.get(ref, { where: { category: 'news' }, include: [] }).ids.at(-1)!;
+      const answers = [];
+      // Twice: the second time the key's column is due (its second use), and is built ahead.
+      for (let round = 0; round < 2; round++) {
+        await folder.prepareWhyNot(ref, args, { sliceMs: 0 });
+        const [columns, looked, read] = [columnsBuiltInCall.length, lookups.mock.calls.length, leaves.mock.calls.length];
+        answers.push(folder.whyNot(ref, args, target));
+        expect([columnsBuiltInCall.length - columns, lookups.mock.calls.length - looked, leaves.mock.calls.length - read], `round ${round + 1}: columns, lookups, leaves in the call`).toEqual([0, 0, 0]);
+      }
+      return answers;
+    });
+    expect(onePiece).toBe(0);
+    expect(value[1]).toEqual(value[0]);
+    expect(['returned', 'ranked-below-k', 'missed-by-index']).toContain(value[0]!.cause);
+  });
+
+  it('reads every leaf of a filter of ten document leaves ahead: the query reads none', async () => {
+    const leaves = vi.spyOn(SqlColumnSource.prototype as unknown as { runSqlLeaf: () => unknown }, 'runSqlLeaf');
+    const words = ['the', 'and', 'of', 'to', 'in', 'is', 'for', 'on', 'with', 'as'];
+    const { value } = await measured(async (folder) => {
+      const ref = { name: 'articles' };
+      const dim = folder.collectionInfo(ref).dimension!;
+      const args = { queryEmbeddings: [Array.from({ length: dim }, (_, i) => Math.sin(i))], nResults: 3, whereDocument: { $or: words.map((w) => ({ $contains: w })) } };
+      await folder.prepareQuery(ref, args, {}, { sliceMs: 0 });
+      const read = leaves.mock.calls.length;
+      const got = folder.query(ref, args);
+      return { inCall: leaves.mock.calls.length - read, got, all: folder.get(ref, { include: ['documents'] }) };
+    });
+    expect(value.inCall).toBe(0);
+    // Every answer is a record whose document holds one of the words.
+    const docOf = new Map(value.all.ids.map((id, i) => [id, value.all.documents[i] ?? '']));
+    expect(value.got.ids[0]!.length).toBe(3);
+    for (const id of value.got.ids[0]!) expect(words.some((w) => docOf.get(id)!.includes(w)), id).toBe(true);
+  });
+
   it('builds the PCA map, its points and its colours ahead: the calls then build nothing and load nothing', async () => {
     const columnsBuiltInCall: string[] = [];
     const column = SqlColumnSource.prototype.column;

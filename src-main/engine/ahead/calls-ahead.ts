@@ -4,6 +4,7 @@ import type { GetSpec, QuerySpec } from '../query/validate-args.js';
 import { allowedAheadSteps, querySearches, searchesFromFiles } from '../query/run-query.js';
 import { checkFiltersIndexed } from '../filter/indexed-filters.js';
 import { pageableContains } from '../query/contains-page.js';
+import { tailMatches } from '../query/run-get.js';
 import { embeddingMapSteps } from '../map/embedding-map.js';
 import { runStepsSliced, type SliceOptions } from '../util/steps.js';
 
@@ -37,6 +38,8 @@ export async function queryAhead(reader: CollectionReader, spec: QuerySpec, opts
 
 /** A query's filter: its caches, then the labels it allows, kept for the query (allowedAheadSteps). */
 async function filterAhead(reader: CollectionReader, spec: QuerySpec, slice: SliceOptions, inSnapshot: InSnapshot): Promise<void> {
+  // The same filter again over the same vectors: its allowed labels are kept, and nothing else is read.
+  if (!spec.ids && reader.hasAllowedAhead(spec)) return;
   const matches = await reader.prepareFilterAhead(spec, true, slice, inSnapshot);
   if (matches && !spec.ids) await reader.keepAllowedAhead(spec, (vectors) => allowedAheadSteps(reader, vectors, spec, matches, inSnapshot), slice);
 }
@@ -46,8 +49,17 @@ export async function getAhead(reader: CollectionReader, spec: GetSpec, slice: S
   if (!filtersAllowed(reader, spec)) return;
   if (spec.include.includes('embeddings')) await vectorsAhead(reader, { forQuery: false }, slice, inSnapshot);
   // A get by ids reads no filter caches; a page of one `$contains` finds its few matches itself.
-  const pagesItself = !spec.where && spec.limit !== null && pageableContains(spec.whereDocument, reader) !== null;
-  if (!spec.ids) await reader.prepareFilterAhead(spec, false, slice, inSnapshot, !pagesItself);
+  if (!spec.ids) await reader.prepareFilterAhead(spec, false, slice, inSnapshot, !pagesItself(reader, spec, inSnapshot));
+}
+
+/** Whether a get pages one `$contains` itself (run-get.ts: no where, a limit, no WAL-tail match); a failure to tell is the get's to report. */
+function pagesItself(reader: CollectionReader, spec: GetSpec, inSnapshot: InSnapshot): boolean {
+  if (spec.where || spec.limit === null || pageableContains(spec.whereDocument, reader) === null) return false;
+  try {
+    return inSnapshot(() => tailMatches(reader, spec, (a, b) => a.internalId - b.internalId).length === 0);
+  } catch {
+    return true;
+  }
 }
 
 /**

@@ -18,18 +18,20 @@ import { runStepsSliced, type SliceOptions, type Steps } from '../util/steps.js'
 import { throwIfAborted } from '../backup/task.js';
 import type { DocumentNode, WhereNode } from '../filter/where-ast.js';
 import { combineFilters } from '../filter/combine.js';
-import { columnUses, executeBitsetSteps, queriesSql } from '../filter/execute-bitset.js';
+import { columnUses, executeBitsetSteps, sqlLeavesToQuery } from '../filter/execute-bitset.js';
 import type { IdBitset } from '../filter/id-bitset.js';
 import { CheckpointPreview } from './vector-preview.js';
 import { sampleSegmentIds, segmentRecordCount, segmentRecordCountSteps, tableIdBounds } from './segment-records.js';
 import { vectorProblems } from './vector-coverage.js';
 import { typedMetadataToPlain } from './plain-metadata.js';
-import { SqlColumnSource } from '../filter/sql-column-source.js';
+import { MAX_LEAVES_AHEAD, SqlColumnSource } from '../filter/sql-column-source.js';
 
 export { PREPARED_IDLE_MS } from './background-load-slot.js';
 
-/** Queries whose allowed labels are kept ahead at once (takeAllowedAhead): callers at once, each with its filter. */
+/** Filters whose allowed labels are kept ahead at once (takeAllowedAhead): callers at once, each with its filter. */
 const MAX_ALLOWED_AHEAD = 4;
+/** Labels kept ahead in all (a Set of a million labels is ~30 MB). */
+const MAX_ALLOWED_AHEAD_LABELS = 2_000_000;
 
 /**
  * One collection as a fresh Chroma process would see it, built lazily: nothing is read until a
@@ -457,9 +459,10 @@ export class CollectionReader {
       }
       // The filter evaluated ahead, when it would query SQLite (a key without a column, a document
       // or array leaf not cached) or its matches are needed for the labels: SQL leaves in pages, kept for the call.
+      const toQuery = sqlLeavesAhead(filter, source, inSnapshot);
       let evaluated: Promise<IdBitset | null> | null = null;
-      const matches = () => (evaluated ??= evaluateAhead(filter, source, inSnapshot, sliced));
-      if (evaluates && current() && wouldQuerySql(filter, source, inSnapshot)) await matches();
+      const matches = () => (evaluated ??= toQuery === null ? Promise.resolve(null) : evaluateAhead(filter, source, inSnapshot, sliced));
+      if (evaluates && current() && toQuery !== null && toQuery > 0) await matches();
       const vectors = this.vectorCache;
       if (!forQuery || !current() || !vectors) return null;
       // The labels are the loaded vectors' own: a release meanwhile ends the work, keeping nothing.
@@ -474,36 +477,61 @@ export class CollectionReader {
   }
 
   /**
-   * The labels queries' filters allow, found ahead of them (keepAllowedAhead) by filter key, until
-   * each query takes its own; a few at once, for callers at once (serve).
+   * The labels queries' filters allow, found ahead of them (keepAllowedAhead) by filter key, for
+   * each query with that filter over these vectors to take (a few filters at once, for callers at
+   * once; at most MAX_ALLOWED_AHEAD_LABELS labels in all).
    */
   private readonly allowedAhead = new Map<string, { vectors: VectorState; allowed: Set<number> }>();
 
+  /** Whether a query with these filters will find its allowed labels kept (keepAllowedAhead). */
+  hasAllowedAhead(spec: FilterSpec): boolean {
+    const kept = this.allowedAhead.get(filterKey(spec));
+    return kept !== undefined && kept.vectors === this.vectorCache;
+  }
+
   /**
    * Keeps what `steps` find ahead of a query over the loaded vectors (run-query.ts
-   * allowedAheadSteps: the labels its filter allows), for the query with these filters to take
-   * (takeAllowedAhead) instead of finding them in one piece.
+   * allowedAheadSteps: the labels its filter allows), for the queries with these filters to take
+   * (takeAllowedAhead) instead of finding them in one piece. Steps that fail leave the query to
+   * find them, and report what it must.
    */
   async keepAllowedAhead(spec: FilterSpec, steps: (vectors: VectorState) => Steps<Set<number> | null>, slice: SliceOptions = {}): Promise<void> {
     await this.ahead(slice, async (sliced) => {
       const vectors = this.vectorCache;
-      if (!vectors) return;
+      if (!vectors || this.hasAllowedAhead(spec)) return;
+      let allowed: Set<number> | null;
+      try {
+        allowed = await runStepsSliced(steps(vectors), sliced);
+      } catch (err) {
+        if (isCancelled(err)) throw err;
+        return;
+      }
+      if (!allowed || this.vectorCache !== vectors || this.retired) return;
       const key = filterKey(spec);
       this.allowedAhead.delete(key);
-      const allowed = await runStepsSliced(steps(vectors), sliced);
-      if (!allowed || this.vectorCache !== vectors || this.retired) return;
       this.allowedAhead.set(key, { vectors, allowed });
-      if (this.allowedAhead.size > MAX_ALLOWED_AHEAD) this.allowedAhead.delete(this.allowedAhead.keys().next().value!);
+      let labels = 0;
+      for (const kept of this.allowedAhead.values()) labels += kept.allowed.size;
+      // The oldest go first; the newest stays whatever its size.
+      for (const [old, kept] of this.allowedAhead) {
+        if (old === key || (this.allowedAhead.size <= MAX_ALLOWED_AHEAD && labels <= MAX_ALLOWED_AHEAD_LABELS)) break;
+        this.allowedAhead.delete(old);
+        labels -= kept.allowed.size;
+      }
     });
   }
 
-  /** The allowed labels kept ahead for a query with these filters over these vectors, given once; null otherwise. */
-  takeAllowedAhead(spec: FilterSpec, vectors: VectorState): Set<number> | null {
+  /**
+   * The allowed labels kept ahead for a query with these filters over these vectors; null
+   * otherwise. The caller must not change the set (the next query with these filters takes it too).
+   */
+  takeAllowedAhead(spec: FilterSpec, vectors: VectorState): ReadonlySet<number> | null {
     if (this.allowedAhead.size === 0) return null;
     const key = filterKey(spec);
     const ahead = this.allowedAhead.get(key);
-    this.allowedAhead.delete(key);
     if (!ahead || ahead.vectors !== vectors || this.vectorCache !== vectors) return null;
+    this.allowedAhead.delete(key);
+    this.allowedAhead.set(key, ahead); // most recently used last
     // The query took its labels from work done ahead: counted as its own lookup (the third builds
     // the table), and its keys' uses as its own evaluation would count them.
     this.recordLabels().countUse();
@@ -674,12 +702,16 @@ async function evaluateAhead(filter: WhereNode, source: SqlColumnSource, inSnaps
   }
 }
 
-/** Whether the call would query SQLite for the filter (queriesSql); false when telling fails (a bad regex: the call reports it). */
-function wouldQuerySql(filter: WhereNode, source: SqlColumnSource, inSnapshot: <T>(fn: () => T) => T): boolean {
+/**
+ * How many leaves the call would ask SQLite for (sqlLeavesToQuery); null when they are more than
+ * are read ahead (MAX_LEAVES_AHEAD), or telling fails (a bad regex: the call reports it).
+ */
+function sqlLeavesAhead(filter: WhereNode, source: SqlColumnSource, inSnapshot: <T>(fn: () => T) => T): number | null {
   try {
-    return inSnapshot(() => queriesSql(filter, source));
+    const n = inSnapshot(() => sqlLeavesToQuery(filter, source));
+    return n > MAX_LEAVES_AHEAD ? null : n;
   } catch {
-    return false;
+    return null;
   }
 }
 

@@ -30,23 +30,22 @@ export function segmentRecordCount(db: SqliteDatabase, segmentId: string): numbe
 }
 
 /**
- * segmentRecordCount as steps, for a caller that gives its thread back between them: the rows
- * counted over ranges of `idsPerStep` internal ids through the rowid b-tree, each range in
- * `inSnapshot` (its own read transaction; the caller drops the count when the data changed
- * meanwhile). A table smaller than one range is counted in one piece.
+ * segmentRecordCount as steps, for a caller that gives its thread back between them: when the
+ * table holds the segment alone (the usual large collection), its rows counted over ranges of
+ * `idsPerStep` internal ids through the rowid b-tree, each range in `inSnapshot` (its own read
+ * transaction; the caller drops the count when the data changed meanwhile). A table shared with
+ * other segments, or smaller than one range, is counted in one piece.
  */
 export function* segmentRecordCountSteps(db: SqliteDatabase, segmentId: string, inSnapshot: <T>(fn: () => T) => T, idsPerStep = COUNT_IDS_PER_STEP): Steps<number> {
   const { alone, bounds } = inSnapshot(() => ({ alone: holdsSegmentAlone(db, segmentId), bounds: tableIdBounds(db) }));
-  if (!bounds) return 0;
-  if (bounds.last - bounds.first < idsPerStep) return Number(inSnapshot(() => segmentRecordCount(db, segmentId)));
-  const range = alone
-    ? db.prepare('SELECT count(*) FROM embeddings WHERE id >= ? AND id < ?').pluck().safeIntegers(false)
-    : db.prepare('SELECT count(*) FROM embeddings WHERE id >= ? AND id < ? AND +segment_id = ?').pluck().safeIntegers(false);
+  // Beside other segments, ranges of ids would read every row of theirs too: the segment's index counts its own alone.
+  if (!bounds || !alone || bounds.last - bounds.first < idsPerStep) return Number(inSnapshot(() => segmentRecordCount(db, segmentId)));
+  const range = db.prepare('SELECT count(*) FROM embeddings WHERE id >= ? AND id < ?').pluck().safeIntegers(false);
   let count = 0;
   for (let from = bounds.first; from <= bounds.last; from += idsPerStep) {
     if (from > bounds.first) yield;
     const to = Math.min(from + idsPerStep, bounds.last + 1);
-    count += inSnapshot(() => (alone ? range.get(from, to) : range.get(from, to, segmentId)) as number);
+    count += inSnapshot(() => range.get(from, to) as number);
   }
   return count;
 }

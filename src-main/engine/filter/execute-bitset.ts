@@ -162,28 +162,28 @@ function* sqlLeafOf(src: ColumnSource, node: WhereNode): Steps<IdBitset> {
 }
 
 /**
- * Whether executeBitset would query SQLite for a leaf of `node`: a key without a cached column, or
- * an array or document leaf whose matches are not cached. (A leaf its column cannot answer
+ * How many leaves of `node` executeBitset would query SQLite for: keys without a cached column,
+ * and array or document leaves whose matches are not cached. (A leaf its column cannot answer
  * exactly, an int beyond 2^53, is not foreseen: it is queried in the call.)
  */
-export function queriesSql(node: WhereNode, src: { hasColumn(key: string): boolean; leafCached(node: WhereNode): boolean }): boolean {
+export function sqlLeavesToQuery(node: WhereNode, src: { hasColumn(key: string): boolean; leafCached(node: WhereNode): boolean }): number {
   switch (node.kind) {
     case 'and':
     case 'or':
-      return node.children.some((c) => queriesSql(c, src));
+      return node.children.reduce((n, c) => n + sqlLeavesToQuery(c, src), 0);
     case 'compare':
     case 'in':
-      return !src.hasColumn(node.key);
+      return src.hasColumn(node.key) ? 0 : 1;
     case 'contains':
-      return !src.leafCached(whereContains(node.key, node.value, false));
+      return src.leafCached(whereContains(node.key, node.value, false)) ? 0 : 1;
     case 'document':
-      return documentQueriesSql(node.doc, src);
+      return documentLeavesToQuery(node.doc, src);
   }
 }
 
-function documentQueriesSql(doc: DocumentNode, src: { leafCached(node: WhereNode): boolean }): boolean {
-  if (doc.kind === 'doc-and' || doc.kind === 'doc-or') return doc.children.some((c) => documentQueriesSql(c, src));
-  return !src.leafCached(whereDocument({ ...doc, negate: false }));
+function documentLeavesToQuery(doc: DocumentNode, src: { leafCached(node: WhereNode): boolean }): number {
+  if (doc.kind === 'doc-and' || doc.kind === 'doc-or') return doc.children.reduce((n, c) => n + documentLeavesToQuery(c, src), 0);
+  return src.leafCached(whereDocument({ ...doc, negate: false })) ? 0 : 1;
 }
 
 function* documentBits(doc: DocumentNode, src: ColumnSource, universe: IdBitset): Steps<IdBitset> {

@@ -8,8 +8,14 @@ import { KIND_BOOL, KIND_FLOAT, KIND_INT, KIND_STRING, columnUses, type ColumnSo
 import type { WhereNode } from './where-ast.js';
 import type { Steps } from '../util/steps.js';
 
-/** SQL leaves kept with their matches (a bit per record: 625 KB each at five million). */
-const MAX_CACHED_LEAVES = 8;
+/** SQL leaves kept with their matches (a bit per record: 625 KB each at five million, 20 MB for all). */
+const MAX_CACHED_LEAVES = 32;
+/**
+ * SQL leaves of one filter read ahead at most (SqlColumnSource.ahead): more would push each other
+ * (and other callers' leaves) out of the cache before the call reads them. Such a filter is left
+ * to its call.
+ */
+export const MAX_LEAVES_AHEAD = 16;
 const MAX_CACHED_COLUMNS = 16;
 /** Rows of a column read per step by columnSteps (~20 ms at a million records). */
 const COLUMN_ROWS_PER_STEP = 10_000;
@@ -235,7 +241,7 @@ export class SqlColumnSource implements ColumnSource {
     const legs = compileLeafLegs(node, this.ctx);
     if (!legs) return inSnapshot(() => this.keepLeaf(key, this.runSqlLeaf(node, compiled.sql, compiled.params)));
     const universe = inSnapshot(() => this.universe());
-    return this.keepLeaf(key, yield* sqlLeafPages(this.db, legs, universe, this.excluded, inSnapshot, rowsPerStep));
+    return this.keepLeaf(key, yield* sqlLeafPages(this.db, legs, universe, this.excluded, inSnapshot, rowsPerStep, rowsPerStep));
   }
 
   /** A copy of a cached leaf's matches (the caller may change it), now the most recently used. */

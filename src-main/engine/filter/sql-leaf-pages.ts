@@ -1,33 +1,38 @@
-import type { SqliteDatabase } from '../sqlite/connection.js';
+import type { SqliteDatabase, SqliteStatement } from '../sqlite/connection.js';
 import type { LeafLegs, SqlLeg } from './compile-sql.js';
 import { IdBitset } from './id-bitset.js';
 import type { Steps } from '../util/steps.js';
 
-/** Rows of a leg read per step (~10–25 ms through an index at a million records). */
-const LEG_ROWS_PER_STEP = 10_000;
-/** Ids of the full-text table scanned per step (each document is matched by LIKE or REGEXP). */
-const SCAN_IDS_PER_STEP = 4_096;
+/** Rows read per step, over all of a leaf's legs (~10–25 ms through an index at a million records). */
+const ROWS_PER_STEP = 10_000;
+/** Rows of a table scanned per step where no index narrows a leg (each row is read and tested). */
+const SCAN_ROWS_PER_STEP = 4_096;
 
 /** Columns with an index on (key, column) in both metadata tables; bool_value has none. */
 const INDEXED = new Set(['string_value', 'int_value', 'float_value']);
 
 type InSnapshot = <T>(fn: () => T) => T;
+type IndexLeg = Extract<SqlLeg, { kind: 'index' }>;
 
 /**
- * A leaf's matches (SqlColumnSource.sqlLeaf) read in pages, a step each, for a caller that gives
- * its thread back between them: the same ids as the one-piece `SELECT … WHERE e.id [NOT] IN (…)`,
- * as a bit set over `universe` without the `excluded` ids. Each leg is paged by a key its index
- * is ordered by, so a page is a seek, not a scan from the start:
+ * A leaf's matches (SqlColumnSource.sqlLeaf) read in steps, for a caller that gives its thread
+ * back between them: the same ids as the one-piece `SELECT … WHERE e.id [NOT] IN (…)`, as a bit
+ * set over `universe` without the `excluded` ids. Each leg is paged by a key its index is ordered
+ * by, so a page is a seek, not a scan from the start:
  *
- * - an equality on an indexed column, and any leg on a column without an index, by rowid;
+ * - an equality on an indexed column by rowid (the index is in rowid order within a value);
  * - a range on an indexed column by (value, rowid): the rest of the last page's value first,
- *   then the values above it;
- * - a trigram match by rowid (its doclists are in rowid order); a LIKE or REGEXP over the
- *   full-text table by fixed ranges of ids over the universe.
+ *   then the values above it (ints read as BigInts, so a value beyond 2^53 carries exactly);
+ * - a leg on a column without an index (bool_value), and a LIKE or REGEXP over the full-text
+ *   table, by fixed ranges of rowids, so a step reads a bounded number of rows however few match;
+ * - a trigram MATCH by rowid for its first page only: FTS5 reads a phrase's doclists from the
+ *   start for every query (a page after rowid r costs about as much as reading up to r), so a
+ *   match with more rows than a page reads the rest in one piece.
  *
- * Each page runs in `inSnapshot` (its own read transaction): the caller must drop the result if
- * the data changed meanwhile (the folder then retires its readers). A negated leaf is the
- * universe without the positive matches, as the one-piece NOT IN is.
+ * Pages of short legs (an `$in` of many values) share a step until it has read ROWS_PER_STEP
+ * rows. Each page runs in `inSnapshot` (its own read transaction): the caller must drop the
+ * result if the data changed meanwhile (the folder then retires its readers). A negated leaf is
+ * the universe without the positive matches, as the one-piece NOT IN is.
  */
 export function* sqlLeafPages(
   db: SqliteDatabase,
@@ -35,94 +40,121 @@ export function* sqlLeafPages(
   universe: IdBitset,
   excluded: ReadonlySet<number>,
   inSnapshot: InSnapshot,
-  rowsPerStep = LEG_ROWS_PER_STEP,
-  idsPerScan = SCAN_IDS_PER_STEP,
+  rowsPerStep = ROWS_PER_STEP,
+  scanRows = SCAN_ROWS_PER_STEP,
 ): Steps<IdBitset> {
   const hits = IdBitset.empty(universe);
-  const take = (id: number) => {
-    if (!excluded.has(id)) hits.add(id);
+  const take = (id: number | bigint) => {
+    const n = Number(id);
+    if (!excluded.has(n)) hits.add(n);
   };
+  const pages = new PageReader(db, inSnapshot, take, rowsPerStep);
   for (const leg of leaf.legs) {
-    if (leg.kind === 'fts-scan') yield* scanPages(db, leg, universe, take, inSnapshot, idsPerScan);
-    else if (leg.kind === 'fts-match') yield* rowidPages(db, ftsMatchPage(db), [leg.phrase, leg.text], take, inSnapshot, rowsPerStep);
-    else if (leg.op === '=' || !INDEXED.has(leg.column)) yield* rowidPages(db, indexRowidPage(db, leg), [leg.key, leg.value], take, inSnapshot, rowsPerStep);
-    else yield* rangePages(db, leg, take, inSnapshot, rowsPerStep);
+    if (leg.kind === 'fts-scan') yield* pages.scan(`SELECT rowid FROM embedding_fulltext_search WHERE rowid >= ? AND rowid < ? AND string_value ${leg.condition}`, [leg.value], universe.base, universe.base + universe.span, scanRows);
+    else if (leg.kind === 'fts-match') yield* pages.match(leg.phrase, leg.text);
+    else if (!INDEXED.has(leg.column)) yield* pages.scan(`SELECT id FROM ${leg.table} WHERE rowid >= ? AND rowid < ? AND key = ? AND ${leg.column} ${leg.op} ?`, [leg.key, leg.value], ...pages.rowidBounds(leg.table), scanRows);
+    else if (leg.op === '=') yield* pages.equal(leg);
+    else yield* pages.range(leg);
   }
   hits.and(universe);
   return leaf.negate ? universe.clone().andNot(hits) : hits;
 }
 
-/** A statement returning [rowid, id] rows after a rowid, in rowid order, LIMIT the last parameter. */
-type RowidPage = (params: unknown[], after: number, limit: number) => [number, number][];
+/** Reads a leaf's pages, its statements prepared once per leaf, its steps shared by its legs. */
+class PageReader {
+  private readonly statements = new Map<string, SqliteStatement>();
+  private rowsInStep = 0;
 
-function* rowidPages(db: SqliteDatabase, page: RowidPage, params: unknown[], take: (id: number) => void, inSnapshot: InSnapshot, rowsPerStep: number): Steps<void> {
-  for (let after = -Infinity; ; ) {
-    const rows = inSnapshot(() => page(params, after, rowsPerStep));
-    for (const [, id] of rows) take(id);
-    if (rows.length < rowsPerStep) return;
-    after = rows[rows.length - 1]![0];
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly inSnapshot: InSnapshot,
+    private readonly take: (id: number | bigint) => void,
+    private readonly rowsPerStep: number,
+  ) {}
+
+  /** Counts rows read; true once the step has read its share (the caller then yields). */
+  private spent(rows: number): boolean {
+    this.rowsInStep += rows;
+    if (this.rowsInStep < this.rowsPerStep) return false;
+    this.rowsInStep = 0;
+    return true;
+  }
+
+  private statement(sql: string, safeIntegers: boolean): SqliteStatement {
+    const key = `${safeIntegers}\u0000${sql}`;
+    let stmt = this.statements.get(key);
+    if (!stmt) this.statements.set(key, (stmt = this.db.prepare(sql).raw(true).safeIntegers(safeIntegers)));
+    return stmt;
+  }
+
+  /** An equality through its (key, column) index, by rowid. */
+  *equal(leg: IndexLeg): Steps<void> {
+    const page = this.statement(`SELECT rowid, id FROM ${leg.table} WHERE key = ? AND ${leg.column} = ? AND rowid > ? ORDER BY rowid LIMIT ?`, true);
+    for (let after = -(2n ** 63n); ; ) {
+      const rows = this.inSnapshot(() => page.all(leg.key, leg.value, after, this.rowsPerStep) as [bigint, bigint][]);
+      for (const [, id] of rows) this.take(id);
+      if (this.spent(rows.length)) yield;
+      if (rows.length < this.rowsPerStep) return;
+      after = rows[rows.length - 1]![0];
+    }
+  }
+
+  /** A range through its (key, column) index, by (value, rowid). */
+  *range(leg: IndexLeg): Steps<void> {
+    const { table, column, op, key, value } = leg;
+    const upper = op === '<' || op === '<=';
+    const select = (where: string, order: string) => this.statement(`SELECT rowid, id, ${column} FROM ${table} WHERE key = ? AND ${where} ORDER BY ${order} LIMIT ?`, true);
+    const first = select(`${column} ${op} ?`, `${column}, rowid`);
+    // The rest of a value the last page ended inside; then the values above it (under the bound, for < and <=).
+    const tie = select(`${column} = ? AND rowid > ?`, 'rowid');
+    const above = select(`${column} > ?${upper ? ` AND ${column} ${op} ?` : ''}`, `${column}, rowid`);
+    const limit = this.rowsPerStep;
+    let last: { value: unknown; rowid: bigint } | null = null;
+    for (;;) {
+      const rows = this.inSnapshot(() => {
+        if (!last) return first.all(key, value, limit) as [bigint, bigint, unknown][];
+        const same = tie.all(key, last.value, last.rowid, limit) as [bigint, bigint, unknown][];
+        if (same.length === limit) return same;
+        return [...same, ...(above.all(key, last.value, ...(upper ? [value] : []), limit - same.length) as [bigint, bigint, unknown][])];
+      });
+      for (const [, id] of rows) this.take(id);
+      if (this.spent(rows.length)) yield;
+      if (rows.length < limit) return;
+      const [rowid, , v] = rows[rows.length - 1]!;
+      last = { value: v, rowid };
+    }
+  }
+
+  /** A trigram MATCH: its first page by rowid, the rest (a match of more rows than a page) in one piece. */
+  *match(phrase: string, text: string): Steps<void> {
+    const from = 'FROM embedding_fulltext_search WHERE embedding_fulltext_search MATCH ? AND instr(string_value, ?) > 0';
+    const firstPage = this.statement(`SELECT rowid ${from} ORDER BY rowid LIMIT ?`, false);
+    const rows = this.inSnapshot(() => firstPage.all(phrase, text, this.rowsPerStep) as [number][]);
+    for (const [id] of rows) this.take(id);
+    if (this.spent(rows.length)) yield;
+    if (rows.length < this.rowsPerStep) return;
+    const rest = this.statement(`SELECT rowid ${from} AND rowid > ?`, false);
+    const after = rows[rows.length - 1]![0];
+    for (const [id] of this.inSnapshot(() => rest.all(phrase, text, after) as [number][])) this.take(id);
+    this.rowsInStep = 0;
     yield;
   }
-}
 
-function indexRowidPage(db: SqliteDatabase, leg: Extract<SqlLeg, { kind: 'index' }>): RowidPage {
-  const stmt = db
-    .prepare(`SELECT rowid, id FROM ${leg.table} WHERE key = ? AND ${leg.column} ${leg.op} ? AND rowid > ? ORDER BY rowid LIMIT ?`)
-    .raw(true)
-    .safeIntegers(false);
-  return (params, after, limit) => stmt.all(...params, rowidBound(after), limit) as [number, number][];
-}
-
-function ftsMatchPage(db: SqliteDatabase): RowidPage {
-  const stmt = db
-    .prepare('SELECT rowid, rowid FROM embedding_fulltext_search WHERE embedding_fulltext_search MATCH ? AND instr(string_value, ?) > 0 AND rowid > ? ORDER BY rowid LIMIT ?')
-    .raw(true)
-    .safeIntegers(false);
-  return (params, after, limit) => stmt.all(...params, rowidBound(after), limit) as [number, number][];
-}
-
-/** -Infinity (before the first page) as the smallest rowid SQLite has. */
-function rowidBound(after: number): number | bigint {
-  return after === -Infinity ? -(2n ** 63n) : after;
-}
-
-/**
- * A range leg through its (key, column) index in (value, rowid) order. Ints are read as BigInts,
- * so a value beyond 2^53 is carried to the next page exactly.
- */
-function* rangePages(db: SqliteDatabase, leg: Extract<SqlLeg, { kind: 'index' }>, take: (id: number) => void, inSnapshot: InSnapshot, rowsPerStep: number): Steps<void> {
-  const { table, column, op, key, value } = leg;
-  const upper = op === '<' || op === '<=';
-  const prepare = (where: string, order: string) =>
-    db.prepare(`SELECT rowid, id, ${column} FROM ${table} WHERE key = ? AND ${where} ORDER BY ${order} LIMIT ?`).raw(true).safeIntegers(true);
-  const first = prepare(`${column} ${op} ?`, `${column}, rowid`);
-  // The rest of a value the last page ended inside; then the values above it (under the bound, for < and <=).
-  const tie = prepare(`${column} = ? AND rowid > ?`, 'rowid');
-  const above = prepare(`${column} > ?${upper ? ` AND ${column} ${op} ?` : ''}`, `${column}, rowid`);
-  let last: { value: unknown; rowid: bigint } | null = null;
-  for (;;) {
-    const rows = inSnapshot(() => {
-      if (!last) return first.all(key, value, rowsPerStep) as [bigint, bigint, unknown][];
-      const same = tie.all(key, last.value, last.rowid, rowsPerStep) as [bigint, bigint, unknown][];
-      if (same.length === rowsPerStep) return same;
-      const bound = upper ? [value] : [];
-      return [...same, ...(above.all(key, last.value, ...bound, rowsPerStep - same.length) as [bigint, bigint, unknown][])];
-    });
-    for (const [, id] of rows) take(Number(id));
-    if (rows.length < rowsPerStep) return;
-    const [rowid, , v] = rows[rows.length - 1]!;
-    last = { value: v, rowid };
-    yield;
+  /** `sql` (rowid bounds first, then `params`) over [from, to) in ranges of `span` rowids, a step each. */
+  *scan(sql: string, params: unknown[], from: number, to: number, span: number): Steps<void> {
+    const stmt = this.statement(sql, false);
+    for (let at = from; at < to; at += span) {
+      const end = Math.min(to, at + span);
+      for (const [id] of this.inSnapshot(() => stmt.all(at, end, ...params) as [number][])) this.take(id);
+      this.rowsInStep = 0;
+      yield;
+    }
   }
-}
 
-/** A LIKE or REGEXP over the full-text table's documents, `idsPerScan` ids of the universe at a time. */
-function* scanPages(db: SqliteDatabase, leg: Extract<SqlLeg, { kind: 'fts-scan' }>, universe: IdBitset, take: (id: number) => void, inSnapshot: InSnapshot, idsPerScan: number): Steps<void> {
-  const stmt = db.prepare(`SELECT rowid FROM embedding_fulltext_search WHERE rowid >= ? AND rowid < ? AND string_value ${leg.condition}`).pluck(true).safeIntegers(false);
-  const end = universe.base + universe.span;
-  for (let from = universe.base; from < end; from += idsPerScan) {
-    if (from > universe.base) yield;
-    const ids = inSnapshot(() => stmt.all(from, Math.min(end, from + idsPerScan), leg.value) as number[]);
-    for (const id of ids) take(id);
+  /** [lowest, highest + 1) rowid of a table (empty: [0, 0)); two seeks (min and max in one statement would scan). */
+  rowidBounds(table: string): [number, number] {
+    const [lo] = this.inSnapshot(() => this.statement(`SELECT min(rowid) FROM ${table}`, false).get() as [number | null]);
+    const [hi] = this.inSnapshot(() => this.statement(`SELECT max(rowid) FROM ${table}`, false).get() as [number | null]);
+    return lo === null || hi === null ? [0, 0] : [lo, hi + 1];
   }
 }

@@ -4,7 +4,7 @@ import type { CollectionReader } from '../collection/collection-reader.js';
 import { reportLoad } from '../util/load-progress.js';
 import { recallAdvice } from './recall-advice.js';
 import { runSteps, type Steps } from '../util/steps.js';
-import { vectorFlags } from './vector-flags.js';
+import { vectorFlagsSteps } from './vector-flags.js';
 
 export interface RecallOptions {
   k: number;
@@ -95,7 +95,7 @@ export function* recallReportSteps(reader: CollectionReader, opts: RecallOptions
     curve.push({ ef, recall: sample.length ? sum / sample.length : 1, minRecall: sample.length ? min : 1, meanQueryMs: ms });
   }
   const atCollectionEf = curve.find((p) => p.ef === collectionEf)!;
-  const flags = vectorFlags(vectors, space);
+  const flags = yield* vectorFlagsSteps(vectors, space);
   const report: Omit<RecallReport, 'advice'> = {
     collection: reader.catalog.name,
     space,

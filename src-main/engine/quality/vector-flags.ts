@@ -1,6 +1,6 @@
 import type { Space, VectorFlag } from '../../../shared/models.js';
 import type { VectorState } from '../collection/vector-state.js';
-import { runSteps, type Steps } from '../util/steps.js';
+import type { Steps } from '../util/steps.js';
 import { nthSmallest } from '../util/nth-smallest.js';
 import { DuplicateFinder } from './duplicate-finder.js';
 
@@ -16,14 +16,8 @@ const VECTORS_PER_STEP = 8192;
  * What in a collection's vectors makes search answers surprising (docs/recall-lab.md): exact
  * duplicates, zero and non-finite vectors, vectors far outside the rest (by length, and by
  * distance to the centroid in the collection's space), and WAL vectors of another dimension.
- * One pass over the live vectors as Chroma would search them.
- */
-export function vectorFlags(vectors: VectorState, space: Space): VectorFlag[] {
-  return runSteps(vectorFlagsSteps(vectors, space));
-}
-
-/**
- * vectorFlags as steps, a pause every VECTORS_PER_STEP vectors. Memory stays a few bytes a
+ * One pass over the live vectors as Chroma would search them, as steps (util/steps.ts), a pause
+ * every VECTORS_PER_STEP vectors. Memory stays a few bytes a
  * vector: duplicates are found through a table of hashes of their bytes (equal bytes confirmed),
  * medians by selection over typed arrays.
  */

@@ -128,7 +128,7 @@ function loadedQuery(reader: CollectionReader, spec: QuerySpec, opts: SearchOpti
  * and `whereDocument` match, WAL tail included. A record without a vector fails the query
  * (INTERNAL_ID_NOT_FOUND, as Chroma) unless `skipMissing` (its absence is already a warning).
  */
-export function allowedLabels(reader: CollectionReader, vectors: VectorState, spec: Pick<QuerySpec, 'ids' | 'where' | 'whereDocument'>, skipMissing: boolean): Set<number> | null {
+export function allowedLabels(reader: CollectionReader, vectors: VectorState, spec: Pick<QuerySpec, 'ids' | 'where' | 'whereDocument'>, skipMissing: boolean): ReadonlySet<number> | null {
   if (!spec.ids && !spec.where && !spec.whereDocument) return null;
   // Found ahead of the call (allowedAheadSteps), for these filters over these vectors.
   const ahead = reader.takeAllowedAhead(spec, vectors);

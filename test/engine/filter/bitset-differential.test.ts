@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { executeBitset, executeBitsetSteps } from '../../../src-main/engine/filter/execute-bitset.js';
 import { runSteps } from '../../../src-main/engine/util/steps.js';
 import { SqlColumnSource } from '../../../src-main/engine/filter/sql-column-source.js';
@@ -105,6 +105,7 @@ describe('bit-set filters agree with the SQL compiler', () => {
       whereIn('b', big),
     ];
     let paged = 0;
+    const onePiece = vi.spyOn(SqlColumnSource.prototype as unknown as { runSqlLeaf: () => unknown }, 'runSqlLeaf');
     for (const node of nodes) {
       const want = seg.select(node).filter((id) => id !== 'o1');
       for (const rows of [1, 3, 1000]) {
@@ -121,12 +122,36 @@ describe('bit-set filters agree with the SQL compiler', () => {
         paged += steps;
         const label = `${JSON.stringify(node, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v))} in pages of ${rows}`;
         expect([...next.value.ids()].map((id) => idsOf.get(id)), label).toEqual(want);
-        // The call that follows finds the leaves cached, and selects the same.
-        expect([...runSteps(executeBitsetSteps(node, source)).ids()].map((id) => idsOf.get(id)), label).toEqual(want);
+        // The call that follows (its keys without columns) finds every leaf cached, and selects the same.
+        const inQuery = onePiece.mock.calls.length;
+        const call = new SqlColumnSource(seg.db, seg.ctx, 'seg', new Set(), Number.POSITIVE_INFINITY);
+        (call as unknown as { leaves: unknown }).leaves = (source as unknown as { leaves: unknown }).leaves;
+        expect([...runSteps(executeBitsetSteps(node, call)).ids()].map((id) => idsOf.get(id)), label).toEqual(want);
+        expect(onePiece.mock.calls.length, `${label}: a leaf read again in the call`).toBe(inQuery);
       }
     }
     // Pages of one row pause after each.
     expect(paged).toBeGreaterThan(nodes.length * 5);
+    vi.restoreAllMocks();
+  });
+
+  it('reads an $in of many values in steps of a bounded number of rows, preparing a statement per column, not per value', () => {
+    const seg = createSegment('latest');
+    for (let i = 0; i < 600; i++) seg.insert({ id: `r${i}`, metadata: meta({ s: S(`v${i % 300}`), i: I(i % 300) }), document: null });
+    const prepare = vi.spyOn(seg.db, 'prepare');
+    for (const node of [whereIn('s', Array.from({ length: 300 }, (_, k) => S(`v${k}`))), whereIn('i', Array.from({ length: 300 }, (_, k) => I(k)))]) {
+      const before = prepare.mock.calls.length;
+      const source = new SqlColumnSource(seg.db, seg.ctx, 'seg');
+      const run = executeBitsetSteps(node, source.ahead((fn) => fn(), 50));
+      let steps = 0;
+      let next = run.next();
+      for (; !next.done; next = run.next()) steps++;
+      expect(next.value.count()).toBe(600);
+      // 600 rows (1,200 legs' worth for ints: the float leg matches none) in steps of about 50 rows.
+      expect(steps).toBeGreaterThanOrEqual(10);
+      expect(prepare.mock.calls.length - before).toBeLessThan(10);
+    }
+    vi.restoreAllMocks();
   });
 
   it('windows: ids(offset, limit) walks the set in ascending order', () => {
