@@ -13,6 +13,7 @@ import { withLoadProgress } from '../../src-main/engine/util/load-progress.js';
 import type { Progress } from '../../shared/protocol.js';
 import { compareCase, splitCollection, type RecordedCase } from '../helpers/compare.js';
 import { referenceFixture } from '../helpers/paths.js';
+import { spyOnColumnBuilds } from '../helpers/column-builds.js';
 import { independentRecall } from '../helpers/independent-recall.js';
 import { bruteDistance } from '../helpers/brute-distance.js';
 import { turnCounter } from '../helpers/event-loop.js';
@@ -114,12 +115,7 @@ describe('work ahead of the calls that read every vector', () => {
   });
 
   it('answers a filtered why-not after its work ahead without building a column, looking labels up or asking SQLite for a leaf in the call', async () => {
-    const columnsBuiltInCall: string[] = [];
-    const column = SqlColumnSource.prototype.column;
-    vi.spyOn(SqlColumnSource.prototype, 'column').mockImplementation(function (this: SqlColumnSource, key: string) {
-      if (!(this as unknown as { columns: Map<string, unknown> }).columns.has(key)) columnsBuiltInCall.push(key);
-      return column.call(this, key);
-    });
+    const columnsBuiltInCall = spyOnColumnBuilds();
     const lookups = vi.spyOn(RecordLabels.prototype, 'lookupSteps');
     const leaves = vi.spyOn(SqlColumnSource.prototype as unknown as { runSqlLeaf: () => unknown }, 'runSqlLeaf');
     const { value, onePiece } = await measured(async (folder) => {
@@ -162,12 +158,7 @@ describe('work ahead of the calls that read every vector', () => {
   });
 
   it('builds the PCA map, its points and its colours ahead: the calls then build nothing and load nothing', async () => {
-    const columnsBuiltInCall: string[] = [];
-    const column = SqlColumnSource.prototype.column;
-    vi.spyOn(SqlColumnSource.prototype, 'column').mockImplementation(function (this: SqlColumnSource, key: string) {
-      if (!(this as unknown as { columns: Map<string, unknown> }).columns.has(key)) columnsBuiltInCall.push(key);
-      return column.call(this, key);
-    });
+    const columnsBuiltInCall = spyOnColumnBuilds();
     const tables = vi.spyOn(RecordLabels.prototype as unknown as { emptyTable: () => unknown }, 'emptyTable');
     const { value, onePiece, turns } = await measured(async (folder) => {
       const ref = { name: 'articles' };

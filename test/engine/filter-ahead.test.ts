@@ -8,6 +8,7 @@ import { RecordLabels } from '../../src-main/engine/collection/record-labels.js'
 import { runSteps } from '../../src-main/engine/util/steps.js';
 import { compareCase, splitCollection, type RecordedCase } from '../helpers/compare.js';
 import { referenceFixture } from '../helpers/paths.js';
+import { spyOnColumnBuilds } from '../helpers/column-builds.js';
 
 /**
  * A filtered query builds caches the first times a key or the labels are asked for: a key's
@@ -92,13 +93,7 @@ for (const fixture of ['chroma-1.3.4-seed7', 'workload-1.3.4-seed7']) {
     });
 
     it('answers every recorded filtered query, asked three times, as Chroma recorded, building no cache in the query itself', async () => {
-      // A column built inside the query: column() called when it was not cached yet.
-      const builtInQuery: string[] = [];
-      const column = SqlColumnSource.prototype.column;
-      vi.spyOn(SqlColumnSource.prototype, 'column').mockImplementation(function (this: SqlColumnSource, key: string) {
-        if (!(this as unknown as { columns: Map<string, unknown> }).columns.has(key)) builtInQuery.push(key);
-        return column.call(this, key);
-      });
+      const builtInQuery = spyOnColumnBuilds();
       const tables = vi.spyOn(RecordLabels.prototype as unknown as { emptyTable: () => unknown }, 'emptyTable');
       const columnsAhead = vi.spyOn(SqlColumnSource.prototype, 'columnSteps');
       // Label lookups of a filter's matches (RecordLabels.of), ahead or in the query.
@@ -145,12 +140,7 @@ for (const fixture of ['chroma-1.3.4-seed7', 'workload-1.3.4-seed7']) {
 
 describe('filter caches built ahead of a get', () => {
   it('answers every recorded filtered get, asked three times, as Chroma recorded, building no column in the get itself', async () => {
-    const builtInGet: string[] = [];
-    const column = SqlColumnSource.prototype.column;
-    vi.spyOn(SqlColumnSource.prototype, 'column').mockImplementation(function (this: SqlColumnSource, key: string) {
-      if (!(this as unknown as { columns: Map<string, unknown> }).columns.has(key)) builtInGet.push(key);
-      return column.call(this, key);
-    });
+    const builtInGet = spyOnColumnBuilds();
     const ahead = vi.spyOn(SqlColumnSource.prototype, 'columnSteps');
     // A leaf SQLite answers in one piece, and one read in pages ahead.
     const onePieceLeaves = vi.spyOn(SqlColumnSource.prototype as unknown as { runSqlLeaf: () => unknown }, 'runSqlLeaf');
