@@ -12,26 +12,23 @@ import { VectorState, type VectorSource } from './vector-state.js';
 import type { LoadPlan } from './prepared-load.js';
 import { BackgroundLoadSlot } from './background-load-slot.js';
 import { RecordLabels } from './record-labels.js';
+import { KeptAllowedLabels, type FilterSpec } from './kept-allowed-labels.js';
 import { isCancelled, settledOrCancelled } from '../util/shared-wait.js';
 import { UnloadedVectors, type CheckedFiles } from './unloaded-vectors.js';
 import { runStepsSliced, type SliceOptions, type Steps } from '../util/steps.js';
 import { throwIfAborted } from '../backup/task.js';
 import type { DocumentNode, WhereNode } from '../filter/where-ast.js';
 import { combineFilters } from '../filter/combine.js';
-import { columnUses, executeBitsetSteps, sqlLeavesToQuery } from '../filter/execute-bitset.js';
+import { columnUses } from '../filter/execute-bitset.js';
 import type { IdBitset } from '../filter/id-bitset.js';
 import { CheckpointPreview } from './vector-preview.js';
 import { sampleSegmentIds, segmentRecordCount, segmentRecordCountSteps, tableIdBounds } from './segment-records.js';
 import { vectorProblems } from './vector-coverage.js';
 import { typedMetadataToPlain } from './plain-metadata.js';
-import { MAX_LEAVES_AHEAD, SqlColumnSource } from '../filter/sql-column-source.js';
+import { SqlColumnSource } from '../filter/sql-column-source.js';
 
 export { PREPARED_IDLE_MS } from './background-load-slot.js';
 
-/** Filters whose allowed labels are kept ahead at once (takeAllowedAhead): callers at once, each with its filter. */
-const MAX_ALLOWED_AHEAD = 4;
-/** Labels kept ahead in all (a Set of a million labels is ~30 MB). */
-const MAX_ALLOWED_AHEAD_LABELS = 2_000_000;
 
 /**
  * One collection as a fresh Chroma process would see it, built lazily: nothing is read until a
@@ -459,9 +456,9 @@ export class CollectionReader {
       }
       // The filter evaluated ahead, when it would query SQLite (a key without a column, a document
       // or array leaf not cached) or its matches are needed for the labels: SQL leaves in pages, kept for the call.
-      const toQuery = sqlLeavesAhead(filter, source, inSnapshot);
+      const toQuery = source.leavesToReadAhead(filter, inSnapshot);
       let evaluated: Promise<IdBitset | null> | null = null;
-      const matches = () => (evaluated ??= toQuery === null ? Promise.resolve(null) : evaluateAhead(filter, source, inSnapshot, sliced));
+      const matches = () => (evaluated ??= toQuery === null ? Promise.resolve(null) : source.matchesAhead(filter, inSnapshot, sliced));
       if (evaluates && current() && toQuery !== null && toQuery > 0) await matches();
       const vectors = this.vectorCache;
       if (!forQuery || !current() || !vectors) return null;
@@ -476,17 +473,12 @@ export class CollectionReader {
     return outcome ?? null;
   }
 
-  /**
-   * The labels queries' filters allow, found ahead of them (keepAllowedAhead) by filter key, for
-   * each query with that filter over these vectors to take (a few filters at once, for callers at
-   * once; at most MAX_ALLOWED_AHEAD_LABELS labels in all).
-   */
-  private readonly allowedAhead = new Map<string, { vectors: VectorState; allowed: Set<number> }>();
+  /** The labels queries' filters allow, found ahead of them (keepAllowedAhead) and kept per filter. */
+  private readonly allowedAhead = new KeptAllowedLabels();
 
   /** Whether a query with these filters will find its allowed labels kept (keepAllowedAhead). */
   hasAllowedAhead(spec: FilterSpec): boolean {
-    const kept = this.allowedAhead.get(filterKey(spec));
-    return kept !== undefined && kept.vectors === this.vectorCache;
+    return this.allowedAhead.has(spec, this.vectorCache);
   }
 
   /**
@@ -506,18 +498,7 @@ export class CollectionReader {
         if (isCancelled(err)) throw err;
         return;
       }
-      if (!allowed || this.vectorCache !== vectors || this.retired) return;
-      const key = filterKey(spec);
-      this.allowedAhead.delete(key);
-      this.allowedAhead.set(key, { vectors, allowed });
-      let labels = 0;
-      for (const kept of this.allowedAhead.values()) labels += kept.allowed.size;
-      // The oldest go first; the newest stays whatever its size.
-      for (const [old, kept] of this.allowedAhead) {
-        if (old === key || (this.allowedAhead.size <= MAX_ALLOWED_AHEAD && labels <= MAX_ALLOWED_AHEAD_LABELS)) break;
-        this.allowedAhead.delete(old);
-        labels -= kept.allowed.size;
-      }
+      if (allowed && this.vectorCache === vectors && !this.retired) this.allowedAhead.keep(spec, vectors, allowed);
     });
   }
 
@@ -526,18 +507,14 @@ export class CollectionReader {
    * otherwise. The caller must not change the set (the next query with these filters takes it too).
    */
   takeAllowedAhead(spec: FilterSpec, vectors: VectorState): ReadonlySet<number> | null {
-    if (this.allowedAhead.size === 0) return null;
-    const key = filterKey(spec);
-    const ahead = this.allowedAhead.get(key);
-    if (!ahead || ahead.vectors !== vectors || this.vectorCache !== vectors) return null;
-    this.allowedAhead.delete(key);
-    this.allowedAhead.set(key, ahead); // most recently used last
+    const ahead = this.vectorCache === vectors ? this.allowedAhead.get(spec, vectors) : null;
+    if (!ahead) return null;
     // The query took its labels from work done ahead: counted as its own lookup (the third builds
     // the table), and its keys' uses as its own evaluation would count them.
     this.recordLabels().countUse();
     const filter = combineFilters(spec.where, spec.whereDocument);
     if (filter) this.columnSource()?.noteUses(filter);
-    return ahead.allowed;
+    return ahead;
   }
 
   /**
@@ -686,39 +663,4 @@ export class CollectionReader {
       problems,
     };
   }
-}
-
-/**
- * A filter's matches evaluated ahead in slices (executeBitsetSteps over SqlColumnSource.ahead), its
- * SQL leaves kept for the call. Null when the evaluation fails: the call evaluates it again and
- * reports the error. A cancel (or the reader's retirement) stops it with CANCELLED.
- */
-async function evaluateAhead(filter: WhereNode, source: SqlColumnSource, inSnapshot: <T>(fn: () => T) => T, slice: SliceOptions): Promise<IdBitset | null> {
-  try {
-    return await runStepsSliced(executeBitsetSteps(filter, source.ahead(inSnapshot)), slice);
-  } catch (err) {
-    if (isCancelled(err)) throw err;
-    return null;
-  }
-}
-
-/**
- * How many leaves the call would ask SQLite for (sqlLeavesToQuery); null when they are more than
- * are read ahead (MAX_LEAVES_AHEAD), or telling fails (a bad regex: the call reports it).
- */
-function sqlLeavesAhead(filter: WhereNode, source: SqlColumnSource, inSnapshot: <T>(fn: () => T) => T): number | null {
-  try {
-    const n = inSnapshot(() => sqlLeavesToQuery(filter, source));
-    return n > MAX_LEAVES_AHEAD ? null : n;
-  } catch {
-    return null;
-  }
-}
-
-/** A query's filters (its ids excepted: those are not prepared ahead). */
-type FilterSpec = { readonly ids?: readonly string[] | null; readonly where: WhereNode | null; readonly whereDocument: DocumentNode | null };
-
-/** The filters of a spec as one key; ids make it one no query matches ahead. */
-function filterKey(spec: FilterSpec): string {
-  return JSON.stringify([spec.ids ?? null, spec.where, spec.whereDocument], (_, v: unknown) => (typeof v === 'bigint' ? { bigint: String(v) } : v));
 }

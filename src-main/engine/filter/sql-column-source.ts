@@ -4,9 +4,10 @@ import { sqlLeafPages } from './sql-leaf-pages.js';
 import { IdBitset } from './id-bitset.js';
 import { segmentIdRange } from '../collection/segment-records.js';
 import { grownInto } from '../util/grow-typed.js';
-import { KIND_BOOL, KIND_FLOAT, KIND_INT, KIND_STRING, columnUses, type ColumnSource, type ScalarColumn } from './execute-bitset.js';
+import { KIND_BOOL, KIND_FLOAT, KIND_INT, KIND_STRING, columnUses, executeBitsetSteps, sqlLeavesToQuery, type ColumnSource, type ScalarColumn } from './execute-bitset.js';
+import { isCancelled } from '../util/shared-wait.js';
 import type { WhereNode } from './where-ast.js';
-import type { Steps } from '../util/steps.js';
+import { runStepsSliced, type SliceOptions, type Steps } from '../util/steps.js';
 
 /** SQL leaves kept with their matches (a bit per record: 625 KB each at five million, 20 MB for all). */
 const MAX_CACHED_LEAVES = 32;
@@ -15,7 +16,7 @@ const MAX_CACHED_LEAVES = 32;
  * (and other callers' leaves) out of the cache before the call reads them. Such a filter is left
  * to its call.
  */
-export const MAX_LEAVES_AHEAD = 16;
+const MAX_LEAVES_AHEAD = 16;
 const MAX_CACHED_COLUMNS = 16;
 /** Rows of a column read per step by columnSteps (~20 ms at a million records). */
 const COLUMN_ROWS_PER_STEP = 10_000;
@@ -88,6 +89,34 @@ export class SqlColumnSource implements ColumnSource {
       sqlLeaf: (node) => inSnapshot(() => this.sqlLeaf(node)),
       sqlLeafSteps: (node) => this.pagedLeafSteps(node, inSnapshot, rowsPerStep),
     };
+  }
+
+  /**
+   * How many leaves a filter's call would ask SQLite for (sqlLeavesToQuery), to read ahead; null
+   * when they are more than are read ahead (MAX_LEAVES_AHEAD), or telling fails (a bad regex:
+   * the call reports it).
+   */
+  leavesToReadAhead(filter: WhereNode, inSnapshot: <T>(fn: () => T) => T): number | null {
+    try {
+      const n = inSnapshot(() => sqlLeavesToQuery(filter, this));
+      return n > MAX_LEAVES_AHEAD ? null : n;
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * A filter's matches evaluated ahead in slices (executeBitsetSteps over `ahead`), its SQL leaves
+   * kept for the call. Null when the evaluation fails: the call evaluates it again and reports
+   * the error. A cancel stops it with CANCELLED.
+   */
+  async matchesAhead(filter: WhereNode, inSnapshot: <T>(fn: () => T) => T, slice: SliceOptions): Promise<IdBitset | null> {
+    try {
+      return await runStepsSliced(executeBitsetSteps(filter, this.ahead(inSnapshot)), slice);
+    } catch (err) {
+      if (isCancelled(err)) throw err;
+      return null;
+    }
   }
 
   /** Whether the key's column is cached. */
