@@ -157,6 +157,23 @@ describe('work ahead of the calls that read every vector', () => {
     for (const id of value.got.ids[0]!) expect(words.some((w) => docOf.get(id)!.includes(w)), id).toBe(true);
   });
 
+  it('leaves a filter of more leaves than are kept to its call, reading none of them ahead', async () => {
+    const paged = vi.spyOn(SqlColumnSource.prototype as unknown as { pagedLeafSteps: () => unknown }, 'pagedLeafSteps');
+    const words = Array.from({ length: 40 }, (_, i) => `w${i}x`);
+    const { value } = await measured(async (folder) => {
+      const args = { whereDocument: { $or: words.map((w) => ({ $contains: w })) }, include: [] };
+      const got = [];
+      // Twice: the second time most of its leaves are cached, and it is still too many to read ahead.
+      for (let round = 0; round < 2; round++) {
+        await folder.prepareGet({ name: 'articles' }, args, { sliceMs: 0 });
+        got.push(folder.get({ name: 'articles' }, args).ids);
+      }
+      return got;
+    });
+    expect(paged).not.toHaveBeenCalled();
+    expect(value[1]).toEqual(value[0]);
+  });
+
   it('builds the PCA map, its points and its colours ahead: the calls then build nothing and load nothing', async () => {
     const columnsBuiltInCall = spyOnColumnBuilds();
     const tables = vi.spyOn(RecordLabels.prototype as unknown as { emptyTable: () => unknown }, 'emptyTable');

@@ -162,28 +162,27 @@ function* sqlLeafOf(src: ColumnSource, node: WhereNode): Steps<IdBitset> {
 }
 
 /**
- * How many leaves of `node` executeBitset would query SQLite for: keys without a cached column,
- * and array or document leaves whose matches are not cached. (A leaf its column cannot answer
- * exactly, an int beyond 2^53, is not foreseen: it is queried in the call.)
+ * How many leaves of `node` executeBitset answers through SQLite: keys without a cached column,
+ * and array and document leaves; with `uncachedOnly`, only those whose matches are not cached
+ * (the ones it would query now). (A leaf its column cannot answer exactly, an int beyond 2^53, is
+ * not foreseen.)
  */
-export function sqlLeavesToQuery(node: WhereNode, src: { hasColumn(key: string): boolean; leafCached(node: WhereNode): boolean }): number {
+export function sqlLeafCount(node: WhereNode, src: { hasColumn(key: string): boolean; leafCached(node: WhereNode): boolean }, uncachedOnly: boolean): number {
+  const counts = (leaf: WhereNode) => (uncachedOnly && src.leafCached(leaf) ? 0 : 1);
+  const documentCount = (doc: DocumentNode): number =>
+    doc.kind === 'doc-and' || doc.kind === 'doc-or' ? doc.children.reduce((n, c) => n + documentCount(c), 0) : counts(whereDocument({ ...doc, negate: false }));
   switch (node.kind) {
     case 'and':
     case 'or':
-      return node.children.reduce((n, c) => n + sqlLeavesToQuery(c, src), 0);
+      return node.children.reduce((n, c) => n + sqlLeafCount(c, src, uncachedOnly), 0);
     case 'compare':
     case 'in':
       return src.hasColumn(node.key) ? 0 : 1;
     case 'contains':
-      return src.leafCached(whereContains(node.key, node.value, false)) ? 0 : 1;
+      return counts(whereContains(node.key, node.value, false));
     case 'document':
-      return documentLeavesToQuery(node.doc, src);
+      return documentCount(node.doc);
   }
-}
-
-function documentLeavesToQuery(doc: DocumentNode, src: { leafCached(node: WhereNode): boolean }): number {
-  if (doc.kind === 'doc-and' || doc.kind === 'doc-or') return doc.children.reduce((n, c) => n + documentLeavesToQuery(c, src), 0);
-  return src.leafCached(whereDocument({ ...doc, negate: false })) ? 0 : 1;
 }
 
 function* documentBits(doc: DocumentNode, src: ColumnSource, universe: IdBitset): Steps<IdBitset> {

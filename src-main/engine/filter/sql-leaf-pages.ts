@@ -8,9 +8,6 @@ const ROWS_PER_STEP = 10_000;
 /** Rows of a table scanned per step where no index narrows a leg (each row is read and tested). */
 const SCAN_ROWS_PER_STEP = 4_096;
 
-/** Columns with an index on (key, column) in both metadata tables; bool_value has none. */
-const INDEXED = new Set(['string_value', 'int_value', 'float_value']);
-
 type InSnapshot = <T>(fn: () => T) => T;
 type IndexLeg = Extract<SqlLeg, { kind: 'index' }>;
 
@@ -52,7 +49,7 @@ export function* sqlLeafPages(
   for (const leg of leaf.legs) {
     if (leg.kind === 'fts-scan') yield* pages.scan(`SELECT rowid FROM embedding_fulltext_search WHERE rowid >= ? AND rowid < ? AND string_value ${leg.condition}`, [leg.value], universe.base, universe.base + universe.span, scanRows);
     else if (leg.kind === 'fts-match') yield* pages.match(leg.phrase, leg.text);
-    else if (!INDEXED.has(leg.column)) yield* pages.scan(`SELECT id FROM ${leg.table} WHERE rowid >= ? AND rowid < ? AND key = ? AND ${leg.column} ${leg.op} ?`, [leg.key, leg.value], ...pages.rowidBounds(leg.table), scanRows);
+    else if (!pages.indexed(leg.table, leg.column)) yield* pages.scanTable(leg, scanRows);
     else if (leg.op === '=') yield* pages.equal(leg);
     else yield* pages.range(leg);
   }
@@ -87,15 +84,56 @@ class PageReader {
     return stmt;
   }
 
+  /**
+   * Whether `table` has an index on (key, `column`): Chroma's metadb migration 4 (0.5.6) made
+   * them for the string, int and float columns; older folders, and bool_value, have none.
+   */
+  indexed(table: string, column: string): boolean {
+    let byColumn = indexedColumns.get(this.db)?.get(table);
+    if (!byColumn) {
+      byColumn = new Set<string>();
+      for (const { name } of this.db.prepare(`PRAGMA index_list(${table})`).safeIntegers(false).all() as { name: string }[]) {
+        const cols = (this.db.prepare(`PRAGMA index_info(${JSON.stringify(name)})`).safeIntegers(false).all() as { seqno: number; name: string | null }[]).sort((a, b) => a.seqno - b.seqno);
+        if (cols[0]?.name === 'key' && cols[1]?.name) byColumn.add(cols[1].name);
+      }
+      if (!indexedColumns.has(this.db)) indexedColumns.set(this.db, new Map());
+      indexedColumns.get(this.db)!.set(table, byColumn);
+    }
+    return byColumn.has(column);
+  }
+
   /** An equality through its (key, column) index, by rowid. */
   *equal(leg: IndexLeg): Steps<void> {
-    const page = this.statement(`SELECT rowid, id FROM ${leg.table} WHERE key = ? AND ${leg.column} = ? AND rowid > ? ORDER BY rowid LIMIT ?`, true);
-    for (let after = -(2n ** 63n); ; ) {
-      const rows = this.inSnapshot(() => page.all(leg.key, leg.value, after, this.rowsPerStep) as [bigint, bigint][]);
+    const where = `FROM ${leg.table} WHERE key = ? AND ${leg.column} = ?`;
+    const first = this.statement(`SELECT rowid, id ${where} ORDER BY rowid LIMIT ?`, true);
+    const next = this.statement(`SELECT rowid, id ${where} AND rowid > ? ORDER BY rowid LIMIT ?`, true);
+    for (let after: bigint | null = null; ; ) {
+      const rows = this.inSnapshot(() => (after === null ? first.all(leg.key, leg.value, this.rowsPerStep) : next.all(leg.key, leg.value, after, this.rowsPerStep)) as [bigint, bigint][]);
       for (const [, id] of rows) this.take(id);
       if (this.spent(rows.length)) yield;
       if (rows.length < this.rowsPerStep) return;
       after = rows[rows.length - 1]![0];
+    }
+  }
+
+  /**
+   * A leg no index narrows, over its whole table: `scanRows` rows of it a step, by rowid, each
+   * range ending where the next `scanRows` rows begin (so gaps in the rowids cost nothing).
+   */
+  *scanTable(leg: IndexLeg, scanRows: number): Steps<void> {
+    const lowest = this.statement(`SELECT min(rowid) FROM ${leg.table}`, true);
+    const nextStart = this.statement(`SELECT rowid FROM ${leg.table} WHERE rowid >= ? ORDER BY rowid LIMIT 1 OFFSET ?`, true);
+    const range = this.statement(`SELECT id FROM ${leg.table} WHERE rowid >= ? AND rowid < ? AND key = ? AND ${leg.column} ${leg.op} ?`, true);
+    const rest = this.statement(`SELECT id FROM ${leg.table} WHERE rowid >= ? AND key = ? AND ${leg.column} ${leg.op} ?`, true);
+    let from = this.inSnapshot(() => (lowest.get() as [bigint | null])[0]);
+    while (from !== null) {
+      const start: bigint = from;
+      const [to] = (this.inSnapshot(() => nextStart.get(start, scanRows)) as [bigint] | undefined) ?? [null];
+      const ids = this.inSnapshot(() => (to === null ? rest.all(start, leg.key, leg.value) : range.all(start, to, leg.key, leg.value)) as [bigint][]);
+      for (const [id] of ids) this.take(id);
+      this.rowsInStep = 0;
+      yield;
+      from = to;
     }
   }
 
@@ -151,10 +189,7 @@ class PageReader {
     }
   }
 
-  /** [lowest, highest + 1) rowid of a table (empty: [0, 0)); two seeks (min and max in one statement would scan). */
-  rowidBounds(table: string): [number, number] {
-    const [lo] = this.inSnapshot(() => this.statement(`SELECT min(rowid) FROM ${table}`, false).get() as [number | null]);
-    const [hi] = this.inSnapshot(() => this.statement(`SELECT max(rowid) FROM ${table}`, false).get() as [number | null]);
-    return lo === null || hi === null ? [0, 0] : [lo, hi + 1];
-  }
 }
+
+/** Per connection and table, the columns with an index on (key, column) (PageReader.indexed). */
+const indexedColumns = new WeakMap<SqliteDatabase, Map<string, Set<string>>>();
