@@ -21,6 +21,7 @@ import { projectOnUmap, umapLabels, umapMap, type UmapProgress } from './map/uma
 import type { SearchOptions } from './collection/vector-state.js';
 import type { CoverageOptions } from './collection/vector-coverage.js';
 import { cachedStatement } from './sqlite/statement-cache.js';
+import { stopOffThreadReads } from './sqlite/off-thread-read.js';
 
 /** Options of ChromaFolder.query beyond the chromadb client's arguments. */
 export type QueryOptions = SearchOptions & CoverageOptions;
@@ -132,6 +133,8 @@ export class ChromaFolder {
   close(): void {
     // Background loads stop mapping memory for loads that will not happen now (prepared-load.ts), and work ahead stops.
     for (const reader of this.readers.values()) reader.retire();
+    // Its file is then held open by this connection alone (a read worker's is ended, mid-read too).
+    stopOffThreadReads(this.ctx.db);
     if (this.ctx.db.open) this.ctx.db.close();
   }
 

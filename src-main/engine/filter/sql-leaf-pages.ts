@@ -2,6 +2,7 @@ import type { SqliteDatabase, SqliteStatement } from '../sqlite/connection.js';
 import type { LeafLegs, SqlLeg } from './compile-sql.js';
 import { IdBitset } from './id-bitset.js';
 import type { Steps } from '../util/steps.js';
+import { readNumbersOffThread } from '../sqlite/off-thread-read.js';
 
 /** Rows read per step, over all of a leaf's legs (~10–25 ms through an index at a million records). */
 const ROWS_PER_STEP = 10_000;
@@ -24,7 +25,9 @@ type IndexLeg = Extract<SqlLeg, { kind: 'index' }>;
  *   table, by fixed ranges of rowids, so a step reads a bounded number of rows however few match;
  * - a trigram MATCH by rowid for its first page only: FTS5 reads a phrase's doclists from the
  *   start for every query (a page after rowid r costs about as much as reading up to r), so a
- *   match with more rows than a page reads the rest in one piece.
+ *   match with more rows than a page reads the rest in one piece, by a worker thread on its own
+ *   connection (sqlite/off-thread-read.ts) while this thread waits in steps; on this thread
+ *   where that cannot be.
  *
  * Pages of short legs (an `$in` of many values) share a step until it has read ROWS_PER_STEP
  * rows. Each page runs in `inSnapshot` (its own read transaction): the caller must drop the
@@ -163,7 +166,7 @@ class PageReader {
     }
   }
 
-  /** A trigram MATCH: its first page by rowid, the rest (a match of more rows than a page) in one piece. */
+  /** A trigram MATCH: its first page by rowid, the rest (a match of more rows than a page) in one piece, off this thread where it can be. */
   *match(phrase: string, text: string): Steps<void> {
     const from = 'FROM embedding_fulltext_search WHERE embedding_fulltext_search MATCH ? AND instr(string_value, ?) > 0';
     const firstPage = this.statement(`SELECT rowid ${from} ORDER BY rowid LIMIT ?`, false);
@@ -171,9 +174,17 @@ class PageReader {
     for (const [id] of rows) this.take(id);
     if (this.spent(rows.length)) yield;
     if (rows.length < this.rowsPerStep) return;
-    const rest = this.statement(`SELECT rowid ${from} AND rowid > ?`, false);
+    const restSql = `SELECT rowid ${from} AND rowid > ?`;
     const after = rows[rows.length - 1]![0];
-    for (const [id] of this.inSnapshot(() => rest.all(phrase, text, after) as [number][])) this.take(id);
+    const offThread = yield* readNumbersOffThread(this.db, restSql, [phrase, text, after]);
+    if (offThread) {
+      // Read in the worker's own snapshot: a read in ours now shows whether a commit came between (the caller then drops this).
+      this.inSnapshot(() => undefined);
+      for (const id of offThread) this.take(id);
+    } else {
+      const rest = this.statement(restSql, false);
+      for (const [id] of this.inSnapshot(() => rest.all(phrase, text, after) as [number][])) this.take(id);
+    }
     this.rowsInStep = 0;
     yield;
   }

@@ -1,4 +1,8 @@
-import { describe, expect, it, vi } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { offThreadReadStats, stopOffThreadReads } from '../../../src-main/engine/sqlite/off-thread-read.js';
 import { executeBitset, executeBitsetSteps } from '../../../src-main/engine/filter/execute-bitset.js';
 import { runSteps } from '../../../src-main/engine/util/steps.js';
 import { SqlColumnSource } from '../../../src-main/engine/filter/sql-column-source.js';
@@ -85,7 +89,15 @@ describe('bit-set filters agree with the SQL compiler', () => {
 
   it('reads SQL leaves in pages (work ahead of a call) to what the SQL compiler selects, whatever the page size', () => {
     const r = rng(9);
-    const seg = createSegment('latest');
+    // In a file: a trigram MATCH of more rows than a page reads the rest in a worker, on its own connection.
+    const dir = mkdtempSync(join(tmpdir(), 'chroma-inspector-paged-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const seg = createSegment('latest', join(dir, 'chroma.sqlite3'));
+    onTestFinished(() => {
+      stopOffThreadReads(seg.db);
+      seg.db.close();
+    });
+    const offThread = offThreadReadStats.answered;
     seg.db.prepare("INSERT INTO embeddings (segment_id, embedding_id, seq_id) VALUES ('other', 'o1', 1)").run();
     // Values repeat a lot, so pages end inside runs of one value, and ints beyond 2^53 differ where doubles do not.
     const big = [I(2n ** 60n), I(2n ** 60n + 1n), I(2n ** 60n + 2n), I(-(2n ** 60n))];
@@ -132,6 +144,7 @@ describe('bit-set filters agree with the SQL compiler', () => {
     }
     // Pages of one row pause after each.
     expect(paged).toBeGreaterThan(nodes.length * 5);
+    expect(offThreadReadStats.answered - offThread, 'MATCH rests read by the worker').toBeGreaterThan(10);
     vi.restoreAllMocks();
   });
 

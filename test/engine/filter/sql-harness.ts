@@ -97,8 +97,9 @@ function bindScalar(s: TypedScalar, hasBool: boolean): [string, unknown] {
   }
 }
 
-export function createSegment(kind: SchemaKind = 'latest'): Segment {
-  const db = new Database(':memory:');
+/** `file`: a database file to create (a read of another connection, e.g. a worker's, then sees it); in memory by default. */
+export function createSegment(kind: SchemaKind = 'latest', file = ':memory:'): Segment {
+  const db = new Database(file);
   db.defaultSafeIntegers(true);
   db.pragma('foreign_keys = OFF');
   db.pragma('case_sensitive_like = ON');

@@ -1,0 +1,188 @@
+import { createRequire } from 'node:module';
+import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import type { SqliteDatabase } from './connection.js';
+import type { Steps } from '../util/steps.js';
+
+/**
+ * One read that SQLite answers in one piece, too long to hold the engine's thread for (a trigram
+ * MATCH of a common phrase: ~0.3 s at a million documents, and FTS5 cannot be paged cheaply),
+ * run by a worker thread on a read-only connection of its own to the same file. The engine's
+ * thread waits as steps do (util/steps.ts): sliced, it serves other calls meanwhile.
+ *
+ * The worker reads the latest committed state when its statement starts, a snapshot of its own:
+ * the caller reads in its own snapshot right after the answer arrives, so a commit in between
+ * shows as a change of the folder's data (ChromaFolder.snapshot retires its readers, and work for
+ * them is dropped), as between two pages read on the engine's thread.
+ *
+ * Anything unexpected — no worker thread, better-sqlite3 not loadable there, an error from the
+ * statement, a worker that ends or stops answering — answers null, and the caller reads on its
+ * own thread as before, which then reports the problem as it always has. The worker's connection
+ * has no `regexp()` function: give it statements that need none.
+ */
+
+/** `off`: never start the worker (the caller reads on its own thread). Read at each read. */
+export const OFF_THREAD_ENV = 'CHROMA_INSPECTOR_OFF_THREAD_READS';
+/** A worker unused this long ends (and closes its connection), so an idle engine holds no extra thread or file. */
+const IDLE_MS = 10_000;
+/** How long one wait of the steps lasts before they look again. */
+const WAIT_MS = 50;
+/** A read still unanswered after this long is given up (the caller reads it itself). */
+const GIVE_UP_MS = 10 * 60_000;
+
+const RUNNING = 0;
+const DONE = 1;
+const FAILED = 2;
+
+/** Reads started in a worker (tests check that a read went there). */
+export const offThreadReadStats = { started: 0, answered: 0, workersStarted: 0 };
+
+/**
+ * The worker's program, as source text (it runs the same from sources, dist/ and the Electron
+ * asar with no entry file to ship). better-sqlite3 comes by the path the engine resolved, so
+ * the worker loads the same build (for Electron, the one built for its ABI).
+ */
+const PROGRAM = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.sqlite);
+let db = null;
+const statements = new Map();
+parentPort.on('message', ({ sql, params, status, port }) => {
+  const cell = new Int32Array(status);
+  try {
+    if (db === null) {
+      db = new Database(workerData.file, { readonly: true, fileMustExist: true, timeout: workerData.busyMs });
+      db.pragma('case_sensitive_like = ON');
+    }
+    let stmt = statements.get(sql);
+    if (!stmt) statements.set(sql, (stmt = db.prepare(sql).pluck().safeIntegers(false)));
+    const values = Float64Array.from(stmt.all(...params));
+    port.postMessage({ values }, [values.buffer]);
+    Atomics.store(cell, 0, ${DONE});
+  } catch (err) {
+    port.postMessage({ error: String((err && err.message) || err) });
+    Atomics.store(cell, 0, ${FAILED});
+  }
+  port.close();
+  Atomics.notify(cell, 0);
+});
+`;
+
+let sqlitePath: string | null | undefined;
+function betterSqlitePath(): string | null {
+  if (sqlitePath === undefined) {
+    try {
+      sqlitePath = createRequire(import.meta.url).resolve('better-sqlite3');
+    } catch {
+      sqlitePath = null;
+    }
+  }
+  return sqlitePath;
+}
+
+/** The worker reading one database file, started on first use. */
+class OffThreadReader {
+  private worker: Worker | null = null;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private busy = false;
+
+  constructor(
+    private readonly file: string,
+    private readonly busyMs: number,
+  ) {}
+
+  /**
+   * `sql` (one column of numbers; the statement's values as a Float64Array) read in the worker,
+   * or null when it could not be (the caller then reads it itself). One read at a time: a second
+   * while one runs answers null.
+   */
+  *numbers(sql: string, params: readonly unknown[]): Steps<Float64Array | null> {
+    if (this.busy) return null;
+    const worker = this.started();
+    if (!worker) return null;
+    const status = new Int32Array(new SharedArrayBuffer(4));
+    const { port1, port2 } = new MessageChannel();
+    const ended = () => {
+      // A worker that ends mid-read (out of memory, terminated) answers nothing: stop waiting.
+      if (Atomics.compareExchange(status, 0, RUNNING, FAILED) === RUNNING) Atomics.notify(status, 0);
+    };
+    worker.once('exit', ended);
+    this.busy = true;
+    let settled = false;
+    try {
+      worker.postMessage({ sql, params, status: status.buffer, port: port2 }, [port2]);
+      offThreadReadStats.started++;
+      const since = performance.now();
+      while (Atomics.load(status, 0) === RUNNING) {
+        if (performance.now() - since > GIVE_UP_MS) return null;
+        yield { cell: status, index: 0, value: RUNNING, ms: WAIT_MS };
+      }
+      settled = true;
+      const answer = receiveMessageOnPort(port1)?.message as { values?: Float64Array } | undefined;
+      if (Atomics.load(status, 0) !== DONE || !(answer?.values instanceof Float64Array)) return null;
+      offThreadReadStats.answered++;
+      return answer.values;
+    } finally {
+      worker.off('exit', ended);
+      port1.close();
+      this.busy = false;
+      // Abandoned mid-read (cancelled, given up): the worker may stay inside SQLite for the rest
+      // of the statement, so it is ended rather than kept; the next read starts another.
+      if (!settled) this.stop();
+      else this.idleLater();
+    }
+  }
+
+  private started(): Worker | null {
+    if (this.worker) return this.worker;
+    const sqlite = betterSqlitePath();
+    if (!sqlite) return null;
+    try {
+      const worker = new Worker(PROGRAM, { eval: true, workerData: { sqlite, file: this.file, busyMs: this.busyMs } });
+      worker.unref();
+      // An error ends the worker: the read waiting on it sees 'exit'. The event only keeps it from being uncaught.
+      worker.on('error', () => {});
+      worker.once('exit', () => {
+        if (this.worker === worker) this.worker = null;
+      });
+      offThreadReadStats.workersStarted++;
+      this.worker = worker;
+      return worker;
+    } catch {
+      return null;
+    }
+  }
+
+  private idleLater(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.stop(), IDLE_MS);
+    this.idleTimer.unref();
+  }
+
+  stop(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+    const worker = this.worker;
+    this.worker = null;
+    void worker?.terminate();
+  }
+}
+
+const readers = new WeakMap<SqliteDatabase, OffThreadReader>();
+
+/**
+ * `sql`'s one column of numbers read by a worker on its own connection to `db`'s file, waiting in
+ * steps; null when that cannot be done (OFF_THREAD_ENV off, an in-memory database, no worker, a
+ * read of this connection's already under way, a failure): the caller reads it itself.
+ */
+export function* readNumbersOffThread(db: SqliteDatabase, sql: string, params: readonly unknown[]): Steps<Float64Array | null> {
+  if (process.env[OFF_THREAD_ENV] === 'off' || !db.open || db.memory || !db.name) return null;
+  let reader = readers.get(db);
+  if (!reader) readers.set(db, (reader = new OffThreadReader(db.name, 5000)));
+  return yield* reader.numbers(sql, params);
+}
+
+/** Ends `db`'s read worker, if it has one (before the connection closes: its file is then no longer held open). */
+export function stopOffThreadReads(db: SqliteDatabase): void {
+  readers.get(db)?.stop();
+  readers.delete(db);
+}

@@ -1,0 +1,116 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { OFF_THREAD_ENV, offThreadReadStats, readNumbersOffThread, stopOffThreadReads } from '../../../src-main/engine/sqlite/off-thread-read.js';
+import { runSteps, runStepsSliced, type StepPause } from '../../../src-main/engine/util/steps.js';
+
+/**
+ * A read a worker thread answers on its own connection (sqlite/off-thread-read.ts): the engine's
+ * thread waits in steps, and anything that goes wrong answers null so that the caller reads it
+ * itself. Checked against the same statement run on this thread.
+ */
+const dir = mkdtempSync(join(tmpdir(), 'chroma-inspector-off-thread-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let made = 0;
+function database(rows: number): Database.Database {
+  const db = new Database(join(dir, `db${made++}.sqlite3`));
+  db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)');
+  const insert = db.prepare('INSERT INTO t (id, v) VALUES (?, ?)');
+  db.transaction(() => {
+    for (let i = 1; i <= rows; i++) insert.run(i * 3 - 7, i % 7 === 0 ? 'seven' : `n${i}`);
+  })();
+  return db;
+}
+
+const open: Database.Database[] = [];
+afterEach(() => {
+  for (const db of open.splice(0)) {
+    stopOffThreadReads(db);
+    db.close();
+  }
+  delete process.env[OFF_THREAD_ENV];
+});
+function opened(rows = 5000): Database.Database {
+  const db = database(rows);
+  open.push(db);
+  return db;
+}
+
+const SQL = "SELECT id FROM t WHERE v = ? AND id > ? ORDER BY id";
+
+describe('reads off the engine thread', () => {
+  it('answers what the statement answers on this thread, waiting in steps (sliced and run through)', async () => {
+    const db = opened();
+    const want = db.prepare(SQL).pluck().all('seven', 100) as number[];
+    expect(want.length).toBeGreaterThan(500);
+    const answered = offThreadReadStats.answered;
+    let pauses = 0;
+    const steps = readNumbersOffThread(db, SQL, ['seven', 100]);
+    const counting = (function* () {
+      for (let r = steps.next(); ; r = steps.next()) {
+        if (r.done) return r.value;
+        if ((r.value as StepPause) !== undefined) pauses++;
+        yield r.value;
+      }
+    })();
+    const sliced = await runStepsSliced(counting);
+    expect([...sliced!]).toEqual(want);
+    expect(pauses, 'waits for the worker as a pause of the steps').toBeGreaterThan(0);
+    // The same worker again, run through (Atomics.wait), and a negative id bound.
+    expect([...runSteps(readNumbersOffThread(db, SQL, ['seven', -100]))!]).toEqual(db.prepare(SQL).pluck().all('seven', -100));
+    expect(offThreadReadStats.answered - answered).toBe(2);
+  });
+
+  it('answers null where it cannot read, so that the caller reads itself: switched off, in memory, a bad statement', () => {
+    const db = opened(50);
+    const started = offThreadReadStats.started;
+    process.env[OFF_THREAD_ENV] = 'off';
+    expect(runSteps(readNumbersOffThread(db, SQL, ['seven', 0]))).toBeNull();
+    delete process.env[OFF_THREAD_ENV];
+    const memory = new Database(':memory:');
+    expect(runSteps(readNumbersOffThread(memory, 'SELECT 1', []))).toBeNull();
+    memory.close();
+    expect(offThreadReadStats.started).toBe(started);
+    // Errors in the worker (no such table, a function its connection lacks) answer null, not a throw.
+    expect(runSteps(readNumbersOffThread(db, 'SELECT id FROM missing', []))).toBeNull();
+    expect(runSteps(readNumbersOffThread(db, "SELECT id FROM t WHERE regexp('x', v)", []))).toBeNull();
+    // And the worker still answers the next read.
+    expect([...runSteps(readNumbersOffThread(db, SQL, ['seven', 0]))!]).toEqual(db.prepare(SQL).pluck().all('seven', 0));
+  });
+
+  it('ends the worker when its caller cancels mid-read, and starts another for the next read', async () => {
+    const db = opened(100);
+    // Still running at its first pause (the worker has just been asked), and short: a thread
+    // ended inside SQLite stops only when the statement returns.
+    const slow = 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000) SELECT max(x) FROM c';
+    const workers = offThreadReadStats.workersStarted;
+    const ac = new AbortController();
+    const steps = readNumbersOffThread(db, slow, []);
+    const aborting = (function* () {
+      try {
+        for (let r = steps.next(); ; r = steps.next()) {
+          if (r.done) return r.value;
+          ac.abort();
+          yield r.value;
+        }
+      } finally {
+        // Stopped at a pause: the read's own `finally` runs, as it would inside the caller's steps.
+        steps.return(null);
+      }
+    })();
+    await expect(runStepsSliced(aborting, { signal: ac.signal })).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect([...runSteps(readNumbersOffThread(db, SQL, ['seven', 0]))!]).toEqual(db.prepare(SQL).pluck().all('seven', 0));
+    expect(offThreadReadStats.workersStarted - workers, 'a new worker after the cancelled one').toBe(2);
+  });
+
+  it('sees what was committed before the read, not what this thread read earlier (the caller checks its own snapshot after)', () => {
+    const db = opened(100);
+    const before = db.prepare(SQL).pluck().all('seven', 0) as number[];
+    db.prepare("UPDATE t SET v = 'seven' WHERE id = 2").run();
+    const after = [...runSteps(readNumbersOffThread(db, SQL, ['seven', 0]))!];
+    expect(after).toEqual([...before, 2].sort((a, b) => a - b));
+  });
+});
