@@ -9,5 +9,6 @@ export default defineConfig({
     hookTimeout: 180_000,
     pool: 'forks',
     fileParallelism: false,
+    setupFiles: ['test/helpers/temp-root.ts'],
   },
 });

@@ -8,5 +8,6 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 20 * 60_000,
     pool: 'forks',
+    setupFiles: ['test/helpers/temp-root.ts'],
   },
 });
