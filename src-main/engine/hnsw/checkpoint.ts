@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { chunkedFileRead } from '../util/chunked-file-read.js';
 import path from 'node:path';
 import type { FileEntry, HnswHeader, PickleSummary, Problem, Space } from '../../../shared/models.js';
 import { InspectorError } from '../../../shared/errors.js';
@@ -155,7 +156,12 @@ function* loadPickle(
         if (err !== PICKLE_NOT_READ) throw err;
       }
     }
-    return { kind: 'ok', meta: yield* readIndexMetadataSteps(fs.readFileSync(file), rel), stamp };
+    const reading = chunkedFileRead(file);
+    try {
+      return { kind: 'ok', meta: yield* readIndexMetadataSteps(reading.buf, rel, reading.arrive), stamp };
+    } finally {
+      reading.close();
+    }
   } catch (err) {
     if (!(err instanceof InspectorError)) throw err;
     problems.addError('error', 'pickle.corrupt', PICKLE_FILE, err);

@@ -34,8 +34,9 @@ export function readIndexMetadata(buf: Buffer, file: string, arrive: Arrive | nu
 export function* readIndexMetadataSteps(buf: Buffer, file: string, arrive: Arrive | null = null): Steps<IndexMetadata> {
   const fast = yield* decodeRustSteps(buf, arrive);
   if (fast) return fast;
-  arrive?.(buf.length);
-  return decodeIndexMetadata(readPickle(buf, file), file);
+  // Whatever has arrived (all of it, unless the file was cut short meanwhile).
+  const filled = arrive ? arrive(buf.length) : buf.length;
+  return decodeIndexMetadata(readPickle(filled < buf.length ? buf.subarray(0, filled) : buf, file), file);
 }
 
 /** Label → id over arrays, for labels below a bound proportional to the entry count. */

@@ -47,6 +47,35 @@ export interface SliceOptions {
   report?: LoadReporter;
 }
 
+/**
+ * Sliced work of every runner waits here for its next slice: one slice per turn of the event
+ * loop, in the order they asked. Each runner giving the thread back by a setImmediate of its own
+ * let every runner under way run a slice in the same turn (the check phase runs every immediate
+ * queued before it), so with a persist, a vector load and a query's work ahead all in slices, a
+ * timer or a socket waited for the sum of their slices. Now others wait for one slice, however
+ * many runners there are; together the runners still use every turn.
+ */
+const sliceQueue: (() => void)[] = [];
+let sliceTurnQueued = false;
+
+function nextSliceTurn(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    sliceQueue.push(resolve);
+    if (!sliceTurnQueued) {
+      sliceTurnQueued = true;
+      setImmediate(runOneSlice);
+    }
+  });
+}
+
+function runOneSlice(): void {
+  const next = sliceQueue.shift();
+  // Queued from inside the check phase, the next one runs in the next turn, after timers and I/O.
+  sliceTurnQueued = sliceQueue.length > 0;
+  if (sliceTurnQueued) setImmediate(runOneSlice);
+  next?.();
+}
+
 /** Runs the steps, giving the thread back (a turn of the event loop) about every `sliceMs`, and whenever they wait. */
 export async function runStepsSliced<T>(steps: Steps<T>, opts: SliceOptions = {}): Promise<T> {
   const { signal, sliceMs = 20, report, stopped } = opts;
@@ -74,7 +103,7 @@ export async function runStepsSliced<T>(steps: Steps<T>, opts: SliceOptions = {}
           clearTimeout(timer);
         }
       } else if (performance.now() - since < sliceMs) continue;
-      else await new Promise<void>((resolve) => setImmediate(resolve));
+      else await nextSliceTurn();
       stopIfAsked();
       since = performance.now();
     }

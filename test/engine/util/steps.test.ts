@@ -46,6 +46,35 @@ describe('steps', () => {
     }
   });
 
+  it('sliced, share the thread: however many run at once, timers and I/O get a turn between any two slices', async () => {
+    // A timer that ticks whenever the loop reaches its timers (each slice busies the thread for
+    // more than a timer's 1 ms, so one is always due by then).
+    let ticks = 0;
+    let timer = setTimeout(function tick() {
+      ticks++;
+      timer = setTimeout(tick, 0);
+    }, 0);
+    const slices: { runner: number; tick: number }[] = [];
+    function* busy(runner: number): Steps<number> {
+      for (let slice = 0; slice < 6; slice++) {
+        slices.push({ runner, tick: ticks });
+        const until = performance.now() + 3;
+        while (performance.now() < until);
+        yield;
+      }
+      return runner;
+    }
+    try {
+      expect(await Promise.all([0, 1, 2, 3].map((r) => runStepsSliced(busy(r), { sliceMs: 0 })))).toEqual([0, 1, 2, 3]);
+    } finally {
+      clearTimeout(timer);
+    }
+    // Each runner's first slice runs at once, in its caller's turn; every later slice waits its turn.
+    const later = slices.slice(4);
+    expect(new Set(later.map((s) => s.runner)).size).toBe(4);
+    for (let i = 1; i < later.length; i++) expect(later[i]!.tick, `slice ${i + 4}: runner ${later[i]!.runner} after runner ${later[i - 1]!.runner}`).toBeGreaterThan(later[i - 1]!.tick);
+  });
+
   it('stop with CANCELLED when cancelled, and their own finally runs', async () => {
     const state = { closed: false };
     const abort = new AbortController();
