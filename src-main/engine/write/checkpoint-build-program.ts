@@ -343,9 +343,6 @@ export const CHECKPOINT_BUILD_PROGRAM = `
 const { parentPort, workerData, receiveMessageOnPort } = require('node:worker_threads');
 const libs = { hnswlib: require(workerData.hnswlibPath), parallel: workerData.parallel ? require(workerData.parallel.path) : null };
 const port = workerData.extensions;
-// A build is background work: at the lowest priority (Linux, this thread; the insert threads it
-// starts inherit it), the engine's own thread gets a core whenever it has a call to answer.
-try { require('node:os').setPriority(Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop()), 19); } catch {}
 const take = () => (port && receiveMessageOnPort(port)?.message) || null;
 (${buildCheckpointIndex.toString()})(workerData, libs, require('node:fs'), require('node:path'), (m) => parentPort.postMessage(m), 100, null, take);
 `;
