@@ -13,6 +13,7 @@ import {
   type PreparedPersist,
 } from '../../src-main/engine/write/vector-persist.js';
 import { checkpointedWriter } from './checkpointed-writer.js';
+import { purgeWalLater } from '../../src-main/engine/write/wal-purge.js';
 
 /**
  * The persist cadence (write/embedded-folder.ts) decodes the segment's pickle to count the rows
@@ -73,18 +74,54 @@ describe('the persist cadence', () => {
     }
   });
 
-  it("removes the published checkpoint's old folder in the background, and removalsDone waits for it", async () => {
+  it("removes the published checkpoint's old folder in the background, and backgroundDone waits for it", async () => {
     const { dir, w, target } = await checkpointedWriter('chroma-inspector-cadence-', 60, 10);
     const leftovers = () => readdirSync(dir).filter((n) => /\.(prev|next|trash)-/.test(n));
     try {
       const p = prepareVectorPersist(w, target)!;
       publishVectorPersist(w, p, await stageVectorPersist(w, p));
-      await w.removalsDone();
+      await w.backgroundDone();
       expect(leftovers()).toEqual([]);
       expect(readdirSync(join(dir, target.vectorSegmentId)).sort()).toEqual([...SEGMENT_FILES].sort());
       // A removal that fails (the folder is already gone) does not reject; nothing is left waiting.
       w.removeLater(join(dir, 'no-such-folder.trash-000000'));
-      await w.removalsDone();
+      await w.backgroundDone();
+    } finally {
+      w.close();
+    }
+  });
+
+  it('purges the WAL rows a checkpoint holds after the call that published it, a bounded number per transaction, and backgroundDone waits for it', async () => {
+    const { w, target } = await checkpointedWriter('chroma-inspector-cadence-', 60, 10);
+    const walRows = () => Number(w.db.prepare('SELECT count(*) FROM embeddings_queue').pluck().get());
+    try {
+      const p = prepareVectorPersist(w, target)!;
+      const before = walRows();
+      expect(before).toBeGreaterThan(10);
+      publishVectorPersist(w, p, await stageVectorPersist(w, p));
+      expect(walRows(), 'not in the publishing call').toBe(before);
+      await w.backgroundDone();
+      expect(walRows(), 'down to min(M, V), the row at it kept').toBe(1);
+      // In pieces: V moved by hand above ten more rows, purged three a turn.
+      const { target: more, w: w2 } = await checkpointedWriter('chroma-inspector-cadence-', 60, 10);
+      try {
+        const rowsOf = () => Number(w2.db.prepare('SELECT count(*) FROM embeddings_queue').pluck().get());
+        const m = w2.readSeq(more.metadataSegmentId)!;
+        w2.immediate(() => w2.setSeq(more.vectorSegmentId, m));
+        purgeWalLater(w2, more, 3);
+        const start = rowsOf();
+        const seen: number[] = [];
+        for (let turn = 0; turn < 5; turn++) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          seen.push(rowsOf());
+        }
+        // Every row below M goes (the one at M stays), three a turn.
+        const want = [1, 2, 3, 4, 5].map((k) => Math.max(1, start - 3 * k));
+        expect(seen).toEqual(want);
+        await w2.backgroundDone();
+      } finally {
+        w2.close();
+      }
     } finally {
       w.close();
     }
@@ -118,14 +155,14 @@ describe('the persist cadence', () => {
       };
       expect(() => publishVectorPersist(w, p, staging)).toThrow(/SQLITE_BUSY/);
       w.immediate = immediate;
-      await w.removalsDone();
+      await w.backgroundDone();
       expect(readdirSync(dir).filter((n) => /\.(prev|next|trash)-/.test(n))).toEqual([]);
       // The new checkpoint is in place with the old seq: the rows above it replay onto it.
       write('ADD', rows(3, 4));
       const next = prepareVectorPersist(w, target)!;
       expect(next.pickle.idToLabel.size).toBe(74);
       publishVectorPersist(w, next, await stageVectorPersist(w, next));
-      await w.removalsDone();
+      await w.backgroundDone();
       expect(vectorCheckpointBase(w, target).seq).toBe(next.lastSeq);
     } finally {
       w.close();

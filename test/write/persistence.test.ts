@@ -77,7 +77,8 @@ describe('persistence cadence and WAL purging', () => {
     // it is swapped in by itself once built, with no further call.
     await until(() => existsSync(join(dir, seg.vector, 'index_metadata.pickle')), 'the checkpoint');
     await until(() => rows(dir, 'SELECT seq_id AS q FROM max_seq_id WHERE segment_id = ?', seg.vector)[0]?.q === 120, 'max_seq_id 120');
-    expect(rows(dir, 'SELECT count(*) AS n FROM embeddings_queue')).toEqual([{ n: 1 }]);
+    // Purged after the swap, in pieces (wal-purge.ts purgeWalLater), down to min(M, V) as Chroma keeps it.
+    await until(() => rows(dir, 'SELECT count(*) AS n FROM embeddings_queue')[0]?.n === 1, 'the WAL purged');
     await client.close();
   });
 

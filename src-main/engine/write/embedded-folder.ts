@@ -382,7 +382,7 @@ export class EmbeddedFolder {
       const target = this.vectorTarget(c, c.dimension);
       if (target && (await this.pendingRows(this.writerOrError, target)) > 0) await this.persist(target);
     }
-    await this.writerOrError.removalsDone();
+    await this.writerOrError.backgroundDone();
   }
 
   private closedError(): InspectorError {
@@ -403,8 +403,8 @@ export class EmbeddedFolder {
       try {
         // A build still running writes into the folder: it is waited for, and dropped when not flushing.
         await (opts.flush === false ? this.dropBuilds() : this.flush());
-        // A checkpoint published in the background: its old folder.
-        if (this.writerOrError instanceof FolderWriter) await this.writerOrError.removalsDone();
+        // A checkpoint published in the background: its old folder, and its WAL rows' purge.
+        if (this.writerOrError instanceof FolderWriter) await this.writerOrError.backgroundDone();
       } finally {
         // Closed even when the flush failed (its rows stay in the WAL): the registry has let go of it.
         this.closed = true;

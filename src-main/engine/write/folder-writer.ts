@@ -187,18 +187,25 @@ export class FolderWriter {
   }
 
   /** Previous checkpoint folders being removed off this thread (hundreds of MB to unlink at a million vectors). */
-  private readonly removals = new Set<Promise<void>>();
+  private readonly background = new Set<Promise<void>>();
 
-  /** Removes a folder in the background; removalsDone() waits for it. */
+  /** Removes a folder in the background; backgroundDone() waits for it. */
   removeLater(dir: string | null): void {
-    if (!dir) return;
-    const removal: Promise<void> = removeFolderAsync(dir).finally(() => this.removals.delete(removal));
-    this.removals.add(removal);
+    if (dir) this.inBackground(removeFolderAsync(dir));
   }
 
-  /** Resolves once every folder given to removeLater is gone (or was left for recoverSegmentFolders). */
-  async removalsDone(): Promise<void> {
-    while (this.removals.size > 0) await Promise.all([...this.removals]);
+  /** Work this writer does after the call that started it (it must not reject): backgroundDone() waits for it. */
+  inBackground(work: Promise<void>): void {
+    const tracked: Promise<void> = work.finally(() => this.background.delete(tracked));
+    this.background.add(tracked);
+  }
+
+  /**
+   * Resolves once the background work is done: every folder given to removeLater gone (or left
+   * for recoverSegmentFolders), every purge of wal-purge.ts purgeWalLater finished.
+   */
+  async backgroundDone(): Promise<void> {
+    while (this.background.size > 0) await Promise.all([...this.background]);
   }
 
   close(): void {

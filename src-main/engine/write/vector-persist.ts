@@ -26,7 +26,7 @@ import { stageBuiltCheckpoint, type BuildOptions, type GraphPlan, type NormSourc
 import { settleExtensions } from './persist-extension.js';
 import type { PersistentDataFields } from './pickle-writer.js';
 import { publishSegmentFolder, removeFolder } from './segment-swap.js';
-import { purgeWal, type PurgeTarget } from './wal-purge.js';
+import { purgeWalLater, type PurgeTarget } from './wal-purge.js';
 
 export interface VectorTarget extends PurgeTarget {
   dimension: number;
@@ -102,7 +102,7 @@ export async function persistVectorSegment(w: FolderWriter, t: VectorTarget, sig
   const prepared = await prepareVectorPersistSliced(w, t, null, signal);
   if (!prepared) return false;
   publishVectorPersist(w, prepared, await stageVectorPersist(w, prepared));
-  await w.removalsDone();
+  await w.backgroundDone();
   return true;
 }
 
@@ -299,7 +299,7 @@ export function stageVectorPersist(w: FolderWriter, p: PreparedPersist, opts: Bu
   return stageBuiltCheckpoint(w.dir, p.target.vectorSegmentId, p.plan, p.norms, pickle, opts);
 }
 
-/** The last part: the staging folder replaces the segment folder (or is removed when it cannot), then the vector max_seq_id moves and the WAL is purged; the old folder is removed in the background (FolderWriter.removalsDone). */
+/** The last part: the staging folder replaces the segment folder (or is removed when it cannot), then the vector max_seq_id moves and the WAL is purged; the old folder is removed and the WAL purged in the background (FolderWriter.backgroundDone). */
 export function publishVectorPersist(w: FolderWriter, p: PreparedPersist, staging: string): void {
   const t = p.target;
   let prev: string | null;
@@ -310,10 +310,9 @@ export function publishVectorPersist(w: FolderWriter, p: PreparedPersist, stagin
     throw err;
   }
   try {
-    w.immediate(() => {
-      w.setSeq(t.vectorSegmentId, p.lastSeq);
-      purgeWal(w, t);
-    });
+    w.immediate(() => w.setSeq(t.vectorSegmentId, p.lastSeq));
+    // The rows the checkpoint now holds leave the WAL after this call, in pieces.
+    purgeWalLater(w, t);
   } finally {
     // The new folder is in place either way: the old one goes. Unlinking its files is the
     // kernel's slow part (a third of a second at a million vectors): not on this thread. A
