@@ -111,6 +111,20 @@ export class ChromaFolder {
     );
   }
 
+  /**
+   * Runs `commit` — a write of this process's own, on another connection, that changes nothing a
+   * reader shows (WAL rows below every checkpoint purged) — and keeps the readers and their
+   * caches: the data_version it moves is taken as seen. Unless something else had committed before
+   * it: then the next read refreshes, as after any change.
+   */
+  keepReadersAcross<T>(commit: () => T): T {
+    const current = () => guardSqlite(this.ctx.sqliteFile, () => inReadTransaction(this.ctx.db, () => this.readDataVersion()));
+    const unchanged = this.ctx.db.open && current() === this.dataVersion;
+    const result = commit();
+    if (unchanged && this.ctx.db.open) this.dataVersion = current();
+    return result;
+  }
+
   static open(path: string): ChromaFolder {
     return openFolderContext(path, (ctx) =>
       // The catalog and the data_version it belongs to come from one snapshot, or a commit between
@@ -133,7 +147,7 @@ export class ChromaFolder {
   close(): void {
     // Background loads stop mapping memory for loads that will not happen now (prepared-load.ts), and work ahead stops.
     for (const reader of this.readers.values()) reader.retire();
-    // Its file is then held open by this connection alone (a read worker's is ended, mid-read too).
+    // A read worker is ended too: mid-read, it lets go of the file when SQLite returns from its statement.
     stopOffThreadReads(this.ctx.db);
     if (this.ctx.db.open) this.ctx.db.close();
   }

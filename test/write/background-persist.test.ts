@@ -61,6 +61,25 @@ describe('checkpoints persisted in the background', () => {
     await client.close();
   });
 
+  it('the WAL purged behind a published checkpoint, after the call, leaves the reader its loaded state: the next read rebuilds nothing', async () => {
+    const { dir, client, col, seg } = await openCollection('purged');
+    await col.add(batchRecords(1, 60));
+    const second = batchRecords(2, 5000);
+    await col.add(second);
+    // Swapped in by itself, then purged (5,000 rows a piece: here two, the second finding none left).
+    await until(() => vectorSeq(dir, seg) === 5060 && walRows(dir) === 1, 'the checkpoint swapped in and the WAL purged', 60_000);
+    const refreshes = vi.spyOn(ChromaFolder.prototype, 'refresh');
+    try {
+      const got = await col.query({ queryEmbeddings: [second.embeddings[17]!], nResults: 1 });
+      expect(got.ids[0]).toEqual([second.ids[17]]);
+      expect(await col.count()).toBe(5060);
+      expect(refreshes, 'the purge taken as a change of the data').not.toHaveBeenCalled();
+    } finally {
+      refreshes.mockRestore();
+      await client.close();
+    }
+  });
+
   it('a delete and a replacement written during a build wait for the next persist; close() persists them and leaves nothing behind', async () => {
     const { dir, client, col, seg } = await openCollection('bgp');
     await col.add(batchRecords(1, 2000));

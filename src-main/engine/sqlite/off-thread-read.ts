@@ -22,8 +22,11 @@ import type { Steps } from '../util/steps.js';
 
 /** `off`: never start the worker (the caller reads on its own thread). Read at each read. */
 export const OFF_THREAD_ENV = 'CHROMA_INSPECTOR_OFF_THREAD_READS';
-/** A worker unused this long ends (and closes its connection), so an idle engine holds no extra thread or file. */
-const IDLE_MS = 10_000;
+/**
+ * A worker unused for `idleMs` ends (and closes its connection), so an idle engine holds no extra
+ * thread or file. Tests shorten it, and point `sqliteModule` (better-sqlite3's path) elsewhere.
+ */
+export const offThreadTuning: { idleMs: number; sqliteModule?: string } = { idleMs: 10_000 };
 /** How long one wait of the steps lasts before they look again. */
 const WAIT_MS = 50;
 /** A read still unanswered after this long is given up (the caller reads it itself). */
@@ -34,7 +37,7 @@ const DONE = 1;
 const FAILED = 2;
 
 /** Reads started in a worker (tests check that a read went there). */
-export const offThreadReadStats = { started: 0, answered: 0, workersStarted: 0 };
+export const offThreadReadStats = { started: 0, answered: 0, workersStarted: 0, workersEnded: 0 };
 
 /**
  * The worker's program, as source text (it runs the same from sources, dist/ and the Electron
@@ -43,32 +46,44 @@ export const offThreadReadStats = { started: 0, answered: 0, workersStarted: 0 }
  */
 const PROGRAM = `
 const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.sqlite);
-let db = null;
-const statements = new Map();
-parentPort.on('message', ({ sql, params, status, port }) => {
-  const cell = new Int32Array(status);
-  try {
-    if (db === null) {
-      db = new Database(workerData.file, { readonly: true, fileMustExist: true, timeout: workerData.busyMs });
-      db.pragma('case_sensitive_like = ON');
+const loaded = new Int32Array(workerData.loaded);
+let Database = null;
+try {
+  Database = require(workerData.sqlite);
+} catch {
+  // Said in shared memory: a caller waiting with Atomics.wait sees no 'exit' event.
+  Atomics.store(loaded, 0, ${FAILED});
+  Atomics.notify(loaded, 0);
+}
+if (Database !== null) listen();
+function listen() {
+  let db = null;
+  const statements = new Map();
+  parentPort.on('message', ({ sql, params, status, port }) => {
+    const cell = new Int32Array(status);
+    try {
+      if (db === null) {
+        db = new Database(workerData.file, { readonly: true, fileMustExist: true, timeout: workerData.busyMs });
+        db.pragma('case_sensitive_like = ON');
+      }
+      let stmt = statements.get(sql);
+      if (!stmt) statements.set(sql, (stmt = db.prepare(sql).pluck().safeIntegers(false)));
+      const values = Float64Array.from(stmt.all(...params));
+      port.postMessage({ values }, [values.buffer]);
+      Atomics.store(cell, 0, ${DONE});
+    } catch (err) {
+      port.postMessage({ error: String((err && err.message) || err) });
+      Atomics.store(cell, 0, ${FAILED});
     }
-    let stmt = statements.get(sql);
-    if (!stmt) statements.set(sql, (stmt = db.prepare(sql).pluck().safeIntegers(false)));
-    const values = Float64Array.from(stmt.all(...params));
-    port.postMessage({ values }, [values.buffer]);
-    Atomics.store(cell, 0, ${DONE});
-  } catch (err) {
-    port.postMessage({ error: String((err && err.message) || err) });
-    Atomics.store(cell, 0, ${FAILED});
-  }
-  port.close();
-  Atomics.notify(cell, 0);
-});
+    port.close();
+    Atomics.notify(cell, 0);
+  });
+}
 `;
 
 let sqlitePath: string | null | undefined;
 function betterSqlitePath(): string | null {
+  if (offThreadTuning.sqliteModule !== undefined) return offThreadTuning.sqliteModule;
   if (sqlitePath === undefined) {
     try {
       sqlitePath = createRequire(import.meta.url).resolve('better-sqlite3');
@@ -82,6 +97,8 @@ function betterSqlitePath(): string | null {
 /** The worker reading one database file, started on first use. */
 class OffThreadReader {
   private worker: Worker | null = null;
+  /** FAILED once the worker could not load better-sqlite3. */
+  private loaded = new Int32Array(new SharedArrayBuffer(4));
   private idleTimer: NodeJS.Timeout | null = null;
   private busy = false;
 
@@ -97,6 +114,8 @@ class OffThreadReader {
    */
   *numbers(sql: string, params: readonly unknown[]): Steps<Float64Array | null> {
     if (this.busy) return null;
+    // A worker about to end for want of reads must not end during this one.
+    this.keepAlive();
     const worker = this.started();
     if (!worker) return null;
     const status = new Int32Array(new SharedArrayBuffer(4));
@@ -113,7 +132,7 @@ class OffThreadReader {
       offThreadReadStats.started++;
       const since = performance.now();
       while (Atomics.load(status, 0) === RUNNING) {
-        if (performance.now() - since > GIVE_UP_MS) return null;
+        if (performance.now() - since > GIVE_UP_MS || Atomics.load(this.loaded, 0) === FAILED) return null;
         yield { cell: status, index: 0, value: RUNNING, ms: WAIT_MS };
       }
       settled = true;
@@ -137,11 +156,13 @@ class OffThreadReader {
     const sqlite = betterSqlitePath();
     if (!sqlite) return null;
     try {
-      const worker = new Worker(PROGRAM, { eval: true, workerData: { sqlite, file: this.file, busyMs: this.busyMs } });
+      this.loaded = new Int32Array(new SharedArrayBuffer(4));
+      const worker = new Worker(PROGRAM, { eval: true, workerData: { sqlite, file: this.file, busyMs: this.busyMs, loaded: this.loaded.buffer } });
       worker.unref();
       // An error ends the worker: the read waiting on it sees 'exit'. The event only keeps it from being uncaught.
       worker.on('error', () => {});
       worker.once('exit', () => {
+        offThreadReadStats.workersEnded++;
         if (this.worker === worker) this.worker = null;
       });
       offThreadReadStats.workersStarted++;
@@ -153,14 +174,22 @@ class OffThreadReader {
   }
 
   private idleLater(): void {
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => this.stop(), IDLE_MS);
+    this.keepAlive();
+    this.idleTimer = setTimeout(() => this.stop(), offThreadTuning.idleMs);
     this.idleTimer.unref();
   }
 
-  stop(): void {
+  private keepAlive(): void {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = null;
+  }
+
+  /**
+   * Ends the worker. Inside SQLite it ends only once the statement returns (a thread cannot be
+   * interrupted in native code): until then its connection still holds the file open.
+   */
+  stop(): void {
+    this.keepAlive();
     const worker = this.worker;
     this.worker = null;
     void worker?.terminate();
@@ -181,7 +210,11 @@ export function* readNumbersOffThread(db: SqliteDatabase, sql: string, params: r
   return yield* reader.numbers(sql, params);
 }
 
-/** Ends `db`'s read worker, if it has one (before the connection closes: its file is then no longer held open). */
+/**
+ * Ends `db`'s read worker, if it has one (before the connection closes). A worker in the middle of
+ * a statement ends, and lets go of the file, once SQLite returns from it (sub-second: the reads
+ * given to it are single statements the engine's thread would otherwise have run).
+ */
 export function stopOffThreadReads(db: SqliteDatabase): void {
   readers.get(db)?.stop();
   readers.delete(db);

@@ -72,7 +72,11 @@ export class EmbeddedFolder {
       writer = err;
     }
     try {
-      return new EmbeddedFolder(dir, ChromaFolder.open(dir), writer, opts);
+      const reader = ChromaFolder.open(dir);
+      // The WAL purged behind a published checkpoint changes nothing the reader shows: it keeps its
+      // loaded vectors and caches (else the next read after each purge step would rebuild them).
+      if (writer instanceof FolderWriter) writer.unseenCommit = (commit) => reader.keepReadersAcross(commit);
+      return new EmbeddedFolder(dir, reader, writer, opts);
     } catch (err) {
       if (writer instanceof FolderWriter) writer.close();
       throw err;

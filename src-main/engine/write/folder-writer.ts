@@ -78,6 +78,12 @@ export class FolderWriter {
   readonly recent = new RecentRows();
   /** The checkpoints this writer published last, for its next persists (write/checkpoint-memo.ts). */
   readonly checkpoints = new CheckpointMemo();
+  /**
+   * Runs a commit of this writer's that changes nothing a reader shows (a background WAL purge of
+   * rows below every checkpoint). An embedded folder sets it so that its reader keeps its caches
+   * across it (ChromaFolder.keepReadersAcross); by default it just runs it.
+   */
+  unseenCommit: <T>(commit: () => T) => T = (commit) => commit();
 
   private constructor(
     readonly dir: string,

@@ -64,7 +64,8 @@ export function purgeWalLater(w: FolderWriter, t: PurgeTarget, rowsPerStep = PUR
     for (;;) {
       await new Promise<void>((resolve) => setImmediate(resolve));
       if (!w.db.open) return;
-      if (w.immediate(() => purgeWal(w, t, rowsPerStep)) < rowsPerStep) return;
+      // Readers skip these rows anyway: they keep what they have (FolderWriter.unseenCommit).
+      if (w.unseenCommit(() => w.immediate(() => purgeWal(w, t, rowsPerStep))) < rowsPerStep) return;
     }
   };
   w.inBackground(purge().catch(() => undefined));

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { OFF_THREAD_ENV, offThreadReadStats, readNumbersOffThread, stopOffThreadReads } from '../../../src-main/engine/sqlite/off-thread-read.js';
+import { OFF_THREAD_ENV, offThreadReadStats, offThreadTuning, readNumbersOffThread, stopOffThreadReads } from '../../../src-main/engine/sqlite/off-thread-read.js';
 import { runSteps, runStepsSliced, type StepPause } from '../../../src-main/engine/util/steps.js';
 
 /**
@@ -79,6 +79,14 @@ describe('reads off the engine thread', () => {
     expect(runSteps(readNumbersOffThread(db, "SELECT id FROM t WHERE regexp('x', v)", []))).toBeNull();
     // And the worker still answers the next read.
     expect([...runSteps(readNumbersOffThread(db, SQL, ['seven', 0]))!]).toEqual(db.prepare(SQL).pluck().all('seven', 0));
+    // A worker that cannot load better-sqlite3 answers null at once, run through too (no 'exit' event reaches a blocked thread).
+    offThreadTuning.sqliteModule = join(dir, 'no-such-module.js');
+    try {
+      // (Without the worker's word in shared memory this waits ten minutes: the test's time limit fails it.)
+      expect(runSteps(readNumbersOffThread(opened(50), SQL, ['seven', 0]))).toBeNull();
+    } finally {
+      delete offThreadTuning.sqliteModule;
+    }
   });
 
   it('ends the worker when its caller cancels mid-read, and starts another for the next read', async () => {
@@ -104,6 +112,27 @@ describe('reads off the engine thread', () => {
     await expect(runStepsSliced(aborting, { signal: ac.signal })).rejects.toMatchObject({ code: 'CANCELLED' });
     expect([...runSteps(readNumbersOffThread(db, SQL, ['seven', 0]))!]).toEqual(db.prepare(SQL).pluck().all('seven', 0));
     expect(offThreadReadStats.workersStarted - workers, 'a new worker after the cancelled one').toBe(2);
+  });
+
+  it('keeps its worker through a read that starts just before the worker would end for want of reads', async () => {
+    const db = opened(100);
+    offThreadTuning.idleMs = 300;
+    try {
+      expect(runSteps(readNumbersOffThread(db, SQL, ['seven', 0]))).not.toBeNull();
+      const workers = offThreadReadStats.workersStarted;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      // Still running when the idle time is up (its timer was set by the read before).
+      const slow = 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) SELECT max(x) FROM c';
+      const answer = await runStepsSliced(readNumbersOffThread(db, slow, []));
+      expect(answer && [...answer]).toEqual([3000000]);
+      expect(offThreadReadStats.workersStarted).toBe(workers);
+      // And it does end once idle.
+      const gone = offThreadReadStats.workersEnded;
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect(offThreadReadStats.workersEnded).toBe(gone + 1);
+    } finally {
+      offThreadTuning.idleMs = 10_000;
+    }
   });
 
   it('sees what was committed before the read, not what this thread read earlier (the caller checks its own snapshot after)', () => {
