@@ -127,6 +127,24 @@ describe('the persist cadence', () => {
     }
   });
 
+  it("a write's own purge deletes at most 5,000 rows; the rest goes with later writes", async () => {
+    const { w, target, write, rows } = await checkpointedWriter('chroma-inspector-cadence-', 60, 0);
+    try {
+      // 5,400 rows in the WAL in batches a write takes, then V moved above them by hand.
+      for (let b = 0; b < 6; b++) write('ADD', rows(10 + b, 900));
+      w.immediate(() => w.setSeq(target.vectorSegmentId, w.readSeq(target.metadataSegmentId)!));
+      const walRows = () => Number(w.db.prepare('SELECT count(*) FROM embeddings_queue').pluck().get());
+      const before = walRows();
+      write('ADD', rows(20, 1));
+      // One row more, at most 5,000 fewer (every row below M and V may go; the one at M stays).
+      expect(walRows()).toBe(before + 1 - 5000);
+      write('ADD', rows(21, 1));
+      expect(walRows()).toBeLessThan(before + 2 - 5000);
+    } finally {
+      w.close();
+    }
+  });
+
   it('a persist cancelled while its pickle is written leaves no staging folder behind', async () => {
     const { dir, w, target } = await checkpointedWriter('chroma-inspector-cadence-', 60, 10);
     try {

@@ -4,7 +4,7 @@ import type { FolderWriter } from './folder-writer.js';
 import { MetadataApplier } from './metadata-apply.js';
 import { schemaWithKeys } from './schema-keys.js';
 import { WAL_OPERATION_CODES, encodeVector, encodeWalMetadata, type WriteOperation } from './wal-encode.js';
-import { purgeWal, type PurgeTarget } from './wal-purge.js';
+import { PURGE_ROWS_PER_STEP, purgeWal, type PurgeTarget } from './wal-purge.js';
 
 /** Chroma's local max batch size: SQLite's MAX_VARIABLE_NUMBER / 6 (docs/format.md §7.6). */
 export const MAX_BATCH_SIZE = 5461;
@@ -105,7 +105,9 @@ export function writeRecords(w: FolderWriter, t: CollectionTarget, op: WriteOper
       const schema = schemaWithKeys(row.schema_str ?? null, records.map((r) => r.metadata ?? null));
       if (schema !== null) db.prepare('UPDATE collections SET schema_str = ? WHERE id = ?').run(schema, t.collectionId);
     }
-    purgeWal(w, t);
+    // Bounded, as the background purge behind a published checkpoint is (wal-purge.ts): what is
+    // left goes with that purge or the next writes.
+    purgeWal(w, t, PURGE_ROWS_PER_STEP);
     return { firstSeq, lastSeq, dimension };
   });
   // Committed: the persist that replays these rows takes them from memory.

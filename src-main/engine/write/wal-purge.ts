@@ -50,7 +50,7 @@ export function purgeWal(w: FolderWriter, t: PurgeTarget, limit?: number): numbe
 }
 
 /** Rows a background purge deletes per transaction (~25 ms at 128 dimensions: fewer, larger pieces, since each commit waits for its fsyncs). */
-const PURGE_ROWS_PER_STEP = 5_000;
+export const PURGE_ROWS_PER_STEP = 5_000;
 
 /**
  * purgeWal in the background, a bounded number of rows per transaction, each on a turn of the
