@@ -2,6 +2,7 @@ import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { acquireAsideCopy } from './aside-copy.js';
 import { InspectorError } from '../../../shared/errors.js';
+import { noteOpenedFile } from './off-thread-read.js';
 
 /**
  * The slice of better-sqlite3 the engine uses, so tests can substitute and versions can change
@@ -29,6 +30,7 @@ export function openReadOnly(file: string, options: OpenOptions = {}): SqliteDat
   try {
     copy = walModeWithoutReader(file) ? acquireAsideCopy(file) : null;
     db = new Database(copy?.file ?? file, { readonly: true, fileMustExist: true, timeout: options.busyTimeoutMs ?? 5000 });
+    noteOpenedFile(db);
   } catch (err) {
     copy?.release();
     throw translateSqliteError(err, file);

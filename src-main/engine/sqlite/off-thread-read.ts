@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { SqliteDatabase } from './connection.js';
@@ -198,16 +199,49 @@ class OffThreadReader {
 
 const readers = new WeakMap<SqliteDatabase, OffThreadReader>();
 
+/** The file each connection opened (its device and inode), as noted by openReadOnly. */
+const openedFiles = new WeakMap<SqliteDatabase, { dev: number; ino: number }>();
+
+/** Notes the file `db` has open: a worker's connection, opened by path later, must open the same one. */
+export function noteOpenedFile(db: SqliteDatabase): void {
+  try {
+    const { dev, ino } = statSync(db.name);
+    openedFiles.set(db, { dev, ino });
+  } catch {
+    // Unknown: no worker reads for it (sameFileAsOpened says no).
+    openedFiles.set(db, { dev: -1, ino: -1 });
+  }
+}
+
+/**
+ * Whether `db.name` is still the file `db` opened: a database replaced by a rename meanwhile (a
+ * restore, a tool) keeps being read through the old file by `db`, and a worker opening the path
+ * would read the new one, with nothing to tell the two apart. Unnoted connections count as same.
+ */
+function sameFileAsOpened(db: SqliteDatabase): boolean {
+  const opened = openedFiles.get(db);
+  if (!opened) return true;
+  try {
+    const { dev, ino } = statSync(db.name);
+    return dev === opened.dev && ino === opened.ino;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * `sql`'s one column of numbers read by a worker on its own connection to `db`'s file, waiting in
- * steps; null when that cannot be done (OFF_THREAD_ENV off, an in-memory database, no worker, a
- * read of this connection's already under way, a failure): the caller reads it itself.
+ * steps; null when that cannot be done (OFF_THREAD_ENV off, an in-memory database, its file
+ * replaced since `db` opened it, no worker, a read of this connection's already under way, a
+ * failure): the caller reads it itself.
  */
 export function* readNumbersOffThread(db: SqliteDatabase, sql: string, params: readonly unknown[]): Steps<Float64Array | null> {
-  if (process.env[OFF_THREAD_ENV] === 'off' || !db.open || db.memory || !db.name) return null;
+  if (process.env[OFF_THREAD_ENV] === 'off' || !db.open || db.memory || !db.name || !sameFileAsOpened(db)) return null;
   let reader = readers.get(db);
   if (!reader) readers.set(db, (reader = new OffThreadReader(db.name, 5000)));
-  return yield* reader.numbers(sql, params);
+  const values = yield* reader.numbers(sql, params);
+  // Checked again after: the worker may have opened the path once it pointed elsewhere.
+  return values && sameFileAsOpened(db) ? values : null;
 }
 
 /**

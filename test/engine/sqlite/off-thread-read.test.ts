@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { OFF_THREAD_ENV, offThreadReadStats, offThreadTuning, readNumbersOffThread, stopOffThreadReads } from '../../../src-main/engine/sqlite/off-thread-read.js';
 import { runSteps, runStepsSliced, type StepPause } from '../../../src-main/engine/util/steps.js';
+import { openReadOnly } from '../../../src-main/engine/sqlite/connection.js';
 
 /**
  * A read a worker thread answers on its own connection (sqlite/off-thread-read.ts): the engine's
@@ -133,6 +134,23 @@ describe('reads off the engine thread', () => {
     } finally {
       offThreadTuning.idleMs = 10_000;
     }
+  });
+
+  it('reads nothing once the file was replaced under the connection (a worker would open the new one)', () => {
+    const first = database(300);
+    const file = first.name;
+    first.close();
+    const db = openReadOnly(file);
+    open.push(db);
+    const before = runSteps(readNumbersOffThread(db, SQL, ['seven', 0]));
+    expect(before && [...before]).toEqual(db.prepare(SQL).pluck().all('seven', 0));
+    // Another database renamed over the path: `db` still reads the file it opened.
+    const other = database(30);
+    const replacement = other.name;
+    other.close();
+    renameSync(replacement, file);
+    expect(runSteps(readNumbersOffThread(db, SQL, ['seven', 0]))).toBeNull();
+    expect((db.prepare(SQL).pluck().all('seven', 0) as number[]).length).toBe(before!.length);
   });
 
   it('sees what was committed before the read, not what this thread read earlier (the caller checks its own snapshot after)', () => {
