@@ -11,7 +11,7 @@ import { MetadataOverlay } from './metadata-overlay.js';
 import { VectorState, type VectorSource } from './vector-state.js';
 import type { LoadPlan } from './prepared-load.js';
 import { BackgroundLoadSlot } from './background-load-slot.js';
-import { RecordLabels } from './record-labels.js';
+import { RecordLabels, matchIdsOf } from './record-labels.js';
 import { KeptAllowedLabels, type FilterSpec } from './kept-allowed-labels.js';
 import { isCancelled, settledOrCancelled } from '../util/shared-wait.js';
 import { UnloadedVectors, type CheckedFiles } from './unloaded-vectors.js';
@@ -466,7 +466,7 @@ export class CollectionReader {
       const still = () => current() && this.vectorCache === vectors;
       await this.recordLabels().prepareAhead(async () => {
         const bits = await matches();
-        return bits ? [...bits.ids()] : null;
+        return bits ? matchIdsOf(bits) : null;
       }, inSnapshot, still, sliced);
       return still() ? matches() : null;
     });

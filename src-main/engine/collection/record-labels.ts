@@ -196,7 +196,21 @@ export class RecordLabels {
 
 /** Whether two lists of internal ids are the same, in the same order. */
 function sameIds(a: readonly number[], b: readonly number[]): boolean {
+  if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+const matchIdArrays = new WeakMap<IdBitset, readonly number[]>();
+
+/**
+ * A filter's matches (evaluated ahead, and not changed after) as the array of their internal
+ * ids, made once per set: the labels looked up ahead and the allowed labels found ahead both
+ * take it, and `ready` then knows it by identity instead of comparing a second copy id by id.
+ */
+export function matchIdsOf(matches: IdBitset): readonly number[] {
+  let ids = matchIdArrays.get(matches);
+  if (!ids) matchIdArrays.set(matches, (ids = [...matches.ids()]));
+  return ids;
 }

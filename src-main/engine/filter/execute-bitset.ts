@@ -162,27 +162,43 @@ function* sqlLeafOf(src: ColumnSource, node: WhereNode): Steps<IdBitset> {
 }
 
 /**
- * How many leaves of `node` executeBitset answers through SQLite: keys without a cached column,
- * and array and document leaves; with `uncachedOnly`, only those whose matches are not cached
- * (the ones it would query now). (A leaf its column cannot answer exactly, an int beyond 2^53, is
- * not foreseen.)
+ * How many leaves of `node` executeBitset answers through SQLite (`all`): keys without a cached
+ * column, and array and document leaves; and how many of them have no cached matches
+ * (`uncached`: the ones it would query now). One pass: each leaf's cache is looked up once. (A
+ * leaf its column cannot answer exactly, an int beyond 2^53, is not foreseen.)
  */
-export function sqlLeafCount(node: WhereNode, src: { hasColumn(key: string): boolean; leafCached(node: WhereNode): boolean }, uncachedOnly: boolean): number {
-  const counts = (leaf: WhereNode) => (uncachedOnly && src.leafCached(leaf) ? 0 : 1);
-  const documentCount = (doc: DocumentNode): number =>
-    doc.kind === 'doc-and' || doc.kind === 'doc-or' ? doc.children.reduce((n, c) => n + documentCount(c), 0) : counts(whereDocument({ ...doc, negate: false }));
-  switch (node.kind) {
-    case 'and':
-    case 'or':
-      return node.children.reduce((n, c) => n + sqlLeafCount(c, src, uncachedOnly), 0);
-    case 'compare':
-    case 'in':
-      return src.hasColumn(node.key) ? 0 : 1;
-    case 'contains':
-      return counts(whereContains(node.key, node.value, false));
-    case 'document':
-      return documentCount(node.doc);
-  }
+export function sqlLeafCounts(node: WhereNode, src: { hasColumn(key: string): boolean; leafCached(node: WhereNode): boolean }): { all: number; uncached: number } {
+  const counts = { all: 0, uncached: 0 };
+  const leaf = (n: WhereNode) => {
+    counts.all++;
+    if (!src.leafCached(n)) counts.uncached++;
+  };
+  const documentLeaves = (doc: DocumentNode): void => {
+    if (doc.kind === 'doc-and' || doc.kind === 'doc-or') doc.children.forEach(documentLeaves);
+    else leaf(whereDocument({ ...doc, negate: false }));
+  };
+  const visit = (n: WhereNode): void => {
+    switch (n.kind) {
+      case 'and':
+      case 'or':
+        n.children.forEach(visit);
+        return;
+      case 'compare':
+      case 'in':
+        if (!src.hasColumn(n.key)) {
+          counts.all++;
+          counts.uncached++;
+        }
+        return;
+      case 'contains':
+        leaf(whereContains(n.key, n.value, false));
+        return;
+      case 'document':
+        documentLeaves(n.doc);
+    }
+  };
+  visit(node);
+  return counts;
 }
 
 function* documentBits(doc: DocumentNode, src: ColumnSource, universe: IdBitset): Steps<IdBitset> {

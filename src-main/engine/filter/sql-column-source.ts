@@ -4,7 +4,7 @@ import { sqlLeafPages } from './sql-leaf-pages.js';
 import { IdBitset } from './id-bitset.js';
 import { segmentIdRange } from '../collection/segment-records.js';
 import { grownInto } from '../util/grow-typed.js';
-import { KIND_BOOL, KIND_FLOAT, KIND_INT, KIND_STRING, columnUses, executeBitsetSteps, sqlLeafCount, type ColumnSource, type ScalarColumn } from './execute-bitset.js';
+import { KIND_BOOL, KIND_FLOAT, KIND_INT, KIND_STRING, columnUses, executeBitsetSteps, sqlLeafCounts, type ColumnSource, type ScalarColumn } from './execute-bitset.js';
 import { isCancelled } from '../util/shared-wait.js';
 import type { WhereNode } from './where-ast.js';
 import { runStepsSliced, type SliceOptions, type Steps } from '../util/steps.js';
@@ -92,14 +92,17 @@ export class SqlColumnSource implements ColumnSource {
   }
 
   /**
-   * How many leaves a filter's call would ask SQLite for now (sqlLeafCount), to read ahead; null
+   * How many leaves a filter's call would ask SQLite for now (sqlLeafCounts), to read ahead; null
    * when the filter answers more leaves through SQLite than are read ahead (MAX_LEAVES_AHEAD:
    * cached or not, they would push each other out before the call), or telling fails (a bad
    * regex: the call reports it).
    */
   leavesToReadAhead(filter: WhereNode, inSnapshot: <T>(fn: () => T) => T): number | null {
     try {
-      return inSnapshot(() => (sqlLeafCount(filter, this, false) > MAX_LEAVES_AHEAD ? null : sqlLeafCount(filter, this, true)));
+      return inSnapshot(() => {
+        const { all, uncached } = sqlLeafCounts(filter, this);
+        return all > MAX_LEAVES_AHEAD ? null : uncached;
+      });
     } catch {
       return null;
     }
