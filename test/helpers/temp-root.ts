@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
+import { TEST_TEMP_PARENT_ENV } from './temp-parent.js';
 
 /**
  * A setup file (vitest.config.ts): every temp folder a test file makes — mkdtempSync under
@@ -10,7 +11,10 @@ import { afterAll } from 'vitest';
  * after-hooks last-registered first, so this one runs last). Test files need not remove what
  * they make, and a full run leaves nothing behind in the system's temp folder.
  */
-const root = mkdtempSync(join(tmpdir(), 'chroma-inspector-tests-'));
+// Inside the run's own folder where the config sets one up (temp-parent.ts), which goes when the
+// run ends, whatever this file's end. A short name: sockets made under it have a path limit.
+const parent = process.env[TEST_TEMP_PARENT_ENV];
+const root = mkdtempSync(parent ? join(parent, 'f-') : join(tmpdir(), 'chroma-inspector-tests-'));
 // tmpdir() reads TMPDIR on POSIX and TEMP / TMP on Windows, at each call.
 for (const name of ['TMPDIR', 'TEMP', 'TMP']) process.env[name] = root;
 
