@@ -70,9 +70,9 @@ export class PickleIdMap extends Map<string, number> {
     // Fresh memory entered at random would fault its pages in within the first few steps (~40 ms
     // at a million ids on a machine whose fresh pages are slow): written in order first, a
     // bounded share a step.
-    for (let at = FAULT_SLOTS_PER_STEP; at < size; at += FAULT_SLOTS_PER_STEP) {
-      slots.fill(0, at - FAULT_SLOTS_PER_STEP, at);
-      yield;
+    for (let at = 0; at < size; at += FAULT_SLOTS_PER_STEP) {
+      if (at > 0) yield;
+      slots.fill(0, at, Math.min(size, at + FAULT_SLOTS_PER_STEP));
     }
     const hashes = known ? known.hashes : new Int32Array(n);
     const mask = size - 1;
