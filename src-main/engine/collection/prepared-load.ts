@@ -11,6 +11,7 @@ import { DATA_LEVEL0_FILE, LENGTH_FILE } from '../hnsw/segment-files.js';
 import { VectorArena } from '../hnsw/simd-kernel.js';
 import { VectorSlab } from '../hnsw/vector-slab.js';
 import { worthPrefaulting } from '../util/prefault.js';
+import { hugePaged, hugePagedShared } from '../util/huge-pages.js';
 import { runSteps, type Steps } from '../util/steps.js';
 import { HOST_IS_LITTLE_ENDIAN } from '../util/host-endianness.js';
 
@@ -90,7 +91,7 @@ export class PreparedLoad {
     if (count <= 0 || !worthPrefaulting(bytes) || bytes * 2 > availableMemory() || !HOST_IS_LITTLE_ENDIAN) return null;
     if (h.sizeDataPerElement % 4 !== 0 || h.offsetData % 4 !== 0 || h.labelOffset % 4 !== 0) return null;
     // The slab's order: live, sound elements by internal id, as the load's scan meets them.
-    const slotOfId = new Int32Array(new SharedArrayBuffer(count * 4)).fill(-1);
+    const slotOfId = hugePaged(new Int32Array(new SharedArrayBuffer(count * 4))).fill(-1);
     const elementOf = plan.elementOf;
     for (let label = 0; label < elementOf.length; label++) if (elementOf[label]! > 0) slotOfId[elementOf[label]! - 1] = 0;
     let slots = 0;
@@ -115,8 +116,8 @@ export class PreparedLoad {
       perChunk,
       slotOfId: slotOfId.buffer as SharedArrayBuffer,
       vectors: { buffer: vectors.buffer, byteOffset: vectors.byteOffset, slots },
-      rows: new SharedArrayBuffer(rowWords * 4),
-      labels: new SharedArrayBuffer(count * 8),
+      rows: hugePagedShared(rowWords * 4),
+      labels: hugePagedShared(count * 8),
       deleted: new SharedArrayBuffer(count),
       norms: space === 'cosine' ? new SharedArrayBuffer(Math.max(1, slots) * 4) : null,
       chunkDone: new SharedArrayBuffer(Math.ceil(count / perChunk)),

@@ -10,6 +10,7 @@ import { linkListBlockBytes } from './header.js';
 import type { Arrive } from './pickle-cursor.js';
 import { HOST_IS_LITTLE_ENDIAN } from '../util/host-endianness.js';
 import { runSteps, type Steps } from '../util/steps.js';
+import { hugePagedShared } from '../util/huge-pages.js';
 
 /**
  * The whole-file pass over data_level0.bin that a checkpoint check needs before a first answer —
@@ -111,7 +112,7 @@ export class Level0Prescan {
       cosine,
       bounds: PLAUSIBLE,
       perChunk,
-      labels: new SharedArrayBuffer(count * 8),
+      labels: hugePagedShared(count * 8),
       flags: new SharedArrayBuffer(count),
       status: new SharedArrayBuffer(40),
       badRow: new SharedArrayBuffer(24),
@@ -120,7 +121,7 @@ export class Level0Prescan {
         pickle && pickle.size > 0
           ? {
               file: pickle.file,
-              bytes: new SharedArrayBuffer(pickle.size),
+              bytes: hugePagedShared(pickle.size),
               done: new SharedArrayBuffer(Math.ceil(pickle.size / PICKLE_CHUNK_BYTES) * 4),
               chunkBytes: PICKLE_CHUNK_BYTES,
             }
@@ -128,7 +129,7 @@ export class Level0Prescan {
       links: links
         ? {
             file: links.file,
-            bytes: new SharedArrayBuffer(links.size),
+            bytes: hugePagedShared(links.size),
             upperAt: new SharedArrayBuffer(count * 4),
             block: linkListBlockBytes(header),
             maxLevel: header.maxLevel,

@@ -1,5 +1,6 @@
 import type { Space } from '../../../shared/models.js';
 import { simdSpan } from './fork-distance.js';
+import { adviseHugePages } from '../util/huge-pages.js';
 
 /**
  * The fork's distance kernel (fork-distance.ts) as WebAssembly SIMD, over vectors that live in the
@@ -329,7 +330,9 @@ export class VectorArena {
     try {
       const memory = new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES, shared });
       const instance = new WebAssembly.Instance(mod, { env: { memory } });
-      return new VectorArena(memory, instance, space, dim, slots);
+      const arena = new VectorArena(memory, instance, space, dim, slots);
+      adviseHugePages(arena.view);
+      return arena;
     } catch {
       return null; // no address space for the reservation: the JavaScript path serves
     }
@@ -358,6 +361,7 @@ export class VectorArena {
     }
     this.slots = slots;
     this.view = new Float32Array(this.memory.buffer, QUERY_BYTES, slots * this.dim);
+    adviseHugePages(this.view);
     return true;
   }
 

@@ -6,6 +6,7 @@ import { chunkViews } from './level0-scan.js';
 import type { PrefaultRegion } from '../util/prefault.js';
 import { HOST_IS_LITTLE_ENDIAN } from '../util/host-endianness.js';
 import type { Steps } from '../util/steps.js';
+import { hugePaged } from '../util/huge-pages.js';
 
 /** Slots per step of filledSteps (a few ms each). */
 const SLOTS_PER_STEP = 200_000;
@@ -56,10 +57,10 @@ export class VectorSlab {
     const cap = Math.max(1, capacity);
     // Shared memory is an optimisation: without it, a private arena still has the SIMD kernel.
     this.arena = memory.arena ?? VectorArena.create(space, dim, cap, memory.shared === true) ?? (memory.shared ? VectorArena.create(space, dim, cap) : null);
-    this.data = this.arena ? this.arena.data() : new Float32Array(cap * dim);
+    this.data = this.arena ? this.arena.data() : hugePaged(new Float32Array(cap * dim));
     this.bytes = bytesOf(this.data);
     this.norms = space === 'cosine' ? new Float32Array(cap) : null;
-    this.slotLabel = new Float64Array(cap).fill(-1);
+    this.slotLabel = hugePaged(new Float64Array(cap)).fill(-1);
   }
 
   /**
@@ -152,7 +153,7 @@ export class VectorSlab {
     } else {
       // No arena, or wasm32 cannot hold this many: an ordinary array (the JavaScript kernel) from here on.
       this.arena = null;
-      const data = new Float32Array(cap * this.dim);
+      const data = hugePaged(new Float32Array(cap * this.dim));
       data.set(this.data.subarray(0, Math.min(this.data.length, data.length)));
       this.data = data;
     }
@@ -162,7 +163,7 @@ export class VectorSlab {
       norms.set(this.norms);
       this.norms = norms;
     }
-    const labels = new Float64Array(cap).fill(-1);
+    const labels = hugePaged(new Float64Array(cap)).fill(-1);
     labels.set(this.slotLabel);
     this.slotLabel = labels;
   }

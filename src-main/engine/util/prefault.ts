@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { hugePaged } from './huge-pages.js';
 
 /**
  * A helper thread that takes the page faults of big shared buffers the calling thread is about
@@ -148,7 +149,7 @@ export class PrefaultGroup {
    */
   rows(length: number, given?: Uint32Array | null): Uint32Array {
     // Smaller arrays ride along once the helper runs anyway.
-    const rows = given ?? (this.prefault ? new Uint32Array(new SharedArrayBuffer(length * 4)) : maybeSharedUint32Array(length));
+    const rows = given ?? hugePaged(this.prefault ? new Uint32Array(new SharedArrayBuffer(length * 4)) : maybeSharedUint32Array(length));
     if (rows.buffer instanceof SharedArrayBuffer) this.add({ buffer: rows.buffer, byteOffset: rows.byteOffset, byteLength: rows.byteLength });
     return rows;
   }

@@ -1,0 +1,79 @@
+import { createRequire } from 'node:module';
+import { parallelInsert } from '../hnsw/parallel-insert.js';
+
+/**
+ * Transparent huge pages for the big buffers a load fills (vectors, level-0 links, the pickle's
+ * bytes). Fresh memory costs its first writer a page fault per 4 KiB page: ~12 µs each on the
+ * virtual machines measured, so 512 MB of vectors (a million × 128) spend ~1.5 s in the kernel
+ * before a byte is copied. Backed by 2 MiB pages the same memory took 0.75–0.95 s there, and
+ * ~0.1 s where the kernel reuses memory it had just freed. Node has no way to ask for them; our
+ * addon's `adviseHugePages` calls madvise(MADV_HUGEPAGE) on the 2 MiB-aligned part of a view
+ * (docs/native.md). It is advice only: contents, size and semantics do not change, and the kernel
+ * falls back to small pages when it has no huge one or its setting is "never".
+ *
+ * Nothing happens without the addon (not built, CHROMA_INSPECTOR_NATIVE=off), off Linux, with
+ * CHROMA_INSPECTOR_HUGE_PAGES=off, or for views under HUGE_PAGE_MIN_BYTES.
+ */
+
+export const HUGE_PAGES_ENV = 'CHROMA_INSPECTOR_HUGE_PAGES';
+
+/** Smaller views hold at most a couple of aligned 2 MiB pages; the call is not worth it. */
+export const HUGE_PAGE_MIN_BYTES = 8 * 1024 * 1024;
+
+type Advise = (view: ArrayBufferView) => number;
+
+let advise: Advise | null | undefined;
+let advisedBytes = 0;
+
+function loadAdvise(): Advise | null {
+  if (process.platform !== 'linux' || process.env[HUGE_PAGES_ENV] === 'off') return null;
+  const addon = parallelInsert();
+  if (!addon.available) return null;
+  try {
+    const mod = createRequire(import.meta.url)(addon.path) as { adviseHugePages?: unknown };
+    // An addon built before this function existed lacks it: no advice, as without the addon.
+    return typeof mod.adviseHugePages === 'function' ? (mod.adviseHugePages as Advise) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Advises huge pages for `view`'s memory, best before its first write (pages already faulted in
+ * are only merged later, by the kernel's background thread). Gives the bytes advised, 0 when
+ * nothing was. Never throws.
+ */
+export function adviseHugePages(view: ArrayBufferView): number {
+  if (view.byteLength < HUGE_PAGE_MIN_BYTES) return 0;
+  advise ??= loadAdvise();
+  if (!advise) return 0;
+  try {
+    const bytes = advise(view);
+    advisedBytes += bytes;
+    return bytes;
+  } catch {
+    return 0;
+  }
+}
+
+/** `view`, advised (adviseHugePages): for use where the view is made. */
+export function hugePaged<T extends ArrayBufferView>(view: T): T {
+  adviseHugePages(view);
+  return view;
+}
+
+/** A SharedArrayBuffer of `bytes`, advised (adviseHugePages). */
+export function hugePagedShared(bytes: number): SharedArrayBuffer {
+  return hugePaged(new Uint8Array(new SharedArrayBuffer(bytes))).buffer as SharedArrayBuffer;
+}
+
+/** Bytes advised in this thread so far (tests, diagnostics). */
+export function hugePagesAdvised(): number {
+  return advisedBytes;
+}
+
+/** Forgets the loaded addon so that the next call reads the environment again (tests). */
+export function resetHugePagesForTests(): void {
+  advise = undefined;
+  advisedBytes = 0;
+}

@@ -1,0 +1,62 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { HUGE_PAGES_ENV, HUGE_PAGE_MIN_BYTES, adviseHugePages, hugePagesAdvised, resetHugePagesForTests } from '../../../src-main/engine/util/huge-pages.js';
+import { parallelInsert } from '../../../src-main/engine/hnsw/parallel-insert.js';
+import { VectorArena } from '../../../src-main/engine/hnsw/simd-kernel.js';
+
+// util/huge-pages.ts: madvise(MADV_HUGEPAGE) through our addon for the big buffers a load fills.
+// The advice must cover exactly the 2 MiB-aligned part of a view, change nothing in it, and give
+// huge pages where the kernel offers them.
+
+const MiB = 1024 * 1024;
+const THP_SETTING = '/sys/kernel/mm/transparent_hugepage/enabled';
+/** The kernel's setting, e.g. "madvise" (the bracketed word), or null off Linux or without the file. */
+const thp = existsSync(THP_SETTING) ? (/\[(\w+)\]/.exec(readFileSync(THP_SETTING, 'utf8'))?.[1] ?? null) : null;
+const canAdvise = process.platform === 'linux' && parallelInsert().available && thp !== null && thp !== 'never';
+
+/** This process's anonymous memory in huge pages, in bytes (Linux). */
+const anonHugeBytes = () => Number(/AnonHugePages:\s+(\d+) kB/.exec(readFileSync('/proc/self/smaps_rollup', 'utf8'))?.[1] ?? 0) * 1024;
+
+describe('huge pages for big buffers', () => {
+  afterEach(() => {
+    delete process.env[HUGE_PAGES_ENV];
+    resetHugePagesForTests();
+  });
+
+  it('skips views under the minimum', () => {
+    expect(adviseHugePages(new Uint8Array(HUGE_PAGE_MIN_BYTES - 1))).toBe(0);
+  });
+
+  it('is off with CHROMA_INSPECTOR_HUGE_PAGES=off', () => {
+    process.env[HUGE_PAGES_ENV] = 'off';
+    expect(adviseHugePages(new Uint8Array(new SharedArrayBuffer(32 * MiB)))).toBe(0);
+    expect(hugePagesAdvised()).toBe(0);
+  });
+
+  it.runIf(canAdvise)('advises the 2 MiB-aligned part of a view of shared, wasm and ordinary memory, leaving the contents alone', () => {
+    const shared = new Uint8Array(new SharedArrayBuffer(32 * MiB));
+    shared[0] = 7;
+    shared[shared.length - 1] = 9;
+    const bytes = adviseHugePages(shared);
+    // The aligned part: at most the view, at least the view less one huge page at each end.
+    expect(bytes % (2 * MiB)).toBe(0);
+    expect(bytes).toBeLessThanOrEqual(32 * MiB);
+    expect(bytes).toBeGreaterThanOrEqual(28 * MiB);
+    expect([shared[0], shared[shared.length - 1]]).toEqual([7, 9]);
+    // An offset view advises less than its buffer.
+    expect(adviseHugePages(new Uint8Array(shared.buffer, 5 * MiB + 3, 10 * MiB))).toBeLessThanOrEqual(8 * MiB);
+    expect(adviseHugePages(new Float32Array(4 * MiB))).toBeGreaterThan(0);
+    const arena = VectorArena.create('l2', 128, 100_000, true)!;
+    expect(arena).not.toBeNull();
+    expect(hugePagesAdvised()).toBeGreaterThan(bytes);
+  });
+
+  it.runIf(canAdvise)('gives huge pages to advised memory on its first write', () => {
+    const before = anonHugeBytes();
+    const view = new Uint8Array(new SharedArrayBuffer(64 * MiB));
+    expect(adviseHugePages(view)).toBeGreaterThan(0);
+    for (let i = 0; i < view.length; i += 4096) view[i] = 1;
+    // The kernel may have fewer to give (fragmented memory); one is enough to show the advice took.
+    expect(anonHugeBytes() - before).toBeGreaterThanOrEqual(2 * MiB);
+  });
+});
