@@ -248,7 +248,27 @@ export class ChromaFolder {
    */
   query(ref: CollectionRef | string, args: unknown, opts: QueryOptions = {}): QueryResult {
     const spec = validateQueryArgs(args);
-    return this.guard(() => runQuery(this.collection(ref), spec, opts));
+    return this.guard(() => {
+      const reader = this.collection(ref);
+      const answer = runQuery(reader, spec, opts);
+      if (this.finishesLoads) reader.whenLoadFilled(() => void this.prepareVectors(ref, { forQuery: true }).catch(() => {}));
+      return answer;
+    });
+  }
+
+  private finishesLoads = false;
+
+  /**
+   * For a caller whose calls all go through the prepare methods first (the embedded client,
+   * serve): a first query answered from the files leaves the vector load to a background copy
+   * (collection/background-load-slot.ts); once that copy is done, the rest of the load (the
+   * vectors' table, the graph's links, its warm-up: ~250 ms at a million vectors) runs ahead in
+   * slices of this thread, as prepareVectors does, so that the next query finds it done. A call
+   * that comes meanwhile joins it through its own prepare. A caller that calls query() without
+   * preparing would load beside it instead, so this is off unless asked for.
+   */
+  finishLoadsWhenIdle(): void {
+    this.finishesLoads = true;
   }
 
   /**

@@ -81,6 +81,8 @@ export class EngineService {
     const existing = this.byPath.get(abs);
     if (existing) return { handle: existing, folder: this.folder(existing) };
     const folder = ChromaFolder.open(abs);
+    // Each call that reads vectors is prepared in slices first: a load left by a first query finishes while no one asks.
+    folder.finishLoadsWhenIdle();
     const handle = randomUUID();
     this.folders.set(handle, folder);
     this.byPath.set(abs, handle);

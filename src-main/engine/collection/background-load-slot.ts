@@ -4,6 +4,9 @@ import { PreparedLoad, type LoadPlan } from './prepared-load.js';
 /** How long a background vector load waits for the query that takes it (prepared-load.ts). */
 export const PREPARED_IDLE_MS = 10 * 60_000;
 
+/** How often whenFilled looks whether the fill has finished (an atomic load; nothing else runs). */
+export const FILL_POLL_MS = 20;
+
 /**
  * The one background vector load (prepared-load.ts) a collection may have under way: the load a
  * first query answered from the files leaves to the second. It starts at the next turn of the
@@ -43,6 +46,31 @@ export class BackgroundLoadSlot {
     this.pending = { plan, immediate };
   }
 
+  /**
+   * Calls `then` once the load under way (or planned) has finished copying, for a caller that goes
+   * on with the rest of the load in slices of its thread (ChromaFolder.finishLoadsWhenIdle);
+   * nothing if the slot is empty, or empties first (a query took the load, or it was dropped).
+   * The watch is a timer that never keeps the process alive.
+   */
+  whenFilled(then: () => void): void {
+    if (!this.busy || this.watch) return;
+    const watch = setInterval(() => {
+      if (!this.busy) return this.stopWatch();
+      if (!this.prepared?.settled) return; // still planned, or still copying
+      this.stopWatch();
+      then();
+    }, FILL_POLL_MS);
+    watch.unref();
+    this.watch = watch;
+  }
+
+  private watch: NodeJS.Timeout | null = null;
+
+  private stopWatch(): void {
+    if (this.watch) clearInterval(this.watch);
+    this.watch = null;
+  }
+
   /** The load for the vector load about to run, started now if it was still to start; the slot is then empty. */
   take(): PreparedLoad | null {
     if (this.pending && !this.prepared) this.prepared = PreparedLoad.start(this.space, this.pending.plan);
@@ -60,6 +88,7 @@ export class BackgroundLoadSlot {
   }
 
   private cancelTimers(): void {
+    this.stopWatch();
     if (this.pending) clearImmediate(this.pending.immediate);
     this.pending = null;
     if (this.idleRelease) clearTimeout(this.idleRelease);

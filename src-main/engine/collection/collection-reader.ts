@@ -164,6 +164,16 @@ export class CollectionReader {
     this.background.offer(plan);
   }
 
+  /**
+   * Calls `then` once a background load's copy is done (BackgroundLoadSlot.whenFilled), for the
+   * rest of the load to run ahead; nothing when the vectors are loaded, a load ahead runs, or
+   * this reader is retired, at either end of the wait.
+   */
+  whenLoadFilled(then: () => void): void {
+    const idle = () => !this.vectorCache && !this.loadingAhead && !this.retired;
+    if (idle()) this.background.whenFilled(() => idle() && then());
+  }
+
   /** Stops a background load that will not be used (the folder closes, or its readers are rebuilt). */
   dropPreparedLoad(): void {
     this.background.drop();

@@ -76,6 +76,8 @@ export class EmbeddedFolder {
       // The WAL purged behind a published checkpoint changes nothing the reader shows: it keeps its
       // loaded vectors and caches (else the next read after each purge step would rebuild them).
       if (writer instanceof FolderWriter) writer.unseenCommit = (commit) => reader.keepReadersAcross(commit);
+      // The client prepares each call (collection.ts): a vector load left by a first query finishes while it is idle.
+      reader.finishLoadsWhenIdle();
       return new EmbeddedFolder(dir, reader, writer, opts);
     } catch (err) {
       if (writer instanceof FolderWriter) writer.close();

@@ -1,0 +1,110 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { PersistentClient } from '../../src-main/index.js';
+import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
+import { PreparedLoad } from '../../src-main/engine/collection/prepared-load.js';
+import { VectorState } from '../../src-main/engine/collection/vector-state.js';
+import { PREFAULT_ENV } from '../../src-main/engine/util/prefault.js';
+import { compareCase, splitCollection, type RecordedCase } from '../helpers/compare.js';
+import { referenceFixture } from '../helpers/paths.js';
+import { spyOnSteps } from '../helpers/spy-steps.js';
+import { until } from '../helpers/wait-for.js';
+
+// ChromaFolder.finishLoadsWhenIdle (the embedded client and serve turn it on): the vector load a
+// first query from the files leaves to a background copy is finished in slices of the thread once
+// the copy is done, so that the next query finds the vectors and the graph ready. The answers
+// after it must still be the ones real Chroma recorded.
+
+const dir = referenceFixture('chroma-1.3.4-seed7');
+const { cases } = JSON.parse(readFileSync(join(dir, 'cases.json'), 'utf8')) as { cases: RecordedCase[] };
+// `articles` is the fixture's collection a first query answers from the files.
+const plainQueries = cases.filter((c) => {
+  const args = c.args as { ids?: unknown; where?: unknown; whereDocument?: unknown };
+  return c.op === 'query' && c.error === undefined && splitCollection(c.collection).name === 'articles' && !args.ids && !args.where && !args.whereDocument;
+});
+
+/** Opens the fixture (optionally finishing loads when idle) and asks the first plain query: from the files, so the load is left to the background copy. */
+async function afterFirstQuery(finish: boolean) {
+  process.env[PREFAULT_ENV] = 'always'; // the copy for a collection this small too
+  const folder = ChromaFolder.open(join(dir, 'data'));
+  if (finish) folder.finishLoadsWhenIdle();
+  const first = plainQueries[0]!;
+  const ref = splitCollection(first.collection);
+  const reader = folder.collection(ref);
+  expect(compareCase(first, folder.query(ref, first.args))).toBeNull();
+  expect(reader.vectorsLoaded, 'the first query was answered from the files').toBe(false);
+  return { folder, reader, ref };
+}
+
+describe('finishing a left vector load while idle', () => {
+  afterEach(() => {
+    delete process.env[PREFAULT_ENV];
+    vi.restoreAllMocks();
+  });
+
+  it('loads the vectors and reads the graph from the background copy, and the next queries give the recorded answers', async () => {
+    expect(plainQueries.length).toBeGreaterThan(1);
+    const sliced = vi.spyOn(VectorState, 'loadSliced');
+    const inOnePiece = vi.spyOn(VectorState, 'load');
+    const took = spyOnSteps(PreparedLoad.prototype, 'takeFilledSteps');
+    const { folder, reader, ref } = await afterFirstQuery(true);
+    try {
+      await until(() => reader.vectorsLoaded && reader.vectors({ forQuery: true }).graphRead, 'the load finished while idle');
+      expect(sliced).toHaveBeenCalledTimes(1);
+      // The background copy was taken (not the files read again).
+      expect(took.calls.map((c) => c.value !== null)).toEqual([true]);
+      for (const c of plainQueries.slice(1)) expect(compareCase(c, folder.query(ref, c.args)), c.label).toBeNull();
+      // The queries found everything loaded.
+      expect(inOnePiece).not.toHaveBeenCalled();
+      expect(sliced).toHaveBeenCalledTimes(1);
+    } finally {
+      took.restore();
+      folder.close();
+    }
+  });
+
+  it('is off unless asked for: the load waits for the next query', async () => {
+    const { folder, reader } = await afterFirstQuery(false);
+    const prepared = vi.spyOn(PreparedLoad, 'start');
+    try {
+      await new Promise((r) => setImmediate(r));
+      await until(() => prepared.mock.results.some((r) => (r.value as PreparedLoad | null)?.settled === true), 'the copy');
+      await new Promise((r) => setTimeout(r, 100));
+      expect(reader.vectorsLoaded).toBe(false);
+    } finally {
+      folder.close();
+    }
+  });
+
+  it('stops when the folder closes before the copy is done, and loads nothing after', async () => {
+    const sliced = vi.spyOn(VectorState, 'loadSliced');
+    const { folder } = await afterFirstQuery(true);
+    folder.close();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(sliced).not.toHaveBeenCalled();
+  });
+
+  it('is what the embedded client does: after its first query, the load runs in slices before any other call', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'finish-loads-'));
+    process.env[PREFAULT_ENV] = 'always';
+    const sliced = vi.spyOn(VectorState, 'loadSliced');
+    try {
+      cpSync(join(dir, 'data'), join(tmp, 'data'), { recursive: true });
+      const client = new PersistentClient({ path: join(tmp, 'data') });
+      try {
+        const first = plainQueries[0]!;
+        const col = await client.getCollection({ name: 'articles', embeddingFunction: null });
+        await col.query(first.args as Parameters<typeof col.query>[0]);
+        // The first query's prepare checked the files only; the load comes after it, unasked.
+        expect(sliced).not.toHaveBeenCalled();
+        await until(() => sliced.mock.calls.length === 1, 'the load after the first query');
+      } finally {
+        await client.close();
+      }
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
