@@ -9,6 +9,7 @@ import { Level0LinkCollector, NOT_ALL_READ } from './level0-links.js';
 import { DATA_LEVEL0_FILE, LINK_LISTS_FILE } from './segment-files.js';
 import { HOST_IS_LITTLE_ENDIAN } from '../util/host-endianness.js';
 import { runSteps, type Steps } from '../util/steps.js';
+import { readFileSteps } from '../util/chunked-file-read.js';
 
 
 /**
@@ -150,7 +151,7 @@ function* readUpperLevels(file: string, header: HnswHeader): Steps<{ levels: Uin
   const count = header.curElementCount;
   const block = linkListBlockBytes(header);
   const stride = header.maxM + 1;
-  const buf = fs.readFileSync(file);
+  const buf = yield* readFileSteps(file);
   const levels = new Uint16Array(count);
   const upperStart = new Int32Array(count).fill(-1);
   let blocks = 0;

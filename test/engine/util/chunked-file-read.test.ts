@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { chunkedFileRead } from '../../../src-main/engine/util/chunked-file-read.js';
+import { chunkedFileRead, readFileSteps } from '../../../src-main/engine/util/chunked-file-read.js';
 import { readIndexMetadata, readIndexMetadataSteps } from '../../../src-main/engine/hnsw/index-metadata-fast.js';
 import { runSteps } from '../../../src-main/engine/util/steps.js';
 import { referenceFixture } from '../../helpers/paths.js';
@@ -34,6 +34,26 @@ describe('chunked file reads', () => {
     } finally {
       cut.close();
     }
+  });
+
+  it('read a whole file a chunk per step, as readFileSync gives it (shorter when the file shrank, empty when it is)', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'chroma-inspector-chunked-')), 'bytes');
+    const bytes = randomBytes(300_000);
+    writeFileSync(file, bytes);
+    const steps = readFileSteps(file, 65_536);
+    let pauses = 0;
+    let r = steps.next();
+    for (; !r.done; r = steps.next()) pauses++;
+    expect(pauses).toBe(Math.ceil(bytes.length / 65_536) - 1);
+    expect(r.value.equals(readFileSync(file))).toBe(true);
+    // Cut after its first chunk was read: the rest is what the file still has.
+    const cutting = readFileSteps(file, 65_536);
+    cutting.next();
+    truncateSync(file, 100_000);
+    expect(runSteps(cutting).equals(bytes.subarray(0, 100_000))).toBe(true);
+    truncateSync(file, 0);
+    expect(runSteps(readFileSteps(file)).length).toBe(0);
+    expect(() => runSteps(readFileSteps(join(file, '..', 'missing')))).toThrow(/ENOENT/);
   });
 
   it('decode a pickle to what a read of the whole file decodes, in small chunks too', () => {
