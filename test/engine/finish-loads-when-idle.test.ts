@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PersistentClient } from '../../src-main/index.js';
 import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
+import { EngineService } from '../../src-main/service/engine-service.js';
 import { PreparedLoad } from '../../src-main/engine/collection/prepared-load.js';
 import { VectorState } from '../../src-main/engine/collection/vector-state.js';
 import { PREFAULT_ENV } from '../../src-main/engine/util/prefault.js';
@@ -84,6 +85,22 @@ describe('finishing a left vector load while idle', () => {
     folder.close();
     await new Promise((r) => setTimeout(r, 200));
     expect(sliced).not.toHaveBeenCalled();
+  });
+
+  it("is what serve's folders do", async () => {
+    process.env[PREFAULT_ENV] = 'always';
+    const service = new EngineService();
+    const { handle, folder } = service.open(join(dir, 'data'));
+    try {
+      const first = plainQueries[0]!;
+      const ref = splitCollection(first.collection);
+      expect(compareCase(first, folder.query(ref, first.args))).toBeNull();
+      const reader = folder.collection(ref);
+      expect(reader.vectorsLoaded).toBe(false);
+      await until(() => reader.vectorsLoaded, 'the load finished while idle');
+    } finally {
+      await service.close(handle);
+    }
   });
 
   it('is what the embedded client does: after its first query, the load runs in slices before any other call', async () => {
