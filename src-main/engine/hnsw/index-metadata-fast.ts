@@ -4,6 +4,7 @@ import { FNV_OFFSET, FNV_PRIME, PickleIdMap } from './pickle-id-map.js';
 import { Cursor, GIVE_UP, OP, type Arrive } from './pickle-cursor.js';
 import { PERSISTENT_DATA_CLASS } from './index-metadata.js';
 import { runSteps, type Steps } from '../util/steps.js';
+import { hugePaged } from '../util/huge-pages.js';
 
 /**
  * Reads index_metadata.pickle: a direct decoder for the exact shape Chroma's Rust core writes
@@ -76,8 +77,12 @@ export class DenseLabelIds implements LabelLookup {
 /** Labels beyond this × entries (or 2^20) make the dense table pointless; the general path takes them. */
 const DENSE_FACTOR = 16;
 
-/** Entries decoded between two pauses of the steps (a few milliseconds' work). */
-const STEP_MASK = (1 << 14) - 1;
+/**
+ * Entries decoded between two pauses of the steps: under a millisecond's work once V8 has optimised
+ * the decoder, a few ms in a fresh process, which runs it unoptimised at first (16,384 a step made
+ * a first query's first steps at a million records 30–60 ms long).
+ */
+const STEP_MASK = (1 << 11) - 1;
 
 interface Collected {
   /** id_to_label entries in file order: UTF-8 byte ranges of the ids, and labels. */
@@ -264,12 +269,14 @@ function* collectIdToLabel(c: Cursor): Steps<Collected> {
   const buf = c.buf;
   if (buf.length > 0x7fffffff) throw GIVE_UP; // byte offsets are kept in Int32Array
   // A pair takes at least 4 bytes (2-byte str, 2-byte int), so this bound is never outgrown. The
-  // arrays are zero-filled lazily by the OS: pages past the last entry are never touched.
+  // arrays are zero-filled lazily by the OS: pages past the last entry are never touched. The
+  // touched ones are faulted in as the entries come (20 MB at a million ids: ~60 ms of faults on
+  // small pages, a few ms on huge ones).
   const cap = (buf.length >> 2) + 1;
-  const idStart = new Int32Array(cap);
-  const idEnd = new Int32Array(cap);
-  const label = new Float64Array(cap);
-  const hash = new Int32Array(cap);
+  const idStart = hugePaged(new Int32Array(cap));
+  const idEnd = hugePaged(new Int32Array(cap));
+  const label = hugePaged(new Float64Array(cap));
+  const hash = hugePaged(new Int32Array(cap));
   let n = 0;
   let maxLabel = 0;
   let high = 0;
