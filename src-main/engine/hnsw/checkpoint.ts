@@ -6,7 +6,7 @@ import { InspectorError } from '../../../shared/errors.js';
 import type { IndexMetadata, LabelLookup } from './index-metadata.js';
 import { DenseLabelIds, readIndexMetadataSteps } from './index-metadata-fast.js';
 import { copyVector, denormalize, scanLevel0LabelsSteps, type LiveLabels } from './level0-scan.js';
-import { checkGraphConsistency } from './graph-consistency.js';
+import { checkGraphConsistencySteps } from './graph-consistency.js';
 import { implausibleVector, NON_FINITE } from './vector-plausibility.js';
 import { Level0Prescan, PICKLE_NOT_READ, visitPrescanSteps } from './level0-prescan.js';
 import type { Arrive } from './pickle-cursor.js';
@@ -433,7 +433,7 @@ function* readCheckpointSteps(folderAbsPath: string, segmentRelName: string, opt
 
   // Vectors swapped in from another index with the same layout keep every label; only the graph,
   // built from the real vectors, gives them away.
-  const graphCheck = checkGraphConsistency(path.join(dir, DATA_LEVEL0_FILE), header, opts.space);
+  const graphCheck = yield* checkGraphConsistencySteps(path.join(dir, DATA_LEVEL0_FILE), header, opts.space);
   if (!graphCheck.consistent) {
     const msg =
       `its vectors do not fit its own HNSW graph (a neighbour is nearer than an arbitrary element in only ` +
