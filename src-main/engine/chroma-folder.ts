@@ -5,7 +5,7 @@ import { tableSizeSteps } from './sqlite/table-sizes.js';
 import { openFolderContext } from './folder/open-folder.js';
 import { describeFolder } from './folder/diagnostics.js';
 import { DEFAULT_DATABASE, DEFAULT_TENANT, readCatalog, type Catalog } from './catalog/read-catalog.js';
-import { CollectionReader } from './collection/collection-reader.js';
+import { CollectionReader, PREPARED_IDLE_MS } from './collection/collection-reader.js';
 import type { FolderContext } from './collection/folder-context.js';
 import { validateGetArgs, validateQueryArgs } from './query/validate-args.js';
 import { getResult } from './query/get-result.js';
@@ -251,12 +251,13 @@ export class ChromaFolder {
     return this.guard(() => {
       const reader = this.collection(ref);
       const answer = runQuery(reader, spec, opts);
-      if (this.finishesLoads) reader.whenLoadFilled(() => void this.prepareVectors(ref, { forQuery: true }).catch(() => {}));
+      if (this.finishLoadsReleaseMs !== null) reader.finishLoadWhenFilled((fn) => this.snapshot(fn), this.finishLoadsReleaseMs);
       return answer;
     });
   }
 
-  private finishesLoads = false;
+  /** Set by finishLoadsWhenIdle: how long vectors loaded while idle wait for a call before they are let go. */
+  private finishLoadsReleaseMs: number | null = null;
 
   /**
    * For a caller whose calls all go through the prepare methods first (the embedded client,
@@ -264,11 +265,12 @@ export class ChromaFolder {
    * (collection/background-load-slot.ts); once that copy is done, the rest of the load (the
    * vectors' table, the graph's links, its warm-up: ~250 ms at a million vectors) runs ahead in
    * slices of this thread, as prepareVectors does, so that the next query finds it done. A call
-   * that comes meanwhile joins it through its own prepare. A caller that calls query() without
-   * preparing would load beside it instead, so this is off unless asked for.
+   * that comes meanwhile joins it through its own prepare. Vectors no call takes within
+   * `releaseAfterMs` (the copy's own idle time, ten minutes) are let go again. A caller that
+   * calls query() without preparing would load beside it instead, so this is off unless asked for.
    */
-  finishLoadsWhenIdle(): void {
-    this.finishesLoads = true;
+  finishLoadsWhenIdle(releaseAfterMs = PREPARED_IDLE_MS): void {
+    this.finishLoadsReleaseMs = releaseAfterMs;
   }
 
   /**

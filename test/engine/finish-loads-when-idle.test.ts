@@ -27,10 +27,10 @@ const plainQueries = cases.filter((c) => {
 });
 
 /** Opens the fixture (optionally finishing loads when idle) and asks the first plain query: from the files, so the load is left to the background copy. */
-async function afterFirstQuery(finish: boolean) {
+async function afterFirstQuery(finish: boolean, releaseAfterMs?: number) {
   process.env[PREFAULT_ENV] = 'always'; // the copy for a collection this small too
   const folder = ChromaFolder.open(join(dir, 'data'));
-  if (finish) folder.finishLoadsWhenIdle();
+  if (finish) folder.finishLoadsWhenIdle(releaseAfterMs);
   const first = plainQueries[0]!;
   const ref = splitCollection(first.collection);
   const reader = folder.collection(ref);
@@ -63,6 +63,37 @@ describe('finishing a left vector load while idle', () => {
     } finally {
       took.restore();
       folder.close();
+    }
+  });
+
+  it('waits for the copy to be done', async () => {
+    const settled = vi.spyOn(PreparedLoad.prototype, 'settled', 'get').mockReturnValue(false);
+    const sliced = vi.spyOn(VectorState, 'loadSliced');
+    const { folder, reader } = await afterFirstQuery(true);
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      expect(sliced).not.toHaveBeenCalled();
+      settled.mockRestore();
+      await until(() => reader.vectorsLoaded, 'the load once the copy is done');
+      expect(sliced).toHaveBeenCalledTimes(1);
+    } finally {
+      folder.close();
+    }
+  });
+
+  it('lets go of vectors no call takes in time, and keeps those a call took', async () => {
+    for (const taken of [false, true]) {
+      const { folder, reader, ref } = await afterFirstQuery(true, 400);
+      try {
+        await until(() => reader.vectorsLoaded, 'the load finished while idle');
+        if (taken) expect(compareCase(plainQueries[1]!, folder.query(ref, plainQueries[1]!.args))).toBeNull();
+        await new Promise((r) => setTimeout(r, 700));
+        expect(reader.vectorsLoaded, taken ? 'taken by a query' : 'not taken').toBe(taken);
+        // Let go, the next query is answered as a first one again, with the recorded answer.
+        expect(compareCase(plainQueries[2]!, folder.query(ref, plainQueries[2]!.args))).toBeNull();
+      } finally {
+        folder.close();
+      }
     }
   });
 
@@ -103,10 +134,17 @@ describe('finishing a left vector load while idle', () => {
     }
   });
 
-  it('is what the embedded client does: after its first query, the load runs in slices before any other call', async () => {
+  it('is what the embedded client does: after its first query, the load runs in slices before any other call, and a write meanwhile ends it', async () => {
     const tmp = mkdtempSync(join(tmpdir(), 'finish-loads-'));
     process.env[PREFAULT_ENV] = 'always';
-    const sliced = vi.spyOn(VectorState, 'loadSliced');
+    // The load waits at its start until the test lets it go: a write can then come in the middle of it.
+    let letGo!: () => void;
+    const gate = new Promise<void>((resolve) => (letGo = resolve));
+    const loadSliced = VectorState.loadSliced.bind(VectorState);
+    const sliced = vi.spyOn(VectorState, 'loadSliced').mockImplementation(async (...args) => {
+      await gate;
+      return loadSliced(...args);
+    });
     try {
       cpSync(join(dir, 'data'), join(tmp, 'data'), { recursive: true });
       const client = new PersistentClient({ path: join(tmp, 'data') });
@@ -117,6 +155,13 @@ describe('finishing a left vector load while idle', () => {
         // The first query's prepare checked the files only; the load comes after it, unasked.
         expect(sliced).not.toHaveBeenCalled();
         await until(() => sliced.mock.calls.length === 1, 'the load after the first query');
+        // A write while it loads retires its reader: the load stops, and none starts on the next reader.
+        const dim = (first.args as { queryEmbeddings: number[][] }).queryEmbeddings[0]!.length;
+        await col.add({ ids: ['added-while-loading'], embeddings: [Array.from({ length: dim }, (_, i) => Math.cos(i))] });
+        letGo();
+        await new Promise((r) => setTimeout(r, 300));
+        expect(sliced).toHaveBeenCalledTimes(1);
+        expect(await col.count()).toBeGreaterThan(0);
       } finally {
         await client.close();
       }

@@ -10,7 +10,7 @@ import { countWalRows, readWalBefore, readWalTail } from '../wal/read-wal.js';
 import { MetadataOverlay } from './metadata-overlay.js';
 import { VectorState, type VectorSource } from './vector-state.js';
 import type { LoadPlan } from './prepared-load.js';
-import { BackgroundLoadSlot } from './background-load-slot.js';
+import { BackgroundLoadSlot, PREPARED_IDLE_MS } from './background-load-slot.js';
 import { RecordLabels, matchIdsOf } from './record-labels.js';
 import { KeptAllowedLabels, type FilterSpec } from './kept-allowed-labels.js';
 import { isCancelled, settledOrCancelled } from '../util/shared-wait.js';
@@ -165,13 +165,43 @@ export class CollectionReader {
   }
 
   /**
-   * Calls `then` once a background load's copy is done (BackgroundLoadSlot.whenFilled), for the
-   * rest of the load to run ahead; nothing when the vectors are loaded, a load ahead runs, or
-   * this reader is retired, at either end of the wait.
+   * Finishes the vector load a first query from the files left to a background copy, while the
+   * thread is idle (ChromaFolder.finishLoadsWhenIdle): once the copy is done
+   * (BackgroundLoadSlot.whenFilled), the load and the graph read run ahead in slices
+   * (loadVectorsAhead) on this reader only. Nothing starts when the vectors are loaded, a load
+   * ahead runs or this reader is retired, and a reader retired meanwhile (a write, a close) stops
+   * quietly; its successor loads when a call asks. Vectors loaded this way that no call has taken
+   * `releaseAfterMs` later are let go, as the copy was (PREPARED_IDLE_MS).
    */
-  whenLoadFilled(then: () => void): void {
+  finishLoadWhenFilled(inSnapshot: <T>(fn: () => T) => T, releaseAfterMs = PREPARED_IDLE_MS): void {
     const idle = () => !this.vectorCache && !this.loadingAhead && !this.retired;
-    if (idle()) this.background.whenFilled(() => idle() && then());
+    if (!idle()) return;
+    this.background.whenFilled(() => {
+      if (!idle()) return;
+      const taken = this.vectorsTaken;
+      this.loadVectorsAhead({ forQuery: true }, {}, inSnapshot).then(
+        () => this.releaseIfNotTaken(taken, releaseAfterMs),
+        () => {}, // work ahead that fails leaves the next call to load, and to say why
+      );
+    });
+  }
+
+  /** Calls of vectors() so far: a load finished while idle is let go if none comes within its time. */
+  private vectorsTaken = 0;
+
+  private releaseIfNotTaken(takenBefore: number, ms: number): void {
+    const state = this.vectorCache;
+    if (!state) return;
+    const timer = setTimeout(() => {
+      if (this.vectorCache !== state || this.vectorsTaken !== takenBefore || this.retired) return;
+      // Only the vectors and what was found for them: the metadata caches stay.
+      this.releases++;
+      this.vectorCache = null;
+      this.allowedAhead.clear();
+      this.previewCache = undefined;
+      this.firstQueryOffered = false;
+    }, ms);
+    timer.unref();
   }
 
   /** Stops a background load that will not be used (the folder closes, or its readers are rebuilt). */
@@ -181,6 +211,7 @@ export class CollectionReader {
 
   /** `forQuery`: load for a search (see VectorState.load); any later call gets the same state. */
   vectors(opts: { forQuery?: boolean } = {}): VectorState {
+    this.vectorsTaken++;
     if (!this.vectorCache) this.adopt(VectorState.load(this.loadSource(), opts, this.background.take()));
     return this.vectorCache!;
   }

@@ -331,7 +331,7 @@ export class VectorArena {
       const memory = new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES, shared });
       const instance = new WebAssembly.Instance(mod, { env: { memory } });
       const arena = new VectorArena(memory, instance, space, dim, slots);
-      adviseHugePages(arena.view);
+      adviseHugePages(arena.view, { ownMapping: true });
       return arena;
     } catch {
       return null; // no address space for the reservation: the JavaScript path serves
@@ -361,7 +361,7 @@ export class VectorArena {
     }
     this.slots = slots;
     this.view = new Float32Array(this.memory.buffer, QUERY_BYTES, slots * this.dim);
-    adviseHugePages(this.view);
+    adviseHugePages(this.view, { ownMapping: true });
     return true;
   }
 

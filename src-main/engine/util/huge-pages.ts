@@ -12,13 +12,21 @@ import { parallelInsert } from '../hnsw/parallel-insert.js';
  * falls back to small pages when it has no huge one or its setting is "never".
  *
  * Nothing happens without the addon (not built, CHROMA_INSPECTOR_NATIVE=off), off Linux, with
- * CHROMA_INSPECTOR_HUGE_PAGES=off, or for views under HUGE_PAGE_MIN_BYTES.
+ * CHROMA_INSPECTOR_HUGE_PAGES=off, or for views under the minimum below.
  */
 
 export const HUGE_PAGES_ENV = 'CHROMA_INSPECTOR_HUGE_PAGES';
 
-/** Smaller views hold at most a couple of aligned 2 MiB pages; the call is not worth it. */
-export const HUGE_PAGE_MIN_BYTES = 8 * 1024 * 1024;
+/**
+ * An ArrayBuffer's memory comes from malloc. glibc serves blocks up to its mmap threshold (which
+ * grows with the blocks freed, to 32 MiB at most on 64-bit) from its heap, where advice would
+ * outlive the buffer and reach whatever is allocated there next; larger blocks always get a
+ * mapping of their own, which the free unmaps with its advice. So only those are advised.
+ */
+export const HUGE_PAGE_MIN_BYTES = 32 * 1024 * 1024 + 1;
+
+/** A WebAssembly memory is a mapping V8 makes for it alone: any size with an aligned 2 MiB page in it. */
+export const OWN_MAPPING_MIN_BYTES = 4 * 1024 * 1024;
 
 type Advise = (view: ArrayBufferView) => number;
 
@@ -40,11 +48,12 @@ function loadAdvise(): Advise | null {
 
 /**
  * Advises huge pages for `view`'s memory, best before its first write (pages already faulted in
- * are only merged later, by the kernel's background thread). Gives the bytes advised, 0 when
+ * are only merged later, by the kernel's background thread). `ownMapping`: the memory is a
+ * mapping of its own (a WebAssembly memory), not malloc's. Gives the bytes advised, 0 when
  * nothing was. Never throws.
  */
-export function adviseHugePages(view: ArrayBufferView): number {
-  if (view.byteLength < HUGE_PAGE_MIN_BYTES) return 0;
+export function adviseHugePages(view: ArrayBufferView, opts: { ownMapping?: boolean } = {}): number {
+  if (view.byteLength < (opts.ownMapping ? OWN_MAPPING_MIN_BYTES : HUGE_PAGE_MIN_BYTES)) return 0;
   advise ??= loadAdvise();
   if (!advise) return 0;
   try {
