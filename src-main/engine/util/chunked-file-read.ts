@@ -37,8 +37,8 @@ export function chunkedFileRead(file: string, chunkBytes = CHUNK_BYTES): { buf: 
 /**
  * A whole file, as fs.readFileSync gives it, read a chunk per step (util/steps.ts) into memory
  * advised for huge pages when it is big enough (huge-pages.ts): a 9 MB link_lists.bin read at
- * once held the thread ~27 ms, most of it the page faults of the fresh buffer. Like readFileSync, a file that shrank meanwhile gives what
- * it still had.
+ * once held the thread ~27 ms, most of it the page faults of the fresh buffer. Like
+ * readFileSync, a file that shrank meanwhile gives what it still had.
  */
 export function* readFileSteps(file: string, chunkBytes = CHUNK_BYTES): Steps<Buffer> {
   const read = chunkedFileRead(file, chunkBytes);
