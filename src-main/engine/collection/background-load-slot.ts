@@ -5,7 +5,7 @@ import { PreparedLoad, type LoadPlan } from './prepared-load.js';
 export const PREPARED_IDLE_MS = 10 * 60_000;
 
 /** How often whenFilled looks whether the fill has finished (an atomic load; nothing else runs). */
-export const FILL_POLL_MS = 20;
+const FILL_POLL_MS = 20;
 
 /**
  * The one background vector load (prepared-load.ts) a collection may have under way: the load a
