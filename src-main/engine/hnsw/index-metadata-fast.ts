@@ -268,15 +268,17 @@ function* idToSeqIdCount(c: Cursor, idToLabel: Collected | null): Steps<number> 
 function* collectIdToLabel(c: Cursor): Steps<Collected> {
   const buf = c.buf;
   if (buf.length > 0x7fffffff) throw GIVE_UP; // byte offsets are kept in Int32Array
-  // A pair takes at least 4 bytes (2-byte str, 2-byte int), so this bound is never outgrown. The
-  // arrays are zero-filled lazily by the OS: pages past the last entry are never touched. The
-  // touched ones are faulted in as the entries come (20 MB at a million ids: ~60 ms of faults on
-  // small pages, a few ms on huge ones).
-  const cap = (buf.length >> 2) + 1;
-  const idStart = hugePaged(new Int32Array(cap));
-  const idEnd = hugePaged(new Int32Array(cap));
-  const label = hugePaged(new Float64Array(cap));
-  const hash = hugePaged(new Int32Array(cap));
+  // A pair takes at least 4 bytes (2-byte str, 2-byte int), so buf.length / 4 entries is never
+  // outgrown. But Chroma's pickles spend ~32 bytes a record (both dicts): tables of that bound
+  // are 8× what the entries need (250 MB reserved at a million records), and V8 counts all of it
+  // as external memory, which brings its collections forward. So they start at one entry per 16
+  // bytes and double when full. The OS zero-fills their pages lazily: only touched ones count.
+  const bound = (buf.length >> 2) + 1;
+  let cap = Math.min(bound, (buf.length >> 4) + 1024);
+  let idStart = hugePaged(new Int32Array(cap));
+  let idEnd = hugePaged(new Int32Array(cap));
+  let label = hugePaged(new Float64Array(cap));
+  let hash = hugePaged(new Int32Array(cap));
   let n = 0;
   let maxLabel = 0;
   let high = 0;
@@ -294,6 +296,13 @@ function* collectIdToLabel(c: Cursor): Steps<Collected> {
     for (let op = c.op(); op !== OP.SETITEMS; op = c.op()) {
       const a = c.str(op);
       const b = c.pos;
+      if (n === cap) {
+        cap = Math.min(bound, cap * 2);
+        idStart = grown(idStart, new Int32Array(cap));
+        idEnd = grown(idEnd, new Int32Array(cap));
+        label = grown(label, new Float64Array(cap));
+        hash = grown(hash, new Int32Array(cap));
+      }
       idStart[n] = a;
       idEnd[n] = b;
       let h = FNV_OFFSET;
@@ -318,6 +327,12 @@ function* collectIdToLabel(c: Cursor): Steps<Collected> {
     }
   }
   return { n, idStart, idEnd, label, hash, nonAscii: high >= 0x80, maxLabel, digestA, digestB, idsA, idsB, firstMemo: Math.max(firstMemo, -1) };
+}
+
+/** `into` (larger), advised for huge pages before it is written, holding `from`'s entries. */
+function grown<T extends Int32Array | Float64Array>(from: T, into: T): T {
+  hugePaged(into).set(from);
+  return into;
 }
 
 /** label_to_id's body, skipped for now (and validated by checkLabelToId). */

@@ -208,6 +208,17 @@ describe('readIndexMetadata: the Rust-form fast path agrees with the general dec
     }
   });
 
+  it('takes entries past its first guess at their number: ids of 1–3 bytes in id_to_label alone (~10 bytes an entry)', () => {
+    // The entry tables start at one entry per 16 bytes of the file and double when full.
+    const n = 20_000;
+    const dense = variant({ id_to_label: Object.fromEntries(Array.from({ length: n }, (_, i) => [i.toString(36), i])), label_to_id: undefined, total_elements_added: n });
+    expect(dense.length / n).toBeLessThan(16);
+    const fast = decodeRustIndexMetadata(dense);
+    expect(fast).not.toBeNull();
+    expect(fast!.idToLabel.size).toBe(n);
+    expect(plain(fast!)).toEqual(plain(general(dense)));
+  });
+
   it('decodes in steps that pause every few thousand entries, to what the general decoder gives, damage and all', () => {
     const big = rustPickle(new Map(Array.from({ length: 50_000 }, (_, i) => [`id-${i}`, i + 1] as [string, number])), 50_000);
     const fixtures = ['persistent-data-3000-p5', 'persistent-data-p0', 'persistent-data-p2'].map((f) => fs.readFileSync(path.join(here, 'fixtures', `${f}.pickle`)));
