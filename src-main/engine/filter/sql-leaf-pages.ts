@@ -8,6 +8,15 @@ import { readNumbersOffThread } from '../sqlite/off-thread-read.js';
 const ROWS_PER_STEP = 10_000;
 /** Rows of a table scanned per step where no index narrows a leg (each row is read and tested). */
 const SCAN_ROWS_PER_STEP = 4_096;
+/**
+ * About how long a page through an index, and a step, may take. A page of ROWS_PER_STEP rows
+ * whose pages are not in the page cache (a folder just opened from disk) took 160–190 ms at 100k
+ * records: pages then shrink to what fits in this time, and grow back when reads are fast again.
+ */
+const PAGE_MS = 20;
+/** The fewest rows a page shrinks to, and the rows of a leg's first page (it grows from there). */
+const MIN_PAGE_ROWS = 256;
+const FIRST_PAGE_ROWS = 2_048;
 
 type InSnapshot = <T>(fn: () => T) => T;
 type IndexLeg = Extract<SqlLeg, { kind: 'index' }>;
@@ -64,20 +73,47 @@ export function* sqlLeafPages(
 class PageReader {
   private readonly statements = new Map<string, SqliteStatement>();
   private rowsInStep = 0;
+  private stepStart = performance.now();
+  /** The rows an index page asks for next (indexPage): between MIN_PAGE_ROWS and rowsPerStep. */
+  private pageRows: number;
 
   constructor(
     private readonly db: SqliteDatabase,
     private readonly inSnapshot: InSnapshot,
     private readonly take: (id: number | bigint) => void,
     private readonly rowsPerStep: number,
-  ) {}
+  ) {
+    this.pageRows = Math.min(rowsPerStep, FIRST_PAGE_ROWS);
+  }
 
-  /** Counts rows read; true once the step has read its share (the caller then yields). */
-  private spent(rows: number): boolean {
+  /** Counts rows read, and pauses once the step has read its share or taken its time. */
+  private *spent(rows: number): Steps<void> {
     this.rowsInStep += rows;
-    if (this.rowsInStep < this.rowsPerStep) return false;
+    if (this.rowsInStep < this.rowsPerStep && performance.now() - this.stepStart < PAGE_MS) return;
+    yield* this.pause();
+  }
+
+  private *pause(): Steps<void> {
     this.rowsInStep = 0;
-    return true;
+    yield;
+    this.stepStart = performance.now();
+  }
+
+  /**
+   * An index page: `read(limit)` in its own snapshot, timed, and the next page's size set from
+   * that time (PAGE_MS). Gives the rows and the limit they were read with (fewer rows than it:
+   * the leg's last page).
+   */
+  private indexPage<R>(read: (limit: number) => R[]): { rows: R[]; limit: number } {
+    const limit = this.pageRows;
+    const started = performance.now();
+    const rows = this.inSnapshot(() => read(limit));
+    const ms = performance.now() - started;
+    if (rows.length === limit) {
+      if (ms > PAGE_MS) this.pageRows = Math.max(MIN_PAGE_ROWS, Math.floor((limit * PAGE_MS) / ms));
+      else if (ms < PAGE_MS / 4) this.pageRows = Math.min(this.rowsPerStep, limit * 2);
+    }
+    return { rows, limit };
   }
 
   private statement(sql: string, safeIntegers: boolean): SqliteStatement {
@@ -111,10 +147,10 @@ class PageReader {
     const first = this.statement(`SELECT rowid, id ${where} ORDER BY rowid LIMIT ?`, true);
     const next = this.statement(`SELECT rowid, id ${where} AND rowid > ? ORDER BY rowid LIMIT ?`, true);
     for (let after: bigint | null = null; ; ) {
-      const rows = this.inSnapshot(() => (after === null ? first.all(leg.key, leg.value, this.rowsPerStep) : next.all(leg.key, leg.value, after, this.rowsPerStep)) as [bigint, bigint][]);
+      const { rows, limit } = this.indexPage((n) => (after === null ? first.all(leg.key, leg.value, n) : next.all(leg.key, leg.value, after, n)) as [bigint, bigint][]);
       for (const [, id] of rows) this.take(id);
-      if (this.spent(rows.length)) yield;
-      if (rows.length < this.rowsPerStep) return;
+      yield* this.spent(rows.length);
+      if (rows.length < limit) return;
       after = rows[rows.length - 1]![0];
     }
   }
@@ -134,8 +170,7 @@ class PageReader {
       const [to] = (this.inSnapshot(() => nextStart.get(start, scanRows)) as [bigint] | undefined) ?? [null];
       const ids = this.inSnapshot(() => (to === null ? rest.all(start, leg.key, leg.value) : range.all(start, to, leg.key, leg.value)) as [bigint][]);
       for (const [id] of ids) this.take(id);
-      this.rowsInStep = 0;
-      yield;
+      yield* this.pause();
       from = to;
     }
   }
@@ -149,17 +184,16 @@ class PageReader {
     // The rest of a value the last page ended inside; then the values above it (under the bound, for < and <=).
     const tie = select(`${column} = ? AND rowid > ?`, 'rowid');
     const above = select(`${column} > ?${upper ? ` AND ${column} ${op} ?` : ''}`, `${column}, rowid`);
-    const limit = this.rowsPerStep;
     let last: { value: unknown; rowid: bigint } | null = null;
     for (;;) {
-      const rows = this.inSnapshot(() => {
-        if (!last) return first.all(key, value, limit) as [bigint, bigint, unknown][];
-        const same = tie.all(key, last.value, last.rowid, limit) as [bigint, bigint, unknown][];
-        if (same.length === limit) return same;
-        return [...same, ...(above.all(key, last.value, ...(upper ? [value] : []), limit - same.length) as [bigint, bigint, unknown][])];
+      const { rows, limit } = this.indexPage((n) => {
+        if (!last) return first.all(key, value, n) as [bigint, bigint, unknown][];
+        const same = tie.all(key, last.value, last.rowid, n) as [bigint, bigint, unknown][];
+        if (same.length === n) return same;
+        return [...same, ...(above.all(key, last.value, ...(upper ? [value] : []), n - same.length) as [bigint, bigint, unknown][])];
       });
       for (const [, id] of rows) this.take(id);
-      if (this.spent(rows.length)) yield;
+      yield* this.spent(rows.length);
       if (rows.length < limit) return;
       const [rowid, , v] = rows[rows.length - 1]!;
       last = { value: v, rowid };
@@ -172,7 +206,7 @@ class PageReader {
     const firstPage = this.statement(`SELECT rowid ${from} ORDER BY rowid LIMIT ?`, false);
     const rows = this.inSnapshot(() => firstPage.all(phrase, text, this.rowsPerStep) as [number][]);
     for (const [id] of rows) this.take(id);
-    if (this.spent(rows.length)) yield;
+    yield* this.spent(rows.length);
     if (rows.length < this.rowsPerStep) return;
     const restSql = `SELECT rowid ${from} AND rowid > ?`;
     const after = rows[rows.length - 1]![0];
@@ -185,8 +219,7 @@ class PageReader {
       const rest = this.statement(restSql, false);
       for (const [id] of this.inSnapshot(() => rest.all(phrase, text, after) as [number][])) this.take(id);
     }
-    this.rowsInStep = 0;
-    yield;
+    yield* this.pause();
   }
 
   /** `sql` (rowid bounds first, then `params`) over [from, to) in ranges of `span` rowids, a step each. */
@@ -195,8 +228,7 @@ class PageReader {
     for (let at = from; at < to; at += span) {
       const end = Math.min(to, at + span);
       for (const [id] of this.inSnapshot(() => stmt.all(at, end, ...params) as [number][])) this.take(id);
-      this.rowsInStep = 0;
-      yield;
+      yield* this.pause();
     }
   }
 
