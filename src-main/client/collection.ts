@@ -114,7 +114,11 @@ export class Collection {
   }
 
   async count(_options?: { readLevel?: string }): Promise<number> {
-    return this.#run((f) => f.reader.count(this.id));
+    return this.#run(async (f) => {
+      // The rows are counted ahead in slices: the event loop keeps turning.
+      await f.reader.prepareCount(this.id);
+      return f.reader.count(this.id);
+    });
   }
 
   async add(args: RecordSetArgs): Promise<void> {

@@ -263,7 +263,10 @@ export class EngineService {
         const side = { kind: 'folder' as const, folder: a, label: a.dir, ...(own ? { tenant: own.tenant, database: own.database } : {}) };
         return runDiff(side, { other, limit, ...(against ? { against } : {}), ...(own ? { collection: own.name } : {}) }, { paths: this.paths, servers: this.servers }, ctx);
       },
-      count: ({ handle, collectionId }) => this.folder(handle).count(collectionId),
+      count: async ({ handle, collectionId }, ctx) => {
+        await this.folder(handle).prepareCount(collectionId, sliceOf(ctx));
+        return this.folder(handle).count(collectionId);
+      },
       walRows: ({ handle, collectionId, operation, id, offset, limit }) =>
         readWalWindow(this.folder(handle), { collectionId, operation, id, offset, limit }),
       walVector: ({ handle, seqId }) => readWalVector(this.folder(handle), seqId),

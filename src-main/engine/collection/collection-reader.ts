@@ -15,14 +15,14 @@ import { RecordLabels, matchIdsOf } from './record-labels.js';
 import { KeptAllowedLabels, type FilterSpec } from './kept-allowed-labels.js';
 import { isCancelled, settledOrCancelled } from '../util/shared-wait.js';
 import { UnloadedVectors, type CheckedFiles } from './unloaded-vectors.js';
-import { runStepsSliced, type SliceOptions, type Steps } from '../util/steps.js';
+import { runStepsSliced, startSteps, type SliceOptions, type Steps } from '../util/steps.js';
 import { throwIfAborted } from '../backup/task.js';
 import type { DocumentNode, WhereNode } from '../filter/where-ast.js';
 import { combineFilters } from '../filter/combine.js';
 import { columnUses } from '../filter/execute-bitset.js';
 import type { IdBitset } from '../filter/id-bitset.js';
 import { CheckpointPreview } from './vector-preview.js';
-import { sampleSegmentIds, segmentRecordCount, segmentRecordCountSteps, tableIdBounds } from './segment-records.js';
+import { sampleSegmentIds, segmentRecordCount, segmentRecordCountSteps, tableIdBounds, type CountSteps } from './segment-records.js';
 import { vectorProblems } from './vector-coverage.js';
 import { typedMetadataToPlain } from './plain-metadata.js';
 import { SqlColumnSource } from '../filter/sql-column-source.js';
@@ -376,11 +376,19 @@ export class CollectionReader {
   private checking: Promise<void> | null = null;
 
   private async checkFilesAhead(slice: SliceOptions, inSnapshot: <T>(fn: () => T) => T): Promise<void> {
-    // The record count the query's coverage proof needs, taken in steps while a pre-scan worker
-    // checks the vectors (as takeUnloadedVectors takes it); a failure is the query's to report.
-    const count = () => this.countSteps(inSnapshot);
-    const checked = await runStepsSliced(UnloadedVectors.checkFiles(this.vectorSource(), count), slice);
-    if (!this.vectorCache && !this.firstQueryOffered) this.checkedFiles = checked;
+    // The record count the query's coverage proof needs (a failure is the query's to report).
+    // Started first: a large table's count goes to the off-thread reader, which counts while this
+    // thread checks the files. Counted here instead, it is taken in steps while a pre-scan worker
+    // checks the vectors (as takeUnloadedVectors takes it), or after the checks.
+    const counting = startSteps(this.countSteps(inSnapshot, { offThread: true }));
+    try {
+      const count = () => (counting.elsewhere ? undefined : counting.steps);
+      const checked = await runStepsSliced(UnloadedVectors.checkFiles(this.vectorSource(), count), slice);
+      await runStepsSliced(counting.steps, slice);
+      if (!this.vectorCache && !this.firstQueryOffered) this.checkedFiles = checked;
+    } finally {
+      counting.stop();
+    }
   }
 
   private countCache: number | undefined;
@@ -397,20 +405,31 @@ export class CollectionReader {
   /**
    * count() as steps, ahead of a call that needs it: the segment's rows counted in ranges of ids
    * (segmentRecordCountSteps), each in `inSnapshot`, and kept as count() keeps them unless the
-   * data changed meanwhile. A failure is left to count() in the call to report.
+   * data changed meanwhile. A failure is left to count() in the call to report. `how`: see
+   * segmentRecordCountSteps (a large table counted by the off-thread reader, a smaller one in one piece).
    */
-  *countSteps(inSnapshot: <T>(fn: () => T) => T): Steps<void> {
-    const seg = this.catalog.metadataSegment;
+  *countSteps(inSnapshot: <T>(fn: () => T) => T, how: CountSteps = {}): Steps<void> {
+    if (this.countCache !== undefined) return;
+    if (!(yield* this.segmentRowsSteps(inSnapshot, how))) return;
     try {
-      if (this.countCache !== undefined) return;
-      if (seg && this.segmentRowsCache === undefined) {
-        const rows = yield* segmentRecordCountSteps(this.ctx.db, seg.id, inSnapshot);
-        if (this.retired) return;
-        this.segmentRowsCache ??= rows;
-      }
       inSnapshot(() => this.count());
     } catch (err) {
       if (isCancelled(err)) throw err;
+    }
+  }
+
+  /** segmentRows() as steps (countSteps without the WAL tail); whether they got it (false: the data changed, or a failure the call will report). */
+  *segmentRowsSteps(inSnapshot: <T>(fn: () => T) => T, how: CountSteps = {}): Steps<boolean> {
+    const seg = this.catalog.metadataSegment;
+    if (!seg || this.segmentRowsCache !== undefined) return true;
+    try {
+      const rows = yield* segmentRecordCountSteps(this.ctx.db, seg.id, inSnapshot, undefined, how);
+      if (this.retired) return false;
+      this.segmentRowsCache ??= rows;
+      return true;
+    } catch (err) {
+      if (isCancelled(err)) throw err;
+      return false;
     }
   }
 
@@ -492,8 +511,17 @@ export class CollectionReader {
       const current = () => !this.retired;
       const source = inSnapshot(() => this.columnSource());
       if (!source) return null;
-      for (const [key, times] of columnUses(filter)) {
-        if (current() && source.columnWouldBuild(key, times)) await runStepsSliced(source.columnSteps(key, inSnapshot, current), sliced);
+      // The segment's row count, which the filter's universe (segmentIdRange) would otherwise take
+      // in one piece: started first, so that a large table's count in the off-thread reader goes
+      // on while the columns build here.
+      const counting = startSteps(this.segmentRowsSteps(inSnapshot, { offThread: true }));
+      try {
+        for (const [key, times] of columnUses(filter)) {
+          if (current() && source.columnWouldBuild(key, times)) await runStepsSliced(source.columnSteps(key, inSnapshot, current), sliced);
+        }
+        await runStepsSliced(counting.steps, sliced);
+      } finally {
+        counting.stop();
       }
       // The filter evaluated ahead, when it would query SQLite (a key without a column, a document
       // or array leaf not cached) or its matches are needed for the labels: SQL leaves in pages, kept for the call.

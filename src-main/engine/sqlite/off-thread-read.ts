@@ -66,6 +66,9 @@ function listen() {
       if (db === null) {
         db = new Database(workerData.file, { readonly: true, fileMustExist: true, timeout: workerData.busyMs });
         db.pragma('case_sensitive_like = ON');
+        // SQLite's stock page cache, as the engine's connection has (connection.ts): a larger one is
+        // fresh memory a long read faults in page by page (a count at a million rows: ~80 ms more).
+        db.pragma('cache_size = -2000');
       }
       let stmt = statements.get(sql);
       if (!stmt) statements.set(sql, (stmt = db.prepare(sql).pluck().safeIntegers(false)));

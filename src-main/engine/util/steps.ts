@@ -23,6 +23,30 @@ export function pauseFor(ms: number): StepPause {
   return { cell: new Int32Array(new SharedArrayBuffer(4)), index: 0, value: 0, ms };
 }
 
+/** Steps begun by startSteps: the rest of them, and whether they now wait for another thread. */
+export interface StartedSteps<T> {
+  /** The steps from their first pause on (it is yielded again). Run them once. */
+  steps: Steps<T>;
+  /** Their first pause is a wait: another thread does their work now, and this one is free for other steps. */
+  elsewhere: boolean;
+  /** Ends them if they were never run to their end (their `finally` blocks run). */
+  stop(): void;
+}
+
+/**
+ * Runs `steps` up to their first pause now, so that work they hand to another thread (a worker's
+ * read) goes on while the caller runs other steps; the caller takes the rest later.
+ */
+export function startSteps<T>(steps: Steps<T>): StartedSteps<T> {
+  const first = steps.next();
+  const rest = function* (): Steps<T> {
+    if (first.done) return first.value;
+    yield first.value;
+    return yield* steps;
+  };
+  return { steps: rest(), elsewhere: !first.done && first.value !== undefined, stop: () => void steps.return(undefined as T) };
+}
+
 /** Atomics.waitAsync (Node ≥ 16; typed in the ES2024 library, which this project does not target). */
 const waitAsync = (cell: Int32Array, index: number, value: number, ms: number) =>
   (Atomics as unknown as { waitAsync(c: Int32Array, i: number, v: number, ms: number): { async: boolean; value: unknown } }).waitAsync(cell, index, value, ms);

@@ -1,8 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { IdBitset } from '../../../src-main/engine/filter/id-bitset.js';
 import { SqlColumnSource } from '../../../src-main/engine/filter/sql-column-source.js';
-import { segmentIdRange, segmentRecordCountSteps } from '../../../src-main/engine/collection/segment-records.js';
-import { runSteps } from '../../../src-main/engine/util/steps.js';
+import { countTuning, segmentIdRange, segmentRecordCountSteps } from '../../../src-main/engine/collection/segment-records.js';
+import { offThreadReadStats, offThreadTuning, stopOffThreadReads } from '../../../src-main/engine/sqlite/off-thread-read.js';
+import { runSteps, type Steps } from '../../../src-main/engine/util/steps.js';
 import { createSegment, I } from './sql-harness.js';
 import { docContains, whereDocument } from '../../../src-main/engine/filter/where-ast.js';
 
@@ -113,5 +117,70 @@ describe('SQL leaves asked again', () => {
     expect([...source.sqlLeaf(whereDocument(docContains('hay 1'))).ids()]).toEqual(expected('hay 1'));
     expect([...source.sqlLeaf(needle).ids()]).toEqual(expected('needle'));
     expect(expected('needle').length).toBeGreaterThan(20);
+  });
+
+  it('asked to, hands a large table to the off-thread reader and waits for it; counts in ranges when it cannot', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chroma-inspector-count-'));
+    const seg = createSegment('latest', join(dir, 'chroma.sqlite3'));
+    const threshold = countTuning.offThreadFromIds;
+    onTestFinished(() => {
+      countTuning.offThreadFromIds = threshold;
+      offThreadTuning.sqliteModule = undefined;
+      stopOffThreadReads(seg.db);
+      seg.db.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    for (let i = 0; i < 300; i++) seg.insert({ id: `r${i}`, metadata: new Map([['k', I(i)]]), document: null });
+    seg.db.prepare('DELETE FROM embeddings WHERE id IN (2, 150, 299)').run();
+    const want = Number(seg.db.prepare("SELECT count(*) FROM embeddings WHERE segment_id = 'seg'").pluck().get());
+    /** Runs the steps through, waiting as runSteps does: its waits and its plain pauses, and the snapshots read. */
+    const drive = (offThread: boolean) => {
+      let snapshots = 0;
+      const run: Steps<number> = segmentRecordCountSteps(seg.db, 'seg', (fn) => (snapshots++, fn()), 50, { offThread });
+      let waits = 0;
+      let pauses = 0;
+      let next = run.next();
+      for (; !next.done; next = run.next()) {
+        if (next.value) {
+          waits++;
+          Atomics.wait(next.value.cell, next.value.index, next.value.value, next.value.ms);
+        } else pauses++;
+      }
+      return { count: next.value, waits, pauses, snapshots };
+    };
+
+    countTuning.offThreadFromIds = 100;
+    const answered = offThreadReadStats.answered;
+    const handed = drive(true);
+    expect(handed.count).toBe(want);
+    expect(offThreadReadStats.answered - answered, 'counted by the worker').toBe(1);
+    expect(handed.waits).toBeGreaterThan(0);
+    expect(handed.pauses, 'no range counted here').toBe(0);
+    // The bounds, then a look in this thread's snapshot after the worker's answer (a commit between shows there).
+    expect(handed.snapshots).toBe(2);
+
+    // Not asked, or a table below the bound: ranges of 50 ids on this thread, no worker.
+    for (const [offThread, from] of [[false, 100], [true, 10_000]] as const) {
+      countTuning.offThreadFromIds = from;
+      const here = drive(offThread);
+      expect(here.count).toBe(want);
+      expect(here.waits).toBe(0);
+      expect(here.pauses).toBe(5);
+    }
+    expect(offThreadReadStats.answered - answered).toBe(1);
+
+    // A worker that cannot load better-sqlite3: the same count, in ranges here.
+    stopOffThreadReads(seg.db);
+    offThreadTuning.sqliteModule = join(dir, 'no-such-module.js');
+    countTuning.offThreadFromIds = 100;
+    const fallback = drive(true);
+    expect(fallback.count).toBe(want);
+    expect(fallback.pauses).toBe(5);
+    expect(offThreadReadStats.answered - answered).toBe(1);
+
+    // A table spanning fewer ids than the caller counts in one piece: one step, no worker.
+    const onePiece = segmentRecordCountSteps(seg.db, 'seg', (fn) => fn(), 50, { onePieceBelowIds: 300 });
+    expect(onePiece.next()).toEqual({ done: true, value: want });
+    expect(runSteps(segmentRecordCountSteps(seg.db, 'seg', (fn) => fn(), 50, { onePieceBelowIds: 299 }))).toBe(want);
   });
 });

@@ -7,7 +7,7 @@ import { ChromaFolder } from '../../../src-main/engine/chroma-folder.js';
 import { bundleEntry } from '../../helpers/bundle-entry.js';
 import { referenceFixture, repoRoot } from '../../helpers/paths.js';
 import { reportLoad, type LoadStep } from '../../../src-main/engine/util/load-progress.js';
-import { runSteps, runStepsSliced, type Steps } from '../../../src-main/engine/util/steps.js';
+import { runSteps, runStepsSliced, startSteps, type Steps } from '../../../src-main/engine/util/steps.js';
 import { turnCounter } from '../../helpers/event-loop.js';
 
 /** 2,000 steps that each report progress and add to a sum; `closed` notes its `finally`. */
@@ -120,6 +120,52 @@ describe('steps', () => {
     }, 30);
     expect(await runStepsSliced(waiting())).toBe('changed');
     expect(sawOtherWork).toBe(true);
+  });
+
+  it('started, run up to their first pause at once and continue from it later: a wait first says the work is elsewhere', async () => {
+    const cell = new Int32Array(new SharedArrayBuffer(4));
+    const log: string[] = [];
+    function* handsOff(): Steps<number> {
+      try {
+        log.push('posted');
+        while (Atomics.load(cell, 0) === 0) yield { cell, index: 0, value: 0, ms: 60_000 };
+        log.push('answered');
+        return Atomics.load(cell, 0);
+      } finally {
+        log.push('closed');
+      }
+    }
+    const started = startSteps(handsOff());
+    expect(log).toEqual(['posted']);
+    expect(started.elsewhere).toBe(true);
+    // Other steps run meanwhile; the answer comes; the rest takes it.
+    expect(runSteps(counting({ closed: false }))).toBe(2001000);
+    Atomics.store(cell, 0, 7);
+    expect(await runStepsSliced(started.steps)).toBe(7);
+    expect(log).toEqual(['posted', 'answered', 'closed']);
+    started.stop();
+    expect(log).toHaveLength(3);
+
+    // Work on this thread first: not elsewhere, and its first step is not run twice.
+    const state = { closed: false };
+    const here = startSteps(counting(state));
+    expect(here.elsewhere).toBe(false);
+    expect(runSteps(here.steps)).toBe(2001000);
+    // Done at once (no pause at all): the result comes through.
+    // Steps that end before any pause (a count that fits in one step).
+    // eslint-disable-next-line require-yield
+    function* none(): Steps<string> {
+      return 'now';
+    }
+    const done = startSteps(none());
+    expect(done.elsewhere).toBe(false);
+    expect(runSteps(done.steps)).toBe('now');
+
+    // Never taken: stop() runs their finally.
+    const left = { closed: false };
+    const dropped = startSteps(counting(left));
+    dropped.stop();
+    expect(left.closed).toBe(true);
   });
 
   it('keep a process alive while they wait for another thread: a process whose only work is a first query ends with its answer', async () => {
