@@ -7,7 +7,7 @@ import type { MapAheadOptions } from '../engine/ahead/calls-ahead.js';
 import type { SliceOptions } from '../engine/util/steps.js';
 import { ChromaFolder } from '../engine/chroma-folder.js';
 import { readWalVector, readWalWindow } from '../engine/wal/wal-window.js';
-import { readRecordDetail, readRecordsWindow } from '../engine/inspect/records-window.js';
+import { readRecordDetail, readRecordDetailWithoutLoad, readRecordsWindow, readRecordsWindowWithoutLoad } from '../engine/inspect/records-window.js';
 import { readMetadataKeys, readMetadataRows } from '../engine/inspect/metadata-rows.js';
 import { runReadOnlySql } from '../engine/inspect/raw-sql.js';
 import type { CallContext, Handlers } from './dispatcher.js';
@@ -160,10 +160,18 @@ export class EngineService {
     await this.folder(handle).prepareMap(collectionId, { ...opts, ...(umap ? { project: false, forQuery: true } : {}) }, sliceOf(ctx));
   }
 
-  /** A record in full, with its metadata as typed JSON text. */
-  recordDetail(handle: string, collectionId: string, id: string): RecordRow {
+  /**
+   * A record in full, with its metadata as typed JSON text. Its vector comes from the checkpoint's
+   * files; when they cannot give it (the WAL tail changed the record: after every edit here), the
+   * collection's vectors are loaded ahead in slices, not in one piece inside the call.
+   */
+  private async recordDetail(handle: string, collectionId: string, id: string, ctx: CallContext): Promise<RecordRow> {
     const folder = this.folder(handle);
-    const row = readRecordDetail(folder, collectionId, id);
+    let row = loading(ctx, () => readRecordDetailWithoutLoad(folder, collectionId, id));
+    if (!row) {
+      await folder.prepareVectors(collectionId, { forQuery: false }, sliceOf(ctx));
+      row = loading(ctx, () => readRecordDetail(folder, collectionId, id));
+    }
     return { ...row, metadataJson: typedMetadataJson(typedRecord(folder, collectionId, id)?.metadata ?? null) };
   }
 
@@ -203,9 +211,14 @@ export class EngineService {
       records: async ({ handle, collectionId, where, whereDocument, ids, sort, offset, limit }, ctx) => {
         // A filter's caches are built ahead in slices: this engine's other calls go on meanwhile (a sorted page reads none).
         if (!ids && !sort) await this.folder(handle).prepareGet(collectionId, { ...(where !== undefined ? { where } : {}), ...(whereDocument !== undefined ? { whereDocument } : {}) }, sliceOf(ctx));
-        return loading(ctx, () => readRecordsWindow(this.folder(handle), { collectionId, where, whereDocument, ids, sort, offset, limit, withEmbeddingPreview: true }));
+        const q = { collectionId, where, whereDocument, ids, sort, offset, limit, withEmbeddingPreview: true };
+        // Previews come from the checkpoint's files; a page the WAL tail changed loads the vectors ahead in slices first.
+        const fromFiles = loading(ctx, () => readRecordsWindowWithoutLoad(this.folder(handle), q));
+        if (fromFiles) return fromFiles;
+        await this.folder(handle).prepareVectors(collectionId, { forQuery: false }, sliceOf(ctx));
+        return loading(ctx, () => readRecordsWindow(this.folder(handle), q));
       },
-      recordDetail: ({ handle, collectionId, id }, ctx) => loading(ctx, () => this.recordDetail(handle, collectionId, id)),
+      recordDetail: ({ handle, collectionId, id }, ctx) => this.recordDetail(handle, collectionId, id, ctx),
       metadataKeys: ({ handle, collectionId }) => readMetadataKeys(this.folder(handle), collectionId),
       get: async ({ handle, collectionId, args }, ctx) => {
         await this.folder(handle).prepareGet(collectionId, args, sliceOf(ctx));
@@ -338,7 +351,7 @@ export class EngineService {
         const { warning } = this.enableWrites(handle, force);
         return warning ? { writable: true, warning } : { writable: true };
       },
-      updateRecord: async ({ handle, collectionId, id, document, metadata, metadataJson }) => {
+      updateRecord: async ({ handle, collectionId, id, document, metadata, metadataJson }, ctx) => {
         const next = metadataInput({ metadata, metadataJson });
         await this.write(handle, async (f) => {
           const current = typedRecord(f.reader, collectionId, id);
@@ -351,7 +364,7 @@ export class EngineService {
           }
           if (w.document !== undefined || w.metadata) await f.writeRecords(collectionId, 'UPDATE', [w]);
         });
-        return this.recordDetail(handle, collectionId, id);
+        return this.recordDetail(handle, collectionId, id, ctx);
       },
       deleteRecords: async ({ handle, collectionId, ids }) => {
         const deleted = await this.write(handle, async (f) => {
@@ -362,7 +375,7 @@ export class EngineService {
         });
         return { deleted };
       },
-      upsertRecord: async ({ handle, collectionId, id, document, metadata, metadataJson, embedding }) => {
+      upsertRecord: async ({ handle, collectionId, id, document, metadata, metadataJson, embedding }, ctx) => {
         const next = metadataInput({ metadata, metadataJson });
         await this.write(handle, async (f) => {
           const current = typedRecord(f.reader, collectionId, id);
@@ -379,7 +392,7 @@ export class EngineService {
           if (w.vector) await f.writeRecords(collectionId, 'UPSERT', [w]);
           else if (w.document !== undefined || w.metadata) await f.writeRecords(collectionId, 'UPDATE', [w]);
         });
-        return this.recordDetail(handle, collectionId, id);
+        return this.recordDetail(handle, collectionId, id, ctx);
       },
     };
   }

@@ -1,8 +1,10 @@
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
 import { CheckpointPreview } from '../../src-main/engine/collection/vector-preview.js';
-import { readRecordsWindow } from '../../src-main/engine/inspect/records-window.js';
+import { VectorState } from '../../src-main/engine/collection/vector-state.js';
+import { readRecordsWindow, readRecordsWindowWithoutLoad } from '../../src-main/engine/inspect/records-window.js';
+import { EngineService } from '../../src-main/service/engine-service.js';
 import { shortestFloat32Array } from '../../src-main/engine/util/float32-text.js';
 import { hashTree } from '../helpers/hash-tree.js';
 import { referenceFixture } from '../helpers/paths.js';
@@ -70,6 +72,43 @@ describe.each(FIXTURES)('embedding previews from the checkpoint files: %s', (nam
       if (reader.vectorsLoaded) expect(preview === null || preview.previews(w.rows.map((r) => r.id), N) === null).toBe(true);
     }
     expect(withoutLoad).toBeGreaterThan(0);
+  });
+
+  it('through serve, a page or a record the WAL tail changed loads the vectors ahead in slices, never in one piece in the call', async () => {
+    const service = new EngineService();
+    const h = service.handlers();
+    const ctx = { signal: new AbortController().signal, progress: () => {} };
+    const onePiece = vi.spyOn(VectorState, 'load');
+    const sliced = vi.spyOn(VectorState, 'loadSliced');
+    let tailPages = 0;
+    try {
+      const { handle } = await h.openFolder({ path: dir }, ctx);
+      for (const c of collections(fast)) {
+        // A fresh page per collection on its own folder: does it need the vectors loaded?
+        const probe = ChromaFolder.open(dir);
+        open.push(probe);
+        const needsLoad = readRecordsWindowWithoutLoad(probe, { collectionId: c.id, offset: 0, limit: 25, withEmbeddingPreview: true }) === null;
+        expect(probe.collection(c.id).vectorsLoaded).toBe(false);
+        const slicedBefore = sliced.mock.calls.length;
+        const w = await h.records({ handle, collectionId: c.id, offset: 0, limit: 25 }, ctx);
+        const want = expected(c.id, w.rows.map((r) => r.id));
+        for (const r of w.rows) expect([r.id, r.embedding]).toEqual([r.id, shortestFloat32Array(want.get(r.id)!)]);
+        if (!needsLoad) continue;
+        tailPages++;
+        expect(sliced.mock.calls.length - slicedBefore, `${c.name}: loaded ahead in slices`).toBeGreaterThan(0);
+        // Every record's vector, from the loaded collection now, as the full load gives it.
+        for (const r of w.rows) {
+          const detail = await h.recordDetail({ handle, collectionId: c.id, id: r.id }, ctx);
+          const vector = full.get(c.id, { ids: [r.id], include: ['embeddings'] }).embeddings?.[0] ?? null;
+          expect(detail.embedding, r.id).toEqual(vector === null ? null : shortestFloat32Array(Float32Array.from(vector)));
+        }
+      }
+      expect(tailPages).toBeGreaterThan(0);
+      expect(onePiece).not.toHaveBeenCalled();
+    } finally {
+      service.closeAll();
+      vi.restoreAllMocks();
+    }
   });
 
   it('write nothing to the folder', () => {

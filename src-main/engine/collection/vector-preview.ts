@@ -189,12 +189,16 @@ function openIfPresent(file: string): number | null {
 
 /**
  * The first `n` components of each record's vector for the grid (null: the record has none):
- * from the loaded vectors when they are loaded, else from the checkpoint files, else by loading.
+ * from the loaded vectors when they are loaded, else from the checkpoint files, else by loading
+ * them — or, with `load` false, null instead of the load (the caller loads ahead in slices).
  */
-export function embeddingPreviews(reader: CollectionReader, ids: readonly string[], n: number): Map<string, Float32Array | null> {
+export function embeddingPreviews(reader: CollectionReader, ids: readonly string[], n: number): Map<string, Float32Array | null>;
+export function embeddingPreviews(reader: CollectionReader, ids: readonly string[], n: number, load: boolean): Map<string, Float32Array | null> | null;
+export function embeddingPreviews(reader: CollectionReader, ids: readonly string[], n: number, load = true): Map<string, Float32Array | null> | null {
   if (!reader.vectorsLoaded) {
     const fromFiles = reader.checkpointPreview()?.previews(ids, n);
     if (fromFiles) return fromFiles;
+    if (!load) return null;
   }
   const vectors = reader.vectors();
   const out = new Map<string, Float32Array | null>();

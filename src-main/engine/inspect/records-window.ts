@@ -38,10 +38,19 @@ function toRow(r: MatchedRecord, embedding: number[] | null): RecordRow {
 /** One page of a collection's records for the grid, with the total for the scrollbar. */
 export function readRecordsWindow(folder: ChromaFolder, q: RecordsQuery): Window<RecordRow> {
   // One read transaction: the reads below must all see the same committed state.
-  return folder.snapshot(() => readRecordsWindowInSnapshot(folder, q));
+  return folder.snapshot(() => readRecordsWindowInSnapshot(folder, q, true)!);
 }
 
-function readRecordsWindowInSnapshot(folder: ChromaFolder, q: RecordsQuery): Window<RecordRow> {
+/**
+ * readRecordsWindow, or null when its embedding previews need the collection's vectors loaded
+ * (a record on the page the WAL tail changed after the checkpoint): a caller whose thread serves
+ * others loads them ahead in slices (ChromaFolder.prepareVectors), then reads the page.
+ */
+export function readRecordsWindowWithoutLoad(folder: ChromaFolder, q: RecordsQuery): Window<RecordRow> | null {
+  return folder.snapshot(() => readRecordsWindowInSnapshot(folder, q, false));
+}
+
+function readRecordsWindowInSnapshot(folder: ChromaFolder, q: RecordsQuery, load: boolean): Window<RecordRow> | null {
   const reader = folder.collection(q.collectionId);
   const spec = validateGetArgs({
     ...(q.ids ? { ids: q.ids } : {}),
@@ -54,7 +63,8 @@ function readRecordsWindowInSnapshot(folder: ChromaFolder, q: RecordsQuery): Win
   checkFiltersIndexed(reader.catalog.schemaJson, spec.where, spec.whereDocument);
   const out = runGet(reader, spec, { withContents: true, withTotal: true, ...(q.sort ? { order: q.sort } : {}) });
   // Previews come from the checkpoint files while the vectors are not loaded: a page never loads them all.
-  const previews = q.withEmbeddingPreview && reader.dimension !== null ? embeddingPreviews(reader, out.records.map((r) => r.id), PREVIEW) : null;
+  const previews = q.withEmbeddingPreview && reader.dimension !== null ? embeddingPreviews(reader, out.records.map((r) => r.id), PREVIEW, load) : null;
+  if (q.withEmbeddingPreview && reader.dimension !== null && previews === null) return null;
   const rows = out.records.map((r) => {
     const vec = previews?.get(r.id);
     return toRow(r, vec ? shortestFloat32Array(vec) : null);
@@ -65,10 +75,15 @@ function readRecordsWindowInSnapshot(folder: ChromaFolder, q: RecordsQuery): Win
 /** One record with its full vector. */
 export function readRecordDetail(folder: ChromaFolder, collectionId: string, id: string): RecordRow {
   // One read transaction: the reads below must all see the same committed state.
-  return folder.snapshot(() => readRecordDetailInSnapshot(folder, collectionId, id));
+  return folder.snapshot(() => readRecordDetailInSnapshot(folder, collectionId, id, true)!);
 }
 
-function readRecordDetailInSnapshot(folder: ChromaFolder, collectionId: string, id: string): RecordRow {
+/** readRecordDetail, or null when its vector needs the collection's vectors loaded (as readRecordsWindowWithoutLoad). */
+export function readRecordDetailWithoutLoad(folder: ChromaFolder, collectionId: string, id: string): RecordRow | null {
+  return folder.snapshot(() => readRecordDetailInSnapshot(folder, collectionId, id, false));
+}
+
+function readRecordDetailInSnapshot(folder: ChromaFolder, collectionId: string, id: string, load: boolean): RecordRow | null {
   const reader = folder.collection(collectionId);
   const spec = validateGetArgs({ ids: [id] });
   const [rec] = runGet(reader, spec, { withContents: true }).records;
@@ -76,7 +91,9 @@ function readRecordDetailInSnapshot(folder: ChromaFolder, collectionId: string, 
   let embedding: number[] | null = null;
   if (reader.dimension !== null) {
     // Read from the checkpoint's files when the vectors are not loaded (a full load is seconds at a million records).
-    const vec = embeddingPreviews(reader, [id], reader.dimension).get(id);
+    const previews = embeddingPreviews(reader, [id], reader.dimension, load);
+    if (!previews) return null;
+    const vec = previews.get(id);
     embedding = vec ? shortestFloat32Array(vec) : null;
   }
   return toRow(rec, embedding);
