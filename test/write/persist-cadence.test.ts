@@ -13,6 +13,7 @@ import {
   type PreparedPersist,
 } from '../../src-main/engine/write/vector-persist.js';
 import { checkpointedWriter } from './checkpointed-writer.js';
+import { turnCounter } from '../helpers/event-loop.js';
 import { purgeWalLater } from '../../src-main/engine/write/wal-purge.js';
 
 /**
@@ -214,6 +215,28 @@ describe('the persist cadence', () => {
       const abort = new AbortController();
       abort.abort();
       await expect(prepareVectorPersistSliced(w, target, null, abort.signal, 0)).rejects.toMatchObject({ code: 'CANCELLED' });
+    } finally {
+      w.close();
+    }
+  });
+
+  it('replays a long tail in slices too: the thread turns every 1,024 rows, and the plan is the one-piece one', async () => {
+    const { w, target, write, rows } = await checkpointedWriter('chroma-inspector-cadence-', 300, 0);
+    try {
+      const prepared = async () => {
+        const counter = turnCounter();
+        const p = (await prepareVectorPersistSliced(w, target, null, undefined, 0))!;
+        counter.stop();
+        return { turns: counter.turns(), p };
+      };
+      write('ADD', rows(3, 10));
+      const short = await prepared();
+      // The same checkpoint read in the same slices, and a tail 3,000 rows longer.
+      write('ADD', rows(4, 3000));
+      const long = await prepared();
+      expect(long.turns - short.turns).toBeGreaterThanOrEqual(2);
+      expect(plan(long.p)).toEqual(plan(prepareVectorPersist(w, target)!));
+      expect(long.p.plan.inserts).toHaveLength(3010);
     } finally {
       w.close();
     }

@@ -84,4 +84,27 @@ describe('the parallel-insert addon (engine/hnsw/parallel-insert.ts, native/)', 
     // Past the capacity: hnswlib's own error, from whichever thread met it.
     expect(() => index.addItems(new Float32Array(12), Float64Array.from([3, 4, 5]), 0, 3, 2)).toThrow(/Hnswlib Error/);
   });
+
+  it('gives an index\'s memory back on releaseMemory, after which the index refuses calls', () => {
+    const real = parallelInsert();
+    if (!real.available) throw new Error(real.reason);
+    type Index = { initIndex(o: object): void; addItems(...a: unknown[]): number; getCurrentCount(): number; releaseMemory(): void };
+    const { ParallelIndex } = createRequire(import.meta.url)(real.path) as { ParallelIndex: new (s: string, d: number) => Index };
+    // Resident memory where the system says it (Linux); elsewhere only the refusal after is checked.
+    const resident = () => (process.platform === 'linux' ? Number(/^VmRSS:\s+(\d+)/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))![1]) * 1024 : 0);
+    // 60,000 × 256 floats: a level-0 block of ~70 MB, written by the inserts.
+    const n = 60_000;
+    const dim = 256;
+    const vectors = new Float32Array(n * dim).map((_, i) => Math.sin(i));
+    const index = new ParallelIndex('l2', dim);
+    index.initIndex({ maxElements: n, m: 4, efConstruction: 8, randomSeed: 0 });
+    expect(index.addItems(vectors, Float64Array.from({ length: n }, (_, i) => i), 0, n, 2)).toBe(n);
+    const before = resident();
+    index.releaseMemory();
+    if (process.platform === 'linux') expect(before - resident()).toBeGreaterThan(50 * 1024 * 1024);
+    expect(() => index.getCurrentCount()).toThrow(/not initialised/);
+    // Released twice, or before any index: nothing happens.
+    index.releaseMemory();
+    new ParallelIndex('l2', 4).releaseMemory();
+  });
 });
