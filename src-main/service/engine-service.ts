@@ -165,11 +165,12 @@ export class EngineService {
    * files; when they cannot give it (the WAL tail changed the record: after every edit here), the
    * collection's vectors are loaded ahead in slices, not in one piece inside the call.
    */
-  private async recordDetail(handle: string, collectionId: string, id: string, ctx: CallContext): Promise<RecordRow> {
+  private async recordDetail(handle: string, collectionId: string, id: string, ctx: CallContext, afterWrite = false): Promise<RecordRow> {
     const folder = this.folder(handle);
     let row = loading(ctx, () => readRecordDetailWithoutLoad(folder, collectionId, id));
     if (!row) {
-      await folder.prepareVectors(collectionId, { forQuery: false }, sliceOf(ctx));
+      // After an edit the record is written: a cancel then must not fail the call that wrote it.
+      await folder.prepareVectors(collectionId, { forQuery: false }, afterWrite ? { report: (step) => ctx.progress(step) } : sliceOf(ctx));
       row = loading(ctx, () => readRecordDetail(folder, collectionId, id));
     }
     return { ...row, metadataJson: typedMetadataJson(typedRecord(folder, collectionId, id)?.metadata ?? null) };
@@ -364,7 +365,7 @@ export class EngineService {
           }
           if (w.document !== undefined || w.metadata) await f.writeRecords(collectionId, 'UPDATE', [w]);
         });
-        return this.recordDetail(handle, collectionId, id, ctx);
+        return this.recordDetail(handle, collectionId, id, ctx, true);
       },
       deleteRecords: async ({ handle, collectionId, ids }) => {
         const deleted = await this.write(handle, async (f) => {
@@ -392,7 +393,7 @@ export class EngineService {
           if (w.vector) await f.writeRecords(collectionId, 'UPSERT', [w]);
           else if (w.document !== undefined || w.metadata) await f.writeRecords(collectionId, 'UPDATE', [w]);
         });
-        return this.recordDetail(handle, collectionId, id, ctx);
+        return this.recordDetail(handle, collectionId, id, ctx, true);
       },
     };
   }

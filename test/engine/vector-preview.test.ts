@@ -105,6 +105,32 @@ describe.each(FIXTURES)('embedding previews from the checkpoint files: %s', (nam
       }
       expect(tailPages).toBeGreaterThan(0);
       expect(onePiece).not.toHaveBeenCalled();
+
+      // A record the WAL tail changed, asked for first on a fresh handle: loaded ahead in slices too.
+      let details = 0;
+      for (const c of collections(fast)) {
+        const probe = ChromaFolder.open(dir);
+        open.push(probe);
+        const tail = probe.db.prepare('SELECT DISTINCT id FROM embeddings_queue WHERE topic = ? AND seq_id > ? AND vector IS NOT NULL').pluck().all(probe.collection(c.id).catalog.topic, probe.collection(c.id).vectorSeq()) as string[];
+        const live = tail.find((id) => probe.get(c.id, { ids: [id] }).ids.length === 1);
+        if (!live) continue;
+        // A service of its own: one folder per path, and this one has loaded nothing yet.
+        const other = new EngineService();
+        try {
+          const o = other.handlers();
+          const { handle: fresh } = await o.openFolder({ path: dir }, ctx);
+          const slicedBefore = sliced.mock.calls.length;
+          const detail = await o.recordDetail({ handle: fresh, collectionId: c.id, id: live }, ctx);
+          expect(sliced.mock.calls.length - slicedBefore, `${c.name}: ${live} loaded ahead in slices`).toBeGreaterThan(0);
+          const vector = full.get(c.id, { ids: [live], include: ['embeddings'] }).embeddings![0]!;
+          expect(detail.embedding).toEqual(shortestFloat32Array(Float32Array.from(vector)));
+          details++;
+        } finally {
+          other.closeAll();
+        }
+      }
+      expect(details).toBeGreaterThan(0);
+      expect(onePiece).not.toHaveBeenCalled();
     } finally {
       service.closeAll();
       vi.restoreAllMocks();

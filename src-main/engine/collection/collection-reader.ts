@@ -384,8 +384,9 @@ export class CollectionReader {
     try {
       const count = () => (counting.elsewhere ? undefined : counting.steps);
       const checked = await runStepsSliced(UnloadedVectors.checkFiles(this.vectorSource(), count), slice);
-      await runStepsSliced(counting.steps, slice);
+      // Kept before the count is joined: a cancel while it ends leaves the checks done.
       if (!this.vectorCache && !this.firstQueryOffered) this.checkedFiles = checked;
+      await runStepsSliced(counting.steps, slice);
     } finally {
       counting.stop();
     }
@@ -511,17 +512,11 @@ export class CollectionReader {
       const current = () => !this.retired;
       const source = inSnapshot(() => this.columnSource());
       if (!source) return null;
-      // The segment's row count, which the filter's universe (segmentIdRange) would otherwise take
-      // in one piece: started first, so that a large table's count in the off-thread reader goes
-      // on while the columns build here.
-      const counting = startSteps(this.segmentRowsSteps(inSnapshot, { offThread: true }));
-      try {
-        for (const [key, times] of columnUses(filter)) {
-          if (current() && source.columnWouldBuild(key, times)) await runStepsSliced(source.columnSteps(key, inSnapshot, current), sliced);
-        }
-        await runStepsSliced(counting.steps, sliced);
-      } finally {
-        counting.stop();
+      // The segment's row count, which the filter's universe (segmentIdRange) takes first, in one
+      // piece otherwise: a column's build and the filter's matches both start from the universe.
+      await runStepsSliced(this.segmentRowsSteps(inSnapshot), sliced);
+      for (const [key, times] of columnUses(filter)) {
+        if (current() && source.columnWouldBuild(key, times)) await runStepsSliced(source.columnSteps(key, inSnapshot, current), sliced);
       }
       // The filter evaluated ahead, when it would query SQLite (a key without a column, a document
       // or array leaf not cached) or its matches are needed for the labels: SQL leaves in pages, kept for the call.

@@ -85,7 +85,7 @@ export function* segmentRecordCountSteps(
       return counted[0]!;
     }
   }
-  if (span <= Math.max(idsPerStep, opts.onePieceBelowIds ?? 0)) return Number(inSnapshot(() => segmentRecordCount(db, segmentId)));
+  if (span <= idsPerStep || span < (opts.onePieceBelowIds ?? 0)) return Number(inSnapshot(() => segmentRecordCount(db, segmentId)));
   const range = db.prepare('SELECT count(*) FROM embeddings WHERE id >= ? AND id < ?').pluck().safeIntegers(false);
   let count = 0;
   for (let from = bounds.first; from <= bounds.last; from += idsPerStep) {

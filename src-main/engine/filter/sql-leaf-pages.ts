@@ -51,13 +51,15 @@ export function* sqlLeafPages(
   inSnapshot: InSnapshot,
   rowsPerStep = ROWS_PER_STEP,
   scanRows = SCAN_ROWS_PER_STEP,
+  /** The clock pages and steps are timed by (tests give their own). */
+  now: () => number = () => performance.now(),
 ): Steps<IdBitset> {
   const hits = IdBitset.empty(universe);
   const take = (id: number | bigint) => {
     const n = Number(id);
     if (!excluded.has(n)) hits.add(n);
   };
-  const pages = new PageReader(db, inSnapshot, take, rowsPerStep);
+  const pages = new PageReader(db, inSnapshot, take, rowsPerStep, now);
   for (const leg of leaf.legs) {
     if (leg.kind === 'fts-scan') yield* pages.scan(`SELECT rowid FROM embedding_fulltext_search WHERE rowid >= ? AND rowid < ? AND string_value ${leg.condition}`, [leg.value], universe.base, universe.base + universe.span, scanRows);
     else if (leg.kind === 'fts-match') yield* pages.match(leg.phrase, leg.text);
@@ -73,8 +75,8 @@ export function* sqlLeafPages(
 class PageReader {
   private readonly statements = new Map<string, SqliteStatement>();
   private rowsInStep = 0;
-  private stepStart = performance.now();
-  /** The rows an index page asks for next (indexPage): between MIN_PAGE_ROWS and rowsPerStep. */
+  private stepStart: number;
+  /** The rows an index page asks for next (indexPage): between MIN_PAGE_ROWS (or rowsPerStep, if fewer) and rowsPerStep. */
   private pageRows: number;
 
   constructor(
@@ -82,21 +84,23 @@ class PageReader {
     private readonly inSnapshot: InSnapshot,
     private readonly take: (id: number | bigint) => void,
     private readonly rowsPerStep: number,
+    private readonly now: () => number,
   ) {
     this.pageRows = Math.min(rowsPerStep, FIRST_PAGE_ROWS);
+    this.stepStart = now();
   }
 
   /** Counts rows read, and pauses once the step has read its share or taken its time. */
   private *spent(rows: number): Steps<void> {
     this.rowsInStep += rows;
-    if (this.rowsInStep < this.rowsPerStep && performance.now() - this.stepStart < PAGE_MS) return;
+    if (this.rowsInStep < this.rowsPerStep && this.now() - this.stepStart < PAGE_MS) return;
     yield* this.pause();
   }
 
   private *pause(): Steps<void> {
     this.rowsInStep = 0;
     yield;
-    this.stepStart = performance.now();
+    this.stepStart = this.now();
   }
 
   /**
@@ -106,11 +110,11 @@ class PageReader {
    */
   private indexPage<R>(read: (limit: number) => R[]): { rows: R[]; limit: number } {
     const limit = this.pageRows;
-    const started = performance.now();
+    const started = this.now();
     const rows = this.inSnapshot(() => read(limit));
-    const ms = performance.now() - started;
+    const ms = this.now() - started;
     if (rows.length === limit) {
-      if (ms > PAGE_MS) this.pageRows = Math.max(MIN_PAGE_ROWS, Math.floor((limit * PAGE_MS) / ms));
+      if (ms > PAGE_MS) this.pageRows = Math.min(this.rowsPerStep, Math.max(MIN_PAGE_ROWS, Math.floor((limit * PAGE_MS) / ms)));
       else if (ms < PAGE_MS / 4) this.pageRows = Math.min(this.rowsPerStep, limit * 2);
     }
     return { rows, limit };

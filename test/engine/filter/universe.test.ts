@@ -179,8 +179,10 @@ describe('SQL leaves asked again', () => {
     expect(offThreadReadStats.answered - answered).toBe(1);
 
     // A table spanning fewer ids than the caller counts in one piece: one step, no worker.
-    const onePiece = segmentRecordCountSteps(seg.db, 'seg', (fn) => fn(), 50, { onePieceBelowIds: 300 });
+    const onePiece = segmentRecordCountSteps(seg.db, 'seg', (fn) => fn(), 50, { onePieceBelowIds: 301 });
     expect(onePiece.next()).toEqual({ done: true, value: want });
-    expect(runSteps(segmentRecordCountSteps(seg.db, 'seg', (fn) => fn(), 50, { onePieceBelowIds: 299 }))).toBe(want);
+    const ranges = segmentRecordCountSteps(seg.db, 'seg', (fn) => fn(), 50, { onePieceBelowIds: 300 });
+    expect(ranges.next().done).toBe(false);
+    expect(runSteps(ranges)).toBe(want);
   });
 });
