@@ -40,10 +40,10 @@ export class PersistentAdminClient {
   }
 
   async createTenant({ name }: { name: string }): Promise<void> {
-    await this.#run((f) => {
+    await this.#run(async (f) => {
       const problem = tenantNameProblem(name);
       if (problem) throw badRequest(problem);
-      if (!f.createTenant(name)) throw new ChromaUniqueError(UNIQUE_MESSAGE);
+      if (!(await f.createTenant(name))) throw new ChromaUniqueError(UNIQUE_MESSAGE);
     });
   }
 
@@ -55,10 +55,10 @@ export class PersistentAdminClient {
   }
 
   async createDatabase({ name, tenant }: { name: string; tenant: string }): Promise<void> {
-    await this.#run((f) => {
+    await this.#run(async (f) => {
       const problem = validateCollectionName(name);
       if (problem) throw badRequest(problem);
-      if (!f.createDatabase(tenant, name)) throw new ChromaUniqueError(UNIQUE_MESSAGE);
+      if (!(await f.createDatabase(tenant, name))) throw new ChromaUniqueError(UNIQUE_MESSAGE);
     });
   }
 
@@ -81,9 +81,9 @@ export class PersistentAdminClient {
   }
 
   async deleteDatabase({ name, tenant }: { name: string; tenant: string }): Promise<void> {
-    await this.#run((f) => {
+    await this.#run(async (f) => {
       if (!this.find(f, tenant, name)) throw notFound();
-      f.deleteDatabase(tenant, name);
+      await f.deleteDatabase(tenant, name);
     });
   }
 

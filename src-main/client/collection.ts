@@ -206,8 +206,8 @@ export class Collection {
       if (problem) throw badRequest(`Validation error: name: ${problem}`);
     }
     const typed = metadata ? toTypedCollectionMetadata(metadata) : undefined;
-    await this.#run((f) => {
-      f.modifyCollection(this.id, { name: name || undefined, metadata: typed ?? undefined, hnsw: configuration?.hnsw });
+    await this.#run(async (f) => {
+      await f.modifyCollection(this.id, { name: name || undefined, metadata: typed ?? undefined, hnsw: configuration?.hnsw });
       const c = f.collection(this.id);
       this._name = c.name;
       this._metadata = metadataOf(c);

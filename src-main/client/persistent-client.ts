@@ -160,7 +160,7 @@ export class PersistentClient {
       configuration = { ...configuration, hnsw: { space: ef.defaultSpace() } };
     }
     const typed = toTypedCollectionMetadata(metadata);
-    return this.#run((f) => {
+    return this.#run(async (f) => {
       const nameProblem = validateCollectionName(name);
       if (nameProblem) throw badRequest(`Validation error: name: ${nameProblem}`);
       if (metadata !== undefined && metadata !== null) {
@@ -171,7 +171,7 @@ export class PersistentClient {
       if (configuration?.spann) throw badRequest('SPANN configuration is not supported for local chroma');
       const databaseId = this.databaseId(f);
       if (!databaseId) throw badRequest(`Database [${this._database}] does not exist`);
-      const { id } = f.createCollection({
+      const { id } = await f.createCollection({
         databaseId,
         name,
         metadata: typed,

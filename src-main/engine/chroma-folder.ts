@@ -1,4 +1,4 @@
-import type { CollectionInfo, CollectionRef, FolderInfo, GetResult, QueryResult, DiffReport, EmbeddingMap, MapColors, RecallReport, TableSize, TenantInfo, WhyNotAnswer } from '../../shared/models.js';
+import type { ActivityInfo, CollectionInfo, CollectionRef, FolderInfo, GetResult, QueryResult, DiffReport, EmbeddingMap, MapColors, RecallReport, TableSize, TenantInfo, WhyNotAnswer } from '../../shared/models.js';
 import { InspectorError } from '../../shared/errors.js';
 import { guardSqlite, type SqliteDatabase } from './sqlite/connection.js';
 import { tableSizeSteps } from './sqlite/table-sizes.js';
@@ -465,8 +465,11 @@ export class ChromaFolder {
     return [...this.tableSizesStepwise()].map((s) => s.size);
   }
 
-  /** The folder overview with every problem found (folder/diagnostics.ts). */
-  info(): FolderInfo {
-    return this.guard(() => describeFolder(this));
+  /**
+   * The folder overview with every problem found (folder/diagnostics.ts). `activity`: signs of
+   * use found already (detectActivityOffThread), else looked for here.
+   */
+  info(opts: { activity?: ActivityInfo } = {}): FolderInfo {
+    return this.guard(() => describeFolder(this, opts.activity));
   }
 }

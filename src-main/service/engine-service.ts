@@ -24,6 +24,7 @@ import { ServerHandles } from './server-handles.js';
 import { ANY_SERVER, type ServerPolicy } from './server-policy.js';
 import { withServerSources } from './server-source-handlers.js';
 import { runCopyTo } from './copy-handler.js';
+import { detectActivityOffThread } from '../engine/folder/activity.js';
 import { checkWritable, existingIds, metadataInput, replacementMetadata, typedMetadataJson, typedRecord } from './record-edits.js';
 import { runDiff } from './diff-handler.js';
 import { TextEmbeddingService } from './text-embedding.js';
@@ -110,8 +111,9 @@ export class EngineService {
   }
 
   /** Turns writes on for a handle, after the checks of checkWritable. */
-  enableWrites(handle: string, force: boolean): { warning?: string } {
-    const check = checkWritable(this.folder(handle), force);
+  async enableWrites(handle: string, force: boolean): Promise<{ warning?: string }> {
+    const check = await checkWritable(this.folder(handle), force);
+    this.folder(handle); // closed while the check ran: NOT_FOUND, as for any call on it
     const session = this.writers.get(handle);
     if (!session) this.writers.set(handle, { force, lease: null });
     else if (force && !session.force) {
@@ -183,9 +185,11 @@ export class EngineService {
 
   private folderHandlers(): Handlers {
     return {
-      openFolder: ({ path }) => {
+      openFolder: async ({ path }) => {
         const { handle, folder } = this.open(path);
-        return { handle, info: folder.info(), writable: this.isWritable(handle) };
+        // Not cancellable: the handle is open either way, and the caller needs it to close it.
+        const activity = await detectActivityOffThread(folder.dir);
+        return { handle, info: this.folder(handle).info({ activity }), writable: this.isWritable(handle) };
       },
       // Replaced by withServerSources: a folder host has no server handles to open.
       openServer: () => {
@@ -196,7 +200,10 @@ export class EngineService {
         return server ? { path: this.options.defaultFolder ?? null, server } : { path: this.options.defaultFolder ?? null };
       },
       closeFolder: async ({ handle }) => ({ closed: await this.close(handle) }),
-      folderInfo: ({ handle }) => this.folder(handle).info(),
+      folderInfo: async ({ handle }, ctx) => {
+        const activity = await detectActivityOffThread(this.folder(handle).dir, ctx.signal);
+        return this.folder(handle).info({ activity });
+      },
       tableSizes: async ({ handle }, ctx) => {
         const out = [];
         for (const step of this.folder(handle).tableSizesStepwise()) {
@@ -349,7 +356,7 @@ export class EngineService {
         if (confirm !== basename(folder.dir)) {
           throw new InspectorError('INVALID_ARGUMENT', `Enabling writes needs confirmation: pass confirm: "${basename(folder.dir)}" (the folder's name)`);
         }
-        const { warning } = this.enableWrites(handle, force);
+        const { warning } = await this.enableWrites(handle, force);
         return warning ? { writable: true, warning } : { writable: true };
       },
       updateRecord: async ({ handle, collectionId, id, document, metadata, metadataJson }, ctx) => {

@@ -2,7 +2,7 @@ import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { InspectorError, invalidArgument } from '../../shared/errors.js';
 import type { ChromaFolder } from '../engine/chroma-folder.js';
-import { detectActivity, processesHolding } from '../engine/folder/activity.js';
+import { detectActivity, processesHoldingOffThread } from '../engine/folder/activity.js';
 import { SQLITE_FILE } from '../engine/folder/folder-files.js';
 import { runGet, type MatchedRecord } from '../engine/query/run-get.js';
 import { validateGetArgs } from '../engine/query/validate-args.js';
@@ -19,9 +19,10 @@ import { writeEraOf } from '../engine/write/write-era.js';
 /**
  * Whether this folder may be written from here. Refuses (FOLDER_BUSY) while another process has
  * chroma.sqlite3 open unless forced, and (READ_ONLY) for eras the write engine refuses, with its
- * own message. Other signs of activity come back as a warning.
+ * own message. Other signs of activity come back as a warning. The process scan runs in a worker
+ * thread (holder-scan.ts): on a desktop it reads tens of thousands of fd links.
  */
-export function checkWritable(folder: ChromaFolder, force: boolean): { warning?: string } {
+export async function checkWritable(folder: ChromaFolder, force: boolean): Promise<{ warning?: string }> {
   const file = join(folder.dir, SQLITE_FILE);
   // The write engine's own verdict on the era, from the read connection: nothing is opened for writing yet.
   writeEraOf(folder.ctx.era, folder.ctx.probe);
@@ -32,8 +33,8 @@ export function checkWritable(folder: ChromaFolder, force: boolean): { warning?:
       throw new InspectorError('READ_ONLY', `${target} is not writable by this user: the folder can be read but not written`, { path: target });
     }
   }
-  const pids = processesHolding(file);
-  const activity = detectActivity(folder.dir);
+  const pids = await processesHoldingOffThread(file);
+  const activity = detectActivity(folder.dir, pids);
   const holders = activity.reasons.filter((r) => pids.some((p) => r.startsWith(`process ${p} `)));
   const others = activity.reasons.filter((r) => !holders.includes(r));
   if (pids.length > 0 && !force) {

@@ -57,11 +57,11 @@ function toWrite(r: ImportRecord, where: string): RecordWrite {
  * The collection named `name` in tenant/database, or a new one as `createCollection` with no
  * embedding function creates it (Chroma's name rule, the database must exist).
  */
-function findOrCreateCollection(
+async function findOrCreateCollection(
   f: EmbeddedFolder,
   where: { name: string; tenant: string; database: string },
   space: Space | undefined,
-): { collection: CatalogCollection; created: boolean } {
+): Promise<{ collection: CatalogCollection; created: boolean }> {
   const { name, tenant, database } = where;
   const existing = f.reader.catalog.collections.find((c) => c.tenant === tenant && c.database === database && c.name === name);
   if (existing) return { collection: existing, created: false };
@@ -69,7 +69,7 @@ function findOrCreateCollection(
   if (nameProblem) throw invalidArgument(`Validation error: name: ${nameProblem}`);
   const databaseId = f.reader.catalog.databases.find((d) => d.tenant === tenant && d.name === database)?.id;
   if (!databaseId) throw invalidArgument(`Database [${database}] does not exist`);
-  const { id } = f.createCollection({ databaseId, name, metadata: null, hnsw: space ? { space } : null, embeddingFunction: null, getOrCreate: false });
+  const { id } = await f.createCollection({ databaseId, name, metadata: null, hnsw: space ? { space } : null, embeddingFunction: null, getOrCreate: false });
   return { collection: f.collection(id), created: true };
 }
 

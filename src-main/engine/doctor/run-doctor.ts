@@ -16,6 +16,7 @@ import { checkVectors } from './vector-checks.js';
 import { measureStorage } from './storage.js';
 import { measureReclaim, type PurgeTarget } from './reclaim.js';
 import { redactReport } from './redact.js';
+import { detectActivityOffThread } from '../folder/activity.js';
 
 export interface DoctorOptions extends TaskOptions {
   /** Measure what purge + VACUUM would reclaim, on a temporary copy of chroma.sqlite3 (slow; needs disk). */
@@ -124,8 +125,10 @@ export async function runDoctor(target: ChromaFolder | string, opts: DoctorOptio
       return value;
     };
 
+    // The process scan runs in a worker thread: on a desktop it reads tens of thousands of fd links.
+    const activity = await detectActivityOffThread(folder.dir, opts.signal);
     const { info, purge } = await step('folder, WAL and orphans', () => {
-      const info: FolderInfo = folder.info();
+      const info: FolderInfo = folder.info({ activity });
       const { db, probe } = folder.ctx;
       const purge = purgeSetting(db, probe);
       checkFolder(info, db, findings);

@@ -1,4 +1,4 @@
-import type { EraInfo, FolderInfo, Orphans, Problem, TenantInfo } from '../../../shared/models.js';
+import type { ActivityInfo, EraInfo, FolderInfo, Orphans, Problem, TenantInfo } from '../../../shared/models.js';
 import type { Catalog } from '../catalog/read-catalog.js';
 import type { CollectionReader } from '../collection/collection-reader.js';
 import type { FolderContext } from '../collection/folder-context.js';
@@ -92,7 +92,7 @@ function walState(db: SqliteDatabase, probe: SchemaProbe, problems: Problem[]) {
  * (migrations, orphans, HNSW checkpoints, WAL config). Table sizes are left empty: counting them
  * is slow and reported stepwise (sqlite/table-sizes.ts).
  */
-export function describeFolder(folder: DiagnosedFolder): FolderInfo {
+export function describeFolder(folder: DiagnosedFolder, activity?: ActivityInfo): FolderInfo {
   const { db, probe, era, dir } = folder.ctx;
   const files = listFolderFiles(dir);
   const orphans = findOrphans(dir, db, probe, folder.catalog);
@@ -106,7 +106,7 @@ export function describeFolder(folder: DiagnosedFolder): FolderInfo {
     pageSize: Number(db.pragma('page_size', { simple: true })),
     files,
     totalBytes: files.reduce((s, f) => s + f.bytes, 0),
-    activity: detectActivity(dir),
+    activity: activity ?? detectActivity(dir),
     walRows: walStats.n,
     walSeqRange: walStats.lo === null || walStats.hi === null ? null : [walStats.lo, walStats.hi],
     automaticallyPurge,

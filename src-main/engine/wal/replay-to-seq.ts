@@ -72,7 +72,7 @@ export async function replayToSeq(source: string, newFolder: string, opts: Repla
     out.writer.db.prepare('UPDATE embeddings_queue_config SET config_json_str = ? WHERE id = 1').run(purgeSetting(src) ? QUEUE_CONFIG_JSON : QUEUE_CONFIG_JSON.replace('true', 'false'));
     const applier = new WalApplier(out);
     const created = new Map<string, { source: CatalogCollection; id: string }>();
-    for (const c of src.catalog.collections) created.set(c.topic, { source: c, id: applier.createCollection(c) });
+    for (const c of src.catalog.collections) created.set(c.topic, { source: c, id: await applier.createCollection(c) });
 
     const progress = new ProgressReporter(opts.onProgress, total);
     progress.report(`replaying ${total} WAL entries up to seq ${opts.seq}`, true);

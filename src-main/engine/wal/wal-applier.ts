@@ -59,10 +59,10 @@ export class WalApplier {
   constructor(private readonly out: EmbeddedFolder) {}
 
   /** Creates `c` (and its tenant and database) in the new folder with the same name, metadata and HNSW configuration; returns its new id. */
-  createCollection(c: CatalogCollection): string {
+  async createCollection(c: CatalogCollection): Promise<string> {
     const w = this.out.writer;
-    if (!sysdb.tenantExists(w, c.tenant)) this.out.createTenant(c.tenant);
-    if (!sysdb.findDatabase(w, c.tenant, c.database)) this.out.createDatabase(c.tenant, c.database);
+    if (!sysdb.tenantExists(w, c.tenant)) await this.out.createTenant(c.tenant);
+    if (!sysdb.findDatabase(w, c.tenant, c.database)) await this.out.createDatabase(c.tenant, c.database);
     const database = sysdb.findDatabase(w, c.tenant, c.database)!;
     const p = resolveHnswParams(c);
     const hnsw: Partial<HnswConfig> = {
@@ -71,7 +71,7 @@ export class WalApplier {
       ...(p.numThreads !== null ? { num_threads: p.numThreads } : {}),
     };
     const metadata = c.metadata.size > 0 ? c.metadata : null;
-    return this.out.createCollection({ databaseId: database.id, name: c.name, metadata, hnsw, embeddingFunction: embeddingFunctionOf(c), getOrCreate: false }).id;
+    return (await this.out.createCollection({ databaseId: database.id, name: c.name, metadata, hnsw, embeddingFunction: embeddingFunctionOf(c), getOrCreate: false })).id;
   }
 
   private warn(text: string): void {

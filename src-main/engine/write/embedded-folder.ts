@@ -108,6 +108,7 @@ export class EmbeddedFolder {
       // after another only ever runs microtasks, and would otherwise never see it: every build
       // would wait for the caller to pause, and the rows for the next one would pile up.
       if (this.building.size > 0) await new Promise<void>((r) => setImmediate(r));
+      await this.checkBeforePublishing();
       this.publishBuilt();
       return fn();
     };
@@ -142,14 +143,25 @@ export class EmbeddedFolder {
     };
   }
 
+  /**
+   * The writer, once a scan in a worker thread found no other process holding the folder; `fn`
+   * (synchronous: one call's writes) runs under that verdict (FolderWriter.whileClear). Calls that
+   * only read never wait for the scan.
+   */
+  private async writing<T>(fn: (w: FolderWriter) => T): Promise<T> {
+    const w = this.writer;
+    await w.checkOtherProcesses();
+    return w.whileClear(() => fn(w));
+  }
+
   /** One add/update/upsert/delete call; then the checkpoint is persisted if enough rows wait for it. */
   async writeRecords(collectionId: string, op: WriteOperation, records: readonly RecordWrite[]): Promise<WriteResult> {
-    const w = this.writer;
     const c = this.collection(collectionId);
     if (!c.metadataSegment || !c.vectorSegment) {
       throw new InspectorError('INTERNAL', `Collection ${c.name} has no metadata or vector segment`);
     }
-    const result = writeRecords(w, { collectionId, topic: c.topic, metadataSegmentId: c.metadataSegment.id, vectorSegmentId: c.vectorSegment.id }, op, records);
+    const segments = { collectionId, topic: c.topic, metadataSegmentId: c.metadataSegment.id, vectorSegmentId: c.vectorSegment.id };
+    const result = await this.writing((w) => writeRecords(w, segments, op, records));
     this.refresh();
     if (result.dimension !== null) this.persistIfDue(this.collection(collectionId), result.dimension);
     this.written.add(collectionId);
@@ -251,6 +263,17 @@ export class EmbeddedFolder {
   }
 
   /**
+   * Looks for other processes off this thread when a built checkpoint waits to be swapped in, so
+   * that publishBuilt does not scan on it. What it finds is publishBuilt's to report (its swap
+   * refuses, FOLDER_BUSY, and the rows wait in the WAL).
+   */
+  private async checkBeforePublishing(): Promise<void> {
+    if (!(this.writerOrError instanceof FolderWriter)) return;
+    if (![...this.building.values()].some((job) => job.outcome && 'staging' in job.outcome)) return;
+    await this.writerOrError.checkOtherProcesses().catch(() => undefined);
+  }
+
+  /**
    * Swaps in every checkpoint whose build has finished (called at the start of each call, in the
    * queue). Never throws: what goes wrong is the checkpoint's problem, not the call's (the WAL
    * still holds the rows), and is reported as a warning.
@@ -296,6 +319,7 @@ export class EmbeddedFolder {
   /** Waits for every background build and swaps in what they built (inside a call: flush and close). */
   private async settleBuilds(): Promise<void> {
     for (;;) {
+      await this.checkBeforePublishing();
       this.publishBuilt(); // which may start the next build of a segment
       const running = [...this.building.values()];
       if (running.length === 0) return;
@@ -320,7 +344,7 @@ export class EmbeddedFolder {
   }
 
   /** Creates a collection (or returns the existing one's id when `getOrCreate`); `existed` tells which. */
-  createCollection(input: sysdb.CreateCollectionInput & { getOrCreate: boolean }): { id: string; existed: boolean } {
+  async createCollection(input: sysdb.CreateCollectionInput & { getOrCreate: boolean }): Promise<{ id: string; existed: boolean }> {
     const w = this.writer;
     const existing = w.db.prepare('SELECT id FROM collections WHERE database_id = ? AND name = ?').get(input.databaseId, input.name) as
       | { id: string }
@@ -329,45 +353,45 @@ export class EmbeddedFolder {
       if (!input.getOrCreate) throw new InspectorError('INVALID_ARGUMENT', `Collection ${input.name} already exists`, { conflict: true });
       return { id: existing.id, existed: true };
     }
-    const id = sysdb.createCollection(w, input);
+    const id = await this.writing(() => sysdb.createCollection(w, input));
     this.refresh();
     return { id, existed: false };
   }
 
-  deleteCollection(collectionId: string): void {
-    sysdb.deleteCollection(this.writer, collectionId);
+  async deleteCollection(collectionId: string): Promise<void> {
+    await this.writing((w) => sysdb.deleteCollection(w, collectionId));
     this.writer.recent.clear();
     this.writer.checkpoints.clear();
     this.refresh();
   }
 
-  modifyCollection(collectionId: string, input: sysdb.ModifyCollectionInput): void {
-    sysdb.modifyCollection(this.writer, collectionId, input);
+  async modifyCollection(collectionId: string, input: sysdb.ModifyCollectionInput): Promise<void> {
+    await this.writing((w) => sysdb.modifyCollection(w, collectionId, input));
     this.refresh();
   }
 
-  createTenant(name: string): boolean {
-    const created = sysdb.createTenant(this.writer, name);
-    this.refresh();
-    return created;
-  }
-
-  createDatabase(tenant: string, name: string): boolean {
-    const created = sysdb.createDatabase(this.writer, tenant, name);
+  async createTenant(name: string): Promise<boolean> {
+    const created = await this.writing((w) => sysdb.createTenant(w, name));
     this.refresh();
     return created;
   }
 
-  deleteDatabase(tenant: string, name: string): void {
-    const folders = sysdb.deleteDatabase(this.writer, tenant, name);
+  async createDatabase(tenant: string, name: string): Promise<boolean> {
+    const created = await this.writing((w) => sysdb.createDatabase(w, tenant, name));
+    this.refresh();
+    return created;
+  }
+
+  async deleteDatabase(tenant: string, name: string): Promise<void> {
+    const folders = await this.writing((w) => sysdb.deleteDatabase(w, tenant, name));
     this.writer.recent.clear();
     this.writer.checkpoints.clear();
     for (const f of folders) rmSync(f, { recursive: true, force: true });
     this.refresh();
   }
 
-  reset(): void {
-    sysdb.resetFolder(this.writer);
+  async reset(): Promise<void> {
+    await this.writing((w) => sysdb.resetFolder(w));
     this.writer.recent.clear();
     this.writer.checkpoints.clear();
     this.checkpointSeqs.clear();

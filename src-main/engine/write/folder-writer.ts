@@ -7,10 +7,10 @@ import { translateSqliteError } from '../sqlite/connection.js';
 import { SchemaProbe } from '../sqlite/schema-probe.js';
 import { decodeSeqId } from '../sqlite/seq-id.js';
 import { detectEra } from '../folder/detect-era.js';
-import { processesHolding } from '../folder/activity.js';
+import { processesHolding, processesHoldingOffThread } from '../folder/holder-scan.js';
 import { SQLITE_FILE } from '../folder/folder-files.js';
 import { writeEraOf, type WriteEra } from './write-era.js';
-import { recoverSegmentFolders, removeFolderAsync } from './segment-swap.js';
+import { hasLeftoverSegmentFolders, recoverSegmentFolders, removeFolderAsync } from './segment-swap.js';
 import { CheckpointMemo } from './checkpoint-memo.js';
 import { RecentRows } from './recent-rows.js';
 
@@ -25,7 +25,9 @@ const BUSY_TIMEOUT_MS = 60_000;
 /**
  * How long a clean "no other process" verdict stands: only within one burst of calls. A Chroma
  * opens the folder within a few hundred milliseconds of starting (observed), so a longer cache
- * would let a write slip in beside it; scanning /proc costs a few milliseconds per write.
+ * would let a write slip in beside it. Scanning /proc costs a few milliseconds per write here and
+ * far more on a desktop (holder-scan.ts): callers that can wait scan ahead, off this thread
+ * (checkOtherProcesses).
  */
 const RECHECK_MS = 20;
 
@@ -72,8 +74,10 @@ function describeProcess(pid: number): string {
  * checkpoint swap.
  */
 export class FolderWriter {
-  /** When another-process check last found none (ms since the epoch). */
-  private clearAt = Date.now();
+  /** When another-process check last found none (ms since the epoch); 0: not checked yet. */
+  private clearAt = 0;
+  /** Inside whileClear: the check made just before stands for the whole of its synchronous work. */
+  private clearDepth = 0;
   /** The vector rows this writer committed that no checkpoint holds yet (what a persist replays). */
   readonly recent = new RecentRows();
   /** The checkpoints this writer published last, for its next persists (write/checkpoint-memo.ts). */
@@ -94,10 +98,20 @@ export class FolderWriter {
     private readonly force: boolean,
   ) {}
 
+  /**
+   * Opening writes nothing unless a killed writer or an interrupted swap left something to clean
+   * up: only then does it look for other processes first (and refuse, FOLDER_BUSY). Otherwise the
+   * first write looks (checkOtherProcesses, assertNoOtherProcess), so that an open, and every
+   * read after it, never waits for the scan.
+   */
   static open(dir: string, opts: WriterOptions = {}): FolderWriter {
     const file = join(dir, SQLITE_FILE);
-    const holders = processesHolding(file);
-    if (holders.length > 0 && !opts.force) throw busyError(file, holders);
+    const cleanup = existsSync(`${file}-journal`) || hasLeftoverSegmentFolders(dir);
+    if (cleanup && !opts.force) {
+      const holders = processesHolding(file);
+      if (holders.length > 0) throw busyError(file, holders);
+    }
+    const checkedAt = cleanup ? Date.now() : 0;
     let db: SqliteDatabase;
     try {
       db = new Database(file, { fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
@@ -119,7 +133,9 @@ export class FolderWriter {
         era = err;
       }
       if (!(era instanceof InspectorError)) recoverSegmentFolders(dir);
-      return new FolderWriter(dir, db, probe, era, opts.force === true);
+      const writer = new FolderWriter(dir, db, probe, era, opts.force === true);
+      writer.clearAt = checkedAt;
+      return writer;
     } catch (err) {
       db.close();
       throw err;
@@ -137,16 +153,42 @@ export class FolderWriter {
   }
 
   /**
-   * Refuses to go on when another process (a Chroma started after this writer opened) has the
-   * database open, with the error open gives; `force` skips it as it does at open. Every write
-   * transaction and every checkpoint persist calls it first.
+   * Refuses to go on when another process (a Chroma) has the database open: FOLDER_BUSY naming it.
+   * `force` skips it. Every write transaction and every checkpoint persist calls it first; it
+   * scans on this thread unless a check ahead (checkOtherProcesses) still stands.
    */
   assertNoOtherProcess(): void {
-    if (this.force || Date.now() - this.clearAt < RECHECK_MS) return;
+    if (this.force || this.clearDepth > 0 || Date.now() - this.clearAt < RECHECK_MS) return;
     const file = join(this.dir, SQLITE_FILE);
     const holders = processesHolding(file);
     if (holders.length > 0) throw busyError(file, holders);
     this.clearAt = Date.now();
+  }
+
+  /**
+   * assertNoOtherProcess ahead of a write, with the scan in a worker thread: this thread serves
+   * other calls meanwhile. Rejects with FOLDER_BUSY as it does; CANCELLED once `signal` aborts.
+   */
+  async checkOtherProcesses(signal?: AbortSignal): Promise<void> {
+    if (this.force || Date.now() - this.clearAt < RECHECK_MS) return;
+    const file = join(this.dir, SQLITE_FILE);
+    const holders = await processesHoldingOffThread(file, signal);
+    if (holders.length > 0) throw busyError(file, holders);
+    this.clearAt = Date.now();
+  }
+
+  /**
+   * Runs the synchronous `fn` (one call's writes, which may take longer than a verdict stands)
+   * under the verdict of the check just made: call it right after checkOtherProcesses.
+   */
+  whileClear<T>(fn: () => T): T {
+    this.assertNoOtherProcess();
+    this.clearDepth++;
+    try {
+      return fn();
+    } finally {
+      this.clearDepth--;
+    }
   }
 
   /** Runs `fn` in one `BEGIN IMMEDIATE` transaction: all of it is committed, or none. */

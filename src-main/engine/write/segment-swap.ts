@@ -100,6 +100,15 @@ export async function removeFolderAsync(dir: string): Promise<void> {
   }
 }
 
+/** Whether an interrupted swap left folders for recoverSegmentFolders to put right (a listing: cheap). */
+export function hasLeftoverSegmentFolders(root: string): boolean {
+  try {
+    return fs.readdirSync(root).some((name) => LEFTOVER.test(name) && !inUse.has(realKey(path.join(root, name))));
+  } catch {
+    return false;
+  }
+}
+
 /** Repairs what an interrupted persist left behind; returns what it did, for logs and tests. */
 export function recoverSegmentFolders(root: string): string[] {
   const done: string[] = [];

@@ -103,7 +103,14 @@ export async function persistVectorSegment(w: FolderWriter, t: VectorTarget, sig
   if (!prepared) return false;
   // The build reads the files on a turn of its own, not at the end of the preparation's last slice.
   await new Promise<void>((resolve) => setImmediate(resolve));
-  publishVectorPersist(w, prepared, await stageVectorPersist(w, prepared));
+  const staging = await stageVectorPersist(w, prepared);
+  try {
+    await w.checkOtherProcesses(signal);
+  } catch (err) {
+    removeFolder(staging);
+    throw err;
+  }
+  publishVectorPersist(w, prepared, staging);
   await w.backgroundDone();
   return true;
 }
@@ -160,7 +167,7 @@ export async function prepareVectorPersistSliced(
   signal?: AbortSignal,
   sliceMs?: number,
 ): Promise<PreparedPersist | null> {
-  w.assertNoOtherProcess();
+  await w.checkOtherProcesses(signal);
   const memo = w.checkpoints.take(w.dir, t.vectorSegmentId);
   const read = { space: t.space, sink: DISCARD_VECTORS, pickle: decoded };
   const cp = memo ?? (await readCheckpointSliced(w.dir, t.vectorSegmentId, read, { signal, sliceMs }));
@@ -328,6 +335,8 @@ export function publishVectorPersist(w: FolderWriter, p: PreparedPersist, stagin
   const t = p.target;
   let prev: string | null;
   try {
+    // The swap is the first write: not beside a Chroma that opened the folder during the build.
+    w.assertNoOtherProcess();
     prev = publishSegmentFolder(w.dir, t.vectorSegmentId, staging);
   } catch (err) {
     removeFolder(staging);

@@ -64,6 +64,9 @@ export function purgeWalLater(w: FolderWriter, t: PurgeTarget, rowsPerStep = PUR
     for (;;) {
       await new Promise<void>((resolve) => setImmediate(resolve));
       if (!w.db.open) return;
+      // Off this thread; a process found holding the folder ends the purge (the rows stay).
+      await w.checkOtherProcesses();
+      if (!w.db.open) return;
       // Readers skip these rows anyway: they keep what they have (FolderWriter.unseenCommit).
       if (w.unseenCommit(() => w.immediate(() => purgeWal(w, t, rowsPerStep))) < rowsPerStep) return;
     }

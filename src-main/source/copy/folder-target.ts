@@ -47,10 +47,10 @@ export class FolderTarget implements CopyWriter {
   }
 
   async ensureScope(): Promise<string[]> {
-    return this.lease.run((f) => {
+    return this.lease.run(async (f) => {
       const created: string[] = [];
-      if (f.createTenant(this.tenant)) created.push(`tenant ${this.tenant}`);
-      if (f.createDatabase(this.tenant, this.database)) created.push(`database ${this.tenant}/${this.database}`);
+      if (await f.createTenant(this.tenant)) created.push(`tenant ${this.tenant}`);
+      if (await f.createDatabase(this.tenant, this.database)) created.push(`database ${this.tenant}/${this.database}`);
       return created;
     });
   }
@@ -67,10 +67,10 @@ export class FolderTarget implements CopyWriter {
     const problem = validateCollectionName(from.name);
     if (problem) throw invalidArgument(`Validation error: name: ${problem}`);
     const { hnsw, embeddingFunction, warnings } = folderCreateSettings(from);
-    return this.lease.run((f) => {
+    return this.lease.run(async (f) => {
       const databaseId = f.reader.catalog.databases.find((d) => d.tenant === this.tenant && d.name === this.database)?.id;
       if (!databaseId) throw invalidArgument(`Database [${this.database}] does not exist`);
-      const { id } = f.createCollection({ databaseId, name: from.name, metadata: from.metadata, hnsw, embeddingFunction, getOrCreate: false });
+      const { id } = await f.createCollection({ databaseId, name: from.name, metadata: from.metadata, hnsw, embeddingFunction, getOrCreate: false });
       return { collection: folderCollectionSpec(f.collection(id)), warnings };
     });
   }

@@ -1,0 +1,86 @@
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { holderScanStats, holderScanTuning, processesHolding, processesHoldingOffThread } from '../../src-main/engine/folder/holder-scan.js';
+import { holdOpen } from '../helpers/holder-process.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'chroma-inspector-holders-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+afterEach(() => {
+  holderScanTuning.worker = true;
+});
+
+const onLinux = process.platform === 'linux';
+
+describe('which other processes hold a file open', () => {
+  const file = join(scratch, 'chroma.sqlite3');
+  writeFileSync(file, 'not a database: only its descriptors matter');
+
+  it.skipIf(!onLinux)('the worker thread finds the process the scan on this thread finds, and does the scanning', async () => {
+    const holder = await holdOpen(file);
+    try {
+      const before = { ...holderScanStats };
+      const off = await processesHoldingOffThread(file);
+      expect(holderScanStats.offThread).toBe(before.offThread + 1);
+      expect(holderScanStats.onThread).toBe(before.onThread);
+      expect(off).toEqual([holder.pid]);
+      expect(processesHolding(file)).toEqual([holder.pid]);
+    } finally {
+      holder.kill();
+    }
+  });
+
+  it.skipIf(!onLinux)('this process holding the file is not another process', async () => {
+    const fd = openSync(file, 'r');
+    try {
+      expect(await processesHoldingOffThread(file)).toEqual([]);
+      expect(processesHolding(file)).toEqual([]);
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  it.skipIf(!onLinux)('a link to the file is the file: the holder is found by the path it was opened by', async () => {
+    const { symlinkSync } = await import('node:fs');
+    const link = join(scratch, 'link.sqlite3');
+    symlinkSync(file, link);
+    const holder = await holdOpen(file);
+    try {
+      expect(await processesHoldingOffThread(link)).toEqual([holder.pid]);
+    } finally {
+      holder.kill();
+    }
+  });
+
+  it('a cancelled scan rejects with CANCELLED, and the next one answers', async () => {
+    const abort = new AbortController();
+    abort.abort();
+    await expect(processesHoldingOffThread(file, abort.signal)).rejects.toMatchObject({ code: 'CANCELLED' });
+    const late = new AbortController();
+    const pending = processesHoldingOffThread(file, late.signal);
+    late.abort();
+    // On Linux the worker is scanning: the abort wins. Elsewhere there is nothing to scan (an empty answer at once).
+    if (onLinux) await expect(pending).rejects.toMatchObject({ code: 'CANCELLED' });
+    else await expect(pending).resolves.toEqual([]);
+    expect(await processesHoldingOffThread(file)).toEqual([]);
+  });
+
+  it.skipIf(!onLinux)('with no worker thread the scan runs here, with the same answer', async () => {
+    holderScanTuning.worker = false;
+    const holder = await holdOpen(file);
+    try {
+      const before = { ...holderScanStats };
+      expect(await processesHoldingOffThread(file)).toEqual([holder.pid]);
+      expect(holderScanStats.onThread).toBe(before.onThread + 1);
+      expect(holderScanStats.offThread).toBe(before.offThread);
+    } finally {
+      holder.kill();
+    }
+  });
+
+  it('a file that does not exist has no holders', async () => {
+    expect(await processesHoldingOffThread(join(scratch, 'missing.sqlite3'))).toEqual([]);
+    expect(processesHolding(join(scratch, 'missing.sqlite3'))).toEqual([]);
+  });
+});

@@ -1,0 +1,108 @@
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { holderScanStats } from '../../src-main/engine/folder/holder-scan.js';
+import { PersistentClient } from '../../src-main/index.js';
+import { copyOf } from '../helpers/folder-copies.js';
+import { holdOpen } from '../helpers/holder-process.js';
+import { referenceFixture } from '../helpers/paths.js';
+
+/**
+ * The check that keeps writes away from a folder another process (a Chroma) holds: opening and
+ * reading never wait for it, a write waits for it off the engine's thread, and it is made again
+ * at each burst of writes.
+ */
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) rmSync(dirname(dir), { recursive: true, force: true });
+});
+const copy = () => {
+  const dir = copyOf(referenceFixture('sample-1.3.4'));
+  made.push(dir);
+  return dir;
+};
+const onLinux = process.platform === 'linux';
+const scans = () => ({ onThread: holderScanStats.onThread, offThread: holderScanStats.offThread });
+const RECHECK_PAUSE_MS = 40;
+
+describe.skipIf(!onLinux)('writes beside another process', () => {
+  it('opening, reading and counting never look; a write looks once, in a worker thread', async () => {
+    const dir = copy();
+    const before = scans();
+    const client = new PersistentClient({ path: dir });
+    try {
+      const [first] = await client.listCollections();
+      const col = await client.getCollection({ name: first!.name, embeddingFunction: null });
+      const dim = (await col.get({ limit: 1, include: ['embeddings'] })).embeddings[0]!.length;
+      await col.query({ queryEmbeddings: [new Array(dim).fill(0.5)], nResults: 3 });
+      await col.count();
+      expect(scans()).toEqual(before);
+      await col.add({ ids: ['holder-check-a'], embeddings: [new Array(dim).fill(0.25)], documents: ['a'] });
+      expect(scans().onThread).toBe(before.onThread);
+      expect(scans().offThread).toBeGreaterThan(before.offThread);
+      expect(await col.count()).toBe((await col.get({ include: [] })).ids.length);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('a process that opens the folder after the client refuses the next write, and once it is gone writes go on', async () => {
+    const dir = copy();
+    const client = new PersistentClient({ path: dir });
+    try {
+      const [first] = await client.listCollections();
+      const col = await client.getCollection({ name: first!.name, embeddingFunction: null });
+      const dim = (await col.get({ limit: 1, include: ['embeddings'] })).embeddings[0]!.length;
+      await col.add({ ids: ['before'], embeddings: [new Array(dim).fill(0.1)] });
+      const holder = await holdOpen(join(dir, 'chroma.sqlite3'));
+      try {
+        await new Promise((r) => setTimeout(r, RECHECK_PAUSE_MS));
+        const n = await col.count();
+        await expect(col.add({ ids: ['beside'], embeddings: [new Array(dim).fill(0.2)] })).rejects.toMatchObject({
+          message: expect.stringMatching(new RegExp(`Another process has .*chroma\\.sqlite3 open: ${holder.pid} `)),
+        });
+        await expect(client.createCollection({ name: 'beside-chroma', embeddingFunction: null })).rejects.toThrow(/Another process has/);
+        // Reads go on, and nothing was written.
+        expect(await col.count()).toBe(n);
+        expect((await client.listCollections()).map((c) => c.name)).not.toContain('beside-chroma');
+      } finally {
+        holder.kill();
+        await new Promise<void>((resolve) => holder.process.once('exit', () => resolve()));
+      }
+      await new Promise((r) => setTimeout(r, RECHECK_PAUSE_MS));
+      await col.add({ ids: ['after'], embeddings: [new Array(dim).fill(0.3)] });
+      expect((await col.get({ ids: ['before', 'beside', 'after'], include: [] })).ids.sort()).toEqual(['after', 'before']);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('what an interrupted swap left is cleaned up at open only when no other process holds the folder', async () => {
+    const dir = copy();
+    // A trash folder of an interrupted swap: the next writer removes it (write/segment-swap.ts).
+    const trash = join(dir, '2a0f7c52-8e0b-4d3e-9a43-0d3f7f4a1c11.trash-0123456789ab');
+    mkdirSync(trash);
+    const holder = await holdOpen(join(dir, 'chroma.sqlite3'));
+    try {
+      const client = new PersistentClient({ path: dir });
+      try {
+        const [first] = await client.listCollections();
+        const col = await client.getCollection({ name: first!.name, embeddingFunction: null });
+        await expect(col.delete({ ids: ['anything'] })).rejects.toThrow(new RegExp(`Another process has .* open: ${holder.pid} `));
+        expect(existsSync(trash)).toBe(true);
+      } finally {
+        await client.close();
+      }
+    } finally {
+      holder.kill();
+      await new Promise<void>((resolve) => holder.process.once('exit', () => resolve()));
+    }
+    const client = new PersistentClient({ path: dir });
+    try {
+      await client.listCollections();
+      expect(existsSync(trash)).toBe(false);
+    } finally {
+      await client.close();
+    }
+  });
+});
