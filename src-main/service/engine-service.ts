@@ -186,10 +186,12 @@ export class EngineService {
   private folderHandlers(): Handlers {
     return {
       openFolder: async ({ path }) => {
-        const { handle, folder } = this.open(path);
-        // Not cancellable: the handle is open either way, and the caller needs it to close it.
-        const activity = await detectActivityOffThread(folder.dir);
-        return { handle, info: this.folder(handle).info({ activity }), writable: this.isWritable(handle) };
+        // The process scan (a worker thread) runs while the folder opens here. Not cancellable:
+        // the handle is open either way, and the caller needs it to close it.
+        const scanning = detectActivityOffThread(this.paths.allow(path)).catch(() => undefined);
+        const { handle } = this.open(path);
+        const activity = await scanning;
+        return { handle, info: this.folder(handle).info(activity ? { activity } : {}), writable: this.isWritable(handle) };
       },
       // Replaced by withServerSources: a folder host has no server handles to open.
       openServer: () => {

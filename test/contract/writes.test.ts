@@ -295,6 +295,19 @@ describe('folders that must not be written', () => {
       child.kill();
     });
 
+    it('names the process in the folder overview, at open and when asked again', async () => {
+      const { client, stop } = host();
+      try {
+        const opened = await client.call('openFolder', { path: dir });
+        expect(opened.info.activity.likelyInUse).toBe(true);
+        expect(opened.info.activity.reasons).toContain(`process ${child.pid} has chroma.sqlite3 open`);
+        const again = await client.call('folderInfo', { handle: opened.handle });
+        expect(again.activity.reasons).toContain(`process ${child.pid} has chroma.sqlite3 open`);
+      } finally {
+        await stop();
+      }
+    });
+
     it('refuses with FOLDER_BUSY and the reason, unless forced', async () => {
       const { client, stop } = host();
       try {
