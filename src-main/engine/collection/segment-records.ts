@@ -77,13 +77,8 @@ export function* segmentRecordCountSteps(
   if (!bounds || !alone) return Number(inSnapshot(() => segmentRecordCount(db, segmentId)));
   const span = bounds.last - bounds.first + 1;
   if (opts.offThread && span >= countTuning.offThreadFromIds) {
-    const counted = yield* readNumbersOffThread(db, 'SELECT count(*) FROM embeddings', []);
-    if (counted?.length === 1) {
-      // The worker read a snapshot of its own: a read in ours now shows whether a commit came
-      // between (the caller then drops the count), as between two ranges.
-      inSnapshot(() => undefined);
-      return counted[0]!;
-    }
+    const counted = yield* readNumbersOffThread(db, 'SELECT count(*) FROM embeddings', [], inSnapshot);
+    if (counted?.length === 1) return counted[0]!;
   }
   if (span <= idsPerStep || span < (opts.onePieceBelowIds ?? 0)) return Number(inSnapshot(() => segmentRecordCount(db, segmentId)));
   const range = db.prepare('SELECT count(*) FROM embeddings WHERE id >= ? AND id < ?').pluck().safeIntegers(false);

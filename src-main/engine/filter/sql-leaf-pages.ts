@@ -214,10 +214,8 @@ class PageReader {
     if (rows.length < this.rowsPerStep) return;
     const restSql = `SELECT rowid ${from} AND rowid > ?`;
     const after = rows[rows.length - 1]![0];
-    const offThread = yield* readNumbersOffThread(this.db, restSql, [phrase, text, after]);
+    const offThread = yield* readNumbersOffThread(this.db, restSql, [phrase, text, after], this.inSnapshot);
     if (offThread) {
-      // Read in the worker's own snapshot: a read in ours now shows whether a commit came between (the caller then drops this).
-      this.inSnapshot(() => undefined);
       for (const id of offThread) this.take(id);
     } else {
       const rest = this.statement(restSql, false);

@@ -37,6 +37,16 @@ const RUNNING = 0;
 const DONE = 1;
 const FAILED = 2;
 
+/**
+ * Set once a worker could not load better-sqlite3 (a build for another ABI, a sandbox): every
+ * later read is the caller's at once, rather than starting a worker per read to find that out.
+ * Tests reset it.
+ */
+let workersCannotLoad = false;
+export function resetOffThreadLoadFailure(): void {
+  workersCannotLoad = false;
+}
+
 /** Reads started in a worker (tests check that a read went there). */
 export const offThreadReadStats = { started: 0, answered: 0, workersStarted: 0, workersEnded: 0 };
 
@@ -104,7 +114,8 @@ class OffThreadReader {
   /** FAILED once the worker could not load better-sqlite3. */
   private loaded = new Int32Array(new SharedArrayBuffer(4));
   private idleTimer: NodeJS.Timeout | null = null;
-  private busy = false;
+  /** Reads sent and not yet answered: the worker answers them in turn. */
+  private inFlight = 0;
 
   constructor(
     private readonly file: string,
@@ -113,11 +124,12 @@ class OffThreadReader {
 
   /**
    * `sql` (one column of numbers; the statement's values as a Float64Array) read in the worker,
-   * or null when it could not be (the caller then reads it itself). One read at a time: a second
-   * while one runs answers null.
+   * or null when it could not be (the caller then reads it itself). A read sent while another
+   * runs waits for it in the worker: its caller's thread stays free meanwhile, where reading it
+   * here would hold it (e.g. a `$contains` asked while a first query's count runs).
    */
   *numbers(sql: string, params: readonly unknown[]): Steps<Float64Array | null> {
-    if (this.busy) return null;
+    if (workersCannotLoad) return null;
     // A worker about to end for want of reads must not end during this one.
     this.keepAlive();
     const worker = this.started();
@@ -129,14 +141,19 @@ class OffThreadReader {
       if (Atomics.compareExchange(status, 0, RUNNING, FAILED) === RUNNING) Atomics.notify(status, 0);
     };
     worker.once('exit', ended);
-    this.busy = true;
+    this.inFlight++;
     let settled = false;
     try {
       worker.postMessage({ sql, params, status: status.buffer, port: port2 }, [port2]);
       offThreadReadStats.started++;
       const since = performance.now();
       while (Atomics.load(status, 0) === RUNNING) {
-        if (performance.now() - since > GIVE_UP_MS || Atomics.load(this.loaded, 0) === FAILED) return null;
+        if (Atomics.load(this.loaded, 0) === FAILED) {
+          // better-sqlite3 does not load in a worker thread here: it will not next time either.
+          workersCannotLoad = true;
+          return null;
+        }
+        if (performance.now() - since > GIVE_UP_MS) return null;
         yield { cell: status, index: 0, value: RUNNING, ms: WAIT_MS };
       }
       settled = true;
@@ -147,11 +164,12 @@ class OffThreadReader {
     } finally {
       worker.off('exit', ended);
       port1.close();
-      this.busy = false;
+      this.inFlight--;
       // Abandoned mid-read (cancelled, given up): the worker may stay inside SQLite for the rest
-      // of the statement, so it is ended rather than kept; the next read starts another.
+      // of the statement, so it is ended rather than kept; the next read starts another (reads
+      // queued behind it see it end, and are read by their callers).
       if (!settled) this.stop();
-      else this.idleLater();
+      else if (this.inFlight === 0) this.idleLater();
     }
   }
 
@@ -238,13 +256,23 @@ function sameFileAsOpened(db: SqliteDatabase): boolean {
  * replaced since `db` opened it, no worker, a read of this connection's already under way, a
  * failure): the caller reads it itself.
  */
-export function* readNumbersOffThread(db: SqliteDatabase, sql: string, params: readonly unknown[]): Steps<Float64Array | null> {
+export function* readNumbersOffThread(
+  db: SqliteDatabase,
+  sql: string,
+  params: readonly unknown[],
+  /** The caller's read snapshot (ChromaFolder.snapshot): entered once the answer is in. */
+  inSnapshot: <T>(fn: () => T) => T,
+): Steps<Float64Array | null> {
   if (process.env[OFF_THREAD_ENV] === 'off' || !db.open || db.memory || !db.name || !sameFileAsOpened(db)) return null;
   let reader = readers.get(db);
   if (!reader) readers.set(db, (reader = new OffThreadReader(db.name, 5000)));
   const values = yield* reader.numbers(sql, params);
   // Checked again after: the worker may have opened the path once it pointed elsewhere.
-  return values && sameFileAsOpened(db) ? values : null;
+  if (!values || !sameFileAsOpened(db)) return null;
+  // The worker read a snapshot of its own: a read in the caller's now shows whether a commit came
+  // between (the caller then drops what it read, as between two of its own steps).
+  inSnapshot(() => undefined);
+  return values;
 }
 
 /**

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { OFF_THREAD_ENV, offThreadReadStats, offThreadTuning, readNumbersOffThread, stopOffThreadReads } from '../../../src-main/engine/sqlite/off-thread-read.js';
+import { OFF_THREAD_ENV, offThreadReadStats, offThreadTuning, readNumbersOffThread, resetOffThreadLoadFailure, stopOffThreadReads } from '../../../src-main/engine/sqlite/off-thread-read.js';
 import { runSteps, runStepsSliced, type StepPause } from '../../../src-main/engine/util/steps.js';
 import { openReadOnly } from '../../../src-main/engine/sqlite/connection.js';
 
@@ -41,6 +41,8 @@ function opened(rows = 5000): Database.Database {
 }
 
 const SQL = "SELECT id FROM t WHERE v = ? AND id > ? ORDER BY id";
+/** The caller's snapshot: none here (each test's reads are checked against this thread's own). */
+const here = <T>(fn: () => T): T => fn();
 
 describe('reads off the engine thread', () => {
   it('answers what the statement answers on this thread, waiting in steps (sliced and run through)', async () => {
@@ -49,7 +51,7 @@ describe('reads off the engine thread', () => {
     expect(want.length).toBeGreaterThan(500);
     const answered = offThreadReadStats.answered;
     let pauses = 0;
-    const steps = readNumbersOffThread(db, SQL, ['seven', 100]);
+    const steps = readNumbersOffThread(db, SQL, ['seven', 100], here);
     const counting = (function* () {
       for (let r = steps.next(); ; r = steps.next()) {
         if (r.done) return r.value;
@@ -61,7 +63,7 @@ describe('reads off the engine thread', () => {
     expect([...sliced!]).toEqual(want);
     expect(pauses, 'waits for the worker as a pause of the steps').toBeGreaterThan(0);
     // The same worker again, run through (Atomics.wait), and a negative id bound.
-    expect([...runSteps(readNumbersOffThread(db, SQL, ['seven', -100]))!]).toEqual(db.prepare(SQL).pluck().all('seven', -100));
+    expect([...runSteps(readNumbersOffThread(db, SQL, ['seven', -100], here))!]).toEqual(db.prepare(SQL).pluck().all('seven', -100));
     expect(offThreadReadStats.answered - answered).toBe(2);
   });
 
@@ -69,25 +71,55 @@ describe('reads off the engine thread', () => {
     const db = opened(50);
     const started = offThreadReadStats.started;
     process.env[OFF_THREAD_ENV] = 'off';
-    expect(runSteps(readNumbersOffThread(db, SQL, ['seven', 0]))).toBeNull();
+    expect(runSteps(readNumbersOffThread(db, SQL, ['seven', 0], here))).toBeNull();
     delete process.env[OFF_THREAD_ENV];
     const memory = new Database(':memory:');
-    expect(runSteps(readNumbersOffThread(memory, 'SELECT 1', []))).toBeNull();
+    expect(runSteps(readNumbersOffThread(memory, 'SELECT 1', [], here))).toBeNull();
     memory.close();
     expect(offThreadReadStats.started).toBe(started);
     // Errors in the worker (no such table, a function its connection lacks) answer null, not a throw.
-    expect(runSteps(readNumbersOffThread(db, 'SELECT id FROM missing', []))).toBeNull();
-    expect(runSteps(readNumbersOffThread(db, "SELECT id FROM t WHERE regexp('x', v)", []))).toBeNull();
+    expect(runSteps(readNumbersOffThread(db, 'SELECT id FROM missing', [], here))).toBeNull();
+    expect(runSteps(readNumbersOffThread(db, "SELECT id FROM t WHERE regexp('x', v)", [], here))).toBeNull();
     // And the worker still answers the next read.
-    expect([...runSteps(readNumbersOffThread(db, SQL, ['seven', 0]))!]).toEqual(db.prepare(SQL).pluck().all('seven', 0));
+    expect([...runSteps(readNumbersOffThread(db, SQL, ['seven', 0], here))!]).toEqual(db.prepare(SQL).pluck().all('seven', 0));
     // A worker that cannot load better-sqlite3 answers null at once, run through too (no 'exit' event reaches a blocked thread).
     offThreadTuning.sqliteModule = join(dir, 'no-such-module.js');
     try {
       // (Without the worker's word in shared memory this waits ten minutes: the test's time limit fails it.)
-      expect(runSteps(readNumbersOffThread(opened(50), SQL, ['seven', 0]))).toBeNull();
+      expect(runSteps(readNumbersOffThread(opened(50), SQL, ['seven', 0], here))).toBeNull();
+      // Found out once: later reads start no worker to find it out again (~60 ms each).
+      const workers = offThreadReadStats.workersStarted;
+      expect(runSteps(readNumbersOffThread(opened(50), SQL, ['seven', 0], here))).toBeNull();
+      expect(offThreadReadStats.workersStarted).toBe(workers);
     } finally {
       delete offThreadTuning.sqliteModule;
+      resetOffThreadLoadFailure();
     }
+  });
+
+  it('a read asked while another runs waits for it in the worker, not on this thread', async () => {
+    const db = opened(3000);
+    const slow = 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1500000) SELECT max(x) FROM c';
+    const [answered, workers] = [offThreadReadStats.answered, offThreadReadStats.workersStarted];
+    const first = runStepsSliced(readNumbersOffThread(db, slow, [], here));
+    const second = runStepsSliced(readNumbersOffThread(db, SQL, ['seven', 0], here));
+    expect([...(await second)!]).toEqual(db.prepare(SQL).pluck().all('seven', 0));
+    expect([...(await first)!]).toEqual([1500000]);
+    expect(offThreadReadStats.answered - answered, 'both answered by the worker').toBe(2);
+    expect(offThreadReadStats.workersStarted - workers, 'by the one worker').toBe(1);
+  });
+
+  it("enters the caller's snapshot once the answer is in, and not when there is none", () => {
+    const db = opened(100);
+    let entered = 0;
+    const snapshot = <T>(fn: () => T): T => {
+      entered++;
+      return fn();
+    };
+    expect(runSteps(readNumbersOffThread(db, SQL, ['seven', 0], snapshot))).not.toBeNull();
+    expect(entered).toBe(1);
+    expect(runSteps(readNumbersOffThread(db, 'SELECT id FROM missing', [], snapshot))).toBeNull();
+    expect(entered).toBe(1);
   });
 
   it('ends the worker when its caller cancels mid-read, and starts another for the next read', async () => {
@@ -97,7 +129,7 @@ describe('reads off the engine thread', () => {
     const slow = 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000) SELECT max(x) FROM c';
     const workers = offThreadReadStats.workersStarted;
     const ac = new AbortController();
-    const steps = readNumbersOffThread(db, slow, []);
+    const steps = readNumbersOffThread(db, slow, [], here);
     const aborting = (function* () {
       try {
         for (let r = steps.next(); ; r = steps.next()) {
@@ -111,7 +143,7 @@ describe('reads off the engine thread', () => {
       }
     })();
     await expect(runStepsSliced(aborting, { signal: ac.signal })).rejects.toMatchObject({ code: 'CANCELLED' });
-    expect([...runSteps(readNumbersOffThread(db, SQL, ['seven', 0]))!]).toEqual(db.prepare(SQL).pluck().all('seven', 0));
+    expect([...runSteps(readNumbersOffThread(db, SQL, ['seven', 0], here))!]).toEqual(db.prepare(SQL).pluck().all('seven', 0));
     expect(offThreadReadStats.workersStarted - workers, 'a new worker after the cancelled one').toBe(2);
   });
 
@@ -119,12 +151,12 @@ describe('reads off the engine thread', () => {
     const db = opened(100);
     offThreadTuning.idleMs = 300;
     try {
-      expect(runSteps(readNumbersOffThread(db, SQL, ['seven', 0]))).not.toBeNull();
+      expect(runSteps(readNumbersOffThread(db, SQL, ['seven', 0], here))).not.toBeNull();
       const workers = offThreadReadStats.workersStarted;
       await new Promise((resolve) => setTimeout(resolve, 200));
       // Still running when the idle time is up (its timer was set by the read before).
       const slow = 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) SELECT max(x) FROM c';
-      const answer = await runStepsSliced(readNumbersOffThread(db, slow, []));
+      const answer = await runStepsSliced(readNumbersOffThread(db, slow, [], here));
       expect(answer && [...answer]).toEqual([3000000]);
       expect(offThreadReadStats.workersStarted).toBe(workers);
       // And it does end once idle.
@@ -142,14 +174,14 @@ describe('reads off the engine thread', () => {
     first.close();
     const db = openReadOnly(file);
     open.push(db);
-    const before = runSteps(readNumbersOffThread(db, SQL, ['seven', 0]));
+    const before = runSteps(readNumbersOffThread(db, SQL, ['seven', 0], here));
     expect(before && [...before]).toEqual(db.prepare(SQL).pluck().all('seven', 0));
     // Another database renamed over the path: `db` still reads the file it opened.
     const other = database(30);
     const replacement = other.name;
     other.close();
     renameSync(replacement, file);
-    expect(runSteps(readNumbersOffThread(db, SQL, ['seven', 0]))).toBeNull();
+    expect(runSteps(readNumbersOffThread(db, SQL, ['seven', 0], here))).toBeNull();
     expect((db.prepare(SQL).pluck().all('seven', 0) as number[]).length).toBe(before!.length);
   });
 
@@ -157,7 +189,7 @@ describe('reads off the engine thread', () => {
     const db = opened(100);
     const before = db.prepare(SQL).pluck().all('seven', 0) as number[];
     db.prepare("UPDATE t SET v = 'seven' WHERE id = 2").run();
-    const after = [...runSteps(readNumbersOffThread(db, SQL, ['seven', 0]))!];
+    const after = [...runSteps(readNumbersOffThread(db, SQL, ['seven', 0], here))!];
     expect(after).toEqual([...before, 2].sort((a, b) => a - b));
   });
 });
