@@ -28,6 +28,7 @@ import { detectActivityOffThread } from '../engine/folder/activity.js';
 import { checkWritable, existingIds, metadataInput, replacementMetadata, typedMetadataJson, typedRecord } from './record-edits.js';
 import { runDiff } from './diff-handler.js';
 import { TextEmbeddingService } from './text-embedding.js';
+import { nextTurn } from '../engine/util/next-turn.js';
 
 export interface EngineServiceOptions {
   /** The folder the host was started with (serve argument, or the bundled demo). */
@@ -213,7 +214,7 @@ export class EngineService {
           out.push(step.size);
           ctx.progress({ done: step.done, total: step.total, message: step.size.table });
           // Let a cancel message in between tables.
-          await new Promise((r) => setImmediate(r));
+          await nextTurn();
         }
         return out;
       },

@@ -26,6 +26,7 @@ import { sampleSegmentIds, segmentRecordCount, segmentRecordCountSteps, tableIdB
 import { vectorProblems } from './vector-coverage.js';
 import { typedMetadataToPlain } from './plain-metadata.js';
 import { SqlColumnSource } from '../filter/sql-column-source.js';
+import { nextTurn } from '../util/next-turn.js';
 
 export { PREPARED_IDLE_MS } from './background-load-slot.js';
 
@@ -288,7 +289,7 @@ export class CollectionReader {
     if (this.vectorCache || releases !== this.releases || this.retired) return;
     this.adopt(state);
     if (!opts.forQuery) return;
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await nextTurn();
     if ((this.vectorCache as VectorState | null) === state && !this.retired) await this.graphAhead(state, slice);
   }
 

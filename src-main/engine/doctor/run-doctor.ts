@@ -17,6 +17,7 @@ import { measureStorage } from './storage.js';
 import { measureReclaim, type PurgeTarget } from './reclaim.js';
 import { redactReport } from './redact.js';
 import { detectActivityOffThread } from '../folder/activity.js';
+import { nextTurn } from '../util/next-turn.js';
 
 export interface DoctorOptions extends TaskOptions {
   /** Measure what purge + VACUUM would reclaim, on a temporary copy of chroma.sqlite3 (slow; needs disk). */
@@ -30,7 +31,7 @@ export interface DoctorOptions extends TaskOptions {
 const NOT_MEASURED = 'Not measured: pass --measure (or measureReclaim) to purge and VACUUM a temporary copy of chroma.sqlite3.';
 
 /** Lets a cancel (and other messages) in between steps. */
-const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
+const breathe = nextTurn;
 
 /**
  * Runs one check; a failure of the check itself becomes a finding (the report goes on), except a

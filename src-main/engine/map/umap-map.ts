@@ -6,6 +6,7 @@ import type { SearchHit } from '../hnsw/vector-index.js';
 import { distanceFn, normalizeQuery } from '../hnsw/vector-math.js';
 import { runUmap, type KnnGraph } from './umap-worker.js';
 import { scaleIntoSquare, uniformSample } from './embedding-map.js';
+import { nextTurn } from '../util/next-turn.js';
 
 /** UMAP lays out at most this many points (a uniform sample above it; PCA shows them all). */
 export const MAX_UMAP_POINTS = 50_000;
@@ -136,7 +137,7 @@ async function sliced(n: number, signal: AbortSignal, step: (i: number) => void,
     step(i);
     if (Date.now() - start > SLICE_MS) {
       report(i + 1);
-      await new Promise((r) => setImmediate(r));
+      await nextTurn();
       if (signal.aborted) throw new InspectorError('CANCELLED', 'The UMAP layout was cancelled');
       start = Date.now();
     }

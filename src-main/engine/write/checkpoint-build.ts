@@ -24,6 +24,7 @@ import type { BuildExtensions } from './build-extensions.js';
 import { writePickleFile } from './index-files.js';
 import { encodePersistentDataPickle, type PersistentDataFields } from './pickle-writer.js';
 import { createStagingDir, removeFolder } from './segment-swap.js';
+import { nextTurn } from '../util/next-turn.js';
 
 /** A new checkpoint's graph: the segment's current one with changes, or a fresh one. */
 export interface GraphPlan {
@@ -151,7 +152,7 @@ export function runCheckpointBuild(
     if (!isMainThread) {
       const load = createRequire(import.meta.url);
       const libs = { hnswlib: load(job.hnswlibPath), parallel: job.parallel ? load(job.parallel.path) : null } as BuildLibraries;
-      const pause = () => new Promise<void>((r) => setImmediate(r));
+      const pause = () => nextTurn();
       void buildCheckpointIndex({ ...job, stop, guard }, libs, fs, path, onMessage, SLICE_MS, pause);
       return;
     }
@@ -220,9 +221,9 @@ export async function stageBuiltCheckpoint(
       opts.extensions.attach(early.port1);
     }
     // A turn first: the files' read above is a slice of its own (~40 ms at a million elements).
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await nextTurn();
     const { labels, vectors } = await runStepsSliced(packInsertsSteps(plan, plan.inserts), { signal: opts.signal });
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await nextTurn();
     // From a checkpoint, M and ef_construction come from its header; these are then unused.
     const fresh = plan.base === 'checkpoint' ? { M: 16, efConstruction: 100 } : plan.base;
     const job: Omit<CheckpointBuildJob, 'stop' | 'guard' | 'extensions'> = {

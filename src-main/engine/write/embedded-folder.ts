@@ -25,6 +25,7 @@ import {
 import type { WriteOperation } from './wal-encode.js';
 import type { DecodedPickle } from '../hnsw/checkpoint.js';
 import * as sysdb from './sysdb-writes.js';
+import { nextTurn } from '../util/next-turn.js';
 
 export interface EmbeddedFolderOptions extends WriterOptions {
   /** Persist a collection's HNSW checkpoint once this many WAL rows wait for it. Default: the collection's sync_threshold. */
@@ -107,7 +108,7 @@ export class EmbeddedFolder {
       // "done" arrives as a message from its thread (a macrotask); a caller that awaits one call
       // after another only ever runs microtasks, and would otherwise never see it: every build
       // would wait for the caller to pause, and the rows for the next one would pile up.
-      if (this.building.size > 0) await new Promise<void>((r) => setImmediate(r));
+      if (this.building.size > 0) await nextTurn();
       await this.checkBeforePublishing();
       this.publishBuilt();
       return fn();
@@ -229,7 +230,7 @@ export class EmbeddedFolder {
       // it would keep a million ids in memory for a persist that may never come.
       let decoded: DecodedPickle | null = null;
       // On a turn of its own: the write that started it returns first.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await nextTurn();
       if (threshold !== null) {
         const base = await vectorCheckpointBaseSliced(w, target, signal);
         if (pendingVectorRows(w, target, base.seq) < threshold) return { idle: base.seq };

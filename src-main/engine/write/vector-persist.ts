@@ -27,6 +27,7 @@ import { settleExtensions } from './persist-extension.js';
 import type { PersistentDataFields } from './pickle-writer.js';
 import { publishSegmentFolder, removeFolder } from './segment-swap.js';
 import { purgeWalLater, type PurgeTarget } from './wal-purge.js';
+import { nextTurn } from '../util/next-turn.js';
 
 export interface VectorTarget extends PurgeTarget {
   dimension: number;
@@ -102,7 +103,7 @@ export async function persistVectorSegment(w: FolderWriter, t: VectorTarget, sig
   const prepared = await prepareVectorPersistSliced(w, t, null, signal);
   if (!prepared) return false;
   // The build reads the files on a turn of its own, not at the end of the preparation's last slice.
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  await nextTurn();
   const staging = await stageVectorPersist(w, prepared);
   try {
     await w.checkOtherProcesses(signal);

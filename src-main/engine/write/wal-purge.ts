@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { PICKLE_FILE } from '../hnsw/segment-files.js';
 import type { FolderWriter } from './folder-writer.js';
 import { QUEUE_CONFIG_JSON } from './create-folder.js';
+import { nextTurn } from '../util/next-turn.js';
 
 export interface PurgeTarget {
   topic: string;
@@ -62,7 +63,7 @@ export const PURGE_ROWS_PER_STEP = 5_000;
 export function purgeWalLater(w: FolderWriter, t: PurgeTarget, rowsPerStep = PURGE_ROWS_PER_STEP): void {
   const purge = async () => {
     for (;;) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await nextTurn();
       if (!w.db.open) return;
       // Off this thread; a process found holding the folder ends the purge (the rows stay).
       await w.checkOtherProcesses();
