@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { InspectorError, invalidArgument } from '../../shared/errors.js';
 import type { EmbeddingMap, RecordRow } from '../../shared/models.js';
+import type { ParsedInput, WritableState } from '../../shared/contract.js';
 import type { MapAheadOptions } from '../engine/ahead/calls-ahead.js';
 import type { SliceOptions } from '../engine/util/steps.js';
 import { ChromaFolder } from '../engine/chroma-folder.js';
@@ -61,6 +62,11 @@ export class EngineService {
   private readonly folders = new Map<string, ChromaFolder>();
   private readonly byPath = new Map<string, string>();
   private readonly writers = new Map<string, WriteSession>();
+  /**
+   * setWritable calls per handle, run one at a time in the order they came: turning writes on
+   * waits for a process scan, and a "writes off" sent after it must not finish first and be undone.
+   */
+  private readonly writableQueue = new Map<string, Promise<unknown>>();
 
   private readonly paths: PathPolicy;
   private readonly servers: ServerHandles;
@@ -127,6 +133,32 @@ export class EngineService {
   }
 
   /** Turns writes off: the write engine persists its checkpoints and lets the folder go. */
+  /** The contract's setWritable, in the handle's queue (writableQueue). */
+  private async setWritable({ handle, writable, force, confirm }: ParsedInput<'setWritable'>): Promise<WritableState> {
+    const folder = this.folder(handle);
+    if (!writable) {
+      await this.disableWrites(handle);
+      return { writable: false };
+    }
+    // The same explicit confirmation over the wire as in the UI's dialog: the folder's name.
+    if (confirm !== basename(folder.dir)) {
+      throw new InspectorError('INVALID_ARGUMENT', `Enabling writes needs confirmation: pass confirm: "${basename(folder.dir)}" (the folder's name)`);
+    }
+    const { warning } = await this.enableWrites(handle, force);
+    return warning ? { writable: true, warning } : { writable: true };
+  }
+
+  private inWritableQueue<T>(handle: string, call: () => Promise<T>): Promise<T> {
+    const next = (this.writableQueue.get(handle) ?? Promise.resolve()).then(call, call);
+    const settled = next.catch(() => undefined);
+    this.writableQueue.set(handle, settled);
+    // The queue holds nothing once it is empty again.
+    void settled.then(() => {
+      if (this.writableQueue.get(handle) === settled) this.writableQueue.delete(handle);
+    });
+    return next;
+  }
+
   async disableWrites(handle: string): Promise<void> {
     const session = this.writers.get(handle);
     this.writers.delete(handle);
@@ -349,19 +381,7 @@ export class EngineService {
         });
         return { file: r.file, format: r.format, records: r.records, warnings: r.warnings };
       },
-      setWritable: async ({ handle, writable, force, confirm }) => {
-        const folder = this.folder(handle);
-        if (!writable) {
-          await this.disableWrites(handle);
-          return { writable: false };
-        }
-        // The same explicit confirmation over the wire as in the UI's dialog: the folder's name.
-        if (confirm !== basename(folder.dir)) {
-          throw new InspectorError('INVALID_ARGUMENT', `Enabling writes needs confirmation: pass confirm: "${basename(folder.dir)}" (the folder's name)`);
-        }
-        const { warning } = await this.enableWrites(handle, force);
-        return warning ? { writable: true, warning } : { writable: true };
-      },
+      setWritable: (input) => this.inWritableQueue(input.handle, () => this.setWritable(input)),
       updateRecord: async ({ handle, collectionId, id, document, metadata, metadataJson }, ctx) => {
         const next = metadataInput({ metadata, metadataJson });
         await this.write(handle, async (f) => {

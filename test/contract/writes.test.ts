@@ -240,6 +240,21 @@ describe('record writes over the contract (in-process)', () => {
 });
 
 describe('folders that must not be written', () => {
+  it('writes on then off, sent together, end off: each setWritable of a folder waits for the one before', async () => {
+    const { client, stop } = host();
+    const dir = copyFolder('on-off');
+    try {
+      const { handle, idOf } = await open(client, dir);
+      const on = client.call('setWritable', { handle, writable: true, confirm: basename(dir) });
+      const off = client.call('setWritable', { handle, writable: false });
+      expect(await Promise.all([on, off])).toMatchObject([{ writable: true }, { writable: false }]);
+      expect((await failure(client.call('deleteRecords', { handle, collectionId: idOf('tiny'), ids: ['tiny-0'] }))).code).toBe('READ_ONLY');
+      expect((await client.call('openFolder', { path: dir })).writable).toBe(false);
+    } finally {
+      await stop();
+    }
+  });
+
   it('a folder whose writes are never enabled stays byte-identical', async () => {
     const dir = copyFolder('never-enabled');
     const before = hashTree(dir);

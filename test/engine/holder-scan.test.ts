@@ -1,9 +1,12 @@
+import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { holderScanStats, holderScanTuning, processesHolding, processesHoldingOffThread } from '../../src-main/engine/folder/holder-scan.js';
+import { bundleEntry } from '../helpers/bundle-entry.js';
 import { holdOpen } from '../helpers/holder-process.js';
+import { repoRoot } from '../helpers/paths.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'chroma-inspector-holders-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -75,6 +78,39 @@ describe('which other processes hold a file open', () => {
       expect(holderScanStats.onThread).toBe(before.onThread + 1);
       expect(holderScanStats.offThread).toBe(before.offThread);
     } finally {
+      holder.kill();
+    }
+  });
+
+  it.skipIf(!onLinux)('a script that awaits a scan gets its answer and ends at once: the idle worker keeps no process alive', async () => {
+    const { file: script, dir: bundled } = await bundleEntry(join(repoRoot, 'test', 'helpers', 'holder-scan-script.ts'));
+    const holder = await holdOpen(file);
+    try {
+      // Its worker would stay ten minutes: a process it kept alive fails this at the time limit.
+      const run = spawnSync(process.execPath, [script, file], { encoding: 'utf8', timeout: 20_000 });
+      expect(run.signal, 'ended by itself').toBeNull();
+      expect(run.status, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout)).toEqual([holder.pid]);
+    } finally {
+      holder.kill();
+      rmSync(bundled, { recursive: true, force: true });
+    }
+  });
+
+  it.skipIf(!onLinux)('a worker ending for want of scans does not answer the scans sent to the next one', async () => {
+    holderScanTuning.idleMs = 1;
+    const holder = await holdOpen(file);
+    try {
+      for (let round = 0; round < 10; round++) {
+        const before = { ...holderScanStats };
+        expect(await processesHoldingOffThread(file)).toEqual([holder.pid]);
+        // The worker's idle time is up: the next scan goes to a new worker while the old one ends.
+        await new Promise((r) => setTimeout(r, 2));
+        expect(await processesHoldingOffThread(file)).toEqual([holder.pid]);
+        expect(holderScanStats.onThread, `round ${round}: no scan fell back to this thread`).toBe(before.onThread);
+      }
+    } finally {
+      holderScanTuning.idleMs = 30_000;
       holder.kill();
     }
   });

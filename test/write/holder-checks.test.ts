@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { holderScanStats } from '../../src-main/engine/folder/holder-scan.js';
 import { PersistentClient } from '../../src-main/index.js';
 import { copyOf } from '../helpers/folder-copies.js';
@@ -43,6 +43,35 @@ describe.skipIf(!onLinux)('writes beside another process', () => {
       expect(await col.count()).toBe((await col.get({ include: [] })).ids.length);
     } finally {
       await client.close();
+    }
+  });
+
+  it('writes, persists, publishes and WAL purges all look in the worker, even when every verdict is stale at once (a slow disk)', async () => {
+    const dir = copy();
+    // Each reading of the clock 25 ms after the last: a verdict (20 ms) never outlives two of them.
+    let now = Date.now();
+    const clock = vi.spyOn(Date, 'now').mockImplementation(() => (now += 25));
+    const client = new PersistentClient({ path: dir });
+    try {
+      const before = scans();
+      const col = await client.createCollection({ name: 'stale-verdicts', metadata: { 'hnsw:sync_threshold': 50, 'hnsw:batch_size': 50 }, embeddingFunction: null });
+      for (let batch = 0; batch < 8; batch++) {
+        const ids = Array.from({ length: 30 }, (_, i) => `s-${batch}-${i}`);
+        await col.add({ ids, embeddings: ids.map((_, i) => [Math.sin(batch * 31 + i), Math.cos(i), batch / 8, i / 30]) });
+        if (batch === 5) await col.delete({ ids: ['s-0-0', 's-1-1'] });
+      }
+      await client.close();
+      expect(scans().onThread, 'scans on the engine thread').toBe(before.onThread);
+      expect(scans().offThread).toBeGreaterThan(before.offThread);
+    } finally {
+      clock.mockRestore();
+    }
+    // And everything written is there.
+    const again = new PersistentClient({ path: dir });
+    try {
+      expect(await (await again.getCollection({ name: 'stale-verdicts', embeddingFunction: null })).count()).toBe(8 * 30 - 2);
+    } finally {
+      await again.close();
     }
   });
 

@@ -110,7 +110,8 @@ export async function processesHoldingOffThread(file: string, signal?: AbortSign
 class HolderScanner {
   private worker: Worker | null = null;
   private nextId = 0;
-  private readonly waiting = new Map<number, (pids: number[] | null) => void>();
+  /** Requests waiting for an answer, with the worker each was sent to. */
+  private readonly waiting = new Map<number, { worker: Worker; answer: (pids: number[] | null) => void }>();
   private idleTimer: NodeJS.Timeout | null = null;
 
   /** The holders, or null when the worker could not answer. */
@@ -127,11 +128,17 @@ class HolderScanner {
         reject(cancelled());
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiting.set(id, (pids) => {
-        signal?.removeEventListener('abort', onAbort);
-        if (pids !== null) holderScanStats.offThread++;
-        resolve(pids);
+      this.waiting.set(id, {
+        worker,
+        answer: (pids) => {
+          signal?.removeEventListener('abort', onAbort);
+          if (pids !== null) holderScanStats.offThread++;
+          resolve(pids);
+        },
       });
+      // Referenced while someone waits (a script awaiting a scan at its top level must not end
+      // first), and only then: an idle worker never keeps the process alive (idleLater).
+      worker.ref();
       worker.postMessage({ id, target, selfPid: process.pid });
     });
   }
@@ -145,31 +152,36 @@ class HolderScanner {
       return null;
     }
     holderScanStats.workersStarted++;
-    worker.unref();
     worker.on('message', ({ id, pids }: { id: number; pids: number[] | null }) => {
-      const answer = this.waiting.get(id);
+      const request = this.waiting.get(id);
       this.waiting.delete(id);
-      answer?.(pids);
-      if (this.waiting.size === 0) this.idleLater();
+      request?.answer(pids);
+      this.idleLater();
     });
-    // An error ends the worker; 'exit' answers whoever still waits (they scan themselves).
+    // An error ends the worker; 'exit' answers whoever still waits on it (they scan themselves).
     worker.on('error', () => {});
     worker.once('exit', () => {
       if (this.worker === worker) this.worker = null;
-      for (const answer of this.waiting.values()) answer(null);
-      this.waiting.clear();
+      for (const [id, request] of this.waiting) {
+        if (request.worker !== worker) continue; // sent to the next worker, which answers it
+        this.waiting.delete(id);
+        request.answer(null);
+      }
     });
+    // A 'message' listener references the worker: unreferenced again while no one waits.
+    worker.unref();
     this.worker = worker;
     return worker;
   }
 
   private idleLater(): void {
     this.keepAlive();
-    if (this.waiting.size > 0) return;
+    const worker = this.worker;
+    if (!worker || [...this.waiting.values()].some((r) => r.worker === worker)) return;
+    worker.unref();
     this.idleTimer = setTimeout(() => {
-      const worker = this.worker;
-      this.worker = null;
-      void worker?.terminate();
+      if (this.worker === worker) this.worker = null;
+      void worker.terminate();
     }, holderScanTuning.idleMs);
     this.idleTimer.unref();
   }

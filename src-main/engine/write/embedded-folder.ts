@@ -109,8 +109,7 @@ export class EmbeddedFolder {
       // after another only ever runs microtasks, and would otherwise never see it: every build
       // would wait for the caller to pause, and the rows for the next one would pile up.
       if (this.building.size > 0) await nextTurn();
-      await this.checkBeforePublishing();
-      this.publishBuilt();
+      this.publishBuilt(await this.checkBeforePublishing());
       return fn();
     };
     const next = this.queue.then(call, call);
@@ -265,21 +264,39 @@ export class EmbeddedFolder {
 
   /**
    * Looks for other processes off this thread when a built checkpoint waits to be swapped in, so
-   * that publishBuilt does not scan on it. What it finds is publishBuilt's to report (its swap
-   * refuses, FOLDER_BUSY, and the rows wait in the WAL).
+   * that publishBuilt does not scan on it. Gives the refusal (FOLDER_BUSY) when another process
+   * holds the folder, for publishBuilt to report without scanning again; else null.
    */
-  private async checkBeforePublishing(): Promise<void> {
-    if (!(this.writerOrError instanceof FolderWriter)) return;
-    if (![...this.building.values()].some((job) => job.outcome && 'staging' in job.outcome)) return;
-    await this.writerOrError.checkOtherProcesses().catch(() => undefined);
+  private async checkBeforePublishing(): Promise<InspectorError | null> {
+    if (!(this.writerOrError instanceof FolderWriter) || !this.hasStaged()) return null;
+    try {
+      await this.writerOrError.checkOtherProcesses();
+      return null;
+    } catch (err) {
+      return err instanceof InspectorError ? err : null;
+    }
+  }
+
+  /** Whether a finished build staged a checkpoint to swap in. */
+  private hasStaged(): boolean {
+    return [...this.building.values()].some((job) => job.outcome && 'staging' in job.outcome);
   }
 
   /**
    * Swaps in every checkpoint whose build has finished (called at the start of each call, in the
    * queue). Never throws: what goes wrong is the checkpoint's problem, not the call's (the WAL
-   * still holds the rows), and is reported as a warning.
+   * still holds the rows), and is reported as a warning. Call it right after
+   * checkBeforePublishing, with its answer: why nothing may be written now, each built checkpoint
+   * then dropped with that warning; or null, the verdict its swaps are made under.
    */
-  private publishBuilt(): void {
+  private publishBuilt(refused: InspectorError | null = null): void {
+    const w = this.writerOrError;
+    if (refused !== null || !(w instanceof FolderWriter) || !this.hasStaged()) return this.publishEach(refused);
+    // One verdict for every swap below (each may outlast it): the check its callers just made ahead.
+    w.whileClear(() => this.publishEach(null));
+  }
+
+  private publishEach(refused: InspectorError | null): void {
     for (const [seg, job] of this.building) {
       if (!job.outcome) continue;
       this.building.delete(seg);
@@ -300,8 +317,9 @@ export class EmbeddedFolder {
       }
       const prepared = job.prepared!;
       try {
-        if (!wanted) {
+        if (!wanted || refused) {
           removeFolder(outcome.staging);
+          if (wanted) persistFailed(seg, refused);
           continue;
         }
         publishVectorPersist(this.writer, prepared, outcome.staging);
@@ -320,8 +338,7 @@ export class EmbeddedFolder {
   /** Waits for every background build and swaps in what they built (inside a call: flush and close). */
   private async settleBuilds(): Promise<void> {
     for (;;) {
-      await this.checkBeforePublishing();
-      this.publishBuilt(); // which may start the next build of a segment
+      this.publishBuilt(await this.checkBeforePublishing()); // which may start the next build of a segment
       const running = [...this.building.values()];
       if (running.length === 0) return;
       await Promise.all(running.map((j) => j.settled));

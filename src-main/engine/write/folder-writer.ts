@@ -115,12 +115,22 @@ export class FolderWriter {
     let db: SqliteDatabase;
     try {
       db = new Database(file, { fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
+    } catch (err) {
+      throw translateSqliteError(err, file);
+    }
+    try {
       db.pragma('foreign_keys = OFF');
       db.pragma('case_sensitive_like = ON');
       // The first read takes a shared lock, which rolls back a hot journal from a killed writer.
       db.prepare('SELECT count(*) FROM sqlite_master').get();
+      if (!cleanup && !opts.force && existsSync(`${file}-journal`)) {
+        // One appeared since the look above: looked for now, before removing it.
+        const holders = processesHolding(file);
+        if (holders.length > 0) throw busyError(file, holders);
+      }
       removeInertJournal(db, file);
     } catch (err) {
+      db.close();
       throw translateSqliteError(err, file);
     }
     try {
@@ -132,7 +142,14 @@ export class FolderWriter {
         if (!(err instanceof InspectorError)) throw err;
         era = err;
       }
-      if (!(era instanceof InspectorError)) recoverSegmentFolders(dir);
+      // Left over since the look above (another writer of ours crashed meanwhile): looked for now.
+      if (!(era instanceof InspectorError) && hasLeftoverSegmentFolders(dir)) {
+        if (!cleanup && !opts.force) {
+          const holders = processesHolding(file);
+          if (holders.length > 0) throw busyError(file, holders);
+        }
+        recoverSegmentFolders(dir);
+      }
       const writer = new FolderWriter(dir, db, probe, era, opts.force === true);
       writer.clearAt = checkedAt;
       return writer;
@@ -178,11 +195,11 @@ export class FolderWriter {
   }
 
   /**
-   * Runs the synchronous `fn` (one call's writes, which may take longer than a verdict stands)
-   * under the verdict of the check just made: call it right after checkOtherProcesses.
+   * Runs the synchronous `fn` (one call's writes, a checkpoint's swap: either may outlast a
+   * verdict) under the verdict of the check the caller has just made, without looking again: call
+   * it right after `await checkOtherProcesses()` or assertNoOtherProcess(), with nothing between.
    */
   whileClear<T>(fn: () => T): T {
-    this.assertNoOtherProcess();
     this.clearDepth++;
     try {
       return fn();

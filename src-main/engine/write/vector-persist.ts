@@ -111,7 +111,7 @@ export async function persistVectorSegment(w: FolderWriter, t: VectorTarget, sig
     removeFolder(staging);
     throw err;
   }
-  publishVectorPersist(w, prepared, staging);
+  w.whileClear(() => publishVectorPersist(w, prepared, staging));
   await w.backgroundDone();
   return true;
 }
@@ -334,25 +334,34 @@ export function stageVectorPersist(w: FolderWriter, p: PreparedPersist, opts: Bu
 /** The last part: the staging folder replaces the segment folder (or is removed when it cannot), then the vector max_seq_id moves and the WAL is purged; the old folder is removed and the WAL purged in the background (FolderWriter.backgroundDone). */
 export function publishVectorPersist(w: FolderWriter, p: PreparedPersist, staging: string): void {
   const t = p.target;
-  let prev: string | null;
   try {
     // The swap is the first write: not beside a Chroma that opened the folder during the build.
     w.assertNoOtherProcess();
-    prev = publishSegmentFolder(w.dir, t.vectorSegmentId, staging);
   } catch (err) {
     removeFolder(staging);
     throw err;
   }
-  try {
-    w.immediate(() => w.setSeq(t.vectorSegmentId, p.lastSeq));
-    // The rows the checkpoint now holds leave the WAL after this call, in pieces.
-    purgeWalLater(w, t);
-  } finally {
-    // The new folder is in place either way: the old one goes. Unlinking its files is the
-    // kernel's slow part (a third of a second at a million vectors): not on this thread. A
-    // process that ends first leaves a `.trash-` folder the next writer removes.
-    w.removeLater(prev);
-  }
+  // One verdict for the swap and the seq (callers check ahead, off the thread): the renames and
+  // their fsyncs may outlast a verdict, and the seq's transaction would then scan again here.
+  w.whileClear(() => {
+    let prev: string | null;
+    try {
+      prev = publishSegmentFolder(w.dir, t.vectorSegmentId, staging);
+    } catch (err) {
+      removeFolder(staging);
+      throw err;
+    }
+    try {
+      w.immediate(() => w.setSeq(t.vectorSegmentId, p.lastSeq));
+      // The rows the checkpoint now holds leave the WAL after this call, in pieces.
+      purgeWalLater(w, t);
+    } finally {
+      // The new folder is in place either way: the old one goes. Unlinking its files is the
+      // kernel's slow part (a third of a second at a million vectors): not on this thread. A
+      // process that ends first leaves a `.trash-` folder the next writer removes.
+      w.removeLater(prev);
+    }
+  });
   w.recent.forget(t.topic, p.lastSeq);
   // What a read of these files would give the next persist: every phantom and removed label is
   // now marked deleted in the graph, and no label in it is above total_elements_added. A checkpoint

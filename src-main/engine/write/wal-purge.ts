@@ -69,7 +69,7 @@ export function purgeWalLater(w: FolderWriter, t: PurgeTarget, rowsPerStep = PUR
       await w.checkOtherProcesses();
       if (!w.db.open) return;
       // Readers skip these rows anyway: they keep what they have (FolderWriter.unseenCommit).
-      if (w.unseenCommit(() => w.immediate(() => purgeWal(w, t, rowsPerStep))) < rowsPerStep) return;
+      if (w.whileClear(() => w.unseenCommit(() => w.immediate(() => purgeWal(w, t, rowsPerStep)))) < rowsPerStep) return;
     }
   };
   w.inBackground(purge().catch(() => undefined));
