@@ -12,6 +12,7 @@ import { compareCase, splitCollection, type RecordedCase } from '../helpers/comp
 import { referenceFixture } from '../helpers/paths.js';
 import { spyOnSteps } from '../helpers/spy-steps.js';
 import { until } from '../helpers/wait-for.js';
+import { watchStarts } from '../helpers/prepared-starts.js';
 
 // ChromaFolder.finishLoadsWhenIdle (the embedded client and serve turn it on): the vector load a
 // first query from the files leaves to a background copy is finished in slices of the thread once
@@ -98,15 +99,15 @@ describe('finishing a left vector load while idle', () => {
   });
 
   it('is off unless asked for: the load waits for the next query', async () => {
+    const starts = watchStarts();
     const { folder, reader } = await afterFirstQuery(false);
-    const prepared = vi.spyOn(PreparedLoad, 'start');
     try {
-      await new Promise((r) => setImmediate(r));
-      await until(() => prepared.mock.results.some((r) => (r.value as PreparedLoad | null)?.settled === true), 'the copy');
+      await until(() => starts.prepared().some((p) => p.settled), 'the copy');
       await new Promise((r) => setTimeout(r, 100));
       expect(reader.vectorsLoaded).toBe(false);
     } finally {
       folder.close();
+      starts.restore();
     }
   });
 

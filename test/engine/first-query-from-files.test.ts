@@ -12,6 +12,7 @@ import { PREPARED_IDLE_MS } from '../../src-main/engine/collection/collection-re
 import { PREFAULT_ENV } from '../../src-main/engine/util/prefault.js';
 import { until as untilFor } from '../helpers/wait-for.js';
 import { spyOnSteps } from '../helpers/spy-steps.js';
+import { watchStarts } from '../helpers/prepared-starts.js';
 
 const until = (test: () => boolean, ms = 20_000) => untilFor(test, 'the background load', ms);
 
@@ -202,15 +203,19 @@ for (const fixture of ['chroma-1.3.4-seed7', 'chroma-1.0.1-seed7']) {
         const a = c.args as { ids?: unknown; where?: unknown; whereDocument?: unknown };
         return !a.ids && !a.where && !a.whereDocument;
       });
-      const started = vi.spyOn(PreparedLoad, 'start');
+      const starts = watchStarts();
       for (const c of plain) {
         const folder = ChromaFolder.open(join(dir, 'data'));
         try {
           const ref = splitCollection(c.collection);
+          const before = starts.calls();
           expect(compareCase(c, folder.query(ref, c.args)), c.label).toBeNull();
           if (when !== 'at once') await new Promise((r) => setImmediate(r));
-          const prepared = started.mock.results.at(-1)?.value as PreparedLoad | null | undefined;
-          if (when === 'settled' && prepared) await until(() => prepared.settled);
+          if (when === 'settled' && starts.calls() > before) {
+            await until(() => starts.started.length === starts.calls());
+            const prepared = starts.started.at(-1);
+            if (prepared) await until(() => prepared.settled);
+          }
           for (const other of plain.filter((o) => o.collection === c.collection)) {
             expect(compareCase(other, folder.query(ref, other.args)), `${c.label}, then ${other.label}`).toBeNull();
           }
@@ -218,7 +223,7 @@ for (const fixture of ['chroma-1.3.4-seed7', 'chroma-1.0.1-seed7']) {
           folder.close();
         }
       }
-      started.mockRestore();
+      starts.restore();
     };
 
     for (const [when, title] of [
@@ -260,27 +265,29 @@ for (const fixture of ['chroma-1.3.4-seed7', 'chroma-1.0.1-seed7']) {
         return !a.ids && !a.where && !a.whereDocument;
       });
       process.env[PREFAULT_ENV] = 'always';
-      const started = vi.spyOn(PreparedLoad, 'start');
+      const starts = watchStarts();
       const released = vi.spyOn(PreparedLoad.prototype, 'release');
       try {
-        for (const c of plain) {
+        for (const [i, c] of plain.entries()) {
           const folder = ChromaFolder.open(join(dir, 'data'));
           folder.query(splitCollection(c.collection), c.args);
+          // Closed once the load has started (the first ones), or while it is still starting.
           await new Promise((r) => setImmediate(r));
+          if (i % 2 === 0) await until(() => starts.started.length === starts.calls());
           folder.close();
-          expect(released.mock.calls.length, c.label).toBe(started.mock.results.filter((r) => r.value !== null).length);
+          expect(released.mock.calls.length, c.label).toBe(starts.prepared().length);
         }
         expect(released.mock.calls.length).toBeGreaterThan(0);
         // Closed before the next turn of the event loop: nothing starts at all.
-        const before = started.mock.calls.length;
+        const before = starts.calls();
         const folder = ChromaFolder.open(join(dir, 'data'));
         folder.query(splitCollection(plain[0]!.collection), plain[0]!.args);
         folder.close();
         await new Promise((r) => setImmediate(r));
-        expect(started.mock.calls.length).toBe(before);
+        expect(starts.calls()).toBe(before);
       } finally {
         delete process.env[PREFAULT_ENV];
-        started.mockRestore();
+        starts.restore();
         released.mockRestore();
       }
     });
@@ -293,10 +300,13 @@ for (const fixture of ['chroma-1.3.4-seed7', 'chroma-1.0.1-seed7']) {
       process.env[PREFAULT_ENV] = 'always';
       vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
       const released = vi.spyOn(PreparedLoad.prototype, 'release');
+      const starts = watchStarts();
       const folder = ChromaFolder.open(join(dir, 'data'));
       try {
         folder.query(splitCollection(plain.collection), plain.args);
-        await new Promise((r) => setImmediate(r));
+        // Started in slices, one per turn of the event loop (setTimeout is faked here: no polling by timer).
+        for (let turn = 0; turn < 10_000 && starts.prepared().length === 0; turn++) await new Promise((r) => setImmediate(r));
+        expect(starts.prepared().length).toBe(1);
         vi.advanceTimersByTime(PREPARED_IDLE_MS - 1000);
         expect(released).not.toHaveBeenCalled();
         vi.advanceTimersByTime(2000);
@@ -306,6 +316,7 @@ for (const fixture of ['chroma-1.3.4-seed7', 'chroma-1.0.1-seed7']) {
       } finally {
         folder.close();
         vi.useRealTimers();
+        starts.restore();
         released.mockRestore();
         delete process.env[PREFAULT_ENV];
       }

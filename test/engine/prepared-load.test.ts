@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { PersistentClient } from '../../src-main/index.js';
 import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
 import { PreparedLoad, type FilledLoad } from '../../src-main/engine/collection/prepared-load.js';
+import { BackgroundLoadSlot } from '../../src-main/engine/collection/background-load-slot.js';
 import type { CollectionReader } from '../../src-main/engine/collection/collection-reader.js';
 import { readHeaderFile } from '../../src-main/engine/hnsw/segment-files.js';
 import { walkElements } from '../../src-main/engine/hnsw/level0-scan.js';
@@ -13,6 +14,7 @@ import { PREFAULT_ENV } from '../../src-main/engine/util/prefault.js';
 import { withLoadProgress } from '../../src-main/engine/util/load-progress.js';
 import { referenceFixture } from '../helpers/paths.js';
 import { until } from '../helpers/wait-for.js';
+import { watchStarts } from '../helpers/prepared-starts.js';
 
 // The load a first query from the files leaves to the second, done in the background
 // (collection/prepared-load.ts, hnsw/level0-fill-program.ts). What it copies is compared with
@@ -41,14 +43,14 @@ afterAll(() => {
 
 /** Opens `data`, asks a first plain query of `name`, and gives the load prepared after it (at the next turn of the event loop). */
 async function firstQuery(data: string, name: string) {
-  const start = vi.spyOn(PreparedLoad, 'start');
+  const starts = watchStarts();
   const folder = ChromaFolder.open(data);
   const reader = folder.collection({ name });
   const dim = reader.dimension!;
   folder.query({ name }, { queryEmbeddings: [Array.from({ length: dim }, (_, i) => Math.sin(i + 1))], nResults: 3 });
-  await new Promise((r) => setImmediate(r));
-  const prepared = start.mock.results.map((r) => r.value as PreparedLoad | null).find((p) => p) ?? null;
-  start.mockRestore();
+  await until(() => starts.started.length > 0, 'the background load to start');
+  const prepared = starts.prepared()[0] ?? null;
+  starts.restore();
   return { folder, reader, prepared, dim };
 }
 
@@ -172,6 +174,56 @@ describe('the background vector load', () => {
       expect(copiedAtPauses).toEqual(Array.from({ length: chunks - 1 }, (_, i) => i + 1));
       expect(r.value).not.toBeNull();
       expectSameAsTheFiles(r.value!, reader, join(dir, 'data'));
+    } finally {
+      folder.close();
+    }
+  });
+
+  it('lays its slots out in steps, giving the thread back, and gets the same copy however small the steps', async () => {
+    process.env[PREFAULT_ENV] = 'always';
+    const { folder, reader, prepared, dim } = await firstQuery(join(dir, 'data'), 'articles');
+    try {
+      prepared!.release();
+      const plan = (prepared as unknown as { plan: Parameters<typeof PreparedLoad.start>[1] }).plan;
+      const count = plan.header.curElementCount;
+      const steps = PreparedLoad.startSteps(reader.params.space, plan, { helper: false, elementsPerStep: 7 });
+      let pauses = 0;
+      let r = steps.next();
+      for (; !r.done; r = steps.next()) pauses++;
+      // Four passes (the slots' marks, the labels' marks, the slots in order, their labels), a step per 7 elements.
+      expect(pauses).toBeGreaterThanOrEqual(4 * Math.floor(count / 7));
+      const stepped = r.value!;
+      expect(stepped).not.toBeNull();
+      expectSameAsTheFiles(stepped.takeFilled(reader.params.space, dim)!, reader, join(dir, 'data'));
+    } finally {
+      folder.close();
+    }
+  });
+
+  it('a background slot starts the load in slices after a first query, and a load that takes it mid-start finishes it at once', async () => {
+    process.env[PREFAULT_ENV] = 'always';
+    const { folder, reader, prepared, dim } = await firstQuery(join(dir, 'data'), 'articles');
+    try {
+      prepared!.release();
+      const plan = (prepared as unknown as { plan: Parameters<typeof PreparedLoad.start>[1] }).plan;
+      const starts = watchStarts();
+      // A step per element and a slice per step: the start takes thousands of turns.
+      const slot = new BackgroundLoadSlot(reader.params.space, () => false, { start: { elementsPerStep: 1 }, sliceMs: 0 });
+      slot.offer(plan);
+      // The slot's turn: its start begins, to go on in slices.
+      await new Promise((r) => setImmediate(r));
+      expect(starts.calls()).toBe(1);
+      expect(starts.started, 'still starting: its slices come on later turns').toEqual([]);
+      expect(slot.busy).toBe(true);
+      const taken = slot.take();
+      expect(starts.started.length, 'finished by the take').toBe(1);
+      starts.restore();
+      expect(taken).not.toBeNull();
+      expect(slot.busy).toBe(false);
+      expectSameAsTheFiles(taken!.takeFilled(reader.params.space, dim)!, reader, join(dir, 'data'));
+      // Nothing of it goes on in slices after: the slot stays empty.
+      await new Promise((r) => setTimeout(r, 50));
+      expect(slot.busy).toBe(false);
     } finally {
       folder.close();
     }

@@ -1,5 +1,6 @@
 import type { Space } from '../../../shared/models.js';
-import { PreparedLoad, type LoadPlan } from './prepared-load.js';
+import { runSteps, runStepsSliced, type Steps } from '../util/steps.js';
+import { PreparedLoad, type LoadPlan, type StartOptions } from './prepared-load.js';
 
 /** How long a background vector load waits for the query that takes it (prepared-load.ts). */
 export const PREPARED_IDLE_MS = 10 * 60_000;
@@ -17,17 +18,21 @@ export class BackgroundLoadSlot {
   private prepared: PreparedLoad | null = null;
   /** Its plan, until it starts at the next turn of the event loop. */
   private pending: { plan: LoadPlan; immediate: NodeJS.Immediate } | null = null;
+  /** Its start (PreparedLoad.startSteps), run in slices of this thread until it ends or is taken. */
+  private starting: { steps: Steps<PreparedLoad | null>; taken: boolean } | null = null;
   private idleRelease: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly space: Space,
     /** Whether the vectors are loaded by now (a load then has nothing left to do). */
     private readonly loaded: () => boolean,
+    /** The start's step size and slice length (tests make them small). */
+    private readonly tuning: { start?: StartOptions; sliceMs?: number } = {},
   ) {}
 
   /** Whether a load is planned or under way. */
   get busy(): boolean {
-    return this.prepared !== null || this.pending !== null;
+    return this.prepared !== null || this.pending !== null || this.starting !== null;
   }
 
   /** Plans the load (see the class); nothing if one is planned or under way already. */
@@ -36,11 +41,31 @@ export class BackgroundLoadSlot {
     const immediate = setImmediate(() => {
       this.pending = null;
       if (this.loaded() || this.prepared) return;
-      this.prepared = PreparedLoad.start(this.space, plan);
-      if (!this.prepared) return;
-      // Someone who asked one question and moved on does not keep the vectors' memory for good.
-      this.idleRelease = setTimeout(() => this.drop(), PREPARED_IDLE_MS);
-      this.idleRelease.unref();
+      const starting = { steps: PreparedLoad.startSteps(this.space, plan, this.tuning.start), taken: false };
+      this.starting = starting;
+      // The slices end when take() or drop() took the steps over: they go no further here.
+      const slices = function* (): Steps<PreparedLoad | null> {
+        for (;;) {
+          if (starting.taken) return null;
+          const r = starting.steps.next();
+          if (r.done) return r.value;
+          yield r.value;
+        }
+      };
+      void runStepsSliced(slices(), this.tuning.sliceMs !== undefined ? { sliceMs: this.tuning.sliceMs } : {}).then(
+        (prepared) => {
+          if (starting.taken) return;
+          this.starting = null;
+          this.prepared = prepared;
+          if (!prepared) return;
+          // Someone who asked one question and moved on does not keep the vectors' memory for good.
+          this.idleRelease = setTimeout(() => this.drop(), PREPARED_IDLE_MS);
+          this.idleRelease.unref();
+        },
+        () => {
+          if (!starting.taken) this.starting = null;
+        },
+      );
     });
     immediate.unref();
     this.pending = { plan, immediate };
@@ -74,6 +99,12 @@ export class BackgroundLoadSlot {
   /** The load for the vector load about to run, started now if it was still to start; the slot is then empty. */
   take(): PreparedLoad | null {
     if (this.pending && !this.prepared) this.prepared = PreparedLoad.start(this.space, this.pending.plan);
+    if (this.starting) {
+      // Its remaining steps, here and now: the load that asks for it runs at once.
+      this.starting.taken = true;
+      this.prepared = runSteps(this.starting.steps);
+      this.starting = null;
+    }
     this.cancelTimers();
     const prepared = this.prepared;
     this.prepared = null;
@@ -82,6 +113,11 @@ export class BackgroundLoadSlot {
 
   /** Stops a load that will not be used (the vectors loaded otherwise, the folder closes, or its readers are rebuilt). */
   drop(): void {
+    if (this.starting) {
+      this.starting.taken = true;
+      this.starting.steps.return(null);
+      this.starting = null;
+    }
     this.cancelTimers();
     this.prepared?.release();
     this.prepared = null;
