@@ -52,7 +52,7 @@ export class VectorSlab {
      * `shared`: the vectors in shared memory, so that a helper thread can map their pages ahead of
      * the load (prefault.ts); `arena`: one made for `capacity` vectors ahead of time (prepared-load.ts).
      */
-    memory: { shared?: boolean; arena?: VectorArena | null } = {},
+    memory: { shared?: boolean; arena?: VectorArena | null; everySlotSetByCaller?: boolean } = {},
   ) {
     const cap = Math.max(1, capacity);
     // Shared memory is an optimisation: without it, a private arena still has the SIMD kernel.
@@ -60,7 +60,10 @@ export class VectorSlab {
     this.data = this.arena ? this.arena.data() : hugePaged(new Float32Array(cap * dim));
     this.bytes = bytesOf(this.data);
     this.norms = space === 'cosine' ? new Float32Array(cap) : null;
-    this.slotLabel = hugePaged(new Float64Array(cap)).fill(-1);
+    this.slotLabel = hugePaged(new Float64Array(cap));
+    // Marking the slots free writes every page of fresh memory (~2,000 page faults at a million
+    // slots): not when the caller sets every slot's label anyway (filledSteps).
+    if (!memory.everySlotSetByCaller) this.slotLabel.fill(-1);
   }
 
   /**
@@ -69,7 +72,12 @@ export class VectorSlab {
    * pause every SLOTS_PER_STEP slots.
    */
   static *filledSteps(space: Space, dim: number, arena: VectorArena, labels: Float64Array, norms: Float32Array | null): Steps<VectorSlab> {
-    const slab = new VectorSlab(space, dim, labels.length, { arena });
+    const slab = new VectorSlab(space, dim, labels.length, { arena, everySlotSetByCaller: true });
+    // The label table at its final size at once, rather than doubled (and copied) up to it.
+    let maxLabel = -1;
+    for (let slot = 0; slot < labels.length; slot++) maxLabel = Math.max(maxLabel, labels[slot]!);
+    if (maxLabel >= slab.slotByLabel.length && slab.fitsTable(maxLabel)) slab.slotByLabel = new Int32Array(maxLabel + 1);
+    yield;
     for (let slot = 0; slot < labels.length; slot++) {
       slab.setSlot(labels[slot]!, slot);
       slab.slotLabel[slot] = labels[slot]!;
