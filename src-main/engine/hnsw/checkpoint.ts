@@ -21,7 +21,7 @@ import {
   listSegmentFolder,
   readHeaderFile,
   readRange,
-  walkLinkLists,
+  walkLinkListsSteps,
   type SegmentListing,
 } from './segment-files.js';
 import { HOST_IS_LITTLE_ENDIAN } from '../util/host-endianness.js';
@@ -407,7 +407,7 @@ function* readCheckpointSteps(folderAbsPath: string, segmentRelName: string, opt
       const walked = prescan ? yield* prescan.linkListsSteps() : null;
       const linkLists = walked?.buf ?? fs.readFileSync(path.join(dir, LINK_LISTS_FILE));
       const upperAt = opts.sink?.linkLists ? (walked?.upperAt ?? new Int32Array(header.curElementCount)) : undefined;
-      const used = walked ? walked.used : walkLinkLists(linkLists, header, rel, upperAt);
+      const used = walked ? walked.used : yield* walkLinkListsSteps(linkLists, header, rel, upperAt);
       result.graphUsable = true;
       if (upperAt) opts.sink!.linkLists!(linkLists, upperAt);
       if (used < linkLists.length) {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { HnswHeader } from '../../../shared/models.js';
 import { InspectorError } from '../../../shared/errors.js';
+import { runSteps, type Steps } from '../util/steps.js';
 import {
   DATA_LEVEL0_FILE,
   LINK_LISTS_FILE,
@@ -9,7 +10,7 @@ import {
   readHeaderFile,
   readRange,
   readStandardHeaderBytes,
-  walkLinkLists,
+  walkLinkListsSteps,
 } from './segment-files.js';
 
 /**
@@ -32,6 +33,11 @@ export interface JoinPlan {
 
 /** The parts of the standard single file for a checkpoint, checked (missing files, short level 0, unwalkable link lists). */
 export function planJoin(folderAbsPath: string, segmentRelName: string): JoinPlan {
+  return runSteps(planJoinSteps(folderAbsPath, segmentRelName));
+}
+
+/** planJoin in steps (util/steps.ts): the walk of link_lists.bin gives the thread back. */
+export function* planJoinSteps(folderAbsPath: string, segmentRelName: string): Steps<JoinPlan> {
   const dir = path.join(folderAbsPath, segmentRelName);
   const rel = (name: string) => `${segmentRelName}/${name}`;
   const read = <T>(name: string, fn: () => T): T => {
@@ -59,7 +65,7 @@ export function planJoin(folderAbsPath: string, segmentRelName: string): JoinPla
     });
   }
   const linkListsAll = read(LINK_LISTS_FILE, () => fs.readFileSync(path.join(dir, LINK_LISTS_FILE)));
-  const linkBytes = walkLinkLists(linkListsAll, header, rel(LINK_LISTS_FILE));
+  const linkBytes = yield* walkLinkListsSteps(linkListsAll, header, rel(LINK_LISTS_FILE));
   return {
     header,
     headerBytes: readStandardHeaderBytes(dir),

@@ -344,8 +344,19 @@ export async function buildCheckpointIndex(
   }
 }
 
+/** The build thread's niceness (0 normal, 19 lowest): see the program below. */
+export const BUILD_THREAD_NICENESS = 10;
+
 export const CHECKPOINT_BUILD_PROGRAM = `
 const { parentPort, workerData, receiveMessageOnPort } = require('node:worker_threads');
+// Below the engine's thread (Linux: for this thread, by its id): the insert threads the addon
+// starts inherit it, so the engine's thread, which answers calls meanwhile, is not queued behind
+// a build that keeps every core busy. With nothing else to run, the build still has every core.
+try {
+  require('node:os').setPriority(Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop()), ${BUILD_THREAD_NICENESS});
+} catch {
+  // Elsewhere the build runs at normal priority.
+}
 const libs = { hnswlib: require(workerData.hnswlibPath), parallel: workerData.parallel ? require(workerData.parallel.path) : null };
 const port = workerData.extensions;
 const take = () => (port && receiveMessageOnPort(port)?.message) || null;

@@ -9,7 +9,7 @@ import { cancelled, throwIfAborted } from '../backup/task.js';
 import { HNSW_HEADER_BYTES, parseHnswHeader } from '../hnsw/header.js';
 import { MIN_CAPACITY, checkLabel } from '../hnsw/hnswlib-index.js';
 import { parallelInsert } from '../hnsw/parallel-insert.js';
-import { planJoin } from '../hnsw/standard-index.js';
+import { planJoinSteps } from '../hnsw/standard-index.js';
 import { normalizeForStorage } from '../hnsw/vector-math.js';
 import { NATIVE_GUARD_BYTES, quiesceNative, threadNativeGuard } from '../util/native-guard.js';
 import { runSteps, runStepsSliced, type Steps } from '../util/steps.js';
@@ -207,7 +207,7 @@ export async function stageBuiltCheckpoint(
   opts: BuildOptions = {},
 ): Promise<string> {
   for (const l of plan.deleteLabels) checkLabel(l);
-  const join = plan.base === 'checkpoint' ? planJoin(dir, segmentId) : null;
+  const join = plan.base === 'checkpoint' ? await runStepsSliced(planJoinSteps(dir, segmentId), { signal: opts.signal }) : null;
   const tmpDir = join ? privateTempDir() : null;
   let staging: string | null = null;
   let early: MessageChannel | null = null;
