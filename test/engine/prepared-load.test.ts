@@ -61,6 +61,15 @@ function restarted(prepared: PreparedLoad, space: Parameters<typeof PreparedLoad
   return PreparedLoad.start(space, plan, opts)!;
 }
 
+/** The plan of the load a first query of `articles` prepared, that load let go: for starting it again by hand. */
+async function planAfterFirstQuery() {
+  process.env[PREFAULT_ENV] = 'always';
+  const { folder, reader, prepared, dim } = await firstQuery(join(dir, 'data'), 'articles');
+  prepared!.release();
+  const plan = (prepared as unknown as { plan: Parameters<typeof PreparedLoad.start>[1] }).plan;
+  return { folder, reader, plan, dim };
+}
+
 /** The copy against what the reader's own load takes from the files (vectors, norms), and against a walk of data_level0.bin (rows, labels, flags). */
 function expectSameAsTheFiles(filled: FilledLoad, reader: CollectionReader, data: string): void {
   const loaded = reader.vectors({ forQuery: true }).slab;
@@ -181,11 +190,8 @@ describe('the background vector load', () => {
   });
 
   it('lays its slots out in steps, giving the thread back, and gets the same copy however small the steps', async () => {
-    process.env[PREFAULT_ENV] = 'always';
-    const { folder, reader, prepared, dim } = await firstQuery(join(dir, 'data'), 'articles');
+    const { folder, reader, plan, dim } = await planAfterFirstQuery();
     try {
-      prepared!.release();
-      const plan = (prepared as unknown as { plan: Parameters<typeof PreparedLoad.start>[1] }).plan;
       const count = plan.header.curElementCount;
       const steps = PreparedLoad.startSteps(reader.params.space, plan, { helper: false, elementsPerStep: 7 });
       let pauses = 0;
@@ -202,11 +208,8 @@ describe('the background vector load', () => {
   });
 
   it('a background slot starts the load in slices after a first query, and a load that takes it mid-start finishes it at once', async () => {
-    process.env[PREFAULT_ENV] = 'always';
-    const { folder, reader, prepared, dim } = await firstQuery(join(dir, 'data'), 'articles');
+    const { folder, reader, plan, dim } = await planAfterFirstQuery();
     try {
-      prepared!.release();
-      const plan = (prepared as unknown as { plan: Parameters<typeof PreparedLoad.start>[1] }).plan;
       const starts = watchStarts();
       // A step per element and a slice per step: the start takes thousands of turns.
       const slot = new BackgroundLoadSlot(reader.params.space, () => false, { start: { elementsPerStep: 1 }, sliceMs: 0 });

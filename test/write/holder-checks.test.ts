@@ -25,15 +25,21 @@ const onLinux = process.platform === 'linux';
 const scans = () => ({ onThread: holderScanStats.onThread, offThread: holderScanStats.offThread });
 const RECHECK_PAUSE_MS = 40;
 
+/** The folder's first collection, and its vectors' dimension. */
+async function firstCollection(client: PersistentClient) {
+  const [first] = await client.listCollections();
+  const col = await client.getCollection({ name: first!.name, embeddingFunction: null });
+  const dim = (await col.get({ limit: 1, include: ['embeddings'] })).embeddings[0]!.length;
+  return { col, dim };
+}
+
 describe.skipIf(!onLinux)('writes beside another process', () => {
   it('opening, reading and counting never look; a write looks once, in a worker thread', async () => {
     const dir = copy();
     const before = scans();
     const client = new PersistentClient({ path: dir });
     try {
-      const [first] = await client.listCollections();
-      const col = await client.getCollection({ name: first!.name, embeddingFunction: null });
-      const dim = (await col.get({ limit: 1, include: ['embeddings'] })).embeddings[0]!.length;
+      const { col, dim } = await firstCollection(client);
       await col.query({ queryEmbeddings: [new Array(dim).fill(0.5)], nResults: 3 });
       await col.count();
       expect(scans()).toEqual(before);
@@ -79,9 +85,7 @@ describe.skipIf(!onLinux)('writes beside another process', () => {
     const dir = copy();
     const client = new PersistentClient({ path: dir });
     try {
-      const [first] = await client.listCollections();
-      const col = await client.getCollection({ name: first!.name, embeddingFunction: null });
-      const dim = (await col.get({ limit: 1, include: ['embeddings'] })).embeddings[0]!.length;
+      const { col, dim } = await firstCollection(client);
       await col.add({ ids: ['before'], embeddings: [new Array(dim).fill(0.1)] });
       const holder = await holdOpen(join(dir, 'chroma.sqlite3'));
       try {
