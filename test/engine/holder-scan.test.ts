@@ -12,6 +12,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'chroma-inspector-holders-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 afterEach(() => {
   holderScanTuning.worker = true;
+  delete holderScanTuning.method;
 });
 
 const onLinux = process.platform === 'linux';
@@ -113,6 +114,36 @@ describe('which other processes hold a file open', () => {
       holderScanTuning.idleMs = 30_000;
       holder.kill();
     }
+  });
+
+  // macOS and the BSDs have no /proc: there the scan asks lsof (installed here for this test).
+  const hasLsof = spawnSync('lsof', ['-v'], { stdio: 'ignore' }).error === undefined;
+  it.skipIf(!hasLsof || process.platform === 'win32')('without /proc, lsof finds the same holder, in the worker and here, and not this process', async () => {
+    holderScanTuning.method = 'lsof';
+    const holder = await holdOpen(file);
+    const own = openSync(file, 'r');
+    try {
+      const before = { ...holderScanStats };
+      expect(await processesHoldingOffThread(file)).toEqual([holder.pid]);
+      expect(holderScanStats.offThread).toBe(before.offThread + 1);
+      expect(processesHolding(file)).toEqual([holder.pid]);
+      expect(await processesHoldingOffThread(join(scratch, 'missing.sqlite3'))).toEqual([]);
+    } finally {
+      closeSync(own);
+      holder.kill();
+      await new Promise<void>((resolve) => holder.process.once('exit', () => resolve()));
+    }
+    // Nobody else: lsof's "not found" status is an empty answer, not a failure.
+    expect(await processesHoldingOffThread(file)).toEqual([]);
+    expect(processesHolding(file)).toEqual([]);
+  });
+
+  it('on Windows nothing can be known: no holders, and no worker started to find out', async () => {
+    holderScanTuning.method = 'none';
+    const before = { ...holderScanStats };
+    expect(await processesHoldingOffThread(file)).toEqual([]);
+    expect(processesHolding(file)).toEqual([]);
+    expect(holderScanStats).toEqual(before);
   });
 
   it('a file that does not exist has no holders', async () => {

@@ -9,9 +9,10 @@ export { processesHolding, processesHoldingOffThread } from './holder-scan.js';
 const RECENT_MS = 10_000;
 
 /**
- * Best-effort signs that a Chroma process has the folder open. Chroma takes no lock file, so on
- * Linux we look for other processes holding chroma.sqlite3 open, and everywhere for a journal and
- * very recent writes. `holders`: the processes found holding it already (else scanned here).
+ * Best-effort signs that a Chroma process has the folder open. Chroma takes no lock file, so we
+ * look for other processes holding chroma.sqlite3 open (holder-scan.ts: /proc on Linux, lsof on
+ * macOS; not on Windows), and everywhere for a journal and very recent writes. `holders`: the
+ * processes found holding it already (else scanned here).
  */
 export function detectActivity(dir: string, holders?: readonly number[]): ActivityInfo {
   const reasons: string[] = [];

@@ -1,21 +1,31 @@
+import * as childProcess from 'node:child_process';
 import * as fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { cancelled } from '../backup/task.js';
 
 /**
- * Which other processes have a file open (Linux: every process's /proc/<pid>/fd links), the check
- * that keeps writes away from a folder a running Chroma holds. It costs one readlink per open file
- * descriptor on the machine: ~16–20 µs each on the bench machine (324 descriptors: 7–10 ms), and
- * a desktop with a browser and an IDE open has tens of thousands. So callers that can wait run it
- * in a worker thread (processesHoldingOffThread) and the engine's thread serves others meanwhile.
+ * Which other processes have a file open, the check that keeps writes away from a folder a running
+ * Chroma holds. On Linux it reads every process's /proc/<pid>/fd links: one readlink per open file
+ * descriptor on the machine, ~16–20 µs each on the bench machine (324 descriptors: 7–10 ms), and a
+ * desktop with a browser and an IDE open has tens of thousands. Where there is no /proc (macOS,
+ * the BSDs) it asks `lsof -t`, which macOS ships (a process start: tens of milliseconds or more).
+ * Windows has neither: nothing is found there. So callers that can wait run it in a worker thread
+ * (processesHoldingOffThread) and the engine's thread serves others meanwhile.
  */
+
+/** How the scan looks: `proc` (Linux), `lsof` (elsewhere, where it is installed), `none`. */
+export type ScanMethod = 'proc' | 'lsof' | 'none';
 
 /**
  * The scan, as source text: the worker runs it, and so does this thread when it cannot wait or no
  * worker starts (one program, no entry file to ship from sources, dist/ and the Electron asar).
+ * What it cannot read (another user's processes, no lsof) it does not report.
  */
 const SCAN_SOURCE = `
-function scanHolders(fs, target, selfPid) {
+function scanHolders(fs, childProcess, method, target, selfPid) {
+  return method === 'proc' ? scanProc(fs, target, selfPid) : method === 'lsof' ? scanLsof(childProcess, target, selfPid) : [];
+}
+function scanProc(fs, target, selfPid) {
   let procs;
   try {
     procs = fs.readdirSync('/proc').filter((p) => /^\\d+$/.test(p));
@@ -45,16 +55,32 @@ function scanHolders(fs, target, selfPid) {
   }
   return pids;
 }
+function scanLsof(childProcess, target, selfPid) {
+  // An app started from the macOS Finder may not have /usr/sbin on its PATH.
+  for (const lsof of ['/usr/sbin/lsof', '/usr/bin/lsof', 'lsof']) {
+    let out;
+    try {
+      out = childProcess.execFileSync(lsof, ['-t', '--', target], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 60000 });
+    } catch (err) {
+      if (err && err.code === 'ENOENT') continue;
+      // Status 1: no process has it open (or none that this user may see). Killed: nothing known.
+      out = err && err.status === 1 && typeof err.stdout === 'string' ? err.stdout : '';
+    }
+    return out.split('\\n').map(Number).filter((pid) => Number.isInteger(pid) && pid > 0 && pid !== selfPid);
+  }
+  return [];
+}
 `;
 
 const PROGRAM = `
 const fs = require('node:fs');
+const childProcess = require('node:child_process');
 const { parentPort } = require('node:worker_threads');
 ${SCAN_SOURCE}
-parentPort.on('message', ({ id, target, selfPid }) => {
+parentPort.on('message', ({ id, method, target, selfPid }) => {
   let pids = null;
   try {
-    pids = scanHolders(fs, target, selfPid);
+    pids = scanHolders(fs, childProcess, method, target, selfPid);
   } catch {
     // answered null: the caller scans itself
   }
@@ -62,22 +88,31 @@ parentPort.on('message', ({ id, target, selfPid }) => {
 });
 `;
 
-type Scan = (fsModule: typeof fs, target: string, selfPid: number) => number[];
+type Scan = (fsModule: typeof fs, childProcessModule: typeof childProcess, method: ScanMethod, target: string, selfPid: number) => number[];
 // The same source compiled here: the sync path and the worker cannot drift apart.
 const scanHere = new Function(`${SCAN_SOURCE}; return scanHolders;`)() as Scan;
 
 /**
- * Tests turn the worker off (`worker: false`) and count scans by where they ran. The worker stays
- * for `idleMs` after a scan: starting one takes 50–70 ms on the bench machine, a scan there ~8 ms.
+ * Tests turn the worker off (`worker: false`), choose the method (`method`, else the platform's)
+ * and count scans by where they ran. The worker stays for `idleMs` after a scan: starting one
+ * takes 50–70 ms on the bench machine, a scan there ~8 ms.
  */
-export const holderScanTuning = { worker: true, idleMs: 30_000 };
+export const holderScanTuning: { worker: boolean; idleMs: number; method?: ScanMethod } = { worker: true, idleMs: 30_000 };
 export const holderScanStats = { onThread: 0, offThread: 0, workersStarted: 0 };
 
-/** The real path of `file` to compare fd links with; null where no scan can tell (not Linux, no such file). */
-function scanTarget(file: string): string | null {
-  if (process.platform !== 'linux' || !fs.existsSync('/proc')) return null;
+/** The platform's way to look: /proc where there is one, none on Windows, lsof elsewhere. */
+export function scanMethod(): ScanMethod {
+  if (holderScanTuning.method) return holderScanTuning.method;
+  if (process.platform === 'win32') return 'none';
+  return process.platform === 'linux' && fs.existsSync('/proc/self/fd') ? 'proc' : 'lsof';
+}
+
+/** How to look, and the real path of `file` to look for; null where nothing can tell (Windows, no such file). */
+function scanTarget(file: string): { method: ScanMethod; target: string } | null {
+  const method = scanMethod();
+  if (method === 'none') return null;
   try {
-    return fs.realpathSync(file);
+    return { method, target: fs.realpathSync(file) };
   } catch {
     return null;
   }
@@ -85,10 +120,10 @@ function scanTarget(file: string): string | null {
 
 /** Other processes that have `file` open, scanned on this thread; empty where that cannot be known. */
 export function processesHolding(file: string): number[] {
-  const target = scanTarget(file);
-  if (target === null) return [];
+  const scan = scanTarget(file);
+  if (scan === null) return [];
   holderScanStats.onThread++;
-  return scanHere(fs, target, process.pid);
+  return scanHere(fs, childProcess, scan.method, scan.target, process.pid);
 }
 
 /**
@@ -97,13 +132,13 @@ export function processesHolding(file: string): number[] {
  * (the worker finishes its scan and the answer is dropped).
  */
 export async function processesHoldingOffThread(file: string, signal?: AbortSignal): Promise<number[]> {
-  const target = scanTarget(file);
-  if (target === null) return [];
-  const pids = holderScanTuning.worker ? await scanner.scan(target, signal) : null;
+  const scan = scanTarget(file);
+  if (scan === null) return [];
+  const pids = holderScanTuning.worker ? await scanner.scan(scan.method, scan.target, signal) : null;
   if (pids !== null) return pids;
   if (signal?.aborted) throw cancelled();
   holderScanStats.onThread++;
-  return scanHere(fs, target, process.pid);
+  return scanHere(fs, childProcess, scan.method, scan.target, process.pid);
 }
 
 /** The one scanning worker of this thread, started on first use and ended after a pause. */
@@ -115,7 +150,7 @@ class HolderScanner {
   private idleTimer: NodeJS.Timeout | null = null;
 
   /** The holders, or null when the worker could not answer. */
-  scan(target: string, signal?: AbortSignal): Promise<number[] | null> {
+  scan(method: ScanMethod, target: string, signal?: AbortSignal): Promise<number[] | null> {
     if (signal?.aborted) return Promise.reject(cancelled());
     const worker = this.started();
     if (!worker) return Promise.resolve(null);
@@ -139,7 +174,7 @@ class HolderScanner {
       // Referenced while someone waits (a script awaiting a scan at its top level must not end
       // first), and only then: an idle worker never keeps the process alive (idleLater).
       worker.ref();
-      worker.postMessage({ id, target, selfPid: process.pid });
+      worker.postMessage({ id, method, target, selfPid: process.pid });
     });
   }
 
