@@ -233,6 +233,28 @@ describe('the background vector load', () => {
     }
   });
 
+  it('a background slot dropped mid-start goes no further: nothing is prepared, and the slot is empty', async () => {
+    const { folder, reader, plan } = await planAfterFirstQuery();
+    try {
+      const starts = watchStarts();
+      const released = vi.spyOn(PreparedLoad.prototype, 'release');
+      const slot = new BackgroundLoadSlot(reader.params.space, () => false, { start: { elementsPerStep: 1 }, sliceMs: 0 });
+      slot.offer(plan);
+      await new Promise((r) => setImmediate(r));
+      expect(starts.calls()).toBe(1);
+      slot.drop();
+      expect(slot.busy).toBe(false);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(starts.started, 'its steps were ended, not run on').toEqual([]);
+      expect(slot.busy).toBe(false);
+      expect(slot.take()).toBeNull();
+      expect(released).not.toHaveBeenCalled();
+      starts.restore();
+    } finally {
+      folder.close();
+    }
+  });
+
   it('passes a cancellation on: a load joining the copy stops when its progress reporter throws', async () => {
     process.env[PREFAULT_ENV] = 'always';
     const { folder, reader, prepared, dim } = await firstQuery(join(dir, 'data'), 'articles');

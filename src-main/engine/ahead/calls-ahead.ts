@@ -8,6 +8,7 @@ import { tailMatches } from '../query/run-get.js';
 import { embeddingMapSteps } from '../map/embedding-map.js';
 import { runStepsSliced, type SliceOptions } from '../util/steps.js';
 import { nextTurn } from '../util/next-turn.js';
+import { throwIfAborted } from '../backup/task.js';
 
 /** Runs `fn` in one read snapshot of the folder (ChromaFolder.snapshot). */
 export type InSnapshot = <T>(fn: () => T) => T;
@@ -33,6 +34,7 @@ export async function queryAhead(reader: CollectionReader, spec: QuerySpec, opts
     // The checks' last slice ran in this turn; opening the files, and then the search that
     // follows this call, each get a turn of their own (together: ~90 ms in one piece at 1M).
     await nextTurn();
+    throwIfAborted(slice.signal);
     // Replaced meanwhile (the data changed) or closed: nothing more for this reader.
     if (reader.isRetired) return;
     if (inSnapshot(() => reader.openFirstQueryFiles())) return nextTurn();

@@ -60,11 +60,13 @@ function scanLsof(childProcess, target, selfPid) {
   for (const lsof of ['/usr/sbin/lsof', '/usr/bin/lsof', 'lsof']) {
     let out;
     try {
-      out = childProcess.execFileSync(lsof, ['-t', '--', target], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 60000 });
+      // -w: no warnings. The time limit: lsof can hang on a stale network mount.
+      out = childProcess.execFileSync(lsof, ['-w', '-t', '--', target], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 20000 });
     } catch (err) {
-      if (err && err.code === 'ENOENT') continue;
-      // Status 1: no process has it open (or none that this user may see). Killed: nothing known.
-      out = err && err.status === 1 && typeof err.stdout === 'string' ? err.stdout : '';
+      if (err && (err.code === 'ENOENT' || err.code === 'EACCES')) continue;
+      // Status 1: no process has it open (or none that this user may see); what it listed
+      // before a failure still counts. Killed (the time limit): nothing known.
+      out = err && typeof err.stdout === 'string' ? err.stdout : '';
     }
     return out.split('\\n').map(Number).filter((pid) => Number.isInteger(pid) && pid > 0 && pid !== selfPid);
   }

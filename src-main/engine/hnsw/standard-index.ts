@@ -49,6 +49,8 @@ export function* planJoinSteps(folderAbsPath: string, segmentRelName: string): S
     }
   };
   const header = read('header.bin', () => readHeaderFile(dir, rel('header.bin')));
+  // Read before the walk's pauses, with the other parts: all of them the files as of the call.
+  const headerBytes = readStandardHeaderBytes(dir);
   if (header.curElementCount === 0) {
     // hnswlib-node would load this with capacity 0 (docs/format.md §6.5 pitfalls): callers must create a fresh index.
     throw new InspectorError('CORRUPT_HNSW', `${rel('header.bin')}: the index is empty; nothing to join`, {
@@ -68,7 +70,7 @@ export function* planJoinSteps(folderAbsPath: string, segmentRelName: string): S
   const linkBytes = yield* walkLinkListsSteps(linkListsAll, header, rel(LINK_LISTS_FILE));
   return {
     header,
-    headerBytes: readStandardHeaderBytes(dir),
+    headerBytes,
     level0Path,
     level0Bytes,
     linkLists: linkListsAll.subarray(0, linkBytes),

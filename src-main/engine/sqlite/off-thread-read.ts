@@ -33,9 +33,12 @@ const WAIT_MS = 50;
 /** A read still unanswered after this long is given up (the caller reads it itself). */
 const GIVE_UP_MS = 10 * 60_000;
 
+/** A read's cell: sent (RUNNING), begun by the worker (STARTED), then DONE or FAILED; ABANDONED by its caller before the worker began it. */
 const RUNNING = 0;
 const DONE = 1;
 const FAILED = 2;
+const STARTED = 3;
+const ABANDONED = 4;
 
 /**
  * Set once a worker could not load better-sqlite3 (a build for another ABI, a sandbox): every
@@ -72,6 +75,11 @@ function listen() {
   const statements = new Map();
   parentPort.on('message', ({ sql, params, status, port }) => {
     const cell = new Int32Array(status);
+    // Abandoned while it waited behind another read: not read at all.
+    if (Atomics.compareExchange(cell, 0, ${RUNNING}, ${STARTED}) !== ${RUNNING}) {
+      port.close();
+      return;
+    }
     try {
       if (db === null) {
         db = new Database(workerData.file, { readonly: true, fileMustExist: true, timeout: workerData.busyMs });
@@ -137,8 +145,10 @@ class OffThreadReader {
     const status = new Int32Array(new SharedArrayBuffer(4));
     const { port1, port2 } = new MessageChannel();
     const ended = () => {
-      // A worker that ends mid-read (out of memory, terminated) answers nothing: stop waiting.
-      if (Atomics.compareExchange(status, 0, RUNNING, FAILED) === RUNNING) Atomics.notify(status, 0);
+      // A worker that ends before or during the read (out of memory, terminated) answers nothing: stop waiting.
+      if (Atomics.compareExchange(status, 0, RUNNING, FAILED) === RUNNING || Atomics.compareExchange(status, 0, STARTED, FAILED) === STARTED) {
+        Atomics.notify(status, 0);
+      }
     };
     worker.once('exit', ended);
     this.inFlight++;
@@ -147,14 +157,16 @@ class OffThreadReader {
       worker.postMessage({ sql, params, status: status.buffer, port: port2 }, [port2]);
       offThreadReadStats.started++;
       const since = performance.now();
-      while (Atomics.load(status, 0) === RUNNING) {
-        if (Atomics.load(this.loaded, 0) === FAILED) {
-          // better-sqlite3 does not load in a worker thread here: it will not next time either.
-          workersCannotLoad = true;
-          return null;
-        }
+      for (let now = Atomics.load(status, 0); now === RUNNING || now === STARTED; now = Atomics.load(status, 0)) {
+        if (Atomics.load(this.loaded, 0) === FAILED) break;
         if (performance.now() - since > GIVE_UP_MS) return null;
-        yield { cell: status, index: 0, value: RUNNING, ms: WAIT_MS };
+        yield { cell: status, index: 0, value: now, ms: WAIT_MS };
+      }
+      if (Atomics.load(this.loaded, 0) === FAILED) {
+        // better-sqlite3 does not load in a worker thread here (seen here, or after its 'exit'
+        // ended the wait): it will not next time either.
+        workersCannotLoad = true;
+        return null;
       }
       settled = true;
       const answer = receiveMessageOnPort(port1)?.message as { values?: Float64Array } | undefined;
@@ -165,10 +177,11 @@ class OffThreadReader {
       worker.off('exit', ended);
       port1.close();
       this.inFlight--;
-      // Abandoned mid-read (cancelled, given up): the worker may stay inside SQLite for the rest
-      // of the statement, so it is ended rather than kept; the next read starts another (reads
-      // queued behind it see it end, and are read by their callers).
-      if (!settled) this.stop();
+      // Abandoned (cancelled, given up) before the worker began it: marked, and the worker skips
+      // it; the reads before and after it are not disturbed. Abandoned mid-read: the worker may
+      // stay inside SQLite for the rest of the statement, so it is ended rather than kept; the
+      // next read starts another (reads queued behind it see it end, and are read by their callers).
+      if (!settled && Atomics.compareExchange(status, 0, RUNNING, ABANDONED) !== RUNNING) this.stop();
       else if (this.inFlight === 0) this.idleLater();
     }
   }

@@ -352,8 +352,11 @@ const { parentPort, workerData, receiveMessageOnPort } = require('node:worker_th
 // Below the engine's thread (Linux: for this thread, by its id): the insert threads the addon
 // starts inherit it, so the engine's thread, which answers calls meanwhile, is not queued behind
 // a build that keeps every core busy. With nothing else to run, the build still has every core.
+// Never above where it runs already (a process started nicer, by a user who may also raise it).
 try {
-  require('node:os').setPriority(Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop()), ${BUILD_THREAD_NICENESS});
+  const os = require('node:os');
+  const tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
+  os.setPriority(tid, Math.max(os.getPriority(tid), ${BUILD_THREAD_NICENESS}));
 } catch {
   // Elsewhere the build runs at normal priority.
 }

@@ -193,8 +193,9 @@ export interface NormSource {
  * fsynced, in a staging folder beside the segment's, whose path it returns (publishSegmentFolder
  * then swaps it in, docs/format.md §8.3). `norms` gives length.bin (null: zeros, for spaces
  * without norms). A usable checkpoint is joined into hnswlib's single file in a private temp dir
- * under os.tmpdir() (never inside the Chroma folder), for hnswlib to load. The files are checked
- * and their parts read before the first await, so they are the segment's files as of the call.
+ * under os.tmpdir() (never inside the Chroma folder), for hnswlib to load. The files' parts are
+ * read before the first pause (the walk of link_lists.bin then checks them in steps), so they are
+ * the segment's files as of the call.
  * On failure nothing is left behind.
  */
 export async function stageBuiltCheckpoint(

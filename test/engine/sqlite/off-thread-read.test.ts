@@ -67,7 +67,7 @@ describe('reads off the engine thread', () => {
     expect(offThreadReadStats.answered - answered).toBe(2);
   });
 
-  it('answers null where it cannot read, so that the caller reads itself: switched off, in memory, a bad statement', () => {
+  it('answers null where it cannot read, so that the caller reads itself: switched off, in memory, a bad statement', async () => {
     const db = opened(50);
     const started = offThreadReadStats.started;
     process.env[OFF_THREAD_ENV] = 'off';
@@ -91,6 +91,12 @@ describe('reads off the engine thread', () => {
       const workers = offThreadReadStats.workersStarted;
       expect(runSteps(readNumbersOffThread(opened(50), SQL, ['seven', 0], here))).toBeNull();
       expect(offThreadReadStats.workersStarted).toBe(workers);
+      // Sliced, the worker's 'exit' may end the wait first: found out all the same.
+      resetOffThreadLoadFailure();
+      expect(await runStepsSliced(readNumbersOffThread(opened(50), SQL, ['seven', 0], here))).toBeNull();
+      expect(offThreadReadStats.workersStarted).toBe(workers + 1);
+      expect(await runStepsSliced(readNumbersOffThread(opened(50), SQL, ['seven', 0], here))).toBeNull();
+      expect(offThreadReadStats.workersStarted).toBe(workers + 1);
     } finally {
       delete offThreadTuning.sqliteModule;
       resetOffThreadLoadFailure();
@@ -107,6 +113,32 @@ describe('reads off the engine thread', () => {
     expect([...(await first)!]).toEqual([1500000]);
     expect(offThreadReadStats.answered - answered, 'both answered by the worker').toBe(2);
     expect(offThreadReadStats.workersStarted - workers, 'by the one worker').toBe(1);
+  });
+
+  it('a read cancelled while it waits behind another is dropped there: the other one is answered by the same worker', async () => {
+    const db = opened(100);
+    const slow = 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1500000) SELECT max(x) FROM c';
+    const [answered, workers] = [offThreadReadStats.answered, offThreadReadStats.workersStarted];
+    const first = runStepsSliced(readNumbersOffThread(db, slow, [], here));
+    const ac = new AbortController();
+    const steps = readNumbersOffThread(db, SQL, ['seven', 0], here);
+    const cancelledAtItsFirstPause = (function* () {
+      try {
+        for (let r = steps.next(); ; r = steps.next()) {
+          if (r.done) return r.value;
+          ac.abort();
+          yield r.value;
+        }
+      } finally {
+        steps.return(null);
+      }
+    })();
+    await expect(runStepsSliced(cancelledAtItsFirstPause, { signal: ac.signal })).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect([...(await first)!]).toEqual([1500000]);
+    expect(offThreadReadStats.answered - answered).toBe(1);
+    expect(offThreadReadStats.workersStarted - workers, 'the worker was not ended').toBe(1);
+    // And it still answers the next read.
+    expect([...runSteps(readNumbersOffThread(db, SQL, ['seven', 0], here))!]).toEqual(db.prepare(SQL).pluck().all('seven', 0));
   });
 
   it("enters the caller's snapshot once the answer is in, and not when there is none", () => {
