@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { OFF_THREAD_ENV, offThreadReadStats, offThreadTuning, readNumbersOffThread, resetOffThreadLoadFailure, stopOffThreadReads } from '../../../src-main/engine/sqlite/off-thread-read.js';
-import { runSteps, runStepsSliced, type StepPause } from '../../../src-main/engine/util/steps.js';
+import { runSteps, runStepsSliced, type StepPause, type Steps } from '../../../src-main/engine/util/steps.js';
 import { openReadOnly } from '../../../src-main/engine/sqlite/connection.js';
 
 /**
@@ -41,6 +41,24 @@ function opened(rows = 5000): Database.Database {
 }
 
 const SQL = "SELECT id FROM t WHERE v = ? AND id > ? ORDER BY id";
+/** Runs `steps` sliced and cancels them at their first pause (the worker has just been asked). */
+function cancelledAtFirstPause<T>(steps: Steps<T>): Promise<T> {
+  const ac = new AbortController();
+  const aborting = (function* () {
+    try {
+      for (let r = steps.next(); ; r = steps.next()) {
+        if (r.done) return r.value;
+        ac.abort();
+        yield r.value;
+      }
+    } finally {
+      // Stopped at a pause: the read's own `finally` runs, as it would inside the caller's steps.
+      steps.return(undefined as T);
+    }
+  })();
+  return runStepsSliced(aborting, { signal: ac.signal });
+}
+
 /** The caller's snapshot: none here (each test's reads are checked against this thread's own). */
 const here = <T>(fn: () => T): T => fn();
 
@@ -120,20 +138,7 @@ describe('reads off the engine thread', () => {
     const slow = 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1500000) SELECT max(x) FROM c';
     const [answered, workers] = [offThreadReadStats.answered, offThreadReadStats.workersStarted];
     const first = runStepsSliced(readNumbersOffThread(db, slow, [], here));
-    const ac = new AbortController();
-    const steps = readNumbersOffThread(db, SQL, ['seven', 0], here);
-    const cancelledAtItsFirstPause = (function* () {
-      try {
-        for (let r = steps.next(); ; r = steps.next()) {
-          if (r.done) return r.value;
-          ac.abort();
-          yield r.value;
-        }
-      } finally {
-        steps.return(null);
-      }
-    })();
-    await expect(runStepsSliced(cancelledAtItsFirstPause, { signal: ac.signal })).rejects.toMatchObject({ code: 'CANCELLED' });
+    await expect(cancelledAtFirstPause(readNumbersOffThread(db, SQL, ['seven', 0], here))).rejects.toMatchObject({ code: 'CANCELLED' });
     expect([...(await first)!]).toEqual([1500000]);
     expect(offThreadReadStats.answered - answered).toBe(1);
     expect(offThreadReadStats.workersStarted - workers, 'the worker was not ended').toBe(1);
@@ -160,21 +165,7 @@ describe('reads off the engine thread', () => {
     // ended inside SQLite stops only when the statement returns.
     const slow = 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000) SELECT max(x) FROM c';
     const workers = offThreadReadStats.workersStarted;
-    const ac = new AbortController();
-    const steps = readNumbersOffThread(db, slow, [], here);
-    const aborting = (function* () {
-      try {
-        for (let r = steps.next(); ; r = steps.next()) {
-          if (r.done) return r.value;
-          ac.abort();
-          yield r.value;
-        }
-      } finally {
-        // Stopped at a pause: the read's own `finally` runs, as it would inside the caller's steps.
-        steps.return(null);
-      }
-    })();
-    await expect(runStepsSliced(aborting, { signal: ac.signal })).rejects.toMatchObject({ code: 'CANCELLED' });
+    await expect(cancelledAtFirstPause(readNumbersOffThread(db, slow, [], here))).rejects.toMatchObject({ code: 'CANCELLED' });
     expect([...runSteps(readNumbersOffThread(db, SQL, ['seven', 0], here))!]).toEqual(db.prepare(SQL).pluck().all('seven', 0));
     expect(offThreadReadStats.workersStarted - workers, 'a new worker after the cancelled one').toBe(2);
   });
