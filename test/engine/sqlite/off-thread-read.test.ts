@@ -6,6 +6,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { OFF_THREAD_ENV, offThreadReadStats, offThreadTuning, readNumbersOffThread, resetOffThreadLoadFailure, stopOffThreadReads } from '../../../src-main/engine/sqlite/off-thread-read.js';
 import { runSteps, runStepsSliced, type StepPause, type Steps } from '../../../src-main/engine/util/steps.js';
 import { openReadOnly } from '../../../src-main/engine/sqlite/connection.js';
+import { until } from '../../helpers/wait-for.js';
 
 /**
  * A read a worker thread answers on its own connection (sqlite/off-thread-read.ts): the engine's
@@ -41,14 +42,15 @@ function opened(rows = 5000): Database.Database {
 }
 
 const SQL = "SELECT id FROM t WHERE v = ? AND id > ? ORDER BY id";
-/** Runs `steps` sliced and cancels them at their first pause (the worker has just been asked). */
-function cancelledAtFirstPause<T>(steps: Steps<T>): Promise<T> {
+/** Runs `steps` sliced and cancels them at their first pause `afterMs` or more after the start (0: the first, the worker just asked). */
+function cancelledAtPause<T>(steps: Steps<T>, afterMs: number): Promise<T> {
   const ac = new AbortController();
+  const since = performance.now();
   const aborting = (function* () {
     try {
       for (let r = steps.next(); ; r = steps.next()) {
         if (r.done) return r.value;
-        ac.abort();
+        if (performance.now() - since >= afterMs) ac.abort();
         yield r.value;
       }
     } finally {
@@ -138,7 +140,7 @@ describe('reads off the engine thread', () => {
     const slow = 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1500000) SELECT max(x) FROM c';
     const [answered, workers] = [offThreadReadStats.answered, offThreadReadStats.workersStarted];
     const first = runStepsSliced(readNumbersOffThread(db, slow, [], here));
-    await expect(cancelledAtFirstPause(readNumbersOffThread(db, SQL, ['seven', 0], here))).rejects.toMatchObject({ code: 'CANCELLED' });
+    await expect(cancelledAtPause(readNumbersOffThread(db, SQL, ['seven', 0], here), 0)).rejects.toMatchObject({ code: 'CANCELLED' });
     expect([...(await first)!]).toEqual([1500000]);
     expect(offThreadReadStats.answered - answered).toBe(1);
     expect(offThreadReadStats.workersStarted - workers, 'the worker was not ended').toBe(1);
@@ -161,13 +163,17 @@ describe('reads off the engine thread', () => {
 
   it('ends the worker when its caller cancels mid-read, and starts another for the next read', async () => {
     const db = opened(100);
-    // Still running at its first pause (the worker has just been asked), and short: a thread
-    // ended inside SQLite stops only when the statement returns.
-    const slow = 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000) SELECT max(x) FROM c';
-    const workers = offThreadReadStats.workersStarted;
-    await expect(cancelledAtFirstPause(readNumbersOffThread(db, slow, [], here))).rejects.toMatchObject({ code: 'CANCELLED' });
+    // A worker up and listening first: the read below is begun within its first wait (50 ms).
+    expect(runSteps(readNumbersOffThread(db, SQL, ['seven', 0], here))).not.toBeNull();
+    // Cancelled at its first pause 100 ms on (begun by then, however loaded the machine), still
+    // running, and short: a thread ended inside SQLite stops only when the statement returns.
+    const slow = 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 4000000) SELECT max(x) FROM c';
+    const [workers, ended] = [offThreadReadStats.workersStarted, offThreadReadStats.workersEnded];
+    await expect(cancelledAtPause(readNumbersOffThread(db, slow, [], here), 100)).rejects.toMatchObject({ code: 'CANCELLED' });
     expect([...runSteps(readNumbersOffThread(db, SQL, ['seven', 0], here))!]).toEqual(db.prepare(SQL).pluck().all('seven', 0));
-    expect(offThreadReadStats.workersStarted - workers, 'a new worker after the cancelled one').toBe(2);
+    expect(offThreadReadStats.workersStarted - workers, 'a new worker after the cancelled one').toBe(1);
+    // The ended one lets go once SQLite returns (before the next test counts workers ending).
+    await until(() => offThreadReadStats.workersEnded > ended, 'the cancelled worker to end');
   });
 
   it('keeps its worker through a read that starts just before the worker would end for want of reads', async () => {
