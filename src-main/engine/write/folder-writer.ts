@@ -48,6 +48,12 @@ function removeInertJournal(db: SqliteDatabase, file: string): void {
   }
 }
 
+/** FOLDER_BUSY when another process has `file` open (scanned on this thread). */
+function refuseIfHeld(file: string): void {
+  const holders = processesHolding(file);
+  if (holders.length > 0) throw busyError(file, holders);
+}
+
 /** The refusal to write beside another process, the same at open and before each write. */
 function busyError(file: string, holders: number[]): InspectorError {
   return new InspectorError(
@@ -106,12 +112,13 @@ export class FolderWriter {
    */
   static open(dir: string, opts: WriterOptions = {}): FolderWriter {
     const file = join(dir, SQLITE_FILE);
-    const cleanup = existsSync(`${file}-journal`) || hasLeftoverSegmentFolders(dir);
-    if (cleanup && !opts.force) {
-      const holders = processesHolding(file);
-      if (holders.length > 0) throw busyError(file, holders);
-    }
-    const checkedAt = cleanup ? Date.now() : 0;
+    // Once, before the first thing the open cleans up (a journal, a swap's leftovers, wherever found).
+    let checkedAt = 0;
+    const lookBeforeCleaning = () => {
+      if (checkedAt === 0 && !opts.force) refuseIfHeld(file);
+      checkedAt ||= Date.now();
+    };
+    if (existsSync(`${file}-journal`) || hasLeftoverSegmentFolders(dir)) lookBeforeCleaning();
     let db: SqliteDatabase;
     try {
       db = new Database(file, { fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
@@ -123,11 +130,8 @@ export class FolderWriter {
       db.pragma('case_sensitive_like = ON');
       // The first read takes a shared lock, which rolls back a hot journal from a killed writer.
       db.prepare('SELECT count(*) FROM sqlite_master').get();
-      if (!cleanup && !opts.force && existsSync(`${file}-journal`)) {
-        // One appeared since the look above: looked for now, before removing it.
-        const holders = processesHolding(file);
-        if (holders.length > 0) throw busyError(file, holders);
-      }
+      // One may have appeared since the look above.
+      if (existsSync(`${file}-journal`)) lookBeforeCleaning();
       removeInertJournal(db, file);
     } catch (err) {
       db.close();
@@ -142,12 +146,9 @@ export class FolderWriter {
         if (!(err instanceof InspectorError)) throw err;
         era = err;
       }
-      // Left over since the look above (another writer of ours crashed meanwhile): looked for now.
+      // Left over since the look above too (another writer of ours crashed meanwhile).
       if (!(era instanceof InspectorError) && hasLeftoverSegmentFolders(dir)) {
-        if (!cleanup && !opts.force) {
-          const holders = processesHolding(file);
-          if (holders.length > 0) throw busyError(file, holders);
-        }
+        lookBeforeCleaning();
         recoverSegmentFolders(dir);
       }
       const writer = new FolderWriter(dir, db, probe, era, opts.force === true);
@@ -176,9 +177,7 @@ export class FolderWriter {
    */
   assertNoOtherProcess(): void {
     if (this.force || this.clearDepth > 0 || Date.now() - this.clearAt < RECHECK_MS) return;
-    const file = join(this.dir, SQLITE_FILE);
-    const holders = processesHolding(file);
-    if (holders.length > 0) throw busyError(file, holders);
+    refuseIfHeld(join(this.dir, SQLITE_FILE));
     this.clearAt = Date.now();
   }
 
