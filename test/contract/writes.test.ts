@@ -19,6 +19,8 @@ const scratch = mkdtempSync(join(tmpdir(), 'ci-contract-writes-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** A fresh copy of the reference folder: the fixture itself is never opened for writing. */
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 function copyFolder(name: string): string {
   const dir = join(scratch, name);
   cpSync(join(fixture, 'data'), dir, { recursive: true });
@@ -299,10 +301,13 @@ describe('folders that must not be written', () => {
   describe.skipIf(process.platform !== 'linux')('while another process holds chroma.sqlite3', () => {
     let child: ChildProcess;
     let dir: string;
+    const holderSource = "require('fs').openSync(process.argv[1], 'r'); setInterval(() => {}, 1000)";
+    // The process is named with its command line (cut at 120 characters), so the user knows what to stop.
+    const namesHolder = (pid: number) => new RegExp(`process ${pid} \\(${escapeRegExp(process.execPath)} -e require.*?\\) has chroma\\.sqlite3 open`);
     beforeAll(async () => {
       dir = copyFolder('busy');
       const file = join(dir, 'chroma.sqlite3');
-      child = spawn(process.execPath, ['-e', "require('fs').openSync(process.argv[1], 'r'); setInterval(() => {}, 1000)", file], { stdio: 'ignore' });
+      child = spawn(process.execPath, ['-e', holderSource, file], { stdio: 'ignore' });
       for (let i = 0; i < 200 && !processesHolding(file).includes(child.pid!); i++) await new Promise((r) => setTimeout(r, 25));
       expect(processesHolding(file)).toContain(child.pid);
     });
@@ -315,9 +320,9 @@ describe('folders that must not be written', () => {
       try {
         const opened = await client.call('openFolder', { path: dir });
         expect(opened.info.activity.likelyInUse).toBe(true);
-        expect(opened.info.activity.reasons).toContain(`process ${child.pid} has chroma.sqlite3 open`);
+        expect(opened.info.activity.reasons.join('\n')).toMatch(namesHolder(child.pid!));
         const again = await client.call('folderInfo', { handle: opened.handle });
-        expect(again.activity.reasons).toContain(`process ${child.pid} has chroma.sqlite3 open`);
+        expect(again.activity.reasons.join('\n')).toMatch(namesHolder(child.pid!));
       } finally {
         await stop();
       }
@@ -329,13 +334,13 @@ describe('folders that must not be written', () => {
         const { handle, idOf } = await open(client, dir);
         const err = await failure(client.call('setWritable', { handle, writable: true, confirm: basename(dir) }));
         expect(err.code).toBe('FOLDER_BUSY');
-        expect(err.message).toContain(`process ${child.pid} has chroma.sqlite3 open`);
+        expect(err.message).toMatch(namesHolder(child.pid!));
         expect(err.details?.pids).toEqual([child.pid]);
         expect((await failure(client.call('deleteRecords', { handle, collectionId: idOf('tiny'), ids: ['tiny-0'] }))).code).toBe('READ_ONLY');
 
         const forced = await client.call('setWritable', { handle, writable: true, force: true, confirm: basename(dir) });
         expect(forced.writable).toBe(true);
-        expect(forced.warning).toContain(`process ${child.pid} has chroma.sqlite3 open`);
+        expect(forced.warning).toMatch(namesHolder(child.pid!));
         expect(await client.call('deleteRecords', { handle, collectionId: idOf('tiny'), ids: ['tiny-0'] })).toEqual({ deleted: 1 });
       } finally {
         await stop();

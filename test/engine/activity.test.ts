@@ -19,12 +19,17 @@ describe('is a Chroma process using the folder?', () => {
   });
 
   it.skipIf(process.platform !== 'linux')('another process holding chroma.sqlite3 open is named', async () => {
-    const holder = spawn(process.execPath, ['-e', `require('fs').openSync(${JSON.stringify(join(dir, 'chroma.sqlite3'))}, 'r'); console.log('open'); setInterval(() => {}, 1000)`]);
+    const holderSource = "require('fs').openSync(process.argv[1], 'r'); console.log('open'); setInterval(() => {}, 1000)";
+    const holder = spawn(process.execPath, ['-e', holderSource, join(dir, 'chroma.sqlite3')]);
     await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
     try {
       const a = detectActivity(dir);
       expect(a.likelyInUse).toBe(true);
-      expect(a.reasons).toContain(`process ${holder.pid} has chroma.sqlite3 open`);
+      // Named with its command line (cut at 120 characters), so the user knows which program to stop.
+      const reason = a.reasons.find((r) => r.startsWith(`process ${holder.pid} (`));
+      expect(reason).toBeDefined();
+      expect(`${process.execPath} -e ${holderSource} ${join(dir, 'chroma.sqlite3')}`.startsWith(reason!.slice(`process ${holder.pid} (`.length, -'…) has chroma.sqlite3 open'.length))).toBe(true);
+      expect(reason!.endsWith('…) has chroma.sqlite3 open')).toBe(true);
     } finally {
       holder.kill('SIGKILL');
     }

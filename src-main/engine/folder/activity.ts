@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { ActivityInfo } from '../../../shared/models.js';
 import { SQLITE_FILE } from './folder-files.js';
 import { processesHolding, processesHoldingOffThread } from './holder-scan.js';
+import { describeProcess } from './process-name.js';
 
 export { processesHolding, processesHoldingOffThread } from './holder-scan.js';
 
@@ -25,7 +26,7 @@ export function detectActivity(dir: string, holders?: readonly number[]): Activi
   } catch {
     /* missing file is reported elsewhere */
   }
-  for (const pid of holders ?? processesHolding(db)) reasons.push(`process ${pid} has ${SQLITE_FILE} open`);
+  for (const pid of holders ?? processesHolding(db)) reasons.push(`process ${describeProcess(pid)} has ${SQLITE_FILE} open`);
   return { likelyInUse: reasons.length > 0, reasons };
 }
 

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { InspectorError } from '../../../shared/errors.js';
@@ -8,6 +8,7 @@ import { SchemaProbe } from '../sqlite/schema-probe.js';
 import { decodeSeqId } from '../sqlite/seq-id.js';
 import { detectEra } from '../folder/detect-era.js';
 import { processesHolding, processesHoldingOffThread } from '../folder/holder-scan.js';
+import { describeProcess } from '../folder/process-name.js';
 import { SQLITE_FILE } from '../folder/folder-files.js';
 import { writeEraOf, type WriteEra } from './write-era.js';
 import { hasLeftoverSegmentFolders, recoverSegmentFolders, removeFolderAsync } from './segment-swap.js';
@@ -62,15 +63,6 @@ function busyError(file: string, holders: number[]): InspectorError {
       'beside a running Chroma corrupts its caches and index files. Stop it first (from code, { force: true } writes anyway).',
     { file, pids: holders },
   );
-}
-
-function describeProcess(pid: number): string {
-  try {
-    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
-    return cmd ? `${pid} (${cmd.length > 120 ? `${cmd.slice(0, 120)}…` : cmd})` : String(pid);
-  } catch {
-    return String(pid);
-  }
 }
 
 /**
