@@ -31,7 +31,7 @@ describe('which other processes hold a file open', () => {
       expect(off).toEqual([holder.pid]);
       expect(processesHolding(file)).toEqual([holder.pid]);
     } finally {
-      holder.kill();
+      await holder.kill();
     }
   });
 
@@ -53,7 +53,7 @@ describe('which other processes hold a file open', () => {
     try {
       expect(await processesHoldingOffThread(link)).toEqual([holder.pid]);
     } finally {
-      holder.kill();
+      await holder.kill();
     }
   });
 
@@ -70,6 +70,59 @@ describe('which other processes hold a file open', () => {
     expect(await processesHoldingOffThread(file)).toEqual([]);
   });
 
+  it.skipIf(!onLinux)('callers asking at once for one file share a scan that has not started, and each gets the answer', async () => {
+    const holder = await holdOpen(file);
+    try {
+      const before = { ...holderScanStats };
+      const answers = await Promise.all(Array.from({ length: 5 }, () => processesHoldingOffThread(file)));
+      expect(answers).toEqual(Array.from({ length: 5 }, () => [holder.pid]));
+      expect(holderScanStats.offThread).toBe(before.offThread + 5);
+      // The first may start before the others ask; the others queue behind it and share one scan.
+      expect(holderScanStats.shared - before.shared).toBeGreaterThanOrEqual(3);
+      expect(holderScanStats.onThread).toBe(before.onThread);
+    } finally {
+      await holder.kill();
+    }
+  });
+
+  it.skipIf(!onLinux)('a scan its caller cancelled before the worker started it is skipped; the scans around it answer', async () => {
+    const other = join(scratch, 'other.sqlite3');
+    writeFileSync(other, '');
+    const holder = await holdOpen(file);
+    try {
+      const before = { ...holderScanStats };
+      const running = processesHoldingOffThread(file);
+      // Queued behind the running scan (another file: it cannot share), then cancelled.
+      const abort = new AbortController();
+      const queued = processesHoldingOffThread(other, abort.signal);
+      abort.abort();
+      await expect(queued).rejects.toMatchObject({ code: 'CANCELLED' });
+      expect(await running).toEqual([holder.pid]);
+      expect(await processesHoldingOffThread(file)).toEqual([holder.pid]);
+      expect(holderScanStats.skipped).toBe(before.skipped + 1);
+      expect(holderScanStats.offThread).toBe(before.offThread + 2);
+    } finally {
+      await holder.kill();
+    }
+  });
+
+  it.skipIf(!onLinux)('one caller of a shared scan cancelling leaves the scan to the others', async () => {
+    const holder = await holdOpen(file);
+    try {
+      const before = { ...holderScanStats };
+      const first = processesHoldingOffThread(file);
+      const abort = new AbortController();
+      const cancelledOne = processesHoldingOffThread(file, abort.signal);
+      const third = processesHoldingOffThread(file);
+      abort.abort();
+      await expect(cancelledOne).rejects.toMatchObject({ code: 'CANCELLED' });
+      expect(await Promise.all([first, third])).toEqual([[holder.pid], [holder.pid]]);
+      expect(holderScanStats.skipped).toBe(before.skipped);
+    } finally {
+      await holder.kill();
+    }
+  });
+
   it.skipIf(!onLinux)('with no worker thread the scan runs here, with the same answer', async () => {
     holderScanTuning.worker = false;
     const holder = await holdOpen(file);
@@ -79,7 +132,7 @@ describe('which other processes hold a file open', () => {
       expect(holderScanStats.onThread).toBe(before.onThread + 1);
       expect(holderScanStats.offThread).toBe(before.offThread);
     } finally {
-      holder.kill();
+      await holder.kill();
     }
   });
 
@@ -93,7 +146,7 @@ describe('which other processes hold a file open', () => {
       expect(run.status, run.stderr).toBe(0);
       expect(JSON.parse(run.stdout)).toEqual([holder.pid]);
     } finally {
-      holder.kill();
+      await holder.kill();
       rmSync(bundled, { recursive: true, force: true });
     }
   });
@@ -112,7 +165,7 @@ describe('which other processes hold a file open', () => {
       }
     } finally {
       holderScanTuning.idleMs = 30_000;
-      holder.kill();
+      await holder.kill();
     }
   });
 
@@ -130,8 +183,7 @@ describe('which other processes hold a file open', () => {
       expect(await processesHoldingOffThread(join(scratch, 'missing.sqlite3'))).toEqual([]);
     } finally {
       closeSync(own);
-      holder.kill();
-      await new Promise<void>((resolve) => holder.process.once('exit', () => resolve()));
+      await holder.kill();
     }
     // Nobody else: lsof's "not found" status is an empty answer, not a failure.
     expect(await processesHoldingOffThread(file)).toEqual([]);

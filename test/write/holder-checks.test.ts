@@ -99,8 +99,7 @@ describe.skipIf(!onLinux)('writes beside another process', () => {
         expect(await col.count()).toBe(n);
         expect((await client.listCollections()).map((c) => c.name)).not.toContain('beside-chroma');
       } finally {
-        holder.kill();
-        await new Promise<void>((resolve) => holder.process.once('exit', () => resolve()));
+        await holder.kill();
       }
       await new Promise((r) => setTimeout(r, RECHECK_PAUSE_MS));
       await col.add({ ids: ['after'], embeddings: [new Array(dim).fill(0.3)] });
@@ -127,8 +126,7 @@ describe.skipIf(!onLinux)('writes beside another process', () => {
         await client.close();
       }
     } finally {
-      holder.kill();
-      await new Promise<void>((resolve) => holder.process.once('exit', () => resolve()));
+      await holder.kill();
     }
     const client = new PersistentClient({ path: dir });
     try {

@@ -74,12 +74,18 @@ function scanLsof(childProcess, target, selfPid) {
 }
 `;
 
+// `cell`: 0 while the request waits in the worker's queue; the worker sets 1 as it starts the scan,
+// and skips a request whose every caller has cancelled meanwhile (2).
 const PROGRAM = `
 const fs = require('node:fs');
 const childProcess = require('node:child_process');
 const { parentPort } = require('node:worker_threads');
 ${SCAN_SOURCE}
-parentPort.on('message', ({ id, method, target, selfPid }) => {
+parentPort.on('message', ({ id, method, target, selfPid, cell }) => {
+  if (Atomics.compareExchange(cell, 0, 0, 1) !== 0) {
+    parentPort.postMessage({ id, pids: null, skipped: true });
+    return;
+  }
   let pids = null;
   try {
     pids = scanHolders(fs, childProcess, method, target, selfPid);
@@ -100,7 +106,7 @@ const scanHere = new Function(`${SCAN_SOURCE}; return scanHolders;`)() as Scan;
  * takes 50–70 ms on the bench machine, a scan there ~8 ms.
  */
 export const holderScanTuning: { worker: boolean; idleMs: number; method?: ScanMethod } = { worker: true, idleMs: 30_000 };
-export const holderScanStats = { onThread: 0, offThread: 0, workersStarted: 0 };
+export const holderScanStats = { onThread: 0, offThread: 0, workersStarted: 0, shared: 0, skipped: 0 };
 
 /** The platform's way to look: /proc where there is one, none on Windows, lsof elsewhere. */
 export function scanMethod(): ScanMethod {
@@ -143,12 +149,28 @@ export async function processesHoldingOffThread(file: string, signal?: AbortSign
   return scanHere(fs, childProcess, scan.method, scan.target, process.pid);
 }
 
-/** The one scanning worker of this thread, started on first use and ended after a pause. */
+const QUEUED = 0;
+const ABANDONED = 2;
+
+/** A scan sent to the worker, and the callers waiting for its answer. */
+interface Request {
+  worker: Worker;
+  key: string;
+  /** QUEUED until the worker starts it (shared with the worker: Int32Array over a SharedArrayBuffer). */
+  cell: Int32Array;
+  callers: Set<(pids: number[] | null) => void>;
+}
+
+/**
+ * The one scanning worker of this thread, started on first use and ended after a pause. A request
+ * for a file whose scan still waits in the worker's queue joins that scan (it starts after both
+ * asked, so it answers both); a scan every caller cancelled before it started is skipped.
+ */
 class HolderScanner {
   private worker: Worker | null = null;
   private nextId = 0;
-  /** Requests waiting for an answer, with the worker each was sent to. */
-  private readonly waiting = new Map<number, { worker: Worker; answer: (pids: number[] | null) => void }>();
+  /** Requests waiting for an answer, by id. */
+  private readonly waiting = new Map<number, Request>();
   private idleTimer: NodeJS.Timeout | null = null;
 
   /** The holders, or null when the worker could not answer. */
@@ -157,27 +179,38 @@ class HolderScanner {
     const worker = this.started();
     if (!worker) return Promise.resolve(null);
     this.keepAlive();
-    const id = this.nextId++;
+    const key = `${method}\0${target}`;
+    let request = [...this.waiting.values()].find((r) => r.worker === worker && r.key === key && Atomics.load(r.cell, 0) === QUEUED);
+    if (request) holderScanStats.shared++;
+    else request = this.send(worker, method, target, key);
+    const joined = request;
     return new Promise<number[] | null>((resolve, reject) => {
+      const answer = (pids: number[] | null) => {
+        signal?.removeEventListener('abort', onAbort);
+        if (pids !== null) holderScanStats.offThread++;
+        resolve(pids);
+      };
       const onAbort = () => {
-        this.waiting.delete(id);
+        joined.callers.delete(answer);
+        // Nobody waits for it any more: skipped if the worker has not started it (else its answer is dropped).
+        if (joined.callers.size === 0) Atomics.compareExchange(joined.cell, 0, QUEUED, ABANDONED);
         this.idleLater();
         reject(cancelled());
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiting.set(id, {
-        worker,
-        answer: (pids) => {
-          signal?.removeEventListener('abort', onAbort);
-          if (pids !== null) holderScanStats.offThread++;
-          resolve(pids);
-        },
-      });
-      // Referenced while someone waits (a script awaiting a scan at its top level must not end
-      // first), and only then: an idle worker never keeps the process alive (idleLater).
-      worker.ref();
-      worker.postMessage({ id, method, target, selfPid: process.pid });
+      joined.callers.add(answer);
     });
+  }
+
+  private send(worker: Worker, method: ScanMethod, target: string, key: string): Request {
+    const id = this.nextId++;
+    const request: Request = { worker, key, cell: new Int32Array(new SharedArrayBuffer(4)), callers: new Set() };
+    this.waiting.set(id, request);
+    // Referenced while someone waits (a script awaiting a scan at its top level must not end
+    // first), and only then: an idle worker never keeps the process alive (idleLater).
+    worker.ref();
+    worker.postMessage({ id, method, target, selfPid: process.pid, cell: request.cell });
+    return request;
   }
 
   private started(): Worker | null {
@@ -189,10 +222,11 @@ class HolderScanner {
       return null;
     }
     holderScanStats.workersStarted++;
-    worker.on('message', ({ id, pids }: { id: number; pids: number[] | null }) => {
+    worker.on('message', ({ id, pids, skipped }: { id: number; pids: number[] | null; skipped?: boolean }) => {
       const request = this.waiting.get(id);
       this.waiting.delete(id);
-      request?.answer(pids);
+      if (skipped) holderScanStats.skipped++;
+      for (const answer of request?.callers ?? []) answer(pids);
       this.idleLater();
     });
     // An error ends the worker; 'exit' answers whoever still waits on it (they scan themselves).
@@ -202,7 +236,7 @@ class HolderScanner {
       for (const [id, request] of this.waiting) {
         if (request.worker !== worker) continue; // sent to the next worker, which answers it
         this.waiting.delete(id);
-        request.answer(null);
+        for (const answer of request.callers) answer(null);
       }
     });
     // A 'message' listener references the worker: unreferenced again while no one waits.
@@ -214,7 +248,7 @@ class HolderScanner {
   private idleLater(): void {
     this.keepAlive();
     const worker = this.worker;
-    if (!worker || [...this.waiting.values()].some((r) => r.worker === worker)) return;
+    if (!worker || [...this.waiting.values()].some((r) => r.worker === worker && r.callers.size > 0)) return;
     worker.unref();
     this.idleTimer = setTimeout(() => {
       if (this.worker === worker) this.worker = null;
