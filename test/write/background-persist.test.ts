@@ -129,7 +129,9 @@ describe('checkpoints persisted in the background', () => {
     // Each add resolves through microtasks only: the build thread's message needs the event loop.
     let writes = 0;
     for (; writes < 3000 && vectorSeq(dir, seg) === 0; writes++) await col.add({ ids: [`tight-${writes}`], embeddings: [batchRecords(3, 1).embeddings[0]!] });
-    expect(vectorSeq(dir, seg)).toBe(3000);
+    // The first 3,000 records, and the tight writes the persist's preparation met before it read the WAL's end.
+    expect(vectorSeq(dir, seg)).toBeGreaterThanOrEqual(3000);
+    expect(vectorSeq(dir, seg)).toBeLessThanOrEqual(3000 + writes);
     expect(writes).toBeLessThan(3000);
     await client.close();
   });
