@@ -28,8 +28,10 @@ const plainQueries = cases.filter((c) => {
 });
 
 /** Opens the fixture (optionally finishing loads when idle) and asks the first plain query: from the files, so the load is left to the background copy. */
-async function afterFirstQuery(finish: boolean, releaseAfterMs?: number) {
-  process.env[PREFAULT_ENV] = 'always'; // the copy for a collection this small too
+async function afterFirstQuery(finish: boolean, releaseAfterMs?: number, copiedBy: 'always' | 'here' = 'always') {
+  // The copy for a collection this small too: by a helper thread (`always`), or by this thread in
+  // idle slices (`here`, as for any collection under COPY_THREAD_MIN_BYTES).
+  process.env[PREFAULT_ENV] = copiedBy;
   const folder = ChromaFolder.open(join(dir, 'data'));
   if (finish) folder.finishLoadsWhenIdle(releaseAfterMs);
   const first = plainQueries[0]!;
@@ -46,23 +48,29 @@ describe('finishing a left vector load while idle', () => {
     vi.restoreAllMocks();
   });
 
-  it('loads the vectors and reads the graph from the background copy, and the next queries give the recorded answers', async () => {
+  it.each([
+    ['a helper thread', 'always'],
+    ['this thread, in idle slices', 'here'],
+  ] as const)('loads the vectors and reads the graph from the background copy made by %s, and the next queries give the recorded answers', async (_by, copiedBy) => {
     expect(plainQueries.length).toBeGreaterThan(1);
     const sliced = vi.spyOn(VectorState, 'loadSliced');
     const inOnePiece = vi.spyOn(VectorState, 'load');
     const took = spyOnSteps(PreparedLoad.prototype, 'takeFilledSteps');
-    const { folder, reader, ref } = await afterFirstQuery(true);
+    const copiedHere = spyOnSteps(PreparedLoad.prototype, 'fillHereSteps');
+    const { folder, reader, ref } = await afterFirstQuery(true, undefined, copiedBy);
     try {
       await until(() => reader.vectorsLoaded && reader.vectors({ forQuery: true }).graphRead, 'the load finished while idle');
       expect(sliced).toHaveBeenCalledTimes(1);
-      // The background copy was taken (not the files read again).
+      // The background copy was taken (not the files read again), made where it was meant to be.
       expect(took.calls.map((c) => c.value !== null)).toEqual([true]);
+      expect([copiedHere.started(), copiedHere.calls.length]).toEqual(copiedBy === 'here' ? [1, 1] : [0, 0]);
       for (const c of plainQueries.slice(1)) expect(compareCase(c, folder.query(ref, c.args)), c.label).toBeNull();
       // The queries found everything loaded.
       expect(inOnePiece).not.toHaveBeenCalled();
       expect(sliced).toHaveBeenCalledTimes(1);
     } finally {
       took.restore();
+      copiedHere.restore();
       folder.close();
     }
   });

@@ -10,7 +10,7 @@ import type { CollectionReader } from '../../src-main/engine/collection/collecti
 import { readHeaderFile } from '../../src-main/engine/hnsw/segment-files.js';
 import { walkElements } from '../../src-main/engine/hnsw/level0-scan.js';
 import { Level0LinkCollector } from '../../src-main/engine/hnsw/level0-links.js';
-import { PREFAULT_ENV } from '../../src-main/engine/util/prefault.js';
+import { COPY_THREAD_MIN_BYTES, PREFAULT_ENV, worthACopyThread } from '../../src-main/engine/util/prefault.js';
 import { withLoadProgress } from '../../src-main/engine/util/load-progress.js';
 import { referenceFixture } from '../helpers/paths.js';
 import { until } from '../helpers/wait-for.js';
@@ -184,6 +184,72 @@ describe('the background vector load', () => {
       expect(copiedAtPauses).toEqual(Array.from({ length: chunks }, (_, i) => Math.min(i + 1, chunks)));
       expect(r.value).not.toBeNull();
       expectSameAsTheFiles(r.value!, reader, join(dir, 'data'));
+    } finally {
+      folder.close();
+    }
+  });
+
+  it('without a helper thread is copied by this thread in slices, a chunk or more each, reading into one buffer; the load then takes the copy', async () => {
+    const { folder, reader, plan, dim } = await planAfterFirstQuery();
+    try {
+      const perChunk = 3;
+      const here = PreparedLoad.start(reader.params.space, plan, { helper: false, chunkBytes: perChunk * plan.header.sizeDataPerElement })!;
+      expect(here.fillsHere).toBe(true);
+      const allocated = vi.spyOn(Buffer, 'allocUnsafeSlow');
+      // A slice of 0 ms: one chunk a step.
+      const steps = here.fillHereSteps(0);
+      let pauses = 0;
+      for (let r = steps.next(); !r.done; r = steps.next()) pauses++;
+      const chunks = Math.ceil(plan.header.curElementCount / perChunk);
+      expect(pauses).toBe(chunks - 1);
+      expect(here.settled).toBe(true);
+      expect(here.copiedChunks).toBe(chunks);
+      // The chunk buffer and the norms' buffer (cosine), once, not once per slice.
+      expect(allocated).toHaveBeenCalledTimes(2);
+      allocated.mockRestore();
+      expectSameAsTheFiles(here.takeFilled(reader.params.space, dim)!, reader, join(dir, 'data'));
+      // A helper thread copies by default only from COPY_THREAD_MIN_BYTES (and PREFAULT_ENV `always`).
+      expect(PreparedLoad.start(reader.params.space, plan, {})!.fillsHere).toBe(false);
+      process.env[PREFAULT_ENV] = 'here';
+      const byDefault = PreparedLoad.start(reader.params.space, plan, {})!;
+      expect(byDefault.fillsHere).toBe(true);
+      byDefault.release();
+      delete process.env[PREFAULT_ENV];
+      expect([worthACopyThread(COPY_THREAD_MIN_BYTES - 1), worthACopyThread(COPY_THREAD_MIN_BYTES)]).toEqual([false, true]);
+    } finally {
+      folder.close();
+    }
+  });
+
+  it('a slot copies a load without a helper in slices of the thread while idle, and stops when a load takes it mid-copy', async () => {
+    const { folder, reader, plan, dim } = await planAfterFirstQuery();
+    process.env[PREFAULT_ENV] = 'here';
+    try {
+      const perChunk = 2;
+      const slot = new BackgroundLoadSlot(reader.params.space, () => false, { start: { chunkBytes: perChunk * plan.header.sizeDataPerElement }, sliceMs: 0 });
+      const starts = watchStarts();
+      slot.offer(plan);
+      await until(() => starts.prepared().length > 0 && starts.prepared()[0]!.copiedChunks > 0, 'the first slices of the copy');
+      const prepared = starts.prepared()[0]!;
+      starts.restore();
+      expect(prepared.fillsHere).toBe(true);
+      const chunks = Math.ceil(plan.header.curElementCount / perChunk);
+      expect(prepared.copiedChunks, 'not in one piece').toBeLessThan(chunks);
+      // A load comes mid-copy: it copies what is left itself, and the slices stop.
+      const taken = slot.take()!;
+      expect(taken).toBe(prepared);
+      const filled = taken.takeFilled(reader.params.space, dim)!;
+      expect(taken.copiedChunks).toBe(chunks);
+      expectSameAsTheFiles(filled, reader, join(dir, 'data'));
+      expect(slot.busy).toBe(false);
+
+      // Left alone, the slices copy it all.
+      const again = new BackgroundLoadSlot(reader.params.space, () => false, { sliceMs: 0 });
+      const watched = watchStarts();
+      again.offer(plan);
+      await until(() => watched.prepared().length > 0 && watched.prepared()[0]!.settled, 'the copy, in idle slices');
+      watched.restore();
+      expect(again.take()!.takeFilled(reader.params.space, dim)).not.toBeNull();
     } finally {
       folder.close();
     }

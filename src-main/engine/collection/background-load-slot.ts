@@ -61,6 +61,7 @@ export class BackgroundLoadSlot {
           // Someone who asked one question and moved on does not keep the vectors' memory for good.
           this.idleRelease = setTimeout(() => this.drop(), PREPARED_IDLE_MS);
           this.idleRelease.unref();
+          if (prepared.fillsHere) this.fillHere(prepared);
         },
         () => {
           if (!starting.taken) this.starting = null;
@@ -70,6 +71,27 @@ export class BackgroundLoadSlot {
     immediate.unref();
     this.pending = { plan, immediate };
   }
+
+  /**
+   * The copy of a load without a helper thread (a small one: PreparedLoad), made here a slice at a
+   * time, each on a timer of its own: calls that come meanwhile wait one slice at most, and the
+   * timers never keep the process alive. Ends when the copy does, or when the load is taken or
+   * dropped (the load that takes it copies what is left).
+   */
+  private fillHere(prepared: PreparedLoad): void {
+    const steps = prepared.fillHereSteps(this.tuning.sliceMs);
+    const slice = () => {
+      this.fillTimer = null;
+      if (this.prepared !== prepared) return void steps.return();
+      if (steps.next().done) return;
+      this.fillTimer = setTimeout(slice, 0);
+      this.fillTimer.unref();
+    };
+    this.fillTimer = setTimeout(slice, 0);
+    this.fillTimer.unref();
+  }
+
+  private fillTimer: NodeJS.Timeout | null = null;
 
   /**
    * Calls `then` once the load under way (or planned) has finished copying, for a caller that goes
@@ -125,6 +147,8 @@ export class BackgroundLoadSlot {
 
   private cancelTimers(): void {
     this.stopWatch();
+    if (this.fillTimer) clearTimeout(this.fillTimer);
+    this.fillTimer = null;
     if (this.pending) clearImmediate(this.pending.immediate);
     this.pending = null;
     if (this.idleRelease) clearTimeout(this.idleRelease);

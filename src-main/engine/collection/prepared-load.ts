@@ -4,13 +4,13 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { HnswHeader, Space } from '../../../shared/models.js';
 import { segmentFilesStamp, type CheckpointResult } from '../hnsw/checkpoint.js';
-import { FILL_DONE, FILL_PROGRAM, FILL_RUNNING, fillChunks, type FillJob } from '../hnsw/level0-fill-program.js';
+import { FILL_DONE, FILL_PROGRAM, FILL_RUNNING, fillChunks, type FillJob, type FillScratch } from '../hnsw/level0-fill-program.js';
 import { reportLoad } from '../util/load-progress.js';
 import type { Level0Links } from '../hnsw/level0-links.js';
 import { DATA_LEVEL0_FILE, LENGTH_FILE } from '../hnsw/segment-files.js';
 import { VectorArena } from '../hnsw/simd-kernel.js';
 import { VectorSlab } from '../hnsw/vector-slab.js';
-import { worthPrefaulting } from '../util/prefault.js';
+import { worthACopyThread, worthPrefaulting } from '../util/prefault.js';
 import { hugePaged, hugePagedShared } from '../util/huge-pages.js';
 import { runSteps, type Steps } from '../util/steps.js';
 import { HOST_IS_LITTLE_ENDIAN } from '../util/host-endianness.js';
@@ -39,10 +39,14 @@ const JOIN_SLICE_MS = 15;
 /** Elements per read of the fill (as the scans: a couple of MB). */
 const FILL_CHUNK_BYTES = 2 * 1024 * 1024;
 
+/** How long a slice of the copy this thread makes while idle (no helper thread) runs before giving the thread back. */
+const FILL_HERE_SLICE_MS = 10;
+
 /** Elements a step of startSteps lays out: ~5–10 ms here, mostly the page faults of fresh memory. */
 const ELEMENTS_PER_START_STEP = 131_072;
 
 export interface StartOptions {
+  /** Whether a helper thread copies (default: from COPY_THREAD_MIN_BYTES bytes); without one, fillHereSteps does. */
   helper?: boolean;
   chunkBytes?: number;
   /** Elements per step of startSteps (tests use small ones). */
@@ -67,6 +71,8 @@ export class PreparedLoad {
   private arena: VectorArena | null;
   private rows: Uint32Array | null;
   private filled = false;
+  /** The read buffers of the copies this thread makes (a slice at a time: allocated once, not per slice). */
+  private readonly scratch: FillScratch = { chunk: null, norms: null };
 
   private constructor(
     private readonly plan: LoadPlan,
@@ -74,6 +80,8 @@ export class PreparedLoad {
     arena: VectorArena,
     private readonly job: FillJob,
     private readonly slotLabels: Float64Array,
+    /** True when no helper thread copies: this thread does, in slices (fillHereSteps) or when the load joins. */
+    readonly fillsHere: boolean,
   ) {
     this.arena = arena;
     this.rows = new Uint32Array(job.rows);
@@ -158,17 +166,19 @@ export class PreparedLoad {
       chunkDone: new SharedArrayBuffer(Math.ceil(count / perChunk)),
       state: new SharedArrayBuffer(20),
     };
+    let helper = opts.helper ?? worthACopyThread(bytes);
     try {
-      if (opts.helper !== false) {
+      if (helper) {
         const worker = new Worker(FILL_PROGRAM, { eval: true, workerData: job });
         worker.unref();
         // A fill that fails says so in its state; the event only keeps it from being uncaught.
         worker.on('error', () => {});
       }
     } catch {
-      // No helper: the load copies the chunks itself, still without checking the files again.
+      // No helper: this thread copies the chunks, still without checking the files again.
+      helper = false;
     }
-    return new PreparedLoad(plan, space, arena, job, slotLabels);
+    return new PreparedLoad(plan, space, arena, job, slotLabels, !helper);
   }
 
   private get stopAsked(): boolean {
@@ -209,9 +219,10 @@ export class PreparedLoad {
     const onChunk = (copied: number) => reportLoad(Math.min(copied * this.job.perChunk, header.curElementCount), header.curElementCount, message);
     while (this.fillState === FILL_RUNNING && !this.stopAsked) {
       const started = performance.now();
-      fillChunks(fs, this.job, true, onChunk, () => performance.now() - started >= joinSliceMs);
+      fillChunks(fs, this.job, true, onChunk, () => performance.now() - started >= joinSliceMs, this.scratch);
       if (this.fillState === FILL_RUNNING) yield;
     }
+    this.scratch.chunk = this.scratch.norms = null;
     // The helper may still be writing a chunk this thread copied again: the load owns the memory
     // (a WAL tail may rewrite a slot) only once the helper is out.
     if (this.fillState !== FILL_DONE || !this.stopFill() || !unmoved()) return null;
@@ -230,6 +241,20 @@ export class PreparedLoad {
     this.arena = null;
     this.rows = null;
     return { checkpoint, slab, links };
+  }
+
+  /**
+   * The copy made by this thread when no helper makes it (fillsHere), a slice of about `sliceMs` a
+   * step, for the idle turns between calls (BackgroundLoadSlot). Ends when the copy is done, failed
+   * or stopped, or once a load has taken the memory.
+   */
+  *fillHereSteps(sliceMs = FILL_HERE_SLICE_MS): Steps<void> {
+    while (this.arena && !this.filled && this.fillState === FILL_RUNNING && !this.stopAsked) {
+      const started = performance.now();
+      fillChunks(fs, this.job, true, undefined, () => performance.now() - started >= sliceMs, this.scratch);
+      if (this.fillState === FILL_RUNNING) yield;
+    }
+    if (this.fillState !== FILL_RUNNING) this.scratch.chunk = this.scratch.norms = null;
   }
 
   /**
@@ -257,6 +282,7 @@ export class PreparedLoad {
     Atomics.store(new Int32Array(this.job.state), 0, 1);
     this.arena = null;
     this.rows = null;
+    this.scratch.chunk = this.scratch.norms = null;
   }
 
   /**

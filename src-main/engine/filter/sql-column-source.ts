@@ -188,10 +188,19 @@ export class SqlColumnSource implements ColumnSource {
     for (let after = first - 1; ; ) {
       yield;
       if (!current()) return;
-      const rows = inSnapshot(() => page.all(key, after, last, rowsPerStep) as ColumnRow[]);
-      for (const row of rows) reader.take(row);
-      if (rows.length < rowsPerStep) break;
-      after = rows[rows.length - 1]![0];
+      // Iterated, not gathered with all(): each row is garbage once taken (record-labels.ts, eachLabel).
+      const read = inSnapshot(() => {
+        let rows = 0;
+        let lastId = after;
+        for (const row of page.iterate(key, after, last, rowsPerStep) as Iterable<ColumnRow>) {
+          rows++;
+          lastId = row[0];
+          reader.take(row);
+        }
+        return { rows, lastId };
+      });
+      if (read.rows < rowsPerStep) break;
+      after = read.lastId;
     }
     if (current() && !this.columns.has(key)) this.keep(key, reader.finish());
   }

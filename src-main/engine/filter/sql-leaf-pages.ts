@@ -172,8 +172,9 @@ class PageReader {
     while (from !== null) {
       const start: bigint = from;
       const [to] = (this.inSnapshot(() => nextStart.get(start, scanRows)) as [bigint] | undefined) ?? [null];
-      const ids = this.inSnapshot(() => (to === null ? rest.all(start, leg.key, leg.value) : range.all(start, to, leg.key, leg.value)) as [bigint][]);
-      for (const [id] of ids) this.take(id);
+      this.inSnapshot(() => {
+        for (const [id] of (to === null ? rest.iterate(start, leg.key, leg.value) : range.iterate(start, to, leg.key, leg.value)) as Iterable<[bigint]>) this.take(id);
+      });
       yield* this.pause();
       from = to;
     }
@@ -219,7 +220,9 @@ class PageReader {
       for (const id of offThread) this.take(id);
     } else {
       const rest = this.statement(restSql, false);
-      for (const [id] of this.inSnapshot(() => rest.all(phrase, text, after) as [number][])) this.take(id);
+      this.inSnapshot(() => {
+        for (const [id] of rest.iterate(phrase, text, after) as Iterable<[number]>) this.take(id);
+      });
     }
     yield* this.pause();
   }
@@ -229,7 +232,9 @@ class PageReader {
     const stmt = this.statement(sql, false);
     for (let at = from; at < to; at += span) {
       const end = Math.min(to, at + span);
-      for (const [id] of this.inSnapshot(() => stmt.all(at, end, ...params) as [number][])) this.take(id);
+      this.inSnapshot(() => {
+        for (const [id] of stmt.iterate(at, end, ...params) as Iterable<[number]>) this.take(id);
+      });
       yield* this.pause();
     }
   }

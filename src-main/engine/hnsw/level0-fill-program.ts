@@ -45,6 +45,12 @@ export interface FillJob {
   state: SharedArrayBuffer;
 }
 
+/** The read buffers of a thread that copies a slice at a time (kept between its calls instead of allocated for each). */
+export interface FillScratch {
+  chunk: Buffer | null;
+  norms: Buffer | null;
+}
+
 export const FILL_RUNNING = 0;
 export const FILL_DONE = 1;
 export const FILL_FAILED = 2;
@@ -59,9 +65,17 @@ type FsApi = typeof import('node:fs');
  * or a failure ends every thread at its next chunk. `onChunk` gets the chunks copied so far, and
  * what it throws (a cancelled load) goes on to the caller. `pauseNow`, asked after each chunk this
  * thread copies, ends this call early when it says so (a caller that gives its thread back and
- * calls again; the fill is left as it is). Self-contained: it is sent to the worker as text.
+ * calls again; the fill is left as it is); such a caller passes `scratch`, where the read
+ * buffers are kept for its next call. Self-contained: it is sent to the worker as text.
  */
-export function fillChunks(fs: FsApi, job: FillJob, all: boolean, onChunk?: (chunksCopied: number, chunks: number) => void, pauseNow?: () => boolean): void {
+export function fillChunks(
+  fs: FsApi,
+  job: FillJob,
+  all: boolean,
+  onChunk?: (chunksCopied: number, chunks: number) => void,
+  pauseNow?: () => boolean,
+  scratch?: FillScratch,
+): void {
   const state = new Int32Array(job.state);
   const chunkDone = new Uint8Array(job.chunkDone);
   const { count, size, dim, maxM0, perChunk } = job;
@@ -83,10 +97,14 @@ export function fillChunks(fs: FsApi, job: FillJob, all: boolean, onChunk?: (chu
     const labelWord = job.labelOffset >> 2;
     const dataWord = job.offsetData >> 2;
     const stride0 = maxM0 + 1;
-    const chunk = Buffer.allocUnsafeSlow(Math.min(perChunk, count) * size);
+    const chunkBytes = Math.min(perChunk, count) * size;
+    const chunk = scratch?.chunk?.length === chunkBytes ? scratch.chunk : Buffer.allocUnsafeSlow(chunkBytes);
+    if (scratch) scratch.chunk = chunk;
     const words = new Uint32Array(chunk.buffer, chunk.byteOffset, chunk.length >> 2);
     const floats = new Float32Array(chunk.buffer, chunk.byteOffset, chunk.length >> 2);
-    const normBytes = norms && job.lengthFile ? Buffer.allocUnsafeSlow(Math.min(perChunk, count) * 4) : null;
+    const normLength = Math.min(perChunk, count) * 4;
+    const normBytes = norms && job.lengthFile ? (scratch?.norms?.length === normLength ? scratch.norms : Buffer.allocUnsafeSlow(normLength)) : null;
+    if (scratch) scratch.norms = normBytes;
     const normFloats = normBytes ? new Float32Array(normBytes.buffer, normBytes.byteOffset, normBytes.length >> 2) : null;
     fd = fs.openSync(job.dataFile, 'r');
     if (normBytes && job.lengthFile) normFd = fs.openSync(job.lengthFile, 'r');

@@ -21,11 +21,23 @@ export interface PrefaultRegion {
   byteLength: number;
 }
 
-/** `off` never starts the helper; `always` starts it for any size (tests); unset: above PREFAULT_MIN_BYTES. */
+/**
+ * `off` never starts the helper; `always` starts it for any size (tests); `here`: as `always`, but a
+ * background copy is made by the calling thread (worthACopyThread; tests); unset: above PREFAULT_MIN_BYTES.
+ */
 export const PREFAULT_ENV = 'CHROMA_INSPECTOR_PREFAULT';
 
 /** Below this many bytes in all, starting a thread (tens of milliseconds) costs about what it saves. */
 export const PREFAULT_MIN_BYTES = 48 * 1024 * 1024;
+
+/**
+ * From this many bytes a background copy (collection/prepared-load.ts) gets a thread of its own;
+ * below, this thread copies in short slices while it has nothing else to do. A worker thread is
+ * ~10 MB of resident memory (its own V8 heap) for as long as it copies: 15% more than the process
+ * holds at 100,000 × 128 (64 MB copied, a few hundred ms of slices), 1.5% at a million (640 MB,
+ * ~1.5 s of page faults a second core takes).
+ */
+export const COPY_THREAD_MIN_BYTES = 256 * 1024 * 1024;
 
 const PAGE = 4096;
 /** Pages touched per turn before looking for new regions or a stop. */
@@ -119,10 +131,16 @@ export class Prefault {
   }
 }
 
+/** Whether a background copy of this many bytes gets a thread of its own (PREFAULT_ENV `always`: any size; `here`: none). */
+export function worthACopyThread(bytes: number): boolean {
+  const mode = process.env[PREFAULT_ENV];
+  return mode === 'always' || (mode !== 'here' && bytes >= COPY_THREAD_MIN_BYTES);
+}
+
 /** Whether a fill of this many fresh bytes is worth a helper thread (PREFAULT_ENV decides first). */
 export function worthPrefaulting(bytes: number): boolean {
   const mode = process.env[PREFAULT_ENV];
-  return mode === 'always' || (mode !== 'off' && bytes >= PREFAULT_MIN_BYTES);
+  return mode === 'always' || mode === 'here' || (mode !== 'off' && bytes >= PREFAULT_MIN_BYTES);
 }
 
 /** A Uint32Array in shared memory when it is big enough to prefault (see PrefaultGroup.rows), else an ordinary one. */
