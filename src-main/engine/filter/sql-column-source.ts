@@ -222,7 +222,13 @@ export class SqlColumnSource implements ColumnSource {
     let n = 0;
     return {
       select: `SELECT id, string_value, int_value, float_value, ${b} FROM embedding_metadata WHERE key = ?`,
-      take: ([id, sv, iv, fv, bv]: ColumnRow) => {
+      // Indexed, not destructured: a destructuring makes an iterator a row until V8 optimises it.
+      take: (row: ColumnRow) => {
+        const id = row[0];
+        const sv = row[1];
+        const iv = row[2];
+        const fv = row[3];
+        const bv = row[4];
         if (n === cap) {
           cap *= 2;
           ids = grownInto(ids, new Float64Array(cap));

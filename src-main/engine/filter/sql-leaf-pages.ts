@@ -120,10 +120,16 @@ class PageReader {
     return { rows, limit };
   }
 
-  private statement(sql: string, safeIntegers: boolean): SqliteStatement {
-    const key = `${safeIntegers}\u0000${sql}`;
+  /** `pluck`: the statement selects one column, given as the value alone (no array a row: fewer allocations on long scans). */
+  private statement(sql: string, safeIntegers: boolean, pluck = false): SqliteStatement {
+    const key = `${safeIntegers}\u0000${pluck}\u0000${sql}`;
     let stmt = this.statements.get(key);
-    if (!stmt) this.statements.set(key, (stmt = this.db.prepare(sql).raw(true).safeIntegers(safeIntegers)));
+    if (!stmt) {
+      stmt = this.db.prepare(sql).safeIntegers(safeIntegers);
+      if (pluck) stmt.pluck(true);
+      else stmt.raw(true);
+      this.statements.set(key, stmt);
+    }
     return stmt;
   }
 
@@ -166,14 +172,14 @@ class PageReader {
   *scanTable(leg: IndexLeg, scanRows: number): Steps<void> {
     const lowest = this.statement(`SELECT min(rowid) FROM ${leg.table}`, true);
     const nextStart = this.statement(`SELECT rowid FROM ${leg.table} WHERE rowid >= ? ORDER BY rowid LIMIT 1 OFFSET ?`, true);
-    const range = this.statement(`SELECT id FROM ${leg.table} WHERE rowid >= ? AND rowid < ? AND key = ? AND ${leg.column} ${leg.op} ?`, true);
-    const rest = this.statement(`SELECT id FROM ${leg.table} WHERE rowid >= ? AND key = ? AND ${leg.column} ${leg.op} ?`, true);
+    const range = this.statement(`SELECT id FROM ${leg.table} WHERE rowid >= ? AND rowid < ? AND key = ? AND ${leg.column} ${leg.op} ?`, true, true);
+    const rest = this.statement(`SELECT id FROM ${leg.table} WHERE rowid >= ? AND key = ? AND ${leg.column} ${leg.op} ?`, true, true);
     let from = this.inSnapshot(() => (lowest.get() as [bigint | null])[0]);
     while (from !== null) {
       const start: bigint = from;
       const [to] = (this.inSnapshot(() => nextStart.get(start, scanRows)) as [bigint] | undefined) ?? [null];
       this.inSnapshot(() => {
-        for (const [id] of (to === null ? rest.iterate(start, leg.key, leg.value) : range.iterate(start, to, leg.key, leg.value)) as Iterable<[bigint]>) this.take(id);
+        for (const id of (to === null ? rest.iterate(start, leg.key, leg.value) : range.iterate(start, to, leg.key, leg.value)) as Iterable<bigint>) this.take(id);
       });
       yield* this.pause();
       from = to;
@@ -219,9 +225,9 @@ class PageReader {
     if (offThread) {
       for (const id of offThread) this.take(id);
     } else {
-      const rest = this.statement(restSql, false);
+      const rest = this.statement(restSql, false, true);
       this.inSnapshot(() => {
-        for (const [id] of rest.iterate(phrase, text, after) as Iterable<[number]>) this.take(id);
+        for (const id of rest.iterate(phrase, text, after) as Iterable<number>) this.take(id);
       });
     }
     yield* this.pause();
@@ -229,11 +235,11 @@ class PageReader {
 
   /** `sql` (rowid bounds first, then `params`) over [from, to) in ranges of `span` rowids, a step each. */
   *scan(sql: string, params: unknown[], from: number, to: number, span: number): Steps<void> {
-    const stmt = this.statement(sql, false);
+    const stmt = this.statement(sql, false, true);
     for (let at = from; at < to; at += span) {
       const end = Math.min(to, at + span);
       this.inSnapshot(() => {
-        for (const [id] of stmt.iterate(at, end, ...params) as Iterable<[number]>) this.take(id);
+        for (const id of stmt.iterate(at, end, ...params) as Iterable<number>) this.take(id);
       });
       yield* this.pause();
     }
