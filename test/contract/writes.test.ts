@@ -13,14 +13,13 @@ import { compareCase, splitCollection, type RecordedCase } from '../helpers/comp
 import { hashTree } from '../helpers/hash-tree.js';
 import { referenceFixture } from '../helpers/paths.js';
 
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const fixture = referenceFixture('chroma-1.3.4-seed7');
 const cases = (JSON.parse(readFileSync(join(fixture, 'cases.json'), 'utf8')) as { cases: RecordedCase[] }).cases;
 const scratch = mkdtempSync(join(tmpdir(), 'ci-contract-writes-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** A fresh copy of the reference folder: the fixture itself is never opened for writing. */
-const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
 function copyFolder(name: string): string {
   const dir = join(scratch, name);
   cpSync(join(fixture, 'data'), dir, { recursive: true });

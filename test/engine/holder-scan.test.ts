@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { holderScanStats, holderScanTuning, processesHolding, processesHoldingOffThread } from '../../src-main/engine/folder/holder-scan.js';
+import { holderCommand, holderScanStats, holderScanTuning, processesHolding, processesHoldingOffThread } from '../../src-main/engine/folder/holder-scan.js';
 import { bundleEntry } from '../helpers/bundle-entry.js';
 import { holdOpen } from '../helpers/holder-process.js';
 import { repoRoot } from '../helpers/paths.js';
@@ -117,6 +117,8 @@ describe('which other processes hold a file open', () => {
       abort.abort();
       await expect(cancelledOne).rejects.toMatchObject({ code: 'CANCELLED' });
       expect(await Promise.all([first, third])).toEqual([[holder.pid], [holder.pid]]);
+      // The third joined a queued scan (the first's, or the cancelled one's if the first had started), which still ran.
+      expect(holderScanStats.shared - before.shared).toBeGreaterThanOrEqual(1);
       expect(holderScanStats.skipped).toBe(before.skipped);
     } finally {
       await holder.kill();
@@ -179,6 +181,9 @@ describe('which other processes hold a file open', () => {
       const before = { ...holderScanStats };
       expect(await processesHoldingOffThread(file)).toEqual([holder.pid]);
       expect(holderScanStats.offThread).toBe(before.offThread + 1);
+      // Named by the scan, with ps (there is no /proc to read where lsof is used): what /proc says.
+      const command = readFileSync(`/proc/${holder.pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+      expect(holderCommand(holder.pid)).toBe(command);
       expect(processesHolding(file)).toEqual([holder.pid]);
       expect(await processesHoldingOffThread(join(scratch, 'missing.sqlite3'))).toEqual([]);
     } finally {

@@ -11,6 +11,7 @@ import { readHeaderFile } from '../../src-main/engine/hnsw/segment-files.js';
 import { walkElements } from '../../src-main/engine/hnsw/level0-scan.js';
 import { Level0LinkCollector } from '../../src-main/engine/hnsw/level0-links.js';
 import { COPY_THREAD_MIN_BYTES, PREFAULT_ENV, worthACopyThread } from '../../src-main/engine/util/prefault.js';
+import { idleSliceJobs } from '../../src-main/engine/util/idle-slices.js';
 import { withLoadProgress } from '../../src-main/engine/util/load-progress.js';
 import { referenceFixture } from '../helpers/paths.js';
 import { until } from '../helpers/wait-for.js';
@@ -209,7 +210,9 @@ describe('the background vector load', () => {
       allocated.mockRestore();
       expectSameAsTheFiles(here.takeFilled(reader.params.space, dim)!, reader, join(dir, 'data'));
       // A helper thread copies by default only from COPY_THREAD_MIN_BYTES (and PREFAULT_ENV `always`).
-      expect(PreparedLoad.start(reader.params.space, plan, {})!.fillsHere).toBe(false);
+      const helped = PreparedLoad.start(reader.params.space, plan, {})!;
+      expect(helped.fillsHere).toBe(false);
+      helped.release();
       process.env[PREFAULT_ENV] = 'here';
       const byDefault = PreparedLoad.start(reader.params.space, plan, {})!;
       expect(byDefault.fillsHere).toBe(true);
@@ -242,6 +245,8 @@ describe('the background vector load', () => {
       expect(taken.copiedChunks).toBe(chunks);
       expectSameAsTheFiles(filled, reader, join(dir, 'data'));
       expect(slot.busy).toBe(false);
+      // Its idle slices ended with it.
+      expect(idleSliceJobs()).toBe(0);
 
       // Left alone, the slices copy it all.
       const again = new BackgroundLoadSlot(reader.params.space, () => false, { sliceMs: 0 });
@@ -290,10 +295,14 @@ describe('the background vector load', () => {
       starts.restore();
       expect(taken).not.toBeNull();
       expect(slot.busy).toBe(false);
+      // Its idle slices ended with it.
+      expect(idleSliceJobs()).toBe(0);
       expectSameAsTheFiles(taken!.takeFilled(reader.params.space, dim)!, reader, join(dir, 'data'));
       // Nothing of it goes on in slices after: the slot stays empty.
       await new Promise((r) => setTimeout(r, 50));
       expect(slot.busy).toBe(false);
+      // Its idle slices ended with it.
+      expect(idleSliceJobs()).toBe(0);
     } finally {
       folder.close();
     }
@@ -310,9 +319,13 @@ describe('the background vector load', () => {
       expect(starts.calls()).toBe(1);
       slot.drop();
       expect(slot.busy).toBe(false);
+      // Its idle slices ended with it.
+      expect(idleSliceJobs()).toBe(0);
       await new Promise((r) => setTimeout(r, 50));
       expect(starts.started, 'its steps were ended, not run on').toEqual([]);
       expect(slot.busy).toBe(false);
+      // Its idle slices ended with it.
+      expect(idleSliceJobs()).toBe(0);
       expect(slot.take()).toBeNull();
       expect(released).not.toHaveBeenCalled();
       starts.restore();

@@ -1,5 +1,6 @@
 import type { Space } from '../../../shared/models.js';
 import { runSteps, runStepsSliced, type Steps } from '../util/steps.js';
+import { inIdleSlices } from '../util/idle-slices.js';
 import { PreparedLoad, type LoadPlan, type StartOptions } from './prepared-load.js';
 
 /** How long a background vector load waits for the query that takes it (prepared-load.ts). */
@@ -74,24 +75,20 @@ export class BackgroundLoadSlot {
 
   /**
    * The copy of a load without a helper thread (a small one: PreparedLoad), made here a slice at a
-   * time, each on a timer of its own: calls that come meanwhile wait one slice at most, and the
-   * timers never keep the process alive. Ends when the copy does, or when the load is taken or
+   * time while the thread is idle (util/idle-slices.ts: calls that come meanwhile wait one slice,
+   * and nothing keeps the process alive). Ends when the copy does, or when the load is taken or
    * dropped (the load that takes it copies what is left).
    */
   private fillHere(prepared: PreparedLoad): void {
     const steps = prepared.fillHereSteps(this.tuning.sliceMs);
-    const slice = () => {
-      this.fillTimer = null;
-      if (this.prepared !== prepared) return void steps.return();
-      if (steps.next().done) return;
-      this.fillTimer = setTimeout(slice, 0);
-      this.fillTimer.unref();
+    const stop = inIdleSlices(() => this.prepared !== prepared || steps.next().done === true);
+    this.stopFillHere = () => {
+      stop();
+      steps.return();
     };
-    this.fillTimer = setTimeout(slice, 0);
-    this.fillTimer.unref();
   }
 
-  private fillTimer: NodeJS.Timeout | null = null;
+  private stopFillHere: (() => void) | null = null;
 
   /**
    * Calls `then` once the load under way (or planned) has finished copying, for a caller that goes
@@ -147,8 +144,8 @@ export class BackgroundLoadSlot {
 
   private cancelTimers(): void {
     this.stopWatch();
-    if (this.fillTimer) clearTimeout(this.fillTimer);
-    this.fillTimer = null;
+    this.stopFillHere?.();
+    this.stopFillHere = null;
     if (this.pending) clearImmediate(this.pending.immediate);
     this.pending = null;
     if (this.idleRelease) clearTimeout(this.idleRelease);

@@ -56,15 +56,16 @@ export interface StartOptions {
 /**
  * The vector load that a first query answered from the files (unloaded-vectors.ts) leaves to the
  * second, done in the background while the person reads the first answer. A low-priority worker
- * copies the vectors and level-0 rows into shared memory (level0-fill-program.ts), in the slots
- * the load would give them; most of that is the page faults of the fresh memory (a million × 128:
+ * (from COPY_THREAD_MIN_BYTES; below, this thread in idle slices: fillHereSteps) copies the
+ * vectors and level-0 rows into shared memory (level0-fill-program.ts), in the slots the load
+ * would give them; most of that is the page faults of the fresh memory (a million × 128:
  * ~1.5 s of a ~2.5 s load). The checks are the first query's: it checked these very files, and the
  * fill is taken only if their stamp has not moved since (a running Chroma persisting in between
  * moves it). A load that comes while the fill is still running joins it. Otherwise (the files
  * moved, or the copy failed) the load reads the files itself, into the same memory once the fill
  * has stopped, its pages already (partly) mapped.
  *
- * Nothing is prepared when the load would not be worth a helper, or when the machine has less
+ * Nothing is prepared when the load is too small to be worth preparing, or when the machine has less
  * than twice the memory free: speculation must not push a tight machine into swapping.
  */
 export class PreparedLoad {

@@ -183,9 +183,9 @@ export class RecordLabels {
     };
   }
 
-  /** (embeddings.id, embedding_id) rows to (internal id, HNSW label), for the records that have a label. */
   /**
-   * Rows (internal id, embedding id) to `take` as they are read: iterated, not gathered with all(),
+   * (embeddings.id, embedding_id) rows to (internal id, HNSW label), for the records that have a
+   * label, given to `take` as they are read: iterated, not gathered with all(),
    * so each row is garbage at once (10,000 rows held together outlive a young-generation collection,
    * and the heap they are copied into keeps its pages: ~20 MB of resident memory at 100k records).
    * Says how many rows there were, and the last one's id.

@@ -55,6 +55,38 @@ function scanProc(fs, target, selfPid) {
   }
   return pids;
 }
+// The holders' command lines, for the messages that name them: /proc on Linux, else one ps for all.
+function nameHolders(fs, childProcess, method, pids) {
+  const names = {};
+  if (pids.length === 0 || method === 'none') return names;
+  if (method === 'proc') {
+    for (const pid of pids) {
+      try {
+        const command = fs.readFileSync('/proc/' + pid + '/cmdline', 'utf8').split('\\0').filter(Boolean).join(' ');
+        if (command) names[pid] = command;
+      } catch {
+        // ended meanwhile
+      }
+    }
+    return names;
+  }
+  // An app started from the macOS Finder may not have /bin on its PATH. -ww: never cut to a width.
+  for (const ps of ['/bin/ps', '/usr/bin/ps', 'ps']) {
+    let out;
+    try {
+      out = childProcess.execFileSync(ps, ['-ww', '-o', 'pid=,command=', '-p', pids.join(',')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 });
+    } catch (err) {
+      if (err && (err.code === 'ENOENT' || err.code === 'EACCES')) continue;
+      out = err && typeof err.stdout === 'string' ? err.stdout : ''; // status 1: some ended meanwhile
+    }
+    for (const line of out.split('\\n')) {
+      const m = /^\\s*(\\d+)\\s+(.*\\S)\\s*$/.exec(line);
+      if (m) names[m[1]] = m[2];
+    }
+    return names;
+  }
+  return names;
+}
 function scanLsof(childProcess, target, selfPid) {
   // An app started from the macOS Finder may not have /usr/sbin on its PATH.
   for (const lsof of ['/usr/sbin/lsof', '/usr/bin/lsof', 'lsof']) {
@@ -87,18 +119,48 @@ parentPort.on('message', ({ id, method, target, selfPid, cell }) => {
     return;
   }
   let pids = null;
+  let names = {};
   try {
     pids = scanHolders(fs, childProcess, method, target, selfPid);
+    names = nameHolders(fs, childProcess, method, pids);
   } catch {
     // answered null: the caller scans itself
   }
-  parentPort.postMessage({ id, pids });
+  parentPort.postMessage({ id, pids, names });
 });
 `;
 
 type Scan = (fsModule: typeof fs, childProcessModule: typeof childProcess, method: ScanMethod, target: string, selfPid: number) => number[];
+type NameHolders = (fsModule: typeof fs, childProcessModule: typeof childProcess, method: ScanMethod, pids: number[]) => Record<string, string>;
 // The same source compiled here: the sync path and the worker cannot drift apart.
-const scanHere = new Function(`${SCAN_SOURCE}; return scanHolders;`)() as Scan;
+const compiled = new Function(`${SCAN_SOURCE}; return { scanHolders, nameHolders };`)() as { scanHolders: Scan; nameHolders: NameHolders };
+
+/** A scan on this thread, its holders named. */
+function scanHere(method: ScanMethod, target: string): number[] {
+  const pids = compiled.scanHolders(fs, childProcess, method, target, process.pid);
+  remember(compiled.nameHolders(fs, childProcess, method, pids));
+  return pids;
+}
+
+/** The command lines the latest scans found for their holders (a few: the processes holding a folder). */
+const commandByPid = new Map<number, string>();
+const REMEMBERED_COMMANDS = 64;
+
+function remember(names: Record<string, string> | undefined): void {
+  for (const [pid, command] of Object.entries(names ?? {})) {
+    commandByPid.delete(Number(pid));
+    commandByPid.set(Number(pid), command);
+    if (commandByPid.size > REMEMBERED_COMMANDS) commandByPid.delete(commandByPid.keys().next().value!);
+  }
+}
+
+/**
+ * The command line of a process a scan found holding a file, as that scan read it (so messages
+ * name it without starting `ps` on this thread); undefined for one no scan named.
+ */
+export function holderCommand(pid: number): string | undefined {
+  return commandByPid.get(pid);
+}
 
 /**
  * Tests turn the worker off (`worker: false`), choose the method (`method`, else the platform's)
@@ -131,7 +193,7 @@ export function processesHolding(file: string): number[] {
   const scan = scanTarget(file);
   if (scan === null) return [];
   holderScanStats.onThread++;
-  return scanHere(fs, childProcess, scan.method, scan.target, process.pid);
+  return scanHere(scan.method, scan.target);
 }
 
 /**
@@ -146,7 +208,7 @@ export async function processesHoldingOffThread(file: string, signal?: AbortSign
   if (pids !== null) return pids;
   if (signal?.aborted) throw cancelled();
   holderScanStats.onThread++;
-  return scanHere(fs, childProcess, scan.method, scan.target, process.pid);
+  return scanHere(scan.method, scan.target);
 }
 
 const QUEUED = 0;
@@ -222,10 +284,11 @@ class HolderScanner {
       return null;
     }
     holderScanStats.workersStarted++;
-    worker.on('message', ({ id, pids, skipped }: { id: number; pids: number[] | null; skipped?: boolean }) => {
+    worker.on('message', ({ id, pids, names, skipped }: { id: number; pids: number[] | null; names?: Record<string, string>; skipped?: boolean }) => {
       const request = this.waiting.get(id);
       this.waiting.delete(id);
       if (skipped) holderScanStats.skipped++;
+      remember(names);
       for (const answer of request?.callers ?? []) answer(pids);
       this.idleLater();
     });

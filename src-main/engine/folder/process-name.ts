@@ -1,23 +1,25 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { holderCommand } from './holder-scan.js';
 
 /** Longer command lines are cut here: a message names the program, not every argument. */
 const SHOWN_CHARS = 120;
 
 /**
  * The command line of process `pid`, for messages that name who holds a folder ("1234 (chroma run
- * --path ./db)"); null when it cannot be read (ended meanwhile, another user's, Windows). Linux
- * reads /proc/<pid>/cmdline; macOS and the BSDs have no /proc and ask `ps`, which they ship (a
- * process start, so only for messages: a refusal, a folder's activity report).
+ * --path ./db)"); null when it is not known. Linux reads /proc/<pid>/cmdline (microseconds);
+ * elsewhere the scan that found the process named it (holder-scan.ts asks `ps` once for all the
+ * holders it finds, in its worker), so that no message starts a process on the engine's thread.
  */
 export function processCommand(pid: number): string | null {
   if (!Number.isInteger(pid) || pid <= 0) return null;
-  const command = process.platform === 'win32' ? null : (fromProc(pid) ?? fromPs(pid));
+  const command = (process.platform === 'linux' ? fromProc(pid) : null) ?? holderCommand(pid) ?? null;
   if (!command) return null;
-  return command.length > SHOWN_CHARS ? `${command.slice(0, SHOWN_CHARS)}…` : command;
+  // By code points: a cut never splits a character.
+  const chars = Array.from(command);
+  return chars.length > SHOWN_CHARS ? `${chars.slice(0, SHOWN_CHARS).join('')}…` : command;
 }
 
-/** `1234 (chroma run --path db)`, or `1234` alone when its command cannot be read. */
+/** `1234 (chroma run --path db)`, or `1234` alone when its command is not known. */
 export function describeProcess(pid: number): string {
   const command = processCommand(pid);
   return command ? `${pid} (${command})` : String(pid);
@@ -29,24 +31,4 @@ function fromProc(pid: number): string | null {
   } catch {
     return null;
   }
-}
-
-/** What `ps` says (exported for tests on Linux, where /proc answers first). */
-export function fromPs(pid: number): string | null {
-  // An app started from the macOS Finder may not have /bin on its PATH. -ww: never cut to a width.
-  for (const ps of ['/bin/ps', '/usr/bin/ps', 'ps']) {
-    try {
-      const out = execFileSync(ps, ['-ww', '-o', 'command=', '-p', String(pid)], {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'ignore'],
-        timeout: 2000,
-      });
-      return out.trim() || null;
-    } catch (err) {
-      const code = (err as { code?: string }).code;
-      if (code === 'ENOENT' || code === 'EACCES') continue;
-      return null; // status 1: no such process
-    }
-  }
-  return null;
 }

@@ -163,7 +163,12 @@ export function fillChunks(
     };
     let going = true;
     const next = (i: number): boolean => copied(i) && !(pauseNow && pauseNow());
-    for (let i = Atomics.add(state, 3, 1); going && i < chunks && !ended(); i = Atomics.add(state, 3, 1)) going = next(i);
+    // A chunk is claimed only when it will be copied: a call that pauses claims none it leaves.
+    while (going && !ended()) {
+      const i = Atomics.add(state, 3, 1);
+      if (i >= chunks) break;
+      going = next(i);
+    }
     for (let i = 0; going && all && i < chunks && !ended(); i++) if (Atomics.load(chunkDone, i) === 0) going = next(i);
   } catch {
     // Opening the files failed.

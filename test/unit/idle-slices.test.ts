@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { idleSliceJobs, inIdleSlices } from '../../src-main/engine/util/idle-slices.js';
+import { until } from '../helpers/wait-for.js';
+
+/** Counts the turns of the event loop (a setImmediate chain) while it runs. */
+function turnCounter() {
+  let turns = 0;
+  let going = true;
+  const tick = () => {
+    turns++;
+    if (going) setImmediate(tick);
+  };
+  setImmediate(tick);
+  return { now: () => turns, stop: () => (going = false) };
+}
+
+describe('background work in idle slices', () => {
+  it('runs one slice per turn of the event loop across all jobs, the jobs taking turns, until each says it is finished', async () => {
+    const slices: { name: string; turn: number }[] = [];
+    const turns = turnCounter();
+    const job = (name: string, count: number) => {
+      let left = count;
+      return () => {
+        slices.push({ name, turn: turns.now() });
+        return --left === 0;
+      };
+    };
+    inIdleSlices(job('a', 3));
+    inIdleSlices(job('b', 2));
+    await until(() => idleSliceJobs() === 0, 'both jobs to finish');
+    turns.stop();
+    expect(slices.map((s) => s.name)).toEqual(['a', 'b', 'a', 'b', 'a']);
+    // Never two slices in one turn (with a timer chain per job, Node ran both in one timers phase).
+    expect(new Set(slices.map((s) => s.turn)).size).toBe(slices.length);
+  });
+
+  it('stops a job when asked, and drops one that throws', async () => {
+    let slices = 0;
+    const stop = inIdleSlices(() => {
+      slices++;
+      return false;
+    });
+    inIdleSlices(() => {
+      throw new Error('a failing job');
+    });
+    await until(() => slices >= 2 && idleSliceJobs() === 1, 'the failing job dropped, the other going on');
+    stop();
+    expect(idleSliceJobs()).toBe(0);
+    const at = slices;
+    await new Promise((r) => setTimeout(r, 20));
+    expect(slices).toBe(at);
+  });
+});
