@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeProcess, processCommand } from '../../src-main/engine/folder/process-name.js';
+import { describeProcess, processCommand, withoutSecrets } from '../../src-main/engine/folder/process-name.js';
 
 // The messages that refuse a write beside another process name it by its command line.
 describe.skipIf(process.platform === 'win32')('naming a process by its command line', () => {
@@ -47,4 +47,28 @@ describe.skipIf(process.platform === 'win32')('naming a process by its command l
     expect(describeProcess(gone.pid!)).toBe(String(gone.pid));
     expect(describeProcess(-1)).toBe('-1');
   });
+
+  it('shows credentials in the arguments as …, the rest as it is', () => {
+    const secret = spawn(process.execPath, ['-e', script, '--api-key', 'abc123', '--token=xyz', 'sk-proj1234567890abcdef', '--path', './db'], { stdio: 'ignore' });
+    try {
+      expect(processCommand(secret.pid!)).toBe(`${process.execPath} -e ${script} --api-key … --token=… … --path ./db`);
+    } finally {
+      secret.kill('SIGKILL');
+    }
+  });
 });
+
+describe('credentials in a command line', () => {
+  it.each([
+    ['python ingest.py --openai-api-key sk-abc --path db', 'python ingest.py --openai-api-key … --path db'],
+    ['chroma run --path ./db --port 8000', 'chroma run --path ./db --port 8000'],
+    ['app --password=hunter2 --user bob', 'app --password=… --user bob'],
+    ['app --auth-token ghp_abcdefghijkl1234 --verbose', 'app --auth-token … --verbose'],
+    ['app --secret --other', 'app --secret --other'],
+    ['app AKIAABCDEFGHIJKLMNOP', 'app …'],
+    ['uvicorn chromadb.app:app --workers 1', 'uvicorn chromadb.app:app --workers 1'],
+  ])('%s', (command, shown) => {
+    expect(withoutSecrets(command)).toBe(shown);
+  });
+});
+

@@ -12,8 +12,9 @@ const SHOWN_CHARS = 120;
  */
 export function processCommand(pid: number): string | null {
   if (!Number.isInteger(pid) || pid <= 0) return null;
-  const command = (process.platform === 'linux' ? fromProc(pid) : null) ?? holderCommand(pid) ?? null;
-  if (!command) return null;
+  const found = (process.platform === 'linux' ? fromProc(pid) : null) ?? holderCommand(pid) ?? null;
+  if (!found) return null;
+  const command = withoutSecrets(found);
   // By code points: a cut never splits a character.
   const chars = Array.from(command);
   return chars.length > SHOWN_CHARS ? `${chars.slice(0, SHOWN_CHARS).join('')}…` : command;
@@ -23,6 +24,28 @@ export function processCommand(pid: number): string | null {
 export function describeProcess(pid: number): string {
   const command = processCommand(pid);
   return command ? `${pid} (${command})` : String(pid);
+}
+
+/** A flag whose value is a credential: `--api-key X`, `--token=X`, `--password X`, … */
+const SECRET_FLAG = /^--?[\w.-]*(?:key|token|secret|passw|pwd|auth|credential|cookie)[\w.-]*$/i;
+/** A credential by its look, wherever it stands: OpenAI/Anthropic-style keys, GitHub and Slack tokens, AWS key ids. */
+const SECRET_VALUE = /^(?:sk-|ghp_|gho_|github_pat_|xox[abpr]-|AKIA)[\w-]{8,}$/;
+
+/**
+ * The command line with the values of credential flags, and values that look like credentials,
+ * shown as `…`: the line reaches messages and a folder's activity report, which serve sends to
+ * whoever opens the folder (a script holding the database open may have a key in its arguments).
+ */
+export function withoutSecrets(command: string): string {
+  const words = command.split(' ');
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    const eq = word.indexOf('=');
+    if (eq > 0 && SECRET_FLAG.test(word.slice(0, eq))) words[i] = `${word.slice(0, eq)}=…`;
+    else if (SECRET_FLAG.test(word) && i + 1 < words.length && !words[i + 1]!.startsWith('-')) words[++i] = '…';
+    else if (SECRET_VALUE.test(word)) words[i] = '…';
+  }
+  return words.join(' ');
 }
 
 function fromProc(pid: number): string | null {
