@@ -67,8 +67,22 @@ describe('credentials in a command line', () => {
     ['app --secret --other', 'app --secret --other'],
     ['app AKIAABCDEFGHIJKLMNOP', 'app …'],
     ['uvicorn chromadb.app:app --workers 1', 'uvicorn chromadb.app:app --workers 1'],
+    ['python train.py openai.api_key=abc123secret', 'python train.py openai.api_key=…'],
+    ['env OPENAI_API_KEY=abc123 python x.py', 'env OPENAI_API_KEY=… python x.py'],
+    ['app --db-url postgres://admin:hunter2@host/x', 'app --db-url postgres://…@host/x'],
+    ['app --key 1234', 'app --key …'],
+    // Names that only contain a credential's word are not credentials.
+    ['app --max-tokens 512 --tokenizer bert --ssl-keyfile key.pem --no-auth /data/chroma', 'app --max-tokens 512 --tokenizer bert --ssl-keyfile key.pem --no-auth /data/chroma'],
+    ['app --path sk-learn-embeddings', 'app --path sk-learn-embeddings'],
   ])('%s', (command, shown) => {
     expect(withoutSecrets(command)).toBe(shown);
+  });
+
+  it('takes time in proportion to the line, however it is made (an argument may be 128 KiB)', () => {
+    const word = `--${'key'.repeat(40_000)}!`;
+    expect(withoutSecrets(`app ${word} value`)).toBe(`app ${word} value`);
+    const named = `--${'key'.repeat(40_000)}=x`;
+    expect(withoutSecrets(named)).toBe(named);
   });
 });
 

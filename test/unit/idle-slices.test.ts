@@ -50,4 +50,28 @@ describe('background work in idle slices', () => {
     await new Promise((r) => setTimeout(r, 20));
     expect(slices).toBe(at);
   });
+
+  it('keeps the turns fair when a job stops another during its slice', async () => {
+    const order: string[] = [];
+    const stops = new Map<string, () => void>();
+    let stoppedA = false;
+    for (const name of ['a', 'b', 'c', 'd']) {
+      stops.set(
+        name,
+        inIdleSlices(() => {
+          order.push(name);
+          if (name === 'c' && !stoppedA) {
+            stoppedA = true;
+            stops.get('a')!();
+          }
+          return false;
+        }),
+      );
+    }
+    await until(() => order.length >= 9, 'nine slices');
+    for (const stop of stops.values()) stop();
+    // After c stopped a, d's turn still comes next.
+    expect(order.slice(0, 9)).toEqual(['a', 'b', 'c', 'd', 'b', 'c', 'd', 'b', 'c']);
+    expect(idleSliceJobs()).toBe(0);
+  });
 });

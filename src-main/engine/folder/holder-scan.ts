@@ -138,7 +138,8 @@ const compiled = new Function(`${SCAN_SOURCE}; return { scanHolders, nameHolders
 /** A scan on this thread, its holders named. */
 function scanHere(method: ScanMethod, target: string): number[] {
   const pids = compiled.scanHolders(fs, childProcess, method, target, process.pid);
-  remember(compiled.nameHolders(fs, childProcess, method, pids));
+  // Named here only from /proc: ps is a process start, which only the worker may wait for.
+  remember(pids, method === 'proc' ? compiled.nameHolders(fs, childProcess, method, pids) : {});
   return pids;
 }
 
@@ -146,10 +147,13 @@ function scanHere(method: ScanMethod, target: string): number[] {
 const commandByPid = new Map<number, string>();
 const REMEMBERED_COMMANDS = 64;
 
-function remember(names: Record<string, string> | undefined): void {
-  for (const [pid, command] of Object.entries(names ?? {})) {
-    commandByPid.delete(Number(pid));
-    commandByPid.set(Number(pid), command);
+/** What a scan found: its holders' names, and no name for a holder it could not name (its pid may be another program's now). */
+function remember(pids: readonly number[] | null, names: Record<string, string> | undefined): void {
+  for (const pid of pids ?? []) {
+    commandByPid.delete(pid);
+    const command = names?.[pid];
+    if (command === undefined) continue;
+    commandByPid.set(pid, command);
     if (commandByPid.size > REMEMBERED_COMMANDS) commandByPid.delete(commandByPid.keys().next().value!);
   }
 }
@@ -288,7 +292,7 @@ class HolderScanner {
       const request = this.waiting.get(id);
       this.waiting.delete(id);
       if (skipped) holderScanStats.skipped++;
-      remember(names);
+      remember(pids, names);
       for (const answer of request?.callers ?? []) answer(pids);
       this.idleLater();
     });

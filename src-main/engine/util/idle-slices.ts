@@ -21,6 +21,8 @@ export function inIdleSlices(slice: IdleSlice): () => void {
   return () => {
     const i = jobs.indexOf(job);
     if (i >= 0) jobs.splice(i, 1);
+    // The jobs after it moved down one: the next in turn is still the next.
+    if (i >= 0 && i < turn) turn--;
     if (jobs.length === 0 && timer) {
       clearTimeout(timer);
       timer = null;
@@ -50,11 +52,14 @@ function runOne(): void {
   } catch {
     // A job that fails is dropped; it reports its failure its own way.
   }
+  const at = jobs.indexOf(job);
   if (finished) {
-    const i = jobs.indexOf(job);
-    if (i >= 0) jobs.splice(i, 1);
-  } else {
-    turn++;
+    if (at >= 0) jobs.splice(at, 1);
+    // Its successor moved into its place: `turn` already names it.
+    if (at >= 0 && at < turn) turn--;
+  } else if (at >= 0) {
+    // After a job ahead of it stopped during the slice, `at` is where it is now.
+    turn = at + 1;
   }
   arm();
 }
