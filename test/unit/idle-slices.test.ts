@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { idleSliceJobs, inIdleSlices } from '../../src-main/engine/util/idle-slices.js';
+import { turnCounter } from '../helpers/event-loop.js';
 import { until } from '../helpers/wait-for.js';
-
-/** Counts the turns of the event loop (a setImmediate chain) while it runs. */
-function turnCounter() {
-  let turns = 0;
-  let going = true;
-  const tick = () => {
-    turns++;
-    if (going) setImmediate(tick);
-  };
-  setImmediate(tick);
-  return { now: () => turns, stop: () => (going = false) };
-}
 
 describe('background work in idle slices', () => {
   it('runs one slice per turn of the event loop across all jobs, the jobs taking turns, until each says it is finished', async () => {
@@ -21,7 +10,7 @@ describe('background work in idle slices', () => {
     const job = (name: string, count: number) => {
       let left = count;
       return () => {
-        slices.push({ name, turn: turns.now() });
+        slices.push({ name, turn: turns.turns() });
         return --left === 0;
       };
     };

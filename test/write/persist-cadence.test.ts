@@ -112,24 +112,18 @@ describe('the persist cadence', () => {
         // The rows left after each of the purge's transactions, and the turn of the event loop each ran in.
         const left: number[] = [];
         const turns: number[] = [];
-        let turn = 0;
-        let ticking = true;
-        const tick = () => {
-          turn++;
-          if (ticking) setImmediate(tick);
-        };
-        setImmediate(tick);
+        const turn = turnCounter();
         const commit = w2.unseenCommit;
         w2.unseenCommit = (fn) => {
           const done = commit(fn);
           left.push(rowsOf());
-          turns.push(turn);
+          turns.push(turn.turns());
           return done;
         };
         const start = rowsOf();
         purgeWalLater(w2, more, 3);
         await w2.backgroundDone();
-        ticking = false;
+        turn.stop();
         // Every row below M goes (the one at M stays), three a transaction, until one finds fewer.
         const want: number[] = [];
         for (let rows = start; ; ) {
