@@ -218,12 +218,7 @@ export class PreparedLoad {
     if (!unmoved()) return null;
     const message = `Loading the vectors of ${segmentId}`;
     const onChunk = (copied: number) => reportLoad(Math.min(copied * this.job.perChunk, header.curElementCount), header.curElementCount, message);
-    while (this.fillState === FILL_RUNNING && !this.stopAsked) {
-      const started = performance.now();
-      fillChunks(fs, this.job, true, onChunk, () => performance.now() - started >= joinSliceMs, this.scratch);
-      if (this.fillState === FILL_RUNNING) yield;
-    }
-    this.scratch.chunk = this.scratch.norms = null;
+    yield* this.copySlices(joinSliceMs, onChunk, () => true);
     // The helper may still be writing a chunk this thread copied again: the load owns the memory
     // (a WAL tail may rewrite a slot) only once the helper is out.
     if (this.fillState !== FILL_DONE || !this.stopFill() || !unmoved()) return null;
@@ -250,12 +245,20 @@ export class PreparedLoad {
    * or stopped, or once a load has taken the memory.
    */
   *fillHereSteps(sliceMs = FILL_HERE_SLICE_MS): Steps<void> {
-    while (this.arena && !this.filled && this.fillState === FILL_RUNNING && !this.stopAsked) {
+    yield* this.copySlices(sliceMs, undefined, () => this.arena !== null && !this.filled);
+  }
+
+  /**
+   * The chunks still to copy, copied by this thread `sliceMs` at a time (a step each) while
+   * `going` says so, until the fill is done, failed or stopped; its read buffers are let go then.
+   */
+  private *copySlices(sliceMs: number, onChunk: ((copied: number) => void) | undefined, going: () => boolean): Steps<void> {
+    while (going() && this.fillState === FILL_RUNNING && !this.stopAsked) {
       const started = performance.now();
-      fillChunks(fs, this.job, true, undefined, () => performance.now() - started >= sliceMs, this.scratch);
+      fillChunks(fs, this.job, true, onChunk, () => performance.now() - started >= sliceMs, this.scratch);
       if (this.fillState === FILL_RUNNING) yield;
     }
-    if (this.fillState !== FILL_RUNNING) this.scratch.chunk = this.scratch.norms = null;
+    this.scratch.chunk = this.scratch.norms = null;
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { FolderContext } from './folder-context.js';
 import type { IdBitset } from '../filter/id-bitset.js';
 import { runSteps, runStepsSliced, type SliceOptions, type Steps } from '../util/steps.js';
+import { takeRowsById } from '../sqlite/rows-by-id.js';
 
 /** Ids per lookup when `of` maps a filter's matches to labels in one piece, and per step ahead of a query. */
 const LOOKUP_IDS_PER_QUERY = 20_000;
@@ -185,23 +186,15 @@ export class RecordLabels {
 
   /**
    * (embeddings.id, embedding_id) rows to (internal id, HNSW label), for the records that have a
-   * label, given to `take` as they are read: iterated, not gathered with all(),
-   * so each row is garbage at once (10,000 rows held together outlive a young-generation collection,
-   * and the heap they are copied into keeps its pages: ~20 MB of resident memory at 100k records).
-   * Says how many rows there were, and the last one's id.
+   * label, given to `take` as they are read (takeRowsById); says how many rows there were, and
+   * the last one's id.
    */
   private eachLabel(rows: Iterable<unknown>, take: (internalId: number, label: number) => void): { rows: number; lastId: number } {
     const idToLabel = this.source.idToLabel;
-    let count = 0;
-    let lastId = 0;
-    // Indexed, not destructured: a destructuring makes an iterator a row until V8 optimises the loop.
-    for (const row of rows as Iterable<[number, string]>) {
-      count++;
-      lastId = row[0];
+    return takeRowsById(rows as Iterable<[number, string]>, (row) => {
       const label = idToLabel.get(row[1]);
-      if (label !== undefined) take(lastId, label);
-    }
-    return { rows: count, lastId };
+      if (label !== undefined) take(row[0], label);
+    });
   }
 }
 

@@ -8,6 +8,7 @@ import { KIND_BOOL, KIND_FLOAT, KIND_INT, KIND_STRING, columnUses, executeBitset
 import { isCancelled } from '../util/shared-wait.js';
 import type { WhereNode } from './where-ast.js';
 import { runStepsSliced, type SliceOptions, type Steps } from '../util/steps.js';
+import { takeRowsById } from '../sqlite/rows-by-id.js';
 
 /** SQL leaves kept with their matches (a bit per record: 625 KB each at five million, 20 MB for all). */
 const MAX_CACHED_LEAVES = 32;
@@ -188,17 +189,7 @@ export class SqlColumnSource implements ColumnSource {
     for (let after = first - 1; ; ) {
       yield;
       if (!current()) return;
-      // Iterated, not gathered with all(): each row is garbage once taken (record-labels.ts, eachLabel).
-      const read = inSnapshot(() => {
-        let rows = 0;
-        let lastId = after;
-        for (const row of page.iterate(key, after, last, rowsPerStep) as Iterable<ColumnRow>) {
-          rows++;
-          lastId = row[0];
-          reader.take(row);
-        }
-        return { rows, lastId };
-      });
+      const read = inSnapshot(() => takeRowsById(page.iterate(key, after, last, rowsPerStep) as Iterable<ColumnRow>, reader.take, after));
       if (read.rows < rowsPerStep) break;
       after = read.lastId;
     }
@@ -222,7 +213,7 @@ export class SqlColumnSource implements ColumnSource {
     let n = 0;
     return {
       select: `SELECT id, string_value, int_value, float_value, ${b} FROM embedding_metadata WHERE key = ?`,
-      // Indexed, not destructured: a destructuring makes an iterator a row until V8 optimises it.
+      // Indexed, not destructured (takeRowsById says why).
       take: (row: ColumnRow) => {
         const id = row[0];
         const sv = row[1];

@@ -166,6 +166,11 @@ export function holderCommand(pid: number): string | undefined {
   return commandByPid.get(pid);
 }
 
+/** A process's command line read from /proc now (Linux; the scan's own reader), or undefined. */
+export function procCommand(pid: number): string | undefined {
+  return compiled.nameHolders(fs, childProcess, 'proc', [pid])[pid];
+}
+
 /**
  * Tests turn the worker off (`worker: false`), choose the method (`method`, else the platform's)
  * and count scans by where they ran. The worker stays for `idleMs` after a scan: starting one

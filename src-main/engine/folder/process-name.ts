@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { holderCommand } from './holder-scan.js';
+import { holderCommand, procCommand } from './holder-scan.js';
 
 /** Longer command lines are cut here: a message names the program, not every argument. */
 const SHOWN_CHARS = 120;
@@ -13,13 +12,13 @@ const SHOWN_CHARS = 120;
  */
 export function processCommand(pid: number): string | null {
   if (!Number.isInteger(pid) || pid <= 0) return null;
-  const found = process.platform === 'linux' ? fromProc(pid) : (holderCommand(pid) ?? null);
+  const found = process.platform === 'linux' ? procCommand(pid) : holderCommand(pid);
   if (!found) return null;
   // Cut (by code points: never inside a character) before and after the secrets are taken out:
   // an argument may be 128 KiB long, and the shown part is what matters.
-  const head = Array.from(found.length > 8 * SHOWN_CHARS ? found.slice(0, 8 * SHOWN_CHARS) : found);
-  const chars = Array.from(withoutSecrets(head.slice(0, 4 * SHOWN_CHARS).join('')));
-  return chars.length > SHOWN_CHARS || head.length > 4 * SHOWN_CHARS ? `${chars.slice(0, SHOWN_CHARS).join('')}…` : chars.join('');
+  const head = Array.from(found.slice(0, 8 * SHOWN_CHARS)).slice(0, 4 * SHOWN_CHARS).join('');
+  const chars = Array.from(withoutSecrets(head));
+  return chars.length > SHOWN_CHARS || head.length < found.length ? `${chars.slice(0, SHOWN_CHARS).join('')}…` : chars.join('');
 }
 
 /** `1234 (chroma run --path db)`, or `1234` alone when its command is not known. */
@@ -56,12 +55,4 @@ export function withoutSecrets(command: string): string {
     else if (SECRET_VALUE.test(word)) words[i] = '…';
   }
   return words.join(' ');
-}
-
-function fromProc(pid: number): string | null {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ') || null;
-  } catch {
-    return null;
-  }
 }
