@@ -82,7 +82,8 @@ const DENSE_FACTOR = 16;
  * the decoder, a few ms in a fresh process, which runs it unoptimised at first (16,384 a step made
  * a first query's first steps at a million records 30–60 ms long).
  */
-const STEP_MASK = (1 << 11) - 1;
+const STEP_BITS = 11;
+const STEP_MASK = (1 << STEP_BITS) - 1;
 
 interface Collected {
   /** id_to_label entries in file order: UTF-8 byte ranges of the ids, and labels. */
@@ -274,58 +275,169 @@ function* collectIdToLabel(c: Cursor): Steps<Collected> {
   // as external memory, which brings its collections forward. So they start at one entry per 16
   // bytes and double when full. The OS zero-fills their pages lazily: only touched ones count.
   const bound = (buf.length >> 2) + 1;
-  let cap = Math.min(bound, (buf.length >> 4) + 1024);
-  let { idStart, idEnd, label, hash } = entryArrays(cap);
-  let n = 0;
-  let maxLabel = 0;
-  let high = 0;
-  let digestA = 0;
-  let digestB = 0;
-  let idsA = 0;
-  let idsB = 0;
-  let firstMemo = -1;
+  const cap = Math.min(bound, (buf.length >> 4) + 1024);
+  const s: Collecting = {
+    ...entryArrays(cap), cap, bound, n: 0, maxLabel: 0, high: 0, digestA: 0, digestB: 0, idsA: 0, idsB: 0, firstMemo: -1,
+  };
   for (;;) {
     const save = c.pos;
     if (c.op() !== OP.MARK) {
       c.pos = save;
       break;
     }
-    for (let op = c.op(); op !== OP.SETITEMS; op = c.op()) {
-      const a = c.str(op);
-      const b = c.pos;
-      if (n === cap) {
-        cap = Math.min(bound, cap * 2);
-        const into = entryArrays(cap);
-        into.idStart.set(idStart);
-        into.idEnd.set(idEnd);
-        into.label.set(label);
-        into.hash.set(hash);
-        ({ idStart, idEnd, label, hash } = into);
+    for (;;) {
+      if (takePlainEntries(c, s)) {
+        yield;
+        continue;
       }
-      idStart[n] = a;
-      idEnd[n] = b;
-      let h = FNV_OFFSET;
-      for (let k = a; k < b; k++) {
-        const byte = buf[k]!;
-        high |= byte;
-        h = Math.imul(h ^ byte, FNV_PRIME);
-      }
-      // The id's memo store, if any, is stepped over while reading the label's opcode.
-      const labelOp = c.op();
-      if (n === 0) firstMemo = c.memoed;
-      else if (firstMemo >= 0 && c.memoed !== firstMemo + n) firstMemo = -2;
-      const l = c.uint(labelOp);
-      hash[n] = h;
-      label[n++] = l;
-      if (l > maxLabel) maxLabel = l;
-      digestA = (digestA + pairLaneA(h, l)) | 0;
-      digestB = (digestB + pairLaneB(h, l)) | 0;
-      idsA = (idsA + pairLaneA(h, 0)) | 0;
-      idsB = (idsB + pairLaneB(h, 0)) | 0;
-      if ((n & STEP_MASK) === 0) yield;
+      const op = c.op();
+      if (op === OP.SETITEMS) break;
+      takeEntry(c, op, s);
+      if ((s.n & STEP_MASK) === 0) yield;
     }
   }
-  return { n, idStart, idEnd, label, hash, nonAscii: high >= 0x80, maxLabel, digestA, digestB, idsA, idsB, firstMemo: Math.max(firstMemo, -1) };
+  const { n, idStart, idEnd, label, hash, maxLabel, digestA, digestB, idsA, idsB } = s;
+  return { n, idStart, idEnd, label, hash, nonAscii: s.high >= 0x80, maxLabel, digestA, digestB, idsA, idsB, firstMemo: Math.max(s.firstMemo, -1) };
+}
+
+/** collectIdToLabel's entries so far, and what it keeps of them. */
+interface Collecting {
+  n: number;
+  cap: number;
+  bound: number;
+  idStart: Int32Array;
+  idEnd: Int32Array;
+  label: Float64Array;
+  hash: Int32Array;
+  maxLabel: number;
+  /** Every id byte OR'ed together (≥ 0x80: some id is not ASCII). */
+  high: number;
+  digestA: number;
+  digestB: number;
+  idsA: number;
+  idsB: number;
+  /** Collected.firstMemo, or −2 once the memo indices stop following the entries. */
+  firstMemo: number;
+}
+
+/** One id_to_label entry whose str opcode `op` was just read, through the cursor (any shape it knows). */
+function takeEntry(c: Cursor, op: number, s: Collecting): void {
+  const buf = c.buf;
+  const a = c.str(op);
+  const b = c.pos;
+  if (s.n === s.cap) grow(s);
+  let h = FNV_OFFSET;
+  let high = 0;
+  for (let k = a; k < b; k++) {
+    const byte = buf[k]!;
+    high |= byte;
+    h = Math.imul(h ^ byte, FNV_PRIME);
+  }
+  // The id's memo store, if any, is stepped over while reading the label's opcode.
+  const labelOp = c.op();
+  const n = s.n;
+  if (n === 0) s.firstMemo = c.memoed;
+  else if (s.firstMemo >= 0 && c.memoed !== s.firstMemo + n) s.firstMemo = -2;
+  const l = c.uint(labelOp);
+  s.high |= high;
+  s.idStart[n] = a;
+  s.idEnd[n] = b;
+  s.hash[n] = h;
+  s.label[n] = l;
+  s.n = n + 1;
+  if (l > s.maxLabel) s.maxLabel = l;
+  s.digestA = (s.digestA + pairLaneA(h, l)) | 0;
+  s.digestB = (s.digestB + pairLaneB(h, l)) | 0;
+  s.idsA = (s.idsA + pairLaneA(h, 0)) | 0;
+  s.idsB = (s.idsB + pairLaneB(h, 0)) | 0;
+}
+
+/**
+ * Entries of the shape Chroma's Rust core writes — a BINUNICODE (or SHORT_BINUNICODE) id straight
+ * after the previous entry, then a BININT1/BININT2/BININT label, no memo or frame opcode anywhere — read
+ * straight from the bytes, up to the next pause of collectIdToLabel's steps. It stops, the cursor
+ * before the entry, at anything else (the end of the batch, another shape, bytes not yet there),
+ * which takeEntry then reads as the cursor always has: the two agree on every entry this one
+ * takes, and through the cursor the decode of a million entries took twice as long.
+ * True when it stopped at a pause.
+ */
+function takePlainEntries(c: Cursor, s: Collecting): boolean {
+  const buf = c.buf;
+  const end = c.filled;
+  let p = c.pos;
+  let n = s.n;
+  const pauseAt = ((n >> STEP_BITS) + 1) << STEP_BITS;
+  const { idStart, idEnd, label, hash } = s;
+  let { maxLabel, high, digestA, digestB, idsA, idsB, firstMemo } = s;
+  let paused = false;
+  while (n < s.cap) {
+    if (p + 2 > end) break;
+    const idOp = buf[p]!;
+    let a: number;
+    let b: number;
+    if (idOp === OP.BINUNICODE) {
+      if (p + 5 > end) break;
+      a = p + 5;
+      b = a + (buf[p + 1]! | (buf[p + 2]! << 8) | (buf[p + 3]! << 16)) + buf[p + 4]! * 0x1000000;
+    } else if (idOp === OP.SHORT_BINUNICODE) {
+      a = p + 2;
+      b = a + buf[p + 1]!;
+    } else break;
+    if (b + 2 > end) break;
+    const labelOp = buf[b]!;
+    let l: number;
+    let next: number;
+    if (labelOp === OP.BININT1) {
+      l = buf[b + 1]!;
+      next = b + 2;
+    } else if (labelOp === OP.BININT2) {
+      if (b + 3 > end) break;
+      l = buf[b + 1]! | (buf[b + 2]! << 8);
+      next = b + 3;
+    } else if (labelOp === OP.BININT) {
+      if (b + 5 > end) break;
+      l = buf[b + 1]! | (buf[b + 2]! << 8) | (buf[b + 3]! << 16) | (buf[b + 4]! << 24);
+      if (l < 0) break;
+      next = b + 5;
+    } else break;
+    let h = FNV_OFFSET;
+    for (let k = a; k < b; k++) {
+      const byte = buf[k]!;
+      high |= byte;
+      h = Math.imul(h ^ byte, FNV_PRIME);
+    }
+    // No memo store here: as the cursor's memoed of −1 would.
+    if (n === 0) firstMemo = -1;
+    else if (firstMemo >= 0) firstMemo = -2;
+    idStart[n] = a;
+    idEnd[n] = b;
+    hash[n] = h;
+    label[n++] = l;
+    if (l > maxLabel) maxLabel = l;
+    digestA = (digestA + pairLaneA(h, l)) | 0;
+    digestB = (digestB + pairLaneB(h, l)) | 0;
+    idsA = (idsA + pairLaneA(h, 0)) | 0;
+    idsB = (idsB + pairLaneB(h, 0)) | 0;
+    p = next;
+    if (n === pauseAt) {
+      paused = true;
+      break;
+    }
+  }
+  c.pos = p;
+  Object.assign(s, { n, maxLabel, high, digestA, digestB, idsA, idsB, firstMemo });
+  return paused;
+}
+
+/** Doubles collectIdToLabel's arrays (up to the bound no pickle of this size can outgrow). */
+function grow(s: Collecting): void {
+  s.cap = Math.min(s.bound, s.cap * 2);
+  const into = entryArrays(s.cap);
+  into.idStart.set(s.idStart);
+  into.idEnd.set(s.idEnd);
+  into.label.set(s.label);
+  into.hash.set(s.hash);
+  Object.assign(s, into);
 }
 
 /**
@@ -413,9 +525,7 @@ function* checkLabelToIdAt(c: Cursor, idToLabel: Collected): Steps<boolean> {
     known[l >>> 5]! |= 1 << (l & 31);
   }
   const named = new Uint32Array(known.length);
-  let count = 0;
-  let digestA = 0;
-  let digestB = 0;
+  const st: Checking = { count: 0, digestA: 0, digestB: 0 };
   // One flat loop, for the same reason as collectIdToLabel.
   for (;;) {
     const save = c.pos;
@@ -423,19 +533,107 @@ function* checkLabelToIdAt(c: Cursor, idToLabel: Collected): Steps<boolean> {
       c.pos = save;
       break;
     }
-    for (let op = c.op(); op !== OP.SETITEMS; op = c.op()) {
+    for (;;) {
+      const plain = checkPlainPairs(c, st, known, named, maxLabel);
+      if (plain === PLAIN_WRONG) return false;
+      if (plain === PLAIN_PAUSED) {
+        yield;
+        continue;
+      }
+      const op = c.op();
+      if (op === OP.SETITEMS) break;
       const l = c.uint(op);
       const valueOp = c.op();
-      if (l > maxLabel) return false;
-      const word = l >>> 5;
-      const bit = 1 << (l & 31);
-      if ((known[word]! & bit) === 0 || (named[word]! & bit) !== 0) return false;
-      named[word]! |= bit;
+      if (!namedOnce(l, known, named, maxLabel)) return false;
       const h = idHashAt(c, valueOp, idToLabel);
-      digestA = (digestA + pairLaneA(h, l)) | 0;
-      digestB = (digestB + pairLaneB(h, l)) | 0;
-      if ((++count & STEP_MASK) === 0) yield;
+      st.digestA = (st.digestA + pairLaneA(h, l)) | 0;
+      st.digestB = (st.digestB + pairLaneB(h, l)) | 0;
+      if ((++st.count & STEP_MASK) === 0) yield;
     }
   }
-  return count === n && digestA === idToLabel.digestA && digestB === idToLabel.digestB;
+  return st.count === n && st.digestA === idToLabel.digestA && st.digestB === idToLabel.digestB;
+}
+
+/** checkLabelToIdAt's pairs so far. */
+interface Checking {
+  count: number;
+  digestA: number;
+  digestB: number;
+}
+
+/** Whether label `l` is one of id_to_label's (known) and not yet named; marks it named. */
+function namedOnce(l: number, known: Uint32Array, named: Uint32Array, maxLabel: number): boolean {
+  if (l > maxLabel) return false;
+  const word = l >>> 5;
+  const bit = 1 << (l & 31);
+  if ((known[word]! & bit) === 0 || (named[word]! & bit) !== 0) return false;
+  named[word]! |= bit;
+  return true;
+}
+
+const PLAIN_STOPPED = 0;
+const PLAIN_PAUSED = 1;
+const PLAIN_WRONG = 2;
+
+/**
+ * label_to_id's pairs in Rust's shape — a BININT1/BININT2/BININT label, then a BINUNICODE (or
+ * SHORT_BINUNICODE) id, no memo or frame opcode — straight from the bytes, as takePlainEntries
+ * does id_to_label's. PLAIN_STOPPED: the cursor is before a pair of another shape (or at the
+ * batch's end), for the cursor's own reading; PLAIN_PAUSED: at a pause of the steps; PLAIN_WRONG:
+ * a label that is not id_to_label's, or named twice.
+ */
+function checkPlainPairs(c: Cursor, st: Checking, known: Uint32Array, named: Uint32Array, maxLabel: number): number {
+  const buf = c.buf;
+  const end = c.filled;
+  let p = c.pos;
+  let { count, digestA, digestB } = st;
+  const pauseAt = ((count >> STEP_BITS) + 1) << STEP_BITS;
+  let result = PLAIN_STOPPED;
+  for (;;) {
+    if (p + 2 > end) break;
+    const labelOp = buf[p]!;
+    let l: number;
+    let q: number;
+    if (labelOp === OP.BININT1) {
+      l = buf[p + 1]!;
+      q = p + 2;
+    } else if (labelOp === OP.BININT2) {
+      if (p + 3 > end) break;
+      l = buf[p + 1]! | (buf[p + 2]! << 8);
+      q = p + 3;
+    } else if (labelOp === OP.BININT) {
+      if (p + 5 > end) break;
+      l = buf[p + 1]! | (buf[p + 2]! << 8) | (buf[p + 3]! << 16) | (buf[p + 4]! << 24);
+      if (l < 0) break;
+      q = p + 5;
+    } else break;
+    if (q + 2 > end) break;
+    const idOp = buf[q]!;
+    let a: number;
+    if (idOp === OP.BINUNICODE) {
+      if (q + 5 > end) break;
+      a = q + 5;
+    } else if (idOp === OP.SHORT_BINUNICODE) a = q + 2;
+    else break;
+    const b = a + (idOp === OP.SHORT_BINUNICODE ? buf[q + 1]! : (buf[q + 1]! | (buf[q + 2]! << 8) | (buf[q + 3]! << 16)) + buf[q + 4]! * 0x1000000);
+    if (b > end) break;
+    if (!namedOnce(l, known, named, maxLabel)) {
+      result = PLAIN_WRONG;
+      break;
+    }
+    let h = FNV_OFFSET;
+    for (let k = a; k < b; k++) h = Math.imul(h ^ buf[k]!, FNV_PRIME);
+    digestA = (digestA + pairLaneA(h, l)) | 0;
+    digestB = (digestB + pairLaneB(h, l)) | 0;
+    p = b;
+    if (++count === pauseAt) {
+      result = PLAIN_PAUSED;
+      break;
+    }
+  }
+  c.pos = p;
+  st.count = count;
+  st.digestA = digestA;
+  st.digestB = digestB;
+  return result;
 }

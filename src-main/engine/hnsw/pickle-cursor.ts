@@ -51,6 +51,11 @@ export class Cursor {
     return want <= this.end;
   }
 
+  /** How far `buf` is known to be filled, without waiting for more (the plain-entry loops stay below it). */
+  get filled(): number {
+    return this.end;
+  }
+
   /** A cursor over the same bytes at `pos` (bytes before this one's are already there). */
   at(pos: number): Cursor {
     const c = new Cursor(this.buf, this.arrive);

@@ -219,6 +219,78 @@ describe('readIndexMetadata: the Rust-form fast path agrees with the general dec
     expect(plain(fast!)).toEqual(plain(general(dense)));
   });
 
+  /**
+   * Both dicts written pair by pair in every form the decoders know: ids as SHORT_BINUNICODE or
+   * BINUNICODE, labels as BININT1, BININT2, BININT or LONG1, in batches of 1,000 as Python
+   * writes them, a memo store after some ids. The fast decoder reads the plain pairs straight
+   * from the bytes and the others through its cursor; the general decoder is the oracle.
+   */
+  function mixedFormPickle(n: number, seed: number): Buffer {
+    let x = seed;
+    const rand = () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const bytes: number[] = [0x80, 0x03, 0x7d];
+    const text = (t: string, short: boolean) => {
+      const b = Buffer.from(t, 'utf8');
+      if (short) bytes.push(0x8c, b.length);
+      else bytes.push(0x58, b.length & 0xff, (b.length >> 8) & 0xff, 0, 0);
+      bytes.push(...b);
+    };
+    const int = (v: number) => {
+      const form = v < 256 && rand() < 0.5 ? 0 : v < 65536 && rand() < 0.5 ? 1 : rand() < 0.8 ? 2 : 3;
+      if (form === 0) bytes.push(0x4b, v);
+      else if (form === 1) bytes.push(0x4d, v & 0xff, v >> 8);
+      else if (form === 2) bytes.push(0x4a, v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, v >>> 24);
+      else bytes.push(0x8a, 4, v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, (v >>> 24) & 0x7f);
+    };
+    const labels = Array.from({ length: n }, (_, i) => (i * 7919) % (n + 300));
+    const ids = labels.map((l, i) => (i % 97 === 0 ? `ü-${l}` : `r${l}`));
+    const dict = (key: string, pair: (i: number) => void) => {
+      text(key, true);
+      bytes.push(0x7d);
+      for (let i = 0; i < n; i++) {
+        if (i % 1000 === 0) bytes.push(0x28);
+        pair(i);
+        if (i % 1000 === 999 || i === n - 1) bytes.push(0x75);
+      }
+    };
+    bytes.push(0x28);
+    text('total_elements_added', true);
+    int(n + 300);
+    dict('id_to_label', (i) => {
+      text(ids[i]!, rand() < 0.5);
+      int(labels[i]!);
+    });
+    dict('label_to_id', (i) => {
+      const j = n - 1 - i;
+      int(labels[j]!);
+      text(ids[j]!, rand() < 0.5);
+    });
+    bytes.push(0x75, 0x2e);
+    return Buffer.from(bytes);
+  }
+
+  it('reads pairs of every form, in batches, whole and as they arrive, to what the general decoder gives', () => {
+    for (const seed of [1, 2, 3]) {
+      const bytes = mixedFormPickle(5_000, seed);
+      const want = plain(general(bytes));
+      expect(want.idToLabel.size).toBe(5_000);
+      const fast = decodeRustIndexMetadata(bytes);
+      expect(fast).not.toBeNull();
+      expect(plain(fast!)).toEqual(want);
+      for (const chunk of [1, 5, 4096]) {
+        const { buf, arrive } = arriving(bytes, chunk);
+        expect(plain(decodeRustIndexMetadata(buf, arrive)!), `chunks of ${chunk}`).toEqual(want);
+      }
+      // A damaged pair anywhere in either dict is the general decoder's to judge.
+      for (let k = 0; k < 40; k++) {
+        const bad = Buffer.from(bytes);
+        const at = 40 + Math.floor(((k * 2654435761) >>> 0) % (bytes.length - 42));
+        bad[at] = bad[at]! ^ (k % 2 ? 0x80 : 0x01);
+        expect(outcome(() => readIndexMetadata(bad, FILE)), `byte ${at}`).toEqual(outcome(() => general(bad)));
+      }
+    }
+  });
+
   it('decodes in steps that pause every few thousand entries, to what the general decoder gives, damage and all', () => {
     const big = rustPickle(new Map(Array.from({ length: 50_000 }, (_, i) => [`id-${i}`, i + 1] as [string, number])), 50_000);
     const fixtures = ['persistent-data-3000-p5', 'persistent-data-p0', 'persistent-data-p2'].map((f) => fs.readFileSync(path.join(here, 'fixtures', `${f}.pickle`)));
