@@ -100,6 +100,68 @@ Napi::Value AdviseHugePages(const Napi::CallbackInfo& info) {
 #endif
 }
 
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+// Frees a hugePagedBuffer's mapping when V8 frees its ArrayBuffer (the hint is the mapping's
+// length), and takes it off the memory V8 counts towards its next collection.
+void unmapBuffer(napi_env env, void* data, void* hint) {
+  const size_t length = reinterpret_cast<size_t>(hint);
+  munmap(data, length);
+  int64_t ignored;
+  napi_adjust_external_memory(env, -static_cast<int64_t>(length), &ignored);
+}
+#endif
+
+// A zero-filled ArrayBuffer of `bytes` in an anonymous mapping of its own, starting on a 2 MiB
+// boundary and advised for transparent huge pages before anything touches it (docs/native.md).
+// adviseHugePages can only advise memory malloc mapped apart (over 32 MiB); this serves the
+// smaller tables a first query fills at random, a few MB each, whose every 4 KiB page was a fault.
+// Unmapped when the buffer is garbage-collected. Undefined where it cannot be had — not Linux, no
+// memory, or a runtime that refuses ArrayBuffers over outside memory (Electron's V8 sandbox) —
+// and the caller then allocates as usual.
+Napi::Value HugePagedBuffer(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) {
+    Napi::TypeError::New(env, "expected a byte length").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  const double want = info[0].As<Napi::Number>().DoubleValue();
+  if (!(want >= 1 && want <= 1099511627776.0)) return env.Undefined();
+  const size_t huge = size_t{2} << 20, page = 4096;
+  const size_t bytes = static_cast<size_t>(want);
+  const size_t length = (bytes + page - 1) & ~(page - 1);
+  // One huge page more than needed, so that an aligned start fits; the slack is unmapped again.
+  // The end stays on a small page: a partly used last 2 MiB is not backed by a huge page.
+  const size_t span = length + huge;
+  void* raw = mmap(nullptr, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (raw == MAP_FAILED) return env.Undefined();
+  const uintptr_t from = reinterpret_cast<uintptr_t>(raw);
+  const uintptr_t start = (from + huge - 1) & ~(huge - 1);
+  if (start > from) munmap(raw, start - from);
+  const size_t tail = from + span - (start + length);
+  if (tail > 0) munmap(reinterpret_cast<void*>(start + length), tail);
+  void* data = reinterpret_cast<void*>(start);
+  madvise(data, length, MADV_HUGEPAGE);  // advice only: small pages if refused
+  napi_value buffer;
+  if (napi_create_external_arraybuffer(env, data, bytes, unmapBuffer, reinterpret_cast<void*>(length), &buffer) != napi_ok) {
+    munmap(data, length);
+    bool pending = false;
+    if (napi_is_exception_pending(env, &pending) == napi_ok && pending) {
+      napi_value ignored;
+      napi_get_and_clear_last_exception(env, &ignored);
+    }
+    return env.Undefined();
+  }
+  // Counted as memory V8 holds, so that its collections weigh it as they would the same buffer
+  // allocated by V8 (Node frees a collected one, and so unmaps it, on a later turn of its loop).
+  int64_t ignored;
+  napi_adjust_external_memory(env, static_cast<int64_t>(length), &ignored);
+  return Napi::Value(env, buffer);
+#else
+  return env.Undefined();
+#endif
+}
+
 // hnswlib reports failures as C++ exceptions; they reach JavaScript as "Hnswlib Error: …", as
 // hnswlib-node words them.
 void throwHnswlibError(Napi::Env env, const char* what) {
@@ -133,6 +195,7 @@ class ParallelIndex : public Napi::ObjectWrap<ParallelIndex> {
     // Bumped whenever the JavaScript side's expectations of this addon change (parallel-insert.ts).
     exports.Set("apiVersion", Napi::Number::New(env, 1));
     exports.Set("adviseHugePages", Napi::Function::New(env, AdviseHugePages));
+    exports.Set("hugePagedBuffer", Napi::Function::New(env, HugePagedBuffer));
     exports.Set("avx2Capable", Napi::Function::New(env, [](const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), avx2Capable()); }));
 #ifdef CHROMA_INSPECTOR_AVX2_BUILD
     exports.Set("instructionSet", Napi::String::New(env, "avx2"));

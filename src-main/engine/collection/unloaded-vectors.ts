@@ -10,6 +10,7 @@ import { OVERLAP_ROWS, checkCheckpointAgainstWal, checkSeqAhead } from './checkp
 import { isDegradedIndex, type VectorSource } from './vector-state.js';
 import { SPOT_CHECKS } from './vector-coverage.js';
 import type { LoadPlan } from './prepared-load.js';
+import { freshTyped } from '../util/huge-pages.js';
 
 /** The checkpoint's files as UnloadedVectors.checkFiles read and checked them. */
 export interface CheckedFiles {
@@ -97,7 +98,7 @@ export class UnloadedVectors {
       sink: {
         reserve: (n) => {
           // Once per read (a settled re-read starts again).
-          elementOf = new Int32Array(Math.max(1024, n + 1));
+          elementOf = freshTyped(Int32Array, Math.max(1024, n + 1));
           sound = 0;
         },
         vector: (label, _buf, _offset, _norm, internalId) => {

@@ -4,7 +4,7 @@ import { FNV_OFFSET, FNV_PRIME, PickleIdMap } from './pickle-id-map.js';
 import { Cursor, GIVE_UP, OP, type Arrive } from './pickle-cursor.js';
 import { PERSISTENT_DATA_CLASS } from './index-metadata.js';
 import { runSteps, type Steps } from '../util/steps.js';
-import { hugePaged } from '../util/huge-pages.js';
+import { freshTyped, hugePaged } from '../util/huge-pages.js';
 
 /**
  * Reads index_metadata.pickle: a direct decoder for the exact shape Chroma's Rust core writes
@@ -190,7 +190,7 @@ function* decodeRust(c: Cursor): Steps<IndexMetadata | null> {
 
   const { n, idStart, idEnd, label, maxLabel } = idToLabel;
   if (maxLabel > Math.max(DENSE_FACTOR * n, 1 << 20)) return null;
-  const entryByLabel = new Int32Array(maxLabel + 1);
+  const entryByLabel = freshTyped(Int32Array, maxLabel + 1);
   for (let i = 0; i < n; i++) {
     const l = label[i]!;
     if (entryByLabel[l] !== 0) return null; // shared label: the general path names both ids

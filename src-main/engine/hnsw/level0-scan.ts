@@ -3,6 +3,7 @@ import type { HnswHeader } from '../../../shared/models.js';
 import { reportLoad } from '../util/load-progress.js';
 import { HOST_IS_LITTLE_ENDIAN } from '../util/host-endianness.js';
 import { runSteps, type Steps } from '../util/steps.js';
+import { freshTyped } from '../util/huge-pages.js';
 
 /**
  * One sequential pass over data_level0.bin's first cur_element_count elements (docs/format.md §6.2), in bounded
@@ -160,7 +161,7 @@ export class LiveLabels {
   size = 0;
 
   constructor(bound: number) {
-    this.dense = new Int32Array(Math.max(0, bound));
+    this.dense = freshTyped(Int32Array, Math.max(0, bound));
   }
 
   get(label: number): number | undefined {

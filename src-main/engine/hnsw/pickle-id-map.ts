@@ -1,4 +1,5 @@
 import { runSteps, type Steps } from '../util/steps.js';
+import { freshTyped } from '../util/huge-pages.js';
 
 /**
  * id_to_label as a Map that builds itself only when someone walks or edits it.
@@ -66,7 +67,7 @@ export class PickleIdMap extends Map<string, number> {
     // (at five million ids, 32 MB rather than the 128 MB a half-full table with slot hashes took).
     let size = 1024;
     while (size < 1.5 * n) size *= 2;
-    const slots = new Int32Array(size);
+    const slots = freshTyped(Int32Array, size);
     // Fresh memory entered at random would fault its pages in within the first few steps (~40 ms
     // at a million ids on a machine whose fresh pages are slow): written in order first, a
     // bounded share a step.

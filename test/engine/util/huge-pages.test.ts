@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HUGE_PAGES_ENV, HUGE_PAGE_MIN_BYTES, adviseHugePages, hugePagesAdvised, resetHugePagesForTests } from '../../../src-main/engine/util/huge-pages.js';
+import { FRESH_MAPPING_MIN_BYTES, HUGE_PAGES_ENV, HUGE_PAGE_MIN_BYTES, adviseHugePages, freshMappedBytes, freshTyped, hugePagesAdvised, resetHugePagesForTests } from '../../../src-main/engine/util/huge-pages.js';
 import { parallelInsert } from '../../../src-main/engine/hnsw/parallel-insert.js';
 import { VectorArena } from '../../../src-main/engine/hnsw/simd-kernel.js';
 
@@ -36,6 +36,53 @@ describe('huge pages for big buffers', () => {
     process.env[HUGE_PAGES_ENV] = 'off';
     expect(adviseHugePages(new Uint8Array(new SharedArrayBuffer(64 * MiB)))).toBe(0);
     expect(hugePagesAdvised()).toBe(0);
+    const table = freshTyped(Int32Array, 4 * MiB);
+    expect(table.length).toBe(4 * MiB);
+    expect(freshMappedBytes()).toBe(0);
+  });
+
+  it('gives small tables an ordinary array, zero-filled, of the length asked', () => {
+    const small = freshTyped(Int32Array, FRESH_MAPPING_MIN_BYTES / 4 - 1);
+    expect(small).toBeInstanceOf(Int32Array);
+    expect(small.length).toBe(FRESH_MAPPING_MIN_BYTES / 4 - 1);
+    expect(small.every((v) => v === 0)).toBe(true);
+    expect(freshMappedBytes()).toBe(0);
+  });
+
+  it.runIf(canAdvise)('gives big tables a mapping of their own in huge pages: zero-filled, the length asked, an ordinary typed array to use', () => {
+    const before = anonHugeBytes();
+    const length = 2_500_001; // not a whole number of pages: the end is still the table's own
+    const table = freshTyped(Float64Array, length);
+    expect(table).toBeInstanceOf(Float64Array);
+    expect([table.length, table.byteOffset, table.buffer.byteLength]).toEqual([length, 0, length * 8]);
+    expect(freshMappedBytes()).toBe(length * 8);
+    expect(table.every((v) => v === 0)).toBe(true);
+    // Written all over, in no order, as the tables it is for are.
+    for (let i = 0; i < length; i++) table[(i * 7919) % length] = i + 0.5;
+    let sum = 0;
+    for (let i = 0; i < length; i++) sum += table[i]!;
+    expect(sum).toBe((length * (length - 1)) / 2 + length * 0.5);
+    expect(table.slice(-2)).toEqual(Float64Array.from([(length - 1) * 0 + table[length - 2]!, table[length - 1]!]));
+    expect(anonHugeBytes() - before).toBeGreaterThanOrEqual(2 * MiB);
+    // A copy of it, and views of its buffer, behave as any.
+    const view = new Uint8Array(table.buffer, 8, 16);
+    view.fill(0);
+    expect([table[1], table[2]]).toEqual([0, 0]);
+  });
+
+  it.runIf(canAdvise)('gives the memory back when a table is collected', async () => {
+    const rss = () => process.memoryUsage().rss;
+    const start = rss();
+    // 96 tables of 8 MiB, each written all over and dropped: 768 MiB if none were unmapped. Node
+    // frees memory it did not allocate on a later turn of the event loop, as the engine's steps give.
+    for (let i = 0; i < 96; i++) {
+      const table = freshTyped(Int32Array, 2 * MiB);
+      table.fill(i + 1);
+      expect(table[2 * MiB - 1]).toBe(i + 1);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(freshMappedBytes()).toBe(96 * 8 * MiB);
+    expect(rss() - start).toBeLessThan(400 * MiB);
   });
 
   it.runIf(canAdvise)('advises the 2 MiB-aligned part of a view of shared, wasm and ordinary memory, leaving the contents alone', () => {
