@@ -137,9 +137,13 @@ export function freshMappedBytes(): number {
   return freshBytes;
 }
 
-/** Forgets the loaded addon so that the next call reads the environment again (tests). */
-export function resetHugePagesForTests(): void {
-  addonFns = undefined;
+/**
+ * Forgets the loaded addon so that the next call reads the environment again (tests); `standIn`
+ * takes the addon's place (its functions as a runtime might answer them: e.g. Electron's, where
+ * hugePagedBuffer gives nothing).
+ */
+export function resetHugePagesForTests(standIn?: { adviseHugePages?: Advise; hugePagedBuffer?: FreshBuffer }): void {
+  addonFns = standIn ? { advise: standIn.adviseHugePages ?? null, fresh: standIn.hugePagedBuffer ?? null } : undefined;
   advisedBytes = 0;
   freshBytes = 0;
 }
