@@ -31,6 +31,10 @@
 #if defined(__linux__)
 #include <sys/mman.h>
 #endif
+#if defined(__unix__) || defined(__APPLE__)
+#include <cerrno>
+#include <unistd.h>
+#endif
 
 namespace {
 
@@ -162,6 +166,67 @@ Napi::Value HugePagedBuffer(const Napi::CallbackInfo& info) {
 #endif
 }
 
+// The data pointer and byte length of a typed array argument (any element type), or false.
+bool bytesOf(napi_env env, napi_value value, uint8_t** data, size_t* bytes, napi_typedarray_type* type) {
+  bool is = false;
+  if (napi_is_typedarray(env, value, &is) != napi_ok || !is) return false;
+  size_t length = 0, offset = 0;
+  napi_value buffer;
+  void* raw = nullptr;
+  if (napi_get_typedarray_info(env, value, type, &length, &raw, &buffer, &offset) != napi_ok || raw == nullptr) return false;
+  size_t width = 1;
+  switch (*type) {
+    case napi_int16_array: case napi_uint16_array: width = 2; break;
+    case napi_int32_array: case napi_uint32_array: case napi_float32_array: width = 4; break;
+    case napi_float64_array: case napi_bigint64_array: case napi_biguint64_array: width = 8; break;
+    default: break;
+  }
+  *data = static_cast<uint8_t*>(raw);
+  *bytes = length * width;
+  return true;
+}
+
+// readRows(fd, ids, count, rowBytes, out): rows of `rowBytes` bytes of the file open as `fd`, row k
+// from byte ids[k] × rowBytes, into out[k × rowBytes …] — the rows a graph walk over
+// data_level0.bin needs next, read in one call (engine/util/row-reads.ts), where one readSync a
+// row cost 4–35 µs in a fresh process. Gives how many rows, from the first, were read whole: it
+// stops at the first short read or error. -1 where it cannot read (arguments it does not accept,
+// or a system without pread), for the caller to read as before.
+Napi::Value ReadRows(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const auto refuse = [&]() { return Napi::Number::New(env, -1); };
+  if (info.Length() < 5 || !info[0].IsNumber() || !info[2].IsNumber() || !info[3].IsNumber()) return refuse();
+  uint8_t* idBytes = nullptr;
+  uint8_t* out = nullptr;
+  size_t idLength = 0, outLength = 0;
+  napi_typedarray_type idType, outType;
+  if (!bytesOf(env, info[1], &idBytes, &idLength, &idType) || idType != napi_uint32_array) return refuse();
+  if (!bytesOf(env, info[4], &out, &outLength, &outType)) return refuse();
+  const double fdArg = info[0].As<Napi::Number>().DoubleValue();
+  const double countArg = info[2].As<Napi::Number>().DoubleValue();
+  const double rowArg = info[3].As<Napi::Number>().DoubleValue();
+  if (!(fdArg >= 0 && fdArg <= 2147483647.0) || !(countArg >= 0 && countArg <= idLength / 4.0) || !(rowArg >= 1 && rowArg <= 1073741824.0)) return refuse();
+  const size_t count = static_cast<size_t>(countArg), rowBytes = static_cast<size_t>(rowArg);
+  if (count > outLength / rowBytes) return refuse();
+#if defined(__unix__) || defined(__APPLE__)
+  const int fd = static_cast<int>(fdArg);
+  const uint32_t* ids = reinterpret_cast<const uint32_t*>(idBytes);
+  for (size_t k = 0; k < count; k++) {
+    const off_t at = static_cast<off_t>(ids[k]) * static_cast<off_t>(rowBytes);
+    size_t done = 0;
+    while (done < rowBytes) {
+      const ssize_t got = pread(fd, out + k * rowBytes + done, rowBytes - done, at + static_cast<off_t>(done));
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0) return Napi::Number::New(env, static_cast<double>(k));
+      done += static_cast<size_t>(got);
+    }
+  }
+  return Napi::Number::New(env, static_cast<double>(count));
+#else
+  return refuse();
+#endif
+}
+
 // hnswlib reports failures as C++ exceptions; they reach JavaScript as "Hnswlib Error: …", as
 // hnswlib-node words them.
 void throwHnswlibError(Napi::Env env, const char* what) {
@@ -196,6 +261,7 @@ class ParallelIndex : public Napi::ObjectWrap<ParallelIndex> {
     exports.Set("apiVersion", Napi::Number::New(env, 1));
     exports.Set("adviseHugePages", Napi::Function::New(env, AdviseHugePages));
     exports.Set("hugePagedBuffer", Napi::Function::New(env, HugePagedBuffer));
+    exports.Set("readRows", Napi::Function::New(env, ReadRows));
     exports.Set("avx2Capable", Napi::Function::New(env, [](const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), avx2Capable()); }));
 #ifdef CHROMA_INSPECTOR_AVX2_BUILD
     exports.Set("instructionSet", Napi::String::New(env, "avx2"));

@@ -7,6 +7,7 @@ import { FLT_MAX } from './graph-search.js';
 import { isDeletedAt, labelAt } from './level0-scan.js';
 import { PairHeap } from './pair-heap.js';
 import { DATA_LEVEL0_FILE } from './segment-files.js';
+import { readRows } from '../util/row-reads.js';
 import type { SearchHit } from './vector-index.js';
 
 /** One element of data_level0.bin as read: its neighbours, flags, label and stored vector. */
@@ -23,7 +24,7 @@ export class FileGraphDamage extends Error {}
 /**
  * Chroma's searchKnn (graph-search.ts: the same steps, heaps and stop rule) over a checkpoint
  * that stays on disk: each element the walk touches is read from data_level0.bin with one
- * positioned read. A first query then costs a few thousand small reads instead of copying every
+ * positioned read (an element's neighbours in one batch: prefetch). A first query then costs a few thousand small reads instead of copying every
  * vector and link into memory, which on a fresh process is most of its wait (each page of new
  * memory must be faulted in). The loaded graph (CheckpointGraph) answers every later query;
  * this one is kept apart because its hot loop reads typed arrays, not files.
@@ -39,6 +40,8 @@ export class FileGraph {
   private readonly open = new PairHeap();
   private fd = -1;
   private readonly dataFile: string;
+  /** prefetch's list of rows to read (reused). */
+  private wanted = new Uint32Array(0);
 
   constructor(
     segmentDir: string,
@@ -63,6 +66,11 @@ export class FileGraph {
     if ((this.fd >= 0 ? read() : this.reading(read)) !== bytes.length) {
       throw new FileGraphDamage(`${DATA_LEVEL0_FILE} ends inside element ${id}`);
     }
+    return this.keep(id, bytes);
+  }
+
+  private keep(id: number, bytes: Buffer): Row {
+    const h = this.header;
     const vector =
       bytes.byteOffset % 4 === 0
         ? new Float32Array(bytes.buffer, bytes.byteOffset + h.offsetData, h.dim)
@@ -70,6 +78,28 @@ export class FileGraph {
     const row = { bytes, vector, label: labelAt(bytes, 0, h.labelOffset), deleted: isDeletedAt(bytes, 0) };
     this.rows.set(id, row);
     return row;
+  }
+
+  /**
+   * Reads the rows of `ids` not read yet in one batch (util/row-reads.ts), before the walk asks
+   * for them one by one: an element's neighbours, all of which it measures. A row the batch did
+   * not read whole is left to row(), which reads it alone and names the damage.
+   */
+  private prefetch(ids: ArrayLike<number>): void {
+    if (this.fd < 0) return;
+    const h = this.header;
+    const size = h.sizeDataPerElement;
+    if (this.wanted.length < ids.length) this.wanted = new Uint32Array(ids.length);
+    const wanted = this.wanted;
+    let n = 0;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      if (id >= 0 && id < h.curElementCount && !this.rows.has(id)) wanted[n++] = id;
+    }
+    if (n < 2) return;
+    const batch = Buffer.allocUnsafe(n * size);
+    const got = readRows(this.fd, wanted, n, size, batch);
+    for (let k = 0; k < got; k++) this.keep(wanted[k]!, batch.subarray(k * size, (k + 1) * size));
   }
 
   /** Reads rows through one descriptor for the duration of `fn` (rows are kept until the next search). */
@@ -137,7 +167,9 @@ export class FileGraph {
       while (changed) {
         changed = false;
         if (this.levelOf(cur) < level) break;
-        for (const cand of this.neighbours(cur, level)) {
+        const near = this.neighbours(cur, level);
+        this.prefetch(near);
+        for (const cand of near) {
           const d = this.distanceTo(q, cand);
           if (d < curDist) {
             curDist = d;
@@ -184,6 +216,7 @@ export class FileGraph {
         visited.add(cand);
         fresh.push(cand);
       }
+      this.prefetch(fresh);
       for (const cand of fresh) {
         const d = this.distanceTo(q, cand);
         if (top.size < ef || lowerBound > d) {

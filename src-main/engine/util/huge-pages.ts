@@ -1,5 +1,4 @@
-import { createRequire } from 'node:module';
-import { parallelInsert } from '../hnsw/parallel-insert.js';
+import { addonFunctions } from './addon-functions.js';
 
 /**
  * Transparent huge pages for the big buffers a load fills (vectors, level-0 links, the pickle's
@@ -47,20 +46,9 @@ let advisedBytes = 0;
 let freshBytes = 0;
 
 function loadAddon(): HugePageAddon {
-  const none = { advise: null, fresh: null };
-  if (process.platform !== 'linux' || process.env[HUGE_PAGES_ENV] === 'off') return none;
-  const addon = parallelInsert();
-  if (!addon.available) return none;
-  try {
-    const mod = createRequire(import.meta.url)(addon.path) as { adviseHugePages?: unknown; hugePagedBuffer?: unknown };
-    // An addon built before a function existed lacks it: that part is left undone, as without the addon.
-    return {
-      advise: typeof mod.adviseHugePages === 'function' ? (mod.adviseHugePages as Advise) : null,
-      fresh: typeof mod.hugePagedBuffer === 'function' ? (mod.hugePagedBuffer as FreshBuffer) : null,
-    };
-  } catch {
-    return none;
-  }
+  if (process.platform !== 'linux' || process.env[HUGE_PAGES_ENV] === 'off') return { advise: null, fresh: null };
+  const { adviseHugePages, hugePagedBuffer } = addonFunctions();
+  return { advise: adviseHugePages, fresh: hugePagedBuffer };
 }
 
 /**

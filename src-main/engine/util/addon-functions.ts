@@ -1,0 +1,34 @@
+import { createRequire } from 'node:module';
+import { parallelInsert } from '../hnsw/parallel-insert.js';
+
+/**
+ * The addon's plain functions (native/hnsw-parallel.cc, docs/native.md), beside the index class
+ * the checkpoint builds use: loaded once per thread from the build parallelInsert() chose. Each is
+ * null where the addon is not built or does not load, or was built before the function existed;
+ * its callers then do without it, as they would without the addon.
+ */
+export interface AddonFunctions {
+  adviseHugePages: ((view: ArrayBufferView) => number) | null;
+  hugePagedBuffer: ((bytes: number) => ArrayBuffer | undefined) | null;
+  readRows: ((fd: number, ids: Uint32Array, count: number, rowBytes: number, out: Uint8Array) => number) | null;
+}
+
+const NONE: AddonFunctions = { adviseHugePages: null, hugePagedBuffer: null, readRows: null };
+
+let loaded: AddonFunctions | undefined;
+
+export function addonFunctions(): AddonFunctions {
+  return (loaded ??= load());
+}
+
+function load(): AddonFunctions {
+  const addon = parallelInsert();
+  if (!addon.available) return NONE;
+  try {
+    const mod = createRequire(import.meta.url)(addon.path) as Record<string, unknown>;
+    const fn = <K extends keyof AddonFunctions>(name: K): AddonFunctions[K] => (typeof mod[name] === 'function' ? (mod[name] as AddonFunctions[K]) : null);
+    return { adviseHugePages: fn('adviseHugePages'), hugePagedBuffer: fn('hugePagedBuffer'), readRows: fn('readRows') };
+  } catch {
+    return NONE;
+  }
+}
