@@ -105,13 +105,28 @@ Napi::Value AdviseHugePages(const Napi::CallbackInfo& info) {
 }
 
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-// Frees a hugePagedBuffer's mapping when V8 frees its ArrayBuffer (the hint is the mapping's
-// length), and takes it off the memory V8 counts towards its next collection.
-void unmapBuffer(napi_env env, void* data, void* hint) {
-  const size_t length = reinterpret_cast<size_t>(hint);
-  munmap(data, length);
-  int64_t ignored;
-  napi_adjust_external_memory(env, -static_cast<int64_t>(length), &ignored);
+// One hugePagedBuffer mapping: unmapped exactly once, by whichever comes first of the buffer's
+// finalizer and the failure path (Node may run the finalizer itself when it refuses the buffer).
+struct HugeMapping {
+  size_t length;
+  bool unmapped;
+  // Set once the ArrayBuffer owns the mapping: its finalizer then also frees this record.
+  bool handedOver;
+};
+
+// Bytes of hugePagedBuffer mappings not yet unmapped, in this process (all threads).
+std::atomic<size_t> hugeMappedBytes{0};
+
+// Frees a hugePagedBuffer's mapping when V8 frees its ArrayBuffer (on a later turn of Node's
+// event loop: Node runs these finalizers from an immediate).
+void unmapBuffer(napi_env, void* data, void* hint) {
+  auto* mapping = static_cast<HugeMapping*>(hint);
+  if (!mapping->unmapped) {
+    munmap(data, mapping->length);
+    mapping->unmapped = true;
+    hugeMappedBytes.fetch_sub(mapping->length);
+  }
+  if (mapping->handedOver) delete mapping;
 }
 #endif
 
@@ -119,9 +134,10 @@ void unmapBuffer(napi_env env, void* data, void* hint) {
 // boundary and advised for transparent huge pages before anything touches it (docs/native.md).
 // adviseHugePages can only advise memory malloc mapped apart (over 32 MiB); this serves the
 // smaller tables a first query fills at random, a few MB each, whose every 4 KiB page was a fault.
-// Unmapped when the buffer is garbage-collected. Undefined where it cannot be had — not Linux, no
-// memory, or a runtime that refuses ArrayBuffers over outside memory (Electron's V8 sandbox) —
-// and the caller then allocates as usual.
+// Unmapped once the buffer is garbage-collected, when Node runs its finalizer (a later turn of the
+// event loop). Undefined where it cannot be had — not Linux, over 2 GiB, no memory, or a runtime
+// that refuses ArrayBuffers over outside memory (Electron's V8 sandbox) — and the caller then
+// allocates as usual.
 Napi::Value HugePagedBuffer(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsNumber()) {
@@ -130,7 +146,9 @@ Napi::Value HugePagedBuffer(const Napi::CallbackInfo& info) {
   }
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
   const double want = info[0].As<Napi::Number>().DoubleValue();
-  if (!(want >= 1 && want <= 1099511627776.0)) return env.Undefined();
+  // Up to 2 GiB - 1: within what any Node's Buffer holds (so Node never refuses it for its size)
+  // and what a 32-bit size_t can add a huge page to.
+  if (!(want >= 1 && want <= 2147483647.0)) return env.Undefined();
   const size_t huge = size_t{2} << 20, page = 4096;
   const size_t bytes = static_cast<size_t>(want);
   const size_t length = (bytes + page - 1) & ~(page - 1);
@@ -146,9 +164,16 @@ Napi::Value HugePagedBuffer(const Napi::CallbackInfo& info) {
   if (tail > 0) munmap(reinterpret_cast<void*>(start + length), tail);
   void* data = reinterpret_cast<void*>(start);
   madvise(data, length, MADV_HUGEPAGE);  // advice only: small pages if refused
+  auto* mapping = new HugeMapping{length, false, false};
+  hugeMappedBytes.fetch_add(length);
+  // V8 counts an ArrayBuffer's bytes towards its collections itself, whoever allocated them.
   napi_value buffer;
-  if (napi_create_external_arraybuffer(env, data, bytes, unmapBuffer, reinterpret_cast<void*>(length), &buffer) != napi_ok) {
-    munmap(data, length);
+  if (napi_create_external_arraybuffer(env, data, bytes, unmapBuffer, mapping, &buffer) != napi_ok) {
+    if (!mapping->unmapped) {
+      munmap(data, length);
+      hugeMappedBytes.fetch_sub(length);
+    }
+    delete mapping;
     bool pending = false;
     if (napi_is_exception_pending(env, &pending) == napi_ok && pending) {
       napi_value ignored;
@@ -156,13 +181,21 @@ Napi::Value HugePagedBuffer(const Napi::CallbackInfo& info) {
     }
     return env.Undefined();
   }
-  // Counted as memory V8 holds, so that its collections weigh it as they would the same buffer
-  // allocated by V8 (Node frees a collected one, and so unmaps it, on a later turn of its loop).
-  int64_t ignored;
-  napi_adjust_external_memory(env, static_cast<int64_t>(length), &ignored);
+  mapping->handedOver = true;
   return Napi::Value(env, buffer);
 #else
   return env.Undefined();
+#endif
+}
+
+// hugePagedBytes(): bytes of hugePagedBuffer mappings this process has not unmapped yet — dropped
+// buffers included until Node runs their finalizers, which a caller that never yields to the
+// event loop delays (huge-pages.ts keeps its own under a budget with it).
+Napi::Value HugePagedBytes(const Napi::CallbackInfo& info) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  return Napi::Number::New(info.Env(), static_cast<double>(hugeMappedBytes.load()));
+#else
+  return Napi::Number::New(info.Env(), 0);
 #endif
 }
 
@@ -261,6 +294,7 @@ class ParallelIndex : public Napi::ObjectWrap<ParallelIndex> {
     exports.Set("apiVersion", Napi::Number::New(env, 1));
     exports.Set("adviseHugePages", Napi::Function::New(env, AdviseHugePages));
     exports.Set("hugePagedBuffer", Napi::Function::New(env, HugePagedBuffer));
+    exports.Set("hugePagedBytes", Napi::Function::New(env, HugePagedBytes));
     exports.Set("readRows", Napi::Function::New(env, ReadRows));
     exports.Set("avx2Capable", Napi::Function::New(env, [](const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), avx2Capable()); }));
 #ifdef CHROMA_INSPECTOR_AVX2_BUILD

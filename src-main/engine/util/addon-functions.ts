@@ -10,10 +10,11 @@ import { parallelInsert } from '../hnsw/parallel-insert.js';
 export interface AddonFunctions {
   adviseHugePages: ((view: ArrayBufferView) => number) | null;
   hugePagedBuffer: ((bytes: number) => ArrayBuffer | undefined) | null;
+  hugePagedBytes: (() => number) | null;
   readRows: ((fd: number, ids: Uint32Array, count: number, rowBytes: number, out: Uint8Array) => number) | null;
 }
 
-const NONE: AddonFunctions = { adviseHugePages: null, hugePagedBuffer: null, readRows: null };
+const NONE: AddonFunctions = { adviseHugePages: null, hugePagedBuffer: null, hugePagedBytes: null, readRows: null };
 
 let loaded: AddonFunctions | undefined;
 
@@ -27,7 +28,7 @@ function load(): AddonFunctions {
   try {
     const mod = createRequire(import.meta.url)(addon.path) as Record<string, unknown>;
     const fn = <K extends keyof AddonFunctions>(name: K): AddonFunctions[K] => (typeof mod[name] === 'function' ? (mod[name] as AddonFunctions[K]) : null);
-    return { adviseHugePages: fn('adviseHugePages'), hugePagedBuffer: fn('hugePagedBuffer'), readRows: fn('readRows') };
+    return { adviseHugePages: fn('adviseHugePages'), hugePagedBuffer: fn('hugePagedBuffer'), hugePagedBytes: fn('hugePagedBytes'), readRows: fn('readRows') };
   } catch {
     return NONE;
   }

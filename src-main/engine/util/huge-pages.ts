@@ -33,12 +33,22 @@ export const OWN_MAPPING_MIN_BYTES = 4 * 1024 * 1024;
  */
 export const FRESH_MAPPING_MIN_BYTES = 2 * 1024 * 1024;
 
+/**
+ * freshTyped gives ordinary arrays while the mappings not yet unmapped would pass this. Node
+ * unmaps a collected table only on a later turn of its event loop, so a caller that never yields
+ * (a synchronous loop opening large collections one after another) would otherwise keep every
+ * table it dropped resident until it does.
+ */
+export const FRESH_MAPPED_BUDGET_BYTES = 256 * 1024 * 1024;
+
 type Advise = (view: ArrayBufferView) => number;
 type FreshBuffer = (bytes: number) => ArrayBuffer | undefined;
 
 interface HugePageAddon {
   advise: Advise | null;
   fresh: FreshBuffer | null;
+  /** Bytes of fresh mappings not unmapped yet (the addon's count); null: none are made. */
+  mapped: (() => number) | null;
 }
 
 let addonFns: HugePageAddon | undefined;
@@ -46,9 +56,10 @@ let advisedBytes = 0;
 let freshBytes = 0;
 
 function loadAddon(): HugePageAddon {
-  if (process.platform !== 'linux' || process.env[HUGE_PAGES_ENV] === 'off') return { advise: null, fresh: null };
-  const { adviseHugePages, hugePagedBuffer } = addonFunctions();
-  return { advise: adviseHugePages, fresh: hugePagedBuffer };
+  if (process.platform !== 'linux' || process.env[HUGE_PAGES_ENV] === 'off') return { advise: null, fresh: null, mapped: null };
+  const { adviseHugePages, hugePagedBuffer, hugePagedBytes } = addonFunctions();
+  // Without its count (a build from before it), no fresh mappings: they could not be kept in budget.
+  return { advise: adviseHugePages, fresh: hugePagedBytes ? hugePagedBuffer : null, mapped: hugePagedBytes };
 }
 
 /**
@@ -93,15 +104,18 @@ interface TypedArrayOf<T> {
  * for huge pages before its first write (the addon's hugePagedBuffer), so that filling it takes
  * one page fault per 2 MiB instead of one per 4 KiB (~10 µs each on the bench machine: ~3,000 of
  * them for the two tables a million-id pickle fills). Otherwise, or when that cannot be had, an
- * ordinary one. The two behave alike in every respect. A table written only in part would hold
- * whole huge pages for the part it touched: not for those.
+ * ordinary one. Both hold the same and are used alike, with two differences for a mapped one: it
+ * is unmapped only on a turn of the event loop after V8 collects it (hence
+ * FRESH_MAPPED_BUDGET_BYTES), and postMessage copies it rather than transferring it. A table
+ * written only in part would hold whole huge pages for the part it touched: not for those.
  */
 export function freshTyped<T>(Ctor: TypedArrayOf<T>, length: number): T {
   const bytes = length * Ctor.BYTES_PER_ELEMENT;
   if (bytes >= FRESH_MAPPING_MIN_BYTES) {
-    const fresh = (addonFns ??= loadAddon()).fresh;
-    if (fresh) {
+    const { fresh, mapped } = (addonFns ??= loadAddon());
+    if (fresh && mapped) {
       try {
+        if (mapped() + bytes > FRESH_MAPPED_BUDGET_BYTES) return new Ctor(length);
         const buffer = fresh(bytes);
         if (buffer instanceof ArrayBuffer && buffer.byteLength === bytes) {
           freshBytes += bytes;
@@ -130,8 +144,8 @@ export function freshMappedBytes(): number {
  * takes the addon's place (its functions as a runtime might answer them: e.g. Electron's, where
  * hugePagedBuffer gives nothing).
  */
-export function resetHugePagesForTests(standIn?: { adviseHugePages?: Advise; hugePagedBuffer?: FreshBuffer }): void {
-  addonFns = standIn ? { advise: standIn.adviseHugePages ?? null, fresh: standIn.hugePagedBuffer ?? null } : undefined;
+export function resetHugePagesForTests(standIn?: { adviseHugePages?: Advise; hugePagedBuffer?: FreshBuffer; hugePagedBytes?: () => number }): void {
+  addonFns = standIn ? { advise: standIn.adviseHugePages ?? null, fresh: standIn.hugePagedBuffer ?? null, mapped: standIn.hugePagedBytes ?? (() => 0) } : undefined;
   advisedBytes = 0;
   freshBytes = 0;
 }
