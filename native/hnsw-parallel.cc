@@ -117,6 +117,14 @@ struct HugeMapping {
 // Bytes of hugePagedBuffer mappings not yet unmapped, in this process (all threads).
 std::atomic<size_t> hugeMappedBytes{0};
 
+// Statuses napi_create_external_arraybuffer returns before Node takes the finalizer (its argument
+// and environment checks, and the V8 sandbox's refusal: napi_no_external_buffers_allowed, 22,
+// napi_cannot_run_js, 23, named by number for headers older than them).
+bool refusedBeforeFinalizer(napi_status status) {
+  const int code = static_cast<int>(status);
+  return status == napi_invalid_arg || status == napi_pending_exception || code == 22 || code == 23;
+}
+
 // Frees a hugePagedBuffer's mapping when V8 frees its ArrayBuffer (on a later turn of Node's
 // event loop: Node runs these finalizers from an immediate).
 void unmapBuffer(napi_env, void* data, void* hint) {
@@ -146,9 +154,12 @@ Napi::Value HugePagedBuffer(const Napi::CallbackInfo& info) {
   }
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
   const double want = info[0].As<Napi::Number>().DoubleValue();
-  // Up to 2 GiB - 1: within what any Node's Buffer holds (so Node never refuses it for its size)
-  // and what a 32-bit size_t can add a huge page to.
+  // Up to 2 GiB - 1: within what a 64-bit Node's Buffer holds (a 32-bit one refuses more than
+  // ~1 GiB, calling the finalizer itself: see below) and what a 32-bit size_t can add a huge page to.
   if (!(want >= 1 && want <= 2147483647.0)) return env.Undefined();
+  // With an exception pending Node would refuse the buffer anyway: nothing is mapped then.
+  bool pending = false;
+  if (napi_is_exception_pending(env, &pending) != napi_ok || pending) return env.Undefined();
   const size_t huge = size_t{2} << 20, page = 4096;
   const size_t bytes = static_cast<size_t>(want);
   const size_t length = (bytes + page - 1) & ~(page - 1);
@@ -168,13 +179,20 @@ Napi::Value HugePagedBuffer(const Napi::CallbackInfo& info) {
   hugeMappedBytes.fetch_add(length);
   // V8 counts an ArrayBuffer's bytes towards its collections itself, whoever allocated them.
   napi_value buffer;
-  if (napi_create_external_arraybuffer(env, data, bytes, unmapBuffer, mapping, &buffer) != napi_ok) {
-    if (!mapping->unmapped) {
+  const napi_status status = napi_create_external_arraybuffer(env, data, bytes, unmapBuffer, mapping, &buffer);
+  if (status != napi_ok) {
+    if (mapping->unmapped) {
+      // Node refused the buffer and ran the finalizer itself (a size it does not hold).
+      delete mapping;
+    } else if (refusedBeforeFinalizer(status)) {
       munmap(data, length);
       hugeMappedBytes.fetch_sub(length);
+      delete mapping;
+    } else {
+      // A failure after Node took the finalizer, which may still run: the mapping is left to it
+      // (at worst, kept until the process ends).
+      mapping->handedOver = true;
     }
-    delete mapping;
-    bool pending = false;
     if (napi_is_exception_pending(env, &pending) == napi_ok && pending) {
       napi_value ignored;
       napi_get_and_clear_last_exception(env, &ignored);

@@ -106,8 +106,10 @@ interface TypedArrayOf<T> {
  * them for the two tables a million-id pickle fills). Otherwise, or when that cannot be had, an
  * ordinary one. Both hold the same and are used alike, with two differences for a mapped one: it
  * is unmapped only on a turn of the event loop after V8 collects it (hence
- * FRESH_MAPPED_BUDGET_BYTES), and postMessage copies it rather than transferring it. A table
- * written only in part would hold whole huge pages for the part it touched: not for those.
+ * FRESH_MAPPED_BUDGET_BYTES), and it cannot be transferred to another thread (postMessage with a
+ * transfer list copies it on Node 20 and throws a DataCloneError from Node 21; none of these
+ * tables is sent). A table written only in part would hold whole huge pages for the part it
+ * touched: not for those.
  */
 export function freshTyped<T>(Ctor: TypedArrayOf<T>, length: number): T {
   const bytes = length * Ctor.BYTES_PER_ELEMENT;
@@ -145,7 +147,8 @@ export function freshMappedBytes(): number {
  * hugePagedBuffer gives nothing).
  */
 export function resetHugePagesForTests(standIn?: { adviseHugePages?: Advise; hugePagedBuffer?: FreshBuffer; hugePagedBytes?: () => number }): void {
-  addonFns = standIn ? { advise: standIn.adviseHugePages ?? null, fresh: standIn.hugePagedBuffer ?? null, mapped: standIn.hugePagedBytes ?? (() => 0) } : undefined;
+  // As loadAddon: no fresh mappings without their count.
+  addonFns = standIn ? { advise: standIn.adviseHugePages ?? null, fresh: standIn.hugePagedBytes ? (standIn.hugePagedBuffer ?? null) : null, mapped: standIn.hugePagedBytes ?? null } : undefined;
   advisedBytes = 0;
   freshBytes = 0;
 }
