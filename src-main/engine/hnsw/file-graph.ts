@@ -24,9 +24,9 @@ export class FileGraphDamage extends Error {}
 /**
  * Chroma's searchKnn (graph-search.ts: the same steps, heaps and stop rule) over a checkpoint
  * that stays on disk: each element the walk touches is read from data_level0.bin with one
- * positioned read (an element's neighbours in one batch: prefetch). A first query then costs a few thousand small reads instead of copying every
- * vector and link into memory, which on a fresh process is most of its wait (each page of new
- * memory must be faulted in). The loaded graph (CheckpointGraph) answers every later query;
+ * positioned read (an element's neighbours in one batch: prefetch). A first query then costs a
+ * few thousand small reads instead of copying every vector and link into memory, which on a
+ * fresh process is most of its wait (each page of new memory must be faulted in). The loaded graph (CheckpointGraph) answers every later query;
  * this one is kept apart because its hot loop reads typed arrays, not files.
  *
  * Every check that decides what a query may return was made by the caller over the whole file
