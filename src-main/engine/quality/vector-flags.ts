@@ -58,7 +58,14 @@ export function* vectorFlagsSteps(vectors: VectorState, space: Space): Steps<Vec
   }
   const ids = (ls: ArrayLike<number>) => Array.from(ls).slice(0, SAMPLE).map((l) => vectors.idOf(l) ?? `label ${l}`);
 
-  const groups = duplicates.groups();
+  // In the order the records were added (a label counts up as they are), not the slab's, which
+  // follows the checkpoint build's internal ids: with several insert threads, not the same twice.
+  const groups = duplicates
+    .groups()
+    .map((g) => [...g].sort((a, b) => a - b))
+    .sort((a, b) => a[0]! - b[0]!);
+  zero.sort((a, b) => a - b);
+  nonFinite.sort((a, b) => a - b);
   if (groups.length > 0) {
     const extra = groups.reduce((sum, g) => sum + g.length - 1, 0);
     flags.push({
