@@ -72,6 +72,28 @@ bool wordOf(const Napi::Value& v, const int32_t** out) {
   return true;
 }
 
+// The data pointer and byte length of a typed array argument (any element type), or false.
+// napi_get_typedarray_info's data pointer (not the buffer's): it also serves a view of a
+// SharedArrayBuffer or of a WebAssembly memory, where napi_get_arraybuffer_info does not.
+bool bytesOf(napi_env env, napi_value value, uint8_t** data, size_t* bytes, napi_typedarray_type* type) {
+  bool is = false;
+  if (napi_is_typedarray(env, value, &is) != napi_ok || !is) return false;
+  size_t length = 0, offset = 0;
+  napi_value buffer;
+  void* raw = nullptr;
+  if (napi_get_typedarray_info(env, value, type, &length, &raw, &buffer, &offset) != napi_ok || raw == nullptr) return false;
+  size_t width = 1;
+  switch (*type) {
+    case napi_int16_array: case napi_uint16_array: width = 2; break;
+    case napi_int32_array: case napi_uint32_array: case napi_float32_array: width = 4; break;
+    case napi_float64_array: case napi_bigint64_array: case napi_biguint64_array: width = 8; break;
+    default: break;
+  }
+  *data = static_cast<uint8_t*>(raw);
+  *bytes = length * width;
+  return true;
+}
+
 // Asks Linux to back the 2 MiB-aligned part of a typed array's memory with transparent huge
 // pages (madvise MADV_HUGEPAGE; docs/native.md). Fresh memory costs its first writer one page
 // fault per 4 KiB page — about 12 µs each on the virtual machines measured, 1.5 s for 512 MB of
@@ -86,15 +108,13 @@ Napi::Value AdviseHugePages(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-  // napi_get_typedarray_info's data pointer (not the buffer's): it also serves a view of a
-  // SharedArrayBuffer or of a WebAssembly memory, where napi_get_arraybuffer_info does not.
+  uint8_t* data = nullptr;
+  size_t bytes = 0;
   napi_typedarray_type type;
-  size_t length = 0, byteOffset = 0;
-  void* data = nullptr;
-  if (napi_get_typedarray_info(env, info[0], &type, &length, &data, nullptr, &byteOffset) != napi_ok || data == nullptr) return Napi::Number::New(env, 0);
+  if (!bytesOf(env, info[0], &data, &bytes, &type)) return Napi::Number::New(env, 0);
   const uintptr_t huge = uintptr_t{2} << 20;
   const uintptr_t from = reinterpret_cast<uintptr_t>(data);
-  const uintptr_t to = from + info[0].As<Napi::TypedArray>().ByteLength();
+  const uintptr_t to = from + bytes;
   const uintptr_t start = (from + huge - 1) & ~(huge - 1), end = to & ~(huge - 1);
   if (end <= start) return Napi::Number::New(env, 0);
   if (madvise(reinterpret_cast<void*>(start), end - start, MADV_HUGEPAGE) != 0) return Napi::Number::New(env, 0);
@@ -215,26 +235,6 @@ Napi::Value HugePagedBytes(const Napi::CallbackInfo& info) {
 #else
   return Napi::Number::New(info.Env(), 0);
 #endif
-}
-
-// The data pointer and byte length of a typed array argument (any element type), or false.
-bool bytesOf(napi_env env, napi_value value, uint8_t** data, size_t* bytes, napi_typedarray_type* type) {
-  bool is = false;
-  if (napi_is_typedarray(env, value, &is) != napi_ok || !is) return false;
-  size_t length = 0, offset = 0;
-  napi_value buffer;
-  void* raw = nullptr;
-  if (napi_get_typedarray_info(env, value, type, &length, &raw, &buffer, &offset) != napi_ok || raw == nullptr) return false;
-  size_t width = 1;
-  switch (*type) {
-    case napi_int16_array: case napi_uint16_array: width = 2; break;
-    case napi_int32_array: case napi_uint32_array: case napi_float32_array: width = 4; break;
-    case napi_float64_array: case napi_bigint64_array: case napi_biguint64_array: width = 8; break;
-    default: break;
-  }
-  *data = static_cast<uint8_t*>(raw);
-  *bytes = length * width;
-  return true;
 }
 
 // readRows(fd, ids, count, rowBytes, out): rows of `rowBytes` bytes of the file open as `fd`, row k
