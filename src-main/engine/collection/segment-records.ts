@@ -1,5 +1,6 @@
 import type { SqliteDatabase } from '../sqlite/connection.js';
 import { readNumbersOffThread } from '../sqlite/off-thread-read.js';
+import { withScanPageCache } from '../sqlite/page-cache.js';
 import type { Steps } from '../util/steps.js';
 
 /** How segmentRecordCountSteps and ChromaFolder.prepareCount count (tests lower them). */
@@ -49,8 +50,12 @@ function holdsSegmentAlone(db: SqliteDatabase, segmentId: string): boolean {
  * walks the segment's index entry by entry.
  */
 export function segmentRecordCount(db: SqliteDatabase, segmentId: string): number {
-  if (holdsSegmentAlone(db, segmentId)) return db.prepare('SELECT count(*) FROM embeddings').pluck().get() as number;
-  return db.prepare('SELECT count(*) FROM embeddings WHERE segment_id = ?').pluck().get(segmentId) as number;
+  const alone = holdsSegmentAlone(db, segmentId);
+  return withScanPageCache(db, () =>
+    alone
+      ? (db.prepare('SELECT count(*) FROM embeddings').pluck().get() as number)
+      : (db.prepare('SELECT count(*) FROM embeddings WHERE segment_id = ?').pluck().get(segmentId) as number),
+  );
 }
 
 /**
@@ -77,7 +82,7 @@ export function* segmentRecordCountSteps(
   if (!bounds || !alone) return Number(inSnapshot(() => segmentRecordCount(db, segmentId)));
   const span = bounds.last - bounds.first + 1;
   if (opts.offThread && span >= countTuning.offThreadFromIds) {
-    const counted = yield* readNumbersOffThread(db, 'SELECT count(*) FROM embeddings', [], inSnapshot);
+    const counted = yield* readNumbersOffThread(db, 'SELECT count(*) FROM embeddings', [], inSnapshot, { scan: true });
     if (counted?.length === 1) return counted[0]!;
   }
   if (span <= idsPerStep || span < (opts.onePieceBelowIds ?? 0)) return Number(inSnapshot(() => segmentRecordCount(db, segmentId)));
@@ -86,7 +91,7 @@ export function* segmentRecordCountSteps(
   for (let from = bounds.first; from <= bounds.last; from += idsPerStep) {
     if (from > bounds.first) yield;
     const to = Math.min(from + idsPerStep, bounds.last + 1);
-    count += inSnapshot(() => range.get(from, to) as number);
+    count += inSnapshot(() => withScanPageCache(db, () => range.get(from, to) as number));
   }
   return count;
 }
@@ -111,7 +116,7 @@ export function segmentIdRange(db: SqliteDatabase, segmentId: string, segmentRow
   if (!holdsSegmentAlone(db, segmentId)) return null;
   const { first, last } = tableIdBounds(db)!;
   // The table holds this segment alone, so its row count is the table's.
-  const count = segmentRows ? segmentRows() : (db.prepare('SELECT count(*) FROM embeddings').pluck().safeIntegers(false).get() as number);
+  const count = segmentRows ? segmentRows() : withScanPageCache(db, () => db.prepare('SELECT count(*) FROM embeddings').pluck().safeIntegers(false).get() as number);
   return last - first + 1 === count ? { first, count } : null;
 }
 

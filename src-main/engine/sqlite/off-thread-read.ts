@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { SqliteDatabase } from './connection.js';
 import type { Steps } from '../util/steps.js';
+import { PAGE_CACHE_PRAGMA, SCAN_PAGE_CACHE_PRAGMA } from './page-cache.js';
 
 /**
  * One read that SQLite answers in one piece, too long to hold the engine's thread for (a trigram
@@ -73,7 +74,8 @@ if (Database !== null) listen();
 function listen() {
   let db = null;
   const statements = new Map();
-  parentPort.on('message', ({ sql, params, status, port }) => {
+  let cachePragma = null;
+  parentPort.on('message', ({ sql, params, cache, status, port }) => {
     const cell = new Int32Array(status);
     // Abandoned while it waited behind another read: not read at all.
     if (Atomics.compareExchange(cell, 0, ${RUNNING}, ${STARTED}) !== ${RUNNING}) {
@@ -84,10 +86,10 @@ function listen() {
       if (db === null) {
         db = new Database(workerData.file, { readonly: true, fileMustExist: true, timeout: workerData.busyMs });
         db.pragma('case_sensitive_like = ON');
-        // SQLite's stock page cache, as the engine's connection has (connection.ts): a larger one is
-        // fresh memory a long read faults in page by page (a count at a million rows: ~80 ms more).
-        db.pragma('cache_size = -2000');
       }
+      // The page cache the read asked for (page-cache.ts): a larger one than it needs is fresh
+      // memory a long read faults in page by page (a count at a million rows: ~80 ms more).
+      if (cache !== cachePragma) db.pragma((cachePragma = cache));
       let stmt = statements.get(sql);
       if (!stmt) statements.set(sql, (stmt = db.prepare(sql).pluck().safeIntegers(false)));
       const values = Float64Array.from(stmt.all(...params));
@@ -136,7 +138,7 @@ class OffThreadReader {
    * runs waits for it in the worker: its caller's thread stays free meanwhile, where reading it
    * here would hold it (e.g. a `$contains` asked while a first query's count runs).
    */
-  *numbers(sql: string, params: readonly unknown[]): Steps<Float64Array | null> {
+  *numbers(sql: string, params: readonly unknown[], cache: string): Steps<Float64Array | null> {
     if (workersCannotLoad) return null;
     // A worker about to end for want of reads must not end during this one.
     this.keepAlive();
@@ -154,7 +156,7 @@ class OffThreadReader {
     this.inFlight++;
     let settled = false;
     try {
-      worker.postMessage({ sql, params, status: status.buffer, port: port2 }, [port2]);
+      worker.postMessage({ sql, params, cache, status: status.buffer, port: port2 }, [port2]);
       offThreadReadStats.started++;
       const since = performance.now();
       for (let now = Atomics.load(status, 0); now === RUNNING || now === STARTED; now = Atomics.load(status, 0)) {
@@ -275,11 +277,13 @@ export function* readNumbersOffThread(
   params: readonly unknown[],
   /** The caller's read snapshot (ChromaFolder.snapshot): entered once the answer is in. */
   inSnapshot: <T>(fn: () => T) => T,
+  /** A read that visits each page once (a count): the worker's connection reads it with a page cache of a few pages. */
+  opts: { scan?: boolean } = {},
 ): Steps<Float64Array | null> {
   if (process.env[OFF_THREAD_ENV] === 'off' || !db.open || db.memory || !db.name || !sameFileAsOpened(db)) return null;
   let reader = readers.get(db);
   if (!reader) readers.set(db, (reader = new OffThreadReader(db.name, 5000)));
-  const values = yield* reader.numbers(sql, params);
+  const values = yield* reader.numbers(sql, params, opts.scan ? SCAN_PAGE_CACHE_PRAGMA : PAGE_CACHE_PRAGMA);
   // Checked again after: the worker may have opened the path once it pointed elsewhere.
   if (!values || !sameFileAsOpened(db)) return null;
   // The worker read a snapshot of its own: a read in the caller's now shows whether a commit came
