@@ -36,6 +36,9 @@
 #include <unistd.h>
 #endif
 
+// plainIdEntries and plainLabelPairs (pickle-pairs.cc).
+void RegisterPicklePairs(Napi::Env env, Napi::Object exports);
+
 namespace {
 
 // A word of a SharedArrayBuffer, read as the JavaScript side's Atomics write it.
@@ -314,6 +317,7 @@ class ParallelIndex : public Napi::ObjectWrap<ParallelIndex> {
     exports.Set("hugePagedBuffer", Napi::Function::New(env, HugePagedBuffer));
     exports.Set("hugePagedBytes", Napi::Function::New(env, HugePagedBytes));
     exports.Set("readRows", Napi::Function::New(env, ReadRows));
+    RegisterPicklePairs(env, exports);
     exports.Set("avx2Capable", Napi::Function::New(env, [](const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), avx2Capable()); }));
 #ifdef CHROMA_INSPECTOR_AVX2_BUILD
     exports.Set("instructionSet", Napi::String::New(env, "avx2"));

@@ -5,6 +5,7 @@ import { Cursor, GIVE_UP, OP, type Arrive } from './pickle-cursor.js';
 import { PERSISTENT_DATA_CLASS } from './index-metadata.js';
 import { runSteps, type Steps } from '../util/steps.js';
 import { freshTyped, hugePaged } from '../util/huge-pages.js';
+import { addonFunctions, type AddonFunctions } from '../util/addon-functions.js';
 
 /**
  * Reads index_metadata.pickle: a direct decoder for the exact shape Chroma's Rust core writes
@@ -367,6 +368,26 @@ function takePlainEntries(c: Cursor, s: Collecting): boolean {
   let p = c.pos;
   let n = s.n;
   const pauseAt = ((n >> STEP_BITS) + 1) << STEP_BITS;
+  const native = nativePairLoops()?.plainIdEntries;
+  if (native) {
+    const st = nativeState;
+    st[0] = p;
+    st[1] = n;
+    st[2] = s.maxLabel;
+    st[3] = s.high;
+    st[4] = s.digestA;
+    st[5] = s.digestB;
+    st[6] = s.idsA;
+    st[7] = s.idsB;
+    const taken = native(buf, end, s.idStart, s.idEnd, s.hash, s.label, Math.min(s.cap, pauseAt), st);
+    if (taken >= 0) {
+      // No memo store in these entries, as in the loop below.
+      if (taken > 0) s.firstMemo = n === 0 ? -1 : s.firstMemo >= 0 ? -2 : s.firstMemo;
+      c.pos = st[0]!;
+      Object.assign(s, { n: st[1]!, maxLabel: st[2]!, high: st[3]!, digestA: st[4]!, digestB: st[5]!, idsA: st[6]!, idsB: st[7]! });
+      return s.n === pauseAt;
+    }
+  }
   const { idStart, idEnd, label, hash } = s;
   let { maxLabel, high, digestA, digestB, idsA, idsB, firstMemo } = s;
   let paused = false;
@@ -575,6 +596,22 @@ const PLAIN_STOPPED = 0;
 const PLAIN_PAUSED = 1;
 const PLAIN_WRONG = 2;
 
+/** `off`: the plain-pair loops run here, never in the addon (tests decode both ways). Read at each call. */
+export const NATIVE_PICKLE_ENV = 'CHROMA_INSPECTOR_NATIVE_PICKLE';
+
+/**
+ * The addon's copies of takePlainEntries' and checkPlainPairs' loops (native/pickle-pairs.cc),
+ * or null. They take the same pairs and stop where these do, ~10× faster in a fresh process,
+ * where these run mostly unoptimised: ~30 ms of a 100k first query. Either declines (−1)
+ * arguments it does not accept, and the loop here runs instead.
+ */
+function nativePairLoops(): AddonFunctions | null {
+  return process.env[NATIVE_PICKLE_ENV] === 'off' ? null : addonFunctions();
+}
+
+/** The native loops' state, in and out (one call at a time on a thread). */
+const nativeState = new Int32Array(8);
+
 /**
  * label_to_id's pairs in Rust's shape — a BININT1/BININT2/BININT label, then a BINUNICODE (or
  * SHORT_BINUNICODE) id, no memo or frame opcode — straight from the bytes, as takePlainEntries
@@ -588,6 +625,22 @@ function checkPlainPairs(c: Cursor, st: Checking, known: Uint32Array, named: Uin
   let p = c.pos;
   let { count, digestA, digestB } = st;
   const pauseAt = ((count >> STEP_BITS) + 1) << STEP_BITS;
+  const native = nativePairLoops()?.plainLabelPairs;
+  if (native) {
+    const state = nativeState;
+    state[0] = p;
+    state[1] = count;
+    state[2] = digestA;
+    state[3] = digestB;
+    const got = native(buf, end, known, named, maxLabel, pauseAt, state);
+    if (got >= 0) {
+      c.pos = state[0]!;
+      st.count = state[1]!;
+      st.digestA = state[2]!;
+      st.digestB = state[3]!;
+      return got === 2 ? PLAIN_WRONG : st.count === pauseAt ? PLAIN_PAUSED : PLAIN_STOPPED;
+    }
+  }
   let result = PLAIN_STOPPED;
   for (;;) {
     if (p + 2 > end) break;

@@ -12,9 +12,15 @@ export interface AddonFunctions {
   hugePagedBuffer: ((bytes: number) => ArrayBuffer | undefined) | null;
   hugePagedBytes: (() => number) | null;
   readRows: ((fd: number, ids: Uint32Array, count: number, rowBytes: number, out: Uint8Array) => number) | null;
+  /** hnsw/index-metadata-fast.ts's takePlainEntries loop (native/pickle-pairs.cc). */
+  plainIdEntries:
+    | ((buf: Uint8Array, end: number, idStart: Int32Array, idEnd: Int32Array, hash: Int32Array, label: Float64Array, limit: number, state: Int32Array) => number)
+    | null;
+  /** hnsw/index-metadata-fast.ts's checkPlainPairs loop (native/pickle-pairs.cc). */
+  plainLabelPairs: ((buf: Uint8Array, end: number, known: Uint32Array, named: Uint32Array, maxLabel: number, limit: number, state: Int32Array) => number) | null;
 }
 
-const NONE: AddonFunctions = { adviseHugePages: null, hugePagedBuffer: null, hugePagedBytes: null, readRows: null };
+const NONE: AddonFunctions = { adviseHugePages: null, hugePagedBuffer: null, hugePagedBytes: null, readRows: null, plainIdEntries: null, plainLabelPairs: null };
 
 let loaded: AddonFunctions | undefined;
 
@@ -28,7 +34,14 @@ function load(): AddonFunctions {
   try {
     const mod = createRequire(import.meta.url)(addon.path) as Record<string, unknown>;
     const fn = <K extends keyof AddonFunctions>(name: K): AddonFunctions[K] => (typeof mod[name] === 'function' ? (mod[name] as AddonFunctions[K]) : null);
-    return { adviseHugePages: fn('adviseHugePages'), hugePagedBuffer: fn('hugePagedBuffer'), hugePagedBytes: fn('hugePagedBytes'), readRows: fn('readRows') };
+    return {
+      adviseHugePages: fn('adviseHugePages'),
+      hugePagedBuffer: fn('hugePagedBuffer'),
+      hugePagedBytes: fn('hugePagedBytes'),
+      readRows: fn('readRows'),
+      plainIdEntries: fn('plainIdEntries'),
+      plainLabelPairs: fn('plainLabelPairs'),
+    };
   } catch {
     return NONE;
   }

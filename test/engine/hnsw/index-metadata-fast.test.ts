@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { InspectorError } from '../../../shared/errors.js';
 import { decodeIndexMetadata, type IndexMetadata } from '../../../src-main/engine/hnsw/index-metadata.js';
-import { decodeRustIndexMetadata, readIndexMetadata, readIndexMetadataSteps } from '../../../src-main/engine/hnsw/index-metadata-fast.js';
+import { decodeRustIndexMetadata, NATIVE_PICKLE_ENV, readIndexMetadata, readIndexMetadataSteps } from '../../../src-main/engine/hnsw/index-metadata-fast.js';
+import { addonFunctions } from '../../../src-main/engine/util/addon-functions.js';
 import { readPickle } from '../../../src-main/engine/hnsw/pickle-reader.js';
 import { ARTICLES, INNER, pickleDumps, rustPickle, seed7, type PyValue } from './helpers.js';
 
@@ -43,7 +44,29 @@ const variant = (patch: Record<string, PyValue | undefined>) => {
   return pickleDumps(v);
 };
 
-describe('readIndexMetadata: the Rust-form fast path agrees with the general decoder', () => {
+// Each test runs twice: with the plain-pair loops in the addon (native/pickle-pairs.cc), and here.
+describe.each(['native', 'off'] as const)('readIndexMetadata (%s pair loops): the Rust-form fast path agrees with the general decoder', (way) => {
+  beforeEach(() => {
+    if (way === 'off') process.env[NATIVE_PICKLE_ENV] = 'off';
+  });
+  afterEach(() => {
+    delete process.env[NATIVE_PICKLE_ENV];
+    vi.restoreAllMocks();
+  });
+
+  it('reads the pairs in the addon, or here, as asked', () => {
+    const loops = addonFunctions();
+    // The addon is built on every machine the tests run on (npm install builds it).
+    expect(loops.plainIdEntries).toBeTypeOf('function');
+    expect(loops.plainLabelPairs).toBeTypeOf('function');
+    const ids = vi.spyOn(loops, 'plainIdEntries');
+    const labels = vi.spyOn(loops, 'plainLabelPairs');
+    const bytes = rustPickle(new Map(Array.from({ length: 5000 }, (_, i) => [`id-${i}`, i + 1] as [string, number])), 5000);
+    expect(plain(decodeRustIndexMetadata(bytes)!)).toEqual(plain(general(bytes)));
+    expect(ids.mock.calls.length > 0).toBe(way === 'native');
+    expect(labels.mock.calls.length > 0).toBe(way === 'native');
+  });
+
   it('takes the fast path for the pickles Chroma 1.x wrote, with identical results', () => {
     for (const seg of [ARTICLES, INNER]) {
       const buf = fs.readFileSync(path.join(seed7, seg, 'index_metadata.pickle'));
