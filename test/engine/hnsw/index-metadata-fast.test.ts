@@ -59,8 +59,9 @@ describe.each(['native', 'off'] as const)('readIndexMetadata (%s pair loops): th
     // The addon is built on every machine the tests run on (npm install builds it).
     expect(loops.plainIdEntries).toBeTypeOf('function');
     expect(loops.plainLabelPairs).toBeTypeOf('function');
-    const ids = vi.spyOn(loops, 'plainIdEntries');
-    const labels = vi.spyOn(loops, 'plainLabelPairs');
+    const spied = loops as unknown as Record<'plainIdEntries' | 'plainLabelPairs', (...args: unknown[]) => number>;
+    const ids = vi.spyOn(spied, 'plainIdEntries');
+    const labels = vi.spyOn(spied, 'plainLabelPairs');
     const bytes = rustPickle(new Map(Array.from({ length: 5000 }, (_, i) => [`id-${i}`, i + 1] as [string, number])), 5000);
     expect(plain(decodeRustIndexMetadata(bytes)!)).toEqual(plain(general(bytes)));
     expect(ids.mock.calls.length > 0).toBe(way === 'native');

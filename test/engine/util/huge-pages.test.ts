@@ -89,21 +89,27 @@ describe('huge pages for big buffers', () => {
     expect(freshMappedBytes()).toBe(0);
     // And takes the buffer it is given when there is one, while the mappings left stay in budget.
     let mapped = 0;
-    resetHugePagesForTests({ hugePagedBuffer: (bytes) => new ArrayBuffer(bytes), hugePagedBytes: () => mapped });
-    expect(freshTyped(Float64Array, 300_000).length).toBe(300_000);
-    expect(freshMappedBytes()).toBe(2_400_000);
-    mapped = FRESH_MAPPED_BUDGET_BYTES - 2_000_000;
-    expect(freshTyped(Float64Array, 300_000).length).toBe(300_000);
-    expect(freshMappedBytes()).toBe(2_400_000);
+    const asked: number[] = [];
+    resetHugePagesForTests({ hugePagedBuffer: (bytes) => (asked.push(bytes), new ArrayBuffer(bytes)), hugePagedBytes: () => mapped });
+    const table = freshTyped(Float64Array, 300_000);
+    // 2,400,000 bytes asked for as two whole huge pages: the view is the length asked.
+    expect(asked).toEqual([4 * MiB]);
+    expect([table.length, table.byteOffset, table.buffer.byteLength]).toEqual([300_000, 0, 4 * MiB]);
+    expect(freshMappedBytes()).toBe(4 * MiB);
+    // A budget with room for the table's bytes but not for its whole pages gives an ordinary one.
+    mapped = FRESH_MAPPED_BUDGET_BYTES - 3 * MiB;
+    expect(freshTyped(Float64Array, 300_000).buffer.byteLength).toBe(2_400_000);
+    expect(freshMappedBytes()).toBe(4 * MiB);
   });
 
   it.runIf(canAdvise)('gives big tables a mapping of their own in huge pages: zero-filled, the length asked, an ordinary typed array to use', () => {
     const before = anonHugeBytes();
-    const length = 2_500_001; // not a whole number of pages: the end is still the table's own
+    const length = 2_500_001; // not a whole number of pages: the mapping is whole huge pages, the view the length asked
+    const whole = Math.ceil((length * 8) / (2 * MiB)) * 2 * MiB;
     const table = freshTyped(Float64Array, length);
     expect(table).toBeInstanceOf(Float64Array);
-    expect([table.length, table.byteOffset, table.buffer.byteLength]).toEqual([length, 0, length * 8]);
-    expect(freshMappedBytes()).toBe(length * 8);
+    expect([table.length, table.byteOffset, table.buffer.byteLength]).toEqual([length, 0, whole]);
+    expect(freshMappedBytes()).toBe(whole);
     expect(table.every((v) => v === 0)).toBe(true);
     // Written all over, in no order, as the tables it is for are.
     for (let i = 0; i < length; i++) table[(i * 7919) % length] = i + 0.5;
