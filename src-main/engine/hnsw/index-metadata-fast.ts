@@ -4,7 +4,7 @@ import { FNV_OFFSET, FNV_PRIME, PickleIdMap } from './pickle-id-map.js';
 import { Cursor, GIVE_UP, OP, type Arrive } from './pickle-cursor.js';
 import { PERSISTENT_DATA_CLASS } from './index-metadata.js';
 import { runSteps, type Steps } from '../util/steps.js';
-import { freshTyped } from '../util/huge-pages.js';
+import { freshTyped, HUGE_PAGE_MIN_BYTES, hugePaged } from '../util/huge-pages.js';
 import { addonFunctions, type AddonFunctions } from '../util/addon-functions.js';
 
 /**
@@ -462,14 +462,16 @@ function grow(s: Collecting): void {
 }
 
 /**
- * The four per-entry arrays of collectIdToLabel in one allocation, from 2 MiB in a mapping of its
- * own in huge pages (freshTyped): at a million ids their 20 MB of fresh memory took ~5,000 page
- * faults of 12–30 µs each on the bench machine, most of the decode, and at 100k the ~1,000 of a
- * 4 MB allocation that advice could not reach (malloc's mapping, not 2 MiB-aligned) were ~10 ms.
- * Each array is filled from its start, about half of it at the first guess of `cap`.
+ * The four per-entry arrays of collectIdToLabel in one allocation, in huge pages: at a million
+ * ids their 20 MB of fresh memory took ~5,000 page faults of 12–30 µs each on the bench machine,
+ * most of the decode. From HUGE_PAGE_MIN_BYTES malloc gives the allocation a mapping of its own,
+ * which is advised where it is made (in freshTyped's mappings, five million ids' 200 MB would
+ * take most of their budget from the tables after it). Below, advice cannot reach it (malloc's
+ * heap), and at 100k ids the ~1,000 faults of its 4 MB were ~10 ms: freshTyped maps those. Each array is filled
+ * from its start, about half of it at the first guess of `cap`.
  */
 function entryArrays(cap: number): { idStart: Int32Array; idEnd: Int32Array; label: Float64Array; hash: Int32Array } {
-  const bytes = freshTyped(Uint8Array, cap * 20).buffer;
+  const bytes = (cap * 20 >= HUGE_PAGE_MIN_BYTES ? hugePaged(new Uint8Array(cap * 20)) : freshTyped(Uint8Array, cap * 20)).buffer;
   return {
     label: new Float64Array(bytes, 0, cap),
     idStart: new Int32Array(bytes, cap * 8, cap),
