@@ -60,7 +60,7 @@ export function checkVectors(reader: CollectionReader, vectors: VectorState, out
       code: 'vectors.duplicates',
       severity: 'info',
       title: `${plural(duplicates, 'record')} share their vector with another record (${plural(groups.size, 'distinct vector')})`,
-      chromaWould: 'Chroma ranks identical vectors at the same distance and breaks the tie by label (insertion order), so one of them always comes first (docs/format.md §6.6); a query for one returns its twins as well.',
+      chromaWould: 'Chroma ranks identical vectors at the same distance and lists them by label (insertion order) (docs/format.md §6.6); which of them make the cut when not all fit in the results is the index\'s internal order. A query for one returns its twins as well.',
       fix: null,
       remedy: 'Usually the same text embedded twice (re-ingested chunks); delete the copies if they are not meant.',
       evidence: { numbers: { duplicateRecords: duplicates, distinctVectors: groups.size, vectors: vectors.slab.size }, ids: duplicateIds },

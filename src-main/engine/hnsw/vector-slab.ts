@@ -238,6 +238,26 @@ export class VectorSlab {
   }
 
   /** Every live (label, stored vector) pair, for building an index. */
+  /**
+   * The live labels in ascending order: the order the records were added in. Slot order is not:
+   * a loaded slab follows the checkpoint's internal ids, which a build with several insert threads
+   * assigns in no fixed order, and a freed slot is reused by the next label put. Outputs that list
+   * or sample vectors (maps, the recall lab, the vector flags) go by this, so that two folders
+   * holding the same records give the same answer.
+   */
+  *labelsAscending(): IterableIterator<number> {
+    // Labels the table was too small for when they came stay in `sparse`, even once it has grown.
+    const sparse = this.sparse.size === 0 ? [] : [...this.sparse.keys()].sort((a, b) => a - b);
+    const table = this.slotByLabel;
+    let s = 0;
+    for (let label = 0; label < table.length; label++) {
+      if (table[label] === 0) continue;
+      while (s < sparse.length && sparse[s]! < label) yield sparse[s++]!;
+      yield label;
+    }
+    while (s < sparse.length) yield sparse[s++]!;
+  }
+
   *entries(): IterableIterator<[number, Float32Array]> {
     for (let slot = 0; slot < this.used; slot++) {
       const label = this.slotLabel[slot]!;

@@ -118,7 +118,8 @@ function* pointsOfSteps(reader: CollectionReader, maxPoints: number): Steps<{ al
   const hit = pointsCache.get(reader);
   if (hit && hit.maxPoints === maxPoints) return hit;
   const all: number[] = [];
-  for (const [label] of reader.vectors().slab.entries()) {
+  // By label, not slab order (VectorSlab.labelsAscending): the same records map alike in any build of them.
+  for (const label of reader.vectors().slab.labelsAscending()) {
     if (all.push(label) % POINTS_PER_STEP === 0) yield;
   }
   const points = { maxPoints, all: all.length, labels: all.length > maxPoints ? uniformSample(all, maxPoints) : all };

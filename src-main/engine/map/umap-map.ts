@@ -63,7 +63,8 @@ export function umapMap(reader: CollectionReader, signal: AbortSignal, progress:
 export function umapLabels(reader: CollectionReader, maxPoints = MAX_UMAP_POINTS): number[] {
   const built = slot(done, reader).get(maxPoints);
   if (built) return built.labels;
-  const all = [...reader.vectors().slab.entries()].map(([label]) => label);
+  // By label, not slab order (VectorSlab.labelsAscending): the same records lay out alike in any build of them.
+  const all = [...reader.vectors().slab.labelsAscending()];
   return all.length > maxPoints ? uniformSample(all, maxPoints) : all;
 }
 
@@ -71,10 +72,10 @@ async function build(reader: CollectionReader, signal: AbortSignal, progress: Um
   if (reader.dimension === null) throw new InspectorError('INVALID_ARGUMENT', `collection "${reader.catalog.name}" has no vectors to map`);
   const state = reader.vectors({ forQuery: true });
   const slab = state.slab;
-  const all = [...slab.entries()].map(([label]) => label);
-  if (all.length <= UMAP_NEIGHBOURS) throw new InspectorError('INVALID_ARGUMENT', `UMAP needs more than ${UMAP_NEIGHBOURS} vectors; this collection has ${all.length} (the PCA map shows them)`);
+  const all = slab.size;
+  if (all <= UMAP_NEIGHBOURS) throw new InspectorError('INVALID_ARGUMENT', `UMAP needs more than ${UMAP_NEIGHBOURS} vectors; this collection has ${all} (the PCA map shows them)`);
   const labels = umapLabels(reader, maxPoints);
-  const sampled = labels.length < all.length;
+  const sampled = labels.length < all;
   const vectorOf = (label: number) => slab.original(label) ?? (() => { throw new InspectorError('INTERNAL', `no vector for label ${label}`); })();
   let search: (q: Float32Array) => SearchHit[];
   if (sampled) {
@@ -91,7 +92,7 @@ async function build(reader: CollectionReader, signal: AbortSignal, progress: Um
   const xy = scaleIntoSquare(raw).xy;
   const map: EmbeddingMap = {
     method: 'umap',
-    total: all.length,
+    total: all,
     count: labels.length,
     sampled,
     maxPoints,

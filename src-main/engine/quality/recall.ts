@@ -51,7 +51,8 @@ export function* recallReportSteps(reader: CollectionReader, opts: RecallOptions
   const vectors = reader.vectors({ forQuery: true });
   const space = reader.params.space;
   const collectionEf = reader.params.efSearch;
-  const live = [...vectors.slab.entries()].map(([label]) => label);
+  // By label, not slab order: the same records and seed pick the same sample in any build of them.
+  const live = [...vectors.slab.labelsAscending()];
   const sample = pick(live, Math.min(opts.queries, live.length), opts.seed ?? 1);
   const efs = [...new Set([...(opts.efValues ?? DEFAULT_EFS), collectionEf])].filter((e) => Number.isInteger(e) && e >= 1).sort((a, b) => a - b);
 

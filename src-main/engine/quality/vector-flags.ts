@@ -33,9 +33,11 @@ export function* vectorFlagsSteps(vectors: VectorState, space: Space): Steps<Vec
   let n = 0;
   const centroid = new Float64Array(dim);
   let seen = 0;
-  for (const [label, stored] of vectors.slab.entries()) {
+  // By label, not slab order (VectorSlab.labelsAscending): the centroid's sums and the order of
+  // equal outliers are then the same in any build of the same records.
+  for (const label of vectors.slab.labelsAscending()) {
     if (++seen % VECTORS_PER_STEP === 0) yield;
-    const original = vectors.original(label) ?? stored;
+    const original = vectors.original(label) ?? vectors.slab.stored(label)!;
     let sq = 0;
     let finite = true;
     for (let i = 0; i < dim; i++) {
@@ -72,7 +74,7 @@ export function* vectorFlagsSteps(vectors: VectorState, space: Space): Steps<Vec
       kind: 'duplicates',
       count: extra,
       ids: groups.slice(0, SAMPLE).map((g) => ids(g).join(' = ')),
-      detail: `${extra} record(s) repeat another record's vector exactly (${groups.length} group(s)): they tie on every query, so which one comes back is decided by insertion order, and many copies crowd out other results`,
+      detail: `${extra} record(s) repeat another record's vector exactly (${groups.length} group(s)): they tie on every query: the results list them by label, but which of them come back when not all fit is the index's internal order (in Chroma too), and many copies crowd out other results`,
     });
   }
   if (zero.length > 0) {
