@@ -170,7 +170,7 @@ function* decodeRust(c: Cursor): Steps<IndexMetadata | null> {
           continue;
         }
         if (op !== OP.EMPTY_DICT) return null;
-        if (key === 'id_to_label') idToLabel = yield* collectIdToLabel(c);
+        if (key === 'id_to_label') idToLabel = yield* collectIdToLabel(c, ints.get('total_elements_added') ?? null);
         else if (key === 'label_to_id') {
           labelToIdPresent = true;
           if (idToLabel !== null) {
@@ -267,19 +267,22 @@ function* idToSeqIdCount(c: Cursor, idToLabel: Collected | null): Steps<number> 
  * One flat loop (no callback per pair): it runs once per open, mostly before the JIT has warmed
  * up, and a closure per entry made it ten times slower cold than warm.
  */
-function* collectIdToLabel(c: Cursor): Steps<Collected> {
+function* collectIdToLabel(c: Cursor, expected: number | null): Steps<Collected> {
   const buf = c.buf;
   if (buf.length > 0x7fffffff) throw GIVE_UP; // byte offsets are kept in Int32Array
   // A pair takes at least 4 bytes (2-byte str, 2-byte int), so buf.length / 4 entries is never
   // outgrown. But Chroma's pickles spend ~32 bytes a record (both dicts): tables of that bound
   // are 8× what the entries need (250 MB reserved at a million records), and V8 counts all of it
-  // as external memory, which brings its collections forward. So they start at one entry per 16
-  // bytes and double when full. The OS zero-fills their pages lazily: only touched ones count.
+  // as external memory, which brings its collections forward. So they start at `expected`
+  // entries (total_elements_added, which Rust writes before id_to_label: the live ids are at
+  // most that many), else at one entry per 16 bytes, and double when full. The OS zero-fills
+  // their pages lazily: only touched ones count.
   const bound = (buf.length >> 2) + 1;
-  const cap = Math.min(bound, (buf.length >> 4) + 1024);
+  const cap = Math.min(bound, expected !== null && expected >= 0 ? entriesInWholeHugePages(expected + 1) : (buf.length >> 4) + 1024);
   const s: Collecting = {
     ...entryArrays(cap), cap, bound, n: 0, maxLabel: 0, high: 0, digestA: 0, digestB: 0, idsA: 0, idsB: 0, firstMemo: -1,
   };
+  const native = nativePairLoops()?.plainIdEntries ?? null;
   for (;;) {
     const save = c.pos;
     if (c.op() !== OP.MARK) {
@@ -287,7 +290,7 @@ function* collectIdToLabel(c: Cursor): Steps<Collected> {
       break;
     }
     for (;;) {
-      if (takePlainEntries(c, s)) {
+      if (takePlainEntries(c, s, native)) {
         yield;
         continue;
       }
@@ -362,36 +365,46 @@ function takeEntry(c: Cursor, op: number, s: Collecting): void {
  * takes, and through the cursor the decode of a million entries took twice as long.
  * True when it stopped at a pause.
  */
-function takePlainEntries(c: Cursor, s: Collecting): boolean {
+function takePlainEntries(c: Cursor, s: Collecting, native: PlainIdEntries | null): boolean {
+  // Labels past Int32 (LONG1, through the cursor) would not survive the addon's Int32 state.
+  if (!native || s.maxLabel > 0x7fffffff) return takePlainEntriesHere(c, s, Infinity);
+  // The first pair here: where none is plain (Python's pickles memoize every id) the addon is
+  // never called, and a call per entry would cost more than this loop's early stop.
+  const before = s.n;
+  if (takePlainEntriesHere(c, s, 1)) return true;
+  if (s.n === before) return false;
+  const pauseAt = ((s.n >> STEP_BITS) + 1) << STEP_BITS;
+  const st = nativeState;
+  st[0] = c.pos;
+  st[1] = s.n;
+  st[2] = s.maxLabel;
+  st[3] = s.high;
+  st[4] = s.digestA;
+  st[5] = s.digestB;
+  st[6] = s.idsA;
+  st[7] = s.idsB;
+  const taken = native(c.buf, c.filled, s.idStart, s.idEnd, s.hash, s.label, Math.min(s.cap, pauseAt), st);
+  if (taken < 0) return takePlainEntriesHere(c, s, Infinity);
+  // The entries after the first have no memo store either: firstMemo is already below 0.
+  if (taken > 0) {
+    c.pos = st[0]!;
+    Object.assign(s, { n: st[1]!, maxLabel: st[2]!, high: st[3]!, digestA: st[4]!, digestB: st[5]!, idsA: st[6]!, idsB: st[7]! });
+  }
+  return s.n === pauseAt;
+}
+
+/** takePlainEntries' loop here, for at most `most` entries. */
+function takePlainEntriesHere(c: Cursor, s: Collecting, most: number): boolean {
   const buf = c.buf;
   const end = c.filled;
   let p = c.pos;
   let n = s.n;
   const pauseAt = ((n >> STEP_BITS) + 1) << STEP_BITS;
-  const native = nativePairLoops()?.plainIdEntries;
-  if (native) {
-    const st = nativeState;
-    st[0] = p;
-    st[1] = n;
-    st[2] = s.maxLabel;
-    st[3] = s.high;
-    st[4] = s.digestA;
-    st[5] = s.digestB;
-    st[6] = s.idsA;
-    st[7] = s.idsB;
-    const taken = native(buf, end, s.idStart, s.idEnd, s.hash, s.label, Math.min(s.cap, pauseAt), st);
-    if (taken >= 0) {
-      // No memo store in these entries, as in the loop below.
-      if (taken > 0) s.firstMemo = n === 0 ? -1 : s.firstMemo >= 0 ? -2 : s.firstMemo;
-      c.pos = st[0]!;
-      Object.assign(s, { n: st[1]!, maxLabel: st[2]!, high: st[3]!, digestA: st[4]!, digestB: st[5]!, idsA: st[6]!, idsB: st[7]! });
-      return s.n === pauseAt;
-    }
-  }
+  const last = Math.min(s.cap, n + most);
   const { idStart, idEnd, label, hash } = s;
   let { maxLabel, high, digestA, digestB, idsA, idsB, firstMemo } = s;
   let paused = false;
-  while (n < s.cap) {
+  while (n < last) {
     if (p + 2 > end) break;
     const idOp = buf[p]!;
     let a: number;
@@ -461,17 +474,37 @@ function grow(s: Collecting): void {
   Object.assign(s, into);
 }
 
+/** Bytes collectIdToLabel keeps per entry: its label (f64), id start and end, and id hash. */
+const ENTRY_BYTES = 20;
+const HUGE_PAGE = 2 * 1024 * 1024;
+/** From this size the entry arrays are whole huge pages (entryArrays); below, an ordinary allocation. */
+const ENTRY_ARRAYS_HUGE_FROM = 1024 * 1024;
+
+/** At least `n` entries, rounded up to fill whole huge pages where entryArrays would map them. */
+function entriesInWholeHugePages(n: number): number {
+  const bytes = n * ENTRY_BYTES;
+  if (bytes < ENTRY_ARRAYS_HUGE_FROM || bytes >= HUGE_PAGE_MIN_BYTES) return n;
+  return Math.floor((Math.ceil(bytes / HUGE_PAGE) * HUGE_PAGE) / ENTRY_BYTES);
+}
+
 /**
  * The four per-entry arrays of collectIdToLabel in one allocation, in huge pages: at a million
  * ids their 20 MB of fresh memory took ~5,000 page faults of 12–30 µs each on the bench machine,
  * most of the decode. From HUGE_PAGE_MIN_BYTES malloc gives the allocation a mapping of its own,
  * which is advised where it is made (in freshTyped's mappings, five million ids' 200 MB would
- * take most of their budget from the tables after it). Below, advice cannot reach it (malloc's
- * heap), and at 100k ids the ~1,000 faults of its 4 MB were ~10 ms: freshTyped maps those. Each array is filled
- * from its start, about half of it at the first guess of `cap`.
+ * take most of their budget from the tables after it). From 1 MiB up to that, whole huge pages
+ * of freshTyped's: advice cannot reach malloc's heap, and at 100k ids the ~1,000 faults of 4 MB
+ * of small pages were ~10 ms. Each array is filled from its start: sized to total_elements_added
+ * (collectIdToLabel), all of it; to the guess from the file's length, about half.
  */
 function entryArrays(cap: number): { idStart: Int32Array; idEnd: Int32Array; label: Float64Array; hash: Int32Array } {
-  const bytes = (cap * 20 >= HUGE_PAGE_MIN_BYTES ? hugePaged(new Uint8Array(cap * 20)) : freshTyped(Uint8Array, cap * 20)).buffer;
+  const need = cap * ENTRY_BYTES;
+  const bytes =
+    need >= HUGE_PAGE_MIN_BYTES
+      ? hugePaged(new Uint8Array(need)).buffer
+      : need >= ENTRY_ARRAYS_HUGE_FROM
+        ? freshTyped(Uint8Array, Math.ceil(need / HUGE_PAGE) * HUGE_PAGE).buffer
+        : new ArrayBuffer(need);
   return {
     label: new Float64Array(bytes, 0, cap),
     idStart: new Int32Array(bytes, cap * 8, cap),
@@ -550,6 +583,7 @@ function* checkLabelToIdAt(c: Cursor, idToLabel: Collected): Steps<boolean> {
   }
   const named = new Uint32Array(known.length);
   const st: Checking = { count: 0, digestA: 0, digestB: 0 };
+  const native = nativePairLoops()?.plainLabelPairs ?? null;
   // One flat loop, for the same reason as collectIdToLabel.
   for (;;) {
     const save = c.pos;
@@ -558,7 +592,7 @@ function* checkLabelToIdAt(c: Cursor, idToLabel: Collected): Steps<boolean> {
       break;
     }
     for (;;) {
-      const plain = checkPlainPairs(c, st, known, named, maxLabel);
+      const plain = checkPlainPairs(c, st, known, named, maxLabel, native);
       if (plain === PLAIN_WRONG) return false;
       if (plain === PLAIN_PAUSED) {
         yield;
@@ -612,6 +646,9 @@ function nativePairLoops(): AddonFunctions | null {
   return process.env[NATIVE_PICKLE_ENV] === 'off' ? null : addonFunctions();
 }
 
+type PlainIdEntries = NonNullable<AddonFunctions['plainIdEntries']>;
+type PlainLabelPairs = NonNullable<AddonFunctions['plainLabelPairs']>;
+
 /** The native loops' state, in and out (one call at a time on a thread). */
 const nativeState = new Int32Array(8);
 
@@ -622,30 +659,37 @@ const nativeState = new Int32Array(8);
  * batch's end), for the cursor's own reading; PLAIN_PAUSED: at a pause of the steps; PLAIN_WRONG:
  * a label that is not id_to_label's, or named twice.
  */
-function checkPlainPairs(c: Cursor, st: Checking, known: Uint32Array, named: Uint32Array, maxLabel: number): number {
+function checkPlainPairs(c: Cursor, st: Checking, known: Uint32Array, named: Uint32Array, maxLabel: number, native: PlainLabelPairs | null): number {
+  if (!native || maxLabel > 0x7fffffff) return checkPlainPairsHere(c, st, known, named, maxLabel, Infinity);
+  // The first pair here, as takePlainEntries does: no addon call where no pair is plain.
+  const before = st.count;
+  const first = checkPlainPairsHere(c, st, known, named, maxLabel, 1);
+  if (first !== PLAIN_STOPPED || st.count === before) return first;
+  const pauseAt = ((st.count >> STEP_BITS) + 1) << STEP_BITS;
+  const state = nativeState;
+  state[0] = c.pos;
+  state[1] = st.count;
+  state[2] = st.digestA;
+  state[3] = st.digestB;
+  const got = native(c.buf, c.filled, known, named, maxLabel, pauseAt, state);
+  if (got < 0) return checkPlainPairsHere(c, st, known, named, maxLabel, Infinity);
+  c.pos = state[0]!;
+  st.count = state[1]!;
+  st.digestA = state[2]!;
+  st.digestB = state[3]!;
+  return got === 2 ? PLAIN_WRONG : st.count === pauseAt ? PLAIN_PAUSED : PLAIN_STOPPED;
+}
+
+/** checkPlainPairs' loop here, for at most `most` pairs (PLAIN_STOPPED once they are taken). */
+function checkPlainPairsHere(c: Cursor, st: Checking, known: Uint32Array, named: Uint32Array, maxLabel: number, most: number): number {
   const buf = c.buf;
   const end = c.filled;
   let p = c.pos;
   let { count, digestA, digestB } = st;
   const pauseAt = ((count >> STEP_BITS) + 1) << STEP_BITS;
-  const native = nativePairLoops()?.plainLabelPairs;
-  if (native) {
-    const state = nativeState;
-    state[0] = p;
-    state[1] = count;
-    state[2] = digestA;
-    state[3] = digestB;
-    const got = native(buf, end, known, named, maxLabel, pauseAt, state);
-    if (got >= 0) {
-      c.pos = state[0]!;
-      st.count = state[1]!;
-      st.digestA = state[2]!;
-      st.digestB = state[3]!;
-      return got === 2 ? PLAIN_WRONG : st.count === pauseAt ? PLAIN_PAUSED : PLAIN_STOPPED;
-    }
-  }
+  const last = count + most;
   let result = PLAIN_STOPPED;
-  for (;;) {
+  while (count < last) {
     if (p + 2 > end) break;
     const labelOp = buf[p]!;
     let l: number;

@@ -89,7 +89,10 @@ function listen() {
       }
       // The page cache the read asked for (page-cache.ts): a larger one than it needs is fresh
       // memory a long read faults in page by page (a count at a million rows: ~80 ms more).
-      if (cache !== cachePragma) db.pragma((cachePragma = cache));
+      if (cache !== cachePragma) {
+        db.pragma(cache);
+        cachePragma = cache;
+      }
       let stmt = statements.get(sql);
       if (!stmt) statements.set(sql, (stmt = db.prepare(sql).pluck().safeIntegers(false)));
       const values = Float64Array.from(stmt.all(...params));

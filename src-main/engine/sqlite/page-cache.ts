@@ -16,14 +16,26 @@ export const PAGE_CACHE_PRAGMA = 'cache_size = -2000';
 export const SCAN_PAGE_CACHE_PRAGMA = 'cache_size = 16';
 
 /**
- * `read` with the connection's page cache at SCAN_PAGE_CACHE_PRAGMA, then the stock cache again
- * (the pages it cached before are dropped: rereading them costs a pread each).
+ * `read` with the connection's page cache at SCAN_PAGE_CACHE_PRAGMA, then the size it had again
+ * (the pages it cached before are dropped: rereading them costs a pread each). Where the pragma
+ * cannot run — better-sqlite3 refuses any statement but a query while an iterator is open on
+ * the connection — `read` runs with the cache as it is.
  */
 export function withScanPageCache<T>(db: SqliteDatabase, read: () => T): T {
-  db.pragma(SCAN_PAGE_CACHE_PRAGMA);
+  let before: unknown;
+  try {
+    before = db.pragma('cache_size', { simple: true });
+    db.pragma(SCAN_PAGE_CACHE_PRAGMA);
+  } catch {
+    return read();
+  }
   try {
     return read();
   } finally {
-    db.pragma(PAGE_CACHE_PRAGMA);
+    try {
+      db.pragma(`cache_size = ${Number(before)}`);
+    } catch {
+      // Not after the reads this serves (counts: nothing left open); were it to fail, only speed is at stake.
+    }
   }
 }

@@ -48,9 +48,12 @@ const variant = (patch: Record<string, PyValue | undefined>) => {
 describe.each(['native', 'off'] as const)('readIndexMetadata (%s pair loops): the Rust-form fast path agrees with the general decoder', (way) => {
   beforeEach(() => {
     if (way === 'off') process.env[NATIVE_PICKLE_ENV] = 'off';
+    else delete process.env[NATIVE_PICKLE_ENV];
   });
+  const outside = process.env[NATIVE_PICKLE_ENV];
   afterEach(() => {
-    delete process.env[NATIVE_PICKLE_ENV];
+    if (outside === undefined) delete process.env[NATIVE_PICKLE_ENV];
+    else process.env[NATIVE_PICKLE_ENV] = outside;
     vi.restoreAllMocks();
   });
 
@@ -66,6 +69,47 @@ describe.each(['native', 'off'] as const)('readIndexMetadata (%s pair loops): th
     expect(plain(decodeRustIndexMetadata(bytes)!)).toEqual(plain(general(bytes)));
     expect(ids.mock.calls.length > 0).toBe(way === 'native');
     expect(labels.mock.calls.length > 0).toBe(way === 'native');
+    // Accepted and taken there, not declined into this file's loops.
+    if (way === 'native') {
+      expect(ids.mock.results.every((r) => (r.value as number) >= 0) && ids.mock.results.some((r) => (r.value as number) > 1000)).toBe(true);
+      expect(labels.mock.results.every((r) => (r.value as number) >= 0)).toBe(true);
+    }
+    // Python's pickles memoize every id: no pair is plain, and the addon is not called per entry.
+    ids.mockClear();
+    labels.mockClear();
+    const python = fs.readFileSync(path.join(here, 'fixtures', 'persistent-data-3000-p5.pickle'));
+    expect(plain(decodeRustIndexMetadata(python)!)).toEqual(plain(general(python)));
+    expect(ids.mock.calls.length + labels.mock.calls.length).toBe(0);
+  });
+
+  it('keeps labels past 2^31 (LONG1, through the cursor) whole around the addon', () => {
+    const cases = [
+      variant({ id_to_label: new Map<PyValue, PyValue>([['a', 1], ['b', 2 ** 31]]), label_to_id: null, total_elements_added: 2 ** 31 }),
+      variant({ id_to_label: new Map<PyValue, PyValue>([['a', 1], ['b', 2 ** 32 + 5], ['c', 2]]), label_to_id: null, total_elements_added: 2 ** 33 }),
+      variant({ id_to_label: new Map<PyValue, PyValue>([['a', 1], ['b', 3 * 2 ** 30]]), label_to_id: new Map<PyValue, PyValue>([[1, 'a'], [3 * 2 ** 30, 'b']]) }),
+      pickleDumps({
+        dimensionality: 2,
+        total_elements_added: 3 * 2 ** 30,
+        label_to_id: new Map<PyValue, PyValue>([[1, 'a'], [3 * 2 ** 30, 'b']]),
+        id_to_label: new Map<PyValue, PyValue>([['a', 1], ['b', 3 * 2 ** 30]]),
+      }),
+    ];
+    for (const buf of cases) expect(outcome(() => readIndexMetadata(buf, FILE))).toEqual(outcome(() => general(buf)));
+  });
+
+  it('decodes bytes in shared memory (as the pre-scan reads them) as any', () => {
+    const bytes = rustPickle(new Map(Array.from({ length: 5000 }, (_, i) => [`id-${i}`, i + 1] as [string, number])), 5000);
+    const shared = Buffer.from(new SharedArrayBuffer(bytes.length + 16), 16, bytes.length);
+    bytes.copy(shared);
+    expect(plain(decodeRustIndexMetadata(shared)!)).toEqual(plain(general(bytes)));
+  });
+
+  it('sizes its tables by total_elements_added and still takes entries past it', () => {
+    const ids = new Map(Array.from({ length: 6000 }, (_, i) => [`r${i}`, i] as [string, number]));
+    for (const total of [6000, 5999, 10, 0, 2 ** 40]) {
+      const buf = rustPickle(ids, total);
+      expect(outcome(() => readIndexMetadata(buf, FILE)), `total ${total}`).toEqual(outcome(() => general(buf)));
+    }
   });
 
   it('takes the fast path for the pickles Chroma 1.x wrote, with identical results', () => {

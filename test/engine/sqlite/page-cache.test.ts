@@ -2,12 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { openReadOnly, type SqliteDatabase } from '../../../src-main/engine/sqlite/connection.js';
 import { readNumbersOffThread, stopOffThreadReads } from '../../../src-main/engine/sqlite/off-thread-read.js';
 import { withScanPageCache } from '../../../src-main/engine/sqlite/page-cache.js';
-import { segmentIdRange, segmentRecordCount, segmentRecordCountSteps } from '../../../src-main/engine/collection/segment-records.js';
-import { runSteps } from '../../../src-main/engine/util/steps.js';
+import { countTuning, segmentIdRange, segmentRecordCount, segmentRecordCountSteps } from '../../../src-main/engine/collection/segment-records.js';
+import * as offThread from '../../../src-main/engine/sqlite/off-thread-read.js';
+import { runSteps, runStepsSliced } from '../../../src-main/engine/util/steps.js';
 
 /**
  * Reads that visit each page once (the counts) run with a page cache of a few pages, and the
@@ -69,6 +70,40 @@ describe('scan page cache', () => {
     expect(() => withScanPageCache(db, () => db.prepare('SELECT nope FROM embeddings').get())).toThrow(/nope/);
     expect(cacheSize(db)).toBe(STOCK);
     db.close();
+  });
+
+  it('reads with the cache as it is while an iterator holds the connection, and restores the size it found', () => {
+    const db = folderDb('busy.sqlite3', 50);
+    const rows = db.prepare('SELECT id FROM embeddings').pluck().iterate();
+    rows.next();
+    // better-sqlite3 refuses the pragma now; the count still runs (a query is allowed).
+    expect(segmentRecordCount(db, 'a')).toBe(50);
+    rows.return?.();
+    expect(cacheSize(db)).toBe(STOCK);
+    // Nested: the inner read gives back the outer's size, the outer the connection's.
+    db.pragma('cache_size = -500');
+    const sizes = withScanPageCache(db, () => [cacheSize(db), withScanPageCache(db, () => cacheSize(db)), cacheSize(db)]);
+    expect(sizes).toEqual([SCAN, SCAN, SCAN]);
+    expect(cacheSize(db)).toBe(-500);
+    db.close();
+  });
+
+  it('has the off-thread reader count with the scan cache', async () => {
+    const db = folderDb('count-off-thread.sqlite3', 3000);
+    const reads = vi.spyOn(offThread, 'readNumbersOffThread');
+    const tuning = { ...countTuning };
+    countTuning.offThreadFromIds = 1;
+    try {
+      expect(await runStepsSliced(segmentRecordCountSteps(db, 'a', (fn) => fn(), 1000, { offThread: true }))).toBe(3000);
+      expect(reads).toHaveBeenCalledTimes(1);
+      expect(reads.mock.calls[0]![1]).toMatch(/count\(\*\)/);
+      expect(reads.mock.calls[0]![4]).toEqual({ scan: true });
+    } finally {
+      Object.assign(countTuning, tuning);
+      reads.mockRestore();
+      offThread.stopOffThreadReads(db);
+      db.close();
+    }
   });
 
   it('counts a table holding one segment, and a shared one, with the scan cache and give the right number', () => {
