@@ -201,3 +201,60 @@ describe('why-not: missed by the index', () => {
     }
   });
 });
+
+describe('why-not: a twin at the k-th distance', () => {
+  let dir: string;
+  const dim = 8;
+  let seed = 23;
+  const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+  const twin = Array.from({ length: dim }, () => 0.5);
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'why-not-twins-'));
+    // Forty records share one vector, among 400 others, in a graph persisted whole: a query for
+    // that vector finds forty records at distance 0, of which k = 5 fit. One insert thread: the
+    // same graph every run (several assign internal ids in no fixed order).
+    const threads = process.env.CHROMA_INSPECTOR_INSERT_THREADS;
+    process.env.CHROMA_INSPECTOR_INSERT_THREADS = '1';
+    try {
+      const client = new PersistentClient({ path: dir });
+      const col = await client.createCollection({
+        name: 'twins',
+        metadata: { 'hnsw:space': 'l2', 'hnsw:M': 4, 'hnsw:construction_ef': 8, 'hnsw:search_ef': 5, 'hnsw:batch_size': 100, 'hnsw:sync_threshold': 100 },
+        embeddingFunction: null,
+      });
+      const embeddings = Array.from({ length: 440 }, (_, i) => (i % 11 === 0 ? twin : Array.from({ length: dim }, rand)));
+      for (let i = 0; i < embeddings.length; i += 110) await col.add({ ids: embeddings.slice(i, i + 110).map((_, j) => `r${i + j}`), embeddings: embeddings.slice(i, i + 110) });
+      await client.close();
+    } finally {
+      if (threads === undefined) delete process.env.CHROMA_INSPECTOR_INSERT_THREADS;
+      else process.env.CHROMA_INSPECTOR_INSERT_THREADS = threads;
+    }
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('says a twin within k that did not make the cut tied at the k-th distance, not that the graph missed it', () => {
+    const folder = ChromaFolder.open(dir);
+    try {
+      const ref = { name: 'twins' };
+      const answer = folder.query(ref, { queryEmbeddings: [twin], nResults: 5, include: ['distances'] });
+      expect(answer.distances![0]).toEqual([0, 0, 0, 0, 0]);
+      const returned = new Set(answer.ids[0]);
+      const twins = Array.from({ length: 40 }, (_, t) => `r${t * 11}`);
+      const verdicts = twins.filter((id) => !returned.has(id)).map((id) => folder.whyNot(ref, { queryEmbeddings: [twin], nResults: 5 }, id));
+      // Exact search ranks equal distances by label: the five lowest twins are within k.
+      const within = verdicts.filter((v) => v.cause === 'missed-by-index');
+      const below = verdicts.filter((v) => v.cause === 'ranked-below-k');
+      expect(within.length + below.length).toBe(verdicts.length);
+      for (const v of within) {
+        expect(v.exactRank).toBeLessThanOrEqual(5);
+        expect(v.summary).toContain('at the same distance as the 5th result');
+        expect(v.summary).not.toContain('did not reach it');
+      }
+      // The graph kept other twins than the five lowest labels here (its internal order).
+      expect(within.length).toBeGreaterThan(0);
+    } finally {
+      folder.close();
+    }
+  });
+});

@@ -78,13 +78,18 @@ export function whyNot(reader: CollectionReader, spec: QuerySpec, id: string): W
         `the ${k}th is at ${detail.exactKthDistance}): below k = ${k}.`,
     };
   }
+  // At the k-th result's very distance the graph may well have reached it and kept a twin: which
+  // of equal distances fit is the index's internal order (Chroma's too), not a miss.
+  const tied = resultKthDistance !== null && detail.distance === resultKthDistance;
   return {
     ...base,
     ...detail,
     cause: 'missed-by-index',
-    summary:
-      `Exact search ranks ${JSON.stringify(id)} ${ranked.rank} of ${ranked.candidates}${filtered} (distance ${detail.distance}), within k = ${k}, ` +
-      `but the HNSW graph search (ef = ${detail.efSearch}) did not reach it.`,
+    summary: tied
+      ? `Exact search ranks ${JSON.stringify(id)} ${ranked.rank} of ${ranked.candidates}${filtered} (distance ${detail.distance}), within k = ${k}, ` +
+        `at the same distance as the ${k}th result: which of equal distances make the cut is the HNSW index's internal order, in Chroma too.`
+      : `Exact search ranks ${JSON.stringify(id)} ${ranked.rank} of ${ranked.candidates}${filtered} (distance ${detail.distance}), within k = ${k}, ` +
+        `but the HNSW graph search (ef = ${detail.efSearch}) did not reach it.`,
   };
 }
 
