@@ -30,9 +30,12 @@ export function checkVectors(reader: CollectionReader, vectors: VectorState, out
   const duplicateIds: string[] = [];
   let zero = 0;
   const zeroIds: string[] = [];
-  for (const [id, label] of vectors.idToLabel) {
-    const v = vectors.slab.original(label);
-    if (!v) continue;
+  // By label (the order the records were added), not the pickle's: Rust's id map pickles in its
+  // hash order, another one each persist, which would change the sample ids between two runs.
+  for (const label of vectors.slab.labelsAscending()) {
+    const id = vectors.idOf(label);
+    const v = id === undefined ? undefined : vectors.slab.original(label);
+    if (id === undefined || !v) continue;
     if (v.every((x) => x === 0)) {
       zero++;
       if (zeroIds.length < SAMPLE_IDS) zeroIds.push(id);

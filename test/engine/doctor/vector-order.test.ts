@@ -1,0 +1,44 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PersistentClient } from '../../../src-main/client/persistent-client.js';
+import { runDoctor } from '../../../src-main/engine/doctor/run-doctor.js';
+import { findings } from './helpers.js';
+
+/**
+ * The doctor's sample ids of duplicate and all-zero vectors come in the order the records were
+ * added (their labels), whatever order the checkpoint's id map was pickled in (Rust's is its
+ * hash order, another each persist) or its slab holds them in.
+ */
+describe('doctor: vector samples in the order the records were added', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'doctor-vector-order-'));
+    const client = new PersistentClient({ path: dir });
+    const col = await client.createCollection({ name: 'vectors', metadata: { 'hnsw:space': 'l2', 'hnsw:batch_size': 50, 'hnsw:sync_threshold': 50 }, embeddingFunction: null });
+    const vector = (i: number) => [Math.sin(i + 1), Math.cos(3 * i + 1), (i % 7) / 7, 1 + i / 100];
+    const embeddings = Array.from({ length: 120 }, (_, i) => vector(i));
+    embeddings[50] = embeddings[10]!;
+    embeddings[70] = embeddings[20]!;
+    embeddings[90] = embeddings[10]!;
+    embeddings[5] = [0, 0, 0, 0];
+    embeddings[30] = [0, 0, 0, 0];
+    // Added last first, so that ids and their order of arrival differ from their names' order.
+    const ids = embeddings.map((_, i) => `r${i}`);
+    const order = ids.map((_, i) => i).reverse();
+    await col.add({ ids: order.map((i) => ids[i]!), embeddings: order.map((i) => embeddings[i]!) });
+    await client.close();
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('lists each duplicate group from its first record, and the zero vectors, by label', async () => {
+    const report = await runDoctor(dir);
+    const [dup] = findings(report, 'vectors.duplicates');
+    const [zero] = findings(report, 'vectors.zero-norm');
+    // Labels count up as the records came: r119 first, r0 last. Each group is named from its
+    // first record when a second turns up; the two zero vectors are twins too.
+    expect(dup!.evidence.ids).toEqual(['r90', 'r50', 'r70', 'r20', 'r10', 'r30', 'r5']);
+    expect(zero!.evidence.ids).toEqual(['r30', 'r5']);
+  });
+});
