@@ -511,13 +511,14 @@ function* readCheckpointSteps(folderAbsPath: string, segmentRelName: string, opt
   const damaged = new Set<number>();
   const dead = yield* checkLabels(meta, scan.liveLabels, scan.deletedLabels, problems, damaged);
   for (const d of scan.duplicates) damaged.add(d.label);
-  for (const d of scan.duplicates.slice(0, 3)) {
+  // Examples by label, not internal id (which a parallel build assigns in no fixed order).
+  for (const d of [...scan.duplicates].sort((x, y) => x.label - y.label).slice(0, 3)) {
     const msg = `label ${d.label} is live at internal ids ${d.first} and ${d.second}; its vector is ambiguous and not used`;
     problems.add('error', 'hnsw.duplicate-labels', DATA_LEVEL0_FILE, msg);
   }
   if (implausible.size > 0) {
     for (const label of implausible.keys()) damaged.add(label);
-    const sample = [...implausible].slice(0, 3).map(([label, why]) => `label ${label} (${JSON.stringify(labelToId.get(label))}): ${why}`);
+    const sample = [...implausible].sort((x, y) => x[0] - y[0]).slice(0, 3).map(([label, why]) => `label ${label} (${JSON.stringify(labelToId.get(label))}): ${why}`);
     const file = withNorms && [...implausible.values()].every((why) => why.startsWith('norm')) ? LENGTH_FILE : DATA_LEVEL0_FILE;
     problems.add('error', 'hnsw.damaged-vectors', file, `${implausible.size} vector(s) are damaged and not used: ${sample.join('; ')}`);
   }
