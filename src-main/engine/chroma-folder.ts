@@ -304,11 +304,13 @@ export class ChromaFolder {
   /**
    * count()'s work ahead in slices: a large collection's rows in SQLite counted in ranges of ids
    * (in one piece, a count holds the thread ~40 ms at a million records, ~170 ms at five million,
-   * and a second when the file is read from disk). The count itself follows.
+   * and a second when the file is read from disk), or in one piece up to two million ids when the
+   * file is in the page cache (countTuning). The count itself follows.
    */
   async prepareCount(ref: CollectionRef | string, slice: SliceOptions = {}): Promise<void> {
     await this.aheadOnCurrentReader(ref, async (reader, inSnapshot) => {
-      await reader.ahead(slice, (sliced) => runStepsSliced(reader.countSteps(inSnapshot, { onePieceBelowIds: countTuning.prepareCountOnePieceBelowIds }), sliced));
+      const how = { onePieceBelowIds: countTuning.prepareCountOnePieceBelowIds, onePieceCachedBelowIds: countTuning.prepareCountOnePieceCachedBelowIds };
+      await reader.ahead(slice, (sliced) => runStepsSliced(reader.countSteps(inSnapshot, how), sliced));
     });
   }
 

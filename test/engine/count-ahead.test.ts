@@ -101,7 +101,8 @@ describe('the record count taken ahead, by the off-thread reader for a table tha
   });
 
   it('counts in ranges of ids ahead of count(), the event loop turning between them, through the folder and the embedded client, to what SQL counts', async () => {
-    Object.assign(countTuning, { idsPerStep: 100, prepareCountOnePieceBelowIds: 0 });
+    // Ranges even though the copy is in the page cache (its one piece is page-residency.test.ts's).
+    Object.assign(countTuning, { idsPerStep: 100, prepareCountOnePieceBelowIds: 0, prepareCountOnePieceCachedBelowIds: 0 });
     const oneCount = vi.spyOn(segmentRecords, 'segmentRecordCount');
     const ref = splitCollection(queries[0]!.collection);
     const folder = ChromaFolder.open(data);

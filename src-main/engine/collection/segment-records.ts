@@ -1,6 +1,8 @@
+import fs from 'node:fs';
 import type { SqliteDatabase } from '../sqlite/connection.js';
 import { readNumbersOffThread } from '../sqlite/off-thread-read.js';
 import { withScanPageCache } from '../sqlite/page-cache.js';
+import { residentShare } from '../util/page-residency.js';
 import type { Steps } from '../util/steps.js';
 
 /** How segmentRecordCountSteps and ChromaFolder.prepareCount count (tests lower them). */
@@ -21,12 +23,22 @@ export const countTuning = {
    * cache, ~70 ms from disk. Above, ranges keep the thread's holds short, at about twice the work.
    */
   prepareCountOnePieceBelowIds: 250_000,
+  /**
+   * Below this many ids, prepareCount also counts in one piece when the database file is in the
+   * OS page cache (util/page-residency.ts): ~35 ms at a million records against ~72 ms in ranges.
+   * Read from disk the same count holds the thread about a second, hence the check.
+   */
+  prepareCountOnePieceCachedBelowIds: 2_000_000,
+  /** The share of the file's pages that counts as "in the page cache". */
+  cachedShare: 0.98,
 };
 
 /** How segmentRecordCountSteps may count (see there). */
 export interface CountSteps {
   offThread?: boolean;
   onePieceBelowIds?: number;
+  /** Also in one piece below this many ids when the database file is in the page cache. */
+  onePieceCachedBelowIds?: number;
 }
 
 /**
@@ -69,6 +81,7 @@ export function segmentRecordCount(db: SqliteDatabase, segmentId: string): numbe
  * cannot. `onePieceBelowIds`: a table spanning fewer ids is counted in one piece (by default, one
  * that fits in a step); ranges cost about twice what one count does, which walks the smaller index
  * and reads its pages' cell counts alone (~40 against ~70 ms at a million records).
+ * `onePieceCachedBelowIds`: so is one spanning fewer ids whose database file is in the page cache.
  */
 export function* segmentRecordCountSteps(
   db: SqliteDatabase,
@@ -85,7 +98,9 @@ export function* segmentRecordCountSteps(
     const counted = yield* readNumbersOffThread(db, 'SELECT count(*) FROM embeddings', [], inSnapshot, { scan: true });
     if (counted?.length === 1) return counted[0]!;
   }
-  if (span <= idsPerStep || span < (opts.onePieceBelowIds ?? 0)) return Number(inSnapshot(() => segmentRecordCount(db, segmentId)));
+  if (span <= idsPerStep || span < (opts.onePieceBelowIds ?? 0) || (span < (opts.onePieceCachedBelowIds ?? 0) && databaseCached(db))) {
+    return Number(inSnapshot(() => segmentRecordCount(db, segmentId)));
+  }
   const range = db.prepare('SELECT count(*) FROM embeddings WHERE id >= ? AND id < ?').pluck().safeIntegers(false);
   let count = 0;
   for (let from = bounds.first; from <= bounds.last; from += idsPerStep) {
@@ -94,6 +109,17 @@ export function* segmentRecordCountSteps(
     count += inSnapshot(() => withScanPageCache(db, () => range.get(from, to) as number));
   }
   return count;
+}
+
+/** Whether the connection's database file (and its -wal, if any) is in the OS page cache. */
+function databaseCached(db: SqliteDatabase): boolean {
+  if (db.memory || !db.name) return false;
+  for (const file of [db.name, `${db.name}-wal`]) {
+    if (file !== db.name && !fs.existsSync(file)) continue;
+    const share = residentShare(file);
+    if (share === null || share < countTuning.cachedShare) return false;
+  }
+  return true;
 }
 
 /**

@@ -18,9 +18,11 @@ export interface AddonFunctions {
     | null;
   /** hnsw/index-metadata-fast.ts's checkPlainPairs loop (native/pickle-pairs.cc). */
   plainLabelPairs: ((buf: Uint8Array, end: number, known: Uint32Array, named: Uint32Array, maxLabel: number, limit: number, state: Int32Array) => number) | null;
+  /** util/page-residency.ts (native/page-residency.cc). */
+  residentShare: ((fd: number) => number) | null;
 }
 
-const NONE: AddonFunctions = { adviseHugePages: null, hugePagedBuffer: null, hugePagedBytes: null, readRows: null, plainIdEntries: null, plainLabelPairs: null };
+const NONE: AddonFunctions = { adviseHugePages: null, hugePagedBuffer: null, hugePagedBytes: null, readRows: null, plainIdEntries: null, plainLabelPairs: null, residentShare: null };
 
 let loaded: AddonFunctions | undefined;
 
@@ -41,6 +43,7 @@ function load(): AddonFunctions {
       readRows: fn('readRows'),
       plainIdEntries: fn('plainIdEntries'),
       plainLabelPairs: fn('plainLabelPairs'),
+      residentShare: fn('residentShare'),
     };
   } catch {
     return NONE;

@@ -1,0 +1,82 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { addonFunctions } from '../../../src-main/engine/util/addon-functions.js';
+import { residentShare } from '../../../src-main/engine/util/page-residency.js';
+import * as segmentRecords from '../../../src-main/engine/collection/segment-records.js';
+import { openReadOnly } from '../../../src-main/engine/sqlite/connection.js';
+import { runSteps } from '../../../src-main/engine/util/steps.js';
+
+/**
+ * Whether a file is in the OS page cache (the addon's residentShare: mincore over a read-only
+ * mapping), and the count that is taken in one piece only when chroma.sqlite3 is there.
+ */
+const dir = mkdtempSync(join(tmpdir(), 'chroma-inspector-residency-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => vi.restoreAllMocks());
+
+const stubShare = (share: number) => vi.spyOn(addonFunctions() as unknown as { residentShare: (fd: number) => number }, 'residentShare').mockReturnValue(share);
+
+describe('residentShare', () => {
+  it.runIf(process.platform === 'linux')('is 1 for a file just written (its pages are cached), and 1 for an empty one', () => {
+    const file = join(dir, 'written.bin');
+    writeFileSync(file, Buffer.alloc(3 * 1024 * 1024, 7));
+    expect(residentShare(file)).toBe(1);
+    writeFileSync(join(dir, 'empty.bin'), '');
+    expect(residentShare(join(dir, 'empty.bin'))).toBe(1);
+  });
+
+  it('is null for a file it cannot open, and where the addon cannot tell', () => {
+    expect(residentShare(join(dir, 'no-such-file'))).toBeNull();
+    writeFileSync(join(dir, 'some.bin'), 'x');
+    stubShare(-1);
+    expect(residentShare(join(dir, 'some.bin'))).toBeNull();
+  });
+
+  it('declines what is not a file descriptor', () => {
+    const native = addonFunctions().residentShare as unknown as (...args: unknown[]) => number;
+    for (const bad of [-1, 1.5, '3', 2 ** 40, undefined]) expect(native(bad), String(bad)).toBe(-1);
+  });
+});
+
+describe('a count in one piece only when the database is in the page cache', () => {
+  function embeddings(rows: number): string {
+    const file = join(dir, `count-${rows}-${Math.random().toString(36).slice(2)}.sqlite3`);
+    const w = new Database(file);
+    w.exec('CREATE TABLE embeddings (id INTEGER PRIMARY KEY, segment_id TEXT NOT NULL, embedding_id TEXT NOT NULL, seq_id BLOB NOT NULL, UNIQUE (segment_id, embedding_id))');
+    const insert = w.prepare('INSERT INTO embeddings (segment_id, embedding_id, seq_id) VALUES (?, ?, ?)');
+    w.transaction(() => {
+      for (let i = 0; i < rows; i++) insert.run('a', `id-${i}`, i);
+    })();
+    w.close();
+    return file;
+  }
+
+  it('counts in one piece when cached, in ranges when not, and the same number either way', () => {
+    const db = openReadOnly(embeddings(5000));
+    // Ranges prepare their own statement (a count over a range of internal ids); one piece does not.
+    const ranged: string[] = [];
+    const prepare = db.prepare.bind(db);
+    db.prepare = ((sql: string) => {
+      if (/id >= \?/.test(sql)) ranged.push(sql);
+      return prepare(sql);
+    }) as typeof db.prepare;
+    try {
+      const count = (below: number) => runSteps(segmentRecords.segmentRecordCountSteps(db, 'a', (fn) => fn(), 1000, { onePieceCachedBelowIds: below }));
+      stubShare(1);
+      expect(count(10_000)).toBe(5000);
+      expect(ranged).toEqual([]);
+      stubShare(0.5);
+      expect(count(10_000)).toBe(5000);
+      expect(ranged).toHaveLength(1);
+      // Past the bound: ranges, however cached.
+      stubShare(1);
+      expect(count(4000)).toBe(5000);
+      expect(ranged).toHaveLength(2);
+    } finally {
+      db.close();
+    }
+  });
+});
