@@ -18,7 +18,7 @@ describe('VectorSlab.labelsAscending', () => {
     for (const label of [9, 3, 7, 1, 8, 2]) put(label);
     slab.delete(3);
     slab.delete(8);
-    put(5); // reuses a freed slot: slot order is now 9, 5?, 7, 1, 8?, 2
+    put(5); // reuses the last freed slot, 8's: slot order is now 9, 3's free slot, 7, 1, 5, 2
     put(2 ** 40); // too large for the table: kept aside
     put(4);
     expect([...slab.labelsAscending()]).toEqual([1, 2, 4, 5, 7, 9, 2 ** 40]);

@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import * as parallelInsertModule from '../../src-main/engine/hnsw/parallel-insert.js';
 import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
 import { PersistentClient } from '../../src-main/client/persistent-client.js';
 import type { Space } from '../../shared/models.js';
@@ -214,8 +215,9 @@ describe('why-not: a twin at the k-th distance', () => {
     // Forty records share one vector, among 400 others, in a graph persisted whole: a query for
     // that vector finds forty records at distance 0, of which k = 5 fit. One insert thread: the
     // same graph every run (several assign internal ids in no fixed order).
-    const threads = process.env.CHROMA_INSPECTOR_INSERT_THREADS;
-    process.env.CHROMA_INSPECTOR_INSERT_THREADS = '1';
+    // (The thread count is decided once per process, so the build's is pinned here.)
+    const real = parallelInsertModule.parallelInsert();
+    const pinned = vi.spyOn(parallelInsertModule, 'parallelInsert').mockReturnValue(real.available ? { ...real, threads: 1 } : real);
     try {
       const client = new PersistentClient({ path: dir });
       const col = await client.createCollection({
@@ -226,9 +228,9 @@ describe('why-not: a twin at the k-th distance', () => {
       const embeddings = Array.from({ length: 440 }, (_, i) => (i % 11 === 0 ? twin : Array.from({ length: dim }, rand)));
       for (let i = 0; i < embeddings.length; i += 110) await col.add({ ids: embeddings.slice(i, i + 110).map((_, j) => `r${i + j}`), embeddings: embeddings.slice(i, i + 110) });
       await client.close();
+      expect(pinned).toHaveBeenCalled();
     } finally {
-      if (threads === undefined) delete process.env.CHROMA_INSPECTOR_INSERT_THREADS;
-      else process.env.CHROMA_INSPECTOR_INSERT_THREADS = threads;
+      pinned.mockRestore();
     }
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

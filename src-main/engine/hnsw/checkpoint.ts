@@ -553,7 +553,7 @@ function* readCheckpointSteps(folderAbsPath: string, segmentRelName: string, opt
     // Persist writes the .bin files first and the pickle second; a crash in between leaves these.
     const msg =
       `${phantoms.length - unmapped} live element(s) are not in the pickle and are ignored ` +
-      `(e.g. label ${phantoms.find((l) => l > meta.totalElementsAdded)}); the .bin files were persisted without the pickle catching up`;
+      `(e.g. label ${lowestAbove(phantoms, meta.totalElementsAdded)}); the .bin files were persisted without the pickle catching up`;
     problems.add('info', 'hnsw.phantom-labels', DATA_LEVEL0_FILE, msg);
   }
   result.damagedLabels = damaged;
@@ -615,6 +615,13 @@ export function* readCheckpointSettledSteps(folderAbsPath: string, segmentRelNam
   return result;
 }
 
+/** The lowest of `labels` above `bound` (an example that does not depend on internal-id order). */
+function lowestAbove(labels: number[], bound: number): number | undefined {
+  let lowest: number | undefined;
+  for (const l of labels) if (l > bound && (lowest === undefined || l < lowest)) lowest = l;
+  return lowest;
+}
+
 /**
  * Chroma numbers labels 1, 2, 3… (total_elements_added is the last one given). A graph label far
  * past that (more than one file's worth of elements) cannot come from a persist that raced the
@@ -627,22 +634,26 @@ function reportImplausibleLabels(phantoms: number[], totalElementsAdded: number,
   if (bad.length === 0) return;
   const msg =
     `${bad.length} live element(s) carry a label no Chroma persist could have written ` +
-    `(e.g. ${bad.slice(0, 3).join(', ')}; total_elements_added is ${totalElementsAdded}): the file is damaged`;
+    `(e.g. ${[...bad].sort((a, b) => a - b).slice(0, 3).join(', ')}; total_elements_added is ${totalElementsAdded}): the file is damaged`;
   problems.add('warning', 'hnsw.bad-label', DATA_LEVEL0_FILE, msg);
 }
 
 /** docs/format.md §6.9: every pickle label must be a live element of data_level0; the others go to `damaged`. */
 /** Marks the pickle labels that are not live elements damaged, says so, and returns them. */
 function* checkLabels(meta: IndexMetadata, live: LiveLabels, deleted: Set<number>, problems: Problems, damaged: Set<number>): Steps<Set<number>> {
-  const bad: string[] = [];
+  // The examples are the lowest labels, not the first in the pickle's order (Rust's hash order).
+  const lowest: number[] = [];
   const dead = new Set<number>();
   let count = 0;
   const visit = (label: number) => {
     count++;
     damaged.add(label);
     dead.add(label);
-    const state = deleted.has(label) ? 'marked deleted' : 'absent';
-    if (bad.length < 3) bad.push(`label ${label} (${JSON.stringify(meta.labelToId.get(label))}) is ${state}`);
+    if (lowest.length < 3 || label < lowest[2]!) {
+      lowest.push(label);
+      lowest.sort((a, b) => a - b);
+      if (lowest.length > 3) lowest.pop();
+    }
   };
   if (meta.labelToId instanceof DenseLabelIds) {
     const labels = meta.labelToId.labelArray();
@@ -654,6 +665,7 @@ function* checkLabels(meta: IndexMetadata, live: LiveLabels, deleted: Set<number
     for (const [label] of meta.labelToId) if (!live.has(label)) visit(label);
   }
   if (count > 0) {
+    const bad = lowest.map((label) => `label ${label} (${JSON.stringify(meta.labelToId.get(label))}) is ${deleted.has(label) ? 'marked deleted' : 'absent'}`);
     const msg = `${count} of ${meta.labelToId.size} pickle label(s) are not live elements, so their records have no vector: ${bad.join('; ')}`;
     problems.add('error', 'hnsw.missing-labels', DATA_LEVEL0_FILE, msg);
   }

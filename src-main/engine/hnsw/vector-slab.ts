@@ -237,7 +237,6 @@ export class VectorSlab {
     return out;
   }
 
-  /** Every live (label, stored vector) pair, for building an index. */
   /**
    * The live labels in ascending order: the order the records were added in. Slot order is not:
    * a loaded slab follows the checkpoint's internal ids, which a build with several insert threads
@@ -258,6 +257,7 @@ export class VectorSlab {
     while (s < sparse.length) yield sparse[s++]!;
   }
 
+  /** Every live (label, stored vector) pair, in slot order, for building an index. */
   *entries(): IterableIterator<[number, Float32Array]> {
     for (let slot = 0; slot < this.used; slot++) {
       const label = this.slotLabel[slot]!;

@@ -1,15 +1,18 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PersistentClient } from '../../../src-main/client/persistent-client.js';
 import { runDoctor } from '../../../src-main/engine/doctor/run-doctor.js';
 import { findings } from './helpers.js';
+import { decodeIndexMetadata } from '../../../src-main/engine/hnsw/index-metadata.js';
+import { readPickle } from '../../../src-main/engine/hnsw/pickle-reader.js';
+import { rustPickle } from '../hnsw/helpers.js';
 
 /**
  * The doctor's sample ids of duplicate and all-zero vectors come in the order the records were
  * added (their labels), whatever order the checkpoint's id map was pickled in (Rust's is its
- * hash order, another each persist) or its slab holds them in.
+ * hash order, another each persist; here it is reversed) or its slab holds them in.
  */
 describe('doctor: vector samples in the order the records were added', () => {
   let dir: string;
@@ -29,6 +32,17 @@ describe('doctor: vector samples in the order the records were added', () => {
     const order = ids.map((_, i) => i).reverse();
     await col.add({ ids: order.map((i) => ids[i]!), embeddings: order.map((i) => embeddings[i]!) });
     await client.close();
+    // Our writer pickles id_to_label in label order; Rust's pickles it in its hash order. The
+    // checkpoint's pickle again with its entries reversed, as such an order would have them.
+    const segment = readdirSync(dir, { withFileTypes: true }).find((e) => e.isDirectory())!.name;
+    const file = join(dir, segment, 'index_metadata.pickle');
+    const meta = decodeIndexMetadata(readPickle(readFileSync(file), file), file);
+    const entries = [...meta.idToLabel].reverse();
+    expect(entries.length).toBeGreaterThan(50);
+    writeFileSync(
+      file,
+      rustPickle(new Map(entries), meta.totalElementsAdded, { dimensionality: meta.dimensionality, max_seq_id: meta.maxSeqId }),
+    );
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
