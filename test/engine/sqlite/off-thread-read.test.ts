@@ -177,6 +177,9 @@ describe('reads off the engine thread', () => {
   });
 
   it('keeps its worker through a read that starts just before the worker would end for want of reads', async () => {
+    // The earlier tests' workers, stopped as their connections closed, end first: the count of
+    // workers ended below is then this test's alone (one ending late made it 2 on a loaded machine).
+    await until(() => offThreadReadStats.workersEnded === offThreadReadStats.workersStarted, 'the earlier workers to end');
     const db = opened(100);
     offThreadTuning.idleMs = 300;
     try {
