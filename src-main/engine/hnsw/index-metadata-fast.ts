@@ -4,7 +4,7 @@ import { FNV_OFFSET, FNV_PRIME, PickleIdMap } from './pickle-id-map.js';
 import { Cursor, GIVE_UP, OP, type Arrive } from './pickle-cursor.js';
 import { PERSISTENT_DATA_CLASS } from './index-metadata.js';
 import { runSteps, type Steps } from '../util/steps.js';
-import { freshTyped, HUGE_PAGE_MIN_BYTES, hugePaged } from '../util/huge-pages.js';
+import { freshTyped, HUGE_PAGE_BYTES, HUGE_PAGE_MIN_BYTES, hugePaged } from '../util/huge-pages.js';
 import { addonFunctions, type AddonFunctions } from '../util/addon-functions.js';
 
 /**
@@ -476,7 +476,6 @@ function grow(s: Collecting): void {
 
 /** Bytes collectIdToLabel keeps per entry: its label (f64), id start and end, and id hash. */
 const ENTRY_BYTES = 20;
-const HUGE_PAGE = 2 * 1024 * 1024;
 /** From this size the entry arrays are whole huge pages (entryArrays); below, an ordinary allocation. */
 const ENTRY_ARRAYS_HUGE_FROM = 1024 * 1024;
 
@@ -484,7 +483,7 @@ const ENTRY_ARRAYS_HUGE_FROM = 1024 * 1024;
 function entriesInWholeHugePages(n: number): number {
   const bytes = n * ENTRY_BYTES;
   if (bytes < ENTRY_ARRAYS_HUGE_FROM || bytes >= HUGE_PAGE_MIN_BYTES) return n;
-  return Math.floor((Math.ceil(bytes / HUGE_PAGE) * HUGE_PAGE) / ENTRY_BYTES);
+  return Math.floor((Math.ceil(bytes / HUGE_PAGE_BYTES) * HUGE_PAGE_BYTES) / ENTRY_BYTES);
 }
 
 /**
@@ -503,7 +502,7 @@ function entryArrays(cap: number): { idStart: Int32Array; idEnd: Int32Array; lab
     need >= HUGE_PAGE_MIN_BYTES
       ? hugePaged(new Uint8Array(need)).buffer
       : need >= ENTRY_ARRAYS_HUGE_FROM
-        ? freshTyped(Uint8Array, Math.ceil(need / HUGE_PAGE) * HUGE_PAGE).buffer
+        ? freshTyped(Uint8Array, Math.ceil(need / HUGE_PAGE_BYTES) * HUGE_PAGE_BYTES).buffer
         : new ArrayBuffer(need);
   return {
     label: new Float64Array(bytes, 0, cap),

@@ -85,11 +85,11 @@ export function whyNot(reader: CollectionReader, spec: QuerySpec, id: string): W
     ...base,
     ...detail,
     cause: 'missed-by-index',
-    summary: tied
-      ? `Exact search ranks ${JSON.stringify(id)} ${ranked.rank} of ${ranked.candidates}${filtered} (distance ${detail.distance}), within k = ${k}, ` +
-        `at the same distance as the ${k}th result: which of equal distances make the cut is the HNSW index's internal order, in Chroma too.`
-      : `Exact search ranks ${JSON.stringify(id)} ${ranked.rank} of ${ranked.candidates}${filtered} (distance ${detail.distance}), within k = ${k}, ` +
-        `but the HNSW graph search (ef = ${detail.efSearch}) did not reach it.`,
+    summary:
+      `Exact search ranks ${JSON.stringify(id)} ${ranked.rank} of ${ranked.candidates}${filtered} (distance ${detail.distance}), within k = ${k}, ` +
+      (tied
+        ? `at the same distance as the ${k}th result: which of equal distances make the cut is the HNSW index's internal order, in Chroma too.`
+        : `but the HNSW graph search (ef = ${detail.efSearch}) did not reach it.`),
   };
 }
 

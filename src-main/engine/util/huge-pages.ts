@@ -93,7 +93,7 @@ export function hugePagedShared(bytes: number): SharedArrayBuffer {
 }
 
 /** A transparent huge page on x86-64 and arm64 with 4 KiB base pages. */
-const HUGE_PAGE_BYTES = 2 * 1024 * 1024;
+export const HUGE_PAGE_BYTES = 2 * 1024 * 1024;
 
 interface TypedArrayOf<T> {
   new (length: number): T;
