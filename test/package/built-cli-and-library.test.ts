@@ -67,6 +67,38 @@ describe('the built CLI and library answer as real Chroma did', () => {
     }, 600_000);
   }
 
+  // util/node-on-demand.ts: reading a folder loads none of the built-in modules that cost memory
+  // to load (a holder scan's fallback, checksums and ids, threads). A fresh process, so that
+  // nothing else has loaded them; the list is taken before anything is printed (a piped stdout
+  // loads node:net).
+  it('reads a folder without loading node:child_process, node:crypto, node:net or node:worker_threads', async () => {
+    const folder = join(mkdtempSync(join(tmpdir(), 'chroma-inspector-modules-')), 'data');
+    cpSync(join(referenceFixture('chroma-1.3.4-seed7'), 'data'), folder, { recursive: true });
+    const script = `
+      const { ChromaFolder, PersistentClient } = await import(${JSON.stringify(pathToFileURL(library).href)});
+      const reader = ChromaFolder.open(process.argv[1]);
+      const ref = { name: 'articles' };
+      const vector = new Array(reader.get(ref, { limit: 1, include: ['embeddings'] }).embeddings[0].length).fill(0.5);
+      reader.query(ref, { queryEmbeddings: [vector], nResults: 3 });
+      reader.count(ref);
+      reader.close();
+      const client = new PersistentClient({ path: process.argv[1] });
+      const col = await client.getCollection({ name: ref.name, embeddingFunction: null });
+      await col.query({ queryEmbeddings: [vector], nResults: 3, where: { $and: [{ n: { $gte: 0 } }, { n: { $gte: 0 } }] } });
+      await col.get({ limit: 5, whereDocument: { $contains: 'a' } });
+      await col.count();
+      const loaded = process.moduleLoadList.filter((m) => /^NativeModule (child_process|crypto|net|worker_threads)$/.test(m));
+      await client.close();
+      process.stdout.write(JSON.stringify(loaded));
+    `;
+    try {
+      const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script, folder]);
+      expect(JSON.parse(stdout)).toEqual([]);
+    } finally {
+      rmSync(join(folder, '..'), { recursive: true, force: true });
+    }
+  }, 120_000);
+
   describe('library: PersistentClient from dist/index.js', () => {
     const work = mkdtempSync(join(tmpdir(), 'chroma-inspector-built-'));
     afterAll(() => rmSync(work, { recursive: true, force: true }));

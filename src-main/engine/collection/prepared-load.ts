@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { workerThreadsModule } from '../util/node-on-demand.js';
 import type { HnswHeader, Space } from '../../../shared/models.js';
 import { segmentFilesStamp, type CheckpointResult } from '../hnsw/checkpoint.js';
 import { FILL_DONE, FILL_PROGRAM, FILL_RUNNING, fillChunks, type FillJob, type FillScratch } from '../hnsw/level0-fill-program.js';
@@ -170,7 +170,7 @@ export class PreparedLoad {
     let helper = opts.helper ?? worthACopyThread(bytes);
     try {
       if (helper) {
-        const worker = new Worker(FILL_PROGRAM, { eval: true, workerData: job });
+        const worker = new (workerThreadsModule().Worker)(FILL_PROGRAM, { eval: true, workerData: job });
         worker.unref();
         // A fill that fails says so in its state; the event only keeps it from being uncaught.
         worker.on('error', () => {});

@@ -1,7 +1,9 @@
-import * as childProcess from 'node:child_process';
+import type * as childProcess from 'node:child_process';
 import * as fs from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { workerThreadsModule } from '../util/node-on-demand.js';
 import { cancelled } from '../backup/task.js';
+import { childProcessModule } from '../util/node-on-demand.js';
 
 /**
  * Which other processes have a file open, the check that keeps writes away from a folder a running
@@ -132,14 +134,18 @@ parentPort.on('message', ({ id, method, target, selfPid, cell }) => {
 
 type Scan = (fsModule: typeof fs, childProcessModule: typeof childProcess, method: ScanMethod, target: string, selfPid: number) => number[];
 type NameHolders = (fsModule: typeof fs, childProcessModule: typeof childProcess, method: ScanMethod, pids: number[]) => Record<string, string>;
+/** What the scan calls of node:child_process (lsof and ps, never on Linux), loaded only then. */
+const childProcessOnDemand = {
+  execFileSync: (...args: Parameters<typeof childProcess.execFileSync>) => childProcessModule().execFileSync(...args),
+} as typeof childProcess;
 // The same source compiled here: the sync path and the worker cannot drift apart.
 const compiled = new Function(`${SCAN_SOURCE}; return { scanHolders, nameHolders };`)() as { scanHolders: Scan; nameHolders: NameHolders };
 
 /** A scan on this thread, its holders named. */
 function scanHere(method: ScanMethod, target: string): number[] {
-  const pids = compiled.scanHolders(fs, childProcess, method, target, process.pid);
+  const pids = compiled.scanHolders(fs, childProcessOnDemand, method, target, process.pid);
   // Named here only from /proc: ps is a process start, which only the worker may wait for.
-  remember(pids, method === 'proc' ? compiled.nameHolders(fs, childProcess, method, pids) : {});
+  remember(pids, method === 'proc' ? compiled.nameHolders(fs, childProcessOnDemand, method, pids) : {});
   return pids;
 }
 
@@ -168,7 +174,7 @@ export function holderCommand(pid: number): string | undefined {
 
 /** A process's command line read from /proc now (Linux; the scan's own reader), or undefined. */
 export function procCommand(pid: number): string | undefined {
-  return compiled.nameHolders(fs, childProcess, 'proc', [pid])[pid];
+  return compiled.nameHolders(fs, childProcessOnDemand, 'proc', [pid])[pid];
 }
 
 /**
@@ -288,7 +294,7 @@ class HolderScanner {
     if (this.worker) return this.worker;
     let worker: Worker;
     try {
-      worker = new Worker(PROGRAM, { eval: true });
+      worker = new (workerThreadsModule().Worker)(PROGRAM, { eval: true });
     } catch {
       return null;
     }

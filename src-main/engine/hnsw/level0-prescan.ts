@@ -1,5 +1,6 @@
 import fs from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { workerThreadsModule } from '../util/node-on-demand.js';
 import type { HnswHeader } from '../../../shared/models.js';
 import { reportLoad } from '../util/load-progress.js';
 import { firstBadRow, rowProblemText, sameLayout } from './level0-links.js';
@@ -137,7 +138,7 @@ export class Level0Prescan {
         : null,
     };
     try {
-      const worker = new Worker(PRESCAN_PROGRAM, { eval: true, workerData: job });
+      const worker = new (workerThreadsModule().Worker)(PRESCAN_PROGRAM, { eval: true, workerData: job });
       worker.unref();
       // Failures show in the shared status (or as a stall); the event only keeps them from
       // becoming an uncaught error.

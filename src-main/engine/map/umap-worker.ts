@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+import { workerThreadsModule } from '../util/node-on-demand.js';
 import { InspectorError } from '../../../shared/errors.js';
 
 /**
@@ -63,7 +63,7 @@ export function runUmap(graph: KnnGraph, opts: { seed: number; epochs?: number; 
   const umapModule = createRequire(import.meta.url).resolve('umap-js');
   return new Promise((resolve, reject) => {
     if (opts.signal.aborted) return reject(new InspectorError('CANCELLED', 'The UMAP layout was cancelled'));
-    const worker = new Worker(SCRIPT, { eval: true, workerData: { umapModule, ...graph, seed: opts.seed, epochs: opts.epochs ?? 0 } });
+    const worker = new (workerThreadsModule().Worker)(SCRIPT, { eval: true, workerData: { umapModule, ...graph, seed: opts.seed, epochs: opts.epochs ?? 0 } });
     let settled = false;
     const finish = (fn: () => void) => {
       if (settled) return;

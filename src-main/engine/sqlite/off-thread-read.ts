@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { workerThreadsModule } from '../util/node-on-demand.js';
 import type { SqliteDatabase } from './connection.js';
 import type { Steps } from '../util/steps.js';
 import { PAGE_CACHE_PRAGMA, SCAN_PAGE_CACHE_PRAGMA } from './page-cache.js';
@@ -148,7 +149,7 @@ class OffThreadReader {
     const worker = this.started();
     if (!worker) return null;
     const status = new Int32Array(new SharedArrayBuffer(4));
-    const { port1, port2 } = new MessageChannel();
+    const { port1, port2 } = new (workerThreadsModule().MessageChannel)();
     const ended = () => {
       // A worker that ends before or during the read (out of memory, terminated) answers nothing: stop waiting.
       if (Atomics.compareExchange(status, 0, RUNNING, FAILED) === RUNNING || Atomics.compareExchange(status, 0, STARTED, FAILED) === STARTED) {
@@ -174,7 +175,7 @@ class OffThreadReader {
         return null;
       }
       settled = true;
-      const answer = receiveMessageOnPort(port1)?.message as { values?: Float64Array } | undefined;
+      const answer = workerThreadsModule().receiveMessageOnPort(port1)?.message as { values?: Float64Array } | undefined;
       if (Atomics.load(status, 0) !== DONE || !(answer?.values instanceof Float64Array)) return null;
       offThreadReadStats.answered++;
       return answer.values;
@@ -197,7 +198,7 @@ class OffThreadReader {
     if (!sqlite) return null;
     try {
       this.loaded = new Int32Array(new SharedArrayBuffer(4));
-      const worker = new Worker(PROGRAM, { eval: true, workerData: { sqlite, file: this.file, busyMs: this.busyMs, loaded: this.loaded.buffer } });
+      const worker = new (workerThreadsModule().Worker)(PROGRAM, { eval: true, workerData: { sqlite, file: this.file, busyMs: this.busyMs, loaded: this.loaded.buffer } });
       worker.unref();
       // An error ends the worker: the read waiting on it sees 'exit'. The event only keeps it from being uncaught.
       worker.on('error', () => {});

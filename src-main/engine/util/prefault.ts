@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { workerThreadsModule } from './node-on-demand.js';
 import { hugePaged } from './huge-pages.js';
 
 /**
@@ -97,7 +98,7 @@ export class Prefault {
     if (!worthPrefaulting(regions.reduce((sum, r) => sum + r.byteLength, 0))) return null;
     const state = new Int32Array(new SharedArrayBuffer(12));
     try {
-      const worker = new Worker(PROGRAM, { eval: true, workerData: { state: state.buffer, regions } });
+      const worker = new (workerThreadsModule().Worker)(PROGRAM, { eval: true, workerData: { state: state.buffer, regions } });
       worker.unref();
       // A helper that fails only leaves the faults to the caller.
       worker.on('error', () => {});

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { MessageChannel, Worker, isMainThread } from 'node:worker_threads';
+import type { MessageChannel } from 'node:worker_threads';
+import { workerThreadsModule } from '../util/node-on-demand.js';
 import type { Space } from '../../../shared/models.js';
 import { InspectorError } from '../../../shared/errors.js';
 import { cancelled, throwIfAborted } from '../backup/task.js';
@@ -127,7 +128,7 @@ export function runCheckpointBuild(
     const stop = new SharedArrayBuffer(4);
     const flags = new Int32Array(stop);
     // In this thread, its own flags (which the serve pool watches); in a build thread, flags of its own.
-    const guard = isMainThread ? new SharedArrayBuffer(NATIVE_GUARD_BYTES) : threadNativeGuard();
+    const guard = workerThreadsModule().isMainThread ? new SharedArrayBuffer(NATIVE_GUARD_BYTES) : threadNativeGuard();
     let settled = false;
     const finish = (fn: () => void) => {
       if (settled) return;
@@ -149,7 +150,7 @@ export function runCheckpointBuild(
         finish(() => reject(new InspectorError('CORRUPT_HNSW', `${segmentRelName}: hnswlib could not load the checkpoint: ${m.failed}`, { file: segmentRelName })));
       } else finish(() => reject(new InspectorError('INTERNAL', `${segmentRelName}: building the HNSW index failed: ${m.failed}`)));
     };
-    if (!isMainThread) {
+    if (!workerThreadsModule().isMainThread) {
       const load = createRequire(import.meta.url);
       const libs = { hnswlib: load(job.hnswlibPath), parallel: job.parallel ? load(job.parallel.path) : null } as BuildLibraries;
       const pause = () => nextTurn();
@@ -158,9 +159,9 @@ export function runCheckpointBuild(
     }
     guardExit();
     running.add(guard);
-    const channel = early ?? (opts.extensions ? new MessageChannel() : null);
+    const channel = early ?? (opts.extensions ? new (workerThreadsModule().MessageChannel)() : null);
     // The vectors move to the thread rather than being copied (nothing here reads them again).
-    const worker = new Worker(CHECKPOINT_BUILD_PROGRAM, {
+    const worker = new (workerThreadsModule().Worker)(CHECKPOINT_BUILD_PROGRAM, {
       eval: true,
       workerData: { ...job, stop, guard, ...(channel ? { extensions: channel.port2 } : {}) },
       transferList: [job.vectors.buffer as ArrayBuffer, job.labels.buffer as ArrayBuffer, ...(channel ? [channel.port2] : [])],
@@ -217,8 +218,8 @@ export async function stageBuiltCheckpoint(
     // After the files are read (above: as of the call), the rest gives the thread back: the
     // inserts packed in slices, and the worker started on a turn of its own. Rows written
     // meanwhile may join the build already: their offers wait in the channel the worker gets.
-    if (isMainThread && opts.extensions) {
-      early = new MessageChannel();
+    if (workerThreadsModule().isMainThread && opts.extensions) {
+      early = new (workerThreadsModule().MessageChannel)();
       opts.extensions.attach(early.port1);
     }
     // A turn first: the files' read above is a slice of its own (~40 ms at a million elements).

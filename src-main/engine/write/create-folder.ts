@@ -1,10 +1,10 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { InspectorError } from '../../../shared/errors.js';
 import { SQLITE_FILE } from '../folder/folder-files.js';
 import { chromaMigrations } from './migration-files.js';
+import { cryptoModule } from '../util/node-on-demand.js';
 
 /** The tables Rust core creates in code before running migrations (docs/format.md §2.2), as it writes them. */
 export const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS migrations (
@@ -46,7 +46,7 @@ export function createChromaFolder(dir: string): void {
   mkdirSync(dir, { recursive: true });
   const target = join(dir, SQLITE_FILE);
   if (existsSync(target)) throw new InspectorError('INVALID_ARGUMENT', `${target} already exists`);
-  const temp = join(dir, `.${SQLITE_FILE}.creating-${randomBytes(6).toString('hex')}`);
+  const temp = join(dir, `.${SQLITE_FILE}.creating-${cryptoModule().randomBytes(6).toString('hex')}`);
   const db = new Database(temp);
   try {
     db.pragma('foreign_keys = OFF');

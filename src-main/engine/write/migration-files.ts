@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { InspectorError } from '../../../shared/errors.js';
 import { MIGRATIONS, type KnownMigration } from '../folder/migration-catalogue.js';
+import { cryptoModule } from '../util/node-on-demand.js';
 
 /** One of Chroma's migration files, with the exact text Chroma stores in `migrations.sql`. */
 export interface MigrationFile extends KnownMigration {
@@ -23,7 +23,7 @@ function migrationsDir(): string {
   return found;
 }
 
-export const md5 = (text: string) => createHash('md5').update(Buffer.from(text, 'utf8')).digest('hex');
+export const md5 = (text: string) => cryptoModule().createHash('md5').update(Buffer.from(text, 'utf8')).digest('hex');
 
 let cache: MigrationFile[] | null = null;
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { fsyncDir } from './create-folder.js';
+import { cryptoModule } from '../util/node-on-demand.js';
 
 /**
  * A vector segment's checkpoint is five files that only make sense together, so they are
@@ -16,7 +16,7 @@ import { fsyncDir } from './create-folder.js';
  */
 const LEFTOVER = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.(next|prev|trash)-[0-9a-f]+$/i;
 
-const suffix = () => randomBytes(6).toString('hex');
+const suffix = () => cryptoModule().randomBytes(6).toString('hex');
 
 /**
  * Staging folders this process is still writing and old folders it is removing (by real path: a

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { InspectorError } from '../../../shared/errors.js';
 import type { TypedMetadata, TypedScalar } from '../util/typed-value.js';
 import { listSegmentFolders } from '../folder/folder-files.js';
 import type { FolderWriter } from './folder-writer.js';
 import { newConfigJson, newSchemaJson, resolveCreateConfig, updatedConfigText, type HnswConfig } from './collection-config.js';
+import { cryptoModule } from '../util/node-on-demand.js';
 
 export const VECTOR_SEGMENT_TYPE = 'urn:chroma:segment/vector/hnsw-local-persisted';
 export const METADATA_SEGMENT_TYPE = 'urn:chroma:segment/metadata/sqlite';
@@ -76,7 +76,7 @@ export function listDatabases(w: FolderWriter, tenant: string, limit: number, of
 export function createDatabase(w: FolderWriter, tenant: string, name: string): boolean {
   return w.immediate(() => {
     if (findDatabase(w, tenant, name)) return false;
-    w.db.prepare('INSERT INTO databases (id, name, tenant_id) VALUES (?, ?, ?)').run(randomUUID(), name, tenant);
+    w.db.prepare('INSERT INTO databases (id, name, tenant_id) VALUES (?, ?, ?)').run(cryptoModule().randomUUID(), name, tenant);
     return true;
   });
 }
@@ -108,7 +108,7 @@ export function createCollection(w: FolderWriter, input: CreateCollectionInput):
   const era = w.era;
   const config = resolveCreateConfig(input.metadata, input.hnsw);
   return w.immediate(() => {
-    const id = randomUUID();
+    const id = cryptoModule().randomUUID();
     const cols = ['id', 'name', 'dimension', 'database_id'];
     const vals: unknown[] = [id, input.name, null, input.databaseId];
     if (w.probe.hasColumn('collections', 'config_json_str')) {
@@ -126,10 +126,10 @@ export function createCollection(w: FolderWriter, input: CreateCollectionInput):
       throw err;
     }
     if (input.metadata && input.metadata.size > 0) insertTypedMetadata(w, 'collection_metadata', id, input.metadata);
-    const vectorSegment = randomUUID();
+    const vectorSegment = cryptoModule().randomUUID();
     const segment = w.db.prepare('INSERT INTO segments (id, type, scope, collection) VALUES (?, ?, ?, ?)');
     segment.run(vectorSegment, VECTOR_SEGMENT_TYPE, 'VECTOR', id);
-    segment.run(randomUUID(), METADATA_SEGMENT_TYPE, 'METADATA', id);
+    segment.run(cryptoModule().randomUUID(), METADATA_SEGMENT_TYPE, 'METADATA', id);
     if (!era.rustCore && input.metadata) {
       // Python 0.x copied the hnsw:* keys into the vector segment's metadata, where it reads them.
       const hnswKeys = new Map([...input.metadata].filter(([k]) => k.startsWith('hnsw:')));
