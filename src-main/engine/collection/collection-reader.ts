@@ -605,12 +605,16 @@ export class CollectionReader {
 
   private columns: SqlColumnSource | null = null;
 
-  /** Cached metadata columns for fast filters; records replayed from the WAL are left out. */
+  /**
+   * Cached metadata columns for fast filters; records replayed from the WAL are left out. Null
+   * without a metadata segment, or when its ids spread too wide for bit sets (filters then go
+   * through SQL).
+   */
   columnSource(): SqlColumnSource | null {
     const seg = this.catalog.metadataSegment;
     if (!seg) return null;
     this.columns ??= new SqlColumnSource(this.ctx.db, this.ctx.filterContext, seg.id, this.overlay().shadowedInternalIds, 1, () => this.segmentRows());
-    return this.columns;
+    return this.columns.bitsetsFit() ? this.columns : null;
   }
 
   private dominates: boolean | undefined;

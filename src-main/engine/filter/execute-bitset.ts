@@ -15,9 +15,11 @@ export const KIND_BOOL = 3;
  * numbers, which is exact only while every int is a safe integer (`exactInts`).
  */
 export interface ScalarColumn {
-  ids: Float64Array;
+  /** Internal ids (embeddings.id): 4 bytes each while every one fits 32 bits, as they do in practice. */
+  ids: Uint32Array | Float64Array;
   kinds: Uint8Array;
-  nums: Float64Array;
+  /** Int, float and bool values: 4 bytes each while every one is an int32 (buckets, counts, flags). */
+  nums: Int32Array | Float64Array;
   strs: (string | undefined)[];
   exactInts: boolean;
 }

@@ -2,7 +2,7 @@ import type { SqliteDatabase } from '../sqlite/connection.js';
 import { compileLeafLegs, compileWhere, type CompiledSql, type SqlFilterContext } from './compile-sql.js';
 import { sqlLeafPages } from './sql-leaf-pages.js';
 import { IdBitset } from './id-bitset.js';
-import { segmentIdRange } from '../collection/segment-records.js';
+import { segmentIdRange, tableIdBounds } from '../collection/segment-records.js';
 import { grownInto } from '../util/grow-typed.js';
 import { KIND_BOOL, KIND_FLOAT, KIND_INT, KIND_STRING, columnUses, executeBitsetSteps, sqlLeafCounts, type ColumnSource, type ScalarColumn } from './execute-bitset.js';
 import { isCancelled } from '../util/shared-wait.js';
@@ -21,6 +21,14 @@ const MAX_LEAVES_AHEAD = 16;
 const MAX_CACHED_COLUMNS = 16;
 /** Rows of a column read per step by columnSteps (~20 ms at a million records). */
 const COLUMN_ROWS_PER_STEP = 10_000;
+
+/**
+ * The widest range of internal ids the bit sets span (32 MB a set). A set is one bit per id from
+ * the segment's lowest to its highest, indexed with 32-bit arithmetic: a folder whose ids spread
+ * wider (rowids edited or skipped far ahead; Chroma's own grow by one per record) would need
+ * gigabytes, and past 2^32 would alias ids. Such a segment's filters go through SQL instead.
+ */
+export const MAX_BITSET_SPAN = 2 ** 28;
 
 /** A row of embedding_metadata as a column reads it: id, string, int, float, bool. */
 type ColumnRow = [number, string | null, number | null, number | null, number | null];
@@ -52,6 +60,24 @@ export class SqlColumnSource implements ColumnSource {
   ) {}
 
   private readonly uses = new Map<string, number>();
+  private fits: boolean | undefined;
+
+  /**
+   * Whether the segment's ids span at most MAX_BITSET_SPAN (bit sets can hold them). The table's
+   * own bounds answer at once for every folder Chroma wrote; only a table spread wider asks for
+   * the segment's bounds.
+   */
+  bitsetsFit(): boolean {
+    if (this.fits === undefined) {
+      const table = tableIdBounds(this.db);
+      if (!table || table.last - table.first + 1 <= MAX_BITSET_SPAN) this.fits = true;
+      else {
+        const own = this.db.prepare('SELECT min(id) AS lo, max(id) AS hi FROM embeddings WHERE segment_id = ?').safeIntegers(false).get(this.segmentId) as { lo: number | null; hi: number | null };
+        this.fits = own.lo === null || own.hi === null || own.hi - own.lo + 1 <= MAX_BITSET_SPAN;
+      }
+    }
+    return this.fits;
+  }
 
   universe(): IdBitset {
     if (!this.universeCache) {
@@ -206,11 +232,23 @@ export class SqlColumnSource implements ColumnSource {
       .pluck()
       .get(key);
     let cap = Math.max(16, Math.min(u.count(), u.span));
-    let ids = new Float64Array(cap);
+    // Narrow first (ids in 32 bits, values as int32), widened to float64 at the first row that
+    // does not fit: two columns at 100,000 records are 1.6 MB less, at five million 80 MB.
+    let ids: Uint32Array | Float64Array = new Uint32Array(cap);
     let kinds = new Uint8Array(cap);
-    let nums = new Float64Array(cap);
+    let nums: Int32Array | Float64Array = new Int32Array(cap);
+    let wideIds = false;
+    let wideNums = false;
     const strs: (string | undefined)[] = [];
     let n = 0;
+    const setNum = (v: number) => {
+      // Object.is: -0 is no int32 (it would read back as 0).
+      if (!wideNums && !Object.is(v | 0, v)) {
+        nums = Float64Array.from(nums as Int32Array);
+        wideNums = true;
+      }
+      nums[n] = v;
+    };
     return {
       select: `SELECT id, string_value, int_value, float_value, ${b} FROM embedding_metadata WHERE key = ?`,
       // Indexed, not destructured (takeRowsById says why).
@@ -222,9 +260,13 @@ export class SqlColumnSource implements ColumnSource {
         const bv = row[4];
         if (n === cap) {
           cap *= 2;
-          ids = grownInto(ids, new Float64Array(cap));
+          ids = wideIds ? grownInto(ids as Float64Array, new Float64Array(cap)) : grownInto(ids as Uint32Array, new Uint32Array(cap));
           kinds = grownInto(kinds, new Uint8Array(cap));
-          nums = grownInto(nums, new Float64Array(cap));
+          nums = wideNums ? grownInto(nums as Float64Array, new Float64Array(cap)) : grownInto(nums as Int32Array, new Int32Array(cap));
+        }
+        if (!wideIds && !(id >= 0 && id <= 0xffffffff && Number.isInteger(id))) {
+          ids = Float64Array.from(ids as Uint32Array);
+          wideIds = true;
         }
         ids[n] = id;
         // Chroma's read order: string, int, float, bool; the first non-NULL column is the value.
@@ -233,10 +275,10 @@ export class SqlColumnSource implements ColumnSource {
           strs[n] = sv;
         } else if (iv !== null) {
           kinds[n] = KIND_INT;
-          nums[n] = iv;
+          setNum(iv);
         } else if (fv !== null) {
           kinds[n] = KIND_FLOAT;
-          nums[n] = fv;
+          setNum(fv);
         } else if (bv !== null) {
           kinds[n] = KIND_BOOL;
           nums[n] = bv !== 0 ? 1 : 0;

@@ -87,6 +87,60 @@ describe('bit-set filters agree with the SQL compiler', () => {
     });
   }
 
+  it('keeps 32-bit columns while every id and value fits, widens mid-build when one does not, and still selects what SQL does', () => {
+    const r = rng(5);
+    const seg = createSegment('latest');
+    // The segment's ids cross 2^32 at its 151st record (SQLite's next rowid follows the largest).
+    seg.db.prepare("INSERT INTO embeddings (id, segment_id, embedding_id, seq_id) VALUES (4294967145, 'other', 'o2', 1)").run();
+    const add = (i: number, entries: Record<string, TypedScalar>) => seg.insert({ id: `r${i}`, metadata: meta(entries), document: null });
+    // 'a': ints first, then a float, -0 and ints past 32 bits; 'b': small ints only; 'c': ints to 2^40.
+    for (let i = 0; i < 150; i++) add(i, { a: I(r.int(7) - 3), b: I(r.int(10)), c: I(r.int(5)) });
+    add(150, { a: F(-0), b: I(4), c: I(2n ** 40n) });
+    for (let i = 151; i < 300; i++) add(i, { a: r.chance(0.3) ? F(r.pick([2.5, -0.5, 3, 0])) : I(r.pick([2 ** 31, -(2 ** 31) - 1, 1, -2])), b: I(r.int(10)), c: I(r.int(5)) });
+    const idsOf = new Map(
+      (seg.db.prepare("SELECT id, embedding_id FROM embeddings WHERE segment_id = 'seg'").all() as { id: bigint; embedding_id: string }[]).map((x) => [Number(x.id), x.embedding_id]),
+    );
+    expect(Math.min(...idsOf.keys())).toBeLessThan(2 ** 32);
+    expect(Math.max(...idsOf.keys())).toBeGreaterThan(2 ** 32);
+    const source = new SqlColumnSource(seg.db, seg.ctx, 'seg');
+    expect(source.bitsetsFit()).toBe(true);
+    const values = [I(0), I(1), I(-3), I(4), I(9), I(2 ** 31), I(-(2 ** 31) - 1), I(2n ** 40n), F(-0), F(0), F(2.5), F(-0.5), F(3)];
+    const nodes: WhereNode[] = [];
+    for (const key of ['a', 'b', 'c']) for (const v of values) for (const op of OPS) nodes.push(whereCompare(key, op, v));
+    nodes.push(whereIn('a', [F(-0), F(2.5)]), whereIn('a', [I(0), I(2 ** 31)]), whereIn('c', [I(2n ** 40n), I(3)], true), whereAnd([whereCompare('b', '$lt', I(5)), whereCompare('a', '$gte', F(0))]));
+    for (const node of nodes) {
+      const got = [...executeBitset(node, source).ids()].map((id) => idsOf.get(id));
+      expect(got, JSON.stringify(node, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v))).toEqual(seg.select(node).filter((id) => id !== 'o2'));
+    }
+    // What the columns hold: 'b' keeps 32-bit values, 'a' and 'c' widened theirs; all widened their ids.
+    const fresh = new SqlColumnSource(seg.db, seg.ctx, 'seg');
+    expect(fresh.column('b').nums).toBeInstanceOf(Int32Array);
+    expect(fresh.column('b').ids).toBeInstanceOf(Float64Array);
+    const a = fresh.column('a');
+    const c = fresh.column('c');
+    expect(a.nums).toBeInstanceOf(Float64Array);
+    expect(c.nums).toBeInstanceOf(Float64Array);
+    // Every row's id and value as SQLite holds them, the -0 and the big values exactly.
+    for (const [key, col] of [['a', a], ['c', c]] as const) {
+      const rows = seg.db.prepare("SELECT m.id, m.int_value AS i, m.float_value AS f FROM embedding_metadata m JOIN embeddings e ON e.id = m.id WHERE e.segment_id = 'seg' AND m.key = ? ORDER BY m.id").safeIntegers(false).all(key) as { id: number; i: number | null; f: number | null }[];
+      expect([...col.ids]).toEqual(rows.map((x) => x.id));
+      expect([...col.nums].map((v) => (Object.is(v, -0) ? '-0' : v))).toEqual(rows.map((x) => (x.i !== null ? x.i : Object.is(x.f, -0) ? '-0' : x.f)));
+    }
+  });
+
+  it('keeps ids and int values in 32 bits on an ordinary segment', () => {
+    const seg = createSegment('latest');
+    for (let i = 0; i < 100; i++) seg.insert({ id: `r${i}`, metadata: meta({ bucket: I(i % 10), flag: B(i % 2 === 0) }), document: null });
+    const source = new SqlColumnSource(seg.db, seg.ctx, 'seg');
+    for (const key of ['bucket', 'flag']) {
+      const col = source.column(key);
+      expect(col.ids).toBeInstanceOf(Uint32Array);
+      expect(col.nums).toBeInstanceOf(Int32Array);
+      expect(col.ids.length).toBe(100);
+    }
+    expect([...executeBitset(whereCompare('bucket', '$eq', I(3)), source).ids()].length).toBe(10);
+  });
+
   it('reads SQL leaves in pages (work ahead of a call) to what the SQL compiler selects, whatever the page size', () => {
     const r = rng(9);
     // In a file: a trigram MATCH of more rows than a page reads the rest in a worker, on its own connection.

@@ -1,0 +1,58 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
+import { MAX_BITSET_SPAN } from '../../src-main/engine/filter/sql-column-source.js';
+import { compareCase, splitCollection, type RecordedCase } from '../helpers/compare.js';
+import { referenceFixture } from '../helpers/paths.js';
+
+// Filters run over bit sets spanning a segment's internal ids (filter/id-bitset.ts). A record whose
+// id sits far beyond the others (2^40 here: an edited folder; Chroma's own ids grow by one) would
+// need a set of 128 GB and alias ids past 2^32: that segment's filters go through SQL instead, and
+// still answer as real Chroma did. A query's order is by distance, so moving a record's internal
+// id changes none of the recorded query answers.
+describe('a segment whose internal ids spread too wide for bit sets', () => {
+  const fixture = referenceFixture('chroma-1.3.4-seed7');
+  const dir = mkdtempSync(join(tmpdir(), 'chroma-inspector-sparse-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  cpSync(join(fixture, 'data'), dir, { recursive: true });
+  const far = 2 ** 40;
+  const db = new Database(join(dir, 'chroma.sqlite3'));
+  const moved = db
+    .prepare(
+      `SELECT e.id FROM embeddings e JOIN segments s ON s.id = e.segment_id JOIN collections c ON c.id = s.collection
+       WHERE c.name = 'articles' AND e.id IN (SELECT id FROM embedding_fulltext_search_content) ORDER BY e.id LIMIT 1`,
+    )
+    .pluck()
+    .get() as number;
+  db.pragma('foreign_keys = OFF'); // not inside a transaction, where SQLite ignores it
+  db.transaction(() => {
+    for (const table of ['embeddings', 'embedding_metadata', 'embedding_metadata_array']) db.prepare(`UPDATE ${table} SET id = ? WHERE id = ?`).run(BigInt(far), moved);
+    db.prepare("UPDATE embedding_fulltext_search SET rowid = ? WHERE rowid = ?").run(BigInt(far), moved);
+  })();
+  db.close();
+  const { cases } = JSON.parse(readFileSync(join(fixture, 'cases.json'), 'utf8')) as { cases: RecordedCase[] };
+  const filtered = cases.filter((c) => c.op === 'query' && c.error === undefined && ('where' in c.args || 'whereDocument' in c.args));
+
+  it('moved a record of articles past the span bit sets hold', () => {
+    expect(far - moved).toBeGreaterThan(MAX_BITSET_SPAN);
+    expect(filtered.filter((c) => c.collection === 'articles').length).toBeGreaterThan(5);
+  });
+
+  it("answers every recorded filtered query as real Chroma did, articles' filters through SQL", () => {
+    const folder = ChromaFolder.open(dir);
+    try {
+      const bad = filtered.map((c) => {
+        const d = compareCase(c, folder.query(splitCollection(c.collection), c.args));
+        return d ? `${c.collection} | ${c.label}: ${d}` : null;
+      });
+      expect(bad.filter((x) => x !== null)).toEqual([]);
+      expect(folder.collection({ name: 'articles' }).columnSource()).toBeNull();
+      expect(folder.collection({ name: 'points' }).columnSource()).not.toBeNull();
+    } finally {
+      folder.close();
+    }
+  });
+});
