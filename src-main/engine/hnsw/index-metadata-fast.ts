@@ -6,6 +6,7 @@ import { PERSISTENT_DATA_CLASS } from './index-metadata.js';
 import { runSteps, type Steps } from '../util/steps.js';
 import { freshTyped, HUGE_PAGE_BYTES, HUGE_PAGE_MIN_BYTES, hugePaged } from '../util/huge-pages.js';
 import { addonFunctions, type AddonFunctions } from '../util/addon-functions.js';
+import { inIdleSlices } from '../util/idle-slices.js';
 
 /**
  * Reads index_metadata.pickle: a direct decoder for the exact shape Chroma's Rust core writes
@@ -212,7 +213,10 @@ function* decodeRust(c: Cursor): Steps<IndexMetadata | null> {
   // (invalid UTF-8 → U+FFFD), or a repeated id, send the file to the general path.
   const map = yield* PickleIdMap.buildSteps(buf, idStart.subarray(0, n), idEnd.subarray(0, n), labels, { hashes: idToLabel.hash, nonAscii: idToLabel.nonAscii });
   if (map === null) return null;
-  const idAt = (i: number) => buf.toString('utf8', idStart[i]!, idEnd[i]!);
+  const idAt = map.idReader();
+  // Once the thread is idle, the ids move out of the pickle's buffer and it is let go.
+  const compacting = map.compactIdsSteps();
+  inIdleSlices(() => compacting.next().done === true);
 
   return {
     summary: {

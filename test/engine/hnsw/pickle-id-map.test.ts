@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PickleIdMap } from '../../../src-main/engine/hnsw/pickle-id-map.js';
+import { runSteps } from '../../../src-main/engine/util/steps.js';
 
 /** Ids laid out back to back in one buffer, as the pickle holds them, with their byte ranges. */
 function layout(ids: (string | Buffer)[]) {
@@ -66,5 +67,69 @@ describe('PickleIdMap: id_to_label over the pickle bytes', () => {
     expect(build(['a', Buffer.from([0x61, 0xff])])).toBeNull();
     expect(build(['a', Buffer.from([0xe6, 0x97])])).toBeNull();
     expect(build([])!.size).toBe(0);
+  });
+
+  it('moves the ids out of the pickle into a buffer of their own, answering the same before, between and after its steps', () => {
+    // Ids amid other bytes, as in a pickle: labels and label_to_id's copy of every id.
+    const many = Array.from({ length: 70_000 }, (_, i) => (i % 7 === 0 ? `日本-${i}` : `r${i}`));
+    const parts: Buffer[] = [];
+    const idStart = new Int32Array(many.length);
+    const idEnd = new Int32Array(many.length);
+    let at = 0;
+    many.forEach((id, i) => {
+      const filler = Buffer.alloc(40, 0x7e);
+      const bytes = Buffer.from(id, 'utf8');
+      parts.push(filler, bytes);
+      idStart[i] = at + filler.length;
+      idEnd[i] = idStart[i]! + bytes.length;
+      at = idEnd[i]!;
+    });
+    const pickle = Buffer.concat(parts);
+    const labels = Float64Array.from(many, (_, i) => 3 * i);
+    const m = PickleIdMap.build(pickle, idStart, idEnd, labels)!;
+    const idOf = m.idReader();
+    const agrees = () => {
+      for (let i = 0; i < many.length; i += 997) {
+        expect(m.get(many[i]!)).toBe(3 * i);
+        expect(idOf(i)).toBe(many[i]);
+        expect(m.idOfEntry(i)).toBe(many[i]);
+      }
+      expect(m.get('r1x')).toBeUndefined();
+    };
+    const steps = m.compactIdsSteps();
+    let pauses = 0;
+    while (!steps.next().done) {
+      pauses++;
+      agrees();
+    }
+    expect(pauses).toBeGreaterThan(2);
+    agrees();
+    // Every entry's bytes, now from the new buffer: exactly the ids, back to back, and nothing of the pickle.
+    const seen: string[] = [];
+    let owner: Buffer | null = null;
+    m.forEachEntryBytes(null, (buf, start, end, e, label) => {
+      owner ??= buf;
+      expect(buf).toBe(owner);
+      expect(label).toBe(3 * e);
+      seen.push(buf.toString('utf8', start, end));
+    });
+    expect(seen).toEqual(many);
+    expect(owner!.buffer).not.toBe(pickle.buffer);
+    expect(owner!.length).toBe(many.reduce((n, id) => n + Buffer.byteLength(id), 0));
+    // A map built into a real Map since still reads ids (label → id) from the compacted bytes.
+    m.set('extra', -1);
+    expect(idOf(5)).toBe(many[5]);
+    expect(m.get('extra')).toBe(-1);
+    expect(m.get(many[6]!)).toBe(18);
+  });
+
+  it('leaves bytes that are mostly ids where they are', () => {
+    const l = layout(['alpha', 'beta', 'gamma']);
+    const m = PickleIdMap.build(l.buf, l.idStart, l.idEnd, l.labels)!;
+    runSteps(m.compactIdsSteps());
+    let owner: Buffer | null = null;
+    m.forEachEntryBytes(null, (buf) => (owner = buf));
+    expect(owner).toBe(l.buf);
+    expect(m.get('beta')).toBe(11);
   });
 });
