@@ -47,13 +47,14 @@ export class DenseLabelIds implements LabelLookup {
   constructor(
     /** The id of entry i (decoded from the pickle on demand: a query needs a handful of them). */
     private readonly idAt: (entry: number) => string,
-    private readonly labels: Float64Array,
+    /** The entries' labels in file order (the id map moves them to an array of their own once idle). */
+    private readonly labelsNow: () => Float64Array,
     /** entry index + 1 by label (0 = absent). */
     private readonly entryByLabel: Int32Array,
   ) {}
 
   get size(): number {
-    return this.labels.length;
+    return this.labelsNow().length;
   }
 
   has(label: number): boolean {
@@ -68,11 +69,12 @@ export class DenseLabelIds implements LabelLookup {
 
   /** Every label, in file order. */
   labelArray(): Float64Array {
-    return this.labels;
+    return this.labelsNow();
   }
 
   *[Symbol.iterator](): IterableIterator<[number, string]> {
-    for (let i = 0; i < this.labels.length; i++) yield [this.labels[i]!, this.idAt(i)];
+    const labels = this.labelsNow();
+    for (let i = 0; i < labels.length; i++) yield [labels[i]!, this.idAt(i)];
   }
 }
 
@@ -230,7 +232,7 @@ function* decodeRust(c: Cursor): Steps<IndexMetadata | null> {
       idToSeqIdCount: seqIds,
     },
     idToLabel: map,
-    labelToId: new DenseLabelIds(idAt, labels, entryByLabel),
+    labelToId: new DenseLabelIds(idAt, map.labelsReader(), entryByLabel),
     maxSeqId: ints.get('max_seq_id') ?? null,
     dimensionality: ints.get('dimensionality') ?? null,
     totalElementsAdded: totalRaw ?? maxLabel,

@@ -22,19 +22,19 @@ const FAULT_SLOTS_PER_STEP = 1 << 18;
 const COMPACT_STEP = 1 << 15;
 
 /**
- * Where the ids' UTF-8 bytes are: buf[idStart[e], idEnd[e]) for entry e. One object the map and
- * its label → id reader share, so that compactIdsSteps moves both to the new bytes at once.
+ * The entries: entry e's id is the UTF-8 bytes buf[idStart[e], idEnd[e]), its label labels[e].
+ * One object the map and its label → id reader share, so that compactIdsSteps moves both at once.
  */
 export interface IdBytes {
   buf: Buffer;
   idStart: Int32Array;
   idEnd: Int32Array;
+  labels: Float64Array;
 }
 
 export class PickleIdMap extends Map<string, number> {
   private source: {
     bytes: IdBytes;
-    labels: Float64Array;
     /** entry index + 1 per hash slot (0 = empty); the slot count is a power of two. */
     slots: Int32Array;
     /** Each entry's idHash: most probes end on a hash mismatch, without comparing bytes. */
@@ -45,8 +45,8 @@ export class PickleIdMap extends Map<string, number> {
   private constructor(buf: Buffer, idStart: Int32Array, idEnd: Int32Array, labels: Float64Array, slots: Int32Array, hashes: Int32Array) {
     super();
     this.count = labels.length;
-    this.bytes = { buf, idStart, idEnd };
-    this.source = { bytes: this.bytes, labels, slots, hashes };
+    this.bytes = { buf, idStart, idEnd, labels };
+    this.source = { bytes: this.bytes, slots, hashes };
   }
 
   /** The ids' bytes, also after the map is built (idReader reads them). */
@@ -58,13 +58,21 @@ export class PickleIdMap extends Map<string, number> {
     return (e) => bytes.buf.toString('utf8', bytes.idStart[e]!, bytes.idEnd[e]!);
   }
 
+  /** The entries' labels in file order, as they are now (compactIdsSteps replaces the array). */
+  labelsReader(): () => Float64Array {
+    const bytes = this.bytes;
+    return () => bytes.labels;
+  }
+
   /**
    * Copies the ids' bytes out of the pickle's buffer into one of their own, so that the pickle
    * (its labels, and label_to_id, which repeats every id) can be let go: at 100,000 ids of ~6
    * bytes, 0.6 MB kept instead of 3.2 MB; at a million, ~7 MB instead of 34. The new offsets go
    * to one array (start and end are views of it), and both are swapped in at the last step, so
-   * lookups between the steps read the old bytes. Nothing is done when the ids are most of the
-   * buffer already (a pickle read in pieces, or one compacted before).
+   * lookups between the steps read the old bytes. The labels and the id hashes move to arrays of
+   * their length: the decoder's are sized for total_elements_added in whole huge pages (2 MiB
+   * each at 100,000, for 0.8 and 0.4 MB). Nothing is done when the ids are most of the buffer
+   * already (a pickle read in pieces, or one compacted before).
    */
   *compactIdsSteps(): Steps<void> {
     const bytes = this.bytes;
@@ -90,9 +98,14 @@ export class PickleIdMap extends Map<string, number> {
       }
     }
     offsets[n] = pos;
+    const labels = bytes.labels.slice();
+    const source = this.source;
+    const hashes = source?.hashes.slice();
     bytes.buf = out;
     bytes.idStart = offsets.subarray(0, n);
     bytes.idEnd = offsets.subarray(1, n + 1);
+    bytes.labels = labels;
+    if (source && hashes) source.hashes = hashes;
   }
 
   /**
@@ -179,7 +192,7 @@ export class PickleIdMap extends Map<string, number> {
 
   /** Entry e's label (entries are numbered in file order, 0 to size − 1). */
   labelOfEntry(e: number): number {
-    return this.source!.labels[e]!;
+    return this.source!.bytes.labels[e]!;
   }
 
   /**
@@ -192,8 +205,7 @@ export class PickleIdMap extends Map<string, number> {
     from = 0,
     to = this.count,
   ): void {
-    const { bytes, labels } = this.source!;
-    const { buf, idStart, idEnd } = bytes;
+    const { buf, idStart, idEnd, labels } = this.source!.bytes;
     for (let e = from; e < to; e++) if (!skip || skip[e] === 0) fn(buf, idStart[e]!, idEnd[e]!, e, labels[e]!);
   }
 
@@ -231,14 +243,14 @@ export class PickleIdMap extends Map<string, number> {
     const src = this.source;
     if (!src) return;
     this.source = null;
-    const { buf, idStart, idEnd } = src.bytes;
-    for (let i = 0; i < this.count; i++) super.set(buf.toString('utf8', idStart[i]!, idEnd[i]!), src.labels[i]!);
+    const { buf, idStart, idEnd, labels } = src.bytes;
+    for (let i = 0; i < this.count; i++) super.set(buf.toString('utf8', idStart[i]!, idEnd[i]!), labels[i]!);
   }
 
   override get(id: string): number | undefined {
     if (this.source) {
       const e = this.entryOf(id);
-      return e >= 0 ? this.source.labels[e] : undefined;
+      return e >= 0 ? this.source.bytes.labels[e] : undefined;
     }
     return super.get(id);
   }
