@@ -71,7 +71,7 @@ describe('PickleIdMap: id_to_label over the pickle bytes', () => {
 
   it('moves the ids out of the pickle into a buffer of their own, answering the same before, between and after its steps', () => {
     // Ids amid other bytes, as in a pickle: labels and label_to_id's copy of every id.
-    const many = Array.from({ length: 70_000 }, (_, i) => (i % 7 === 0 ? `日本-${i}` : `r${i}`));
+    const many = Array.from({ length: 300_000 }, (_, i) => (i % 7 === 0 ? `日本-${i}` : `r${i}`));
     const parts: Buffer[] = [];
     const idStart = new Int32Array(many.length);
     const idEnd = new Int32Array(many.length);
@@ -89,7 +89,7 @@ describe('PickleIdMap: id_to_label over the pickle bytes', () => {
     const m = PickleIdMap.build(pickle, idStart, idEnd, labels)!;
     const idOf = m.idReader();
     const agrees = () => {
-      for (let i = 0; i < many.length; i += 997) {
+      for (let i = 0; i < many.length; i += 4999) {
         expect(m.get(many[i]!)).toBe(3 * i);
         expect(idOf(i)).toBe(many[i]);
         expect(m.idOfEntry(i)).toBe(many[i]);
@@ -102,7 +102,7 @@ describe('PickleIdMap: id_to_label over the pickle bytes', () => {
       pauses++;
       agrees();
     }
-    expect(pauses).toBeGreaterThan(2);
+    expect(pauses).toBeGreaterThanOrEqual(2);
     agrees();
     // Every entry's bytes, now from the new buffer: exactly the ids, back to back, and nothing of the pickle.
     const seen: string[] = [];
