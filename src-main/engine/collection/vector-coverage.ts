@@ -45,11 +45,20 @@ export function vectorCoverage(reader: CollectionReader): VectorCoverage {
   }
   for (const id of overlay.live.keys()) visit(id);
   if (seen.size !== vectors.idToLabel.size || cov.missing > 0) {
-    for (const id of vectors.idToLabel.keys()) {
+    // The lowest labels, not the first met: the pickle's order is Rust's hash order, another at
+    // each persist, and a report should name the same ids for the same folder.
+    const lowest: { id: string; label: number }[] = [];
+    for (const [id, label] of vectors.idToLabel) {
       if (seen.has(id)) continue;
       cov.foreign++;
-      if (cov.foreignSample.length < SAMPLE) cov.foreignSample.push(id);
+      if (lowest.length < SAMPLE) lowest.push({ id, label });
+      else {
+        let worst = 0;
+        for (let i = 1; i < lowest.length; i++) if (lowest[i]!.label > lowest[worst]!.label) worst = i;
+        if (label < lowest[worst]!.label) lowest[worst] = { id, label };
+      }
     }
+    cov.foreignSample = lowest.sort((a, b) => a.label - b.label).map((x) => x.id);
   }
   cache.set(vectors, cov);
   return cov;

@@ -1,4 +1,5 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,5 +55,27 @@ describe('doctor: vector samples in the order the records were added', () => {
     // first record when a second turns up; the two zero vectors are twins too.
     expect(dup!.evidence.ids).toEqual(['r90', 'r50', 'r70', 'r20', 'r10', 'r30', 'r5']);
     expect(zero!.evidence.ids).toEqual(['r30', 'r5']);
+  });
+
+  it('names the indexed ids that are no records by label too', async () => {
+    // Eight records gone from SQLite, still in the index: labels r111 → 9, r77 → 43, r60 → 60,
+    // r40 → 80, r17 → 103, r13 → 107, r8 → 112, r3 → 117 (r119 came first). The pickle lists them
+    // highest label first.
+    const copy = mkdtempSync(join(tmpdir(), 'doctor-foreign-order-'));
+    try {
+      cpSync(dir, copy, { recursive: true });
+      const db = new Database(join(copy, 'chroma.sqlite3'));
+      const gone = ['r3', 'r8', 'r13', 'r17', 'r40', 'r60', 'r77', 'r111'];
+      const marks = gone.map(() => '?').join(', ');
+      db.prepare(`DELETE FROM embedding_metadata WHERE id IN (SELECT id FROM embeddings WHERE embedding_id IN (${marks}))`).run(...gone);
+      expect(db.prepare(`DELETE FROM embeddings WHERE embedding_id IN (${marks})`).run(...gone).changes).toBe(8);
+      db.close();
+      const report = await runDoctor(copy);
+      const [foreign] = findings(report, 'vectors.foreign-ids');
+      expect(foreign!.title).toMatch(/^8 ids in the vector index/);
+      expect(foreign!.evidence.ids).toEqual(['r111', 'r77', 'r60', 'r40', 'r17']);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 });
