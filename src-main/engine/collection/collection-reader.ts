@@ -19,7 +19,7 @@ import { runStepsSliced, startSteps, type SliceOptions, type Steps } from '../ut
 import { throwIfAborted } from '../backup/task.js';
 import type { DocumentNode, WhereNode } from '../filter/where-ast.js';
 import { combineFilters } from '../filter/combine.js';
-import { columnUses } from '../filter/execute-bitset.js';
+import { columnUses, type ScalarColumn } from '../filter/execute-bitset.js';
 import type { IdBitset } from '../filter/id-bitset.js';
 import { CheckpointPreview } from './vector-preview.js';
 import { sampleSegmentIds, segmentRecordCount, segmentRecordCountSteps, tableIdBounds, type CountSteps } from './segment-records.js';
@@ -611,10 +611,20 @@ export class CollectionReader {
    * through SQL).
    */
   columnSource(): SqlColumnSource | null {
+    const columns = this.metadataColumns();
+    return columns?.bitsetsFit() ? columns : null;
+  }
+
+  /** A key's metadata column over the segment (cached; records replayed from the WAL left out), also where bit sets do not fit. */
+  metadataColumn(key: string): ScalarColumn | null {
+    return this.metadataColumns()?.column(key) ?? null;
+  }
+
+  private metadataColumns(): SqlColumnSource | null {
     const seg = this.catalog.metadataSegment;
     if (!seg) return null;
     this.columns ??= new SqlColumnSource(this.ctx.db, this.ctx.filterContext, seg.id, this.overlay().shadowedInternalIds, 1, () => this.segmentRows());
-    return this.columns.bitsetsFit() ? this.columns : null;
+    return this.columns;
   }
 
   private dominates: boolean | undefined;

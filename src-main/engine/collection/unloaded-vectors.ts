@@ -94,6 +94,8 @@ export class UnloadedVectors {
     const checkpoint = yield* readCheckpointSettledSteps(source.folderDir, segmentId, {
       space: source.space,
       pickle: source.pickle,
+      // Kept for the vector load that follows a first query (keepPickle).
+      keepsIdMap: true,
       whileScanning,
       sink: {
         reserve: (n) => {

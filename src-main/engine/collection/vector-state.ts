@@ -156,6 +156,7 @@ export class VectorState {
         checkpoint = yield* readCheckpointSettledSteps(source.folderDir, source.vectorSegmentId, {
           space: source.space,
           pickle: source.pickle,
+          keepsIdMap: true,
           sink: {
             reserve: (n) => {
               const arena = prepared?.takeArena(source.space, n, dim) ?? null;

@@ -184,12 +184,25 @@ export class SqlColumnSource implements ColumnSource {
   column(key: string): ScalarColumn {
     const col = this.columns.get(key);
     if (col) return col;
+    if (!this.bitsetsFit()) return this.keep(key, this.segmentColumn(key));
     const u = this.universe();
-    const reader = this.columnReader(key, u);
+    const reader = this.columnReader(key, Math.min(u.count(), u.span));
     for (const row of this.db.prepare(`${reader.select} AND id BETWEEN ? AND ?`).raw(true).safeIntegers(false).iterate(key, u.base, u.base + u.span - 1)) {
       reader.take(row as ColumnRow);
     }
     return this.keep(key, reader.finish());
+  }
+
+  /**
+   * The key's column read through the segment's rows, for a segment whose ids spread too wide for
+   * bit sets (bitsetsFit): its filters go through SQL, but the embedding map still colours by it.
+   */
+  private segmentColumn(key: string): ScalarColumn {
+    const rows = this.segmentRows?.() ?? (this.db.prepare('SELECT count(*) FROM embeddings WHERE segment_id = ?').pluck().safeIntegers(false).get(this.segmentId) as number);
+    const reader = this.columnReader(key, rows);
+    const stmt = this.db.prepare(`${reader.select} AND id IN (SELECT id FROM embeddings WHERE segment_id = ?) ORDER BY id`).raw(true).safeIntegers(false);
+    for (const row of stmt.iterate(key, this.segmentId)) reader.take(row as ColumnRow);
+    return reader.finish();
   }
 
   /** Whether a filter that uses `key` `times` over would build its column now (scalarColumn). */
@@ -208,7 +221,7 @@ export class SqlColumnSource implements ColumnSource {
     if (this.columns.has(key)) return;
     const { reader, page, first, last } = inSnapshot(() => {
       const u = this.universe();
-      const reader = this.columnReader(key, u);
+      const reader = this.columnReader(key, Math.min(u.count(), u.span));
       const page = this.db.prepare(`${reader.select} AND id > ? AND id <= ? ORDER BY id LIMIT ?`).raw(true).safeIntegers(false);
       return { reader, page, first: u.base, last: u.base + u.span - 1 };
     });
@@ -223,7 +236,7 @@ export class SqlColumnSource implements ColumnSource {
   }
 
   /** What reads a key's column: its SELECT (to be bounded by id), and the rows it is given. */
-  private columnReader(key: string, u: IdBitset) {
+  private columnReader(key: string, rowsHint: number) {
     const b = this.ctx.hasBoolColumn ? 'bool_value' : 'NULL';
     // Read as plain numbers, one row at a time: a million rows as arrays of BigInts held at once
     // cost seconds and hundreds of MB. Ints beyond 2^53 are found by the (key, int_value) index.
@@ -231,7 +244,7 @@ export class SqlColumnSource implements ColumnSource {
       .prepare('SELECT 1 FROM embedding_metadata WHERE key = ? AND int_value IS NOT NULL AND (int_value > 9007199254740992 OR int_value < -9007199254740992) LIMIT 1')
       .pluck()
       .get(key);
-    let cap = Math.max(16, Math.min(u.count(), u.span));
+    let cap = Math.max(16, rowsHint);
     // Narrow first (ids in 32 bits, values as int32), widened to float64 at the first row that
     // does not fit: two columns at 100,000 records are 1.6 MB less, at five million 80 MB.
     let ids: Uint32Array | Float64Array = new Uint32Array(cap);
@@ -242,7 +255,8 @@ export class SqlColumnSource implements ColumnSource {
     const strs: (string | undefined)[] = [];
     let n = 0;
     const setNum = (v: number) => {
-      // Object.is: -0 is no int32 (it would read back as 0).
+      // Object.is: -0 is no int32 (it would read back as 0). SQLite stores a -0.0 as 0, but a
+      // value is kept as read.
       if (!wideNums && !Object.is(v | 0, v)) {
         nums = Float64Array.from(nums as Int32Array);
         wideNums = true;

@@ -5,6 +5,7 @@ import type { FileEntry, HnswHeader, PickleSummary, Problem, Space } from '../..
 import { InspectorError } from '../../../shared/errors.js';
 import type { IndexMetadata, LabelLookup } from './index-metadata.js';
 import { DenseLabelIds, readIndexMetadataSteps } from './index-metadata-fast.js';
+import { compactInIdleSlices } from './pickle-id-map.js';
 import { copyVector, denormalize, scanLevel0LabelsSteps, type LiveLabels } from './level0-scan.js';
 import { checkGraphConsistencySteps } from './graph-consistency.js';
 import { implausibleVector, NON_FINITE } from './vector-plausibility.js';
@@ -261,6 +262,12 @@ export interface CheckpointOptions {
   /** The pickle an earlier reader decoded, used if its file is unchanged (see DecodedPickle). */
   pickle?: DecodedPickle | null;
   /**
+   * The caller keeps the decoded id map (a first query's checks, for the load that follows; a
+   * vector load): its ids move out of the pickle's buffer in idle slices from the decode on
+   * (compactInIdleSlices), while the rest of the read goes on.
+   */
+  keepsIdMap?: boolean;
+  /**
    * Work of the caller's own to do while a worker finishes the pass over data_level0.bin (a
    * labels-only sink's, level0-prescan.ts): run once, as steps of its own, just before waiting
    * for it, if there is one.
@@ -371,6 +378,7 @@ function* readCheckpointSteps(folderAbsPath: string, segmentRelName: string, opt
   const prefetched = started?.pickleStamp ? { stamp: started.pickleStamp, bytes: () => started.pickleBytes() } : null;
   const pickle = yield* loadPickle(dir, segmentRelName, listing, problems, opts.pickle, prefetched);
   if (pickle.kind === 'ok') result.decodedPickle = { meta: pickle.meta, stamp: pickle.stamp };
+  if (pickle.kind === 'ok' && opts.keepsIdMap) compactInIdleSlices(pickle.meta.idToLabel);
   if (pickle.kind !== 'ok' || pickle.meta.idToLabel.size === 0) {
     // Chroma ignores the .bin files then, so their state is only informative.
     if (pickle.kind === 'absent') {

@@ -1,6 +1,6 @@
 import { decodeIndexMetadata, type IndexMetadata, type LabelLookup } from './index-metadata.js';
 import { readPickle } from './pickle-reader.js';
-import { FNV_OFFSET, FNV_PRIME, PickleIdMap, compactInIdleSlices } from './pickle-id-map.js';
+import { FNV_OFFSET, FNV_PRIME, PickleIdMap } from './pickle-id-map.js';
 import { Cursor, GIVE_UP, OP, type Arrive } from './pickle-cursor.js';
 import { PERSISTENT_DATA_CLASS } from './index-metadata.js';
 import { runSteps, type Steps } from '../util/steps.js';
@@ -215,9 +215,6 @@ function* decodeRust(c: Cursor): Steps<IndexMetadata | null> {
   const map = yield* PickleIdMap.buildSteps(buf, idStart.subarray(0, n), idEnd.subarray(0, n), labels, { hashes: idToLabel.hash, nonAscii: idToLabel.nonAscii });
   if (map === null) return null;
   const idAt = map.idReader();
-  // Once the thread has turns to spare, the ids move out of the pickle's buffer, which is let go
-  // with the decoder's arrays (~11 MB at 100,000 ids) before a vector load makes the peak.
-  compactInIdleSlices(map);
 
   return {
     summary: {

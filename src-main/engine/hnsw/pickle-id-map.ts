@@ -20,12 +20,13 @@ const STEP_MASK = (1 << 14) - 1;
 /** Table slots written (their fresh pages faulted in) between two pauses of buildSteps: 1 MB. */
 const FAULT_SLOTS_PER_STEP = 1 << 18;
 /**
- * Entries compactIdsSteps copies between two pauses (~3–6 ms with the page faults of the new
- * arrays). Few steps matter: at 100,000 ids it is done in two turns, before a vector load asked
- * right after the first query collects the old buffers (a compaction that ended after the load
- * left them garbage that no later collection took: the bench's peak did not move).
+ * Entries, and id bytes, compactIdsSteps copies between two pauses (~3–6 ms with the page faults
+ * of the new arrays). Few steps matter: at 100,000 short ids it is done in two turns, before a
+ * vector load asked right after the first query collects the old buffers (a compaction that ended
+ * after the load left them garbage that no later collection took: the bench's peak did not move).
  */
 const COMPACT_STEP = 1 << 17;
+const COMPACT_STEP_BYTES = 1 << 20;
 
 /**
  * The entries: entry e's id is the UTF-8 bytes buf[idStart[e], idEnd[e]), its label labels[e].
@@ -81,13 +82,18 @@ export class PickleIdMap extends Map<string, number> {
    * already (a pickle read in pieces, or one compacted before).
    */
   *compactIdsSteps(): Steps<void> {
+    // Once: a second caller (the load after a first query) finds it done or under way.
+    if (this.compaction !== 'none') return;
+    this.compaction = 'running';
     const bytes = this.bytes;
     const { buf, idStart, idEnd, labels } = bytes;
     const n = idStart.length;
-    // One pass over two int arrays (~2 ms at a million ids): its own step.
     let total = 0;
     for (let e = 0; e < n; e++) total += idEnd[e]! - idStart[e]!;
-    if (total > buf.length * 0.75) return;
+    if (total > buf.length * 0.75) {
+      this.compaction = 'done';
+      return;
+    }
     const hashesBefore = this.source?.hashes;
     // Fresh memory, written a step at a time (its page faults too: ~50 ms in one piece for the
     // labels and hashes of a million ids on the bench machine).
@@ -95,19 +101,22 @@ export class PickleIdMap extends Map<string, number> {
     const offsets = new Int32Array(n + 1);
     const newLabels = new Float64Array(n);
     const hashes = hashesBefore ? new Int32Array(n) : null;
+    yield;
     let pos = 0;
-    for (let e = 0; e < n; e++) {
+    let stepEnd = COMPACT_STEP_BYTES;
+    for (let e = 0, inStep = 0; e < n; e++) {
       const a = idStart[e]!;
       const b = idEnd[e]!;
       offsets[e] = pos;
-      // Ids are a few bytes: a loop beats a call per id.
-      for (let k = a; k < b; k++) out[pos++] = buf[k]!;
+      // Short ids (the usual) byte by byte: a loop beats a call per id.
+      if (b - a > 24) pos += buf.copy(out, pos, a, b);
+      else for (let k = a; k < b; k++) out[pos++] = buf[k]!;
       newLabels[e] = labels[e]!;
       if (hashes) hashes[e] = hashesBefore![e]!;
-      if ((e & (COMPACT_STEP - 1)) === COMPACT_STEP - 1) {
+      if (++inStep === COMPACT_STEP || pos >= stepEnd) {
         yield;
-        // Replaced meanwhile (this runs once; a second run starts from the new bytes).
-        if (bytes.buf !== buf) return;
+        inStep = 0;
+        stepEnd = pos + COMPACT_STEP_BYTES;
       }
     }
     offsets[n] = pos;
@@ -117,7 +126,10 @@ export class PickleIdMap extends Map<string, number> {
     bytes.labels = newLabels;
     // The map built meanwhile (it then has no table to look up) keeps none.
     if (this.source && hashes) this.source.hashes = hashes;
+    this.compaction = 'done';
   }
+
+  private compaction: 'none' | 'running' | 'done' = 'none';
 
   /**
    * The map over entries [0, labels.length), or null when two entries hold the same id bytes or
@@ -317,12 +329,12 @@ export class PickleIdMap extends Map<string, number> {
 
 /**
  * Runs the map's compaction (PickleIdMap.compactIdsSteps) in idle slices of the thread
- * (util/idle-slices.ts: one short step a turn, between whatever else runs). Started as the pickle
- * is decoded, it is done before a vector load after a first query makes the process's peak (at
- * 100,000 × 128 the bench's peak went 159 → 154 MB; started with the load instead, the old
- * buffers outlived the load's collections and the peak did not move). Until its first step the
- * job holds the map weakly: a decode thrown away (a doctor's pass over many collections in one
- * synchronous call) is not kept alive for it.
+ * (util/idle-slices.ts: one short step a turn, between whatever else runs), for a map that is
+ * kept: a first query's (its checks keep the decoded pickle for the vector load), or a loaded
+ * collection's. Started by the first query, it is done before the load that follows makes the
+ * process's peak (at 100,000 × 128 the bench's peak went 159 → 154 MB; started by the load
+ * instead, the old buffers outlived the load's collections and the peak did not move). Until its
+ * first step the job holds the map weakly.
  */
 export function compactInIdleSlices(map: Map<string, number>): void {
   if (!(map instanceof PickleIdMap)) return;

@@ -21,9 +21,8 @@ export type TakeValue = (label: number, kind: number, num: number, str: string |
  */
 export function eachMapValue(reader: CollectionReader, key: string, take: TakeValue): void {
   const overlay = reader.overlay();
-  const source = reader.columnSource();
-  if (source) {
-    const col = source.column(key);
+  const col = reader.metadataColumn(key);
+  if (col) {
     const labelOf = reader.recordLabels().whole();
     // The column has a row for every record of the segment, shadowed ones too: theirs are stale.
     const shadowed = overlay.shadowedInternalIds;
