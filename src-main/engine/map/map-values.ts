@@ -24,11 +24,15 @@ export function eachMapValue(reader: CollectionReader, key: string, take: TakeVa
   const col = reader.metadataColumn(key);
   if (col) {
     const labelOf = reader.recordLabels().whole();
-    // The column has a row for every record of the segment, shadowed ones too: theirs are stale.
+    // The column has a row for every id in the segment's range: shadowed records (theirs are
+    // stale) and, in a folder whose collections were written in turns, other collections' rows.
+    // The segment's universe holds its own records without the shadowed ones; a segment too
+    // spread out for one has a column of its own rows.
+    const mine = reader.columnSource()?.universe() ?? null;
     const shadowed = overlay.shadowedInternalIds;
     for (let i = 0; i < col.ids.length; i++) {
       const iid = col.ids[i]!;
-      if (shadowed.size > 0 && shadowed.has(iid)) continue;
+      if (mine ? !mine.has(iid) : shadowed.size > 0 && shadowed.has(iid)) continue;
       take(labelOf.get(iid) ?? -1, col.kinds[i]!, col.nums[i]!, col.strs[i]);
     }
   }
