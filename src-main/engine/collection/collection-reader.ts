@@ -97,7 +97,8 @@ export class CollectionReader {
     }
     if (this.summaryCache === undefined) {
       const seg = this.catalog.vectorSegment;
-      const summary = seg ? readHeaderOnly(this.ctx.dir, seg.id) : null;
+      // Kept (summaryCache), and handed to a first query or a load: its ids are compacted.
+      const summary = seg ? readHeaderOnly(this.ctx.dir, seg.id, { keepsIdMap: true }) : null;
       // A checkpoint whose files already show damage will fail the full checks too.
       if (summary?.hasCheckpoint && summary.problems.some((p) => p.severity === 'error')) summary.hasCheckpoint = false;
       this.summaryCache = summary;

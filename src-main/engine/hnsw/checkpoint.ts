@@ -712,12 +712,12 @@ function floatsOf(bytes: Buffer): Float32Array {
  * Cheap overview: header, file sizes and the pickle summary, without scanning data_level0 or
  * walking link_lists. Problems are limited to what those show.
  */
-export function readHeaderOnly(folderAbsPath: string, segmentRelName: string): HeaderOnlyResult {
-  return runSteps(readHeaderOnlySteps(folderAbsPath, segmentRelName));
+export function readHeaderOnly(folderAbsPath: string, segmentRelName: string, opts: { keepsIdMap?: boolean } = {}): HeaderOnlyResult {
+  return runSteps(readHeaderOnlySteps(folderAbsPath, segmentRelName, opts));
 }
 
-/** readHeaderOnly as steps that pause while the pickle decodes (util/steps.ts). */
-export function* readHeaderOnlySteps(folderAbsPath: string, segmentRelName: string): Steps<HeaderOnlyResult> {
+/** readHeaderOnly as steps that pause while the pickle decodes (util/steps.ts). `keepsIdMap`: as readCheckpoint's. */
+export function* readHeaderOnlySteps(folderAbsPath: string, segmentRelName: string, opts: { keepsIdMap?: boolean } = {}): Steps<HeaderOnlyResult> {
   const dir = path.join(folderAbsPath, segmentRelName);
   const problems = new Problems(segmentRelName);
   const listing = listSegmentFolder(folderAbsPath, segmentRelName);
@@ -741,6 +741,7 @@ export function* readHeaderOnlySteps(folderAbsPath: string, segmentRelName: stri
     out.pickle = pickle.meta.summary;
     out.indexMetadata = pickle.meta;
     out.decodedPickle = { meta: pickle.meta, stamp: pickle.stamp };
+    if (opts.keepsIdMap) compactInIdleSlices(pickle.meta.idToLabel);
   }
   out.hasCheckpoint = pickle.kind === 'ok' && pickle.meta.idToLabel.size > 0;
   const severity = out.hasCheckpoint ? 'error' : 'info';
