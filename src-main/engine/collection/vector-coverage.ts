@@ -2,6 +2,7 @@ import type { Problem } from '../../../shared/models.js';
 import { InspectorError } from '../../../shared/errors.js';
 import type { CollectionReader } from './collection-reader.js';
 import type { VectorState } from './vector-state.js';
+import { LowestK } from '../util/lowest-k.js';
 
 /**
  * Which of a collection's records have a usable vector. The records are the metadata segment plus
@@ -47,18 +48,13 @@ export function vectorCoverage(reader: CollectionReader): VectorCoverage {
   if (seen.size !== vectors.idToLabel.size || cov.missing > 0) {
     // The lowest labels, not the first met: the pickle's order is Rust's hash order, another at
     // each persist, and a report should name the same ids for the same folder.
-    const lowest: { id: string; label: number }[] = [];
+    const lowest = new LowestK<string>(SAMPLE);
     for (const [id, label] of vectors.idToLabel) {
       if (seen.has(id)) continue;
       cov.foreign++;
-      if (lowest.length < SAMPLE) lowest.push({ id, label });
-      else {
-        let worst = 0;
-        for (let i = 1; i < lowest.length; i++) if (lowest[i]!.label > lowest[worst]!.label) worst = i;
-        if (label < lowest[worst]!.label) lowest[worst] = { id, label };
-      }
+      lowest.offer(label, id);
     }
-    cov.foreignSample = lowest.sort((a, b) => a.label - b.label).map((x) => x.id);
+    cov.foreignSample = lowest.items();
   }
   cache.set(vectors, cov);
   return cov;

@@ -6,6 +6,7 @@ import { InspectorError } from '../../../shared/errors.js';
 import type { IndexMetadata, LabelLookup } from './index-metadata.js';
 import { DenseLabelIds, readIndexMetadataSteps } from './index-metadata-fast.js';
 import { compactInIdleSlices } from './pickle-id-map.js';
+import { LowestK } from '../util/lowest-k.js';
 import { copyVector, denormalize, scanLevel0LabelsSteps, type LiveLabels } from './level0-scan.js';
 import { checkGraphConsistencySteps } from './graph-consistency.js';
 import { implausibleVector, NON_FINITE } from './vector-plausibility.js';
@@ -650,18 +651,14 @@ function reportImplausibleLabels(phantoms: number[], totalElementsAdded: number,
 /** Marks the pickle labels that are not live elements damaged, says so, and returns them. */
 function* checkLabels(meta: IndexMetadata, live: LiveLabels, deleted: Set<number>, problems: Problems, damaged: Set<number>): Steps<Set<number>> {
   // The examples are the lowest labels, not the first in the pickle's order (Rust's hash order).
-  const lowest: number[] = [];
+  const lowest = new LowestK<number>(3);
   const dead = new Set<number>();
   let count = 0;
   const visit = (label: number) => {
     count++;
     damaged.add(label);
     dead.add(label);
-    if (lowest.length < 3 || label < lowest[2]!) {
-      lowest.push(label);
-      lowest.sort((a, b) => a - b);
-      if (lowest.length > 3) lowest.pop();
-    }
+    lowest.offer(label, label);
   };
   if (meta.labelToId instanceof DenseLabelIds) {
     const labels = meta.labelToId.labelArray();
@@ -673,7 +670,7 @@ function* checkLabels(meta: IndexMetadata, live: LiveLabels, deleted: Set<number
     for (const [label] of meta.labelToId) if (!live.has(label)) visit(label);
   }
   if (count > 0) {
-    const bad = lowest.map((label) => `label ${label} (${JSON.stringify(meta.labelToId.get(label))}) is ${deleted.has(label) ? 'marked deleted' : 'absent'}`);
+    const bad = lowest.items().map((label) => `label ${label} (${JSON.stringify(meta.labelToId.get(label))}) is ${deleted.has(label) ? 'marked deleted' : 'absent'}`);
     const msg = `${count} of ${meta.labelToId.size} pickle label(s) are not live elements, so their records have no vector: ${bad.join('; ')}`;
     problems.add('error', 'hnsw.missing-labels', DATA_LEVEL0_FILE, msg);
   }

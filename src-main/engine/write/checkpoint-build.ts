@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import type { MessageChannel } from 'node:worker_threads';
+import type { MessageChannel as Channel } from 'node:worker_threads';
 import { workerThreadsModule } from '../util/node-on-demand.js';
 import type { Space } from '../../../shared/models.js';
 import { InspectorError } from '../../../shared/errors.js';
@@ -121,14 +121,15 @@ export function runCheckpointBuild(
   segmentRelName: string,
   opts: BuildOptions = {},
   /** The extensions' channel, its port1 attached already (offers made before the worker starts wait in it). */
-  early: MessageChannel | null = null,
+  early: Channel | null = null,
 ): Promise<BuildResult> {
   return new Promise((resolve, reject) => {
     if (opts.signal?.aborted) return reject(cancelled());
+    const { isMainThread, MessageChannel, Worker } = workerThreadsModule();
     const stop = new SharedArrayBuffer(4);
     const flags = new Int32Array(stop);
     // In this thread, its own flags (which the serve pool watches); in a build thread, flags of its own.
-    const guard = workerThreadsModule().isMainThread ? new SharedArrayBuffer(NATIVE_GUARD_BYTES) : threadNativeGuard();
+    const guard = isMainThread ? new SharedArrayBuffer(NATIVE_GUARD_BYTES) : threadNativeGuard();
     let settled = false;
     const finish = (fn: () => void) => {
       if (settled) return;
@@ -150,7 +151,7 @@ export function runCheckpointBuild(
         finish(() => reject(new InspectorError('CORRUPT_HNSW', `${segmentRelName}: hnswlib could not load the checkpoint: ${m.failed}`, { file: segmentRelName })));
       } else finish(() => reject(new InspectorError('INTERNAL', `${segmentRelName}: building the HNSW index failed: ${m.failed}`)));
     };
-    if (!workerThreadsModule().isMainThread) {
+    if (!isMainThread) {
       const load = createRequire(import.meta.url);
       const libs = { hnswlib: load(job.hnswlibPath), parallel: job.parallel ? load(job.parallel.path) : null } as BuildLibraries;
       const pause = () => nextTurn();
@@ -159,9 +160,9 @@ export function runCheckpointBuild(
     }
     guardExit();
     running.add(guard);
-    const channel = early ?? (opts.extensions ? new (workerThreadsModule().MessageChannel)() : null);
+    const channel = early ?? (opts.extensions ? new MessageChannel() : null);
     // The vectors move to the thread rather than being copied (nothing here reads them again).
-    const worker = new (workerThreadsModule().Worker)(CHECKPOINT_BUILD_PROGRAM, {
+    const worker = new Worker(CHECKPOINT_BUILD_PROGRAM, {
       eval: true,
       workerData: { ...job, stop, guard, ...(channel ? { extensions: channel.port2 } : {}) },
       transferList: [job.vectors.buffer as ArrayBuffer, job.labels.buffer as ArrayBuffer, ...(channel ? [channel.port2] : [])],
@@ -212,14 +213,15 @@ export async function stageBuiltCheckpoint(
   const join = plan.base === 'checkpoint' ? await runStepsSliced(planJoinSteps(dir, segmentId), { signal: opts.signal }) : null;
   const tmpDir = join ? privateTempDir() : null;
   let staging: string | null = null;
-  let early: MessageChannel | null = null;
+  let early: Channel | null = null;
   try {
     staging = createStagingDir(dir, segmentId);
     // After the files are read (above: as of the call), the rest gives the thread back: the
     // inserts packed in slices, and the worker started on a turn of its own. Rows written
     // meanwhile may join the build already: their offers wait in the channel the worker gets.
-    if (workerThreadsModule().isMainThread && opts.extensions) {
-      early = new (workerThreadsModule().MessageChannel)();
+    const threads = workerThreadsModule();
+    if (threads.isMainThread && opts.extensions) {
+      early = new threads.MessageChannel();
       opts.extensions.attach(early.port1);
     }
     // A turn first: the files' read above is a slice of its own (~40 ms at a million elements).
