@@ -41,7 +41,6 @@ export interface IdBytes {
 
 export class PickleIdMap extends Map<string, number> {
   private source: {
-    bytes: IdBytes;
     /** entry index + 1 per hash slot (0 = empty); the slot count is a power of two. */
     slots: Int32Array;
     /** Each entry's idHash: most probes end on a hash mismatch, without comparing bytes. */
@@ -53,10 +52,10 @@ export class PickleIdMap extends Map<string, number> {
     super();
     this.count = labels.length;
     this.bytes = { buf, idStart, idEnd, labels };
-    this.source = { bytes: this.bytes, slots, hashes };
+    this.source = { slots, hashes };
   }
 
-  /** The ids' bytes, also after the map is built (idReader reads them). */
+  /** The entries' bytes and labels, also after the map is built (idReader and labelsReader read them). */
   private readonly bytes: IdBytes;
 
   /** Entry e's id, from the bytes (compacted or not), whether or not the map was built since. */
@@ -78,8 +77,8 @@ export class PickleIdMap extends Map<string, number> {
    * to one array (start and end are views of it), and both are swapped in at the last step, so
    * lookups between the steps read the old bytes. The labels and the id hashes move to arrays of
    * their length: the decoder's are sized for total_elements_added in whole huge pages (2 MiB
-   * each at 100,000, for 0.8 and 0.4 MB). Nothing is done when the ids are most of the buffer
-   * already (a pickle read in pieces, or one compacted before).
+   * each at 100,000, for 0.8 and 0.4 MB). It runs once; nothing is copied when the ids are most
+   * of the buffer already.
    */
   *compactIdsSteps(): Steps<void> {
     // Once: a second caller (the load after a first query) finds it done or under way.
@@ -215,7 +214,7 @@ export class PickleIdMap extends Map<string, number> {
 
   /** Entry e's label (entries are numbered in file order, 0 to size − 1). */
   labelOfEntry(e: number): number {
-    return this.source!.bytes.labels[e]!;
+    return this.bytes.labels[e]!;
   }
 
   /**
@@ -228,12 +227,12 @@ export class PickleIdMap extends Map<string, number> {
     from = 0,
     to = this.count,
   ): void {
-    const { buf, idStart, idEnd, labels } = this.source!.bytes;
+    const { buf, idStart, idEnd, labels } = this.bytes;
     for (let e = from; e < to; e++) if (!skip || skip[e] === 0) fn(buf, idStart[e]!, idEnd[e]!, e, labels[e]!);
   }
 
   idOfEntry(e: number): string {
-    const { buf, idStart, idEnd } = this.source!.bytes;
+    const { buf, idStart, idEnd } = this.bytes;
     return buf.toString('utf8', idStart[e]!, idEnd[e]!);
   }
 
@@ -249,7 +248,7 @@ export class PickleIdMap extends Map<string, number> {
     let h = FNV_OFFSET;
     for (let k = 0; k < n; k++) h = Math.imul(h ^ key[k]!, FNV_PRIME);
     const mask = src.slots.length - 1;
-    const { buf, idStart, idEnd } = src.bytes;
+    const { buf, idStart, idEnd } = this.bytes;
     for (let s = h & mask; ; s = (s + 1) & mask) {
       const e = src.slots[s]!;
       if (e === 0) return -1;
@@ -263,17 +262,16 @@ export class PickleIdMap extends Map<string, number> {
   }
 
   private materialize(): void {
-    const src = this.source;
-    if (!src) return;
+    if (!this.source) return;
     this.source = null;
-    const { buf, idStart, idEnd, labels } = src.bytes;
+    const { buf, idStart, idEnd, labels } = this.bytes;
     for (let i = 0; i < this.count; i++) super.set(buf.toString('utf8', idStart[i]!, idEnd[i]!), labels[i]!);
   }
 
   override get(id: string): number | undefined {
     if (this.source) {
       const e = this.entryOf(id);
-      return e >= 0 ? this.source.bytes.labels[e] : undefined;
+      return e >= 0 ? this.bytes.labels[e] : undefined;
     }
     return super.get(id);
   }
