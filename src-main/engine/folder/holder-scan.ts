@@ -1,9 +1,8 @@
 import type * as childProcess from 'node:child_process';
 import * as fs from 'node:fs';
 import type { Worker } from 'node:worker_threads';
-import { workerThreadsModule } from '../util/node-on-demand.js';
 import { cancelled } from '../backup/task.js';
-import { childProcessModule } from '../util/node-on-demand.js';
+import { childProcessModule, workerThreadsModule } from '../util/node-on-demand.js';
 
 /**
  * Which other processes have a file open, the check that keeps writes away from a folder a running
