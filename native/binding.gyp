@@ -10,7 +10,7 @@
 {
   "variables": { "with_avx2%": 1 },
   "target_defaults": {
-    "sources": [ "hnsw-parallel.cc", "pickle-pairs.cc", "page-residency.cc" ],
+    "sources": [ "hnsw-parallel.cc", "pickle-pairs.cc", "page-residency.cc", "level0-prescan.cc" ],
     "include_dirs": [
       "<!(node -p \"require('node-addon-api').include_dir\")",
       "<!(node -p \"require('path').join(require('path').dirname(require.resolve('hnswlib-node/package.json')), 'src', 'hnswlib')\")"

@@ -40,6 +40,7 @@
 void RegisterPicklePairs(Napi::Env env, Napi::Object exports);
 // residentShare (page-residency.cc).
 void RegisterPageResidency(Napi::Env env, Napi::Object exports);
+void RegisterLevel0Prescan(Napi::Env env, Napi::Object exports);
 
 namespace {
 
@@ -321,6 +322,7 @@ class ParallelIndex : public Napi::ObjectWrap<ParallelIndex> {
     exports.Set("readRows", Napi::Function::New(env, ReadRows));
     RegisterPicklePairs(env, exports);
     RegisterPageResidency(env, exports);
+    RegisterLevel0Prescan(env, exports);
     exports.Set("avx2Capable", Napi::Function::New(env, [](const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), avx2Capable()); }));
 #ifdef CHROMA_INSPECTOR_AVX2_BUILD
     exports.Set("instructionSet", Napi::String::New(env, "avx2"));

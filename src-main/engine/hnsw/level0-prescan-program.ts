@@ -29,7 +29,8 @@ export interface PrescanJob {
   flags: SharedArrayBuffer;
   /**
    * Int32 × 10: [0] the element pass's state (0 running, 1 done, 2 failed), [1] elements done,
-   * [2] unused, [3] 2 once a pickle chunk failed, [4] a heartbeat (one per chunk read), [5] the
+   * [2] 1 once the addon's thread is asked to stop (native/level0-prescan.cc; a worker is
+   * terminated instead), [3] 2 once a pickle chunk failed, [4] a heartbeat (one per chunk read), [5] the
    * next pickle chunk to claim, [6] unused, [7] the link lists' state (0 running, 1 done, 2
    * failed), [8] the next level-0 chunk to claim, [9] level-0 chunks done.
    */

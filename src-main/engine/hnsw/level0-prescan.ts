@@ -1,6 +1,6 @@
 import fs from 'node:fs';
-import type { Worker } from 'node:worker_threads';
 import { workerThreadsModule } from '../util/node-on-demand.js';
+import { addonFunctions } from '../util/addon-functions.js';
 import type { HnswHeader } from '../../../shared/models.js';
 import { reportLoad } from '../util/load-progress.js';
 import { firstBadRow, rowProblemText, sameLayout } from './level0-links.js';
@@ -16,33 +16,41 @@ import { hugePagedShared } from '../util/huge-pages.js';
 /**
  * The whole-file pass over data_level0.bin that a checkpoint check needs before a first answer —
  * every element's label and deleted flag, its vector's plausibility, its level-0 row bounds — run
- * in a worker thread while the calling thread decodes the pickle (the other half of that wait).
+ * on another thread while the calling thread decodes the pickle (the other half of that wait):
+ * the addon's (native/level0-prescan.cc) where it is built, else a worker thread.
  * The file is checked in chunks that either thread claims: when the caller is done with the
  * pickle first, it takes the chunks left (finish), so neither thread waits while the other has
  * work. It keeps no vector: only for readers that need the checks, not the vectors
  * (UnloadedVectors).
  *
  * The worker's program is source text built from self-contained functions
- * (level0-prescan-program.ts). It writes its answers into shared memory; the caller waits with Atomics.wait, since the
- * read it serves is synchronous. Anything unexpected — no worker, a failed read, a worker that
- * stops answering — makes finish() return null, and the caller scans in its own thread, which
+ * (level0-prescan-program.ts); the addon's thread does the same, step for step. Either writes its
+ * answers into shared memory; the caller waits with Atomics.wait, since the read it serves is
+ * synchronous. Anything unexpected — no thread, a failed read, a thread that stops answering —
+ * makes finish() return null, and the caller scans in its own thread, which
  * then reports the problem as it always has.
  */
 
 /**
  * Below this many elements the worker's start (50–70 ms on the 2-core bench machine) costs about
  * what the pass it takes over does: at 100,000 × 128 a first query measured ~235 ms without it
- * and ~260 ms with it; at 1,000,000, ~1.1 s without and ~0.85 s with.
+ * and ~260 ms with it; at 1,000,000, ~1.1 s without and ~0.85 s with. The addon's thread
+ * (native/level0-prescan.cc) starts in microseconds and is used at every size.
  */
 export const PRESCAN_MIN_ELEMENTS = 250_000;
 /**
- * `off`: never start the worker; `always`: start it for any segment (the tests do, inside the
- * worker pool's threads too, which take the environment they start with). Read at each start.
+ * `off`: never run the pass beside the reader; `worker`: in a worker thread, for any segment;
+ * `native`: on the addon's thread, for any segment (not at all without the addon); `always`: for
+ * any segment, on the addon's thread where it can, else in a worker (the tests use these, also
+ * inside the worker pool's threads, which take the environment they start with). Unset: the
+ * addon's thread for any segment, else the worker from PRESCAN_MIN_ELEMENTS. Read at each start.
  */
 export const PRESCAN_ENV = 'CHROMA_INSPECTOR_PRESCAN';
-/** The worker reports each chunk; this long without one means it is stuck or gone. */
+/** The pass reports each chunk; this long without one means it is stuck or gone. */
 const STALL_MS = 15_000;
-const WAIT_SLICE_MS = 50;
+/** A worker wakes the waiter (Atomics.notify); the addon's thread cannot, so its waits are polled in short slices. */
+const WORKER_WAIT_SLICE_MS = 50;
+const NATIVE_WAIT_SLICE_MS = 0.25;
 /** Elements visitPrescan visits between two pauses of its steps. */
 const VISIT_STEP_MASK = (1 << 16) - 1;
 /** Level-0 chunks finish() checks between two pauses of its steps (~10 ms each at 5M × 128). */
@@ -64,25 +72,40 @@ export interface PrescanResult {
   rowProblem: string | null;
 }
 
+/** The thread that runs the pass beside the reader: a worker, or the addon's. */
+interface PassThread {
+  /** Which kind it is (the tests tell them apart). */
+  kind: 'worker' | 'native';
+  /** Stops it if it still runs. */
+  stop(): void;
+  /** How long one wait for it lasts before the waiter looks again. */
+  waitSliceMs: number;
+}
+
 export class Level0Prescan {
-  private worker: Worker | null;
-  /** How many level-0 chunks finish() checked in the calling thread (the worker took the rest). */
+  private thread: PassThread | null;
+  /** How many level-0 chunks finish() checked in the calling thread (the other thread took the rest). */
   chunksTakenHere = 0;
 
   private constructor(
-    worker: Worker,
+    thread: PassThread,
     private readonly job: PrescanJob,
     private readonly header: HnswHeader,
     /** The tag of the pickle version the worker reads (null: it reads none). */
     readonly pickleStamp: string | null,
   ) {
-    this.worker = worker;
+    this.thread = thread;
+  }
+
+  /** Which thread runs the pass beside the reader (null once stopped). */
+  get threadKind(): PassThread['kind'] | null {
+    return this.thread?.kind ?? null;
   }
 
   /**
    * Starts the pass over `dataFile` (whose elements `header` describes), or null where it would
-   * not pay or cannot run: small segments, layouts the worker's word views do not fit, a
-   * big-endian host, or no worker thread. `lengthFile`: the cosine norms the checks compare.
+   * not pay or cannot run: small segments without the addon, layouts the word views do not fit, a
+   * big-endian host, or no thread to run it on. `lengthFile`: the cosine norms the checks compare.
    */
   static start(
     dataFile: string,
@@ -95,10 +118,15 @@ export class Level0Prescan {
     links: { file: string; size: number } | null = null,
     /** Bytes per level-0 chunk (tests use small ones, so that both threads take some). */
     chunkBytes = CHUNK_BYTES,
+    /** The addon's thread pauses this long at its start and after each level-0 chunk (tests: so that the reader takes some; a worker's start does that). */
+    pauseMs = 0,
   ): Level0Prescan | null {
     const { curElementCount: count, sizeDataPerElement: size } = header;
     const mode = process.env[PRESCAN_ENV];
-    if (mode === 'off' || count < (mode === 'always' ? 1 : PRESCAN_MIN_ELEMENTS) || !HOST_IS_LITTLE_ENDIAN) return null;
+    if (mode === 'off' || count < 1 || !HOST_IS_LITTLE_ENDIAN) return null;
+    const native = mode !== 'worker' && addonFunctions().prescanLevel0 !== null;
+    const worker = mode !== 'native' && (mode === 'always' || mode === 'worker' || count >= PRESCAN_MIN_ELEMENTS);
+    if (!native && !worker) return null;
     if (size % 4 !== 0 || header.offsetData % 4 !== 0 || size < header.offsetData + header.dim * 4) return null;
     const perChunk = Math.max(1, Math.floor(chunkBytes / size));
     const job: PrescanJob = {
@@ -137,16 +165,8 @@ export class Level0Prescan {
           }
         : null,
     };
-    try {
-      const worker = new (workerThreadsModule().Worker)(PRESCAN_PROGRAM, { eval: true, workerData: job });
-      worker.unref();
-      // Failures show in the shared status (or as a stall); the event only keeps them from
-      // becoming an uncaught error.
-      worker.on('error', () => {});
-      return new Level0Prescan(worker, job, header, job.pickle ? pickle!.stamp : null);
-    } catch {
-      return null;
-    }
+    const thread = (native ? startNative(job, pauseMs) : null) ?? (worker ? startWorker(job) : null);
+    return thread ? new Level0Prescan(thread, job, header, job.pickle ? pickle!.stamp : null) : null;
   }
 
   /**
@@ -226,8 +246,8 @@ export class Level0Prescan {
     let beat = -1;
     let since = Date.now();
     for (let now = Atomics.load(cell, slot); now < until && !abandon(); now = Atomics.load(cell, slot)) {
-      if (!this.worker) return false;
-      yield { cell, index: slot, value: now, ms: WAIT_SLICE_MS };
+      if (!this.thread) return false;
+      yield { cell, index: slot, value: now, ms: this.thread.waitSliceMs };
       if (Atomics.load(status, 4) !== beat) {
         beat = Atomics.load(status, 4);
         since = Date.now();
@@ -255,7 +275,7 @@ export class Level0Prescan {
     // The files and buffers the chunks checked here are read with, across the pauses.
     const held: HeldChunkFiles = { fd: -1, normFd: -1, chunk: null, normBytes: null };
     try {
-      if (!this.worker) return null;
+      if (!this.thread) return null;
       const report = () => reportLoad(Atomics.load(status, 1), this.job.count, progressMessage);
       for (;;) {
         const taken = scanLevel0Chunks(fs, this.job, quickPlausible, firstBadRow, report, CHUNKS_PER_STEP, held);
@@ -279,10 +299,45 @@ export class Level0Prescan {
     }
   }
 
-  /** Stops the worker if it still runs (a caller that returns early, or an error). */
+  /** Stops the other thread if it still runs (a caller that returns early, or an error). */
   close(): void {
-    void this.worker?.terminate();
-    this.worker = null;
+    this.thread?.stop();
+    this.thread = null;
+  }
+}
+
+/** The pass on the addon's thread (native/level0-prescan.cc), over the job's shared memory; null where the addon cannot run it. */
+function startNative(job: PrescanJob, pauseMs: number): PassThread | null {
+  const { prescanLevel0, prescanStop } = addonFunctions();
+  if (!prescanLevel0 || !prescanStop) return null;
+  const { pickle, links } = job;
+  const handle = prescanLevel0({
+    ...job,
+    pauseMs,
+    labels: new Float64Array(job.labels),
+    flags: new Uint8Array(job.flags),
+    status: new Int32Array(job.status),
+    badRow: new Float64Array(job.badRow),
+    chunkRows: new Float64Array(job.chunkRows),
+    pickle: pickle && { file: pickle.file, bytes: new Uint8Array(pickle.bytes), done: new Int32Array(pickle.done), chunkBytes: pickle.chunkBytes },
+    links: links && { file: links.file, bytes: new Uint8Array(links.bytes), upperAt: new Int32Array(links.upperAt), block: links.block, maxLevel: links.maxLevel },
+  });
+  if (!handle) return null;
+  // Joining the thread takes at most one chunk's read: it looks at the stop flag between chunks.
+  return { kind: 'native', stop: () => prescanStop(handle), waitSliceMs: NATIVE_WAIT_SLICE_MS };
+}
+
+/** The pass in a worker thread running PRESCAN_PROGRAM; null where no worker starts. */
+function startWorker(job: PrescanJob): PassThread | null {
+  try {
+    const worker = new (workerThreadsModule().Worker)(PRESCAN_PROGRAM, { eval: true, workerData: job });
+    worker.unref();
+    // Failures show in the shared status (or as a stall); the event only keeps them from
+    // becoming an uncaught error.
+    worker.on('error', () => {});
+    return { kind: 'worker', stop: () => void worker.terminate(), waitSliceMs: WORKER_WAIT_SLICE_MS };
+  } catch {
+    return null;
   }
 }
 

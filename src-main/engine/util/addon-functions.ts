@@ -20,9 +20,13 @@ export interface AddonFunctions {
   plainLabelPairs: ((buf: Uint8Array, end: number, known: Uint32Array, named: Uint32Array, maxLabel: number, limit: number, state: Int32Array) => number) | null;
   /** util/page-residency.ts (native/page-residency.cc). */
   residentShare: ((fd: number) => number) | null;
+  /** hnsw/level0-prescan.ts's pass on a thread of the addon (native/level0-prescan.cc): a handle, or null where it refuses. */
+  prescanLevel0: ((job: object) => object | null) | null;
+  /** Stops that pass and waits for its thread (native/level0-prescan.cc). */
+  prescanStop: ((handle: object) => void) | null;
 }
 
-const NONE: AddonFunctions = { adviseHugePages: null, hugePagedBuffer: null, hugePagedBytes: null, readRows: null, plainIdEntries: null, plainLabelPairs: null, residentShare: null };
+const NONE: AddonFunctions = { adviseHugePages: null, hugePagedBuffer: null, hugePagedBytes: null, readRows: null, plainIdEntries: null, plainLabelPairs: null, residentShare: null, prescanLevel0: null, prescanStop: null };
 
 let loaded: AddonFunctions | undefined;
 
@@ -44,6 +48,8 @@ function load(): AddonFunctions {
       plainIdEntries: fn('plainIdEntries'),
       plainLabelPairs: fn('plainLabelPairs'),
       residentShare: fn('residentShare'),
+      prescanLevel0: fn('prescanLevel0'),
+      prescanStop: fn('prescanStop'),
     };
   } catch {
     return NONE;

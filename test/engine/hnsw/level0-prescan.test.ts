@@ -45,10 +45,15 @@ const segmentOf = (fixture: string, collection: string, copy: boolean) => fixtur
  */
 type Sharing = 'worker-first' | 'shared';
 
-function withSharing(sharing: Sharing): void {
+/** Which thread runs the pass beside the reader: a worker, or the addon's (native/level0-prescan.cc). */
+type Backend = 'worker' | 'native';
+
+function withSharing(sharing: Sharing, backend: Backend): void {
   const start = Level0Prescan.start.bind(Level0Prescan);
   vi.spyOn(Level0Prescan, 'start').mockImplementation((dataFile, lengthFile, header, cosine, pickle, links) => {
-    const p = start(dataFile, lengthFile, header, cosine, pickle, links, sharing === 'shared' ? 4 * header.sizeDataPerElement : undefined);
+    // The addon's thread starts at once and outruns the reader: held back 2 ms a chunk, it leaves the reader some.
+    const shared = sharing === 'shared';
+    const p = start(dataFile, lengthFile, header, cosine, pickle, links, shared ? 4 * header.sizeDataPerElement : undefined, shared && backend === 'native' ? 2 : 0);
     if (p && sharing === 'worker-first') {
       const status = new Int32Array((p as unknown as { job: { status: SharedArrayBuffer } }).job.status);
       for (let t = 0; t < 400 && Atomics.load(status, 0) === 0; t++) Atomics.wait(status, 0, 0, 50);
@@ -58,10 +63,9 @@ function withSharing(sharing: Sharing): void {
 }
 
 /** What a labels-only reader of the checkpoint sees (everything the first query decides on). */
-function readLabelsOnly(folder: string, segment: string, space: Space, inWorker: boolean, sharing?: Sharing) {
-  if (inWorker) process.env[PRESCAN_ENV] = 'always';
-  else process.env[PRESCAN_ENV] = 'off';
-  if (sharing) withSharing(sharing);
+function readLabelsOnly(folder: string, segment: string, space: Space, beside: Backend | null, sharing?: Sharing) {
+  process.env[PRESCAN_ENV] = beside ?? 'off';
+  if (sharing) withSharing(sharing, beside!);
   const handed: number[] = [];
   let rows: string | null | undefined;
   let links = '';
@@ -124,258 +128,262 @@ function aimed(segDir: string): Mutant[] {
   ];
 }
 
-describe('the level-0 pass in a worker finds what the reader’s own pass finds', () => {
-  for (const target of TARGETS) {
-    it(`${target.fixture} / ${target.collection}: sound, and under every mutant`, () => {
-      const { dir, seg, space, segDir } = segmentOf(target.fixture, target.collection, true);
+for (const backend of ['worker', 'native'] as const) {
+  describe(`the level-0 pass on another thread (${backend}) finds what the reader’s own pass finds`, () => {
+    for (const target of TARGETS) {
+      it(`${target.fixture} / ${target.collection}: sound, and under every mutant`, () => {
+        const { dir, seg, space, segDir } = segmentOf(target.fixture, target.collection, true);
 
-      // Sound: the worker ran and answered (not the fallback), and both readers agree.
-      const finish = spyOnSteps(Level0Prescan.prototype, 'finishSteps');
-      const walked = spyOnSteps(Level0Prescan.prototype, 'linkListsSteps');
-      const sound = readLabelsOnly(dir, seg, space, true);
-      expect(finish.started()).toBe(1);
-      expect(finish.calls[0]!.value).not.toBeNull();
-      expect(walked.calls[0]!.value).not.toBeNull();
-      expect(sound.usable).toBe(true);
-      expect(sound.handed.length).toBeGreaterThan(0);
-      expect(sound).toEqual(readLabelsOnly(dir, seg, space, false));
+        // Sound: the worker ran and answered (not the fallback), and both readers agree.
+        const finish = spyOnSteps(Level0Prescan.prototype, 'finishSteps');
+        const walked = spyOnSteps(Level0Prescan.prototype, 'linkListsSteps');
+        const sound = readLabelsOnly(dir, seg, space, backend);
+        expect(finish.started()).toBe(1);
+        expect(finish.calls[0]!.value).not.toBeNull();
+        expect(walked.calls[0]!.value).not.toBeNull();
+        expect(sound.usable).toBe(true);
+        expect(sound.handed.length).toBeGreaterThan(0);
+        expect(sound).toEqual(readLabelsOnly(dir, seg, space, null));
 
-      const list = [...mutants(segDir, 9100, null, space), ...aimed(segDir)];
-      const differ: string[] = [];
-      const answered = { 'worker-first': 0, shared: 0 };
-      // Level-0 chunks the reader checked itself, per way of sharing (the worker took the rest).
-      const takenHere = { 'worker-first': 0, shared: 0 };
-      for (const m of list) {
+        const list = [...mutants(segDir, 9100, null, space), ...aimed(segDir)];
+        const differ: string[] = [];
+        const answered = { 'worker-first': 0, shared: 0 };
+        // Level-0 chunks the reader checked itself, per way of sharing (the worker took the rest).
+        const takenHere = { 'worker-first': 0, shared: 0 };
+        for (const m of list) {
+          const path = join(segDir, m.file);
+          const original = readFileSync(path);
+          writeFileSync(path, m.bytes);
+          try {
+            const own = readLabelsOnly(dir, seg, space, null);
+            for (const sharing of ['worker-first', 'shared'] as const) {
+              finish.clear();
+              const beside = readLabelsOnly(dir, seg, space, backend, sharing);
+              finish.calls.forEach((r) => {
+                if (r.value === null) return;
+                answered[sharing]++;
+                takenHere[sharing] += (r.context as Level0Prescan).chunksTakenHere;
+              });
+              try {
+                expect(beside).toEqual(own);
+              } catch {
+                differ.push(`${m.name} (${sharing})`);
+              }
+            }
+          } finally {
+            writeFileSync(path, original);
+          }
+        }
+        expect(differ).toEqual([]);
+        // Most mutants leave the file readable to the end: the pass beside the reader gave the
+        // answer used. Held back, the reader took no chunk; let go, it took some.
+        expect(answered['worker-first']).toBeGreaterThan(list.length / 2);
+        expect(answered.shared).toBeGreaterThan(list.length / 2);
+        expect(takenHere['worker-first']).toBe(0);
+        expect(takenHere.shared).toBeGreaterThan(0);
+      });
+    }
+
+    it('gives the rows verdict, the damaged labels and the non-finite warning the aimed mutants call for', () => {
+      const { dir, seg, space, segDir } = segmentOf('chroma-1.3.4-seed7', 'articles', true);
+      const byName = new Map(aimed(segDir).map((m) => [m.name, m]));
+      const under = (name: string) => {
+        const m = byName.get(name)!;
         const path = join(segDir, m.file);
         const original = readFileSync(path);
         writeFileSync(path, m.bytes);
         try {
-          const own = readLabelsOnly(dir, seg, space, false);
-          for (const sharing of ['worker-first', 'shared'] as const) {
-            finish.clear();
-            const beside = readLabelsOnly(dir, seg, space, true, sharing);
-            finish.calls.forEach((r) => {
-              if (r.value === null) return;
-              answered[sharing]++;
-              takenHere[sharing] += (r.context as Level0Prescan).chunksTakenHere;
-            });
-            try {
-              expect(beside).toEqual(own);
-            } catch {
-              differ.push(`${m.name} (${sharing})`);
-            }
-          }
+          return readLabelsOnly(dir, seg, space, backend);
         } finally {
           writeFileSync(path, original);
         }
-      }
-      expect(differ).toEqual([]);
-      // Most mutants leave the file readable to the end: the pass beside the reader gave the
-      // answer used. Held back, the reader took no chunk; let go, it took some.
-      expect(answered['worker-first']).toBeGreaterThan(list.length / 2);
-      expect(answered.shared).toBeGreaterThan(list.length / 2);
-      expect(takenHere['worker-first']).toBe(0);
-      expect(takenHere.shared).toBeGreaterThan(0);
-    });
-  }
-
-  it('gives the rows verdict, the damaged labels and the non-finite warning the aimed mutants call for', () => {
-    const { dir, seg, space, segDir } = segmentOf('chroma-1.3.4-seed7', 'articles', true);
-    const byName = new Map(aimed(segDir).map((m) => [m.name, m]));
-    const under = (name: string) => {
-      const m = byName.get(name)!;
-      const path = join(segDir, m.file);
-      const original = readFileSync(path);
-      writeFileSync(path, m.bytes);
+      };
+      expect(under('a row with maxM0 + 1 neighbours').rows).toMatch(/^element \d+ has \d+ level-0 neighbours, more than maxM0/);
+      expect(under('a link past the last element').rows).toMatch(/^element \d+ links to \d+, past the \d+ elements$/);
+      // Two bad rows far apart, in chunks of four elements that the two threads share and finish in
+      // any order: the verdict names the file's first, as a pass from the start does.
+      const level0 = join(segDir, 'data_level0.bin');
+      const original = readFileSync(level0);
+      const L = layoutOf(readFileSync(join(segDir, 'header.bin')));
+      const twoBad = Buffer.from(original);
+      twoBad.writeUInt32LE(L.cur + 7, 40 * L.size + 4);
+      twoBad.writeUInt16LE(L.cur, 900 * L.size);
+      writeFileSync(level0, twoBad);
       try {
-        return readLabelsOnly(dir, seg, space, true);
+        for (const sharing of ['worker-first', 'shared'] as const) {
+          expect(readLabelsOnly(dir, seg, space, backend, sharing).rows, sharing).toBe(readLabelsOnly(dir, seg, space, null).rows);
+        }
+        expect(readLabelsOnly(dir, seg, space, null).rows).toMatch(/^element 40 links to \d+, past the \d+ elements$/);
       } finally {
-        writeFileSync(path, original);
+        writeFileSync(level0, original);
       }
-    };
-    expect(under('a row with maxM0 + 1 neighbours').rows).toMatch(/^element \d+ has \d+ level-0 neighbours, more than maxM0/);
-    expect(under('a link past the last element').rows).toMatch(/^element \d+ links to \d+, past the \d+ elements$/);
-    // Two bad rows far apart, in chunks of four elements that the two threads share and finish in
-    // any order: the verdict names the file's first, as a pass from the start does.
-    const level0 = join(segDir, 'data_level0.bin');
-    const original = readFileSync(level0);
-    const L = layoutOf(readFileSync(join(segDir, 'header.bin')));
-    const twoBad = Buffer.from(original);
-    twoBad.writeUInt32LE(L.cur + 7, 40 * L.size + 4);
-    twoBad.writeUInt16LE(L.cur, 900 * L.size);
-    writeFileSync(level0, twoBad);
-    try {
-      for (const sharing of ['worker-first', 'shared'] as const) {
-        expect(readLabelsOnly(dir, seg, space, true, sharing).rows, sharing).toBe(readLabelsOnly(dir, seg, space, false).rows);
+      const nan = under('a NaN component');
+      expect(nan.problems.map((p) => p.code)).toContain('hnsw.non-finite-vectors');
+      expect(nan.rows).toBeNull();
+      for (const name of ['a component of 1e30', 'a vector scaled by 1.5']) {
+        const r = under(name);
+        expect(r.problems.map((p) => p.code), name).toContain('hnsw.damaged-vectors');
+        expect(r.damagedLabels, name).toHaveLength(1);
       }
-      expect(readLabelsOnly(dir, seg, space, false).rows).toMatch(/^element 40 links to \d+, past the \d+ elements$/);
-    } finally {
-      writeFileSync(level0, original);
-    }
-    const nan = under('a NaN component');
-    expect(nan.problems.map((p) => p.code)).toContain('hnsw.non-finite-vectors');
-    expect(nan.rows).toBeNull();
-    for (const name of ['a component of 1e30', 'a vector scaled by 1.5']) {
-      const r = under(name);
-      expect(r.problems.map((p) => p.code), name).toContain('hnsw.damaged-vectors');
-      expect(r.damagedLabels, name).toHaveLength(1);
-    }
-    expect(under('two elements with one label').problems.map((p) => p.code)).toContain('hnsw.duplicate-labels');
-    expect(under('an element marked deleted').problems.map((p) => p.code)).toContain('hnsw.missing-labels');
-  });
-
-  it('reads the pickle with the worker, and reads it itself when the file changed after the worker began', () => {
-    const { dir, seg, space } = segmentOf('chroma-1.3.4-seed7', 'articles', true);
-    const bytes = vi.spyOn(Level0Prescan.prototype, 'pickleBytes');
-    const first = readLabelsOnly(dir, seg, space, true);
-    expect(bytes).toHaveBeenCalledTimes(1);
-    // Decoded as the chunks arrived: by the end every byte is there.
-    expect(bytes.mock.results[0]!.value.buf).toEqual(readFileSync(join(dir, seg, 'index_metadata.pickle')));
-    expect(first.usable).toBe(true);
-
-    // A pickle that changes between the worker's start and the decode: the stamp taken before the
-    // worker began no longer holds, so its bytes are not used (the reader decodes the file it stamps).
-    bytes.mockClear();
-    const start = Level0Prescan.start.bind(Level0Prescan);
-    vi.spyOn(Level0Prescan, 'start').mockImplementation((...args) => {
-      const p = start(...args);
-      const file = join(dir, seg, 'index_metadata.pickle');
-      const later = new Date(Date.now() + 5000);
-      utimesSync(file, later, later);
-      return p;
+      expect(under('two elements with one label').problems.map((p) => p.code)).toContain('hnsw.duplicate-labels');
+      expect(under('an element marked deleted').problems.map((p) => p.code)).toContain('hnsw.missing-labels');
     });
-    const again = readLabelsOnly(dir, seg, space, true);
-    expect(bytes).not.toHaveBeenCalled();
-    expect(again).toEqual(first);
-  });
 
-  it('gives up the pickle’s bytes at once when a chunk cannot be read, so the reader reads the file itself', () => {
-    // Through the reader: told a size past the file's end, the worker's last chunk fails, and
-    // the reader decodes the file it reads itself, finding what its own pass finds.
-    {
-      const { dir, seg, space } = segmentOf('chroma-1.3.4-seed7', 'articles', false);
-      const own = readLabelsOnly(dir, seg, space, false);
-      const start = Level0Prescan.start.bind(Level0Prescan);
-      vi.spyOn(Level0Prescan, 'start').mockImplementation((dataFile, lengthFile, header, cosine, pickle, links) =>
-        start(dataFile, lengthFile, header, cosine, pickle && { ...pickle, size: pickle.size + 5 * 1024 * 1024 }, links),
-      );
-      const arrived: unknown[] = [];
+    it('reads the pickle with the worker, and reads it itself when the file changed after the worker began', () => {
+      const { dir, seg, space } = segmentOf('chroma-1.3.4-seed7', 'articles', true);
       const bytes = vi.spyOn(Level0Prescan.prototype, 'pickleBytes');
-      const beside = readLabelsOnly(dir, seg, space, true);
+      const first = readLabelsOnly(dir, seg, space, backend);
       expect(bytes).toHaveBeenCalledTimes(1);
-      const { arrive } = bytes.mock.results[0]!.value!;
-      try {
-        arrive(Number.MAX_SAFE_INTEGER);
-      } catch (e) {
-        arrived.push(e);
-      }
-      expect(arrived).toEqual([PICKLE_NOT_READ]);
-      expect(beside).toEqual(own);
-      vi.restoreAllMocks();
-    }
-    const { segDir } = segmentOf('chroma-1.3.4-seed7', 'articles', false);
-    const header = readHeaderFile(segDir, 'header.bin');
-    const file = join(segDir, 'index_metadata.pickle');
-    // The size it is told is past the file's end (as if the file shrank after the stat): the last
-    // chunk's read fails, and the answer comes without waiting for a stall (the test's timeout).
-    const size = readFileSync(file).length + 20 * 1024 * 1024;
-    process.env[PRESCAN_ENV] = 'always';
-    const p = Level0Prescan.start(join(segDir, 'data_level0.bin'), null, header, false, { file, size, stamp: 'x' })!;
-    try {
-      expect(p).not.toBeNull();
-      const { arrive } = p.pickleBytes()!;
-      expect(() => arrive(size)).toThrow(PICKLE_NOT_READ);
-      // The level-0 pass is unaffected.
-      expect(p.finish('test')?.labels.length).toBe(header.curElementCount);
-    } finally {
-      p.close();
-    }
-    // Well under the 15-s stall the worker would otherwise be given up after.
-  }, 10_000);
+      // Decoded as the chunks arrived: by the end every byte is there.
+      expect(bytes.mock.results[0]!.value.buf).toEqual(readFileSync(join(dir, seg, 'index_metadata.pickle')));
+      expect(first.usable).toBe(true);
 
-  it('drops the worker when header.bin changes after it began, and reads the files as they now are', () => {
-    const { dir, seg, space } = segmentOf('chroma-1.3.4-seed7', 'articles', true);
-    const headerFile = join(dir, seg, 'header.bin');
-    const original = readFileSync(headerFile);
-    // One element fewer in use: a layout the worker did not scan.
-    const shorter = Buffer.from(original);
-    shorter.writeBigUInt64LE(original.readBigUInt64LE(20) - 1n, 20);
-    const start = Level0Prescan.start.bind(Level0Prescan);
-    vi.spyOn(Level0Prescan, 'start').mockImplementation((...args) => {
-      const p = start(...args);
-      writeFileSync(headerFile, shorter);
-      return p;
-    });
-    const finish = spyOnSteps(Level0Prescan.prototype, 'finishSteps');
-    const changed = readLabelsOnly(dir, seg, space, true);
-    expect(finish.started()).toBe(0);
-    vi.restoreAllMocks();
-    expect(changed).toEqual(readLabelsOnly(dir, seg, space, false));
-  });
-
-  it('reports the pass’s last step even when the worker was done before the wait', () => {
-    const { segDir } = segmentOf('chroma-1.3.4-seed7', 'articles', false);
-    const header = readHeaderFile(segDir, 'header.bin');
-    process.env[PRESCAN_ENV] = 'always';
-    const p = Level0Prescan.start(join(segDir, 'data_level0.bin'), null, header, false, null)!;
-    // Long enough for the worker to finish a 1,502-element pass before anyone waits.
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500);
-    const steps: LoadStep[] = [];
-    const found = withLoadProgress((s) => steps.push(s), () => p.finish('Checking'));
-    expect(found).not.toBeNull();
-    expect(steps.at(-1)).toEqual({ done: header.curElementCount, total: header.curElementCount, message: 'Checking' });
-  });
-
-  it('waits for the worker in pauses that give the thread back, when run in slices', async () => {
-    const { segDir } = segmentOf('chroma-1.3.4-seed7', 'articles', false);
-    const header = readHeaderFile(segDir, 'header.bin');
-    process.env[PRESCAN_ENV] = 'always';
-    const links = { file: join(segDir, 'link_lists.bin'), size: readFileSync(join(segDir, 'link_lists.bin')).length };
-    const own = Level0Prescan.start(join(segDir, 'data_level0.bin'), null, header, false, null, links)!;
-    const expected = own.linkLists();
-    own.close();
-    const p = Level0Prescan.start(join(segDir, 'data_level0.bin'), null, header, false, null, links)!;
-    try {
-      // Asked at once (the worker takes tens of milliseconds to start): the first step is a pause on
-      // the link lists' state, where a blocking wait would have held the thread.
-      const steps = p.linkListsSteps();
-      const first = steps.next();
-      expect(first.done).toBe(false);
-      expect(first.value).toMatchObject({ index: 7, value: 0 });
-      let turns = 0;
-      let counting = setImmediate(function tick() {
-        turns++;
-        counting = setImmediate(tick);
+      // A pickle that changes between the worker's start and the decode: the stamp taken before the
+      // worker began no longer holds, so its bytes are not used (the reader decodes the file it stamps).
+      bytes.mockClear();
+      const start = Level0Prescan.start.bind(Level0Prescan);
+      vi.spyOn(Level0Prescan, 'start').mockImplementation((...args) => {
+        const p = start(...args);
+        const file = join(dir, seg, 'index_metadata.pickle');
+        const later = new Date(Date.now() + 5000);
+        utimesSync(file, later, later);
+        return p;
       });
-      try {
-        const walked = await runStepsSliced(steps);
-        expect(walked).not.toBeNull();
-        expect(walked!.used).toBe(expected!.used);
-        expect(Array.from(walked!.upperAt)).toEqual(Array.from(expected!.upperAt));
-        expect(turns).toBeGreaterThan(0);
-      } finally {
-        clearImmediate(counting);
-      }
-      expect(p.finish('Checking')).not.toBeNull();
-    } finally {
-      p.close();
-    }
-  });
-
-  it('falls back to the reader’s own pass when the worker is gone', () => {
-    const { dir, seg, space } = segmentOf('chroma-1.3.4-seed7', 'articles', false);
-    const start = Level0Prescan.start.bind(Level0Prescan);
-    const started: (Level0Prescan | null)[] = [];
-    vi.spyOn(Level0Prescan, 'start').mockImplementation((...args) => {
-      const p = start(...args);
-      p?.close();
-      started.push(p);
-      return p;
+      const again = readLabelsOnly(dir, seg, space, backend);
+      expect(bytes).not.toHaveBeenCalled();
+      expect(again).toEqual(first);
     });
-    const finish = spyOnSteps(Level0Prescan.prototype, 'finishSteps');
-    const r = readLabelsOnly(dir, seg, space, true);
-    expect(started.filter(Boolean)).toHaveLength(1);
-    expect(finish.calls[0]!.value).toBeNull();
-    expect(r).toEqual(readLabelsOnly(dir, seg, space, false));
+
+    it('gives up the pickle’s bytes at once when a chunk cannot be read, so the reader reads the file itself', () => {
+      // Through the reader: told a size past the file's end, the worker's last chunk fails, and
+      // the reader decodes the file it reads itself, finding what its own pass finds.
+      {
+        const { dir, seg, space } = segmentOf('chroma-1.3.4-seed7', 'articles', false);
+        const own = readLabelsOnly(dir, seg, space, null);
+        const start = Level0Prescan.start.bind(Level0Prescan);
+        vi.spyOn(Level0Prescan, 'start').mockImplementation((dataFile, lengthFile, header, cosine, pickle, links) =>
+          start(dataFile, lengthFile, header, cosine, pickle && { ...pickle, size: pickle.size + 5 * 1024 * 1024 }, links),
+        );
+        const arrived: unknown[] = [];
+        const bytes = vi.spyOn(Level0Prescan.prototype, 'pickleBytes');
+        const beside = readLabelsOnly(dir, seg, space, backend);
+        expect(bytes).toHaveBeenCalledTimes(1);
+        const { arrive } = bytes.mock.results[0]!.value!;
+        try {
+          arrive(Number.MAX_SAFE_INTEGER);
+        } catch (e) {
+          arrived.push(e);
+        }
+        expect(arrived).toEqual([PICKLE_NOT_READ]);
+        expect(beside).toEqual(own);
+        vi.restoreAllMocks();
+      }
+      const { segDir } = segmentOf('chroma-1.3.4-seed7', 'articles', false);
+      const header = readHeaderFile(segDir, 'header.bin');
+      const file = join(segDir, 'index_metadata.pickle');
+      // The size it is told is past the file's end (as if the file shrank after the stat): the last
+      // chunk's read fails, and the answer comes without waiting for a stall (the test's timeout).
+      const size = readFileSync(file).length + 20 * 1024 * 1024;
+      process.env[PRESCAN_ENV] = backend;
+      const p = Level0Prescan.start(join(segDir, 'data_level0.bin'), null, header, false, { file, size, stamp: 'x' })!;
+      try {
+        expect(p).not.toBeNull();
+        const { arrive } = p.pickleBytes()!;
+        expect(() => arrive(size)).toThrow(PICKLE_NOT_READ);
+        // The level-0 pass is unaffected.
+        expect(p.finish('test')?.labels.length).toBe(header.curElementCount);
+      } finally {
+        p.close();
+      }
+      // Well under the 15-s stall the worker would otherwise be given up after.
+    }, 10_000);
+
+    it('drops the worker when header.bin changes after it began, and reads the files as they now are', () => {
+      const { dir, seg, space } = segmentOf('chroma-1.3.4-seed7', 'articles', true);
+      const headerFile = join(dir, seg, 'header.bin');
+      const original = readFileSync(headerFile);
+      // One element fewer in use: a layout the worker did not scan.
+      const shorter = Buffer.from(original);
+      shorter.writeBigUInt64LE(original.readBigUInt64LE(20) - 1n, 20);
+      const start = Level0Prescan.start.bind(Level0Prescan);
+      vi.spyOn(Level0Prescan, 'start').mockImplementation((...args) => {
+        const p = start(...args);
+        writeFileSync(headerFile, shorter);
+        return p;
+      });
+      const finish = spyOnSteps(Level0Prescan.prototype, 'finishSteps');
+      const changed = readLabelsOnly(dir, seg, space, backend);
+      expect(finish.started()).toBe(0);
+      vi.restoreAllMocks();
+      expect(changed).toEqual(readLabelsOnly(dir, seg, space, null));
+    });
+
+    it('reports the pass’s last step even when the worker was done before the wait', () => {
+      const { segDir } = segmentOf('chroma-1.3.4-seed7', 'articles', false);
+      const header = readHeaderFile(segDir, 'header.bin');
+      process.env[PRESCAN_ENV] = backend;
+      const p = Level0Prescan.start(join(segDir, 'data_level0.bin'), null, header, false, null)!;
+      expect(p.threadKind).toBe(backend);
+      // Long enough for the worker to finish a 1,502-element pass before anyone waits.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500);
+      const steps: LoadStep[] = [];
+      const found = withLoadProgress((s) => steps.push(s), () => p.finish('Checking'));
+      expect(found).not.toBeNull();
+      expect(steps.at(-1)).toEqual({ done: header.curElementCount, total: header.curElementCount, message: 'Checking' });
+    });
+
+    it('waits for the worker in pauses that give the thread back, when run in slices', async () => {
+      const { segDir } = segmentOf('chroma-1.3.4-seed7', 'articles', false);
+      const header = readHeaderFile(segDir, 'header.bin');
+      process.env[PRESCAN_ENV] = backend;
+      const links = { file: join(segDir, 'link_lists.bin'), size: readFileSync(join(segDir, 'link_lists.bin')).length };
+      const own = Level0Prescan.start(join(segDir, 'data_level0.bin'), null, header, false, null, links)!;
+      const expected = own.linkLists();
+      own.close();
+      // The addon's thread is held back 30 ms at its start, as a worker's start holds it.
+      const p = Level0Prescan.start(join(segDir, 'data_level0.bin'), null, header, false, null, links, undefined, backend === 'native' ? 30 : 0)!;
+      try {
+        // Asked at once (the worker takes tens of milliseconds to start): the first step is a pause on
+        // the link lists' state, where a blocking wait would have held the thread.
+        const steps = p.linkListsSteps();
+        const first = steps.next();
+        expect(first.done).toBe(false);
+        expect(first.value).toMatchObject({ index: 7, value: 0 });
+        let turns = 0;
+        let counting = setImmediate(function tick() {
+          turns++;
+          counting = setImmediate(tick);
+        });
+        try {
+          const walked = await runStepsSliced(steps);
+          expect(walked).not.toBeNull();
+          expect(walked!.used).toBe(expected!.used);
+          expect(Array.from(walked!.upperAt)).toEqual(Array.from(expected!.upperAt));
+          expect(turns).toBeGreaterThan(0);
+        } finally {
+          clearImmediate(counting);
+        }
+        expect(p.finish('Checking')).not.toBeNull();
+      } finally {
+        p.close();
+      }
+    });
+
+    it('falls back to the reader’s own pass when the worker is gone', () => {
+      const { dir, seg, space } = segmentOf('chroma-1.3.4-seed7', 'articles', false);
+      const start = Level0Prescan.start.bind(Level0Prescan);
+      const started: (Level0Prescan | null)[] = [];
+      vi.spyOn(Level0Prescan, 'start').mockImplementation((...args) => {
+        const p = start(...args);
+        p?.close();
+        started.push(p);
+        return p;
+      });
+      const finish = spyOnSteps(Level0Prescan.prototype, 'finishSteps');
+      const r = readLabelsOnly(dir, seg, space, backend);
+      expect(started.filter(Boolean)).toHaveLength(1);
+      expect(finish.calls[0]!.value).toBeNull();
+      expect(r).toEqual(readLabelsOnly(dir, seg, space, null));
+    });
   });
-});
+}

@@ -1,0 +1,469 @@
+// The level-0 pre-scan on a native thread (src-main/engine/hnsw/level0-prescan.ts; docs/native.md).
+// A first query's checks read all of data_level0.bin, and the reader's thread would otherwise do
+// that after decoding the pickle. The JavaScript worker that takes the pass over costs 50-70 ms to
+// start on the bench machine, so it was used from 250,000 elements only. A thread of this addon
+// starts in well under a millisecond, so the pass runs beside the decode at every size.
+//
+// It does what the worker's program does (level0-prescan-program.ts), in the same shared memory
+// and under the same protocol: read the pickle's chunks in order, then read and walk
+// link_lists.bin, then check level-0 chunks, each claimed from a shared counter that the reader's
+// thread also takes from. The one difference is that it cannot wake a waiter (Atomics.notify has
+// no Node-API); the reader polls its waits in short slices instead.
+//
+// Every array it is given is checked against the sizes it will write, and every layout it does not
+// accept (a row whose links reach past the vector, unaligned fields) makes it refuse: the caller
+// then uses the worker or its own pass, which name the problem. The thread holds a reference to
+// each shared buffer until it has been joined: by prescanStop, or by the handle's finalizer.
+#include <napi.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#if defined(__unix__) || defined(__APPLE__)
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#define CHROMA_INSPECTOR_PRESCAN 1
+#endif
+
+// The quick plausibility check must add in the order the JavaScript one does (no fused multiply-add).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+
+namespace {
+
+#ifdef CHROMA_INSPECTOR_PRESCAN
+
+// status (Int32 × 10), as level0-prescan-program.ts describes it.
+constexpr int LEVEL0_STATE = 0, ELEMENTS_DONE = 1, STOP_ASKED = 2, PICKLE_FAILED = 3, HEARTBEAT = 4, NEXT_PICKLE = 5, LINKS_STATE = 7,
+              NEXT_CHUNK = 8, CHUNKS_DONE = 9;
+constexpr int32_t RUNNING = 0, DONE = 1, FAILED = 2;
+constexpr size_t READ_PIECE = 2 * 1024 * 1024;
+
+inline int32_t load(int32_t* cell) { return __atomic_load_n(cell, __ATOMIC_SEQ_CST); }
+inline void store(int32_t* cell, int32_t v) { __atomic_store_n(cell, v, __ATOMIC_SEQ_CST); }
+inline int32_t add(int32_t* cell, int32_t v) { return __atomic_fetch_add(cell, v, __ATOMIC_SEQ_CST); }
+inline void exchangeIfRunning(int32_t* cell, int32_t v) {
+  int32_t expected = RUNNING;
+  __atomic_compare_exchange_n(cell, &expected, v, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}
+
+struct Bounds {
+  double max, minNorm, unitTolerance;
+};
+
+// One typed array argument: where its bytes are, how many elements, and a reference that keeps
+// its (shared) buffer alive while the thread writes it.
+template <typename T>
+struct Shared {
+  T* data = nullptr;
+  size_t length = 0;
+  Napi::ObjectReference keep;
+};
+
+template <typename T>
+bool take(const Napi::Object& from, const char* key, napi_typedarray_type type, Shared<T>* out) {
+  Napi::Value v = from.Get(key);
+  if (!v.IsTypedArray()) return false;
+  Napi::TypedArray array = v.As<Napi::TypedArray>();
+  if (array.TypedArrayType() != type) return false;
+  napi_typedarray_type actual;
+  size_t length = 0, offset = 0;
+  void* raw = nullptr;
+  napi_value buffer;
+  if (napi_get_typedarray_info(from.Env(), array, &actual, &length, &raw, &buffer, &offset) != napi_ok) return false;
+  if (raw == nullptr && length != 0) return false;
+  out->data = static_cast<T*>(raw);
+  out->length = length;
+  out->keep = Napi::Persistent(array.As<Napi::Object>());
+  return true;
+}
+
+bool whole(const Napi::Object& from, const char* key, double lo, double hi, int64_t* out) {
+  Napi::Value v = from.Get(key);
+  if (!v.IsNumber()) return false;
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= lo && d <= hi) || d != std::floor(d)) return false;
+  *out = static_cast<int64_t>(d);
+  return true;
+}
+
+bool number(const Napi::Object& from, const char* key, double* out) {
+  Napi::Value v = from.Get(key);
+  if (!v.IsNumber()) return false;
+  *out = v.As<Napi::Number>().DoubleValue();
+  return true;
+}
+
+int openRead(const std::string& file) { return file.empty() ? -1 : open(file.c_str(), O_RDONLY | O_CLOEXEC); }
+
+// Reads exactly `bytes` at `at`, or false (an error, or the file ended first).
+bool readFully(int fd, uint8_t* into, size_t bytes, int64_t at) {
+  size_t done = 0;
+  while (done < bytes) {
+    const ssize_t got = pread(fd, into + done, bytes - done, static_cast<off_t>(at + static_cast<int64_t>(done)));
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) return false;
+    done += static_cast<size_t>(got);
+  }
+  return true;
+}
+
+// Reads up to `bytes` at `at` and returns how many came (fewer at the file's end; -1 on an error).
+int64_t readUpTo(int fd, uint8_t* into, size_t bytes, int64_t at) {
+  size_t done = 0;
+  while (done < bytes) {
+    const ssize_t got = pread(fd, into + done, bytes - done, static_cast<off_t>(at + static_cast<int64_t>(done)));
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) return -1;
+    if (got == 0) break;
+    done += static_cast<size_t>(got);
+  }
+  return static_cast<int64_t>(done);
+}
+
+inline uint32_t u32At(const uint8_t* p) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;  // little-endian hosts only (the caller checks)
+}
+
+inline float f32At(const uint8_t* p) {
+  float v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+// vector-plausibility.ts quickPlausible, operation for operation (in doubles, four sums, the same order).
+bool quickPlausible(const uint8_t* vec, int64_t dim, bool cosine, bool hasNorm, double norm, const Bounds& b) {
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  int64_t i = 0;
+  for (; i + 3 < dim; i += 4) {
+    const double a0 = f32At(vec + 4 * i), a1 = f32At(vec + 4 * i + 4), a2 = f32At(vec + 4 * i + 8), a3 = f32At(vec + 4 * i + 12);
+    s0 += a0 * a0;
+    s1 += a1 * a1;
+    s2 += a2 * a2;
+    s3 += a3 * a3;
+  }
+  for (; i < dim; i++) {
+    const double a = f32At(vec + 4 * i);
+    s0 += a * a;
+  }
+  const double sum = s0 + s1 + s2 + s3;
+  if (!(sum <= b.max * b.max * 0.5)) return false;
+  if (!cosine) return true;
+  if (sum == 0) return !hasNorm || (norm >= 0 && norm <= b.max);
+  if (std::fabs(std::sqrt(sum) - 1) > b.unitTolerance * 0.5) return false;
+  return !hasNorm || (norm >= b.minNorm && norm <= b.max);
+}
+
+// A read buffer mapped for the pass alone and unmapped after it. From malloc it would come from
+// this thread's own arena, which keeps the freed megabytes resident for the rest of the process.
+class ChunkMemory {
+ public:
+  explicit ChunkMemory(size_t bytes) : bytes_(bytes) {
+    void* p = mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    data_ = p == MAP_FAILED ? nullptr : static_cast<uint8_t*>(p);
+  }
+  ~ChunkMemory() {
+    if (data_) munmap(data_, bytes_);
+  }
+  ChunkMemory(const ChunkMemory&) = delete;
+  ChunkMemory& operator=(const ChunkMemory&) = delete;
+  uint8_t* data() { return data_; }
+
+ private:
+  size_t bytes_;
+  uint8_t* data_ = nullptr;
+};
+
+class Job {
+ public:
+  std::string dataFile, lengthFile, pickleFile, linksFile;
+  int64_t count = 0, size = 0, labelOffset = 0, offsetData = 0, dim = 0, maxM0 = 0, perChunk = 0, pickleChunkBytes = 0, block = 0,
+          maxLevel = 0, pauseMs = 0;
+  bool cosine = false;
+  Bounds bounds{};
+  Shared<int32_t> status, pickleDone, upperAt;
+  Shared<double> labels, badRow, chunkRows;
+  Shared<uint8_t> flags, pickleBytes, linkBytes;
+  std::thread thread;
+
+  ~Job() { Join(); }
+
+  void Stop() { store(status.data + STOP_ASKED, 1); }
+
+  void Join() {
+    if (thread.joinable()) {
+      Stop();
+      thread.join();
+    }
+  }
+
+  // Joins the thread and lets go of the buffers at once, rather than when the handle is collected
+  // (the pickle's copy alone is 34 MB at a million elements). Runs on the JavaScript thread.
+  void Release() {
+    Join();
+    status.keep.Reset();
+    pickleDone.keep.Reset();
+    upperAt.keep.Reset();
+    labels.keep.Reset();
+    badRow.keep.Reset();
+    chunkRows.keep.Reset();
+    flags.keep.Reset();
+    pickleBytes.keep.Reset();
+    linkBytes.keep.Reset();
+  }
+
+  void Run() {
+    Pause();
+    if (pickleBytes.data != nullptr) ReadPickle();
+    if (linkBytes.data != nullptr) ReadLinks();
+    ScanChunks();
+  }
+
+ private:
+  bool stopped() { return load(status.data + STOP_ASKED) != 0; }
+
+  // The tests' way to hold the thread back (at its start and after each level-0 chunk), so that
+  // the reader's thread takes a share of the work; 0 otherwise.
+  void Pause() {
+    if (pauseMs > 0) std::this_thread::sleep_for(std::chrono::milliseconds(pauseMs));
+  }
+
+  // level0-prescan-program.ts readPickleChunks, for every chunk.
+  void ReadPickle() {
+    int32_t* s = status.data;
+    const int64_t total = static_cast<int64_t>(pickleBytes.length), step = pickleChunkBytes;
+    const int64_t chunks = (total + step - 1) / step;
+    int fd = -1;
+    bool failed = false;
+    for (;;) {
+      if (load(s + PICKLE_FAILED) != 0 || stopped()) break;
+      const int64_t i = add(s + NEXT_PICKLE, 1);
+      if (i >= chunks) break;
+      if (fd < 0 && (fd = openRead(pickleFile)) < 0) {
+        failed = true;
+        break;
+      }
+      const int64_t at = i * step, end = std::min(total, at + step);
+      if (!readFully(fd, pickleBytes.data + at, static_cast<size_t>(end - at), at)) {
+        failed = true;
+        break;
+      }
+      store(pickleDone.data + i, 1);
+      add(s + HEARTBEAT, 1);
+    }
+    if (failed) store(s + PICKLE_FAILED, FAILED);
+    if (fd >= 0) close(fd);
+  }
+
+  // The worker program's link-list read and segment-files.ts linkListsEnd.
+  void ReadLinks() {
+    int32_t* s = status.data;
+    const int fd = openRead(linksFile);
+    bool ok = fd >= 0;
+    const size_t total = linkBytes.length;
+    for (size_t done = 0; ok && done < total; done += READ_PIECE) {
+      if (stopped()) ok = false;
+      else ok = readFully(fd, linkBytes.data + done, std::min(READ_PIECE, total - done), static_cast<int64_t>(done));
+      add(s + HEARTBEAT, 1);
+    }
+    if (fd >= 0) close(fd);
+    if (!ok) {
+      store(s + LINKS_STATE, FAILED);
+      return;
+    }
+    badRow.data[2] = LinkListsEnd();
+    store(s + LINKS_STATE, DONE);
+  }
+
+  double LinkListsEnd() {
+    const uint8_t* buf = linkBytes.data;
+    const int64_t length = static_cast<int64_t>(linkBytes.length);
+    int64_t pos = 0;
+    for (int64_t i = 0; i < count; i++) {
+      if (pos + 4 > length) return -1;
+      const int64_t bytes = u32At(buf + pos);
+      if (bytes % block != 0) return -2;
+      const int64_t level = bytes / block;
+      if (level > maxLevel) return -3;
+      if (pos + 4 + bytes > length) return -4;
+      // As a JavaScript Int32Array stores a number: modulo 2^32.
+      if (level > 0) upperAt.data[i] = static_cast<int32_t>(static_cast<uint32_t>(pos + 5));
+      pos += 4 + bytes;
+    }
+    return static_cast<double>(pos);
+  }
+
+  // level0-prescan-program.ts scanLevel0Chunks, for every chunk it can claim.
+  void ScanChunks() {
+    int32_t* s = status.data;
+    const int64_t chunks = (count + perChunk - 1) / perChunk;
+    ChunkMemory chunk(static_cast<size_t>(std::min(perChunk, count) * size));
+    ChunkMemory normBytes(static_cast<size_t>(std::min(perChunk, count) * 4));
+    const int fd = openRead(dataFile);
+    const int normFd = lengthFile.empty() ? -1 : openRead(lengthFile);
+    const int64_t stride = size / 4;
+    for (int64_t i = add(s + NEXT_CHUNK, 1); i < chunks; i = add(s + NEXT_CHUNK, 1)) {
+      if (load(s + LEVEL0_STATE) == FAILED || stopped()) break;
+      const int64_t first = i * perChunk, n = std::min(perChunk, count - first);
+      int64_t norms = 0;
+      bool ok = chunk.data() != nullptr && normBytes.data() != nullptr && fd >= 0 && (lengthFile.empty() || normFd >= 0) && readFully(fd, chunk.data(), static_cast<size_t>(n * size), first * size);
+      if (ok && normFd >= 0) {
+        const int64_t got = readUpTo(normFd, normBytes.data(), static_cast<size_t>(n * 4), first * 4);
+        ok = got >= 0;
+        norms = got / 4;
+      }
+      if (!ok) {
+        store(s + LEVEL0_STATE, FAILED);
+        break;
+      }
+      for (int64_t j = 0; j < n; j++) {
+        const int64_t id = first + j;
+        const uint8_t* row = chunk.data() + j * size;
+        const uint8_t* lo = row + labelOffset;
+        labels.data[id] = static_cast<double>(u32At(lo)) + static_cast<double>(u32At(lo + 4)) * 4294967296.0;
+        if ((row[2] & 0x01) != 0) {
+          flags.data[id] = 1;
+          continue;
+        }
+        const bool hasNorm = normFd >= 0;
+        const double norm = !hasNorm ? 0 : j < norms ? static_cast<double>(f32At(normBytes.data() + 4 * j)) : std::nan("");
+        flags.data[id] = quickPlausible(row + offsetData, dim, cosine, hasNorm, norm, bounds) ? 2 : 0;
+      }
+      FirstBadRow(chunk.data(), stride, first, n, chunkRows.data + 3 * i);
+      add(s + ELEMENTS_DONE, static_cast<int32_t>(n));
+      add(s + HEARTBEAT, 1);
+      if (add(s + CHUNKS_DONE, 1) + 1 == chunks) exchangeIfRunning(s + LEVEL0_STATE, DONE);
+      Pause();
+    }
+    if (fd >= 0) close(fd);
+    if (normFd >= 0) close(normFd);
+  }
+
+  // level0-links.ts firstBadRow: the chunk's first row with too many neighbours (1) or a link past the end (2).
+  void FirstBadRow(const uint8_t* words, int64_t stride, int64_t firstId, int64_t n, double* out) {
+    out[0] = 0;
+    for (int64_t j = 0; j < n; j++) {
+      const uint8_t* row = words + 4 * j * stride;
+      const int64_t links = u32At(row) & 0xffff;
+      if (links > maxM0) {
+        out[0] = 1, out[1] = static_cast<double>(firstId + j), out[2] = static_cast<double>(links);
+        return;
+      }
+      for (int64_t k = 1; k <= links; k++) {
+        const uint32_t to = u32At(row + 4 * k);
+        if (to >= count) {
+          out[0] = 2, out[1] = static_cast<double>(firstId + j), out[2] = static_cast<double>(to);
+          return;
+        }
+      }
+    }
+  }
+};
+
+// Marks the handles prescanLevel0 makes, so that prescanStop never takes another external for one.
+const napi_type_tag JOB_TAG = {0x6c3e0c1f2a4b4d17ull, 0x9b1e5a7d3c2f8e61ull};
+
+bool hostIsLittleEndian() {
+  const uint32_t one = 1;
+  uint8_t first;
+  std::memcpy(&first, &one, 1);
+  return first == 1;
+}
+
+// prescanLevel0(job): a handle for prescanStop once the thread runs, or null where it refuses.
+Napi::Value PrescanLevel0(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject() || !hostIsLittleEndian()) return env.Null();
+  const Napi::Object o = info[0].As<Napi::Object>();
+  auto job = std::make_unique<Job>();
+  Job& j = *job;
+  constexpr double MAX_COUNT = 2147483647.0, MAX_SIZE = 1073741824.0;
+  if (!o.Get("dataFile").IsString()) return env.Null();
+  j.dataFile = o.Get("dataFile").As<Napi::String>().Utf8Value();
+  if (o.Get("lengthFile").IsString()) j.lengthFile = o.Get("lengthFile").As<Napi::String>().Utf8Value();
+  if (j.dataFile.empty() || j.dataFile.find('\0') != std::string::npos || j.lengthFile.find('\0') != std::string::npos) return env.Null();
+  if (!whole(o, "count", 1, MAX_COUNT, &j.count) || !whole(o, "size", 4, MAX_SIZE, &j.size) || !whole(o, "labelOffset", 0, MAX_SIZE, &j.labelOffset) ||
+      !whole(o, "offsetData", 0, MAX_SIZE, &j.offsetData) || !whole(o, "dim", 0, MAX_SIZE, &j.dim) || !whole(o, "maxM0", 0, 65535, &j.maxM0) ||
+      !whole(o, "perChunk", 1, MAX_COUNT, &j.perChunk) || !whole(o, "pauseMs", 0, 1000, &j.pauseMs))
+    return env.Null();
+  const Napi::Value cosine = o.Get("cosine");
+  if (!cosine.IsBoolean()) return env.Null();
+  j.cosine = cosine.As<Napi::Boolean>().Value();
+  if (!o.Get("bounds").IsObject()) return env.Null();
+  const Napi::Object b = o.Get("bounds").As<Napi::Object>();
+  if (!number(b, "max", &j.bounds.max) || !number(b, "minNorm", &j.bounds.minNorm) || !number(b, "unitTolerance", &j.bounds.unitTolerance)) return env.Null();
+  // The layout the reads below stay inside: aligned fields, the links and the vector within a row.
+  if (j.size % 4 != 0 || j.offsetData % 4 != 0 || j.offsetData + 4 * j.dim > j.size || j.labelOffset + 8 > j.size || 4 * (j.maxM0 + 1) > j.size) return env.Null();
+  if (j.perChunk * j.size > int64_t{1} << 31) return env.Null();
+  const int64_t chunks = (j.count + j.perChunk - 1) / j.perChunk;
+  const auto count = static_cast<size_t>(j.count);
+  if (!take(o, "status", napi_int32_array, &j.status) || j.status.length < 10) return env.Null();
+  if (!take(o, "labels", napi_float64_array, &j.labels) || j.labels.length < count) return env.Null();
+  if (!take(o, "flags", napi_uint8_array, &j.flags) || j.flags.length < count) return env.Null();
+  if (!take(o, "badRow", napi_float64_array, &j.badRow) || j.badRow.length < 3) return env.Null();
+  if (!take(o, "chunkRows", napi_float64_array, &j.chunkRows) || j.chunkRows.length < static_cast<size_t>(chunks) * 3) return env.Null();
+  const Napi::Value pickle = o.Get("pickle");
+  if (pickle.IsObject()) {
+    const Napi::Object p = pickle.As<Napi::Object>();
+    if (!p.Get("file").IsString()) return env.Null();
+    j.pickleFile = p.Get("file").As<Napi::String>().Utf8Value();
+    if (j.pickleFile.empty() || j.pickleFile.find('\0') != std::string::npos || !whole(p, "chunkBytes", 1, MAX_SIZE, &j.pickleChunkBytes)) return env.Null();
+    if (!take(p, "bytes", napi_uint8_array, &j.pickleBytes) || !take(p, "done", napi_int32_array, &j.pickleDone)) return env.Null();
+    const size_t pickleChunks = (j.pickleBytes.length + static_cast<size_t>(j.pickleChunkBytes) - 1) / static_cast<size_t>(j.pickleChunkBytes);
+    if (j.pickleDone.length < pickleChunks || j.pickleBytes.length == 0) return env.Null();
+  }
+  const Napi::Value links = o.Get("links");
+  if (links.IsObject()) {
+    const Napi::Object l = links.As<Napi::Object>();
+    if (!l.Get("file").IsString()) return env.Null();
+    j.linksFile = l.Get("file").As<Napi::String>().Utf8Value();
+    if (j.linksFile.empty() || j.linksFile.find('\0') != std::string::npos) return env.Null();
+    if (!whole(l, "block", 1, MAX_SIZE, &j.block) || !whole(l, "maxLevel", 0, MAX_COUNT, &j.maxLevel)) return env.Null();
+    if (!take(l, "bytes", napi_uint8_array, &j.linkBytes) || !take(l, "upperAt", napi_int32_array, &j.upperAt) || j.upperAt.length < count) return env.Null();
+  }
+  try {
+    j.thread = std::thread([&j]() { j.Run(); });
+  } catch (...) {
+    return env.Null();
+  }
+  // The handle owns the job: collected or stopped, the thread is joined before the buffers go.
+  Job* owned = job.release();
+  Napi::External<Job> handle = Napi::External<Job>::New(env, owned, [](Napi::Env, Job* done) { delete done; });
+  napi_type_tag_object(env, handle, &JOB_TAG);
+  return handle;
+}
+
+// prescanStop(handle): asks the thread to stop, waits for it (at most one chunk's read), and lets
+// go of the buffers it wrote.
+Napi::Value PrescanStop(const Napi::CallbackInfo& info) {
+  bool ours = false;
+  if (info.Length() >= 1 && info[0].IsExternal() && napi_check_object_type_tag(info.Env(), info[0], &JOB_TAG, &ours) == napi_ok && ours) {
+    info[0].As<Napi::External<Job>>().Data()->Release();
+  }
+  return info.Env().Undefined();
+}
+
+#endif
+
+}  // namespace
+
+void RegisterLevel0Prescan(Napi::Env env, Napi::Object exports) {
+#ifdef CHROMA_INSPECTOR_PRESCAN
+  exports.Set("prescanLevel0", Napi::Function::New(env, PrescanLevel0));
+  exports.Set("prescanStop", Napi::Function::New(env, PrescanStop));
+#else
+  (void)env;
+  (void)exports;
+#endif
+}
