@@ -12,6 +12,7 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <cstring>
 
 namespace {
 
@@ -206,9 +207,58 @@ Napi::Value PlainLabelPairs(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, result);
 }
 
+// idSlots(buf, idStart, idEnd, hashes, from, to, slots): pickle-id-map.ts buildSteps' insert loop
+// for entries [from, to): each entry e's number + 1 into the open-addressing table `slots` (a
+// power of two long, linear probing from hashes[e] & mask), exactly where the JavaScript loop puts
+// it. Returns the entries entered, -2 when an id is already in the table (the same hash and
+// bytes: the map is given up), or -1 (not accepted, or an index out of bounds met midway: the
+// caller gives the map up too, the table being half written).
+Napi::Value IdSlots(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const auto refuse = [&]() { return Napi::Number::New(env, -1); };
+  if (info.Length() < 7) return refuse();
+  uint8_t* buf;
+  int32_t *idStart, *idEnd, *hashes, *slots;
+  size_t bufLength, startLength, endLength, hashLength, slotLength;
+  int64_t from, to;
+  if (!arrayOf(info[0], napi_uint8_array, &buf, &bufLength) || !arrayOf(info[1], napi_int32_array, &idStart, &startLength)) return refuse();
+  if (!arrayOf(info[2], napi_int32_array, &idEnd, &endLength) || !arrayOf(info[3], napi_int32_array, &hashes, &hashLength)) return refuse();
+  if (!arrayOf(info[6], napi_int32_array, &slots, &slotLength) || slotLength == 0 || (slotLength & (slotLength - 1)) != 0) return refuse();
+  size_t entries = startLength;
+  for (size_t l : {endLength, hashLength}) entries = l < entries ? l : entries;
+  if (!wholeOf(info[5], 0, static_cast<double>(entries), &to) || !wholeOf(info[4], 0, static_cast<double>(to), &from)) return refuse();
+  const uint32_t mask = static_cast<uint32_t>(slotLength - 1);
+  const auto bytesOf = [&](int64_t e, int64_t* a, int64_t* b) {
+    *a = idStart[e];
+    *b = idEnd[e];
+    return *a >= 0 && *a <= *b && static_cast<size_t>(*b) <= bufLength;
+  };
+  for (int64_t i = from; i < to; i++) {
+    int64_t a, b;
+    if (!bytesOf(i, &a, &b)) return refuse();
+    const int32_t h = hashes[i];
+    uint32_t s = static_cast<uint32_t>(h) & mask;
+    for (uint32_t probes = 0;; probes++) {
+      if (probes > mask) return refuse();  // a full table: not one the caller sized
+      const int32_t e = slots[s];
+      if (e == 0) break;
+      if (e < 0 || static_cast<size_t>(e) > entries) return refuse();
+      int64_t a2, b2;
+      if (hashes[e - 1] == h) {
+        if (!bytesOf(e - 1, &a2, &b2)) return refuse();
+        if (b2 - a2 == b - a && std::memcmp(buf + a2, buf + a, static_cast<size_t>(b - a)) == 0) return Napi::Number::New(env, -2);
+      }
+      s = (s + 1) & mask;
+    }
+    slots[s] = static_cast<int32_t>(i + 1);
+  }
+  return Napi::Number::New(env, static_cast<double>(to - from));
+}
+
 }  // namespace
 
 void RegisterPicklePairs(Napi::Env env, Napi::Object exports) {
+  exports.Set("idSlots", Napi::Function::New(env, IdSlots));
   exports.Set("plainIdEntries", Napi::Function::New(env, PlainIdEntries));
   exports.Set("plainLabelPairs", Napi::Function::New(env, PlainLabelPairs));
 }

@@ -212,7 +212,11 @@ function* decodeRust(c: Cursor): Steps<IndexMetadata | null> {
   const labels = label.subarray(0, n);
   // Ids stay bytes in the pickle until asked for. Two byte strings that decode to one str
   // (invalid UTF-8 → U+FFFD), or a repeated id, send the file to the general path.
-  const map = yield* PickleIdMap.buildSteps(buf, idStart.subarray(0, n), idEnd.subarray(0, n), labels, { hashes: idToLabel.hash, nonAscii: idToLabel.nonAscii });
+  const map = yield* PickleIdMap.buildSteps(buf, idStart.subarray(0, n), idEnd.subarray(0, n), labels, {
+    hashes: idToLabel.hash,
+    nonAscii: idToLabel.nonAscii,
+    idSlots: nativePairLoops()?.idSlots,
+  });
   if (map === null) return null;
   const idAt = map.idReader();
 

@@ -39,6 +39,9 @@ export interface IdBytes {
   labels: Float64Array;
 }
 
+/** native/pickle-pairs.cc idSlots (util/addon-functions.ts). */
+export type IdSlots = (buf: Uint8Array, idStart: Int32Array, idEnd: Int32Array, hashes: Int32Array, from: number, to: number, slots: Int32Array) => number;
+
 export class PickleIdMap extends Map<string, number> {
   private source: {
     /** entry index + 1 per hash slot (0 = empty); the slot count is a power of two. */
@@ -151,8 +154,11 @@ export class PickleIdMap extends Map<string, number> {
     idStart: Int32Array,
     idEnd: Int32Array,
     labels: Float64Array,
-    /** Each entry's idHash already computed by the decoder, and whether any id byte is ≥ 0x80. */
-    known?: { hashes: Int32Array; nonAscii: boolean },
+    /**
+     * Each entry's idHash already computed by the decoder, whether any id byte is ≥ 0x80, and the
+     * addon's copy of the insert loop below (native/pickle-pairs.cc idSlots), if it is there.
+     */
+    known?: { hashes: Int32Array; nonAscii: boolean; idSlots?: IdSlots | null },
   ): Steps<PickleIdMap | null> {
     const n = labels.length;
     // At most 2/3 full. The table is fresh memory, which a first query pays for page by page
@@ -168,6 +174,17 @@ export class PickleIdMap extends Map<string, number> {
       slots.fill(0, at, Math.min(size, at + FAULT_SLOTS_PER_STEP));
     }
     const hashes = known ? known.hashes : new Int32Array(n);
+    if (known?.idSlots && !known.nonAscii) {
+      // The same inserts, where the loop below spends most of a first query's decode at a million
+      // ids (its random reads and writes wait on memory, ~2× longer in JavaScript).
+      for (let from = 0; from < n; from += STEP_MASK + 1) {
+        const to = Math.min(n, from + STEP_MASK + 1);
+        // -2: a repeated id; -1: declined or an index out of bounds (the table is half written).
+        if (known.idSlots(buf, idStart, idEnd, hashes, from, to, slots) !== to - from) return null;
+        if (to < n) yield;
+      }
+      return new PickleIdMap(buf, idStart, idEnd, labels, slots, hashes);
+    }
     const mask = size - 1;
     for (let i = 0; i < n; i++) {
       const a = idStart[i]!;

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { parallelInsert } from '../hnsw/parallel-insert.js';
+import type { IdSlots } from '../hnsw/pickle-id-map.js';
 
 /**
  * The addon's plain functions (native/hnsw-parallel.cc, docs/native.md), beside the index class
@@ -18,6 +19,8 @@ export interface AddonFunctions {
     | null;
   /** hnsw/index-metadata-fast.ts's checkPlainPairs loop (native/pickle-pairs.cc). */
   plainLabelPairs: ((buf: Uint8Array, end: number, known: Uint32Array, named: Uint32Array, maxLabel: number, limit: number, state: Int32Array) => number) | null;
+  /** hnsw/pickle-id-map.ts buildSteps' insert loop (native/pickle-pairs.cc). */
+  idSlots: IdSlots | null;
   /** util/page-residency.ts (native/page-residency.cc). */
   residentShare: ((fd: number) => number) | null;
   /** hnsw/level0-prescan.ts's pass on a thread of the addon (native/level0-prescan.cc): a handle, or null where it refuses. */
@@ -26,7 +29,7 @@ export interface AddonFunctions {
   prescanStop: ((handle: object) => void) | null;
 }
 
-const NONE: AddonFunctions = { adviseHugePages: null, hugePagedBuffer: null, hugePagedBytes: null, readRows: null, plainIdEntries: null, plainLabelPairs: null, residentShare: null, prescanLevel0: null, prescanStop: null };
+const NONE: AddonFunctions = { adviseHugePages: null, hugePagedBuffer: null, hugePagedBytes: null, readRows: null, plainIdEntries: null, plainLabelPairs: null, idSlots: null, residentShare: null, prescanLevel0: null, prescanStop: null };
 
 let loaded: AddonFunctions | undefined;
 
@@ -47,6 +50,7 @@ function load(): AddonFunctions {
       readRows: fn('readRows'),
       plainIdEntries: fn('plainIdEntries'),
       plainLabelPairs: fn('plainLabelPairs'),
+      idSlots: fn('idSlots'),
       residentShare: fn('residentShare'),
       prescanLevel0: fn('prescanLevel0'),
       prescanStop: fn('prescanStop'),

@@ -7,7 +7,7 @@ import { addonFunctions } from '../../../src-main/engine/util/addon-functions.js
  * read or write outside an array is declined (−1) before anything is read. Their agreement with
  * the decoder's own loops, pickle for pickle, is index-metadata-fast.test.ts's.
  */
-const { plainIdEntries, plainLabelPairs } = addonFunctions();
+const { plainIdEntries, plainLabelPairs, idSlots } = addonFunctions();
 const BININT = 0x4a;
 const BININT1 = 0x4b;
 const BININT2 = 0x4d;
@@ -115,5 +115,81 @@ describe('plainIdEntries / plainLabelPairs (native)', () => {
     expect(pairs(bytes, bytes.length, known, known, -1, 10, new Int32Array(4))).toBe(-1);
     expect(pairs(bytes, bytes.length, known, known, 0, 10, new Int32Array(3))).toBe(-1);
     expect(pairs(bytes, bytes.length, known, known, 0)).toBe(-1);
+  });
+
+  describe('idSlots (the id table’s inserts)', () => {
+    /** Ids as one buffer of back-to-back UTF-8 bytes with their ranges, and each one's FNV-1a hash (or the hash given). */
+    function idsOf(ids: string[], hashOf: (id: string, i: number) => number = fnv) {
+      const parts = ids.map((id) => Buffer.from(id, 'utf8'));
+      const buf = Buffer.concat(parts);
+      const idStart = new Int32Array(ids.length);
+      const idEnd = new Int32Array(ids.length);
+      let at = 0;
+      parts.forEach((p, i) => {
+        idStart[i] = at;
+        at += p.length;
+        idEnd[i] = at;
+      });
+      return { buf, idStart, idEnd, hashes: Int32Array.from(ids, hashOf) };
+    }
+
+    /** Linear probing written out here: entry i + 1 at the first empty slot from hash & mask; null on a repeated id. */
+    function expectedSlots(ids: string[], hashes: Int32Array, size: number): Int32Array | null {
+      const slots = new Int32Array(size);
+      for (let i = 0; i < ids.length; i++) {
+        let s = hashes[i]! & (size - 1);
+        while (slots[s] !== 0) {
+          if (ids[slots[s]! - 1] === ids[i]) return null;
+          s = (s + 1) & (size - 1);
+        }
+        slots[s] = i + 1;
+      }
+      return slots;
+    }
+
+    it('fills the table exactly as linear probing does, in any split of the entries, colliding hashes included', () => {
+      const ids = Array.from({ length: 3000 }, (_, i) => (i % 7 === 0 ? `héllo-${i}` : `id-${i}`));
+      // Every third id shares its hash with the one before: collisions whose bytes differ.
+      const { buf, idStart, idEnd, hashes } = idsOf(ids, (id, i) => (i % 3 === 2 ? fnv(ids[i - 1]!) : fnv(id)));
+      const expected = expectedSlots(ids, hashes, 4096)!;
+      for (const split of [3000, 1000, 7]) {
+        const slots = new Int32Array(4096);
+        for (let from = 0; from < ids.length; from += split) {
+          const to = Math.min(ids.length, from + split);
+          expect(idSlots!(buf, idStart, idEnd, hashes, from, to, slots)).toBe(to - from);
+        }
+        expect(Array.from(slots)).toEqual(Array.from(expected));
+      }
+    });
+
+    it('answers -2 at a repeated id (same hash, same bytes)', () => {
+      const ids = ['a', 'b', 'c', 'b'];
+      const { buf, idStart, idEnd, hashes } = idsOf(ids);
+      expect(expectedSlots(ids, hashes, 8)).toBeNull();
+      expect(idSlots!(buf, idStart, idEnd, hashes, 0, 4, new Int32Array(8))).toBe(-2);
+    });
+
+    it('declines arguments that could reach outside an array', () => {
+      const { buf, idStart, idEnd, hashes } = idsOf(['a', 'b', 'c']);
+      const call = (over: Partial<Record<'buf' | 'idStart' | 'idEnd' | 'hashes' | 'from' | 'to' | 'slots', unknown>>) =>
+        (idSlots as unknown as (...args: unknown[]) => number)(
+          over.buf ?? buf, over.idStart ?? idStart, over.idEnd ?? idEnd, over.hashes ?? hashes, over.from ?? 0, over.to ?? 3, over.slots ?? new Int32Array(8),
+        );
+      expect(call({})).toBe(3);
+      expect(call({ to: 4 })).toBe(-1);
+      expect(call({ from: 2, to: 1 })).toBe(-1);
+      expect(call({ from: -1 })).toBe(-1);
+      expect(call({ to: 2.5 })).toBe(-1);
+      expect(call({ slots: new Int32Array(6) })).toBe(-1);
+      expect(call({ slots: new Int32Array(0) })).toBe(-1);
+      expect(call({ slots: new Uint32Array(8) })).toBe(-1);
+      expect(call({ hashes: new Int32Array(2) })).toBe(-1);
+      expect(call({ idEnd: Int32Array.from([1, 2, 99]) })).toBe(-1);
+      expect(call({ idStart: Int32Array.from([0, 3, 2]) })).toBe(-1); // a start past its end
+      // A table already full (not one sized for the entries): declined, not probed forever.
+      expect(call({ slots: new Int32Array(2).fill(2), to: 1 })).toBe(-1);
+      // A slot naming an entry past the arrays.
+      expect(call({ slots: new Int32Array(8).fill(9) })).toBe(-1);
+    });
   });
 });
