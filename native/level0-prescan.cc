@@ -43,7 +43,7 @@ namespace {
 #ifdef CHROMA_INSPECTOR_PRESCAN
 
 // status (Int32 × 10), as level0-prescan-program.ts describes it.
-constexpr int LEVEL0_STATE = 0, ELEMENTS_DONE = 1, STOP_ASKED = 2, PICKLE_FAILED = 3, HEARTBEAT = 4, NEXT_PICKLE = 5, LINKS_STATE = 7,
+constexpr int LEVEL0_STATE = 0, ELEMENTS_DONE = 1, STOP_ASKED = 2, PICKLE_FAILED = 3, HEARTBEAT = 4, NEXT_PICKLE = 5, GRAPH_STATE = 6, LINKS_STATE = 7,
               NEXT_CHUNK = 8, CHUNKS_DONE = 9;
 constexpr int32_t RUNNING = 0, DONE = 1, FAILED = 2;
 constexpr size_t READ_PIECE = 2 * 1024 * 1024;
@@ -191,9 +191,11 @@ class Job {
   int64_t count = 0, size = 0, labelOffset = 0, offsetData = 0, dim = 0, maxM0 = 0, perChunk = 0, pickleChunkBytes = 0, block = 0,
           maxLevel = 0, pauseMs = 0;
   bool cosine = false;
+  // The graph consistency sample (graph-consistency.ts): its distance ('l2', else 1 − dot), or none.
+  bool graphCheck = false, graphL2 = false;
   Bounds bounds{};
   Shared<int32_t> status, pickleDone, upperAt;
-  Shared<double> labels, badRow, chunkRows;
+  Shared<double> labels, badRow, chunkRows, graph;
   Shared<uint8_t> flags, pickleBytes, linkBytes;
   std::thread thread;
 
@@ -218,6 +220,7 @@ class Job {
     labels.keep.Reset();
     badRow.keep.Reset();
     chunkRows.keep.Reset();
+    graph.keep.Reset();
     flags.keep.Reset();
     pickleBytes.keep.Reset();
     linkBytes.keep.Reset();
@@ -227,6 +230,7 @@ class Job {
     Pause();
     if (pickleBytes.data != nullptr) ReadPickle();
     if (linkBytes.data != nullptr) ReadLinks();
+    if (graphCheck) SampleGraph();
     ScanChunks();
   }
 
@@ -302,6 +306,76 @@ class Job {
       pos += 4 + bytes;
     }
     return static_cast<double>(pos);
+  }
+
+  // graph-consistency.ts checkGraphConsistencySteps' sample, read for read and sum for sum: how
+  // often a level-0 neighbour is nearer than a stranger, as graph = [wins, total]. status[6] is
+  // set last (1 done, 2 failed: an I/O error, or asked to stop), so the reader's thread takes the
+  // counts only once they are whole. Below 64 elements the reader does not sample.
+  void SampleGraph() {
+    constexpr int64_t SAMPLES = 96, PAIRS = 8, MIN_ELEMENTS = 64;
+    double* out = graph.data;
+    if (count < MIN_ELEMENTS) {
+      out[0] = out[1] = 0;
+      store(status.data + GRAPH_STATE, DONE);
+      return;
+    }
+    const int fd = openRead(dataFile);
+    ChunkMemory rows(static_cast<size_t>((2 * PAIRS + 1) * size));
+    uint8_t* element = rows.data();
+    bool failed = fd < 0 || element == nullptr;
+    // Reads element `id` whole into `into`: 1, 0 at the file's end (the sample skips it), -1 on an error.
+    const auto readRow = [&](int64_t id, uint8_t* into) -> int {
+      const int64_t got = readUpTo(fd, into, static_cast<size_t>(size), id * size);
+      return got < 0 ? -1 : got == size ? 1 : 0;
+    };
+    const auto distance = [&](const uint8_t* a, const uint8_t* b) {
+      double dot = 0, l2 = 0;
+      for (int64_t i = 0; i < dim; i++) {
+        const double x = f32At(a + offsetData + 4 * i), y = f32At(b + offsetData + 4 * i);
+        dot += x * y;
+        l2 += (x - y) * (x - y);
+      }
+      return graphL2 ? l2 : 1 - dot;
+    };
+    int64_t wins = 0, total = 0;
+    const int64_t step = std::max<int64_t>(1, count / SAMPLES);
+    for (int64_t smp = 0, id = 0; !failed && smp < SAMPLES && id < count; smp++, id += step) {
+      if (stopped()) failed = true;
+      const int own = failed ? -1 : readRow(id, element);
+      if (own < 0) failed = true;
+      if (own != 1 || (element[2] & 1) != 0) continue;
+      const int64_t links = u32At(element) & 0xffff;
+      int64_t pairIds[2 * PAIRS];
+      int64_t pairs = 0;
+      for (int64_t k = 0; k < links && k < maxM0 && pairs < PAIRS; k++) {
+        const int64_t n = u32At(element + 4 + 4 * k);
+        if (n < count && n != id) pairIds[2 * pairs++] = n;
+      }
+      // As the JavaScript: a product exact in doubles (below 2^53), then the remainder.
+      for (int64_t k = 0; k < pairs; k++) pairIds[2 * k + 1] = (id + 1 + ((k + 1) * (smp + 7) * int64_t{2654435761}) % (count - 1)) % count;
+      // Each pair's rows; one past the file's end is skipped, as the JavaScript skips it.
+      for (int64_t k = 0; k < pairs && !failed; k++) {
+        if (pairIds[2 * k + 1] == id) continue;
+        uint8_t* near = element + size;
+        uint8_t* far = element + 2 * size;
+        const int gotNear = readRow(pairIds[2 * k], near);
+        if (gotNear < 0) failed = true;
+        if (gotNear != 1) continue;
+        const double dn = distance(element, near);
+        const int gotFar = readRow(pairIds[2 * k + 1], far);
+        if (gotFar < 0) failed = true;
+        if (gotFar != 1) continue;
+        const double ds = distance(element, far);
+        if (!std::isfinite(dn) || !std::isfinite(ds) || dn == ds) continue;
+        total++;
+        if (dn < ds) wins++;
+      }
+    }
+    if (fd >= 0) close(fd);
+    out[0] = static_cast<double>(wins);
+    out[1] = static_cast<double>(total);
+    store(status.data + GRAPH_STATE, failed ? FAILED : DONE);
   }
 
   // level0-prescan-program.ts scanLevel0Chunks, for every chunk it can claim.
@@ -422,6 +496,12 @@ Napi::Value PrescanLevel0(const Napi::CallbackInfo& info) {
     if (!take(p, "bytes", napi_uint8_array, &j.pickleBytes) || !take(p, "done", napi_int32_array, &j.pickleDone)) return env.Null();
     const size_t pickleChunks = (j.pickleBytes.length + static_cast<size_t>(j.pickleChunkBytes) - 1) / static_cast<size_t>(j.pickleChunkBytes);
     if (j.pickleDone.length < pickleChunks || j.pickleBytes.length == 0) return env.Null();
+  }
+  const Napi::Value graphSpace = o.Get("graphSpace");
+  if (graphSpace.IsString()) {
+    j.graphCheck = true;
+    j.graphL2 = graphSpace.As<Napi::String>().Utf8Value() == "l2";
+    if (!take(o, "graph", napi_float64_array, &j.graph) || j.graph.length < 2) return env.Null();
   }
   const Napi::Value links = o.Get("links");
   if (links.IsObject()) {

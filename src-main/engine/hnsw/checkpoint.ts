@@ -8,7 +8,7 @@ import { DenseLabelIds, readIndexMetadataSteps } from './index-metadata-fast.js'
 import { compactInIdleSlices } from './pickle-id-map.js';
 import { LowestK } from '../util/lowest-k.js';
 import { copyVector, denormalize, scanLevel0LabelsSteps, type LiveLabels } from './level0-scan.js';
-import { checkGraphConsistencySteps } from './graph-consistency.js';
+import { checkGraphConsistencySteps, graphVerdict } from './graph-consistency.js';
 import { implausibleVector, NON_FINITE } from './vector-plausibility.js';
 import { Level0Prescan, PICKLE_NOT_READ, visitPrescanSteps } from './level0-prescan.js';
 import type { Arrive } from './pickle-cursor.js';
@@ -362,7 +362,7 @@ function startPrescan(folderAbsPath: string, segmentRelName: string, opts: Check
   } catch {
     // None: readCheckpointWith reports it.
   }
-  return Level0Prescan.start(path.join(dir, DATA_LEVEL0_FILE), withNorms ? lengthFile : null, header, opts.space === 'cosine', pickle, links);
+  return Level0Prescan.start(path.join(dir, DATA_LEVEL0_FILE), withNorms ? lengthFile : null, header, opts.space === 'cosine', pickle, links, { graphSpace: opts.space });
 }
 
 function* readCheckpointSteps(folderAbsPath: string, segmentRelName: string, opts: CheckpointOptions, started: Level0Prescan | null): Steps<CheckpointResult> {
@@ -445,7 +445,9 @@ function* readCheckpointSteps(folderAbsPath: string, segmentRelName: string, opt
 
   // Vectors swapped in from another index with the same layout keep every label; only the graph,
   // built from the real vectors, gives them away.
-  const graphCheck = yield* checkGraphConsistencySteps(path.join(dir, DATA_LEVEL0_FILE), header, opts.space);
+  // Taken by the addon's thread while the pickle decoded, where it could; else here.
+  const sampled = prescan ? yield* prescan.graphSampleSteps() : null;
+  const graphCheck = sampled ? graphVerdict(sampled.wins, sampled.total) : yield* checkGraphConsistencySteps(path.join(dir, DATA_LEVEL0_FILE), header, opts.space);
   if (!graphCheck.consistent) {
     const msg =
       `its vectors do not fit its own HNSW graph (a neighbour is nearer than an arbitrary element in only ` +

@@ -100,6 +100,14 @@ export function* checkGraphConsistencySteps(absFile: string, header: HnswHeader,
   } finally {
     fs.closeSync(fd);
   }
+  return graphVerdict(wins, total);
+}
+
+/**
+ * The verdict from the sample's counts: the pairs where the neighbour was nearer, of those compared
+ * (taken here, or by the addon's thread beside a first query's decode: native/level0-prescan.cc).
+ */
+export function graphVerdict(wins: number, total: number): GraphConsistency {
   if (total < 2 * PAIRS * 4) return { neighbourWins: null, consistent: true };
   const neighbourWins = wins / total;
   return { neighbourWins, consistent: neighbourWins >= MIN_NEIGHBOUR_WINS };

@@ -31,7 +31,7 @@ export interface PrescanJob {
    * Int32 × 10: [0] the element pass's state (0 running, 1 done, 2 failed), [1] elements done,
    * [2] 1 once the addon's thread is asked to stop (native/level0-prescan.cc; a worker is
    * terminated instead), [3] 2 once a pickle chunk failed, [4] a heartbeat (one per chunk read), [5] the
-   * next pickle chunk to claim, [6] unused, [7] the link lists' state (0 running, 1 done, 2
+   * next pickle chunk to claim, [6] the addon's graph sample's state (0 running, 1 done, 2 failed), [7] the link lists' state (0 running, 1 done, 2
    * failed), [8] the next level-0 chunk to claim, [9] level-0 chunks done.
    */
   status: SharedArrayBuffer;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { workerThreadsModule } from '../util/node-on-demand.js';
 import { addonFunctions } from '../util/addon-functions.js';
-import type { HnswHeader } from '../../../shared/models.js';
+import type { HnswHeader, Space } from '../../../shared/models.js';
 import { reportLoad } from '../util/load-progress.js';
 import { firstBadRow, rowProblemText, sameLayout } from './level0-links.js';
 import { LiveLabels, type Level0LabelScan } from './level0-scan.js';
@@ -80,6 +80,18 @@ interface PassThread {
   stop(): void;
   /** How long one wait for it lasts before the waiter looks again. */
   waitSliceMs: number;
+  /** Where the addon's thread puts the graph consistency sample's counts ([wins, total]; status[6] says when), or null: it takes none. */
+  graph?: Float64Array | null;
+}
+
+/** What Level0Prescan.start is also asked for. */
+export interface PrescanOptions {
+  /** The collection's space: the addon's thread then also takes the graph consistency sample (graph-consistency.ts). */
+  graphSpace?: Space | null;
+  /** Bytes per level-0 chunk (tests use small ones, so that both threads take some). */
+  chunkBytes?: number;
+  /** The addon's thread pauses this long at its start and after each level-0 chunk (tests: so that the reader takes some; a worker's start does that). */
+  pauseMs?: number;
 }
 
 export class Level0Prescan {
@@ -116,10 +128,7 @@ export class Level0Prescan {
     pickle: { file: string; size: number; stamp: string } | null,
     /** link_lists.bin and its size now, to read and walk next (linkLists() gives them back). */
     links: { file: string; size: number } | null = null,
-    /** Bytes per level-0 chunk (tests use small ones, so that both threads take some). */
-    chunkBytes = CHUNK_BYTES,
-    /** The addon's thread pauses this long at its start and after each level-0 chunk (tests: so that the reader takes some; a worker's start does that). */
-    pauseMs = 0,
+    opts: PrescanOptions = {},
   ): Level0Prescan | null {
     const { curElementCount: count, sizeDataPerElement: size } = header;
     const mode = process.env[PRESCAN_ENV];
@@ -128,6 +137,7 @@ export class Level0Prescan {
     const worker = mode !== 'native' && (mode === 'always' || mode === 'worker' || count >= PRESCAN_MIN_ELEMENTS);
     if (!native && !worker) return null;
     if (size % 4 !== 0 || header.offsetData % 4 !== 0 || size < header.offsetData + header.dim * 4) return null;
+    const { chunkBytes = CHUNK_BYTES, pauseMs = 0, graphSpace = null } = opts;
     const perChunk = Math.max(1, Math.floor(chunkBytes / size));
     const job: PrescanJob = {
       dataFile,
@@ -165,7 +175,7 @@ export class Level0Prescan {
           }
         : null,
     };
-    const thread = (native ? startNative(job, pauseMs) : null) ?? (worker ? startWorker(job) : null);
+    const thread = (native ? startNative(job, pauseMs, graphSpace) : null) ?? (worker ? startWorker(job) : null);
     return thread ? new Level0Prescan(thread, job, header, job.pickle ? pickle!.stamp : null) : null;
   }
 
@@ -226,6 +236,18 @@ export class Level0Prescan {
     const used = new Float64Array(this.job.badRow)[2]!;
     if (Atomics.load(status, 7) !== DONE || used < 0) return null;
     return { buf: Buffer.from(links.bytes), upperAt: new Int32Array(links.upperAt), used };
+  }
+
+  /**
+   * The graph consistency sample's counts as the addon's thread took them, or null where it took
+   * none (a worker, or not asked) or failed (an I/O error): the caller then samples itself.
+   */
+  *graphSampleSteps(): Steps<{ wins: number; total: number } | null> {
+    const graph = this.thread?.graph;
+    if (!graph) return null;
+    const status = new Int32Array(this.job.status);
+    if (!(yield* this.waitFor(status, 6, () => {}))) return null;
+    return Atomics.load(status, 6) === DONE ? { wins: graph[0]!, total: graph[1]! } : null;
   }
 
   /** Whether the worker works on the layout `header` describes (header.bin may have changed since it began). */
@@ -307,13 +329,16 @@ export class Level0Prescan {
 }
 
 /** The pass on the addon's thread (native/level0-prescan.cc), over the job's shared memory; null where the addon cannot run it. */
-function startNative(job: PrescanJob, pauseMs: number): PassThread | null {
+function startNative(job: PrescanJob, pauseMs: number, graphSpace: Space | null): PassThread | null {
   const { prescanLevel0, prescanStop } = addonFunctions();
   if (!prescanLevel0 || !prescanStop) return null;
   const { pickle, links } = job;
+  const graph = graphSpace ? new Float64Array(new SharedArrayBuffer(16)) : null;
   const handle = prescanLevel0({
     ...job,
     pauseMs,
+    graphSpace,
+    graph,
     labels: new Float64Array(job.labels),
     flags: new Uint8Array(job.flags),
     status: new Int32Array(job.status),
@@ -324,7 +349,7 @@ function startNative(job: PrescanJob, pauseMs: number): PassThread | null {
   });
   if (!handle) return null;
   // Joining the thread takes at most one chunk's read: it looks at the stop flag between chunks.
-  return { kind: 'native', stop: () => prescanStop(handle), waitSliceMs: NATIVE_WAIT_SLICE_MS };
+  return { kind: 'native', stop: () => prescanStop(handle), waitSliceMs: NATIVE_WAIT_SLICE_MS, graph };
 }
 
 /** The pass in a worker thread running PRESCAN_PROGRAM; null where no worker starts. */

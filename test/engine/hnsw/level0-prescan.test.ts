@@ -50,10 +50,14 @@ type Backend = 'worker' | 'native';
 
 function withSharing(sharing: Sharing, backend: Backend): void {
   const start = Level0Prescan.start.bind(Level0Prescan);
-  vi.spyOn(Level0Prescan, 'start').mockImplementation((dataFile, lengthFile, header, cosine, pickle, links) => {
+  vi.spyOn(Level0Prescan, 'start').mockImplementation((dataFile, lengthFile, header, cosine, pickle, links, opts) => {
     // The addon's thread starts at once and outruns the reader: held back 2 ms a chunk, it leaves the reader some.
     const shared = sharing === 'shared';
-    const p = start(dataFile, lengthFile, header, cosine, pickle, links, shared ? 4 * header.sizeDataPerElement : undefined, shared && backend === 'native' ? 2 : 0);
+    const p = start(dataFile, lengthFile, header, cosine, pickle, links, {
+      ...opts,
+      chunkBytes: shared ? 4 * header.sizeDataPerElement : undefined,
+      pauseMs: shared && backend === 'native' ? 2 : 0,
+    });
     if (p && sharing === 'worker-first') {
       const status = new Int32Array((p as unknown as { job: { status: SharedArrayBuffer } }).job.status);
       for (let t = 0; t < 400 && Atomics.load(status, 0) === 0; t++) Atomics.wait(status, 0, 0, 50);
@@ -137,7 +141,10 @@ for (const backend of ['worker', 'native'] as const) {
         // Sound: the worker ran and answered (not the fallback), and both readers agree.
         const finish = spyOnSteps(Level0Prescan.prototype, 'finishSteps');
         const walked = spyOnSteps(Level0Prescan.prototype, 'linkListsSteps');
+        const sampled = spyOnSteps(Level0Prescan.prototype, 'graphSampleSteps');
         const sound = readLabelsOnly(dir, seg, space, backend);
+        // The addon's thread also took the graph consistency sample; a worker takes none.
+        expect(sampled.calls[0]!.value === null).toBe(backend === 'worker');
         expect(finish.started()).toBe(1);
         expect(finish.calls[0]!.value).not.toBeNull();
         expect(walked.calls[0]!.value).not.toBeNull();
@@ -261,8 +268,8 @@ for (const backend of ['worker', 'native'] as const) {
         const { dir, seg, space } = segmentOf('chroma-1.3.4-seed7', 'articles', false);
         const own = readLabelsOnly(dir, seg, space, null);
         const start = Level0Prescan.start.bind(Level0Prescan);
-        vi.spyOn(Level0Prescan, 'start').mockImplementation((dataFile, lengthFile, header, cosine, pickle, links) =>
-          start(dataFile, lengthFile, header, cosine, pickle && { ...pickle, size: pickle.size + 5 * 1024 * 1024 }, links),
+        vi.spyOn(Level0Prescan, 'start').mockImplementation((dataFile, lengthFile, header, cosine, pickle, links, opts) =>
+          start(dataFile, lengthFile, header, cosine, pickle && { ...pickle, size: pickle.size + 5 * 1024 * 1024 }, links, opts),
         );
         const arrived: unknown[] = [];
         const bytes = vi.spyOn(Level0Prescan.prototype, 'pickleBytes');
@@ -341,7 +348,7 @@ for (const backend of ['worker', 'native'] as const) {
       const expected = own.linkLists();
       own.close();
       // The addon's thread is held back 30 ms at its start, as a worker's start holds it.
-      const p = Level0Prescan.start(join(segDir, 'data_level0.bin'), null, header, false, null, links, undefined, backend === 'native' ? 30 : 0)!;
+      const p = Level0Prescan.start(join(segDir, 'data_level0.bin'), null, header, false, null, links, { pauseMs: backend === 'native' ? 30 : 0 })!;
       try {
         // Asked at once (the worker takes tens of milliseconds to start): the first step is a pause on
         // the link lists' state, where a blocking wait would have held the thread.

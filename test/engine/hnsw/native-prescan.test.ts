@@ -5,6 +5,8 @@ import type { HnswHeader } from '../../../shared/models.js';
 import { linkListBlockBytes } from '../../../src-main/engine/hnsw/header.js';
 import { readHeaderFile } from '../../../src-main/engine/hnsw/segment-files.js';
 import { implausibleVector, PLAUSIBLE } from '../../../src-main/engine/hnsw/vector-plausibility.js';
+import { checkGraphConsistencySteps, graphVerdict } from '../../../src-main/engine/hnsw/graph-consistency.js';
+import { runSteps } from '../../../src-main/engine/util/steps.js';
 import { addonFunctions } from '../../../src-main/engine/util/addon-functions.js';
 import { fixtureSegment } from '../../helpers/fixture-segment.js';
 
@@ -130,6 +132,36 @@ describe('the level-0 pass on the addon’s thread', () => {
     expect(rows(12)[0]).toBe(0);
   });
 
+  it('takes the graph consistency sample the reader takes: the same counts, sound or with its vectors shuffled', () => {
+    const { segDir } = fixtureSegment('chroma-1.3.4-seed7', 'articles', temps);
+    const h = readHeaderFile(segDir, 'header.bin');
+    const file = join(segDir, 'data_level0.bin');
+    const sampleBoth = (space: 'l2' | 'ip' | 'cosine') => {
+      const job = runToEnd(jobFor(segDir, h, 64, { graphSpace: space, graph: new Float64Array(new SharedArrayBuffer(16)) }));
+      expect(Atomics.load(job.status, 6)).toBe(1);
+      const graph = job.graph as Float64Array;
+      return { native: graphVerdict(graph[0]!, graph[1]!), own: runSteps(checkGraphConsistencySteps(file, h, space)) };
+    };
+    for (const space of ['cosine', 'l2', 'ip'] as const) {
+      const { native, own } = sampleBoth(space);
+      expect(native, space).toEqual(own);
+      expect(native.consistent).toBe(true);
+      expect(native.neighbourWins).toBeGreaterThan(0.9);
+    }
+    // Every element's vector moved to another element: the graph no longer fits its vectors.
+    const bytes = readFileSync(file);
+    const shuffled = Buffer.from(bytes);
+    const vectorBytes = 4 * h.dim;
+    for (let id = 0; id < h.curElementCount; id++) {
+      const from = (id * 7919) % h.curElementCount;
+      bytes.copy(shuffled, id * h.sizeDataPerElement + h.offsetData, from * h.sizeDataPerElement + h.offsetData, from * h.sizeDataPerElement + h.offsetData + vectorBytes);
+    }
+    writeFileSync(file, shuffled);
+    const { native, own } = sampleBoth('cosine');
+    expect(native).toEqual(own);
+    expect(native.consistent).toBe(false);
+  });
+
   it('marks a read that fails (a data file shorter than the header says) as failed, for the reader to scan itself', () => {
     const { segDir } = fixtureSegment('chroma-1.3.4-seed7', 'articles', temps);
     const h = readHeaderFile(segDir, 'header.bin');
@@ -179,5 +211,7 @@ describe('the level-0 pass on the addon’s thread', () => {
     expect(declined({ bounds: null })).toBeNull();
     expect(declined({ links: { file: join(segDir, 'link_lists.bin'), bytes: new Uint8Array(8), upperAt: new Int32Array(1), block: 4, maxLevel: 1 } })).toBeNull();
     expect(declined({ pickle: { file: 'x', bytes: new Uint8Array(10), done: new Int32Array(0), chunkBytes: 4 } })).toBeNull();
+    expect(declined({ graphSpace: 'l2', graph: new Float64Array(1) })).toBeNull();
+    expect(declined({ graphSpace: 'l2', graph: null })).toBeNull();
   });
 });
