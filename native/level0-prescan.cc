@@ -34,7 +34,9 @@
 #endif
 
 // The quick plausibility check must add in the order the JavaScript one does (no fused multiply-add).
-#if defined(__GNUC__) && !defined(__clang__)
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
 #pragma GCC optimize("fp-contract=off")
 #endif
 
@@ -81,6 +83,9 @@ bool take(const Napi::Object& from, const char* key, napi_typedarray_type type, 
   napi_value buffer;
   if (napi_get_typedarray_info(from.Env(), array, &actual, &length, &raw, &buffer, &offset) != napi_ok) return false;
   if (raw == nullptr && length != 0) return false;
+  // Only shared memory: a plain ArrayBuffer can be detached or shrunk while the thread writes it.
+  bool detachable = true;
+  if (napi_is_arraybuffer(from.Env(), buffer, &detachable) != napi_ok || detachable) return false;
   out->data = static_cast<T*>(raw);
   out->length = length;
   out->keep = Napi::Persistent(array.As<Napi::Object>());
@@ -193,6 +198,8 @@ class Job {
   bool cosine = false;
   // The graph consistency sample (graph-consistency.ts): its distance ('l2', else 1 − dot), or none.
   bool graphCheck = false, graphL2 = false;
+  // Whether the job reads the pickle and the link lists (an empty file's buffer has no data pointer).
+  bool hasPickle = false, hasLinks = false;
   Bounds bounds{};
   Shared<int32_t> status, pickleDone, upperAt;
   Shared<double> labels, badRow, chunkRows, graph;
@@ -228,8 +235,8 @@ class Job {
 
   void Run() {
     Pause();
-    if (pickleBytes.data != nullptr) ReadPickle();
-    if (linkBytes.data != nullptr) ReadLinks();
+    if (hasPickle) ReadPickle();
+    if (hasLinks) ReadLinks();
     if (graphCheck) SampleGraph();
     ScanChunks();
   }
@@ -240,7 +247,7 @@ class Job {
   // The tests' way to hold the thread back (at its start and after each level-0 chunk), so that
   // the reader's thread takes a share of the work; 0 otherwise.
   void Pause() {
-    if (pauseMs > 0) std::this_thread::sleep_for(std::chrono::milliseconds(pauseMs));
+    for (int64_t ms = 0; ms < pauseMs && !stopped(); ms++) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
 
   // level0-prescan-program.ts readPickleChunks, for every chunk.
@@ -253,7 +260,7 @@ class Job {
     for (;;) {
       if (load(s + PICKLE_FAILED) != 0 || stopped()) break;
       const int64_t i = add(s + NEXT_PICKLE, 1);
-      if (i >= chunks) break;
+      if (i < 0 || i >= chunks) break;  // the counter is shared memory: never trust it to stay sane
       if (fd < 0 && (fd = openRead(pickleFile)) < 0) {
         failed = true;
         break;
@@ -387,7 +394,7 @@ class Job {
     const int fd = openRead(dataFile);
     const int normFd = lengthFile.empty() ? -1 : openRead(lengthFile);
     const int64_t stride = size / 4;
-    for (int64_t i = add(s + NEXT_CHUNK, 1); i < chunks; i = add(s + NEXT_CHUNK, 1)) {
+    for (int64_t i = add(s + NEXT_CHUNK, 1); i >= 0 && i < chunks; i = add(s + NEXT_CHUNK, 1)) {
       if (load(s + LEVEL0_STATE) == FAILED || stopped()) break;
       const int64_t first = i * perChunk, n = std::min(perChunk, count - first);
       int64_t norms = 0;
@@ -494,6 +501,7 @@ Napi::Value PrescanLevel0(const Napi::CallbackInfo& info) {
     j.pickleFile = p.Get("file").As<Napi::String>().Utf8Value();
     if (j.pickleFile.empty() || j.pickleFile.find('\0') != std::string::npos || !whole(p, "chunkBytes", 1, MAX_SIZE, &j.pickleChunkBytes)) return env.Null();
     if (!take(p, "bytes", napi_uint8_array, &j.pickleBytes) || !take(p, "done", napi_int32_array, &j.pickleDone)) return env.Null();
+    j.hasPickle = true;
     const size_t pickleChunks = (j.pickleBytes.length + static_cast<size_t>(j.pickleChunkBytes) - 1) / static_cast<size_t>(j.pickleChunkBytes);
     if (j.pickleDone.length < pickleChunks || j.pickleBytes.length == 0) return env.Null();
   }
@@ -511,6 +519,7 @@ Napi::Value PrescanLevel0(const Napi::CallbackInfo& info) {
     if (j.linksFile.empty() || j.linksFile.find('\0') != std::string::npos) return env.Null();
     if (!whole(l, "block", 1, MAX_SIZE, &j.block) || !whole(l, "maxLevel", 0, MAX_COUNT, &j.maxLevel)) return env.Null();
     if (!take(l, "bytes", napi_uint8_array, &j.linkBytes) || !take(l, "upperAt", napi_int32_array, &j.upperAt) || j.upperAt.length < count) return env.Null();
+    j.hasLinks = true;
   }
   try {
     j.thread = std::thread([&j]() { j.Run(); });
@@ -520,7 +529,15 @@ Napi::Value PrescanLevel0(const Napi::CallbackInfo& info) {
   // The handle owns the job: collected or stopped, the thread is joined before the buffers go.
   Job* owned = job.release();
   Napi::External<Job> handle = Napi::External<Job>::New(env, owned, [](Napi::Env, Job* done) { delete done; });
-  napi_type_tag_object(env, handle, &JOB_TAG);
+  if (env.IsExceptionPending() || handle.IsEmpty()) {
+    // No handle to stop it by: stop it here (the exception goes on to the caller).
+    delete owned;
+    return env.Null();
+  }
+  if (napi_type_tag_object(env, handle, &JOB_TAG) != napi_ok) {
+    owned->Release();
+    return env.Null();
+  }
   return handle;
 }
 

@@ -85,9 +85,9 @@ for (const fixture of ['chroma-1.3.4-seed7', 'chroma-1.0.1-seed7']) {
       expect(loadedForFilter.every((s) => s.endsWith('true'))).toBe(true);
     });
 
-    it('gives the same answers, from the same queries, when the checks of the files run ahead in slices (prepareQuery), with the pass in a worker or not', async () => {
+    it('gives the same answers, from the same queries, when the checks of the files run ahead in slices (prepareQuery), with the pass in a worker, on the addon’s thread or not', async () => {
       const own = askEachFirst();
-      for (const mode of ['off', 'always']) {
+      for (const mode of ['off', 'worker', 'native']) {
         process.env[PRESCAN_ENV] = mode;
         const checks = spyOnSteps(UnloadedVectors, 'checkFiles');
         let turns = 0;
@@ -180,20 +180,22 @@ for (const fixture of ['chroma-1.3.4-seed7', 'chroma-1.0.1-seed7']) {
       }
     });
 
-    it('gives the same answers, from the same queries, when the level-0 pass runs in a worker', () => {
+    it('gives the same answers, from the same queries, when the level-0 pass runs in a worker or on the addon’s thread', () => {
       const own = askEachFirst();
-      process.env[PRESCAN_ENV] = 'always';
-      const finish = spyOnSteps(Level0Prescan.prototype, 'finishSteps');
-      try {
-        const inWorker = askEachFirst();
-        expect(inWorker.mismatches).toEqual([]);
-        expect(inWorker.fromFiles).toEqual(own.fromFiles);
-        // The worker answered every check it was asked (none fell back to the reader's own pass).
-        expect(finish.calls.length).toBeGreaterThan(0);
-        expect(finish.calls.every((r) => r.value !== null)).toBe(true);
-      } finally {
-        delete process.env[PRESCAN_ENV];
-        finish.restore();
+      for (const mode of ['worker', 'native']) {
+        process.env[PRESCAN_ENV] = mode;
+        const finish = spyOnSteps(Level0Prescan.prototype, 'finishSteps');
+        try {
+          const inWorker = askEachFirst();
+          expect(inWorker.mismatches).toEqual([]);
+          expect(inWorker.fromFiles).toEqual(own.fromFiles);
+          // The worker answered every check it was asked (none fell back to the reader's own pass).
+          expect(finish.calls.length).toBeGreaterThan(0);
+          expect(finish.calls.every((r) => r.value !== null)).toBe(true);
+        } finally {
+          delete process.env[PRESCAN_ENV];
+          finish.restore();
+        }
       }
     });
 

@@ -67,13 +67,13 @@ function observed(r: CheckpointResult, handed: unknown[]) {
   };
 }
 
-/** One-piece with this thread's own pass, and sliced (labels-only: beside the pre-scan worker). */
-async function bothWays(dir: string, seg: string, space: Space, labelsOnly: boolean) {
+/** One-piece with this thread's own pass, and sliced (labels-only: beside the pass on another thread, `beside`). */
+async function bothWays(dir: string, seg: string, space: Space, labelsOnly: boolean, beside: 'worker' | 'native') {
   const whole = collecting(labelsOnly);
   const sliced = collecting(labelsOnly);
   process.env[PRESCAN_ENV] = 'off';
   const a = readCheckpoint(dir, seg, { space, sink: whole.sink });
-  process.env[PRESCAN_ENV] = 'always';
+  process.env[PRESCAN_ENV] = beside;
   const prescans = spyOnSteps(Level0Prescan.prototype, 'finishSteps');
   try {
     // Slices of no length: a pause at every step, the most interleaving there can be.
@@ -88,29 +88,31 @@ async function bothWays(dir: string, seg: string, space: Space, labelsOnly: bool
 describe('a checkpoint read in slices finds what the one-piece read finds', () => {
   for (const target of TARGETS) {
     for (const labelsOnly of [false, true]) {
-      it(`${target.fixture} / ${target.collection}, ${labelsOnly ? 'labels only, beside the pre-scan worker' : 'taking the vectors'}: sound, and under every mutant`, async () => {
-        const { dir, seg, space, segDir } = segmentCopy(target.fixture, target.collection);
-        const sound = await bothWays(dir, seg, space, labelsOnly);
-        expect(sound.whole.usable).toBe(true);
-        expect(sound.whole.handed.length).toBeGreaterThan(0);
-        expect(sound.sliced).toEqual(sound.whole);
-        // Labels-only, the worker answered (the sliced read did not fall back to its own pass).
-        expect(sound.workerAnswered).toBe(labelsOnly);
+      for (const beside of labelsOnly ? (['worker', 'native'] as const) : (['native'] as const)) {
+        it(`${target.fixture} / ${target.collection}, ${labelsOnly ? `labels only, beside the pass (${beside})` : 'taking the vectors'}: sound, and under every mutant`, async () => {
+          const { dir, seg, space, segDir } = segmentCopy(target.fixture, target.collection);
+          const sound = await bothWays(dir, seg, space, labelsOnly, beside);
+          expect(sound.whole.usable).toBe(true);
+          expect(sound.whole.handed.length).toBeGreaterThan(0);
+          expect(sound.sliced).toEqual(sound.whole);
+          // Labels-only, the worker answered (the sliced read did not fall back to its own pass).
+          expect(sound.workerAnswered).toBe(labelsOnly);
 
-        const differ: string[] = [];
-        for (const m of mutants(segDir, 9200, null, space)) {
-          const path = join(segDir, m.file);
-          const original = readFileSync(path);
-          writeFileSync(path, m.bytes);
-          try {
-            const { whole, sliced } = await bothWays(dir, seg, space, labelsOnly);
-            if (JSON.stringify(sliced) !== JSON.stringify(whole)) differ.push(m.name);
-          } finally {
-            writeFileSync(path, original);
+          const differ: string[] = [];
+          for (const m of mutants(segDir, 9200, null, space)) {
+            const path = join(segDir, m.file);
+            const original = readFileSync(path);
+            writeFileSync(path, m.bytes);
+            try {
+              const { whole, sliced } = await bothWays(dir, seg, space, labelsOnly, beside);
+              if (JSON.stringify(sliced) !== JSON.stringify(whole)) differ.push(m.name);
+            } finally {
+              writeFileSync(path, original);
+            }
           }
-        }
-        expect(differ).toEqual([]);
-      });
+          expect(differ).toEqual([]);
+        });
+      }
     }
   }
 

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { HnswHeader } from '../../../shared/models.js';
 import { linkListBlockBytes } from '../../../src-main/engine/hnsw/header.js';
 import { readHeaderFile } from '../../../src-main/engine/hnsw/segment-files.js';
-import { implausibleVector, PLAUSIBLE } from '../../../src-main/engine/hnsw/vector-plausibility.js';
+import { implausibleVector, PLAUSIBLE, quickPlausible } from '../../../src-main/engine/hnsw/vector-plausibility.js';
 import { checkGraphConsistencySteps, graphVerdict } from '../../../src-main/engine/hnsw/graph-consistency.js';
 import { runSteps } from '../../../src-main/engine/util/steps.js';
 import { addonFunctions } from '../../../src-main/engine/util/addon-functions.js';
@@ -46,6 +46,8 @@ function jobFor(segDir: string, h: HnswHeader, perChunk: number, extra: Record<s
     badRow: new Float64Array(new SharedArrayBuffer(24)),
     chunkRows: new Float64Array(new SharedArrayBuffer(chunks * 24)),
     pickle: null,
+    graphSpace: null as 'l2' | 'ip' | 'cosine' | null,
+    graph: null as Float64Array | null,
     links: {
       file: join(segDir, 'link_lists.bin'),
       bytes: new Uint8Array(new SharedArrayBuffer(linksSize)),
@@ -139,7 +141,7 @@ describe('the level-0 pass on the addon’s thread', () => {
     const sampleBoth = (space: 'l2' | 'ip' | 'cosine') => {
       const job = runToEnd(jobFor(segDir, h, 64, { graphSpace: space, graph: new Float64Array(new SharedArrayBuffer(16)) }));
       expect(Atomics.load(job.status, 6)).toBe(1);
-      const graph = job.graph as Float64Array;
+      const graph = job.graph!;
       return { native: graphVerdict(graph[0]!, graph[1]!), own: runSteps(checkGraphConsistencySteps(file, h, space)) };
     };
     for (const space of ['cosine', 'l2', 'ip'] as const) {
@@ -160,6 +162,45 @@ describe('the level-0 pass on the addon’s thread', () => {
     const { native, own } = sampleBoth('cosine');
     expect(native).toEqual(own);
     expect(native.consistent).toBe(false);
+  });
+
+  it('walks an empty link_lists.bin to its failure (-1), as the worker does, rather than leaving the reader waiting', () => {
+    const { segDir } = fixtureSegment('chroma-1.3.4-seed7', 'articles', temps);
+    const h = readHeaderFile(segDir, 'header.bin');
+    writeFileSync(join(segDir, 'link_lists.bin'), Buffer.alloc(0));
+    const job = runToEnd(jobFor(segDir, h, 64));
+    expect(Atomics.load(job.status, 7)).toBe(1);
+    expect(job.badRow[2]).toBe(-1);
+  });
+
+  it('calls plausible exactly what the quick JavaScript test calls plausible, at the unit-length bound', () => {
+    const { segDir } = fixtureSegment('chroma-1.3.4-seed7', 'articles', temps);
+    const h = readHeaderFile(segDir, 'header.bin');
+    const file = join(segDir, 'data_level0.bin');
+    const bytes = readFileSync(file);
+    // Elements 0–399 scaled around the quick test's unit-length margin (1e-6): its answers flip
+    // within the range, where the last bits of each sum decide.
+    for (let id = 0; id < 400; id++) {
+      const scale = 1 + (id - 200) * 1e-8;
+      for (let i = 0; i < h.dim; i++) {
+        const at = id * h.sizeDataPerElement + h.offsetData + 4 * i;
+        bytes.writeFloatLE(bytes.readFloatLE(at) * scale, at);
+      }
+    }
+    writeFileSync(file, bytes);
+    const job = runToEnd(jobFor(segDir, h, 64));
+    const norms = readFileSync(join(segDir, 'length.bin'));
+    const floats = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
+    let yes = 0;
+    for (let id = 0; id < 400; id++) {
+      if ((bytes[id * h.sizeDataPerElement + 2]! & 1) !== 0) continue;
+      const js = quickPlausible(floats, (id * h.sizeDataPerElement + h.offsetData) >> 2, h.dim, true, norms.readFloatLE(id * 4), PLAUSIBLE);
+      expect((job.flags[id]! & 2) !== 0, `element ${id}`).toBe(js);
+      if (js) yes++;
+    }
+    // Both answers occur in the range.
+    expect(yes).toBeGreaterThan(20);
+    expect(yes).toBeLessThan(380);
   });
 
   it('marks a read that fails (a data file shorter than the header says) as failed, for the reader to scan itself', () => {
@@ -198,8 +239,13 @@ describe('the level-0 pass on the addon’s thread', () => {
     expect(declined({ count: -1 })).toBeNull();
     expect(declined({ count: 1.5 })).toBeNull();
     expect(declined({ count: h.curElementCount + 1 })).toBeNull(); // labels too short
-    expect(declined({ labels: new Float64Array(h.curElementCount).subarray(1) })).toBeNull();
-    expect(declined({ flags: new Int8Array(h.curElementCount) })).toBeNull();
+    const shared = <T>(make: (b: SharedArrayBuffer) => T, bytes: number) => make(new SharedArrayBuffer(bytes));
+    expect(declined({ labels: shared((b) => new Float64Array(b).subarray(1), h.curElementCount * 8) })).toBeNull();
+    expect(declined({ flags: shared((b) => new Int8Array(b), h.curElementCount) })).toBeNull();
+    // Memory that is not shared could be detached or shrunk while the thread writes it.
+    expect(declined({ labels: new Float64Array(h.curElementCount) })).toBeNull();
+    const Resizable = ArrayBuffer as unknown as new (bytes: number, opts: { maxByteLength: number }) => ArrayBuffer;
+    expect(declined({ flags: new Uint8Array(new Resizable(h.curElementCount, { maxByteLength: h.curElementCount })) })).toBeNull();
     expect(declined({ status: new Int32Array(new SharedArrayBuffer(36)) })).toBeNull();
     expect(declined({ chunkRows: new Float64Array(new SharedArrayBuffer(8)) })).toBeNull();
     expect(declined({ maxM0: h.sizeDataPerElement / 4 })).toBeNull(); // a row's links past the row
@@ -211,7 +257,8 @@ describe('the level-0 pass on the addon’s thread', () => {
     expect(declined({ bounds: null })).toBeNull();
     expect(declined({ links: { file: join(segDir, 'link_lists.bin'), bytes: new Uint8Array(8), upperAt: new Int32Array(1), block: 4, maxLevel: 1 } })).toBeNull();
     expect(declined({ pickle: { file: 'x', bytes: new Uint8Array(10), done: new Int32Array(0), chunkBytes: 4 } })).toBeNull();
-    expect(declined({ graphSpace: 'l2', graph: new Float64Array(1) })).toBeNull();
+    expect(declined({ graphSpace: 'l2', graph: new Float64Array(new SharedArrayBuffer(8)) })).toBeNull();
+    expect(declined({ graphSpace: 'l2', graph: new Float64Array(2) })).toBeNull();
     expect(declined({ graphSpace: 'l2', graph: null })).toBeNull();
   });
 });

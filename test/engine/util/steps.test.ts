@@ -177,10 +177,12 @@ describe('steps', () => {
       const stored = folder.get({ name: 'articles' }, { limit: 1, include: ['embeddings'] });
       folder.close();
       const { file } = await bundleEntry(join(repoRoot, 'test', 'engine', 'util', 'first-query-child.ts'));
-      const child = spawnSync(process.execPath, [file, dir, 'articles', JSON.stringify(Array.from(stored.embeddings![0]!))], { encoding: 'utf8', timeout: 60_000 });
-      expect(child.stderr).toBe('');
-      expect(child.status).toBe(0);
-      expect(JSON.parse(child.stdout)[0]).toBe(stored.ids[0]);
+      for (const prescan of ['worker', 'native']) {
+        const child = spawnSync(process.execPath, [file, dir, 'articles', JSON.stringify(Array.from(stored.embeddings![0]!)), prescan], { encoding: 'utf8', timeout: 60_000 });
+        expect(child.stderr, prescan).toBe('');
+        expect(child.status, prescan).toBe(0);
+        expect(JSON.parse(child.stdout)[0], prescan).toBe(stored.ids[0]);
+      }
     } finally {
       rmSync(join(dir, '..'), { recursive: true, force: true });
     }
