@@ -1,21 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { PickleIdMap } from '../../../src-main/engine/hnsw/pickle-id-map.js';
 import { runSteps } from '../../../src-main/engine/util/steps.js';
+import { idLayout } from '../../helpers/id-layout.js';
 
-/** Ids laid out back to back in one buffer, as the pickle holds them, with their byte ranges. */
+/** Ids laid out back to back in one buffer, as the pickle holds them (after two other bytes), with their byte ranges and labels. */
 function layout(ids: (string | Buffer)[]) {
-  const parts = ids.map((id) => (typeof id === 'string' ? Buffer.from(id, 'utf8') : id));
-  const buf = Buffer.concat([Buffer.from('xx'), ...parts]);
-  const idStart = new Int32Array(parts.length);
-  const idEnd = new Int32Array(parts.length);
-  let at = 2;
-  parts.forEach((p, i) => {
-    idStart[i] = at;
-    at += p.length;
-    idEnd[i] = at;
-  });
-  const labels = Float64Array.from(parts.map((_, i) => 10 + i));
-  return { buf, idStart, idEnd, labels };
+  return { ...idLayout(ids, 2), labels: Float64Array.from(ids.map((_, i) => 10 + i)) };
 }
 
 const build = (ids: (string | Buffer)[]) => {

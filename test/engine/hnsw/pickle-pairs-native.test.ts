@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { addonFunctions } from '../../../src-main/engine/util/addon-functions.js';
+import { idLayout } from '../../helpers/id-layout.js';
 
 /**
  * The addon's plain-pair loops (native/pickle-pairs.cc) called directly: what they take from
@@ -120,17 +121,7 @@ describe('plainIdEntries / plainLabelPairs (native)', () => {
   describe('idSlots (the id table’s inserts)', () => {
     /** Ids as one buffer of back-to-back UTF-8 bytes with their ranges, and each one's FNV-1a hash (or the hash given). */
     function idsOf(ids: string[], hashOf: (id: string, i: number) => number = fnv) {
-      const parts = ids.map((id) => Buffer.from(id, 'utf8'));
-      const buf = Buffer.concat(parts);
-      const idStart = new Int32Array(ids.length);
-      const idEnd = new Int32Array(ids.length);
-      let at = 0;
-      parts.forEach((p, i) => {
-        idStart[i] = at;
-        at += p.length;
-        idEnd[i] = at;
-      });
-      return { buf, idStart, idEnd, hashes: Int32Array.from(ids, hashOf) };
+      return { ...idLayout(ids), hashes: Int32Array.from(ids, hashOf) };
     }
 
     /** Linear probing written out here: entry i + 1 at the first empty slot from hash & mask; null on a repeated id. */
