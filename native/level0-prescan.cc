@@ -16,6 +16,7 @@
 // each shared buffer until it has been joined: by prescanStop, or by the handle's finalizer.
 #include <napi.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -23,7 +24,6 @@
 #include <memory>
 #include <string>
 #include <thread>
-#include <vector>
 
 #if defined(__unix__) || defined(__APPLE__)
 #include <cerrno>
