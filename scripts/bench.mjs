@@ -3,6 +3,7 @@
 // real Chroma; 5M by our write engine (real Chroma would take many hours), then checked by real
 // Chroma on a sample of queries before it is used.
 //   npm run bench -- [--sizes 100k,1m,5m] [--runs 7] [--fuzz 5000] [--fuzz-seed N] [--write]      (--write updates BENCHMARKS.md)
+//   npm run bench -- --sizes 5m --make-only      (makes and checks the folders, measures nothing: the 5M folder takes an hour)
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, homedir, tmpdir, totalmem } from 'node:os';
@@ -187,6 +188,14 @@ const add = (size, label, client, folder, theirs, target, unit = 'ms') => {
   const ratio = client && theirs ? (unit === 'ms' ? theirs / client : client / theirs) : null;
   rows.push({ size, label, client, folder, theirs, unit, ratio, target, met: met(target, client, theirs) });
 };
+
+if (process.argv.includes('--make-only')) {
+  for (const size of sizes) {
+    if (!RECORDS[size]) throw new Error(`unknown size ${size} (use 100k, 1m or 5m)`);
+    log(`${size}: ${await ensureFolder(size, RECORDS[size], false)}`);
+  }
+  process.exit(0);
+}
 
 for (const size of sizes) {
   const records = RECORDS[size];

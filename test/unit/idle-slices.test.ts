@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { idleSliceJobs, inIdleSlices } from '../../src-main/engine/util/idle-slices.js';
+import { holdDeferrableWork, idleSliceJobs, inIdleSlices } from '../../src-main/engine/util/idle-slices.js';
 import { turnCounter } from '../helpers/event-loop.js';
 import { until } from '../helpers/wait-for.js';
 
@@ -61,6 +61,43 @@ describe('background work in idle slices', () => {
     for (const stop of stops.values()) stop();
     // After c stopped a, d's turn still comes next.
     expect(order.slice(0, 9)).toEqual(['a', 'b', 'c', 'd', 'b', 'c', 'd', 'b', 'c']);
+    expect(idleSliceJobs()).toBe(0);
+  });
+
+  it('holds deferrable jobs back while any hold is taken, runs the others meanwhile, and the held ones once every hold is released', async () => {
+    const first = holdDeferrableWork();
+    const second = holdDeferrableWork();
+    let deferred = 0;
+    let plain = 0;
+    inIdleSlices(() => ++deferred >= 2, { deferrable: true });
+    inIdleSlices(() => ++plain >= 3);
+    await until(() => plain >= 3 && idleSliceJobs() === 1, 'the job that is not deferrable');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(deferred).toBe(0);
+    first();
+    // Released twice is released once: the second hold still holds.
+    first();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(deferred).toBe(0);
+    second();
+    await until(() => idleSliceJobs() === 0, 'the deferrable job');
+    expect(deferred).toBe(2);
+    // A hold taken while a deferrable job is under way pauses it between its slices.
+    let slices = 0;
+    inIdleSlices(() => ++slices >= 1000, { deferrable: true });
+    await until(() => slices >= 2, 'a few slices');
+    const release = holdDeferrableWork();
+    const at = slices;
+    await new Promise((r) => setTimeout(r, 20));
+    expect(slices).toBe(at);
+    release();
+    await until(() => slices > at, 'the job again');
+    // Stopped while held, it leaves nothing behind.
+    const held = holdDeferrableWork();
+    const stop = inIdleSlices(() => false, { deferrable: true });
+    stop();
+    held();
+    await until(() => slices >= 1000, 'the long job to end');
     expect(idleSliceJobs()).toBe(0);
   });
 });

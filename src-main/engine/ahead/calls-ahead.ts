@@ -8,6 +8,7 @@ import { tailMatches } from '../query/run-get.js';
 import { embeddingMapSteps } from '../map/embedding-map.js';
 import { runStepsSliced, type SliceOptions } from '../util/steps.js';
 import { nextTurn } from '../util/next-turn.js';
+import { holdDeferrableWork } from '../util/idle-slices.js';
 import { throwIfAborted } from '../backup/task.js';
 
 /** Runs `fn` in one read snapshot of the folder (ChromaFolder.snapshot). */
@@ -30,14 +31,21 @@ export type InSnapshot = <T>(fn: () => T) => T;
 export async function queryAhead(reader: CollectionReader, spec: QuerySpec, opts: SearchOptions, slice: SliceOptions, inSnapshot: InSnapshot): Promise<void> {
   if (!querySearches(reader, spec)) return;
   if (searchesFromFiles(reader, spec, opts) && reader.firstQueryPending) {
-    await reader.checkFirstQueryFiles(slice, inSnapshot);
-    // The checks' last slice ran in this turn; opening the files, and then the search that
-    // follows this call, each get a turn of their own (together: ~90 ms in one piece at 1M).
-    await nextTurn();
-    throwIfAborted(slice.signal);
-    // Replaced meanwhile (the data changed) or closed: nothing more for this reader.
-    if (reader.isRetired) return;
-    if (inSnapshot(() => reader.openFirstQueryFiles())) return nextTurn();
+    // Work no call waits for (the kept id map's compaction, queued as the checks end) waits for
+    // the answer: released a turn after this, once the query that follows this call has run.
+    const release = holdDeferrableWork();
+    try {
+      await reader.checkFirstQueryFiles(slice, inSnapshot);
+      // The checks' last slice ran in this turn; opening the files, and then the search that
+      // follows this call, each get a turn of their own (together: ~90 ms in one piece at 1M).
+      await nextTurn();
+      throwIfAborted(slice.signal);
+      // Replaced meanwhile (the data changed) or closed: nothing more for this reader.
+      if (reader.isRetired) return;
+      if (inSnapshot(() => reader.openFirstQueryFiles())) return await nextTurn();
+    } finally {
+      setImmediate(release);
+    }
   }
   await reader.loadVectorsAhead({ forQuery: true }, slice, inSnapshot);
   await filterAhead(reader, spec, slice, inSnapshot);

@@ -348,8 +348,10 @@ export class PickleIdMap extends Map<string, number> {
  * kept: a first query's (its checks keep the decoded pickle for the vector load), or a loaded
  * collection's. Started by the first query, it is done before the load that follows makes the
  * process's peak (at 100,000 × 128 the bench's peak went 159 → 154 MB; started by the load
- * instead, the old buffers outlived the load's collections and the peak did not move). Until its
- * first step the job holds the map weakly.
+ * instead, the old buffers outlived the load's collections and the peak did not move). No call
+ * waits for it: it is deferrable, and waits while a first query answers (calls-ahead.ts
+ * queryAhead holds such work back until a turn after the answer). Until its first step the job
+ * holds the map weakly.
  */
 export function compactInIdleSlices(map: Map<string, number>): void {
   if (!(map instanceof PickleIdMap)) return;
@@ -362,7 +364,7 @@ export function compactInIdleSlices(map: Map<string, number>): void {
       steps = alive.compactIdsSteps();
     }
     return steps.next().done === true;
-  });
+  }, { deferrable: true });
 }
 
 function sameBytes(buf: Buffer, a0: number, a1: number, b0: number, b1: number): boolean {

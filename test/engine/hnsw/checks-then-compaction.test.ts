@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ChromaFolder } from '../../../src-main/engine/chroma-folder.js';
 import { readCheckpointSettledSteps } from '../../../src-main/engine/hnsw/checkpoint.js';
 import { PickleIdMap } from '../../../src-main/engine/hnsw/pickle-id-map.js';
 import { PRESCAN_ENV } from '../../../src-main/engine/hnsw/level0-prescan.js';
@@ -6,6 +9,9 @@ import { idleSliceJobs } from '../../../src-main/engine/util/idle-slices.js';
 import { runStepsSliced } from '../../../src-main/engine/util/steps.js';
 import { fixtureSegment } from '../../helpers/fixture-segment.js';
 import { until } from '../../helpers/wait-for.js';
+import { spyOnSteps } from '../../helpers/spy-steps.js';
+import { referenceFixture } from '../../helpers/paths.js';
+import { compareCase, splitCollection, type RecordedCase } from '../../helpers/compare.js';
 
 /**
  * A first query's checks keep the decoded pickle for the vector load, whose ids then move out of
@@ -65,6 +71,50 @@ describe('a labels-only read that keeps its id map', () => {
       expect(after.ids).toEqual(before.ids);
       expect(after.owner).not.toBe(before.owner);
       expect(after.owner.length).toBeLessThan(before.owner.length / 2);
+    });
+  }
+});
+
+describe('a first query asked through prepareQuery, as the embedded client and serve ask', () => {
+  const dir = referenceFixture('chroma-1.3.4-seed7');
+  const { cases } = JSON.parse(readFileSync(join(dir, 'cases.json'), 'utf8')) as { cases: RecordedCase[] };
+  const plain = cases.filter((c) => c.op === 'query' && c.error === undefined && c.collection.endsWith('articles') && !['where', 'whereDocument', 'ids'].some((k) => k in (c.args as object)));
+
+  for (const prescan of ['off', 'native'] as const) {
+    it(`answers before the kept id map's compaction takes a turn, which follows the answer (pass: ${prescan})`, async () => {
+      process.env[PRESCAN_ENV] = prescan;
+      expect(plain.length).toBeGreaterThan(0);
+      const compactions = spyOnSteps(PickleIdMap.prototype, 'compactIdsSteps');
+      try {
+        for (const c of plain.slice(0, 3)) {
+          await until(() => idleSliceJobs() === 0, 'idle work of earlier tests');
+          compactions.clear();
+          const folder = ChromaFolder.open(join(dir, 'data'));
+          try {
+            const ref = splitCollection(c.collection);
+            // Turns pass while the checks run and after them (prepareQuery gives the thread back
+            // between its steps); a 1-ms timer keeps firing meanwhile, as a server's timers do.
+            let ticks = 0;
+            const ticking = setInterval(() => ticks++, 1);
+            await folder.prepareQuery(ref, c.args, {}, { sliceMs: 0 });
+            // Queued by the checks, not yet begun: it waits for the query that follows.
+            expect(folder.collection(ref).vectorsLoaded).toBe(false);
+            expect(idleSliceJobs()).toBe(1);
+            expect(compactions.started()).toBe(0);
+            expect(compareCase(c, folder.query(ref, c.args))).toBeNull();
+            clearInterval(ticking);
+            expect(ticks).toBeGreaterThan(0);
+            // Then it runs, once, and ends.
+            await until(() => idleSliceJobs() === 0, 'the compaction');
+            expect(compactions.started()).toBe(1);
+            expect(compactions.calls.length).toBe(1);
+          } finally {
+            folder.close();
+          }
+        }
+      } finally {
+        compactions.restore();
+      }
     });
   }
 });
