@@ -12,6 +12,7 @@ import { PREPARED_IDLE_MS } from '../../src-main/engine/collection/collection-re
 import { PREFAULT_ENV } from '../../src-main/engine/util/prefault.js';
 import { until as untilFor } from '../helpers/wait-for.js';
 import { spyOnSteps } from '../helpers/spy-steps.js';
+import { addonMissing, addonSuite } from '../helpers/addon.js';
 import { watchStarts } from '../helpers/prepared-starts.js';
 
 const until = (test: () => boolean, ms = 20_000) => untilFor(test, 'the background load', ms);
@@ -180,22 +181,26 @@ for (const fixture of ['chroma-1.3.4-seed7', 'chroma-1.0.1-seed7']) {
       }
     });
 
-    it('gives the same answers, from the same queries, when the level-0 pass runs in a worker or on the addon’s thread', () => {
+    const onAddon = addonMissing('prescanLevel0', 'prescanStop');
+    const passes = [
+      ['in a worker', 'worker', null],
+      [addonSuite('on the addon’s thread', onAddon), 'native', onAddon],
+    ] as const;
+    it.for(passes)('gives the same answers, from the same queries, when the level-0 pass runs %s', ([, mode, missing], { skip }) => {
+      if (missing !== null) skip(missing);
       const own = askEachFirst();
-      for (const mode of ['worker', 'native']) {
-        process.env[PRESCAN_ENV] = mode;
-        const finish = spyOnSteps(Level0Prescan.prototype, 'finishSteps');
-        try {
-          const inWorker = askEachFirst();
-          expect(inWorker.mismatches).toEqual([]);
-          expect(inWorker.fromFiles).toEqual(own.fromFiles);
-          // The worker answered every check it was asked (none fell back to the reader's own pass).
-          expect(finish.calls.length).toBeGreaterThan(0);
-          expect(finish.calls.every((r) => r.value !== null)).toBe(true);
-        } finally {
-          delete process.env[PRESCAN_ENV];
-          finish.restore();
-        }
+      process.env[PRESCAN_ENV] = mode;
+      const finish = spyOnSteps(Level0Prescan.prototype, 'finishSteps');
+      try {
+        const inWorker = askEachFirst();
+        expect(inWorker.mismatches).toEqual([]);
+        expect(inWorker.fromFiles).toEqual(own.fromFiles);
+        // The worker answered every check it was asked (none fell back to the reader's own pass).
+        expect(finish.calls.length).toBeGreaterThan(0);
+        expect(finish.calls.every((r) => r.value !== null)).toBe(true);
+      } finally {
+        delete process.env[PRESCAN_ENV];
+        finish.restore();
       }
     });
 

@@ -14,24 +14,29 @@ import { BUILD_TEMP_PREFIX, runCheckpointBuild, sweepStaleBuildTemps } from '../
 import type { CheckpointBuildJob } from '../../src-main/engine/write/checkpoint-build-program.js';
 import { bundleEntry } from '../helpers/bundle-entry.js';
 import { repoRoot } from '../helpers/paths.js';
+import { addonMissing, addonSuite } from '../helpers/addon.js';
 
 const DIM = 24;
 const hnswlibPath = createRequire(import.meta.url).resolve('hnswlib-node');
 type Lib = typeof import('hnswlib-node');
 const hnswlib = () => createRequire(import.meta.url)('hnswlib-node') as Lib;
 
-/** Our addon's path (it is built by npm install; parallel-insert.test.ts fails where it is not). */
+/** Our addon's path (built by npm install; where it is not, the tests that need it skip and say why: test/helpers/addon.ts). */
 function addon(build: 'path' | 'baseline' = 'path'): string {
   const p = parallelInsert();
   if (!p.available) throw new Error(p.reason);
   return p[build];
 }
+/** Why our addon is not here (its tests then skip and say so), or null. */
+const missing = addonMissing();
+type Inserter = readonly [name: string, inserter: () => { path: string; threads: number } | null, missing: string | null];
 /** The two ways a build inserts: hnswlib-node one at a time, and our addon (here on one thread). */
-const INSERTERS = [
-  ['hnswlib-node', () => null],
+const INSERTERS: readonly Inserter[] = [
+  ['hnswlib-node', () => null, null],
   // Its baseline build: the AVX2 one computes distances in another order, so its graph differs in places.
-  ['our addon on one thread', () => ({ path: addon('baseline'), threads: 1 })],
-] as const;
+  [addonSuite('our addon on one thread', missing), () => ({ path: addon('baseline'), threads: 1 }), missing],
+];
+const ON_TWO_THREADS: Inserter = [addonSuite('our addon on two threads', missing), () => ({ path: addon(), threads: 2 }), missing];
 
 /** Deterministic vectors (mulberry32), so both builds insert the same points in the same order. */
 function vectors(n: number, seed: number): Float32Array[] {
@@ -83,7 +88,8 @@ describe('the HNSW build thread (checkpoint-build)', () => {
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it.each(INSERTERS)('through %s, writes the files of the same index, byte for byte, as hnswlib-node inserting in this thread (fresh, then from them with deletions and replacements)', async (_, inserter) => {
+  it.for(INSERTERS)('through %s, writes the files of the same index, byte for byte, as hnswlib-node inserting in this thread (fresh, then from them with deletions and replacements)', async ([, inserter, why], { skip }) => {
+    if (why !== null) skip(why);
     const parallel = inserter();
     const first = vectors(600, 1);
     // The reference: hnswlib-node in this thread, as the write engine built checkpoints before.
@@ -127,7 +133,8 @@ describe('the HNSW build thread (checkpoint-build)', () => {
     expect(norms.length).toBe(800);
   });
 
-  it.each(INSERTERS)('through %s, takes the inserts handed to it while it runs, and writes the files one build of them all writes, byte for byte', async (_, inserter) => {
+  it.for(INSERTERS)('through %s, takes the inserts handed to it while it runs, and writes the files one build of them all writes, byte for byte', async ([, inserter, why], { skip }) => {
+    if (why !== null) skip(why);
     const parallel = inserter();
     const all = vectors(900, 5);
     const norms = (labels: number[]) => ({ labels: Float64Array.from(labels), values: Float32Array.from(labels, (l) => l / 8) });
@@ -156,7 +163,8 @@ describe('the HNSW build thread (checkpoint-build)', () => {
     expect(extensions.offer({ labels: new Float64Array(1), vectors: new Float32Array(DIM), norms: null })).toBe(false);
   });
 
-  it.each([...INSERTERS, ['our addon on two threads', () => ({ path: addon(), threads: 2 })] as const])('through %s, leaves this thread free while it inserts: progress and timers arrive before the build is done', async (_, inserter) => {
+  it.for([...INSERTERS, ON_TWO_THREADS])('through %s, leaves this thread free while it inserts: progress and timers arrive before the build is done', async ([, inserter, why], { skip }) => {
+    if (why !== null) skip(why);
     let ticks = 0;
     let running = true;
     const tick = () => {
@@ -179,7 +187,7 @@ describe('the HNSW build thread (checkpoint-build)', () => {
     expect(loaded.getCurrentCount()).toBe(N_FREE);
   });
 
-  it('through our addon on two threads: every element with its vector, deletions, replacements, norms by label, and a graph that finds the true neighbours', async () => {
+  it.skipIf(missing !== null)(addonSuite('through our addon on two threads: every element with its vector, deletions, replacements, norms by label, and a graph that finds the true neighbours', missing), async () => {
     const parallel = { path: addon(), threads: 2 };
     const first = vectors(3000, 11);
     await runCheckpointBuild(job(dir, { points: first, firstLabel: 1, parallel, fresh: { M: 16, efConstruction: 100, randomSeed: 0, capacity: 3000 } }), 'seg');
@@ -275,16 +283,18 @@ describe('the HNSW build thread (checkpoint-build)', () => {
     expect(posted.at(-1)).toEqual({ stopped: true });
   });
 
-  it('a cancel stops the thread and rejects with CANCELLED (either inserter); a file hnswlib cannot load is CORRUPT_HNSW naming the segment', async () => {
-    for (const parallel of [null, { path: addon(), threads: 2 }]) {
-      const ac = new AbortController();
-      const pts = vectors(20000, 5);
-      const seg = parallel ? 'seg-parallel' : 'seg';
-      const run = runCheckpointBuild(job(dir, { points: pts, firstLabel: 1, parallel, seg }), seg, { signal: ac.signal, progress: () => ac.abort() });
-      await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
-      expect(fs.readdirSync(path.join(dir, seg))).toEqual([]);
-    }
+  it.for([INSERTERS[0]!, ON_TWO_THREADS])('through %s, a cancel stops the thread and rejects with CANCELLED', async ([, inserter, why], { skip }) => {
+    if (why !== null) skip(why);
+    const parallel = inserter();
+    const ac = new AbortController();
+    const pts = vectors(20000, 5);
+    const seg = parallel ? 'seg-parallel' : 'seg';
+    const run = runCheckpointBuild(job(dir, { points: pts, firstLabel: 1, parallel, seg }), seg, { signal: ac.signal, progress: () => ac.abort() });
+    await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(fs.readdirSync(path.join(dir, seg))).toEqual([]);
+  });
 
+  it('a file hnswlib cannot load is CORRUPT_HNSW naming the segment', async () => {
     const garbage = path.join(dir, 'garbage.bin');
     fs.writeFileSync(garbage, Buffer.alloc(64, 7));
     const source = { header: Buffer.alloc(96, 7), level0File: garbage, level0Bytes: 64, linkLists: Buffer.alloc(0), file: path.join(dir, 'garbage-joined.bin') };

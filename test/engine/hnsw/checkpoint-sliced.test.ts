@@ -5,6 +5,7 @@ import type { Space } from '../../../shared/models.js';
 import { readCheckpoint, readCheckpointSliced, type CheckpointOptions, type CheckpointResult } from '../../../src-main/engine/hnsw/checkpoint.js';
 import { Level0Prescan, PRESCAN_ENV } from '../../../src-main/engine/hnsw/level0-prescan.js';
 import { spyOnSteps } from '../../helpers/spy-steps.js';
+import { addonMissing, addonSuite } from '../../helpers/addon.js';
 import { fixtureSegment } from '../../helpers/fixture-segment.js';
 import { mutants } from '../../helpers/segment-mutants.js';
 import { openFilesIn } from '../../helpers/event-loop.js';
@@ -89,7 +90,9 @@ describe('a checkpoint read in slices finds what the one-piece read finds', () =
   for (const target of TARGETS) {
     for (const labelsOnly of [false, true]) {
       for (const beside of labelsOnly ? (['worker', 'native'] as const) : (['native'] as const)) {
-        it(`${target.fixture} / ${target.collection}, ${labelsOnly ? `labels only, beside the pass (${beside})` : 'taking the vectors'}: sound, and under every mutant`, async () => {
+        const missing = beside === 'native' ? addonMissing('prescanLevel0', 'prescanStop') : null;
+        const name = `${target.fixture} / ${target.collection}, ${labelsOnly ? `labels only, beside the pass (${beside})` : 'taking the vectors'}: sound, and under every mutant`;
+        it.skipIf(missing !== null)(addonSuite(name, missing), async () => {
           const { dir, seg, space, segDir } = segmentCopy(target.fixture, target.collection);
           const sound = await bothWays(dir, seg, space, labelsOnly, beside);
           expect(sound.whole.usable).toBe(true);

@@ -9,6 +9,7 @@ import { readHeaderFile } from '../../../src-main/engine/hnsw/segment-files.js';
 import { withLoadProgress, type LoadStep } from '../../../src-main/engine/util/load-progress.js';
 import { runStepsSliced } from '../../../src-main/engine/util/steps.js';
 import { layoutOf, mutants, type Mutant } from '../../helpers/segment-mutants.js';
+import { addonMissing, addonSuite } from '../../helpers/addon.js';
 import { spyOnSteps } from '../../helpers/spy-steps.js';
 import { fixtureSegment } from '../../helpers/fixture-segment.js';
 
@@ -133,7 +134,8 @@ function aimed(segDir: string): Mutant[] {
 }
 
 for (const backend of ['worker', 'native'] as const) {
-  describe(`the level-0 pass on another thread (${backend}) finds what the reader’s own pass finds`, () => {
+  const missing = backend === 'native' ? addonMissing('prescanLevel0', 'prescanStop') : null;
+  describe.skipIf(missing !== null)(addonSuite(`the level-0 pass on another thread (${backend}) finds what the reader’s own pass finds`, missing), () => {
     for (const target of TARGETS) {
       it(`${target.fixture} / ${target.collection}: sound, and under every mutant`, () => {
         const { dir, seg, space, segDir } = segmentOf(target.fixture, target.collection, true);

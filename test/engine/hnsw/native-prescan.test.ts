@@ -8,6 +8,7 @@ import { implausibleVector, PLAUSIBLE, quickPlausible } from '../../../src-main/
 import { checkGraphConsistencySteps, graphVerdict } from '../../../src-main/engine/hnsw/graph-consistency.js';
 import { runSteps } from '../../../src-main/engine/util/steps.js';
 import { addonFunctions } from '../../../src-main/engine/util/addon-functions.js';
+import { addonMissing, addonSuite } from '../../helpers/addon.js';
 import { fixtureSegment } from '../../helpers/fixture-segment.js';
 
 /**
@@ -69,12 +70,9 @@ function runToEnd(job: ReturnType<typeof jobFor>) {
   return job;
 }
 
-describe('the level-0 pass on the addon’s thread', () => {
-  it('is built', () => {
-    expect(prescanLevel0).toBeTypeOf('function');
-    expect(prescanStop).toBeTypeOf('function');
-  });
+const missing = addonMissing('prescanLevel0', 'prescanStop');
 
+describe.skipIf(missing !== null)(addonSuite('the level-0 pass on the addon’s thread', missing), () => {
   it('reads every label and deleted flag, walks the link lists, and calls plausible only what the exact check passes', () => {
     const { segDir } = fixtureSegment('chroma-1.3.4-seed7', 'articles', null);
     const h = readHeaderFile(segDir, 'header.bin');

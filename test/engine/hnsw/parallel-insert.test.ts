@@ -5,6 +5,9 @@ import { createRequire } from 'node:module';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PARALLEL_ADDON_AVX2_FILE, PARALLEL_ADDON_FILE, findParallelAddon, insertThreads, parallelInsert, probe } from '../../../src-main/engine/hnsw/parallel-insert.js';
 import { repoRoot } from '../../helpers/paths.js';
+import { addonMissing, addonSuite } from '../../helpers/addon.js';
+
+const missing = addonMissing();
 
 describe('the parallel-insert addon (engine/hnsw/parallel-insert.ts, native/)', () => {
   let dir: string;
@@ -13,7 +16,7 @@ describe('the parallel-insert addon (engine/hnsw/parallel-insert.ts, native/)', 
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('was built by npm install and loads here, so checkpoint builds insert on every core', () => {
+  it.skipIf(missing !== null)(addonSuite('was built by npm install and loads here, so checkpoint builds insert on every core', missing), () => {
     const status = parallelInsert();
     // Where this fails, native/build.mjs printed why during npm install (docs/native.md).
     const release = path.join(repoRoot, 'native', 'build', 'Release');
@@ -52,7 +55,7 @@ describe('the parallel-insert addon (engine/hnsw/parallel-insert.ts, native/)', 
     expect(!status.available && status.reason).toContain(`${broken} does not load`);
   });
 
-  it('runs one insert thread per core unless CHROMA_INSPECTOR_INSERT_THREADS says otherwise', () => {
+  it.skipIf(missing !== null)(addonSuite('runs one insert thread per core unless CHROMA_INSPECTOR_INSERT_THREADS says otherwise', missing), () => {
     expect(insertThreads({})).toBe(Math.min(os.availableParallelism(), 8));
     expect(insertThreads({ CHROMA_INSPECTOR_INSERT_THREADS: '3' })).toBe(3);
     expect(insertThreads({ CHROMA_INSPECTOR_INSERT_THREADS: '0' })).toBe(Math.min(os.availableParallelism(), 8));
@@ -61,7 +64,7 @@ describe('the parallel-insert addon (engine/hnsw/parallel-insert.ts, native/)', 
     expect(real.available && probe({ CHROMA_INSPECTOR_INSERT_THREADS: '1' }, real.path)).toMatchObject({ available: true, threads: 1 });
   });
 
-  it('rejects arguments that do not fit, with an error rather than a crash', () => {
+  it.skipIf(missing !== null)(addonSuite('rejects arguments that do not fit, with an error rather than a crash', missing), () => {
     const real = parallelInsert();
     if (!real.available) throw new Error(real.reason);
     const { ParallelIndex } = createRequire(import.meta.url)(real.path) as { ParallelIndex: new (s: string, d: number) => { initIndex(o: object): void; addItems(...a: unknown[]): number } };
@@ -85,7 +88,7 @@ describe('the parallel-insert addon (engine/hnsw/parallel-insert.ts, native/)', 
     expect(() => index.addItems(new Float32Array(12), Float64Array.from([3, 4, 5]), 0, 3, 2)).toThrow(/Hnswlib Error/);
   });
 
-  it('gives an index\'s memory back on releaseMemory, after which the index refuses calls', () => {
+  it.skipIf(missing !== null)(addonSuite('gives an index\'s memory back on releaseMemory, after which the index refuses calls', missing), () => {
     const real = parallelInsert();
     if (!real.available) throw new Error(real.reason);
     type Index = { initIndex(o: object): void; addItems(...a: unknown[]): number; getCurrentCount(): number; releaseMemory(): void };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { addonFunctions } from '../../../src-main/engine/util/addon-functions.js';
+import { addonMissing, addonSuite } from '../../helpers/addon.js';
 import { idLayout } from '../../helpers/id-layout.js';
 
 /**
@@ -30,12 +31,9 @@ function arrays(n: number) {
   return { idStart: new Int32Array(n), idEnd: new Int32Array(n), hash: new Int32Array(n), label: new Float64Array(n), state: new Int32Array(8) };
 }
 
-describe('plainIdEntries / plainLabelPairs (native)', () => {
-  it('are built', () => {
-    expect(plainIdEntries).toBeTypeOf('function');
-    expect(plainLabelPairs).toBeTypeOf('function');
-  });
+const missing = addonMissing('plainIdEntries', 'plainLabelPairs', 'idSlots');
 
+describe.skipIf(missing !== null)(addonSuite('plainIdEntries / plainLabelPairs (native)', missing), () => {
   it("take id_to_label's pairs of every label width and stop at another opcode, the position before it", () => {
     const bytes = Uint8Array.from([...shortStr('a'), BININT1, 7, ...longStr('héllo'), BININT2, 0x34, 0x12, ...shortStr('z9'), BININT, 0x78, 0x56, 0x34, 0x12, SETITEMS]);
     const a = arrays(10);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { addonFunctions } from '../../../src-main/engine/util/addon-functions.js';
+import { addonMissing, addonSuite } from '../../helpers/addon.js';
 import { residentShare } from '../../../src-main/engine/util/page-residency.js';
 import * as segmentRecords from '../../../src-main/engine/collection/segment-records.js';
 import { openReadOnly } from '../../../src-main/engine/sqlite/connection.js';
@@ -19,8 +20,10 @@ afterEach(() => vi.restoreAllMocks());
 
 const stubShare = (share: number) => vi.spyOn(addonFunctions() as unknown as { residentShare: (fd: number) => number }, 'residentShare').mockReturnValue(share);
 
+const missing = addonMissing('residentShare');
+
 describe('residentShare', () => {
-  it.runIf(process.platform === 'linux')('is 1 for a file just written (its pages are cached), and 1 for an empty one', () => {
+  it.runIf(process.platform === 'linux' && missing === null)(addonSuite('is 1 for a file just written (its pages are cached), and 1 for an empty one', missing), () => {
     const file = join(dir, 'written.bin');
     writeFileSync(file, Buffer.alloc(3 * 1024 * 1024, 7));
     expect(residentShare(file)).toBe(1);
@@ -28,14 +31,14 @@ describe('residentShare', () => {
     expect(residentShare(join(dir, 'empty.bin'))).toBe(1);
   });
 
-  it('is null for a file it cannot open, and where the addon cannot tell', () => {
+  it.skipIf(missing !== null)(addonSuite('is null for a file it cannot open, and where the addon cannot tell', missing), () => {
     expect(residentShare(join(dir, 'no-such-file'))).toBeNull();
     writeFileSync(join(dir, 'some.bin'), 'x');
     stubShare(-1);
     expect(residentShare(join(dir, 'some.bin'))).toBeNull();
   });
 
-  it('declines what is not a file descriptor', () => {
+  it.skipIf(missing !== null)(addonSuite('declines what is not a file descriptor', missing), () => {
     const native = addonFunctions().residentShare as unknown as (...args: unknown[]) => number;
     for (const bad of [-1, 1.5, '3', 2 ** 40, undefined]) expect(native(bad), String(bad)).toBe(-1);
   });
@@ -54,7 +57,7 @@ describe('a count in one piece only when the database is in the page cache', () 
     return file;
   }
 
-  it('counts in one piece when cached, in ranges when not, and the same number either way', () => {
+  it.skipIf(missing !== null)(addonSuite('counts in one piece when cached, in ranges when not, and the same number either way', missing), () => {
     const db = openReadOnly(embeddings(5000));
     // Ranges prepare their own statement (a count over a range of internal ids); one piece does not.
     const ranged: string[] = [];
