@@ -9,7 +9,7 @@
 // (2026-12-05; over two hours when inserts ran one at a time).
 // verify-bench-folder.mjs then checks it with real Chroma. An interrupted build resumes: every
 // add is committed, so the folder holds a prefix of the records, and the next run adds the rest.
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { PersistentClient } from '../../dist/index.js';
@@ -26,6 +26,12 @@ if (!resuming) {
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
 }
+// A checkpoint that could not be persisted is only a warning to a user (the WAL keeps the rows),
+// but a bench folder without one measures the wrong thing: the run fails instead.
+const persistFailures = [];
+process.on('warning', (w) => {
+  if (/could not persist the HNSW checkpoint/.test(w.message)) persistFailures.push(w.message);
+});
 const client = new PersistentClient({ path: data });
 const metadata = { 'hnsw:space': 'cosine', 'hnsw:sync_threshold': PERSIST_EVERY, 'hnsw:batch_size': BATCH };
 const col = await client.getOrCreateCollection({ name: 'bench', metadata, embeddingFunction: null });
@@ -45,6 +51,11 @@ for (let i = start; i < n; i += BATCH) {
   }
 }
 await client.close();
+const checkpoints = readdirSync(data).filter((f) => existsSync(join(data, f, 'index_metadata.pickle')));
+if (persistFailures.length > 0 || checkpoints.length === 0) {
+  process.stderr.write(`  no HNSW checkpoint was persisted in ${data}: ${persistFailures[0] ?? 'no segment folder'}\n`);
+  process.exit(1);
+}
 const seconds = (Date.now() - t0) / 1000;
 const rate = (n - start) / seconds;
 writeFileSync(join(out, 'made.json'), JSON.stringify({ records: n, walOnly: false, writtenBy: 'chroma-inspector', oursAddPerSecond: resuming ? null : rate }, null, 1));

@@ -12,8 +12,8 @@ import { createRequire } from 'node:module';
 
 export function nativeHnswlib(root, cacheDir, log) {
   const dir = join(cacheDir, 'hnswlib-node-native');
-  if (existsSync(join(dir, 'build', 'Release', 'addon.node'))) return dir;
   const require = createRequire(join(root, 'package.json'));
+  if (existsSync(join(dir, 'build', 'Release', 'addon.node'))) return withDependencies(dir, require);
   let gyp;
   try {
     gyp = require.resolve('node-gyp/bin/node-gyp.js');
@@ -36,6 +36,21 @@ export function nativeHnswlib(root, cacheDir, log) {
     log(`could not compile hnswlib-node for this CPU (the stock addon builds the folder, more slowly): ${(r.stderr || '').trim().split('\n').slice(-3).join(' ')}`);
     rmSync(dir, { recursive: true, force: true });
     return null;
+  }
+  return withDependencies(dir, require);
+}
+
+/**
+ * The copy's own dependencies (`bindings`, which loads the addon, and what it requires) in its
+ * node_modules: the copy lives outside the repo, and the checkpoint builds load it in a worker
+ * thread, which use-hnswlib-at.mjs's resolver in the main thread does not reach. Without them
+ * every build of the 5M folder failed ("Cannot find module 'bindings'") and the folder was left
+ * with its vectors in the WAL alone.
+ */
+function withDependencies(dir, require) {
+  for (const name of ['bindings', 'file-uri-to-path']) {
+    const target = join(dir, 'node_modules', name);
+    if (!existsSync(target)) cpSync(dirname(require.resolve(`${name}/package.json`)), target, { recursive: true });
   }
   return dir;
 }
