@@ -17,6 +17,8 @@
 // the calling thread to leave native code waits for one insert per thread at most.
 #include <napi.h>
 
+#include "napi-args.h"
+
 #include <atomic>
 #include <cstdio>
 #include <cstdint>
@@ -78,16 +80,13 @@ bool wordOf(const Napi::Value& v, const int32_t** out) {
   return true;
 }
 
-// The data pointer and byte length of a typed array argument (any element type), or false.
-// napi_get_typedarray_info's data pointer (not the buffer's): it also serves a view of a
-// SharedArrayBuffer or of a WebAssembly memory, where napi_get_arraybuffer_info does not.
+// The data pointer and byte length of a typed array argument (any element type, any buffer:
+// napi_args::typedArrayInfo), or false.
 bool bytesOf(napi_env env, napi_value value, uint8_t** data, size_t* bytes, napi_typedarray_type* type) {
-  bool is = false;
-  if (napi_is_typedarray(env, value, &is) != napi_ok || !is) return false;
-  size_t length = 0, offset = 0;
-  napi_value buffer;
+  size_t length = 0;
   void* raw = nullptr;
-  if (napi_get_typedarray_info(env, value, type, &length, &raw, &buffer, &offset) != napi_ok || raw == nullptr) return false;
+  napi_value buffer;
+  if (!napi_args::typedArrayInfo(Napi::Value(env, value), type, &raw, &length, &buffer) || raw == nullptr) return false;
   size_t width = 1;
   switch (*type) {
     case napi_int16_array: case napi_uint16_array: width = 2; break;

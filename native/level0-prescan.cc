@@ -16,6 +16,8 @@
 // each shared buffer until it has been joined: by prescanStop, or by the handle's finalizer.
 #include <napi.h>
 
+#include "napi-args.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -73,33 +75,23 @@ struct Shared {
 
 template <typename T>
 bool take(const Napi::Object& from, const char* key, napi_typedarray_type type, Shared<T>* out) {
-  Napi::Value v = from.Get(key);
-  if (!v.IsTypedArray()) return false;
-  Napi::TypedArray array = v.As<Napi::TypedArray>();
-  if (array.TypedArrayType() != type) return false;
+  const Napi::Value v = from.Get(key);
   napi_typedarray_type actual;
-  size_t length = 0, offset = 0;
+  size_t length = 0;
   void* raw = nullptr;
   napi_value buffer;
-  if (napi_get_typedarray_info(from.Env(), array, &actual, &length, &raw, &buffer, &offset) != napi_ok) return false;
+  if (!napi_args::typedArrayInfo(v, &actual, &raw, &length, &buffer) || actual != type) return false;
   if (raw == nullptr && length != 0) return false;
   // Only shared memory: a plain ArrayBuffer can be detached or shrunk while the thread writes it.
   bool detachable = true;
   if (napi_is_arraybuffer(from.Env(), buffer, &detachable) != napi_ok || detachable) return false;
   out->data = static_cast<T*>(raw);
   out->length = length;
-  out->keep = Napi::Persistent(array.As<Napi::Object>());
+  out->keep = Napi::Persistent(v.As<Napi::Object>());
   return true;
 }
 
-bool whole(const Napi::Object& from, const char* key, double lo, double hi, int64_t* out) {
-  Napi::Value v = from.Get(key);
-  if (!v.IsNumber()) return false;
-  const double d = v.As<Napi::Number>().DoubleValue();
-  if (!(d >= lo && d <= hi) || d != std::floor(d)) return false;
-  *out = static_cast<int64_t>(d);
-  return true;
-}
+bool whole(const Napi::Object& from, const char* key, double lo, double hi, int64_t* out) { return napi_args::wholeOf(from.Get(key), lo, hi, out); }
 
 bool number(const Napi::Object& from, const char* key, double* out) {
   Napi::Value v = from.Get(key);

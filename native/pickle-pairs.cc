@@ -11,6 +11,8 @@
 // own loop), so a wrong call can only be slower, never read or write out of bounds.
 #include <napi.h>
 
+#include "napi-args.h"
+
 #include <cstdint>
 #include <cstring>
 
@@ -32,30 +34,8 @@ inline uint32_t laneB(uint32_t h, uint32_t label) {
   return (x * 0x85ebca77u) ^ (x >> 13);
 }
 
-// A typed array argument of the given type: its data and element count, or false. The data
-// pointer napi_get_typedarray_info gives, not its buffer's: the pickle's bytes may be a view of a
-// SharedArrayBuffer (read by another thread), whose napi_get_arraybuffer_info fails.
-template <typename T>
-bool arrayOf(const Napi::Value& v, napi_typedarray_type type, T** data, size_t* length) {
-  bool is = false;
-  if (napi_is_typedarray(v.Env(), v, &is) != napi_ok || !is) return false;
-  napi_typedarray_type actual;
-  size_t offset = 0;
-  napi_value buffer;
-  void* raw = nullptr;
-  if (napi_get_typedarray_info(v.Env(), v, &actual, length, &raw, &buffer, &offset) != napi_ok || actual != type) return false;
-  *data = static_cast<T*>(raw);
-  return raw != nullptr || *length == 0;
-}
-
-// A whole number argument in [lo, hi], or false.
-bool wholeOf(const Napi::Value& v, double lo, double hi, int64_t* out) {
-  if (!v.IsNumber()) return false;
-  const double d = v.As<Napi::Number>().DoubleValue();
-  if (!(d >= lo && d <= hi) || d != static_cast<double>(static_cast<int64_t>(d))) return false;
-  *out = static_cast<int64_t>(d);
-  return true;
-}
+using napi_args::arrayOf;
+using napi_args::wholeOf;
 
 // A label opcode at p (BININT1 / BININT2 / non-negative BININT) below `end`: its value and the
 // position after it, or false.

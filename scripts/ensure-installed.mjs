@@ -31,7 +31,7 @@ if (!existsSync(marker) || mtime(join(root, 'package-lock.json')) > mtime(marker
 // builds insert on one thread.
 // A build that failed (native/.build-failed) is not retried until the sources change.
 const addon = join(root, 'native', 'build', 'Release', 'chroma_inspector_hnsw.node');
-const addonSources = Math.max(...['binding.gyp', 'build.mjs', ...readdirSync(join(root, 'native')).filter((f) => f.endsWith('.cc'))].map((f) => mtime(join(root, 'native', f))));
+const addonSources = Math.max(...['binding.gyp', 'build.mjs', ...readdirSync(join(root, 'native')).filter((f) => f.endsWith('.cc') || f.endsWith('.h'))].map((f) => mtime(join(root, 'native', f))));
 const lastTry = Math.max(mtime(addon), mtime(join(root, 'native', '.build-failed')));
 if (process.env.CHROMA_INSPECTOR_NATIVE !== 'off' && addonSources > lastTry) run(process.execPath, [join(root, 'native', 'build.mjs')]);
 if (process.argv.includes('--build')) {
