@@ -48,9 +48,12 @@ export function nativeHnswlib(root, cacheDir, log) {
  * with its vectors in the WAL alone.
  */
 function withDependencies(dir, require) {
-  for (const name of ['bindings', 'file-uri-to-path']) {
+  const bindings = dirname(require.resolve('bindings/package.json'));
+  // bindings' own dependency as bindings resolves it (not whichever version is hoisted at the root).
+  const fileUri = dirname(createRequire(join(bindings, 'package.json')).resolve('file-uri-to-path/package.json'));
+  for (const [name, from] of [['bindings', bindings], ['file-uri-to-path', fileUri]]) {
     const target = join(dir, 'node_modules', name);
-    if (!existsSync(target)) cpSync(dirname(require.resolve(`${name}/package.json`)), target, { recursive: true });
+    if (!existsSync(target)) cpSync(from, target, { recursive: true });
   }
   return dir;
 }

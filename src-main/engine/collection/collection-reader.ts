@@ -383,7 +383,8 @@ export class CollectionReader {
     // thread checks the files. Counted here instead, it is taken in steps while a pre-scan worker
     // checks the vectors (as takeUnloadedVectors takes it), or after the checks.
     // Below countTuning's bound in one piece (~5 ms at 100k), as prepareCount counts: in ranges
-    // it was twice that, on a thread the pass beside it (native/level0-prescan.cc) does not need.
+    // it was twice that. It waits for the first pause of the checks (segmentRecordCountSteps
+    // pauses before it), so the level-0 pass beside them (native/level0-prescan.cc) starts first.
     const counting = startSteps(this.countSteps(inSnapshot, { offThread: true, onePieceBelowIds: countTuning.prepareCountOnePieceBelowIds }));
     try {
       const count = () => (counting.elsewhere ? undefined : counting.steps);

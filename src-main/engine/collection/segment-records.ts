@@ -99,6 +99,9 @@ export function* segmentRecordCountSteps(
     if (counted?.length === 1) return counted[0]!;
   }
   if (span <= idsPerStep || span < (opts.onePieceBelowIds ?? 0) || (span < (opts.onePieceCachedBelowIds ?? 0) && databaseCached(db))) {
+    // A pause first: a caller that starts these steps beside other work (a first query's checks,
+    // which then start the level-0 pass) counts when it next waits, not before that work begins.
+    if (span > idsPerStep) yield;
     return Number(inSnapshot(() => segmentRecordCount(db, segmentId)));
   }
   const range = db.prepare('SELECT count(*) FROM embeddings WHERE id >= ? AND id < ?').pluck().safeIntegers(false);

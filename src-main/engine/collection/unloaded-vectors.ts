@@ -176,6 +176,11 @@ export class UnloadedVectors {
    * collecting live elements the pickle maps. Null if the files turn out not to be walkable (they
    * changed since the check): the caller loads the vectors instead.
    */
+  /** The searches of one query are done: the memory their rows were read into goes (FileGraph.releaseSearchSpace). */
+  searched(): void {
+    this.graph.releaseSearchSpace();
+  }
+
   search(query: Float32Array, k: number): SearchHit[] | null {
     const q = this.space === 'cosine' ? normalizeQuery(query) : query;
     const labelToId = this.checkpoint.labelToId;

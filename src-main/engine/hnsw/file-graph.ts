@@ -46,9 +46,11 @@ export class FileGraph {
   private readonly dataFile: string;
   /** prefetch's list of rows to read (reused). */
   private wanted = new Uint32Array(0);
-  /** Where this search's rows are read into (rowSpace), and how much of it they take. */
+  /** Where a search's rows are read into (rowSpace), and how much of it they take; reused by each search. */
   private arena: Uint8Array | null = null;
   private arenaUsed = 0;
+  /** Inside search(): rows read then go to the arena. */
+  private searching = false;
 
   constructor(
     segmentDir: string,
@@ -110,14 +112,17 @@ export class FileGraph {
   }
 
   /**
-   * `bytes` for rows, from an arena of whole huge pages (util/huge-pages.ts freshTyped) that the
-   * search's rows share: a first query at 100,000 × 128 reads ~4,600 rows (3 MB), and into
-   * buffers of their own their fresh memory took ~750 page faults (~8 ms on the bench machine,
-   * where a fault costs ~11 µs) against one or two. Rows are dropped when the search ends, and
-   * the arena with them; its unused tail is at most one chunk.
+   * `bytes` for rows. A search's go to an arena of whole huge pages (util/huge-pages.ts
+   * freshTyped) that each search of this graph reuses: a first query at 100,000 × 128 reads ~4,600
+   * rows (3 MB), and into buffers of their own their fresh memory took ~750 page faults (~8 ms on
+   * the bench machine, where a fault costs ~11 µs) against one or two. A row read outside a search
+   * (a stored vector for `include: ['embeddings']`) gets a buffer of its own: the next search
+   * reuses the arena. releaseSearchSpace lets the arena go once a query's searches are done.
    */
   private rowSpace(bytes: number): Buffer {
+    if (!this.searching) return Buffer.allocUnsafe(bytes);
     if (this.arena === null || this.arenaUsed + bytes > this.arena.length) {
+      // Full (a search with a large ef): another chunk, which the next search starts from.
       this.arena = freshTyped(Uint8Array, Math.ceil(Math.max(bytes, ROW_ARENA_BYTES) / HUGE_PAGE_BYTES) * HUGE_PAGE_BYTES);
       this.arenaUsed = 0;
     }
@@ -125,6 +130,16 @@ export class FileGraph {
     // Rows stay 4-byte aligned (a row's size is a multiple of 4), so their vectors are views.
     this.arenaUsed += (bytes + 3) & ~3;
     return out;
+  }
+
+  /**
+   * Lets the rows' arena go (a later search makes another): for the caller whose searches are
+   * done, since the graph itself outlives them until the vector load replaces it, and a first
+   * query's arena would otherwise be part of that load's peak.
+   */
+  releaseSearchSpace(): void {
+    this.arena = null;
+    this.arenaUsed = 0;
   }
 
   /** Reads rows through one descriptor for the duration of `fn`. */
@@ -182,13 +197,16 @@ export class FileGraph {
    * files. `collect(id, row)` is the fork's "not deleted and allowed" test. Call inside reading().
    */
   search(q: Float32Array, k: number, efSearch: number, collect: (row: Row) => boolean): SearchHit[] {
+    this.rows.clear();
+    // The last search's rows are gone: its arena is written over.
+    this.arenaUsed = 0;
+    this.searching = true;
     try {
       return this.searchRows(q, k, efSearch, collect);
     } finally {
-      // The rows (and their arena) go with the search: this graph outlives it until the vector
-      // load replaces it, and a first query's 3 MB of rows would otherwise be part of its peak.
+      this.searching = false;
+      // No row outlives its search (their bytes are the arena's, which the next one reuses).
       this.rows.clear();
-      this.arena = null;
     }
   }
 

@@ -105,10 +105,14 @@ function firstQueryFromFiles(reader: CollectionReader, spec: QuerySpec, opts: Se
   const unloaded = reader.takeUnloadedVectors();
   if (!unloaded) return null;
   const hits: SearchHit[][] = [];
-  for (const q of spec.embeddings) {
-    const list = unloaded.search(q, spec.nResults);
-    if (!list) return null;
-    hits.push(list);
+  try {
+    for (const q of spec.embeddings) {
+      const list = unloaded.search(q, spec.nResults);
+      if (!list) return null;
+      hits.push(list);
+    }
+  } finally {
+    unloaded.searched();
   }
   reader.prepareVectorLoad(unloaded.loadPlan());
   return { hits, vectors: unloaded, warnings: [] };

@@ -82,4 +82,21 @@ describe('a count in one piece only when the database is in the page cache', () 
       db.close();
     }
   });
+
+  it('counts in one piece below `onePieceBelowIds`, after one pause: a caller that starts the steps beside other work counts when it next waits', () => {
+    const db = openReadOnly(embeddings(5000));
+    try {
+      const steps = segmentRecords.segmentRecordCountSteps(db, 'a', (fn) => fn(), 1000, { onePieceBelowIds: 10_000 });
+      // The first step only looks at the table's bounds; the count is the second.
+      const first = steps.next();
+      expect(first.done).toBe(false);
+      const second = steps.next();
+      expect(second).toEqual({ done: true, value: 5000 });
+      // A table within one step is counted at once, with no pause.
+      const small = segmentRecords.segmentRecordCountSteps(db, 'a', (fn) => fn(), 10_000, { onePieceBelowIds: 10_000 });
+      expect(small.next()).toEqual({ done: true, value: 5000 });
+    } finally {
+      db.close();
+    }
+  });
 });
