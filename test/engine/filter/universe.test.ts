@@ -178,8 +178,10 @@ describe('SQL leaves asked again', () => {
     expect(fallback.pauses).toBe(5);
     expect(offThreadReadStats.answered - answered).toBe(1);
 
-    // A table spanning fewer ids than the caller counts in one piece: one step, no worker.
+    // A table spanning fewer ids than the caller counts in one piece: one pause (the caller's
+    // other work first), then the count in one step, no worker.
     const onePiece = segmentRecordCountSteps(seg.db, 'seg', (fn) => fn(), 50, { onePieceBelowIds: 301 });
+    expect(onePiece.next()).toEqual({ done: false, value: undefined });
     expect(onePiece.next()).toEqual({ done: true, value: want });
     const ranges = segmentRecordCountSteps(seg.db, 'seg', (fn) => fn(), 50, { onePieceBelowIds: 300 });
     expect(ranges.next().done).toBe(false);
