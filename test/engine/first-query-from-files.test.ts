@@ -5,7 +5,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
 import { Level0Prescan, PRESCAN_ENV } from '../../src-main/engine/hnsw/level0-prescan.js';
 import { UnloadedVectors } from '../../src-main/engine/collection/unloaded-vectors.js';
-import { compareCase, splitCollection, type RecordedCase } from '../helpers/compare.js';
+import { compareCase, isPlainQuery, splitCollection, type RecordedCase } from '../helpers/compare.js';
 import { referenceFixture } from '../helpers/paths.js';
 import { PreparedLoad } from '../../src-main/engine/collection/prepared-load.js';
 import { PREPARED_IDLE_MS } from '../../src-main/engine/collection/collection-reader.js';
@@ -112,10 +112,7 @@ for (const fixture of ['chroma-1.3.4-seed7', 'chroma-1.0.1-seed7']) {
     });
 
     it('prepareQuery checks only for a query the files will answer, once for two at a time, and takes the record count beside the worker', async () => {
-      const c = queries.find((q) => {
-        const a = q.args as { where?: unknown; whereDocument?: unknown; ids?: unknown };
-        return !a.where && !a.whereDocument && !a.ids;
-      })!;
+      const c = queries.find(isPlainQuery)!;
       const ref = splitCollection(c.collection);
       const args = c.args as { queryEmbeddings: number[][] };
       const checks = spyOnSteps(UnloadedVectors, 'checkFiles');
@@ -206,10 +203,7 @@ for (const fixture of ['chroma-1.3.4-seed7', 'chroma-1.0.1-seed7']) {
 
     /** Plain queries asked first, then every plain query of the collection, a tick later (the background load then runs). */
     const askAfterABackgroundLoad = async (when: 'settled' | 'next tick' | 'at once') => {
-      const plain = queries.filter((c) => {
-        const a = c.args as { ids?: unknown; where?: unknown; whereDocument?: unknown };
-        return !a.ids && !a.where && !a.whereDocument;
-      });
+      const plain = queries.filter(isPlainQuery);
       const starts = watchStarts();
       for (const c of plain) {
         const folder = ChromaFolder.open(join(dir, 'data'));
@@ -267,10 +261,7 @@ for (const fixture of ['chroma-1.3.4-seed7', 'chroma-1.0.1-seed7']) {
     });
 
     it('stops the background load when the folder closes before a second query', async () => {
-      const plain = queries.filter((q) => {
-        const a = q.args as { ids?: unknown; where?: unknown; whereDocument?: unknown };
-        return !a.ids && !a.where && !a.whereDocument;
-      });
+      const plain = queries.filter(isPlainQuery);
       process.env[PREFAULT_ENV] = 'always';
       const starts = watchStarts();
       const released = vi.spyOn(PreparedLoad.prototype, 'release');
@@ -300,10 +291,7 @@ for (const fixture of ['chroma-1.3.4-seed7', 'chroma-1.0.1-seed7']) {
     });
 
     it('lets go of a background load no query takes within PREPARED_IDLE_MS', async () => {
-      const plain = queries.find((q) => {
-        const a = q.args as { ids?: unknown; where?: unknown; whereDocument?: unknown };
-        return !a.ids && !a.where && !a.whereDocument;
-      })!;
+      const plain = queries.find(isPlainQuery)!;
       process.env[PREFAULT_ENV] = 'always';
       vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
       const released = vi.spyOn(PreparedLoad.prototype, 'release');
@@ -330,10 +318,7 @@ for (const fixture of ['chroma-1.3.4-seed7', 'chroma-1.0.1-seed7']) {
     });
 
     it('answers later queries from the loaded vectors', () => {
-      const plain = queries.filter((c) => {
-        const a = c.args as { ids?: unknown; where?: unknown; whereDocument?: unknown };
-        return !a.ids && !a.where && !a.whereDocument;
-      });
+      const plain = queries.filter(isPlainQuery);
       const folder = ChromaFolder.open(join(dir, 'data'));
       try {
         for (const c of plain) expect(compareCase(c, folder.query(splitCollection(c.collection), c.args)), c.label).toBeNull();

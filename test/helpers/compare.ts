@@ -43,6 +43,12 @@ export interface RecordedCase {
   error?: string;
 }
 
+/** A recorded query with no filter (no ids, where or whereDocument): one a first query may answer from the files. */
+export function isPlainQuery(c: RecordedCase): boolean {
+  const a = c.args as { ids?: unknown; where?: unknown; whereDocument?: unknown };
+  return c.op === 'query' && !a.ids && !a.where && !a.whereDocument;
+}
+
 export function splitCollection(c: string): { name: string; tenant?: string; database?: string } {
   const [name, td] = c.split('@');
   if (!td) return { name: name! };

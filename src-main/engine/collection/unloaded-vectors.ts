@@ -171,16 +171,16 @@ export class UnloadedVectors {
     return denormalize(stored, norm.readFloatLE(0));
   }
 
-  /**
-   * VectorState.search for an unfiltered query: the checkpoint graph with ef = max(ef_search, k),
-   * collecting live elements the pickle maps. Null if the files turn out not to be walkable (they
-   * changed since the check): the caller loads the vectors instead.
-   */
   /** The searches of one query are done: the memory their rows were read into goes (FileGraph.releaseSearchSpace). */
   searched(): void {
     this.graph.releaseSearchSpace();
   }
 
+  /**
+   * VectorState.search for an unfiltered query: the checkpoint graph with ef = max(ef_search, k),
+   * collecting live elements the pickle maps. Null if the files turn out not to be walkable (they
+   * changed since the check): the caller loads the vectors instead.
+   */
   search(query: Float32Array, k: number): SearchHit[] | null {
     const q = this.space === 'cosine' ? normalizeQuery(query) : query;
     const labelToId = this.checkpoint.labelToId;

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ChromaFolder } from '../../../src-main/engine/chroma-folder.js';
 import { freshMappedBytes, HUGE_PAGE_BYTES } from '../../../src-main/engine/util/huge-pages.js';
 import { referenceFixture } from '../../helpers/paths.js';
-import { compareCase, splitCollection, type RecordedCase } from '../../helpers/compare.js';
+import { compareCase, isPlainQuery, splitCollection, type RecordedCase } from '../../helpers/compare.js';
 import { addonMissing, addonSuite } from '../../helpers/addon.js';
 
 /**
@@ -18,7 +18,7 @@ const missing = addonMissing('hugePagedBuffer');
 describe('the rows a first query reads from the files', () => {
   const dir = referenceFixture('chroma-1.3.4-seed7');
   const { cases } = JSON.parse(readFileSync(join(dir, 'cases.json'), 'utf8')) as { cases: RecordedCase[] };
-  const plain = cases.find((c) => c.op === 'query' && c.error === undefined && c.collection.endsWith('articles') && !['where', 'whereDocument', 'ids'].some((k) => k in (c.args as object)))!;
+  const plain = cases.find((c) => isPlainQuery(c) && c.error === undefined && c.collection.endsWith('articles'))!;
 
   it.skipIf(missing !== null)(addonSuite('go to one arena for all of a query’s vectors, and the answers are Chroma’s', missing), () => {
     const args = plain.args as { queryEmbeddings: number[][]; nResults?: number };
