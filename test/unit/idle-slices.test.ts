@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { holdDeferrableWork, idleSliceJobs, inIdleSlices } from '../../src-main/engine/util/idle-slices.js';
+import { holdDeferrableWork, idleSliceJobs, inIdleSlices, setDeferrableHoldLimit } from '../../src-main/engine/util/idle-slices.js';
 import { turnCounter } from '../helpers/event-loop.js';
 import { until } from '../helpers/wait-for.js';
 
@@ -99,5 +99,49 @@ describe('background work in idle slices', () => {
     held();
     await until(() => slices >= 1000, 'the long job to end');
     expect(idleSliceJobs()).toBe(0);
+  });
+
+  it('lets held work take its turns again once holds taken one after another have lasted past the limit', async () => {
+    const limitBefore = setDeferrableHoldLimit(60);
+    try {
+      // Overlapping holds, as a stream of first queries takes them: never none taken.
+      let release = holdDeferrableWork();
+      const relay = setInterval(() => {
+        const next = holdDeferrableWork();
+        release();
+        release = next;
+      }, 5);
+      let deferred = 0;
+      const startedAt = Date.now();
+      let firstSliceAt = 0;
+      inIdleSlices(() => {
+        if (deferred++ === 0) firstSliceAt = Date.now();
+        return deferred >= 3;
+      }, { deferrable: true });
+      await until(() => idleSliceJobs() === 0, 'the held job to finish under the stream of holds');
+      clearInterval(relay);
+      release();
+      expect(deferred).toBe(3);
+      // Not before the limit: until then the holds held it.
+      expect(firstSliceAt - startedAt).toBeGreaterThanOrEqual(55);
+    } finally {
+      setDeferrableHoldLimit(limitBefore);
+    }
+  });
+
+  it('runs held work at once when the last hold is released before the limit', async () => {
+    const limitBefore = setDeferrableHoldLimit(10_000);
+    try {
+      const release = holdDeferrableWork();
+      let ran = false;
+      inIdleSlices(() => (ran = true), { deferrable: true });
+      await new Promise((r) => setTimeout(r, 10));
+      expect(ran).toBe(false);
+      release();
+      // The expiry timer (10 s away) must not be what wakes it.
+      await until(() => ran, 'the released job', 1000);
+    } finally {
+      setDeferrableHoldLimit(limitBefore);
+    }
   });
 });

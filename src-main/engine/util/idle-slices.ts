@@ -17,8 +17,27 @@ interface Job {
 
 const jobs: Job[] = [];
 let timer: NodeJS.Timeout | null = null;
+/** Whether `timer` waits for the holds' expiry rather than the next turn. */
+let timerForExpiry = false;
 let turn = 0;
 let holds = 0;
+/** When the holds under way began (0 while none is taken). */
+let heldSince = 0;
+
+/**
+ * How long holds taken one after another may keep deferrable work waiting. Holds are
+ * process-wide: under a stream of first queries (serve, many collections) that overlap, a
+ * kept map's compaction would otherwise wait for the whole stream. A 1M first query takes
+ * ~0.5 s, a 5M one a few seconds; past the limit the held work takes its turns again.
+ */
+let holdLimitMs = 5000;
+
+/** Sets the limit above (tests), returning the one it replaces. */
+export function setDeferrableHoldLimit(ms: number): number {
+  const before = holdLimitMs;
+  holdLimitMs = ms;
+  return before;
+}
 
 /**
  * Runs `slice` in turns until it says it is finished; the function returned stops it sooner.
@@ -46,15 +65,16 @@ export function inIdleSlices(slice: IdleSlice, opts: { deferrable?: boolean } = 
  * call whose answer is waited for and whose own steps give the thread back between them (a first
  * query's checks). Their turns came between the call's steps: at 100,000 ids a kept id map's
  * compaction is ~7 ms, most of it the page faults of its fresh arrays. Nothing a call waits for
- * may be deferrable, or the call would wait for its own hold.
+ * may be deferrable, or the call would wait for its own hold. Holds that follow one another
+ * without a gap hold for at most the limit (setDeferrableHoldLimit) from the first of them.
  */
 export function holdDeferrableWork(): () => void {
-  holds++;
+  if (holds++ === 0) heldSince = Date.now();
   let released = false;
   return () => {
     if (released) return;
     released = true;
-    holds--;
+    if (--holds === 0) heldSince = 0;
     arm();
   };
 }
@@ -64,12 +84,22 @@ export function idleSliceJobs(): number {
   return jobs.length;
 }
 
+/** Whether the holds under way have kept deferrable work waiting past the limit. */
+const holdsExpired = (): boolean => holds > 0 && Date.now() - heldSince >= holdLimitMs;
+
 /** Whether `job` may run now. */
-const runnable = (job: Job): boolean => holds === 0 || !job.deferrable;
+const runnable = (job: Job): boolean => holds === 0 || !job.deferrable || holdsExpired();
 
 function arm(): void {
-  if (timer || !jobs.some(runnable)) return;
-  timer = setTimeout(runOne, 0);
+  if (jobs.length === 0) return;
+  const now = jobs.some(runnable);
+  // A timer set for the next turn stands; one set for the holds' expiry gives way to a job that
+  // may run now (or to a release: the holds are then gone).
+  if (timer && (timerForExpiry === false || !now)) return;
+  if (timer) clearTimeout(timer);
+  timerForExpiry = !now;
+  // Only held jobs: wake when the holds expire.
+  timer = setTimeout(runOne, now ? 0 : Math.max(0, heldSince + holdLimitMs - Date.now()));
   timer.unref();
 }
 
@@ -83,7 +113,7 @@ function runOne(): void {
     turn = (turn + 1) % jobs.length;
     skipped++;
   }
-  if (skipped === jobs.length) return;
+  if (skipped === jobs.length) return arm();
   const job = jobs[turn]!;
   let finished = true;
   try {
