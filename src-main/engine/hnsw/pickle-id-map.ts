@@ -87,6 +87,16 @@ export class PickleIdMap extends Map<string, number> {
     // Once: a second caller (the load after a first query) finds it done or under way.
     if (this.compaction !== 'none') return;
     this.compaction = 'running';
+    try {
+      yield* this.compactingSteps();
+    } finally {
+      // A step that threw (its fresh arrays not allocated) leaves the map as it was, and a later
+      // caller may try again; left "running", no caller would.
+      if (this.compaction === 'running') this.compaction = 'none';
+    }
+  }
+
+  private *compactingSteps(): Steps<void> {
     const bytes = this.bytes;
     const { buf, idStart, idEnd, labels } = bytes;
     const n = idStart.length;

@@ -126,4 +126,41 @@ describe('PickleIdMap: id_to_label over the pickle bytes', () => {
     expect(owner).toBe(l.buf);
     expect(m.get('beta')).toBe(11);
   });
+
+  it('after a run that threw (its fresh buffer not allocated), is unchanged and compacts on the next run', () => {
+    // Ids amid filler, so that compacting is worth it.
+    const ids = Array.from({ length: 50 }, (_, i) => `id-${i}`);
+    const parts: Buffer[] = [];
+    const idStart = new Int32Array(ids.length);
+    const idEnd = new Int32Array(ids.length);
+    let at = 0;
+    ids.forEach((id, i) => {
+      parts.push(Buffer.alloc(30), Buffer.from(id));
+      idStart[i] = at + 30;
+      idEnd[i] = idStart[i]! + id.length;
+      at = idEnd[i]!;
+    });
+    const pickle = Buffer.concat(parts);
+    const m = PickleIdMap.build(pickle, idStart, idEnd, Float64Array.from(ids, (_, i) => i))!;
+    const alloc = Buffer.allocUnsafeSlow;
+    Buffer.allocUnsafeSlow = () => {
+      throw new RangeError('Array buffer allocation failed');
+    };
+    try {
+      expect(() => runSteps(m.compactIdsSteps())).toThrow(RangeError);
+    } finally {
+      Buffer.allocUnsafeSlow = alloc;
+    }
+    const ownerOf = () => {
+      let owner: Buffer | null = null;
+      m.forEachEntryBytes(null, (buf) => (owner ??= buf));
+      return owner!;
+    };
+    expect(ownerOf()).toBe(pickle);
+    expect(m.get('id-7')).toBe(7);
+    runSteps(m.compactIdsSteps());
+    expect(ownerOf()).not.toBe(pickle);
+    expect(ownerOf().toString()).toBe(ids.join(''));
+    expect(m.get('id-7')).toBe(7);
+  });
 });
