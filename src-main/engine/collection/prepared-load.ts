@@ -136,7 +136,8 @@ export class PreparedLoad {
       for (let id = from; id < to; id++) if (slotOfId[id] === 0) slotOfId[id] = slots++;
       yield;
     }
-    const slotLabels = new Float64Array(slots);
+    // The slab's own labels once the load is done (VectorSlab.filledSteps takes the array).
+    const slotLabels = hugePaged(new Float64Array(slots));
     for (let from = 0; from < elementOf.length; from += step) {
       const to = Math.min(elementOf.length, from + step);
       for (let label = from; label < to; label++) if (elementOf[label]! > 0) slotLabels[slotOfId[elementOf[label]! - 1]!] = label;

@@ -52,7 +52,7 @@ export class VectorSlab {
      * `shared`: the vectors in shared memory, so that a helper thread can map their pages ahead of
      * the load (prefault.ts); `arena`: one made for `capacity` vectors ahead of time (prepared-load.ts).
      */
-    memory: { shared?: boolean; arena?: VectorArena | null; everySlotSetByCaller?: boolean } = {},
+    memory: { shared?: boolean; arena?: VectorArena | null; slotLabels?: Float64Array } = {},
   ) {
     const cap = Math.max(1, capacity);
     // Shared memory is an optimisation: without it, a private arena still has the SIMD kernel.
@@ -60,19 +60,19 @@ export class VectorSlab {
     this.data = this.arena ? this.arena.data() : hugePaged(new Float32Array(cap * dim));
     this.bytes = bytesOf(this.data);
     this.norms = space === 'cosine' ? new Float32Array(cap) : null;
-    this.slotLabel = hugePaged(new Float64Array(cap));
-    // Marking the slots free writes every page of fresh memory (~2,000 page faults at a million
-    // slots): not when the caller sets every slot's label anyway (filledSteps).
-    if (!memory.everySlotSetByCaller) this.slotLabel.fill(-1);
+    // The caller's labels (filledSteps) are taken as they are: a copy would be a second array of
+    // 8 bytes a slot while the load makes the process's peak (40 MB at 5M), and its page faults.
+    this.slotLabel = memory.slotLabels ?? hugePaged(new Float64Array(cap)).fill(-1);
   }
 
   /**
    * A slab over an arena already holding `labels.length` vectors, slot i being labels[i]'s (a
    * background load, prepared-load.ts), with their cosine norms; as steps (util/steps.ts), a
-   * pause every SLOTS_PER_STEP slots.
+   * pause every SLOTS_PER_STEP slots. The slab takes `labels` as its own: the caller no longer
+   * writes it.
    */
   static *filledSteps(space: Space, dim: number, arena: VectorArena, labels: Float64Array, norms: Float32Array | null): Steps<VectorSlab> {
-    const slab = new VectorSlab(space, dim, labels.length, { arena, everySlotSetByCaller: true });
+    const slab = new VectorSlab(space, dim, labels.length, { arena, slotLabels: labels });
     // The label table at its final size at once, rather than doubled (and copied) up to it.
     let maxLabel = -1;
     for (let slot = 0; slot < labels.length; slot++) maxLabel = Math.max(maxLabel, labels[slot]!);
@@ -80,7 +80,6 @@ export class VectorSlab {
     yield;
     for (let slot = 0; slot < labels.length; slot++) {
       slab.setSlot(labels[slot]!, slot);
-      slab.slotLabel[slot] = labels[slot]!;
       if (slot % SLOTS_PER_STEP === SLOTS_PER_STEP - 1) yield;
     }
     slab.used = labels.length;
