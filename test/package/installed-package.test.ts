@@ -103,7 +103,7 @@ describe('the installed npm package', () => {
   });
 
   it('builds the parallel-insert addon from the sources it ships, at install (docs/native.md)', async () => {
-    expect(packedFiles).toEqual(expect.arrayContaining(['native/binding.gyp', 'native/hnsw-parallel.cc', 'native/pickle-pairs.cc', 'native/page-residency.cc', 'native/level0-prescan.cc', 'native/napi-args.h', 'native/build.mjs']));
+    expect(packedFiles).toEqual(expect.arrayContaining(['native/binding.gyp', 'native/hnsw-parallel.cc', 'native/pickle-pairs.cc', 'native/page-residency.cc', 'native/level0-prescan.cc', 'native/napi-args.h', 'native/level0-prescan-job.h', 'native/positioned-reads.h', 'native/build.mjs']));
     expect(packedFiles.filter((p) => p.startsWith('native/build/'))).toEqual([]);
     const addon = join(installed, 'native', 'build', 'Release', 'chroma_inspector_hnsw.node');
     const api = ok(await run(process.execPath, ['-p', `require(${JSON.stringify(addon)}).apiVersion`], installDir, 60_000), 'loading the installed addon');

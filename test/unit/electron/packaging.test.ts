@@ -73,7 +73,7 @@ describe('electron-builder.yml', () => {
       expect(inApp(f), f).toBe(true);
       expect(config.asarUnpack.some((p) => minimatch(f, p, { dot: true })), f).toBe(true);
     }
-    for (const f of ['native/hnsw-parallel.cc', 'native/pickle-pairs.cc', 'native/page-residency.cc', 'native/level0-prescan.cc', 'native/napi-args.h', 'native/build/Release/obj.target/chroma_inspector_hnsw/hnsw-parallel.o']) expect(inApp(f), f).toBe(false);
+    for (const f of ['native/hnsw-parallel.cc', 'native/pickle-pairs.cc', 'native/page-residency.cc', 'native/level0-prescan.cc', 'native/napi-args.h', 'native/level0-prescan-job.h', 'native/positioned-reads.h', 'native/build/Release/obj.target/chroma_inspector_hnsw/hnsw-parallel.o']) expect(inApp(f), f).toBe(false);
   });
 
   it('ships onnxruntime-node (query by text) unpacked, with only the target platform\'s runtime', () => {
@@ -109,7 +109,7 @@ describe('package.json files (npm)', () => {
   it('ships the UI, the library, the demo, LICENSE and NOTICE, not the Electron bundles', () => {
     expect(pkg.files).toEqual(expect.arrayContaining(['dist', 'dist-renderer', 'LICENSE', 'NOTICE', '!dist/electron']));
     // The addon's sources and its build script (the install script runs it), never a binary built here.
-    expect(pkg.files).toEqual(expect.arrayContaining(['native/binding.gyp', 'native/hnsw-parallel.cc', 'native/pickle-pairs.cc', 'native/page-residency.cc', 'native/level0-prescan.cc', 'native/napi-args.h', 'native/build.mjs']));
+    expect(pkg.files).toEqual(expect.arrayContaining(['native/binding.gyp', 'native/hnsw-parallel.cc', 'native/pickle-pairs.cc', 'native/page-residency.cc', 'native/level0-prescan.cc', 'native/napi-args.h', 'native/level0-prescan-job.h', 'native/positioned-reads.h', 'native/build.mjs']));
     expect(pkg.files.some((f) => f.startsWith('native/build/') || f === 'native')).toBe(false);
     expect(pkg.scripts.install).toBe('node native/build.mjs');
     expect(readFileSync(join(root, 'LICENSE'), 'utf8')).toMatch(/Apache License\s+Version 2\.0, January 2004[\s\S]*END OF TERMS AND CONDITIONS/);
