@@ -144,4 +144,27 @@ describe('background work in idle slices', () => {
       setDeferrableHoldLimit(limitBefore);
     }
   });
+
+  it('counts the limit from the first hold when holds are released and taken again within one turn', async () => {
+    const limitBefore = setDeferrableHoldLimit(60);
+    try {
+      let release = holdDeferrableWork();
+      // Released and taken again in the same turn: the held job's turn never comes between them.
+      const relay = setInterval(() => {
+        release();
+        release = holdDeferrableWork();
+      }, 5);
+      let ran = false;
+      inIdleSlices(() => (ran = true), { deferrable: true });
+      await until(() => ran, 'the held job, once the limit from the first hold has passed', 2000);
+      clearInterval(relay);
+      release();
+    } finally {
+      setDeferrableHoldLimit(limitBefore);
+    }
+  });
+
+  it('refuses a limit a timer cannot wait for', () => {
+    for (const ms of [Number.NaN, -1, Infinity, 2 ** 31]) expect(() => setDeferrableHoldLimit(ms)).toThrow(RangeError);
+  });
 });

@@ -154,7 +154,8 @@ export class VectorSlab {
   }
 
   private grow() {
-    const cap = this.slotLabel.length * 2;
+    // An adopted label array (filledSteps) can be empty: doubling would keep it so.
+    const cap = Math.max(1, this.slotLabel.length * 2);
     if (this.arena?.grow(cap)) {
       this.data = this.arena.data(); // the memory grew in place: nothing to copy
     } else {

@@ -21,8 +21,12 @@ let timer: NodeJS.Timeout | null = null;
 let timerForExpiry = false;
 let turn = 0;
 let holds = 0;
-/** When the holds under way began (0 while none is taken). */
-let heldSince = 0;
+/**
+ * Since when deferrable work has been kept waiting by holds (0: it is not). A release does not
+ * clear it, only a deferrable slice that ran while no hold was taken (or no such work left):
+ * holds released and taken again before the next turn would otherwise restart the limit.
+ */
+let waitingSince = 0;
 
 /**
  * How long holds taken one after another may keep deferrable work waiting. Holds are
@@ -32,10 +36,20 @@ let heldSince = 0;
  */
 let holdLimitMs = 5000;
 
+/** Node clamps a longer timer to 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Sets the limit above (tests), returning the one it replaces. */
 export function setDeferrableHoldLimit(ms: number): number {
+  if (!(ms >= 0 && ms <= MAX_TIMER_MS)) throw new RangeError(`a hold limit from 0 to ${MAX_TIMER_MS} ms, not ${ms}`);
   const before = holdLimitMs;
   holdLimitMs = ms;
+  // A timer waiting for the old limit's expiry: set again for the new one.
+  if (timer && timerForExpiry) {
+    clearTimeout(timer);
+    timer = null;
+  }
+  arm();
   return before;
 }
 
@@ -69,14 +83,20 @@ export function inIdleSlices(slice: IdleSlice, opts: { deferrable?: boolean } = 
  * without a gap hold for at most the limit (setDeferrableHoldLimit) from the first of them.
  */
 export function holdDeferrableWork(): () => void {
-  if (holds++ === 0) heldSince = Date.now();
+  holds++;
+  noteWaiting();
   let released = false;
   return () => {
     if (released) return;
     released = true;
-    if (--holds === 0) heldSince = 0;
+    holds--;
     arm();
   };
+}
+
+/** Starts the waiting clock when a hold keeps deferrable work back and it was not running. */
+function noteWaiting(): void {
+  if (waitingSince === 0 && holds > 0 && jobs.some((job) => job.deferrable)) waitingSince = performance.now();
 }
 
 /** Jobs under way (tests). */
@@ -84,14 +104,16 @@ export function idleSliceJobs(): number {
   return jobs.length;
 }
 
-/** Whether the holds under way have kept deferrable work waiting past the limit. */
-const holdsExpired = (): boolean => holds > 0 && Date.now() - heldSince >= holdLimitMs;
+/** Whether holds have kept deferrable work waiting past the limit. */
+const holdsExpired = (): boolean => waitingSince > 0 && performance.now() - waitingSince >= holdLimitMs;
 
 /** Whether `job` may run now. */
 const runnable = (job: Job): boolean => holds === 0 || !job.deferrable || holdsExpired();
 
 function arm(): void {
+  if (!jobs.some((job) => job.deferrable)) waitingSince = 0;
   if (jobs.length === 0) return;
+  noteWaiting();
   const now = jobs.some(runnable);
   // A timer set for the next turn stands; one set for the holds' expiry gives way to a job that
   // may run now (or to a release: the holds are then gone).
@@ -99,7 +121,7 @@ function arm(): void {
   if (timer) clearTimeout(timer);
   timerForExpiry = !now;
   // Only held jobs: wake when the holds expire.
-  timer = setTimeout(runOne, now ? 0 : Math.max(0, heldSince + holdLimitMs - Date.now()));
+  timer = setTimeout(runOne, now ? 0 : Math.min(MAX_TIMER_MS, Math.max(0, waitingSince + holdLimitMs - performance.now())));
   timer.unref();
 }
 
@@ -115,6 +137,8 @@ function runOne(): void {
   }
   if (skipped === jobs.length) return arm();
   const job = jobs[turn]!;
+  // Deferrable work had its turn with no hold taken: it is no longer kept waiting.
+  if (job.deferrable && holds === 0) waitingSince = 0;
   let finished = true;
   try {
     finished = job.slice();
