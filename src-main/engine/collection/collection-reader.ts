@@ -11,7 +11,7 @@ import { MetadataOverlay } from './metadata-overlay.js';
 import { VectorState, type VectorSource } from './vector-state.js';
 import type { LoadPlan } from './prepared-load.js';
 import { BackgroundLoadSlot, PREPARED_IDLE_MS } from './background-load-slot.js';
-import { RecordLabels, matchIdsOf } from './record-labels.js';
+import { RecordLabels, matchIdsSteps } from './record-labels.js';
 import { KeptAllowedLabels, type FilterSpec } from './kept-allowed-labels.js';
 import { isCancelled, settledOrCancelled } from '../util/shared-wait.js';
 import { UnloadedVectors, type CheckedFiles } from './unloaded-vectors.js';
@@ -535,7 +535,7 @@ export class CollectionReader {
       const still = () => current() && this.vectorCache === vectors;
       await this.recordLabels().prepareAhead(async () => {
         const bits = await matches();
-        return bits ? matchIdsOf(bits) : null;
+        return bits ? runStepsSliced(matchIdsSteps(bits), sliced) : null;
       }, inSnapshot, still, sliced);
       return still() ? matches() : null;
     });

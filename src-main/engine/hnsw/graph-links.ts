@@ -153,7 +153,9 @@ function* readUpperLevels(file: string, header: HnswHeader): Steps<{ levels: Uin
   const stride = header.maxM + 1;
   const buf = yield* readFileSteps(file);
   const levels = new Uint16Array(count);
-  const upperStart = new Int32Array(count).fill(-1);
+  // Every element's entry is written by the second pass, a step at a time: filled here in one
+  // piece, its fresh pages took ~55 ms at 5M (20 MB of page faults).
+  const upperStart = new Int32Array(count);
   let blocks = 0;
   let pos = 0;
   for (let i = 0; i < count; i++) {
@@ -174,7 +176,7 @@ function* readUpperLevels(file: string, header: HnswHeader): Steps<{ levels: Uin
   for (let i = 0; i < count; i++) {
     const level = levels[i]!;
     pos += 4;
-    if (level > 0) upperStart[i] = at;
+    upperStart[i] = level > 0 ? at : -1;
     for (let l = 0; l < level; l++, pos += block, at += stride) {
       const n = buf.readUInt32LE(pos) & 0xffff;
       if (n > header.maxM) corrupt(LINK_LISTS_FILE, `element ${i} has ${n} neighbours on level ${l + 1}, more than maxM ${header.maxM}`);

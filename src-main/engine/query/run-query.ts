@@ -11,7 +11,7 @@ import { searchVectors } from '../collection/vector-search.js';
 import { checkFiltersIndexed } from '../filter/indexed-filters.js';
 import type { SearchOptions, VectorState } from '../collection/vector-state.js';
 import { checkVectorCoverage, type CoverageOptions } from '../collection/vector-coverage.js';
-import { matchIdsOf } from '../collection/record-labels.js';
+import { matchIdsSteps } from '../collection/record-labels.js';
 
 /**
  * Chroma's query (docs/format.md §7.3): the allowed set from ids/where/where_document, then a
@@ -179,7 +179,7 @@ export function* allowedAheadSteps(
   inSnapshot: <T>(fn: () => T) => T,
 ): Steps<Set<number> | null> {
   if (spec.ids || (!spec.where && !spec.whereDocument)) return null;
-  const internalIds = matchIdsOf(matches);
+  const internalIds = yield* matchIdsSteps(matches);
   const labelOf = reader.recordLabels().ready(internalIds);
   if (!labelOf) return null;
   const allowed = new Set<number>();
