@@ -3,6 +3,16 @@ import { holdDeferrableWork, idleSliceJobs, inIdleSlices, setDeferrableHoldLimit
 import { turnCounter } from '../helpers/event-loop.js';
 import { until } from '../helpers/wait-for.js';
 
+/** Runs `test` with deferrable work's hold limit at `ms`, then puts the limit back. */
+async function withHoldLimit(ms: number, test: () => Promise<void>): Promise<void> {
+  const before = setDeferrableHoldLimit(ms);
+  try {
+    await test();
+  } finally {
+    setDeferrableHoldLimit(before);
+  }
+}
+
 describe('background work in idle slices', () => {
   it('runs one slice per turn of the event loop across all jobs, the jobs taking turns, until each says it is finished', async () => {
     const slices: { name: string; turn: number }[] = [];
@@ -101,9 +111,8 @@ describe('background work in idle slices', () => {
     expect(idleSliceJobs()).toBe(0);
   });
 
-  it('lets held work take its turns again once holds taken one after another have lasted past the limit', async () => {
-    const limitBefore = setDeferrableHoldLimit(60);
-    try {
+  it('lets held work take its turns again once holds taken one after another have lasted past the limit', () =>
+    withHoldLimit(60, async () => {
       // Overlapping holds, as a stream of first queries takes them: never none taken.
       let release = holdDeferrableWork();
       const relay = setInterval(() => {
@@ -124,14 +133,10 @@ describe('background work in idle slices', () => {
       expect(deferred).toBe(3);
       // Not before the limit: until then the holds held it.
       expect(firstSliceAt - startedAt).toBeGreaterThanOrEqual(55);
-    } finally {
-      setDeferrableHoldLimit(limitBefore);
-    }
-  });
+    }));
 
-  it('runs held work at once when the last hold is released before the limit', async () => {
-    const limitBefore = setDeferrableHoldLimit(10_000);
-    try {
+  it('runs held work at once when the last hold is released before the limit', () =>
+    withHoldLimit(10_000, async () => {
       const release = holdDeferrableWork();
       let ran = false;
       inIdleSlices(() => (ran = true), { deferrable: true });
@@ -140,14 +145,10 @@ describe('background work in idle slices', () => {
       release();
       // The expiry timer (10 s away) must not be what wakes it.
       await until(() => ran, 'the released job', 1000);
-    } finally {
-      setDeferrableHoldLimit(limitBefore);
-    }
-  });
+    }));
 
-  it('counts the limit from the first hold when holds are released and taken again within one turn', async () => {
-    const limitBefore = setDeferrableHoldLimit(60);
-    try {
+  it('counts the limit from the first hold when holds are released and taken again within one turn', () =>
+    withHoldLimit(60, async () => {
       let release = holdDeferrableWork();
       // Released and taken again in the same turn: the held job's turn never comes between them.
       const relay = setInterval(() => {
@@ -159,10 +160,7 @@ describe('background work in idle slices', () => {
       await until(() => ran, 'the held job, once the limit from the first hold has passed', 2000);
       clearInterval(relay);
       release();
-    } finally {
-      setDeferrableHoldLimit(limitBefore);
-    }
-  });
+    }));
 
   it('refuses a limit a timer cannot wait for', () => {
     for (const ms of [Number.NaN, -1, Infinity, 2 ** 31]) expect(() => setDeferrableHoldLimit(ms)).toThrow(RangeError);
