@@ -2,12 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { VectorArena } from '../../../src-main/engine/hnsw/simd-kernel.js';
 import { VectorSlab } from '../../../src-main/engine/hnsw/vector-slab.js';
 import { runSteps } from '../../../src-main/engine/util/steps.js';
+import { bruteDistance } from '../../helpers/brute-distance.js';
 
 const DIM = 4;
 // Distinct vectors for distinct labels (no two at one distance from the query).
 const vector = (i: number) => Float32Array.from({ length: DIM }, (_, d) => Math.sin(i * 12.9898 + d * 78.233) * 10);
-/** Squared L2 (the slab's l2 distance), computed here in doubles. */
-const l2 = (a: Float32Array, b: Float32Array) => a.reduce((sum, x, d) => sum + (x - b[d]!) ** 2, 0);
 
 describe('VectorSlab.filledSteps: a slab over a prepared arena, taking the loadâ€™s labels as its own', () => {
   for (const filled of [0, 3]) {
@@ -25,7 +24,7 @@ describe('VectorSlab.filledSteps: a slab over a prepared arena, taking the loadâ
       expect(slab.size).toBe(all.length);
       for (const label of all) expect(Array.from(slab.stored(label)!)).toEqual(Array.from(vector(label)));
       const query = vector(999);
-      const expected = all.map((label) => ({ label, d: l2(query, vector(label)) })).sort((a, b) => a.d - b.d);
+      const expected = all.map((label) => ({ label, d: bruteDistance('l2', query, vector(label)) })).sort((a, b) => a.d - b.d);
       const hits = slab.search(query, all.length, null);
       expect(hits.map((h) => h.label)).toEqual(expected.map((e) => e.label));
       // float32 sums against doubles: equal to float32 precision.
