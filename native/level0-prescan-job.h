@@ -4,7 +4,6 @@
 
 #include <napi.h>
 
-#include "napi-args.h"
 #include "positioned-reads.h"
 
 #include <algorithm>
@@ -57,33 +56,6 @@ struct Shared {
   size_t length = 0;
   Napi::ObjectReference keep;
 };
-
-template <typename T>
-inline bool take(const Napi::Object& from, const char* key, napi_typedarray_type type, Shared<T>* out) {
-  const Napi::Value v = from.Get(key);
-  napi_typedarray_type actual;
-  size_t length = 0;
-  void* raw = nullptr;
-  napi_value buffer;
-  if (!napi_args::typedArrayInfo(v, &actual, &raw, &length, &buffer) || actual != type) return false;
-  if (raw == nullptr && length != 0) return false;
-  // Only shared memory: a plain ArrayBuffer can be detached or shrunk while the thread writes it.
-  bool detachable = true;
-  if (napi_is_arraybuffer(from.Env(), buffer, &detachable) != napi_ok || detachable) return false;
-  out->data = static_cast<T*>(raw);
-  out->length = length;
-  out->keep = Napi::Persistent(v.As<Napi::Object>());
-  return true;
-}
-
-inline bool whole(const Napi::Object& from, const char* key, double lo, double hi, int64_t* out) { return napi_args::wholeOf(from.Get(key), lo, hi, out); }
-
-inline bool number(const Napi::Object& from, const char* key, double* out) {
-  Napi::Value v = from.Get(key);
-  if (!v.IsNumber()) return false;
-  *out = v.As<Napi::Number>().DoubleValue();
-  return true;
-}
 
 // vector-plausibility.ts quickPlausible, operation for operation (in doubles, four sums, the same order).
 inline bool quickPlausible(const uint8_t* vec, int64_t dim, bool cosine, bool hasNorm, double norm, const Bounds& b) {

@@ -15,7 +15,8 @@
 // then uses the worker or its own pass, which name the problem. The thread holds a reference to
 // each shared buffer until it has been joined: by prescanStop, or by the handle's finalizer.
 //
-// The job and its pass are in level0-prescan-job.h; this file starts and stops them.
+// The job and its pass are in level0-prescan-job.h; this file checks the arguments that make a
+// job, and starts and stops it.
 #include <napi.h>
 
 #include "napi-args.h"
@@ -38,9 +39,34 @@ namespace {
 #ifdef CHROMA_INSPECTOR_PRESCAN
 
 using level0_prescan::Job;
-using level0_prescan::number;
-using level0_prescan::take;
-using level0_prescan::whole;
+
+// One shared typed array field of the job argument, kept referenced while the thread writes it.
+template <typename T>
+bool take(const Napi::Object& from, const char* key, napi_typedarray_type type, level0_prescan::Shared<T>* out) {
+  const Napi::Value v = from.Get(key);
+  napi_typedarray_type actual;
+  size_t length = 0;
+  void* raw = nullptr;
+  napi_value buffer;
+  if (!napi_args::typedArrayInfo(v, &actual, &raw, &length, &buffer) || actual != type) return false;
+  if (raw == nullptr && length != 0) return false;
+  // Only shared memory: a plain ArrayBuffer can be detached or shrunk while the thread writes it.
+  bool detachable = true;
+  if (napi_is_arraybuffer(from.Env(), buffer, &detachable) != napi_ok || detachable) return false;
+  out->data = static_cast<T*>(raw);
+  out->length = length;
+  out->keep = Napi::Persistent(v.As<Napi::Object>());
+  return true;
+}
+
+bool whole(const Napi::Object& from, const char* key, double lo, double hi, int64_t* out) { return napi_args::wholeOf(from.Get(key), lo, hi, out); }
+
+bool number(const Napi::Object& from, const char* key, double* out) {
+  Napi::Value v = from.Get(key);
+  if (!v.IsNumber()) return false;
+  *out = v.As<Napi::Number>().DoubleValue();
+  return true;
+}
 
 // Marks the handles prescanLevel0 makes, so that prescanStop never takes another external for one.
 const napi_type_tag JOB_TAG = {0x6c3e0c1f2a4b4d17ull, 0x9b1e5a7d3c2f8e61ull};
