@@ -11,7 +11,7 @@ import { countTuning } from './collection/segment-records.js';
 import { validateGetArgs, validateQueryArgs } from './query/validate-args.js';
 import { getResult } from './query/get-result.js';
 import { runQuery } from './query/run-query.js';
-import { runStepsSliced, type SliceOptions } from './util/steps.js';
+import { freshTurnIfSpent, runStepsSliced, type SliceOptions } from './util/steps.js';
 import { getAhead, mapAhead, queryAhead, vectorsAhead, whyNotAhead, type MapAheadOptions } from './ahead/calls-ahead.js';
 import { whyNot } from './query/why-not.js';
 import { checkRecallOptions, recallReport, recallReportSteps, type RecallOptions } from './quality/recall.js';
@@ -239,8 +239,10 @@ export class ChromaFolder {
     for (let attempt = 0; attempt < AHEAD_ATTEMPTS && this.ctx.db.open; attempt++) {
       const reader = this.guard(() => this.collection(ref));
       await work(reader, inSnapshot);
-      if (!reader.isRetired) return;
+      if (!reader.isRetired) break;
     }
+    // The call's own part follows in this turn: not after a stretch of work ahead that used it up.
+    await freshTurnIfSpent();
   }
 
   /**

@@ -183,6 +183,8 @@ describe('a sliced vector load', () => {
     const once = onACopy();
     try {
       const attempts = loadStepsOf();
+      // A turn of its own: a runner that follows sliced work in the same turn waits for the next one first.
+      await new Promise((r) => setImmediate(r));
       const loading = ahead(once.folder, once.reader);
       // The load's first step ran: the stamp it reads under is taken. Then a persist begins.
       once.moveAFile();

@@ -286,7 +286,10 @@ export class CollectionReader {
   private async loadAhead(opts: { forQuery?: boolean }, slice: SliceOptions, inSnapshot: <T>(fn: () => T) => T): Promise<void> {
     if (this.retired) return;
     const releases = this.releases;
-    const state = await VectorState.loadSliced(this.loadSource(), opts, this.background.take(), slice, inSnapshot);
+    // A start still to finish runs in slices (a turn of its own); otherwise the load begins now.
+    const prepared = this.background.startPending ? await this.background.takeSliced(slice) : this.background.take();
+    if (this.vectorCache || releases !== this.releases || this.retired) return prepared?.release();
+    const state = await VectorState.loadSliced(this.loadSource(), opts, prepared, slice, inSnapshot);
     if (this.vectorCache || releases !== this.releases || this.retired) return;
     this.adopt(state);
     if (!opts.forQuery) return;

@@ -7,7 +7,7 @@ import { ChromaFolder } from '../../../src-main/engine/chroma-folder.js';
 import { bundleEntry } from '../../helpers/bundle-entry.js';
 import { referenceFixture, repoRoot } from '../../helpers/paths.js';
 import { reportLoad, type LoadStep } from '../../../src-main/engine/util/load-progress.js';
-import { runSteps, runStepsSliced, startSteps, type Steps } from '../../../src-main/engine/util/steps.js';
+import { freshTurnIfSpent, runSteps, runStepsSliced, startSteps, type Steps } from '../../../src-main/engine/util/steps.js';
 import { turnCounter } from '../../helpers/event-loop.js';
 
 /** 2,000 steps that each report progress and add to a sum; `closed` notes its `finally`. */
@@ -78,6 +78,8 @@ describe('steps', () => {
   it('stop with CANCELLED when cancelled, and their own finally runs', async () => {
     const state = { closed: false };
     const abort = new AbortController();
+    // A turn of its own: a runner that follows sliced work in the same turn waits for the next one first.
+    await new Promise((r) => setImmediate(r));
     const counter = turnCounter();
     const stopper = setImmediate(() => abort.abort());
     try {
@@ -92,6 +94,47 @@ describe('steps', () => {
     const steps = counting(never);
     await expect(runStepsSliced(steps, { signal: abort.signal })).rejects.toMatchObject({ code: 'CANCELLED' });
     expect(steps.next().done).toBe(true);
+  });
+
+  it('go on with the stretch of sliced work they find in their turn: one that follows a spent stretch starts in the next turn', async () => {
+    await new Promise((r) => setImmediate(r));
+    // Its last step keeps the thread `ms`.
+    const busy = function* (ms: number): Steps<number> {
+      yield;
+      const t = performance.now();
+      while (performance.now() - t < ms);
+      return ms;
+    };
+    let turnOfFirstStep = -1;
+    const counter = turnCounter();
+    const noting = function* (): Steps<number> {
+      turnOfFirstStep = counter.turns();
+      yield;
+      return 1;
+    };
+    try {
+      // The first runs its one step in this turn, and the stretch is spent.
+      await runStepsSliced(busy(12), { sliceMs: 10 });
+      const spentIn = counter.turns();
+      await runStepsSliced(noting(), { sliceMs: 10 });
+      expect(turnOfFirstStep, 'the second runner began a turn later').toBeGreaterThan(spentIn);
+      // A stretch not spent: the next runner goes on in the same turn.
+      await new Promise((r) => setImmediate(r));
+      await runStepsSliced(busy(1), { sliceMs: 10 });
+      const sameTurn = counter.turns();
+      await runStepsSliced(noting(), { sliceMs: 10 });
+      expect(turnOfFirstStep).toBe(sameTurn);
+      // A call's own part after work ahead: the same rule (ChromaFolder's prepare methods end with it).
+      await runStepsSliced(busy(12), { sliceMs: 10 });
+      const before = counter.turns();
+      await freshTurnIfSpent(10);
+      expect(counter.turns()).toBeGreaterThan(before);
+      const now = counter.turns();
+      await freshTurnIfSpent(10);
+      expect(counter.turns(), 'no stretch spent: no turn waited for').toBe(now);
+    } finally {
+      counter.stop();
+    }
   });
 
   it('report progress throttled across slices, as one call does, and the last step always', async () => {
