@@ -49,6 +49,8 @@ export async function queryAhead(reader: CollectionReader, spec: QuerySpec, opts
   }
   await reader.loadVectorsAhead({ forQuery: true }, slice, inSnapshot);
   await filterAhead(reader, spec, slice, inSnapshot);
+  // A filtered search's walk over the graph, for the labels just kept (walks-ahead.ts).
+  if (!spec.ids && (spec.where || spec.whereDocument)) await reader.walkAhead(spec, opts, slice);
 }
 
 /** A query's filter: its caches, then the labels it allows, kept for the query (allowedAheadSteps). */

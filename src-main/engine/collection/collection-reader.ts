@@ -8,7 +8,7 @@ import { readHeaderOnly } from '../hnsw/checkpoint.js';
 import { decodeSeqId, seqIdEncoding } from '../sqlite/seq-id.js';
 import { countWalRows, readWalBefore, readWalTail } from '../wal/read-wal.js';
 import { MetadataOverlay } from './metadata-overlay.js';
-import { VectorState, type VectorSource } from './vector-state.js';
+import { VectorState, type SearchOptions, type VectorSource } from './vector-state.js';
 import type { LoadPlan } from './prepared-load.js';
 import { BackgroundLoadSlot, PREPARED_IDLE_MS } from './background-load-slot.js';
 import { RecordLabels, matchIdsSteps } from './record-labels.js';
@@ -571,6 +571,27 @@ export class CollectionReader {
         return;
       }
       if (allowed && this.vectorCache === vectors && !this.retired) this.allowedAhead.keep(spec, vectors, allowed);
+    });
+  }
+
+  /**
+   * The graph walks of a filtered query (VectorState.walkAheadSteps), one per query vector, done
+   * ahead in slices for its allowed labels kept ahead (keepAllowedAhead); nothing without them.
+   * A walk that fails leaves the query to walk, and report what it must.
+   */
+  async walkAhead(spec: FilterSpec & { embeddings: readonly Float32Array[]; nResults: number }, opts: SearchOptions, slice: SliceOptions = {}): Promise<void> {
+    await this.ahead(slice, async (sliced) => {
+      const vectors = this.vectorCache;
+      const allowed = vectors ? this.allowedAhead.get(spec, vectors) : null;
+      if (!vectors || !allowed) return;
+      const walks = function* (): Steps<void> {
+        for (const q of spec.embeddings) yield* vectors.walkAheadSteps(q, spec.nResults, allowed, opts);
+      };
+      try {
+        await runStepsSliced(walks(), sliced);
+      } catch (err) {
+        if (isCancelled(err)) throw err;
+      }
     });
   }
 

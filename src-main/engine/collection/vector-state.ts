@@ -16,6 +16,7 @@ import { readHeaderFile } from '../hnsw/segment-files.js';
 import { reportLoad } from '../util/load-progress.js';
 import type { SearchHit } from '../hnsw/vector-index.js';
 import { WARM_UP_RESULTS, warmUpWalk } from './walk-warm-up.js';
+import { WalksAhead } from './walks-ahead.js';
 import { OVERLAP_ROWS, checkCheckpointAgainstWal, checkSeqAhead } from './checkpoint-wal-check.js';
 
 /** How often a sliced load reads files that moved under it before it takes them as they are. */
@@ -423,23 +424,47 @@ export class VectorState {
     const graph = opts.exact ? null : this.checkpointGraph();
     if (!graph) return this.slab.search(q, k, allowed);
     const links = graph.links;
-    // Chroma's index counts: phantoms are live elements there; every tail label is a new element.
-    let live = this.slab.size;
-    for (const label of this.checkpoint!.phantomLabels) if (!this.touched.has(label)) live++;
-    const newElements = Math.max(0, this.nextLabel - 1 - Math.max(this.checkpoint!.totalElementsAdded, links.maxLabel));
-    const total = links.count + newElements;
+    const live = this.liveInIndex(graph);
     if (live === 0) return [];
-    if (isDegradedIndex(total, live)) return this.slab.search(q, k, allowed);
+    if (live === null) return this.slab.search(q, k, allowed);
     const vectorAt = links.vectorAt;
     const labels = links.labels;
     const ef = opts.efSearch ?? this.source.efSearch;
     const fromGraph = allowed
-      ? this.withAllowedMarks(allowed, links.maxLabel, (marks) => graph.search(q, k, ef, (id) => vectorAt[id]! >= 0 && marks[labels[id]!] === 1, allowed.size))
+      ? (this.walksAhead.take(allowed, query, k, ef) ??
+        this.withAllowedMarks(allowed, links.maxLabel, (marks) => graph.search(q, k, ef, (id) => vectorAt[id]! >= 0 && marks[labels[id]!] === 1, allowed.size)))
       : graph.search(q, k, ef, (id) => vectorAt[id]! >= 0, live);
     const fromTail = this.searchTail(q, k, allowed);
     const hits = fromTail.length === 0 ? fromGraph : [...fromGraph, ...fromTail].sort(compareHits);
     const limit = Math.min(k, live);
     return hits.length > limit ? hits.slice(0, limit) : hits;
+  }
+
+  /**
+   * The elements live in Chroma's index (its counts: phantoms are live elements there; every
+   * tail label is a new element), or null when that index is degraded and searches are exact.
+   */
+  private liveInIndex(graph: CheckpointGraph): number | null {
+    let live = this.slab.size;
+    for (const label of this.checkpoint!.phantomLabels) if (!this.touched.has(label)) live++;
+    const newElements = Math.max(0, this.nextLabel - 1 - Math.max(this.checkpoint!.totalElementsAdded, graph.links.maxLabel));
+    return isDegradedIndex(graph.links.count + newElements, live) && live > 0 ? null : live;
+  }
+
+  /** Graph walks of filtered searches done ahead of them (walks-ahead.ts). */
+  private readonly walksAhead = new WalksAhead();
+
+  /**
+   * The graph walk of search(query, k, allowed, opts), done ahead of it in steps and kept for it
+   * (walks-ahead.ts): the search then only adds the WAL tail's hits. Nothing when the search
+   * would not walk the graph, or the graph is not read yet (prepareGraph reads it ahead).
+   * `stepWork`: the walk's step size (tests make it small).
+   */
+  *walkAheadSteps(query: Float32Array, k: number, allowed: ReadonlySet<number>, opts: SearchOptions = {}, stepWork?: number): Steps<void> {
+    const graph = opts.exact ? null : this.graph;
+    if (!graph || !this.liveInIndex(graph)) return;
+    const q = this.source.space === 'cosine' ? normalizeQuery(query) : query;
+    yield* this.walksAhead.walkSteps(graph, q, query, k, opts.efSearch ?? this.source.efSearch, allowed, stepWork);
   }
 
   private allowedMarks: Uint8Array | null = null;

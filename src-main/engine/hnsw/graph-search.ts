@@ -1,9 +1,11 @@
 import type { Space } from '../../../shared/models.js';
 import { forkDistance, rankedDistance, type ForkDistance } from './fork-distance.js';
 import type { GraphLinks } from './graph-links.js';
-import { PairHeap } from './pair-heap.js';
+import type { PairHeap } from './pair-heap.js';
 import { BATCH_CAPACITY, type DistanceBatch } from './simd-kernel.js';
 import type { SearchHit } from './vector-index.js';
+import { WalkScratch } from './walk-scratch.js';
+import { runSteps, type Steps } from '../util/steps.js';
 
 /**
  * When a level-0 walk computes every element's distance up front, streaming through the slab in
@@ -45,6 +47,14 @@ const MIN_RUN = 64;
 /** std::numeric_limits<float>::max(): the fork's lower bound while no result is held. */
 export const FLT_MAX = 3.4028234663852886e38;
 
+/** About how much of a walk a step of searchSteps does: distances computed, neighbours read from a table, table entries filled (~5–10 ms each). */
+export const WALK_STEP_WORK = 65_536;
+
+/** How a part of a level-0 walk ended: the walk is done, it switches to a distance table, or it pauses (its budget spent). */
+const DONE = 0;
+const SWITCH = 1;
+const PAUSE = 2;
+
 /**
  * Chroma's searchKnn over a persisted graph (docs/format.md §10.2, the fork's hnswalg.h), step for
  * step, so the same files and the same query give Chroma's ids in Chroma's order:
@@ -61,16 +71,13 @@ export const FLT_MAX = 3.4028234663852886e38;
  *
  * Distances use the fork's kernel (fork-distance.ts). One deliberate difference: an element whose
  * stored vector has NaN/∞ components routes the search but is never collected (Chroma would
- * collect it with a meaningless distance). Single-threaded, so one visited array and
- * two heaps are reused across queries.
+ * collect it with a meaningless distance). Searches run through in one piece share one walk
+ * state (WalkScratch); a walk in slices (searchSteps) brings its own.
  */
 export class CheckpointGraph {
   private readonly distance: ForkDistance;
-  /** visited[id] === tag: seen by the current search. Bytes, so tags cycle through 1..255. */
-  private readonly visited: Uint8Array;
-  private tag = 0;
-  private readonly top = new PairHeap();
-  private readonly open = new PairHeap();
+  /** The walk state of searches run in one piece. */
+  private readonly own: WalkScratch;
 
   constructor(
     readonly links: GraphLinks,
@@ -84,12 +91,8 @@ export class CheckpointGraph {
     private readonly slabBatch: (q: Float32Array) => DistanceBatch | null = () => null,
   ) {
     this.distance = forkDistance(space, dim);
-    // One byte per element (a quarter of a Uint32Array's cache footprint in the walk), written
-    // once here: a fresh array's pages are mapped on first touch, and the first searches after a
-    // load touched thousands of them (5M elements: 20–40 ms per query for the first few, instead
-    // of ~2 ms). fill(0) writes every page now, as part of the load.
-    this.visited = new Uint8Array(links.count);
-    this.visited.fill(0);
+    // Its visited marks are written all over now, as part of the load (walk-scratch.ts).
+    this.own = new WalkScratch(links.count);
     // A node's neighbours on any level (maxM0 ≥ maxM in every header Chroma writes; a damaged one may not).
     const maxNeighbours = Math.max(links.maxM0, links.maxM);
     this.fresh = new Int32Array(maxNeighbours);
@@ -124,16 +127,28 @@ export class CheckpointGraph {
    * (it chooses how distances are computed, not the answer).
    */
   search(q: Float32Array, k: number, efSearch: number, collect: (id: number) => boolean, admitted = Infinity): SearchHit[] {
+    return runSteps(this.searchSteps(q, k, efSearch, collect, admitted, this.own, Infinity));
+  }
+
+  /** A walk state of its own, for walks in slices (searchSteps). */
+  newScratch(): WalkScratch {
+    return new WalkScratch(this.links.count);
+  }
+
+  /**
+   * search as steps of about `stepWork` (WALK_STEP_WORK) each, on the walk state `scratch`: for a
+   * walk ahead of its query, whose slices let other searches run between them. The same walk,
+   * stopped only between two nodes (a state the fork's loop passes through), so the same hits.
+   * `collect` and the graph must not change meanwhile.
+   */
+  *searchSteps(q: Float32Array, k: number, efSearch: number, collect: (id: number) => boolean, admitted: number, scratch: WalkScratch, stepWork = WALK_STEP_WORK): Steps<SearchHit[]> {
     const g = this.links;
     if (g.count === 0 || k <= 0) return [];
-    const slab = this.slabData();
-    this.slabDistance = this.slabQuery(q);
-    // After slabQuery: both copy the query where the kernels read it.
-    this.batch = Math.max(g.maxM0, g.maxM) <= BATCH_CAPACITY ? this.slabBatch(q) : null;
+    const slab = this.prepareQuery(q);
     const ef = Math.max(efSearch, k);
     const plan = distanceTablePlan(admitted, ef, g.maxM0);
     const cur = this.descend(q);
-    const top = this.searchLevel0(q, slab, cur, ef, collect, plan, admitted);
+    const top = yield* this.level0Steps(q, slab, cur, ef, collect, plan, admitted, scratch, stepWork);
     while (top.size > k) top.pop();
     const hits: SearchHit[] = [];
     while (top.size > 0) {
@@ -141,6 +156,18 @@ export class CheckpointGraph {
       top.pop();
     }
     return hits.sort((a, b) => a.distance - b.distance || a.label - b.label);
+  }
+
+  /**
+   * Sets the query where the distance kernels read it (the slab's and the batch's: searches in
+   * between set theirs), and gives the slab's storage.
+   */
+  private prepareQuery(q: Float32Array): Float32Array {
+    const g = this.links;
+    this.slabDistance = this.slabQuery(q);
+    // After slabQuery: both copy the query where the kernels read it.
+    this.batch = Math.max(g.maxM0, g.maxM) <= BATCH_CAPACITY ? this.slabBatch(q) : null;
+    return this.slabData();
   }
 
   /**
@@ -180,10 +207,6 @@ export class CheckpointGraph {
 
   /** How many searches read their distances from a table, from the start or midway (for tests and diagnostics). */
   tableWalks = 0;
-  /** Every element's distance to the current query, by internal id (distanceTable). */
-  private table: Float32Array | null = null;
-  /** collect(id) for every element, for a search with a distance table. */
-  private admit: Uint8Array | null = null;
   /** Whether the slab's slots follow internal ids in long runs (decided once: vectorAt is fixed). */
   private runsAreLong: boolean | null = null;
 
@@ -193,9 +216,8 @@ export class CheckpointGraph {
    * slots were reassigned one by one), where the table would be built at scattered slots too.
    * A run of ids whose vectors sit in consecutive slots is one streamed kernel call.
    */
-  private distanceTable(q: Float32Array): Float32Array | null {
-    const batch = this.batch;
-    if (!batch) return null;
+  private *distanceTableSteps(q: Float32Array, s: WalkScratch, stepWork: number): Steps<Float32Array | null> {
+    if (!this.batch) return null;
     const vectorAt = this.links.vectorAt;
     const count = this.links.count;
     if (this.runsAreLong === null) {
@@ -204,9 +226,25 @@ export class CheckpointGraph {
       this.runsAreLong = runs * MIN_RUN <= count;
     }
     if (!this.runsAreLong) return null;
-    const table = (this.table ??= new Float32Array(count));
+    const table = (s.table ??= new Float32Array(count));
+    for (let from = 0; from < count; ) {
+      from = this.fillTable(q, table, from, Math.min(count, from + stepWork));
+      if (from < count) {
+        yield;
+        this.prepareQuery(q);
+      }
+    }
+    return table;
+  }
+
+  /** Table entries from `from` until at least `to` (a run of slots is not split); gives where it stopped. */
+  private fillTable(q: Float32Array, table: Float32Array, from: number, to: number): number {
+    const batch = this.batch!;
+    const vectorAt = this.links.vectorAt;
+    const count = this.links.count;
     const out = batch.out;
-    for (let id = 0; id < count; ) {
+    let id = from;
+    while (id < to) {
       const at = vectorAt[id]!;
       if (at < 0) {
         table[id] = this.distanceTo(q, id);
@@ -219,84 +257,92 @@ export class CheckpointGraph {
       table.set(n === BATCH_CAPACITY ? out : out.subarray(0, n), id);
       id += n;
     }
-    return table;
+    return id;
   }
 
   /**
-   * searchBaseLayerST with a filter functor present. Returns the (reused) result heap. With a
-   * distance table, every distance is read from it instead of computed.
+   * searchBaseLayerST with a filter functor present, in steps of about `stepWork` (never, for a
+   * search in one piece). Returns the walk's result heap. With a distance table, every distance
+   * is read from it instead of computed.
    *
    * The two loops are two functions: V8 optimises a function after a number of runs that grows
    * with its size, and a query runs its walk once (a loop optimised within a run is not reused by
    * the next). Left alone, at 100k the walk ran unoptimised for about the first 14 queries after
    * a load, at about twice the time: a load now warms it up (collection/walk-warm-up.ts).
    */
-  private searchLevel0(q: Float32Array, slab: Float32Array, ep: number, ef: number, collect: (id: number) => boolean, plan: DistanceTablePlan, admitted: number): PairHeap {
-    const visited = this.visited;
-    if (++this.tag === 256) {
-      visited.fill(0);
-      this.tag = 1;
-    }
-    const top = this.top;
-    const open = this.open;
-    top.clear();
-    open.clear();
-    let lowerBound: number;
+  private *level0Steps(
+    q: Float32Array,
+    slab: Float32Array,
+    ep: number,
+    ef: number,
+    collect: (id: number) => boolean,
+    plan: DistanceTablePlan,
+    admitted: number,
+    s: WalkScratch,
+    stepWork: number,
+  ): Steps<PairHeap> {
+    s.begin();
+    const { top, open } = s;
     const epKey = collect(ep) ? this.rankKey(slab, ep, this.distanceTo(q, ep)) : null;
     if (epKey !== null) {
-      lowerBound = epKey;
+      s.lowerBound = epKey;
       top.push(epKey, ep);
       open.push(-epKey, ep);
     } else {
-      lowerBound = FLT_MAX;
-      open.push(-lowerBound, ep);
+      s.lowerBound = FLT_MAX;
+      open.push(-FLT_MAX, ep);
     }
-    visited[ep] = this.tag;
+    s.visited[ep] = s.tag;
     const switchAt = plan === 'midway' ? this.links.count * SWITCH_SHARE : Infinity;
     if (plan !== 'first') {
-      const resumeAt = this.walkComputing(q, slab, ef, collect, lowerBound, switchAt, (SPREAD * admitted) / this.links.count);
-      if (resumeAt === null) return top;
-      lowerBound = resumeAt;
+      for (;;) {
+        const how = this.walkComputing(q, slab, ef, collect, s, switchAt, (SPREAD * admitted) / this.links.count, stepWork);
+        if (how === DONE) return top;
+        if (how === SWITCH) break;
+        yield;
+        slab = this.prepareQuery(q);
+      }
     }
-    const table = this.distanceTable(q);
+    const table = yield* this.distanceTableSteps(q, s, stepWork);
     if (!table) {
-      this.walkComputing(q, slab, ef, collect, lowerBound, Infinity, 0);
+      while (this.walkComputing(q, slab, ef, collect, s, Infinity, 0, stepWork) === PAUSE) {
+        yield;
+        slab = this.prepareQuery(q);
+      }
       return top;
     }
     this.tableWalks++;
     // collect's answers too, taken in id order (its reads then stream) instead of at the walk's
     // scattered ids.
     const count = this.links.count;
-    const admit = (this.admit ??= new Uint8Array(count));
-    for (let id = 0; id < count; id++) admit[id] = collect(id) ? 1 : 0;
-    return this.walkTable(slab, ef, table, admit, lowerBound);
+    const admit = (s.admit ??= new Uint8Array(count));
+    for (let from = 0; from < count; from += stepWork) {
+      const to = Math.min(count, from + stepWork);
+      for (let id = from; id < to; id++) admit[id] = collect(id) ? 1 : 0;
+      if (to < count) yield;
+    }
+    while (this.walkTable(slab, ef, table, admit, s, stepWork) === PAUSE) yield;
+    return top;
   }
 
   /**
-   * The fork's level-0 loop, distances computed as the walk reaches each element. Returns null
-   * when the walk is done, or, once it has computed more than `switchAt` distances without yet
-   * holding ef results, and admitted elements have been no more than `spreadShare` of those it
-   * reached, the lower bound to go on with from the next open candidate (it stops between two
-   * nodes, so the heaps and marks are a state the fork's loop passes through).
+   * The fork's level-0 loop, distances computed as the walk reaches each element, from the state
+   * in `s`. DONE when the walk is done; SWITCH once it has computed more than `switchAt`
+   * distances without yet holding ef results, and admitted elements have been no more than
+   * `spreadShare` of those it reached (it goes on from the next open candidate with a table);
+   * PAUSE once it has computed `budget` distances in this call. It stops between two nodes, so
+   * the heaps and marks are a state the fork's loop passes through.
    */
-  private walkComputing(
-    q: Float32Array,
-    slab: Float32Array,
-    ef: number,
-    collect: (id: number) => boolean,
-    lowerBound: number,
-    switchAt: number,
-    spreadShare: number,
-  ): number | null {
+  private walkComputing(q: Float32Array, slab: Float32Array, ef: number, collect: (id: number) => boolean, s: WalkScratch, switchAt: number, spreadShare: number, budget: number): number {
     const { level0, maxM0 } = this.links;
     const stride0 = maxM0 + 1;
-    const visited = this.visited;
-    const tag = this.tag;
-    const top = this.top;
-    const open = this.open;
+    const { visited, tag, top, open } = s;
     const fresh = this.fresh;
     const freshDistance = this.freshDistance;
-    let computed = 0;
+    let lowerBound = s.lowerBound;
+    let computed = s.computed;
+    const pauseAt = computed + budget;
+    let how = DONE;
     while (open.size > 0) {
       if (-open.topKey() > lowerBound && top.size === ef) break;
       const id = open.topId();
@@ -329,19 +375,28 @@ export class CheckpointGraph {
       computed += m;
       // Until it holds ef results, every element a walk reaches is a candidate and every admitted
       // one a result: top.size counts the admitted elements among the `computed`.
-      if (computed > switchAt && top.size < ef && top.size <= computed * spreadShare) return lowerBound;
+      if (computed > switchAt && top.size < ef && top.size <= computed * spreadShare) {
+        how = SWITCH;
+        break;
+      }
+      if (computed >= pauseAt && open.size > 0) {
+        how = PAUSE;
+        break;
+      }
     }
-    return null;
+    s.lowerBound = lowerBound;
+    s.computed = computed;
+    return how;
   }
 
-  /** The fork's level-0 loop over a distance table, with collect's answers by id in `admit`. */
-  private walkTable(slab: Float32Array, ef: number, table: Float32Array, admit: Uint8Array, lowerBound: number): PairHeap {
+  /** The fork's level-0 loop over a distance table, with collect's answers by id in `admit`; PAUSE once it has read `budget` neighbours in this call. */
+  private walkTable(slab: Float32Array, ef: number, table: Float32Array, admit: Uint8Array, s: WalkScratch, budget: number): number {
     const { level0, maxM0 } = this.links;
     const stride0 = maxM0 + 1;
-    const visited = this.visited;
-    const tag = this.tag;
-    const top = this.top;
-    const open = this.open;
+    const { visited, tag, top, open } = s;
+    let lowerBound = s.lowerBound;
+    let read = 0;
+    let how = DONE;
     while (open.size > 0) {
       if (-open.topKey() > lowerBound && top.size === ef) break;
       const id = open.topId();
@@ -365,8 +420,14 @@ export class CheckpointGraph {
           if (top.size > 0) lowerBound = top.topKey();
         }
       }
+      read += n;
+      if (read >= budget && open.size > 0) {
+        how = PAUSE;
+        break;
+      }
     }
-    return top;
+    s.lowerBound = lowerBound;
+    return how;
   }
 
   /** freshDistance[k] for the first m fresh neighbours: slab vectors in one batch call when there is one. */

@@ -187,4 +187,35 @@ describe('level-0 walks that stop early', () => {
     console.info(`[walks] ${cases} cases, ${stoppedEarly} stopped early, ${midwayWalks} midway, ${midwayTables} switched`);
     expect(midwayTables).toBeGreaterThan(midwayWalks / 3);
   });
+
+  it("give the reference walk's answer in small steps on a walk state of their own, with other searches between the steps", () => {
+    let paused = 0;
+    for (let t = 0; t < 12; t++) {
+      const space = t % 2 === 0 ? 'l2' : 'ip';
+      const dim = [3, 8, 13, 16][t % 4]!;
+      const r = randomGraph(space, 400 + below(2000), dim, [4, 8, 16][t % 3]!, t % 3 === 0);
+      const scratch = r.graph.newScratch();
+      for (let n = 0; n < 8; n++) {
+        const query = () => Float32Array.from({ length: dim }, () => (t % 3 === 0 ? below(3) - 1 : rand() * 2 - 1));
+        const q = query();
+        const every = [1, 3, 12, 40][n % 4]!;
+        const collect = (id: number) => r.links.vectorAt[id]! >= 0 && id % every === 0;
+        const k = 1 + below(12);
+        const ef = 1 + below(30);
+        const want = referenceSearch(r, q, k, ef, collect);
+        // A table first, midway or none (admitted 0, as counted, ∞), in steps of 1 to 50 units of work.
+        for (const admitted of [0, Math.ceil(r.links.count / every), Infinity]) {
+          const steps = r.graph.searchSteps(q, k, ef, collect, admitted, scratch, 1 + below(50));
+          let result = steps.next();
+          for (; !result.done; result = steps.next()) {
+            paused++;
+            // Another search between two steps, on the graph's own state and kernels.
+            r.graph.search(query(), 1 + below(5), 1 + below(20), (id) => id % 2 === 0);
+          }
+          expect(result.value, `graph ${t} query ${n}, admitted ${admitted}`).toEqual(want);
+        }
+      }
+    }
+    expect(paused).toBeGreaterThan(1000);
+  });
 });
