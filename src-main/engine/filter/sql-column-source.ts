@@ -239,11 +239,17 @@ export class SqlColumnSource implements ColumnSource {
   private columnReader(key: string, rowsHint: number) {
     const b = this.ctx.hasBoolColumn ? 'bool_value' : 'NULL';
     // Read as plain numbers, one row at a time: a million rows as arrays of BigInts held at once
-    // cost seconds and hundreds of MB. Ints beyond 2^53 are found by the (key, int_value) index.
-    const inexact = this.db
-      .prepare('SELECT 1 FROM embedding_metadata WHERE key = ? AND int_value IS NOT NULL AND (int_value > 9007199254740992 OR int_value < -9007199254740992) LIMIT 1')
-      .pluck()
-      .get(key);
+    // cost seconds and hundreds of MB. Ints beyond 2^53 are found by the (key, int_value) index:
+    // two range seeks. One condition with OR made SQLite scan every int of the key for it (five
+    // million: 340–730 ms in the first step of a column build, against 0.2 ms).
+    const inexact =
+      this.db
+        .prepare(
+          'SELECT EXISTS (SELECT 1 FROM embedding_metadata WHERE key = ? AND int_value > 9007199254740992) OR EXISTS (SELECT 1 FROM embedding_metadata WHERE key = ? AND int_value < -9007199254740992)',
+        )
+        .pluck()
+        .safeIntegers(false)
+        .get(key, key) === 1;
     let cap = Math.max(16, rowsHint);
     // Narrow first (ids in 32 bits, values as int32), widened to float64 at the first row that
     // does not fit: two columns at 100,000 records are 1.6 MB less, at five million 80 MB.
@@ -303,7 +309,7 @@ export class SqlColumnSource implements ColumnSource {
       },
       // No `strs.length = n`: it would give a column without strings a backing store of n slots
       // (38 MB at 5M records); a slot never written reads as undefined all the same.
-      finish: (): ScalarColumn => ({ ids: ids.subarray(0, n), kinds: kinds.subarray(0, n), nums: nums.subarray(0, n), strs, exactInts: inexact === undefined }),
+      finish: (): ScalarColumn => ({ ids: ids.subarray(0, n), kinds: kinds.subarray(0, n), nums: nums.subarray(0, n), strs, exactInts: !inexact }),
     };
   }
 

@@ -87,6 +87,29 @@ describe('bit-set filters agree with the SQL compiler', () => {
     });
   }
 
+  it('over built columns, answers ints next to ±2^53 as SQL does (a column with one int beyond 2^53 leaves such leaves to SQL)', () => {
+    const seg = createSegment('latest');
+    const edge = [2n ** 53n - 1n, 2n ** 53n, 2n ** 53n + 1n, 2n ** 53n + 2n];
+    // 'pos': the positive side only; 'neg': the negative side only (each must be found on its own).
+    const pos = [...edge, 5n].map((v) => I(v));
+    const neg = [...edge.map((v) => -v), -5n].map((v) => I(v));
+    for (let i = 0; i < 60; i++) seg.insert({ id: `r${i}`, metadata: meta({ pos: pos[i % pos.length]!, neg: neg[(i * 7) % neg.length]! }), document: null });
+    const idsOf = new Map(
+      (seg.db.prepare("SELECT id, embedding_id FROM embeddings WHERE segment_id = 'seg'").all() as { id: bigint; embedding_id: string }[]).map((x) => [Number(x.id), x.embedding_id]),
+    );
+    const source = new SqlColumnSource(seg.db, seg.ctx, 'seg');
+    for (const [key, values] of [['pos', pos], ['neg', neg]] as const) {
+      for (const v of values) {
+        for (const op of ['$eq', '$ne', '$gt', '$gte', '$lt', '$lte'] as CompareOp[]) {
+          const node = whereCompare(key, op, v);
+          const label = JSON.stringify(node, (_k, x) => (typeof x === 'bigint' ? `${x}n` : x));
+          expect([...executeBitset(node, source).ids()].map((id) => idsOf.get(id)), label).toEqual(seg.select(node));
+        }
+      }
+      expect(source.hasColumn(key), `${key}'s column was built`).toBe(true);
+    }
+  });
+
   it('keeps 32-bit columns while every id and value fits, widens mid-build when one does not, and still selects what SQL does', () => {
     const r = rng(5);
     const seg = createSegment('latest');
