@@ -4,7 +4,9 @@ import type { GetSpec, QuerySpec } from '../query/validate-args.js';
 import { allowedAheadSteps, querySearches, searchesFromFiles } from '../query/run-query.js';
 import { checkFiltersIndexed } from '../filter/indexed-filters.js';
 import { pageableContains } from '../query/contains-page.js';
-import { tailMatches } from '../query/run-get.js';
+import { getPageSteps, tailMatches, type MatchedRecord } from '../query/run-get.js';
+import { getsContents } from '../query/get-result.js';
+import { isCancelled } from '../util/shared-wait.js';
 import { embeddingMapSteps } from '../map/embedding-map.js';
 import { runStepsSliced, type SliceOptions } from '../util/steps.js';
 import { nextTurn } from '../util/next-turn.js';
@@ -67,6 +69,19 @@ export async function getAhead(reader: CollectionReader, spec: GetSpec, slice: S
   if (spec.include.includes('embeddings')) await vectorsAhead(reader, { forQuery: false }, slice, inSnapshot);
   // A get by ids reads no filter caches; a page of one `$contains` finds its few matches itself.
   if (!spec.ids) await reader.prepareFilterAhead(spec, false, slice, inSnapshot, !pagesItself(reader, spec, inSnapshot));
+  // Then its page, a few hundred records a step, for the get to take (run-get.ts getPageSteps).
+  const withContents = getsContents(spec);
+  await reader.ahead(slice, async (sliced) => {
+    let records: MatchedRecord[] | null;
+    try {
+      records = await runStepsSliced(getPageSteps(reader, spec, withContents, inSnapshot), sliced);
+    } catch (err) {
+      // The get reads its page itself, and reports what it finds.
+      if (isCancelled(err)) throw err;
+      return;
+    }
+    if (records && !reader.isRetired) reader.pageAhead.keep(spec, withContents, records);
+  });
 }
 
 /** Whether a get pages one `$contains` itself (run-get.ts: no where, a limit, no WAL-tail match); a failure to tell is the get's to report. */

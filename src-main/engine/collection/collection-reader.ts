@@ -12,6 +12,7 @@ import { VectorState, type SearchOptions, type VectorSource } from './vector-sta
 import type { LoadPlan } from './prepared-load.js';
 import { BackgroundLoadSlot, PREPARED_IDLE_MS } from './background-load-slot.js';
 import { RecordLabels, matchIdsSteps } from './record-labels.js';
+import { KeptGetPage } from './kept-get-page.js';
 import { KeptAllowedLabels, type FilterSpec } from './kept-allowed-labels.js';
 import { isCancelled, settledOrCancelled } from '../util/shared-wait.js';
 import { UnloadedVectors, type CheckedFiles } from './unloaded-vectors.js';
@@ -545,6 +546,9 @@ export class CollectionReader {
     return outcome ?? null;
   }
 
+  /** A get's page read ahead of it (calls-ahead.ts getAhead), for the get to take (get-result.ts). */
+  readonly pageAhead = new KeptGetPage();
+
   /** The labels queries' filters allow, found ahead of them (keepAllowedAhead) and kept per filter. */
   private readonly allowedAhead = new KeptAllowedLabels();
 
@@ -689,6 +693,7 @@ export class CollectionReader {
     this.openedAhead = null;
     this.labelsCache = null;
     this.allowedAhead.clear();
+    this.pageAhead.clear();
     this.dropPreparedLoad();
     this.firstQueryOffered = false;
     this.checkedFiles = undefined;

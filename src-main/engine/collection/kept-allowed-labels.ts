@@ -55,6 +55,6 @@ export class KeptAllowedLabels {
 }
 
 /** The filters of a spec as one key. */
-function filterKey(spec: FilterSpec): string {
+export function filterKey(spec: FilterSpec): string {
   return JSON.stringify([spec.ids ?? null, spec.where, spec.whereDocument], (_, v: unknown) => (typeof v === 'bigint' ? { bigint: String(v) } : v));
 }

@@ -11,10 +11,17 @@ import type { GetSpec } from './validate-args.js';
  * `get` as Chroma answers it: the matching records in order, each field filled only when
  * `include` asks for it; a record whose vector the index lacks fails the whole call, as in Chroma.
  */
+/** Whether a get returns more than ids and embeddings: documents, metadatas or uris, read with the records. */
+export function getsContents(spec: Pick<GetSpec, 'include'>): boolean {
+  return spec.include.some((f) => f !== 'embeddings');
+}
+
 export function getResult(reader: CollectionReader, spec: GetSpec): GetResult {
   checkFiltersIndexed(reader.catalog.schemaJson, spec.where, spec.whereDocument);
   const include = [...spec.include];
-  const out = runGet(reader, spec, { withContents: include.some((f) => f !== 'embeddings') });
+  const withContents = getsContents(spec);
+  // Its page read ahead of it, when it was (calls-ahead.ts getAhead).
+  const out = reader.pageAhead.take(spec, withContents) ?? runGet(reader, spec, { withContents });
   const result: GetResult = { ids: [], documents: [], metadatas: [], embeddings: [], uris: [], include };
   const vectors = include.includes('embeddings') ? reader.vectors() : null;
   for (const r of out.records) {

@@ -10,6 +10,7 @@ import { executeBitset } from '../filter/execute-bitset.js';
 import type { IdBitset } from '../filter/id-bitset.js';
 import { containsPage, pageableContains } from './contains-page.js';
 import { cachedStatement } from '../sqlite/statement-cache.js';
+import type { Steps } from '../util/steps.js';
 
 export interface MatchedRecord {
   id: string;
@@ -177,6 +178,48 @@ function getFromBits(
   }
   if (opts.withContents) attachContents(reader, records);
   return opts.withTotal ? { records, total: bits.count() + walMatches.length } : { records };
+}
+
+/** Records a page read ahead takes per step, each in a read snapshot of its own (~15 ms with contents at five million records). */
+const PAGE_RECORDS_PER_STEP = 500;
+
+/**
+ * The page runGet gives a get in Chroma's order (getFromBits: `withContents` as the call asks),
+ * read ahead of it in steps of `perStep` records, each in `inSnapshot` (a read transaction that
+ * first retires this reader if the data changed: the steps then stop, with null). A get that
+ * returns 50,000 records with their contents held the thread 1.5 s in one piece at five million
+ * records. Null, before anything is evaluated, where runGet takes another path: ids, WAL-tail
+ * records to merge, a page of one `$contains` (contains-page.ts). The filter is evaluated here
+ * as runGet would (its keys' uses counted once): the call takes the page (KeptGetPage) instead.
+ */
+export function* getPageSteps(
+  reader: CollectionReader,
+  spec: GetSpec,
+  withContents: boolean,
+  inSnapshot: <T>(fn: () => T) => T,
+  perStep = PAGE_RECORDS_PER_STEP,
+): Steps<MatchedRecord[] | null> {
+  const page = inSnapshot(() => {
+    if (reader.isRetired || spec.ids || !reader.catalog.metadataSegment) return null;
+    if (tailMatches(reader, spec, (a, b) => a.internalId - b.internalId).length > 0) return null;
+    if (spec.limit !== null && !spec.where && pageableContains(spec.whereDocument, reader) !== null) return null;
+    const bits = filterBits(reader, spec) ?? reader.columnSource()?.universe() ?? null;
+    return bits ? [...bits.ids(spec.offset, spec.limit === null ? Infinity : spec.limit)] : null;
+  });
+  if (!page) return null;
+  const records: MatchedRecord[] = [];
+  for (let from = 0; from < page.length; from += perStep) {
+    if (from > 0) yield;
+    const part = inSnapshot(() => {
+      if (reader.isRetired) return null;
+      const got = recordsFor(reader, page.slice(from, from + perStep));
+      if (withContents) attachContents(reader, got);
+      return got;
+    });
+    if (!part) return null;
+    for (const r of part) records.push(r);
+  }
+  return records;
 }
 
 /** Records (ids only, contents not attached) for internal ids, in the order given. */

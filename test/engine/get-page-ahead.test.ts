@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
+import { KeptGetPage } from '../../src-main/engine/collection/kept-get-page.js';
+import { getPageSteps } from '../../src-main/engine/query/run-get.js';
+import { validateGetArgs } from '../../src-main/engine/query/validate-args.js';
+import { getResult } from '../../src-main/engine/query/get-result.js';
+import { compareCase, splitCollection, type RecordedCase } from '../helpers/compare.js';
+import { referenceFixture } from '../helpers/paths.js';
+
+// A get's page read ahead of it in slices (run-get.ts getPageSteps, calls-ahead.ts getAhead) and
+// taken by the get (collection/kept-get-page.ts): the answers stay the ones real Chroma recorded,
+// and the page is read in steps, each in a read snapshot of its own, that stop once the data
+// changed.
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+const recordedGets = (fixture: string) => {
+  const dir = referenceFixture(fixture);
+  const { cases } = JSON.parse(readFileSync(join(dir, 'cases.json'), 'utf8')) as { cases: RecordedCase[] };
+  return { dir, gets: cases.filter((c) => c.op === 'get' && c.error === undefined) };
+};
+
+describe("a get's page read ahead", () => {
+  for (const fixture of ['chroma-1.3.4-seed7', 'workload-1.3.4-seed7']) {
+    it(`is taken by the get, which answers as Chroma recorded: ${fixture}`, async () => {
+      const { dir, gets } = recordedGets(fixture);
+      const taken = vi.spyOn(KeptGetPage.prototype, 'take');
+      const mismatches: string[] = [];
+      let pages = 0;
+      const folder = ChromaFolder.open(join(dir, 'data'));
+      try {
+        for (const c of gets) {
+          const ref = splitCollection(c.collection);
+          await folder.prepareGet(ref, c.args, { sliceMs: 0 });
+          taken.mockClear();
+          const bad = compareCase(c, folder.get(ref, c.args));
+          if (bad) mismatches.push(`${c.collection} | ${c.label}: ${bad}`);
+          const args = c.args as { ids?: unknown; where?: unknown; whereDocument?: unknown; limit?: unknown };
+          const took = taken.mock.results.some((r) => r.value !== null);
+          if (took) pages++;
+          // Only a get by ids and a page of one `$contains` (no where, a limit) read their page themselves.
+          else expect(args.ids !== undefined || (args.where === undefined && args.whereDocument !== undefined && args.limit !== undefined), `${c.label}: read itself`).toBe(true);
+        }
+      } finally {
+        folder.close();
+      }
+      expect(mismatches).toEqual([]);
+      expect(pages).toBeGreaterThan(gets.length / 2);
+    });
+  }
+
+  it("reads the page in steps, each in a snapshot of its own, and gives the get's own page", () => {
+    const { dir } = recordedGets('chroma-1.3.4-seed7');
+    const folder = ChromaFolder.open(join(dir, 'data'));
+    try {
+      const reader = folder.collection({ name: 'articles' });
+      let snapshots = 0;
+      const inSnapshot = <T>(fn: () => T): T => {
+        snapshots++;
+        return folder.snapshot(fn);
+      };
+      for (const args of [{ where: { category: { $ne: 'news' } } }, { where: { year: { $gt: 2010 } }, offset: 40, limit: 300, include: ['documents'] }, { offset: 3, include: [] }]) {
+        const spec = validateGetArgs(args);
+        const withContents = spec.include.length > 0;
+        snapshots = 0;
+        const steps = getPageSteps(reader, spec, withContents, inSnapshot, 7);
+        let paused = 0;
+        let r = steps.next();
+        for (; !r.done; r = steps.next()) paused++;
+        const own = getResult(reader, spec);
+        const records = r.value!;
+        expect(records.map((x) => x.id)).toEqual(own.ids);
+        if (withContents) expect(records.map((x) => x.document)).toEqual(own.documents);
+        expect(paused).toBe(Math.ceil(records.length / 7) - 1);
+        expect(snapshots).toBe(paused + 2);
+      }
+    } finally {
+      folder.close();
+    }
+  });
+
+  it('stops with nothing once the data changed between its steps (its reader retired)', () => {
+    const { dir } = recordedGets('chroma-1.3.4-seed7');
+    const folder = ChromaFolder.open(join(dir, 'data'));
+    try {
+      const reader = folder.collection({ name: 'articles' });
+      const steps = getPageSteps(reader, validateGetArgs({}), true, (fn) => folder.snapshot(fn), 10);
+      expect(steps.next().done).toBe(false);
+      expect(steps.next().done).toBe(false);
+      reader.retire();
+      expect(steps.next()).toEqual({ done: true, value: null });
+    } finally {
+      folder.close();
+    }
+  });
+});
