@@ -216,17 +216,19 @@ export class ChromaFolder {
   /**
    * What a get (chromadb `get` arguments) would do in one piece, done ahead in slices
    * (ahead/calls-ahead.ts) for a caller whose thread serves others (serve's get and records grid,
-   * the embedded client's get): its filter's caches, and the vector load when it returns
-   * embeddings. Arguments the get would refuse are left to it to report.
+   * the embedded client's get): its filter's caches, the vector load when it returns
+   * embeddings, and then the page it returns, kept for get() to take. `page: false`: not the page,
+   * for a caller that reads its own (the records grid: its sorted, counted windows of the same
+   * filter). Arguments the get would refuse are left to it to report.
    */
-  async prepareGet(ref: CollectionRef | string, args: unknown, slice: SliceOptions = {}): Promise<void> {
+  async prepareGet(ref: CollectionRef | string, args: unknown, slice: SliceOptions = {}, opts: { page?: boolean } = {}): Promise<void> {
     let spec: ReturnType<typeof validateGetArgs>;
     try {
       spec = validateGetArgs(args);
     } catch {
       return;
     }
-    await this.aheadOnCurrentReader(ref, (reader, inSnapshot) => getAhead(reader, spec, slice, inSnapshot));
+    await this.aheadOnCurrentReader(ref, (reader, inSnapshot) => getAhead(reader, spec, slice, inSnapshot, opts.page !== false));
   }
 
   /**

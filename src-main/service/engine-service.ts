@@ -253,7 +253,7 @@ export class EngineService {
       collectionInfo: ({ handle, collectionId }) => this.folder(handle).collectionInfo(collectionId),
       records: async ({ handle, collectionId, where, whereDocument, ids, sort, offset, limit }, ctx) => {
         // A filter's caches are built ahead in slices: this engine's other calls go on meanwhile (a sorted page reads none).
-        if (!ids && !sort) await this.folder(handle).prepareGet(collectionId, { ...(where !== undefined ? { where } : {}), ...(whereDocument !== undefined ? { whereDocument } : {}) }, sliceOf(ctx));
+        if (!ids && !sort) await this.folder(handle).prepareGet(collectionId, { ...(where !== undefined ? { where } : {}), ...(whereDocument !== undefined ? { whereDocument } : {}) }, sliceOf(ctx), { page: false });
         const q = { collectionId, where, whereDocument, ids, sort, offset, limit, withEmbeddingPreview: true };
         // Previews come from the checkpoint's files; a page the WAL tail changed loads the vectors ahead in slices first.
         const fromFiles = loading(ctx, () => readRecordsWindowWithoutLoad(this.folder(handle), q));

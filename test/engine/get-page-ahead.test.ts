@@ -6,6 +6,8 @@ import { KeptGetPage } from '../../src-main/engine/collection/kept-get-page.js';
 import { getPageSteps } from '../../src-main/engine/query/run-get.js';
 import { validateGetArgs } from '../../src-main/engine/query/validate-args.js';
 import { getResult } from '../../src-main/engine/query/get-result.js';
+import { EngineService } from '../../src-main/service/engine-service.js';
+import { createInProcessClient } from '../../src-main/service/in-process-client.js';
 import { compareCase, splitCollection, type RecordedCase } from '../helpers/compare.js';
 import { referenceFixture } from '../helpers/paths.js';
 
@@ -80,6 +82,27 @@ describe("a get's page read ahead", () => {
       }
     } finally {
       folder.close();
+    }
+  });
+
+  it("is read for serve's get, not for its records grid, which reads its own windows", async () => {
+    const { dir } = recordedGets('chroma-1.3.4-seed7');
+    const service = new EngineService({ defaultFolder: join(dir, 'data') });
+    const client = createInProcessClient(service);
+    const kept = vi.spyOn(KeptGetPage.prototype, 'keep');
+    try {
+      const opened = await client.call('openFolder', { path: join(dir, 'data') });
+      const collectionId = opened.info.tenants.flatMap((t) => t.databases.flatMap((d) => d.collections)).find((c) => c.name === 'articles')!.id;
+      const where = { category: 'news' };
+      const grid = await client.call('records', { handle: opened.handle, collectionId, where, offset: 0, limit: 50 });
+      expect(grid.rows.length).toBe(50);
+      expect(kept, 'the grid kept no page').not.toHaveBeenCalled();
+      const got = await client.call('get', { handle: opened.handle, collectionId, args: { where } });
+      expect(kept).toHaveBeenCalledTimes(1);
+      expect(kept.mock.calls[0]![2].map((r) => r.id)).toEqual(got.ids);
+    } finally {
+      client.close();
+      service.closeAll();
     }
   });
 

@@ -63,12 +63,13 @@ async function filterAhead(reader: CollectionReader, spec: QuerySpec, slice: Sli
   if (matches && !spec.ids) await reader.keepAllowedAhead(spec, (vectors) => allowedAheadSteps(reader, vectors, spec, matches, inSnapshot), slice);
 }
 
-/** A get: the vector load when it returns embeddings, and its filter's caches. */
-export async function getAhead(reader: CollectionReader, spec: GetSpec, slice: SliceOptions, inSnapshot: InSnapshot): Promise<void> {
+/** A get: the vector load when it returns embeddings, its filter's caches, and (`page`) the page it returns. */
+export async function getAhead(reader: CollectionReader, spec: GetSpec, slice: SliceOptions, inSnapshot: InSnapshot, page = true): Promise<void> {
   if (!filtersAllowed(reader, spec)) return;
   if (spec.include.includes('embeddings')) await vectorsAhead(reader, { forQuery: false }, slice, inSnapshot);
   // A get by ids reads no filter caches; a page of one `$contains` finds its few matches itself.
   if (!spec.ids) await reader.prepareFilterAhead(spec, false, slice, inSnapshot, !pagesItself(reader, spec, inSnapshot));
+  if (!page) return;
   // Then its page, a few hundred records a step, for the get to take (run-get.ts getPageSteps).
   const withContents = getsContents(spec);
   await reader.ahead(slice, async (sliced) => {
