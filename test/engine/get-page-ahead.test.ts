@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
@@ -103,6 +105,42 @@ describe("a get's page read ahead", () => {
     } finally {
       client.close();
       service.closeAll();
+    }
+  });
+
+  it('is not taken after a commit between the work ahead and the get, and stops at a commit between its steps', async () => {
+    const { dir, gets } = recordedGets('chroma-1.3.4-seed7');
+    const recorded = gets.find((c) => c.collection === 'articles' && c.label === 'get where {"category":"news"}')!;
+    const tmp = mkdtempSync(join(tmpdir(), 'get-page-ahead-'));
+    cpSync(join(dir, 'data'), join(tmp, 'data'), { recursive: true });
+    const folder = ChromaFolder.open(join(tmp, 'data'));
+    const writer = new Database(join(tmp, 'data', 'chroma.sqlite3'));
+    const taken = vi.spyOn(KeptGetPage.prototype, 'take');
+    try {
+      const ref = { name: 'articles' };
+      const newsIds = (recorded.result as { ids: string[] }).ids;
+      // Another process takes one record out of the news between the work ahead and the get.
+      const unNews = (id: string) =>
+        writer
+          .prepare("UPDATE embedding_metadata SET string_value = 'blog' WHERE key = 'category' AND id = (SELECT e.id FROM embeddings e JOIN segments s ON s.id = e.segment_id WHERE e.embedding_id = ? AND s.scope = 'METADATA')")
+          .run(id);
+      await folder.prepareGet(ref, recorded.args, { sliceMs: 0 });
+      expect(unNews(newsIds[0]!).changes).toBe(1);
+      const got = folder.get(ref, recorded.args);
+      expect(got.ids).toEqual(newsIds.slice(1));
+      expect(taken.mock.results.every((r) => r.value === null), 'the page read before the commit was not taken').toBe(true);
+
+      // A commit between two steps: the next step's snapshot retires the reader, and the steps end with nothing.
+      const reader = folder.collection(ref);
+      const steps = getPageSteps(reader, validateGetArgs(recorded.args), true, (fn) => folder.snapshot(fn), 50);
+      expect(steps.next().done).toBe(false);
+      expect(unNews(newsIds[1]!).changes).toBe(1);
+      expect(steps.next()).toEqual({ done: true, value: null });
+      expect(folder.get(ref, recorded.args).ids).toEqual(newsIds.slice(2));
+    } finally {
+      writer.close();
+      folder.close();
+      rmSync(tmp, { recursive: true, force: true });
     }
   });
 

@@ -93,6 +93,12 @@ describe('walks ahead of a filtered query', () => {
       expect(state.search(q, 7, everyThird)).toEqual(wantThird);
       expect(walksInCall, 'the second walk ahead kept nothing').toHaveBeenCalledTimes(2);
 
+      // Nothing allowed: no walk (the query answers without one).
+      const stepped = vi.spyOn(CheckpointGraph.prototype, 'searchSteps');
+      expect(state.walkAheadSteps(q, 7, new Set()).next().done).toBe(true);
+      expect(stepped).not.toHaveBeenCalled();
+      stepped.mockRestore();
+
       // The state is free again: a walk ahead runs to its end and is kept.
       for (const s = state.walkAheadSteps(q, 7, everyThird, {}, 3); !s.next().done; );
       expect(state.search(q, 7, everyThird)).toEqual(wantThird);

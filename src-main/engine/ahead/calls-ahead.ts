@@ -69,9 +69,10 @@ export async function getAhead(reader: CollectionReader, spec: GetSpec, slice: S
   if (spec.include.includes('embeddings')) await vectorsAhead(reader, { forQuery: false }, slice, inSnapshot);
   // A get by ids reads no filter caches; a page of one `$contains` finds its few matches itself.
   if (!spec.ids) await reader.prepareFilterAhead(spec, false, slice, inSnapshot, !pagesItself(reader, spec, inSnapshot));
-  if (!page) return;
-  // Then its page, a few hundred records a step, for the get to take (run-get.ts getPageSteps).
+  // Then its page, a few hundred records a step, for the get to take (run-get.ts getPageSteps):
+  // not again when one is kept for it (the same get asked at once).
   const withContents = getsContents(spec);
+  if (!page || reader.pageAhead.has(spec, withContents)) return;
   await reader.ahead(slice, async (sliced) => {
     let records: MatchedRecord[] | null;
     try {

@@ -138,9 +138,9 @@ export class BackgroundLoadSlot {
   /**
    * take, for a caller whose thread serves others meanwhile (a query's load ahead): a start still
    * under way (or still to begin) runs its remaining steps in slices of `slice`, not in one piece
-   * (~90 ms at five million vectors). Null when the load was taken in one piece (take), dropped or
-   * cancelled meanwhile: the caller then loads from the files. A cancel (`slice`) throws CANCELLED
-   * and lets the start's memory go.
+   * (~90 ms at five million vectors). Null when the load was taken in one piece (take) or
+   * dropped meanwhile: the caller then loads from the files. The caller's cancel (`slice`) throws
+   * CANCELLED and lets the start's memory go.
    */
   async takeSliced(slice: SliceOptions): Promise<PreparedLoad | null> {
     if (this.pending && !this.prepared && !this.starting) {

@@ -13,7 +13,9 @@ import type { LoadPlan } from './prepared-load.js';
 import { BackgroundLoadSlot, PREPARED_IDLE_MS } from './background-load-slot.js';
 import { RecordLabels, matchIdsSteps } from './record-labels.js';
 import { KeptGetPage } from './kept-get-page.js';
-import { KeptAllowedLabels, type FilterSpec } from './kept-allowed-labels.js';
+import { MAX_WALKS_PER_SET } from './walks-ahead.js';
+import { KeptAllowedLabels } from './kept-allowed-labels.js';
+import type { FilterSpec } from './filter-key.js';
 import { isCancelled, settledOrCancelled } from '../util/shared-wait.js';
 import { UnloadedVectors, type CheckedFiles } from './unloaded-vectors.js';
 import { runStepsSliced, startSteps, type SliceOptions, type Steps } from '../util/steps.js';
@@ -588,8 +590,9 @@ export class CollectionReader {
       const vectors = this.vectorCache;
       const allowed = vectors ? this.allowedAhead.get(spec, vectors) : null;
       if (!vectors || !allowed) return;
+      // As many as are kept for one allowed set: the query walks any others itself.
       const walks = function* (): Steps<void> {
-        for (const q of spec.embeddings) yield* vectors.walkAheadSteps(q, spec.nResults, allowed, opts);
+        for (const q of spec.embeddings.slice(0, MAX_WALKS_PER_SET)) yield* vectors.walkAheadSteps(q, spec.nResults, allowed, opts);
       };
       try {
         await runStepsSliced(walks(), sliced);

@@ -1,13 +1,10 @@
-import type { DocumentNode, WhereNode } from '../filter/where-ast.js';
 import type { VectorState } from './vector-state.js';
+import { filterKey, type FilterSpec } from './filter-key.js';
 
 /** Filters whose allowed labels are kept at once: callers at once, each with its filter. */
 const MAX_FILTERS = 4;
 /** Labels kept in all (a Set of a million labels is ~30 MB). */
 const MAX_LABELS = 2_000_000;
-
-/** A query's filters (its ids included: a query with ids is never kept, so its key matches none). */
-export type FilterSpec = { readonly ids?: readonly string[] | null; readonly where: WhereNode | null; readonly whereDocument: DocumentNode | null };
 
 /**
  * The HNSW labels queries' filters allow (run-query.ts allowedAheadSteps), found ahead of them and
@@ -52,9 +49,4 @@ export class KeptAllowedLabels {
   clear(): void {
     this.kept.clear();
   }
-}
-
-/** The filters of a spec as one key. */
-export function filterKey(spec: FilterSpec): string {
-  return JSON.stringify([spec.ids ?? null, spec.where, spec.whereDocument], (_, v: unknown) => (typeof v === 'bigint' ? { bigint: String(v) } : v));
 }

@@ -3,8 +3,8 @@ import type { WalkScratch } from '../hnsw/walk-scratch.js';
 import type { SearchHit } from '../hnsw/vector-index.js';
 import type { Steps } from '../util/steps.js';
 
-/** Walks kept per allowed set, the oldest let go first (the query that follows takes its own). */
-const MAX_WALKS_PER_SET = 8;
+/** Walks kept per allowed set, the oldest let go first (the query that follows takes its own; one with more query vectors walks the rest itself). */
+export const MAX_WALKS_PER_SET = 64;
 
 /** Allowed labels marked per step before a walk ahead (a Set's iteration: ~5 ms). */
 const MARKS_PER_STEP = 262_144;
@@ -33,7 +33,8 @@ export class WalksAhead {
    */
   *walkSteps(graph: CheckpointGraph, q: Float32Array, query: Float32Array, k: number, ef: number, allowed: ReadonlySet<number>, stepWork = WALK_STEP_WORK): Steps<void> {
     const key = walkKey(query, k, ef);
-    if (this.kept.get(allowed)?.has(key) || this.scratch === null) return;
+    // Nothing allowed: the query answers without a walk.
+    if (allowed.size === 0 || this.kept.get(allowed)?.has(key) || this.scratch === null) return;
     const scratch = this.scratch ?? graph.newScratch();
     this.scratch = null;
     const maxLabel = graph.links.maxLabel;
@@ -49,9 +50,14 @@ export class WalksAhead {
       const hits = yield* graph.searchSteps(q, k, ef, (id) => vectorAt[id]! >= 0 && marks[labels[id]!] === 1, allowed.size, scratch, stepWork);
       this.keep(allowed, key, hits);
     } finally {
-      // Stopped or done: the marks are cleared for the next walk, and the state is free again.
-      for (const label of allowed) if (label <= maxLabel) marks[label] = 0;
+      // Stopped or done: the marks are cleared for the next walk (a memset when most would be:
+      // a Set of millions takes ~100 ms to iterate), and the state is free again, without its
+      // distance table (4 bytes an element), which a walk of a few admitted elements makes.
+      if (allowed.size * 8 > marks.length) marks.fill(0);
+      else for (const label of allowed) if (label <= maxLabel) marks[label] = 0;
       this.marks = marks;
+      scratch.table = null;
+      scratch.admit = null;
       this.scratch = scratch;
     }
   }

@@ -318,7 +318,7 @@ export class CheckpointGraph {
     const admit = (s.admit ??= new Uint8Array(count));
     for (let from = 0; from < count; from += stepWork) {
       const to = Math.min(count, from + stepWork);
-      for (let id = from; id < to; id++) admit[id] = collect(id) ? 1 : 0;
+      fillAdmit(admit, collect, from, to);
       if (to < count) yield;
     }
     while (this.walkTable(slab, ef, table, admit, s, stepWork) === PAUSE) yield;
@@ -455,4 +455,9 @@ export class CheckpointGraph {
     batch.run(b);
     for (let k = 0; k < m; k++) if (rowOf[k]! >= 0) out[k] = batch.out[rowOf[k]!]!;
   }
+}
+
+/** collect's answers for ids from `from` to `to`, as bytes (a plain function: V8 optimises it apart from the generator that calls it). */
+function fillAdmit(admit: Uint8Array, collect: (id: number) => boolean, from: number, to: number): void {
+  for (let id = from; id < to; id++) admit[id] = collect(id) ? 1 : 0;
 }

@@ -7,15 +7,15 @@ import { checkVectorCoverage, vectorCoverage } from '../collection/vector-covera
 import { toNumberArray, visibleMetadata } from './format-results.js';
 import type { GetSpec } from './validate-args.js';
 
-/**
- * `get` as Chroma answers it: the matching records in order, each field filled only when
- * `include` asks for it; a record whose vector the index lacks fails the whole call, as in Chroma.
- */
 /** Whether a get returns more than ids and embeddings: documents, metadatas or uris, read with the records. */
 export function getsContents(spec: Pick<GetSpec, 'include'>): boolean {
   return spec.include.some((f) => f !== 'embeddings');
 }
 
+/**
+ * `get` as Chroma answers it: the matching records in order, each field filled only when
+ * `include` asks for it; a record whose vector the index lacks fails the whole call, as in Chroma.
+ */
 export function getResult(reader: CollectionReader, spec: GetSpec): GetResult {
   checkFiltersIndexed(reader.catalog.schemaJson, spec.where, spec.whereDocument);
   const include = [...spec.include];

@@ -93,6 +93,8 @@ function nextSliceTurn(): Promise<void> {
 }
 
 function runOneSlice(): void {
+  // A turn of its own: the runner it resumes starts a stretch.
+  stretchStart = null;
   const next = sliceQueue.shift();
   // Queued from inside the check phase, the next one runs in the next turn, after timers and I/O.
   sliceTurnQueued = sliceQueue.length > 0;
@@ -101,26 +103,42 @@ function runOneSlice(): void {
 }
 
 /**
- * When the stretch of sliced work running in this turn began (null: none has run in it). The
- * runners a call chains (a filter's matches, then their labels, then the allowed set) continue
- * one another through their promises, in the same turn; each used to begin a slice of its own,
- * and the call's own part came after them, so one turn carried a runner's end, the next one's
- * first slice and the call (at five million records: ~15 + ~20 + ~80 ms). A runner now goes on
- * with the stretch it finds; an immediate ends the stretch with the turn.
+ * When the stretch of sliced work running now began (null: none is running). The runners a call
+ * chains (a filter's matches, then their labels, then the allowed set) continue one another
+ * through their promises, in the same turn; each used to begin a slice of its own, and the call's
+ * own part came after them, so one turn carried a runner's end, the next one's first slice and
+ * the call (at five million records: ~15 + ~20 + ~80 ms). A runner now goes on with the stretch
+ * it finds. A stretch ends with its turn: at the next slice turn (runOneSlice), at an immediate
+ * (one queued from a slice turn runs only in the next iteration, so that alone would let a
+ * stretch outlive its turn), and once no step has run for STRETCH_GAP_MS (the thread went on to
+ * other work, or idled).
  */
 let stretchStart: number | null = null;
+let lastStepEnd = 0;
+
+/** A pause this long between two sliced steps ends a stretch: chained runners follow one another within microseconds. */
+const STRETCH_GAP_MS = 2;
 
 function stretchBegan(): number {
+  const now = performance.now();
+  if (stretchStart !== null && now - lastStepEnd > STRETCH_GAP_MS) stretchStart = null;
   if (stretchStart === null) {
-    stretchStart = performance.now();
+    stretchStart = now;
+    lastStepEnd = now;
     setImmediate(() => (stretchStart = null));
   }
   return stretchStart;
 }
 
+/** Whether sliced work has run this stretch for `sliceMs` or more. */
+function stretchSpent(sliceMs: number): boolean {
+  const now = performance.now();
+  return stretchStart !== null && now - lastStepEnd <= STRETCH_GAP_MS && now - stretchStart >= sliceMs;
+}
+
 /** Gives the thread back first (as a slice does) when sliced work has used this turn's `sliceMs`: for a call's own part after work ahead. */
 export async function freshTurnIfSpent(sliceMs = DEFAULT_SLICE_MS): Promise<void> {
-  if (stretchStart !== null && performance.now() - stretchStart >= sliceMs) await nextSliceTurn();
+  if (stretchSpent(sliceMs)) await nextSliceTurn();
 }
 
 const DEFAULT_SLICE_MS = 20;
@@ -134,18 +152,19 @@ export async function runStepsSliced<T>(steps: Steps<T>, opts: SliceOptions = {}
   };
   const inScope = report ? loadProgressScope(report) : null;
   const step = () => steps.next();
-  const others = stretchStart !== null;
+  const spent = stretchSpent(sliceMs);
   let since = stretchBegan();
   try {
     stopIfAsked();
     // Begun in a turn that others' sliced work has used up: the first step waits for the next one.
-    if (others && performance.now() - since >= sliceMs) {
+    if (spent) {
       await nextSliceTurn();
       stopIfAsked();
       since = stretchBegan();
     }
     for (;;) {
       const r = inScope ? inScope(step) : step();
+      lastStepEnd = performance.now();
       if (r.done) return r.value;
       if (r.value) {
         const { cell, index, value, ms } = r.value;

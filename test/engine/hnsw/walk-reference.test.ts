@@ -190,6 +190,8 @@ describe('level-0 walks that stop early', () => {
 
   it("give the reference walk's answer in small steps on a walk state of their own, with other searches between the steps", () => {
     let paused = 0;
+    // Stepped walks that switched to a table midway.
+    let switched = 0;
     for (let t = 0; t < 12; t++) {
       const space = t % 2 === 0 ? 'l2' : 'ip';
       const dim = [3, 8, 13, 16][t % 4]!;
@@ -206,16 +208,25 @@ describe('level-0 walks that stop early', () => {
         // A table first, midway or none (admitted 0, as counted, ∞), in steps of 1 to 50 units of work.
         for (const admitted of [0, Math.ceil(r.links.count / every), Infinity]) {
           const steps = r.graph.searchSteps(q, k, ef, collect, admitted, scratch, 1 + below(50));
+          const tablesBefore = r.graph.tableWalks;
+          let tablesBetween = 0;
           let result = steps.next();
           for (; !result.done; result = steps.next()) {
             paused++;
-            // Another search between two steps, on the graph's own state and kernels.
-            r.graph.search(query(), 1 + below(5), 1 + below(20), (id) => id % 2 === 0);
+            // Another search between two steps, on the graph's own state, kernels and table (half of them build one).
+            const withTable = below(2) === 0;
+            r.graph.search(query(), 1 + below(5), 1 + below(20), (id) => id % 2 === 0, withTable ? 0 : Infinity);
+            if (withTable) tablesBetween++;
           }
           expect(result.value, `graph ${t} query ${n}, admitted ${admitted}`).toEqual(want);
+          const ownTables = r.graph.tableWalks - tablesBefore - tablesBetween;
+          if (admitted === 0) expect(ownTables, 'a table first').toBe(1);
+          if (admitted === Infinity) expect(ownTables, 'no table').toBe(0);
+          if (admitted !== 0 && admitted !== Infinity) switched += ownTables;
         }
       }
     }
     expect(paused).toBeGreaterThan(1000);
+    expect(switched).toBeGreaterThan(3);
   });
 });

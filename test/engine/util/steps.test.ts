@@ -137,6 +137,34 @@ describe('steps', () => {
     }
   });
 
+  it("two runners at once each get whole slices in their turns: one does not find the other's stretch", async () => {
+    await new Promise((r) => setImmediate(r));
+    const counter = turnCounter();
+    // 240 steps of ~0.5 ms each: ten or so to a slice of 5 ms.
+    const stepsOf = (turnsSeen: Set<number>) =>
+      function* (): Steps<number> {
+        for (let i = 0; i < 240; i++) {
+          turnsSeen.add(counter.turns());
+          const t = performance.now();
+          while (performance.now() - t < 0.5);
+          yield;
+        }
+        return 1;
+      };
+    const turnsA = new Set<number>();
+    const turnsB = new Set<number>();
+    try {
+      await Promise.all([runStepsSliced(stepsOf(turnsA)(), { sliceMs: 5 }), runStepsSliced(stepsOf(turnsB)(), { sliceMs: 5 })]);
+    } finally {
+      counter.stop();
+    }
+    // Each ran in about 240 / 10 turns, as many as the other: the one resumed second in a turn
+    // found the other's stretch, and ran one step a turn, before.
+    const [fewer, more] = [turnsA.size, turnsB.size].sort((a, b) => a - b);
+    expect(more, `turns ${turnsA.size} and ${turnsB.size}`).toBeLessThanOrEqual(fewer! * 1.3 + 2);
+    expect(more).toBeLessThan(80);
+  });
+
   it('report progress throttled across slices, as one call does, and the last step always', async () => {
     const sliced: LoadStep[] = [];
     await runStepsSliced(counting({ closed: false }), { sliceMs: 0, report: (s) => sliced.push(s) });
