@@ -143,6 +143,14 @@ function referenceSearch(r: RandomGraph, q: Float32Array, k: number, efSearch: n
   return hits.sort((a, b) => a.distance - b.distance || a.label - b.label);
 }
 
+/** Test graph `t`: l2 or ip, of dimension 3 to 16 and maxM0 4 to 16, every third with coarse vectors (ties); and queries like its vectors. */
+function graphCase(t: number) {
+  const dim = [3, 8, 13, 16][t % 4]!;
+  const coarse = t % 3 === 0;
+  const r = randomGraph(t % 2 === 0 ? 'l2' : 'ip', 400 + below(2000), dim, [4, 8, 16][t % 3]!, coarse);
+  return { r, query: () => Float32Array.from({ length: dim }, () => (coarse ? below(3) - 1 : rand() * 2 - 1)) };
+}
+
 describe('level-0 walks that stop early', () => {
   it("give the reference walk's answer with a table built first, midway, or none", () => {
     let cases = 0;
@@ -150,11 +158,9 @@ describe('level-0 walks that stop early', () => {
     let midwayTables = 0;
     let midwayWalks = 0;
     for (let t = 0; t < 32; t++) {
-      const space = t % 2 === 0 ? 'l2' : 'ip';
-      const dim = [3, 8, 13, 16][t % 4]!;
-      const r = randomGraph(space, 400 + below(2000), dim, [4, 8, 16][t % 3]!, t % 3 === 0);
+      const { r, query } = graphCase(t);
       for (let n = 0; n < 10; n++) {
-        const q = Float32Array.from({ length: dim }, () => (t % 3 === 0 ? below(3) - 1 : rand() * 2 - 1));
+        const q = query();
         // Every element, or one in 3, 12 or 40 (spread through the graph: ids are unrelated to vectors).
         const every = [1, 3, 12, 40][n % 4]!;
         const collect = (id: number) => r.links.vectorAt[id]! >= 0 && id % every === 0;
@@ -193,12 +199,9 @@ describe('level-0 walks that stop early', () => {
     // Stepped walks that switched to a table midway.
     let switched = 0;
     for (let t = 0; t < 12; t++) {
-      const space = t % 2 === 0 ? 'l2' : 'ip';
-      const dim = [3, 8, 13, 16][t % 4]!;
-      const r = randomGraph(space, 400 + below(2000), dim, [4, 8, 16][t % 3]!, t % 3 === 0);
+      const { r, query } = graphCase(t);
       const scratch = r.graph.newScratch();
       for (let n = 0; n < 8; n++) {
-        const query = () => Float32Array.from({ length: dim }, () => (t % 3 === 0 ? below(3) - 1 : rand() * 2 - 1));
         const q = query();
         const every = [1, 3, 12, 40][n % 4]!;
         const collect = (id: number) => r.links.vectorAt[id]! >= 0 && id % every === 0;
