@@ -63,6 +63,9 @@ async function filterAhead(reader: CollectionReader, spec: QuerySpec, slice: Sli
   if (matches && !spec.ids) await reader.keepAllowedAhead(spec, (vectors) => allowedAheadSteps(reader, vectors, spec, matches, inSnapshot), slice);
 }
 
+/** A get whose limit is at most this reads its page itself (run-get.ts): 100 records took ~1–15 ms in the call at five million. */
+const CALL_READS_PAGE_UP_TO = 1_000;
+
 /** A get: the vector load when it returns embeddings, its filter's caches, and (`page`) the page it returns. */
 export async function getAhead(reader: CollectionReader, spec: GetSpec, slice: SliceOptions, inSnapshot: InSnapshot, page = true): Promise<void> {
   if (!filtersAllowed(reader, spec)) return;
@@ -70,9 +73,10 @@ export async function getAhead(reader: CollectionReader, spec: GetSpec, slice: S
   // A get by ids reads no filter caches; a page of one `$contains` finds its few matches itself.
   if (!spec.ids) await reader.prepareFilterAhead(spec, false, slice, inSnapshot, !pagesItself(reader, spec, inSnapshot));
   // Then its page, a few hundred records a step, for the get to take (run-get.ts getPageSteps):
-  // not again when one is kept for it (the same get asked at once).
+  // not again when one is kept for it (the same get asked at once), and not for a page that
+  // cannot be large, which the get reads in a few ms (the work ahead would cost it a ms or more).
   const withContents = getsContents(spec);
-  if (!page || reader.pageAhead.has(spec, withContents)) return;
+  if (!page || (spec.limit !== null && spec.limit <= CALL_READS_PAGE_UP_TO) || reader.pageAhead.has(spec, withContents)) return;
   await reader.ahead(slice, async (sliced) => {
     let records: MatchedRecord[] | null;
     try {
