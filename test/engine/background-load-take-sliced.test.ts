@@ -7,13 +7,12 @@ import { idleSliceJobs } from '../../src-main/engine/util/idle-slices.js';
 import { isCancelled } from '../../src-main/engine/util/shared-wait.js';
 import { watchStarts } from '../helpers/prepared-starts.js';
 import { turnCounter } from '../helpers/event-loop.js';
+import { nextTurn } from '../../src-main/engine/util/next-turn.js';
 import { expectSameAsTheFiles, planAfterFirstQuery, seed7 } from '../helpers/prepared-load-plan.js';
 
 // A query's load ahead takes the background load with takeSliced: a start still under way (or
 // still to begin) finishes in slices that give the thread back, where take() finishes it in one
 // piece (~90 ms at five million vectors, issue #14's "no call blocks others for more than 100 ms").
-
-const nextTurn = () => new Promise((r) => setImmediate(r));
 
 /** The slot's start begun (at its turn), then taken in slices, the take under way for a turn (wrapped: an async function's promise would wait for it). */
 async function takeUnderWay(slot: BackgroundLoadSlot, plan: Parameters<BackgroundLoadSlot['offer']>[0], slice: Parameters<BackgroundLoadSlot['takeSliced']>[0]) {
