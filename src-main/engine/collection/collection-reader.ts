@@ -28,7 +28,7 @@ import { CheckpointPreview } from './vector-preview.js';
 import { countTuning, sampleSegmentIds, segmentRecordCount, segmentRecordCountSteps, tableIdBounds, type CountSteps } from './segment-records.js';
 import { vectorProblems } from './vector-coverage.js';
 import { typedMetadataToPlain } from './plain-metadata.js';
-import { SqlColumnSource } from '../filter/sql-column-source.js';
+import { SqlColumnSource, columnTuning } from '../filter/sql-column-source.js';
 import { nextTurn } from '../util/next-turn.js';
 
 export { PREPARED_IDLE_MS } from './background-load-slot.js';
@@ -491,10 +491,11 @@ export class CollectionReader {
   /** Set once the folder rebuilt its readers (its data changed): work ahead for this one stops. */
   private retired = false;
 
-  /** Called by the folder on a reader it replaced: its background load stops, and any work ahead. */
+  /** Called by the folder on a reader it replaced: its background load stops, its columns' background builds, and any work ahead. */
   retire(): void {
     this.retired = true;
     this.dropPreparedLoad();
+    this.columns?.stopBackgroundBuilds();
   }
 
   /** Whether the folder replaced this reader (its data changed) or closed. */
@@ -526,8 +527,13 @@ export class CollectionReader {
       // The segment's row count, which the filter's universe (segmentIdRange) takes first, in one
       // piece otherwise: a column's build and the filter's matches both start from the universe.
       await runStepsSliced(this.segmentRowsSteps(inSnapshot), sliced);
+      // A large segment's column is built in the background, and this call goes through SQL
+      // (SqlColumnSource.buildInBackground says why); a smaller one's before the call.
+      const inBackground = inSnapshot(() => this.segmentRows()) >= columnTuning.backgroundFromRows;
       for (const [key, times] of columnUses(filter)) {
-        if (current() && source.columnWouldBuild(key, times)) await runStepsSliced(source.columnSteps(key, inSnapshot, current), sliced);
+        if (!current() || !source.columnWouldBuild(key, times)) continue;
+        if (inBackground) source.buildInBackground(key, inSnapshot, current);
+        else await runStepsSliced(source.columnSteps(key, inSnapshot, current), sliced);
       }
       // The filter evaluated ahead, when it would query SQLite (a key without a column, a document
       // or array leaf not cached) or its matches are needed for the labels: SQL leaves in pages, kept for the call.
@@ -625,7 +631,11 @@ export class CollectionReader {
     await this.ahead(slice, async (sliced) => {
       const current = () => !this.retired;
       const source = inSnapshot(() => this.columnSource());
-      if (source && current()) await runStepsSliced(source.columnSteps(key, inSnapshot, current), sliced);
+      if (source && current()) {
+        // The map waits for its colours: its own build, in its slices, rather than a background one's.
+        source.stopBackgroundBuilds(key);
+        await runStepsSliced(source.columnSteps(key, inSnapshot, current), sliced);
+      }
       const vectors = this.vectorCache;
       if (!vectors || !current()) return;
       const still = () => current() && this.vectorCache === vectors;

@@ -9,6 +9,7 @@ import { isCancelled } from '../util/shared-wait.js';
 import type { WhereNode } from './where-ast.js';
 import { runStepsSliced, type SliceOptions, type Steps } from '../util/steps.js';
 import { takeRowsById } from '../sqlite/rows-by-id.js';
+import { BackgroundColumnBuilds } from './background-column-builds.js';
 
 /** SQL leaves kept with their matches (a bit per record: 625 KB each at five million, 20 MB for all). */
 const MAX_CACHED_LEAVES = 32;
@@ -21,6 +22,13 @@ const MAX_LEAVES_AHEAD = 16;
 const MAX_CACHED_COLUMNS = 16;
 /** Rows of a column read per step by columnSteps (~20 ms at a million records). */
 const COLUMN_ROWS_PER_STEP = 10_000;
+
+/**
+ * `backgroundFromRows`: a segment with this many rows or more builds a key's column in the
+ * background (SqlColumnSource.buildInBackground) instead of before the call that would use it.
+ * Tests lower it to drive fixtures through that path.
+ */
+export const columnTuning = { backgroundFromRows: 100_000 };
 
 /**
  * The widest range of internal ids the bit sets span (32 MB a set). A set is one bit per id from
@@ -166,6 +174,8 @@ export class SqlColumnSource implements ColumnSource {
       this.columns.set(key, col); // most recently used last
       return col;
     }
+    // Through SQL while the column is built in the background, as at the key's first use.
+    if (this.background.has(key)) return null;
     const used = (this.uses.get(key) ?? 0) + 1;
     this.uses.set(key, used);
     if (used <= this.sqlUsesBeforeColumn) return null;
@@ -184,6 +194,7 @@ export class SqlColumnSource implements ColumnSource {
   column(key: string): ScalarColumn {
     const col = this.columns.get(key);
     if (col) return col;
+    this.background.stop(key);
     if (!this.bitsetsFit()) return this.keep(key, this.segmentColumn(key));
     const u = this.universe();
     const reader = this.columnReader(key, Math.min(u.count(), u.span));
@@ -207,7 +218,34 @@ export class SqlColumnSource implements ColumnSource {
 
   /** Whether a filter that uses `key` `times` over would build its column now (scalarColumn). */
   columnWouldBuild(key: string, times = 1): boolean {
-    return !this.columns.has(key) && (this.uses.get(key) ?? 0) + times > this.sqlUsesBeforeColumn;
+    return !this.columns.has(key) && !this.background.has(key) && (this.uses.get(key) ?? 0) + times > this.sqlUsesBeforeColumn;
+  }
+
+  private readonly background = new BackgroundColumnBuilds();
+
+  /**
+   * Builds the key's column in idle slices (columnSteps, one page a slice), for later filters to
+   * read; until it is kept, filters on the key go through SQL (scalarColumn answers null), as at
+   * the key's first use, and count no use. For a large segment, where the call that would build
+   * it first should not wait for it: a key's rows are spread through embedding_metadata (keyed by
+   * id, then key), and five million of them take 9–13 s to read against ~1 s for one filter
+   * through the key's index. It stops, keeping nothing, once `current` says the data changed,
+   * on stopBackgroundBuilds, or on a failure (the key's next use starts it again).
+   */
+  buildInBackground(key: string, inSnapshot: <T>(fn: () => T) => T, current: () => boolean): void {
+    if (this.columns.has(key)) return;
+    this.background.start(key, (running) => this.columnSteps(key, inSnapshot, () => running() && current()));
+  }
+
+  /** Whether the key's column is being built in the background (buildInBackground). */
+  buildingInBackground(key: string): boolean {
+    return this.background.has(key);
+  }
+
+  /** Stops the key's background build, or (no key) every one: nothing of them is kept. */
+  stopBackgroundBuilds(key?: string): void {
+    if (key === undefined) this.background.stopAll();
+    else this.background.stop(key);
   }
 
   /**

@@ -1,0 +1,59 @@
+import { inIdleSlices } from '../util/idle-slices.js';
+import type { Steps } from '../util/steps.js';
+
+/**
+ * Metadata columns built in idle slices of the engine's thread, one page of rows a slice, while
+ * the filters on their keys go on through SQL (SqlColumnSource.buildInBackground says when and
+ * why). No call waits for them, so they are deferrable: a call whose answer is waited for holds
+ * them back (util/idle-slices.ts). One build per key at a time.
+ */
+export class BackgroundColumnBuilds {
+  private readonly running = new Map<string, () => void>();
+
+  /** Whether the key's column is being built. */
+  has(key: string): boolean {
+    return this.running.has(key);
+  }
+
+  /**
+   * Runs the build's steps, one a slice, until they end, throw or are stopped. `steps` is given
+   * whether the build still runs, to check before each page: a stopped build keeps nothing. A
+   * build that throws keeps nothing either; the key's next use starts it again, and a filter
+   * that reads the same rows through SQL reports what is wrong with them.
+   */
+  start(key: string, steps: (running: () => boolean) => Steps<void>): void {
+    if (this.running.has(key)) return;
+    let running = true;
+    const end = (): void => {
+      running = false;
+      if (this.running.get(key) === stop) this.running.delete(key);
+    };
+    const pages = steps(() => running);
+    const stopSlices = inIdleSlices(
+      () => {
+        try {
+          if (running && !pages.next().done) return false;
+        } catch {
+          // Kept nothing (above).
+        }
+        end();
+        return true;
+      },
+      { deferrable: true },
+    );
+    const stop = (): void => {
+      end();
+      stopSlices();
+    };
+    this.running.set(key, stop);
+  }
+
+  /** Stops the key's build, if one runs: nothing of it is kept. */
+  stop(key: string): void {
+    this.running.get(key)?.();
+  }
+
+  stopAll(): void {
+    for (const stop of [...this.running.values()]) stop();
+  }
+}
