@@ -17,7 +17,7 @@ import { MAX_WALKS_PER_SET } from './walks-ahead.js';
 import { KeptAllowedLabels } from './kept-allowed-labels.js';
 import type { FilterSpec } from './filter-key.js';
 import { isCancelled, settledOrCancelled } from '../util/shared-wait.js';
-import { UnloadedVectors, type CheckedFiles } from './unloaded-vectors.js';
+import { UnloadedVectors, type CheckedFiles, type RecordFacts } from './unloaded-vectors.js';
 import { runStepsSliced, startSteps, type SliceOptions, type Steps } from '../util/steps.js';
 import { throwIfAborted } from '../backup/task.js';
 import type { DocumentNode, WhereNode } from '../filter/where-ast.js';
@@ -138,7 +138,8 @@ export class CollectionReader {
     return spare;
   }
 
-  private vectorSource(): VectorSource {
+  /** `takePickle`: with the pickle the checkpoint summary decoded, taken for the vector load (false: none, leaving it to the load). */
+  private vectorSource(takePickle = true): VectorSource {
     const seg = this.catalog.vectorSegment;
     return {
       space: this.params.space,
@@ -151,7 +152,7 @@ export class CollectionReader {
       readTail: (after) => readWalTail(this.ctx.db, this.catalog.topic, after, { vectorsOnly: true }),
       readOverlap: (upTo, limit) => readWalBefore(this.ctx.db, this.catalog.topic, upTo, limit),
       maxKnownSeq: (enough) => this.maxKnownSeq(enough),
-      pickle: this.takePickle(),
+      pickle: takePickle ? this.takePickle() : null,
     };
   }
 
@@ -331,15 +332,39 @@ export class CollectionReader {
     this.firstQueryOffered = true;
     const checked = this.checkedFiles ?? null;
     this.checkedFiles = undefined;
-    return UnloadedVectors.open(
-      { ...this.vectorSource(), keepPickle: (p) => (this.sparePickle = p) },
-      {
-        count: () => this.count(),
-        sampleRecordIds: (n) => this.sampleRecordIds(n),
-        overlayEmpty: () => this.overlay().live.size === 0 && this.overlay().shadowed.size === 0,
-      },
-      checked,
-    );
+    return UnloadedVectors.open({ ...this.vectorSource(), keepPickle: (p) => (this.sparePickle = p) }, this.recordFacts(), checked);
+  }
+
+  /** What UnloadedVectors proves the files against: the records in SQLite and the WAL. */
+  private recordFacts(): RecordFacts {
+    return {
+      count: () => this.count(),
+      sampleRecordIds: (n) => this.sampleRecordIds(n),
+      overlayEmpty: () => this.overlay().live.size === 0 && this.overlay().shadowed.size === 0,
+    };
+  }
+
+  private openedForGets: UnloadedVectors | null = null;
+
+  /**
+   * After checkFirstQueryFiles: opens the checked files for gets that return a few records'
+   * embeddings (get-result.ts), which then read those vectors from data_level0.bin instead of
+   * loading every vector (7.6 s and 2.4 GB at five million). The first query's proof
+   * (unloaded-vectors.ts) makes them the vectors the load would give. The checks stay the first
+   * query's to take. Whether the files answer.
+   */
+  openFilesForGets(): boolean {
+    if (this.filesForGets()) return true;
+    const checked = this.checkedFiles;
+    if (this.vectorCache || !checked) return false;
+    this.openedForGets = UnloadedVectors.open(this.vectorSource(false), this.recordFacts(), checked);
+    return this.openedForGets !== null;
+  }
+
+  /** The files opened for gets (openFilesForGets), while the vectors are not loaded and the files have not moved. */
+  filesForGets(): UnloadedVectors | null {
+    if (this.vectorCache || !this.openedForGets?.filesUnchanged()) this.openedForGets = null;
+    return this.openedForGets;
   }
 
   /** The first query's vectors opened ahead of it (openFirstQueryFiles), until the query takes them. */

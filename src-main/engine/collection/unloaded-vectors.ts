@@ -154,6 +154,10 @@ export class UnloadedVectors {
     return { folderDir: path.dirname(this.segmentDir), segmentId: path.basename(this.segmentDir), header: this.graph.header, checkpoint: this.checkpoint, elementOf: this.elementOf };
   }
 
+  labelOf(id: string): number | undefined {
+    return this.checkpoint.idToLabel.get(id);
+  }
+
   idOf(label: number): string | undefined {
     return this.checkpoint.labelToId.get(label);
   }

@@ -6,6 +6,16 @@ import { checkFiltersIndexed } from '../filter/indexed-filters.js';
 import { checkVectorCoverage, vectorCoverage } from '../collection/vector-coverage.js';
 import { toNumberArray, visibleMetadata } from './format-results.js';
 import type { GetSpec } from './validate-args.js';
+import { FileGraphDamage } from '../hnsw/file-graph.js';
+
+/** A get returning embeddings of at most this many records reads them from the checkpoint's files while the vectors are not loaded (vectorsFromFiles). */
+export const EMBEDDINGS_FROM_FILES_UP_TO = 1_000;
+
+/** Whether a get returns the embeddings of at most EMBEDDINGS_FROM_FILES_UP_TO records. */
+export function fewEmbeddings(spec: Pick<GetSpec, 'include' | 'ids' | 'limit'>): boolean {
+  if (!spec.include.includes('embeddings')) return false;
+  return (spec.ids !== null && spec.ids.length <= EMBEDDINGS_FROM_FILES_UP_TO) || (spec.limit !== null && spec.limit <= EMBEDDINGS_FROM_FILES_UP_TO);
+}
 
 /** Whether a get returns more than ids and embeddings: documents, metadatas or uris, read with the records. */
 export function getsContents(spec: Pick<GetSpec, 'include'>): boolean {
@@ -23,13 +33,15 @@ export function getResult(reader: CollectionReader, spec: GetSpec): GetResult {
   // Its page read ahead of it, when it was (calls-ahead.ts getAhead).
   const out = reader.pageAhead.take(spec, withContents) ?? runGet(reader, spec, { withContents });
   const result: GetResult = { ids: [], documents: [], metadatas: [], embeddings: [], uris: [], include };
-  const vectors = include.includes('embeddings') ? reader.vectors() : null;
-  for (const r of out.records) {
+  const fromFiles = include.includes('embeddings') ? vectorsFromFiles(reader, out.records) : null;
+  const vectors = include.includes('embeddings') && !fromFiles ? reader.vectors() : null;
+  for (const [i, r] of out.records.entries()) {
     result.ids.push(r.id);
     if (include.includes('documents')) result.documents.push(r.document);
     if (include.includes('metadatas')) result.metadatas.push(visibleMetadata(r.metadata, r.uri));
     if (include.includes('uris')) result.uris.push(r.uri);
-    if (vectors) {
+    if (fromFiles) result.embeddings.push(toNumberArray(fromFiles[i]!));
+    else if (vectors) {
       const label = vectors.idToLabel.get(r.id);
       const vec = label === undefined ? undefined : vectors.original(label);
       if (!vec) {
@@ -41,4 +53,28 @@ export function getResult(reader: CollectionReader, spec: GetSpec): GetResult {
     }
   }
   return result;
+}
+
+/**
+ * The records' vectors read from the checkpoint's files (CollectionReader.filesForGets, opened
+ * ahead of a get of a few embeddings), or null when the vector load must answer: there are more
+ * records than that, the files are not open for gets, or a record has no vector there (the load
+ * then names what is missing) or the files changed under the read.
+ */
+function vectorsFromFiles(reader: CollectionReader, records: readonly { id: string }[]): Float32Array[] | null {
+  const files = records.length <= EMBEDDINGS_FROM_FILES_UP_TO ? reader.filesForGets() : null;
+  if (!files) return null;
+  const out: Float32Array[] = [];
+  try {
+    for (const r of records) {
+      const label = files.labelOf(r.id);
+      const vec = label === undefined ? undefined : files.original(label);
+      if (!vec) return null;
+      out.push(vec);
+    }
+  } catch (err) {
+    if (err instanceof FileGraphDamage) return null;
+    throw err;
+  }
+  return out;
 }
