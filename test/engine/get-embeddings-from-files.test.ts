@@ -99,6 +99,27 @@ describe('gets of a few embeddings from the checkpoint’s files', () => {
     });
   }
 
+  it('keep none of the rows they read, page after page through a whole collection', async () => {
+    const folder = ChromaFolder.open(join(referenceFixture('chroma-1.3.4-seed7'), 'data'));
+    try {
+      const reader = folder.collection({ name: 'articles' });
+      const total = reader.count();
+      let read = 0;
+      for (let offset = 0; offset < total; offset += 100) {
+        const page = { offset, limit: 100, include: ['embeddings'] };
+        await folder.prepareGet({ name: 'articles' }, page, slice);
+        read += folder.get({ name: 'articles' }, page).embeddings!.length;
+      }
+      expect(read).toBe(total);
+      expect(reader.vectorsLoaded).toBe(false);
+      // FileGraph keeps rows for the length of a search; these were read outside any.
+      const graph = (reader.filesForGets() as unknown as { graph: { rows: Map<number, unknown> } }).graph;
+      expect(graph.rows.size).toBe(0);
+    } finally {
+      folder.close();
+    }
+  });
+
   it('leave the first query its own answer from the files', async () => {
     const fixture = 'chroma-1.3.4-seed7';
     const dir = join(referenceFixture(fixture), 'data');

@@ -154,6 +154,11 @@ export class UnloadedVectors {
     return { folderDir: path.dirname(this.segmentDir), segmentId: path.basename(this.segmentDir), header: this.graph.header, checkpoint: this.checkpoint, elementOf: this.elementOf };
   }
 
+  /** Runs `fn` with data_level0.bin open once (original() of many labels), rather than once a row. */
+  reading<T>(fn: () => T): T {
+    return this.graph.reading(fn);
+  }
+
   labelOf(id: string): number | undefined {
     return this.checkpoint.idToLabel.get(id);
   }

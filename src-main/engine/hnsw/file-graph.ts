@@ -85,7 +85,9 @@ export class FileGraph {
         ? new Float32Array(bytes.buffer, bytes.byteOffset + h.offsetData, h.dim)
         : Float32Array.from({ length: h.dim }, (_, i) => bytes.readFloatLE(h.offsetData + 4 * i));
     const row = { bytes, vector, label: labelAt(bytes, 0, h.labelOffset), deleted: isDeletedAt(bytes, 0) };
-    this.rows.set(id, row);
+    // Kept for the rest of a search only: rows read outside one (a get's stored vectors, read
+    // from the files page after page) would otherwise stay until the next search, if any.
+    if (this.searching) this.rows.set(id, row);
     return row;
   }
 

@@ -64,17 +64,19 @@ export function getResult(reader: CollectionReader, spec: GetSpec): GetResult {
 function vectorsFromFiles(reader: CollectionReader, records: readonly { id: string }[]): Float32Array[] | null {
   const files = records.length <= EMBEDDINGS_FROM_FILES_UP_TO ? reader.filesForGets() : null;
   if (!files) return null;
-  const out: Float32Array[] = [];
   try {
-    for (const r of records) {
-      const label = files.labelOf(r.id);
-      const vec = label === undefined ? undefined : files.original(label);
-      if (!vec) return null;
-      out.push(vec);
-    }
+    return files.reading(() => {
+      const out: Float32Array[] = [];
+      for (const r of records) {
+        const label = files.labelOf(r.id);
+        const vec = label === undefined ? undefined : files.original(label);
+        if (!vec) return null;
+        out.push(vec);
+      }
+      return out;
+    });
   } catch (err) {
     if (err instanceof FileGraphDamage) return null;
     throw err;
   }
-  return out;
 }
