@@ -160,6 +160,40 @@ describe('a metadata column built in the background', () => {
     }
   });
 
+  it('is not built twice at once: a get prepared while the map’s colours build it goes through SQL', async () => {
+    const folder = ChromaFolder.open(dir);
+    try {
+      const source = await building(folder);
+      const reader = folder.collection(ref);
+      const builds = vi.mocked(SqlColumnSource.prototype.columnSteps);
+      const before = builds.mock.calls.length;
+      const colours = reader.prepareColumnAhead('category', { sliceMs: 0 }, (fn) => folder.snapshot(fn));
+      // The map's build is under way (16 rows a page): a get on the key meanwhile builds none.
+      await new Promise((r) => setImmediate(r));
+      expect(source.hasColumn('category')).toBe(false);
+      await folder.prepareGet(ref, get('note'), { sliceMs: 0 });
+      expect(folder.get(ref, get('note')).ids.length).toBe(5);
+      await colours;
+      expect(builds.mock.calls.length - before).toBe(1);
+      expect(source.hasColumn('category')).toBe(true);
+    } finally {
+      folder.close();
+    }
+  });
+
+  it('stops, keeping nothing, when the collection’s memory is released (the doctor)', async () => {
+    const folder = ChromaFolder.open(dir);
+    try {
+      const source = await building(folder);
+      folder.collection(ref).release();
+      expect(source.buildingInBackground('category')).toBe(false);
+      for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 0));
+      expect(source.hasColumn('category')).toBe(false);
+    } finally {
+      folder.close();
+    }
+  });
+
   it('that fails keeps nothing, and the key’s next use starts it again', async () => {
     const folder = ChromaFolder.open(dir);
     try {
@@ -171,9 +205,14 @@ describe('a metadata column built in the background', () => {
       await until(() => !source.buildingInBackground('category'));
       expect(failing).toHaveBeenCalled();
       expect(source.hasColumn('category')).toBe(false);
-      // Still answered through SQL, then built on the next use.
-      expect(folder.get(ref, get('blog')).ids.length).toBeGreaterThan(0);
+      // The next prepared use starts it again, and is answered through SQL meanwhile.
+      const builtInCall = spyOnColumnBuilds();
       await folder.prepareGet(ref, get('paper'), { sliceMs: 0 });
+      expect(source.buildingInBackground('category')).toBe(true);
+      const paper = folder.get(ref, get('paper'));
+      expect(paper.ids.length).toBe(5);
+      expect(paper.metadatas.every((m) => m?.category === 'paper')).toBe(true);
+      expect(builtInCall).toEqual([]);
       await until(() => source.hasColumn('category'));
     } finally {
       folder.close();

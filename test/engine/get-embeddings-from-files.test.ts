@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
 import { UnloadedVectors } from '../../src-main/engine/collection/unloaded-vectors.js';
+import { CollectionReader } from '../../src-main/engine/collection/collection-reader.js';
 import { EMBEDDINGS_FROM_FILES_UP_TO } from '../../src-main/engine/query/get-result.js';
 import { compareCase, isPlainQuery, splitCollection, type RecordedCase } from '../helpers/compare.js';
 import { referenceFixture } from '../helpers/paths.js';
@@ -145,6 +146,43 @@ describe('gets of a few embeddings from the checkpoint’s files', () => {
     expect(checked).toBeGreaterThan(2);
   });
 
+  it('read from the first query’s files when a prepared query took the checks at the same time', async () => {
+    const dir = join(referenceFixture('chroma-1.3.4-seed7'), 'data');
+    const folder = ChromaFolder.open(dir);
+    const loaded = ChromaFolder.open(dir);
+    try {
+      const ref = { name: 'articles' };
+      const reader = folder.collection(ref);
+      const query = { queryEmbeddings: [Array.from({ length: reader.dimension! }, (_, i) => Math.sin(i))], nResults: 4 };
+      const page = { offset: 30, limit: 10, include: ['embeddings'] };
+      await Promise.all([folder.prepareQuery(ref, query, {}, slice), folder.prepareGet(ref, page, slice)]);
+      expect(reader.vectorsLoaded).toBe(false);
+      expect(folder.get(ref, page)).toEqual(loaded.get(ref, page));
+      expect(folder.query(ref, query)).toEqual(loaded.query(ref, query));
+      expect(reader.vectorsLoaded).toBe(false);
+    } finally {
+      folder.close();
+      loaded.close();
+    }
+  });
+
+  it('leave a collection with a WAL tail past its checkpoint to the load, without checking its files first', async () => {
+    const folder = ChromaFolder.open(join(referenceFixture('chroma-1.3.4-seed7'), 'data'));
+    try {
+      const checks = vi.spyOn(CollectionReader.prototype, 'checkFirstQueryFiles');
+      for (const name of ['inner', 'points']) {
+        const page = { limit: 5, include: ['embeddings'] };
+        expect(folder.collection({ name }).hasVectorTail(), name).toBe(true);
+        await folder.prepareGet({ name }, page, slice);
+        expect(folder.collection({ name }).vectorsLoaded, name).toBe(true);
+      }
+      expect(checks).not.toHaveBeenCalled();
+      expect(folder.collection({ name: 'articles' }).hasVectorTail()).toBe(false);
+    } finally {
+      folder.close();
+    }
+  });
+
   it('load the vectors instead once the files moved after their checks, and still answer as the load does', async () => {
     const root = mkdtempSync(join(tmpdir(), 'get-embeddings-files-'));
     try {
@@ -169,6 +207,48 @@ describe('gets of a few embeddings from the checkpoint’s files', () => {
       }
     } finally {
       rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('do not check the files again in one piece when they moved between the checks and the get', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'get-embeddings-moved-'));
+    try {
+      cpSync(join(referenceFixture('chroma-1.3.4-seed7'), 'data'), root, { recursive: true });
+      const folder = ChromaFolder.open(root);
+      const loaded = ChromaFolder.open(join(referenceFixture('chroma-1.3.4-seed7'), 'data'));
+      try {
+        const ref = { name: 'articles' };
+        const reader = folder.collection(ref);
+        // The checks done ahead (as a first query's prepare does), then the files move.
+        await reader.checkFirstQueryFiles(slice, (fn) => folder.snapshot(fn));
+        const later = new Date(Date.now() + 5_000);
+        utimesSync(join(root, reader.catalog.vectorSegment!.id, 'data_level0.bin'), later, later);
+        const onePiece = vi.spyOn(UnloadedVectors, 'checkFiles');
+        const page = { offset: 7, limit: 10, include: ['embeddings'] };
+        await folder.prepareGet(ref, page, slice);
+        expect(onePiece).not.toHaveBeenCalled();
+        expect(reader.vectorsLoaded).toBe(true);
+        expect(folder.get(ref, page)).toEqual(loaded.get(ref, page));
+      } finally {
+        folder.close();
+        loaded.close();
+      }
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('are let go with the vectors’ memory (release)', async () => {
+    const folder = ChromaFolder.open(join(referenceFixture('chroma-1.3.4-seed7'), 'data'));
+    try {
+      const reader = folder.collection({ name: 'articles' });
+      const page = { limit: 3, include: ['embeddings'] };
+      await folder.prepareGet({ name: 'articles' }, page, slice);
+      expect(reader.filesForGets()).not.toBeNull();
+      reader.release();
+      expect(reader.filesForGets()).toBeNull();
+    } finally {
+      folder.close();
     }
   });
 });

@@ -102,7 +102,7 @@ export async function getAhead(reader: CollectionReader, spec: GetSpec, slice: S
 async function filesAnswerEmbeddings(reader: CollectionReader, slice: SliceOptions, inSnapshot: InSnapshot): Promise<boolean> {
   if (reader.vectorsLoaded || reader.dimension === null || !reader.catalog.vectorSegment) return false;
   if (reader.filesForGets()) return true;
-  if (!reader.firstQueryPending) return false;
+  if (!reader.firstQueryPending || inSnapshot(() => reader.hasVectorTail())) return false;
   await reader.checkFirstQueryFiles(slice, inSnapshot);
   // Opening the files reads SQLite for their proof: a turn of its own, as for a first query.
   await nextTurn();

@@ -244,6 +244,7 @@ export class CollectionReader {
     // The first query's checks of the files are of no use now (and hold the pickle's maps).
     this.checkedFiles = undefined;
     this.openedAhead = null;
+    this.openedForGets = null;
     this.previewCache = undefined; // the loaded vectors answer previews now
   }
 
@@ -356,15 +357,32 @@ export class CollectionReader {
   openFilesForGets(): boolean {
     if (this.filesForGets()) return true;
     const checked = this.checkedFiles;
-    if (this.vectorCache || !checked) return false;
-    this.openedForGets = UnloadedVectors.open(this.vectorSource(false), this.recordFacts(), checked);
+    const source = this.vectorSource(false);
+    // Files that moved since their checks would be checked again here, in one piece (seconds at
+    // five million): the get loads the vectors ahead instead, in slices.
+    if (this.vectorCache || !checked || !UnloadedVectors.checkedStillFresh(source, checked)) return false;
+    this.openedForGets = UnloadedVectors.open(source, this.recordFacts(), checked);
     return this.openedForGets !== null;
   }
 
-  /** The files opened for gets (openFilesForGets), while the vectors are not loaded and the files have not moved. */
+  /**
+   * The files opened for gets (openFilesForGets), or else the first query's opened ahead of it
+   * (a prepared query and get at once: the query took the checks), read and not taken; while the
+   * vectors are not loaded and the files have not moved.
+   */
   filesForGets(): UnloadedVectors | null {
     if (this.vectorCache || !this.openedForGets?.filesUnchanged()) this.openedForGets = null;
-    return this.openedForGets;
+    if (this.openedForGets || this.vectorCache) return this.openedForGets;
+    return this.openedAhead?.filesUnchanged() ? this.openedAhead : null;
+  }
+
+  /**
+   * Whether the WAL holds records past what the vector segment has persisted: the checkpoint's
+   * files then cannot answer alone (UnloadedVectors needs no tail), and checking them first would
+   * only delay the load. One seek.
+   */
+  hasVectorTail(): boolean {
+    return this.ctx.db.prepare('SELECT EXISTS (SELECT 1 FROM embeddings_queue WHERE topic = ? AND seq_id > ?)').pluck().safeIntegers(false).get(this.catalog.topic, this.vectorSeq()) === 1;
   }
 
   /** The first query's vectors opened ahead of it (openFirstQueryFiles), until the query takes them. */
@@ -737,6 +755,8 @@ export class CollectionReader {
     this.checkedFiles = undefined;
     this.summaryCache = undefined;
     this.previewCache = undefined;
+    this.openedForGets = null;
+    this.columns?.stopBackgroundBuilds();
     this.columns = null;
   }
 

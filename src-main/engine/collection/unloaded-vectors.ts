@@ -79,6 +79,11 @@ export class UnloadedVectors {
     return self.coversTheRecords(source, records, sound) ? self : null;
   }
 
+  /** Whether files checked ahead (checkFiles) still carry the stamp they were checked under: open() takes them as they are, rather than checking again in one piece. */
+  static checkedStillFresh(source: Pick<VectorSource, 'folderDir' | 'vectorSegmentId'>, checked: CheckedFiles): boolean {
+    return source.vectorSegmentId !== null && checked.checkpoint.filesStamp === segmentFilesStamp(source.folderDir, source.vectorSegmentId);
+  }
+
   /**
    * The part of open() that reads only the checkpoint's files (no SQLite): the checks of every
    * label, vector and row, as steps (util/steps.ts). Null when the collection has no vectors.

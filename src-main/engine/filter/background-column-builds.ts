@@ -27,6 +27,8 @@ export class BackgroundColumnBuilds {
     const end = (): void => {
       running = false;
       if (this.running.get(key) === stop) this.running.delete(key);
+      // Their `finally` blocks run (SqlColumnSource.columnSteps notes the build's end there).
+      pages.return();
     };
     const pages = steps(() => running);
     const stopSlices = inIdleSlices(

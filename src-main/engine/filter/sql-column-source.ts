@@ -174,8 +174,8 @@ export class SqlColumnSource implements ColumnSource {
       this.columns.set(key, col); // most recently used last
       return col;
     }
-    // Through SQL while the column is built in the background, as at the key's first use.
-    if (this.background.has(key)) return null;
+    // Through SQL while the column is built in slices or in the background, as at the key's first use.
+    if (this.building(key)) return null;
     const used = (this.uses.get(key) ?? 0) + 1;
     this.uses.set(key, used);
     if (used <= this.sqlUsesBeforeColumn) return null;
@@ -218,10 +218,18 @@ export class SqlColumnSource implements ColumnSource {
 
   /** Whether a filter that uses `key` `times` over would build its column now (scalarColumn). */
   columnWouldBuild(key: string, times = 1): boolean {
-    return !this.columns.has(key) && !this.background.has(key) && (this.uses.get(key) ?? 0) + times > this.sqlUsesBeforeColumn;
+    return !this.columns.has(key) && !this.building(key) && (this.uses.get(key) ?? 0) + times > this.sqlUsesBeforeColumn;
   }
 
   private readonly background = new BackgroundColumnBuilds();
+
+  /** Builds under way in slices (columnSteps) by key: a second caller does not build the same column again meanwhile. */
+  private readonly inSlices = new Map<string, number>();
+
+  /** Whether the key's column is being built, in a caller's slices or in the background. */
+  private building(key: string): boolean {
+    return this.inSlices.has(key) || this.background.has(key);
+  }
 
   /**
    * Builds the key's column in idle slices (columnSteps, one page a slice), for later filters to
@@ -257,6 +265,17 @@ export class SqlColumnSource implements ColumnSource {
    */
   *columnSteps(key: string, inSnapshot: <T>(fn: () => T) => T, current: () => boolean, rowsPerStep = COLUMN_ROWS_PER_STEP): Steps<void> {
     if (this.columns.has(key)) return;
+    this.inSlices.set(key, (this.inSlices.get(key) ?? 0) + 1);
+    try {
+      yield* this.columnPages(key, inSnapshot, current, rowsPerStep);
+    } finally {
+      const left = this.inSlices.get(key)! - 1;
+      if (left > 0) this.inSlices.set(key, left);
+      else this.inSlices.delete(key);
+    }
+  }
+
+  private *columnPages(key: string, inSnapshot: <T>(fn: () => T) => T, current: () => boolean, rowsPerStep: number): Steps<void> {
     const { reader, page, first, last } = inSnapshot(() => {
       const u = this.universe();
       const reader = this.columnReader(key, Math.min(u.count(), u.span));

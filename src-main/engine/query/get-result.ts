@@ -76,7 +76,8 @@ function vectorsFromFiles(reader: CollectionReader, records: readonly { id: stri
       return out;
     });
   } catch (err) {
-    if (err instanceof FileGraphDamage) return null;
+    // The files changed or went under the read: the load reads them again, and reports what it finds.
+    if (err instanceof FileGraphDamage || (err as NodeJS.ErrnoException).code !== undefined) return null;
     throw err;
   }
 }
