@@ -125,6 +125,16 @@ describe('a metadata column built in the background', () => {
     return source;
   }
 
+  /** `fn` on a freshly opened folder whose `category` column is being built (building), closed after. */
+  async function whileBuilding(fn: (folder: ChromaFolder, source: SqlColumnSource) => Promise<void>): Promise<void> {
+    const folder = ChromaFolder.open(dir);
+    try {
+      await fn(folder, await building(folder));
+    } finally {
+      folder.close();
+    }
+  }
+
   it('stops, keeping nothing, once the folder rebuilt its readers or closed', async () => {
     for (const end of ['refresh', 'close'] as const) {
       const folder = ChromaFolder.open(dir);
@@ -147,23 +157,15 @@ describe('a metadata column built in the background', () => {
     }
   });
 
-  it('gives way to the map’s colours, which build the column in their own slices', async () => {
-    const folder = ChromaFolder.open(dir);
-    try {
-      const source = await building(folder);
-      const reader = folder.collection(ref);
-      await reader.prepareColumnAhead('category', { sliceMs: 0 }, (fn) => folder.snapshot(fn));
+  it('gives way to the map’s colours, which build the column in their own slices', () =>
+    whileBuilding(async (folder, source) => {
+      await folder.collection(ref).prepareColumnAhead('category', { sliceMs: 0 }, (fn) => folder.snapshot(fn));
       expect(source.buildingInBackground('category')).toBe(false);
       expect(source.hasColumn('category')).toBe(true);
-    } finally {
-      folder.close();
-    }
-  });
+    }));
 
-  it('is not built twice at once: a get prepared while the map’s colours build it goes through SQL', async () => {
-    const folder = ChromaFolder.open(dir);
-    try {
-      const source = await building(folder);
+  it('is not built twice at once: a get prepared while the map’s colours build it goes through SQL', () =>
+    whileBuilding(async (folder, source) => {
       const reader = folder.collection(ref);
       const builds = vi.mocked(SqlColumnSource.prototype.columnSteps);
       const before = builds.mock.calls.length;
@@ -176,23 +178,15 @@ describe('a metadata column built in the background', () => {
       await colours;
       expect(builds.mock.calls.length - before).toBe(1);
       expect(source.hasColumn('category')).toBe(true);
-    } finally {
-      folder.close();
-    }
-  });
+    }));
 
-  it('stops, keeping nothing, when the collection’s memory is released (the doctor)', async () => {
-    const folder = ChromaFolder.open(dir);
-    try {
-      const source = await building(folder);
+  it('stops, keeping nothing, when the collection’s memory is released (the doctor)', () =>
+    whileBuilding(async (folder, source) => {
       folder.collection(ref).release();
       expect(source.buildingInBackground('category')).toBe(false);
       for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 0));
       expect(source.hasColumn('category')).toBe(false);
-    } finally {
-      folder.close();
-    }
-  });
+    }));
 
   it('that fails keeps nothing, and the key’s next use starts it again', async () => {
     const folder = ChromaFolder.open(dir);

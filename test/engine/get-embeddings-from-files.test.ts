@@ -30,6 +30,33 @@ function collections(folder: ChromaFolder) {
     .filter((c) => folder.collection(c.id).dimension !== null && folder.collection(c.id).count() > 0);
 }
 
+/**
+ * `fn` on a copy of chroma-1.3.4-seed7 (whose files the test may touch) and on the fixture itself,
+ * read with the vectors loaded; both closed, and the copy removed, after.
+ */
+async function onCopy(fn: (copy: ChromaFolder, loaded: ChromaFolder, root: string) => Promise<void>): Promise<void> {
+  const root = mkdtempSync(join(tmpdir(), 'get-embeddings-files-'));
+  try {
+    cpSync(join(referenceFixture('chroma-1.3.4-seed7'), 'data'), root, { recursive: true });
+    const copy = ChromaFolder.open(root);
+    const loaded = ChromaFolder.open(join(referenceFixture('chroma-1.3.4-seed7'), 'data'));
+    try {
+      await fn(copy, loaded, root);
+    } finally {
+      copy.close();
+      loaded.close();
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** Moves the stamp of a collection's checkpoint files (a writer persisting it again, same bytes here). */
+function touchLevel0(root: string, folder: ChromaFolder, ref: { name: string }): void {
+  const later = new Date(Date.now() + 5_000);
+  utimesSync(join(root, folder.collection(ref).catalog.vectorSegment!.id, 'data_level0.bin'), later, later);
+}
+
 describe('gets of a few embeddings from the checkpoint’s files', () => {
   it('give every recorded get of embeddings, asked first and again, as Chroma recorded, with no vector load where the files answer', async () => {
     const mismatches: string[] = [];
@@ -183,60 +210,33 @@ describe('gets of a few embeddings from the checkpoint’s files', () => {
     }
   });
 
-  it('load the vectors instead once the files moved after their checks, and still answer as the load does', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'get-embeddings-files-'));
-    try {
-      cpSync(join(referenceFixture('chroma-1.3.4-seed7'), 'data'), root, { recursive: true });
-      const folder = ChromaFolder.open(root);
-      const loaded = ChromaFolder.open(join(referenceFixture('chroma-1.3.4-seed7'), 'data'));
-      try {
-        const reader = folder.collection({ name: 'articles' });
-        const page = { offset: 100, limit: 10, include: ['embeddings'] };
-        await folder.prepareGet({ name: 'articles' }, page, slice);
-        expect(reader.filesForGets()).not.toBeNull();
-        // A writer persisted the checkpoint again (same bytes here): its files' stamp moved.
-        const level0 = join(root, reader.catalog.vectorSegment!.id, 'data_level0.bin');
-        const later = new Date(Date.now() + 5_000);
-        utimesSync(level0, later, later);
-        expect(reader.filesForGets()).toBeNull();
-        expect(folder.get({ name: 'articles' }, page)).toEqual(loaded.get({ name: 'articles' }, page));
-        expect(reader.vectorsLoaded).toBe(true);
-      } finally {
-        folder.close();
-        loaded.close();
-      }
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
-  });
+  it('load the vectors instead once the files moved after their checks, and still answer as the load does', () =>
+    onCopy(async (folder, loaded, root) => {
+      const ref = { name: 'articles' };
+      const reader = folder.collection(ref);
+      const page = { offset: 100, limit: 10, include: ['embeddings'] };
+      await folder.prepareGet(ref, page, slice);
+      expect(reader.filesForGets()).not.toBeNull();
+      touchLevel0(root, folder, ref);
+      expect(reader.filesForGets()).toBeNull();
+      expect(folder.get(ref, page)).toEqual(loaded.get(ref, page));
+      expect(reader.vectorsLoaded).toBe(true);
+    }));
 
-  it('do not check the files again in one piece when they moved between the checks and the get', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'get-embeddings-moved-'));
-    try {
-      cpSync(join(referenceFixture('chroma-1.3.4-seed7'), 'data'), root, { recursive: true });
-      const folder = ChromaFolder.open(root);
-      const loaded = ChromaFolder.open(join(referenceFixture('chroma-1.3.4-seed7'), 'data'));
-      try {
-        const ref = { name: 'articles' };
-        const reader = folder.collection(ref);
-        // The checks done ahead (as a first query's prepare does), then the files move.
-        await reader.checkFirstQueryFiles(slice, (fn) => folder.snapshot(fn));
-        const later = new Date(Date.now() + 5_000);
-        utimesSync(join(root, reader.catalog.vectorSegment!.id, 'data_level0.bin'), later, later);
-        const onePiece = vi.spyOn(UnloadedVectors, 'checkFiles');
-        const page = { offset: 7, limit: 10, include: ['embeddings'] };
-        await folder.prepareGet(ref, page, slice);
-        expect(onePiece).not.toHaveBeenCalled();
-        expect(reader.vectorsLoaded).toBe(true);
-        expect(folder.get(ref, page)).toEqual(loaded.get(ref, page));
-      } finally {
-        folder.close();
-        loaded.close();
-      }
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
-  });
+  it('do not check the files again in one piece when they moved between the checks and the get', () =>
+    onCopy(async (folder, loaded, root) => {
+      const ref = { name: 'articles' };
+      const reader = folder.collection(ref);
+      // The checks done ahead (as a first query's prepare does), then the files move.
+      await reader.checkFirstQueryFiles(slice, (fn) => folder.snapshot(fn));
+      touchLevel0(root, folder, ref);
+      const onePiece = vi.spyOn(UnloadedVectors, 'checkFiles');
+      const page = { offset: 7, limit: 10, include: ['embeddings'] };
+      await folder.prepareGet(ref, page, slice);
+      expect(onePiece).not.toHaveBeenCalled();
+      expect(reader.vectorsLoaded).toBe(true);
+      expect(folder.get(ref, page)).toEqual(loaded.get(ref, page));
+    }));
 
   it('are let go with the vectors’ memory (release)', async () => {
     const folder = ChromaFolder.open(join(referenceFixture('chroma-1.3.4-seed7'), 'data'));
