@@ -1,5 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
 import { SqlColumnSource, columnTuning } from '../../src-main/engine/filter/sql-column-source.js';
@@ -154,6 +156,32 @@ describe('a metadata column built in the background', () => {
       } finally {
         folder.close();
       }
+    }
+  });
+
+  it('stops when one of its own pages finds the data changed, and the folder rebuilds every reader', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'column-build-change-'));
+    try {
+      cpSync(dir, root, { recursive: true });
+      const folder = ChromaFolder.open(root);
+      try {
+        const source = await building(folder);
+        const other = folder.collection({ name: 'points' });
+        // Another connection commits: the build's next page reads in a snapshot that sees it.
+        const writer = new Database(join(root, 'chroma.sqlite3'));
+        writer.exec('CREATE TABLE unrelated (x); INSERT INTO unrelated VALUES (1)');
+        writer.close();
+        await until(() => !source.buildingInBackground('category'));
+        expect(source.hasColumn('category')).toBe(false);
+        // The refresh went through: every reader was replaced, not only the first.
+        expect(other.isRetired).toBe(true);
+        expect(folder.collection(ref).isRetired).toBe(false);
+        expect(folder.get(ref, get('news')).ids.length).toBe(5);
+      } finally {
+        folder.close();
+      }
+    } finally {
+      rmSync(root, { recursive: true, force: true });
     }
   });
 

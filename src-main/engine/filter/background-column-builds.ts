@@ -24,19 +24,27 @@ export class BackgroundColumnBuilds {
   start(key: string, steps: (running: () => boolean) => Steps<void>): void {
     if (this.running.has(key)) return;
     let running = true;
+    // Inside a step: a page's read that finds the data changed retires the reader, which stops
+    // this build from within it, where the steps cannot be returned yet.
+    let stepping = false;
     const end = (): void => {
       running = false;
       if (this.running.get(key) === stop) this.running.delete(key);
       // Their `finally` blocks run (SqlColumnSource.columnSteps notes the build's end there).
-      pages.return();
+      if (!stepping) pages.return();
     };
     const pages = steps(() => running);
     const stopSlices = inIdleSlices(
       () => {
-        try {
-          if (running && !pages.next().done) return false;
-        } catch {
-          // Kept nothing (above).
+        if (running) {
+          stepping = true;
+          try {
+            if (!pages.next().done && running) return false;
+          } catch {
+            // Kept nothing (above).
+          } finally {
+            stepping = false;
+          }
         }
         end();
         return true;
