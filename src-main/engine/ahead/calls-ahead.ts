@@ -37,14 +37,11 @@ export async function queryAhead(reader: CollectionReader, spec: QuerySpec, opts
     // the answer: released a turn after this, once the query that follows this call has run.
     const release = holdDeferrableWork();
     try {
-      await reader.checkFirstQueryFiles(slice, inSnapshot);
-      // The checks' last slice ran in this turn; opening the files, and then the search that
-      // follows this call, each get a turn of their own (together: ~90 ms in one piece at 1M).
-      await nextTurn();
-      throwIfAborted(slice.signal);
+      const opened = await checkThenOpenFiles(reader, slice, inSnapshot, () => reader.openFirstQueryFiles());
       // Replaced meanwhile (the data changed) or closed: nothing more for this reader.
       if (reader.isRetired) return;
-      if (inSnapshot(() => reader.openFirstQueryFiles())) return await nextTurn();
+      // The search that follows this call gets a turn of its own too.
+      if (opened) return await nextTurn();
     } finally {
       setImmediate(release);
     }
@@ -103,11 +100,19 @@ async function filesAnswerEmbeddings(reader: CollectionReader, slice: SliceOptio
   if (reader.vectorsLoaded || reader.dimension === null || !reader.catalog.vectorSegment) return false;
   if (reader.filesForGets()) return true;
   if (!reader.firstQueryPending || inSnapshot(() => reader.hasVectorTail())) return false;
+  return checkThenOpenFiles(reader, slice, inSnapshot, () => reader.openFilesForGets());
+}
+
+/**
+ * The first query's checks of the checkpoint's files in slices (CollectionReader.checkFirstQueryFiles),
+ * then `open` in a turn of its own: it reads SQLite for the files' proof (~90 ms in one piece at
+ * 1M, with the search after it). Whether it opened them; false for a reader retired meanwhile.
+ */
+async function checkThenOpenFiles(reader: CollectionReader, slice: SliceOptions, inSnapshot: InSnapshot, open: () => boolean): Promise<boolean> {
   await reader.checkFirstQueryFiles(slice, inSnapshot);
-  // Opening the files reads SQLite for their proof: a turn of its own, as for a first query.
   await nextTurn();
   throwIfAborted(slice.signal);
-  return !reader.isRetired && inSnapshot(() => reader.openFilesForGets());
+  return !reader.isRetired && inSnapshot(open);
 }
 
 /** Whether a get pages one `$contains` itself (run-get.ts: no where, a limit, no WAL-tail match); a failure to tell is the get's to report. */

@@ -6,7 +6,7 @@ import type { DecodedPickle, HeaderOnlyResult } from '../hnsw/checkpoint.js';
 import { resolveHnswParams } from '../catalog/hnsw-params.js';
 import { readHeaderOnly } from '../hnsw/checkpoint.js';
 import { decodeSeqId, seqIdEncoding } from '../sqlite/seq-id.js';
-import { countWalRows, readWalBefore, readWalTail } from '../wal/read-wal.js';
+import { countWalRows, hasWalRowsAfter, readWalBefore, readWalTail } from '../wal/read-wal.js';
 import { MetadataOverlay } from './metadata-overlay.js';
 import { VectorState, type SearchOptions, type VectorSource } from './vector-state.js';
 import type { LoadPlan } from './prepared-load.js';
@@ -114,7 +114,12 @@ export class CollectionReader {
     if (this.vectorCache) return this.vectorCache.checkpointSeq;
     const summary = this.checkpointSummary();
     if (!summary?.hasCheckpoint) return 0;
-    return decodeSeqId(this.rawMaxSeq(this.catalog.vectorSegment?.id)) ?? summary.pickle?.maxSeqId ?? 0;
+    return this.vectorSeqRow() ?? summary.pickle?.maxSeqId ?? 0;
+  }
+
+  /** The vector segment's row in max_seq_id, decoded; null without one (0.4–0.6 keep it in the pickle). */
+  private vectorSeqRow(): number | null {
+    return decodeSeqId(this.rawMaxSeq(this.catalog.vectorSegment?.id));
   }
 
   metadataTail(): WalRecord[] {
@@ -148,7 +153,7 @@ export class CollectionReader {
       folderDir: this.ctx.dir,
       vectorSegmentId: seg?.id ?? null,
       collectionId: this.id,
-      maxSeqRow: () => decodeSeqId(this.rawMaxSeq(seg?.id)),
+      maxSeqRow: () => this.vectorSeqRow(),
       readTail: (after) => readWalTail(this.ctx.db, this.catalog.topic, after, { vectorsOnly: true }),
       readOverlap: (upTo, limit) => readWalBefore(this.ctx.db, this.catalog.topic, upTo, limit),
       maxKnownSeq: (enough) => this.maxKnownSeq(enough),
@@ -384,9 +389,8 @@ export class CollectionReader {
    * holds the seq there), false: the checks decide.
    */
   hasVectorTail(): boolean {
-    const seq = decodeSeqId(this.rawMaxSeq(this.catalog.vectorSegment?.id));
-    if (seq === null || seq === undefined) return false;
-    return this.ctx.db.prepare('SELECT EXISTS (SELECT 1 FROM embeddings_queue WHERE topic = ? AND seq_id > ?)').pluck().safeIntegers(false).get(this.catalog.topic, seq) === 1;
+    const seq = this.vectorSeqRow();
+    return seq !== null && hasWalRowsAfter(this.ctx.db, this.catalog.topic, seq);
   }
 
   /** The first query's vectors opened ahead of it (openFirstQueryFiles), until the query takes them. */

@@ -28,4 +28,9 @@ export function countWalRows(db: SqliteDatabase, topic: string, afterSeq = -1): 
   return (db.prepare('SELECT count(*) AS n FROM embeddings_queue WHERE topic = ? AND seq_id > ?').get(topic, afterSeq) as { n: number }).n;
 }
 
+/** Whether the collection's WAL has a row after `afterSeq`: one seek, where countWalRows counts them all. */
+export function hasWalRowsAfter(db: SqliteDatabase, topic: string, afterSeq: number): boolean {
+  return db.prepare('SELECT EXISTS (SELECT 1 FROM embeddings_queue WHERE topic = ? AND seq_id > ?)').pluck().safeIntegers(false).get(topic, afterSeq) === 1;
+}
+
 export { COLUMNS as WAL_COLUMNS };
