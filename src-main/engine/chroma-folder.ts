@@ -76,7 +76,7 @@ export class ChromaFolder {
   private buildReaders() {
     for (const reader of this.readers.values()) reader.retire();
     this.readers.clear();
-    for (const c of this.catalogState.collections) this.readers.set(c.id, new CollectionReader(this.ctx, c));
+    for (const c of this.catalogState.collections) this.readers.set(c.id, new CollectionReader(this.ctx, c, (fn) => this.snapshot(fn)));
   }
 
   private readDataVersion(): number {

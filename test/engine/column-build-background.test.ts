@@ -63,7 +63,9 @@ for (const fixture of ['chroma-1.3.4-seed7', 'workload-1.3.4-seed7']) {
     const dir = join(referenceFixture(fixture), 'data');
     const cases = casesOf(fixture).filter((c) => (c.op === 'get' || c.op === 'query') && c.error === undefined && !(c.args as { ids?: unknown }).ids && keysOf(c).length > 0);
 
-    it('answers every recorded filtered get and query as Chroma recorded while the columns build, builds none in a call, and keeps them built', async () => {
+    // Prepared: the embedded client and serve ask the work ahead (prepareGet, prepareQuery) first.
+    // Unprepared: ChromaFolder's synchronous calls alone, which start the build themselves.
+    it.for(['prepared', 'unprepared'] as const)('answers every recorded filtered get and query as Chroma recorded while the columns build, builds none in a call, and keeps them built (%s calls)', async (how) => {
       const builtInCall = spyOnColumnBuilds();
       const folder = ChromaFolder.open(dir);
       const mismatches: string[] = [];
@@ -72,11 +74,15 @@ for (const fixture of ['chroma-1.3.4-seed7', 'workload-1.3.4-seed7']) {
       try {
         const ask = async (c: RecordedCase, round: number) => {
           const ref = splitCollection(c.collection);
-          if (c.op === 'get') await folder.prepareGet(ref, c.args, { sliceMs: 0 });
-          else await folder.prepareQuery(ref, c.args, {}, { sliceMs: 0 });
+          if (how === 'prepared' && c.op === 'get') await folder.prepareGet(ref, c.args, { sliceMs: 0 });
+          else if (how === 'prepared') await folder.prepareQuery(ref, c.args, {}, { sliceMs: 0 });
+          else await new Promise((r) => setTimeout(r, 0)); // a turn, in which a build's slice may run
           const source = folder.collection(ref).columnSource()!;
-          if (keysOf(c).some((key) => source.buildingInBackground(key))) answeredDuringBuild++;
+          const duringBuild = () => keysOf(c).some((key) => source.buildingInBackground(key));
+          // A prepared call finds the build its work ahead started; an unprepared one starts it.
+          const building = how === 'prepared' && duringBuild();
           const bad = compareCase(c, c.op === 'get' ? folder.get(ref, c.args) : folder.query(ref, c.args));
+          if (building || (how === 'unprepared' && duringBuild())) answeredDuringBuild++;
           if (bad) mismatches.push(`${c.collection} | ${c.label} (round ${round}): ${bad}`);
         };
         for (let round = 1; round <= 2; round++) for (const c of cases) await ask(c, round);
@@ -236,6 +242,49 @@ describe('a metadata column built in the background', () => {
       expect(paper.metadatas.every((m) => m?.category === 'paper')).toBe(true);
       expect(builtInCall).toEqual([]);
       await until(() => source.hasColumn('category'));
+    } finally {
+      folder.close();
+    }
+  });
+
+  it('started by an unprepared call, after a failed one, builds in the background while the call goes through SQL', async () => {
+    const folder = ChromaFolder.open(dir);
+    try {
+      const failing = vi.spyOn(SqlColumnSource.prototype, 'columnSteps').mockImplementationOnce(function* () {
+        yield;
+        throw new Error('disk I/O error');
+      });
+      const builtInCall = spyOnColumnBuilds();
+      folder.get(ref, get('news'));
+      const source = folder.collection(ref).columnSource()!;
+      expect(source.buildingInBackground('category')).toBe(false);
+      // The key's second use, with no work ahead: the call starts the build and reads through SQL.
+      expect(folder.get(ref, get('blog')).metadatas.every((m) => m?.category === 'blog')).toBe(true);
+      expect(source.buildingInBackground('category')).toBe(true);
+      await until(() => !source.buildingInBackground('category'));
+      expect(failing).toHaveBeenCalled();
+      expect(source.hasColumn('category')).toBe(false);
+      const paper = folder.get(ref, get('paper'));
+      expect(paper.ids.length).toBe(5);
+      expect(paper.metadatas.every((m) => m?.category === 'paper')).toBe(true);
+      expect(source.buildingInBackground('category')).toBe(true);
+      await until(() => source.hasColumn('category'));
+      expect(builtInCall).toEqual([]);
+    } finally {
+      folder.close();
+    }
+  });
+
+  it('of a segment below the size for background builds is built in the unprepared call that uses its key again', () => {
+    columnTuning.backgroundFromRows = Number.MAX_SAFE_INTEGER;
+    const folder = ChromaFolder.open(dir);
+    try {
+      const builtInCall = spyOnColumnBuilds();
+      folder.get(ref, get('news'));
+      expect(builtInCall).toEqual([]);
+      expect(folder.get(ref, get('blog')).metadatas.every((m) => m?.category === 'blog')).toBe(true);
+      expect(builtInCall).toEqual(['category']);
+      expect(folder.collection(ref).columnSource()!.buildingInBackground('category')).toBe(false);
     } finally {
       folder.close();
     }

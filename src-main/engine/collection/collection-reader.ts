@@ -28,7 +28,7 @@ import { CheckpointPreview } from './vector-preview.js';
 import { countTuning, sampleSegmentIds, segmentRecordCount, segmentRecordCountSteps, tableIdBounds, type CountSteps } from './segment-records.js';
 import { vectorProblems } from './vector-coverage.js';
 import { typedMetadataToPlain } from './plain-metadata.js';
-import { SqlColumnSource, columnTuning } from '../filter/sql-column-source.js';
+import { SqlColumnSource } from '../filter/sql-column-source.js';
 import { nextTurn } from '../util/next-turn.js';
 
 export { PREPARED_IDLE_MS } from './background-load-slot.js';
@@ -47,6 +47,11 @@ export class CollectionReader {
   constructor(
     readonly ctx: FolderContext,
     readonly catalog: CatalogCollection,
+    /**
+     * The folder's snapshot, for work a call starts and later turns of the thread finish (a large
+     * segment's metadata column, built in the background: SqlColumnSource's laterBuilds).
+     */
+    private readonly laterSnapshot?: <T>(fn: () => T) => T,
   ) {
     this.params = resolveHnswParams(catalog);
     this.background = new BackgroundLoadSlot(this.params.space, () => this.vectorCache !== null);
@@ -580,7 +585,7 @@ export class CollectionReader {
       await runStepsSliced(this.segmentRowsSteps(inSnapshot), sliced);
       // A large segment's column is built in the background, and this call goes through SQL
       // (SqlColumnSource.buildInBackground says why); a smaller one's before the call.
-      const inBackground = inSnapshot(() => this.segmentRows()) >= columnTuning.backgroundFromRows;
+      const inBackground = inSnapshot(() => source.buildsInBackground());
       for (const [key, times] of columnUses(filter)) {
         if (!current() || !source.columnWouldBuild(key, times)) continue;
         if (inBackground) source.buildInBackground(key, inSnapshot, current);
@@ -719,7 +724,9 @@ export class CollectionReader {
   private metadataColumns(): SqlColumnSource | null {
     const seg = this.catalog.metadataSegment;
     if (!seg) return null;
-    this.columns ??= new SqlColumnSource(this.ctx.db, this.ctx.filterContext, seg.id, this.overlay().shadowedInternalIds, 1, () => this.segmentRows());
+    const inSnapshot = this.laterSnapshot;
+    const laterBuilds = inSnapshot ? { inSnapshot, current: () => !this.retired } : undefined;
+    this.columns ??= new SqlColumnSource(this.ctx.db, this.ctx.filterContext, seg.id, this.overlay().shadowedInternalIds, 1, () => this.segmentRows(), laterBuilds);
     return this.columns;
   }
 

@@ -65,6 +65,13 @@ export class SqlColumnSource implements ColumnSource {
     private readonly sqlUsesBeforeColumn = 0,
     /** The segment's row count, when the caller keeps it (otherwise counted here). */
     private readonly segmentRows?: () => number,
+    /**
+     * Where a call that was not prepared ahead (ChromaFolder's own calls) starts a large
+     * segment's column build at the key's second use, rather than building it in the call: the
+     * folder's snapshot, for pages read after the call, and whether this source is still current.
+     * Without it, such a call builds the column in one piece, as before.
+     */
+    private readonly laterBuilds?: { inSnapshot: <T>(fn: () => T) => T; current: () => boolean },
   ) {}
 
   private readonly uses = new Map<string, number>();
@@ -179,7 +186,23 @@ export class SqlColumnSource implements ColumnSource {
     const used = (this.uses.get(key) ?? 0) + 1;
     this.uses.set(key, used);
     if (used <= this.sqlUsesBeforeColumn) return null;
+    // A large segment's column in the background, as a prepared call's (buildInBackground says
+    // why), and this call through SQL: a synchronous caller gave no chance to build it ahead.
+    if (this.laterBuilds && this.buildsInBackground()) {
+      this.buildInBackground(key, this.laterBuilds.inSnapshot, this.laterBuilds.current);
+      return null;
+    }
     return this.column(key);
+  }
+
+  /** Whether the segment is large enough that its columns are built in the background (columnTuning). */
+  buildsInBackground(): boolean {
+    return this.rowCount() >= columnTuning.backgroundFromRows;
+  }
+
+  /** The segment's rows in `embeddings`: the caller's kept count, or counted here. */
+  private rowCount(): number {
+    return this.segmentRows?.() ?? (this.db.prepare('SELECT count(*) FROM embeddings WHERE segment_id = ?').pluck().safeIntegers(false).get(this.segmentId) as number);
   }
 
   /**
@@ -209,8 +232,7 @@ export class SqlColumnSource implements ColumnSource {
    * bit sets (bitsetsFit): its filters go through SQL, but the embedding map still colours by it.
    */
   private segmentColumn(key: string): ScalarColumn {
-    const rows = this.segmentRows?.() ?? (this.db.prepare('SELECT count(*) FROM embeddings WHERE segment_id = ?').pluck().safeIntegers(false).get(this.segmentId) as number);
-    const reader = this.columnReader(key, rows);
+    const reader = this.columnReader(key, this.rowCount());
     const stmt = this.db.prepare(`${reader.select} AND id IN (SELECT id FROM embeddings WHERE segment_id = ?) ORDER BY id`).raw(true).safeIntegers(false);
     for (const row of stmt.iterate(key, this.segmentId)) reader.take(row as ColumnRow);
     return reader.finish();
