@@ -38,7 +38,7 @@ export function getResult(reader: CollectionReader, spec: GetSpec): GetResult {
   for (const [i, r] of out.records.entries()) {
     result.ids.push(r.id);
     if (include.includes('documents')) result.documents.push(r.document);
-    if (include.includes('metadatas')) result.metadatas.push(visibleMetadata(r.metadata, r.uri));
+    if (include.includes('metadatas')) result.metadatas.push(r.shown !== undefined ? r.shown : visibleMetadata(r.metadata, r.uri));
     if (include.includes('uris')) result.uris.push(r.uri);
     if (fromFiles) result.embeddings.push(toNumberArray(fromFiles[i]!));
     else if (vectors) {

@@ -1,6 +1,8 @@
 import type { CollectionReader } from '../collection/collection-reader.js';
 import type { GetSpec } from './validate-args.js';
 import type { TypedMetadata } from '../util/typed-value.js';
+import type { Metadata } from '../../../shared/models.js';
+import { visibleMetadata } from './format-results.js';
 import { compileWhere } from '../filter/compile-sql.js';
 import { matchesWhere } from '../filter/evaluate.js';
 import { combineFilters } from '../filter/combine.js';
@@ -21,6 +23,11 @@ export interface MatchedRecord {
   fromWal: boolean;
   /** The value the records are sorted by, when not by internal id. */
   sortKey?: unknown;
+  /**
+   * The metadata as the answer shows it (visibleMetadata), converted with the page read ahead
+   * (getPageSteps), so that a get of many records does not convert them all in its call.
+   */
+  shown?: Metadata | null;
 }
 
 export interface GetOutcome {
@@ -213,7 +220,10 @@ export function* getPageSteps(
     const part = inSnapshot(() => {
       if (reader.isRetired) return null;
       const got = recordsFor(reader, page.slice(from, from + perStep));
-      if (withContents) attachContents(reader, got);
+      if (withContents) {
+        attachContents(reader, got);
+        for (const r of got) r.shown = visibleMetadata(r.metadata, r.uri);
+      }
       return got;
     });
     if (!part) return null;
