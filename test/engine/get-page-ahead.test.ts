@@ -89,6 +89,38 @@ describe("a get's page read ahead", () => {
     }
   });
 
+  it('converts its records’ metadata and embeddings ahead, and the get returns those very values', async () => {
+    const { dir } = recordedGets('chroma-1.3.4-seed7');
+    const folder = ChromaFolder.open(join(dir, 'data'));
+    const kept = vi.spyOn(KeptGetPage.prototype, 'keep');
+    try {
+      const ref = { name: 'articles' };
+      const args = { where: { category: { $ne: 'news' } }, include: ['embeddings', 'metadatas'] };
+      await folder.prepareGet(ref, args, { sliceMs: 0 });
+      expect(kept).toHaveBeenCalledTimes(1);
+      const records = kept.mock.calls[0]![2];
+      const got = folder.get(ref, args);
+      expect(got.ids).toEqual(records.map((r) => r.id));
+      expect(records.length).toBeGreaterThan(1);
+      // The same arrays and objects the page carried: the call converted none of them again.
+      records.forEach((r, i) => {
+        expect(got.embeddings[i]).toBe(r.shownEmbedding);
+        expect(got.metadatas[i]).toBe(r.shown);
+      });
+      // …and they are what the call converts itself, on a folder with no page read ahead.
+      const own = ChromaFolder.open(join(dir, 'data'));
+      try {
+        const direct = own.get(ref, args);
+        expect(got.embeddings).toEqual(direct.embeddings);
+        expect(got.metadatas).toEqual(direct.metadatas);
+      } finally {
+        own.close();
+      }
+    } finally {
+      folder.close();
+    }
+  });
+
   it("is read for serve's get, not for its records grid, which reads its own windows", async () => {
     const { dir } = recordedGets('chroma-1.3.4-seed7');
     const service = new EngineService({ defaultFolder: join(dir, 'data') });

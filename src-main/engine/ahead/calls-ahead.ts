@@ -5,7 +5,7 @@ import { allowedAheadSteps, querySearches, searchesFromFiles } from '../query/ru
 import { checkFiltersIndexed } from '../filter/indexed-filters.js';
 import { pageableContains } from '../query/contains-page.js';
 import { getPageSteps, tailMatches, type MatchedRecord } from '../query/run-get.js';
-import { fewEmbeddings, getsContents } from '../query/get-result.js';
+import { fewEmbeddings, getsContents, shownEmbeddingsSteps } from '../query/get-result.js';
 import { isCancelled } from '../util/shared-wait.js';
 import { embeddingMapSteps } from '../map/embedding-map.js';
 import { runStepsSliced, type SliceOptions } from '../util/steps.js';
@@ -87,7 +87,10 @@ export async function getAhead(reader: CollectionReader, spec: GetSpec, slice: S
       if (isCancelled(err)) throw err;
       return;
     }
-    if (records && !reader.isRetired) reader.pageAhead.keep(spec, withContents, records);
+    if (!records || reader.isRetired) return;
+    // Its embeddings converted too, in steps: the vectors are loaded (above) for such a get.
+    if (spec.include.includes('embeddings')) await runStepsSliced(shownEmbeddingsSteps(reader, records), sliced);
+    if (!reader.isRetired) reader.pageAhead.keep(spec, withContents, records);
   });
 }
 

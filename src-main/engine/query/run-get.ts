@@ -28,6 +28,8 @@ export interface MatchedRecord {
    * (getPageSteps), so that a get of many records does not convert them all in its call.
    */
   shown?: Metadata | null;
+  /** The embedding as the answer shows it, converted ahead with the page (get-result.ts shownEmbeddingsSteps). */
+  shownEmbedding?: number[];
 }
 
 export interface GetOutcome {
