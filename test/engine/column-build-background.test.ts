@@ -95,7 +95,10 @@ for (const fixture of ['chroma-1.3.4-seed7', 'workload-1.3.4-seed7']) {
           for (const key of keysOf(c)) built.set(`${c.collection}/${key}`, { source, ref, key });
         }
         await until(() => [...built.values()].every(({ source, key }) => !source.buildingInBackground(key)));
-        expect(builtInCall).toEqual([]);
+        if (how === 'prepared') expect(builtInCall).toEqual([]);
+        // An unprepared call's filter that uses a key twice finds its build given no turn between
+        // the two (SqlColumnSource.buildStalled), and builds it: only such keys are built in a call.
+        else expect(builtInCall.filter((key) => !cases.some((c) => (columnUses(filterOf(c)!).get(key) ?? 0) > 1))).toEqual([]);
         // The kept columns against the one-piece builds of a fresh folder (which do count as builds).
         const fresh = ChromaFolder.open(dir);
         try {
@@ -270,6 +273,25 @@ describe('a metadata column built in the background', () => {
       expect(source.buildingInBackground('category')).toBe(true);
       await until(() => source.hasColumn('category'));
       expect(builtInCall).toEqual([]);
+    } finally {
+      folder.close();
+    }
+  });
+
+  it('started by synchronous calls back to back, which give it no turn, is built by the next use after all', () => {
+    const folder = ChromaFolder.open(dir);
+    try {
+      const builtInCall = spyOnColumnBuilds();
+      const source = () => folder.collection(ref).columnSource()!;
+      const answers = ['news', 'blog', 'paper', 'note'].map((value, use) => {
+        const got = folder.get(ref, get(value));
+        // Uses 1 and 2 through SQL (the second starts the build); use 3 finds it where it was.
+        expect(builtInCall, `after use ${use + 1}`).toEqual(use < 2 ? [] : ['category']);
+        expect(source().buildingInBackground('category')).toBe(use === 1);
+        return got;
+      });
+      answers.forEach((got, i) => expect(got.metadatas.every((m) => m?.category === ['news', 'blog', 'paper', 'note'][i])).toBe(true));
+      expect(source().hasColumn('category')).toBe(true);
     } finally {
       folder.close();
     }

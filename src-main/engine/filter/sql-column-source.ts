@@ -10,6 +10,7 @@ import type { WhereNode } from './where-ast.js';
 import { runStepsSliced, type SliceOptions, type Steps } from '../util/steps.js';
 import { takeRowsById } from '../sqlite/rows-by-id.js';
 import { BackgroundColumnBuilds } from './background-column-builds.js';
+import { idleSlicesRun } from '../util/idle-slices.js';
 
 /** SQL leaves kept with their matches (a bit per record: 625 KB each at five million, 20 MB for all). */
 const MAX_CACHED_LEAVES = 32;
@@ -181,8 +182,10 @@ export class SqlColumnSource implements ColumnSource {
       this.columns.set(key, col); // most recently used last
       return col;
     }
-    // Through SQL while the column is built in slices or in the background, as at the key's first use.
-    if (this.building(key)) return null;
+    // Through SQL while the column is built in slices or in the background, as at the key's first
+    // use; unless the background build is stalled (buildStalled), which this call then finishes.
+    if (this.building(key) && !this.buildStalled(key)) return null;
+    if (this.building(key)) return this.column(key);
     const used = (this.uses.get(key) ?? 0) + 1;
     this.uses.set(key, used);
     if (used <= this.sqlUsesBeforeColumn) return null;
@@ -190,9 +193,32 @@ export class SqlColumnSource implements ColumnSource {
     // why), and this call through SQL: a synchronous caller gave no chance to build it ahead.
     if (this.laterBuilds && this.buildsInBackground()) {
       this.buildInBackground(key, this.laterBuilds.inSnapshot, this.laterBuilds.current);
+      this.slicesAtLastUse.set(key, idleSlicesRun());
       return null;
     }
     return this.column(key);
+  }
+
+  /**
+   * Per key whose background build an unprepared call started (scalarColumn): the idle slices
+   * run, of any background work, when the key was last used through SQL.
+   */
+  private readonly slicesAtLastUse = new Map<string, number>();
+
+  /**
+   * Whether the key's background build, started by an unprepared call, has had no chance to run:
+   * no idle slice of any background work since the key's last use through SQL. Synchronous calls
+   * back to back (a script looping over ChromaFolder's calls) give the thread no turn, and every
+   * one of them would go through SQL (~0.2 s a get at a million records) where the column
+   * answers in ms. Such a use builds the column itself, as before background builds: the caller
+   * pays one use through SQL more than it used to.
+   */
+  private buildStalled(key: string): boolean {
+    const before = this.slicesAtLastUse.get(key);
+    if (before === undefined || !this.background.has(key)) return false;
+    const now = idleSlicesRun();
+    this.slicesAtLastUse.set(key, now);
+    return before === now;
   }
 
   /** Whether the segment is large enough that its columns are built in the background (columnTuning). */
@@ -264,6 +290,7 @@ export class SqlColumnSource implements ColumnSource {
    */
   buildInBackground(key: string, inSnapshot: <T>(fn: () => T) => T, current: () => boolean): void {
     if (this.columns.has(key)) return;
+    this.slicesAtLastUse.delete(key);
     this.background.start(key, (running) => this.columnSteps(key, inSnapshot, () => running() && current()));
   }
 

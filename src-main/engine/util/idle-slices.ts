@@ -21,6 +21,8 @@ let timer: NodeJS.Timeout | null = null;
 let timerForExpiry = false;
 let turn = 0;
 let holds = 0;
+/** Slices run so far, of every job (idleSlicesRun). */
+let slicesRun = 0;
 /**
  * Since when deferrable work has been kept waiting by holds (0: it is not). A release does not
  * clear it, only a deferrable slice that ran while no hold was taken (or no such work left):
@@ -99,6 +101,14 @@ function noteWaiting(): void {
   if (waitingSince === 0 && holds > 0 && jobs.some((job) => job.deferrable)) waitingSince = performance.now();
 }
 
+/**
+ * Slices run so far, of every job: unchanged between two moments, the thread gave background
+ * work no turn in between (a caller making synchronous calls back to back).
+ */
+export function idleSlicesRun(): number {
+  return slicesRun;
+}
+
 /** Jobs under way (tests). */
 export function idleSliceJobs(): number {
   return jobs.length;
@@ -140,6 +150,7 @@ function runOne(): void {
   // Deferrable work had its turn with no hold taken: it is no longer kept waiting.
   if (job.deferrable && holds === 0) waitingSince = 0;
   let finished = true;
+  slicesRun++;
   try {
     finished = job.slice();
   } catch {
