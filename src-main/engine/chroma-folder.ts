@@ -12,6 +12,7 @@ import { validateGetArgs, validateQueryArgs } from './query/validate-args.js';
 import { getResult } from './query/get-result.js';
 import { runQuery } from './query/run-query.js';
 import { freshTurnIfSpent, runStepsSliced, type SliceOptions } from './util/steps.js';
+import { holdForCalls } from './util/idle-slices.js';
 import { getAhead, mapAhead, queryAhead, vectorsAhead, whyNotAhead, type MapAheadOptions } from './ahead/calls-ahead.js';
 import { whyNot } from './query/why-not.js';
 import { checkRecallOptions, recallReport, recallReportSteps, type RecallOptions } from './quality/recall.js';
@@ -238,16 +239,24 @@ export class ChromaFolder {
    */
   private async aheadOnCurrentReader(ref: CollectionRef | string, work: (reader: CollectionReader, inSnapshot: <T>(fn: () => T) => T) => Promise<void>): Promise<void> {
     const inSnapshot = <T>(fn: () => T): T => this.snapshot(fn);
-    // No hold of deferrable work here (util/idle-slices.ts holdDeferrableWork): a call that joins
-    // the vector load a first query left waits for the kept id map's compaction, which is
-    // deferrable, and would wait for its own hold (a second query 3 s after the first took 1–3 s).
-    for (let attempt = 0; attempt < AHEAD_ATTEMPTS && this.ctx.db.open; attempt++) {
-      const reader = this.guard(() => this.collection(ref));
-      await work(reader, inSnapshot);
-      if (!reader.isRetired) break;
+    // Metadata columns built in the background wait while the work ahead and the call run
+    // (holdForCalls; ~20 ms a page at a million records, between the call's steps). Not every
+    // deferrable job (holdDeferrableWork): a call that joins the vector load a first query left
+    // waits for the kept id map's compaction, which is deferrable, and would wait for its own
+    // hold (a second query 3 s after the first took 1–3 s).
+    const release = holdForCalls();
+    try {
+      for (let attempt = 0; attempt < AHEAD_ATTEMPTS && this.ctx.db.open; attempt++) {
+        const reader = this.guard(() => this.collection(ref));
+        await work(reader, inSnapshot);
+        if (!reader.isRetired) break;
+      }
+      // The call's own part follows in this turn: not after a stretch of work ahead that used it up.
+      await freshTurnIfSpent();
+    } finally {
+      // The call itself runs before the next timer: released now, held through it.
+      release();
     }
-    // The call's own part follows in this turn: not after a stretch of work ahead that used it up.
-    await freshTurnIfSpent();
   }
 
   /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { holdDeferrableWork, idleSliceJobs, inIdleSlices, setDeferrableHoldLimit } from '../../src-main/engine/util/idle-slices.js';
+import { holdDeferrableWork, holdForCalls, idleSliceJobs, idleSlicesRun, inIdleSlices, setDeferrableHoldLimit } from '../../src-main/engine/util/idle-slices.js';
 import { turnCounter } from '../helpers/event-loop.js';
 import { until } from '../helpers/wait-for.js';
 
@@ -109,6 +109,61 @@ describe('background work in idle slices', () => {
     held();
     await until(() => slices >= 1000, 'the long job to end');
     expect(idleSliceJobs()).toBe(0);
+  });
+
+  it('holds back, while a call is under way, only the jobs that yield to calls; a deferrable hold holds them too', async () => {
+    const call = holdForCalls();
+    let build = 0;
+    let compaction = 0;
+    let plain = 0;
+    inIdleSlices(() => ++build >= 2, { yieldsToCalls: true });
+    inIdleSlices(() => ++compaction >= 2, { deferrable: true });
+    inIdleSlices(() => ++plain >= 2);
+    // The compaction a call may wait for, and plain work, run under a call's hold.
+    await until(() => compaction >= 2 && plain >= 2, 'the jobs that do not yield to calls');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(build).toBe(0);
+    call();
+    call(); // released twice is released once
+    await until(() => idleSliceJobs() === 0, 'the job that yields to calls');
+    expect(build).toBe(2);
+    // A first query's hold of deferrable work keeps it back as well.
+    const first = holdDeferrableWork();
+    let again = 0;
+    inIdleSlices(() => ++again >= 1, { yieldsToCalls: true });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(again).toBe(0);
+    first();
+    await until(() => idleSliceJobs() === 0, 'the job once the deferrable hold is released');
+  });
+
+  it('lets work that yields to calls take its turns again once calls one after another have held it past the limit', () =>
+    withHoldLimit(60, async () => {
+      let release = holdForCalls();
+      const relay = setInterval(() => {
+        const next = holdForCalls();
+        release();
+        release = next;
+      }, 5);
+      const startedAt = Date.now();
+      let firstSliceAt = 0;
+      let slices = 0;
+      inIdleSlices(() => {
+        if (slices++ === 0) firstSliceAt = Date.now();
+        return slices >= 3;
+      }, { yieldsToCalls: true });
+      await until(() => idleSliceJobs() === 0, 'the held job to finish under the stream of calls');
+      clearInterval(relay);
+      release();
+      expect(firstSliceAt - startedAt).toBeGreaterThanOrEqual(55);
+    }));
+
+  it('counts the slices run, of every job', async () => {
+    const before = idleSlicesRun();
+    let n = 0;
+    inIdleSlices(() => ++n >= 3);
+    await until(() => idleSliceJobs() === 0, 'the job');
+    expect(idleSlicesRun() - before).toBe(3);
   });
 
   it('lets held work take its turns again once holds taken one after another have lasted past the limit', () =>

@@ -49,7 +49,8 @@ export class BackgroundColumnBuilds {
         end();
         return true;
       },
-      { deferrable: true },
+      // No call waits for it: it gives way to calls under way (holdForCalls), and to first queries.
+      { yieldsToCalls: true },
     );
     const stop = (): void => {
       end();

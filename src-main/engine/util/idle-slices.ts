@@ -13,6 +13,8 @@ interface Job {
   slice: IdleSlice;
   /** Waits while a hold is taken (holdDeferrableWork). */
   deferrable: boolean;
+  /** Waits while a call's hold is taken too (holdForCalls). */
+  yieldsToCalls: boolean;
 }
 
 const jobs: Job[] = [];
@@ -21,6 +23,8 @@ let timer: NodeJS.Timeout | null = null;
 let timerForExpiry = false;
 let turn = 0;
 let holds = 0;
+/** Holds of calls under way (holdForCalls): they keep back only the jobs that yield to calls. */
+let callHolds = 0;
 /** Slices run so far, of every job (idleSlicesRun). */
 let slicesRun = 0;
 /**
@@ -60,8 +64,8 @@ export function setDeferrableHoldLimit(ms: number): number {
  * `deferrable`: work no call waits for (a memory saving), which waits while a call that is
  * answering holds the thread's turns (holdDeferrableWork).
  */
-export function inIdleSlices(slice: IdleSlice, opts: { deferrable?: boolean } = {}): () => void {
-  const job = { slice, deferrable: opts.deferrable === true };
+export function inIdleSlices(slice: IdleSlice, opts: { deferrable?: boolean; yieldsToCalls?: boolean } = {}): () => void {
+  const job = { slice, deferrable: opts.deferrable === true || opts.yieldsToCalls === true, yieldsToCalls: opts.yieldsToCalls === true };
   jobs.push(job);
   arm();
   return () => {
@@ -96,9 +100,32 @@ export function holdDeferrableWork(): () => void {
   };
 }
 
-/** Starts the waiting clock when a hold keeps deferrable work back and it was not running. */
+/**
+ * Holds the jobs that yield to calls (`yieldsToCalls`: a metadata column built in the background,
+ * which no call waits for) until the function returned is called: for a call's work ahead and
+ * the call, whose steps their slices would otherwise come between (~20 ms a page at a million
+ * records). Unlike holdDeferrableWork, it keeps no other work back, so a call may wait for work
+ * of another kind (the kept id map's compaction, before a vector load it joins) without waiting
+ * for its own hold. The same limit applies.
+ */
+export function holdForCalls(): () => void {
+  callHolds++;
+  noteWaiting();
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    callHolds--;
+    arm();
+  };
+}
+
+/** Whether a hold keeps `job` back now (past the limit, it takes its turns again: runnable). */
+const held = (job: Job): boolean => (holds > 0 && job.deferrable) || (callHolds > 0 && job.yieldsToCalls);
+
+/** Starts the waiting clock when a hold keeps work back and it was not running. */
 function noteWaiting(): void {
-  if (waitingSince === 0 && holds > 0 && jobs.some((job) => job.deferrable)) waitingSince = performance.now();
+  if (waitingSince === 0 && jobs.some(held)) waitingSince = performance.now();
 }
 
 /**
@@ -118,7 +145,7 @@ export function idleSliceJobs(): number {
 const holdsExpired = (): boolean => waitingSince > 0 && performance.now() - waitingSince >= holdLimitMs;
 
 /** Whether `job` may run now. */
-const runnable = (job: Job): boolean => holds === 0 || !job.deferrable || holdsExpired();
+const runnable = (job: Job): boolean => !held(job) || holdsExpired();
 
 function arm(): void {
   if (!jobs.some((job) => job.deferrable)) waitingSince = 0;
@@ -147,8 +174,8 @@ function runOne(): void {
   }
   if (skipped === jobs.length) return arm();
   const job = jobs[turn]!;
-  // Deferrable work had its turn with no hold taken: it is no longer kept waiting.
-  if (job.deferrable && holds === 0) waitingSince = 0;
+  // Deferrable work had its turn with no hold keeping any back: none is kept waiting.
+  if (job.deferrable && !jobs.some(held)) waitingSince = 0;
   let finished = true;
   slicesRun++;
   try {
