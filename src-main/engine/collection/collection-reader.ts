@@ -552,6 +552,7 @@ export class CollectionReader {
     this.retired = true;
     this.dropPreparedLoad();
     this.columns?.stopBackgroundBuilds();
+    this.labelsCache?.labels.stopBackgroundBuild();
   }
 
   /** Whether the folder replaced this reader (its data changed) or closed. */
@@ -695,6 +696,8 @@ export class CollectionReader {
       const vectors = this.vectorCache;
       if (!vectors || !current()) return;
       const still = () => current() && this.vectorCache === vectors;
+      // As for the column: its own build, in its slices, rather than a background one's.
+      this.recordLabels().stopBackgroundBuild();
       await runStepsSliced(this.recordLabels().tableSteps(inSnapshot, still), sliced);
     });
   }
@@ -762,6 +765,7 @@ export class CollectionReader {
     this.releases++;
     this.vectorCache = null;
     this.openedAhead = null;
+    this.labelsCache?.labels.stopBackgroundBuild();
     this.labelsCache = null;
     this.allowedAhead.clear();
     this.pageAhead.clear();

@@ -9,7 +9,7 @@ import { isCancelled } from '../util/shared-wait.js';
 import type { WhereNode } from './where-ast.js';
 import { runStepsSliced, type SliceOptions, type Steps } from '../util/steps.js';
 import { takeRowsById } from '../sqlite/rows-by-id.js';
-import { BackgroundColumnBuilds } from './background-column-builds.js';
+import { BackgroundBuilds } from '../util/background-builds.js';
 import { idleSlicesRun } from '../util/idle-slices.js';
 
 /** SQL leaves kept with their matches (a bit per record: 625 KB each at five million, 20 MB for all). */
@@ -269,7 +269,7 @@ export class SqlColumnSource implements ColumnSource {
     return !this.columns.has(key) && !this.building(key) && (this.uses.get(key) ?? 0) + times > this.sqlUsesBeforeColumn;
   }
 
-  private readonly background = new BackgroundColumnBuilds();
+  private readonly background = new BackgroundBuilds();
 
   /** Builds under way in slices (columnSteps) by key: a second caller does not build the same column again meanwhile. */
   private readonly inSlices = new Map<string, number>();

@@ -1,16 +1,17 @@
-import { inIdleSlices } from '../util/idle-slices.js';
-import type { Steps } from '../util/steps.js';
+import { inIdleSlices } from './idle-slices.js';
+import type { Steps } from './steps.js';
 
 /**
- * Metadata columns built in idle slices of the engine's thread, one page of rows a slice, while
- * the filters on their keys go on through SQL (SqlColumnSource.buildInBackground says when and
- * why). No call waits for them, so they are deferrable: a call whose answer is waited for holds
- * them back (util/idle-slices.ts). One build per key at a time.
+ * Caches built in idle slices of the engine's thread, one page of rows a slice, while the calls
+ * that would use them go on without (a large segment's metadata columns: SqlColumnSource.
+ * buildInBackground says when and why; its labels table: RecordLabels.buildInBackground). No
+ * call waits for them, so they give way to calls under way and to first queries
+ * (util/idle-slices.ts holdForCalls). One build per key at a time.
  */
-export class BackgroundColumnBuilds {
+export class BackgroundBuilds {
   private readonly running = new Map<string, () => void>();
 
-  /** Whether the key's column is being built. */
+  /** Whether the key's cache is being built. */
   has(key: string): boolean {
     return this.running.has(key);
   }
