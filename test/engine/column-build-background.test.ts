@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
 import { SqlColumnSource, columnTuning } from '../../src-main/engine/filter/sql-column-source.js';
 import { columnUses } from '../../src-main/engine/filter/execute-bitset.js';
@@ -10,6 +10,7 @@ import { combineFilters } from '../../src-main/engine/filter/combine.js';
 import { parseWhere, parseWhereDocument } from '../../src-main/engine/filter/parse-where.js';
 import { compareCase, splitCollection, type RecordedCase } from '../helpers/compare.js';
 import { referenceFixture } from '../helpers/paths.js';
+import { backgroundBuildsOnSmallFixtures, turnsUntil } from '../helpers/background-builds.js';
 import { spyOnColumnBuilds } from '../helpers/column-builds.js';
 
 /**
@@ -21,18 +22,11 @@ import { spyOnColumnBuilds } from '../helpers/column-builds.js';
  */
 
 const ROWS_PER_PAGE = 16;
-let saved = columnTuning.backgroundFromRows;
-beforeEach(() => {
-  saved = columnTuning.backgroundFromRows;
-  columnTuning.backgroundFromRows = 0;
+backgroundBuildsOnSmallFixtures(() => {
   const columnSteps = SqlColumnSource.prototype.columnSteps;
   vi.spyOn(SqlColumnSource.prototype, 'columnSteps').mockImplementation(function (this: SqlColumnSource, key, inSnapshot, current) {
     return columnSteps.call(this, key, inSnapshot, current, ROWS_PER_PAGE);
   });
-});
-afterEach(() => {
-  columnTuning.backgroundFromRows = saved;
-  vi.restoreAllMocks();
 });
 
 const casesOf = (fixture: string) => (JSON.parse(readFileSync(join(referenceFixture(fixture), 'cases.json'), 'utf8')) as { cases: RecordedCase[] }).cases;
@@ -45,11 +39,6 @@ const keysOf = (c: RecordedCase) => {
   return filter ? [...columnUses(filter).keys()] : [];
 };
 
-/** Turns of the event loop (timers: idle slices run on them) until `done`, or fail after `limit`. */
-async function until(done: () => boolean, limit = 20_000): Promise<void> {
-  for (let i = 0; i < limit && !done(); i++) await new Promise((r) => setTimeout(r, 0));
-  expect(done()).toBe(true);
-}
 
 const sameColumn = (a: ReturnType<SqlColumnSource['column']>, b: ReturnType<SqlColumnSource['column']>) => {
   expect(Array.from(a.ids)).toEqual(Array.from(b.ids));
@@ -94,7 +83,7 @@ for (const fixture of ['chroma-1.3.4-seed7', 'workload-1.3.4-seed7']) {
           const source = folder.collection(ref).columnSource()!;
           for (const key of keysOf(c)) built.set(`${c.collection}/${key}`, { source, ref, key });
         }
-        await until(() => [...built.values()].every(({ source, key }) => !source.buildingInBackground(key)));
+        await turnsUntil(() => [...built.values()].every(({ source, key }) => !source.buildingInBackground(key)));
         if (how === 'prepared') expect(builtInCall).toEqual([]);
         // An unprepared call's filter that uses a key twice finds its build given no turn between
         // the two (SqlColumnSource.buildStalled), and builds it: only such keys are built in a call.
@@ -180,7 +169,7 @@ describe('a metadata column built in the background', () => {
         const writer = new Database(join(root, 'chroma.sqlite3'));
         writer.exec('CREATE TABLE unrelated (x); INSERT INTO unrelated VALUES (1)');
         writer.close();
-        await until(() => !source.buildingInBackground('category'));
+        await turnsUntil(() => !source.buildingInBackground('category'));
         expect(source.hasColumn('category')).toBe(false);
         // The refresh went through: every reader was replaced, not only the first.
         expect(other.isRetired).toBe(true);
@@ -233,7 +222,7 @@ describe('a metadata column built in the background', () => {
         throw new Error('disk I/O error');
       });
       const source = await building(folder);
-      await until(() => !source.buildingInBackground('category'));
+      await turnsUntil(() => !source.buildingInBackground('category'));
       expect(failing).toHaveBeenCalled();
       expect(source.hasColumn('category')).toBe(false);
       // The next prepared use starts it again, and is answered through SQL meanwhile.
@@ -244,7 +233,7 @@ describe('a metadata column built in the background', () => {
       expect(paper.ids.length).toBe(5);
       expect(paper.metadatas.every((m) => m?.category === 'paper')).toBe(true);
       expect(builtInCall).toEqual([]);
-      await until(() => source.hasColumn('category'));
+      await turnsUntil(() => source.hasColumn('category'));
     } finally {
       folder.close();
     }
@@ -264,14 +253,14 @@ describe('a metadata column built in the background', () => {
       // The key's second use, with no work ahead: the call starts the build and reads through SQL.
       expect(folder.get(ref, get('blog')).metadatas.every((m) => m?.category === 'blog')).toBe(true);
       expect(source.buildingInBackground('category')).toBe(true);
-      await until(() => !source.buildingInBackground('category'));
+      await turnsUntil(() => !source.buildingInBackground('category'));
       expect(failing).toHaveBeenCalled();
       expect(source.hasColumn('category')).toBe(false);
       const paper = folder.get(ref, get('paper'));
       expect(paper.ids.length).toBe(5);
       expect(paper.metadatas.every((m) => m?.category === 'paper')).toBe(true);
       expect(source.buildingInBackground('category')).toBe(true);
-      await until(() => source.hasColumn('category'));
+      await turnsUntil(() => source.hasColumn('category'));
       expect(builtInCall).toEqual([]);
     } finally {
       folder.close();

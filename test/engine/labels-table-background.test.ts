@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
 import { RecordLabels } from '../../src-main/engine/collection/record-labels.js';
 import { columnTuning } from '../../src-main/engine/filter/sql-column-source.js';
 import { compareCase, splitCollection, type RecordedCase } from '../helpers/compare.js';
 import { referenceFixture } from '../helpers/paths.js';
+import { backgroundBuildsOnSmallFixtures, turnsUntil } from '../helpers/background-builds.js';
 
 /**
  * A large collection's table of labels by internal id, which a filtered query's third use would
@@ -16,25 +17,12 @@ import { referenceFixture } from '../helpers/paths.js';
  */
 
 const ROWS_PER_PAGE = 16;
-let saved = columnTuning.backgroundFromRows;
-beforeEach(() => {
-  saved = columnTuning.backgroundFromRows;
-  columnTuning.backgroundFromRows = 0;
+backgroundBuildsOnSmallFixtures(() => {
   const tableSteps = RecordLabels.prototype.tableSteps;
   vi.spyOn(RecordLabels.prototype, 'tableSteps').mockImplementation(function (this: RecordLabels, inSnapshot, current) {
     return tableSteps.call(this, inSnapshot, current, ROWS_PER_PAGE);
   });
 });
-afterEach(() => {
-  columnTuning.backgroundFromRows = saved;
-  vi.restoreAllMocks();
-});
-
-/** Turns of the event loop (timers: idle slices run on them) until `done`, or fail after `limit`. */
-async function until(done: () => boolean, limit = 20_000): Promise<void> {
-  for (let i = 0; i < limit && !done(); i++) await new Promise((r) => setTimeout(r, 0));
-  expect(done()).toBe(true);
-}
 
 const dir = join(referenceFixture('chroma-1.3.4-seed7'), 'data');
 const { cases } = JSON.parse(readFileSync(join(referenceFixture('chroma-1.3.4-seed7'), 'cases.json'), 'utf8')) as { cases: RecordedCase[] };
@@ -72,7 +60,7 @@ describe('the labels table of a large collection, built in the background', () =
       await building(folder);
       for (const c of filtered) await ask(c, 1);
       expect(answeredWhileBuilding).toBeGreaterThan(0);
-      await until(() => labelsOf(folder).built);
+      await turnsUntil(() => labelsOf(folder).built);
       expect(labelsOf(folder).buildingInBackground).toBe(false);
       // Once built, queries read it: no lookups ahead of them or in them.
       const lookups = vi.spyOn(RecordLabels.prototype, 'lookupSteps');
@@ -123,7 +111,7 @@ describe('the labels table of a large collection, built in the background', () =
       expect(whole).not.toHaveBeenCalled();
       expect(lookups).toHaveBeenCalledTimes(1);
       expect(labels.buildingInBackground).toBe(true);
-      await until(() => labels.built);
+      await turnsUntil(() => labels.built);
     } finally {
       folder.close();
     }
