@@ -90,14 +90,7 @@ export function inIdleSlices(slice: IdleSlice, opts: { deferrable?: boolean; yie
  */
 export function holdDeferrableWork(): () => void {
   holds++;
-  noteWaiting();
-  let released = false;
-  return () => {
-    if (released) return;
-    released = true;
-    holds--;
-    arm();
-  };
+  return heldUntil(() => holds--);
 }
 
 /**
@@ -110,12 +103,17 @@ export function holdDeferrableWork(): () => void {
  */
 export function holdForCalls(): () => void {
   callHolds++;
+  return heldUntil(() => callHolds--);
+}
+
+/** A hold just taken: its release (`drop`, once however often it is called), which lets held work run again. */
+function heldUntil(drop: () => void): () => void {
   noteWaiting();
   let released = false;
   return () => {
     if (released) return;
     released = true;
-    callHolds--;
+    drop();
     arm();
   };
 }
