@@ -286,6 +286,28 @@ describe('a metadata column built in the background', () => {
     }
   });
 
+  // A prepared call holds background builds back on purpose (holdForCalls): that is no sign of a
+  // caller that gives the thread no turn.
+  for (const between of ['a timer turn', 'a prepared get of a few records', 'a prepared get of a whole page'] as const) {
+    it(`started by an unprepared call, is not built in one piece by a get after ${between}`, async () => {
+      const folder = ChromaFolder.open(dir);
+      try {
+        folder.get(ref, get('news'));
+        folder.get(ref, get('blog'));
+        expect(folder.collection(ref).columnSource()!.buildingInBackground('category')).toBe(true);
+        const builtInCall = spyOnColumnBuilds();
+        const args = between.includes('whole') ? { where: { category: 'paper' } } : get('paper');
+        if (between === 'a timer turn') await new Promise((r) => setTimeout(r, 0));
+        else await folder.prepareGet(ref, args, { sliceMs: 0 });
+        expect(builtInCall, 'ahead of the get').toEqual([]);
+        expect(folder.get(ref, args).metadatas.every((m) => m?.category === 'paper')).toBe(true);
+        expect(builtInCall, 'in the get').toEqual([]);
+      } finally {
+        folder.close();
+      }
+    });
+  }
+
   it('of a segment below the size for background builds is built in the unprepared call that uses its key again', () => {
     columnTuning.backgroundFromRows = Number.MAX_SAFE_INTEGER;
     const folder = ChromaFolder.open(dir);

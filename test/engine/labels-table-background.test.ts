@@ -131,6 +131,64 @@ describe('the labels table of a large collection, built in the background', () =
     }
   });
 
+  it('is started by a third filtered query asked without work ahead, which looks its matches up meanwhile', async () => {
+    const folder = ChromaFolder.open(dir);
+    try {
+      const whole = vi.spyOn(RecordLabels.prototype, 'whole');
+      for (const category of ['news', 'blog', 'note', 'paper']) {
+        // A turn between calls, as an asynchronous caller gives: the build's slices run in them.
+        await new Promise((r) => setTimeout(r, 0));
+        const got = folder.query(ref, byCategory(category));
+        expect(got.metadatas[0]!.every((m) => m?.category === category)).toBe(true);
+        expect(labelsOf(folder).buildingInBackground, category).toBe(category === 'note' || category === 'paper');
+      }
+      expect(whole).not.toHaveBeenCalled();
+      await turnsUntil(() => labelsOf(folder).built);
+    } finally {
+      folder.close();
+    }
+  });
+
+  it('started by synchronous queries back to back, which give it no turn, is built by the next one after all', () => {
+    const folder = ChromaFolder.open(dir);
+    try {
+      const whole = vi.spyOn(RecordLabels.prototype, 'whole');
+      for (const [i, category] of ['news', 'blog', 'note', 'paper'].entries()) {
+        folder.query(ref, byCategory(category));
+        // The third starts it; the fourth finds it where the third left it, and builds it.
+        expect(labelsOf(folder).buildingInBackground, category).toBe(i === 2);
+        expect(whole).toHaveBeenCalledTimes(i === 3 ? 1 : 0);
+      }
+      expect(labelsOf(folder).built).toBe(true);
+    } finally {
+      folder.close();
+    }
+  });
+
+  it('is not built twice at once: a query prepared while the map’s colours build it looks its matches up', async () => {
+    const folder = ChromaFolder.open(dir);
+    try {
+      for (const category of ['news', 'blog']) {
+        await folder.prepareQuery(ref, byCategory(category), {}, { sliceMs: 0 });
+        folder.query(ref, byCategory(category));
+      }
+      const labels = labelsOf(folder);
+      const tables = vi.spyOn(RecordLabels.prototype as unknown as { emptyTable: () => unknown }, 'emptyTable');
+      const colours = folder.collection(ref).prepareColumnAhead('category', { sliceMs: 0 }, (fn) => folder.snapshot(fn));
+      // The colours' build of the table is under way (16 rows a page).
+      for (let i = 0; i < 10_000 && tables.mock.calls.length === 0; i++) await new Promise((r) => setImmediate(r));
+      expect(labels.built).toBe(false);
+      await folder.prepareQuery(ref, byCategory('note'), {}, { sliceMs: 0 });
+      expect(labels.buildingInBackground).toBe(false);
+      expect(folder.query(ref, byCategory('note')).metadatas[0]!.every((m) => m?.category === 'note')).toBe(true);
+      await colours;
+      expect(labels.built).toBe(true);
+      expect(tables).toHaveBeenCalledTimes(1);
+    } finally {
+      folder.close();
+    }
+  });
+
   it('of a collection below the size for background builds is built ahead of its third query, as before', async () => {
     columnTuning.backgroundFromRows = Number.MAX_SAFE_INTEGER;
     const folder = ChromaFolder.open(dir);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { holdDeferrableWork, holdForCalls, idleSliceJobs, idleSlicesRun, inIdleSlices, setDeferrableHoldLimit } from '../../src-main/engine/util/idle-slices.js';
+import { holdDeferrableWork, holdForCalls, backgroundTurns, idleSliceJobs, inIdleSlices, setDeferrableHoldLimit } from '../../src-main/engine/util/idle-slices.js';
 import { turnCounter } from '../helpers/event-loop.js';
 import { until } from '../helpers/wait-for.js';
 
@@ -158,12 +158,15 @@ describe('background work in idle slices', () => {
       expect(firstSliceAt - startedAt).toBeGreaterThanOrEqual(55);
     }));
 
-  it('counts the slices run, of every job', async () => {
-    const before = idleSlicesRun();
+  it('counts the turns background work had: the slices run, of every job, and the holds for calls taken', async () => {
+    const before = backgroundTurns();
     let n = 0;
     inIdleSlices(() => ++n >= 3);
     await until(() => idleSliceJobs() === 0, 'the job');
-    expect(idleSlicesRun() - before).toBe(3);
+    expect(backgroundTurns() - before).toBe(3);
+    holdForCalls()();
+    holdDeferrableWork()();
+    expect(backgroundTurns() - before).toBe(4);
   });
 
   it('lets held work take its turns again once holds taken one after another have lasted past the limit', () =>

@@ -538,6 +538,7 @@ export class CollectionReader {
         idToLabel: vectors.idToLabel,
         count: () => this.count(),
         universe: () => this.columnSource()?.universe() ?? null,
+        later: this.laterSnapshot ? { inSnapshot: this.laterSnapshot, still: () => !this.retired && this.vectorCache === vectors } : undefined,
       });
       this.labelsCache = { vectors, labels };
     }

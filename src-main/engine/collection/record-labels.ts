@@ -3,6 +3,7 @@ import type { IdBitset } from '../filter/id-bitset.js';
 import { runSteps, runStepsSliced, type SliceOptions, type Steps } from '../util/steps.js';
 import { takeRowsById } from '../sqlite/rows-by-id.js';
 import { BackgroundBuilds } from '../util/background-builds.js';
+import { backgroundTurns } from '../util/idle-slices.js';
 import { columnTuning } from '../filter/sql-column-source.js';
 
 /**
@@ -34,6 +35,11 @@ export interface LabelSource {
   count(): number;
   /** The segment's ids as the filter columns see them (bounds the table's pages); null without a segment. */
   universe(): IdBitset | null;
+  /**
+   * For a table `of` builds in the background (a call not prepared ahead): the folder's snapshot
+   * for its pages, and whether these labels are still current. Without it, `of` builds it in one piece.
+   */
+  readonly later?: { inSnapshot: InSnapshot; still: () => boolean };
 }
 
 type InSnapshot = <T>(fn: () => T) => T;
@@ -54,19 +60,47 @@ export class RecordLabels {
   private lookedUpAhead: { ids: readonly number[]; labels: Map<number, number> } | null = null;
   /** The whole table, built in idle slices for a large collection (prepareAhead). */
   private readonly background = new BackgroundBuilds();
+  /** tableSteps under way, in the background or in a caller's slices: the table is built once at a time. */
+  private tableBuilds = 0;
+
+  /** Whether the table is being built, in the background or in a caller's slices (the map's colours). */
+  private get tableBuilding(): boolean {
+    return this.tableBuilds > 0 || this.background.has(TABLE);
+  }
 
   constructor(private readonly source: LabelSource) {}
 
   /** Labels for the records a filter matched (see the class). */
   of(internalIds: readonly number[]): LabelByInternalId {
     if (this.table) return this.table;
+    if (this.largeMatch(internalIds.length)) return this.whole();
     // While the table is built in the background, a call looks its own matches up, as the first did.
-    const early = ++this.lookups <= 2 || this.background.has(TABLE);
-    if (!early || this.largeMatch(internalIds.length)) return this.whole();
+    if (++this.lookups > 2 && !this.tableInBackground()) return this.whole();
     const ahead = this.lookedUpAhead;
     this.lookedUpAhead = null;
     if (ahead && sameIds(ahead.ids, internalIds)) return { get: (iid) => ahead.labels.get(iid) };
     return runSteps(this.lookupSteps(internalIds, (fn) => fn(), () => true, LOOKUP_IDS_PER_QUERY))!;
+  }
+
+  /** The background turns (backgroundTurns) when `of` last found the table building in the background. */
+  private slicesAtLastLookup: number | undefined;
+
+  /**
+   * Whether the table is built in the background while this call looks its matches up: a build
+   * under way that had a turn since the last such call, or one this call starts (a large
+   * collection, given `later`). A build given no turn since (synchronous calls back to back, as
+   * SqlColumnSource.buildStalled finds) is left to `whole`, as before, one call later.
+   */
+  private tableInBackground(): boolean {
+    const before = this.slicesAtLastLookup;
+    this.slicesAtLastLookup = backgroundTurns();
+    if (this.background.has(TABLE)) return before !== this.slicesAtLastLookup;
+    // Built in a caller's slices (the map's colours): looked up meanwhile, not built a second time.
+    if (this.tableBuilds > 0) return true;
+    const later = this.source.later;
+    if (!later || this.source.count() < columnTuning.backgroundFromRows) return false;
+    this.background.start(TABLE, (running) => this.tableSteps(later.inSnapshot, () => running() && later.still()));
+    return true;
   }
 
   /**
@@ -125,7 +159,7 @@ export class RecordLabels {
    */
   async prepareAhead(matches: () => Promise<readonly number[] | null>, inSnapshot: InSnapshot, still: () => boolean, slice: SliceOptions): Promise<void> {
     if (this.table) return;
-    if (this.lookups + 1 > 2 && !this.background.has(TABLE)) {
+    if (this.lookups + 1 > 2 && !this.tableBuilding) {
       // A large collection's table is built in the background, and this query looks its own
       // matches up, as the first did: the table is a scan of every record (1.8 s at a million,
       // 6–12 s at five million), the lookups of a 1% match a tenth of that. A smaller one's now.
@@ -135,9 +169,10 @@ export class RecordLabels {
     const ids = await matches();
     if (!ids || !still()) return;
     if (inSnapshot(() => this.largeMatch(ids.length))) {
-      // Cheaper than looking up over half the records: built for this call, in its slices.
+      // Cheaper than looking up over half the records: built for this call, in its slices
+      // (unless a caller's slices build it already: then looked up, as while a background one runs).
       this.background.stop(TABLE);
-      return runStepsSliced(this.tableSteps(inSnapshot, still), slice);
+      if (this.tableBuilds === 0) return runStepsSliced(this.tableSteps(inSnapshot, still), slice);
     }
     this.lookedUpAhead = null;
     const looked = await runStepsSliced(this.lookupSteps(ids, inSnapshot, still, LOOKUP_IDS_PER_STEP), slice);
@@ -171,6 +206,15 @@ export class RecordLabels {
   *tableSteps(inSnapshot: InSnapshot, current: () => boolean, rowsPerStep = TABLE_ROWS_PER_STEP): Steps<void> {
     const seg = this.source.segmentId;
     if (this.table || !seg) return;
+    this.tableBuilds++;
+    try {
+      yield* this.tablePages(seg, inSnapshot, current, rowsPerStep);
+    } finally {
+      this.tableBuilds--;
+    }
+  }
+
+  private *tablePages(seg: string, inSnapshot: InSnapshot, current: () => boolean, rowsPerStep: number): Steps<void> {
     // `+segment_id`: pages in rowid order within the segment's id range (other collections' rows
     // may lie before, after and between), not the segment's (segment_id, embedding_id) index
     // sorted again for each page.

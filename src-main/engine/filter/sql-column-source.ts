@@ -10,7 +10,7 @@ import type { WhereNode } from './where-ast.js';
 import { runStepsSliced, type SliceOptions, type Steps } from '../util/steps.js';
 import { takeRowsById } from '../sqlite/rows-by-id.js';
 import { BackgroundBuilds } from '../util/background-builds.js';
-import { idleSlicesRun } from '../util/idle-slices.js';
+import { backgroundTurns } from '../util/idle-slices.js';
 
 /** SQL leaves kept with their matches (a bit per record: 625 KB each at five million, 20 MB for all). */
 const MAX_CACHED_LEAVES = 32;
@@ -193,21 +193,22 @@ export class SqlColumnSource implements ColumnSource {
     // why), and this call through SQL: a synchronous caller gave no chance to build it ahead.
     if (this.laterBuilds && this.buildsInBackground()) {
       this.buildInBackground(key, this.laterBuilds.inSnapshot, this.laterBuilds.current);
-      this.slicesAtLastUse.set(key, idleSlicesRun());
+      this.slicesAtLastUse.set(key, backgroundTurns());
       return null;
     }
     return this.column(key);
   }
 
   /**
-   * Per key whose background build an unprepared call started (scalarColumn): the idle slices
-   * run, of any background work, when the key was last used through SQL.
+   * Per key whose background build an unprepared call started (scalarColumn): the background
+   * turns (backgroundTurns) when the key was last used through SQL.
    */
   private readonly slicesAtLastUse = new Map<string, number>();
 
   /**
    * Whether the key's background build, started by an unprepared call, has had no chance to run:
-   * no idle slice of any background work since the key's last use through SQL. Synchronous calls
+   * no idle slice of any background work, nor a prepared call's hold of it (which keeps it back
+   * on purpose), since the key's last use through SQL (backgroundTurns). Synchronous calls
    * back to back (a script looping over ChromaFolder's calls) give the thread no turn, and every
    * one of them would go through SQL (~0.2 s a get at a million records) where the column
    * answers in ms. Such a use builds the column itself, as before background builds: the caller
@@ -216,7 +217,7 @@ export class SqlColumnSource implements ColumnSource {
   private buildStalled(key: string): boolean {
     const before = this.slicesAtLastUse.get(key);
     if (before === undefined || !this.background.has(key)) return false;
-    const now = idleSlicesRun();
+    const now = backgroundTurns();
     this.slicesAtLastUse.set(key, now);
     return before === now;
   }

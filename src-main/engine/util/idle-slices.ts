@@ -25,8 +25,9 @@ let turn = 0;
 let holds = 0;
 /** Holds of calls under way (holdForCalls): they keep back only the jobs that yield to calls. */
 let callHolds = 0;
-/** Slices run so far, of every job (idleSlicesRun). */
+/** Slices run so far, of every job, and holds for calls taken (backgroundTurns). */
 let slicesRun = 0;
+let callHoldsTaken = 0;
 /**
  * Since when deferrable work has been kept waiting by holds (0: it is not). A release does not
  * clear it, only a deferrable slice that ran while no hold was taken (or no such work left):
@@ -103,6 +104,7 @@ export function holdDeferrableWork(): () => void {
  */
 export function holdForCalls(): () => void {
   callHolds++;
+  callHoldsTaken++;
   return heldUntil(() => callHolds--);
 }
 
@@ -127,11 +129,12 @@ function noteWaiting(): void {
 }
 
 /**
- * Slices run so far, of every job: unchanged between two moments, the thread gave background
- * work no turn in between (a caller making synchronous calls back to back).
+ * Slices run so far, of every job, plus the holds for calls taken. Unchanged between two
+ * moments, the thread gave background work no turn in between, and no prepared call held it
+ * back on purpose: a caller making synchronous calls back to back.
  */
-export function idleSlicesRun(): number {
-  return slicesRun;
+export function backgroundTurns(): number {
+  return slicesRun + callHoldsTaken;
 }
 
 /** Jobs under way (tests). */
