@@ -44,8 +44,7 @@ export function getResult(reader: CollectionReader, spec: GetSpec): GetResult {
     if (fromFiles) result.embeddings.push(toNumberArray(fromFiles[i]!));
     else if (vectors && r.shownEmbedding) result.embeddings.push(r.shownEmbedding);
     else if (vectors) {
-      const label = vectors.idToLabel.get(r.id);
-      const vec = label === undefined ? undefined : vectors.original(label);
+      const vec = loadedVector(vectors, r.id);
       if (!vec) {
         // Lost or damaged vectors get the specific error, naming the files and problems.
         if (vectorCoverage(reader).missing > 0) checkVectorCoverage(reader);
@@ -55,6 +54,12 @@ export function getResult(reader: CollectionReader, spec: GetSpec): GetResult {
     }
   }
   return result;
+}
+
+/** A record's vector as a get returns it, from the loaded vectors; undefined when they hold none for it. */
+function loadedVector(vectors: ReturnType<CollectionReader['vectors']>, id: string): Float32Array | undefined {
+  const label = vectors.idToLabel.get(id);
+  return label === undefined ? undefined : vectors.original(label);
 }
 
 /** Records whose embeddings shownEmbeddingsSteps converts a step (~15 ms of 128-d vectors). */
@@ -72,8 +77,7 @@ export function* shownEmbeddingsSteps(reader: CollectionReader, records: readonl
     const vectors = reader.vectors();
     for (let i = from; i < Math.min(records.length, from + perStep); i++) {
       const r = records[i]!;
-      const label = vectors.idToLabel.get(r.id);
-      const vec = label === undefined ? undefined : vectors.original(label);
+      const vec = loadedVector(vectors, r.id);
       if (vec) r.shownEmbedding = toNumberArray(vec);
     }
   }
