@@ -6,7 +6,7 @@ import type { HnswHeader, Space } from '../../../shared/models.js';
 import { segmentFilesStamp, type CheckpointResult } from '../hnsw/checkpoint.js';
 import { FILL_DONE, FILL_PROGRAM, FILL_RUNNING, fillChunks, type FillJob, type FillScratch } from '../hnsw/level0-fill-program.js';
 import { reportLoad } from '../util/load-progress.js';
-import type { Level0Links } from '../hnsw/level0-links.js';
+import { level0StaysInFiles, type Level0Links } from '../hnsw/level0-links.js';
 import { DATA_LEVEL0_FILE, LENGTH_FILE } from '../hnsw/segment-files.js';
 import { VectorArena } from '../hnsw/simd-kernel.js';
 import { VectorSlab } from '../hnsw/vector-slab.js';
@@ -113,7 +113,8 @@ export class PreparedLoad {
   private static *startOrThrowSteps(space: Space, plan: LoadPlan, opts: StartOptions): Steps<PreparedLoad | null> {
     const h = plan.header;
     const { curElementCount: count, dim, maxM0 } = h;
-    const rowWords = count * (maxM0 + 1);
+    // Rows that stay in data_level0.bin (level0StaysInFiles) are not copied: the graph reads them there.
+    const rowWords = level0StaysInFiles(h) ? 0 : count * (maxM0 + 1);
     const bytes = count * dim * 4 + rowWords * 4;
     if (count <= 0 || !worthPrefaulting(bytes) || bytes * 2 > availableMemory() || !HOST_IS_LITTLE_ENDIAN) return null;
     if (h.sizeDataPerElement % 4 !== 0 || h.offsetData % 4 !== 0 || h.labelOffset % 4 !== 0) return null;
@@ -161,7 +162,7 @@ export class PreparedLoad {
       perChunk,
       slotOfId: slotOfId.buffer as SharedArrayBuffer,
       vectors: { buffer: vectors.buffer, byteOffset: vectors.byteOffset, slots },
-      rows: hugePagedShared(rowWords * 4),
+      rows: rowWords > 0 ? hugePagedShared(rowWords * 4) : new SharedArrayBuffer(0),
       labels: hugePagedShared(count * 8),
       deleted: new SharedArrayBuffer(count),
       norms: space === 'cosine' ? new SharedArrayBuffer(Math.max(1, slots) * 4) : null,

@@ -360,6 +360,7 @@ export class VectorState {
           return this.slab.slotOf(label) ?? -1;
         },
         this.collectedLinks,
+        cp.filesStamp,
       );
       if (this.graph !== undefined) return this.graph;
       // Read in steps, the files may have been persisted again meanwhile: the graph would not be the loaded vectors'.
@@ -430,10 +431,16 @@ export class VectorState {
     const vectorAt = links.vectorAt;
     const labels = links.labels;
     const ef = opts.efSearch ?? this.source.efSearch;
-    const fromGraph = allowed
-      ? (this.walksAhead.take(allowed, query, k, ef) ??
-        this.withAllowedMarks(allowed, links.maxLabel, (marks) => graph.search(q, k, ef, (id) => vectorAt[id]! >= 0 && marks[labels[id]!] === 1, allowed.size)))
-      : graph.search(q, k, ef, (id) => vectorAt[id]! >= 0, live);
+    let fromGraph: SearchHit[];
+    try {
+      fromGraph = allowed
+        ? (this.walksAhead.take(allowed, query, k, ef) ??
+          this.withAllowedMarks(allowed, links.maxLabel, (marks) => graph.search(q, k, ef, (id) => vectorAt[id]! >= 0 && marks[labels[id]!] === 1, allowed.size)))
+        : graph.search(q, k, ef, (id) => vectorAt[id]! >= 0, live);
+    } catch (err) {
+      if (!this.dropMovedGraph(graph, err)) throw err;
+      return this.slab.search(q, k, allowed);
+    }
     const fromTail = this.searchTail(q, k, allowed);
     const hits = fromTail.length === 0 ? fromGraph : [...fromGraph, ...fromTail].sort(compareHits);
     const limit = Math.min(k, live);
@@ -464,7 +471,31 @@ export class VectorState {
     const graph = opts.exact ? null : this.graph;
     if (!graph || !this.liveInIndex(graph)) return;
     const q = this.source.space === 'cosine' ? normalizeQuery(query) : query;
-    yield* this.walksAhead.walkSteps(graph, q, query, k, opts.efSearch ?? this.source.efSearch, allowed, stepWork);
+    try {
+      yield* this.walksAhead.walkSteps(graph, q, query, k, opts.efSearch ?? this.source.efSearch, allowed, stepWork);
+    } catch (err) {
+      // The query itself then answers exactly.
+      if (!this.dropMovedGraph(graph, err)) throw err;
+    }
+  }
+
+  /**
+   * A graph that reads its level-0 rows from data_level0.bin (level0-file.ts) fails a walk once a
+   * running Chroma has persisted the segment again: from then on it is not the loaded vectors'
+   * graph. It is let go, the problem is reported, and searches are answered exactly, as when the
+   * files are found moved while the graph is read. False for any other failure (the caller's).
+   */
+  private dropMovedGraph(graph: CheckpointGraph, err: unknown): boolean {
+    if (!(err instanceof InspectorError) || !graph.links.level0File) return false;
+    if (this.graph !== graph) return true;
+    this.graph = null;
+    this.problems.push({
+      severity: 'warning',
+      code: 'hnsw.graph-unavailable',
+      message: `${this.source.vectorSegmentId}/${err.message}; queries are answered exactly`,
+      collectionId: this.source.collectionId,
+    });
+    return true;
   }
 
   private allowedMarks: Uint8Array | null = null;

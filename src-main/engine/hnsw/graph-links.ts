@@ -6,6 +6,7 @@ import { linkListBlockBytes } from './header.js';
 import { walkElementsSteps } from './level0-scan.js';
 import { reportLoad } from '../util/load-progress.js';
 import { Level0LinkCollector, NOT_ALL_READ } from './level0-links.js';
+import { Level0File, level0StampOf, type Level0FileStamp } from './level0-file.js';
 import { DATA_LEVEL0_FILE, LINK_LISTS_FILE } from './segment-files.js';
 import { HOST_IS_LITTLE_ENDIAN } from '../util/host-endianness.js';
 import { runSteps, type Steps } from '../util/steps.js';
@@ -25,8 +26,10 @@ export interface GraphLinks {
   entryPoint: number;
   maxM0: number;
   maxM: number;
-  /** maxM0 + 1 u32 per element: the neighbour count, then the neighbours' internal ids. */
+  /** maxM0 + 1 u32 per element: the neighbour count, then the neighbours' internal ids (empty when level0File reads them). */
   level0: Uint32Array;
+  /** Where the walk reads level-0 rows when they stay in data_level0.bin (level0StaysInFiles), else null. */
+  level0File: Level0File | null;
   /** Each element's top level (0 when it lives only on level 0). */
   levels: Uint16Array;
   /** Offset in `upper` of the element's level-1 block; level L's block follows at (L − 1)·(maxM + 1). */
@@ -70,13 +73,23 @@ export function readGraphLinks(...args: Parameters<typeof readGraphLinksSteps>):
 }
 
 /** readGraphLinks as steps (util/steps.ts): a pause every ELEMENTS_PER_STEP elements of its loops. */
-export function* readGraphLinksSteps(segmentDir: string, header: HnswHeader, slabSlotOf: SlabSlotOf, collected?: Level0LinkCollector): Steps<GraphLinks> {
+export function* readGraphLinksSteps(
+  segmentDir: string,
+  header: HnswHeader,
+  slabSlotOf: SlabSlotOf,
+  collected?: Level0LinkCollector,
+  /** The segment's files stamp the rows were checked under (checkpoint.ts), for rows that stay in the file. */
+  filesStamp?: string,
+): Steps<GraphLinks> {
   const dataFile = path.join(segmentDir, DATA_LEVEL0_FILE);
+  let stamp = level0StampOf(filesStamp);
   let rows = collected?.result(header);
   if (!rows || 'problem' in rows) {
     // A collector that saw damage names it; one that was not fed (or saw another header) is re-run here.
     if (rows && rows.problem !== NOT_ALL_READ) corrupt(DATA_LEVEL0_FILE, rows.problem);
     const own = new Level0LinkCollector();
+    // Checked by this walk: rows left in the file are read under the stamp it saw at its start.
+    stamp = statStamp(dataFile);
     yield* walkElementsSteps(dataFile, header, () => {}, 'Loading the HNSW graph', (chunk, first, count) => own.chunk(chunk, first, count, header));
     rows = own.result(header);
     if ('problem' in rows) corrupt(DATA_LEVEL0_FILE, rows.problem);
@@ -106,6 +119,7 @@ export function* readGraphLinksSteps(segmentDir: string, header: HnswHeader, sla
     maxM0: header.maxM0,
     maxM: header.maxM,
     level0: rows.level0,
+    level0File: rows.level0.length === 0 && count > 0 ? new Level0File(dataFile, header, stamp ?? statStamp(dataFile)) : null,
     levels,
     upperStart,
     upper,
@@ -116,6 +130,15 @@ export function* readGraphLinksSteps(segmentDir: string, header: HnswHeader, sla
     extra,
     maxLabel: rows.maxLabel,
   };
+}
+
+function statStamp(file: string): Level0FileStamp {
+  try {
+    const st = fs.statSync(file, { bigint: true });
+    return { size: st.size, mtimeNs: st.mtimeNs };
+  } catch (err) {
+    corrupt(DATA_LEVEL0_FILE, `cannot be read (${(err as Error).message})`);
+  }
 }
 
 /** Copies the persisted vectors of `ids` (ascending) into consecutive rows of `out`. */

@@ -334,7 +334,18 @@ export class CheckpointGraph {
    * the heaps and marks are a state the fork's loop passes through.
    */
   private walkComputing(q: Float32Array, slab: Float32Array, ef: number, collect: (id: number) => boolean, s: WalkScratch, switchAt: number, spreadShare: number, budget: number): number {
-    const { level0, maxM0 } = this.links;
+    const file = this.links.level0File;
+    if (!file) return this.walkComputingRows(q, slab, ef, collect, s, switchAt, spreadShare, budget);
+    file.openStep();
+    try {
+      return this.walkComputingRows(q, slab, ef, collect, s, switchAt, spreadShare, budget);
+    } finally {
+      file.closeStep();
+    }
+  }
+
+  private walkComputingRows(q: Float32Array, slab: Float32Array, ef: number, collect: (id: number) => boolean, s: WalkScratch, switchAt: number, spreadShare: number, budget: number): number {
+    const { level0, maxM0, level0File } = this.links;
     const stride0 = maxM0 + 1;
     const { visited, tag, top, open } = s;
     const fresh = this.fresh;
@@ -347,13 +358,18 @@ export class CheckpointGraph {
       if (-open.topKey() > lowerBound && top.size === ef) break;
       const id = open.topId();
       open.pop();
-      const row = id * stride0;
-      const n = level0[row]!;
+      let words = level0;
+      let row = id * stride0;
+      if (level0File) {
+        words = level0File.row(id);
+        row = 0;
+      }
+      const n = words[row]!;
       // The node's unvisited neighbours in list order, marked visited as the fork does, then their
       // distances (which do not depend on the heaps), then the fork's loop over them in that order.
       let m = 0;
       for (let j = 1; j <= n; j++) {
-        const cand = level0[row + j]!;
+        const cand = words[row + j]!;
         if (visited[cand] === tag) continue;
         visited[cand] = tag;
         fresh[m++] = cand;
@@ -391,7 +407,18 @@ export class CheckpointGraph {
 
   /** The fork's level-0 loop over a distance table, with collect's answers by id in `admit`; PAUSE once it has read `budget` neighbours in this call. */
   private walkTable(slab: Float32Array, ef: number, table: Float32Array, admit: Uint8Array, s: WalkScratch, budget: number): number {
-    const { level0, maxM0 } = this.links;
+    const file = this.links.level0File;
+    if (!file) return this.walkTableRows(slab, ef, table, admit, s, budget);
+    file.openStep();
+    try {
+      return this.walkTableRows(slab, ef, table, admit, s, budget);
+    } finally {
+      file.closeStep();
+    }
+  }
+
+  private walkTableRows(slab: Float32Array, ef: number, table: Float32Array, admit: Uint8Array, s: WalkScratch, budget: number): number {
+    const { level0, maxM0, level0File } = this.links;
     const stride0 = maxM0 + 1;
     const { visited, tag, top, open } = s;
     let lowerBound = s.lowerBound;
@@ -401,12 +428,17 @@ export class CheckpointGraph {
       if (-open.topKey() > lowerBound && top.size === ef) break;
       const id = open.topId();
       open.pop();
-      const row = id * stride0;
-      const n = level0[row]!;
+      let words = level0;
+      let row = id * stride0;
+      if (level0File) {
+        words = level0File.row(id);
+        row = 0;
+      }
+      const n = words[row]!;
       // The neighbours in list order, in one pass: marking one after the ones before it were
       // processed changes nothing (processing reads no marks).
       for (let j = 1; j <= n; j++) {
-        const cand = level0[row + j]!;
+        const cand = words[row + j]!;
         if (visited[cand] === tag) continue;
         visited[cand] = tag;
         const d = table[cand]!;

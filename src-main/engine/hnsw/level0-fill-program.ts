@@ -90,6 +90,7 @@ export function fillChunks(
     const slotOfId = new Int32Array(job.slotOfId);
     const vectors = new Float32Array(job.vectors.buffer, job.vectors.byteOffset, job.vectors.slots * dim);
     const rows = new Uint32Array(job.rows);
+    const keepsRows = rows.length > 0;
     const labels = new Float64Array(job.labels);
     const deleted = new Uint8Array(job.deleted);
     const norms = job.norms ? new Float32Array(job.norms) : null;
@@ -126,9 +127,12 @@ export function fillChunks(
         const head = words[w]!;
         const m = head & 0xffff;
         if (m > maxM0) throw new Error('a row has more neighbours than maxM0');
-        const row = id * stride0;
-        rows[row] = m;
-        for (let k = 1; k <= m; k++) rows[row + k] = words[w + k]!;
+        // No rows when they stay in the file (level0StaysInFiles): the graph reads them there.
+        if (keepsRows) {
+          const row = id * stride0;
+          rows[row] = m;
+          for (let k = 1; k <= m; k++) rows[row + k] = words[w + k]!;
+        }
         labels[id] = words[w + labelWord]! + words[w + labelWord + 1]! * 4294967296;
         deleted[id] = (head >>> 16) & 1;
         const slot = slotOfId[id]!;

@@ -1,5 +1,25 @@
 import type { HnswHeader } from '../../../shared/models.js';
+import { HOST_IS_LITTLE_ENDIAN } from '../util/host-endianness.js';
 import { chunkViews, isDeletedAt, labelAt } from './level0-scan.js';
+
+export const level0Tuning = {
+  /**
+   * From this many bytes of level-0 rows in memory (maxM0 + 1 u32 an element: 132 bytes at M = 16,
+   * ~2M elements), the graph reads each row from data_level0.bin as its walk reaches it
+   * (level0-file.ts) instead of holding them all: at 5M × 128 they are 629 MB, a quarter of the
+   * vectors. Tests lower it to walk small graphs that way.
+   */
+  inFilesFromBytes: 256 * 1024 * 1024,
+};
+
+/**
+ * Whether a loaded graph of this header leaves its level-0 rows in data_level0.bin. Only where a
+ * row's words can be viewed in place (4-aligned layout, little-endian host).
+ */
+export function level0StaysInFiles(header: HnswHeader): boolean {
+  const { curElementCount: count, maxM0, sizeDataPerElement: size } = header;
+  return HOST_IS_LITTLE_ENDIAN && size % 4 === 0 && count > 0 && count * (maxM0 + 1) * 4 >= level0Tuning.inFilesFromBytes;
+}
 
 /** What result() says when the rows of that header were not (all) collected: the caller walks the file itself. */
 export const NOT_ALL_READ = 'the level-0 rows were not all read';
@@ -17,6 +37,25 @@ export function sameLayout(a: HnswHeader, b: HnswHeader): boolean {
 
 const tooManyNeighbours = (id: number, n: number, maxM0: number) => `element ${id} has ${n} level-0 neighbours, more than maxM0 ${maxM0}`;
 const linkPastEnd = (id: number, to: number, total: number) => `element ${id} links to ${to}, past the ${total} elements`;
+
+/** The labels and deleted flags of `count` elements from a chunk seen as u32 words (their rows stay in the file). */
+function copyMarksFromWords(words: Uint32Array, stride: number, labelWord: number, firstId: number, count: number, links: Level0Links): void {
+  const { labels, deleted } = links;
+  let maxLabel = links.maxLabel;
+  let deletedCount = links.deletedCount;
+  for (let j = 0; j < count; j++) {
+    const w = j * stride;
+    const label = words[w + labelWord]! + words[w + labelWord + 1]! * 2 ** 32;
+    labels[firstId + j] = label;
+    if (label > maxLabel) maxLabel = label;
+    if ((words[w]! >>> 16) & 0x01) {
+      deleted[firstId + j] = 1;
+      deletedCount++;
+    }
+  }
+  links.maxLabel = maxLabel;
+  links.deletedCount = deletedCount;
+}
 
 /**
  * The rows of `count` elements from a chunk seen as u32 words (4-aligned layout, little-endian
@@ -62,7 +101,10 @@ function copyRowsFromWords(words: Uint32Array, stride: number, labelWord: number
 /** Every element's level-0 row as the graph search reads it, taken from data_level0.bin chunks. */
 export interface Level0Links {
   count: number;
-  /** maxM0 + 1 u32 per element: the neighbour count, then the neighbours' internal ids. */
+  /**
+   * maxM0 + 1 u32 per element: the neighbour count, then the neighbours' internal ids. Empty when
+   * the rows stay in data_level0.bin (level0StaysInFiles): the walk reads them there.
+   */
   level0: Uint32Array;
   labels: Float64Array;
   deleted: Uint8Array;
@@ -99,10 +141,16 @@ export class Level0LinkCollector {
     const stride0 = maxM0 + 1;
     const total = links.count;
     const words = size % 4 === 0 && labelOffset % 4 === 0 ? chunkViews(buf)?.words : undefined;
-    if (words) {
+    if (words && links.level0.length === 0) {
+      // The rows stay in the file: their bounds are still checked here, as for rows kept.
+      copyMarksFromWords(words, size >> 2, labelOffset >> 2, firstId, count, links);
+      this.problem = rowProblemText(firstBadRow(words, size >> 2, firstId, count, maxM0, total, BAD_ROW), BAD_ROW, maxM0, total);
+      if (this.problem !== null) return;
+    } else if (words) {
       this.problem = copyRowsFromWords(words, size >> 2, labelOffset >> 2, firstId, count, maxM0, total, links);
       if (this.problem !== null) return;
     } else {
+      const keepsRows = links.level0.length > 0;
       for (let j = 0; j < count; j++) {
         const id = firstId + j;
         const base = j * size;
@@ -119,14 +167,14 @@ export class Level0LinkCollector {
           return;
         }
         const row = id * stride0;
-        links.level0[row] = n;
+        if (keepsRows) links.level0[row] = n;
         for (let k = 1; k <= n; k++) {
           const to = buf.readUInt32LE(base + 4 * k);
           if (to >= total) {
             this.problem = linkPastEnd(id, to, total);
             return;
           }
-          links.level0[row + k] = to;
+          if (keepsRows) links.level0[row + k] = to;
         }
       }
     }
@@ -152,7 +200,7 @@ export class Level0LinkCollector {
 
   private reset(header: HnswHeader): void {
     const count = header.curElementCount;
-    const sameShape = this.links && this.links.count === count && this.header?.maxM0 === header.maxM0;
+    const sameShape = this.links && this.links.count === count && this.header?.maxM0 === header.maxM0 && (this.links.level0.length === 0) === level0StaysInFiles(header);
     this.header = header;
     this.seen = 0;
     this.problem = null;
@@ -164,7 +212,7 @@ export class Level0LinkCollector {
     }
     this.links = {
       count,
-      level0: this.allocateRows(count * (header.maxM0 + 1)),
+      level0: level0StaysInFiles(header) ? new Uint32Array(0) : this.allocateRows(count * (header.maxM0 + 1)),
       labels: new Float64Array(count),
       deleted: new Uint8Array(count),
       deletedCount: 0,

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { forkDistance } from '../../../src-main/engine/hnsw/fork-distance.js';
 import { CheckpointGraph, distanceTablePlan } from '../../../src-main/engine/hnsw/graph-search.js';
 import { VectorSlab } from '../../../src-main/engine/hnsw/vector-slab.js';
-import { testGraphLinks } from '../../helpers/graph-links.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { testGraphLinks, withRowsInFile } from '../../helpers/graph-links.js';
 
 /**
  * A walk whose filter admits few elements reads its distances from a table of every element's
@@ -31,7 +34,7 @@ interface Fixture {
   labels: Float64Array;
 }
 
-function fixture(slotOfId: (id: number) => number): Fixture {
+function fixture(slotOfId: (id: number) => number, rowsIn: 'memory' | 'file' = 'memory'): Fixture {
   const vectors = Array.from({ length: COUNT }, vector);
   const labels = Float64Array.from({ length: COUNT }, (_, id) => 10 + id * 3);
   const slab = new VectorSlab('l2', DIM, 16);
@@ -60,7 +63,8 @@ function fixture(slotOfId: (id: number) => number): Fixture {
       vectorAt[id] = slab.slotOf(labels[id]!)!;
     }
   }
-  const links = testGraphLinks({ count: COUNT, maxM0: MAX_M0, level0, labels, vectorAt, extra });
+  const inMemory = testGraphLinks({ count: COUNT, maxM0: MAX_M0, level0, labels, vectorAt, extra });
+  const links = rowsIn === 'file' ? withRowsInFile(inMemory, mkdtempSync(join(tmpdir(), 'distance-table-'))) : inMemory;
   const graph = new CheckpointGraph(links, () => slab.storage(), DIM, 'l2', (q) => slab.queryDistance(q), (q) => slab.queryBatch(q));
   return { graph, vectorOf: (id) => vectors[id]!, labels };
 }
@@ -96,6 +100,24 @@ describe('a walk over a distance table', () => {
       expect(f.graph.search(q, 7, COUNT + 1, () => true, COUNT)).toEqual(bruteForce(f, q, 7, () => true));
       expect(f.graph.tableWalks).toBe(before + 2);
     }
+  });
+
+  it('gives the exact answer with the level-0 rows read from data_level0.bin, over a table and without', () => {
+    const f = fixture(swapped, 'file');
+    const few = (id: number) => id % 23 === 0 || PRIVATE.has(id);
+    const file = f.graph.links.level0File!;
+    for (let t = 0; t < 10; t++) {
+      const q = vector();
+      const admitted = Array.from({ length: COUNT }, (_, id) => id).filter(few).length;
+      const before = f.graph.tableWalks;
+      const read = file.rowsRead;
+      expect(f.graph.search(q, 10, 100, few, admitted)).toEqual(bruteForce(f, q, 10, few));
+      expect(f.graph.tableWalks, 'the walk read its distances from the table').toBe(before + 1);
+      expect(file.rowsRead, 'rows read from the file').toBeGreaterThan(read);
+      expect(f.graph.search(q, 10, 100, few, Infinity)).toEqual(bruteForce(f, q, 10, few));
+      expect(f.graph.tableWalks, 'no table').toBe(before + 1);
+    }
+    rmSync(dirname(file.dataFile), { recursive: true, force: true });
   });
 
   it('computes distances where the walk goes when no table is expected to pay, with the same answers', () => {

@@ -32,6 +32,7 @@ function lineGraph(): CheckpointGraph {
     maxM0,
     maxM: 1,
     level0,
+    level0File: null,
     levels: new Uint16Array(COUNT),
     upperStart: new Int32Array(COUNT).fill(-1),
     upper: new Uint32Array(0),

@@ -4,7 +4,10 @@ import type { GraphLinks } from '../../../src-main/engine/hnsw/graph-links.js';
 import { CheckpointGraph, distanceTablePlan, FLT_MAX } from '../../../src-main/engine/hnsw/graph-search.js';
 import { PairHeap } from '../../../src-main/engine/hnsw/pair-heap.js';
 import { VectorSlab } from '../../../src-main/engine/hnsw/vector-slab.js';
-import { testGraphLinks } from '../../helpers/graph-links.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { testGraphLinks, withRowsInFile } from '../../helpers/graph-links.js';
 
 /**
  * Walks that stop early, against a reference written from hnswlib's searchKnn with a filter
@@ -24,6 +27,8 @@ const below = (n: number) => Math.floor(rand() * n);
 
 interface RandomGraph {
   graph: CheckpointGraph;
+  /** The same graph, its level-0 rows read from a data_level0.bin written in `dir` (hnsw/level0-file.ts). */
+  graphReadingRowsFrom: (dir: string) => CheckpointGraph;
   links: GraphLinks;
   vectors: Float32Array[];
   space: 'l2' | 'ip';
@@ -88,7 +93,8 @@ function randomGraph(space: 'l2' | 'ip', count: number, dim: number, maxM0: numb
     extra: Float32Array.from(extra),
   });
   const graph = new CheckpointGraph(links, () => slab.storage(), dim, space, (q) => slab.queryDistance(q), (q) => slab.queryBatch(q));
-  return { graph, links, vectors, space, dim };
+  const graphReadingRowsFrom = (dir: string) => new CheckpointGraph(withRowsInFile(links, dir), () => slab.storage(), dim, space, (q) => slab.queryDistance(q), (q) => slab.queryBatch(q));
+  return { graph, links, vectors, space, dim, graphReadingRowsFrom };
 }
 
 /** hnswlib's searchKnn with a filter functor, distances computed where the walk goes. */
@@ -231,5 +237,33 @@ describe('level-0 walks that stop early', () => {
     }
     expect(paused).toBeGreaterThan(1000);
     expect(switched).toBeGreaterThan(3);
+  });
+
+  it("give the reference walk's answer with the level-0 rows read from data_level0.bin, with a table first, midway, or none", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'walk-reference-'));
+    let tables = 0;
+    try {
+      for (let t = 0; t < 12; t++) {
+        const { r, query } = graphCase(t);
+        const graph = r.graphReadingRowsFrom(dir);
+        for (let n = 0; n < 8; n++) {
+          const q = query();
+          const every = [1, 3, 12, 40][n % 4]!;
+          const collect = (id: number) => r.links.vectorAt[id]! >= 0 && id % every === 0;
+          const k = 1 + below(12);
+          const ef = 1 + below(30);
+          const want = referenceSearch(r, q, k, ef, collect);
+          const before = graph.tableWalks;
+          for (const admitted of [0, Math.ceil(r.links.count / every), Infinity]) {
+            expect(graph.search(q, k, ef, collect, admitted), `graph ${t} query ${n}, admitted ${admitted}`).toEqual(want);
+          }
+          tables += graph.tableWalks - before;
+        }
+        expect(graph.links.level0File!.rowsRead).toBeGreaterThan(0);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(tables).toBeGreaterThan(12 * 8);
   });
 });

@@ -1,0 +1,169 @@
+import { closeSync, openSync, readFileSync, readSync, rmSync, utimesSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { PreparedLoad } from '../../src-main/engine/collection/prepared-load.js';
+import { PREFAULT_ENV } from '../../src-main/engine/util/prefault.js';
+import { firstQuery } from '../helpers/prepared-load-plan.js';
+import { until } from '../helpers/wait-for.js';
+import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
+import type { CheckpointGraph } from '../../src-main/engine/hnsw/graph-search.js';
+import { level0Tuning } from '../../src-main/engine/hnsw/level0-links.js';
+import { readHeaderFile } from '../../src-main/engine/hnsw/segment-files.js';
+import { compareCase, splitCollection, type RecordedCase } from '../helpers/compare.js';
+import { copyOf } from '../helpers/folder-copies.js';
+import { hashTree } from '../helpers/hash-tree.js';
+import { referenceFixture } from '../helpers/paths.js';
+
+/**
+ * A large graph leaves its level-0 rows in data_level0.bin and reads each one as its walk expands
+ * the node (hnsw/level0-file.ts): the process does not hold them (629 MB at 5M × 128). The
+ * fixtures are small, so the tests lower the size from which rows stay in the file. The answers
+ * must still be Chroma's recorded ones, and a file a running Chroma persists again after the load
+ * must never be walked as if it were the loaded graph.
+ */
+
+const fixture = referenceFixture('chroma-1.3.4-seed7');
+const { cases } = JSON.parse(readFileSync(join(fixture, 'cases.json'), 'utf8')) as { cases: RecordedCase[] };
+const graphQueries = cases.filter((c) => c.op === 'query' && c.error === undefined && ['articles', 'inner'].includes(splitCollection(c.collection).name));
+const defaultFromBytes = level0Tuning.inFilesFromBytes;
+
+interface GraphState {
+  graph: CheckpointGraph | null | undefined;
+  problems: { code: string; message: string }[];
+}
+const stateOf = (folder: ChromaFolder, name: string) => folder.collection({ name }).vectors({ forQuery: true }) as unknown as GraphState;
+const hits = (r: { ids: unknown; distances: unknown }) => ({ ids: r.ids, distances: r.distances });
+const WHOLE_SECOND = 1_700_000_000;
+const probe = (dim: number, seed: number) => ({ queryEmbeddings: [Array.from({ length: dim }, (_, i) => Math.sin(seed * 7 + i))], nResults: 5 });
+
+afterEach(() => {
+  level0Tuning.inFilesFromBytes = defaultFromBytes;
+  delete process.env[PREFAULT_ENV];
+  vi.restoreAllMocks();
+});
+
+describe('level-0 rows left in data_level0.bin', () => {
+  it("answers every recorded query of the graph collections as Chroma did, reading rows from the file, and writes nothing", () => {
+    level0Tuning.inFilesFromBytes = 1;
+    const data = join(fixture, 'data');
+    const before = hashTree(data);
+    const folder = ChromaFolder.open(data);
+    try {
+      expect(graphQueries.length).toBeGreaterThan(10);
+      for (const c of graphQueries) {
+        const ref = splitCollection(c.collection);
+        expect(compareCase(c, folder.query(ref, c.args)), c.label).toBeNull();
+        expect(compareCase(c, folder.query(ref, c.args)), `${c.label} (asked again)`).toBeNull();
+      }
+      for (const name of ['articles', 'inner']) {
+        const graph = stateOf(folder, name).graph!;
+        expect(graph.links.level0.length, `${name}: no rows held`).toBe(0);
+        expect(graph.links.level0File!.rowsRead, `${name}: rows read from the file`).toBeGreaterThan(0);
+      }
+      // (The walk over a distance table, which needs more elements than these collections hold,
+      // reads rows from a file in hnsw/distance-table.test.ts.)
+    } finally {
+      folder.close();
+    }
+    expect(hashTree(data)).toEqual(before);
+  });
+
+  it('is what the background load after a first query from the files gives: it copies no rows, and the graph answers as Chroma did', async () => {
+    level0Tuning.inFilesFromBytes = 1;
+    process.env[PREFAULT_ENV] = 'always';
+    const { folder, reader, prepared } = await firstQuery(join(fixture, 'data'), 'articles');
+    try {
+      expect(prepared, 'a first query from the files prepares the load').not.toBeNull();
+      expect((prepared as unknown as { job: { rows: SharedArrayBuffer } }).job.rows.byteLength, 'rows copied').toBe(0);
+      await until(() => prepared!.settled, 'the fill');
+      const took = vi.spyOn(PreparedLoad.prototype, 'takeFilled');
+      reader.vectors({ forQuery: true });
+      expect(took.mock.results.map((r) => r.value === null)).toEqual([false]);
+      const articles = graphQueries.filter((c) => splitCollection(c.collection).name === 'articles');
+      expect(articles.length).toBeGreaterThan(5);
+      for (const c of articles) expect(compareCase(c, folder.query({ name: 'articles' }, c.args)), c.label).toBeNull();
+      const links = stateOf(folder, 'articles').graph!.links;
+      expect(links.level0.length).toBe(0);
+      expect(links.level0File!.rowsRead).toBeGreaterThan(0);
+    } finally {
+      folder.close();
+    }
+  });
+
+  it('keeps the rows in memory below the size', () => {
+    const folder = ChromaFolder.open(join(fixture, 'data'));
+    try {
+      // Loaded first: a first query of a fresh folder walks the files' graph (unloaded-vectors.ts).
+      stateOf(folder, 'articles');
+      folder.query({ name: 'articles' }, probe(16, 1));
+      const links = stateOf(folder, 'articles').graph!.links;
+      expect(links.level0File).toBeNull();
+      expect(links.level0.length).toBe(links.count * (links.maxM0 + 1));
+    } finally {
+      folder.close();
+    }
+  });
+
+  /** A copy whose `articles` graph is loaded with its rows in the file, the segment's data_level0.bin, and exact answers to compare with. */
+  function loadedCopy() {
+    level0Tuning.inFilesFromBytes = 1;
+    const data = copyOf(join(fixture, 'data'));
+    const segmentId = ChromaFolder.open(data).collection({ name: 'articles' }).catalog.vectorSegment!.id;
+    const file = join(data, segmentId, 'data_level0.bin');
+    // A whole second: a time utimes can set again exactly (the stamp compares nanoseconds).
+    utimesSync(file, WHOLE_SECOND, WHOLE_SECOND);
+    const folder = ChromaFolder.open(data);
+    const reader = folder.collection({ name: 'articles' });
+    const dim = reader.dimension!;
+    stateOf(folder, 'articles');
+    folder.query({ name: 'articles' }, probe(dim, 1));
+    expect(stateOf(folder, 'articles').graph!.links.level0File).not.toBeNull();
+    const exact = (seed: number) => hits(folder.query({ name: 'articles' }, probe(dim, seed), { exact: true }));
+    return { data, folder, segmentId, file, dim, exact };
+  }
+
+  it('answers exactly, and says why, once a running Chroma has persisted the file again', () => {
+    const { data, folder, file, dim, exact } = loadedCopy();
+    try {
+      // Persisted again: same bytes here, a new modification time (as any write gives it).
+      utimesSync(file, WHOLE_SECOND + 5, WHOLE_SECOND + 5);
+      expect(hits(folder.query({ name: 'articles' }, probe(dim, 2)))).toEqual(exact(2));
+      const state = stateOf(folder, 'articles');
+      expect(state.graph).toBeNull();
+      expect(state.problems.map((p) => p.code)).toContain('hnsw.graph-unavailable');
+      expect(state.problems.find((p) => p.code === 'hnsw.graph-unavailable')!.message).toMatch(/data_level0\.bin was written again after the graph was loaded; queries are answered exactly/);
+      expect(hits(folder.query({ name: 'articles' }, probe(dim, 3)))).toEqual(exact(3));
+    } finally {
+      folder.close();
+      rmSync(join(data, '..'), { recursive: true, force: true });
+    }
+  });
+
+  it('never walks a link past the elements in a row rewritten in place (size and time kept)', () => {
+    const { data, folder, segmentId, file, dim, exact } = loadedCopy();
+    try {
+      const header = readHeaderFile(join(data, segmentId), `${segmentId}/header.bin`);
+      // Every row's first neighbour now points past the last element: whichever node the walk
+      // expands first is caught.
+      const fd = openSync(file, 'r+');
+      try {
+        const word = Buffer.alloc(4);
+        for (let id = 0; id < header.curElementCount; id++) {
+          readSync(fd, word, 0, 4, id * header.sizeDataPerElement);
+          if ((word.readUInt32LE(0) & 0xffff) === 0) continue;
+          word.writeUInt32LE(header.curElementCount + 7, 0);
+          writeSync(fd, word, 0, 4, id * header.sizeDataPerElement + 4);
+        }
+      } finally {
+        closeSync(fd);
+      }
+      utimesSync(file, WHOLE_SECOND, WHOLE_SECOND);
+      expect(hits(folder.query({ name: 'articles' }, probe(dim, 4)))).toEqual(exact(4));
+      const problem = stateOf(folder, 'articles').problems.find((p) => p.code === 'hnsw.graph-unavailable');
+      expect(problem?.message).toMatch(new RegExp(`links to ${header.curElementCount + 7}, past the ${header.curElementCount} elements after the graph was loaded`));
+    } finally {
+      folder.close();
+      rmSync(join(data, '..'), { recursive: true, force: true });
+    }
+  });
+});
