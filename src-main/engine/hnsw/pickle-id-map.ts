@@ -1,6 +1,7 @@
 import { runSteps, type Steps } from '../util/steps.js';
 import { freshTyped } from '../util/huge-pages.js';
 import { inIdleSlices } from '../util/idle-slices.js';
+import { collectGarbageAfter } from '../util/collect-garbage.js';
 
 /**
  * id_to_label as a Map that builds itself only when someone walks or edits it.
@@ -132,6 +133,7 @@ export class PickleIdMap extends Map<string, number> {
       }
     }
     offsets[n] = pos;
+    this.droppedBytes = buf.byteLength + idStart.byteLength + idEnd.byteLength + labels.byteLength;
     bytes.buf = out;
     bytes.idStart = offsets.subarray(0, n);
     bytes.idEnd = offsets.subarray(1, n + 1);
@@ -142,6 +144,43 @@ export class PickleIdMap extends Map<string, number> {
   }
 
   private compaction: 'none' | 'running' | 'done' = 'none';
+  /** What the compaction let go of (the pickle's buffer and the entries' old arrays) until letDroppedGo. */
+  private droppedBytes = 0;
+  /** The compaction's steps, shared by whoever drives them (compactionSteps). */
+  private compactionRun: Steps<void> | null = null;
+
+  /**
+   * The compaction's steps (compactIdsSteps), one run shared by every caller that drives it:
+   * each next() runs its next step, whoever calls it. The idle slices drive it (compactInIdleSlices),
+   * and a background vector load that must not start before it is done (compactedSteps) finishes
+   * it at its own pace, instead of waiting for turns that a synchronous caller never gives.
+   */
+  compactionSteps(): Steps<void> {
+    if (this.compactionRun) return this.compactionRun;
+    const run = this.compactIdsSteps();
+    const shared = (function* (map: PickleIdMap): Steps<void> {
+      try {
+        yield* run;
+      } finally {
+        // A step that threw leaves the map as it was (compactIdsSteps): a later caller starts again.
+        if (map.compaction !== 'done') map.compactionRun = null;
+      }
+    })(this);
+    this.compactionRun = shared;
+    return shared;
+  }
+
+  /**
+   * Once compacted: the pickle's buffer and the old arrays are garbage, and are collected now
+   * (collectGarbageAfter) rather than whenever V8 gets to them, which was after the vector load
+   * that follows a first query: its peak held them (~230 MB at 5M × 128).
+   */
+  letDroppedGo(): void {
+    if (this.droppedBytes === 0) return;
+    const bytes = this.droppedBytes;
+    this.droppedBytes = 0;
+    collectGarbageAfter(bytes);
+  }
 
   /**
    * The map over entries [0, labels.length), or null when two entries hold the same id bytes or
@@ -371,10 +410,24 @@ export function compactInIdleSlices(map: Map<string, number>): void {
     if (!steps) {
       const alive = ref.deref();
       if (!alive) return true;
-      steps = alive.compactIdsSteps();
+      steps = alive.compactionSteps();
     }
-    return steps.next().done === true;
+    if (steps.next().done !== true) return false;
+    ref.deref()?.letDroppedGo();
+    return true;
   }, { deferrable: true });
+}
+
+/**
+ * The map's compaction run to its end here, a step a pause (the run the idle slices drive, shared:
+ * PickleIdMap.compactionSteps), then what it let go of collected: for a vector load that should
+ * not begin while the decoded pickle still holds its memory. Nothing for another kind of map.
+ */
+export function* compactedSteps(map: Map<string, number>): Steps<void> {
+  if (!(map instanceof PickleIdMap)) return;
+  const steps = map.compactionSteps();
+  while (steps.next().done !== true) yield;
+  map.letDroppedGo();
 }
 
 function sameBytes(buf: Buffer, a0: number, a1: number, b0: number, b1: number): boolean {
