@@ -358,12 +358,9 @@ export class CheckpointGraph {
       if (-open.topKey() > lowerBound && top.size === ef) break;
       const id = open.topId();
       open.pop();
-      let words = level0;
-      let row = id * stride0;
-      if (level0File) {
-        words = level0File.row(id);
-        row = 0;
-      }
+      // The node's row: in memory, or read from data_level0.bin (level0-file.ts) into a buffer of its own.
+      const words = level0File ? level0File.row(id) : level0;
+      const row = level0File ? 0 : id * stride0;
       const n = words[row]!;
       // The node's unvisited neighbours in list order, marked visited as the fork does, then their
       // distances (which do not depend on the heaps), then the fork's loop over them in that order.
@@ -428,12 +425,9 @@ export class CheckpointGraph {
       if (-open.topKey() > lowerBound && top.size === ef) break;
       const id = open.topId();
       open.pop();
-      let words = level0;
-      let row = id * stride0;
-      if (level0File) {
-        words = level0File.row(id);
-        row = 0;
-      }
+      // The node's row: in memory, or read from data_level0.bin (level0-file.ts) into a buffer of its own.
+      const words = level0File ? level0File.row(id) : level0;
+      const row = level0File ? 0 : id * stride0;
       const n = words[row]!;
       // The neighbours in list order, in one pass: marking one after the ones before it were
       // processed changes nothing (processing reads no marks).

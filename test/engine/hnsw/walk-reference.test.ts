@@ -157,6 +157,16 @@ function graphCase(t: number) {
   return { r, query: () => Float32Array.from({ length: dim }, () => (coarse ? below(3) - 1 : rand() * 2 - 1)) };
 }
 
+/** Query `n` of a graph case: a query, a filter admitting one element in 1, 3, 12 or 40, k, ef, and the reference walk's answer. */
+function walkCase(r: RandomGraph, query: () => Float32Array, n: number) {
+  const q = query();
+  const every = [1, 3, 12, 40][n % 4]!;
+  const collect = (id: number) => r.links.vectorAt[id]! >= 0 && id % every === 0;
+  const k = 1 + below(12);
+  const ef = 1 + below(30);
+  return { q, every, collect, k, ef, want: referenceSearch(r, q, k, ef, collect) };
+}
+
 describe('level-0 walks that stop early', () => {
   it("give the reference walk's answer with a table built first, midway, or none", () => {
     let cases = 0;
@@ -166,15 +176,10 @@ describe('level-0 walks that stop early', () => {
     for (let t = 0; t < 32; t++) {
       const { r, query } = graphCase(t);
       for (let n = 0; n < 10; n++) {
-        const q = query();
         // Every element, or one in 3, 12 or 40 (spread through the graph: ids are unrelated to vectors).
-        const every = [1, 3, 12, 40][n % 4]!;
-        const collect = (id: number) => r.links.vectorAt[id]! >= 0 && id % every === 0;
+        const { q, collect, k, ef, want } = walkCase(r, query, n);
         let admitted = 0;
         for (let id = 0; id < r.links.count; id++) if (collect(id)) admitted++;
-        const k = 1 + below(12);
-        const ef = 1 + below(30);
-        const want = referenceSearch(r, q, k, ef, collect);
         // `admitted` as told: a table first, midway or none, as distanceTablePlan decides; then
         // forced: 0 (a table first) and ∞ (none).
         const plan = distanceTablePlan(admitted, Math.max(ef, k), r.links.maxM0);
@@ -208,12 +213,7 @@ describe('level-0 walks that stop early', () => {
       const { r, query } = graphCase(t);
       const scratch = r.graph.newScratch();
       for (let n = 0; n < 8; n++) {
-        const q = query();
-        const every = [1, 3, 12, 40][n % 4]!;
-        const collect = (id: number) => r.links.vectorAt[id]! >= 0 && id % every === 0;
-        const k = 1 + below(12);
-        const ef = 1 + below(30);
-        const want = referenceSearch(r, q, k, ef, collect);
+        const { q, every, collect, k, ef, want } = walkCase(r, query, n);
         // A table first, midway or none (admitted 0, as counted, ∞), in steps of 1 to 50 units of work.
         for (const admitted of [0, Math.ceil(r.links.count / every), Infinity]) {
           const steps = r.graph.searchSteps(q, k, ef, collect, admitted, scratch, 1 + below(50));
@@ -247,12 +247,7 @@ describe('level-0 walks that stop early', () => {
         const { r, query } = graphCase(t);
         const graph = r.graphReadingRowsFrom(dir);
         for (let n = 0; n < 8; n++) {
-          const q = query();
-          const every = [1, 3, 12, 40][n % 4]!;
-          const collect = (id: number) => r.links.vectorAt[id]! >= 0 && id % every === 0;
-          const k = 1 + below(12);
-          const ef = 1 + below(30);
-          const want = referenceSearch(r, q, k, ef, collect);
+          const { q, every, collect, k, ef, want } = walkCase(r, query, n);
           const before = graph.tableWalks;
           for (const admitted of [0, Math.ceil(r.links.count / every), Infinity]) {
             expect(graph.search(q, k, ef, collect, admitted), `graph ${t} query ${n}, admitted ${admitted}`).toEqual(want);
