@@ -6,9 +6,12 @@ import { PREFAULT_ENV } from '../../src-main/engine/util/prefault.js';
 import { firstQuery } from '../helpers/prepared-load-plan.js';
 import { until } from '../helpers/wait-for.js';
 import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
-import type { CheckpointGraph } from '../../src-main/engine/hnsw/graph-search.js';
+import { CheckpointGraph } from '../../src-main/engine/hnsw/graph-search.js';
 import { level0Tuning } from '../../src-main/engine/hnsw/level0-links.js';
 import { readHeaderFile } from '../../src-main/engine/hnsw/segment-files.js';
+import { Level0File } from '../../src-main/engine/hnsw/level0-file.js';
+import * as rowReads from '../../src-main/engine/util/row-reads.js';
+import { NATIVE_ROWS_ENV } from '../../src-main/engine/util/row-reads.js';
 import { compareCase, splitCollection, type RecordedCase } from '../helpers/compare.js';
 import { copyOf } from '../helpers/folder-copies.js';
 import { hashTree } from '../helpers/hash-tree.js';
@@ -139,28 +142,123 @@ describe('level-0 rows left in data_level0.bin', () => {
     }
   });
 
-  it('never walks a link past the elements in a row rewritten in place (size and time kept)', () => {
+  /** Rewrites every row's start in place, as a persist does: `put(word)` gives the row's first word (its neighbour count) and first neighbour. */
+  function rewriteRows(data: string, segmentId: string, file: string, put: (count: number) => { head?: number; first?: number }) {
+    const header = readHeaderFile(join(data, segmentId), `${segmentId}/header.bin`);
+    const fd = openSync(file, 'r+');
+    try {
+      const word = Buffer.alloc(4);
+      for (let id = 0; id < header.curElementCount; id++) {
+        const at = id * header.sizeDataPerElement;
+        readSync(fd, word, 0, 4, at);
+        if ((word.readUInt32LE(0) & 0xffff) === 0) continue;
+        const { head, first } = put(header.curElementCount);
+        if (first !== undefined) writeSync(fd, Buffer.from(new Uint32Array([first]).buffer), 0, 4, at + 4);
+        if (head !== undefined) writeSync(fd, Buffer.from(new Uint32Array([head]).buffer), 0, 4, at);
+      }
+    } finally {
+      closeSync(fd);
+    }
+    return header;
+  }
+
+  /** Runs `during` once, inside the walk's step, after its first row read from the file. */
+  function duringAStep(during: () => void) {
+    const row = Level0File.prototype.row;
+    let reads = 0;
+    vi.spyOn(Level0File.prototype, 'row').mockImplementation(function (this: Level0File, id: number) {
+      if (++reads === 2) during();
+      return row.call(this, id);
+    });
+  }
+
+  const graphDropped = (folder: ChromaFolder) => {
+    const state = stateOf(folder, 'articles');
+    expect(state.graph).toBeNull();
+    return state.problems.find((p) => p.code === 'hnsw.graph-unavailable')?.message;
+  };
+
+  it('answers exactly, and says why, when Chroma persists during a walk: rows past the elements are never followed', () => {
     const { data, folder, segmentId, file, dim, exact } = loadedCopy();
     try {
-      const header = readHeaderFile(join(data, segmentId), `${segmentId}/header.bin`);
-      // Every row's first neighbour now points past the last element: whichever node the walk
-      // expands first is caught.
-      const fd = openSync(file, 'r+');
-      try {
-        const word = Buffer.alloc(4);
-        for (let id = 0; id < header.curElementCount; id++) {
-          readSync(fd, word, 0, 4, id * header.sizeDataPerElement);
-          if ((word.readUInt32LE(0) & 0xffff) === 0) continue;
-          word.writeUInt32LE(header.curElementCount + 7, 0);
-          writeSync(fd, word, 0, 4, id * header.sizeDataPerElement + 4);
-        }
-      } finally {
-        closeSync(fd);
-      }
-      utimesSync(file, WHOLE_SECOND, WHOLE_SECOND);
+      let total = 0;
+      duringAStep(() => {
+        total = rewriteRows(data, segmentId, file, (count) => ({ first: count + 7 })).curElementCount;
+      });
       expect(hits(folder.query({ name: 'articles' }, probe(dim, 4)))).toEqual(exact(4));
-      const problem = stateOf(folder, 'articles').problems.find((p) => p.code === 'hnsw.graph-unavailable');
-      expect(problem?.message).toMatch(new RegExp(`links to ${header.curElementCount + 7}, past the ${header.curElementCount} elements after the graph was loaded`));
+      expect(graphDropped(folder)).toMatch(new RegExp(`links to ${total + 7}, past the ${total} elements after the graph was loaded; queries are answered exactly`));
+    } finally {
+      folder.close();
+      rmSync(join(data, '..'), { recursive: true, force: true });
+    }
+  });
+
+  it('answers exactly when Chroma persists rows inside the bounds during a walk: the step checks the file when it ends', () => {
+    const { data, folder, segmentId, file, dim, exact } = loadedCopy();
+    try {
+      // Every row left with no neighbours: a walk that used them would stop at once, with one hit.
+      duringAStep(() => rewriteRows(data, segmentId, file, () => ({ head: 0 })));
+      expect(hits(folder.query({ name: 'articles' }, probe(dim, 5)))).toEqual(exact(5));
+      expect(graphDropped(folder)).toMatch(/data_level0\.bin was written again after the graph was loaded/);
+    } finally {
+      folder.close();
+      rmSync(join(data, '..'), { recursive: true, force: true });
+    }
+  });
+
+  it('sees a persist whose modification time was set back (a coarse clock, or utimes): the change time moved', () => {
+    const { data, folder, segmentId, file, dim, exact } = loadedCopy();
+    try {
+      rewriteRows(data, segmentId, file, () => ({ head: 0 }));
+      utimesSync(file, WHOLE_SECOND, WHOLE_SECOND);
+      expect(hits(folder.query({ name: 'articles' }, probe(dim, 6)))).toEqual(exact(6));
+      expect(graphDropped(folder)).toMatch(/data_level0\.bin was written again/);
+    } finally {
+      folder.close();
+      rmSync(join(data, '..'), { recursive: true, force: true });
+    }
+  });
+
+  it('answers exactly when a row cannot be read, on the path without the addon too', () => {
+    for (const nativeRows of ['on', 'off']) {
+      const { data, folder, dim, exact } = loadedCopy();
+      try {
+        if (nativeRows === 'off') process.env[NATIVE_ROWS_ENV] = 'off';
+        const expected = exact(8);
+        let walking = -1;
+        const open = Level0File.prototype.openStep;
+        vi.spyOn(Level0File.prototype, 'openStep').mockImplementation(function (this: Level0File) {
+          open.call(this);
+          walking = (this as unknown as { fd: number }).fd;
+        });
+        const eio = Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' });
+        vi.spyOn(rowReads, 'readRows').mockImplementation((fd) => {
+          if (fd === walking) throw eio;
+          return 0;
+        });
+        expect(hits(folder.query({ name: 'articles' }, probe(dim, 8))), nativeRows).toEqual(expected);
+        expect(graphDropped(folder)).toMatch(/data_level0\.bin cannot be read \(EIO: i\/o error, read\) after the graph was loaded/);
+      } finally {
+        vi.restoreAllMocks();
+        delete process.env[NATIVE_ROWS_ENV];
+        folder.close();
+        rmSync(join(data, '..'), { recursive: true, force: true });
+      }
+    }
+  });
+  it("answers exactly when the file moved before a filtered query's walk ahead: the walk lets the graph go, the query does not fail", async () => {
+    const { data, folder, file, dim, exact } = loadedCopy();
+    try {
+      const filtered = { ...probe(dim, 9), where: { category: 'paper' } };
+      const expected = hits(folder.query({ name: 'articles' }, filtered, { exact: true }));
+      expect((expected.ids as string[][])[0]!.length).toBeGreaterThan(0);
+      expect(exact(9).ids).not.toEqual(expected.ids);
+      utimesSync(file, WHOLE_SECOND + 9, WHOLE_SECOND + 9);
+      const walks = vi.spyOn(CheckpointGraph.prototype, 'searchSteps');
+      await folder.prepareQuery({ name: 'articles' }, filtered, {}, { sliceMs: 0 });
+      expect(walks, 'the walk ahead ran').toHaveBeenCalled();
+      expect(graphDropped(folder)).toMatch(/was written again after the graph was loaded/);
+      expect(hits(folder.query({ name: 'articles' }, filtered))).toEqual(expected);
     } finally {
       folder.close();
       rmSync(join(data, '..'), { recursive: true, force: true });

@@ -2,7 +2,7 @@ import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HnswHeader } from '../../shared/models.js';
 import type { GraphLinks } from '../../src-main/engine/hnsw/graph-links.js';
-import { Level0File } from '../../src-main/engine/hnsw/level0-file.js';
+import { Level0File, level0StampOfStat } from '../../src-main/engine/hnsw/level0-file.js';
 
 type Required = 'count' | 'maxM0' | 'level0' | 'labels' | 'vectorAt' | 'extra';
 
@@ -42,5 +42,5 @@ export function withRowsInFile(links: GraphLinks, dir: string): GraphLinks {
   writeFileSync(file, rows);
   const st = statSync(file, { bigint: true });
   const header = { curElementCount: links.count, sizeDataPerElement: size, maxM0: links.maxM0 } as HnswHeader;
-  return { ...links, level0: new Uint32Array(0), level0File: new Level0File(file, header, { size: st.size, mtimeNs: st.mtimeNs }) };
+  return { ...links, level0: new Uint32Array(0), level0File: new Level0File(file, header, level0StampOfStat(st)) };
 }

@@ -6,7 +6,7 @@ import { linkListBlockBytes } from './header.js';
 import { walkElementsSteps } from './level0-scan.js';
 import { reportLoad } from '../util/load-progress.js';
 import { Level0LinkCollector, NOT_ALL_READ } from './level0-links.js';
-import { Level0File, level0StampOf, type Level0FileStamp } from './level0-file.js';
+import { Level0File, level0StampOf, level0StampOfStat, type Level0FileStamp } from './level0-file.js';
 import { DATA_LEVEL0_FILE, LINK_LISTS_FILE } from './segment-files.js';
 import { HOST_IS_LITTLE_ENDIAN } from '../util/host-endianness.js';
 import { runSteps, type Steps } from '../util/steps.js';
@@ -82,14 +82,14 @@ export function* readGraphLinksSteps(
   filesStamp?: string,
 ): Steps<GraphLinks> {
   const dataFile = path.join(segmentDir, DATA_LEVEL0_FILE);
-  let stamp = level0StampOf(filesStamp);
+  // Rows this walks itself are read under the stamp the file had before the walk.
+  let walkedUnder: Level0FileStamp | null = null;
   let rows = collected?.result(header);
   if (!rows || 'problem' in rows) {
     // A collector that saw damage names it; one that was not fed (or saw another header) is re-run here.
     if (rows && rows.problem !== NOT_ALL_READ) corrupt(DATA_LEVEL0_FILE, rows.problem);
     const own = new Level0LinkCollector();
-    // Checked by this walk: rows left in the file are read under the stamp it saw at its start.
-    stamp = statStamp(dataFile);
+    walkedUnder = statStamp(dataFile);
     yield* walkElementsSteps(dataFile, header, () => {}, 'Loading the HNSW graph', (chunk, first, count) => own.chunk(chunk, first, count, header));
     rows = own.result(header);
     if ('problem' in rows) corrupt(DATA_LEVEL0_FILE, rows.problem);
@@ -119,7 +119,9 @@ export function* readGraphLinksSteps(
     maxM0: header.maxM0,
     maxM: header.maxM,
     level0: rows.level0,
-    level0File: rows.level0.length === 0 && count > 0 ? new Level0File(dataFile, header, stamp ?? statStamp(dataFile)) : null,
+    // Rows left in the file are read under the stamp they were checked under: this walk's, or the
+    // load's (filesStamp: size and modification time) with the inode and change time it has now.
+    level0File: rows.level0.length === 0 && count > 0 ? new Level0File(dataFile, header, walkedUnder ?? loadedStamp(dataFile, level0StampOf(filesStamp))) : null,
     levels,
     upperStart,
     upper,
@@ -134,11 +136,17 @@ export function* readGraphLinksSteps(
 
 function statStamp(file: string): Level0FileStamp {
   try {
-    const st = fs.statSync(file, { bigint: true });
-    return { size: st.size, mtimeNs: st.mtimeNs };
+    return level0StampOfStat(fs.statSync(file, { bigint: true }));
   } catch (err) {
     corrupt(DATA_LEVEL0_FILE, `cannot be read (${(err as Error).message})`);
   }
+}
+
+/** The file's stamp now, when its size and modification time are still the load's (else null: the rows walked here are the file's own). */
+function loadedStamp(file: string, loaded: { size: bigint; mtimeNs: bigint } | null): Level0FileStamp {
+  const now = statStamp(file);
+  if (loaded && (now.size !== loaded.size || now.mtimeNs !== loaded.mtimeNs)) corrupt(DATA_LEVEL0_FILE, 'was written again after the vectors were loaded');
+  return now;
 }
 
 /** Copies the persisted vectors of `ids` (ascending) into consecutive rows of `out`. */

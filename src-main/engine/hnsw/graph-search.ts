@@ -321,7 +321,12 @@ export class CheckpointGraph {
       fillAdmit(admit, collect, from, to);
       if (to < count) yield;
     }
-    while (this.walkTable(slab, ef, table, admit, s, stepWork) === PAUSE) yield;
+    // Rows left in data_level0.bin (level0-file.ts): a walk over a table reaches much of the graph
+    // (every reachable node when fewer than ef are admitted), and a read per node would cost
+    // seconds at millions of nodes. They are read in one sequential pass, for this walk only.
+    const file = this.links.level0File;
+    const rows = file ? yield* file.allRowsSteps(stepWork) : this.links.level0;
+    while (this.walkTable(slab, ef, table, admit, s, stepWork, rows) === PAUSE) yield;
     return top;
   }
 
@@ -338,7 +343,10 @@ export class CheckpointGraph {
     if (!file) return this.walkComputingRows(q, slab, ef, collect, s, switchAt, spreadShare, budget);
     file.openStep();
     try {
-      return this.walkComputingRows(q, slab, ef, collect, s, switchAt, spreadShare, budget);
+      const how = this.walkComputingRows(q, slab, ef, collect, s, switchAt, spreadShare, budget);
+      // The rows this step read came from the loaded file only if it still is (a persist mid-step).
+      file.checkStep();
+      return how;
     } finally {
       file.closeStep();
     }
@@ -403,19 +411,8 @@ export class CheckpointGraph {
   }
 
   /** The fork's level-0 loop over a distance table, with collect's answers by id in `admit`; PAUSE once it has read `budget` neighbours in this call. */
-  private walkTable(slab: Float32Array, ef: number, table: Float32Array, admit: Uint8Array, s: WalkScratch, budget: number): number {
-    const file = this.links.level0File;
-    if (!file) return this.walkTableRows(slab, ef, table, admit, s, budget);
-    file.openStep();
-    try {
-      return this.walkTableRows(slab, ef, table, admit, s, budget);
-    } finally {
-      file.closeStep();
-    }
-  }
-
-  private walkTableRows(slab: Float32Array, ef: number, table: Float32Array, admit: Uint8Array, s: WalkScratch, budget: number): number {
-    const { level0, maxM0, level0File } = this.links;
+  private walkTable(slab: Float32Array, ef: number, table: Float32Array, admit: Uint8Array, s: WalkScratch, budget: number, level0: Uint32Array): number {
+    const { maxM0 } = this.links;
     const stride0 = maxM0 + 1;
     const { visited, tag, top, open } = s;
     let lowerBound = s.lowerBound;
@@ -425,14 +422,12 @@ export class CheckpointGraph {
       if (-open.topKey() > lowerBound && top.size === ef) break;
       const id = open.topId();
       open.pop();
-      // The node's row: in memory, or read from data_level0.bin (level0-file.ts) into a buffer of its own.
-      const words = level0File ? level0File.row(id) : level0;
-      const row = level0File ? 0 : id * stride0;
-      const n = words[row]!;
+      const row = id * stride0;
+      const n = level0[row]!;
       // The neighbours in list order, in one pass: marking one after the ones before it were
       // processed changes nothing (processing reads no marks).
       for (let j = 1; j <= n; j++) {
-        const cand = words[row + j]!;
+        const cand = level0[row + j]!;
         if (visited[cand] === tag) continue;
         visited[cand] = tag;
         const d = table[cand]!;

@@ -2,16 +2,55 @@ import fs from 'node:fs';
 import type { HnswHeader } from '../../../shared/models.js';
 import { InspectorError } from '../../../shared/errors.js';
 import { readRows } from '../util/row-reads.js';
+import type { Steps } from '../util/steps.js';
 import { DATA_LEVEL0_FILE } from './segment-files.js';
 
-/** data_level0.bin's size and modification time (ns) when the graph was checked and loaded. */
+/**
+ * data_level0.bin as the graph was checked and loaded: its size and modification time (ns), and
+ * its inode and change time, which move with a write even where the modification time is coarse
+ * (FAT, some network shares) or was set back.
+ */
 export interface Level0FileStamp {
   size: bigint;
   mtimeNs: bigint;
+  ino: bigint;
+  ctimeNs: bigint;
 }
 
-/** The data_level0.bin entry of a segment's files stamp (checkpoint.ts segmentFilesStamp), or null. */
-export function level0StampOf(filesStamp: string | undefined): Level0FileStamp | null {
+/** The stamp of a file's stat (bigint). */
+export function level0StampOfStat(st: { size: bigint; mtimeNs: bigint; ino: bigint; ctimeNs: bigint }): Level0FileStamp {
+  return { size: st.size, mtimeNs: st.mtimeNs, ino: st.ino, ctimeNs: st.ctimeNs };
+}
+
+/** Bytes of data_level0.bin one read of allRowsSteps takes. */
+const PASS_READ_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Rows of `n` elements from a chunk seen as u32 words into `rows` from `at`: the neighbour count
+ * (checked against maxM0) and the neighbours (checked against the element count). The first bad
+ * row, or null.
+ */
+function copyRows(words: Uint32Array, wordsPerRow: number, n: number, rows: Uint32Array, at: number, stride0: number, total: number): { row: number; text: string } | null {
+  const maxM0 = stride0 - 1;
+  for (let j = 0; j < n; j++) {
+    const w = j * wordsPerRow;
+    const m = words[w]! & 0xffff;
+    if (m > maxM0) return { row: j, text: `has ${m} level-0 neighbours, more than maxM0 ${maxM0}` };
+    const r = at + j * stride0;
+    rows[r] = m;
+    for (let k = 1; k <= m; k++) {
+      const to = words[w + k]!;
+      if (to >= total) return { row: j, text: `links to ${to}, past the ${total} elements` };
+      rows[r + k] = to;
+    }
+  }
+  return null;
+}
+
+const sameStamp = (a: Level0FileStamp, b: Level0FileStamp) => a.size === b.size && a.mtimeNs === b.mtimeNs && a.ino === b.ino && a.ctimeNs === b.ctimeNs;
+
+/** The size and modification time in the data_level0.bin entry of a segment's files stamp (checkpoint.ts segmentFilesStamp), or null. */
+export function level0StampOf(filesStamp: string | undefined): { size: bigint; mtimeNs: bigint } | null {
   const entry = filesStamp?.split('|').find((part) => part.startsWith(`${DATA_LEVEL0_FILE}:`));
   const [, size, mtimeNs] = entry?.split(':') ?? [];
   if (!size || !mtimeNs || !/^\d+$/.test(size) || !/^\d+$/.test(mtimeNs)) return null;
@@ -26,10 +65,12 @@ export function level0StampOf(filesStamp: string | undefined): Level0FileStamp |
  * distance.
  *
  * The rows were checked with the load (bounds, counts), in the file carrying `stamp`. The file is
- * opened for one step of a walk at a time (openStep/closeStep), and each opening checks the stamp
- * again: a running Chroma that persisted the segment since makes the walk throw, and the caller
- * answers exactly instead (as when the graph is read after the files moved). Each row read is
- * bounds-checked too, since a file rewritten in place mid-step is not seen by the stamp.
+ * opened for one step of a walk at a time (openStep … closeStep), and the stamp is checked when it
+ * opens and again when the step is done (checkStep): a running Chroma that persisted the segment
+ * before or during the step makes the walk throw, and the caller answers exactly instead (as when
+ * the graph is read after the files moved). Each row read is bounds-checked too, so that rows
+ * torn mid-step never send the walk outside the elements before checkStep says so. Read errors
+ * throw the same way.
  */
 export class Level0File {
   private fd = -1;
@@ -49,25 +90,42 @@ export class Level0File {
     this.words = new Uint32Array(this.rowBytes.buffer, this.rowBytes.byteOffset, header.maxM0 + 1);
   }
 
-  /** Opens the file for a step of a walk, checking it is still the one loaded. */
+  /** Steps open (openStep) and not closed yet: a walk inside another's step shares its descriptor. */
+  private depth = 0;
+
+  /** Opens the file for a step of a walk, checking it is still the one loaded. Pair with closeStep. */
   openStep(): void {
-    if (this.fd >= 0) return;
+    if (this.depth++ > 0) return;
     let fd = -1;
     try {
       fd = fs.openSync(this.dataFile, 'r');
-      const st = fs.fstatSync(fd, { bigint: true });
-      if (st.size !== this.stamp.size || st.mtimeNs !== this.stamp.mtimeNs) throw this.changed('was written again');
+      this.fd = fd;
+      this.checkStep();
     } catch (err) {
+      this.fd = -1;
+      this.depth = 0;
       if (fd >= 0) fs.closeSync(fd);
       throw err instanceof InspectorError ? err : this.changed(`cannot be read (${(err as Error).message})`);
     }
-    this.fd = fd;
+  }
+
+  /** Throws unless the open file still carries the stamp it was loaded under (rows read since came from that file). */
+  checkStep(): void {
+    let st: Level0FileStamp;
+    try {
+      st = level0StampOfStat(fs.fstatSync(this.fd, { bigint: true }));
+    } catch (err) {
+      throw this.changed(`cannot be read (${(err as Error).message})`);
+    }
+    if (!sameStamp(st, this.stamp)) throw this.changed('was written again');
   }
 
   closeStep(): void {
-    if (this.fd < 0) return;
-    fs.closeSync(this.fd);
+    if (this.depth === 0 || --this.depth > 0) return;
+    const fd = this.fd;
+    // Forgotten before the close: a close that throws must not leave a number another open may reuse.
     this.fd = -1;
+    if (fd >= 0) fs.closeSync(fd);
   }
 
   /**
@@ -77,7 +135,7 @@ export class Level0File {
   row(id: number): Uint32Array {
     const h = this.header;
     this.wanted[0] = id;
-    if (this.fd < 0 || readRows(this.fd, this.wanted, 1, h.sizeDataPerElement, this.rowBytes) !== 1) throw this.changed(`ends inside element ${id}`);
+    if (this.readOne() !== 1) throw this.changed(`ends inside element ${id}`);
     this.rowsRead++;
     const words = this.words;
     const n = words[0]! & 0xffff;
@@ -86,6 +144,66 @@ export class Level0File {
     for (let k = 1; k <= n; k++) if (words[k]! >= total) throw this.changed(`element ${id} links to ${words[k]}, past the ${total} elements`);
     words[0] = n;
     return words;
+  }
+
+  /**
+   * Every element's row, as the graph would hold it in memory (maxM0 + 1 u32 each), read in one
+   * sequential pass of `rowsPerStep` elements a step, for one walk that reaches much of the graph
+   * (graph-search.ts, over a distance table): one read per node would cost ~1.5 µs each, 7.5 s
+   * at 5M, where the pass takes ~0.9 s. The rows are checked as the load checked them, and the
+   * file's stamp at each step's start and end.
+   */
+  *allRowsSteps(rowsPerStep: number): Steps<Uint32Array> {
+    const h = this.header;
+    const { curElementCount: count, maxM0, sizeDataPerElement: size } = h;
+    const stride0 = maxM0 + 1;
+    const rows = new Uint32Array(count * stride0);
+    const perRead = Math.max(1, Math.floor(PASS_READ_BYTES / size));
+    const chunk = Buffer.allocUnsafeSlow(Math.min(perRead, count) * size);
+    const words = new Uint32Array(chunk.buffer, chunk.byteOffset, chunk.length >> 2);
+    const wordsPerRow = size >> 2;
+    for (let first = 0; first < count; ) {
+      this.openStep();
+      try {
+        const stepEnd = Math.min(count, first + Math.max(1, rowsPerStep));
+        while (first < stepEnd) {
+          const n = Math.min(perRead, count - first);
+          this.readFully(chunk, n * size, first * size, first);
+          const problem = copyRows(words, wordsPerRow, n, rows, first * stride0, stride0, count);
+          if (problem) throw this.changed(`element ${first + problem.row} ${problem.text}`);
+          first += n;
+          this.rowsRead += n;
+        }
+        this.checkStep();
+      } finally {
+        this.closeStep();
+      }
+      if (first < count) yield;
+    }
+    return rows;
+  }
+
+  /** Reads the row of `wanted[0]`: how many rows were read whole (0 or 1); a read error throws as a changed file. */
+  private readOne(): number {
+    if (this.fd < 0) return 0;
+    try {
+      return readRows(this.fd, this.wanted, 1, this.header.sizeDataPerElement, this.rowBytes);
+    } catch (err) {
+      throw this.changed(`cannot be read (${(err as Error).message})`);
+    }
+  }
+
+  private readFully(buf: Buffer, length: number, position: number, firstId: number): void {
+    for (let done = 0; done < length; ) {
+      let got: number;
+      try {
+        got = fs.readSync(this.fd, buf, done, length - done, position + done);
+      } catch (err) {
+        throw this.changed(`cannot be read (${(err as Error).message})`);
+      }
+      if (got === 0) throw this.changed(`ends inside element ${firstId + Math.floor(done / this.header.sizeDataPerElement)}`);
+      done += got;
+    }
   }
 
   private changed(problem: string): InspectorError {

@@ -5,15 +5,17 @@ const require = createRequire(import.meta.url);
 /** `off`: never ask V8 for a collection (to measure without it). Read at each call. */
 export const COLLECT_GARBAGE_ENV = 'CHROMA_INSPECTOR_COLLECT_GARBAGE';
 
-/** From this many bytes let go, a collection is asked for (collectGarbageAfter). */
-export const COLLECT_FROM_BYTES = 64 * 1024 * 1024;
-
-/**
- * Above this much live JavaScript heap no collection is asked for: a full one marks every live
- * object (~1 ms a MB), and the thread must not be held for long (a materialised map of millions
- * of ids is hundreds of MB). V8's own incremental collections then take the buffers, later.
- */
-export const COLLECT_UP_TO_HEAP_BYTES = 96 * 1024 * 1024;
+export const collectTuning = {
+  /** From this many bytes let go, a collection is asked for (collectGarbageAfter). */
+  fromBytes: 64 * 1024 * 1024,
+  /**
+   * Above this much live JavaScript heap no collection is asked for: a full one marks every live
+   * object (~1 ms a MB; 45–67 ms were measured near this limit on a busy machine), and the thread
+   * must not be held for long (a materialised map of millions of ids is hundreds of MB). V8's own
+   * incremental collections then take the buffers, later.
+   */
+  upToHeapBytes: 96 * 1024 * 1024,
+};
 
 let gc: (() => void) | null | undefined;
 
@@ -22,16 +24,16 @@ let gc: (() => void) | null | undefined;
  * decoded pickle's bytes once its ids are compacted out (147 MB at 5M × 128), which V8 otherwise
  * kept through the whole vector load that follows, its heuristics seeing no reason to collect
  * (the load's memory is WebAssembly memory, not the JavaScript heap): the bench's 5M peak held
- * them, ~140 MB of its 3.1 GB. The collection costs a few ms (the JavaScript heap is tens of MB;
- * the buffers are freed, not walked). Nothing happens below COLLECT_FROM_BYTES, above
- * COLLECT_UP_TO_HEAP_BYTES of live heap, or where V8
+ * them, ~140 MB of its 3.1 GB. The collection costs a few ms when the JavaScript heap is small
+ * (it was 5–13 ms at 5M, a heap of ~30 MB; the buffers are freed, not walked). Nothing happens
+ * below collectTuning.fromBytes, above its upToHeapBytes of live heap, or where V8
  * cannot give the function (it is asked for once: `--expose-gc` set at run time, then `gc` from a
  * fresh context, which is where V8 installs it).
  */
 export function collectGarbageAfter(bytes: number): boolean {
-  if (bytes < COLLECT_FROM_BYTES || process.env[COLLECT_GARBAGE_ENV] === 'off') return false;
+  if (bytes < collectTuning.fromBytes || process.env[COLLECT_GARBAGE_ENV] === 'off') return false;
   const v8 = require('node:v8') as typeof import('node:v8');
-  if (v8.getHeapStatistics().used_heap_size > COLLECT_UP_TO_HEAP_BYTES) return false;
+  if (v8.getHeapStatistics().used_heap_size > collectTuning.upToHeapBytes) return false;
   if (gc === undefined) {
     try {
       v8.setFlagsFromString('--expose-gc');

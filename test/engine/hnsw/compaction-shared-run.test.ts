@@ -94,14 +94,12 @@ describe("a background vector load's start", () => {
 });
 
 describe('collectGarbageAfter', () => {
-  it('frees a large buffer dropped just before, and does nothing for small ones or when turned off', () => {
-    expect(collect.collectGarbageAfter(collect.COLLECT_FROM_BYTES - 1)).toBe(false);
-    process.env[collect.COLLECT_GARBAGE_ENV] = 'off';
-    try {
-      expect(collect.collectGarbageAfter(collect.COLLECT_FROM_BYTES)).toBe(false);
-    } finally {
-      delete process.env[collect.COLLECT_GARBAGE_ENV];
-    }
+  const tuning = { ...collect.collectTuning };
+  afterEach(() => Object.assign(collect.collectTuning, tuning));
+
+  it('frees a large buffer dropped just before', () => {
+    // Whatever the test process's own heap holds (other files' tests run in it).
+    collect.collectTuning.upToHeapBytes = Infinity;
     // Dropped on return: nothing refers to it once the function is done.
     const before = (() => {
       const big = new Uint8Array(128 * 1024 * 1024).fill(1);
@@ -111,4 +109,21 @@ describe('collectGarbageAfter', () => {
     expect(collect.collectGarbageAfter(128 * 1024 * 1024)).toBe(true);
     expect(before - process.memoryUsage().arrayBuffers).toBeGreaterThanOrEqual(128 * 1024 * 1024);
   });
+
+  it('asks for nothing for small buffers, over a large live heap, or when turned off', () => {
+    collect.collectTuning.upToHeapBytes = Infinity;
+    expect(collect.collectGarbageAfter(collect.collectTuning.fromBytes - 1)).toBe(false);
+    process.env[collect.COLLECT_GARBAGE_ENV] = 'off';
+    try {
+      expect(collect.collectGarbageAfter(collect.collectTuning.fromBytes)).toBe(false);
+    } finally {
+      delete process.env[collect.COLLECT_GARBAGE_ENV];
+    }
+    // A live heap over the limit: a full collection would hold the thread too long.
+    collect.collectTuning.upToHeapBytes = 1024;
+    expect(collect.collectGarbageAfter(collect.collectTuning.fromBytes)).toBe(false);
+    collect.collectTuning.upToHeapBytes = Infinity;
+    expect(collect.collectGarbageAfter(collect.collectTuning.fromBytes)).toBe(true);
+  });
 });
+
