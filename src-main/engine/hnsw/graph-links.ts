@@ -142,7 +142,7 @@ function statStamp(file: string): Level0FileStamp {
   }
 }
 
-/** The file's stamp now, when its size and modification time are still the load's (else null: the rows walked here are the file's own). */
+/** The file's stamp now, whose size and modification time must still be the load's (filesStamp), else the rows checked were another file's. */
 function loadedStamp(file: string, loaded: { size: bigint; mtimeNs: bigint } | null): Level0FileStamp {
   const now = statStamp(file);
   if (loaded && (now.size !== loaded.size || now.mtimeNs !== loaded.mtimeNs)) corrupt(DATA_LEVEL0_FILE, 'was written again after the vectors were loaded');
