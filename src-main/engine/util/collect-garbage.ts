@@ -6,8 +6,13 @@ const require = createRequire(import.meta.url);
 export const COLLECT_GARBAGE_ENV = 'CHROMA_INSPECTOR_COLLECT_GARBAGE';
 
 export const collectTuning = {
-  /** From this many bytes let go, a collection is asked for (collectGarbageAfter). */
-  fromBytes: 64 * 1024 * 1024,
+  /**
+   * From this many bytes let go, a collection is asked for (collectGarbageAfter). A 100,000-record
+   * pickle is ~3 MB and its old entry arrays ~2 MB: collected at once, the bench's 100k peak was
+   * 151–154 MB against 153–164 MB (fresh processes taking turns), for a collection of a few ms on
+   * a heap that small. Smaller collections are left to V8.
+   */
+  fromBytes: 2 * 1024 * 1024,
   /**
    * Above this much live JavaScript heap no collection is asked for: a full one marks every live
    * object (~1 ms a MB; 45–67 ms were measured near this limit on a busy machine), and the thread
@@ -24,7 +29,7 @@ let gc: (() => void) | null | undefined;
  * decoded pickle's bytes once its ids are compacted out (147 MB at 5M × 128), which V8 otherwise
  * kept through the whole vector load that follows, its heuristics seeing no reason to collect
  * (the load's memory is WebAssembly memory, not the JavaScript heap): the bench's 5M peak held
- * them, ~140 MB of its 3.1 GB. The collection costs a few ms when the JavaScript heap is small
+ * them, ~140 MB of its 3.1 GB (and ~4 MB of 160 at 100k). The collection costs a few ms when the JavaScript heap is small
  * (it was 5–13 ms at 5M, a heap of ~30 MB; the buffers are freed, not walked). Nothing happens
  * below collectTuning.fromBytes, above its upToHeapBytes of live heap, or where V8
  * cannot give the function (it is asked for once: `--expose-gc` set at run time, then `gc` from a
