@@ -3,6 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeProcess, processCommand, withoutSecrets } from '../../src-main/engine/folder/process-name.js';
 
 // The messages that refuse a write beside another process name it by its command line.
+
+/** A node process with these arguments, once it runs them: read right after spawn(), its command line may still be its parent's (before exec) or not there yet. */
+async function started(args: string[]): Promise<ChildProcess> {
+  const child = spawn(process.execPath, args, { stdio: 'ignore' });
+  await new Promise<void>((resolve) => child.once('spawn', () => resolve()));
+  return child;
+}
 describe.skipIf(process.platform === 'win32')('naming a process by its command line', () => {
   let child: ChildProcess;
   const script = 'setInterval(() => {}, 1000)';
@@ -19,8 +26,8 @@ describe.skipIf(process.platform === 'win32')('naming a process by its command l
     expect(describeProcess(child.pid!)).toBe(`${child.pid} (${process.execPath} -e ${script} first argument)`);
   });
 
-  it('cuts a long command line after 120 characters', () => {
-    const long = spawn(process.execPath, ['-e', script, 'x'.repeat(300)], { stdio: 'ignore' });
+  it('cuts a long command line after 120 characters', async () => {
+    const long = await started(['-e', script, 'x'.repeat(300)]);
     try {
       const command = processCommand(long.pid!);
       expect(command).toBe(`${process.execPath} -e ${script} ${'x'.repeat(300)}`.slice(0, 120) + '…');
@@ -29,8 +36,8 @@ describe.skipIf(process.platform === 'win32')('naming a process by its command l
     }
   });
 
-  it('cuts by characters, never inside one', () => {
-    const long = spawn(process.execPath, ['-e', script, '🙂'.repeat(200)], { stdio: 'ignore' });
+  it('cuts by characters, never inside one', async () => {
+    const long = await started(['-e', script, '🙂'.repeat(200)]);
     try {
       const command = processCommand(long.pid!)!;
       const shown = Array.from(`${process.execPath} -e ${script} ${'🙂'.repeat(200)}`).slice(0, 120).join('');
@@ -48,8 +55,8 @@ describe.skipIf(process.platform === 'win32')('naming a process by its command l
     expect(describeProcess(-1)).toBe('-1');
   });
 
-  it('shows credentials in the arguments as …, the rest as it is', () => {
-    const secret = spawn(process.execPath, ['-e', script, '--api-key', 'abc123', '--token=xyz', 'sk-proj1234567890abcdef', '--path', './db'], { stdio: 'ignore' });
+  it('shows credentials in the arguments as …, the rest as it is', async () => {
+    const secret = await started(['-e', script, '--api-key', 'abc123', '--token=xyz', 'sk-proj1234567890abcdef', '--path', './db']);
     try {
       expect(processCommand(secret.pid!)).toBe(`${process.execPath} -e ${script} --api-key … --token=… … --path ./db`);
     } finally {
