@@ -4,7 +4,8 @@
 // reported to main, which lets the window reveal only such paths (produced-paths.ts).
 import { existsSync } from 'node:fs';
 import type { CallContext, Handlers } from '../service/dispatcher.js';
-import type { ConnectSession } from '../service/engine-session.js';
+import { decodingResults } from '../service/encoded-result.js';
+import type { ConnectPlainSession } from '../service/engine-session.js';
 import type { StartEngine } from '../service/worker-pool/pool-engine.js';
 import { createWorkerPool, DEFAULT_CALL_TIMEOUT_MS } from '../service/worker-pool/worker-pool.js';
 import { producedPaths, type PathProduced } from './produced-paths.js';
@@ -37,7 +38,8 @@ export interface HostEngineOptions {
 
 export interface HostEngine {
   readonly mode: 'pool' | 'host-thread';
-  connect: ConnectSession;
+  /** Plain ServerMessages: the window's carrier clones them (this pool does not encode results). */
+  connect: ConnectPlainSession;
   /** Ends the engines; the writer closes its folders first (persisting HNSW checkpoints). */
   close(): Promise<void>;
 }
@@ -62,7 +64,7 @@ export async function startHostEngine(o: HostEngineOptions): Promise<HostEngine>
       startEngine: o.startEngine,
       onResult: reportPaths,
     });
-    return { mode: 'pool', connect: pool.connect, close: () => pool.close() };
+    return { mode: 'pool', connect: decodingResults(pool.connect), close: () => pool.close() };
   }
   o.note(`note: the engine worker is not built (${o.workerEntry}): calls run on the engine host's thread, without time limits`);
   // Loaded only here: the engine imports the native modules at module load.

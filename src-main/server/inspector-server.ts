@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createDispatcher } from '../service/dispatcher.js';
+import { encodedMessagePieces, isEncodedResult } from '../service/encoded-result.js';
 import type { EngineService } from '../service/engine-service.js';
 import type { ConnectSession } from '../service/engine-session.js';
 import { createRequestGuard, type RequestGuard } from './request-guard.js';
@@ -108,7 +109,13 @@ export async function startInspectorServer(opts: ServerOptions): Promise<Running
     if (path !== '/api' || !authorised(req)) return refuseSocket(socket, '401 Unauthorized');
     wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
       const session = connect((m) => {
-        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m));
+        if (ws.readyState !== ws.OPEN) return;
+        if (!isEncodedResult(m)) return ws.send(JSON.stringify(m));
+        // Encoded by the engine worker: one text message in three fragments, the value's bytes as they came.
+        const [head, value, tail] = encodedMessagePieces(m);
+        ws.send(head, { binary: false, fin: false });
+        ws.send(value, { binary: false, fin: false });
+        ws.send(tail, { binary: false, fin: true });
       });
       // A protocol error (reserved opcode, oversized frame, bad UTF-8) closes this connection only.
       ws.on('error', () => ws.terminate());

@@ -88,7 +88,7 @@ export async function runServeCommand(args: ServeArgs): Promise<number> {
   // The engine runs in worker threads so one slow call never freezes the server for everyone.
   // Run from sources (no build), the worker entry does not exist yet: the engine then runs here.
   const workerEntry = defaultWorkerEntry();
-  const pool = existsSync(workerEntry) ? createWorkerPool({ defaultFolder: folder, roots, servers, workerEntry, callTimeoutMs: seconds > 0 ? seconds * 1000 : null }) : null;
+  const pool = existsSync(workerEntry) ? createWorkerPool({ defaultFolder: folder, roots, servers, workerEntry, callTimeoutMs: seconds > 0 ? seconds * 1000 : null, encodeResults: true }) : null;
   const service = pool ? null : new EngineService({ defaultFolder: folder, roots, servers });
   if (!pool) process.stderr.write('note: the engine worker is not built (npm run build): calls run on the server thread, without time limits\n');
   const settings = { staticRoot: rendererRoot(), host, port: args.port ? Number(args.port) : 8123 };

@@ -17,13 +17,14 @@ export type Handlers = { [M in Method]: (input: ParsedInput<M>, ctx: CallContext
 export function createDispatcher(handlers: Handlers) {
   return function connect(rawSend: (m: ServerMessage) => void) {
     // A carrier that fails (closed socket, a value it cannot encode) must not take the engine down:
-    // the call's result is then lost, which the client sees as its channel closing.
-    const send = (m: ServerMessage) => {
+    // the call's result is then lost, which the client sees as its channel closing. What failed
+    // is kept: a carrier that says why (an answer too large to encode) has that sent instead.
+    const send = (m: ServerMessage): { sent: true } | { sent: false; err: unknown } => {
       try {
         rawSend(m);
-        return true;
-      } catch {
-        return false;
+        return { sent: true };
+      } catch (err) {
+        return { sent: false, err };
       }
     };
     const running = new Map<number, AbortController>();
@@ -51,7 +52,9 @@ export function createDispatcher(handlers: Handlers) {
         const handler = handlers[method] as (input: unknown, ctx: CallContext) => unknown;
         const value = await handler(parsed.data, ctx);
         if (controller.signal.aborted) throw new InspectorError('CANCELLED', 'Cancelled');
-        if (!send({ type: 'result', id: msg.id, ok: true, value })) {
+        const sent = send({ type: 'result', id: msg.id, ok: true, value });
+        if (!sent.sent) {
+          if (sent.err instanceof InspectorError) throw sent.err;
           throw new InspectorError('INTERNAL', `The result of ${method} could not be sent`);
         }
       } catch (err) {

@@ -1,4 +1,5 @@
 import type { ServerMessage } from '../../shared/protocol.js';
+import type { SessionMessage } from './encoded-result.js';
 
 /** One client's conversation with the engine: raw protocol messages in, ServerMessages out. */
 export interface EngineSession {
@@ -7,8 +8,16 @@ export interface EngineSession {
   close(): void;
 }
 
+/** A session factory whose carrier is handed messages of type M. */
+export type ConnectSessionOf<M> = (send: (m: M) => void) => EngineSession;
+
 /**
  * What a transport needs from the engine: `createDispatcher(handlers)` (in-process) and the worker
- * pool both are one, so a host picks where the engine runs without changing the transport.
+ * pool both are one, so a host picks where the engine runs without changing the transport. The
+ * pool may hand its carrier results already encoded (encoded-result.ts); `decodingResults` gives
+ * a carrier of plain ServerMessages.
  */
-export type ConnectSession = (send: (m: ServerMessage) => void) => EngineSession;
+export type ConnectSession = ConnectSessionOf<SessionMessage>;
+
+/** A session factory for a carrier of plain ServerMessages (the in-process dispatcher is one). */
+export type ConnectPlainSession = ConnectSessionOf<ServerMessage>;

@@ -8,10 +8,13 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { createDispatcher } from '../dispatcher.js';
 import { EngineService } from '../engine-service.js';
 import { setThreadNativeGuard } from '../../engine/util/native-guard.js';
+import { encodeResult, isEncodedResult } from '../encoded-result.js';
+import type { ServerMessage } from '../../../shared/protocol.js';
 import { READY, SHUTDOWN, setupFromEnv, type WorkerSetup } from './worker-setup.js';
 
 interface Carrier {
-  send(message: unknown): void;
+  /** `transfer`: buffers of `message` handed over rather than copied, where the carrier can. */
+  send(message: unknown, transfer?: ArrayBuffer[]): void;
   onMessage(listener: (message: unknown) => void): void;
   /** Ends this engine once its folders are closed (writers persist their checkpoints first). */
   exit(): void;
@@ -48,7 +51,7 @@ const firstPort = (parent: UtilityParentPortLike) =>
 async function carrier(): Promise<Carrier> {
   if (parentPort) {
     const port = parentPort;
-    return { send: (m) => port.postMessage(m), onMessage: (l) => void port.on('message', l), exit: () => port.close() };
+    return { send: (m, transfer) => port.postMessage(m, transfer ?? []), onMessage: (l) => void port.on('message', l), exit: () => port.close() };
   }
   if (utilityParent) {
     const port = await firstPort(utilityParent);
@@ -75,7 +78,12 @@ const setup: WorkerSetup = parentPort ? ((workerData as WorkerSetup | undefined)
 if (setup.nativeGuard) setThreadNativeGuard(setup.nativeGuard);
 const channel = await carrier();
 const service = new EngineService({ defaultFolder: setup.defaultFolder, roots: setup.roots, servers: setup.servers ?? null });
-const session = createDispatcher(service.handlers())((m) => channel.send(m));
+/** A result encoded here (the pool asked for it) travels as bytes handed over, not cloned. */
+const send = (m: ServerMessage) => {
+  const out = setup.encodeResults ? encodeResult(m) : m;
+  channel.send(out, isEncodedResult(out) ? [out.valueJson.buffer as ArrayBuffer] : undefined);
+};
+const session = createDispatcher(service.handlers())(send);
 channel.onMessage((message) => {
   if (message === SHUTDOWN) {
     session.close();

@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
-import type { ServerMessage } from '../../../shared/protocol.js';
+import type { SessionMessage } from '../encoded-result.js';
 import { resolve } from 'node:path';
 import { NATIVE_GUARD_BYTES, quiesceNative } from '../../engine/util/native-guard.js';
 import { READY, SHUTDOWN, engineProcessEnv, type WorkerSetup } from './worker-setup.js';
@@ -23,7 +23,7 @@ export interface PoolEngine {
 }
 
 export interface PoolEngineEvents {
-  onMessage(message: ServerMessage): void;
+  onMessage(message: SessionMessage): void;
   /** It ended without being asked (a crash, out of memory): its calls are lost. */
   onExit(reason: string): void;
 }
@@ -55,7 +55,7 @@ function startThread(entry: string, setup: WorkerSetup, events: PoolEngineEvents
   let loaded = () => undefined as void;
   const ready = new Promise<void>((done) => (loaded = done));
   void ended.then(loaded);
-  worker.on('message', (m: ServerMessage | typeof READY) => (m === READY ? loaded() : events.onMessage(m)));
+  worker.on('message', (m: SessionMessage | typeof READY) => (m === READY ? loaded() : events.onMessage(m)));
   // An uncaught error ends the thread; 'exit' follows and reports it.
   let lastError = '';
   worker.on('error', (err: unknown) => (lastError = err instanceof Error ? err.message : String(err)));
@@ -98,7 +98,7 @@ function startProcess(entry: string, setup: WorkerSetup, events: PoolEngineEvent
   let loaded = () => undefined as void;
   const ready = new Promise<void>((done) => (loaded = done));
   void ended.then(loaded);
-  child.on('message', (m) => (m === READY ? loaded() : events.onMessage(m as ServerMessage)));
+  child.on('message', (m) => (m === READY ? loaded() : events.onMessage(m as SessionMessage)));
   child.on('error', () => undefined);
   child.once('exit', (code, signal) => {
     exited = true;

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ErrorData } from '../../../shared/errors.js';
 import { isClientMessage, type ServerMessage } from '../../../shared/protocol.js';
+import { decodeResult, isEncodedResult, type SessionMessage } from '../encoded-result.js';
 import type { ConnectSession } from '../engine-session.js';
 import type { ServerPolicy } from '../server-policy.js';
 import { isBounded, laneFor, mayTerminate, type Lane } from './call-policy.js';
@@ -33,6 +34,12 @@ export interface WorkerPoolOptions {
    * main from here which paths the engine opened or wrote, the only ones the window may reveal.
    */
   onResult?(method: string, value: unknown): void;
+  /**
+   * Engines send each result's value as its JSON text (../encoded-result.ts), and the pool hands
+   * it on so to the session's carrier: for a host that sends text (serve), which then never clones
+   * or stringifies a large answer on its own thread. The pool parses back the few it reads itself.
+   */
+  encodeResults?: boolean;
 }
 
 export interface WorkerPool {
@@ -53,7 +60,7 @@ export const defaultWorkerEntry = () => fileURLToPath(new URL('./engine-worker.j
 export const defaultReadWorkers = () => Math.max(2, availableParallelism() - 1);
 
 interface SessionState {
-  send(m: ServerMessage): void;
+  send(m: SessionMessage): void;
   jobs: Map<number, Job>;
 }
 
@@ -80,7 +87,7 @@ interface Slot {
   job: Job | null;
   /** Resolved folder path → this engine's own handle for it (opened lazily on first use). */
   handles: Map<string, string>;
-  replies: Map<number, (m: ServerMessage) => void>;
+  replies: Map<number, (m: SessionMessage) => void>;
   idleTimer: NodeJS.Timeout | null;
   dead: boolean;
 }
@@ -97,6 +104,9 @@ interface LaneState {
 }
 
 const cancelled: ErrorData = { code: 'CANCELLED', message: 'Cancelled' };
+
+/** The methods whose results the pool reads (translate): an encoded one is parsed back first. */
+const POOL_READS = new Set(['openFolder', 'openServer', 'setWritable']);
 
 const SERVER_KEY = 'server:';
 
@@ -148,7 +158,8 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
 
   const spawn = (lane: LaneState): Slot => {
     const slot: Slot = { lane, engine: null as unknown as PoolEngine, job: null, handles: new Map(), replies: new Map(), idleTimer: null, dead: false };
-    slot.engine = startEngine(lane.kind, entry, { defaultFolder: options.defaultFolder, roots: options.roots ?? null, servers: options.servers ?? null }, {
+    const setup = { defaultFolder: options.defaultFolder, roots: options.roots ?? null, servers: options.servers ?? null, ...(options.encodeResults ? { encodeResults: true } : {}) };
+    slot.engine = startEngine(lane.kind, entry, setup, {
       onMessage: (m) => {
         const reply = slot.replies.get(m.id);
         if (!reply) return;
@@ -201,7 +212,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     new Promise<ServerMessage & { type: 'result' }>((done) => {
       const id = nextEngineCallId++;
       slot.replies.set(id, (m) => {
-        if (m.type === 'result') done(m);
+        if (m.type === 'result') done(isEncodedResult(m) ? (decodeResult(m) as ServerMessage & { type: 'result' }) : m);
       });
       slot.engine.post({ type: 'call', id, method, input });
     });
@@ -238,7 +249,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     pump(slot.lane);
   };
 
-  const finish = (job: Job, message: ServerMessage) => {
+  const finish = (job: Job, message: SessionMessage) => {
     if (job.done) return;
     job.done = true;
     if (job.timer) clearTimeout(job.timer);
@@ -342,8 +353,10 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
       if (job.done) return;
       if (m.type === 'progress') job.session.send({ ...m, id: job.id });
       else if (!m.ok) fail(job, m.error);
+      // Handed on as encoded, unless the pool reads the value (its own handles, the writable state, an observer).
+      else if (isEncodedResult(m) && !POOL_READS.has(job.method) && !options.onResult) finish(job, { ...m, id: job.id });
       else {
-        const value = translate(job, slot, m.value);
+        const value = translate(job, slot, (isEncodedResult(m) ? (decodeResult(m) as { value: unknown }) : m).value);
         observe(job.method, value);
         finish(job, { type: 'result', id: job.id, ok: true, value });
       }

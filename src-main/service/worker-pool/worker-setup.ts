@@ -9,6 +9,8 @@ export interface WorkerSetup {
   servers?: ServerPolicy | null;
   /** A thread engine's native-call flags (engine/util/native-guard.ts), which the pool waits on before terminating it. */
   nativeGuard?: SharedArrayBuffer;
+  /** Results go back as their JSON text (../encoded-result.ts): the pool's host sends them as text. */
+  encodeResults?: boolean;
 }
 
 /** The pool's request to close every folder and end; not a protocol message, so never a call. */
@@ -27,6 +29,7 @@ export function engineProcessEnv(base: NodeJS.ProcessEnv, setup: WorkerSetup): N
     CHROMA_INSPECTOR_FOLDER: setup.defaultFolder ?? '',
     CHROMA_INSPECTOR_ROOTS: setup.roots ? JSON.stringify(setup.roots) : '',
     CHROMA_INSPECTOR_SERVERS: setup.servers ? JSON.stringify(setup.servers) : '',
+    CHROMA_INSPECTOR_ENCODE_RESULTS: setup.encodeResults ? '1' : '',
   };
 }
 
@@ -36,15 +39,17 @@ export function setupFromEnv(env: NodeJS.ProcessEnv): WorkerSetup {
     defaultFolder: env.CHROMA_INSPECTOR_FOLDER || null,
     roots: env.CHROMA_INSPECTOR_ROOTS ? (JSON.parse(env.CHROMA_INSPECTOR_ROOTS) as string[]) : null,
     servers: env.CHROMA_INSPECTOR_SERVERS ? (JSON.parse(env.CHROMA_INSPECTOR_SERVERS) as ServerPolicy) : null,
+    encodeResults: env.CHROMA_INSPECTOR_ENCODE_RESULTS === '1',
   };
 }
 
 /** Whether a value is a WorkerSetup (it crosses a process boundary in the packaged app). */
 export function isWorkerSetup(value: unknown): value is WorkerSetup {
   if (typeof value !== 'object' || value === null) return false;
-  const s = value as { defaultFolder?: unknown; roots?: unknown; servers?: unknown };
+  const s = value as { defaultFolder?: unknown; roots?: unknown; servers?: unknown; encodeResults?: unknown };
   const folderOk = s.defaultFolder === null || typeof s.defaultFolder === 'string';
   const rootsOk = s.roots === null || (Array.isArray(s.roots) && s.roots.every((r) => typeof r === 'string'));
   const serversOk = s.servers === undefined || s.servers === null || isServerPolicy(s.servers);
-  return folderOk && rootsOk && serversOk;
+  const encodeOk = s.encodeResults === undefined || typeof s.encodeResults === 'boolean';
+  return folderOk && rootsOk && serversOk && encodeOk;
 }
