@@ -4,6 +4,14 @@ import type { ErrorData } from './errors.js';
  * The wire messages every transport carries (WebSocket, Electron MessagePort, in-memory).
  * Cancellation and progress are part of the protocol, not of any one transport.
  */
+/**
+ * The largest message a client may send to `serve` (UTF-8 bytes). The server parses each message
+ * on the one thread every client shares: 8 MB of JSON numbers is ~50 ms there, 64 MB was ~0.5 s,
+ * repeatable by any client. The UI's largest calls (a map's 100,000 point ids, a 65,536-dimension
+ * vector, a long document) are a few MB at most.
+ */
+export const MAX_CLIENT_MESSAGE_BYTES = 8 * 1024 * 1024;
+
 export type ClientMessage =
   | { type: 'call'; id: number; method: string; input: unknown }
   | { type: 'cancel'; id: number };

@@ -3,6 +3,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { MAX_CLIENT_MESSAGE_BYTES } from '../../shared/protocol.js';
 import { createDispatcher } from '../service/dispatcher.js';
 import { encodedMessagePieces, isEncodedResult } from '../service/encoded-result.js';
 import type { EngineService } from '../service/engine-service.js';
@@ -26,7 +27,7 @@ export interface ServerSettings {
   port?: number;
   /** Given for tests; otherwise a random 32-byte token. */
   token?: string;
-  /** Largest WebSocket message accepted; a larger one closes that connection (1009), nothing else. */
+  /** Largest WebSocket message accepted (default MAX_CLIENT_MESSAGE_BYTES); a larger one closes that connection (1009), nothing else. */
   maxMessageBytes?: number;
 }
 
@@ -101,7 +102,7 @@ export async function startInspectorServer(opts: ServerOptions): Promise<Running
   });
   http.on('clientError', (_err, socket) => refuseSocket(socket, '400 Bad Request'));
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxMessageBytes ?? 64 * 1024 * 1024 });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxMessageBytes ?? MAX_CLIENT_MESSAGE_BYTES });
   http.on('upgrade', (req, socket, head) => {
     socket.on('error', () => undefined);
     const path = (req.url ?? '/').split('?')[0];

@@ -1,4 +1,4 @@
-import type { ClientMessage, MessageChannelLike, ServerMessage } from '../../shared/protocol.js';
+import { MAX_CLIENT_MESSAGE_BYTES, type ClientMessage, type MessageChannelLike, type ServerMessage } from '../../shared/protocol.js';
 
 export interface ClosableChannel extends MessageChannelLike<ClientMessage, ServerMessage> {
   /** Resolves once the carrier is open; rejects if it closes first. */
@@ -54,6 +54,14 @@ export function createWebSocketChannel(url: string, create: (url: string) => Web
     for (const l of [...closeListeners]) l();
   };
   socket.addEventListener('close', fireClose);
+  const answerLocally = (id: number, bytes: number) => {
+    const mb = (n: number) => `${(n / 2 ** 20).toFixed(1)} MB`;
+    const error = { code: 'INVALID_ARGUMENT' as const, message: `This call is ${mb(bytes)} as JSON; the server accepts messages up to ${mb(MAX_CLIENT_MESSAGE_BYTES)}` };
+    // After the caller has registered for its answer, as a server's would come.
+    queueMicrotask(() => {
+      for (const l of [...listeners]) l({ type: 'result', id, ok: false, error });
+    });
+  };
   socket.addEventListener('error', () => undefined);
 
   return {
@@ -61,6 +69,12 @@ export function createWebSocketChannel(url: string, create: (url: string) => Web
     send(message) {
       if (closed) return;
       const frame = JSON.stringify(message);
+      // The server would close the whole connection (1009) for it: this call alone fails, and says why.
+      const bytes = frame.length * 3 > MAX_CLIENT_MESSAGE_BYTES ? new TextEncoder().encode(frame).length : frame.length;
+      if (bytes > MAX_CLIENT_MESSAGE_BYTES) {
+        if (message.type === 'call') answerLocally(message.id, bytes);
+        return;
+      }
       if (socket.readyState === OPEN) socket.send(frame);
       else queue.push(frame);
     },

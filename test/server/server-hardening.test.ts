@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngineClient } from '../../shared/client.js';
+import { MAX_CLIENT_MESSAGE_BYTES } from '../../shared/protocol.js';
 import { startInspectorServer, type RunningServer } from '../../src-main/server/inspector-server.js';
 import { runServeCommand } from '../../src-main/server/serve-command.js';
 import { EngineService } from '../../src-main/service/engine-service.js';
@@ -137,6 +138,27 @@ describe('serve refuses what it should and survives what clients send', () => {
     ws.send('x'.repeat(200 * 1024));
     expect(await closed).toBe(1009);
     await stillAnswers();
+  });
+
+  it('accepts messages up to MAX_CLIENT_MESSAGE_BYTES by default, and no larger', async () => {
+    const plain = await startInspectorServer({ service, staticRoot, port: 0 });
+    try {
+      const url = `ws://127.0.0.1:${plain.port}/api?token=${plain.token}`;
+      // A call of exactly the limit is answered (an unknown method: the point is that it was read).
+      const call = JSON.stringify({ type: 'call', id: 1, method: 'nothing', input: { pad: '' } });
+      const atLimit = call.replace('"pad":""', `"pad":"${'x'.repeat(MAX_CLIENT_MESSAGE_BYTES - call.length)}"`);
+      expect(Buffer.byteLength(atLimit)).toBe(MAX_CLIENT_MESSAGE_BYTES);
+      const ws = new WebSocket(url);
+      await new Promise<void>((resolve) => ws.once('open', () => resolve()));
+      const answer = new Promise<{ id: number; ok: boolean }>((resolve) => ws.once('message', (d) => resolve(JSON.parse(String(d)) as { id: number; ok: boolean })));
+      ws.send(atLimit);
+      expect(await answer).toMatchObject({ id: 1, ok: false });
+      const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+      ws.send(`${atLimit} `);
+      expect(await closed).toBe(1009);
+    } finally {
+      await plain.close();
+    }
   });
 
   it('answers unknown methods, prototype names and bad input with errors', async () => {

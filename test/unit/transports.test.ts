@@ -3,7 +3,7 @@ import { createWebSocketChannel, redactToken, type WebSocketLike } from '../../s
 import { createMessagePortChannel } from '../../src-renderer/client/message-port-channel.js';
 import { websocketUrl } from '../../src-renderer/client/connect.js';
 import { createEngineClient } from '../../shared/client.js';
-import type { ServerMessage } from '../../shared/protocol.js';
+import { MAX_CLIENT_MESSAGE_BYTES, type ServerMessage } from '../../shared/protocol.js';
 
 class FakeSocket implements WebSocketLike {
   readyState = 0;
@@ -52,6 +52,23 @@ describe('websocket transport', () => {
     sock.close();
     await expect(pending).rejects.toMatchObject({ code: 'INTERNAL' });
     expect(closed).toBe(1);
+  });
+
+  it('fails a call too large for the server by itself, without sending it or losing the connection', async () => {
+    const sock = new FakeSocket();
+    sock.readyState = 1;
+    const channel = createWebSocketChannel('ws://x/api', () => sock);
+    const client = createEngineClient(channel);
+    // Three bytes a character in UTF-8: a third of the limit in characters is over it in bytes.
+    const document = '日'.repeat(Math.ceil(MAX_CLIENT_MESSAGE_BYTES / 3) + 1);
+    await expect(client.call('updateRecord', { handle: 'h', collectionId: 'c', id: 'r', document })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: /up to 8\.0 MB/ });
+    expect(sock.sent).toHaveLength(0);
+    // Just under the limit in characters and bytes alike: sent as usual.
+    const p = client.call('updateRecord', { handle: 'h', collectionId: 'c', id: 'r', document: 'a'.repeat(MAX_CLIENT_MESSAGE_BYTES - 200) });
+    expect(sock.sent).toHaveLength(1);
+    const msg = JSON.parse(sock.sent[0]!) as { id: number };
+    sock.emit('message', JSON.stringify({ type: 'result', id: msg.id, ok: true, value: null } satisfies ServerMessage));
+    await expect(p).resolves.toBeNull();
   });
 
   it('rejects ready when the socket closes before opening', async () => {
