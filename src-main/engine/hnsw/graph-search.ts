@@ -4,6 +4,7 @@ import type { GraphLinks } from './graph-links.js';
 import type { PairHeap } from './pair-heap.js';
 import { BATCH_CAPACITY, type DistanceBatch } from './simd-kernel.js';
 import type { SearchHit } from './vector-index.js';
+import { reachedSteps } from './reachable-walk.js';
 import { WalkScratch } from './walk-scratch.js';
 import { runSteps, type Steps } from '../util/steps.js';
 
@@ -40,6 +41,9 @@ const SWITCH_SHARE = 1 / 32;
 
 /** How much more often than their share of the graph a `midway` walk may have met admitted elements and still switch. */
 const SPREAD = 2;
+
+/** Whether an exhaustive walk is answered from reachability (exhaustiveSteps); tests turn it off to walk such walks over a table. */
+export const exhaustiveTuning = { fromReachability: true };
 
 /** Below this many elements per run of consecutive slots on average, no distance table is built. */
 const MIN_RUN = 64;
@@ -148,7 +152,7 @@ export class CheckpointGraph {
     const ef = Math.max(efSearch, k);
     const plan = distanceTablePlan(admitted, ef, g.maxM0);
     const cur = this.descend(q);
-    const top = yield* this.level0Steps(q, slab, cur, ef, collect, plan, admitted, scratch, stepWork);
+    const top = yield* this.level0Steps(q, slab, cur, k, ef, collect, plan, admitted, scratch, stepWork);
     while (top.size > k) top.pop();
     const hits: SearchHit[] = [];
     while (top.size > 0) {
@@ -274,6 +278,7 @@ export class CheckpointGraph {
     q: Float32Array,
     slab: Float32Array,
     ep: number,
+    k: number,
     ef: number,
     collect: (id: number) => boolean,
     plan: DistanceTablePlan,
@@ -281,6 +286,16 @@ export class CheckpointGraph {
     s: WalkScratch,
     stepWork: number,
   ): Steps<PairHeap> {
+    // Fewer than ef admitted (as told): an exhaustive walk, answered from reachability if it is one.
+    let rows: Uint32Array | null = null;
+    let admitFilled = false;
+    if (plan === 'first' && exhaustiveTuning.fromReachability) {
+      const exhaustive = yield* this.exhaustiveSteps(q, ep, k, ef, collect, s, stepWork);
+      if ('top' in exhaustive) return exhaustive.top;
+      rows = exhaustive.rows;
+      admitFilled = true;
+      slab = this.prepareQuery(q);
+    }
     s.begin();
     const { top, open } = s;
     const epKey = collect(ep) ? this.rankKey(slab, ep, this.distanceTo(q, ep)) : null;
@@ -314,20 +329,69 @@ export class CheckpointGraph {
     this.tableWalks++;
     // collect's answers too, taken in id order (its reads then stream) instead of at the walk's
     // scattered ids.
-    const count = this.links.count;
-    const admit = (s.admit ??= new Uint8Array(count));
-    for (let from = 0; from < count; from += stepWork) {
-      const to = Math.min(count, from + stepWork);
-      fillAdmit(admit, collect, from, to);
-      if (to < count) yield;
-    }
+    const admit = admitFilled ? s.admit! : yield* this.admitSteps(collect, s, stepWork);
     // Rows left in data_level0.bin (level0-file.ts): a walk over a table reaches much of the graph
     // (every reachable node when fewer than ef are admitted), and a read per node would cost
     // seconds at millions of nodes. They are read in one sequential pass, for this walk only.
-    const file = this.links.level0File;
-    const rows = file ? yield* file.allRowsSteps(stepWork) : this.links.level0;
+    rows ??= yield* this.allRowsSteps(stepWork);
     while (this.walkTable(slab, ef, table, admit, s, stepWork, rows) === PAUSE) yield;
     return top;
+  }
+
+  /** collect's answers for every element in `s.admit`, taken in id order (its reads then stream) instead of at a walk's scattered ids. */
+  private *admitSteps(collect: (id: number) => boolean, s: WalkScratch, stepWork: number, counted?: { admitted: number }): Steps<Uint8Array> {
+    const count = this.links.count;
+    const admit = (s.admit ??= new Uint8Array(count));
+    let admitted = 0;
+    for (let from = 0; from < count; from += stepWork) {
+      const to = Math.min(count, from + stepWork);
+      admitted += fillAdmit(admit, collect, from, to);
+      if (to < count) yield;
+    }
+    if (counted) counted.admitted = admitted;
+    return admit;
+  }
+
+  /** The level-0 rows: in memory, or read from data_level0.bin in one sequential pass for one walk. */
+  private *allRowsSteps(stepWork: number): Steps<Uint32Array> {
+    const file = this.links.level0File;
+    return file ? yield* file.allRowsSteps(stepWork) : this.links.level0;
+  }
+
+  /** How many searches were answered from reachability alone (exhaustiveSteps), and how many gave up on ties at the k cut (for tests and diagnostics). */
+  reachWalks = 0;
+  reachTies = 0;
+
+  /**
+   * A walk told that fewer than ef elements are admitted. Counted exactly first (the count told is
+   * an estimate): if fewer than ef are, the fork's walk is exhaustive, so it collects every admitted
+   * element reachable from `ep` (reachable-walk.ts), and only those get a distance. The fork's
+   * result heap holds them in the order the walk found them, and with equal keys at the k cut that
+   * order decides which survive: then this gives up, and the walk is walked. Otherwise the caller
+   * takes the heap as the walk would leave it, up to the layout of its entries, which only ties at
+   * the cut could show. Gives up with the rows it read (a walk needs them too).
+   */
+  private *exhaustiveSteps(q: Float32Array, ep: number, k: number, ef: number, collect: (id: number) => boolean, s: WalkScratch, stepWork: number): Steps<{ top: PairHeap } | { rows: Uint32Array | null }> {
+    const counted = { admitted: 0 };
+    const admit = yield* this.admitSteps(collect, s, stepWork, counted);
+    if (counted.admitted >= ef) return { rows: null };
+    const rows = yield* this.allRowsSteps(stepWork);
+    const reached = yield* reachedSteps(rows, this.links.maxM0 + 1, ep, admit, counted.admitted, s, stepWork);
+    const slab = this.prepareQuery(q);
+    const hits: { key: number; id: number }[] = [];
+    for (const id of reached) {
+      const key = this.rankKey(slab, id, this.distanceTo(q, id));
+      if (key !== null) hits.push({ key, id });
+    }
+    hits.sort((a, b) => a.key - b.key);
+    if (hits.length > k && hits[k - 1]!.key === hits[k]!.key) {
+      this.reachTies++;
+      return { rows };
+    }
+    s.top.clear();
+    for (const { key, id } of hits) s.top.push(key, id);
+    this.reachWalks++;
+    return { top: s.top };
   }
 
   /**
@@ -478,7 +542,10 @@ export class CheckpointGraph {
   }
 }
 
-/** collect's answers for ids from `from` to `to`, as bytes (a plain function: V8 optimises it apart from the generator that calls it). */
-function fillAdmit(admit: Uint8Array, collect: (id: number) => boolean, from: number, to: number): void {
-  for (let id = from; id < to; id++) admit[id] = collect(id) ? 1 : 0;
+/** collect's answers for ids from `from` to `to`, as bytes, and how many admit (a plain function: V8 optimises it apart from the generator that calls it). */
+function fillAdmit(admit: Uint8Array, collect: (id: number) => boolean, from: number, to: number): number {
+  let admitted = 0;
+  for (let id = from; id < to; id++) admitted += admit[id] = collect(id) ? 1 : 0;
+  return admitted;
 }
+

@@ -19,8 +19,10 @@ export class WalkScratch {
   computed = 0;
   /** Every element's distance to the current query, by internal id (distanceTable). */
   table: Float32Array | null = null;
-  /** collect(id) for every element, for a walk with a distance table. */
+  /** collect(id) for every element, for a walk with a distance table or a reachability pass. */
   admit: Uint8Array | null = null;
+  /** The reachability pass's stack (reachable-walk.ts), up to every element. */
+  stack: Int32Array | null = null;
 
   constructor(count: number) {
     // One byte per element, written once here: a fresh array's pages are mapped on first touch,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { forkDistance } from '../../../src-main/engine/hnsw/fork-distance.js';
-import { CheckpointGraph, distanceTablePlan } from '../../../src-main/engine/hnsw/graph-search.js';
+import { CheckpointGraph, distanceTablePlan, exhaustiveTuning } from '../../../src-main/engine/hnsw/graph-search.js';
 import { VectorSlab } from '../../../src-main/engine/hnsw/vector-slab.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,8 @@ import { testGraphLinks, withRowsInFile } from '../../helpers/graph-links.js';
  * consecutive slab slots (graph-search.ts). Walks that stop early are checked against a
  * reference walk in walk-reference.test.ts. The answers are checked against brute force: when fewer than ef elements are
  * admitted (or ef exceeds the graph), the fork's stop rule never fires and the walk reaches every
- * element, so its answer is the exact top k by (distance, label) over the admitted ones.
+ * element, so its answer is the exact top k by (distance, label) over the admitted ones. Such a
+ * walk is answered from reachability alone (reachable-walk.ts) unless exhaustiveTuning says not.
  *
  * The graph: a ring (every element reachable) plus random links. Its vectors live in a slab whose
  * slots do not follow the ids: ids 0–499 sit in slots 500–999 and ids 500–999 in slots 0–499, and
@@ -90,15 +91,21 @@ describe('a walk over a distance table', () => {
   it('gives the exact answer when slots do not follow ids and some vectors are private copies', () => {
     const f = fixture(swapped);
     const few = (id: number) => id % 23 === 0 || PRIVATE.has(id);
-    for (let t = 0; t < 20; t++) {
-      const q = vector();
-      const admitted = Array.from({ length: COUNT }, (_, id) => id).filter(few).length;
-      const before = f.graph.tableWalks;
-      expect(f.graph.search(q, 10, 100, few, admitted)).toEqual(bruteForce(f, q, 10, few));
-      expect(f.graph.tableWalks, 'the walk read its distances from the table').toBe(before + 1);
-      // Unfiltered, with ef above the graph's size: exhaustive too, and over the table.
-      expect(f.graph.search(q, 7, COUNT + 1, () => true, COUNT)).toEqual(bruteForce(f, q, 7, () => true));
-      expect(f.graph.tableWalks).toBe(before + 2);
+    try {
+      for (let t = 0; t < 20; t++) {
+        const q = vector();
+        const admitted = Array.from({ length: COUNT }, (_, id) => id).filter(few).length;
+        // Exhaustive walks (fewer than ef admitted; unfiltered with ef above the graph's size),
+        // answered from reachability, then walked over the table.
+        exhaustiveTuning.fromReachability = t % 2 === 0;
+        const [tables, reached] = [f.graph.tableWalks, f.graph.reachWalks];
+        expect(f.graph.search(q, 10, 100, few, admitted)).toEqual(bruteForce(f, q, 10, few));
+        expect(f.graph.search(q, 7, COUNT + 1, () => true, COUNT)).toEqual(bruteForce(f, q, 7, () => true));
+        const how = exhaustiveTuning.fromReachability ? 'reachability' : 'table';
+        expect([f.graph.tableWalks - tables, f.graph.reachWalks - reached], how).toEqual(how === 'table' ? [2, 0] : [0, 2]);
+      }
+    } finally {
+      exhaustiveTuning.fromReachability = true;
     }
   });
 
@@ -109,16 +116,26 @@ describe('a walk over a distance table', () => {
     for (let t = 0; t < 10; t++) {
       const q = vector();
       const admitted = Array.from({ length: COUNT }, (_, id) => id).filter(few).length;
-      const before = f.graph.tableWalks;
-      const read = file.rowsRead;
+      const [tables, reached] = [f.graph.tableWalks, f.graph.reachWalks];
+      let read = file.rowsRead;
+      // An exhaustive walk answered from reachability, then over a table: each reads the rows in one pass over the file.
       expect(f.graph.search(q, 10, 100, few, admitted)).toEqual(bruteForce(f, q, 10, few));
-      expect(f.graph.tableWalks, 'the walk read its distances from the table').toBe(before + 1);
-      // A walk over a table reaches every element here: its rows come in one pass over the file.
+      expect(f.graph.reachWalks, 'answered from reachability').toBe(reached + 1);
       expect(file.rowsRead - read, 'one pass over the rows').toBe(COUNT);
+      exhaustiveTuning.fromReachability = false;
+      read = file.rowsRead;
+      try {
+        expect(f.graph.search(q, 10, 100, few, admitted)).toEqual(bruteForce(f, q, 10, few));
+      } finally {
+        exhaustiveTuning.fromReachability = true;
+      }
+      expect(f.graph.tableWalks, 'the walk read its distances from the table').toBe(tables + 1);
+      expect(file.rowsRead - read, 'one pass over the rows').toBe(COUNT);
+      read = file.rowsRead;
       expect(f.graph.search(q, 10, 100, few, Infinity)).toEqual(bruteForce(f, q, 10, few));
-      expect(f.graph.tableWalks, 'no table').toBe(before + 1);
-      // Without one, a read per node it expands (every one here: the walk is exhaustive).
-      expect(file.rowsRead - read - COUNT, 'a read per node').toBeGreaterThan(COUNT / 2);
+      expect([f.graph.tableWalks, f.graph.reachWalks], 'no table, no reachability').toEqual([tables + 1, reached + 1]);
+      // Without them, a read per node it expands (every one here: the walk is exhaustive).
+      expect(file.rowsRead - read, 'a read per node').toBeGreaterThan(COUNT / 2);
     }
     rmSync(dirname(file.dataFile), { recursive: true, force: true });
   });

@@ -173,6 +173,8 @@ describe('level-0 walks that stop early', () => {
     let stoppedEarly = 0;
     let midwayTables = 0;
     let midwayWalks = 0;
+    let reachability = 0;
+    let ties = 0;
     for (let t = 0; t < 32; t++) {
       const { r, query } = graphCase(t);
       for (let n = 0; n < 10; n++) {
@@ -189,9 +191,16 @@ describe('level-0 walks that stop early', () => {
           midwayWalks++;
           midwayTables += r.graph.tableWalks - tablesBefore;
         }
+        // Told none are admitted: counted, an exhaustive walk is answered from reachability unless
+        // ties at the k cut make the walk's order matter; any other walk goes over a table.
         tablesBefore = r.graph.tableWalks;
+        const [reachedBefore, tiesBefore] = [r.graph.reachWalks, r.graph.reachTies];
         expect(r.graph.search(q, k, ef, collect, 0), `graph ${t} query ${n}, table first`).toEqual(want);
-        expect(r.graph.tableWalks, `graph ${t} query ${n}: a table`).toBe(tablesBefore + 1);
+        const [tables, reached] = [r.graph.tableWalks - tablesBefore, r.graph.reachWalks - reachedBefore];
+        expect(tables + reached, `graph ${t} query ${n}: a table or reachability`).toBe(1);
+        expect(reached, `graph ${t} query ${n}: from reachability when fewer than ef are admitted`).toBe(admitted < Math.max(ef, k) && r.graph.reachTies === tiesBefore ? 1 : 0);
+        reachability += reached;
+        ties += r.graph.reachTies - tiesBefore;
         expect(r.graph.search(q, k, ef, collect, Infinity), `graph ${t} query ${n}, no table`).toEqual(want);
         const exhaustive = referenceSearch(r, q, k, r.links.count + 1, collect);
         if (JSON.stringify(exhaustive) !== JSON.stringify(want)) stoppedEarly++;
@@ -203,6 +212,47 @@ describe('level-0 walks that stop early', () => {
     expect(midwayWalks).toBeGreaterThan(cases / 8);
     console.info(`[walks] ${cases} cases, ${stoppedEarly} stopped early, ${midwayWalks} midway, ${midwayTables} switched`);
     expect(midwayTables).toBeGreaterThan(midwayWalks / 3);
+    console.info(`[walks] told none are admitted: ${reachability} from reachability, ${ties} walked for ties at the cut`);
+  });
+
+  it("give the reference walk's answer when fewer than ef are admitted: from reachability, or walked for ties at the k cut, in one piece or in steps", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'walk-reference-'));
+    let reachability = 0;
+    let ties = 0;
+    try {
+      for (let t = 0; t < 24; t++) {
+        const { r, query } = graphCase(t);
+        const inFile = r.graphReadingRowsFrom(dir);
+        const scratch = r.graph.newScratch();
+        for (let n = 0; n < 8; n++) {
+          const q = query();
+          const every = [3, 12, 40][n % 3]!;
+          // Some elements unreachable: level-0 lists are random, so a few have no way in.
+          const collect = (id: number) => r.links.vectorAt[id]! >= 0 && id % every === 0;
+          let admitted = 0;
+          for (let id = 0; id < r.links.count; id++) if (collect(id)) admitted++;
+          const ef = admitted + 1 + below(10);
+          const k = 1 + below(Math.min(12, admitted + 2));
+          const want = referenceSearch(r, q, k, ef, collect);
+          const [reachedBefore, tiesBefore] = [r.graph.reachWalks, r.graph.reachTies];
+          expect(r.graph.search(q, k, ef, collect, admitted), `graph ${t} query ${n}`).toEqual(want);
+          reachability += r.graph.reachWalks - reachedBefore;
+          ties += r.graph.reachTies - tiesBefore;
+          expect(r.graph.reachWalks - reachedBefore + r.graph.reachTies - tiesBefore, 'from reachability or given up on ties').toBe(1);
+          expect(inFile.search(q, k, ef, collect, admitted), `graph ${t} query ${n}, rows in the file`).toEqual(want);
+          // In steps of 1 to 50 neighbours, with another search between two steps.
+          const steps = r.graph.searchSteps(q, k, ef, collect, admitted, scratch, 1 + below(50));
+          let result = steps.next();
+          for (; !result.done; result = steps.next()) r.graph.search(query(), 1 + below(5), 1 + below(20), (id) => id % 2 === 0, Infinity);
+          expect(result.value, `graph ${t} query ${n}, in steps`).toEqual(want);
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    console.info(`[walks] fewer than ef admitted: ${reachability} from reachability, ${ties} walked for ties at the cut`);
+    expect(reachability).toBeGreaterThan(100);
+    expect(ties).toBeGreaterThan(5);
   });
 
   it("give the reference walk's answer in small steps on a walk state of their own, with other searches between the steps", () => {
@@ -217,7 +267,8 @@ describe('level-0 walks that stop early', () => {
         // A table first, midway or none (admitted 0, as counted, ∞), in steps of 1 to 50 units of work.
         for (const admitted of [0, Math.ceil(r.links.count / every), Infinity]) {
           const steps = r.graph.searchSteps(q, k, ef, collect, admitted, scratch, 1 + below(50));
-          const tablesBefore = r.graph.tableWalks;
+          // Tables or exhaustive walks answered from reachability (either is "a table first" here).
+          const tablesBefore = r.graph.tableWalks + r.graph.reachWalks;
           let tablesBetween = 0;
           let result = steps.next();
           for (; !result.done; result = steps.next()) {
@@ -228,7 +279,7 @@ describe('level-0 walks that stop early', () => {
             if (withTable) tablesBetween++;
           }
           expect(result.value, `graph ${t} query ${n}, admitted ${admitted}`).toEqual(want);
-          const ownTables = r.graph.tableWalks - tablesBefore - tablesBetween;
+          const ownTables = r.graph.tableWalks + r.graph.reachWalks - tablesBefore - tablesBetween;
           if (admitted === 0) expect(ownTables, 'a table first').toBe(1);
           if (admitted === Infinity) expect(ownTables, 'no table').toBe(0);
           if (admitted !== 0 && admitted !== Infinity) switched += ownTables;
