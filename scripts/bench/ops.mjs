@@ -52,6 +52,8 @@ export const OPERATIONS = [
   ['query k=10', 'query', (i) => ({ queryEmbeddings: [queryVector(i + 1)], nResults: 10 })],
   ['query k=10, 10% where', 'query', (i) => ({ queryEmbeddings: [queryVector(i + 101)], nResults: 10, where: { bucket: 3 } })],
   ['query k=10, 1% where', 'query', (i) => ({ queryEmbeddings: [queryVector(i + 201)], nResults: 10, where: { pct: 42 } })],
+  // About 1 record in 100,000 (score takes 1,001 values, pct 100): fewer than ef, so Chroma's walk is exhaustive.
+  ['query k=10, where admitting ~0.001%', 'query', (i) => ({ queryEmbeddings: [queryVector(i + 401)], nResults: 10, where: { $and: [{ score: 42.5 }, { pct: 7 }] } })],
   ['query k=10, whereDocument', 'query', (i) => ({ queryEmbeddings: [queryVector(i + 301)], nResults: 10, whereDocument: { $contains: 'needle' } })],
   ['get where, limit 100', 'get', () => ({ where: { bucket: 7 }, limit: 100 })],
   ['get offset N/2, limit 100', 'get', (_i, count) => ({ offset: Math.floor(count / 2), limit: 100 })],

@@ -4,7 +4,7 @@ import type { GraphLinks } from './graph-links.js';
 import type { PairHeap } from './pair-heap.js';
 import { BATCH_CAPACITY, type DistanceBatch } from './simd-kernel.js';
 import type { SearchHit } from './vector-index.js';
-import { reachedSteps } from './reachable-walk.js';
+import { keptReachabilitySteps, reachedSteps, type KeptReachability } from './reachable-walk.js';
 import { WalkScratch } from './walk-scratch.js';
 import { runSteps, type Steps } from '../util/steps.js';
 
@@ -44,6 +44,9 @@ const SPREAD = 2;
 
 /** Whether an exhaustive walk is answered from reachability (exhaustiveSteps); tests turn it off to walk such walks over a table. */
 export const exhaustiveTuning = { fromReachability: true };
+
+/** How many exhaustive walks may try to learn what the graph keeps (reachable-walk.ts) before none does. */
+const KEEP_TRIES = 3;
 
 /** Below this many elements per run of consecutive slots on average, no distance table is built. */
 const MIN_RUN = 64;
@@ -358,9 +361,37 @@ export class CheckpointGraph {
     return file ? yield* file.allRowsSteps(stepWork) : this.links.level0;
   }
 
+  /** What the first exhaustive walk learnt (reachable-walk.ts), null until then; tries left at learning it. */
+  private kept: KeptReachability | null = null;
+  private keepTries = KEEP_TRIES;
+
+  /**
+   * The admitted elements a walk from `ep` reaches: from what the graph keeps when that covers `ep`
+   * (no pass), else by a pass over the rows; the first such pass also learns what the graph keeps.
+   * With the rows a pass read (a walk would read them again otherwise).
+   */
+  private *reachedSteps(ep: number, admit: Uint8Array, admitted: number, s: WalkScratch, stepWork: number): Steps<{ reached: number[]; rows: Uint32Array | null }> {
+    if (this.kept?.covers(ep)) {
+      this.keptWalks++;
+      return { reached: this.kept.admittedIn(admit), rows: null };
+    }
+    const rows = yield* this.allRowsSteps(stepWork);
+    const stride0 = this.links.maxM0 + 1;
+    if (this.kept === null && this.keepTries > 0) {
+      this.keepTries--;
+      const kept = yield* keptReachabilitySteps(rows, stride0, ep, s, stepWork);
+      // Kept only if it reaches most of the graph: an entry point in a small corner would cover few others.
+      if (kept.reachable * 2 >= this.links.count) this.kept ??= kept;
+      return { reached: kept.admittedIn(admit), rows };
+    }
+    return { reached: yield* reachedSteps(rows, stride0, ep, admit, admitted, s, stepWork), rows };
+  }
+
   /** How many searches were answered from reachability alone (exhaustiveSteps), and how many gave up on ties at the k cut (for tests and diagnostics). */
   reachWalks = 0;
   reachTies = 0;
+  /** How many of those needed no pass: what the graph keeps covered their entry point. */
+  keptWalks = 0;
 
   /**
    * A walk told that fewer than ef elements are admitted. Counted exactly first (the count told is
@@ -375,8 +406,7 @@ export class CheckpointGraph {
     const counted = { admitted: 0 };
     const admit = yield* this.admitSteps(collect, s, stepWork, counted);
     if (counted.admitted >= ef) return { rows: null };
-    const rows = yield* this.allRowsSteps(stepWork);
-    const reached = yield* reachedSteps(rows, this.links.maxM0 + 1, ep, admit, counted.admitted, s, stepWork);
+    const { reached, rows } = yield* this.reachedSteps(ep, admit, counted.admitted, s, stepWork);
     const slab = this.prepareQuery(q);
     const hits: { key: number; id: number }[] = [];
     for (const id of reached) {

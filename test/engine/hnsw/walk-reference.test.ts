@@ -219,6 +219,7 @@ describe('level-0 walks that stop early', () => {
     const dir = mkdtempSync(join(tmpdir(), 'walk-reference-'));
     let reachability = 0;
     let ties = 0;
+    let kept = 0;
     try {
       for (let t = 0; t < 24; t++) {
         const { r, query } = graphCase(t);
@@ -234,8 +235,9 @@ describe('level-0 walks that stop early', () => {
           const ef = admitted + 1 + below(10);
           const k = 1 + below(Math.min(12, admitted + 2));
           const want = referenceSearch(r, q, k, ef, collect);
-          const [reachedBefore, tiesBefore] = [r.graph.reachWalks, r.graph.reachTies];
+          const [reachedBefore, tiesBefore, keptBefore] = [r.graph.reachWalks, r.graph.reachTies, r.graph.keptWalks];
           expect(r.graph.search(q, k, ef, collect, admitted), `graph ${t} query ${n}`).toEqual(want);
+          kept += r.graph.keptWalks - keptBefore;
           reachability += r.graph.reachWalks - reachedBefore;
           ties += r.graph.reachTies - tiesBefore;
           expect(r.graph.reachWalks - reachedBefore + r.graph.reachTies - tiesBefore, 'from reachability or given up on ties').toBe(1);
@@ -250,8 +252,9 @@ describe('level-0 walks that stop early', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-    console.info(`[walks] fewer than ef admitted: ${reachability} from reachability, ${ties} walked for ties at the cut`);
+    console.info(`[walks] fewer than ef admitted: ${reachability} from reachability (${kept} from what the graph kept), ${ties} walked for ties at the cut`);
     expect(reachability).toBeGreaterThan(100);
+    expect(kept).toBeGreaterThan(50);
     expect(ties).toBeGreaterThan(5);
   });
 
