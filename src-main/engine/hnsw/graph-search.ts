@@ -409,9 +409,16 @@ export class CheckpointGraph {
     const { reached, rows } = yield* this.reachedSteps(ep, admit, counted.admitted, s, stepWork);
     const slab = this.prepareQuery(q);
     const hits: { key: number; id: number }[] = [];
-    for (const id of reached) {
-      const key = this.rankKey(slab, id, this.distanceTo(q, id));
-      if (key !== null) hits.push({ key, id });
+    // Distances as the walk computes its neighbours' (distancesOf: the batch kernel where there is one).
+    const fresh = this.fresh;
+    for (let at = 0; at < reached.length; at += fresh.length) {
+      const m = Math.min(fresh.length, reached.length - at);
+      for (let j = 0; j < m; j++) fresh[j] = reached[at + j]!;
+      this.distancesOf(q, m);
+      for (let j = 0; j < m; j++) {
+        const key = this.rankKey(slab, fresh[j]!, this.freshDistance[j]!);
+        if (key !== null) hits.push({ key, id: fresh[j]! });
+      }
     }
     hits.sort((a, b) => a.key - b.key);
     if (hits.length > k && hits[k - 1]!.key === hits[k]!.key) {

@@ -27,7 +27,13 @@ function rowsOf(lists: number[][], maxM0: number): Uint32Array {
 /** Every node reachable from `start` along `lists`. */
 function reachableFrom(lists: number[][], start: number): Set<number> {
   const seen = new Set([start]);
-  for (const queue = [start]; queue.length > 0; ) for (const to of lists[queue.shift()!]!) if (!seen.has(to)) (seen.add(to), queue.push(to));
+  for (const queue = [start]; queue.length > 0; ) {
+    for (const to of lists[queue.shift()!]!) {
+      if (seen.has(to)) continue;
+      seen.add(to);
+      queue.push(to);
+    }
+  }
   return seen;
 }
 
