@@ -9,6 +9,7 @@ import { ChromaFolder } from '../../src-main/engine/chroma-folder.js';
 import { CheckpointGraph } from '../../src-main/engine/hnsw/graph-search.js';
 import { level0Tuning } from '../../src-main/engine/hnsw/level0-links.js';
 import { readHeaderFile } from '../../src-main/engine/hnsw/segment-files.js';
+import { runSteps } from '../../src-main/engine/util/steps.js';
 import { Level0File } from '../../src-main/engine/hnsw/level0-file.js';
 import * as rowReads from '../../src-main/engine/util/row-reads.js';
 import { NATIVE_ROWS_ENV } from '../../src-main/engine/util/row-reads.js';
@@ -200,6 +201,40 @@ describe('level-0 rows left in data_level0.bin', () => {
       duringAStep(() => rewriteRows(data, segmentId, file, () => ({ head: 0 })));
       expect(hits(folder.query({ name: 'articles' }, probe(dim, 5)))).toEqual(exact(5));
       expect(graphDropped(folder)).toMatch(/data_level0\.bin was written again after the graph was loaded/);
+    } finally {
+      folder.close();
+      rmSync(join(data, '..'), { recursive: true, force: true });
+    }
+  });
+
+  it('answers exactly when Chroma persists while a filter admitting fewer than ef learns what the graph keeps (sweeps over the file)', () => {
+    const { data, folder, segmentId, file, dim } = loadedCopy();
+    try {
+      const few = { ...probe(dim, 6), ids: folder.get({ name: 'articles' }, { limit: 3, include: [] }).ids };
+      const exactFew = hits(folder.query({ name: 'articles' }, few, { exact: true }));
+      // The second run of rows read by a sweep: every row rewritten in place with no neighbours first.
+      const readFully = (Level0File.prototype as unknown as { readFully: (...args: unknown[]) => void }).readFully;
+      let reads = 0;
+      vi.spyOn(Level0File.prototype as unknown as { readFully: (...args: unknown[]) => void }, 'readFully').mockImplementation(function (this: Level0File, ...args: unknown[]) {
+        if (++reads === 2) rewriteRows(data, segmentId, file, () => ({ head: 0 }));
+        return readFully.apply(this, args);
+      });
+      expect(hits(folder.query({ name: 'articles' }, few))).toEqual(exactFew);
+      expect(reads).toBeGreaterThanOrEqual(2);
+      expect(graphDropped(folder)).toMatch(/data_level0\.bin was written again after the graph was loaded/);
+    } finally {
+      folder.close();
+      rmSync(join(data, '..'), { recursive: true, force: true });
+    }
+  });
+
+  it("checks the file when a sweep's step ends, not only when it opens", () => {
+    const { data, folder, file } = loadedCopy();
+    try {
+      const rows = stateOf(folder, 'articles').graph!.links.level0File!.rowSource();
+      // The whole file in one step, persisted while its rows are visited.
+      const sweep = rows.chunksSteps(false, Number.MAX_SAFE_INTEGER, () => utimesSync(file, WHOLE_SECOND + 9, WHOLE_SECOND + 9));
+      expect(() => runSteps(sweep)).toThrow(/data_level0\.bin was written again after the graph was loaded/);
     } finally {
       folder.close();
       rmSync(join(data, '..'), { recursive: true, force: true });

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createEngineClient } from '../../shared/client.js';
 import { InspectorError } from '../../shared/errors.js';
 import type { ServerMessage } from '../../shared/protocol.js';
-import { startInspectorServer, type RunningServer } from '../../src-main/server/inspector-server.js';
+import { serverTuning, startInspectorServer, type RunningServer } from '../../src-main/server/inspector-server.js';
 import { createDispatcher, type Handlers } from '../../src-main/service/dispatcher.js';
 import { decodeResult, decodingResults, encodedMessagePieces, encodeResult, isEncodedResult, type SessionMessage } from '../../src-main/service/encoded-result.js';
 import { EngineService } from '../../src-main/service/engine-service.js';
@@ -136,7 +136,14 @@ describe('serve with engines that encode their results', () => {
     expect((decodeResult(got as Parameters<typeof decodeResult>[0]) as { value: unknown }).value).toEqual(JSON.parse(JSON.stringify(expected)));
   });
 
-  it('gives a WebSocket client the same answers as the in-process engine, also side by side on one connection', async () => {
+  it.each([
+    ['in one frame each', 1024 * 1024],
+    ['as fragments of one message each', 0],
+  ])('gives a WebSocket client the same answers as the in-process engine, also side by side on one connection (%s)', async (_how, fragmentFromBytes) => {
+    serverTuning.fragmentFromBytes = fragmentFromBytes;
+    onTestFinished(() => {
+      serverTuning.fragmentFromBytes = 1024 * 1024;
+    });
     const channel = await connectWebSocket(`ws://127.0.0.1:${server.port}/api?token=${server.token}`);
     const client = createEngineClient(channel);
     try {

@@ -4,7 +4,7 @@ import type { GraphLinks } from './graph-links.js';
 import type { PairHeap } from './pair-heap.js';
 import { BATCH_CAPACITY, type DistanceBatch } from './simd-kernel.js';
 import type { SearchHit } from './vector-index.js';
-import { keptReachabilitySteps, reachedSteps, type KeptReachability } from './reachable-walk.js';
+import { keptReachabilitySteps, reachedSteps, rowsInMemory, type KeptReachability, type RowSource } from './reachable-walk.js';
 import { WalkScratch } from './walk-scratch.js';
 import { runSteps, type Steps } from '../util/steps.js';
 
@@ -290,12 +290,10 @@ export class CheckpointGraph {
     stepWork: number,
   ): Steps<PairHeap> {
     // Fewer than ef admitted (as told): an exhaustive walk, answered from reachability if it is one.
-    let rows: Uint32Array | null = null;
     let admitFilled = false;
     if (plan === 'first' && exhaustiveTuning.fromReachability) {
-      const exhaustive = yield* this.exhaustiveSteps(q, ep, k, ef, collect, s, stepWork);
-      if ('top' in exhaustive) return exhaustive.top;
-      rows = exhaustive.rows;
+      const top = yield* this.exhaustiveSteps(q, ep, k, ef, collect, s, stepWork);
+      if (top) return top;
       admitFilled = true;
       slab = this.prepareQuery(q);
     }
@@ -336,7 +334,7 @@ export class CheckpointGraph {
     // Rows left in data_level0.bin (level0-file.ts): a walk over a table reaches much of the graph
     // (every reachable node when fewer than ef are admitted), and a read per node would cost
     // seconds at millions of nodes. They are read in one sequential pass, for this walk only.
-    rows ??= yield* this.allRowsSteps(stepWork);
+    const rows = yield* this.allRowsSteps(stepWork);
     while (this.walkTable(slab, ef, table, admit, s, stepWork, rows) === PAUSE) yield;
     return top;
   }
@@ -365,26 +363,34 @@ export class CheckpointGraph {
   private kept: KeptReachability | null = null;
   private keepTries = KEEP_TRIES;
 
+  private rows: RowSource | null = null;
+
+  /** The rows as reachable-walk.ts reads them. */
+  private rowSource(): RowSource {
+    const g = this.links;
+    return (this.rows ??= g.level0File ? g.level0File.rowSource() : rowsInMemory(g.level0, g.maxM0 + 1, g.count));
+  }
+
   /**
-   * The admitted elements a walk from `ep` reaches: from what the graph keeps when that covers `ep`
-   * (no pass), else by a pass over the rows; the first such pass also learns what the graph keeps.
-   * With the rows a pass read (a walk would read them again otherwise).
+   * The admitted elements a walk from `ep` reaches, or null to walk it instead. The first call
+   * learns what the graph keeps (sweeps over the rows); then an entry point it covers needs no
+   * pass, and any other a depth-first pass that stops where it covers. With the rows in the file
+   * and nothing kept, a pass of single reads could read every row: null.
    */
-  private *reachedSteps(ep: number, admit: Uint8Array, admitted: number, s: WalkScratch, stepWork: number): Steps<{ reached: number[]; rows: Uint32Array | null }> {
-    if (this.kept?.covers(ep)) {
-      this.keptWalks++;
-      return { reached: this.kept.admittedIn(admit), rows: null };
-    }
-    const rows = yield* this.allRowsSteps(stepWork);
-    const stride0 = this.links.maxM0 + 1;
+  private *reachedSteps(ep: number, admit: Uint8Array, admitted: number, s: WalkScratch, stepWork: number): Steps<number[] | null> {
+    const rows = this.rowSource();
     if (this.kept === null && this.keepTries > 0) {
       this.keepTries--;
-      const kept = yield* keptReachabilitySteps(rows, stride0, ep, s, stepWork);
+      const kept = yield* keptReachabilitySteps(rows, ep, stepWork);
       // Kept only if it reaches most of the graph: an entry point in a small corner would cover few others.
-      if (kept.reachable * 2 >= this.links.count) this.kept ??= kept;
-      return { reached: kept.admittedIn(admit), rows };
+      if (kept && kept.reachable * 2 >= this.links.count) this.kept ??= kept;
     }
-    return { reached: yield* reachedSteps(rows, stride0, ep, admit, admitted, s, stepWork), rows };
+    if (this.kept?.covers(ep)) {
+      this.keptWalks++;
+      return this.kept.admittedIn(admit);
+    }
+    if (!this.kept && this.links.level0File) return null;
+    return yield* reachedSteps(rows, ep, admit, admitted, this.kept, s, stepWork);
   }
 
   /** How many searches were answered from reachability alone (exhaustiveSteps), and how many gave up on ties at the k cut (for tests and diagnostics). */
@@ -400,13 +406,14 @@ export class CheckpointGraph {
    * result heap holds them in the order the walk found them, and with equal keys at the k cut that
    * order decides which survive: then this gives up, and the walk is walked. Otherwise the caller
    * takes the heap as the walk would leave it, up to the layout of its entries, which only ties at
-   * the cut could show. Gives up with the rows it read (a walk needs them too).
+   * the cut could show. Null when it gives up (s.admit then holds collect's answers).
    */
-  private *exhaustiveSteps(q: Float32Array, ep: number, k: number, ef: number, collect: (id: number) => boolean, s: WalkScratch, stepWork: number): Steps<{ top: PairHeap } | { rows: Uint32Array | null }> {
+  private *exhaustiveSteps(q: Float32Array, ep: number, k: number, ef: number, collect: (id: number) => boolean, s: WalkScratch, stepWork: number): Steps<PairHeap | null> {
     const counted = { admitted: 0 };
     const admit = yield* this.admitSteps(collect, s, stepWork, counted);
-    if (counted.admitted >= ef) return { rows: null };
-    const { reached, rows } = yield* this.reachedSteps(ep, admit, counted.admitted, s, stepWork);
+    if (counted.admitted >= ef) return null;
+    const reached = yield* this.reachedSteps(ep, admit, counted.admitted, s, stepWork);
+    if (!reached) return null;
     const slab = this.prepareQuery(q);
     const hits: { key: number; id: number }[] = [];
     // Distances as the walk computes its neighbours' (distancesOf: the batch kernel where there is one).
@@ -423,12 +430,12 @@ export class CheckpointGraph {
     hits.sort((a, b) => a.key - b.key);
     if (hits.length > k && hits[k - 1]!.key === hits[k]!.key) {
       this.reachTies++;
-      return { rows };
+      return null;
     }
     s.top.clear();
     for (const { key, id } of hits) s.top.push(key, id);
     this.reachWalks++;
-    return { top: s.top };
+    return s.top;
   }
 
   /**

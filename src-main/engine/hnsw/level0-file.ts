@@ -3,6 +3,7 @@ import type { HnswHeader } from '../../../shared/models.js';
 import { InspectorError } from '../../../shared/errors.js';
 import { readRows } from '../util/row-reads.js';
 import type { Steps } from '../util/steps.js';
+import type { ChunkVisit, RowSource } from './reachable-walk.js';
 import { DATA_LEVEL0_FILE } from './segment-files.js';
 
 /**
@@ -31,18 +32,25 @@ const PASS_READ_BYTES = 4 * 1024 * 1024;
  * row, or null.
  */
 function copyRows(words: Uint32Array, wordsPerRow: number, n: number, rows: Uint32Array, at: number, stride0: number, total: number): { row: number; text: string } | null {
-  const maxM0 = stride0 - 1;
+  const problem = badRow(words, wordsPerRow, n, stride0 - 1, total);
+  if (problem) return problem;
+  for (let j = 0; j < n; j++) {
+    const w = j * wordsPerRow;
+    const m = words[w]! & 0xffff;
+    const r = at + j * stride0;
+    rows[r] = m;
+    for (let k = 1; k <= m; k++) rows[r + k] = words[w + k]!;
+  }
+  return null;
+}
+
+/** The first of `n` rows of a chunk whose neighbour count passes maxM0 or whose link passes the elements, or null. */
+function badRow(words: Uint32Array, wordsPerRow: number, n: number, maxM0: number, total: number): { row: number; text: string } | null {
   for (let j = 0; j < n; j++) {
     const w = j * wordsPerRow;
     const m = words[w]! & 0xffff;
     if (m > maxM0) return { row: j, text: `has ${m} level-0 neighbours, more than maxM0 ${maxM0}` };
-    const r = at + j * stride0;
-    rows[r] = m;
-    for (let k = 1; k <= m; k++) {
-      const to = words[w + k]!;
-      if (to >= total) return { row: j, text: `links to ${to}, past the ${total} elements` };
-      rows[r + k] = to;
-    }
+    for (let k = 1; k <= m; k++) if (words[w + k]! >= total) return { row: j, text: `links to ${words[w + k]}, past the ${total} elements` };
   }
   return null;
 }
@@ -181,6 +189,53 @@ export class Level0File {
       if (first < count) yield;
     }
     return rows;
+  }
+
+  /**
+   * The file as a RowSource (reachable-walk.ts): single rows as `row` reads them, and runs of rows
+   * read in one sequential pass of `rowsPerStep` elements a step (by rising or falling id), each
+   * run checked as the load checked it, and the stamp at each step's start and end. Nothing is
+   * held beyond one read's run (PASS_READ_BYTES).
+   */
+  rowSource(): RowSource {
+    return {
+      count: this.header.curElementCount,
+      singleReadsCheap: false,
+      chunksSteps: (falling, rowsPerStep, visit) => this.chunksSteps(falling, rowsPerStep, visit),
+      openStep: () => this.openStep(),
+      checkStep: () => this.checkStep(),
+      closeStep: () => this.closeStep(),
+      rowWords: (id) => this.row(id),
+      rowStart: () => 0,
+    };
+  }
+
+  private *chunksSteps(falling: boolean, rowsPerStep: number, visit: ChunkVisit): Steps<void> {
+    const { curElementCount: count, maxM0, sizeDataPerElement: size } = this.header;
+    const perRead = Math.max(1, Math.floor(PASS_READ_BYTES / size));
+    const chunk = Buffer.allocUnsafeSlow(Math.min(perRead, count) * size);
+    const words = new Uint32Array(chunk.buffer, chunk.byteOffset, chunk.length >> 2);
+    const wordsPerRow = size >> 2;
+    for (let done = 0; done < count; ) {
+      this.openStep();
+      try {
+        const stepEnd = Math.min(count, done + Math.max(1, rowsPerStep));
+        while (done < stepEnd) {
+          const n = Math.min(perRead, count - done);
+          const first = falling ? count - done - n : done;
+          this.readFully(chunk, n * size, first * size, first);
+          const problem = badRow(words, wordsPerRow, n, maxM0, count);
+          if (problem) throw this.changed(`element ${first + problem.row} ${problem.text}`);
+          visit(words, wordsPerRow, first, n);
+          done += n;
+          this.rowsRead += n;
+        }
+        this.checkStep();
+      } finally {
+        this.closeStep();
+      }
+      if (done < count) yield;
+    }
   }
 
   /** Reads the row of `wanted[0]`: how many rows were read whole (0 or 1); a read error throws as a changed file. */
