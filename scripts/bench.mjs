@@ -152,11 +152,19 @@ async function onCopy(folder, fn) {
 async function measureChroma(folder, port) {
   if (!chroma) return { count: null, ops: null };
   return onCopy(folder, async (dir) => {
-    const worker = (extra) => runWorker('chroma-worker.mjs', [dir, String(runs), String(port), chroma.bin, chroma.clientDir, ...extra], CHROMA_BUDGET_MS);
+    // A run that fails (Chroma did not start within the worker's limit, a crash) leaves its cells empty, as one over the budget does: the bench goes on.
+    const failures = [];
+    const worker = (extra) =>
+      runWorker('chroma-worker.mjs', [dir, String(runs), String(port), chroma.bin, chroma.clientDir, ...extra], CHROMA_BUDGET_MS).catch((err) => {
+        failures.push(err.message);
+        return null;
+      });
     const count = await worker(['--first-count']);
     const ops = await worker([]);
     if (ops) ops.coldMs = await medianCold(ops.coldMs, (extra) => worker(['--cold-only', ...extra]), ops);
-    if (!count || !ops) notes.push(`Chroma did not finish a run at ${folder.includes('5m') ? '5M' : 'this size'} within the bench's budget (${CHROMA_BUDGET_MS / 60_000} min): its cells are empty.`);
+    const where = folder.includes('5m') ? '5M' : 'this size';
+    if (failures.length) notes.push(`Chroma failed a run at ${where} (${[...new Set(failures)].join('; ')}; its stderr is in the bench's output): its cells are empty.`);
+    else if (!count || !ops) notes.push(`Chroma did not finish a run at ${where} within the bench's budget (${CHROMA_BUDGET_MS / 60_000} min): its cells are empty.`);
     return { count, ops };
   });
 }
