@@ -23,17 +23,11 @@ export function level0StampOfStat(st: { size: bigint; mtimeNs: bigint; ino: bigi
   return { size: st.size, mtimeNs: st.mtimeNs, ino: st.ino, ctimeNs: st.ctimeNs };
 }
 
-/** Bytes of data_level0.bin one read of allRowsSteps takes. */
+/** Bytes of data_level0.bin one read of a sequential pass (chunksSteps) takes. */
 const PASS_READ_BYTES = 4 * 1024 * 1024;
 
-/**
- * Rows of `n` elements from a chunk seen as u32 words into `rows` from `at`: the neighbour count
- * (checked against maxM0) and the neighbours (checked against the element count). The first bad
- * row, or null.
- */
-function copyRows(words: Uint32Array, wordsPerRow: number, n: number, rows: Uint32Array, at: number, stride0: number, total: number): { row: number; text: string } | null {
-  const problem = badRow(words, wordsPerRow, n, stride0 - 1, total);
-  if (problem) return problem;
+/** Rows of `n` elements from a chunk seen as u32 words (checked: chunksSteps) into `rows` from `at`, maxM0 + 1 words each. */
+function copyRows(words: Uint32Array, wordsPerRow: number, n: number, rows: Uint32Array, at: number, stride0: number): void {
   for (let j = 0; j < n; j++) {
     const w = j * wordsPerRow;
     const m = words[w]! & 0xffff;
@@ -41,7 +35,6 @@ function copyRows(words: Uint32Array, wordsPerRow: number, n: number, rows: Uint
     rows[r] = m;
     for (let k = 1; k <= m; k++) rows[r + k] = words[w + k]!;
   }
-  return null;
 }
 
 /** The first of `n` rows of a chunk whose neighbour count passes maxM0 or whose link passes the elements, or null. */
@@ -162,32 +155,10 @@ export class Level0File {
    * file's stamp at each step's start and end.
    */
   *allRowsSteps(rowsPerStep: number): Steps<Uint32Array> {
-    const h = this.header;
-    const { curElementCount: count, maxM0, sizeDataPerElement: size } = h;
+    const { curElementCount: count, maxM0 } = this.header;
     const stride0 = maxM0 + 1;
     const rows = new Uint32Array(count * stride0);
-    const perRead = Math.max(1, Math.floor(PASS_READ_BYTES / size));
-    const chunk = Buffer.allocUnsafeSlow(Math.min(perRead, count) * size);
-    const words = new Uint32Array(chunk.buffer, chunk.byteOffset, chunk.length >> 2);
-    const wordsPerRow = size >> 2;
-    for (let first = 0; first < count; ) {
-      this.openStep();
-      try {
-        const stepEnd = Math.min(count, first + Math.max(1, rowsPerStep));
-        while (first < stepEnd) {
-          const n = Math.min(perRead, count - first);
-          this.readFully(chunk, n * size, first * size, first);
-          const problem = copyRows(words, wordsPerRow, n, rows, first * stride0, stride0, count);
-          if (problem) throw this.changed(`element ${first + problem.row} ${problem.text}`);
-          first += n;
-          this.rowsRead += n;
-        }
-        this.checkStep();
-      } finally {
-        this.closeStep();
-      }
-      if (first < count) yield;
-    }
+    yield* this.chunksSteps(false, rowsPerStep, (words, wordsPerRow, first, n) => copyRows(words, wordsPerRow, n, rows, first * stride0, stride0));
     return rows;
   }
 
