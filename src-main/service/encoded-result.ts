@@ -25,8 +25,8 @@ export function isEncodedResult(m: SessionMessage): m is EncodedResult {
 }
 
 /**
- * The longest JSON text V8 makes (its string limit, ~2^29 characters): a value whose JSON is
- * longer cannot be sent by any transport.
+ * Said when a value's JSON would pass V8's string limit (~2^29 characters): JSON.stringify throws a
+ * RangeError, and no transport could send it.
  */
 const TOO_LARGE = 'The answer is too large to send (over 500 MB as JSON): ask for fewer records, or leave embeddings out of include';
 
