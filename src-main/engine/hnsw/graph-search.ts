@@ -381,9 +381,11 @@ export class CheckpointGraph {
     const rows = this.rowSource();
     if (this.kept === null && this.keepTries > 0) {
       this.keepTries--;
-      const kept = yield* keptReachabilitySteps(rows, ep, stepWork);
+      const learnt = yield* keptReachabilitySteps(rows, ep, stepWork);
       // Kept only if it reaches most of the graph: an entry point in a small corner would cover few others.
-      if (kept && kept.reachable * 2 >= this.links.count) this.kept ??= kept;
+      if (learnt && learnt.reachable * 2 >= this.links.count) this.kept ??= learnt;
+      // Not kept, its `from` is still exactly what `ep` reaches: this walk's answer, without another pass.
+      else if (learnt) return learnt.admittedIn(admit);
     }
     if (this.kept?.covers(ep)) {
       this.keptWalks++;
