@@ -1,6 +1,7 @@
 // A Node child has one IPC channel, not a MessagePort per window: main multiplexes the windows'
 // engine sessions over it with these messages, and the child serves each session with the same
 // dispatcher the utility process and the WebSocket server use.
+import type { EncodedResult } from '../../shared/encoded-result.js';
 import type { ServerMessage } from '../../shared/protocol.js';
 
 export type SessionMessage =
@@ -14,8 +15,12 @@ export function isSessionMessage(value: unknown): value is SessionMessage {
   return typeof m.session === 'number' && (m.type === 'session-open' || m.type === 'session-message' || m.type === 'session-close');
 }
 
-/** The dispatcher's shape (src-main/service/dispatcher.ts), kept structural so this file stays light. */
-export type Connect = (send: (message: ServerMessage) => void) => { receive(raw: unknown): void; close(): void };
+/**
+ * The dispatcher's or the pool's shape (src-main/service/engine-session.ts), kept structural so
+ * this file stays light: what it sends (a ServerMessage, or a result as its JSON bytes) is relayed
+ * as it is, the channel's advanced serialization carrying the bytes.
+ */
+export type Connect = (send: (message: ServerMessage | EncodedResult) => void) => { receive(raw: unknown): void; close(): void };
 
 export interface ChildLink {
   send(message: SessionMessage): void;

@@ -4,11 +4,10 @@
 // reported to main, which lets the window reveal only such paths (produced-paths.ts).
 import { existsSync } from 'node:fs';
 import type { CallContext, Handlers } from '../service/dispatcher.js';
-import { decodingResults } from '../service/encoded-result.js';
-import type { ConnectPlainSession } from '../service/engine-session.js';
+import type { ConnectSession } from '../service/engine-session.js';
 import type { StartEngine } from '../service/worker-pool/pool-engine.js';
 import { createWorkerPool, DEFAULT_CALL_TIMEOUT_MS } from '../service/worker-pool/worker-pool.js';
-import { producedPaths, type PathProduced } from './produced-paths.js';
+import { PATH_METHODS, producedPaths, type PathProduced } from './produced-paths.js';
 
 /** Seconds (0: no limit) of each bounded call's time limit in the desktop app. */
 export const CALL_TIMEOUT_ENV = 'CHROMA_INSPECTOR_CALL_TIMEOUT';
@@ -38,8 +37,13 @@ export interface HostEngineOptions {
 
 export interface HostEngine {
   readonly mode: 'pool' | 'host-thread';
-  /** Plain ServerMessages: the window's carrier clones them (this pool does not encode results). */
-  connect: ConnectPlainSession;
+  /**
+   * The pool's results come as their JSON bytes (shared/encoded-result.ts), which the hosts post
+   * to the window as they are: a large answer is then copied once as bytes on the host's thread,
+   * not deserialised from the worker and serialised again for the window, object by object
+   * (the window's MessagePort channel decodes them). The host-thread engine's are plain.
+   */
+  connect: ConnectSession;
   /** Ends the engines; the writer closes its folders first (persisting HNSW checkpoints). */
   close(): Promise<void>;
 }
@@ -62,9 +66,11 @@ export async function startHostEngine(o: HostEngineOptions): Promise<HostEngine>
       callTimeoutMs: timeout.ms,
       timeoutSetting: CALL_TIMEOUT_ENV,
       startEngine: o.startEngine,
+      encodeResults: true,
       onResult: reportPaths,
+      observedMethods: PATH_METHODS,
     });
-    return { mode: 'pool', connect: decodingResults(pool.connect), close: () => pool.close() };
+    return { mode: 'pool', connect: pool.connect, close: () => pool.close() };
   }
   o.note(`note: the engine worker is not built (${o.workerEntry}): calls run on the engine host's thread, without time limits`);
   // Loaded only here: the engine imports the native modules at module load.

@@ -34,6 +34,9 @@ const PATH_OF: Record<string, (value: unknown) => unknown> = {
   replayToSeq: (v) => field(v, 'folder'),
 };
 
+/** The methods whose results can name a path: the only results the hosts read (the rest pass through as bytes). */
+export const PATH_METHODS: ReadonlySet<string> = new Set(Object.keys(PATH_OF));
+
 export function producedPaths(method: string, value: unknown): string[] {
   const path = Object.hasOwn(PATH_OF, method) ? PATH_OF[method]!(value) : undefined;
   return typeof path === 'string' && path.length > 0 ? [path] : [];

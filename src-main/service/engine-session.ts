@@ -1,4 +1,3 @@
-import type { ServerMessage } from '../../shared/protocol.js';
 import type { SessionMessage } from './encoded-result.js';
 
 /** One client's conversation with the engine: raw protocol messages in, ServerMessages out. */
@@ -14,10 +13,7 @@ export type ConnectSessionOf<M> = (send: (m: M) => void) => EngineSession;
 /**
  * What a transport needs from the engine: `createDispatcher(handlers)` (in-process) and the worker
  * pool both are one, so a host picks where the engine runs without changing the transport. The
- * pool may hand its carrier results already encoded (encoded-result.ts); `decodingResults` gives
- * a carrier of plain ServerMessages.
+ * pool may hand its carrier results already encoded (encoded-result.ts), which serve sends as
+ * frames and the Electron hosts post to the window, whose channel decodes them.
  */
 export type ConnectSession = ConnectSessionOf<SessionMessage>;
-
-/** A session factory for a carrier of plain ServerMessages (the in-process dispatcher is one). */
-export type ConnectPlainSession = ConnectSessionOf<ServerMessage>;

@@ -1,9 +1,12 @@
+import { decodeResult, isEncodedResult } from '../../shared/encoded-result.js';
 import type { ClientMessage, ServerMessage } from '../../shared/protocol.js';
 import { isServerMessage, type ClosableChannel } from './websocket-channel.js';
 
 /**
- * The engine protocol over an Electron MessagePort (structured clone, no JSON). The port comes
- * from the preload's `window.chromaInspector.connect()`.
+ * The engine protocol over an Electron MessagePort (structured clone). The port comes from the
+ * preload's `window.chromaInspector.connect()`. The engine host posts a result either as it is or
+ * as its JSON bytes (shared/encoded-result.ts: the pool's answers, which the host never parses):
+ * those are decoded here, on the window's side.
  */
 export function createMessagePortChannel(port: InspectorPortLike): ClosableChannel {
   const listeners = new Set<(m: ServerMessage) => void>();
@@ -11,7 +14,7 @@ export function createMessagePortChannel(port: InspectorPortLike): ClosableChann
   let closed = false;
 
   port.onmessage = (event) => {
-    const msg = event.data;
+    const msg = isEncodedResult(event.data) ? decodeResult(event.data) : event.data;
     if (!isServerMessage(msg)) return;
     for (const l of [...listeners]) l(msg);
   };

@@ -5,7 +5,7 @@ import { InspectorError } from '../../shared/errors.js';
 import type { ServerMessage } from '../../shared/protocol.js';
 import { serverTuning, startInspectorServer, type RunningServer } from '../../src-main/server/inspector-server.js';
 import { createDispatcher, type Handlers } from '../../src-main/service/dispatcher.js';
-import { decodeResult, decodingResults, encodedMessagePieces, encodeResult, isEncodedResult, type SessionMessage } from '../../src-main/service/encoded-result.js';
+import { decodeResult, encodedMessagePieces, encodeResult, isEncodedResult, type SessionMessage } from '../../src-main/service/encoded-result.js';
 import { EngineService } from '../../src-main/service/engine-service.js';
 import { engineProcessEnv, setupFromEnv } from '../../src-main/service/worker-pool/worker-setup.js';
 import { createWorkerPool, type WorkerPool } from '../../src-main/service/worker-pool/worker-pool.js';
@@ -63,20 +63,6 @@ describe('a result encoded where it was computed', () => {
     session.receive({ type: 'call', id: 3, method: 'count', input: { handle: 'h', collectionId: 'c' } });
     await vi.waitFor(() => expect(answers).toHaveLength(1));
     expect(answers[0]).toMatchObject({ id: 3, ok: false, error: { code: 'INVALID_ARGUMENT', message: 'The answer is too large to send' } });
-  });
-
-  it('reaches a carrier of plain messages parsed back (decodingResults)', () => {
-    const sent: ServerMessage[] = [];
-    const connect = (send: (m: SessionMessage) => void) => {
-      send(encodeResult({ type: 'result', id: 5, ok: true, value: { n: 1 } }));
-      send({ type: 'progress', id: 6, done: 1, total: null });
-      return { receive: () => undefined, close: () => undefined };
-    };
-    decodingResults(connect)((m) => sent.push(m));
-    expect(sent).toEqual([
-      { type: 'result', id: 5, ok: true, value: { n: 1 } },
-      { type: 'progress', id: 6, done: 1, total: null },
-    ]);
   });
 
   it('is asked of process engines through their environment', () => {

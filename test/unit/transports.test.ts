@@ -92,6 +92,20 @@ describe('message port transport', () => {
     await expect(p).rejects.toMatchObject({ code: 'CORRUPT_SQLITE', message: 'bad' });
     expect(progress).toEqual([3]);
   });
+
+  it('decodes a result posted as its JSON bytes, and fails the call whose bytes are not JSON', async () => {
+    const posted: { id: number }[] = [];
+    const port = { postMessage: (m: unknown) => posted.push(m as { id: number }), onmessage: null as ((e: { data: unknown }) => void) | null, start() {} };
+    const client = createEngineClient(createMessagePortChannel(port));
+    const value = { ids: ['a', 'ü'], embeddings: [[0.5, -1e-7]], metadatas: [{ n: 1, f: 1.5, s: '日本' }] };
+    const good = client.call('count', { handle: 'h', collectionId: 'c' });
+    const bad = client.call('count', { handle: 'h', collectionId: 'c' });
+    const bytes = (text: string) => new TextEncoder().encode(text);
+    port.onmessage?.({ data: { type: 'result', id: posted[0]!.id, ok: true, valueJson: bytes(JSON.stringify(value)) } });
+    port.onmessage?.({ data: { type: 'result', id: posted[1]!.id, ok: true, valueJson: bytes('{"ids": [') } });
+    expect(await good).toEqual(value);
+    await expect(bad).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringMatching(/answer could not be read \(9 bytes\)/) });
+  });
 });
 
 describe('after disconnect', () => {

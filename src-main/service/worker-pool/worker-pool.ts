@@ -34,6 +34,8 @@ export interface WorkerPoolOptions {
    * main from here which paths the engine opened or wrote, the only ones the window may reveal.
    */
   onResult?(method: string, value: unknown): void;
+  /** The methods onResult is told of (default: every one). With encodeResults, only these results are parsed back for it. */
+  observedMethods?: ReadonlySet<string>;
   /**
    * Engines send each result's value as its JSON text (../encoded-result.ts), and the pool hands
    * it on so to the session's carrier: for a host that sends text (serve), which then never clones
@@ -316,7 +318,9 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     return value;
   };
 
+  const observes = (method: string) => options.onResult !== undefined && (options.observedMethods?.has(method) ?? true);
   const observe = (method: string, value: unknown) => {
+    if (!observes(method)) return;
     try {
       options.onResult?.(method, value);
     } catch {
@@ -354,9 +358,12 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
       if (m.type === 'progress') job.session.send({ ...m, id: job.id });
       else if (!m.ok) fail(job, m.error);
       // Handed on as encoded, unless the pool reads the value (its own handles, the writable state, an observer).
-      else if (isEncodedResult(m) && !POOL_READS.has(job.method) && !options.onResult) finish(job, { ...m, id: job.id });
+      else if (isEncodedResult(m) && !POOL_READS.has(job.method) && !observes(job.method)) finish(job, { ...m, id: job.id });
       else {
-        const value = translate(job, slot, (isEncodedResult(m) ? (decodeResult(m) as { value: unknown }) : m).value);
+        const plain = isEncodedResult(m) ? decodeResult(m) : m;
+        if (plain.type !== 'result') return;
+        if (!plain.ok) return fail(job, plain.error);
+        const value = translate(job, slot, plain.value);
         observe(job.method, value);
         finish(job, { type: 'result', id: job.id, ok: true, value });
       }

@@ -10,7 +10,7 @@ import { engineProcessLauncher, type HostParentPortLike } from '../../../src-mai
 import { serveEngineProcesses } from '../../../src-main/app/engine-process-spawner.js';
 import type { PoolEngine, PoolEngineEvents, StartEngine } from '../../../src-main/service/worker-pool/pool-engine.js';
 import { createWorkerPool } from '../../../src-main/service/worker-pool/worker-pool.js';
-import { decodingResults } from '../../../src-main/service/encoded-result.js';
+import { decodeResult, isEncodedResult } from '../../../src-main/service/encoded-result.js';
 import { READY, SHUTDOWN } from '../../../src-main/service/worker-pool/worker-setup.js';
 import { fakeChannelMain, type FakePortMain } from './fake-utility-process.js';
 import { until } from './window-client.js';
@@ -245,7 +245,7 @@ describe('the worker pool with the launcher and main’s spawner', () => {
     const idleThread: StartEngine = (kind) => ({ kind, pid: null, ready: Promise.resolve(), post: () => undefined, kill: () => undefined, shutdown: async () => undefined });
     const pool = createWorkerPool({ defaultFolder: null, readWorkers: 1, callTimeoutMs: 300, timeoutSetting: 'TEST_LIMIT', startEngine: engineProcessLauncher(parentPort, idleThread) });
     const answers: ServerMessage[] = [];
-    const session = decodingResults(pool.connect)((m) => answers.push(m));
+    const session = pool.connect((m) => answers.push(isEncodedResult(m) ? decodeResult(m) : m));
     try {
       await until(() => engines.length === 1 && engines[0]!.pid !== undefined);
       session.receive({ type: 'call', id: 1, method: 'sql', input: { handle: 'h', sql: 'SELECT 1' } });

@@ -5,9 +5,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngineClient } from '../../../shared/client.js';
-import type { ClientMessage, MessageChannelLike, ServerMessage } from '../../../shared/protocol.js';
 import type { MainPortLike } from '../../../src-main/app/engine-host-handle.js';
 import { launchNodeEngine } from '../../../src-main/app/node-engine-launcher.js';
+import { createMessagePortChannel } from '../../../src-renderer/client/message-port-channel.js';
 import { referenceFixture } from '../../helpers/paths.js';
 import { buildEngineHosts, repoRoot } from './build-hosts.js';
 import { fakeChannelMain } from './fake-utility-process.js';
@@ -22,19 +22,19 @@ beforeAll(async () => {
 });
 afterAll(() => dispose());
 
+/** Main's port to the host, and the window's end as the renderer's own channel takes it. */
 function portPair() {
   const main = new EventEmitter() as EventEmitter & MainPortLike;
-  const listeners: ((m: ServerMessage) => void)[] = [];
   const closers: (() => void)[] = [];
-  main.postMessage = (m) => listeners.forEach((l) => l(m as ServerMessage));
+  const port: Parameters<typeof createMessagePortChannel>[0] = {
+    postMessage: (m) => main.emit('message', { data: m }),
+    onmessage: null,
+    addEventListener: (_type, l) => void closers.push(l),
+  };
+  main.postMessage = (m) => port.onmessage?.({ data: m });
   main.start = () => undefined;
   main.close = () => closers.forEach((c) => c());
-  const window: MessageChannelLike<ClientMessage, ServerMessage> = {
-    send: (m) => main.emit('message', { data: m }),
-    onMessage: (l) => (listeners.push(l), () => undefined),
-    onClose: (l) => (closers.push(l), () => undefined),
-  };
-  return { main, window };
+  return { main, window: createMessagePortChannel(port) };
 }
 
 describe('the Node child engine host', () => {

@@ -4,25 +4,31 @@ import { expect } from 'vitest';
 import { createEngineClient, type EngineClient } from '../../../shared/client.js';
 import type { InspectorError } from '../../../shared/errors.js';
 import type { ClientMessage, MessageChannelLike, ServerMessage } from '../../../shared/protocol.js';
+import { createMessagePortChannel } from '../../../src-renderer/client/message-port-channel.js';
 import type { FakePortMain } from './fake-utility-process.js';
 
 /** SQLite counts forever: only killing its process stops it. */
 export const ENDLESS_SQL = 'WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM r) SELECT count(*) FROM r';
 
+/**
+ * The window's end as the renderer takes it: through its own MessagePort channel, which decodes
+ * the results the host posts as JSON bytes (shared/encoded-result.ts).
+ */
 export function windowChannel(port: FakePortMain): MessageChannelLike<ClientMessage, ServerMessage> {
-  return {
-    send: (m) => port.postMessage(m),
-    onMessage: (listener) => {
-      const h = (e: { data: unknown }) => listener(e.data as ServerMessage);
-      port.on('message', h);
-      port.start();
-      return () => void port.off('message', h);
-    },
-    onClose: (listener) => {
-      port.on('close', listener);
-      return () => void port.off('close', listener);
-    },
+  return createMessagePortChannel(windowPort(port));
+}
+
+/** A fake MessagePortMain as the DOM MessagePort the renderer's channel is given. */
+export function windowPort(port: Pick<FakePortMain, 'postMessage' | 'on' | 'start' | 'close'>): Parameters<typeof createMessagePortChannel>[0] {
+  const p: Parameters<typeof createMessagePortChannel>[0] = {
+    postMessage: (m) => port.postMessage(m),
+    onmessage: null,
+    start: () => port.start(),
+    close: () => port.close(),
+    addEventListener: (_type, listener) => void port.on('close', listener),
   };
+  port.on('message', (e: { data: unknown }) => p.onmessage?.(e));
+  return p;
 }
 
 export const windowClient = (port: FakePortMain): EngineClient => createEngineClient(windowChannel(port));
