@@ -1,7 +1,7 @@
 import type { FolderContext } from './folder-context.js';
 import type { IdBitset } from '../filter/id-bitset.js';
 import { runSteps, runStepsSliced, type SliceOptions, type Steps } from '../util/steps.js';
-import { takeRowsById } from '../sqlite/rows-by-id.js';
+import { takePageRuns, takeRowsById } from '../sqlite/rows-by-id.js';
 import { BackgroundBuilds } from '../util/background-builds.js';
 import { backgroundTurns } from '../util/idle-slices.js';
 import { columnTuning } from '../filter/sql-column-source.js';
@@ -127,10 +127,9 @@ export class RecordLabels {
   whole(): LabelByInternalId {
     if (!this.table) {
       this.background.stop(TABLE);
-      const table = this.emptyTable();
-      const seg = this.source.segmentId;
-      if (seg) this.eachLabel(this.source.ctx.db.prepare('SELECT id, embedding_id FROM embeddings WHERE segment_id = ?').raw(true).iterate(seg), table.take);
-      this.table = table.finish();
+      // The steps' pages, run through at once (takePageRuns reads them fastest).
+      runSteps(this.tableSteps((fn) => fn(), () => true));
+      this.table ??= this.emptyTable().finish();
     }
     return this.table;
   }
@@ -230,7 +229,7 @@ export class RecordLabels {
     for (let after = first - 1; ; ) {
       yield;
       if (!current()) return;
-      const read = inSnapshot(() => this.eachLabel(page.iterate(seg, after, last, rowsPerStep), table.take));
+      const read = inSnapshot(() => this.eachLabelRun((from, n) => page.all(seg, from, last, n) as [number, string][], after, rowsPerStep, table.take));
       if (read.rows < rowsPerStep) break;
       after = read.lastId;
     }
@@ -271,11 +270,20 @@ export class RecordLabels {
    * the last one's id.
    */
   private eachLabel(rows: Iterable<unknown>, take: (internalId: number, label: number) => void): { rows: number; lastId: number } {
+    return takeRowsById(rows as Iterable<[number, string]>, this.labelTaker(take));
+  }
+
+  /** eachLabel over a page read in runs (takePageRuns). */
+  private eachLabelRun(run: (after: number, n: number) => [number, string][], after: number, limit: number, take: (internalId: number, label: number) => void): { rows: number; lastId: number } {
+    return takePageRuns(run, after, limit, this.labelTaker(take));
+  }
+
+  private labelTaker(take: (internalId: number, label: number) => void): (row: [number, string]) => void {
     const idToLabel = this.source.idToLabel;
-    return takeRowsById(rows as Iterable<[number, string]>, (row) => {
+    return (row) => {
       const label = idToLabel.get(row[1]);
       if (label !== undefined) take(row[0], label);
-    });
+    };
   }
 }
 

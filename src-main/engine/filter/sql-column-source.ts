@@ -7,8 +7,8 @@ import { grownInto } from '../util/grow-typed.js';
 import { KIND_BOOL, KIND_FLOAT, KIND_INT, KIND_STRING, columnUses, executeBitsetSteps, sqlLeafCounts, type ColumnSource, type ScalarColumn } from './execute-bitset.js';
 import { isCancelled } from '../util/shared-wait.js';
 import type { WhereNode } from './where-ast.js';
-import { runStepsSliced, type SliceOptions, type Steps } from '../util/steps.js';
-import { takeRowsById } from '../sqlite/rows-by-id.js';
+import { runSteps, runStepsSliced, type SliceOptions, type Steps } from '../util/steps.js';
+import { takePageRuns } from '../sqlite/rows-by-id.js';
 import { BackgroundBuilds } from '../util/background-builds.js';
 import { backgroundTurns } from '../util/idle-slices.js';
 
@@ -246,12 +246,9 @@ export class SqlColumnSource implements ColumnSource {
     if (col) return col;
     this.background.stop(key);
     if (!this.bitsetsFit()) return this.keep(key, this.segmentColumn(key));
-    const u = this.universe();
-    const reader = this.columnReader(key, Math.min(u.count(), u.span));
-    for (const row of this.db.prepare(`${reader.select} AND id BETWEEN ? AND ?`).raw(true).safeIntegers(false).iterate(key, u.base, u.base + u.span - 1)) {
-      reader.take(row as ColumnRow);
-    }
-    return this.keep(key, reader.finish());
+    // The steps' pages, run through at once (takePageRuns reads them fastest).
+    runSteps(this.columnSteps(key, (fn) => fn(), () => true));
+    return this.columns.get(key)!;
   }
 
   /**
@@ -335,7 +332,7 @@ export class SqlColumnSource implements ColumnSource {
     for (let after = first - 1; ; ) {
       yield;
       if (!current()) return;
-      const read = inSnapshot(() => takeRowsById(page.iterate(key, after, last, rowsPerStep) as Iterable<ColumnRow>, reader.take, after));
+      const read = inSnapshot(() => takePageRuns((from, n) => page.all(key, from, last, n) as ColumnRow[], after, rowsPerStep, reader.take));
       if (read.rows < rowsPerStep) break;
       after = read.lastId;
     }

@@ -307,6 +307,32 @@ export class PickleIdMap extends Map<string, number> {
    * (a filtered query's first use) costs about what building it would, without its memory.
    */
   entryOf(id: string): number {
+    // An ASCII id's UTF-8 bytes are its char codes: hashed and compared from the string itself,
+    // without writing it into a buffer first (~60 ns an id; five million in a label table).
+    let h = FNV_OFFSET;
+    const n = id.length;
+    for (let k = 0; k < n; k++) {
+      const c = id.charCodeAt(k);
+      if (c >= 0x80) return this.entryOfUtf8(id);
+      h = Math.imul(h ^ c, FNV_PRIME);
+    }
+    const src = this.source!;
+    const mask = src.slots.length - 1;
+    const { buf, idStart, idEnd } = this.bytes;
+    for (let s = h & mask; ; s = (s + 1) & mask) {
+      const e = src.slots[s]!;
+      if (e === 0) return -1;
+      if (src.hashes[e - 1] !== h) continue;
+      const a = idStart[e - 1]!;
+      if (idEnd[e - 1]! - a !== n) continue;
+      let k = 0;
+      while (k < n && buf[a + k] === id.charCodeAt(k)) k++;
+      if (k === n) return e - 1;
+    }
+  }
+
+  /** entryOf for an id with characters beyond ASCII: its UTF-8 bytes written out, then hashed and compared. */
+  private entryOfUtf8(id: string): number {
     const src = this.source!;
     if (id.length * 3 > PickleIdMap.scratch.length) PickleIdMap.scratch = Buffer.alloc(id.length * 3);
     const key = PickleIdMap.scratch;
