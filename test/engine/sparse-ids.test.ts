@@ -117,3 +117,45 @@ describe('a segment whose internal ids spread too wide for bit sets', () => {
     }
   });
 });
+
+// A record whose internal id is past Number.MAX_SAFE_INTEGER (2^53 + 2: a double still holds it
+// exactly). Its segment spreads too wide for bit sets, so the labels table has no universe to
+// bound its pages: RecordLabels.whole() must still read every record of the segment, as its old
+// `WHERE segment_id = ?` did, not stop at ±MAX_SAFE_INTEGER.
+describe('a record whose internal id is past 2^53', () => {
+  const fixture = referenceFixture('chroma-1.3.4-seed7');
+  const dir = mkdtempSync(join(tmpdir(), 'chroma-inspector-past-2-53-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  cpSync(join(fixture, 'data'), dir, { recursive: true });
+  const far = 2 ** 53 + 2;
+  const db = new Database(join(dir, 'chroma.sqlite3'));
+  const moved = db
+    .prepare(
+      `SELECT e.id FROM embeddings e JOIN segments s ON s.id = e.segment_id JOIN collections c ON c.id = s.collection
+       WHERE c.name = 'articles' AND e.id IN (SELECT id FROM embedding_fulltext_search_content) ORDER BY e.id LIMIT 1`,
+    )
+    .pluck()
+    .get() as number;
+  db.pragma('foreign_keys = OFF');
+  db.transaction(() => {
+    for (const table of ['embeddings', 'embedding_metadata', 'embedding_metadata_array']) db.prepare(`UPDATE ${table} SET id = ? WHERE id = ?`).run(BigInt(far), moved);
+    db.prepare('UPDATE embedding_fulltext_search SET rowid = ? WHERE rowid = ?').run(BigInt(far), moved);
+  })();
+  const movedId = db.prepare('SELECT embedding_id FROM embeddings WHERE id = ?').pluck().get(BigInt(far)) as string;
+  db.close();
+
+  it('has its label in the whole labels table', () => {
+    const folder = ChromaFolder.open(dir);
+    try {
+      folder.snapshot(() => {
+        const reader = folder.collection({ name: 'articles' });
+        expect(reader.columnSource(), 'filters through SQL: no universe bounds the pages').toBeNull();
+        const label = reader.vectors().idToLabel.get(movedId);
+        expect(label).toBeDefined();
+        expect(reader.recordLabels().whole().get(far)).toBe(label);
+      });
+    } finally {
+      folder.close();
+    }
+  });
+});

@@ -217,15 +217,21 @@ export class RecordLabels {
     // `+segment_id`: pages in rowid order within the segment's id range (other collections' rows
     // may lie before, after and between), not the segment's (segment_id, embedding_id) index
     // sorted again for each page.
-    const { table, page, first, last } = inSnapshot(() => {
-      const universe = this.source.universe();
-      return {
-        table: this.emptyTable(),
-        page: this.source.ctx.db.prepare('SELECT id, embedding_id FROM embeddings WHERE +segment_id = ? AND id > ? AND id <= ? ORDER BY id LIMIT ?').raw(true),
-        first: universe ? universe.base : Number.MIN_SAFE_INTEGER,
-        last: universe ? universe.base + universe.span - 1 : Number.MAX_SAFE_INTEGER,
-      };
-    });
+    const { table, page, bounds } = inSnapshot(() => ({
+      table: this.emptyTable(),
+      page: this.source.ctx.db.prepare('SELECT id, embedding_id FROM embeddings WHERE +segment_id = ? AND id > ? AND id <= ? ORDER BY id LIMIT ?').raw(true),
+      bounds: this.idBounds(seg),
+    }));
+    if (!bounds) {
+      // Ids past 2^53, which pages bounded by numbers would lose or repeat: the segment's rows in
+      // one statement, as they were always read.
+      yield;
+      if (!current()) return;
+      inSnapshot(() => this.eachLabel(this.source.ctx.db.prepare('SELECT id, embedding_id FROM embeddings WHERE segment_id = ?').raw(true).iterate(seg), table.take));
+      if (current() && !this.table) this.table = table.finish();
+      return;
+    }
+    const { first, last } = bounds;
     for (let after = first - 1; ; ) {
       yield;
       if (!current()) return;
@@ -234,6 +240,20 @@ export class RecordLabels {
       after = read.lastId;
     }
     if (current() && !this.table) this.table = table.finish();
+  }
+
+  /**
+   * The segment's lowest and highest internal ids: the universe's (the filter columns' bit sets),
+   * else read. Null when one is past 2^53 (not a safe JavaScript number).
+   */
+  private idBounds(seg: string): { first: number; last: number } | null {
+    const universe = this.source.universe();
+    if (universe) return { first: universe.base, last: universe.base + universe.span - 1 };
+    const row = this.source.ctx.db.prepare('SELECT min(id), max(id) FROM embeddings WHERE segment_id = ?').raw(true).safeIntegers(true).get(seg) as [bigint | null, bigint | null];
+    const [lo, hi] = row;
+    if (lo === null || hi === null) return { first: 0, last: -1 };
+    const safe = (v: bigint) => v >= BigInt(Number.MIN_SAFE_INTEGER) + 1n && v <= BigInt(Number.MAX_SAFE_INTEGER);
+    return safe(lo) && safe(hi) ? { first: Number(lo), last: Number(hi) } : null;
   }
 
   /** A match of over half the collection: `of` builds the whole table for it. */
