@@ -16,24 +16,9 @@ import { referenceFixture } from '../helpers/paths.js';
 // id changes none of the recorded query answers.
 describe('a segment whose internal ids spread too wide for bit sets', () => {
   const fixture = referenceFixture('chroma-1.3.4-seed7');
-  const dir = mkdtempSync(join(tmpdir(), 'chroma-inspector-sparse-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  cpSync(join(fixture, 'data'), dir, { recursive: true });
   const far = 2 ** 40;
-  const db = new Database(join(dir, 'chroma.sqlite3'));
-  const moved = db
-    .prepare(
-      `SELECT e.id FROM embeddings e JOIN segments s ON s.id = e.segment_id JOIN collections c ON c.id = s.collection
-       WHERE c.name = 'articles' AND e.id IN (SELECT id FROM embedding_fulltext_search_content) ORDER BY e.id LIMIT 1`,
-    )
-    .pluck()
-    .get() as number;
-  db.pragma('foreign_keys = OFF'); // not inside a transaction, where SQLite ignores it
-  db.transaction(() => {
-    for (const table of ['embeddings', 'embedding_metadata', 'embedding_metadata_array']) db.prepare(`UPDATE ${table} SET id = ? WHERE id = ?`).run(BigInt(far), moved);
-    db.prepare("UPDATE embedding_fulltext_search SET rowid = ? WHERE rowid = ?").run(BigInt(far), moved);
-  })();
-  db.close();
+  const { dir, moved } = withRecordMoved(fixture, far, 'chroma-inspector-sparse-');
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const { cases } = JSON.parse(readFileSync(join(fixture, 'cases.json'), 'utf8')) as { cases: RecordedCase[] };
   const filtered = cases.filter((c) => c.op === 'query' && c.error === undefined && ('where' in c.args || 'whereDocument' in c.args));
 
@@ -123,26 +108,9 @@ describe('a segment whose internal ids spread too wide for bit sets', () => {
 // bound its pages: RecordLabels.whole() must still read every record of the segment, as its old
 // `WHERE segment_id = ?` did, not stop at ±MAX_SAFE_INTEGER.
 describe('a record whose internal id is past 2^53', () => {
-  const fixture = referenceFixture('chroma-1.3.4-seed7');
-  const dir = mkdtempSync(join(tmpdir(), 'chroma-inspector-past-2-53-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  cpSync(join(fixture, 'data'), dir, { recursive: true });
   const far = 2 ** 53 + 2;
-  const db = new Database(join(dir, 'chroma.sqlite3'));
-  const moved = db
-    .prepare(
-      `SELECT e.id FROM embeddings e JOIN segments s ON s.id = e.segment_id JOIN collections c ON c.id = s.collection
-       WHERE c.name = 'articles' AND e.id IN (SELECT id FROM embedding_fulltext_search_content) ORDER BY e.id LIMIT 1`,
-    )
-    .pluck()
-    .get() as number;
-  db.pragma('foreign_keys = OFF');
-  db.transaction(() => {
-    for (const table of ['embeddings', 'embedding_metadata', 'embedding_metadata_array']) db.prepare(`UPDATE ${table} SET id = ? WHERE id = ?`).run(BigInt(far), moved);
-    db.prepare('UPDATE embedding_fulltext_search SET rowid = ? WHERE rowid = ?').run(BigInt(far), moved);
-  })();
-  const movedId = db.prepare('SELECT embedding_id FROM embeddings WHERE id = ?').pluck().get(BigInt(far)) as string;
-  db.close();
+  const { dir, movedId } = withRecordMoved(referenceFixture('chroma-1.3.4-seed7'), far, 'chroma-inspector-past-2-53-');
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('has its label in the whole labels table', () => {
     const folder = ChromaFolder.open(dir);
@@ -159,3 +127,32 @@ describe('a record whose internal id is past 2^53', () => {
     }
   });
 });
+
+/**
+ * A copy of `fixture`'s folder where the first record of articles that has a document gets
+ * internal id `far` in every table that keys on it; the copy's folder, the id it had, and its
+ * record id.
+ */
+function withRecordMoved(fixture: string, far: number, prefix: string): { dir: string; moved: number; movedId: string } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  cpSync(join(fixture, 'data'), dir, { recursive: true });
+  const db = new Database(join(dir, 'chroma.sqlite3'));
+  try {
+    const moved = db
+      .prepare(
+        `SELECT e.id FROM embeddings e JOIN segments s ON s.id = e.segment_id JOIN collections c ON c.id = s.collection
+         WHERE c.name = 'articles' AND e.id IN (SELECT id FROM embedding_fulltext_search_content) ORDER BY e.id LIMIT 1`,
+      )
+      .pluck()
+      .get() as number;
+    db.pragma('foreign_keys = OFF'); // not inside a transaction, where SQLite ignores it
+    db.transaction(() => {
+      for (const table of ['embeddings', 'embedding_metadata', 'embedding_metadata_array']) db.prepare(`UPDATE ${table} SET id = ? WHERE id = ?`).run(BigInt(far), moved);
+      db.prepare('UPDATE embedding_fulltext_search SET rowid = ? WHERE rowid = ?').run(BigInt(far), moved);
+    })();
+    const movedId = db.prepare('SELECT embedding_id FROM embeddings WHERE id = ?').pluck().get(BigInt(far)) as string;
+    return { dir, moved, movedId };
+  } finally {
+    db.close();
+  }
+}

@@ -3,8 +3,8 @@ import { compileLeafLegs, compileWhere, type CompiledSql, type SqlFilterContext 
 import { sqlLeafPages } from './sql-leaf-pages.js';
 import { IdBitset } from './id-bitset.js';
 import { segmentIdRange, tableIdBounds } from '../collection/segment-records.js';
-import { grownInto } from '../util/grow-typed.js';
-import { KIND_BOOL, KIND_FLOAT, KIND_INT, KIND_STRING, columnUses, executeBitsetSteps, sqlLeafCounts, type ColumnSource, type ScalarColumn } from './execute-bitset.js';
+import { columnReader, type ColumnRow } from './column-reader.js';
+import { columnUses, executeBitsetSteps, sqlLeafCounts, type ColumnSource, type ScalarColumn } from './execute-bitset.js';
 import { isCancelled } from '../util/shared-wait.js';
 import type { WhereNode } from './where-ast.js';
 import { runSteps, runStepsSliced, type SliceOptions, type Steps } from '../util/steps.js';
@@ -40,7 +40,6 @@ export const columnTuning = { backgroundFromRows: 100_000 };
 export const MAX_BITSET_SPAN = 2 ** 28;
 
 /** A row of embedding_metadata as a column reads it: id, string, int, float, bool. */
-type ColumnRow = [number, string | null, number | null, number | null, number | null];
 
 /**
  * Metadata columns of one metadata segment, read from SQLite once per key and kept (a few MB per
@@ -256,7 +255,7 @@ export class SqlColumnSource implements ColumnSource {
    * bit sets (bitsetsFit): its filters go through SQL, but the embedding map still colours by it.
    */
   private segmentColumn(key: string): ScalarColumn {
-    const reader = this.columnReader(key, this.rowCount());
+    const reader = columnReader(this.db, this.ctx.hasBoolColumn, key, this.rowCount());
     const stmt = this.db.prepare(`${reader.select} AND id IN (SELECT id FROM embeddings WHERE segment_id = ?) ORDER BY id`).raw(true).safeIntegers(false);
     for (const row of stmt.iterate(key, this.segmentId)) reader.take(row as ColumnRow);
     return reader.finish();
@@ -325,7 +324,7 @@ export class SqlColumnSource implements ColumnSource {
   private *columnPages(key: string, inSnapshot: <T>(fn: () => T) => T, current: () => boolean, rowsPerStep: number): Steps<void> {
     const { reader, page, first, last } = inSnapshot(() => {
       const u = this.universe();
-      const reader = this.columnReader(key, Math.min(u.count(), u.span));
+      const reader = columnReader(this.db, this.ctx.hasBoolColumn, key, Math.min(u.count(), u.span));
       const page = this.db.prepare(`${reader.select} AND id > ? AND id <= ? ORDER BY id LIMIT ?`).raw(true).safeIntegers(false);
       return { reader, page, first: u.base, last: u.base + u.span - 1 };
     });
@@ -337,84 +336,6 @@ export class SqlColumnSource implements ColumnSource {
       after = read.lastId;
     }
     if (current() && !this.columns.has(key)) this.keep(key, reader.finish());
-  }
-
-  /** What reads a key's column: its SELECT (to be bounded by id), and the rows it is given. */
-  private columnReader(key: string, rowsHint: number) {
-    const b = this.ctx.hasBoolColumn ? 'bool_value' : 'NULL';
-    // Read as plain numbers, one row at a time: a million rows as arrays of BigInts held at once
-    // cost seconds and hundreds of MB. Ints beyond 2^53 are found by the (key, int_value) index:
-    // two range seeks. One condition with OR made SQLite scan every int of the key for it (five
-    // million: 340–730 ms in the first step of a column build, against 0.2 ms).
-    const inexact =
-      this.db
-        .prepare(
-          'SELECT EXISTS (SELECT 1 FROM embedding_metadata WHERE key = ? AND int_value > 9007199254740992) OR EXISTS (SELECT 1 FROM embedding_metadata WHERE key = ? AND int_value < -9007199254740992)',
-        )
-        .pluck()
-        .safeIntegers(false)
-        .get(key, key) === 1;
-    let cap = Math.max(16, rowsHint);
-    // Narrow first (ids in 32 bits, values as int32), widened to float64 at the first row that
-    // does not fit: two columns at 100,000 records are 1.6 MB less, at five million 80 MB.
-    let ids: Uint32Array | Float64Array = new Uint32Array(cap);
-    let kinds = new Uint8Array(cap);
-    let nums: Int32Array | Float64Array = new Int32Array(cap);
-    let wideIds = false;
-    let wideNums = false;
-    const strs: (string | undefined)[] = [];
-    let n = 0;
-    const setNum = (v: number) => {
-      // Object.is: -0 is no int32 (it would read back as 0). SQLite stores a -0.0 as 0, but a
-      // value is kept as read.
-      if (!wideNums && !Object.is(v | 0, v)) {
-        nums = Float64Array.from(nums as Int32Array);
-        wideNums = true;
-      }
-      nums[n] = v;
-    };
-    return {
-      select: `SELECT id, string_value, int_value, float_value, ${b} FROM embedding_metadata WHERE key = ?`,
-      // Indexed, not destructured (takeRowsById says why).
-      take: (row: ColumnRow) => {
-        const id = row[0];
-        const sv = row[1];
-        const iv = row[2];
-        const fv = row[3];
-        const bv = row[4];
-        if (n === cap) {
-          cap *= 2;
-          ids = wideIds ? grownInto(ids as Float64Array, new Float64Array(cap)) : grownInto(ids as Uint32Array, new Uint32Array(cap));
-          kinds = grownInto(kinds, new Uint8Array(cap));
-          nums = wideNums ? grownInto(nums as Float64Array, new Float64Array(cap)) : grownInto(nums as Int32Array, new Int32Array(cap));
-        }
-        if (!wideIds && !(id >= 0 && id <= 0xffffffff && Number.isInteger(id))) {
-          ids = Float64Array.from(ids as Uint32Array);
-          wideIds = true;
-        }
-        ids[n] = id;
-        // Chroma's read order: string, int, float, bool; the first non-NULL column is the value.
-        if (sv !== null) {
-          kinds[n] = KIND_STRING;
-          strs[n] = sv;
-        } else if (iv !== null) {
-          kinds[n] = KIND_INT;
-          setNum(iv);
-        } else if (fv !== null) {
-          kinds[n] = KIND_FLOAT;
-          setNum(fv);
-        } else if (bv !== null) {
-          kinds[n] = KIND_BOOL;
-          nums[n] = bv !== 0 ? 1 : 0;
-        } else {
-          kinds[n] = 255;
-        }
-        n++;
-      },
-      // No `strs.length = n`: it would give a column without strings a backing store of n slots
-      // (38 MB at 5M records); a slot never written reads as undefined all the same.
-      finish: (): ScalarColumn => ({ ids: ids.subarray(0, n), kinds: kinds.subarray(0, n), nums: nums.subarray(0, n), strs, exactInts: !inexact }),
-    };
   }
 
   private keep(key: string, col: ScalarColumn): ScalarColumn {

@@ -316,40 +316,40 @@ export class PickleIdMap extends Map<string, number> {
       if (c >= 0x80) return this.entryOfUtf8(id);
       h = Math.imul(h ^ c, FNV_PRIME);
     }
-    const src = this.source!;
-    const mask = src.slots.length - 1;
-    const { buf, idStart, idEnd } = this.bytes;
-    for (let s = h & mask; ; s = (s + 1) & mask) {
-      const e = src.slots[s]!;
-      if (e === 0) return -1;
-      if (src.hashes[e - 1] !== h) continue;
-      const a = idStart[e - 1]!;
-      if (idEnd[e - 1]! - a !== n) continue;
+    const buf = this.bytes.buf;
+    return this.probe(h, n, (a) => {
       let k = 0;
       while (k < n && buf[a + k] === id.charCodeAt(k)) k++;
-      if (k === n) return e - 1;
-    }
+      return k === n;
+    });
   }
 
   /** entryOf for an id with characters beyond ASCII: its UTF-8 bytes written out, then hashed and compared. */
   private entryOfUtf8(id: string): number {
-    const src = this.source!;
     if (id.length * 3 > PickleIdMap.scratch.length) PickleIdMap.scratch = Buffer.alloc(id.length * 3);
     const key = PickleIdMap.scratch;
     const n = key.write(id, 0, 'utf8');
     let h = FNV_OFFSET;
     for (let k = 0; k < n; k++) h = Math.imul(h ^ key[k]!, FNV_PRIME);
+    const buf = this.bytes.buf;
+    return this.probe(h, n, (a) => {
+      let k = 0;
+      while (k < n && buf[a + k] === key[k]) k++;
+      return k === n;
+    });
+  }
+
+  /** The entry whose id hashes to `h`, is `n` bytes long and `sameAt` its bytes from buf[a], or -1. */
+  private probe(h: number, n: number, sameAt: (a: number) => boolean): number {
+    const src = this.source!;
     const mask = src.slots.length - 1;
-    const { buf, idStart, idEnd } = this.bytes;
+    const { idStart, idEnd } = this.bytes;
     for (let s = h & mask; ; s = (s + 1) & mask) {
       const e = src.slots[s]!;
       if (e === 0) return -1;
       if (src.hashes[e - 1] !== h) continue;
       const a = idStart[e - 1]!;
-      if (idEnd[e - 1]! - a !== n) continue;
-      let k = 0;
-      while (k < n && buf[a + k] === key[k]) k++;
-      if (k === n) return e - 1;
+      if (idEnd[e - 1]! - a === n && sameAt(a)) return e - 1;
     }
   }
 
