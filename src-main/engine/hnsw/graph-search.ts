@@ -4,7 +4,7 @@ import type { GraphLinks } from './graph-links.js';
 import type { PairHeap } from './pair-heap.js';
 import { BATCH_CAPACITY, type DistanceBatch } from './simd-kernel.js';
 import type { SearchHit } from './vector-index.js';
-import { keptReachabilitySteps, reachedSteps, rowsInMemory, type KeptReachability, type RowSource } from './reachable-walk.js';
+import { GraphReachability } from './reachable-walk.js';
 import { WalkScratch } from './walk-scratch.js';
 import { runSteps, type Steps } from '../util/steps.js';
 
@@ -44,9 +44,6 @@ const SPREAD = 2;
 
 /** Whether an exhaustive walk is answered from reachability (exhaustiveSteps); tests turn it off to walk such walks over a table. */
 export const exhaustiveTuning = { fromReachability: true };
-
-/** How many exhaustive walks may try to learn what the graph keeps (reachable-walk.ts) before none does. */
-const KEEP_TRIES = 3;
 
 /** Below this many elements per run of consecutive slots on average, no distance table is built. */
 const MIN_RUN = 64;
@@ -98,6 +95,7 @@ export class CheckpointGraph {
     private readonly slabBatch: (q: Float32Array) => DistanceBatch | null = () => null,
   ) {
     this.distance = forkDistance(space, dim);
+    this.reachability = new GraphReachability(links);
     // Its visited marks are written all over now, as part of the load (walk-scratch.ts).
     this.own = new WalkScratch(links.count);
     // A node's neighbours on any level (maxM0 ≥ maxM in every header Chroma writes; a damaged one may not).
@@ -359,47 +357,17 @@ export class CheckpointGraph {
     return file ? yield* file.allRowsSteps(stepWork) : this.links.level0;
   }
 
-  /** What the first exhaustive walk learnt (reachable-walk.ts), null until then; tries left at learning it. */
-  private kept: KeptReachability | null = null;
-  private keepTries = KEEP_TRIES;
+  /** What this graph's exhaustive walks learn and reuse (reachable-walk.ts). */
+  private readonly reachability: GraphReachability;
 
-  private rows: RowSource | null = null;
-
-  /** The rows as reachable-walk.ts reads them. */
-  private rowSource(): RowSource {
-    const g = this.links;
-    return (this.rows ??= g.level0File ? g.level0File.rowSource() : rowsInMemory(g.level0, g.maxM0 + 1, g.count));
-  }
-
-  /**
-   * The admitted elements a walk from `ep` reaches, or null to walk it instead. The first call
-   * learns what the graph keeps (sweeps over the rows); then an entry point it covers needs no
-   * pass, and any other a depth-first pass that stops where it covers. With the rows in the file
-   * and nothing kept, a pass of single reads could read every row: null.
-   */
-  private *reachedSteps(ep: number, admit: Uint8Array, admitted: number, s: WalkScratch, stepWork: number): Steps<number[] | null> {
-    const rows = this.rowSource();
-    if (this.kept === null && this.keepTries > 0) {
-      this.keepTries--;
-      const learnt = yield* keptReachabilitySteps(rows, ep, stepWork);
-      // Kept only if it reaches most of the graph: an entry point in a small corner would cover few others.
-      if (learnt && learnt.reachable * 2 >= this.links.count) this.kept ??= learnt;
-      // Not kept, its `from` is still exactly what `ep` reaches: this walk's answer, without another pass.
-      else if (learnt) return learnt.admittedIn(admit);
-    }
-    if (this.kept?.covers(ep)) {
-      this.keptWalks++;
-      return this.kept.admittedIn(admit);
-    }
-    if (!this.kept && this.links.level0File) return null;
-    return yield* reachedSteps(rows, ep, admit, admitted, this.kept, s, stepWork);
+  /** How many exhaustive walks needed no pass: what the graph keeps covered their entry point (for tests and diagnostics). */
+  get keptWalks(): number {
+    return this.reachability.keptWalks;
   }
 
   /** How many searches were answered from reachability alone (exhaustiveSteps), and how many gave up on ties at the k cut (for tests and diagnostics). */
   reachWalks = 0;
   reachTies = 0;
-  /** How many of those needed no pass: what the graph keeps covered their entry point. */
-  keptWalks = 0;
 
   /**
    * A walk told that fewer than ef elements are admitted. Counted exactly first (the count told is
@@ -414,7 +382,7 @@ export class CheckpointGraph {
     const counted = { admitted: 0 };
     const admit = yield* this.admitSteps(collect, s, stepWork, counted);
     if (counted.admitted >= ef) return null;
-    const reached = yield* this.reachedSteps(ep, admit, counted.admitted, s, stepWork);
+    const reached = yield* this.reachability.reachedSteps(ep, admit, counted.admitted, s, stepWork);
     if (!reached) return null;
     const slab = this.prepareQuery(q);
     const hits: { key: number; id: number }[] = [];

@@ -1,4 +1,5 @@
 import type { Steps } from '../util/steps.js';
+import type { GraphLinks } from './graph-links.js';
 import type { WalkScratch } from './walk-scratch.js';
 
 /**
@@ -82,6 +83,53 @@ export class KeptReachability {
     const out: number[] = [];
     for (let id = 0; id < admit.length; id++) if (admit[id] === 1 && this.from[id] === 1) out.push(id);
     return out;
+  }
+}
+
+/** How many exhaustive walks may try to learn what the graph keeps before none does. */
+const KEEP_TRIES = 3;
+
+/**
+ * What one graph's exhaustive walks learn and reuse: KeptReachability, learnt by the first such
+ * walk whose entry point reaches most of the graph, and the passes of the others.
+ */
+export class GraphReachability {
+  private kept: KeptReachability | null = null;
+  private keepTries = KEEP_TRIES;
+  private rows: RowSource | null = null;
+  /** How many walks needed no pass: what the graph keeps covered their entry point. */
+  keptWalks = 0;
+
+  constructor(private readonly links: Pick<GraphLinks, 'count' | 'level0' | 'level0File' | 'maxM0'>) {}
+
+  /** The rows as the passes read them. */
+  private rowSource(): RowSource {
+    const g = this.links;
+    return (this.rows ??= g.level0File ? g.level0File.rowSource() : rowsInMemory(g.level0, g.maxM0 + 1, g.count));
+  }
+
+  /**
+   * The admitted elements a walk from `ep` reaches, or null to walk it instead. The first call
+   * learns what the graph keeps (sweeps over the rows); then an entry point it covers needs no
+   * pass, and any other a depth-first pass that stops where it covers. With the rows in the file
+   * and nothing kept, a pass of single reads could read every row: null.
+   */
+  *reachedSteps(ep: number, admit: Uint8Array, admitted: number, s: WalkScratch, stepWork: number): Steps<number[] | null> {
+    const rows = this.rowSource();
+    if (this.kept === null && this.keepTries > 0) {
+      this.keepTries--;
+      const learnt = yield* keptReachabilitySteps(rows, ep, stepWork);
+      // Kept only if it reaches most of the graph: an entry point in a small corner would cover few others.
+      if (learnt && learnt.reachable * 2 >= this.links.count) this.kept ??= learnt;
+      // Not kept, its `from` is still exactly what `ep` reaches: this walk's answer, without another pass.
+      else if (learnt) return learnt.admittedIn(admit);
+    }
+    if (this.kept?.covers(ep)) {
+      this.keptWalks++;
+      return this.kept.admittedIn(admit);
+    }
+    if (!this.kept && this.links.level0File) return null;
+    return yield* reachedSteps(rows, ep, admit, admitted, this.kept, s, stepWork);
   }
 }
 
