@@ -1,9 +1,6 @@
-import { decodeResult, isEncodedResult, type EncodedResult } from '../../shared/encoded-result.js';
+import type { EncodedResult } from '../../shared/encoded-result.js';
 import { InspectorError } from '../../shared/errors.js';
 import type { ServerMessage } from '../../shared/protocol.js';
-
-// The encoded form and its decoding are shared with the renderer, whose MessagePort channel decodes them.
-export { decodeResult, isEncodedResult, type EncodedResult };
 
 /** What a session's carrier may be handed: a protocol message, or a result already encoded (shared/encoded-result.ts). */
 export type SessionMessage = ServerMessage | EncodedResult;

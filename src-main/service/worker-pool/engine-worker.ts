@@ -8,7 +8,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { createDispatcher } from '../dispatcher.js';
 import { EngineService } from '../engine-service.js';
 import { setThreadNativeGuard } from '../../engine/util/native-guard.js';
-import { encodeResult, isEncodedResult } from '../encoded-result.js';
+import { isEncodedResult } from '../../../shared/encoded-result.js';
+import { encodeResult } from '../encoded-result.js';
 import type { ServerMessage } from '../../../shared/protocol.js';
 import { READY, SHUTDOWN, setupFromEnv, type WorkerSetup } from './worker-setup.js';
 

@@ -10,7 +10,7 @@ import { engineProcessLauncher, type HostParentPortLike } from '../../../src-mai
 import { serveEngineProcesses } from '../../../src-main/app/engine-process-spawner.js';
 import type { PoolEngine, PoolEngineEvents, StartEngine } from '../../../src-main/service/worker-pool/pool-engine.js';
 import { createWorkerPool } from '../../../src-main/service/worker-pool/worker-pool.js';
-import { decodeResult, isEncodedResult } from '../../../src-main/service/encoded-result.js';
+import { decodeResult, isEncodedResult } from '../../../shared/encoded-result.js';
 import { READY, SHUTDOWN } from '../../../src-main/service/worker-pool/worker-setup.js';
 import { fakeChannelMain, type FakePortMain } from './fake-utility-process.js';
 import { until } from './window-client.js';
